@@ -1,0 +1,316 @@
+/**
+ * `maildesk`: the same sync and checks as the extension, without VS Code.
+ * Every failure ends as one line naming the problem and the fix, and a non-zero exit.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { envCredentials, parseConfig, type AccountConfig, type MailDeskConfig } from '../core/config';
+import { describeError, MailError, toMailError } from '../core/errors';
+import { streamLogger } from '../core/log';
+import { MailDesk } from '../core/maildesk';
+import type { VerifyReport } from '../core/providers/provider';
+import { syncOnce } from '../core/sync/once';
+import type { JobRow, MessageRow } from '../core/store/store';
+
+export const USAGE = `Usage: maildesk [--config FILE] [--data DIR] COMMAND [options]
+
+Commands:
+  sync [--account ID] [--once]            sync selected folders (--once: until in step, then exit)
+  folders --account ID                    list folders with roles, selection and counts
+  folders select|unselect --account ID PATH...
+  list --account ID --folder PATH [--limit N]   messages, newest first
+  backfill --account ID --folder PATH     deep fetch of a folder's whole history
+  jobs [--account ID]                     scheduled jobs: last run, status, next run, error
+  test-incoming --account ID              test the incoming (IMAP) server step by step
+  test-outgoing --account ID              test the outgoing (SMTP) server step by step
+  accounts                                accounts in the configuration
+
+Options:
+  --config FILE   configuration (default ./maildesk.config.json)
+  --data DIR      data folder (default ${defaultDataDir()})
+  --json          machine-readable output
+  -v, --verbose   log to stderr
+  -h, --help      this help
+`;
+
+export function defaultDataDir(): string {
+  if (process.env.MAILDESK_DATA) return process.env.MAILDESK_DATA;
+  if (process.platform === 'win32') return path.join(process.env.APPDATA ?? path.join(os.homedir(), 'AppData', 'Roaming'), 'MailDesk');
+  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Application Support', 'MailDesk');
+  return path.join(process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share'), 'maildesk');
+}
+
+class UsageError extends Error {}
+
+interface Io {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+function loadConfig(file: string): MailDeskConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new MailError('config.invalid', code === 'ENOENT' ? `the configuration file ${file} does not exist (pass --config FILE, or create it; see README "The CLI")` : `cannot read ${file}: ${(e as Error).message}`);
+  }
+  return parseConfig(text, file);
+}
+
+function pickAccount(cfg: MailDeskConfig, id: string | undefined, required: boolean): AccountConfig[] {
+  if (!id) {
+    if (required) throw new UsageError('--account ID is required');
+    return cfg.accounts;
+  }
+  const a = cfg.accounts.find((x) => x.id === id);
+  if (!a) {
+    throw new MailError('config.unknownAccount', `no account "${id}" in the configuration (known: ${cfg.accounts.map((x) => x.id).join(', ') || 'none'})`);
+  }
+  return [a];
+}
+
+function fmtDate(ms: number | null): string {
+  return ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '-';
+}
+
+function messageJson(m: MessageRow): Record<string, unknown> {
+  return {
+    uid: m.uid,
+    messageId: m.messageId,
+    subject: m.subject,
+    from: m.fromName ? `${m.fromName} <${m.fromAddr}>` : m.fromAddr,
+    fromAddress: m.fromAddr,
+    date: new Date(m.date).toISOString(),
+    flags: m.flags,
+    size: m.size,
+    hasAttachments: m.hasAttachments,
+    local: m.origin === 'local',
+  };
+}
+
+function jobJson(j: JobRow, core: MailDesk): Record<string, unknown> {
+  const f = j.folderId !== null ? core.store.getFolderById(j.folderId) : undefined;
+  return {
+    id: j.id,
+    account: j.accountId,
+    folder: f?.path ?? null,
+    kind: j.kind,
+    status: j.status,
+    lastRun: j.lastRun ? new Date(j.lastRun).toISOString() : null,
+    lastSuccess: j.lastSuccess ? new Date(j.lastSuccess).toISOString() : null,
+    nextRun: j.nextRun ? new Date(j.nextRun).toISOString() : null,
+    attempts: j.attempts,
+    error: j.errorMessage,
+    errorCode: j.errorCode,
+    progress: j.progress,
+  };
+}
+
+function printVerify(io: Io, r: VerifyReport, json: boolean): void {
+  if (json) {
+    io.out(JSON.stringify({ ok: r.ok, server: r.server, steps: r.steps, capabilities: r.capabilities, error: r.error ? { code: r.error.code, message: r.error.message, remedy: describeError(r.error.code).remedy } : null }, null, 2) + '\n');
+    return;
+  }
+  io.out(`${r.server}\n`);
+  for (const s of r.steps) io.out(`  ${s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(12)} ${String(s.ms).padStart(5)} ms  ${s.detail}\n`);
+  io.out(r.ok ? 'Passed.\n' : `Failed: ${r.error!.describe()}\n`);
+}
+
+export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        data: { type: 'string' },
+        account: { type: 'string' },
+        folder: { type: 'string' },
+        limit: { type: 'string' },
+        once: { type: 'boolean' },
+        json: { type: 'boolean' },
+        verbose: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    io.err(`maildesk: ${(e as Error).message}. Run \`maildesk --help\` for usage.\n`);
+    return 2;
+  }
+  const { values: o, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (o.help || !command) {
+    io.out(USAGE);
+    return o.help ? 0 : 2;
+  }
+  const json = o.json === true;
+  let core: MailDesk | undefined;
+  try {
+    const cfg = loadConfig(path.resolve(o.config ?? 'maildesk.config.json'));
+    const open = async (): Promise<MailDesk> => {
+      core = await MailDesk.open({
+        dataDir: path.resolve(o.data ?? defaultDataDir()),
+        credentials: envCredentials(),
+        logger: o.verbose ? streamLogger(io.err, 'debug') : streamLogger(io.err, 'error'),
+        idle: true,
+      });
+      for (const a of cfg.accounts) core.ensureAccount(a);
+      return core;
+    };
+    const needFolders = async (c: MailDesk, id: string) => {
+      if (!c.store.listFolders(id).length) await c.refreshFolders(id);
+    };
+
+    switch (command) {
+      case 'accounts': {
+        const list = cfg.accounts.map((a) => ({ id: a.id, provider: a.provider, email: a.email, imap: a.imap ? `${a.imap.host}:${a.imap.port} (${a.imap.security})` : null, smtp: a.smtp ? `${a.smtp.host}:${a.smtp.port} (${a.smtp.security})` : null }));
+        io.out(json ? JSON.stringify(list, null, 2) + '\n' : list.map((a) => `${a.id}\t${a.provider}\t${a.email}\tin: ${a.imap ?? '-'}\tout: ${a.smtp ?? '-'}\n`).join(''));
+        return 0;
+      }
+      case 'sync': {
+        const accounts = pickAccount(cfg, o.account, false);
+        const c = await open();
+        for (const a of accounts) await c.refreshFolders(a.id);
+        if (!o.once) {
+          c.start();
+          io.err(`maildesk: syncing ${accounts.map((a) => a.id).join(', ')} until interrupted (Ctrl+C)\n`);
+          await new Promise<void>((resolve) => {
+            process.once('SIGINT', resolve);
+            process.once('SIGTERM', resolve);
+          });
+          await c.close();
+          core = undefined;
+          return 0;
+        }
+        const r = await syncOnce(c, accounts.map((a) => a.id), {
+          onProgress: (j) => {
+            if (o.verbose) io.err(`${j.id}: ${j.status}${j.progress ? ` ${JSON.stringify(j.progress)}` : ''}\n`);
+          },
+        });
+        const summary = accounts.map((a) => ({
+          account: a.id,
+          state: c.store.getAccount(a.id)?.state,
+          folders: c.store
+            .listFolders(a.id)
+            .filter((f) => f.selected)
+            .map((f) => ({ path: f.path, role: f.role, local: c.store.localCounts(f.id).total, server: f.remoteTotal, backfillDone: c.store.getSyncState(f.id).backfillDone })),
+        }));
+        if (json) io.out(JSON.stringify({ ok: r.ok, ms: r.ms, accounts: summary, failed: r.failed.map((j) => jobJson(j, c)) }, null, 2) + '\n');
+        else {
+          for (const a of summary) {
+            io.out(`${a.account}: ${a.state}\n`);
+            for (const f of a.folders) io.out(`  ${f.path.padEnd(24)} ${String(f.local).padStart(6)} local / ${String(f.server ?? '?').padStart(6)} on server${f.backfillDone ? '' : ' (history still filling)'}\n`);
+          }
+          for (const j of r.failed) io.err(`maildesk: ${j.id}: ${j.errorMessage}\n`);
+          io.out(`${r.ok ? 'In step' : 'Finished with errors'} after ${(r.ms / 1000).toFixed(1)} s.\n`);
+        }
+        return r.ok ? 0 : 1;
+      }
+      case 'folders': {
+        const sub = rest[0];
+        const [a] = pickAccount(cfg, o.account, true);
+        const c = await open();
+        if (sub === 'select' || sub === 'unselect') {
+          const paths = rest.slice(1);
+          if (!paths.length) throw new UsageError(`folders ${sub} needs at least one folder path`);
+          await needFolders(c, a.id);
+          for (const p of paths) await c.setFolderSelected(a.id, p, sub === 'select');
+          io.out(json ? JSON.stringify({ ok: true, [sub === 'select' ? 'selected' : 'unselected']: paths }) + '\n' : `${sub === 'select' ? 'Selected' : 'Unselected'} ${paths.join(', ')}.\n`);
+          return 0;
+        }
+        if (sub) throw new UsageError(`unknown folders subcommand "${sub}" (use select or unselect)`);
+        await c.refreshFolders(a.id);
+        const rows = c.store.listFolders(a.id).map((f) => ({
+          path: f.path,
+          role: f.role,
+          selected: f.selected,
+          existsOnServer: f.remoteExists,
+          local: c.store.localCounts(f.id).total,
+          localUnread: c.store.localCounts(f.id).unread,
+          server: f.remoteTotal,
+          serverUnread: f.remoteUnread,
+        }));
+        if (json) io.out(JSON.stringify(rows, null, 2) + '\n');
+        else {
+          io.out(`${'FOLDER'.padEnd(26)} ${'ROLE'.padEnd(8)} SYNC  LOCAL  SERVER\n`);
+          for (const f of rows) io.out(`${f.path.padEnd(26)} ${(f.role ?? '').padEnd(8)} ${f.selected ? 'yes ' : 'no  '} ${String(f.local).padStart(6)} ${String(f.server ?? '?').padStart(7)}\n`);
+        }
+        return 0;
+      }
+      case 'list': {
+        const [a] = pickAccount(cfg, o.account, true);
+        if (!o.folder) throw new UsageError('--folder PATH is required');
+        const limit = o.limit ? Number(o.limit) : 50;
+        if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
+        const c = await open();
+        const f = c.store.getFolder(a.id, o.folder);
+        if (!f) throw new MailError('folder.notFound', `account "${a.id}" has no synced folder "${o.folder}" (run \`maildesk folders --account ${a.id}\`)`);
+        const msgs = c.store.listMessages(f.id, { limit });
+        if (json) io.out(JSON.stringify(msgs.map(messageJson), null, 2) + '\n');
+        else for (const m of msgs) io.out(`${fmtDate(m.date)}  ${m.flags.includes('\\Seen') ? ' ' : '*'}${m.flags.includes('\\Flagged') ? '!' : ' '} ${(m.fromName || m.fromAddr).slice(0, 24).padEnd(24)}  ${m.subject}\n`);
+        return 0;
+      }
+      case 'backfill': {
+        const [a] = pickAccount(cfg, o.account, true);
+        if (!o.folder) throw new UsageError('--folder PATH is required');
+        const c = await open();
+        await needFolders(c, a.id);
+        c.triggerBackfill(a.id, o.folder);
+        const r = await syncOnce(c, [a.id]);
+        const f = c.store.getFolder(a.id, o.folder)!;
+        const out = { ok: r.ok, folder: f.path, local: c.store.localCounts(f.id).total, server: f.remoteTotal, failed: r.failed.map((j) => jobJson(j, c)) };
+        io.out(json ? JSON.stringify(out, null, 2) + '\n' : `${f.path}: ${out.local} local / ${out.server ?? '?'} on server.\n`);
+        for (const j of r.failed) if (!json) io.err(`maildesk: ${j.id}: ${j.errorMessage}\n`);
+        return r.ok ? 0 : 1;
+      }
+      case 'jobs': {
+        const accounts = pickAccount(cfg, o.account, false);
+        const c = await open();
+        const jobs = c.store.listJobs().filter((j) => accounts.some((a) => a.id === j.accountId));
+        if (json) io.out(JSON.stringify(jobs.map((j) => jobJson(j, c)), null, 2) + '\n');
+        else {
+          io.out(`${'JOB'.padEnd(34)} ${'STATUS'.padEnd(8)} ${'LAST RUN'.padEnd(19)}  ${'NEXT RUN'.padEnd(19)}  ERROR\n`);
+          for (const j of jobs) io.out(`${j.id.padEnd(34)} ${j.status.padEnd(8)} ${fmtDate(j.lastRun).padEnd(19)}  ${fmtDate(j.nextRun).padEnd(19)}  ${j.errorMessage ?? ''}\n`);
+        }
+        return 0;
+      }
+      case 'test-incoming':
+      case 'test-outgoing': {
+        const [a] = pickAccount(cfg, o.account, true);
+        const c = await open();
+        const r = command === 'test-incoming' ? await c.testIncoming(a) : await c.testOutgoing(a);
+        printVerify(io, r, json);
+        return r.ok ? 0 : 1;
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`maildesk: ${e.message}. Run \`maildesk --help\` for usage.\n`);
+      return 2;
+    }
+    const err = toMailError(e);
+    if (process.env.MAILDESK_DEBUG) io.err(String((e as Error).stack) + '\n');
+    const msg = err.code === 'internal' ? `${err.message}. ${describeError('internal').remedy}` : err.describe();
+    if (json) io.out(JSON.stringify({ ok: false, error: { code: err.code, message: err.message, remedy: describeError(err.code).remedy } }) + '\n');
+    io.err(`maildesk: ${msg}\n`);
+    return err.code.startsWith('config.') ? 2 : 1;
+  } finally {
+    if (core) await core.close().catch(() => undefined);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`maildesk: ${(e as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+}

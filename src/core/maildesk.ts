@@ -1,0 +1,286 @@
+/**
+ * The core as the extension and the CLI see it: one object that owns the store, the
+ * providers and the scheduler. Everything here runs in plain Node.
+ */
+import type { AccountConfig, CredentialSource } from './config';
+import { MailError } from './errors';
+import { type Logger, RecentLog } from './log';
+import { ImapProvider } from './providers/imap/imapProvider';
+import type { MailProvider, VerifyReport } from './providers/provider';
+import { jobId, Scheduler } from './sync/scheduler';
+import { type FolderRow, MailStore, type StoreChange } from './store/store';
+
+export interface MailDeskOptions {
+  /** Folder for maildesk.db and blobs/ (undefined keeps everything in memory). */
+  dataDir?: string;
+  credentials: CredentialSource;
+  logger?: Logger;
+  syncIntervalMs?: number;
+  backoffBaseMs?: number;
+  /** Inbox IDLE on (default) or off. */
+  idle?: boolean;
+  /** Lets tests and future providers (Gmail, Graph) plug in without special cases. */
+  providerFactory?: (account: AccountConfig, credentials: CredentialSource, logger: Logger) => MailProvider;
+  imap?: { firstPageSize?: number; pageSize?: number; maxConnections?: number };
+}
+
+export class MailDesk {
+  readonly scheduler: Scheduler;
+  private readonly providers = new Map<string, MailProvider>();
+  private readonly watchers = new Map<string, { dispose(): void | Promise<void> }>();
+  private started = false;
+
+  private constructor(
+    readonly store: MailStore,
+    readonly log: RecentLog,
+    private readonly o: MailDeskOptions,
+  ) {
+    this.scheduler = new Scheduler({
+      store,
+      logger: log,
+      provider: (id) => this.provider(id),
+      syncIntervalMs: o.syncIntervalMs,
+      backoffBaseMs: o.backoffBaseMs,
+    });
+  }
+
+  static async open(o: MailDeskOptions): Promise<MailDesk> {
+    const log = new RecentLog(o.logger);
+    const store = await MailStore.open({ dir: o.dataDir, logger: log });
+    return new MailDesk(store, log, o);
+  }
+
+  onDidChange(listener: (c: StoreChange) => void): { dispose(): void } {
+    return this.store.onDidChange(listener);
+  }
+
+  /** The provider for an account (created on first use, kept for its connections). */
+  provider(accountId: string): MailProvider {
+    let p = this.providers.get(accountId);
+    if (p) return p;
+    const acc = this.store.getAccount(accountId);
+    if (!acc) throw new MailError('config.unknownAccount', `no account "${accountId}"`);
+    p = this.createProvider(acc.config);
+    this.providers.set(accountId, p);
+    return p;
+  }
+
+  private createProvider(cfg: AccountConfig): MailProvider {
+    if (this.o.providerFactory) return this.o.providerFactory(cfg, this.o.credentials, this.log);
+    if (cfg.provider === 'imap') return new ImapProvider(cfg, this.o.credentials, { logger: this.log, ...this.o.imap });
+    throw new MailError('oauth.notConfigured', `${cfg.provider} accounts are not supported by this version of MailDesk yet`);
+  }
+
+  /** Saves the account, discovers its folders and schedules its jobs. */
+  async addAccount(cfg: AccountConfig): Promise<FolderRow[]> {
+    const existing = this.store.getAccount(cfg.id);
+    if (existing && JSON.stringify(existing.config) !== JSON.stringify(cfg)) await this.dropProvider(cfg.id);
+    this.store.upsertAccount(cfg);
+    const folders = await this.refreshFolders(cfg.id);
+    this.store.setAccountState(cfg.id, 'connected');
+    if (this.started) {
+      this.scheduler.triggerAccount(cfg.id);
+      void this.watchInbox(cfg.id);
+    }
+    return folders;
+  }
+
+  /** Updates an account's settings without touching its mail (e.g. from a config file). */
+  ensureAccount(cfg: AccountConfig): void {
+    const existing = this.store.getAccount(cfg.id);
+    if (existing && JSON.stringify(existing.config) === JSON.stringify(cfg)) return;
+    if (existing) void this.dropProvider(cfg.id);
+    this.store.upsertAccount(cfg);
+  }
+
+  private async dropProvider(id: string): Promise<void> {
+    await this.watchers.get(id)?.dispose();
+    this.watchers.delete(id);
+    const p = this.providers.get(id);
+    this.providers.delete(id);
+    await p?.close();
+  }
+
+  async removeAccount(id: string): Promise<void> {
+    await this.dropProvider(id);
+    this.store.removeAccount(id);
+    this.store.saveNow();
+  }
+
+  async refreshFolders(accountId: string): Promise<FolderRow[]> {
+    return this.scheduler.refreshFolders(accountId, this.provider(accountId));
+  }
+
+  async setFolderSelected(accountId: string, path: string, selected: boolean): Promise<void> {
+    const f = this.store.getFolder(accountId, path);
+    if (!f) throw new MailError('folder.notFound', `account "${accountId}" has no folder "${path}"`);
+    this.store.setFolderSelected(f.id, selected);
+    this.scheduler.ensureJobs(accountId);
+    if (selected && this.started) {
+      this.scheduler.trigger(jobId(accountId, 'sync', path));
+      this.scheduler.trigger(jobId(accountId, 'backfill', path));
+    }
+  }
+
+  /** Triggers sync jobs now; does not wait for them. */
+  async syncNow(accountId?: string, folderPath?: string): Promise<void> {
+    const accounts = accountId ? [accountId] : this.store.listAccounts().map((a) => a.id);
+    for (const id of accounts) {
+      if (folderPath) this.scheduler.trigger(jobId(id, 'sync', folderPath));
+      else {
+        this.scheduler.trigger(jobId(id, 'maintenance'));
+        this.scheduler.triggerAccount(id, 'sync');
+        this.scheduler.trigger(jobId(id, 'tasks'));
+      }
+    }
+  }
+
+  /** "Trigger Backfill": a deep fetch of the folder's whole history. */
+  triggerBackfill(accountId: string, folderPath: string): void {
+    const f = this.store.getFolder(accountId, folderPath);
+    if (!f) throw new MailError('folder.notFound', `account "${accountId}" has no folder "${folderPath}"`);
+    if (!f.selected) this.store.setFolderSelected(f.id, true);
+    this.store.saveSyncState(f.id, { deepBackfill: true, backfillDone: false });
+    this.scheduler.ensureJobs(accountId);
+    const id = jobId(accountId, 'backfill', folderPath);
+    this.store.updateJob(id, { status: 'pending', nextRun: Date.now(), attempts: 0 });
+    this.scheduler.trigger(id);
+  }
+
+  async testIncoming(account: AccountConfig | string): Promise<VerifyReport> {
+    return this.withProvider(account, (p) => p.verifyIncoming());
+  }
+
+  async testOutgoing(account: AccountConfig | string): Promise<VerifyReport> {
+    return this.withProvider(account, (p) => p.verifyOutgoing());
+  }
+
+  private async withProvider<T>(account: AccountConfig | string, fn: (p: MailProvider) => Promise<T>): Promise<T> {
+    if (typeof account === 'string') return fn(this.provider(account));
+    const p = this.createProvider(account);
+    try {
+      return await fn(p);
+    } finally {
+      await p.close();
+    }
+  }
+
+  /** Mark read/unread, flag: applied to the store at once, to the server by the tasks job. */
+  setFlags(messageId: number, folderId: number, add: string[], remove: string[]): void {
+    const m = this.store.getMessage(messageId, folderId);
+    const folder = this.store.getFolderById(folderId);
+    if (!m || !folder) throw new MailError('folder.notFound', `message ${messageId} is not in that folder`);
+    const lower = remove.map((f) => f.toLowerCase());
+    const flags = [...new Set([...m.flags.filter((f) => !lower.includes(f.toLowerCase())), ...add])];
+    this.store.tx(() => {
+      this.store.setLocalFlags(messageId, flags);
+      if (m.uid !== null) this.store.enqueueTask(folder.accountId, 'flags', { task: { kind: 'flags', folderPath: folder.path, uid: m.uid, add, remove } });
+    });
+    this.scheduler.trigger(jobId(folder.accountId, 'tasks'));
+  }
+
+  /** Move to another folder: shown there at once, never twice, never lost on the way. */
+  moveMessage(messageId: number, fromFolderId: number, toPath: string): void {
+    const m = this.store.getMessage(messageId, fromFolderId);
+    const from = this.store.getFolderById(fromFolderId);
+    if (!m || !from) throw new MailError('folder.notFound', `message ${messageId} is not in that folder`);
+    const to = this.store.getFolder(from.accountId, toPath);
+    if (!to) throw new MailError('folder.notFound', `account "${from.accountId}" has no folder "${toPath}"`);
+    this.store.tx(() => {
+      this.store.moveLocal(messageId, from.id, to.id);
+      if (m.uid !== null) {
+        this.store.enqueueTask(from.accountId, 'move', {
+          task: { kind: 'move', folderPath: from.path, uid: m.uid, toPath, messageId: m.messageId ?? undefined },
+          toFolderId: to.id,
+          messageId,
+        });
+      }
+    });
+    this.scheduler.trigger(jobId(from.accountId, 'tasks'));
+  }
+
+  /** Delete: to Trash when there is one, else expunged. */
+  deleteMessage(messageId: number, folderId: number): void {
+    const m = this.store.getMessage(messageId, folderId);
+    const folder = this.store.getFolderById(folderId);
+    if (!m || !folder) throw new MailError('folder.notFound', `message ${messageId} is not in that folder`);
+    const trash = this.store.folderByRole(folder.accountId, 'trash');
+    if (trash && trash.id !== folder.id) return this.moveMessage(messageId, folderId, trash.path);
+    this.store.tx(() => {
+      this.store.removeLocal(messageId, folderId);
+      if (m.uid !== null) this.store.enqueueTask(folder.accountId, 'delete', { task: { kind: 'delete', folderPath: folder.path, uid: m.uid } });
+    });
+    this.scheduler.trigger(jobId(folder.accountId, 'tasks'));
+  }
+
+  /** The raw message, from the blob store or fetched from the server and kept. */
+  async messageSource(messageId: number, folderId: number): Promise<Buffer> {
+    const m = this.store.getMessage(messageId, folderId);
+    const folder = this.store.getFolderById(folderId);
+    if (!m || !folder) throw new MailError('folder.notFound', `message ${messageId} is not in that folder`);
+    if (m.bodyBlob) {
+      const b = this.store.blobs.get(m.bodyBlob);
+      if (b) return b;
+    }
+    if (m.uid === null) throw new MailError('folder.notFound', `message ${messageId} has no copy on the server yet`);
+    const raw = await this.provider(folder.accountId).fetchRaw(folder.path, m.uid);
+    this.store.setBody(messageId, raw);
+    return raw;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const a of this.store.listAccounts()) {
+      this.scheduler.ensureJobs(a.id);
+      void this.watchInbox(a.id);
+    }
+    this.scheduler.start();
+  }
+
+  /** IDLE on Inbox: new mail triggers the Inbox sync at once. */
+  private async watchInbox(accountId: string): Promise<void> {
+    if (this.o.idle === false || this.watchers.has(accountId)) return;
+    const inbox = this.store.folderByRole(accountId, 'inbox');
+    if (!inbox) return;
+    let p: MailProvider;
+    try {
+      p = this.provider(accountId);
+    } catch {
+      return;
+    }
+    if (!p.watch) return;
+    let timer: NodeJS.Timeout | undefined;
+    const w = await p.watch(inbox.path, () => {
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        this.scheduler.trigger(jobId(accountId, 'sync', inbox.path));
+      }, 300);
+    });
+    if (!this.started) await w.dispose();
+    else this.watchers.set(accountId, w);
+  }
+
+  resume(accountId: string): void {
+    void this.dropProvider(accountId).then(() => {
+      this.scheduler.resume(accountId);
+      if (this.started) void this.watchInbox(accountId);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    await this.scheduler.stop();
+    for (const w of this.watchers.values()) await w.dispose();
+    this.watchers.clear();
+    await Promise.all([...this.providers.values()].map((p) => p.close()));
+    this.providers.clear();
+    this.store.saveNow();
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    this.store.close();
+  }
+}

@@ -1,0 +1,551 @@
+/**
+ * Classic IMAP/SMTP accounts: imapflow for IMAP, nodemailer for SMTP.
+ *
+ * Rules this file keeps, learnt the hard way by other clients:
+ * - never issue an IMAP command inside a running `fetch` loop (imapflow deadlocks):
+ *   collect the page, leave the loop, then store it;
+ * - never `fetchAll` a whole large folder: newest page first, then pages below a cursor;
+ * - one connection per folder at a time, from a small pool.
+ */
+import type { FetchMessageObject, ImapFlow, MessageStructureObject } from 'imapflow';
+import nodemailer from 'nodemailer';
+import type { AccountConfig, CredentialSource } from '../../config';
+import { MailError, toMailError } from '../../errors';
+import { type Logger, noopLogger } from '../../log';
+import type { FolderRole, IncomingMessage } from '../../store/store';
+import { nextBackfillRange, newestPageSeqRange, planImapSync } from '../../sync/imapPlan';
+import type {
+  Disposable,
+  FolderSyncResult,
+  MailProvider,
+  ProviderCapabilities,
+  RemoteFolder,
+  RemoteTask,
+  SyncContext,
+  SyncMode,
+  VerifyReport,
+} from '../provider';
+import { StepRunner, verifyTransport } from '../verify';
+import { connectImap } from './connect';
+import { ConnectionPool } from './pool';
+
+export interface ImapProviderOptions {
+  logger?: Logger;
+  maxConnections?: number;
+  /** Size of the first page of a new folder: what makes the first screen usable. */
+  firstPageSize?: number;
+  /** Backfill and new-mail page size. */
+  pageSize?: number;
+}
+
+const ROLE_BY_SPECIAL_USE: Record<string, FolderRole> = {
+  '\\Inbox': 'inbox',
+  '\\Sent': 'sent',
+  '\\Drafts': 'drafts',
+  '\\Trash': 'trash',
+  '\\Junk': 'junk',
+  '\\Archive': 'archive',
+  '\\All': 'all',
+  '\\Flagged': 'flagged',
+};
+
+const HEADER_QUERY = {
+  uid: true,
+  flags: true,
+  envelope: true,
+  internalDate: true,
+  size: true,
+  bodyStructure: true,
+  headers: ['references'],
+} as const;
+
+function hasAttachment(node: MessageStructureObject | undefined, depth = 0): boolean {
+  if (!node || depth > 30) return false;
+  if (node.childNodes?.length) return node.childNodes.some((c) => hasAttachment(c, depth + 1));
+  if (node.disposition === 'attachment') return true;
+  const type = (node.type ?? '').toLowerCase();
+  return node.disposition !== 'inline' && !type.startsWith('text/') && !type.startsWith('multipart/');
+}
+
+function parseReferences(headers: Buffer | undefined): string[] | undefined {
+  if (!headers?.length) return undefined;
+  const text = headers.toString('utf8').replace(/\r?\n[ \t]+/g, ' ');
+  const m = /^references:\s*(.*)$/im.exec(text);
+  if (!m) return undefined;
+  const ids = m[1].match(/<[^<>\s]+>/g);
+  return ids ?? undefined;
+}
+
+export function toIncoming(folderId: number, uidValidity: string, msg: FetchMessageObject): IncomingMessage {
+  const env = msg.envelope;
+  const from = env?.from?.[0];
+  const internal = msg.internalDate ? new Date(msg.internalDate).getTime() : NaN;
+  const headerDate = env?.date ? new Date(env.date).getTime() : NaN;
+  return {
+    providerId: `${folderId}:${uidValidity}:${msg.uid}`,
+    uid: msg.uid,
+    modseq: msg.modseq !== undefined ? String(msg.modseq) : undefined,
+    messageId: env?.messageId || undefined,
+    inReplyTo: env?.inReplyTo || undefined,
+    references: parseReferences(msg.headers),
+    subject: env?.subject ?? '',
+    from: from ? { name: from.name ?? '', address: from.address ?? '' } : undefined,
+    to: (env?.to ?? []).map((a) => ({ name: a.name, address: a.address })),
+    cc: (env?.cc ?? []).map((a) => ({ name: a.name, address: a.address })),
+    date: Number.isFinite(internal) ? internal : Number.isFinite(headerDate) ? headerDate : 0,
+    size: msg.size,
+    flags: [...(msg.flags ?? [])],
+    hasAttachments: hasAttachment(msg.bodyStructure),
+  };
+}
+
+export class ImapProvider implements MailProvider {
+  readonly kind = 'imap' as const;
+  private pool: ConnectionPool | undefined;
+  private caps: Set<string> | undefined;
+  private readonly logger: Logger;
+  private readonly firstPageSize: number;
+  private readonly pageSize: number;
+
+  constructor(
+    private readonly account: AccountConfig,
+    private readonly credentials: CredentialSource,
+    private readonly opts: ImapProviderOptions = {},
+  ) {
+    if (!account.imap) throw new MailError('config.invalid', `account "${account.id}" has no imap server settings`);
+    this.logger = opts.logger ?? noopLogger;
+    this.firstPageSize = opts.firstPageSize ?? 100;
+    this.pageSize = opts.pageSize ?? 500;
+  }
+
+  get accountId(): string {
+    return this.account.id;
+  }
+
+  private async connect(qresync = true): Promise<ImapFlow> {
+    const password = await this.credentials.password(this.account, 'imap');
+    try {
+      const c = await connectImap({ server: this.account.imap!, password, logger: this.logger, accountId: this.account.id, qresync });
+      if (!this.caps) this.caps = new Set([...c.capabilities.keys()].map((k) => k.toUpperCase()));
+      return c;
+    } catch (e) {
+      throw toMailError(e, `IMAP ${this.account.imap!.host}:${this.account.imap!.port}`);
+    }
+  }
+
+  private getPool(): ConnectionPool {
+    if (!this.pool) this.pool = new ConnectionPool(() => this.connect(), this.opts.maxConnections ?? 3);
+    return this.pool;
+  }
+
+  private async withConnection<T>(fn: (c: ImapFlow) => Promise<T>, context: string): Promise<T> {
+    try {
+      return await this.getPool().use(fn);
+    } catch (e) {
+      throw toMailError(e, context);
+    }
+  }
+
+  async capabilities(): Promise<ProviderCapabilities> {
+    if (!this.caps) await this.withConnection(async () => undefined, 'IMAP capabilities');
+    const raw = [...(this.caps ?? [])].sort();
+    return {
+      push: raw.includes('IDLE'),
+      labels: raw.includes('X-GM-EXT-1'),
+      savesSentCopy: raw.includes('X-GM-EXT-1') ? 'yes' : 'unknown',
+      maxConnections: this.opts.maxConnections ?? 3,
+      raw,
+    };
+  }
+
+  async listFolders(): Promise<RemoteFolder[]> {
+    return this.withConnection(async (c) => {
+      const list = await c.list({ statusQuery: { messages: true, unseen: true } });
+      return list.map((f) => {
+        const flags = [...(f.flags ?? [])];
+        const role = f.specialUse ? ROLE_BY_SPECIAL_USE[f.specialUse] ?? null : null;
+        return {
+          path: f.path,
+          name: f.name,
+          delimiter: f.delimiter,
+          role: f.path.toUpperCase() === 'INBOX' ? 'inbox' : role,
+          // Only what the server itself declared counts as special-use; a name guess does not.
+          specialUse: f.specialUseSource === 'extension' || f.path.toUpperCase() === 'INBOX' ? f.specialUse ?? null : null,
+          total: f.status?.messages,
+          unread: f.status?.unseen,
+          noSelect: flags.some((x) => x.toLowerCase() === '\\noselect' || x.toLowerCase() === '\\nonexistent'),
+        } satisfies RemoteFolder;
+      });
+    }, 'IMAP folder list');
+  }
+
+  /** Collects a fetch into an array first: no command may run inside the loop. */
+  private async fetchAll(c: ImapFlow, range: string, byUid: boolean, query: Record<string, unknown>, changedSince?: bigint): Promise<FetchMessageObject[]> {
+    const out: FetchMessageObject[] = [];
+    for await (const m of c.fetch(range, query, { uid: byUid, changedSince })) out.push(m);
+    return out;
+  }
+
+  async syncFolder(mode: SyncMode, ctx: SyncContext): Promise<FolderSyncResult> {
+    const { store, folder } = ctx;
+    const where = `IMAP ${folder.path}`;
+    return this.withConnection(async (c) => {
+      const condstore = this.caps?.has('CONDSTORE') ?? false;
+      const st = await c.status(folder.path, { messages: true, uidNext: true, uidValidity: true, unseen: true, highestModseq: condstore });
+      if (!st) throw new MailError('folder.notFound', `the folder "${folder.path}" does not exist on the server`);
+      const result: FolderSyncResult = { newMessages: 0, flagChanges: 0, removed: 0, reset: false, complete: false, remoteTotal: st.messages, remoteUnread: st.unseen };
+      store.setRemoteCounts(folder.id, st.messages ?? null, st.unseen ?? null);
+      const state = store.getSyncState(folder.id);
+      const bounds = store.uidBounds(folder.id);
+      const remote = {
+        uidValidity: String(st.uidValidity ?? ''),
+        uidNext: st.uidNext ?? 1,
+        messages: st.messages ?? 0,
+        highestModseq: st.highestModseq !== undefined ? String(st.highestModseq) : null,
+        condstore,
+        qresync: this.caps?.has('QRESYNC') ?? false,
+      };
+      const local = {
+        uidValidity: state.uidValidity,
+        uidNext: state.uidNext,
+        highestModseq: state.highestModseq,
+        minUid: state.backfillCursor !== null ? Math.min(Number(state.backfillCursor), bounds.min ?? Infinity) : bounds.min,
+        maxUid: bounds.max,
+        count: bounds.count,
+        fillDone: state.fillDone,
+        backfillDone: state.backfillDone,
+      };
+      const plan = planImapSync(local, remote);
+      const cycleStart = Date.now();
+
+      if (plan.kind === 'sync' && plan.reset) {
+        this.logger.log('warn', `UIDVALIDITY changed (${state.uidValidity} → ${remote.uidValidity}): the folder was reset on the server; fetching it anew`, {
+          account: this.account.id,
+          folder: folder.path,
+        });
+        store.resetFolder(folder.id);
+        result.reset = true;
+      }
+
+      if (mode === 'backfill' && !(plan.kind === 'sync' && (plan.reset || plan.fillFirstPage))) {
+        const r = await this.backfillStep(c, ctx, remote.uidValidity);
+        return { ...result, ...r };
+      }
+      if (plan.kind === 'noop') {
+        store.saveSyncState(folder.id, { lastSyncAt: cycleStart });
+        store.purgeMissing(folder.id, state.lastSyncAt ?? 0);
+        return result;
+      }
+
+      const lock = await c.getMailboxLock(folder.path, { readOnly: true });
+      try {
+        const mbox = c.mailbox && typeof c.mailbox === 'object' ? c.mailbox : undefined;
+        const uidValidity = String(mbox?.uidValidity ?? remote.uidValidity);
+        const uidNext = mbox?.uidNext ?? remote.uidNext;
+        const modseq = mbox?.highestModseq !== undefined ? String(mbox.highestModseq) : remote.highestModseq;
+        const exists = mbox?.exists ?? remote.messages;
+
+        if (plan.fillFirstPage || result.reset) {
+          const range = newestPageSeqRange(exists, this.firstPageSize);
+          const msgs = range ? await this.fetchAll(c, range, false, HEADER_QUERY) : [];
+          const incoming = msgs.map((m) => toIncoming(folder.id, uidValidity, m));
+          const low = incoming.reduce((a, m) => Math.min(a, m.uid!), Number.POSITIVE_INFINITY);
+          store.tx(() => {
+            store.upsertMessages(folder.id, incoming);
+            store.saveSyncState(folder.id, {
+              uidValidity,
+              uidNext,
+              highestModseq: modseq,
+              backfillCursor: Number.isFinite(low) ? String(low) : null,
+              fillDone: true,
+              backfillDone: msgs.length >= exists,
+              lastSyncAt: cycleStart,
+            });
+          });
+          result.newMessages = incoming.length;
+          result.complete = msgs.length >= exists;
+          ctx.progress({ fetched: incoming.length, total: exists, phase: 'fill' });
+          return result;
+        }
+
+        if (plan.newRange) {
+          const lastKnown = Number(plan.newRange.split(':')[0]) - 1;
+          // "N:*" always returns the last message even when its UID is below N.
+          const msgs = (await this.fetchAll(c, plan.newRange, true, HEADER_QUERY)).filter((m) => m.uid > lastKnown);
+          for (let i = 0; i < msgs.length; i += this.pageSize) {
+            const page = msgs.slice(i, i + this.pageSize).map((m) => toIncoming(folder.id, uidValidity, m));
+            store.upsertMessages(folder.id, page);
+            await yieldToEventLoop();
+          }
+          result.newMessages = msgs.length;
+        }
+
+        const known = plan.flags.kind === 'scan' || plan.checkExpunged ? store.knownUids(folder.id) : undefined;
+        if (plan.flags.kind === 'changedSince') {
+          const changed = await this.fetchAll(c, '1:*', true, { uid: true, flags: true }, BigInt(plan.flags.modseq));
+          result.flagChanges = store.updateFlags(
+            folder.id,
+            changed.map((m) => ({ uid: m.uid, flags: [...(m.flags ?? [])], modseq: m.modseq !== undefined ? String(m.modseq) : undefined })),
+          );
+        } else if (plan.flags.kind === 'scan') {
+          const seen = await this.fetchAll(c, plan.flags.range, true, { uid: true, flags: true });
+          const changes: Array<{ uid: number; flags: string[] }> = [];
+          const present = new Set<number>();
+          for (const m of seen) {
+            present.add(m.uid);
+            const mine = known!.get(m.uid);
+            const theirs = [...(m.flags ?? [])].filter((f) => f.toLowerCase() !== '\\recent');
+            if (mine && !sameFlags(mine, theirs)) changes.push({ uid: m.uid, flags: theirs });
+          }
+          result.flagChanges = store.updateFlags(folder.id, changes);
+          const [lo, hi] = plan.flags.range.split(':').map(Number);
+          const gone = [...known!.keys()].filter((u) => u >= lo && u <= hi && !present.has(u));
+          result.removed = store.markMissing(folder.id, gone, cycleStart);
+        }
+        if (plan.checkExpunged && plan.flags.kind !== 'scan' && local.minUid !== null) {
+          const uids = new Set((await c.search({ uid: `${local.minUid}:*` }, { uid: true })) || []);
+          const gone = [...known!.keys()].filter((u) => !uids.has(u));
+          result.removed = store.markMissing(folder.id, gone, cycleStart);
+        }
+        store.saveSyncState(folder.id, { uidValidity, uidNext, highestModseq: modseq, lastSyncAt: cycleStart });
+        // Delete only what was already missing before the previous cycle began.
+        store.purgeMissing(folder.id, state.lastSyncAt ?? 0);
+        ctx.progress({ fetched: result.newMessages, phase: 'sync' });
+        return result;
+      } finally {
+        lock.release();
+      }
+    }, where);
+  }
+
+  /** One page of older history below the saved cursor, or a deep reconciliation pass. */
+  private async backfillStep(c: ImapFlow, ctx: SyncContext, uidValidity: string): Promise<Partial<FolderSyncResult>> {
+    const { store, folder } = ctx;
+    const state = store.getSyncState(folder.id);
+    if (state.backfillDone && !state.deepBackfill) return { complete: true };
+    const lock = await c.getMailboxLock(folder.path, { readOnly: true });
+    try {
+      if (state.deepBackfill) {
+        // "Trigger Backfill": compare every UID on the server with what we hold and
+        // fetch whatever is missing, whatever the cursor says.
+        const all = (await c.search({ all: true }, { uid: true })) || [];
+        const known = store.knownUids(folder.id);
+        const missing = all.filter((u) => !known.has(u)).sort((a, b) => b - a);
+        const page = missing.slice(0, this.pageSize);
+        if (page.length) {
+          const msgs = await this.fetchAll(c, page.join(','), true, HEADER_QUERY);
+          store.upsertMessages(folder.id, msgs.map((m) => toIncoming(folder.id, uidValidity, m)));
+        }
+        const done = missing.length <= this.pageSize;
+        const low = all.length ? all.reduce((a, b) => Math.min(a, b)) : null;
+        store.saveSyncState(folder.id, done ? { deepBackfill: false, backfillDone: true, backfillCursor: low !== null ? String(low) : state.backfillCursor } : {});
+        ctx.progress({ fetched: known.size + page.length, total: all.length, phase: 'deep backfill' });
+        return { newMessages: page.length, complete: done };
+      }
+      const bounds = store.uidBounds(folder.id);
+      const cursor = state.backfillCursor !== null ? Number(state.backfillCursor) : bounds.min;
+      let next = nextBackfillRange(cursor, this.pageSize);
+      if (!next) {
+        store.saveSyncState(folder.id, { backfillDone: true });
+        return { complete: true };
+      }
+      let msgs = await this.fetchAll(c, next.range, true, HEADER_QUERY);
+      if (!msgs.length) {
+        // A gap in the UIDs: find the next ones below the cursor instead of walking it.
+        const below = ((await c.search({ uid: `1:${cursor! - 1}` }, { uid: true })) || []).sort((a, b) => b - a).slice(0, this.pageSize);
+        if (below.length) {
+          msgs = await this.fetchAll(c, below.join(','), true, HEADER_QUERY);
+          next = { range: below.join(','), low: Math.min(...below) };
+        } else {
+          next = { range: '', low: 1 };
+        }
+      }
+      const incoming = msgs.map((m) => toIncoming(folder.id, uidValidity, m));
+      const done = next.low <= 1;
+      // The cursor moves in the same transaction as the messages it covers.
+      store.tx(() => {
+        store.upsertMessages(folder.id, incoming);
+        store.saveSyncState(folder.id, { backfillCursor: String(next!.low), backfillDone: done });
+      });
+      const total = c.mailbox && typeof c.mailbox === 'object' ? c.mailbox.exists : undefined;
+      ctx.progress({ fetched: store.uidBounds(folder.id).count, total, phase: 'backfill' });
+      return { newMessages: incoming.length, complete: done };
+    } finally {
+      lock.release();
+    }
+  }
+
+  async fetchRaw(folderPath: string, uid: number): Promise<Buffer> {
+    return this.withConnection(async (c) => {
+      const lock = await c.getMailboxLock(folderPath, { readOnly: true });
+      try {
+        const m = await c.fetchOne(String(uid), { source: true }, { uid: true });
+        if (!m || !m.source) throw new MailError('folder.notFound', `message ${uid} is no longer in ${folderPath}`);
+        return m.source;
+      } finally {
+        lock.release();
+      }
+    }, `IMAP ${folderPath}`);
+  }
+
+  async applyTask(task: RemoteTask): Promise<{ newUid?: number } | void> {
+    return this.withConnection(async (c) => {
+      const lock = await c.getMailboxLock(task.folderPath);
+      try {
+        const uid = String(task.uid);
+        if (task.kind === 'flags') {
+          if (task.add.length) await c.messageFlagsAdd(uid, task.add, { uid: true });
+          if (task.remove.length) await c.messageFlagsRemove(uid, task.remove, { uid: true });
+          return;
+        }
+        if (task.kind === 'move') {
+          const r = await c.messageMove(uid, task.toPath, { uid: true });
+          const newUid = r && typeof r === 'object' ? r.uidMap?.get(task.uid) : undefined;
+          return { newUid };
+        }
+        if (task.trashPath && task.trashPath !== task.folderPath) {
+          await c.messageMove(uid, task.trashPath, { uid: true });
+        } else {
+          await c.messageDelete(uid, { uid: true });
+        }
+        return;
+      } finally {
+        lock.release();
+      }
+    }, `IMAP ${task.folderPath}`);
+  }
+
+  /**
+   * IDLE on one folder over its own connection (not from the pool), reconnecting
+   * with a growing delay. The periodic sync stays as the fallback.
+   */
+  async watch(folderPath: string, onChange: () => void): Promise<Disposable> {
+    let stopped = false;
+    let client: ImapFlow | undefined;
+    let delay = 2_000;
+    const loop = async (): Promise<void> => {
+      while (!stopped) {
+        try {
+          const password = await this.credentials.password(this.account, 'imap');
+          const { ImapFlow: Flow } = await import('imapflow');
+          const { imapOptions } = await import('./connect');
+          client = new Flow({ ...imapOptions({ server: this.account.imap!, password, logger: this.logger, accountId: this.account.id }), disableAutoIdle: false });
+          client.on('error', () => undefined);
+          await client.connect();
+          await client.mailboxOpen(folderPath, { readOnly: true });
+          delay = 2_000;
+          client.on('exists', () => onChange());
+          client.on('expunge', () => onChange());
+          client.on('flags', () => onChange());
+          await new Promise<void>((resolve) => client!.once('close', () => resolve()));
+        } catch (e) {
+          this.logger.log('debug', `IDLE on ${folderPath} stopped: ${(e as Error).message}`, { account: this.account.id });
+          client?.close();
+        }
+        if (stopped) break;
+        await new Promise((r) => setTimeout(r, delay).unref?.());
+        delay = Math.min(delay * 2, 5 * 60_000);
+      }
+    };
+    void loop();
+    return {
+      dispose: () => {
+        stopped = true;
+        client?.close();
+      },
+    };
+  }
+
+  async verifyIncoming(): Promise<VerifyReport> {
+    const s = this.account.imap!;
+    const label = `IMAP ${s.host}:${s.port}`;
+    const r = new StepRunner();
+    await verifyTransport(r, s, label);
+    let caps: string[] | undefined;
+    const client = await r.step(
+      'login',
+      async () => {
+        const cl = await this.connect();
+        return { value: { cl }, detail: `logged in as ${s.user}${s.security === 'starttls' ? ' after STARTTLS' : ''}` };
+      },
+      label,
+    );
+    if (client) {
+      await r.step(
+        'capabilities',
+        async () => {
+          caps = [...client.cl.capabilities.keys()].sort();
+          const want = ['IDLE', 'CONDSTORE', 'QRESYNC', 'SPECIAL-USE', 'UIDPLUS', 'MOVE'];
+          const missing = want.filter((w) => !caps!.includes(w));
+          return { value: caps, detail: missing.length ? `missing ${missing.join(', ')} (MailDesk falls back to slower methods)` : `${want.join(', ')} offered` };
+        },
+        label,
+      );
+      await r.step(
+        'folders',
+        async () => {
+          const list = await client.cl.list();
+          return { value: list.length, detail: `${list.length} folders` };
+        },
+        label,
+      );
+      try {
+        await client.cl.logout();
+      } catch {
+        client.cl.close();
+      }
+    }
+    return r.report(label, caps);
+  }
+
+  async verifyOutgoing(): Promise<VerifyReport> {
+    const s = this.account.smtp;
+    const r = new StepRunner();
+    if (!s) {
+      await r.step('config', async () => Promise.reject(new MailError('config.invalid', `account "${this.account.id}" has no outgoing (SMTP) server`)), 'SMTP');
+      return r.report('SMTP (not configured)');
+    }
+    const label = `SMTP ${s.host}:${s.port}`;
+    await verifyTransport(r, s, label);
+    await r.step(
+      'login',
+      async () => {
+        const password = await this.credentials.password(this.account, 'smtp');
+        const t = nodemailer.createTransport({
+          host: s.host,
+          port: s.port,
+          secure: s.security === 'tls',
+          requireTLS: s.security === 'starttls',
+          ignoreTLS: s.security === 'none',
+          auth: { user: s.user, pass: password },
+          tls: { rejectUnauthorized: !s.allowInvalidCertificate },
+          connectionTimeout: 10_000,
+          greetingTimeout: 10_000,
+          socketTimeout: 20_000,
+        });
+        try {
+          await t.verify();
+        } finally {
+          t.close();
+        }
+        return { value: true, detail: `logged in as ${s.user}` };
+      },
+      label,
+    );
+    return r.report(label);
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
+  }
+}
+
+function sameFlags(a: string[], b: string[]): boolean {
+  const norm = (x: string[]) => x.map((f) => f.toLowerCase()).filter((f) => f !== '\\recent').sort().join(' ');
+  return norm(a) === norm(b);
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}

@@ -1,0 +1,98 @@
+/**
+ * The one interface every mail provider implements (IMAP/SMTP now; Gmail API and
+ * Microsoft Graph later). Each provider declares what it can do; the scheduler and
+ * the UI only look at these capabilities, never at the provider kind.
+ */
+import type { ProviderKind } from '../config';
+import type { MailError } from '../errors';
+import type { FolderRole, FolderRow, MailStore } from '../store/store';
+
+export interface ProviderCapabilities {
+  /** Push of new mail (IMAP IDLE, Gmail/Graph push) is available. */
+  push: boolean;
+  /** One message may sit in several folders at once (Gmail labels). */
+  labels: boolean;
+  /** Whether the provider keeps its own copy of sent mail. */
+  savesSentCopy: 'yes' | 'no' | 'unknown';
+  /** Connections (or concurrent requests) allowed per account. */
+  maxConnections: number;
+  /** Raw protocol capabilities, for Troubleshoot. */
+  raw: string[];
+}
+
+export interface RemoteFolder {
+  path: string;
+  name: string;
+  delimiter?: string;
+  role: FolderRole | null;
+  specialUse: string | null;
+  total?: number;
+  unread?: number;
+  /** The folder cannot hold messages (\Noselect). */
+  noSelect?: boolean;
+}
+
+export type SyncMode = 'sync' | 'backfill';
+
+export interface SyncContext {
+  store: MailStore;
+  folder: FolderRow;
+  signal?: AbortSignal;
+  /** Progress for the jobs view: fetched so far and, when known, the total. */
+  progress(p: { fetched: number; total?: number; phase: string }): void;
+}
+
+export interface FolderSyncResult {
+  newMessages: number;
+  flagChanges: number;
+  removed: number;
+  /** The folder was reset by the provider and re-fetched from scratch. */
+  reset: boolean;
+  /** For backfill: nothing older is left to fetch. */
+  complete: boolean;
+  remoteTotal?: number;
+  remoteUnread?: number;
+}
+
+export interface VerifyStep {
+  name: 'config' | 'dns' | 'tcp' | 'tls' | 'greeting' | 'login' | 'capabilities' | 'folders';
+  ok: boolean;
+  ms: number;
+  detail: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  server: string;
+  steps: VerifyStep[];
+  error?: MailError;
+  capabilities?: string[];
+}
+
+/** A local action's remote step. */
+export type RemoteTask =
+  | { kind: 'flags'; folderPath: string; uid: number; add: string[]; remove: string[] }
+  | { kind: 'move'; folderPath: string; uid: number; toPath: string; messageId?: string }
+  | { kind: 'delete'; folderPath: string; uid: number; trashPath?: string };
+
+export interface Disposable {
+  dispose(): void | Promise<void>;
+}
+
+export interface MailProvider {
+  readonly kind: ProviderKind;
+  readonly accountId: string;
+  capabilities(): Promise<ProviderCapabilities>;
+  listFolders(): Promise<RemoteFolder[]>;
+  /** Incremental sync (with the first page of a fill), or one backfill step. */
+  syncFolder(mode: SyncMode, ctx: SyncContext): Promise<FolderSyncResult>;
+  /** The raw RFC 5322 source of one message. */
+  fetchRaw(folderPath: string, uid: number): Promise<Buffer>;
+  /** Applies a local action on the server; returns the new UID after a move when known. */
+  applyTask(task: RemoteTask): Promise<{ newUid?: number } | void>;
+  /** Calls `onChange` when the server announces a change in the folder (IMAP IDLE). */
+  watch?(folderPath: string, onChange: () => void): Promise<Disposable>;
+  verifyIncoming(): Promise<VerifyReport>;
+  verifyOutgoing(): Promise<VerifyReport>;
+  close(): Promise<void>;
+}

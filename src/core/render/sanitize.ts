@@ -1,0 +1,626 @@
+import sanitize = require('sanitize-html');
+import { parse as parseCss, type ChildNode as CssNode, type Declaration } from 'postcss';
+import { Parser } from 'htmlparser2';
+
+/**
+ * Mail HTML is hostile. This module turns it into a fragment that can be shown in the
+ * thread view (and quoted in replies) with no script, no form, no navigation and, unless
+ * the user allowed it, no network request.
+ *
+ * Layers, outermost first:
+ *  1. sanitize-html with a short tag/attribute allowlist (everything else is dropped);
+ *  2. a transform on every tag that rewrites each URL-bearing attribute through one URL
+ *     classifier (links become inert anchors carrying the real target, remote loads are
+ *     removed and reported, `cid:` goes through the host's hook);
+ *  3. a CSS sanitiser for `style` attributes and `<style>` blocks: CSS escapes and comments
+ *     are resolved first, then every `url()` is classified like any other URL, and only a
+ *     short list of CSS functions survives (sanitize-html itself passes `<style>` through raw).
+ * Every rewritten element keeps its origin in a `data-maildesk-*` attribute that is
+ * re-validated on input, so sanitising the output again gives the same output.
+ */
+
+export type RemoteKind = 'image' | 'css' | 'font' | 'media' | 'other';
+
+export interface SanitizeOptions {
+  /** Keep remote http(s) images (still never any other scheme). */
+  allowRemote: boolean;
+  /**
+   * Maps a `cid:` reference to a URL the host serves (a webview URI or a small data URL).
+   * Only `https:` and `data:image/{png,jpeg,gif,webp,bmp,avif};base64,` results are used.
+   */
+  cidUrl?: (cid: string) => string | undefined;
+}
+
+export interface SanitizeResult {
+  html: string;
+  blocked: Array<{ kind: RemoteKind; url: string }>;
+  links: Array<{ text: string; href: string }>;
+  /** Set when the input was longer than MAX_HTML_CHARS and only its start was rendered. */
+  truncated?: boolean;
+}
+
+/** Bigger HTML than this is not rendered whole: sanitising is linear but the webview is not. */
+export const MAX_HTML_CHARS = 4 * 1024 * 1024;
+const MAX_CSS_CHARS = 512 * 1024;
+// Chromium flattens DOM depth past 512 anyway; real mail nests tables a few dozen deep.
+const NESTING_LIMIT = 100;
+
+const ALLOWED_TAGS = [
+  'a', 'abbr', 'acronym', 'address', 'article', 'aside', 'b', 'bdi', 'bdo', 'big', 'blockquote', 'br',
+  'caption', 'center', 'cite', 'code', 'col', 'colgroup', 'dd', 'del', 'dfn', 'div', 'dl', 'dt', 'em',
+  'figcaption', 'figure', 'font', 'footer', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hgroup', 'hr',
+  'i', 'img', 'ins', 'kbd', 'li', 'main', 'mark', 'nav', 'ol', 'p', 'pre', 'q', 'rp', 'rt', 'ruby', 's',
+  'samp', 'section', 'small', 'span', 'strike', 'strong', 'sub', 'sup', 'table', 'tbody', 'td', 'tfoot',
+  'th', 'thead', 'time', 'tr', 'tt', 'u', 'ul', 'var', 'wbr',
+];
+
+// Dropped with their content: raw-text or foreign-content elements whose parsing differs
+// between htmlparser2 and a browser (the root of mXSS), and ones that only hold code.
+const NON_TEXT_TAGS = [
+  'script', 'style', 'textarea', 'option', 'select', 'noscript', 'noembed', 'noframes', 'title', 'template',
+  'svg', 'math', 'object', 'iframe', 'frame', 'frameset', 'applet', 'xmp', 'plaintext', 'datalist', 'head',
+];
+
+// `id` and `name` are left out on purpose: they would let the message clobber globals of
+// the webview's own script (DOM clobbering).
+const COMMON_ATTRS = ['style', 'class', 'title', 'dir', 'lang', 'align', 'valign', 'width', 'height', 'bgcolor', 'color', 'border'];
+const TAG_ATTRS: Record<string, string[]> = {
+  a: ['href', 'data-maildesk-href'],
+  img: ['src', 'srcset', 'alt', 'data-maildesk-cid', 'data-maildesk-blocked', 'hspace', 'vspace'],
+  table: ['cellpadding', 'cellspacing', 'background', 'summary', 'frame', 'rules'],
+  td: ['colspan', 'rowspan', 'nowrap', 'background', 'scope', 'headers', 'abbr'],
+  th: ['colspan', 'rowspan', 'nowrap', 'background', 'scope', 'headers', 'abbr'],
+  tr: ['background'],
+  tbody: ['background'],
+  thead: ['background'],
+  tfoot: ['background'],
+  div: ['background'],
+  col: ['span'],
+  colgroup: ['span'],
+  font: ['face', 'size'],
+  ol: ['start', 'type', 'reversed'],
+  ul: ['type'],
+  li: ['value', 'type'],
+  hr: ['size', 'noshade'],
+  br: ['clear'],
+  time: ['datetime'],
+  bdo: ['dir'],
+  span: ['data-maildesk-href'],
+};
+const ALLOWED_ATTRIBUTES: Record<string, string[]> = { '*': COMMON_ATTRS };
+for (const [tag, attrs] of Object.entries(TAG_ATTRS)) ALLOWED_ATTRIBUTES[tag] = attrs;
+delete ALLOWED_ATTRIBUTES.span; // span only carries common attributes
+
+// Attributes through which an element loads something. Any remote URL in one of these
+// that does not survive into the output is reported as blocked.
+const RESOURCE_ATTRS = new Set([
+  'src', 'lowsrc', 'dynsrc', 'srcset', 'imagesrcset', 'background', 'poster', 'data', 'codebase', 'archive',
+  'code', 'xlink:href', 'icon', 'manifest', 'profile',
+]);
+
+type UrlClass =
+  | { kind: 'remote'; href: string }
+  | { kind: 'mailto'; href: string }
+  | { kind: 'cid'; cid: string }
+  | { kind: 'data' }
+  | { kind: 'relative' }
+  | { kind: 'other' };
+
+/** What a browser does to a URL attribute before reading its scheme. */
+function normalizeUrlText(raw: string): string {
+  // eslint-disable-next-line no-control-regex
+  return raw.replace(/[\t\n\r]/g, '').replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
+}
+
+/** The one place a URL's fate is decided: every attribute and every CSS url() comes here. */
+export function classifyUrl(raw: string): UrlClass {
+  const s = normalizeUrlText(raw);
+  if (s === '') return { kind: 'relative' };
+  // `//host` and `\\host` are network references relative to the page's scheme.
+  if (/^[\\/]{2}/.test(s)) {
+    try {
+      const u = new URL(s.replace(/\\/g, '/'), 'https://invalid.invalid/');
+      return { kind: 'remote', href: u.href };
+    } catch {
+      return { kind: 'other' };
+    }
+  }
+  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(s);
+  if (!m) return { kind: 'relative' };
+  const scheme = m[1].toLowerCase();
+  if (scheme === 'http' || scheme === 'https') {
+    try {
+      const u = new URL(s);
+      if ((u.protocol === 'http:' || u.protocol === 'https:') && u.hostname) return { kind: 'remote', href: u.href };
+    } catch {
+      /* falls through: an unparsable URL is inert */
+    }
+    return { kind: 'other' };
+  }
+  if (scheme === 'mailto') {
+    try {
+      const u = new URL(s);
+      return { kind: 'mailto', href: u.href };
+    } catch {
+      return { kind: 'other' };
+    }
+  }
+  if (scheme === 'cid') {
+    let cid = s.slice(4);
+    try {
+      cid = decodeURIComponent(cid);
+    } catch {
+      /* keep it encoded */
+    }
+    cid = cid.trim().replace(/^<|>$/g, '');
+    return cid ? { kind: 'cid', cid } : { kind: 'other' };
+  }
+  if (scheme === 'data') return { kind: 'data' };
+  return { kind: 'other' };
+}
+
+const SAFE_DATA_IMAGE = /^data:image\/(?:png|jpeg|jpg|gif|webp|bmp|avif);base64,[A-Za-z0-9+/]+={0,2}$/i;
+
+/** A URL from the host's cid hook, if it is one we let through. */
+function hostUrl(u: string | undefined): string | undefined {
+  if (!u) return undefined;
+  if (SAFE_DATA_IMAGE.test(u)) return u;
+  try {
+    const x = new URL(u);
+    if (x.protocol === 'https:') return x.href;
+  } catch {
+    /* not a URL */
+  }
+  return undefined;
+}
+
+interface Ctx {
+  opts: SanitizeOptions;
+  blocked: Array<{ kind: RemoteKind; url: string }>;
+  /** Remote URLs that made it into the output (allowRemote); every other one seen is blocked. */
+  kept: Set<string>;
+  anchorDepth: number;
+}
+
+function block(ctx: Ctx, kind: RemoteKind, url: string): void {
+  ctx.blocked.push({ kind, url });
+}
+
+// ---------------------------------------------------------------------------------------
+// CSS
+
+// Functions that can neither load nor run anything. `url()` is handled on its own;
+// `image()`, `image-set()`, `element()`, `paint()`, `expression()`, `var()`, `attr()`
+// and the rest are dropped with their declaration.
+const SAFE_CSS_FUNCS = new Set([
+  '', 'rgb', 'rgba', 'hsl', 'hsla', 'hwb', 'lab', 'lch', 'oklab', 'oklch', 'color', 'calc', 'min', 'max', 'clamp',
+  'linear-gradient', 'radial-gradient', 'conic-gradient', 'repeating-linear-gradient', 'repeating-radial-gradient',
+  'repeating-conic-gradient', 'translate', 'translatex', 'translatey', 'translate3d', 'scale', 'scalex', 'scaley',
+  'rotate', 'skew', 'skewx', 'skewy', 'matrix', 'cubic-bezier', 'steps', 'rect', 'inset', 'circle', 'ellipse',
+  'polygon', 'counter', 'counters', 'blur', 'brightness', 'contrast', 'grayscale', 'opacity', 'saturate', 'sepia',
+  'drop-shadow', 'hue-rotate', 'invert', 'minmax', 'repeat', 'fit-content',
+]);
+const BANNED_PROPS = new Set(['behavior', '-ms-behavior', '-moz-binding', 'binding', '-webkit-binding']);
+
+/** Resolves CSS escapes (`\75 rl(` is `url(`) so checks see what the browser will see. */
+function decodeCssEscapes(s: string): string {
+  return s.replace(/\\(?:([0-9a-fA-F]{1,6})[ \t\r\n\f]?|(\r\n|[\n\r\f])|([\s\S]))/g, (_m, hex: string | undefined, nl: string | undefined, ch: string | undefined) => {
+    if (hex) {
+      const cp = parseInt(hex, 16);
+      return cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? '\ufffd' : String.fromCodePoint(cp);
+    }
+    if (nl) return '';
+    return ch ?? '';
+  });
+}
+
+function stripCssComments(s: string): string {
+  const out = s.replace(/\/\*[\s\S]*?\*\//g, ' ');
+  const open = out.indexOf('/*');
+  return open >= 0 ? out.slice(0, open) : out;
+}
+
+function reportUrlsIn(ctx: Ctx, text: string, kind: RemoteKind): void {
+  for (const m of text.matchAll(/(?:https?:)?\/\/[^\s"'()<>\\]+/gi)) {
+    const c = classifyUrl(m[0]);
+    if (c.kind === 'remote') block(ctx, kind, c.href);
+  }
+}
+
+function cssKindFor(prop: string): RemoteKind {
+  if (prop === 'src' || prop.startsWith('font')) return 'font';
+  return 'image';
+}
+
+/**
+ * One declaration, or undefined to drop it. The text returned is exactly what was
+ * checked: decoded, comment-free, with every url() rebuilt from a classified URL.
+ */
+function sanitizeDeclaration(rawProp: string, rawValue: string, important: boolean, ctx: Ctx): string | undefined {
+  const prop = decodeCssEscapes(stripCssComments(rawProp)).trim().toLowerCase();
+  if (!/^-?[a-z][a-z0-9-]*$/.test(prop) || BANNED_PROPS.has(prop)) {
+    reportUrlsIn(ctx, decodeCssEscapes(rawValue), 'other');
+    return undefined;
+  }
+  let value = decodeCssEscapes(stripCssComments(rawValue)).replace(/[\r\n\f]+/g, ' ').trim();
+  const kind = cssKindFor(prop);
+  // eslint-disable-next-line no-control-regex
+  if (/[\\<\u0000-\u0008\u000b\u000e-\u001f\u007f\ue000\ue001]/.test(value) || /expression|javascript:|vbscript:|@import|behavior/i.test(value)) {
+    reportUrlsIn(ctx, value, kind);
+    return undefined;
+  }
+  // Spoofing the reader's own banner or buttons needs an element pinned over them.
+  if (prop === 'position' && /fixed|sticky/i.test(value)) return undefined;
+
+  const urls: string[] = [];
+  let failed = false;
+  value = value.replace(/url\(\s*(?:"([^"]*)"|'([^']*)'|([^"'()\s]*))\s*\)/gi, (_m, dq?: string, sq?: string, bare?: string) => {
+    const c = classifyUrl(dq ?? sq ?? bare ?? '');
+    let out: string | undefined;
+    if (c.kind === 'cid') {
+      out = hostUrl(ctx.opts.cidUrl?.(c.cid));
+    } else if (c.kind === 'remote') {
+      if (ctx.opts.allowRemote && kind === 'image') {
+        out = c.href;
+        ctx.kept.add(c.href);
+      } else {
+        block(ctx, kind, c.href);
+      }
+    }
+    if (out === undefined || /["\\\s]/.test(out)) {
+      failed = true;
+      return '';
+    }
+    urls.push(out);
+    return `\ue000${urls.length - 1}\ue001`;
+  });
+  if (failed) return undefined;
+  // Any url( left over was malformed, and any other function must be on the safe list.
+  for (const m of value.toLowerCase().matchAll(/([a-z0-9_-]*)\s*\(/g)) {
+    if (!SAFE_CSS_FUNCS.has(m[1])) {
+      reportUrlsIn(ctx, value, kind);
+      return undefined;
+    }
+  }
+  if (/(?:https?:)?\/\//i.test(value.replace(/\ue000\d+\ue001/g, ''))) {
+    // A URL outside url() only loads inside functions dropped above; keep nothing that looks like one.
+    reportUrlsIn(ctx, value, kind);
+    return undefined;
+  }
+  value = value.replace(/\ue000(\d+)\ue001/g, (_m, i: string) => `url("${urls[Number(i)]}")`);
+  return `${prop}:${value}${important ? ' !important' : ''}`;
+}
+
+/** Sanitises the value of a style="" attribute. */
+export function sanitizeStyleAttribute(style: string, ctx: Ctx): string {
+  if (style.length > MAX_CSS_CHARS) return '';
+  let root;
+  try {
+    root = parseCss(`x{${style}}`);
+  } catch {
+    reportUrlsIn(ctx, decodeCssEscapes(style), 'image');
+    return '';
+  }
+  const first = root.nodes[0];
+  const out: string[] = [];
+  if (first && first.type === 'rule') {
+    for (const n of first.nodes) {
+      if (n.type !== 'decl') continue;
+      const d = sanitizeDeclaration(n.prop, n.value, n.important === true, ctx);
+      if (d) out.push(d);
+    }
+  }
+  // Whatever followed a stray `}` would not apply to this element anyway; just report it.
+  for (const n of root.nodes.slice(1)) reportUrlsIn(ctx, decodeCssEscapes(n.toString()), 'image');
+  return out.join(';');
+}
+
+function sanitizeCssNodes(nodes: CssNode[], ctx: Ctx, depth: number): string {
+  let out = '';
+  for (const n of nodes) {
+    if (n.type === 'rule') {
+      const sel = n.selector.replace(/\s+/g, ' ').trim();
+      // `<` could end the <style> element early; rules aimed at the reader's own UI are refused.
+      // eslint-disable-next-line no-control-regex
+      if (!sel || /[<\u0000-\u001f{};@]|maildesk/i.test(sel)) {
+        reportUrlsIn(ctx, decodeCssEscapes(n.toString()), 'image');
+        continue;
+      }
+      const decls: string[] = [];
+      for (const d of n.nodes) {
+        if (d.type !== 'decl') continue;
+        const s = sanitizeDeclaration((d as Declaration).prop, (d as Declaration).value, (d as Declaration).important === true, ctx);
+        if (s) decls.push(s);
+      }
+      if (decls.length) out += `${sel}{${decls.join(';')}}`;
+    } else if (n.type === 'atrule') {
+      const name = n.name.toLowerCase();
+      const params = decodeCssEscapes(stripCssComments(n.params)).replace(/\s+/g, ' ').trim();
+      if (name === 'media' && depth < 3 && n.nodes && !/[<{};\\]|url\(/i.test(params)) {
+        const inner = sanitizeCssNodes(n.nodes, ctx, depth + 1);
+        if (inner) out += `@media ${params}{${inner}}`;
+      } else {
+        // @import, @font-face, @namespace and the rest: never kept, remote ones reported.
+        const kind: RemoteKind = name === 'import' ? 'css' : name === 'font-face' ? 'font' : 'other';
+        reportUrlsIn(ctx, decodeCssEscapes(stripCssComments(n.toString())), kind);
+      }
+    }
+  }
+  return out;
+}
+
+/** Sanitises the text of a <style> block. */
+function sanitizeStyleSheet(css: string, ctx: Ctx): string {
+  if (css.length > MAX_CSS_CHARS) return '';
+  let root;
+  try {
+    root = parseCss(css);
+  } catch {
+    reportUrlsIn(ctx, decodeCssEscapes(css), 'css');
+    return '';
+  }
+  const out = sanitizeCssNodes(root.nodes, ctx, 0);
+  // Belt and braces: a `<` in a <style> element is the one way out of it.
+  return out.includes('<') ? '' : out;
+}
+
+// ---------------------------------------------------------------------------------------
+// HTML
+
+interface SrcsetCandidate {
+  url: string;
+  descriptor: string;
+}
+
+/** The HTML srcset grammar, loosely: URLs may contain commas, descriptors follow a space. */
+function parseSrcset(v: string): SrcsetCandidate[] {
+  const out: SrcsetCandidate[] = [];
+  let i = 0;
+  while (i < v.length) {
+    while (i < v.length && /[\s,]/.test(v[i])) i++;
+    if (i >= v.length) break;
+    let j = i;
+    while (j < v.length && !/\s/.test(v[j])) j++;
+    let url = v.slice(i, j);
+    i = j;
+    let descriptor = '';
+    if (/,+$/.test(url)) {
+      url = url.replace(/,+$/, '');
+    } else {
+      let depth = 0;
+      let k = i;
+      while (k < v.length && !(v[k] === ',' && depth === 0)) {
+        if (v[k] === '(') depth++;
+        else if (v[k] === ')') depth = Math.max(0, depth - 1);
+        k++;
+      }
+      descriptor = v.slice(i, k).trim();
+      i = k + 1;
+    }
+    out.push({ url, descriptor });
+  }
+  return out;
+}
+
+function kindForResource(tag: string, attr: string, attribs: Record<string, string>): RemoteKind {
+  if (tag === 'link') return /font/i.test(attribs.as ?? '') ? 'font' : /stylesheet/i.test(attribs.rel ?? '') ? 'css' : 'other';
+  if (['video', 'audio', 'source', 'track', 'bgsound'].includes(tag)) return attr === 'poster' ? 'image' : 'media';
+  if (['img', 'image', 'feimage', 'input', 'picture', 'body', 'table', 'td', 'th', 'tr', 'tbody', 'thead', 'tfoot', 'div'].includes(tag)) return 'image';
+  if (attr === 'background' || attr === 'poster' || attr === 'lowsrc' || attr === 'dynsrc') return 'image';
+  return 'other';
+}
+
+function transformTag(tagName: string, attribs: sanitize.Attributes, ctx: Ctx): sanitize.Tag {
+  let tag = tagName.toLowerCase();
+  if (tag === 'body') tag = 'div'; // keeps the message's background colour and padding
+  const out: Record<string, string> = {};
+  const allowed = new Set([...COMMON_ATTRS, ...(TAG_ATTRS[tag] ?? [])]);
+  for (const [k, v] of Object.entries(attribs)) {
+    const a = k.toLowerCase();
+    if (!allowed.has(a) || a === 'href' || a === 'src' || a === 'srcset' || a === 'background' || a.startsWith('data-')) continue;
+    if (a === 'style') {
+      const css = sanitizeStyleAttribute(v, ctx);
+      if (css) out.style = css;
+    } else if (a === 'class') {
+      // Class names that style the reader itself are not the message's to use.
+      const cls = v.split(/\s+/).filter((c) => c && !/^maildesk/i.test(c)).join(' ');
+      if (cls) out.class = cls;
+    } else {
+      out[a] = v;
+    }
+  }
+  const kept = ctx.kept;
+
+  if (tag === 'a') {
+    ctx.anchorDepth++;
+    // Our own output carries the target in data-maildesk-href with href="#": read it back
+    // (and check it again) so that sanitising twice changes nothing.
+    const rawHref = attribs.href === '#' && attribs['data-maildesk-href'] !== undefined ? attribs['data-maildesk-href'] : attribs.href;
+    const c = rawHref === undefined ? undefined : classifyUrl(rawHref);
+    // A link inside a link is not a link: browsers split the outer one and clone it.
+    if (c && (c.kind === 'remote' || c.kind === 'mailto') && ctx.anchorDepth === 1) {
+      return { tagName: 'a', attribs: { ...out, href: '#', 'data-maildesk-href': c.href, title: c.href } };
+    }
+    return { tagName: 'span', attribs: out };
+  }
+
+  if (tag === 'img') {
+    const cidAttr = attribs['data-maildesk-cid'];
+    const c: UrlClass = cidAttr ? { kind: 'cid', cid: cidAttr } : classifyUrl(attribs.src ?? '');
+    if (c.kind === 'cid') {
+      const u = hostUrl(ctx.opts.cidUrl?.(c.cid));
+      if (u) out.src = u;
+      out['data-maildesk-cid'] = c.cid;
+    } else if (c.kind === 'remote') {
+      if (ctx.opts.allowRemote) {
+        out.src = c.href;
+        kept.add(c.href);
+      } else {
+        out['data-maildesk-blocked'] = 'image';
+        if (!out.alt) out.alt = 'Remote image blocked';
+      }
+    }
+    if (attribs['data-maildesk-blocked'] !== undefined && !out.src) out['data-maildesk-blocked'] = 'image';
+    if (attribs.srcset && ctx.opts.allowRemote) {
+      const keep: string[] = [];
+      for (const cand of parseSrcset(attribs.srcset)) {
+        const cc = classifyUrl(cand.url);
+        if (cc.kind === 'remote' && !/[\s,]/.test(cc.href)) {
+          keep.push(cand.descriptor ? `${cc.href} ${cand.descriptor}` : cc.href);
+          kept.add(cc.href);
+        }
+      }
+      if (keep.length) out.srcset = keep.join(', ');
+    }
+  }
+
+  if (allowed.has('background') && attribs.background !== undefined) {
+    const c = classifyUrl(attribs.background);
+    if (c.kind === 'remote' && ctx.opts.allowRemote) {
+      out.background = c.href;
+      kept.add(c.href);
+    } else if (c.kind === 'cid') {
+      const u = hostUrl(ctx.opts.cidUrl?.(c.cid));
+      if (u && !u.startsWith('data:')) out.background = u;
+    }
+  }
+
+  return { tagName: tag, attribs: out };
+}
+
+interface Prepass {
+  styles: string[];
+  /** Every remote URL an element would load, with its kind, wherever the element sits. */
+  loads: Array<{ kind: RemoteKind; url: string }>;
+}
+
+/**
+ * Reads the input once with the same tokenizer sanitize-html uses: collects the text of
+ * every <style> element (sanitize-html would pass it through raw) and every remote load,
+ * including those inside elements that are dropped whole (an <svg>, a <noscript>), so the
+ * banner can say what was blocked.
+ */
+function prepass(html: string): Prepass {
+  const styles: string[] = [];
+  const loads: Prepass['loads'] = [];
+  let depth = 0;
+  let cur = '';
+  const p = new Parser(
+    {
+      onopentag(name, attribs) {
+        if (name === 'style') {
+          depth++;
+          cur = '';
+        }
+        for (const [k, v] of Object.entries(attribs)) {
+          const a = k.toLowerCase();
+          if (a === 'style') {
+            for (const m of decodeCssEscapes(stripCssComments(v)).matchAll(/(?:https?:)?\/\/[^\s"'()<>\\]+/gi)) {
+              const c = classifyUrl(m[0]);
+              if (c.kind === 'remote') loads.push({ kind: 'image', url: c.href });
+            }
+            continue;
+          }
+          const isLoad = RESOURCE_ATTRS.has(a) || a.endsWith(':href') || (a === 'href' && name !== 'a' && name !== 'area');
+          if (!isLoad) continue;
+          const urls = a === 'srcset' || a === 'imagesrcset' ? parseSrcset(v).map((x) => x.url) : [v];
+          for (const u of urls) {
+            const c = classifyUrl(u);
+            if (c.kind === 'remote') loads.push({ kind: kindForResource(name, a, attribs), url: c.href });
+          }
+        }
+      },
+      ontext(t) {
+        if (depth > 0) cur += t;
+      },
+      onclosetag(name) {
+        if (name === 'style' && depth > 0) {
+          depth--;
+          styles.push(cur);
+          cur = '';
+        }
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
+  );
+  p.write(html);
+  p.end();
+  return { styles, loads };
+}
+
+/** Links in our own output, for the reader's link list and for tests. */
+function collectLinks(html: string): Array<{ text: string; href: string }> {
+  const links: Array<{ text: string; href: string }> = [];
+  let cur: { text: string; href: string } | undefined;
+  const p = new Parser(
+    {
+      onopentag(name, attribs) {
+        if (name === 'a' && attribs['data-maildesk-href']) cur = { text: '', href: attribs['data-maildesk-href'] };
+      },
+      ontext(t) {
+        if (cur) cur.text += t;
+      },
+      onclosetag(name) {
+        if (name === 'a' && cur) {
+          links.push({ text: cur.text.replace(/\s+/g, ' ').trim(), href: cur.href });
+          cur = undefined;
+        }
+      },
+    },
+    { decodeEntities: true },
+  );
+  p.write(html);
+  p.end();
+  return links;
+}
+
+/**
+ * Sanitises one HTML body part (or quoted text) for display. The result holds no script,
+ * event handler, form, frame, object, meta, base or link element; links are inert anchors
+ * whose target is in `data-maildesk-href`; remote loads are gone unless `allowRemote`,
+ * and each one removed is listed in `blocked`.
+ */
+export function sanitizeHtml(input: string, opts: SanitizeOptions): SanitizeResult {
+  const ctx: Ctx = { opts, blocked: [], kept: new Set(), anchorDepth: 0 };
+  let html = input;
+  let truncated = false;
+  if (html.length > MAX_HTML_CHARS) {
+    html = html.slice(0, MAX_HTML_CHARS);
+    truncated = true;
+  }
+
+  const pre = prepass(html);
+  const css = pre.styles
+    .map((s) => sanitizeStyleSheet(s, ctx))
+    .filter(Boolean)
+    .join('\n');
+
+  const body = sanitize(html, {
+    allowedTags: ALLOWED_TAGS,
+    allowedAttributes: ALLOWED_ATTRIBUTES,
+    nonTextTags: NON_TEXT_TAGS,
+    disallowedTagsMode: 'discard',
+    selfClosing: ['img', 'br', 'hr', 'col', 'wbr'],
+    allowedSchemes: ['http', 'https', 'mailto'],
+    allowedSchemesByTag: { img: ['http', 'https', 'data'] },
+    allowedSchemesAppliedToAttributes: ['href', 'src', 'srcset', 'background', 'data-maildesk-href', 'cite'],
+    allowProtocolRelative: false,
+    parseStyleAttributes: false,
+    nestingLimit: NESTING_LIMIT,
+    enforceHtmlBoundary: false,
+    parser: { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
+    onCloseTag: (name: string) => {
+      if (name === 'a' && ctx.anchorDepth > 0) ctx.anchorDepth--;
+    },
+    transformTags: { '*': (tagName: string, attribs: sanitize.Attributes) => transformTag(tagName, attribs, ctx) },
+  });
+
+  const out = (css ? `<style>${css}</style>` : '') + body;
+  const seen = new Set<string>();
+  const blocked = [...ctx.blocked, ...pre.loads].filter((b) => {
+    if (seen.has(b.url) || ctx.kept.has(b.url)) return false;
+    seen.add(b.url);
+    return true;
+  });
+  return { html: out, blocked, links: collectLinks(body), ...(truncated ? { truncated } : {}) };
+}

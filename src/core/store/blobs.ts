@@ -1,0 +1,53 @@
+/**
+ * Bodies and attachments live as files beside the database, named by their SHA-256,
+ * so saving the database (a full export with sql.js) stays cheap as mail grows and
+ * the same attachment is stored once.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export class BlobStore {
+  private readonly memory = new Map<string, Buffer>();
+  constructor(private readonly dir: string | undefined) {}
+
+  private file(hash: string): string {
+    return path.join(this.dir!, hash.slice(0, 2), hash);
+  }
+
+  put(data: Buffer | Uint8Array): string {
+    const buf = Buffer.isBuffer(data) ? data : Buffer.from(data);
+    const hash = crypto.createHash('sha256').update(buf).digest('hex');
+    if (!this.dir) {
+      this.memory.set(hash, buf);
+      return hash;
+    }
+    const f = this.file(hash);
+    if (!fs.existsSync(f)) {
+      fs.mkdirSync(path.dirname(f), { recursive: true });
+      const tmp = `${f}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, buf);
+      fs.renameSync(tmp, f);
+    }
+    return hash;
+  }
+
+  get(hash: string): Buffer | undefined {
+    if (!/^[0-9a-f]{64}$/.test(hash)) return undefined;
+    if (!this.dir) return this.memory.get(hash);
+    try {
+      return fs.readFileSync(this.file(hash));
+    } catch {
+      return undefined;
+    }
+  }
+
+  delete(hash: string): void {
+    if (!/^[0-9a-f]{64}$/.test(hash)) return;
+    if (!this.dir) {
+      this.memory.delete(hash);
+      return;
+    }
+    fs.rmSync(this.file(hash), { force: true });
+  }
+}

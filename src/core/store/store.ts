@@ -1,0 +1,1016 @@
+/**
+ * The local mail store: one sql.js database per profile plus a blob folder.
+ *
+ * sql.js keeps the whole database in memory and can only persist by exporting it,
+ * so writes are grouped in transactions (`tx`) and the file is saved atomically
+ * (temporary file, fsync, rename) after a batch, never once per message. Every
+ * commit emits one change event, which is how trees and open views refresh themselves.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Database, SqlValue, Statement } from 'sql.js';
+import { EventEmitter } from 'node:events';
+import { MailError } from '../errors';
+import type { AccountConfig } from '../config';
+import { Logger, noopLogger } from '../log';
+import { BlobStore } from './blobs';
+import { MIGRATIONS } from './schema';
+import { loadSqlJs } from './sqlite';
+
+export type FolderRole = 'inbox' | 'sent' | 'drafts' | 'trash' | 'junk' | 'archive' | 'all' | 'flagged' | 'important';
+export type AccountState = 'unknown' | 'connected' | 'disconnected' | 'reauth';
+export type JobKind = 'sync' | 'fill' | 'backfill' | 'maintenance' | 'tasks';
+export type JobStatus = 'pending' | 'running' | 'ok' | 'error' | 'paused' | 'done';
+
+export interface AccountRow {
+  id: string;
+  provider: string;
+  email: string;
+  name: string | null;
+  config: AccountConfig;
+  state: AccountState;
+  stateCode: string | null;
+  stateReason: string | null;
+  stateAt: number | null;
+}
+
+export interface FolderRow {
+  id: number;
+  accountId: string;
+  path: string;
+  name: string;
+  delimiter: string | null;
+  role: FolderRole | null;
+  specialUse: string | null;
+  selected: boolean;
+  remoteExists: boolean;
+  remoteTotal: number | null;
+  remoteUnread: number | null;
+}
+
+export interface FolderSyncState {
+  uidValidity: string | null;
+  uidNext: number | null;
+  highestModseq: string | null;
+  backfillCursor: string | null;
+  fillDone: boolean;
+  backfillDone: boolean;
+  deepBackfill: boolean;
+  cursor: string | null;
+  lastSyncAt: number | null;
+  resetCount: number;
+  lastResetAt: number | null;
+}
+
+/** What a provider reports about one message in one folder. */
+export interface IncomingMessage {
+  providerId: string;
+  uid?: number;
+  modseq?: string;
+  messageId?: string;
+  threadKey?: string;
+  subject?: string;
+  from?: { name?: string; address?: string };
+  to?: Array<{ name?: string; address?: string }>;
+  cc?: Array<{ name?: string; address?: string }>;
+  date?: number;
+  size?: number;
+  flags: string[];
+  hasAttachments?: boolean;
+  inReplyTo?: string;
+  references?: string[];
+  snippet?: string;
+}
+
+export interface MessageRow {
+  id: number;
+  accountId: string;
+  providerId: string | null;
+  messageId: string | null;
+  threadKey: string | null;
+  subject: string;
+  fromName: string;
+  fromAddr: string;
+  date: number;
+  size: number;
+  flags: string[];
+  hasAttachments: boolean;
+  origin: 'remote' | 'local';
+  bodyBlob: string | null;
+  uid: number | null;
+  folderId: number;
+  data: Record<string, unknown>;
+}
+
+export interface JobRow {
+  id: string;
+  accountId: string;
+  folderId: number | null;
+  kind: JobKind;
+  status: JobStatus;
+  lastRun: number | null;
+  lastSuccess: number | null;
+  nextRun: number | null;
+  attempts: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  progress: Record<string, unknown> | null;
+}
+
+export interface TaskRow {
+  id: number;
+  accountId: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  status: 'pending' | 'done' | 'failed';
+  attempts: number;
+  error: string | null;
+  createdAt: number;
+}
+
+/** Accumulated during a transaction, emitted once after commit. */
+export interface StoreChange {
+  accounts: Set<string>;
+  folders: Set<number>;
+  messages: number;
+  jobs: boolean;
+}
+
+function emptyChange(): StoreChange {
+  return { accounts: new Set(), folders: new Set(), messages: 0, jobs: false };
+}
+
+const SYSTEM_FLAGS: Record<string, 'seen' | 'flagged' | 'answered' | 'draft'> = {
+  '\\seen': 'seen',
+  '\\flagged': 'flagged',
+  '\\answered': 'answered',
+  '\\draft': 'draft',
+};
+
+/** Splits IMAP flags into the indexed columns and the rest (keywords). */
+export function splitFlags(flags: string[]): { seen: number; flagged: number; answered: number; draft: number; other: string[] } {
+  const r = { seen: 0, flagged: 0, answered: 0, draft: 0, other: [] as string[] };
+  for (const f of flags) {
+    const k = SYSTEM_FLAGS[f.toLowerCase()];
+    if (k) r[k] = 1;
+    else if (f.toLowerCase() !== '\\recent') r.other.push(f);
+  }
+  return r;
+}
+
+function joinFlags(row: { seen: number; flagged: number; answered: number; draft: number }, other: string[] = []): string[] {
+  const f: string[] = [];
+  if (row.seen) f.push('\\Seen');
+  if (row.flagged) f.push('\\Flagged');
+  if (row.answered) f.push('\\Answered');
+  if (row.draft) f.push('\\Draft');
+  return f.concat(other);
+}
+
+export interface StoreOptions {
+  /** Folder for the database and blobs; undefined keeps everything in memory (tests). */
+  dir?: string;
+  logger?: Logger;
+  /** Debounce for automatic saves after commits. */
+  saveDelayMs?: number;
+}
+
+export class MailStore {
+  private readonly statements = new Map<string, Statement>();
+  private depth = 0;
+  private pending = emptyChange();
+  private dirty = false;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private readonly events = new EventEmitter();
+  readonly blobs: BlobStore;
+  /** Time of the last save, and how long it took: reported by the bench and Troubleshoot. */
+  lastSave: { at: number; ms: number; bytes: number } | undefined;
+
+  private constructor(
+    private readonly db: Database,
+    private readonly file: string | undefined,
+    private readonly logger: Logger,
+    private readonly saveDelayMs: number,
+  ) {
+    this.blobs = new BlobStore(file ? path.join(path.dirname(file), 'blobs') : undefined);
+    this.events.setMaxListeners(100);
+  }
+
+  static async open(opts: StoreOptions = {}): Promise<MailStore> {
+    const SQL = await loadSqlJs();
+    let file: string | undefined;
+    let db: Database;
+    if (opts.dir) {
+      fs.mkdirSync(opts.dir, { recursive: true });
+      file = path.join(opts.dir, 'maildesk.db');
+      // A crash between write and rename leaves only the temporary file: the old one is intact.
+      if (fs.existsSync(file)) {
+        try {
+          db = new SQL.Database(fs.readFileSync(file));
+          db.exec('PRAGMA user_version');
+        } catch (e) {
+          throw new MailError('store.corrupt', `the mail store ${file} could not be read`, { cause: e });
+        }
+      } else {
+        db = new SQL.Database();
+      }
+    } else {
+      db = new SQL.Database();
+    }
+    const store = new MailStore(db, file, opts.logger ?? noopLogger, opts.saveDelayMs ?? 1000);
+    store.migrate();
+    return store;
+  }
+
+  get path(): string | undefined {
+    return this.file;
+  }
+
+  private migrate(): void {
+    this.db.exec('PRAGMA foreign_keys = ON');
+    const version = Number(this.db.exec('PRAGMA user_version')[0]?.values[0]?.[0] ?? 0);
+    if (version > MIGRATIONS.length) {
+      throw new MailError('store.corrupt', `the mail store was written by a newer MailDesk (schema ${version}); update MailDesk`);
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.exec('BEGIN');
+      try {
+        this.db.exec(MIGRATIONS[v]);
+        this.db.exec(`PRAGMA user_version = ${v + 1}`);
+        this.db.exec('COMMIT');
+      } catch (e) {
+        this.db.exec('ROLLBACK');
+        throw e;
+      }
+      this.dirty = true;
+    }
+    if (this.dirty) this.saveNow();
+  }
+
+  get schemaVersion(): number {
+    return Number(this.db.exec('PRAGMA user_version')[0]?.values[0]?.[0] ?? 0);
+  }
+
+  // ---- events -------------------------------------------------------------
+
+  onDidChange(listener: (c: StoreChange) => void): { dispose(): void } {
+    this.events.on('change', listener);
+    return { dispose: () => this.events.off('change', listener) };
+  }
+
+  // ---- low level ----------------------------------------------------------
+
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  run(sql: string, params: SqlValue[] = []): void {
+    const s = this.stmt(sql);
+    try {
+      s.run(params);
+    } finally {
+      s.reset();
+    }
+  }
+
+  all<T = Record<string, SqlValue>>(sql: string, params: SqlValue[] = []): T[] {
+    const s = this.stmt(sql);
+    const rows: T[] = [];
+    try {
+      s.bind(params);
+      while (s.step()) rows.push(s.getAsObject() as T);
+    } finally {
+      s.reset();
+    }
+    return rows;
+  }
+
+  get<T = Record<string, SqlValue>>(sql: string, params: SqlValue[] = []): T | undefined {
+    const s = this.stmt(sql);
+    try {
+      s.bind(params);
+      return s.step() ? (s.getAsObject() as T) : undefined;
+    } finally {
+      s.reset();
+    }
+  }
+
+  private lastId(): number {
+    return Number(this.db.exec('SELECT last_insert_rowid()')[0].values[0][0]);
+  }
+
+  /**
+   * Runs `fn` in one transaction. Nested calls join the outer one. Changes are
+   * announced after the outermost commit; a throw rolls everything back.
+   */
+  tx<T>(fn: () => T): T {
+    if (this.depth > 0) return fn();
+    this.depth++;
+    this.db.exec('BEGIN');
+    let result: T;
+    try {
+      result = fn();
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      this.pending = emptyChange();
+      throw e;
+    } finally {
+      this.depth--;
+    }
+    const change = this.pending;
+    this.pending = emptyChange();
+    this.dirty = true;
+    this.scheduleSave();
+    if (change.accounts.size || change.folders.size || change.messages || change.jobs) this.events.emit('change', change);
+    return result;
+  }
+
+  private scheduleSave(): void {
+    if (!this.file || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      try {
+        this.saveNow();
+      } catch (e) {
+        this.logger.log('error', `saving the mail store failed: ${(e as Error).message}`);
+      }
+    }, this.saveDelayMs);
+    this.saveTimer.unref?.();
+  }
+
+  /**
+   * Writes the database atomically: export, write a temporary file in the same
+   * folder, fsync, rename over the old file. Never runs inside a transaction
+   * (sql.js < 1.16 dropped an open transaction on export; we pin 1.16 and still avoid it).
+   */
+  saveNow(): void {
+    if (!this.file || !this.dirty || this.depth > 0) return;
+    const t0 = performance.now();
+    const data = this.db.export();
+    // export() resets pragmas on some versions; keep foreign keys on.
+    this.db.exec('PRAGMA foreign_keys = ON');
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, this.file);
+    this.dirty = false;
+    this.lastSave = { at: Date.now(), ms: performance.now() - t0, bytes: data.length };
+  }
+
+  close(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    this.saveNow();
+    for (const s of this.statements.values()) s.free();
+    this.statements.clear();
+    this.db.close();
+  }
+
+  // ---- settings -----------------------------------------------------------
+
+  getSetting(key: string): string | undefined {
+    return this.get<{ value: string }>('SELECT value FROM settings WHERE key = ?', [key])?.value;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.tx(() => this.run('INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, value]));
+  }
+
+  // ---- accounts -----------------------------------------------------------
+
+  upsertAccount(cfg: AccountConfig): void {
+    this.tx(() => {
+      this.run(
+        `INSERT INTO accounts(id, provider, email, name, config, created_at) VALUES(?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET provider = excluded.provider, email = excluded.email, name = excluded.name, config = excluded.config`,
+        [cfg.id, cfg.provider, cfg.email, cfg.name ?? null, JSON.stringify(cfg), Date.now()],
+      );
+      this.pending.accounts.add(cfg.id);
+    });
+  }
+
+  private toAccount(r: Record<string, SqlValue>): AccountRow {
+    return {
+      id: r.id as string,
+      provider: r.provider as string,
+      email: r.email as string,
+      name: (r.name as string) ?? null,
+      config: JSON.parse(r.config as string) as AccountConfig,
+      state: r.state as AccountState,
+      stateCode: (r.state_code as string) ?? null,
+      stateReason: (r.state_reason as string) ?? null,
+      stateAt: (r.state_at as number) ?? null,
+    };
+  }
+
+  getAccount(id: string): AccountRow | undefined {
+    const r = this.get('SELECT * FROM accounts WHERE id = ?', [id]);
+    return r ? this.toAccount(r) : undefined;
+  }
+
+  listAccounts(): AccountRow[] {
+    return this.all('SELECT * FROM accounts ORDER BY id').map((r) => this.toAccount(r));
+  }
+
+  setAccountState(id: string, state: AccountState, code: string | null = null, reason: string | null = null): void {
+    const cur = this.getAccount(id);
+    if (!cur || (cur.state === state && cur.stateCode === code && cur.stateReason === reason)) return;
+    this.tx(() => {
+      this.run('UPDATE accounts SET state = ?, state_code = ?, state_reason = ?, state_at = ? WHERE id = ?', [state, code, reason, Date.now(), id]);
+      this.pending.accounts.add(id);
+    });
+  }
+
+  /** Deletes the account, its folders, messages, jobs and the blobs nothing else uses. */
+  removeAccount(id: string): void {
+    const blobs = this.all<{ body_blob: string }>('SELECT body_blob FROM messages WHERE account_id = ? AND body_blob IS NOT NULL', [id]).map((r) => r.body_blob);
+    this.tx(() => {
+      this.run('DELETE FROM accounts WHERE id = ?', [id]);
+      this.pending.accounts.add(id);
+      this.pending.jobs = true;
+    });
+    for (const b of blobs) if (!this.get('SELECT 1 FROM messages WHERE body_blob = ? LIMIT 1', [b])) this.blobs.delete(b);
+  }
+
+  // ---- folders ------------------------------------------------------------
+
+  private toFolder(r: Record<string, SqlValue>): FolderRow {
+    return {
+      id: r.id as number,
+      accountId: r.account_id as string,
+      path: r.path as string,
+      name: r.name as string,
+      delimiter: (r.delimiter as string) ?? null,
+      role: (r.role as FolderRole) ?? null,
+      specialUse: (r.special_use as string) ?? null,
+      selected: r.selected === 1,
+      remoteExists: r.remote_exists === 1,
+      remoteTotal: (r.remote_total as number) ?? null,
+      remoteUnread: (r.remote_unread as number) ?? null,
+    };
+  }
+
+  /**
+   * Records the server's folder list. Folders no longer on the server are kept
+   * (with their mail) but marked so Troubleshoot can report a stale selection.
+   * `defaultSelected` decides selection only for folders seen for the first time.
+   */
+  upsertFolders(
+    accountId: string,
+    remote: Array<{ path: string; name: string; delimiter?: string; role?: FolderRole | null; specialUse?: string | null }>,
+    defaultSelected: (f: { path: string; role?: FolderRole | null }) => boolean,
+  ): void {
+    this.tx(() => {
+      this.run('UPDATE folders SET remote_exists = 0 WHERE account_id = ?', [accountId]);
+      for (const f of remote) {
+        const existing = this.get<{ id: number }>('SELECT id FROM folders WHERE account_id = ? AND path = ?', [accountId, f.path]);
+        if (existing) {
+          this.run('UPDATE folders SET name = ?, delimiter = ?, role = ?, special_use = ?, remote_exists = 1 WHERE id = ?', [
+            f.name,
+            f.delimiter ?? null,
+            f.role ?? null,
+            f.specialUse ?? null,
+            existing.id,
+          ]);
+        } else {
+          this.run('INSERT INTO folders(account_id, path, name, delimiter, role, special_use, selected) VALUES(?, ?, ?, ?, ?, ?, ?)', [
+            accountId,
+            f.path,
+            f.name,
+            f.delimiter ?? null,
+            f.role ?? null,
+            f.specialUse ?? null,
+            defaultSelected(f) ? 1 : 0,
+          ]);
+        }
+      }
+      this.pending.accounts.add(accountId);
+    });
+  }
+
+  listFolders(accountId: string): FolderRow[] {
+    return this.all('SELECT * FROM folders WHERE account_id = ? ORDER BY path', [accountId]).map((r) => this.toFolder(r));
+  }
+
+  getFolder(accountId: string, folderPath: string): FolderRow | undefined {
+    const r = this.get('SELECT * FROM folders WHERE account_id = ? AND path = ?', [accountId, folderPath]);
+    return r ? this.toFolder(r) : undefined;
+  }
+
+  getFolderById(id: number): FolderRow | undefined {
+    const r = this.get('SELECT * FROM folders WHERE id = ?', [id]);
+    return r ? this.toFolder(r) : undefined;
+  }
+
+  folderByRole(accountId: string, role: FolderRole): FolderRow | undefined {
+    const r = this.get('SELECT * FROM folders WHERE account_id = ? AND role = ? ORDER BY remote_exists DESC, id LIMIT 1', [accountId, role]);
+    return r ? this.toFolder(r) : undefined;
+  }
+
+  setFolderSelected(folderId: number, selected: boolean): void {
+    this.tx(() => {
+      this.run('UPDATE folders SET selected = ? WHERE id = ?', [selected ? 1 : 0, folderId]);
+      this.pending.folders.add(folderId);
+      const f = this.getFolderById(folderId);
+      if (f) this.pending.accounts.add(f.accountId);
+    });
+  }
+
+  setRemoteCounts(folderId: number, total: number | null, unread: number | null): void {
+    this.tx(() => {
+      this.run('UPDATE folders SET remote_total = ?, remote_unread = ? WHERE id = ?', [total, unread, folderId]);
+      this.pending.folders.add(folderId);
+    });
+  }
+
+  /** Messages held locally in the folder, and how many are unread. */
+  localCounts(folderId: number): { total: number; unread: number } {
+    const r = this.get<{ total: number; unread: number }>(
+      `SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN m.seen = 0 THEN 1 ELSE 0 END), 0) AS unread
+       FROM memberships ms JOIN messages m ON m.id = ms.message_id
+       WHERE ms.folder_id = ? AND ms.missing_since IS NULL`,
+      [folderId],
+    );
+    return { total: r?.total ?? 0, unread: r?.unread ?? 0 };
+  }
+
+  // ---- sync state ---------------------------------------------------------
+
+  getSyncState(folderId: number): FolderSyncState {
+    const r = this.get('SELECT * FROM folder_sync WHERE folder_id = ?', [folderId]);
+    return {
+      uidValidity: (r?.uidvalidity as string) ?? null,
+      uidNext: (r?.uidnext as number) ?? null,
+      highestModseq: (r?.highestmodseq as string) ?? null,
+      backfillCursor: (r?.backfill_cursor as string) ?? null,
+      fillDone: r?.fill_done === 1,
+      backfillDone: r?.backfill_done === 1,
+      deepBackfill: r?.deep_backfill === 1,
+      cursor: (r?.cursor as string) ?? null,
+      lastSyncAt: (r?.last_sync_at as number) ?? null,
+      resetCount: (r?.reset_count as number) ?? 0,
+      lastResetAt: (r?.last_reset_at as number) ?? null,
+    };
+  }
+
+  /** Saved in the caller's transaction, with the messages it describes. */
+  saveSyncState(folderId: number, patch: Partial<FolderSyncState>): void {
+    const s = { ...this.getSyncState(folderId), ...patch };
+    this.tx(() => {
+      this.run(
+        `INSERT INTO folder_sync(folder_id, uidvalidity, uidnext, highestmodseq, backfill_cursor, fill_done, backfill_done, deep_backfill, cursor, last_sync_at, reset_count, last_reset_at)
+         VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(folder_id) DO UPDATE SET uidvalidity = excluded.uidvalidity, uidnext = excluded.uidnext, highestmodseq = excluded.highestmodseq,
+           backfill_cursor = excluded.backfill_cursor, fill_done = excluded.fill_done, backfill_done = excluded.backfill_done, deep_backfill = excluded.deep_backfill,
+           cursor = excluded.cursor, last_sync_at = excluded.last_sync_at, reset_count = excluded.reset_count, last_reset_at = excluded.last_reset_at`,
+        [
+          folderId,
+          s.uidValidity,
+          s.uidNext,
+          s.highestModseq,
+          s.backfillCursor,
+          s.fillDone ? 1 : 0,
+          s.backfillDone ? 1 : 0,
+          s.deepBackfill ? 1 : 0,
+          s.cursor,
+          s.lastSyncAt,
+          s.resetCount,
+          s.lastResetAt,
+        ],
+      );
+      this.pending.folders.add(folderId);
+    });
+  }
+
+  /**
+   * The provider reset the folder (new UIDVALIDITY, history too old, delta 410):
+   * forget what we knew of it, keep local-only entries (drafts, unsent mail,
+   * local Sent entries), and let the next run fetch it from scratch.
+   */
+  resetFolder(folderId: number): void {
+    const prev = this.getSyncState(folderId);
+    this.tx(() => {
+      this.run(
+        `DELETE FROM memberships WHERE folder_id = ? AND message_id IN (SELECT id FROM messages WHERE origin = 'remote')`,
+        [folderId],
+      );
+      this.deleteOrphans();
+      this.run('DELETE FROM folder_sync WHERE folder_id = ?', [folderId]);
+      this.saveSyncState(folderId, { resetCount: prev.resetCount + 1, lastResetAt: Date.now() });
+      this.pending.folders.add(folderId);
+      this.pending.messages++;
+    });
+  }
+
+  private deleteOrphans(): void {
+    this.run(`DELETE FROM messages WHERE origin = 'remote' AND id NOT IN (SELECT message_id FROM memberships)`);
+  }
+
+  // ---- messages -----------------------------------------------------------
+
+  /**
+   * Stores what the provider reported for one folder, in one transaction.
+   * A message already known by its provider id is updated; one that matches a
+   * pending local entry (a local Sent copy, a move not yet confirmed) by Message-ID
+   * takes that entry over, so the user never sees two.
+   */
+  upsertMessages(folderId: number, msgs: IncomingMessage[]): { inserted: number; updated: number; adopted: number } {
+    const folder = this.getFolderById(folderId);
+    if (!folder) throw new MailError('folder.notFound', `folder ${folderId} is not in the store`);
+    const counts = { inserted: 0, updated: 0, adopted: 0 };
+    this.tx(() => {
+      for (const m of msgs) {
+        const fl = splitFlags(m.flags);
+        const data = JSON.stringify({
+          to: m.to ?? [],
+          cc: m.cc ?? [],
+          inReplyTo: m.inReplyTo,
+          references: m.references,
+          snippet: m.snippet,
+          keywords: fl.other.length ? fl.other : undefined,
+        });
+        let id = this.get<{ id: number }>('SELECT id FROM messages WHERE account_id = ? AND provider_id = ?', [folder.accountId, m.providerId])?.id;
+        if (id !== undefined) {
+          this.run('UPDATE messages SET seen = ?, flagged = ?, answered = ?, draft = ? WHERE id = ?', [fl.seen, fl.flagged, fl.answered, fl.draft, id]);
+          counts.updated++;
+        } else if (m.messageId) {
+          // A pending membership in this folder (uid not yet known) with the same Message-ID.
+          id = this.get<{ id: number }>(
+            `SELECT m.id FROM messages m JOIN memberships ms ON ms.message_id = m.id
+             WHERE m.account_id = ? AND m.message_id = ? AND ms.folder_id = ? AND ms.uid IS NULL LIMIT 1`,
+            [folder.accountId, m.messageId, folderId],
+          )?.id;
+          if (id !== undefined) {
+            this.run(
+              `UPDATE messages SET provider_id = ?, origin = 'remote', seen = ?, flagged = ?, answered = ?, draft = ?, size = COALESCE(?, size) WHERE id = ?`,
+              [m.providerId, fl.seen, fl.flagged, fl.answered, fl.draft, m.size ?? null, id],
+            );
+            counts.adopted++;
+          }
+        }
+        if (id === undefined) {
+          this.run(
+            `INSERT INTO messages(account_id, provider_id, message_id, thread_key, subject, from_name, from_addr, date, size, seen, flagged, answered, draft, has_attachments, data)
+             VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            [
+              folder.accountId,
+              m.providerId,
+              m.messageId ?? null,
+              m.threadKey ?? m.references?.[0] ?? m.inReplyTo ?? m.messageId ?? null,
+              m.subject ?? '',
+              m.from?.name ?? '',
+              m.from?.address ?? '',
+              m.date ?? 0,
+              m.size ?? 0,
+              fl.seen,
+              fl.flagged,
+              fl.answered,
+              fl.draft,
+              m.hasAttachments ? 1 : 0,
+              data,
+            ],
+          );
+          id = this.lastId();
+          counts.inserted++;
+        }
+        this.run(
+          `INSERT INTO memberships(folder_id, message_id, uid, modseq, date) VALUES(?, ?, ?, ?, ?)
+           ON CONFLICT(folder_id, message_id) DO UPDATE SET uid = excluded.uid, modseq = excluded.modseq, missing_since = NULL`,
+          [folderId, id, m.uid ?? null, m.modseq ?? null, m.date ?? 0],
+        );
+      }
+      this.pending.folders.add(folderId);
+      this.pending.messages += msgs.length;
+    });
+    return counts;
+  }
+
+  /** Flag changes reported by the server (CONDSTORE or a full flag scan). */
+  updateFlags(folderId: number, changes: Array<{ uid: number; flags: string[]; modseq?: string }>): number {
+    let n = 0;
+    this.tx(() => {
+      for (const c of changes) {
+        const fl = splitFlags(c.flags);
+        const row = this.get<{ message_id: number }>('SELECT message_id FROM memberships WHERE folder_id = ? AND uid = ?', [folderId, c.uid]);
+        if (!row) continue;
+        this.run('UPDATE messages SET seen = ?, flagged = ?, answered = ?, draft = ? WHERE id = ?', [fl.seen, fl.flagged, fl.answered, fl.draft, row.message_id]);
+        if (c.modseq) this.run('UPDATE memberships SET modseq = ? WHERE folder_id = ? AND uid = ?', [c.modseq, folderId, c.uid]);
+        n++;
+      }
+      if (n) {
+        this.pending.folders.add(folderId);
+        this.pending.messages += n;
+      }
+    });
+    return n;
+  }
+
+  /**
+   * The server no longer lists these UIDs. They disappear from the folder's list at
+   * once, but the message row is only deleted by `purgeMissing` a cycle later, so a
+   * message on its way to another folder is never lost in between.
+   */
+  markMissing(folderId: number, uids: number[], now = Date.now()): number {
+    let n = 0;
+    this.tx(() => {
+      for (const uid of uids) {
+        const before = this.get('SELECT 1 FROM memberships WHERE folder_id = ? AND uid = ? AND missing_since IS NULL', [folderId, uid]);
+        if (!before) continue;
+        this.run('UPDATE memberships SET missing_since = ? WHERE folder_id = ? AND uid = ?', [now, folderId, uid]);
+        n++;
+      }
+      if (n) {
+        this.pending.folders.add(folderId);
+        this.pending.messages += n;
+      }
+    });
+    return n;
+  }
+
+  /** Deletes memberships missing since before `cutoff`, and messages left in no folder. */
+  purgeMissing(folderId: number, cutoff: number): number {
+    let n = 0;
+    this.tx(() => {
+      n = this.get<{ n: number }>('SELECT COUNT(*) AS n FROM memberships WHERE folder_id = ? AND missing_since IS NOT NULL AND missing_since < ?', [folderId, cutoff])?.n ?? 0;
+      if (!n) return;
+      const blobs = this.all<{ body_blob: string }>(
+        `SELECT m.body_blob FROM messages m JOIN memberships ms ON ms.message_id = m.id
+         WHERE ms.folder_id = ? AND ms.missing_since IS NOT NULL AND ms.missing_since < ? AND m.body_blob IS NOT NULL`,
+        [folderId, cutoff],
+      );
+      this.run('DELETE FROM memberships WHERE folder_id = ? AND missing_since IS NOT NULL AND missing_since < ?', [folderId, cutoff]);
+      this.deleteOrphans();
+      for (const b of blobs) if (!this.get('SELECT 1 FROM messages WHERE body_blob = ? LIMIT 1', [b.body_blob])) this.blobs.delete(b.body_blob);
+    });
+    return n;
+  }
+
+  /** UIDs the store holds for a folder, with their flags, for a plain comparison. */
+  knownUids(folderId: number): Map<number, string[]> {
+    const out = new Map<number, string[]>();
+    for (const r of this.all<{ uid: number; seen: number; flagged: number; answered: number; draft: number }>(
+      `SELECT ms.uid, m.seen, m.flagged, m.answered, m.draft FROM memberships ms JOIN messages m ON m.id = ms.message_id
+       WHERE ms.folder_id = ? AND ms.uid IS NOT NULL AND ms.missing_since IS NULL`,
+      [folderId],
+    )) {
+      out.set(r.uid, joinFlags(r));
+    }
+    return out;
+  }
+
+  uidBounds(folderId: number): { min: number | null; max: number | null; count: number } {
+    const r = this.get<{ mn: number | null; mx: number | null; n: number }>(
+      'SELECT MIN(uid) AS mn, MAX(uid) AS mx, COUNT(uid) AS n FROM memberships WHERE folder_id = ? AND uid IS NOT NULL AND missing_since IS NULL',
+      [folderId],
+    );
+    return { min: r?.mn ?? null, max: r?.mx ?? null, count: r?.n ?? 0 };
+  }
+
+  private toMessage(r: Record<string, SqlValue>): MessageRow {
+    const data = r.data ? (JSON.parse(r.data as string) as Record<string, unknown>) : {};
+    return {
+      id: r.id as number,
+      accountId: r.account_id as string,
+      providerId: (r.provider_id as string) ?? null,
+      messageId: (r.message_id as string) ?? null,
+      threadKey: (r.thread_key as string) ?? null,
+      subject: (r.subject as string) ?? '',
+      fromName: (r.from_name as string) ?? '',
+      fromAddr: (r.from_addr as string) ?? '',
+      date: (r.date as number) ?? 0,
+      size: (r.size as number) ?? 0,
+      flags: joinFlags(r as { seen: number; flagged: number; answered: number; draft: number }, (data.keywords as string[]) ?? []),
+      hasAttachments: r.has_attachments === 1,
+      origin: r.origin as 'remote' | 'local',
+      bodyBlob: (r.body_blob as string) ?? null,
+      uid: (r.uid as number) ?? null,
+      folderId: r.folder_id as number,
+      data,
+    };
+  }
+
+  /** A folder's messages, newest first, one page at a time. */
+  listMessages(folderId: number, opts: { limit?: number; offset?: number } = {}): MessageRow[] {
+    return this.all(
+      `SELECT m.*, ms.uid, ms.folder_id FROM memberships ms JOIN messages m ON m.id = ms.message_id
+       WHERE ms.folder_id = ? AND ms.missing_since IS NULL
+       ORDER BY ms.date DESC, m.id DESC LIMIT ? OFFSET ?`,
+      [folderId, opts.limit ?? 100, opts.offset ?? 0],
+    ).map((r) => this.toMessage(r));
+  }
+
+  getMessage(id: number, folderId?: number): MessageRow | undefined {
+    const r = folderId
+      ? this.get('SELECT m.*, ms.uid, ms.folder_id FROM messages m JOIN memberships ms ON ms.message_id = m.id WHERE m.id = ? AND ms.folder_id = ?', [id, folderId])
+      : this.get('SELECT m.*, ms.uid, ms.folder_id FROM messages m LEFT JOIN memberships ms ON ms.message_id = m.id WHERE m.id = ? LIMIT 1', [id]);
+    return r ? this.toMessage(r) : undefined;
+  }
+
+  getMessageByUid(folderId: number, uid: number): MessageRow | undefined {
+    const r = this.get('SELECT m.*, ms.uid, ms.folder_id FROM memberships ms JOIN messages m ON m.id = ms.message_id WHERE ms.folder_id = ? AND ms.uid = ?', [folderId, uid]);
+    return r ? this.toMessage(r) : undefined;
+  }
+
+  setBody(messageId: number, raw: Buffer): string {
+    const hash = this.blobs.put(raw);
+    this.tx(() => {
+      this.run('UPDATE messages SET body_blob = ? WHERE id = ?', [hash, messageId]);
+      this.pending.messages++;
+    });
+    return hash;
+  }
+
+  /** Local flag change (a task's local step). */
+  setLocalFlags(messageId: number, flags: string[]): void {
+    const fl = splitFlags(flags);
+    this.tx(() => {
+      this.run('UPDATE messages SET seen = ?, flagged = ?, answered = ?, draft = ? WHERE id = ?', [fl.seen, fl.flagged, fl.answered, fl.draft, messageId]);
+      for (const r of this.all<{ folder_id: number }>('SELECT folder_id FROM memberships WHERE message_id = ?', [messageId])) this.pending.folders.add(r.folder_id);
+      this.pending.messages++;
+    });
+  }
+
+  /**
+   * Local move (a task's local step): the membership goes to the target folder with
+   * no UID; the next sync of the target adopts the server's copy by Message-ID.
+   */
+  moveLocal(messageId: number, fromFolder: number, toFolder: number): void {
+    this.tx(() => {
+      this.run('DELETE FROM memberships WHERE folder_id = ? AND message_id = ?', [toFolder, messageId]);
+      this.run('UPDATE memberships SET folder_id = ?, uid = NULL, modseq = NULL, missing_since = NULL WHERE folder_id = ? AND message_id = ?', [toFolder, fromFolder, messageId]);
+      this.pending.folders.add(fromFolder);
+      this.pending.folders.add(toFolder);
+      this.pending.messages++;
+    });
+  }
+
+  /** Local delete: hidden at once, purged after the server confirms. */
+  removeLocal(messageId: number, folderId: number): void {
+    this.tx(() => {
+      this.run('UPDATE memberships SET missing_since = ? WHERE folder_id = ? AND message_id = ?', [Date.now(), folderId, messageId]);
+      this.pending.folders.add(folderId);
+      this.pending.messages++;
+    });
+  }
+
+  /** Records a UID learned after a move (UIDPLUS COPYUID) for a pending membership. */
+  setMembershipUid(folderId: number, messageId: number, uid: number, providerId: string): void {
+    this.tx(() => {
+      const clash = this.get<{ message_id: number }>('SELECT message_id FROM memberships WHERE folder_id = ? AND uid = ?', [folderId, uid]);
+      if (clash && clash.message_id !== messageId) return; // the sync got there first
+      this.run('UPDATE memberships SET uid = ? WHERE folder_id = ? AND message_id = ?', [uid, folderId, messageId]);
+      this.run(`UPDATE messages SET provider_id = ?, origin = 'remote' WHERE id = ?`, [providerId, messageId]);
+      this.pending.folders.add(folderId);
+    });
+  }
+
+  /** Inserts a local-only message (a Sent entry or draft) shown until the provider's copy replaces it. */
+  insertLocalMessage(folderId: number, m: Omit<IncomingMessage, 'providerId' | 'uid'> & { bodyBlob?: string }): number {
+    const folder = this.getFolderById(folderId);
+    if (!folder) throw new MailError('folder.notFound', `folder ${folderId} is not in the store`);
+    let id = 0;
+    this.tx(() => {
+      const fl = splitFlags(m.flags);
+      this.run(
+        `INSERT INTO messages(account_id, provider_id, message_id, thread_key, subject, from_name, from_addr, date, size, seen, flagged, answered, draft, has_attachments, origin, body_blob, data)
+         VALUES(?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local', ?, ?)`,
+        [
+          folder.accountId,
+          m.messageId ?? null,
+          m.threadKey ?? m.references?.[0] ?? m.inReplyTo ?? m.messageId ?? null,
+          m.subject ?? '',
+          m.from?.name ?? '',
+          m.from?.address ?? '',
+          m.date ?? Date.now(),
+          m.size ?? 0,
+          fl.seen,
+          fl.flagged,
+          fl.answered,
+          fl.draft,
+          m.hasAttachments ? 1 : 0,
+          m.bodyBlob ?? null,
+          JSON.stringify({ to: m.to ?? [], cc: m.cc ?? [], inReplyTo: m.inReplyTo, references: m.references }),
+        ],
+      );
+      id = this.lastId();
+      this.run('INSERT INTO memberships(folder_id, message_id, uid, date) VALUES(?, ?, NULL, ?)', [folderId, id, m.date ?? Date.now()]);
+      this.pending.folders.add(folderId);
+      this.pending.messages++;
+    });
+    return id;
+  }
+
+  /** Counts for the bench and Troubleshoot. */
+  stats(): { accounts: number; folders: number; messages: number; memberships: number } {
+    const n = (sql: string) => this.get<{ n: number }>(sql)?.n ?? 0;
+    return {
+      accounts: n('SELECT COUNT(*) AS n FROM accounts'),
+      folders: n('SELECT COUNT(*) AS n FROM folders'),
+      messages: n('SELECT COUNT(*) AS n FROM messages'),
+      memberships: n('SELECT COUNT(*) AS n FROM memberships'),
+    };
+  }
+
+  // ---- jobs ---------------------------------------------------------------
+
+  private toJob(r: Record<string, SqlValue>): JobRow {
+    return {
+      id: r.id as string,
+      accountId: r.account_id as string,
+      folderId: (r.folder_id as number) ?? null,
+      kind: r.kind as JobKind,
+      status: r.status as JobStatus,
+      lastRun: (r.last_run as number) ?? null,
+      lastSuccess: (r.last_success as number) ?? null,
+      nextRun: (r.next_run as number) ?? null,
+      attempts: r.attempts as number,
+      errorCode: (r.error_code as string) ?? null,
+      errorMessage: (r.error_message as string) ?? null,
+      progress: r.progress ? (JSON.parse(r.progress as string) as Record<string, unknown>) : null,
+    };
+  }
+
+  ensureJob(id: string, accountId: string, folderId: number | null, kind: JobKind, nextRun: number): JobRow {
+    const existing = this.getJob(id);
+    if (existing) return existing;
+    this.tx(() => {
+      this.run('INSERT INTO jobs(id, account_id, folder_id, kind, status, next_run) VALUES(?, ?, ?, ?, ?, ?)', [id, accountId, folderId, kind, 'pending', nextRun]);
+      this.pending.jobs = true;
+    });
+    return this.getJob(id)!;
+  }
+
+  getJob(id: string): JobRow | undefined {
+    const r = this.get('SELECT * FROM jobs WHERE id = ?', [id]);
+    return r ? this.toJob(r) : undefined;
+  }
+
+  listJobs(accountId?: string): JobRow[] {
+    const rows = accountId ? this.all('SELECT * FROM jobs WHERE account_id = ? ORDER BY id', [accountId]) : this.all('SELECT * FROM jobs ORDER BY account_id, id');
+    return rows.map((r) => this.toJob(r));
+  }
+
+  updateJob(id: string, patch: Partial<Omit<JobRow, 'id' | 'accountId' | 'folderId' | 'kind'>>): void {
+    const cur = this.getJob(id);
+    if (!cur) return;
+    const j = { ...cur, ...patch };
+    this.tx(() => {
+      this.run(
+        'UPDATE jobs SET status = ?, last_run = ?, last_success = ?, next_run = ?, attempts = ?, error_code = ?, error_message = ?, progress = ? WHERE id = ?',
+        [j.status, j.lastRun, j.lastSuccess, j.nextRun, j.attempts, j.errorCode, j.errorMessage, j.progress ? JSON.stringify(j.progress) : null, id],
+      );
+      this.pending.jobs = true;
+    });
+  }
+
+  deleteJobs(where: { accountId: string; folderId?: number }): void {
+    this.tx(() => {
+      if (where.folderId !== undefined) this.run('DELETE FROM jobs WHERE account_id = ? AND folder_id = ?', [where.accountId, where.folderId]);
+      else this.run('DELETE FROM jobs WHERE account_id = ?', [where.accountId]);
+      this.pending.jobs = true;
+    });
+  }
+
+  // ---- tasks (local actions waiting for their remote step) ------------------
+
+  enqueueTask(accountId: string, kind: string, payload: Record<string, unknown>): number {
+    let id = 0;
+    this.tx(() => {
+      this.run('INSERT INTO tasks(account_id, kind, payload, created_at) VALUES(?, ?, ?, ?)', [accountId, kind, JSON.stringify(payload), Date.now()]);
+      id = this.lastId();
+      this.pending.jobs = true;
+    });
+    return id;
+  }
+
+  pendingTasks(accountId: string): TaskRow[] {
+    return this.all(`SELECT * FROM tasks WHERE account_id = ? AND status = 'pending' ORDER BY id`, [accountId]).map((r) => ({
+      id: r.id as number,
+      accountId: r.account_id as string,
+      kind: r.kind as string,
+      payload: JSON.parse(r.payload as string) as Record<string, unknown>,
+      status: r.status as TaskRow['status'],
+      attempts: r.attempts as number,
+      error: (r.error as string) ?? null,
+      createdAt: r.created_at as number,
+    }));
+  }
+
+  finishTask(id: number, status: 'done' | 'failed' | 'pending', error: string | null = null): void {
+    this.tx(() => {
+      this.run('UPDATE tasks SET status = ?, attempts = attempts + 1, error = ? WHERE id = ?', [status, error, id]);
+      this.pending.jobs = true;
+    });
+  }
+}

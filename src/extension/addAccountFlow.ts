@@ -1,0 +1,306 @@
+/**
+ * "Add IMAP Account": a guided input flow (with Back), then a test of both servers
+ * with progress. Nothing is saved until both tests pass, or the user says "Save anyway";
+ * on failure "Edit Settings" goes through the flow again with every value prefilled.
+ * The password is only staged in memory while testing, never written before saving.
+ */
+import * as vscode from 'vscode';
+import type { AccountConfig, Security } from '../core/config';
+import { passwordSecretKey } from '../core/config';
+import { toMailError } from '../core/errors';
+import type { MailDesk } from '../core/maildesk';
+import type { VerifyReport } from '../core/providers/provider';
+import { accountIdFor, defaultPort, verifyReportLines } from './format';
+import type { StagedSecretStore } from './secretStorage';
+
+export interface AddAccountDeps {
+  mail: MailDesk;
+  secrets: StagedSecretStore;
+  log: vscode.LogOutputChannel;
+}
+
+interface Draft {
+  email?: string;
+  name?: string;
+  imapHost?: string;
+  imapSecurity?: Security;
+  imapPort?: number;
+  imapUser?: string;
+  password?: string;
+  smtpHost?: string;
+  smtpSecurity?: Security;
+  smtpPort?: number;
+  smtpUser?: string;
+}
+
+const BACK = Symbol('back');
+const CANCEL = Symbol('cancel');
+type Outcome<T> = T | typeof BACK | typeof CANCEL;
+type Step = (d: Draft) => Promise<Outcome<void>>;
+
+const TITLE = 'MailDesk: Add IMAP Account';
+
+const SECURITY_ITEMS: Array<vscode.QuickPickItem & { value: Security }> = [
+  { label: 'TLS', description: 'encrypted from the start (ports 993 / 465)', value: 'tls' },
+  { label: 'STARTTLS', description: 'plain connection upgraded to TLS (ports 143 / 587)', value: 'starttls' },
+  { label: 'None', description: 'unencrypted: only for local test servers', value: 'none' },
+];
+
+/** Runs the flow; resolves with the new account id, or undefined when cancelled. */
+export async function addImapAccount(deps: AddAccountDeps): Promise<string | undefined> {
+  const draft: Draft = {};
+  for (;;) {
+    if (!(await collect(draft))) return undefined;
+    const cfg = toConfig(draft, deps.mail.store.listAccounts().map((a) => a.id));
+    const key = passwordSecretKey(cfg.id, 'imap');
+    deps.secrets.stage(key, draft.password ?? '');
+    try {
+      const failure = await testServers(deps, cfg);
+      if (failure) {
+        const choice = await vscode.window.showErrorMessage(
+          `MailDesk: testing ${cfg.email} failed: ${failure.error?.describe() ?? 'the server test did not pass'}`,
+          { modal: true, detail: verifyReportLines(failure).join('\n') },
+          'Edit Settings',
+          'Save Anyway',
+        );
+        if (choice === 'Edit Settings') continue;
+        if (choice !== 'Save Anyway') return undefined;
+      }
+      await deps.secrets.set(key, draft.password ?? '');
+      return await save(deps, cfg);
+    } finally {
+      deps.secrets.unstage(key);
+    }
+  }
+}
+
+function toConfig(d: Draft, taken: string[]): AccountConfig {
+  const email = d.email!.trim();
+  const cfg: AccountConfig = {
+    id: accountIdFor(email, taken),
+    provider: 'imap',
+    email,
+    name: d.name?.trim() || undefined,
+    imap: { host: d.imapHost!.trim(), port: d.imapPort!, security: d.imapSecurity!, user: d.imapUser!.trim() },
+  };
+  if (d.smtpHost?.trim()) cfg.smtp = { host: d.smtpHost.trim(), port: d.smtpPort!, security: d.smtpSecurity!, user: d.smtpUser!.trim() };
+  return cfg;
+}
+
+/** Returns the first failing report, or undefined when every tested server passed. */
+async function testServers(deps: AddAccountDeps, cfg: AccountConfig): Promise<VerifyReport | undefined> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `MailDesk: testing ${cfg.email}` },
+    async (progress) => {
+      const reports: VerifyReport[] = [];
+      progress.report({ message: `incoming server ${cfg.imap!.host}…` });
+      reports.push(await runTest(deps, cfg, 'incoming'));
+      if (cfg.smtp) {
+        progress.report({ message: `outgoing server ${cfg.smtp.host}…` });
+        reports.push(await runTest(deps, cfg, 'outgoing'));
+      }
+      return reports.find((r) => !r.ok);
+    },
+  );
+}
+
+async function runTest(deps: AddAccountDeps, cfg: AccountConfig, which: 'incoming' | 'outgoing'): Promise<VerifyReport> {
+  let report: VerifyReport;
+  try {
+    report = which === 'incoming' ? await deps.mail.testIncoming(cfg) : await deps.mail.testOutgoing(cfg);
+  } catch (e) {
+    const error = toMailError(e, `${which} server test`);
+    report = { ok: false, server: which, steps: [], error };
+  }
+  deps.log.info(`Test ${which} server for ${cfg.email} (${report.server}): ${report.ok ? 'passed' : 'failed'}`);
+  for (const line of verifyReportLines(report)) if (line) deps.log.info(`  ${line}`);
+  return report;
+}
+
+async function save(deps: AddAccountDeps, cfg: AccountConfig): Promise<string | undefined> {
+  try {
+    const folders = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `MailDesk: adding ${cfg.email}`, cancellable: false },
+      async (progress) => {
+        progress.report({ message: 'reading the folder list…' });
+        return deps.mail.addAccount(cfg);
+      },
+    );
+    const synced = folders.filter((f) => f.selected).map((f) => f.name || f.path);
+    void vscode.window
+      .showInformationMessage(
+        `MailDesk: ${cfg.email} added with ${folders.length} folder${folders.length === 1 ? '' : 's'}; syncing ${synced.join(', ') || 'no folder yet'}.`,
+        'Select Folders for Sync',
+      )
+      .then((c) => c && vscode.commands.executeCommand('maildesk.selectFolders', { kind: 'account', accountId: cfg.id }));
+  } catch (e) {
+    // The account is saved even when the folder list could not be read: it shows as
+    // disconnected with the reason, and Refresh / Enter Password can fix it later.
+    const err = toMailError(e, 'reading the folder list');
+    deps.log.error(`Adding ${cfg.email}: ${err.describe()}`);
+    void vscode.window.showErrorMessage(`MailDesk: ${cfg.email} was saved, but ${err.describe()}`, 'Show Log').then((c) => c && deps.log.show());
+  }
+  return cfg.id;
+}
+
+// ---- the input steps ------------------------------------------------------------
+
+function domainOf(email: string | undefined): string {
+  const at = email?.lastIndexOf('@') ?? -1;
+  return at >= 0 ? email!.slice(at + 1).trim() : '';
+}
+
+const validHost = (v: string) => (/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:.]+\]$/.test(v.trim()) ? undefined : 'Enter a host name such as imap.example.com');
+const validPort = (v: string) => (/^\d+$/.test(v.trim()) && +v >= 1 && +v <= 65535 ? undefined : 'Enter a port number from 1 to 65535');
+
+function steps(): Step[] {
+  return [
+    async (d) => {
+      const v = await ask({ step: 1, value: d.email, prompt: 'Email address', placeholder: 'ann@example.com', validate: (s) => (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.trim()) ? undefined : 'Enter an email address such as ann@example.com') }, false);
+      if (typeof v !== 'string') return v;
+      if (v.trim() !== d.email) {
+        // A new address changes the guesses that were derived from the old one.
+        const old = domainOf(d.email);
+        if (!d.imapHost || d.imapHost === `imap.${old}`) d.imapHost = undefined;
+        if (!d.smtpHost || d.smtpHost === `smtp.${old}`) d.smtpHost = undefined;
+        if (d.imapUser === d.email) d.imapUser = undefined;
+        if (d.smtpUser === d.email) d.smtpUser = undefined;
+      }
+      d.email = v.trim();
+    },
+    async (d) => {
+      const v = await ask({ step: 2, value: d.name, prompt: 'Display name (optional): the name recipients see', placeholder: 'Ann Example' });
+      if (typeof v !== 'string') return v;
+      d.name = v.trim();
+    },
+    async (d) => {
+      const v = await ask({ step: 3, value: d.imapHost ?? `imap.${domainOf(d.email)}`, prompt: 'Incoming (IMAP) server host', validate: validHost });
+      if (typeof v !== 'string') return v;
+      d.imapHost = v.trim();
+    },
+    async (d) => {
+      const v = await pickSecurity(4, 'Incoming server security', d.imapSecurity ?? 'tls');
+      if (typeof v !== 'string') return v;
+      if (d.imapPort !== undefined && d.imapPort === defaultPort('imap', d.imapSecurity ?? 'tls')) d.imapPort = undefined;
+      d.imapSecurity = v;
+    },
+    async (d) => {
+      const v = await ask({ step: 5, value: String(d.imapPort ?? defaultPort('imap', d.imapSecurity!)), prompt: 'Incoming server port', validate: validPort });
+      if (typeof v !== 'string') return v;
+      d.imapPort = Number(v.trim());
+    },
+    async (d) => {
+      const v = await ask({ step: 6, value: d.imapUser ?? d.email, prompt: 'Incoming server user name (often the email address)', validate: (s) => (s.trim() ? undefined : 'Enter the user name') });
+      if (typeof v !== 'string') return v;
+      d.imapUser = v.trim();
+    },
+    async (d) => {
+      const v = await ask({ step: 7, value: d.password, prompt: `Password for ${d.imapUser} (stored in the system keychain, never in settings)`, password: true, validate: (s) => (s ? undefined : 'Enter the password') });
+      if (typeof v !== 'string') return v;
+      d.password = v;
+    },
+    async (d) => {
+      const v = await ask({ step: 8, value: d.smtpHost ?? `smtp.${domainOf(d.email)}`, prompt: 'Outgoing (SMTP) server host; leave empty to only read mail with this account', validate: (s) => (s.trim() ? validHost(s) : undefined) });
+      if (typeof v !== 'string') return v;
+      d.smtpHost = v.trim();
+    },
+    async (d) => {
+      if (!d.smtpHost) return;
+      const v = await pickSecurity(9, 'Outgoing server security', d.smtpSecurity ?? 'tls');
+      if (typeof v !== 'string') return v;
+      if (d.smtpPort !== undefined && d.smtpPort === defaultPort('smtp', d.smtpSecurity ?? 'tls')) d.smtpPort = undefined;
+      d.smtpSecurity = v;
+    },
+    async (d) => {
+      if (!d.smtpHost) return;
+      const v = await ask({ step: 10, value: String(d.smtpPort ?? defaultPort('smtp', d.smtpSecurity!)), prompt: 'Outgoing server port', validate: validPort });
+      if (typeof v !== 'string') return v;
+      d.smtpPort = Number(v.trim());
+    },
+    async (d) => {
+      if (!d.smtpHost) return;
+      const v = await ask({ step: 11, value: d.smtpUser ?? d.imapUser, prompt: 'Outgoing server user name (the incoming password is used)', validate: (s) => (s.trim() ? undefined : 'Enter the user name') });
+      if (typeof v !== 'string') return v;
+      d.smtpUser = v.trim();
+    },
+  ];
+}
+
+/** Walks the steps, going back on Back; false when the user cancelled. */
+async function collect(d: Draft): Promise<boolean> {
+  const list = steps();
+  let i = 0;
+  while (i < list.length) {
+    const r = await list[i](d);
+    if (r === CANCEL) return false;
+    i = r === BACK ? Math.max(0, i - 1) : i + 1;
+  }
+  return true;
+}
+
+const TOTAL = 11;
+
+interface AskOptions {
+  step: number;
+  value?: string;
+  prompt: string;
+  placeholder?: string;
+  password?: boolean;
+  validate?: (v: string) => string | undefined;
+}
+
+function ask(o: AskOptions, canGoBack = true): Promise<Outcome<string>> {
+  return new Promise((resolve) => {
+    const box = vscode.window.createInputBox();
+    box.title = TITLE;
+    box.step = o.step;
+    box.totalSteps = TOTAL;
+    box.value = o.value ?? '';
+    box.prompt = o.prompt;
+    box.placeholder = o.placeholder;
+    box.password = o.password ?? false;
+    box.ignoreFocusOut = true;
+    box.buttons = canGoBack ? [vscode.QuickInputButtons.Back] : [];
+    let done = false;
+    const finish = (v: Outcome<string>) => {
+      if (done) return;
+      done = true;
+      resolve(v);
+      box.dispose();
+    };
+    box.onDidTriggerButton((b) => b === vscode.QuickInputButtons.Back && finish(BACK));
+    box.onDidChangeValue(() => (box.validationMessage = undefined));
+    box.onDidAccept(() => {
+      const err = o.validate?.(box.value);
+      if (err) box.validationMessage = err;
+      else finish(box.value);
+    });
+    box.onDidHide(() => finish(CANCEL));
+    box.show();
+  });
+}
+
+function pickSecurity(step: number, placeholder: string, current: Security): Promise<Outcome<Security>> {
+  return new Promise((resolve) => {
+    const qp = vscode.window.createQuickPick<(typeof SECURITY_ITEMS)[number]>();
+    qp.title = TITLE;
+    qp.step = step;
+    qp.totalSteps = TOTAL;
+    qp.placeholder = placeholder;
+    qp.items = SECURITY_ITEMS;
+    qp.activeItems = SECURITY_ITEMS.filter((i) => i.value === current);
+    qp.ignoreFocusOut = true;
+    qp.buttons = [vscode.QuickInputButtons.Back];
+    let done = false;
+    const finish = (v: Outcome<Security>) => {
+      if (done) return;
+      done = true;
+      resolve(v);
+      qp.dispose();
+    };
+    qp.onDidTriggerButton((b) => b === vscode.QuickInputButtons.Back && finish(BACK));
+    qp.onDidAccept(() => qp.selectedItems[0] && finish(qp.selectedItems[0].value));
+    qp.onDidHide(() => finish(CANCEL));
+    qp.show();
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * Words the trees and the status bar show. Kept free of `vscode` so the wording
+ * is tested in plain Node.
+ */
+import type { VerifyReport } from '../core/providers/provider';
+import type { AccountRow, FolderRole, FolderRow, JobRow } from '../core/store/store';
+
+/** "just now", "2 min ago", "3 h ago", "4 days ago". */
+export function ago(ms: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 45) return 'just now';
+  return `${span(s)} ago`;
+}
+
+/** "now", "in 1 min", "in 2 h". */
+export function until(ms: number, now = Date.now()): string {
+  const s = Math.round((ms - now) / 1000);
+  if (s <= 0) return 'now';
+  if (s < 60) return `in ${s} s`;
+  return `in ${span(s)}`;
+}
+
+function span(s: number): string {
+  const m = Math.round(s / 60);
+  if (m < 60) return `${Math.max(1, m)} min`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h} h`;
+  return `${Math.round(h / 24)} days`;
+}
+
+/** Tree description of a folder: "3 unread · 120", or "not synced" for an unselected one. */
+export function folderDescription(folder: Pick<FolderRow, 'selected' | 'remoteExists'>, local: { total: number; unread: number }): string {
+  if (!folder.remoteExists) return folder.selected ? 'gone from server' : 'not on server';
+  if (!folder.selected) return 'not synced';
+  return local.unread ? `${local.unread} unread · ${local.total}` : `${local.total}`;
+}
+
+/** Local and server counts side by side, so a half-filled folder is visible. */
+export function folderCountsTooltip(folder: Pick<FolderRow, 'path' | 'selected' | 'remoteTotal' | 'remoteUnread' | 'remoteExists'>, local: { total: number; unread: number }): string {
+  const server = folder.remoteTotal === null ? 'not known yet' : `${folder.remoteTotal} messages, ${folder.remoteUnread ?? 0} unread`;
+  const lines = [folder.path, `Local: ${local.total} messages, ${local.unread} unread`, `Server: ${server}`];
+  if (!folder.selected) lines.push('Not selected for sync: use Select Folders for Sync to fill it.');
+  if (!folder.remoteExists) lines.push('This folder no longer exists on the server.');
+  return lines.join('\n');
+}
+
+const ROLE_ORDER: Array<FolderRole | null> = ['inbox', 'drafts', 'sent', 'archive', 'all', 'flagged', 'important', 'junk', 'trash'];
+
+/** Inbox, Drafts, Sent, … first, then the rest by path, like every mail client. */
+export function compareFolders(a: Pick<FolderRow, 'role' | 'path'>, b: Pick<FolderRow, 'role' | 'path'>): number {
+  const ra = a.role ? ROLE_ORDER.indexOf(a.role) : -1;
+  const rb = b.role ? ROLE_ORDER.indexOf(b.role) : -1;
+  const ka = ra < 0 ? ROLE_ORDER.length : ra;
+  const kb = rb < 0 ? ROLE_ORDER.length : rb;
+  return ka - kb || a.path.localeCompare(b.path);
+}
+
+export function accountLabel(a: Pick<AccountRow, 'name' | 'email'>): string {
+  return a.name?.trim() || a.email;
+}
+
+export function accountStateText(a: Pick<AccountRow, 'state' | 'stateReason'>): string {
+  switch (a.state) {
+    case 'connected':
+      return 'connected';
+    case 'disconnected':
+      return a.stateReason ? `disconnected: ${a.stateReason}` : 'disconnected';
+    case 'reauth':
+      return a.stateReason ? `re-authorization required: ${a.stateReason}` : 're-authorization required';
+    default:
+      return 'not connected yet';
+  }
+}
+
+/** "Inbox · sync", or "Account · maintenance" for account-wide jobs. */
+export function jobLabel(job: Pick<JobRow, 'kind'>, folderName: string | undefined): string {
+  return `${folderName ?? 'Account'} · ${job.kind}`;
+}
+
+/** "ok · last run 2 min ago · next in 1 min"; a running job shows its progress instead. */
+export function jobDescription(job: Pick<JobRow, 'status' | 'lastRun' | 'nextRun' | 'progress'>, now = Date.now()): string {
+  const parts: string[] = [];
+  if (job.status === 'running') {
+    const p = job.progress as { fetched?: number; total?: number; phase?: string } | null;
+    let s = 'running';
+    if (p?.phase) s += ` (${p.phase})`;
+    if (typeof p?.fetched === 'number') s += typeof p.total === 'number' ? ` ${p.fetched}/${p.total}` : ` ${p.fetched}`;
+    parts.push(s);
+  } else {
+    parts.push(job.status);
+  }
+  parts.push(job.lastRun ? `last run ${ago(job.lastRun, now)}` : 'never run');
+  if (job.nextRun && job.status !== 'running' && job.status !== 'paused' && job.status !== 'done') parts.push(`next ${until(job.nextRun, now)}`);
+  return parts.join(' · ');
+}
+
+/** The status-bar text: a disconnected account outranks syncing, which the user cannot act on. */
+export function statusText(syncingFolders: number, troubled: number): { text: string; kind: 'syncing' | 'error' | 'ok' } {
+  if (troubled) return { text: `$(error) MailDesk: ${troubled} account${troubled === 1 ? '' : 's'} disconnected`, kind: 'error' };
+  if (syncingFolders) return { text: `$(sync~spin) MailDesk: syncing ${syncingFolders} folder${syncingFolders === 1 ? '' : 's'}`, kind: 'syncing' };
+  return { text: '$(check) MailDesk', kind: 'ok' };
+}
+
+/** Account ids are used in file and secret names: keep them to safe characters and unique. */
+export function accountIdFor(email: string, taken: Iterable<string>): string {
+  const base = email.trim().toLowerCase().replace(/@/g, '-at-').replace(/[^a-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '') || 'account';
+  const used = new Set(taken);
+  let id = base;
+  for (let n = 2; used.has(id); n++) id = `${base}-${n}`;
+  return id;
+}
+
+export type SecurityChoice = 'tls' | 'starttls' | 'none';
+
+export function defaultPort(server: 'imap' | 'smtp', security: SecurityChoice): number {
+  if (server === 'imap') return security === 'tls' ? 993 : 143;
+  return security === 'tls' ? 465 : security === 'starttls' ? 587 : 25;
+}
+
+/** One line per step of a server test: "✓ login  120 ms  logged in as ann". */
+export function verifyReportLines(report: Pick<VerifyReport, 'steps' | 'ok' | 'error'>): string[] {
+  const lines = report.steps.map((s) => `${s.ok ? '✓' : '✗'} ${s.name}  ${Math.round(s.ms)} ms  ${s.detail}`.trimEnd());
+  if (!report.ok && report.error) lines.push('', report.error.describe());
+  return lines;
+}

@@ -1,0 +1,99 @@
+/**
+ * The "Sync Jobs" view: the guide's "Scheduled Actions" screen. Each job shows its
+ * status, last and next run, and its error in the tooltip, so the user sees whether
+ * synchronisation is progressing. Relative times are repainted while the view is visible.
+ */
+import * as vscode from 'vscode';
+import type { MailDesk } from '../core/maildesk';
+import type { JobRow } from '../core/store/store';
+import { accountLabel, ago, jobDescription, jobLabel, until } from './format';
+import { DisposableBase } from './lifecycle';
+
+export type JobsNode = { kind: 'account'; accountId: string } | { kind: 'job'; jobId: string; accountId: string };
+
+const STATUS_ICONS: Record<JobRow['status'], [string, string?]> = {
+  pending: ['clock'],
+  running: ['sync~spin'],
+  ok: ['pass', 'testing.iconPassed'],
+  error: ['error', 'errorForeground'],
+  paused: ['debug-pause', 'editorWarning.foreground'],
+  done: ['check'],
+};
+
+export class JobsTreeProvider extends DisposableBase implements vscode.TreeDataProvider<JobsNode> {
+  private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<JobsNode | undefined>());
+  readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly mail: MailDesk) {
+    super();
+    this._register(mail.onDidChange((c) => (c.jobs || c.accounts.size) && this.refreshSoon()));
+    this._register({ dispose: () => this.timer && clearTimeout(this.timer) });
+  }
+
+  /** Repaints "2 min ago" every `ms` while `isVisible()` says the view is on screen. */
+  tickWhileVisible(isVisible: () => boolean, ms = 30_000): void {
+    const t = setInterval(() => isVisible() && this.refresh(), ms);
+    this._register({ dispose: () => clearInterval(t) });
+  }
+
+  refresh(): void {
+    this._onDidChangeTreeData.fire(undefined);
+  }
+
+  private refreshSoon(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.refresh();
+    }, 150);
+  }
+
+  getChildren(node?: JobsNode): JobsNode[] {
+    const store = this.mail.store;
+    if (!node) {
+      const accounts = store.listAccounts();
+      // One account needs no grouping level.
+      if (accounts.length === 1) return this.jobsOf(accounts[0].id);
+      return accounts.map((a) => ({ kind: 'account', accountId: a.id }));
+    }
+    return node.kind === 'account' ? this.jobsOf(node.accountId) : [];
+  }
+
+  private jobsOf(accountId: string): JobsNode[] {
+    return this.mail.store.listJobs(accountId).map((j) => ({ kind: 'job', jobId: j.id, accountId }));
+  }
+
+  getTreeItem(node: JobsNode): vscode.TreeItem {
+    const store = this.mail.store;
+    if (node.kind === 'account') {
+      const a = store.getAccount(node.accountId);
+      const item = new vscode.TreeItem(a ? accountLabel(a) : node.accountId, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `jobs-account:${node.accountId}`;
+      item.iconPath = new vscode.ThemeIcon('account');
+      item.contextValue = 'jobsAccount';
+      return item;
+    }
+    const j = store.getJob(node.jobId);
+    if (!j) return new vscode.TreeItem(node.jobId);
+    const folder = j.folderId !== null ? store.getFolderById(j.folderId) : undefined;
+    const item = new vscode.TreeItem(jobLabel(j, folder?.name ?? folder?.path));
+    item.id = `job:${j.id}`;
+    item.description = jobDescription(j);
+    const [icon, color] = STATUS_ICONS[j.status] ?? ['circle-large-outline'];
+    item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    item.tooltip = jobTooltip(j, folder?.path);
+    item.contextValue = j.kind === 'sync' || j.kind === 'backfill' || j.kind === 'fill' ? 'job.folder' : 'job';
+    return item;
+  }
+}
+
+function jobTooltip(j: JobRow, folderPath: string | undefined): string {
+  const lines = [`${folderPath ?? 'Account'}: ${j.kind}`, `Status: ${j.status}`];
+  lines.push(`Last run: ${j.lastRun ? `${new Date(j.lastRun).toLocaleString()} (${ago(j.lastRun)})` : 'never'}`);
+  lines.push(`Last success: ${j.lastSuccess ? `${new Date(j.lastSuccess).toLocaleString()} (${ago(j.lastSuccess)})` : 'never'}`);
+  if (j.nextRun) lines.push(`Next run: ${new Date(j.nextRun).toLocaleString()} (${until(j.nextRun)})`);
+  if (j.attempts) lines.push(`Attempts since last success: ${j.attempts}`);
+  if (j.errorCode || j.errorMessage) lines.push('', `Error${j.errorCode ? ` [${j.errorCode}]` : ''}: ${j.errorMessage ?? ''}`);
+  return lines.join('\n');
+}

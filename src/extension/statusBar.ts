@@ -1,0 +1,48 @@
+/**
+ * One status-bar item for the whole of MailDesk: syncing, all well, or how many
+ * accounts are disconnected. Clicking it goes where the user can act: the Mailboxes
+ * view (with the reason on the account) when something is wrong, else the log.
+ */
+import * as vscode from 'vscode';
+import type { MailDesk } from '../core/maildesk';
+import { accountLabel, accountStateText, statusText } from './format';
+import { DisposableBase } from './lifecycle';
+
+export class MailStatusBar extends DisposableBase {
+  private readonly item = this._register(vscode.window.createStatusBarItem('maildesk.status', vscode.StatusBarAlignment.Left, 10));
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly mail: MailDesk) {
+    super();
+    this.item.name = 'MailDesk';
+    this._register(mail.onDidChange((c) => (c.jobs || c.accounts.size) && this.updateSoon()));
+    this._register({ dispose: () => this.timer && clearTimeout(this.timer) });
+    this.update();
+  }
+
+  private updateSoon(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.update();
+    }, 200);
+  }
+
+  update(): void {
+    const store = this.mail.store;
+    const accounts = store.listAccounts();
+    if (!accounts.length) {
+      this.item.hide();
+      return;
+    }
+    const jobs = store.listJobs();
+    const syncing = new Set(jobs.filter((j) => j.status === 'running' && j.folderId !== null).map((j) => j.folderId));
+    const troubled = accounts.filter((a) => a.state === 'disconnected' || a.state === 'reauth');
+    const s = statusText(syncing.size, troubled.length);
+    this.item.text = s.text;
+    this.item.tooltip = accounts.map((a) => `${accountLabel(a)}: ${accountStateText(a)}`).join('\n');
+    this.item.backgroundColor = s.kind === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    this.item.command = s.kind === 'error' ? { command: 'maildesk.mailboxes.focus', title: 'Show Mailboxes' } : { command: 'maildesk.showLog', title: 'Show Log' };
+    this.item.show();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The message-list webview's protocol, imported by the extension host
+ * (src/extension/messageList.ts) and the browser script (src/webview/messages/main.ts).
+ * The webview is untrusted input to the host: `parseWebviewMessage` checks every field.
+ */
+
+/** Messages per page; "Load more" adds one page. */
+export const MESSAGE_PAGE_SIZE = 100;
+
+export interface FolderInfo {
+  id: number;
+  accountId: string;
+  accountLabel: string;
+  name: string;
+  path: string;
+  /** Unselected folders are not synced: the list explains why it is empty. */
+  selected: boolean;
+}
+
+export interface MessageListItem {
+  id: number;
+  /** Display name, or the address when there is none. */
+  from: string;
+  fromAddr: string;
+  subject: string;
+  /** ms since epoch; formatted in the webview with the user's locale. */
+  date: number;
+  unread: boolean;
+  flagged: boolean;
+  hasAttachments: boolean;
+}
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'loadMore' }
+  | { type: 'toggleFlag'; messageId: number }
+  | { type: 'toggleRead'; messageId: number };
+
+export type HostToWebview =
+  | { type: 'messages'; folder: FolderInfo; items: MessageListItem[]; hasMore: boolean }
+  | { type: 'error'; message: string };
+
+/** A handler per message type: dispatch is a lookup, and a new type fails to compile until handled. */
+export type MessageHandlers<T extends { type: string }> = { [K in T['type']]: (msg: Extract<T, { type: K }>) => void };
+
+export function dispatch<T extends { type: string }>(handlers: MessageHandlers<T>, msg: T): void {
+  (handlers[msg.type as T['type']] as (m: T) => void)(msg);
+}
+
+/** Returns the message if it is well-formed, else undefined (dropped by the host). */
+export function parseWebviewMessage(v: unknown): WebviewToHost | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const o = v as Record<string, unknown>;
+  switch (o.type) {
+    case 'ready':
+    case 'loadMore':
+      return { type: o.type };
+    case 'toggleFlag':
+    case 'toggleRead':
+      return Number.isSafeInteger(o.messageId) ? { type: o.type, messageId: o.messageId as number } : undefined;
+    default:
+      return undefined;
+  }
+}
