@@ -12,11 +12,14 @@ fi
 
 # The headers are for code-server's native modules (kerberos, keymapping, keytar, x11);
 # ripgrep stands in for the rg that @vscode/ripgrep would download from GitHub.
-pkgs="libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev pkg-config ripgrep chromium build-essential python3"
+pkgs="libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev pkg-config ripgrep chromium"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# node-gyp's toolchain: any make/g++/python3 on PATH will do.
+command -v make >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1 || missing="$missing build-essential"
+command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 if [ -n "$missing" ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update

@@ -44,6 +44,18 @@ export function defaultDataDir(): string {
 
 class UsageError extends Error {}
 
+/** Page sizes from MAILDESK_IMAP_FIRST_PAGE / MAILDESK_IMAP_PAGE_SIZE (tuning and tests); defaults otherwise. */
+function imapPageOptions(env: NodeJS.ProcessEnv = process.env): { firstPageSize?: number; pageSize?: number } {
+  const read = (name: string): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new MailError('config.invalid', `the environment variable ${name} must be a positive whole number (it is "${v}")`);
+    return n;
+  };
+  return { firstPageSize: read('MAILDESK_IMAP_FIRST_PAGE'), pageSize: read('MAILDESK_IMAP_PAGE_SIZE') };
+}
+
 interface Io {
   out(s: string): void;
   err(s: string): void;
@@ -157,6 +169,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
         credentials: envCredentials(),
         logger: o.verbose ? streamLogger(io.err, 'debug') : streamLogger(io.err, 'error'),
         idle: true,
+        imap: imapPageOptions(),
       });
       for (const a of cfg.accounts) core.ensureAccount(a);
       return core;
@@ -303,14 +316,4 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
   } finally {
     if (core) await core.close().catch(() => undefined);
   }
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      process.stderr.write(`maildesk: ${(e as Error).message}\n`);
-      process.exit(1);
-    },
-  );
 }

@@ -167,42 +167,50 @@ function steps(): Step[] {
         if (d.smtpUser === d.email) d.smtpUser = undefined;
       }
       d.email = v.trim();
+      return undefined;
     },
     async (d) => {
       const v = await ask({ step: 2, value: d.name, prompt: 'Display name (optional): the name recipients see', placeholder: 'Ann Example' });
       if (typeof v !== 'string') return v;
       d.name = v.trim();
+      return undefined;
     },
     async (d) => {
       const v = await ask({ step: 3, value: d.imapHost ?? `imap.${domainOf(d.email)}`, prompt: 'Incoming (IMAP) server host', validate: validHost });
       if (typeof v !== 'string') return v;
       d.imapHost = v.trim();
+      return undefined;
     },
     async (d) => {
       const v = await pickSecurity(4, 'Incoming server security', d.imapSecurity ?? 'tls');
       if (typeof v !== 'string') return v;
       if (d.imapPort !== undefined && d.imapPort === defaultPort('imap', d.imapSecurity ?? 'tls')) d.imapPort = undefined;
       d.imapSecurity = v;
+      return undefined;
     },
     async (d) => {
       const v = await ask({ step: 5, value: String(d.imapPort ?? defaultPort('imap', d.imapSecurity!)), prompt: 'Incoming server port', validate: validPort });
       if (typeof v !== 'string') return v;
       d.imapPort = Number(v.trim());
+      return undefined;
     },
     async (d) => {
       const v = await ask({ step: 6, value: d.imapUser ?? d.email, prompt: 'Incoming server user name (often the email address)', validate: (s) => (s.trim() ? undefined : 'Enter the user name') });
       if (typeof v !== 'string') return v;
       d.imapUser = v.trim();
+      return undefined;
     },
     async (d) => {
       const v = await ask({ step: 7, value: d.password, prompt: `Password for ${d.imapUser} (stored in the system keychain, never in settings)`, password: true, validate: (s) => (s ? undefined : 'Enter the password') });
       if (typeof v !== 'string') return v;
       d.password = v;
+      return undefined;
     },
     async (d) => {
       const v = await ask({ step: 8, value: d.smtpHost ?? `smtp.${domainOf(d.email)}`, prompt: 'Outgoing (SMTP) server host; leave empty to only read mail with this account', validate: (s) => (s.trim() ? validHost(s) : undefined) });
       if (typeof v !== 'string') return v;
       d.smtpHost = v.trim();
+      return undefined;
     },
     async (d) => {
       if (!d.smtpHost) return;
@@ -210,18 +218,21 @@ function steps(): Step[] {
       if (typeof v !== 'string') return v;
       if (d.smtpPort !== undefined && d.smtpPort === defaultPort('smtp', d.smtpSecurity ?? 'tls')) d.smtpPort = undefined;
       d.smtpSecurity = v;
+      return undefined;
     },
     async (d) => {
       if (!d.smtpHost) return;
       const v = await ask({ step: 10, value: String(d.smtpPort ?? defaultPort('smtp', d.smtpSecurity!)), prompt: 'Outgoing server port', validate: validPort });
       if (typeof v !== 'string') return v;
       d.smtpPort = Number(v.trim());
+      return undefined;
     },
     async (d) => {
       if (!d.smtpHost) return;
       const v = await ask({ step: 11, value: d.smtpUser ?? d.imapUser, prompt: 'Outgoing server user name (the incoming password is used)', validate: (s) => (s.trim() ? undefined : 'Enter the user name') });
       if (typeof v !== 'string') return v;
       d.smtpUser = v.trim();
+      return undefined;
     },
   ];
 }

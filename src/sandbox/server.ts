@@ -123,11 +123,61 @@ interface HcServer {
   setCommandHandler(command: string, handler: HcHandler): void;
   registerCapability(keyword: string): void;
 }
-type HcPlugin = string | ((server: HcServer) => void);
 type HcFactory = (options: Record<string, unknown>) => HcServer;
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+/* eslint-disable @typescript-eslint/no-require-imports */
 const hoodiecrow: HcFactory = require('hoodiecrow-imap');
+// hoodiecrow loads commands and plugins with require('./commands/' + name), which a bundle
+// (dist/demo.js) cannot resolve. Naming every file here lets esbuild include them, and
+// registering them up front means hoodiecrow never takes its dynamic path.
+const COMMANDS: Record<string, HcHandler> = {
+  APPEND: require('hoodiecrow-imap/lib/commands/append.js'),
+  CAPABILITY: require('hoodiecrow-imap/lib/commands/capability.js'),
+  CHECK: require('hoodiecrow-imap/lib/commands/check.js'),
+  CLOSE: require('hoodiecrow-imap/lib/commands/close.js'),
+  COPY: require('hoodiecrow-imap/lib/commands/copy.js'),
+  CREATE: require('hoodiecrow-imap/lib/commands/create.js'),
+  DELETE: require('hoodiecrow-imap/lib/commands/delete.js'),
+  EXAMINE: require('hoodiecrow-imap/lib/commands/examine.js'),
+  EXPUNGE: require('hoodiecrow-imap/lib/commands/expunge.js'),
+  FETCH: require('hoodiecrow-imap/lib/commands/fetch.js'),
+  LIST: require('hoodiecrow-imap/lib/commands/list.js'),
+  LOGIN: require('hoodiecrow-imap/lib/commands/login.js'),
+  LOGOUT: require('hoodiecrow-imap/lib/commands/logout.js'),
+  LSUB: require('hoodiecrow-imap/lib/commands/lsub.js'),
+  NOOP: require('hoodiecrow-imap/lib/commands/noop.js'),
+  RENAME: require('hoodiecrow-imap/lib/commands/rename.js'),
+  SEARCH: require('hoodiecrow-imap/lib/commands/search.js'),
+  SELECT: require('hoodiecrow-imap/lib/commands/select.js'),
+  STATUS: require('hoodiecrow-imap/lib/commands/status.js'),
+  STORE: require('hoodiecrow-imap/lib/commands/store.js'),
+  SUBSCRIBE: require('hoodiecrow-imap/lib/commands/subscribe.js'),
+  UNSUBSCRIBE: require('hoodiecrow-imap/lib/commands/unsubscribe.js'),
+  'UID COPY': require('hoodiecrow-imap/lib/commands/uid copy.js'),
+  'UID FETCH': require('hoodiecrow-imap/lib/commands/uid fetch.js'),
+  'UID SEARCH': require('hoodiecrow-imap/lib/commands/uid search.js'),
+  'UID STORE': require('hoodiecrow-imap/lib/commands/uid store.js'),
+};
+type HcPluginFn = (server: HcServer) => void;
+const PLUGINS = {
+  ID: require('hoodiecrow-imap/lib/plugins/id.js') as HcPluginFn,
+  NAMESPACE: require('hoodiecrow-imap/lib/plugins/namespace.js') as HcPluginFn,
+  SASL_IR: require('hoodiecrow-imap/lib/plugins/sasl-ir.js') as HcPluginFn,
+  AUTH_PLAIN: require('hoodiecrow-imap/lib/plugins/auth-plain.js') as HcPluginFn,
+  SPECIAL_USE: require('hoodiecrow-imap/lib/plugins/special-use.js') as HcPluginFn,
+  UNSELECT: require('hoodiecrow-imap/lib/plugins/unselect.js') as HcPluginFn,
+  UIDPLUS: require('hoodiecrow-imap/lib/plugins/uidplus.js') as HcPluginFn,
+  MOVE: require('hoodiecrow-imap/lib/plugins/move.js') as HcPluginFn,
+  LITERALPLUS: require('hoodiecrow-imap/lib/plugins/literalplus.js') as HcPluginFn,
+  ENABLE: require('hoodiecrow-imap/lib/plugins/enable.js') as HcPluginFn,
+  CONDSTORE: require('hoodiecrow-imap/lib/plugins/condstore.js') as HcPluginFn,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** Must run first: plugins such as CONDSTORE wrap the command handlers present when they load. */
+function builtinCommands(server: HcServer): void {
+  for (const [name, handler] of Object.entries(COMMANDS)) server.setCommandHandler(name, handler);
+}
 
 /** RFC 5161: ENABLE must answer `* ENABLED <caps>`, or clients treat the extension as off. */
 function enabledResponse(server: HcServer): void {
@@ -248,8 +298,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const saveToSent = opts.saveToSent ?? true;
   const messages = opts.messages ?? generateMailbox({ sizeProfile: 'demo', count: 150, me: DEFAULT_ME });
 
-  const plugins: HcPlugin[] = ['ID', 'NAMESPACE', 'SASL-IR', 'AUTH-PLAIN', 'SPECIAL-USE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'LITERALPLUS', idle];
-  if (opts.condstore ?? true) plugins.push('ENABLE', 'CONDSTORE', enabledResponse);
+  const P = PLUGINS;
+  const plugins: HcPluginFn[] = [builtinCommands, P.ID, P.NAMESPACE, P.SASL_IR, P.AUTH_PLAIN, P.SPECIAL_USE, P.UNSELECT, P.UIDPLUS, P.MOVE, P.LITERALPLUS, idle];
+  // ENABLE before CONDSTORE: CONDSTORE registers itself with ENABLE when it loads.
+  if (opts.condstore ?? true) plugins.push(P.ENABLE, P.CONDSTORE, enabledResponse);
 
   const imap = hoodiecrow({
     plugins,

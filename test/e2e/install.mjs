@@ -39,7 +39,11 @@ const log = (msg) => console.log(`[e2e-install] ${msg}`);
 function fail(reason, detail) {
   const bar = '!'.repeat(78);
   console.error(`\n${bar}\n!! E2E PREREQUISITES NOT INSTALLED: ${reason}\n${bar}`);
-  if (detail) console.error(detail.trim().split('\n').map((l) => `!!   ${l}`).join('\n'));
+  if (detail) {
+    // npm's stack traces and config warnings bury the one line that says what went wrong.
+    const lines = detail.trim().split('\n').filter((l) => !/npm warn Unknown|^\s*(npm error\s+)?at /.test(l));
+    console.error(lines.map((l) => `!!   ${l}`).join('\n'));
+  }
   console.error(`!! End-to-end tests (a real VS Code via code-server + headless Chromium) cannot run.`);
   console.error(`!! As root, with access to the npm registry and Debian apt, run: sh .ci/install-e2e.sh\n${bar}\n`);
   process.exit(3);
@@ -74,7 +78,14 @@ function missingAptPackages() {
   });
 }
 
-let missing = missingAptPackages();
+// node-gyp builds code-server's native modules; a toolchain that is already on PATH (pyenv,
+// a compiler from elsewhere) is fine, so these are checked as commands, not as packages.
+const TOOLS = { make: 'build-essential', 'g++': 'build-essential', python3: 'python3' };
+function missingToolPackages() {
+  return [...new Set(Object.entries(TOOLS).filter(([cmd]) => !which(cmd)).map(([, pkg]) => pkg))];
+}
+
+let missing = [...missingAptPackages(), ...missingToolPackages()];
 if (missing.length > 0) {
   if (checkOnly) fail(`missing apt packages: ${missing.join(' ')}`);
   if (!isRoot()) fail(`missing apt packages: ${missing.join(' ')} (not root, so cannot apt-get install them)`, `sudo apt-get install -y ${missing.join(' ')}`);
@@ -84,7 +95,7 @@ if (missing.length > 0) {
   if (upd.status !== 0) fail('apt-get update failed (no network to the Debian mirror?)');
   const inst = run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env, stdio: 'inherit' });
   if (inst.status !== 0) fail(`apt-get install ${missing.join(' ')} failed`);
-  missing = missingAptPackages();
+  missing = [...missingAptPackages(), ...missingToolPackages()];
   if (missing.length > 0) fail(`apt packages still missing after install: ${missing.join(' ')}`);
 }
 if (!fs.existsSync(CHROMIUM)) fail(`${CHROMIUM} not found (apt package "chromium")`);

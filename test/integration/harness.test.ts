@@ -1,5 +1,9 @@
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as nodemailer from 'nodemailer';
 import { startDovecot, requireDovecot, type Dovecot } from '../support/dovecot';
 import { startSmtp, type SmtpServer, type SmtpOptions } from '../support/smtp';
@@ -249,6 +253,25 @@ describe('test harness: Dovecot', function () {
     }
   });
 
+  it('refuses to start on a port someone else took while it was stopped', async () => {
+    const other = await startDovecot();
+    try {
+      await other.stop();
+      const squatter = net.createServer().listen(other.port, '127.0.0.1');
+      await new Promise((r) => squatter.once('listening', r));
+      try {
+        await assert.rejects(other.start(), /already in use/);
+      } finally {
+        await new Promise((r) => squatter.close(r));
+      }
+      await other.start();
+      const c = await other.connect('alice');
+      await c.logout();
+    } finally {
+      await other.dispose();
+    }
+  });
+
   it('names the Sent folder without the \\Sent flag when asked (provider without special-use)', async () => {
     const plain = await startDovecot({ sentSpecialUse: false, sentName: 'Sent Items' });
     try {
@@ -390,6 +413,27 @@ describe('test harness: SMTP', function () {
     assert.equal(await isPortOpen(s.port), true);
     await s.stop();
     assert.equal(await isPortOpen(s.port), false);
+  });
+
+  it('speaks implicit TLS with the given certificate', async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maildesk-smtp-tls-'));
+    try {
+      execFileSync('openssl', [
+        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
+        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
+      ], { stdio: 'ignore' });
+      const key = fs.readFileSync(path.join(dir, 'key.pem'), 'utf8');
+      const cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+      const s = await smtp({ tls: { key, cert } });
+      const tlsTransport = (ca?: string) =>
+        nodemailer.createTransport({ host: s.host, port: s.port, secure: true, auth: { user: 'alice', pass: 'secret' }, tls: ca ? { ca } : {} });
+      const untrusted = await sendErr(tlsTransport());
+      assert.match(untrusted.message, /self-signed certificate/);
+      await tlsTransport(cert).sendMail(mail);
+      assert.equal(s.received.length, 1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('with saveToSent (Gmail/Outlook style)', function () {

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import * as net from 'net';
-import { ImapFlow } from 'imapflow';
+import { ImapFlow, type StatusObject } from 'imapflow';
 import * as nodemailer from 'nodemailer';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server';
 import { generateMailbox } from '../../src/sandbox/mailgen';
@@ -73,11 +73,10 @@ describe('sandbox mail server', () => {
     assert.ok(website, 'nested user folder');
     assert.strictEqual(website.delimiter, '/');
 
-    const inbox = await imap.status('INBOX', { messages: true, unseen: true, uidNext: true });
+    const inbox = await status(imap, 'INBOX');
     assert.ok(inbox.messages! > 50, `${inbox.messages} in INBOX`);
     assert.ok(inbox.unseen! > 0, 'some unread');
-    const drafts = await imap.status('Drafts', { messages: true });
-    assert.strictEqual(drafts.messages, 1);
+    assert.strictEqual((await status(imap, 'Drafts')).messages, 1);
   });
 
   it('fetches the newest 10 of INBOX with envelope and flags, and STOREs \\Seen', async () => {
@@ -123,6 +122,7 @@ describe('sandbox mail server', () => {
     void imap.idle();
 
     const sentBefore = (await statusOnOtherConnection(sb, 'Sent')).messages!;
+    let messageId = '';
     const transport = nodemailer.createTransport({ host: sb.host, port: sb.smtpPort, secure: false, ignoreTLS: true, auth: { user: sb.user, pass: sb.password } });
     try {
       const info = await transport.sendMail({
@@ -132,6 +132,7 @@ describe('sandbox mail server', () => {
         text: 'Hello from the sandbox test.',
       });
       assert.deepStrictEqual(info.rejected, []);
+      messageId = info.messageId;
     } finally {
       transport.close();
     }
@@ -142,7 +143,7 @@ describe('sandbox mail server', () => {
     const other = client(sb);
     await other.connect();
     try {
-      const sent = await other.status('Sent', { messages: true });
+      const sent = await status(other, 'Sent');
       assert.strictEqual(sent.messages, sentBefore + 1);
       await other.mailboxOpen('Sent');
       const last = await other.fetchOne('*', { envelope: true, flags: true, source: true });
@@ -152,7 +153,9 @@ describe('sandbox mail server', () => {
       assert.ok(last.source!.toString().includes('Hello from the sandbox test.'));
 
       await other.mailboxOpen('INBOX');
-      const hits = await other.search({ subject: 'Sandbox round trip' }, { uid: true });
+      // hoodiecrow's SEARCH matches raw header text, and nodemailer RFC 2047-encodes this
+      // subject, so search by Message-ID.
+      const hits = await other.search({ header: { 'message-id': messageId } }, { uid: true });
       assert.ok(Array.isArray(hits) && hits.length === 1, 'delivered to my own INBOX');
       const delivered = await other.fetchOne(String(hits[0]), { flags: true, source: true }, { uid: true });
       assert.ok(delivered && !delivered.flags!.has('\\Seen'), 'new mail is unread');
@@ -174,20 +177,24 @@ describe('sandbox mail server', () => {
   it('deliver() adds new mail and APPEND / MOVE / EXPUNGE work', async () => {
     imap = client(sb);
     await imap.connect();
-    const before = (await imap.status('INBOX', { messages: true })).messages!;
+    const before = (await status(imap, 'INBOX')).messages!;
     sb.deliver('From: Ops <ops@example.test>\r\nTo: sam.rivera@example.test\r\nSubject: Server restarted\r\nMessage-ID: <restart@example.test>\r\n\r\nAll good.\r\n');
-    assert.strictEqual((await imap.status('INBOX', { messages: true })).messages, before + 1);
+    assert.strictEqual((await status(imap, 'INBOX')).messages, before + 1);
     assert.throws(() => sb.deliver('Subject: x\r\n\r\nx', 'No such folder'));
 
     const appended = await imap.append('Drafts', 'From: sam.rivera@example.test\r\nSubject: note to self\r\n\r\ndraft', ['\\Draft']);
     assert.ok(appended && typeof appended === 'object' && appended.uid, 'APPENDUID returned');
+    assert.strictEqual((await status(imap, 'Drafts')).messages, 2);
+    await imap.mailboxOpen('Drafts');
+    assert.ok(await imap.messageDelete(String(appended.uid), { uid: true }));
+    assert.strictEqual((await status(imap, 'Drafts')).messages, 1, 'UID EXPUNGE removed the draft');
 
     await imap.mailboxOpen('INBOX');
     const [uid] = (await imap.search({ header: { 'message-id': '<restart@example.test>' } }, { uid: true })) as number[];
     assert.ok(uid);
     const moved = await imap.messageMove(String(uid), 'Archive', { uid: true });
     assert.ok(moved && moved.uidMap && moved.uidMap.size === 1, 'COPYUID from MOVE');
-    assert.strictEqual((await imap.status('INBOX', { messages: true })).messages, before);
+    assert.strictEqual((await status(imap, 'INBOX')).messages, before);
   });
 
   it('with CONDSTORE enabled, MODSEQ rises when flags change', async () => {
@@ -200,7 +207,7 @@ describe('sandbox mail server', () => {
     await imap.messageFlagsAdd('1', ['\\Flagged']);
     const m = await imap.fetchOne('1', { flags: true, uid: true });
     assert.ok(m && m.modseq! > before);
-    const after = await imap.status('Archive', { highestModseq: true });
+    const after = await status(imap, 'Archive');
     assert.ok(after.highestModseq! > before);
   });
 
@@ -227,11 +234,17 @@ describe('sandbox mail server', () => {
   });
 });
 
-async function statusOnOtherConnection(sb: Sandbox, path: string) {
+async function status(c: ImapFlow, path: string): Promise<StatusObject> {
+  const st = await c.status(path, { messages: true, unseen: true, uidNext: true, highestModseq: true });
+  assert.ok(st, `STATUS ${path}`);
+  return st;
+}
+
+async function statusOnOtherConnection(sb: Sandbox, path: string): Promise<StatusObject> {
   const c = client(sb);
   await c.connect();
   try {
-    return await c.status(path, { messages: true });
+    return await status(c, path);
   } finally {
     await c.logout();
   }

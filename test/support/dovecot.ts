@@ -58,6 +58,11 @@ export interface DovecotOptions {
   /** Plain folders created for every user before the server starts, e.g. 'Lists/Rust'. */
   extraFolders?: string[];
   /**
+   * Raw lines appended to the generated dovecot.conf, e.g. to hide capabilities:
+   * `protocol imap {\n imap_capability = IMAP4rev1 IDLE\n}` (a later block merges with the first).
+   */
+  extraConfig?: string;
+  /**
    * Parent of the temp folder. Default: env MAILDESK_TEST_TMPDIR, else /dev/shm when it is a
    * writable tmpfs (creating Maildir files there is ~30x faster than on this machine's disk,
    * which matters for 100k-message seeding), else os.tmpdir().
@@ -279,6 +284,7 @@ namespace inbox {
   separator = /
 ${special.join('\n')}
 }
+${o.extraConfig}
 `;
 }
 
@@ -597,6 +603,7 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<Dovecot> 
     sentName: opts.sentName ?? 'Sent',
     specialFolders: opts.specialFolders ?? [],
     extraFolders: opts.extraFolders ?? [],
+    extraConfig: opts.extraConfig ?? '',
   };
   const dir = fs.mkdtempSync(path.join(opts.tmpRoot ?? defaultTmpRoot(), 'maildesk-dovecot-'));
   allDirs.add(dir);

@@ -58,7 +58,9 @@ function encodeAddress(value: string): string {
   if (!m) return value;
   const name = m[1];
   if (!name) return `<${m[2]}>`;
-  const shown = isAscii(name) ? (/[()<>@,;:\\".[\]]/.test(name) ? `"${name.replace(/(["\\])/g, '\\$1')}"` : name) : encodeHeader(name);
+  if (!isAscii(name)) return `${encodeHeader(name)} <${m[2]}>`;
+  // RFC 5322 specials in a display name need a quoted string.
+  const shown = /[()<>@,;:\\".[\]]/.test(name) ? `"${name.replace(/(["\\])/g, '\\$1')}"` : name;
   return `${shown} <${m[2]}>`;
 }
 

@@ -102,8 +102,58 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     throw new Error(`code-server --install-extension ${opts.vsixPath} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
   }
 
-  const port = await freePort();
-  const logFd = fs.openSync(serverLogPath, 'a');
+  const keep = opts.keepTempDir ?? process.env.MAILDESK_E2E_KEEP === '1';
+  const extensionHostLog = async (): Promise<string> => {
+    const files = (await findFiles(logsDir, (name) => /exthost\.log$/i.test(name))).sort();
+    const parts = await Promise.all(files.map(async (f) => `==> ${path.relative(logsDir, f)} <==\n${await fs.promises.readFile(f, 'utf8')}`));
+    return parts.join('\n');
+  };
+
+  // freePort() can race with another process grabbing the port; try a fresh one a few times.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const running = launch(port, common, opts.workspaceDir, env, serverLogPath);
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`, opts.startTimeoutMs ?? 60_000, running.hasExited);
+    } catch (err) {
+      await running.kill();
+      const out = await fs.promises.readFile(serverLogPath, 'utf8').catch(() => '');
+      if (attempt < 3 && /EADDRINUSE/.test(out)) continue;
+      if (!keep) await fs.promises.rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
+      throw new Error(`${(err as Error).message}\n--- code-server output (${serverLogPath}) ---\n${out.slice(-4000)}`);
+    }
+    let stopped = false;
+    const stop = async (): Promise<void> => {
+      if (stopped) return;
+      stopped = true;
+      await running.kill();
+      await waitForPortClosed(port, 10_000);
+      if (!keep) await fs.promises.rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
+    };
+    return {
+      url: `http://127.0.0.1:${port}/`,
+      port,
+      pid: running.pid,
+      tempDir,
+      userDataDir,
+      extensionsDir,
+      logsDir,
+      serverLogPath,
+      stop,
+      extensionHostLog,
+    };
+  }
+}
+
+interface Launched {
+  pid: number;
+  hasExited(): boolean;
+  /** SIGTERM to the process group, SIGKILL after 5 s; resolves when code-server is gone. */
+  kill(): Promise<void>;
+}
+
+function launch(port: number, common: string[], workspaceDir: string, env: NodeJS.ProcessEnv, logPath: string): Launched {
+  const logFd = fs.openSync(logPath, 'a');
   const child = spawn(
     CODE_SERVER_BIN,
     [
@@ -114,53 +164,60 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
       '--disable-update-check',
       '--disable-workspace-trust',
       '--disable-getting-started-override',
-      path.resolve(opts.workspaceDir),
+      path.resolve(workspaceDir),
     ],
-    // detached: its own process group, so stop() can kill code-server, the extension host and
-    // whatever the extension started with one signal.
+    // detached: its own process group, so one signal reaches code-server, the extension host and
+    // whatever the extension started.
     { env, detached: true, stdio: ['ignore', logFd, logFd] },
   );
   fs.closeSync(logFd);
   if (child.pid === undefined) throw new Error('code-server did not start (no pid)');
   const pid = child.pid;
+  liveGroups.add(pid);
+  ensureExitCleanup();
   let exited = false;
-  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   child.unref();
-
-  const url = `http://127.0.0.1:${port}/`;
-  const keep = opts.keepTempDir ?? process.env.MAILDESK_E2E_KEEP === '1';
-
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    if (!exited) {
-      killGroup(pid, 'SIGTERM');
-      const graceful = await Promise.race([exitPromise.then(() => true), delay(5000).then(() => false)]);
-      if (!graceful) killGroup(pid, 'SIGKILL');
-      await Promise.race([exitPromise, delay(5000)]);
-    }
-    // The extension host and helpers may outlive the parent by a moment; their group dies too.
-    killGroup(pid, 'SIGKILL');
-    await waitForPortClosed(port, 10_000);
-    if (!keep) await fs.promises.rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
+  return {
+    pid,
+    hasExited: () => exited,
+    kill: async () => {
+      if (!exited) {
+        killGroup(pid, 'SIGTERM');
+        const graceful = await Promise.race([exitPromise.then(() => true), delay(5000).then(() => false)]);
+        if (!graceful) killGroup(pid, 'SIGKILL');
+        await Promise.race([exitPromise, delay(5000)]);
+      }
+      // The extension host and helpers may outlive the parent by a moment; the group dies too.
+      killGroup(pid, 'SIGKILL');
+      liveGroups.delete(pid);
+    },
   };
+}
 
-  const extensionHostLog = async (): Promise<string> => {
-    const files = (await findFiles(logsDir, (name) => /exthost\.log$/i.test(name))).sort();
-    const parts = await Promise.all(files.map(async (f) => `==> ${path.relative(logsDir, f)} <==\n${await fs.promises.readFile(f, 'utf8')}`));
-    return parts.join('\n');
+// Process groups started and not yet stopped. If mocha dies or is interrupted before an `after`
+// hook runs, code-server (detached) would otherwise outlive the test run.
+const liveGroups = new Set<number>();
+let exitCleanupInstalled = false;
+function ensureExitCleanup(): void {
+  if (exitCleanupInstalled) return;
+  exitCleanupInstalled = true;
+  const killAll = (): void => {
+    for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+    liveGroups.clear();
   };
-
-  try {
-    await waitForHttp(`${url}healthz`, opts.startTimeoutMs ?? 60_000, () => exited);
-  } catch (err) {
-    const out = await fs.promises.readFile(serverLogPath, 'utf8').catch(() => '');
-    await stop();
-    throw new Error(`${(err as Error).message}\n--- code-server output ---\n${out.slice(-4000)}`);
+  process.once('exit', killAll);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      killAll();
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    });
   }
-
-  return { url, port, pid, tempDir, userDataDir, extensionsDir, logsDir, serverLogPath, stop, extensionHostLog };
 }
 
 // Variables from an outer VS Code (its terminal, or a test runner inside one) make code-server's

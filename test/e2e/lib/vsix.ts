@@ -30,3 +30,19 @@ export async function packageVsix(extensionDir: string, outFile?: string): Promi
   }
   return out;
 }
+
+/**
+ * Builds MailDesk itself the way a release is built (`npm run package`: esbuild --production,
+ * then vsce) and returns dist/maildesk.vsix.
+ */
+export async function packageMailDesk(): Promise<string> {
+  const out = path.join(REPO_ROOT, 'dist', 'maildesk.vsix');
+  try {
+    await execFileAsync('npm', ['run', '--silent', 'package'], { cwd: REPO_ROOT, timeout: 300_000, maxBuffer: 32 * 1024 * 1024 });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`npm run package failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+  }
+  if (!fs.existsSync(out)) throw new Error(`npm run package did not produce ${out}`);
+  return out;
+}

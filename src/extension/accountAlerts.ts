@@ -1,0 +1,48 @@
+/**
+ * One notification when an account becomes disconnected (or needs re-authorization),
+ * with the fix as buttons. The scheduler retries with back-off and rewrites the same
+ * state on every attempt; the user hears about it once per change, not per retry.
+ */
+import * as vscode from 'vscode';
+import { describeError, type MailErrorCode } from '../core/errors';
+import type { MailDesk } from '../core/maildesk';
+import type { AccountRow } from '../core/store/store';
+import { accountLabel } from './format';
+import { DisposableBase } from './lifecycle';
+
+export class AccountAlerts extends DisposableBase {
+  /** Last state we told the user about (or saw), per account: "state|code". */
+  private readonly known = new Map<string, string>();
+
+  constructor(mail: MailDesk) {
+    super();
+    // Accounts already disconnected from the last session are reported once too.
+    for (const a of mail.store.listAccounts()) this.check(a);
+    this._register(
+      mail.onDidChange((c) => {
+        for (const id of c.accounts) {
+          const a = mail.store.getAccount(id);
+          if (a) this.check(a);
+          else this.known.delete(id);
+        }
+      }),
+    );
+  }
+
+  private check(a: AccountRow): void {
+    const key = `${a.state}|${a.stateCode ?? ''}`;
+    if (this.known.get(a.id) === key) return;
+    this.known.set(a.id, key);
+    if (a.state === 'disconnected' || a.state === 'reauth') void this.notify(a);
+  }
+
+  private async notify(a: AccountRow): Promise<void> {
+    const reason = a.stateReason || (a.stateCode ? describeError(a.stateCode as MailErrorCode)?.title : undefined) || 'disconnected';
+    const buttons = a.provider === 'imap' ? ['Enter Password', 'Test Incoming Server', 'Show Log'] : ['Show Log'];
+    const choice = await vscode.window.showErrorMessage(`MailDesk: ${accountLabel(a)}: ${reason}`, ...buttons);
+    const node = { kind: 'account', accountId: a.id };
+    if (choice === 'Enter Password') await vscode.commands.executeCommand('maildesk.enterPassword', node);
+    else if (choice === 'Test Incoming Server') await vscode.commands.executeCommand('maildesk.testIncoming', node);
+    else if (choice === 'Show Log') await vscode.commands.executeCommand('maildesk.showLog');
+  }
+}

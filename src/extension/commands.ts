@@ -1,0 +1,252 @@
+/**
+ * Every `maildesk.*` command. Each one works from the palette (asking for the account
+ * or folder) and from a tree item (taking it from the node). They only call the core
+ * facade and show its answers: no sync or mail logic lives here.
+ */
+import * as vscode from 'vscode';
+import { passwordSecretKey, type SecretStore } from '../core/config';
+import { describeError, toMailError } from '../core/errors';
+import type { MailDesk } from '../core/maildesk';
+import type { VerifyReport } from '../core/providers/provider';
+import type { AccountRow, FolderRow } from '../core/store/store';
+import { addImapAccount } from './addAccountFlow';
+import { accountLabel, compareFolders, folderDescription, verifyReportLines } from './format';
+import type { Disposable } from './lifecycle';
+import type { MessageListPanels } from './messageList';
+import type { StagedSecretStore } from './secretStorage';
+
+export interface CommandDeps {
+  mail: MailDesk;
+  secrets: StagedSecretStore;
+  log: vscode.LogOutputChannel;
+  panels: MessageListPanels;
+}
+
+/** What a tree item hands a command: a node of the Mailboxes or Sync Jobs view. */
+type Target =
+  | { kind: 'account'; accountId: string }
+  | { kind: 'folder'; accountId: string; folderId: number; path: string }
+  | { kind: 'job'; accountId: string; jobId: string }
+  | undefined;
+
+export function registerCommands(deps: CommandDeps): Disposable[] {
+  const { mail, log } = deps;
+  const reg = (id: string, fn: (target?: Target) => unknown): Disposable =>
+    vscode.commands.registerCommand(id, async (target?: Target) => {
+      try {
+        await fn(target);
+      } catch (e) {
+        // A command never fails silently: the user gets the problem and the fix.
+        const err = toMailError(e);
+        log.error(`${id}: ${err.describe()}`);
+        const c = await vscode.window.showErrorMessage(`MailDesk: ${err.describe()}`, 'Show Log');
+        if (c) log.show();
+      }
+    });
+
+  return [
+    reg('maildesk.addImapAccount', () => addImapAccount({ mail, secrets: deps.secrets, log })),
+
+    reg('maildesk.removeAccount', async (t) => {
+      const a = await accountOf(mail, t);
+      if (!a) return;
+      const ok = await vscode.window.showWarningMessage(
+        `Remove the account ${accountLabel(a)}?`,
+        { modal: true, detail: 'Its mail stored on this computer and its saved password are deleted. Mail on the server is not touched.' },
+        'Remove Account',
+      );
+      if (ok !== 'Remove Account') return;
+      deps.panels.closeAccount(a.id);
+      await mail.removeAccount(a.id);
+      await deleteSecrets(deps.secrets, a.id);
+      vscode.window.setStatusBarMessage(`MailDesk: ${accountLabel(a)} removed`, 4000);
+    }),
+
+    reg('maildesk.refresh', async (t) => {
+      if (!t) await mail.syncNow();
+      else if (t.kind === 'account') await mail.syncNow(t.accountId);
+      else if (t.kind === 'folder') await mail.syncNow(t.accountId, t.path);
+      else {
+        const job = mail.store.getJob(t.jobId);
+        const folder = job?.folderId != null ? mail.store.getFolderById(job.folderId) : undefined;
+        await mail.syncNow(t.accountId, folder?.path);
+      }
+      vscode.window.setStatusBarMessage('MailDesk: sync started', 3000);
+    }),
+
+    reg('maildesk.selectFolders', async (t) => {
+      const a = await accountOf(mail, t);
+      if (a) await selectFolders(deps, a);
+    }),
+
+    reg('maildesk.triggerBackfill', async (t) => {
+      const f = await folderOf(mail, t);
+      if (!f) return;
+      mail.triggerBackfill(f.accountId, f.path);
+      void vscode.window.showInformationMessage(`MailDesk: deep backfill of ${f.name || f.path} started; its progress shows in Sync Jobs.`);
+    }),
+
+    reg('maildesk.testIncoming', async (t) => {
+      const a = await accountOf(mail, t);
+      if (a) await testServer(deps, a, 'incoming');
+    }),
+
+    reg('maildesk.testOutgoing', async (t) => {
+      const a = await accountOf(mail, t);
+      if (!a) return;
+      if (!a.config.smtp) {
+        void vscode.window.showInformationMessage(`MailDesk: ${accountLabel(a)} has no outgoing server configured.`);
+        return;
+      }
+      await testServer(deps, a, 'outgoing');
+    }),
+
+    reg('maildesk.enterPassword', async (t) => {
+      const a = await accountOf(mail, t);
+      if (a) await enterPassword(deps, a);
+    }),
+
+    reg('maildesk.showLog', () => log.show()),
+
+    reg('maildesk.openFolder', async (t) => {
+      const f = await folderOf(mail, t);
+      if (f) deps.panels.show(f.id);
+    }),
+  ];
+}
+
+// ---- pickers: the palette has no tree node ---------------------------------------
+
+async function accountOf(mail: MailDesk, t: Target): Promise<AccountRow | undefined> {
+  if (t) return mail.store.getAccount(t.accountId);
+  const accounts = mail.store.listAccounts();
+  if (!accounts.length) {
+    const c = await vscode.window.showInformationMessage('MailDesk: no mail account yet.', 'Add IMAP Account');
+    if (c) await vscode.commands.executeCommand('maildesk.addImapAccount');
+    return undefined;
+  }
+  if (accounts.length === 1) return accounts[0];
+  const pick = await vscode.window.showQuickPick(
+    accounts.map((a) => ({ label: accountLabel(a), description: a.name ? a.email : undefined, account: a })),
+    { placeHolder: 'Choose an account' },
+  );
+  return pick?.account;
+}
+
+async function folderOf(mail: MailDesk, t: Target): Promise<FolderRow | undefined> {
+  if (t?.kind === 'folder') return mail.store.getFolderById(t.folderId);
+  if (t?.kind === 'job') {
+    const job = mail.store.getJob(t.jobId);
+    if (job?.folderId != null) return mail.store.getFolderById(job.folderId);
+  }
+  const a = await accountOf(mail, t);
+  if (!a) return undefined;
+  const pick = await vscode.window.showQuickPick(
+    mail.store
+      .listFolders(a.id)
+      .sort(compareFolders)
+      .map((f) => ({ label: f.path, description: folderDescription(f, mail.store.localCounts(f.id)), folder: f })),
+    { placeHolder: `Choose a folder of ${accountLabel(a)}` },
+  );
+  return pick?.folder;
+}
+
+// ---- the commands' bodies ---------------------------------------------------------
+
+async function selectFolders(deps: CommandDeps, a: AccountRow): Promise<void> {
+  const { mail } = deps;
+  // The stored list shows at once; a fresh one from the server replaces it when it arrives.
+  let folders = mail.store.listFolders(a.id);
+  if (!folders.length) {
+    folders = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `MailDesk: reading the folders of ${accountLabel(a)}…` },
+      () => mail.refreshFolders(a.id),
+    );
+  } else {
+    void mail.refreshFolders(a.id).catch((e) => deps.log.warn(`Refreshing the folder list of ${a.id}: ${toMailError(e).describe()}`));
+  }
+  const items = folders
+    .filter((f) => f.remoteExists || f.selected)
+    .sort(compareFolders)
+    .map((f) => {
+      const local = mail.store.localCounts(f.id);
+      const server = f.remoteTotal === null ? '' : `server: ${f.remoteTotal}${f.remoteUnread ? `, ${f.remoteUnread} unread` : ''}`;
+      return {
+        label: f.path,
+        description: [f.selected ? `local: ${local.total}${local.unread ? `, ${local.unread} unread` : ''}` : '', server].filter(Boolean).join(' · '),
+        detail: f.remoteExists ? undefined : 'no longer on the server',
+        picked: f.selected,
+        folder: f,
+      };
+    });
+  const picked = await vscode.window.showQuickPick(items, {
+    canPickMany: true,
+    title: `MailDesk: Select Folders for Sync (${accountLabel(a)})`,
+    placeHolder: 'Only selected folders are synced and filled',
+    ignoreFocusOut: true,
+  });
+  if (!picked) return;
+  const chosen = new Set(picked.map((p) => p.folder.path));
+  const changes = items.filter((i) => i.folder.selected !== chosen.has(i.folder.path));
+  for (const c of changes) await mail.setFolderSelected(a.id, c.folder.path, chosen.has(c.folder.path));
+  if (changes.length) vscode.window.setStatusBarMessage(`MailDesk: ${chosen.size} folder${chosen.size === 1 ? '' : 's'} selected for sync`, 4000);
+}
+
+async function testServer(deps: CommandDeps, a: AccountRow, which: 'incoming' | 'outgoing'): Promise<void> {
+  const { mail, log } = deps;
+  const label = accountLabel(a);
+  const report: VerifyReport = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `MailDesk: testing the ${which} server of ${label}…` },
+    async () => {
+      try {
+        return which === 'incoming' ? await mail.testIncoming(a.id) : await mail.testOutgoing(a.id);
+      } catch (e) {
+        return { ok: false, server: which, steps: [], error: toMailError(e, `${which} server test`) };
+      }
+    },
+  );
+  const lines = verifyReportLines(report);
+  log.info(`Test ${which} server for ${a.email} (${report.server}): ${report.ok ? 'passed' : 'failed'}`);
+  for (const l of lines) if (l) log.info(`  ${l}`);
+  const detail = [report.server, '', ...lines].join('\n');
+  if (report.ok) {
+    await vscode.window.showInformationMessage(`MailDesk: the ${which} server of ${label} works.`, { modal: true, detail });
+    return;
+  }
+  const buttons = ['Show Log'];
+  if (needsPassword(report.error?.code)) buttons.unshift('Enter Password');
+  const c = await vscode.window.showErrorMessage(
+    `MailDesk: the ${which} server test of ${label} failed: ${report.error ? describeError(report.error.code).title : 'unknown error'}`,
+    { modal: true, detail },
+    ...buttons,
+  );
+  if (c === 'Enter Password') await enterPassword(deps, a);
+  else if (c === 'Show Log') log.show();
+}
+
+export function needsPassword(code: string | null | undefined): boolean {
+  return code === 'auth.failed' || code === 'config.missingPassword';
+}
+
+/** Asks for the password again, stores it in SecretStorage and lets the account reconnect. */
+export async function enterPassword(deps: Pick<CommandDeps, 'mail' | 'secrets'>, a: AccountRow): Promise<void> {
+  const imap = a.config.imap;
+  const pw = await vscode.window.showInputBox({
+    title: `MailDesk: password for ${accountLabel(a)}`,
+    prompt: imap ? `Password of ${imap.user} on ${imap.host} (stored in the system keychain)` : 'Password (stored in the system keychain)',
+    password: true,
+    ignoreFocusOut: true,
+    validateInput: (v) => (v ? undefined : 'Enter the password'),
+  });
+  if (!pw) return;
+  await deps.secrets.set(passwordSecretKey(a.id, 'imap'), pw);
+  // A separate outgoing password is only replaced when it belongs to the same login.
+  const smtpKey = passwordSecretKey(a.id, 'smtp');
+  if (a.config.smtp && a.config.smtp.user === imap?.user && (await deps.secrets.get(smtpKey))) await deps.secrets.set(smtpKey, pw);
+  deps.mail.resume(a.id);
+  vscode.window.setStatusBarMessage(`MailDesk: password saved, reconnecting ${accountLabel(a)}…`, 5000);
+}
+
+async function deleteSecrets(secrets: SecretStore, accountId: string): Promise<void> {
+  for (const s of ['imap', 'smtp'] as const) await secrets.delete(passwordSecretKey(accountId, s));
+}

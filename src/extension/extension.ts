@@ -1,0 +1,93 @@
+/**
+ * Entry point: wires the core facade to the views, commands and status bar by hand,
+ * and disposes everything from one root. Activation only opens the store and starts
+ * the scheduler; network work happens in the background, never awaited here.
+ */
+import * as vscode from 'vscode';
+import { secretCredentials } from '../core/config';
+import { toMailError } from '../core/errors';
+import { MailDesk } from '../core/maildesk';
+import { AccountAlerts } from './accountAlerts';
+import { AccountsTreeProvider } from './accountsTree';
+import { registerCommands } from './commands';
+import { JobsTreeProvider } from './jobsTree';
+import { DisposableBase, type Disposable } from './lifecycle';
+import { channelLogger } from './logChannel';
+import { MessageListPanels } from './messageList';
+import { StagedSecretStore, vscodeSecretStore } from './secretStorage';
+import { MailStatusBar } from './statusBar';
+
+/** What `activate` returns; tests reach the core through it. */
+export interface MailDeskApi {
+  core: MailDesk;
+}
+
+class Root extends DisposableBase {
+  add<T extends Disposable>(d: T): T {
+    return this._register(d);
+  }
+}
+
+let shutdown: (() => Promise<void>) | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<MailDeskApi> {
+  const root = new Root();
+  context.subscriptions.push(root);
+  const log = root.add(vscode.window.createOutputChannel('MailDesk', { log: true }));
+  const secrets = new StagedSecretStore(vscodeSecretStore(context.secrets));
+  const settings = vscode.workspace.getConfiguration('maildesk.sync');
+
+  let mail: MailDesk;
+  try {
+    mail = await MailDesk.open({
+      dataDir: context.globalStorageUri.fsPath,
+      credentials: secretCredentials(secrets),
+      logger: channelLogger(log),
+      syncIntervalMs: Math.max(15, settings.get<number>('intervalSeconds', 120)) * 1000,
+      idle: settings.get<boolean>('idle', true),
+    });
+  } catch (e) {
+    const err = toMailError(e, 'opening the mail store');
+    log.error(err.describe());
+    void vscode.window.showErrorMessage(`MailDesk: ${err.describe()}`, 'Show Log').then((c) => c && log.show());
+    throw err;
+  }
+  log.info(`MailDesk store: ${mail.store.path ?? '(in memory)'}`);
+
+  // The core stops last: everything registered after it is disposed before it.
+  let stopped: Promise<void> | undefined;
+  shutdown = () => (stopped ??= (async () => {
+    root.dispose();
+    await mail.close();
+  })());
+  root.add({ dispose: () => void shutdown?.() });
+
+  const accounts = root.add(new AccountsTreeProvider(mail));
+  root.add(vscode.window.createTreeView('maildesk.mailboxes', { treeDataProvider: accounts, showCollapseAll: true }));
+  const jobs = root.add(new JobsTreeProvider(mail));
+  const jobsView = root.add(vscode.window.createTreeView('maildesk.jobs', { treeDataProvider: jobs }));
+  jobs.tickWhileVisible(() => jobsView.visible);
+
+  const panels = root.add(new MessageListPanels(mail, context.extensionUri));
+  for (const d of registerCommands({ mail, secrets, log, panels })) root.add(d);
+  root.add(new MailStatusBar(mail));
+  root.add(new AccountAlerts(mail));
+
+  root.add(
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (!e.affectsConfiguration('maildesk.sync')) return;
+      // The scheduler reads these when it starts; a reload applies them cleanly.
+      const c = await vscode.window.showInformationMessage('MailDesk: reload the window to apply the new sync settings.', 'Reload Window');
+      if (c) await vscode.commands.executeCommand('workbench.action.reloadWindow');
+    }),
+  );
+
+  mail.start();
+  return { core: mail };
+}
+
+export function deactivate(): Promise<void> | undefined {
+  const s = shutdown;
+  shutdown = undefined;
+  return s?.();
+}
