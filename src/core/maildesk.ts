@@ -3,12 +3,15 @@
  * providers and the scheduler. Everything here runs in plain Node.
  */
 import type { AccountConfig, CredentialSource } from './config';
-import { MailError } from './errors';
+import { MailError, toMailError } from './errors';
 import { type Logger, RecentLog } from './log';
 import { ImapProvider } from './providers/imap/imapProvider';
 import type { MailProvider, VerifyReport } from './providers/provider';
 import { jobId, Scheduler } from './sync/scheduler';
 import { type FolderRow, MailStore, type StoreChange } from './store/store';
+import { type DraftRef, DraftService, type DraftSummary, type OpenedDraft } from './drafts/drafts';
+import type { Draft } from './send/compose';
+import { type SendInput, type SendOptions, type SendResult, Sender } from './send/sender';
 
 export interface MailDeskOptions {
   /** Folder for maildesk.db and blobs/ (undefined keeps everything in memory). */
@@ -22,6 +25,8 @@ export interface MailDeskOptions {
   /** Lets tests and future providers (Gmail, Graph) plug in without special cases. */
   providerFactory?: (account: AccountConfig, credentials: CredentialSource, logger: Logger) => MailProvider;
   imap?: { firstPageSize?: number; pageSize?: number; maxConnections?: number };
+  /** SMTP retries and the wait for a server-side Sent copy (tests shorten them). */
+  send?: SendOptions;
 }
 
 export class MailDesk {
@@ -29,6 +34,8 @@ export class MailDesk {
   private readonly providers = new Map<string, MailProvider>();
   private readonly watchers = new Map<string, { dispose(): void | Promise<void> }>();
   private started = false;
+  private draftService: DraftService | undefined;
+  private sender: Sender | undefined;
 
   private constructor(
     readonly store: MailStore,
@@ -47,6 +54,11 @@ export class MailDesk {
   static async open(o: MailDeskOptions): Promise<MailDesk> {
     const log = new RecentLog(o.logger);
     const store = await MailStore.open({ dir: o.dataDir, logger: log });
+    // Nothing runs yet in this process, so a job marked running was cut off by a killed one;
+    // left so, `sync --once` skipped it and reported "in step" with the backfill unfinished.
+    store.tx(() => {
+      for (const j of store.listJobs()) if (j.status === 'running') store.updateJob(j.id, { status: 'pending', nextRun: Date.now() });
+    });
     return new MailDesk(store, log, o);
   }
 
@@ -76,7 +88,16 @@ export class MailDesk {
     const existing = this.store.getAccount(cfg.id);
     if (existing && JSON.stringify(existing.config) !== JSON.stringify(cfg)) await this.dropProvider(cfg.id);
     this.store.upsertAccount(cfg);
-    const folders = await this.refreshFolders(cfg.id);
+    let folders: FolderRow[];
+    try {
+      folders = await this.refreshFolders(cfg.id);
+    } catch (e) {
+      // The account is saved; say why it is not connected so the tree and Troubleshoot show it.
+      const err = toMailError(e, 'folder list');
+      this.store.setAccountState(cfg.id, 'disconnected', err.code, err.describe());
+      this.scheduler.ensureJobs(cfg.id);
+      throw err;
+    }
     this.store.setAccountState(cfg.id, 'connected');
     if (this.started) {
       this.scheduler.triggerAccount(cfg.id);
@@ -226,6 +247,59 @@ export class MailDesk {
     const raw = await this.provider(folder.accountId).fetchRaw(folder.path, m.uid);
     this.store.setBody(messageId, raw);
     return raw;
+  }
+
+  /** Drafts and sending (created on first use; marks sends cut off by a crash as "maybe sent"). */
+  get drafts(): DraftService {
+    if (!this.draftService) {
+      this.draftService = new DraftService({
+        store: this.store,
+        provider: (id) => this.provider(id),
+        folders: async (id) => (this.store.listFolders(id).length ? this.store.listFolders(id) : this.refreshFolders(id)),
+        logger: this.log,
+      });
+    }
+    return this.draftService;
+  }
+
+  /** Saves a draft locally at once (on disk before this returns), then to the server's Drafts unless `remote: false`. */
+  saveDraft(accountId: string, draft: Draft, opts?: { remote?: boolean }): Promise<DraftRef> {
+    return this.drafts.saveDraft(accountId, draft, opts);
+  }
+
+  listDrafts(accountId: string): DraftSummary[] {
+    return this.drafts.listDrafts(accountId);
+  }
+
+  /** A saved draft as the composer needs it, to continue it (same id, same Message-ID). */
+  openDraft(accountId: string, draftId: number): OpenedDraft {
+    return this.drafts.openDraft(accountId, draftId);
+  }
+
+  deleteDraft(accountId: string, draftId: number): Promise<void> {
+    return this.drafts.deleteDraft(accountId, draftId);
+  }
+
+  /**
+   * Sends a draft (new or saved) or a whole message. Failures come back in the result,
+   * with the message kept in Drafts; `confirmResend` is needed after a "may have been sent".
+   */
+  async send(accountId: string, input: SendInput, opts?: { confirmResend?: boolean }): Promise<SendResult> {
+    if (!this.sender) {
+      this.sender = new Sender({
+        store: this.store,
+        drafts: this.drafts,
+        provider: (id) => this.provider(id),
+        folders: async (id) => (this.store.listFolders(id).length ? this.store.listFolders(id) : this.refreshFolders(id)),
+        selectFolder: (id, p) => this.setFolderSelected(id, p, true),
+        logger: this.log,
+        options: this.o.send,
+      });
+    }
+    const r = await this.sender.send(accountId, input, opts);
+    // The provider's copy replaces the local Sent entry on the next sync; make that soon.
+    if (r.ok && r.sentFolder && this.started) this.scheduler.trigger(jobId(accountId, 'sync', r.sentFolder));
+    return r;
   }
 
   start(): void {

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { describeError, type MailErrorCode } from '../core/errors';
 import type { MailDesk } from '../core/maildesk';
 import type { AccountRow } from '../core/store/store';
-import { accountLabel } from './format';
+import { accountLabel, needsPassword } from './format';
 import { DisposableBase } from './lifecycle';
 
 export class AccountAlerts extends DisposableBase {
@@ -38,7 +38,8 @@ export class AccountAlerts extends DisposableBase {
 
   private async notify(a: AccountRow): Promise<void> {
     const reason = a.stateReason || (a.stateCode ? describeError(a.stateCode as MailErrorCode)?.title : undefined) || 'disconnected';
-    const buttons = a.provider === 'imap' ? ['Enter Password', 'Test Incoming Server', 'Show Log'] : ['Show Log'];
+    // Offer the password only when it is the fix; a refused connection needs the server test instead.
+    const buttons = a.provider !== 'imap' ? ['Show Log'] : needsPassword(a.stateCode) ? ['Enter Password', 'Test Incoming Server', 'Show Log'] : ['Test Incoming Server', 'Show Log'];
     const choice = await vscode.window.showErrorMessage(`MailDesk: ${accountLabel(a)}: ${reason}`, ...buttons);
     const node = { kind: 'account', accountId: a.id };
     if (choice === 'Enter Password') await vscode.commands.executeCommand('maildesk.enterPassword', node);

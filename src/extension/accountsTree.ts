@@ -4,9 +4,10 @@
  * only; every render reads the store, so the tree can never show stale rows.
  */
 import * as vscode from 'vscode';
+import { describeError, type MailErrorCode } from '../core/errors';
 import type { MailDesk } from '../core/maildesk';
 import type { AccountRow, FolderRow } from '../core/store/store';
-import { accountLabel, accountStateText, ago, compareFolders, folderCountsTooltip, folderDescription } from './format';
+import { accountLabel, accountStateShort, accountStateText, ago, compareFolders, folderCountsTooltip, folderDescription } from './format';
 import { DisposableBase } from './lifecycle';
 
 export type AccountNode = { kind: 'account'; accountId: string };
@@ -93,7 +94,7 @@ export class AccountsTreeProvider extends DisposableBase implements vscode.TreeD
     item.id = `account:${node.accountId}`;
     if (!a) return item;
     const syncing = this.mail.store.listJobs(a.id).some((j) => j.status === 'running');
-    item.description = a.state === 'connected' || a.state === 'unknown' ? (a.name ? a.email : undefined) : accountStateText(a);
+    item.description = a.state === 'connected' || a.state === 'unknown' ? (a.name ? a.email : undefined) : accountStateShort(a, errorTitle);
     item.iconPath = accountIcon(a, syncing);
     item.tooltip = accountTooltip(a, syncing);
     item.contextValue = a.state === 'disconnected' || a.state === 'reauth' ? 'account.troubled' : 'account';
@@ -118,6 +119,8 @@ export class AccountsTreeProvider extends DisposableBase implements vscode.TreeD
     return item;
   }
 }
+
+const errorTitle = (code: string): string | undefined => describeError(code as MailErrorCode)?.title;
 
 function accountIcon(a: AccountRow, syncing: boolean): vscode.ThemeIcon {
   switch (a.state) {

@@ -7,10 +7,10 @@
 import * as vscode from 'vscode';
 import type { AccountConfig, Security } from '../core/config';
 import { passwordSecretKey } from '../core/config';
-import { toMailError } from '../core/errors';
+import { describeError, toMailError } from '../core/errors';
 import type { MailDesk } from '../core/maildesk';
 import type { VerifyReport } from '../core/providers/provider';
-import { accountIdFor, defaultPort, verifyReportLines } from './format';
+import { accountIdFor, defaultPort, needsPassword, verifyReportLines } from './format';
 import type { StagedSecretStore } from './secretStorage';
 
 export interface AddAccountDeps {
@@ -58,7 +58,7 @@ export async function addImapAccount(deps: AddAccountDeps): Promise<string | und
       const failure = await testServers(deps, cfg);
       if (failure) {
         const choice = await vscode.window.showErrorMessage(
-          `MailDesk: testing ${cfg.email} failed: ${failure.error?.describe() ?? 'the server test did not pass'}`,
+          `MailDesk: testing ${cfg.email} failed: ${failure.error ? describeError(failure.error.code).title : 'the server test did not pass'}`,
           { modal: true, detail: verifyReportLines(failure).join('\n') },
           'Edit Settings',
           'Save Anyway',
@@ -138,7 +138,13 @@ async function save(deps: AddAccountDeps, cfg: AccountConfig): Promise<string | 
     // disconnected with the reason, and Refresh / Enter Password can fix it later.
     const err = toMailError(e, 'reading the folder list');
     deps.log.error(`Adding ${cfg.email}: ${err.describe()}`);
-    void vscode.window.showErrorMessage(`MailDesk: ${cfg.email} was saved, but ${err.describe()}`, 'Show Log').then((c) => c && deps.log.show());
+    const buttons = needsPassword(err.code) ? ['Enter Password', 'Show Log'] : ['Test Incoming Server', 'Show Log'];
+    const node = { kind: 'account', accountId: cfg.id };
+    void vscode.window.showErrorMessage(`MailDesk: ${cfg.email} was saved, but ${err.describe()}`, ...buttons).then((c) => {
+      if (c === 'Enter Password') void vscode.commands.executeCommand('maildesk.enterPassword', node);
+      else if (c === 'Test Incoming Server') void vscode.commands.executeCommand('maildesk.testIncoming', node);
+      else if (c === 'Show Log') deps.log.show();
+    });
   }
   return cfg.id;
 }

@@ -10,7 +10,7 @@ import type { MailDesk } from '../core/maildesk';
 import type { VerifyReport } from '../core/providers/provider';
 import type { AccountRow, FolderRow } from '../core/store/store';
 import { addImapAccount } from './addAccountFlow';
-import { accountLabel, compareFolders, folderDescription, verifyReportLines } from './format';
+import { accountLabel, compareFolders, folderDescription, needsPassword, verifyReportLines } from './format';
 import type { Disposable } from './lifecycle';
 import type { MessageListPanels } from './messageList';
 import type { StagedSecretStore } from './secretStorage';
@@ -224,10 +224,6 @@ async function testServer(deps: CommandDeps, a: AccountRow, which: 'incoming' | 
   else if (c === 'Show Log') log.show();
 }
 
-export function needsPassword(code: string | null | undefined): boolean {
-  return code === 'auth.failed' || code === 'config.missingPassword';
-}
-
 /** Asks for the password again, stores it in SecretStorage and lets the account reconnect. */
 export async function enterPassword(deps: Pick<CommandDeps, 'mail' | 'secrets'>, a: AccountRow): Promise<void> {
   const imap = a.config.imap;
@@ -245,6 +241,12 @@ export async function enterPassword(deps: Pick<CommandDeps, 'mail' | 'secrets'>,
   if (a.config.smtp && a.config.smtp.user === imap?.user && (await deps.secrets.get(smtpKey))) await deps.secrets.set(smtpKey, pw);
   deps.mail.resume(a.id);
   vscode.window.setStatusBarMessage(`MailDesk: password saved, reconnecting ${accountLabel(a)}…`, 5000);
+  if (!deps.mail.store.listFolders(a.id).length) {
+    // The account was saved while its login failed, so its folders were never read: do it now.
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `MailDesk: connecting ${accountLabel(a)}…` }, () =>
+      deps.mail.addAccount(a.config),
+    );
+  }
 }
 
 async function deleteSecrets(secrets: SecretStore, accountId: string): Promise<void> {

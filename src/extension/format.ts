@@ -72,6 +72,25 @@ export function accountStateText(a: Pick<AccountRow, 'state' | 'stateReason'>): 
   }
 }
 
+/** Short state for the tree row; the full reason (with the fix) is in the tooltip. */
+export function accountStateShort(a: Pick<AccountRow, 'state' | 'stateCode'>, title: (code: string) => string | undefined): string {
+  const why = a.stateCode ? title(a.stateCode) : undefined;
+  if (a.state === 'disconnected') return why ? `disconnected: ${why}` : 'disconnected';
+  if (a.state === 'reauth') return 're-authorization required';
+  return a.state === 'connected' ? 'connected' : 'not connected yet';
+}
+
+const KIND_ORDER = ['sync', 'fill', 'backfill', 'tasks', 'maintenance'];
+
+/** Jobs in folder order (Inbox first), each folder's sync before its backfill; account-wide jobs last. */
+export function compareJobs(
+  a: { kind: string; folder?: Pick<FolderRow, 'role' | 'path'> },
+  b: { kind: string; folder?: Pick<FolderRow, 'role' | 'path'> },
+): number {
+  if (!!a.folder !== !!b.folder) return a.folder ? -1 : 1;
+  return (a.folder && b.folder ? compareFolders(a.folder, b.folder) : 0) || KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind);
+}
+
 /** "Inbox · sync", or "Account · maintenance" for account-wide jobs. */
 export function jobLabel(job: Pick<JobRow, 'kind'>, folderName: string | undefined): string {
   return `${folderName ?? 'Account'} · ${job.kind}`;
@@ -122,4 +141,9 @@ export function verifyReportLines(report: Pick<VerifyReport, 'steps' | 'ok' | 'e
   const lines = report.steps.map((s) => `${s.ok ? '✓' : '✗'} ${s.name}  ${Math.round(s.ms)} ms  ${s.detail}`.trimEnd());
   if (!report.ok && report.error) lines.push('', report.error.describe());
   return lines;
+}
+
+/** Whether entering the password again is the fix for this error code. */
+export function needsPassword(code: string | null | undefined): boolean {
+  return code === 'auth.failed' || code === 'config.missingPassword';
 }

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { MailDesk } from '../core/maildesk';
 import type { JobRow } from '../core/store/store';
-import { accountLabel, ago, jobDescription, jobLabel, until } from './format';
+import { accountLabel, ago, compareJobs, jobDescription, jobLabel, until } from './format';
 import { DisposableBase } from './lifecycle';
 
 export type JobsNode = { kind: 'account'; accountId: string } | { kind: 'job'; jobId: string; accountId: string };
@@ -61,7 +61,12 @@ export class JobsTreeProvider extends DisposableBase implements vscode.TreeDataP
   }
 
   private jobsOf(accountId: string): JobsNode[] {
-    return this.mail.store.listJobs(accountId).map((j) => ({ kind: 'job', jobId: j.id, accountId }));
+    const store = this.mail.store;
+    return store
+      .listJobs(accountId)
+      .map((j) => ({ j, kind: j.kind, folder: j.folderId !== null ? store.getFolderById(j.folderId) : undefined }))
+      .sort(compareJobs)
+      .map(({ j }) => ({ kind: 'job', jobId: j.id, accountId }));
   }
 
   getTreeItem(node: JobsNode): vscode.TreeItem {

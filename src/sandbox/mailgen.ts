@@ -265,7 +265,7 @@ function ascii(s: string): string {
 const CRLF = '\r\n';
 
 function isAscii(s: string): boolean {
-  return /^[\x00-\x7f]*$/.test(s);
+  return /^[ -~\t\r\n]*$/.test(s);
 }
 
 /** RFC 2047 B-encoding, split on character boundaries so no word exceeds 75 characters. */

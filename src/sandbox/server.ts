@@ -39,10 +39,17 @@
  * - QRESYNC (no VANISHED), LIST-STATUS, LIST-EXTENDED (`RETURN (SPECIAL-USE)`), ESEARCH,
  *   SORT, THREAD, QUOTA, COMPRESS, UTF8=ACCEPT, X-GM-EXT-1 threads. imapflow copes without
  *   them (it issues STATUS per folder and plain LIST).
+ * - SEARCH compares raw, undecoded text: an RFC 2047 subject or name, or a quoted-printable
+ *   or base64 body, does not match (nodemailer encodes a whole non-ASCII subject, so even
+ *   its ASCII words are not found). Search by Message-ID or ASCII headers instead.
+ * - STORE answers NO while the session has expunges it has not been told about yet.
  * - Session flags: `\Recent` is always 0.
  * - STARTTLS/TLS: not used here (no certificate in a bundle); plain TCP on 127.0.0.1.
  * - Persistence: everything is in memory; stop() loses all changes.
  * - Every login shares the one mailbox; only the configured user/password are accepted.
+ *
+ * Also: hoodiecrow uses `new Buffer()`, so Node prints one DEP0005 deprecation warning.
+ * It works bundled by esbuild (checked): commands and plugins are required by name below.
  */
 import type { Socket } from 'net';
 import type { AddressInfo } from 'net';
@@ -286,6 +293,9 @@ function trackSockets(server: import('net').Server): Set<Socket> {
     // hoodiecrow strips every socket listener on close, so prune here rather than on 'close'.
     for (const s of sockets) if (s.destroyed) sockets.delete(s);
     sockets.add(socket);
+    // hoodiecrow writes each response line separately; with Nagle on, every command
+    // waits ~40 ms for the client's delayed ACK.
+    socket.setNoDelay(true);
   });
   return sockets;
 }

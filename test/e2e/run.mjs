@@ -22,7 +22,9 @@ if (install.status !== 0) {
 }
 
 const mocha = path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js');
-const res = spawnSync(process.execPath, [mocha, '--config', path.join(here, '.mocharc.e2e.json'), ...process.argv.slice(2)], {
+// Under test/run-all.mjs the totals go to a file so `npm test` can add them up.
+const reporter = process.env.MAILDESK_TOTALS_FILE ? ['--reporter', path.join(root, 'test', 'support', 'totals-reporter.cjs')] : [];
+const res = spawnSync(process.execPath, [mocha, '--config', path.join(here, '.mocharc.e2e.json'), ...reporter, ...process.argv.slice(2)], {
   stdio: 'inherit',
   cwd: root,
 });

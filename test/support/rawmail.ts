@@ -80,7 +80,7 @@ function base64Lines(data: Buffer): string {
 }
 
 function textPart(type: 'plain' | 'html', body: string): string {
-  const ascii = /^[\x00-\x7f]*$/.test(body);
+  const ascii = /^[ -~\t\r\n]*$/.test(body);
   // Long or non-ASCII bodies go as base64 so no line exceeds the 998-octet limit.
   const longLine = body.split(/\r?\n/).some((l) => l.length > 900);
   if (ascii && !longLine) {

@@ -109,6 +109,8 @@ export async function startSmtp(opts: SmtpOptions = {}): Promise<SmtpServer> {
     }
   };
 
+  // Assigned once the options below exist; the closures read it later.
+  // eslint-disable-next-line prefer-const
   let server: SMTPServer;
   const dropConnection = (session: SMTPServerSession): void => {
     for (const c of server.connections as Set<ConnectionInternals>) {

@@ -156,6 +156,7 @@ function readHeaderBlock(buf: Uint8Array, pos: number, budget: number): HeaderBl
 interface PartType {
   multipartBoundary?: Uint8Array;
   rfc822: boolean;
+  base64?: boolean;
 }
 
 const latin1 = new TextDecoder('latin1');
@@ -174,7 +175,7 @@ function partType(fields: Uint8Array[]): PartType {
     else if (key === 'content-transfer-encoding' && !cte) cte = m[2].trim().toLowerCase();
   }
   const value = ctype.split(';')[0].trim().toLowerCase();
-  const out: PartType = { rfc822: false };
+  const out: PartType = { rfc822: false, base64: cte === 'base64' };
   if (value.startsWith('multipart/')) {
     const b = /;\s*boundary\s*=\s*(?:"([^"]*)"|([^;\s]+))/i.exec(ctype);
     const boundary = b ? (b[1] ?? b[2]) : '';
@@ -232,10 +233,23 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+// postal-mime spends about 10 µs per line, so lines, not bytes, are what make a message
+// slow: 25 MB of base64 in 76-byte lines takes seconds, 10 MB of empty lines exhausts the
+// heap. Base64 bodies are therefore handed over as one line (its decoder does not care),
+// and other text is capped at this many lines in all.
+const MAX_TEXT_LINES = 100_000;
+const NL_DASH_DASH = Buffer.from('\n--');
+
+interface Frame {
+  boundary: Uint8Array;
+  rfc822Depth: number;
+}
+
 /**
- * Walks the raw bytes once, following boundaries, and decides where the message must be
- * cut so that the parser never sees more than the limits allow. Linear in the input:
- * each line is looked at once and compared with at most `maxDepth` boundaries.
+ * Walks the raw bytes once, following boundaries, and rebuilds what the parser will see:
+ * cut where a limit is hit, base64 bodies joined into single lines, overlong text parts
+ * shortened. Linear in the input: only lines starting with `--` are compared with the
+ * open boundaries, of which there are at most `maxDepth`.
  */
 function prescan(raw: Uint8Array, limits: Required<ParseLimits>): ScanResult {
   const warnings: string[] = [];
@@ -246,96 +260,129 @@ function prescan(raw: Uint8Array, limits: Required<ParseLimits>): ScanResult {
     truncated = true;
     warnings.push(`Message is ${raw.length} bytes; only the first ${limits.maxBytes} were read.`);
   }
-
-  const top = readHeaderBlock(buf, 0, limits.maxHeaderBytes);
-  let head: Uint8Array[] | undefined;
-  if (top.dropped > 0) {
+  const warnOnce = (w: string): void => {
     truncated = true;
-    warnings.push(`${top.dropped} header field(s) over the size limit were dropped.`);
-    head = [...top.fields, Buffer.from('\r\n')];
-  }
-
-  const stack: Array<{ boundary: Uint8Array; rfc822Depth: number }> = [];
-  let rfc822Depth = 0;
-  const t = partType(top.fields);
-  if (t.multipartBoundary) stack.push({ boundary: t.multipartBoundary, rfc822Depth: 0 });
-
-  let cutAt = -1;
-  let parts = 1;
-  let p = top.end;
-  let inHeaders = false;
-  let partStart = 0;
-  let headerBytes = 0;
-  const partFields: Uint8Array[] = [];
-  const cut = (at: number, why: string): void => {
-    cutAt = at;
-    truncated = true;
-    warnings.push(why);
+    if (!warnings.includes(w)) warnings.push(w);
   };
 
-  while (p < buf.length && (stack.length > 0 || inHeaders)) {
-    const le = lineEnd(buf, p);
-    const next = le < buf.length ? le + 1 : le;
-    const len = trimmedLength(buf, p, next);
-    if (inHeaders) {
-      if (len === 0) {
-        inHeaders = false;
-        const pt = partType(partFields);
-        partFields.length = 0;
-        const depth = stack.length + rfc822Depth + (pt.multipartBoundary || pt.rfc822 ? 1 : 0);
-        if (depth > limits.maxDepth) {
-          cut(partStart, `MIME nesting deeper than ${limits.maxDepth} levels; the rest of the message was not read.`);
-          break;
-        }
-        if (pt.multipartBoundary) {
-          stack.push({ boundary: pt.multipartBoundary, rfc822Depth });
-        } else if (pt.rfc822) {
-          // The nested message's own header block starts right here.
-          rfc822Depth++;
-          inHeaders = true;
-          headerBytes = 0;
-        }
-      } else {
-        headerBytes += next - p;
-        if (headerBytes > limits.maxHeaderBytes) {
-          cut(partStart, `A MIME part header is over ${limits.maxHeaderBytes} bytes; the rest of the message was not read.`);
-          break;
-        }
-        const c = buf[p];
-        if ((c === 0x20 || c === 0x09) && partFields.length > 0) {
-          const last = partFields.length - 1;
-          const prev = partFields[last];
-          partFields[last] = buf.subarray(prev.byteOffset - buf.byteOffset, next);
-        } else {
-          partFields.push(buf.subarray(p, next));
-        }
+  const out: Uint8Array[] = [];
+  const top = readHeaderBlock(buf, 0, limits.maxHeaderBytes);
+  if (top.dropped > 0) {
+    warnOnce(`${top.dropped} header field(s) over the size limit were dropped.`);
+    out.push(...top.fields, Buffer.from('\r\n'));
+  } else {
+    out.push(buf.subarray(0, top.end));
+  }
+  if (!top.ended) return { bytes: concat(out), truncated, warnings };
+
+  const stack: Frame[] = [];
+  let rfc822Depth = 0;
+  let linesLeft = MAX_TEXT_LINES;
+  let parts = 1;
+
+  /** Start of the next line at or after `from` that is a delimiter of an open boundary. */
+  const nextBoundary = (from: number): number => {
+    if (stack.length === 0) return buf.length;
+    let lineStart = from;
+    for (;;) {
+      if (buf[lineStart] === DASH && buf[lineStart + 1] === DASH) {
+        const le = lineEnd(buf, lineStart);
+        if (matchBoundary(buf, lineStart, trimmedLength(buf, lineStart, le < buf.length ? le + 1 : le), stack)) return lineStart;
       }
-      p = next;
+      const i = Buffer.prototype.indexOf.call(buf, NL_DASH_DASH, lineStart) as number;
+      if (i < 0) return buf.length;
+      lineStart = i + 1;
+    }
+  };
+
+  /** Hands over the body bytes [start, end) of a leaf (or a preamble/epilogue). */
+  const leafBody = (start: number, end: number, base64: boolean): void => {
+    if (base64) {
+      const joined = new Uint8Array(end - start + 2);
+      let n = 0;
+      for (let i = start; i < end; i++) {
+        const c = buf[i];
+        if (c !== CR && c !== LF) joined[n++] = c;
+      }
+      joined[n++] = CR;
+      joined[n++] = LF;
+      out.push(joined.subarray(0, n));
+      return;
+    }
+    let p = start;
+    while (p < end) {
+      if (linesLeft-- <= 0) {
+        warnOnce(`The message has more than ${MAX_TEXT_LINES} lines of text; the rest of the text was not read.`);
+        out.push(buf.subarray(start, p), Buffer.from('\r\n'));
+        return;
+      }
+      const le = buf.indexOf(LF, p);
+      p = le < 0 || le >= end ? end : le + 1;
+    }
+    out.push(buf.subarray(start, end));
+  };
+
+  // The top level's own body: a leaf, or the preamble of a multipart.
+  let type = partType(top.fields);
+  let pos = top.end;
+  if (type.multipartBoundary) stack.push({ boundary: type.multipartBoundary, rfc822Depth: 0 });
+  else if (type.rfc822) rfc822Depth = 1;
+
+  while (pos < buf.length) {
+    // Unencoded message/rfc822: its header block follows at once.
+    if (type.rfc822) {
+      const h = readHeaderBlock(buf, pos, limits.maxHeaderBytes);
+      if (h.dropped > 0 || !h.ended) {
+        warnOnce(`A nested message header is over ${limits.maxHeaderBytes} bytes; the rest of the message was not read.`);
+        break;
+      }
+      out.push(buf.subarray(pos, h.end));
+      pos = h.end;
+      type = partType(h.fields);
+      if (stack.length + rfc822Depth + (type.multipartBoundary || type.rfc822 ? 1 : 0) > limits.maxDepth) {
+        warnOnce(`MIME nesting deeper than ${limits.maxDepth} levels; the rest of the message was not read.`);
+        break;
+      }
+      if (type.multipartBoundary) stack.push({ boundary: type.multipartBoundary, rfc822Depth });
+      else if (type.rfc822) rfc822Depth++;
       continue;
     }
-    const m = matchBoundary(buf, p, len, stack);
-    if (m) {
-      rfc822Depth = stack[m.index].rfc822Depth;
-      stack.length = m.close ? m.index : m.index + 1;
-      if (!m.close) {
-        parts++;
-        if (parts > limits.maxParts) {
-          cut(p, `Message has more than ${limits.maxParts} MIME parts; the rest was not read.`);
-          break;
-        }
-        inHeaders = true;
-        partStart = p;
-        headerBytes = 0;
-        partFields.length = 0;
-      }
+    const end = nextBoundary(pos);
+    leafBody(pos, end, type.base64 === true);
+    if (end >= buf.length) break;
+    pos = end;
+    const le = lineEnd(buf, pos);
+    const next = le < buf.length ? le + 1 : le;
+    const m = matchBoundary(buf, pos, trimmedLength(buf, pos, next), stack);
+    if (!m) break; // cannot happen: nextBoundary only stops on a delimiter
+    rfc822Depth = stack[m.index].rfc822Depth;
+    stack.length = m.close ? m.index : m.index + 1;
+    if (m.close) {
+      out.push(buf.subarray(pos, next));
+      pos = next;
+      type = { rfc822: false }; // the epilogue
+      continue;
     }
-    p = next;
+    if (++parts > limits.maxParts) {
+      warnOnce(`Message has more than ${limits.maxParts} MIME parts; the rest was not read.`);
+      break;
+    }
+    const h = readHeaderBlock(buf, next, limits.maxHeaderBytes);
+    if (h.dropped > 0) {
+      warnOnce(`A MIME part header is over ${limits.maxHeaderBytes} bytes; the rest of the message was not read.`);
+      break;
+    }
+    type = partType(h.fields);
+    if (stack.length + rfc822Depth + (type.multipartBoundary || type.rfc822 ? 1 : 0) > limits.maxDepth) {
+      warnOnce(`MIME nesting deeper than ${limits.maxDepth} levels; the rest of the message was not read.`);
+      break;
+    }
+    out.push(buf.subarray(pos, h.end));
+    pos = h.end;
+    if (type.multipartBoundary) stack.push({ boundary: type.multipartBoundary, rfc822Depth });
+    else if (type.rfc822) rfc822Depth++;
   }
-
-  let body = buf.subarray(top.end, cutAt >= 0 ? cutAt : buf.length);
-  if (!top.ended) body = new Uint8Array(0);
-  const bytes = head ? concat([...head, body]) : cutAt >= 0 ? buf.subarray(0, cutAt) : buf;
-  return { bytes, truncated, warnings };
+  return { bytes: concat(out), truncated, warnings };
 }
 
 function flatten(list: PostalMime.Address[] | PostalMime.Address | undefined): Address[] {

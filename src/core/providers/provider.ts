@@ -75,6 +75,17 @@ export type RemoteTask =
   | { kind: 'move'; folderPath: string; uid: number; toPath: string; messageId?: string }
   | { kind: 'delete'; folderPath: string; uid: number; trashPath?: string };
 
+export interface SendEnvelope {
+  from: string;
+  to: string[];
+}
+
+export interface SendReceipt {
+  accepted: string[];
+  rejected: string[];
+  response: string;
+}
+
 export interface Disposable {
   dispose(): void | Promise<void>;
 }
@@ -92,6 +103,15 @@ export interface MailProvider {
   applyTask(task: RemoteTask): Promise<{ newUid?: number } | void>;
   /** Calls `onChange` when the server announces a change in the folder (IMAP IDLE). */
   watch?(folderPath: string, onChange: () => void): Promise<Disposable>;
+  /** IMAP APPEND (drafts, and the Sent copy where the server keeps none); the new UID when known. */
+  appendMessage?(folderPath: string, raw: Buffer, flags: string[]): Promise<{ uid?: number }>;
+  /** UIDs of the messages in a folder with this Message-ID (IMAP SEARCH HEADER). */
+  findByMessageId?(folderPath: string, messageId: string): Promise<number[]>;
+  /**
+   * Hands a finished message to the outgoing server. A failure after the whole message
+   * was handed over carries `dataSent: true`: the server may have accepted it.
+   */
+  sendMessage?(raw: Buffer, envelope: SendEnvelope): Promise<SendReceipt>;
   verifyIncoming(): Promise<VerifyReport>;
   verifyOutgoing(): Promise<VerifyReport>;
   close(): Promise<void>;

@@ -130,4 +130,31 @@ export const MIGRATIONS: string[] = [
     value TEXT NOT NULL
   );
   `,
+  // 2: drafts (the source of truth for what the user writes) and what a send needs to be
+  // tried again safely: the draft it came from and whether a lost reply means "maybe sent".
+  `
+  CREATE TABLE drafts (
+    id INTEGER PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    -- generated once per draft, kept across saves, retries and resends
+    message_id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    raw_blob TEXT,
+    -- the entry shown in the Drafts folder (local until the server copy is adopted)
+    local_message INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+    server_folder TEXT,
+    server_uid INTEGER,
+    server_error TEXT,
+    status TEXT NOT NULL DEFAULT 'draft',
+    error_code TEXT,
+    error_message TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX drafts_msgid ON drafts(account_id, message_id);
+  ALTER TABLE outbox ADD COLUMN draft_id INTEGER;
+  ALTER TABLE outbox ADD COLUMN maybe_sent INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE outbox ADD COLUMN updated_at INTEGER;
+  CREATE UNIQUE INDEX outbox_msgid ON outbox(account_id, message_id);
+  `,
 ];

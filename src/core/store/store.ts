@@ -301,7 +301,7 @@ export class MailStore {
   }
 
   private lastId(): number {
-    return Number(this.db.exec('SELECT last_insert_rowid()')[0].values[0][0]);
+    return Number(this.get<{ id: number }>('SELECT last_insert_rowid() AS id')!.id);
   }
 
   /**

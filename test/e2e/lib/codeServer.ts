@@ -112,7 +112,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   // freePort() can race with another process grabbing the port; try a fresh one a few times.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const running = launch(port, common, opts.workspaceDir, env, serverLogPath);
+    const running = launch(port, common, opts.workspaceDir, env, serverLogPath, keep ? undefined : tempDir);
     try {
       await waitForHttp(`http://127.0.0.1:${port}/healthz`, opts.startTimeoutMs ?? 60_000, running.hasExited);
     } catch (err) {
@@ -152,7 +152,7 @@ interface Launched {
   kill(): Promise<void>;
 }
 
-function launch(port: number, common: string[], workspaceDir: string, env: NodeJS.ProcessEnv, logPath: string): Launched {
+function launch(port: number, common: string[], workspaceDir: string, env: NodeJS.ProcessEnv, logPath: string, tempDir?: string): Launched {
   const logFd = fs.openSync(logPath, 'a');
   const child = spawn(
     CODE_SERVER_BIN,
@@ -173,7 +173,7 @@ function launch(port: number, common: string[], workspaceDir: string, env: NodeJ
   fs.closeSync(logFd);
   if (child.pid === undefined) throw new Error('code-server did not start (no pid)');
   const pid = child.pid;
-  liveGroups.add(pid);
+  liveGroups.set(pid, tempDir);
   ensureExitCleanup();
   let exited = false;
   const exitPromise = new Promise<void>((resolve) =>
@@ -200,15 +200,18 @@ function launch(port: number, common: string[], workspaceDir: string, env: NodeJ
   };
 }
 
-// Process groups started and not yet stopped. If mocha dies or is interrupted before an `after`
-// hook runs, code-server (detached) would otherwise outlive the test run.
-const liveGroups = new Set<number>();
+// Process groups started and not yet stopped (with the temp folder to remove). If mocha dies or
+// is interrupted before an `after` hook runs, code-server (detached) would outlive the run.
+const liveGroups = new Map<number, string | undefined>();
 let exitCleanupInstalled = false;
 function ensureExitCleanup(): void {
   if (exitCleanupInstalled) return;
   exitCleanupInstalled = true;
   const killAll = (): void => {
-    for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+    for (const [pid, dir] of liveGroups) {
+      killGroup(pid, 'SIGKILL');
+      if (dir) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    }
     liveGroups.clear();
   };
   process.once('exit', killAll);

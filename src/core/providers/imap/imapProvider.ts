@@ -7,8 +7,10 @@
  * - never `fetchAll` a whole large folder: newest page first, then pages below a cursor;
  * - one connection per folder at a time, from a small pool.
  */
-import type { FetchMessageObject, ImapFlow, MessageStructureObject } from 'imapflow';
+import { type FetchMessageObject, ImapFlow, type MessageStructureObject } from 'imapflow';
 import nodemailer from 'nodemailer';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { Readable } from 'node:stream';
 import type { AccountConfig, CredentialSource } from '../../config';
 import { MailError, toMailError } from '../../errors';
 import { type Logger, noopLogger } from '../../log';
@@ -22,11 +24,13 @@ import type {
   RemoteFolder,
   RemoteTask,
   SyncContext,
+  SendEnvelope,
+  SendReceipt,
   SyncMode,
   VerifyReport,
 } from '../provider';
 import { StepRunner, verifyTransport } from '../verify';
-import { connectImap } from './connect';
+import { connectImap, imapOptions } from './connect';
 import { ConnectionPool } from './pool';
 
 export interface ImapProviderOptions {
@@ -187,9 +191,29 @@ export class ImapProvider implements MailProvider {
   }
 
   async syncFolder(mode: SyncMode, ctx: SyncContext): Promise<FolderSyncResult> {
-    const { store, folder } = ctx;
+    const { folder } = ctx;
+    const run = (c: ImapFlow): Promise<FolderSyncResult> => this.syncOn(c, mode, ctx);
     const where = `IMAP ${folder.path}`;
-    return this.withConnection(async (c) => {
+    const first = await this.withConnection(async (c) => {
+      const m = c.mailbox && typeof c.mailbox === 'object' ? c.mailbox : undefined;
+      if (m && m.path === folder.path) {
+        // STATUS on the folder this pooled connection still has selected answers from the
+        // session's old view (Dovecot): new mail and moved-in messages were missed and marked
+        // gone. NOOP brings the view up to date first.
+        await c.noop();
+        if (!c.usable) return undefined;
+      }
+      return run(c);
+    }, where);
+    if (first) return first;
+    // The server ended the session on that NOOP (Dovecot does when the selected folder was
+    // deleted): once more on a fresh connection, where STATUS gives the real answer.
+    return this.withConnection(run, where);
+  }
+
+  private async syncOn(c: ImapFlow, mode: SyncMode, ctx: SyncContext): Promise<FolderSyncResult> {
+    const { store, folder } = ctx;
+    {
       const condstore = this.caps?.has('CONDSTORE') ?? false;
       const st = await c.status(folder.path, { messages: true, uidNext: true, uidValidity: true, unseen: true, highestModseq: condstore });
       if (!st) throw new MailError('folder.notFound', `the folder "${folder.path}" does not exist on the server`);
@@ -315,7 +339,7 @@ export class ImapProvider implements MailProvider {
       } finally {
         lock.release();
       }
-    }, where);
+    }
   }
 
   /** One page of older history below the saved cursor, or a deep reconciliation pass. */
@@ -427,9 +451,10 @@ export class ImapProvider implements MailProvider {
       while (!stopped) {
         try {
           const password = await this.credentials.password(this.account, 'imap');
-          const { ImapFlow: Flow } = await import('imapflow');
-          const { imapOptions } = await import('./connect');
-          client = new Flow({ ...imapOptions({ server: this.account.imap!, password, logger: this.logger, accountId: this.account.id }), disableAutoIdle: false });
+          // Static imports: a dynamic import('./connect') fails when run from sources (tsx, tests).
+          // This connection runs no other command, so IDLE may start at once: imapflow's
+          // default waits 15 s of quiet first, and mail arriving meanwhile was not pushed.
+          client = new ImapFlow({ ...imapOptions({ server: this.account.imap!, password, logger: this.logger, accountId: this.account.id }), disableAutoIdle: false, autoIdleDelay: 100 });
           client.on('error', () => undefined);
           await client.connect();
           await client.mailboxOpen(folderPath, { readOnly: true });
@@ -454,6 +479,77 @@ export class ImapProvider implements MailProvider {
         client?.close();
       },
     };
+  }
+
+  async appendMessage(folderPath: string, raw: Buffer, flags: string[]): Promise<{ uid?: number }> {
+    return this.withConnection(async (c) => {
+      const r = await c.append(folderPath, raw, flags);
+      if (!r) throw new MailError('server.protocol', `the server did not accept the message into ${folderPath}`);
+      return { uid: r.uid };
+    }, `IMAP APPEND ${folderPath}`);
+  }
+
+  async findByMessageId(folderPath: string, messageId: string): Promise<number[]> {
+    return this.withConnection(async (c) => {
+      const lock = await c.getMailboxLock(folderPath, { readOnly: true });
+      try {
+        // A pooled connection may hold the folder selected from before; NOOP shows new arrivals.
+        await c.noop();
+        return (await c.search({ header: { 'message-id': messageId } }, { uid: true })) || [];
+      } finally {
+        lock.release();
+      }
+    }, `IMAP SEARCH ${folderPath}`);
+  }
+
+  /**
+   * One SMTP session per message, with nodemailer's SMTPConnection rather than a transport:
+   * the message stream is only read after the server said 354, so its 'end' tells us the
+   * data was handed over, which is what makes a lost reply "maybe sent" instead of "not sent".
+   */
+  async sendMessage(raw: Buffer, envelope: SendEnvelope): Promise<SendReceipt> {
+    const s = this.account.smtp;
+    if (!s) throw new MailError('config.invalid', `account "${this.account.id}" has no outgoing (SMTP) server; add "smtp" to its configuration`);
+    const password = await this.credentials.password(this.account, 'smtp');
+    const conn = new SMTPConnection({
+      host: s.host,
+      port: s.port,
+      secure: s.security === 'tls',
+      requireTLS: s.security === 'starttls',
+      ignoreTLS: s.security === 'none',
+      tls: { rejectUnauthorized: !s.allowInvalidCertificate },
+      connectionTimeout: 15_000,
+      greetingTimeout: 15_000,
+      socketTimeout: 60_000,
+    });
+    let dataSent = false;
+    return new Promise<SendReceipt>((resolve, reject) => {
+      let done = false;
+      const fail = (e: unknown): void => {
+        if (done) return;
+        done = true;
+        conn.close();
+        reject(Object.assign(e instanceof Error ? e : new Error(String(e)), { dataSent }));
+      };
+      conn.once('error', fail);
+      conn.once('end', () => fail(Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION' })));
+      conn.connect(() => {
+        conn.login({ credentials: { user: s.user, pass: password } }, (err) => {
+          if (err) return fail(err);
+          const body = Readable.from([raw]);
+          body.once('end', () => {
+            dataSent = true;
+          });
+          conn.send(envelope, body, (e2, info) => {
+            if (e2) return fail(e2);
+            if (done) return;
+            done = true;
+            conn.quit();
+            resolve({ accepted: (info?.accepted ?? []).map(String), rejected: (info?.rejected ?? []).map(String), response: String(info?.response ?? '') });
+          });
+        });
+      });
+    });
   }
 
   async verifyIncoming(): Promise<VerifyReport> {

@@ -1,0 +1,111 @@
+/**
+ * The baseline: a bare imapflow client doing the same IMAP work as the provider, with no
+ * store behind it. Same header fields (HEADER_QUERY of imapProvider.ts), same pages (the
+ * newest FIRST_PAGE_SIZE by sequence, then UID ranges of PAGE_SIZE below the lowest UID),
+ * results collected per page as the provider does, then dropped.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { ImapFlow, type FetchMessageObject, type FetchQueryObject } from 'imapflow';
+import type { ChildConfig } from './options';
+
+/** Kept equal to HEADER_QUERY in src/core/providers/imap/imapProvider.ts (not exported there). */
+export const BENCH_HEADER_QUERY: FetchQueryObject = {
+  uid: true,
+  flags: true,
+  envelope: true,
+  internalDate: true,
+  size: true,
+  bodyStructure: true,
+  headers: ['references'],
+};
+
+export interface BaselineResult {
+  kind: 'baseline';
+  /** connect + select + newest page fetched, from before connect. */
+  newest100Ms: number;
+  /** Whole folder, from select to the last page (login excluded, as for MailDesk). */
+  syncMs: number;
+  fetched: number;
+  msgPerSec: number;
+  /** STATUS of the ten folders on an open connection: the least a no-change sync must do. */
+  noChangeMs: number;
+  peakRssMb: number;
+  maxStallMs: number;
+}
+
+export function bareClient(c: Pick<ChildConfig, 'port' | 'user' | 'password'>): ImapFlow {
+  return new ImapFlow({
+    host: '127.0.0.1',
+    port: c.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: c.user, pass: c.password },
+    logger: false,
+    qresync: true,
+    disableAutoIdle: true,
+  });
+}
+
+async function collect(c: ImapFlow, range: string, byUid: boolean): Promise<FetchMessageObject[]> {
+  const out: FetchMessageObject[] = [];
+  for await (const m of c.fetch(range, BENCH_HEADER_QUERY, { uid: byUid })) out.push(m);
+  return out;
+}
+
+/** Fetches the whole folder page by page; returns how many messages came back. */
+export async function fetchFolder(c: ImapFlow, folder: string, firstPageSize: number, pageSize: number, onFirstPage?: () => void): Promise<number> {
+  const lock = await c.getMailboxLock(folder, { readOnly: true });
+  try {
+    const exists = c.mailbox && typeof c.mailbox === 'object' ? c.mailbox.exists : 0;
+    if (!exists) return 0;
+    const first = await collect(c, `${Math.max(1, exists - firstPageSize + 1)}:${exists}`, false);
+    onFirstPage?.();
+    let fetched = first.length;
+    let low = first.reduce((a, m) => Math.min(a, m.uid), Number.POSITIVE_INFINITY);
+    while (Number.isFinite(low) && low > 1) {
+      const high = low - 1;
+      const from = Math.max(1, high - pageSize + 1);
+      const page = await collect(c, `${from}:${high}`, true);
+      fetched += page.length;
+      // Seeded UIDs are dense, so a UID range never comes back empty before UID 1.
+      low = from;
+    }
+    return fetched;
+  } finally {
+    lock.release();
+  }
+}
+
+export async function runBaseline(cfg: ChildConfig): Promise<BaselineResult> {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  const t0 = performance.now();
+  const c = bareClient(cfg);
+  c.on('error', () => undefined);
+  await c.connect();
+  let newest100Ms = NaN;
+  const tSync = performance.now();
+  const fetched = await fetchFolder(c, cfg.inbox, cfg.firstPageSize, cfg.pageSize, () => {
+    newest100Ms = performance.now() - t0;
+  });
+  const syncMs = performance.now() - tSync;
+  h.disable();
+
+  const condstore = c.capabilities.has('CONDSTORE');
+  const tStatus = performance.now();
+  for (const f of [cfg.inbox, ...cfg.otherFolders]) {
+    await c.status(f, { messages: true, uidNext: true, uidValidity: true, unseen: true, highestModseq: condstore });
+  }
+  const noChangeMs = performance.now() - tStatus;
+  await c.logout().catch(() => c.close());
+  return {
+    kind: 'baseline',
+    newest100Ms,
+    syncMs,
+    fetched,
+    msgPerSec: fetched / (syncMs / 1000),
+    noChangeMs,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    maxStallMs: h.max / 1e6,
+  };
+}

@@ -1,0 +1,238 @@
+/**
+ * One MailDesk run, in its own process so its peak RSS is its own: open a fresh store,
+ * add the account, sync INBOX to completion, save, then sync ten folders and time one more
+ * sync of them with nothing changed.
+ */
+import * as fs from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { MailDesk } from '../src/core/maildesk';
+import type { MailStore } from '../src/core/store/store';
+import { syncOnce } from '../src/core/sync/once';
+import { imapAccount, mapCredentials } from '../test/support/core';
+import { median, type ChildConfig } from './options';
+
+export interface Timing {
+  calls: number;
+  totalMs: number;
+  maxMs: number;
+}
+
+export interface MailDeskResult {
+  kind: 'maildesk';
+  /** MailDesk.open + addAccount (connect, folder list) + Inbox fill until 100 rows are listable. */
+  newest100Ms: number;
+  /** MailDesk.open + addAccount alone. */
+  openMs: number;
+  /** syncOnce of INBOX: fill + backfill to completion (+ its final save), login excluded. */
+  syncMs: number;
+  stored: number;
+  msgPerSec: number;
+  /** Median of three forced saves after the full sync. */
+  saveMs: number;
+  dbBytes: number;
+  /** syncOnce over ten folders with nothing changed on the server (includes its closing save). */
+  noChangeMs: number;
+  /** Of noChangeMs, the closing save (0 when nothing needed saving). */
+  noChangeSaveMs: number;
+  /** process.resourceUsage().maxRSS at the end of the run. */
+  peakRssMb: number;
+  /** monitorEventLoopDelay max over MailDesk.open → INBOX fully synced. */
+  maxStallMs: number;
+  /** Same, over the ten-folder fill and the no-change sync. */
+  maxStallFoldersMs: number;
+  /** Synchronous time inside store calls during the INBOX sync: where a stall comes from. */
+  storeTimings: Record<string, Timing>;
+  /** The longest stalls of the whole run, each split into the store calls inside it. */
+  stalls: StallInfo[];
+}
+
+export interface StallInfo {
+  ms: number;
+  /** ms after MailDesk.open began */
+  at: number;
+  phase: string;
+  /** Outermost store calls inside the stall: name → ms. */
+  store: Record<string, number>;
+  /** The rest: IMAP response parsing (imapflow), sync logic, GC, waiting for a CPU. */
+  outsideStoreMs: number;
+  /**
+   * CPU time of the whole process (all threads) during the stall. Well below `ms` means the
+   * main thread sat runnable but unscheduled: Dovecot and Node share this machine's cores.
+   */
+  cpuMs: number;
+}
+
+/**
+ * Finds event-loop stalls as gaps between ticks of a 5 ms interval timer and explains each
+ * by the store calls that ran inside it (recorded by instrument()).
+ */
+class StallTracer {
+  private timer: NodeJS.Timeout | undefined;
+  private last = 0;
+  private lastCpu = 0;
+  phase = 'open';
+  readonly gaps: Array<{ start: number; end: number; phase: string; cpuMs: number }> = [];
+  readonly calls: Array<{ name: string; start: number; end: number }> = [];
+
+  constructor(private readonly t0: number) {}
+
+  start(): void {
+    const cpu = (): number => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
+    this.last = performance.now();
+    this.lastCpu = cpu();
+    this.timer = setInterval(() => {
+      const now = performance.now();
+      const c = cpu();
+      if (now - this.last > 50) this.gaps.push({ start: this.last, end: now, phase: this.phase, cpuMs: c - this.lastCpu });
+      this.last = now;
+      this.lastCpu = c;
+    }, 5);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  top(n: number): StallInfo[] {
+    return [...this.gaps]
+      .sort((a, b) => b.end - b.start - (a.end - a.start))
+      .slice(0, n)
+      .map((g) => {
+        const store: Record<string, number> = {};
+        let inside = 0;
+        for (const c of this.calls) {
+          const ms = Math.min(c.end, g.end) - Math.max(c.start, g.start);
+          if (ms <= 0) continue;
+          store[c.name] = (store[c.name] ?? 0) + ms;
+          inside += ms;
+        }
+        const ms = g.end - g.start;
+        return { ms, at: g.start - this.t0, phase: g.phase, store, outsideStoreMs: Math.max(0, ms - inside), cpuMs: g.cpuMs };
+      });
+  }
+}
+
+/** Wraps store methods to time their synchronous work (autosaves included: they call saveNow). */
+function instrument(store: MailStore, tracer: StallTracer): { timings: Record<string, Timing>; reset(): void } {
+  let depth = 0;
+  const timings: Record<string, Timing> = {};
+  const names = ['saveNow', 'upsertMessages', 'tx', 'listMessages', 'purgeMissing', 'knownUids'] as const;
+  const target = store as unknown as Record<string, (...a: unknown[]) => unknown>;
+  for (const name of names) {
+    const orig = target[name];
+    if (typeof orig !== 'function') continue;
+    const t: Timing = (timings[name] = { calls: 0, totalMs: 0, maxMs: 0 });
+    target[name] = function (this: unknown, ...args: unknown[]) {
+      const t0 = performance.now();
+      depth++;
+      try {
+        return orig.apply(store, args);
+      } finally {
+        depth--;
+        const end = performance.now();
+        const ms = end - t0;
+        // Outermost calls only, so time inside a stall is not counted twice (tx → upsertMessages).
+        if (depth === 0 && ms > 1) tracer.calls.push({ name, start: t0, end });
+        t.calls++;
+        t.totalMs += ms;
+        if (ms > t.maxMs) t.maxMs = ms;
+      }
+    };
+  }
+  return {
+    timings,
+    reset() {
+      for (const t of Object.values(timings)) Object.assign(t, { calls: 0, totalMs: 0, maxMs: 0 });
+    },
+  };
+}
+
+export async function runMailDesk(cfg: ChildConfig): Promise<MailDeskResult> {
+  fs.rmSync(cfg.dataDir, { recursive: true, force: true });
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  const t0 = performance.now();
+  const tracer = new StallTracer(t0);
+  tracer.start();
+  const core = await MailDesk.open({
+    dataDir: cfg.dataDir,
+    credentials: mapCredentials({ [cfg.user]: cfg.password }),
+    idle: false,
+    imap: { firstPageSize: cfg.firstPageSize, pageSize: cfg.pageSize, maxConnections: cfg.maxConnections },
+  });
+  const { store } = core;
+  const probe = instrument(store, tracer);
+  try {
+    await core.addAccount(imapAccount(cfg.user, cfg.port, { folders: [cfg.inbox] }));
+    const openMs = performance.now() - t0;
+    const inbox = store.getFolder(cfg.user, cfg.inbox);
+    if (!inbox) throw new Error(`MailDesk did not list ${cfg.inbox}`);
+
+    tracer.phase = 'INBOX sync';
+    let newest100Ms = NaN;
+    const tSync = performance.now();
+    const r = await syncOnce(core, [cfg.user], {
+      onProgress: () => {
+        if (Number.isNaN(newest100Ms) && store.listMessages(inbox.id, { limit: 100 }).length >= 100) newest100Ms = performance.now() - t0;
+      },
+    });
+    const syncMs = performance.now() - tSync;
+    h.disable();
+    if (!r.ok) throw new Error(`INBOX sync failed: ${r.failed.map((j) => `${j.id}: ${j.errorMessage}`).join('; ')}`);
+    const stored = store.uidBounds(inbox.id).count;
+    const storeTimings = JSON.parse(JSON.stringify(probe.timings)) as Record<string, Timing>;
+
+    // A trivial transaction marks the store dirty, so saveNow really exports and writes.
+    tracer.phase = 'forced saves';
+    const saves: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      store.tx(() => undefined);
+      store.saveNow();
+      saves.push(store.lastSave?.ms ?? NaN);
+    }
+    const dbBytes = fs.statSync(store.path!).size;
+
+    tracer.phase = 'ten-folder first sync';
+    for (const f of cfg.otherFolders) await core.setFolderSelected(cfg.user, f, true);
+    const h2 = monitorEventLoopDelay({ resolution: 10 });
+    h2.enable();
+    const fill = await syncOnce(core, [cfg.user]);
+    if (!fill.ok) throw new Error(`ten-folder sync failed: ${fill.failed.map((j) => `${j.id}: ${j.errorMessage}`).join('; ')}`);
+    const selected = store.listFolders(cfg.user).filter((f) => f.selected).length;
+    if (selected !== cfg.otherFolders.length + 1) throw new Error(`expected ${cfg.otherFolders.length + 1} selected folders, found ${selected}`);
+
+    tracer.phase = 'no-change sync';
+    const saveBefore = store.lastSave?.at;
+    const tNoChange = performance.now();
+    const again = await syncOnce(core, [cfg.user]);
+    const noChangeMs = performance.now() - tNoChange;
+    h2.disable();
+    if (!again.ok) throw new Error(`no-change sync failed: ${again.failed.map((j) => j.id).join(', ')}`);
+    const noChangeSaveMs = store.lastSave && store.lastSave.at !== saveBefore ? store.lastSave.ms : 0;
+    tracer.stop();
+
+    return {
+      kind: 'maildesk',
+      newest100Ms,
+      openMs,
+      syncMs,
+      stored,
+      msgPerSec: stored / (syncMs / 1000),
+      saveMs: median(saves),
+      dbBytes,
+      noChangeMs,
+      noChangeSaveMs,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      maxStallMs: h.max / 1e6,
+      maxStallFoldersMs: h2.max / 1e6,
+      storeTimings,
+      stalls: tracer.top(3),
+    };
+  } finally {
+    tracer.stop();
+    await core.close();
+  }
+}

@@ -1,0 +1,186 @@
+/** Medians, targets and the table/JSON that `npm run bench` prints. */
+import type { BaselineResult } from './baseline';
+import type { MailDeskResult } from './maildeskRun';
+import { median } from './options';
+import type { SeedStats } from './seed';
+
+export interface Figure {
+  name: string;
+  unit: string;
+  maildesk: number;
+  baseline: number | null;
+  target: string;
+  /** null: informational, no target. */
+  pass: boolean | null;
+  note?: string;
+}
+
+export interface BenchReport {
+  command: string;
+  messages: number;
+  runs: number;
+  pageSizes: { first: number; page: number };
+  seeding: SeedStats & { totalMs: number; warmupMs: number; dovecotDir: string };
+  figures: Record<string, Figure>;
+  allPass: boolean;
+  loadAvg: number[];
+  cpus: number;
+  perRun: { maildesk: MailDeskResult[]; baseline: BaselineResult[] };
+}
+
+export function buildFigures(md: MailDeskResult[], base: BaselineResult[], messages: number): Record<string, Figure> {
+  const m = (f: (r: MailDeskResult) => number): number => median(md.map(f));
+  const b = (f: (r: BaselineResult) => number): number => median(base.map(f));
+  const at100k = messages >= 100_000;
+  const scaleNote = at100k ? undefined : 'target is stated for 100,000 messages';
+  // Per-run ratios, then their median: each run's MailDesk and bare fetch ran back to back.
+  const ratios = md.map((r, i) => r.msgPerSec / (base[i]?.msgPerSec ?? NaN));
+  const figs: Record<string, Figure> = {
+    newest100: {
+      name: 'Connect → newest 100 of Inbox listable',
+      unit: 'ms',
+      maildesk: m((r) => r.newest100Ms),
+      baseline: b((r) => r.newest100Ms),
+      target: '< 1000 ms',
+      pass: m((r) => r.newest100Ms) < 1000,
+    },
+    syncThroughput: {
+      name: 'Header sync throughput (INBOX, full)',
+      unit: 'msg/s',
+      maildesk: m((r) => r.msgPerSec),
+      baseline: b((r) => r.msgPerSec),
+      target: '—',
+      pass: null,
+    },
+    syncTime: {
+      name: 'Header sync time (INBOX, full)',
+      unit: 's',
+      maildesk: m((r) => r.syncMs) / 1000,
+      baseline: b((r) => r.syncMs) / 1000,
+      target: '—',
+      pass: null,
+    },
+    syncRatio: {
+      name: 'Header sync / bare fetch',
+      unit: '×',
+      maildesk: median(ratios),
+      baseline: null,
+      target: '≥ 0.5',
+      pass: median(ratios) >= 0.5,
+    },
+    noChange: {
+      name: 'No-change sync, 10 folders',
+      unit: 'ms',
+      maildesk: m((r) => r.noChangeMs),
+      baseline: b((r) => r.noChangeMs),
+      target: '< 300 ms',
+      pass: m((r) => r.noChangeMs) < 300,
+      note: `of which closing save ${fmt(m((r) => r.noChangeSaveMs), 'ms')} ms; bare = STATUS ×10`,
+    },
+    save: {
+      name: 'Store save (saveNow)',
+      unit: 'ms',
+      maildesk: m((r) => r.saveMs),
+      baseline: null,
+      target: '< 250 ms',
+      pass: m((r) => r.saveMs) < 250,
+      note: scaleNote,
+    },
+    dbSize: {
+      name: 'Database size (blobs excluded)',
+      unit: 'MB',
+      maildesk: m((r) => r.dbBytes) / 1e6,
+      baseline: null,
+      target: '—',
+      pass: null,
+    },
+    peakRss: {
+      name: 'Peak RSS',
+      unit: 'MB',
+      maildesk: m((r) => r.peakRssMb),
+      baseline: b((r) => r.peakRssMb),
+      target: '< 500 MB',
+      pass: m((r) => r.peakRssMb) < 500,
+      note: scaleNote,
+    },
+    stall: {
+      name: 'Longest event-loop stall (whole sync)',
+      unit: 'ms',
+      maildesk: m((r) => Math.max(r.maxStallMs, r.maxStallFoldersMs)),
+      baseline: b((r) => r.maxStallMs),
+      target: '< 100 ms',
+      pass: m((r) => Math.max(r.maxStallMs, r.maxStallFoldersMs)) < 100,
+      note: 'monitorEventLoopDelay max, 10 ms resolution (the figure includes up to 10 ms of timer period)',
+    },
+  };
+  return figs;
+}
+
+export function fmt(v: number | null, unit: string): string {
+  if (v === null || !Number.isFinite(v)) return '—';
+  if (unit === '×') return v.toFixed(2);
+  if (unit === 's') return v.toFixed(2);
+  if (unit === 'MB') return v.toFixed(1);
+  return v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1);
+}
+
+export function renderTable(r: BenchReport): string {
+  const rows = Object.values(r.figures).map((f) => [
+    f.name,
+    `${fmt(f.maildesk, f.unit)} ${f.unit}`,
+    f.baseline === null ? '—' : `${fmt(f.baseline, f.unit)} ${f.unit}`,
+    f.target,
+    f.pass === null ? 'info' : f.pass ? 'PASS' : 'MISS',
+  ]);
+  const head = ['Figure', 'MailDesk', 'bare imapflow', 'Target', 'Result'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const s = r.seeding;
+  const out: string[] = [];
+  out.push(`MailDesk bench — ${r.messages.toLocaleString('en-US')} messages in INBOX, medians of ${r.runs} run(s), pages ${r.pageSizes.first}/${r.pageSizes.page}`);
+  out.push(
+    `Seeded ${s.messages.toLocaleString('en-US')} messages (${(s.bytes / 1e6).toFixed(0)} MB, median ${(s.medianBytes / 1024).toFixed(1)} KB, ` +
+      `${s.withAttachment} with attachments, ${s.large} ≥ 100 KB) in ${(s.totalMs / 1000).toFixed(1)} s ` +
+      `(generate ${(s.generateMs / 1000).toFixed(1)} s, write ${(s.writeMs / 1000).toFixed(1)} s, links ${(s.linkMs / 1000).toFixed(1)} s); ` +
+      `Dovecot index warm-up ${(s.warmupMs / 1000).toFixed(1)} s`,
+  );
+  out.push(`Ten folders: INBOX + ${Object.entries(s.otherFolders).map(([f, n]) => `${f} (${n})`).join(', ')}`);
+  out.push('');
+  out.push(line(head));
+  out.push(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) out.push(line(row));
+  out.push('');
+  for (const f of Object.values(r.figures)) if (f.note) out.push(`  ${f.name}: ${f.note}`);
+  const worst = worstStoreCalls(r.perRun.maildesk);
+  if (worst) out.push(`  Longest synchronous store calls during the INBOX sync: ${worst}`);
+  const stall = r.perRun.maildesk.flatMap((x) => x.stalls).sort((a, b) => b.ms - a.ms)[0];
+  if (stall) {
+    const parts = Object.entries(stall.store).map(([n, ms]) => `store.${n} ${ms.toFixed(0)} ms`);
+    parts.push(`outside the store (IMAP parsing, sync logic, GC, waiting for a CPU) ${stall.outsideStoreMs.toFixed(0)} ms`);
+    out.push(`  Longest stall seen: ${stall.ms.toFixed(0)} ms during ${stall.phase} at +${(stall.at / 1000).toFixed(1)} s: ${parts.join(', ')}; process CPU time in it ${stall.cpuMs.toFixed(0)} ms`);
+  }
+  out.push(`  Load average at the end: ${r.loadAvg.map((l) => l.toFixed(1)).join(' ')} on ${r.cpus} CPUs (Dovecot and other processes share them)`);
+  out.push('');
+  out.push(r.allPass ? 'All targets met.' : `Targets missed: ${Object.values(r.figures).filter((f) => f.pass === false).map((f) => f.name).join('; ')}`);
+  out.push(`Reproduce: ${r.command}`);
+  return out.join('\n');
+}
+
+function worstStoreCalls(runs: MailDeskResult[]): string {
+  const agg = new Map<string, { max: number; calls: number; total: number }>();
+  for (const r of runs) {
+    for (const [name, t] of Object.entries(r.storeTimings)) {
+      const a = agg.get(name) ?? { max: 0, calls: 0, total: 0 };
+      a.max = Math.max(a.max, t.maxMs);
+      a.calls += t.calls;
+      a.total += t.totalMs;
+      agg.set(name, a);
+    }
+  }
+  return [...agg.entries()]
+    .filter(([, a]) => a.calls > 0)
+    .sort((x, y) => y[1].max - x[1].max)
+    .slice(0, 4)
+    .map(([n, a]) => `${n} max ${a.max.toFixed(0)} ms (${Math.round(a.calls / runs.length)} calls/run, ${(a.total / runs.length).toFixed(0)} ms/run)`)
+    .join('; ');
+}

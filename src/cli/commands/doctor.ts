@@ -1,0 +1,136 @@
+/**
+ * `maildesk doctor`: the Troubleshoot checks without VS Code. Writes the support report as
+ * Markdown and JSON, prints one line per check, exits 1 when a check failed.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { envCredentials, parseConfig, type MailDeskConfig } from '../../core/config';
+import { MailError, toMailError } from '../../core/errors';
+import { streamLogger } from '../../core/log';
+import { MailDesk } from '../../core/maildesk';
+import { collectMessageTexts, collectSecrets, Redactor } from '../../core/diagnostics/redact';
+import { buildReport, countStatuses, renderMarkdown, summaryLine } from '../../core/diagnostics/report';
+import { runChecks } from '../../core/diagnostics/runner';
+
+export const REPORT_BASENAME = 'maildesk-support-report';
+
+export interface DoctorArgs {
+  /** Path of the configuration file, or the configuration itself. */
+  config: string | MailDeskConfig;
+  dataDir: string;
+  account?: string;
+  /** Folder for the two report files (default: the current folder). */
+  out?: string;
+  /** Print the JSON report on stdout instead of the per-check lines. */
+  json: boolean;
+  expected?: string;
+  happened?: string;
+  when?: string;
+  /** Leave email addresses unmasked (the user chose to include them). */
+  includeAddresses?: boolean;
+  /** Budget of one network operation (default 15 s). */
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  verbose?: boolean;
+}
+
+export interface DoctorIo {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+function readConfig(file: string): { cfg: MailDeskConfig; settings: Record<string, unknown> } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new MailError('config.invalid', code === 'ENOENT' ? `the configuration file ${file} does not exist (pass --config FILE)` : `cannot read ${file}: ${(e as Error).message}`);
+  }
+  const cfg = parseConfig(text, file);
+  // Optional flat `maildesk.*` settings in the file: what VS Code settings are to the extension.
+  const raw = JSON.parse(text) as { settings?: unknown };
+  const settings = raw.settings && typeof raw.settings === 'object' ? (raw.settings as Record<string, unknown>) : {};
+  return { cfg, settings };
+}
+
+/** The version from the package.json this code ships in (dist/ or src/cli/commands/). */
+export function maildeskVersion(start = __dirname): string {
+  let dir = start;
+  for (let i = 0; i < 6; i++) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'maildesk' && pkg.version) return pkg.version;
+    } catch {
+      // not here; look one folder up
+    }
+    dir = path.dirname(dir);
+  }
+  return 'unknown';
+}
+
+export async function doctorCommand(args: DoctorArgs, io: DoctorIo): Promise<number> {
+  const env = args.env ?? process.env;
+  let core: MailDesk | undefined;
+  try {
+    const { cfg, settings } = typeof args.config === 'string' ? readConfig(path.resolve(args.config)) : { cfg: args.config, settings: {} };
+    if (args.account && !cfg.accounts.some((a) => a.id === args.account)) {
+      throw new MailError('config.unknownAccount', `no account "${args.account}" in the configuration (known: ${cfg.accounts.map((a) => a.id).join(', ') || 'none'})`);
+    }
+    const accounts = args.account ? cfg.accounts.filter((a) => a.id === args.account) : cfg.accounts;
+    const credentials = envCredentials(env);
+    core = await MailDesk.open({
+      dataDir: path.resolve(args.dataDir),
+      credentials,
+      logger: streamLogger(io.err, args.verbose ? 'debug' : 'error'),
+      idle: false,
+    });
+    for (const a of cfg.accounts) core.ensureAccount(a);
+    const ids = accounts.map((a) => a.id);
+    const outcomes = await runChecks(core, {
+      accounts: ids,
+      oauth: cfg.oauth,
+      env,
+      settings,
+      timeoutMs: args.timeoutMs,
+      onProgress: args.verbose ? (p) => p.phase === 'done' && io.err(`doctor: ${p.done}/${p.total} ${p.check}${p.account ? ` [${p.account}]` : ''}: ${p.outcome?.status}\n`) : undefined,
+    });
+    const redactor = new Redactor({
+      secrets: await collectSecrets(accounts, { credentials, oauth: cfg.oauth, env }),
+      messageTexts: collectMessageTexts(core.store, ids),
+      includeAddresses: args.includeAddresses,
+    });
+    const report = buildReport({
+      host: core,
+      outcomes,
+      accounts: ids,
+      version: maildeskVersion(),
+      app: 'cli',
+      expected: args.expected,
+      happened: args.happened,
+      when: args.when,
+      redactor,
+      extraEnvironment: { dataDir: redactor.text(path.resolve(args.dataDir)) },
+    });
+    const dir = path.resolve(args.out ?? '.');
+    fs.mkdirSync(dir, { recursive: true });
+    const md = path.join(dir, `${REPORT_BASENAME}.md`);
+    const json = path.join(dir, `${REPORT_BASENAME}.json`);
+    fs.writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
+    fs.writeFileSync(md, renderMarkdown(report));
+    const n = countStatuses(report.checks);
+    if (args.json) io.out(JSON.stringify(report, null, 2) + '\n');
+    else {
+      for (const c of report.checks) io.out(summaryLine(c) + '\n');
+      io.out(`${n.fail} failed, ${n.warn} warning(s), ${n.pass} passed, ${n.skip} skipped. Report: ${md} (and .json)\n`);
+    }
+    if (args.json) io.err(`maildesk: report written to ${md} and ${json}\n`);
+    return n.fail ? 1 : 0;
+  } catch (e) {
+    const err = toMailError(e);
+    io.err(`maildesk: ${err.describe()}\n`);
+    return err.code.startsWith('config.') ? 2 : 1;
+  } finally {
+    if (core) await core.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,265 @@
+/**
+ * Connection checks: OAuth configuration, authorization, Test Incoming / Outgoing Server and
+ * the provider endpoints. The two server tests run once per account (the runner shares them),
+ * so checks that read the same test never connect twice.
+ */
+import type { AccountConfig } from '../../config';
+import { describeError, type MailError, type MailErrorCode } from '../../errors';
+import type { VerifyReport, VerifyStep } from '../../providers/provider';
+import { StepRunner, verifyTransport } from '../../providers/verify';
+import { diagnosticError, withDeadline } from '../timeout';
+import { accountTarget, openSettingsAction, type Check, type CheckContext } from '../check';
+
+const AUTH_CODES = new Set<MailErrorCode>(['auth.failed', 'auth.expired', 'auth.reauthRequired', 'auth.accessDenied', 'config.missingPassword']);
+
+const PROVIDER_LABEL: Record<string, string> = { imap: 'IMAP', gmail: 'Gmail', outlook: 'Outlook / Microsoft 365' };
+
+export function providerLabel(provider: string): string {
+  return PROVIDER_LABEL[provider] ?? provider;
+}
+
+/** "dns ok 0 ms (…) · tcp ok 1 ms (…) · login FAILED 12 ms (…)": every step timed, the failing one named. */
+export function formatSteps(steps: VerifyStep[]): string {
+  return steps.map((s) => `${s.name} ${s.ok ? 'ok' : 'FAILED'} ${s.ms} ms (${s.detail})`).join(' · ');
+}
+
+/** The error as the server or the socket said it, plus our one-line reading of it. */
+export function exactError(e: MailError): string {
+  const pm = e.providerMessage && !e.message.includes(e.providerMessage) ? ` [server said: ${e.providerMessage}]` : '';
+  return `${e.message}${pm}`;
+}
+
+function causeCode(e: MailError): string {
+  const c = e.cause as { code?: unknown } | undefined;
+  return typeof c?.code === 'string' ? c.code : '';
+}
+
+/** The TLS failure told apart: expired, untrusted, wrong host name, or no TLS on that port. */
+export function tlsRemedy(e: MailError, host: string): string {
+  const text = `${causeCode(e)} ${e.message} ${e.providerMessage ?? ''}`;
+  if (/CERT_HAS_EXPIRED|expired/i.test(text)) {
+    return `The server's certificate has expired. The mail provider must renew it; until then MailDesk refuses the connection (only for a private server you trust: set allowInvalidCertificate in the account's server settings).`;
+  }
+  if (/ALTNAME|does not match|Hostname\/IP/i.test(text)) {
+    return `The server's certificate is not issued for "${host}". Use the host name the certificate names (edit the account: remove it and add it again with MailDesk: Add IMAP Account), then Test Incoming Server.`;
+  }
+  if (/SELF_SIGNED|self[- ]signed|UNABLE_TO_VERIFY|unable to get local issuer|unable to verify/i.test(text)) {
+    return `The server's certificate is self-signed or not issued by a trusted authority. Ask the administrator for a proper certificate (only for a private server you trust: set allowInvalidCertificate in the account's server settings).`;
+  }
+  if (/wrong version number|packet length|unknown protocol|EPROTO/i.test(text)) {
+    return `The server does not speak TLS on this port: choose the security that matches the port (TLS on 993/465, STARTTLS on 143/587), then Test Incoming Server.`;
+  }
+  return describeError('net.tls').remedy;
+}
+
+export function oauthClientMissing(cfg: AccountConfig, ctx: CheckContext): string | undefined {
+  if (cfg.provider === 'imap') return undefined;
+  const s = ctx.settings;
+  if (cfg.provider === 'gmail') {
+    const g = ctx.oauth.google ?? {};
+    const clientId = g.clientId ?? (s['maildesk.oauth.google.clientId'] as string | undefined);
+    if (!clientId) return 'no Google OAuth client id is configured (oauth.google.clientId)';
+    if (g.clientSecretEnv && !ctx.env[g.clientSecretEnv]) return `the Google client secret is missing: the environment variable ${g.clientSecretEnv} (oauth.google.clientSecretEnv) is not set`;
+    return undefined;
+  }
+  const m = ctx.oauth.microsoft ?? {};
+  const clientId = m.clientId ?? (s['maildesk.oauth.microsoft.clientId'] as string | undefined);
+  if (!clientId) return 'no Microsoft OAuth client id (application id) is configured (oauth.microsoft.clientId)';
+  return undefined;
+}
+
+function serverAction(kind: 'incoming' | 'outgoing', accountId: string) {
+  return kind === 'incoming'
+    ? { title: 'Test Incoming Server', command: 'maildesk.testIncoming', args: [accountTarget(accountId)] }
+    : { title: 'Test Outgoing Server', command: 'maildesk.testOutgoing', args: [accountTarget(accountId)] };
+}
+
+export const oauthConfigured: Check = {
+  id: 'oauth.configured',
+  title: 'OAuth client configured',
+  section: '"OAuth not configured"',
+  async run(ctx) {
+    const cfg = ctx.account.config;
+    if (cfg.provider === 'imap') return [{ status: 'skip', detail: 'password account (IMAP): no OAuth sign-in is used' }];
+    const missing = oauthClientMissing(cfg, ctx);
+    const who = cfg.provider === 'gmail' ? 'Google' : 'Microsoft';
+    if (missing) {
+      return [
+        {
+          status: 'fail',
+          detail: `OAuth not configured: ${missing}, so the ${providerLabel(cfg.provider)} sign-in cannot start`,
+          remedy: `An administrator configures the ${who} OAuth client once (setting maildesk.oauth.${cfg.provider === 'gmail' ? 'google' : 'microsoft'}.clientId, or "oauth" in the CLI configuration file); then start the mailbox sign-in again.`,
+          action: openSettingsAction(`maildesk.oauth`),
+        },
+      ];
+    }
+    return [{ status: 'pass', detail: `${who} OAuth client id is configured` }];
+  },
+};
+
+export const authStatus: Check = {
+  id: 'auth.status',
+  title: 'Authorization',
+  section: 'Mailbox is disconnected',
+  async run(ctx) {
+    const { account } = ctx;
+    const report = await ctx.incoming();
+    const err = report.error;
+    if (err && err.code === 'oauth.notConfigured' && oauthClientMissing(account.config, ctx)) {
+      return [{ status: 'skip', detail: 'the sign-in cannot start until OAuth is configured (see oauth.configured)' }];
+    }
+    if (err && AUTH_CODES.has(err.code)) {
+      const d = describeError(err.code);
+      const action =
+        err.code === 'auth.failed' || err.code === 'config.missingPassword'
+          ? { title: 'Enter Password', command: 'maildesk.enterPassword', args: [accountTarget(account.id)] }
+          : serverAction('incoming', account.id);
+      return [{ status: 'fail', detail: `${d.title}: ${exactError(err)}`, remedy: d.remedy, section: d.section, action }];
+    }
+    const pausedForAuth = account.state === 'reauth' || (account.state === 'disconnected' && !!account.stateCode && (AUTH_CODES.has(account.stateCode as MailErrorCode) || account.stateCode === 'oauth.notConfigured'));
+    const since = account.stateAt ? ` since ${new Date(account.stateAt).toISOString()}` : '';
+    if (!report.ok) {
+      // The server was not reached: the login was never tried, unless sync already recorded why it stopped.
+      if (pausedForAuth) {
+        const d = describeError((account.stateCode as MailErrorCode) ?? 'auth.failed') ?? describeError('auth.failed');
+        return [{ status: 'fail', detail: `sync stopped${since}: ${account.stateReason ?? account.stateCode}`, remedy: d.remedy, section: d.section, action: serverAction('incoming', account.id) }];
+      }
+      return [{ status: 'skip', detail: 'the server was not reached, so the login was not tried (see incoming.connect)' }];
+    }
+    if (pausedForAuth) {
+      return [
+        {
+          status: 'warn',
+          detail: `the login works now, but sync is paused${since} after: ${account.stateReason ?? account.stateCode}`,
+          remedy: 'Enter the password again (MailDesk: Enter Password) or sign in again: that resumes sync. No synced mail is lost.',
+          action: { title: 'Enter Password', command: 'maildesk.enterPassword', args: [accountTarget(account.id)] },
+        },
+      ];
+    }
+    const login = report.steps.find((s) => s.name === 'login');
+    return [{ status: 'pass', detail: login ? `${login.detail} (${login.ms} ms)` : 'authorized' }];
+  },
+};
+
+function serverCheck(kind: 'incoming' | 'outgoing'): Check {
+  const label = kind === 'incoming' ? 'Test Incoming Server' : 'Test Outgoing Server';
+  return {
+    id: `${kind}.connect`,
+    title: `${kind === 'incoming' ? 'Incoming' : 'Outgoing'} server (${label})`,
+    section: kind === 'incoming' ? 'Mailbox is disconnected' : 'If sending failed',
+    async run(ctx) {
+      const cfg = ctx.account.config;
+      const server = kind === 'incoming' ? cfg.imap : cfg.smtp;
+      if (kind === 'outgoing' && cfg.provider === 'imap' && !cfg.smtp) {
+        return [
+          {
+            status: 'warn',
+            detail: 'no outgoing (SMTP) server is configured: this account cannot send',
+            remedy: 'Add the account again with MailDesk: Add IMAP Account and fill in the outgoing server, then Test Outgoing Server.',
+            action: { title: 'Add IMAP Account', command: 'maildesk.addImapAccount' },
+          },
+        ];
+      }
+      const report: VerifyReport = kind === 'incoming' ? await ctx.incoming() : await ctx.outgoing();
+      const steps = formatSteps(report.steps);
+      const err = report.error;
+      if (err && err.code === 'oauth.notConfigured' && oauthClientMissing(cfg, ctx)) {
+        return [{ status: 'skip', detail: 'not tested: OAuth is not configured (see oauth.configured)' }];
+      }
+      if (err && AUTH_CODES.has(err.code) && kind === 'incoming') {
+        // Reached and refused: the connection itself works; auth.status carries the failure.
+        return [{ status: 'pass', detail: `${report.server} reached; the login was refused (see auth.status). ${steps}` }];
+      }
+      if (err) {
+        const failed = report.steps.find((s) => !s.ok);
+        const d = describeError(err.code);
+        const remedy = err.code === 'net.tls' && server ? tlsRemedy(err, server.host) : d.remedy;
+        return [
+          {
+            status: 'fail',
+            detail: `${report.server}: ${failed ? `step "${failed.name}" failed` : 'failed'}: ${exactError(err)}${steps ? `. Steps: ${steps}` : ''}`,
+            remedy: `${remedy}${kind === 'outgoing' ? ' Unsent messages stay in Drafts.' : ''}`,
+            section: d.section,
+            action: serverAction(kind, ctx.account.id),
+          },
+        ];
+      }
+      const warnings: string[] = [];
+      const tls = report.steps.find((s) => s.name === 'tls');
+      const days = tls ? /expires in (-?\d+) days/.exec(tls.detail) : null;
+      if (days && Number(days[1]) < 14) warnings.push(`the server's certificate expires in ${days[1]} days`);
+      if (server && server.security === 'none' && !isLoopback(server.host)) warnings.push(`the connection to ${server.host} is not encrypted (security "none"): the password travels in clear text`);
+      if (warnings.length) {
+        return [
+          {
+            status: 'warn',
+            detail: `${warnings.join('; ')}. Steps: ${steps}`,
+            remedy: 'Use TLS or STARTTLS for this server, and have the administrator renew the certificate before it expires.',
+            action: serverAction(kind, ctx.account.id),
+          },
+        ];
+      }
+      const total = report.steps.reduce((a, s) => a + s.ms, 0);
+      return [{ status: 'pass', detail: `${report.server} passed in ${total} ms: ${steps}` }];
+    },
+  };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+export const incomingConnect = serverCheck('incoming');
+export const outgoingConnect = serverCheck('outgoing');
+
+/** Endpoints an API provider needs from this machine; overridable for private deployments and tests. */
+function providerEndpoints(cfg: AccountConfig, ctx: CheckContext): string[] {
+  if (cfg.provider === 'gmail') {
+    const g = ctx.oauth.google ?? {};
+    return [g.authBaseUrl ?? 'https://oauth2.googleapis.com', 'https://accounts.google.com', g.apiBaseUrl ?? 'https://gmail.googleapis.com'];
+  }
+  const m = ctx.oauth.microsoft ?? {};
+  return [m.authority ?? 'https://login.microsoftonline.com', m.graphBaseUrl ?? 'https://graph.microsoft.com'];
+}
+
+export const networkProvider: Check = {
+  id: 'network.provider',
+  title: 'Provider endpoints reachable',
+  section: 'Authorization succeeds but mail does not sync',
+  async run(ctx) {
+    const cfg = ctx.account.config;
+    if (cfg.provider === 'imap') return [{ status: 'skip', detail: 'IMAP account: no Gmail, Graph or OAuth endpoints are used (the server itself is tested by incoming.connect)' }];
+    const urls = [...new Set(providerEndpoints(cfg, ctx))];
+    const results = await Promise.all(
+      urls.map(async (u) => {
+        let url: URL;
+        try {
+          url = new URL(u);
+        } catch {
+          return { u, ok: false, text: `${u} is not a valid URL` };
+        }
+        const https = url.protocol === 'https:';
+        const r = new StepRunner();
+        try {
+          // One budget for all steps of one endpoint: a black-holed network costs one timeout.
+          await withDeadline(verifyTransport(r, { host: url.hostname, port: Number(url.port) || (https ? 443 : 80), security: https ? 'tls' : 'none', user: '' }, url.host, ctx.timeoutMs), ctx.timeoutMs, url.host);
+        } catch (e) {
+          r.error ??= diagnosticError(e, url.host);
+        }
+        return { u, ok: !r.error, text: r.error ? `${url.host}: ${exactError(r.error)}` : `${url.host} ok (${r.steps.reduce((a, s) => a + s.ms, 0)} ms)` };
+      }),
+    );
+    const bad = results.filter((r) => !r.ok);
+    if (bad.length) {
+      return [
+        {
+          status: 'fail',
+          detail: `not reachable from this machine: ${bad.map((b) => b.text).join('; ')}`,
+          remedy: 'Confirm this machine has outbound internet access to the provider (firewall, proxy, outbound rules) and that the provider\'s API is available. MailDesk retries automatically.',
+        },
+      ];
+    }
+    return [{ status: 'pass', detail: results.map((r) => r.text).join('; ') }];
+  },
+};
+

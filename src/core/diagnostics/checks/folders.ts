@@ -1,0 +1,171 @@
+/**
+ * Folder checks: the "0 emails" case (mail on the server in a folder that is not selected,
+ * or a selected folder that is gone) and the Sent mapping. Both read the server's folder
+ * list when the server answers, and the list from the last sync when it does not.
+ */
+import { describeError } from '../../errors';
+import { defaultSelection } from '../../sync/scheduler';
+import type { FolderRole } from '../../store/store';
+import { accountTarget, type Check, type CheckContext } from '../check';
+
+interface FolderView {
+  path: string;
+  role: FolderRole | null;
+  specialUse: string | null;
+  total: number | null;
+  selected: boolean;
+  /** Known to the store (false: only seen on the server now). */
+  known: boolean;
+}
+
+interface FolderList {
+  folders: FolderView[];
+  /** Selected in the store but not on the server. */
+  gone: string[];
+  fromServer: boolean;
+  note: string;
+}
+
+async function folderList(ctx: CheckContext): Promise<FolderList | undefined> {
+  const { store, account } = ctx;
+  const stored = store.listFolders(account.id);
+  const byPath = new Map(stored.map((f) => [f.path, f]));
+  const remote = await ctx.remoteFolders();
+  if (remote.ok) {
+    const isDefault = defaultSelection(account.config);
+    const live = remote.folders.filter((f) => !f.noSelect);
+    const paths = new Set(live.map((f) => f.path));
+    return {
+      folders: live.map((f) => {
+        const row = byPath.get(f.path);
+        return {
+          path: f.path,
+          role: f.role,
+          specialUse: f.specialUse,
+          total: f.total ?? row?.remoteTotal ?? null,
+          selected: row ? row.selected : isDefault(f),
+          known: !!row,
+        };
+      }),
+      gone: stored.filter((f) => f.selected && !paths.has(f.path)).map((f) => f.path),
+      fromServer: true,
+      note: '',
+    };
+  }
+  if (!stored.length) return undefined;
+  return {
+    folders: stored.filter((f) => f.remoteExists).map((f) => ({ path: f.path, role: f.role, specialUse: f.specialUse, total: f.remoteTotal, selected: f.selected, known: true })),
+    gone: stored.filter((f) => f.selected && !f.remoteExists).map((f) => f.path),
+    fromServer: false,
+    note: ` (from the folder list of the last sync: the server could not be asked now: ${remote.error.message})`,
+  };
+}
+
+/** Trash and Junk are commonly left out on purpose; mail there is not "missing". */
+const IGNORABLE: Array<FolderRole | null> = ['trash', 'junk'];
+
+export const foldersSelection: Check = {
+  id: 'folders.selection',
+  title: 'Folders selected for sync',
+  section: 'A folder shows "0 emails"',
+  async run(ctx) {
+    const list = await folderList(ctx);
+    if (!list) return [{ status: 'skip', detail: 'the server could not be reached and no folder list is known yet (see incoming.connect)' }];
+    const unselected = list.folders.filter((f) => !f.selected && (f.total ?? 0) > 0 && !IGNORABLE.includes(f.role));
+    const problems: string[] = [];
+    if (unselected.length) {
+      problems.push(`${unselected.length} folder(s) hold mail on the server but are not selected for sync, so they show 0 emails: ${unselected.map((f) => `"${f.path}" (${f.total} messages)`).join(', ')}`);
+    }
+    if (list.gone.length) problems.push(`selected folder(s) no longer on the server: ${list.gone.map((p) => `"${p}"`).join(', ')}`);
+    const selected = list.folders.filter((f) => f.selected);
+    if (problems.length) {
+      return [
+        {
+          status: 'warn',
+          detail: problems.join('; ') + list.note,
+          remedy: `A folder only fills when it is selected: open Select Folders for Sync (Mailboxes view, on the account) and select the folders you want to see${list.gone.length ? `; ${describeError('folder.notFound').remedy.toLowerCase()}` : ''}. Confirm in your webmail that the folder actually contains messages.`,
+          action: { title: 'Select Folders for Sync', command: 'maildesk.selectFolders', args: [accountTarget(ctx.account.id)] },
+        },
+      ];
+    }
+    return [
+      {
+        status: 'pass',
+        detail: `${selected.length} of ${list.folders.length} folders selected (${selected.map((f) => f.path).join(', ') || 'none'}); no unselected folder holds mail${list.note}`,
+      },
+    ];
+  },
+};
+
+const SENT_NAMES = ['sent', 'sent items', 'sent mail', 'sent messages'];
+
+function leaf(path: string): string {
+  return path.split(/[/.]/).pop()!.toLowerCase();
+}
+
+export const sentMapping: Check = {
+  id: 'sent.mapping',
+  title: 'Sent folder mapping',
+  section: 'Check the correct Sent folder',
+  async run(ctx) {
+    const cfg = ctx.account.config;
+    const list = await folderList(ctx);
+    if (!list) return [{ status: 'skip', detail: 'the server could not be reached and no folder list is known yet (see incoming.connect)' }];
+    const action = { title: 'Select Folders for Sync', command: 'maildesk.selectFolders', args: [accountTarget(ctx.account.id)] };
+    const special = list.folders.find((f) => f.specialUse === '\\Sent');
+    const byName = list.folders.find((f) => SENT_NAMES.includes(leaf(f.path)));
+    const configured = cfg.sentFolder;
+    const mapped = configured ? list.folders.find((f) => f.path === configured) : special ?? list.folders.find((f) => f.role === 'sent') ?? byName;
+    if (configured && !mapped) {
+      return [
+        {
+          status: 'fail',
+          detail: `the Sent folder set for this account, "${configured}", does not exist on the server${list.note}`,
+          remedy: `Set the account's Sent folder (sentFolder) to the folder your provider stores sent mail in${special ? ` — the server marks "${special.path}" as \\Sent` : ''}; check your webmail to see where that is.`,
+          action,
+        },
+      ];
+    }
+    if (!mapped) {
+      return [
+        {
+          status: 'fail',
+          detail: `no Sent folder: the server marks no folder as \\Sent (special-use) and none is named Sent, Sent Items or Sent Mail; folders: ${list.folders.map((f) => f.path).join(', ')}${list.note}`,
+          remedy: 'Check in your webmail where your provider stores sent mail, then set that folder as the account\'s Sent folder (sentFolder) and select it in Select Folders for Sync; until then sent messages have no server copy.',
+          action,
+        },
+      ];
+    }
+    const issues: string[] = [];
+    if (configured && special && special.path !== configured) issues.push(`the account uses "${configured}" as Sent, but the server marks "${special.path}" as \\Sent: the provider's copies of sent mail go there`);
+    if (!configured && !special) issues.push(`"${mapped.path}" is used as Sent by its name only: the server marks no folder as \\Sent (special-use), so MailDesk cannot confirm your provider stores sent mail there`);
+    if (!mapped.selected) issues.push(`"${mapped.path}" is not selected for sync: the provider's copies of sent mail never arrive and local Sent entries are never replaced`);
+    const caps = (await ctx.incoming()).capabilities ?? [];
+    const serverKeeps = cfg.provider !== 'imap' || caps.includes('X-GM-EXT-1') ? 'yes' : 'unknown';
+    const mode = cfg.saveSentCopy ?? 'auto';
+    if (mode === 'always' && serverKeeps === 'yes') issues.push('saveSentCopy is "always" but this provider keeps its own copy of sent mail: every message is stored twice');
+    const row = ctx.store.getFolder(ctx.account.id, mapped.path);
+    if (row) {
+      const hourAgo = ctx.now - 3_600_000;
+      const stuck =
+        ctx.store.get<{ n: number }>(
+          `SELECT COUNT(*) AS n FROM memberships ms JOIN messages m ON m.id = ms.message_id
+           WHERE ms.folder_id = ? AND ms.uid IS NULL AND m.origin = 'local' AND ms.missing_since IS NULL AND ms.date < ?`,
+          [row.id, hourAgo],
+        )?.n ?? 0;
+      if (stuck) issues.push(`${stuck} message(s) sent more than an hour ago are still only local entries in "${mapped.path}": the server's copy never arrived`);
+    }
+    const how = configured ? 'set for this account' : special ? 'marked \\Sent by the server' : 'found by name';
+    if (issues.length) {
+      return [
+        {
+          status: 'warn',
+          detail: issues.join('; ') + list.note,
+          remedy: `Check in your webmail where your provider stores sent mail (Sent, Sent Items or Sent Mail) and set that folder as the account's Sent folder (sentFolder); make sure it is selected in Select Folders for Sync. If the server does not keep sent mail itself, set saveSentCopy to "always"; if it does, to "auto".`,
+          action,
+        },
+      ];
+    }
+    return [{ status: 'pass', detail: `Sent folder "${mapped.path}" (${how}), selected for sync; saving a copy: ${mode} (provider keeps its own: ${serverKeeps})${list.note}` }];
+  },
+};

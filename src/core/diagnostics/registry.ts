@@ -1,0 +1,29 @@
+/**
+ * Every Troubleshoot check, in the order a report lists them: connection first (a dead server
+ * explains most other symptoms), then folders, sending, sync, and the Pro parts.
+ */
+import type { Check } from './check';
+import { authStatus, incomingConnect, networkProvider, oauthConfigured, outgoingConnect } from './checks/connection';
+import { foldersSelection, sentMapping } from './checks/folders';
+import { aiProvider, aiSwitches, bridges, licence } from './checks/product';
+import { draftsUnsent, syncProgress } from './checks/sync';
+
+export const CHECKS: readonly Check[] = [
+  oauthConfigured,
+  authStatus,
+  incomingConnect,
+  outgoingConnect,
+  networkProvider,
+  foldersSelection,
+  sentMapping,
+  draftsUnsent,
+  syncProgress,
+  aiSwitches,
+  aiProvider,
+  licence,
+  bridges,
+];
+
+export function findCheck(id: string): Check | undefined {
+  return CHECKS.find((c) => c.id === id);
+}

@@ -1,0 +1,300 @@
+/**
+ * The support report: one JSON object and the same content as Markdown, for support staff.
+ * The Markdown opens with what they need first (provider, the failing checks with the exact
+ * error and the remedy, what the user expected and what happened), then the details.
+ * Everything passes through the Redactor before it is returned: nothing unredacted leaves here.
+ */
+import * as os from 'node:os';
+import type { ServerConfig } from '../config';
+import type { AccountRow } from '../store/store';
+import type { CheckOutcome, CheckStatus, DiagnosticsHost } from './check';
+import { providerLabel } from './checks/connection';
+import type { Redactor } from './redact';
+
+export interface ReportCheck {
+  id: string;
+  account: string | null;
+  title: string;
+  status: CheckStatus;
+  detail: string;
+  remedy: string;
+  section: string;
+}
+
+export interface ReportServer {
+  host: string;
+  port: number;
+  security: string;
+  authMethod: 'password' | 'oauth';
+  user: string;
+  allowInvalidCertificate: boolean;
+}
+
+export interface ReportAccount {
+  id: string;
+  provider: string;
+  kind: string;
+  email: string;
+  state: string;
+  stateCode: string | null;
+  stateReason: string | null;
+  stateSince: string | null;
+  incoming: ReportServer | null;
+  outgoing: ReportServer | null;
+  sentFolder: string | null;
+  saveSentCopy: string;
+  folders: Array<{ path: string; role: string | null; specialUse: string | null; selected: boolean; existsOnServer: boolean; local: number; server: number | null }>;
+}
+
+export interface ReportJob {
+  id: string;
+  account: string;
+  folder: string | null;
+  kind: string;
+  status: string;
+  lastRun: string | null;
+  lastSuccess: string | null;
+  nextRun: string | null;
+  attempts: number;
+  errorCode: string | null;
+  error: string | null;
+  progress: Record<string, unknown> | null;
+}
+
+export interface ReportLogLine {
+  time: string;
+  level: string;
+  msg: string;
+  fields?: Record<string, unknown>;
+}
+
+export interface SupportReport {
+  generatedAt: string;
+  product: 'MailDesk';
+  version: string;
+  environment: Record<string, unknown>;
+  /** What the user expected, what happened, and roughly when (their words, redacted). */
+  expected: string | null;
+  happened: string | null;
+  when: string | null;
+  accounts: ReportAccount[];
+  checks: ReportCheck[];
+  jobs: ReportJob[];
+  log: ReportLogLine[];
+}
+
+export interface ReportInput {
+  host: DiagnosticsHost;
+  outcomes: CheckOutcome[];
+  /** Accounts to describe (default: those the outcomes are about). */
+  accounts?: string[];
+  version: string;
+  /** Where it ran: 'cli' or 'vscode', plus the VS Code version when there is one. */
+  app: 'cli' | 'vscode';
+  vscodeVersion?: string;
+  extraEnvironment?: Record<string, unknown>;
+  expected?: string;
+  happened?: string;
+  when?: string;
+  redactor: Redactor;
+  /** Most recent log lines to include (default 200). */
+  logLines?: number;
+  now?: Date;
+}
+
+function iso(ms: number | null): string | null {
+  return ms ? new Date(ms).toISOString() : null;
+}
+
+function server(s: ServerConfig | undefined, oauth: boolean): ReportServer | null {
+  if (!s) return null;
+  return { host: s.host, port: s.port, security: s.security, authMethod: oauth ? 'oauth' : 'password', user: s.user, allowInvalidCertificate: !!s.allowInvalidCertificate };
+}
+
+function describeAccount(host: DiagnosticsHost, a: AccountRow): ReportAccount {
+  const cfg = a.config;
+  const oauth = cfg.provider !== 'imap';
+  return {
+    id: a.id,
+    provider: providerLabel(cfg.provider),
+    kind: cfg.provider,
+    email: cfg.email,
+    state: a.state,
+    stateCode: a.stateCode,
+    stateReason: a.stateReason,
+    stateSince: iso(a.stateAt),
+    incoming: server(cfg.imap, oauth),
+    outgoing: server(cfg.smtp, oauth),
+    sentFolder: cfg.sentFolder ?? null,
+    saveSentCopy: cfg.saveSentCopy ?? 'auto',
+    folders: host.store.listFolders(a.id).map((f) => ({
+      path: f.path,
+      role: f.role,
+      specialUse: f.specialUse,
+      selected: f.selected,
+      existsOnServer: f.remoteExists,
+      local: host.store.localCounts(f.id).total,
+      server: f.remoteTotal,
+    })),
+  };
+}
+
+/** Builds the redacted report. */
+export function buildReport(input: ReportInput): SupportReport {
+  const { host, redactor } = input;
+  const now = input.now ?? new Date();
+  const ids = input.accounts ?? [...new Set(input.outcomes.map((o) => o.account).filter((x): x is string => !!x))];
+  const accounts = ids.map((id) => host.store.getAccount(id)).filter((a): a is AccountRow => !!a);
+  const jobs: ReportJob[] = host.store
+    .listJobs()
+    .filter((j) => ids.includes(j.accountId))
+    .map((j) => ({
+      id: j.id,
+      account: j.accountId,
+      folder: j.folderId !== null ? host.store.getFolderById(j.folderId)?.path ?? null : null,
+      kind: j.kind,
+      status: j.status,
+      lastRun: iso(j.lastRun),
+      lastSuccess: iso(j.lastSuccess),
+      nextRun: iso(j.nextRun),
+      attempts: j.attempts,
+      errorCode: j.errorCode,
+      error: j.errorMessage,
+      progress: j.progress,
+    }));
+  const recent = host.log?.recent() ?? [];
+  const log = recent.slice(-(input.logLines ?? 200)).map((l) => ({ time: l.time, level: l.level, msg: l.msg, ...(l.fields ? { fields: l.fields as Record<string, unknown> } : {}) }));
+  const report: SupportReport = {
+    generatedAt: now.toISOString(),
+    product: 'MailDesk',
+    version: input.version,
+    environment: {
+      maildesk: input.version,
+      app: input.app === 'vscode' ? 'VS Code extension' : 'maildesk CLI',
+      vscode: input.vscodeVersion ?? null,
+      node: process.version,
+      os: `${os.type()} ${os.release()}`,
+      platform: process.platform,
+      arch: process.arch,
+      storeSchema: host.store.schemaVersion,
+      store: host.store.stats(),
+      ...input.extraEnvironment,
+    },
+    expected: input.expected?.trim() || null,
+    happened: input.happened?.trim() || null,
+    when: input.when?.trim() || (input.expected || input.happened ? now.toISOString() : null),
+    accounts: accounts.map((a) => describeAccount(host, a)),
+    checks: input.outcomes.map((o) => ({ id: o.id, account: o.account, title: o.title, status: o.status, detail: o.detail, remedy: o.remedy, section: o.section })),
+    jobs,
+    log,
+  };
+  // Redact the whole object, then put back the fields that are ours and never hold user data.
+  const out = redactor.value(report);
+  out.generatedAt = report.generatedAt;
+  out.product = report.product;
+  out.version = report.version;
+  out.checks.forEach((c, i) => {
+    c.id = report.checks[i].id;
+    c.status = report.checks[i].status;
+  });
+  return out;
+}
+
+const ICON: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'SKIP' };
+
+/** "FAIL incoming.connect [work] IMAP 127.0.0.1:1: step "tcp" failed: …" — one line per check. */
+export function summaryLine(c: ReportCheck | CheckOutcome): string {
+  const first = c.detail.split('\n')[0];
+  return `${ICON[c.status]} ${c.id.padEnd(18)} ${c.account ? `[${c.account}] ` : ''}${first}`;
+}
+
+export function countStatuses(checks: Array<{ status: CheckStatus }>): Record<CheckStatus, number> {
+  const n: Record<CheckStatus, number> = { pass: 0, warn: 0, fail: 0, skip: 0 };
+  for (const c of checks) n[c.status]++;
+  return n;
+}
+
+function cell(s: string | number | null | undefined): string {
+  return String(s ?? '-').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function fence(s: string): string {
+  return s.replace(/```/g, "'''");
+}
+
+/** The Markdown support staff read: summary first, then checks by account, accounts, jobs, log. */
+export function renderMarkdown(r: SupportReport): string {
+  const L: string[] = [];
+  const n = countStatuses(r.checks);
+  const env = r.environment;
+  L.push('# MailDesk support report', '');
+  L.push(`Generated ${r.generatedAt} by MailDesk ${r.version} (${env.app}) · VS Code ${env.vscode ?? 'n/a'} · Node ${env.node} · ${env.os} ${env.arch}`, '');
+  L.push('## Summary', '');
+  const providers = r.accounts.map((a) => `${a.provider} (account \`${a.id}\`, ${a.email}, ${a.state})`);
+  L.push(`- **Provider:** ${providers.join('; ') || 'no accounts'}`);
+  L.push(`- **Result:** ${n.fail} failed, ${n.warn} warning(s), ${n.pass} passed, ${n.skip} skipped`);
+  L.push(`- **Expected:** ${r.expected ?? '(not given)'}`);
+  L.push(`- **Happened:** ${r.happened ?? '(not given)'}`);
+  L.push(`- **When:** ${r.when ?? '(not given)'}`, '');
+  for (const [status, heading] of [
+    ['fail', 'Failing checks'],
+    ['warn', 'Warnings'],
+  ] as const) {
+    const list = r.checks.filter((c) => c.status === status);
+    if (!list.length) continue;
+    L.push(`### ${heading}`, '');
+    for (const c of list) {
+      L.push(`- **${c.id}**${c.account ? ` (account \`${c.account}\`)` : ''}: ${c.title}`);
+      L.push(`  - Error: \`${c.detail.replace(/`/g, "'")}\``);
+      L.push(`  - Remedy: ${c.remedy}`);
+      L.push(`  - Guide: "${c.section}"`);
+    }
+    L.push('');
+  }
+  if (!n.fail && !n.warn) L.push('All checks passed or were skipped.', '');
+
+  L.push('## Checks', '');
+  const groups = new Map<string, ReportCheck[]>();
+  for (const c of r.checks) {
+    const k = c.account ?? '(installation)';
+    groups.set(k, [...(groups.get(k) ?? []), c]);
+  }
+  for (const [account, list] of groups) {
+    const a = r.accounts.find((x) => x.id === account);
+    L.push(`### ${a ? `Account \`${a.id}\` (${a.provider}, ${a.email})` : account}`, '');
+    L.push('| Status | Check | Detail | Remedy |', '|---|---|---|---|');
+    for (const c of list) L.push(`| ${ICON[c.status]} | ${cell(c.id)} | ${cell(c.detail)} | ${cell(c.remedy || '')} |`);
+    L.push('');
+  }
+
+  L.push('## Accounts', '');
+  for (const a of r.accounts) {
+    L.push(`### \`${a.id}\`: ${a.provider}, ${a.email}`, '');
+    L.push(`- State: ${a.state}${a.stateCode ? ` (${a.stateCode}: ${a.stateReason ?? ''})` : ''}${a.stateSince ? ` since ${a.stateSince}` : ''}`);
+    for (const [label, s] of [
+      ['Incoming', a.incoming],
+      ['Outgoing', a.outgoing],
+    ] as const) {
+      L.push(`- ${label}: ${s ? `${s.host}:${s.port}, security ${s.security}, auth ${s.authMethod}, user ${s.user}${s.allowInvalidCertificate ? ', invalid certificates allowed' : ''}` : 'not configured'}`);
+    }
+    L.push(`- Sent folder: ${a.sentFolder ?? '(automatic)'}, save a copy: ${a.saveSentCopy}`);
+    if (a.folders.length) {
+      L.push('', '| Folder | Role | Special-use | Selected | On server | Local | Server |', '|---|---|---|---|---|---|---|');
+      for (const f of a.folders) L.push(`| ${cell(f.path)} | ${cell(f.role)} | ${cell(f.specialUse)} | ${f.selected ? 'yes' : 'no'} | ${f.existsOnServer ? 'yes' : 'no'} | ${f.local} | ${cell(f.server)} |`);
+    }
+    L.push('');
+  }
+
+  L.push('## Jobs', '');
+  if (r.jobs.length) {
+    L.push('| Job | Status | Last run | Last success | Next run | Attempts | Error |', '|---|---|---|---|---|---|---|');
+    for (const j of r.jobs) L.push(`| ${cell(j.id)} | ${j.status} | ${cell(j.lastRun)} | ${cell(j.lastSuccess)} | ${cell(j.nextRun)} | ${j.attempts} | ${cell(j.error)} |`);
+  } else L.push('No scheduled jobs.');
+  L.push('');
+
+  L.push('## Environment', '', '```json', fence(JSON.stringify(r.environment, null, 2)), '```', '');
+  L.push(`## Recent log (${r.log.length} lines)`, '', '```');
+  for (const l of r.log) L.push(fence(`${l.time} ${l.level.toUpperCase()} ${l.msg}${l.fields ? ' ' + JSON.stringify(l.fields) : ''}`));
+  L.push('```', '');
+  return L.join('\n');
+}

@@ -1,0 +1,189 @@
+/**
+ * Runs the checks: every (check, account) pair at once, each under a deadline. The incoming
+ * and outgoing server tests and the folder list run once per account and are shared, so an
+ * unreachable server costs one timeout for the whole run, not one per check.
+ */
+import type { OAuthConfig } from '../config';
+import { MailError } from '../errors';
+import type { VerifyReport } from '../providers/provider';
+import type { AccountRow } from '../store/store';
+import type { Check, CheckContext, CheckOutcome, DiagnosticsHost, RemoteFolders } from './check';
+import { providerLabel } from './checks/connection';
+import { CHECKS } from './registry';
+import { diagnosticError, withDeadline } from './timeout';
+
+export interface CheckProgress {
+  phase: 'start' | 'done';
+  check: string;
+  account: string | null;
+  /** Finished so far, and how many there are in all. */
+  done: number;
+  total: number;
+  outcome?: CheckOutcome;
+}
+
+export interface RunOptions {
+  /** Account ids to check (default: every account in the store). */
+  accounts?: string[];
+  /** `maildesk.*` settings, flat keys (e.g. `maildesk.ai.enabled`). */
+  settings?: Record<string, unknown>;
+  oauth?: OAuthConfig;
+  env?: NodeJS.ProcessEnv;
+  /** Budget of one network operation (default 15 s). */
+  timeoutMs?: number;
+  /** The sync interval in use (default 2 min): how stale a job may get before it is reported. */
+  syncIntervalMs?: number;
+  checks?: readonly Check[];
+  onProgress?: (p: CheckProgress) => void;
+  now?: () => number;
+}
+
+function serverLabel(a: AccountRow, kind: 'incoming' | 'outgoing'): string {
+  const s = kind === 'incoming' ? a.config.imap : a.config.smtp;
+  if (s) return `${kind === 'incoming' ? 'IMAP' : 'SMTP'} ${s.host}:${s.port}`;
+  return `${providerLabel(a.config.provider)} ${kind === 'incoming' ? 'mail API' : 'send API'}`;
+}
+
+/** A server test that never rejects and never outlives its deadline. */
+async function boundedTest(run: () => Promise<VerifyReport>, ms: number, label: string): Promise<VerifyReport> {
+  try {
+    return await withDeadline(
+      Promise.resolve().then(run),
+      ms,
+      label,
+    );
+  } catch (e) {
+    const error = diagnosticError(e, label);
+    return { ok: false, server: label, steps: [], error };
+  }
+}
+
+function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => (p ??= fn());
+}
+
+function contextFor(host: DiagnosticsHost, account: AccountRow, o: RunOptions, timeoutMs: number, now: number): CheckContext {
+  const incoming = once(() => boundedTest(() => host.testIncoming(account.id), timeoutMs, serverLabel(account, 'incoming')));
+  const outgoing = once(() => boundedTest(() => host.testOutgoing(account.id), timeoutMs, serverLabel(account, 'outgoing')));
+  const remoteFolders = once(async (): Promise<RemoteFolders> => {
+    const r = await incoming();
+    if (!r.ok) return { ok: false, error: r.error ?? new MailError('internal', `${r.server} failed`) };
+    try {
+      const folders = await withDeadline(Promise.resolve().then(() => host.provider(account.id).listFolders()), timeoutMs, `${serverLabel(account, 'incoming')} folder list`);
+      return { ok: true, folders };
+    } catch (e) {
+      return { ok: false, error: diagnosticError(e, 'folder list') };
+    }
+  });
+  return {
+    account,
+    store: host.store,
+    settings: o.settings ?? {},
+    oauth: o.oauth ?? {},
+    env: o.env ?? process.env,
+    now,
+    timeoutMs,
+    syncIntervalMs: o.syncIntervalMs ?? 120_000,
+    incoming,
+    outgoing,
+    remoteFolders,
+  };
+}
+
+/** Runs the checks and returns one outcome per check and account, in registry order. */
+export async function runChecks(host: DiagnosticsHost, o: RunOptions = {}): Promise<CheckOutcome[]> {
+  const timeoutMs = o.timeoutMs ?? 15_000;
+  const checks = o.checks ?? CHECKS;
+  const now = (o.now ?? Date.now)();
+  const all = host.store.listAccounts();
+  const accounts = o.accounts ? all.filter((a) => o.accounts!.includes(a.id)) : all;
+  if (o.accounts) {
+    const missing = o.accounts.filter((id) => !all.some((a) => a.id === id));
+    if (missing.length) throw new MailError('config.unknownAccount', `no account "${missing.join('", "')}" (known: ${all.map((a) => a.id).join(', ') || 'none'})`);
+  }
+  if (!accounts.length) {
+    const outcome: CheckOutcome = {
+      id: 'accounts',
+      account: null,
+      title: 'Mail accounts',
+      status: 'warn',
+      detail: 'no mail account is configured, so there is nothing to check',
+      remedy: 'Add an account with MailDesk: Add IMAP Account (in the CLI: add it to the configuration file).',
+      section: 'Mailbox is disconnected',
+      action: { title: 'Add IMAP Account', command: 'maildesk.addImapAccount' },
+      ms: 0,
+    };
+    o.onProgress?.({ phase: 'done', check: 'accounts', account: null, done: 1, total: 1, outcome });
+    return [outcome];
+  }
+  // A check waits for at most the server test and then the folder list, plus its own work.
+  const checkBudget = 2 * timeoutMs + 1_000;
+  const total = accounts.length * checks.length;
+  let done = 0;
+  const jobs: Array<Promise<CheckOutcome[]>> = [];
+  for (const account of accounts) {
+    const ctx = contextFor(host, account, o, timeoutMs, now);
+    for (const check of checks) {
+      jobs.push(
+        (async () => {
+          o.onProgress?.({ phase: 'start', check: check.id, account: account.id, done, total });
+          const t0 = performance.now();
+          let outcomes: CheckOutcome[];
+          try {
+            const results = await withDeadline(check.run(ctx), checkBudget, `check ${check.id}`);
+            const ms = Math.round(performance.now() - t0);
+            outcomes = results.map((r) => ({
+              id: check.id,
+              account: account.id,
+              title: check.title,
+              status: r.status,
+              detail: r.detail,
+              remedy: r.status === 'pass' || r.status === 'skip' ? r.remedy ?? '' : r.remedy ?? 'Send this report to support.',
+              section: r.section ?? check.section,
+              action: r.action,
+              ms,
+            }));
+          } catch (e) {
+            // A check that throws is itself a finding: report it rather than lose the run.
+            const err = diagnosticError(e, check.id);
+            outcomes = [
+              {
+                id: check.id,
+                account: account.id,
+                title: check.title,
+                status: 'fail',
+                detail: `the check could not complete: ${err.message}`,
+                remedy: 'Run Troubleshoot again; if it keeps failing, send this report to support.',
+                section: check.section,
+                ms: Math.round(performance.now() - t0),
+              },
+            ];
+          }
+          done++;
+          for (const outcome of outcomes) o.onProgress?.({ phase: 'done', check: check.id, account: account.id, done, total, outcome });
+          return outcomes;
+        })(),
+      );
+    }
+  }
+  return (await Promise.all(jobs)).flat();
+}
+
+/** Outcomes grouped by account (null: installation-wide), in the order they came. */
+export function groupByAccount(outcomes: CheckOutcome[]): Map<string | null, CheckOutcome[]> {
+  const m = new Map<string | null, CheckOutcome[]>();
+  for (const o of outcomes) {
+    const list = m.get(o.account) ?? [];
+    list.push(o);
+    m.set(o.account, list);
+  }
+  return m;
+}
+
+export function worstStatus(outcomes: CheckOutcome[]): CheckOutcome['status'] {
+  if (outcomes.some((o) => o.status === 'fail')) return 'fail';
+  if (outcomes.some((o) => o.status === 'warn')) return 'warn';
+  if (outcomes.some((o) => o.status === 'pass')) return 'pass';
+  return 'skip';
+}

@@ -1,0 +1,280 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { AccountConfig } from '../../src/core/config';
+import { MailError } from '../../src/core/errors';
+import { MIGRATIONS } from '../../src/core/store/schema';
+import { loadSqlJs } from '../../src/core/store/sqlite';
+import { type IncomingMessage, MailStore, type StoreChange } from '../../src/core/store/store';
+
+const ACCOUNT: AccountConfig = {
+  id: 'alice',
+  provider: 'imap',
+  email: 'alice@example.test',
+  imap: { host: '127.0.0.1', port: 1143, security: 'none', user: 'alice' },
+};
+
+function incoming(folderId: number, uid: number, extra: Partial<IncomingMessage> = {}): IncomingMessage {
+  return {
+    providerId: `${folderId}:7:${uid}`,
+    uid,
+    messageId: `<m${uid}@example.test>`,
+    subject: `Message ${uid}`,
+    from: { name: 'Bob', address: 'bob@example.test' },
+    date: Date.UTC(2024, 0, 1) + uid * 60_000,
+    flags: [],
+    ...extra,
+  };
+}
+
+async function storeWithFolders(dir?: string): Promise<{ store: MailStore; inbox: number; sent: number }> {
+  const store = await MailStore.open({ dir, saveDelayMs: 60_000 });
+  store.upsertAccount(ACCOUNT);
+  store.upsertFolders(
+    'alice',
+    [
+      { path: 'INBOX', name: 'INBOX', role: 'inbox' },
+      { path: 'Sent', name: 'Sent', role: 'sent' },
+    ],
+    () => true,
+  );
+  return { store, inbox: store.getFolder('alice', 'INBOX')!.id, sent: store.getFolder('alice', 'Sent')!.id };
+}
+
+const subjects = (store: MailStore, folderId: number): string[] => store.listMessages(folderId).map((m) => m.subject);
+
+describe('MailStore', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maildesk-store-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  describe('migrations', () => {
+    it('a new store is at the latest schema version, recorded in user_version, and keeps it on reopen', async () => {
+      const s = await MailStore.open({ dir });
+      assert.equal(s.schemaVersion, MIGRATIONS.length);
+      s.close();
+      const raw = fs.readFileSync(path.join(dir, 'maildesk.db'));
+      const SQL = await loadSqlJs();
+      const db = new SQL.Database(raw);
+      assert.equal(db.exec('PRAGMA user_version')[0].values[0][0], MIGRATIONS.length);
+      db.close();
+      const again = await MailStore.open({ dir });
+      assert.equal(again.schemaVersion, MIGRATIONS.length);
+      again.close();
+    });
+
+    it('upgrades an old (version 0) database in place without losing what it already holds', async () => {
+      const SQL = await loadSqlJs();
+      const db = new SQL.Database();
+      db.exec('CREATE TABLE leftover (x INTEGER); INSERT INTO leftover VALUES (42);');
+      fs.writeFileSync(path.join(dir, 'maildesk.db'), db.export());
+      db.close();
+      const s = await MailStore.open({ dir });
+      assert.equal(s.schemaVersion, MIGRATIONS.length);
+      assert.equal(s.get<{ x: number }>('SELECT x FROM leftover')?.x, 42);
+      s.close();
+    });
+
+    it('refuses a store written by a newer MailDesk with a clear error, and leaves the file alone', async () => {
+      const SQL = await loadSqlJs();
+      const db = new SQL.Database();
+      db.exec(`PRAGMA user_version = ${MIGRATIONS.length + 5}`);
+      const bytes = Buffer.from(db.export());
+      db.close();
+      const file = path.join(dir, 'maildesk.db');
+      fs.writeFileSync(file, bytes);
+      await assert.rejects(MailStore.open({ dir }), (e: unknown) => e instanceof MailError && e.code === 'store.corrupt' && /newer MailDesk/.test(e.message));
+      assert.deepEqual(fs.readFileSync(file), bytes);
+    });
+
+    it('reports a damaged database file as store.corrupt instead of starting empty', async () => {
+      fs.writeFileSync(path.join(dir, 'maildesk.db'), Buffer.from('this is not sqlite at all, just text '.repeat(200)));
+      await assert.rejects(MailStore.open({ dir }), (e: unknown) => e instanceof MailError && e.code === 'store.corrupt');
+    });
+  });
+
+  describe('atomic save', () => {
+    it('when writing the new file fails, the old database file is left intact and readable', async () => {
+      const { store, inbox } = await storeWithFolders(dir);
+      store.upsertMessages(inbox, [incoming(inbox, 1), incoming(inbox, 2)]);
+      store.saveNow();
+      const file = path.join(dir, 'maildesk.db');
+      const before = fs.readFileSync(file);
+
+      store.upsertMessages(inbox, [incoming(inbox, 3)]);
+      // The temporary file's path is taken by a directory, so writing it fails.
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.mkdirSync(tmp);
+      assert.throws(() => store.saveNow());
+      assert.deepEqual(fs.readFileSync(file), before, 'the database file was modified by a failed save');
+
+      const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'maildesk-store-copy-'));
+      try {
+        fs.copyFileSync(file, path.join(copy, 'maildesk.db'));
+        const reopened = await MailStore.open({ dir: copy });
+        assert.deepEqual(subjects(reopened, inbox), ['Message 2', 'Message 1']);
+        reopened.close();
+      } finally {
+        fs.rmSync(copy, { recursive: true, force: true });
+      }
+
+      // Once writing works again, the pending change is saved.
+      fs.rmdirSync(tmp);
+      store.saveNow();
+      store.close();
+      const after = await MailStore.open({ dir });
+      assert.deepEqual(subjects(after, inbox), ['Message 3', 'Message 2', 'Message 1']);
+      after.close();
+    });
+
+    it('leaves no temporary file behind after a good save', async () => {
+      const { store, inbox } = await storeWithFolders(dir);
+      store.upsertMessages(inbox, [incoming(inbox, 1)]);
+      store.close();
+      assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+    });
+  });
+
+  describe('messages', () => {
+    it('adopts a local entry (e.g. a just-sent copy) when the server copy with the same Message-ID arrives: shown once', async () => {
+      const { store, sent } = await storeWithFolders();
+      const localId = store.insertLocalMessage(sent, { messageId: '<sent-1@example.test>', subject: 'Hello from me', from: { address: 'alice@example.test' }, date: Date.UTC(2024, 0, 2), flags: ['\\Seen'] });
+      assert.equal(store.listMessages(sent)[0].origin, 'local');
+
+      const r = store.upsertMessages(sent, [incoming(sent, 9, { messageId: '<sent-1@example.test>', subject: 'Hello from me', flags: ['\\Seen'] })]);
+      assert.deepEqual(r, { inserted: 0, updated: 0, adopted: 1 });
+      const list = store.listMessages(sent);
+      assert.equal(list.length, 1);
+      assert.equal(list[0].id, localId, 'the local row was taken over, not duplicated');
+      assert.equal(list[0].uid, 9);
+      assert.equal(list[0].origin, 'remote');
+
+      // A second sync of the same UID only updates.
+      assert.deepEqual(store.upsertMessages(sent, [incoming(sent, 9, { messageId: '<sent-1@example.test>', flags: ['\\Seen', '\\Flagged'] })]), { inserted: 0, updated: 1, adopted: 0 });
+      assert.equal(store.listMessages(sent).length, 1);
+      assert.deepEqual(store.listMessages(sent)[0].flags, ['\\Seen', '\\Flagged']);
+    });
+
+    it('does not adopt a message with a different Message-ID', async () => {
+      const { store, sent } = await storeWithFolders();
+      store.insertLocalMessage(sent, { messageId: '<a@example.test>', subject: 'A', flags: [] });
+      store.upsertMessages(sent, [incoming(sent, 1, { messageId: '<b@example.test>', subject: 'B' })]);
+      assert.deepEqual(subjects(store, sent).sort(), ['A', 'B']);
+    });
+
+    it('resetFolder forgets server mail but keeps local-only entries, and counts the reset', async () => {
+      const { store, inbox, sent } = await storeWithFolders();
+      store.upsertMessages(sent, [incoming(sent, 1), incoming(sent, 2)]);
+      store.insertLocalMessage(sent, { messageId: '<draft@example.test>', subject: 'Not yet on the server', flags: [] });
+      store.upsertMessages(inbox, [incoming(inbox, 1)]);
+      store.saveSyncState(sent, { uidValidity: '7', uidNext: 3, fillDone: true, backfillDone: true, backfillCursor: '1' });
+
+      store.resetFolder(sent);
+      assert.deepEqual(subjects(store, sent), ['Not yet on the server']);
+      assert.deepEqual(subjects(store, inbox), ['Message 1'], 'other folders are untouched');
+      const st = store.getSyncState(sent);
+      assert.equal(st.uidValidity, null);
+      assert.equal(st.fillDone, false);
+      assert.equal(st.backfillCursor, null);
+      assert.equal(st.resetCount, 1);
+      assert.ok(st.lastResetAt);
+      assert.equal(store.stats().messages, 2, 'orphaned server messages are deleted');
+    });
+
+    it('markMissing hides a message at once; purgeMissing deletes it only a cycle later', async () => {
+      const { store, inbox } = await storeWithFolders();
+      store.upsertMessages(inbox, [incoming(inbox, 1), incoming(inbox, 2), incoming(inbox, 3)]);
+      const t1 = 1_000_000;
+      assert.equal(store.markMissing(inbox, [2, 99], t1), 1, 'only held UIDs count');
+      assert.deepEqual(subjects(store, inbox), ['Message 3', 'Message 1']);
+      assert.equal(store.localCounts(inbox).total, 2);
+      assert.equal(store.markMissing(inbox, [2], t1 + 5), 0, 'already missing');
+
+      // Same cycle: the cutoff is the start of the cycle that marked it; nothing is deleted.
+      assert.equal(store.purgeMissing(inbox, t1), 0);
+      assert.equal(store.stats().messages, 3);
+
+      // The server lists it again before the next cycle: it comes back, not re-created.
+      const before = store.stats().messages;
+      store.upsertMessages(inbox, [incoming(inbox, 2)]);
+      assert.deepEqual(subjects(store, inbox), ['Message 3', 'Message 2', 'Message 1']);
+      assert.equal(store.stats().messages, before);
+
+      store.markMissing(inbox, [2], t1 + 10);
+      assert.equal(store.purgeMissing(inbox, t1 + 11), 1);
+      assert.equal(store.stats().messages, 2);
+      assert.equal(store.getMessageByUid(inbox, 2), undefined);
+    });
+
+    it('a message still in another folder survives purge there', async () => {
+      const { store, inbox, sent } = await storeWithFolders();
+      store.upsertMessages(inbox, [incoming(inbox, 1)]);
+      const id = store.getMessageByUid(inbox, 1)!.id;
+      store.run('INSERT INTO memberships(folder_id, message_id, uid, date) VALUES(?, ?, ?, ?)', [sent, id, 5, 0]);
+      store.markMissing(inbox, [1], 10);
+      store.purgeMissing(inbox, 20);
+      assert.equal(store.listMessages(inbox).length, 0);
+      assert.equal(store.listMessages(sent)[0]?.id, id);
+    });
+  });
+
+  describe('change events', () => {
+    it('are emitted once, after the outermost commit, when the data is already visible', async () => {
+      const { store, inbox } = await storeWithFolders();
+      const seen: Array<{ change: StoreChange; count: number }> = [];
+      let insideTx = false;
+      store.onDidChange((change) => {
+        assert.equal(insideTx, false, 'listener called inside the transaction');
+        seen.push({ change, count: store.localCounts(inbox).total });
+      });
+      store.tx(() => {
+        insideTx = true;
+        store.upsertMessages(inbox, [incoming(inbox, 1)]);
+        store.upsertMessages(inbox, [incoming(inbox, 2)]);
+        store.setRemoteCounts(inbox, 2, 2);
+        assert.equal(seen.length, 0);
+        insideTx = false;
+      });
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0].count, 2);
+      assert.ok(seen[0].change.folders.has(inbox));
+      assert.equal(seen[0].change.messages, 2);
+    });
+
+    it('a throw rolls everything back and emits nothing', async () => {
+      const { store, inbox } = await storeWithFolders();
+      store.upsertMessages(inbox, [incoming(inbox, 1)]);
+      let events = 0;
+      store.onDidChange(() => events++);
+      assert.throws(
+        () =>
+          store.tx(() => {
+            store.upsertMessages(inbox, [incoming(inbox, 2), incoming(inbox, 3)]);
+            store.saveSyncState(inbox, { backfillCursor: '2' });
+            throw new Error('boom');
+          }),
+        /boom/,
+      );
+      assert.equal(events, 0);
+      assert.deepEqual(subjects(store, inbox), ['Message 1']);
+      assert.equal(store.getSyncState(inbox).backfillCursor, null);
+
+      // The next commit reports only its own change, not the rolled-back one.
+      store.upsertMessages(inbox, [incoming(inbox, 4)]);
+      assert.equal(events, 1);
+    });
+
+    it('disposing a listener stops its events', async () => {
+      const { store, inbox } = await storeWithFolders();
+      let n = 0;
+      const sub = store.onDidChange(() => n++);
+      store.upsertMessages(inbox, [incoming(inbox, 1)]);
+      sub.dispose();
+      store.upsertMessages(inbox, [incoming(inbox, 2)]);
+      assert.equal(n, 1);
+    });
+  });
+});
