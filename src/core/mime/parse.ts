@@ -51,7 +51,7 @@ export interface ParsedMessage {
   bcc: Address[];
   replyTo: Address[];
   date?: Date;
-  /** The text parts, or for an HTML-only message a plain-text rendering of it. */
+  /** The text parts (the text alternative where there is one; HTML-only parts converted with html-to-text). */
   text?: string;
   /** Each HTML part on its own: parts are never joined into one document. */
   htmlParts: string[];
@@ -424,29 +424,38 @@ function forwardedHeaderBlock(sub: PostalMime.Email): string {
  * order), so they are read from there; if a later version drops it, fall back to the
  * joined body with a warning.
  */
-function bodyPartsOf(parser: PostalMime, email: PostalMime.Email, warnings: string[]): BodyPart[] {
+function bodyPartsOf(parser: PostalMime, email: PostalMime.Email, warnings: string[]): { parts: BodyPart[]; text: string[] } {
   const textMap = (parser as unknown as { textMap?: Map<unknown, { html?: TextEntryItem[]; plain?: TextEntryItem[] }> }).textMap;
   if (!(textMap instanceof Map)) {
     warnings.push('HTML parts could not be kept apart by this MIME library version.');
-    const out: BodyPart[] = [];
-    if (email.html) out.push({ kind: 'html', content: email.html });
-    else if (email.text) out.push({ kind: 'text', content: email.text });
-    return out;
+    const parts: BodyPart[] = [];
+    if (email.html) parts.push({ kind: 'html', content: email.html });
+    else if (email.text) parts.push({ kind: 'text', content: email.text });
+    return { parts, text: email.text ? [email.text] : [] };
   }
-  const out: BodyPart[] = [];
+  const parts: BodyPart[] = [];
+  const text: string[] = [];
+  const render = (item: TextEntryItem, kind: BodyPart['kind']): BodyPart | undefined => {
+    if (item.type === 'text' && typeof item.value === 'string') return { kind, content: item.value };
+    if (item.type === 'subMessage' && item.value && typeof item.value === 'object') {
+      return { kind: 'text', content: forwardedHeaderBlock(item.value as PostalMime.Email) };
+    }
+    return undefined;
+  };
   for (const entry of textMap.values()) {
-    const html = entry.html;
-    const items = html && html.length ? html : entry.plain || [];
-    const kind: BodyPart['kind'] = html && html.length ? 'html' : 'text';
-    for (const item of items) {
-      if (item.type === 'text' && typeof item.value === 'string') {
-        out.push({ kind, content: item.value });
-      } else if (item.type === 'subMessage' && item.value && typeof item.value === 'object') {
-        out.push({ kind: 'text', content: forwardedHeaderBlock(item.value as PostalMime.Email) });
-      }
+    const html = entry.html && entry.html.length ? entry.html : undefined;
+    const plain = entry.plain && entry.plain.length ? entry.plain : undefined;
+    // The reader shows the HTML alternative; the plain text prefers the text alternative.
+    for (const item of html ?? plain ?? []) {
+      const p = render(item, html ? 'html' : 'text');
+      if (p) parts.push(p);
+    }
+    for (const item of plain ?? html ?? []) {
+      const p = render(item, plain ? 'text' : 'html');
+      if (p) text.push(p.kind === 'html' ? htmlToPlainText(p.content) : p.content);
     }
   }
-  return out;
+  return { parts, text };
 }
 
 function toBytes(content: ArrayBuffer | Uint8Array | string): Uint8Array {
@@ -494,7 +503,8 @@ export async function parseMessage(raw: Buffer | Uint8Array, limits?: Partial<Pa
     }
   }
 
-  let bodyParts = bodyPartsOf(parser, email, warnings);
+  const body = bodyPartsOf(parser, email, warnings);
+  let bodyParts = body.parts;
   if (bodyParts.length > lim.maxParts) {
     bodyParts = bodyParts.slice(0, lim.maxParts);
     truncated = true;
@@ -521,9 +531,8 @@ export async function parseMessage(raw: Buffer | Uint8Array, limits?: Partial<Pa
   });
 
   const htmlParts = bodyParts.filter((b) => b.kind === 'html').map((b) => b.content);
-  const textParts = bodyParts.filter((b) => b.kind === 'text').map((b) => b.content);
-  let text: string | undefined = textParts.length ? textParts.join('\n\n') : undefined;
-  if (text === undefined && htmlParts.length) text = htmlParts.map((h) => htmlToPlainText(h)).join('\n\n');
+  const textPieces = body.text.slice(0, lim.maxParts).filter((t) => t.trim() !== '');
+  const text: string | undefined = textPieces.length ? textPieces.join('\n\n') : undefined;
 
   const dateValue = email.date ? new Date(email.date) : undefined;
   const references = (email.references || '').match(/<[^<>\s]+>/g) || [];

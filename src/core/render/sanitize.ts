@@ -253,6 +253,12 @@ function sanitizeDeclaration(rawProp: string, rawValue: string, important: boole
   if (prop === 'position' && /fixed|sticky/i.test(value)) return undefined;
 
   const urls: string[] = [];
+  // Remote URLs only count as kept once the whole declaration is accepted.
+  const remoteHere: string[] = [];
+  const reject = (): undefined => {
+    for (const u of remoteHere) block(ctx, kind, u);
+    return undefined;
+  };
   let failed = false;
   value = value.replace(/url\(\s*(?:"([^"]*)"|'([^']*)'|([^"'()\s]*))\s*\)/gi, (_m, dq?: string, sq?: string, bare?: string) => {
     const c = classifyUrl(dq ?? sq ?? bare ?? '');
@@ -262,7 +268,7 @@ function sanitizeDeclaration(rawProp: string, rawValue: string, important: boole
     } else if (c.kind === 'remote') {
       if (ctx.opts.allowRemote && kind === 'image') {
         out = c.href;
-        ctx.kept.add(c.href);
+        remoteHere.push(c.href);
       } else {
         block(ctx, kind, c.href);
       }
@@ -274,25 +280,26 @@ function sanitizeDeclaration(rawProp: string, rawValue: string, important: boole
     urls.push(out);
     return `\ue000${urls.length - 1}\ue001`;
   });
-  if (failed) return undefined;
+  if (failed) return reject();
   // Any url( left over was malformed, and any other function must be on the safe list.
   for (const m of value.toLowerCase().matchAll(/([a-z0-9_-]*)\s*\(/g)) {
     if (!SAFE_CSS_FUNCS.has(m[1])) {
       reportUrlsIn(ctx, value, kind);
-      return undefined;
+      return reject();
     }
   }
   if (/(?:https?:)?\/\//i.test(value.replace(/\ue000\d+\ue001/g, ''))) {
     // A URL outside url() only loads inside functions dropped above; keep nothing that looks like one.
     reportUrlsIn(ctx, value, kind);
-    return undefined;
+    return reject();
   }
+  for (const u of remoteHere) ctx.kept.add(u);
   value = value.replace(/\ue000(\d+)\ue001/g, (_m, i: string) => `url("${urls[Number(i)]}")`);
   return `${prop}:${value}${important ? ' !important' : ''}`;
 }
 
 /** Sanitises the value of a style="" attribute. */
-export function sanitizeStyleAttribute(style: string, ctx: Ctx): string {
+function sanitizeStyleAttribute(style: string, ctx: Ctx): string {
   if (style.length > MAX_CSS_CHARS) return '';
   let root;
   try {
@@ -432,16 +439,15 @@ function transformTag(tagName: string, attribs: sanitize.Attributes, ctx: Ctx): 
   const kept = ctx.kept;
 
   if (tag === 'a') {
-    ctx.anchorDepth++;
     // Our own output carries the target in data-maildesk-href with href="#": read it back
     // (and check it again) so that sanitising twice changes nothing.
     const rawHref = attribs.href === '#' && attribs['data-maildesk-href'] !== undefined ? attribs['data-maildesk-href'] : attribs.href;
     const c = rawHref === undefined ? undefined : classifyUrl(rawHref);
     // A link inside a link is not a link: browsers split the outer one and clone it.
     if (c && (c.kind === 'remote' || c.kind === 'mailto') && ctx.anchorDepth === 1) {
-      return { tagName: 'a', attribs: { ...out, href: '#', 'data-maildesk-href': c.href, title: c.href } };
+      return { tagName: 'a', attribs: canonical({ ...out, href: '#', 'data-maildesk-href': c.href, title: c.href }) };
     }
-    return { tagName: 'span', attribs: out };
+    return { tagName: 'span', attribs: canonical(out) };
   }
 
   if (tag === 'img') {
@@ -485,7 +491,14 @@ function transformTag(tagName: string, attribs: sanitize.Attributes, ctx: Ctx): 
     }
   }
 
-  return { tagName: tag, attribs: out };
+  return { tagName: tag, attribs: canonical(out) };
+}
+
+/** Attributes in a fixed order, so that sanitising our own output gives it back unchanged. */
+function canonical(attribs: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(attribs).sort()) out[k] = attribs[k];
+  return out;
 }
 
 interface Prepass {
@@ -548,6 +561,53 @@ function prepass(html: string): Prepass {
   return { styles, loads };
 }
 
+const VOID_TAGS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr', 'keygen', 'frame', 'basefont', 'bgsound', 'isindex']);
+const DEPTH_GUARD = 1000;
+
+/**
+ * htmlparser2 keeps its open-element stack with `unshift`, so parsing is quadratic in
+ * nesting depth: 40,000 unclosed tags take a second, a 4 MB run of them minutes. This
+ * linear scan drops start tags (and their end tags) past DEPTH_GUARD before any parser
+ * runs. It is only a guard for time: it counts roughly, and its output is sanitised like
+ * any input. Dropped tags become a space so the pieces around them cannot join into markup.
+ */
+export function flattenDeepNesting(html: string): string {
+  const re = /<(\/?)([a-zA-Z][a-zA-Z0-9-]*)(?:[^>"']|"[^"]*"|'[^']*')*>/g;
+  let depth = 0;
+  let over = 0;
+  let hit = false;
+  for (const m of html.matchAll(re)) {
+    const name = m[2].toLowerCase();
+    if (VOID_TAGS.has(name) || m[0].endsWith('/>')) continue;
+    if (m[1]) {
+      if (depth > 0) depth--;
+    } else if (++depth > DEPTH_GUARD) {
+      hit = true;
+      break;
+    }
+  }
+  if (!hit) return html;
+  depth = 0;
+  return html.replace(re, (tag: string, close: string, rawName: string) => {
+    const name = rawName.toLowerCase();
+    if (VOID_TAGS.has(name) || tag.endsWith('/>')) return depth >= DEPTH_GUARD ? ' ' : tag;
+    if (close) {
+      if (over > 0) {
+        over--;
+        return ' ';
+      }
+      if (depth > 0) depth--;
+      return tag;
+    }
+    if (depth >= DEPTH_GUARD) {
+      over++;
+      return ' ';
+    }
+    depth++;
+    return tag;
+  });
+}
+
 /** Links in our own output, for the reader's link list and for tests. */
 function collectLinks(html: string): Array<{ text: string; href: string }> {
   const links: Array<{ text: string; href: string }> = [];
@@ -588,6 +648,7 @@ export function sanitizeHtml(input: string, opts: SanitizeOptions): SanitizeResu
     html = html.slice(0, MAX_HTML_CHARS);
     truncated = true;
   }
+  html = flattenDeepNesting(html);
 
   const pre = prepass(html);
   const css = pre.styles
@@ -609,6 +670,10 @@ export function sanitizeHtml(input: string, opts: SanitizeOptions): SanitizeResu
     nestingLimit: NESTING_LIMIT,
     enforceHtmlBoundary: false,
     parser: { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
+    // Counted on every tag event, including inside dropped elements, so open and close pair up.
+    onOpenTag: (name: string) => {
+      if (name === 'a') ctx.anchorDepth++;
+    },
     onCloseTag: (name: string) => {
       if (name === 'a' && ctx.anchorDepth > 0) ctx.anchorDepth--;
     },

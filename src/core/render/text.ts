@@ -1,5 +1,5 @@
 import { convert } from 'html-to-text';
-import { sanitizeHtml, type SanitizeResult } from './sanitize';
+import { flattenDeepNesting, MAX_HTML_CHARS, sanitizeHtml, type SanitizeResult } from './sanitize';
 
 /**
  * Plain text of an HTML body: the fallback for HTML-only mail (search, previews, quoting
@@ -7,7 +7,7 @@ import { sanitizeHtml, type SanitizeResult } from './sanitize';
  * and size are capped because html-to-text walks the tree recursively.
  */
 export function htmlToPlainText(html: string): string {
-  return convert(html, {
+  return convert(flattenDeepNesting(html.slice(0, MAX_HTML_CHARS)), {
     wordwrap: false,
     limits: { maxInputLength: 4 * 1024 * 1024, maxDepth: 100, maxChildNodes: 20000, ellipsis: '…' },
     selectors: [
