@@ -8,7 +8,7 @@ import { type Logger, RecentLog } from './log';
 import { ImapProvider } from './providers/imap/imapProvider';
 import type { MailProvider, VerifyReport } from './providers/provider';
 import { jobId, Scheduler } from './sync/scheduler';
-import { type FolderRow, MailStore, type StoreChange } from './store/store';
+import { type FolderRow, MailStore, type MessageRow, type StoreChange } from './store/store';
 import { type DraftRef, DraftService, type DraftSummary, type OpenedDraft } from './drafts/drafts';
 import type { Draft } from './send/compose';
 import { type SendInput, type SendOptions, type SendResult, Sender } from './send/sender';
@@ -195,7 +195,7 @@ export class MailDesk {
     const flags = [...new Set([...m.flags.filter((f) => !lower.includes(f.toLowerCase())), ...add])];
     this.store.tx(() => {
       this.store.setLocalFlags(messageId, flags);
-      if (m.uid !== null) this.store.enqueueTask(folder.accountId, 'flags', { task: { kind: 'flags', folderPath: folder.path, uid: m.uid, add, remove } });
+      if (onServer(m)) this.store.enqueueTask(folder.accountId, 'flags', { task: { kind: 'flags', folderPath: folder.path, ...ref(m), add, remove } });
     });
     this.scheduler.trigger(jobId(folder.accountId, 'tasks'));
   }
@@ -209,9 +209,9 @@ export class MailDesk {
     if (!to) throw new MailError('folder.notFound', `account "${from.accountId}" has no folder "${toPath}"`);
     this.store.tx(() => {
       this.store.moveLocal(messageId, from.id, to.id);
-      if (m.uid !== null) {
+      if (onServer(m)) {
         this.store.enqueueTask(from.accountId, 'move', {
-          task: { kind: 'move', folderPath: from.path, uid: m.uid, toPath, messageId: m.messageId ?? undefined },
+          task: { kind: 'move', folderPath: from.path, ...ref(m), toPath, messageId: m.messageId ?? undefined },
           toFolderId: to.id,
           messageId,
         });
@@ -229,7 +229,7 @@ export class MailDesk {
     if (trash && trash.id !== folder.id) return this.moveMessage(messageId, folderId, trash.path);
     this.store.tx(() => {
       this.store.removeLocal(messageId, folderId);
-      if (m.uid !== null) this.store.enqueueTask(folder.accountId, 'delete', { task: { kind: 'delete', folderPath: folder.path, uid: m.uid } });
+      if (onServer(m)) this.store.enqueueTask(folder.accountId, 'delete', { task: { kind: 'delete', folderPath: folder.path, ...ref(m) } });
     });
     this.scheduler.trigger(jobId(folder.accountId, 'tasks'));
   }
@@ -243,8 +243,8 @@ export class MailDesk {
       const b = this.store.blobs.get(m.bodyBlob);
       if (b) return b;
     }
-    if (m.uid === null) throw new MailError('folder.notFound', `message ${messageId} has no copy on the server yet`);
-    const raw = await this.provider(folder.accountId).fetchRaw(folder.path, m.uid);
+    if (m.uid === null && !m.providerId) throw new MailError('folder.notFound', `message ${messageId} has no copy on the server yet`);
+    const raw = await this.provider(folder.accountId).fetchRaw(folder.path, { uid: m.uid ?? undefined, providerId: m.providerId ?? undefined });
     this.store.setBody(messageId, raw);
     return raw;
   }
@@ -357,4 +357,13 @@ export class MailDesk {
     await this.stop();
     this.store.close();
   }
+}
+
+/** A message has a server copy once it has a UID (IMAP) or a provider id from a sync. */
+function onServer(m: MessageRow): boolean {
+  return m.uid !== null || (m.origin === 'remote' && !!m.providerId);
+}
+
+function ref(m: MessageRow): { uid: number; providerId?: string } {
+  return { uid: m.uid ?? 0, providerId: m.providerId ?? undefined };
 }

@@ -69,11 +69,20 @@ export interface VerifyReport {
   capabilities?: string[];
 }
 
+/**
+ * Which message a remote step is about: IMAP knows it by UID in a folder, the API
+ * providers (Gmail, Graph) by their own stable id.
+ */
+export interface MessageRef {
+  uid?: number;
+  providerId?: string;
+}
+
 /** A local action's remote step. */
 export type RemoteTask =
-  | { kind: 'flags'; folderPath: string; uid: number; add: string[]; remove: string[] }
-  | { kind: 'move'; folderPath: string; uid: number; toPath: string; messageId?: string }
-  | { kind: 'delete'; folderPath: string; uid: number; trashPath?: string };
+  | ({ kind: 'flags'; folderPath: string; uid: number; add: string[]; remove: string[] } & MessageRef)
+  | ({ kind: 'move'; folderPath: string; uid: number; toPath: string; messageId?: string } & MessageRef)
+  | ({ kind: 'delete'; folderPath: string; uid: number; trashPath?: string } & MessageRef);
 
 export interface SendEnvelope {
   from: string;
@@ -98,7 +107,7 @@ export interface MailProvider {
   /** Incremental sync (with the first page of a fill), or one backfill step. */
   syncFolder(mode: SyncMode, ctx: SyncContext): Promise<FolderSyncResult>;
   /** The raw RFC 5322 source of one message. */
-  fetchRaw(folderPath: string, uid: number): Promise<Buffer>;
+  fetchRaw(folderPath: string, ref: MessageRef): Promise<Buffer>;
   /** Applies a local action on the server; returns the new UID after a move when known. */
   applyTask(task: RemoteTask): Promise<{ newUid?: number } | void>;
   /** Calls `onChange` when the server announces a change in the folder (IMAP IDLE). */

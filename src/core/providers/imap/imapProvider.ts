@@ -19,6 +19,7 @@ import { nextBackfillRange, newestPageSeqRange, planImapSync } from '../../sync/
 import type {
   Disposable,
   FolderSyncResult,
+  MessageRef,
   MailProvider,
   ProviderCapabilities,
   RemoteFolder,
@@ -399,7 +400,9 @@ export class ImapProvider implements MailProvider {
     }
   }
 
-  async fetchRaw(folderPath: string, uid: number): Promise<Buffer> {
+  async fetchRaw(folderPath: string, ref: MessageRef): Promise<Buffer> {
+    const uid = ref.uid;
+    if (uid === undefined) throw new MailError('folder.notFound', `the message has no UID in ${folderPath} yet`);
     return this.withConnection(async (c) => {
       const lock = await c.getMailboxLock(folderPath, { readOnly: true });
       try {
@@ -413,6 +416,8 @@ export class ImapProvider implements MailProvider {
   }
 
   async applyTask(task: RemoteTask): Promise<{ newUid?: number } | void> {
+    // A message moved here a moment ago has no UID until the next sync learns it.
+    if (!task.uid) throw new MailError('folder.notFound', `the server copy in ${task.folderPath} is not known yet`, { retryable: false });
     return this.withConnection(async (c) => {
       const lock = await c.getMailboxLock(task.folderPath);
       try {
