@@ -78,6 +78,9 @@ async function demo(): Promise<number> {
     section('Scheduled jobs (the "Scheduled Actions" of the guide)');
     failed += (await run([...base, 'jobs'])) ? 1 : 0;
 
+    section('Troubleshoot: every documented check, and the support report');
+    failed += (await run([...base, 'doctor', '--out', dir, '--expected', 'new mail in Inbox', '--happened', 'demo run'])) ? 1 : 0;
+
     section('Use the same sandbox from VS Code');
     process.stdout.write(
       [

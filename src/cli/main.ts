@@ -12,6 +12,7 @@ import { streamLogger } from '../core/log';
 import { MailDesk } from '../core/maildesk';
 import type { VerifyReport } from '../core/providers/provider';
 import { syncOnce } from '../core/sync/once';
+import { doctorCommand } from './commands/doctor';
 import type { JobRow, MessageRow } from '../core/store/store';
 
 export const USAGE = `Usage: maildesk [--config FILE] [--data DIR] COMMAND [options]
@@ -25,6 +26,8 @@ Commands:
   jobs [--account ID]                     scheduled jobs: last run, status, next run, error
   test-incoming --account ID              test the incoming (IMAP) server step by step
   test-outgoing --account ID              test the outgoing (SMTP) server step by step
+  doctor [--account ID] [--out DIR] [--expected TEXT] [--happened TEXT] [--include-addresses]
+                                          run every Troubleshoot check and write the support report
   accounts                                accounts in the configuration
 
 Options:
@@ -147,6 +150,10 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
         json: { type: 'boolean' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
+        out: { type: 'string' },
+        expected: { type: 'string' },
+        happened: { type: 'string' },
+        'include-addresses': { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -161,6 +168,23 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
   }
   const json = o.json === true;
   let core: MailDesk | undefined;
+  if (command === 'doctor') {
+    // Opens its own core, prints its own errors, and exits 1 when a check failed.
+    return doctorCommand(
+      {
+        config: path.resolve(o.config ?? 'maildesk.config.json'),
+        dataDir: path.resolve(o.data ?? defaultDataDir()),
+        account: o.account,
+        out: o.out,
+        json,
+        expected: o.expected,
+        happened: o.happened,
+        includeAddresses: o['include-addresses'],
+        verbose: o.verbose,
+      },
+      io,
+    );
+  }
   try {
     const cfg = loadConfig(path.resolve(o.config ?? 'maildesk.config.json'));
     const open = async (): Promise<MailDesk> => {

@@ -27,7 +27,7 @@ import { startSmtp, type SmtpServer } from '../support/smtp';
 const ROOT = path.resolve(__dirname, '../..');
 /** Checks an IMAP account always skips: their parts do not apply or do not exist yet. */
 const IMAP_SKIPS = ['oauth.configured', 'network.provider', 'ai.provider', 'licence', 'bridges'];
-const USERS = ['healthy', 'wrongpw', 'closed', 'selfsigned', 'expired', 'wronghost', 'smtptls', 'unselected', 'stale', 'sendfail', 'aioff', 'sentcfg', 'cli', 'cliwrong'];
+const USERS = ['healthy', 'wrongpw', 'closed', 'selfsigned', 'expired', 'wronghost', 'smtptls', 'unselected', 'stale', 'sendfail', 'aioff', 'sentcfg', 'cli', 'cliwrong', 'notspecial', 'nosent'];
 const password = (user: string): string => `Pw-${user}-9f3Kq`;
 
 function msg(i: number, subject = `Message ${i}`): string {
@@ -208,11 +208,13 @@ describe('Troubleshoot / maildesk doctor: the fault matrix', function () {
     assert.ok(ms < 5000, `a healthy local run took ${ms} ms`);
   });
 
-  it('wrong password: auth.status fails with the server\'s words; the connection itself passes', async () => {
+  it('wrong password: auth.status fails with both servers\' words; the connections themselves pass', async () => {
     const { core, passwords } = await synced('wrongpw');
     passwords.wrongpw = 'not-the-password';
-    const hit = expectOnly(await run(core, 'wrongpw'), 'auth.status', 'fail', { detail: /Login failed: .*rejected the user name or password/, remedy: /password/ });
+    const outcomes = await run(core, 'wrongpw');
+    const hit = expectOnly(outcomes, 'auth.status', 'fail', { detail: /Login failed: IMAP 127\.0\.0\.1:\d+: the server rejected the user name or password.*SMTP 127\.0\.0\.1:\d+: the server rejected the user name or password \[server said: .*535 5\.7\.8/, remedy: /password/ });
     assert.equal(hit.action?.command, 'maildesk.enterPassword');
+    assert.match(outcomes.find((o) => o.id === 'incoming.connect')!.detail, /reached; the login was refused \(see auth\.status\)/);
   });
 
   it('closed port: incoming.connect fails at the "tcp" step; the rest is read from the last sync', async () => {

@@ -103,22 +103,26 @@ export const authStatus: Check = {
   section: 'Mailbox is disconnected',
   async run(ctx) {
     const { account } = ctx;
-    const report = await ctx.incoming();
-    const err = report.error;
-    if (err && err.code === 'oauth.notConfigured' && oauthClientMissing(account.config, ctx)) {
+    const cfg = account.config;
+    // Both servers' logins: a changed password usually breaks both, and it is one finding.
+    const [incoming, outgoing] = await Promise.all([ctx.incoming(), cfg.provider === 'imap' && !cfg.smtp ? Promise.resolve(undefined) : ctx.outgoing()]);
+    const err = incoming.error;
+    if (err && err.code === 'oauth.notConfigured' && oauthClientMissing(cfg, ctx)) {
       return [{ status: 'skip', detail: 'the sign-in cannot start until OAuth is configured (see oauth.configured)' }];
     }
-    if (err && AUTH_CODES.has(err.code)) {
-      const d = describeError(err.code);
+    const refused = [incoming, outgoing].filter((r): r is VerifyReport => !!r?.error && AUTH_CODES.has(r.error.code));
+    if (refused.length) {
+      const first = refused[0].error!;
+      const d = describeError(first.code);
       const action =
-        err.code === 'auth.failed' || err.code === 'config.missingPassword'
+        first.code === 'auth.failed' || first.code === 'config.missingPassword'
           ? { title: 'Enter Password', command: 'maildesk.enterPassword', args: [accountTarget(account.id)] }
-          : serverAction('incoming', account.id);
-      return [{ status: 'fail', detail: `${d.title}: ${exactError(err)}`, remedy: d.remedy, section: d.section, action }];
+          : serverAction(refused[0] === incoming ? 'incoming' : 'outgoing', account.id);
+      return [{ status: 'fail', detail: `${d.title}: ${refused.map((r) => exactError(r.error!)).join('; ')}`, remedy: d.remedy, section: d.section, action }];
     }
     const pausedForAuth = account.state === 'reauth' || (account.state === 'disconnected' && !!account.stateCode && (AUTH_CODES.has(account.stateCode as MailErrorCode) || account.stateCode === 'oauth.notConfigured'));
     const since = account.stateAt ? ` since ${new Date(account.stateAt).toISOString()}` : '';
-    if (!report.ok) {
+    if (!incoming.ok) {
       // The server was not reached: the login was never tried, unless sync already recorded why it stopped.
       if (pausedForAuth) {
         const d = describeError((account.stateCode as MailErrorCode) ?? 'auth.failed') ?? describeError('auth.failed');
@@ -136,8 +140,11 @@ export const authStatus: Check = {
         },
       ];
     }
-    const login = report.steps.find((s) => s.name === 'login');
-    return [{ status: 'pass', detail: login ? `${login.detail} (${login.ms} ms)` : 'authorized' }];
+    const logins = [incoming, outgoing].flatMap((r) => {
+      const l = r?.steps.find((s) => s.name === 'login' && s.ok);
+      return l ? [`${r!.server}: ${l.detail} (${l.ms} ms)`] : [];
+    });
+    return [{ status: 'pass', detail: logins.join('; ') || 'authorized' }];
   },
 };
 
@@ -166,7 +173,7 @@ function serverCheck(kind: 'incoming' | 'outgoing'): Check {
       if (err && err.code === 'oauth.notConfigured' && oauthClientMissing(cfg, ctx)) {
         return [{ status: 'skip', detail: 'not tested: OAuth is not configured (see oauth.configured)' }];
       }
-      if (err && AUTH_CODES.has(err.code) && kind === 'incoming') {
+      if (err && AUTH_CODES.has(err.code)) {
         // Reached and refused: the connection itself works; auth.status carries the failure.
         return [{ status: 'pass', detail: `${report.server} reached; the login was refused (see auth.status). ${steps}` }];
       }
