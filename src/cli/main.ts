@@ -13,6 +13,8 @@ import { MailDesk } from '../core/maildesk';
 import type { VerifyReport } from '../core/providers/provider';
 import { syncOnce } from '../core/sync/once';
 import { doctorCommand } from './commands/doctor';
+import { renderCommand } from './commands/render';
+import { showCommand } from './commands/show';
 import type { JobRow, MessageRow } from '../core/store/store';
 
 export const USAGE = `Usage: maildesk [--config FILE] [--data DIR] COMMAND [options]
@@ -26,6 +28,8 @@ Commands:
   jobs [--account ID]                     scheduled jobs: last run, status, next run, error
   test-incoming --account ID              test the incoming (IMAP) server step by step
   test-outgoing --account ID              test the outgoing (SMTP) server step by step
+  show --account ID --folder PATH --uid N print one message (headers and text)
+  render FILE.eml [--allow-remote]        print the sanitised HTML exactly as the thread view shows it
   doctor [--account ID] [--out DIR] [--expected TEXT] [--happened TEXT] [--include-addresses]
                                           run every Troubleshoot check and write the support report
   accounts                                accounts in the configuration
@@ -154,6 +158,8 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
         expected: { type: 'string' },
         happened: { type: 'string' },
         'include-addresses': { type: 'boolean' },
+        uid: { type: 'string' },
+        'allow-remote': { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -168,6 +174,13 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
   }
   const json = o.json === true;
   let core: MailDesk | undefined;
+  if (command === 'render') return renderCommand({ file: rest[0], allowRemote: o['allow-remote'] === true }, io);
+  if (command === 'show') {
+    return showCommand(
+      { config: path.resolve(o.config ?? 'maildesk.config.json'), dataDir: path.resolve(o.data ?? defaultDataDir()), account: o.account, folder: o.folder, uid: o.uid, json, verbose: o.verbose },
+      io,
+    );
+  }
   if (command === 'doctor') {
     // Opens its own core, prints its own errors, and exits 1 when a check failed.
     return doctorCommand(

@@ -40,10 +40,12 @@ export class AccountAlerts extends DisposableBase {
     const reason = a.stateReason || (a.stateCode ? describeError(a.stateCode as MailErrorCode)?.title : undefined) || 'disconnected';
     // Offer the password only when it is the fix; a refused connection needs the server test instead.
     const buttons = a.provider !== 'imap' ? ['Show Log'] : needsPassword(a.stateCode) ? ['Enter Password', 'Test Incoming Server', 'Show Log'] : ['Test Incoming Server', 'Show Log'];
-    const choice = await vscode.window.showErrorMessage(`MailDesk: ${accountLabel(a)}: ${reason}`, ...buttons);
+    // Every error offers Troubleshoot: it finds the cause and builds the report support asks for.
+    const choice = await vscode.window.showErrorMessage(`MailDesk: ${accountLabel(a)}: ${reason}`, ...buttons, 'Troubleshoot');
     const node = { kind: 'account', accountId: a.id };
     if (choice === 'Enter Password') await vscode.commands.executeCommand('maildesk.enterPassword', node);
     else if (choice === 'Test Incoming Server') await vscode.commands.executeCommand('maildesk.testIncoming', node);
     else if (choice === 'Show Log') await vscode.commands.executeCommand('maildesk.showLog');
+    else if (choice === 'Troubleshoot') await vscode.commands.executeCommand('maildesk.troubleshoot');
   }
 }

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { describeError, type MailErrorCode } from '../core/errors';
 import type { MailDesk } from '../core/maildesk';
 import type { AccountRow, FolderRow } from '../core/store/store';
-import { accountLabel, accountStateShort, accountStateText, ago, compareFolders, folderCountsTooltip, folderDescription } from './format';
+import { accountLabel, accountStateShort, accountStateText, ago, compareFolders, folderCountsTooltip, folderDescription, folderLabel } from './format';
 import { DisposableBase } from './lifecycle';
 
 export type AccountNode = { kind: 'account'; accountId: string };
@@ -106,7 +106,7 @@ export class AccountsTreeProvider extends DisposableBase implements vscode.TreeD
     const f = store.getFolderById(node.folderId);
     if (!f) return new vscode.TreeItem(node.path);
     const hasChildren = store.listFolders(f.accountId).some((c) => c.id !== f.id && parentPath(c) === f.path);
-    const item = new vscode.TreeItem(f.name || f.path, hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(folderLabel(f), hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `folder:${f.id}`;
     const local = store.localCounts(f.id);
     item.description = folderDescription(f, local);

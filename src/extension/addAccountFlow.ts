@@ -10,7 +10,7 @@ import { passwordSecretKey } from '../core/config';
 import { describeError, toMailError } from '../core/errors';
 import type { MailDesk } from '../core/maildesk';
 import type { VerifyReport } from '../core/providers/provider';
-import { accountIdFor, defaultPort, needsPassword, verifyReportLines } from './format';
+import { accountIdFor, compareFolders, defaultPort, folderLabel, needsPassword, verifyReportLines } from './format';
 import type { StagedSecretStore } from './secretStorage';
 
 export interface AddAccountDeps {
@@ -126,7 +126,7 @@ async function save(deps: AddAccountDeps, cfg: AccountConfig): Promise<string | 
         return deps.mail.addAccount(cfg);
       },
     );
-    const synced = folders.filter((f) => f.selected).map((f) => f.name || f.path);
+    const synced = folders.filter((f) => f.selected).sort(compareFolders).map(folderLabel);
     void vscode.window
       .showInformationMessage(
         `MailDesk: ${cfg.email} added with ${folders.length} folder${folders.length === 1 ? '' : 's'}; syncing ${synced.join(', ') || 'no folder yet'}.`,
@@ -138,6 +138,10 @@ async function save(deps: AddAccountDeps, cfg: AccountConfig): Promise<string | 
     // disconnected with the reason, and Refresh / Enter Password can fix it later.
     const err = toMailError(e, 'reading the folder list');
     deps.log.error(`Adding ${cfg.email}: ${err.describe()}`);
+    // AccountAlerts already tells the user about the disconnected account, with the same fix
+    // as buttons; a second toast saying the same thing would only crowd the screen.
+    const state = deps.mail.store.getAccount(cfg.id)?.state;
+    if (state === 'disconnected' || state === 'reauth') return cfg.id;
     const buttons = needsPassword(err.code) ? ['Enter Password', 'Show Log'] : ['Test Incoming Server', 'Show Log'];
     const node = { kind: 'account', accountId: cfg.id };
     void vscode.window.showErrorMessage(`MailDesk: ${cfg.email} was saved, but ${err.describe()}`, ...buttons).then((c) => {

@@ -10,7 +10,7 @@ import type { MailDesk } from '../core/maildesk';
 import type { VerifyReport } from '../core/providers/provider';
 import type { AccountRow, FolderRow } from '../core/store/store';
 import { addImapAccount } from './addAccountFlow';
-import { accountLabel, compareFolders, folderDescription, needsPassword, verifyReportLines } from './format';
+import { accountLabel, compareFolders, folderDescription, folderLabel, needsPassword, verifyReportLines } from './format';
 import type { Disposable } from './lifecycle';
 import type { MessageListPanels } from './messageList';
 import type { StagedSecretStore } from './secretStorage';
@@ -83,7 +83,7 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
       const f = await folderOf(mail, t);
       if (!f) return;
       mail.triggerBackfill(f.accountId, f.path);
-      void vscode.window.showInformationMessage(`MailDesk: deep backfill of ${f.name || f.path} started; its progress shows in Sync Jobs.`);
+      void vscode.window.showInformationMessage(`MailDesk: deep backfill of ${folderLabel(f)} started; its progress shows in Sync Jobs.`);
     }),
 
     reg('maildesk.testIncoming', async (t) => {

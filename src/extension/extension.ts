@@ -15,7 +15,10 @@ import { DisposableBase, type Disposable } from './lifecycle';
 import { channelLogger } from './logChannel';
 import { MessageListPanels } from './messageList';
 import { StagedSecretStore, vscodeSecretStore } from './secretStorage';
+import { googleFromSettings, registerGmailCommands } from './gmailCommands';
 import { MailStatusBar } from './statusBar';
+import { registerReading } from './threadView';
+import { registerTroubleshoot } from './troubleshoot/panel';
 
 /** What `activate` returns; tests reach the core through it. */
 export interface MailDeskApi {
@@ -45,6 +48,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
       logger: channelLogger(log),
       syncIntervalMs: Math.max(15, settings.get<number>('intervalSeconds', 120)) * 1000,
       idle: settings.get<boolean>('idle', true),
+      // OAuth tokens live in SecretStorage; OAuth clients are read from settings at each use.
+      secrets,
+      oauth: {
+        get google() {
+          return googleFromSettings();
+        },
+      },
     });
   } catch (e) {
     const err = toMailError(e, 'opening the mail store');
@@ -70,7 +80,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
 
   const panels = root.add(new MessageListPanels(mail, context.extensionUri));
   for (const d of registerCommands({ mail, secrets, log, panels })) root.add(d);
+  for (const d of registerGmailCommands({ mail, secrets, log })) root.add(d);
+  // Thread view, View source, Search Mail and the background body prefetch.
+  for (const d of registerReading({ mail, extensionUri: context.extensionUri, log })) root.add(d);
   root.add(new MailStatusBar(mail));
+  for (const d of registerTroubleshoot({ mail, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown') })) root.add(d);
   root.add(new AccountAlerts(mail));
 
   root.add(

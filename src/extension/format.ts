@@ -55,6 +55,15 @@ export function compareFolders(a: Pick<FolderRow, 'role' | 'path'>, b: Pick<Fold
   return ka - kb || a.path.localeCompare(b.path);
 }
 
+/**
+ * The folder's name as people know it: IMAP calls the inbox "INBOX" (RFC 3501 fixes that name),
+ * every mail client shows "Inbox".
+ */
+export function folderLabel(f: Pick<FolderRow, 'path' | 'name'>): string {
+  if (f.path.toUpperCase() === 'INBOX') return 'Inbox';
+  return f.name || f.path;
+}
+
 export function accountLabel(a: Pick<AccountRow, 'name' | 'email'>): string {
   return a.name?.trim() || a.email;
 }

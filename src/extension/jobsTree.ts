@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { MailDesk } from '../core/maildesk';
 import type { JobRow } from '../core/store/store';
-import { accountLabel, ago, compareJobs, jobDescription, jobLabel, until } from './format';
+import { accountLabel, ago, compareJobs, folderLabel, jobDescription, jobLabel, until } from './format';
 import { DisposableBase } from './lifecycle';
 
 export type JobsNode = { kind: 'account'; accountId: string } | { kind: 'job'; jobId: string; accountId: string };
@@ -82,7 +82,7 @@ export class JobsTreeProvider extends DisposableBase implements vscode.TreeDataP
     const j = store.getJob(node.jobId);
     if (!j) return new vscode.TreeItem(node.jobId);
     const folder = j.folderId !== null ? store.getFolderById(j.folderId) : undefined;
-    const item = new vscode.TreeItem(jobLabel(j, folder?.name ?? folder?.path));
+    const item = new vscode.TreeItem(jobLabel(j, folder && folderLabel(folder)));
     item.id = `job:${j.id}`;
     item.description = jobDescription(j);
     const [icon, color] = STATUS_ICONS[j.status] ?? ['circle-large-outline'];

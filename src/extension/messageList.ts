@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { MailDesk } from '../core/maildesk';
 import type { FolderRow, MessageRow } from '../core/store/store';
+import { listThreads } from '../core/threads/threads';
 import {
   dispatch,
   MESSAGE_PAGE_SIZE,
@@ -18,7 +19,7 @@ import {
   type MessageListItem,
   type WebviewToHost,
 } from '../shared/protocol/messageList';
-import { accountLabel } from './format';
+import { accountLabel, folderLabel } from './format';
 import { DisposableBase } from './lifecycle';
 
 const VIEW_TYPE = 'maildesk.messages';
@@ -67,7 +68,7 @@ export class MessageListPanel extends DisposableBase {
     this.accountId = folder.accountId;
     this.folderId = folder.id;
     this.panel = this._register(
-      vscode.window.createWebviewPanel(VIEW_TYPE, `MailDesk: ${folder.name || folder.path}`, vscode.ViewColumn.Active, {
+      vscode.window.createWebviewPanel(VIEW_TYPE, `MailDesk: ${folderLabel(folder)}`, vscode.ViewColumn.Active, {
         enableScripts: true,
         enableCommandUris: false,
         localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
@@ -85,6 +86,8 @@ export class MessageListPanel extends DisposableBase {
         if (c.folders.has(this.folderId) || c.accounts.has(this.accountId)) this.postSoon();
       }),
     );
+    // One row per conversation or per message (maildesk.list.groupByThread): repaint on change.
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('maildesk.list.groupByThread') && this.post()));
     this.panel.webview.html = this.html(extensionUri, folder);
   }
 
@@ -103,6 +106,8 @@ export class MessageListPanel extends DisposableBase {
     },
     toggleRead: (m) => this.toggle(m.messageId, '\\Seen'),
     toggleFlag: (m) => this.toggle(m.messageId, '\\Flagged'),
+    // The thread view lives in threadView.ts; the command keeps this list independent of it.
+    open: (m) => void vscode.commands.executeCommand('maildesk.openThread', { messageId: m.messageId, folderId: this.folderId }),
   };
 
   private onMessage(raw: unknown): void {
@@ -142,16 +147,19 @@ export class MessageListPanel extends DisposableBase {
     const account = store.getAccount(folder.accountId);
     const limit = this.pages * MESSAGE_PAGE_SIZE;
     // One row more than shown tells whether "Load more" has anything to load.
-    const rows = store.listMessages(folder.id, { limit: limit + 1, offset: 0 });
+    const grouped = vscode.workspace.getConfiguration('maildesk.list').get<boolean>('groupByThread', true);
+    const items = grouped
+      ? listThreads(store, folder.id, { limit: limit + 1, offset: 0 }).map((t) => ({ ...toItem(t.newest), unread: t.unread > 0, flagged: t.flagged, hasAttachments: t.hasAttachments, threadCount: t.count }))
+      : store.listMessages(folder.id, { limit: limit + 1, offset: 0 }).map(toItem);
     const info: FolderInfo = {
       id: folder.id,
       accountId: folder.accountId,
       accountLabel: account ? accountLabel(account) : folder.accountId,
-      name: folder.name || folder.path,
+      name: folderLabel(folder),
       path: folder.path,
       selected: folder.selected,
     };
-    this.send({ type: 'messages', folder: info, items: rows.slice(0, limit).map(toItem), hasMore: rows.length > limit });
+    this.send({ type: 'messages', folder: info, items: items.slice(0, limit), hasMore: items.length > limit });
   }
 
   private send(msg: HostToWebview): void {
@@ -171,7 +179,7 @@ export class MessageListPanel extends DisposableBase {
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${css.toString()}">
-<title>MailDesk: ${escapeHtml(folder.name || folder.path)}</title>
+<title>MailDesk: ${escapeHtml(folderLabel(folder))}</title>
 </head>
 <body>
 <header class="header"><h1 id="title"></h1><span id="subtitle" class="subtitle"></span></header>

@@ -157,4 +157,90 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE outbox ADD COLUMN updated_at INTEGER;
   CREATE UNIQUE INDEX outbox_msgid ON outbox(account_id, message_id);
   `,
+  // 3: threads and local search (src/core/threads, src/core/search). Kept in step by triggers,
+  // so every write path (sync, local Sent entries, drafts) threads and indexes without a hook.
+  // message_refs holds each message's own Message-ID and the ids it points to (In-Reply-To,
+  // References), normalised; messages sharing any id are one thread. On insert the new
+  // message's neighbours' threads are merged under the key of the oldest message, so a reply
+  // that arrives before its parent, or only carries In-Reply-To, still lands in one thread.
+  // A thread key the provider set (Gmail thread id, Graph conversationId) differs from the
+  // derived default and is left alone.
+  `
+  CREATE TABLE message_refs (
+    account_id TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    message_rowid INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    PRIMARY KEY (account_id, ref, message_rowid)
+  );
+  CREATE INDEX message_refs_message ON message_refs(message_rowid);
+  INSERT OR IGNORE INTO message_refs(account_id, ref, message_rowid)
+    SELECT account_id, r, id FROM (
+      SELECT account_id, id, lower(trim(message_id, '<> ')) AS r FROM messages
+      UNION SELECT account_id, id, lower(trim(json_extract(data, '$.inReplyTo'), '<> ')) FROM messages WHERE json_valid(data)
+      UNION SELECT m.account_id, m.id, lower(trim(j.value, '<> ')) FROM messages m, json_each(m.data, '$.references') j WHERE json_valid(m.data)
+    ) WHERE r IS NOT NULL AND r <> '';
+  CREATE TEMP TABLE _thread_root AS
+    WITH RECURSIVE reach(start, id) AS (
+      SELECT id, id FROM messages
+      UNION
+      SELECT reach.start, b.message_rowid FROM reach
+        JOIN message_refs a ON a.message_rowid = reach.id
+        JOIN message_refs b ON b.account_id = a.account_id AND b.ref = a.ref
+    )
+    SELECT start, MIN(id) AS root FROM reach GROUP BY start;
+  UPDATE messages SET thread_key = (SELECT t.thread_key FROM _thread_root r JOIN messages t ON t.id = r.root WHERE r.start = messages.id)
+    WHERE id IN (SELECT start FROM _thread_root WHERE root <> start);
+  DROP TABLE _thread_root;
+  CREATE TRIGGER messages_thread_ai AFTER INSERT ON messages BEGIN
+    INSERT OR IGNORE INTO message_refs(account_id, ref, message_rowid)
+      SELECT NEW.account_id, r, NEW.id FROM (
+        SELECT lower(trim(NEW.message_id, '<> ')) AS r
+        UNION SELECT lower(trim(json_extract(CASE WHEN json_valid(NEW.data) THEN NEW.data ELSE '{}' END, '$.inReplyTo'), '<> '))
+        UNION SELECT lower(trim(value, '<> ')) FROM json_each(CASE WHEN json_valid(NEW.data) THEN NEW.data ELSE '{}' END, '$.references')
+      ) WHERE r IS NOT NULL AND r <> '';
+    UPDATE messages SET thread_key = (
+        SELECT m.thread_key FROM message_refs a
+          JOIN message_refs b ON b.account_id = a.account_id AND b.ref = a.ref
+          JOIN messages m ON m.id = b.message_rowid
+        WHERE a.message_rowid = NEW.id AND m.thread_key IS NOT NULL ORDER BY m.id LIMIT 1)
+      WHERE account_id = NEW.account_id
+        AND NEW.thread_key IS COALESCE(
+          json_extract(CASE WHEN json_valid(NEW.data) THEN NEW.data ELSE '{}' END, '$.references[0]'),
+          json_extract(CASE WHEN json_valid(NEW.data) THEN NEW.data ELSE '{}' END, '$.inReplyTo'),
+          NEW.message_id)
+        AND thread_key IN (
+          SELECT m.thread_key FROM message_refs a
+            JOIN message_refs b ON b.account_id = a.account_id AND b.ref = a.ref
+            JOIN messages m ON m.id = b.message_rowid
+          WHERE a.message_rowid = NEW.id);
+  END;
+  -- Sender, recipients, subject from the row; body text is added when a body is fetched
+  -- (NULL until then, which is how the prefetch finds what is left to index).
+  CREATE VIRTUAL TABLE message_fts USING fts4(subject, sender, recipients, body, tokenize=unicode61 "remove_diacritics=1");
+  INSERT INTO message_fts(docid, subject, sender, recipients, body)
+    SELECT id, subject, trim(COALESCE(from_name, '') || ' ' || COALESCE(from_addr, '')),
+      (SELECT group_concat(COALESCE(json_extract(j.value, '$.name'), '') || ' ' || COALESCE(json_extract(j.value, '$.address'), ''), ' ')
+         FROM (SELECT value FROM json_each(CASE WHEN json_valid(data) THEN data ELSE '{}' END, '$.to')
+               UNION ALL SELECT value FROM json_each(CASE WHEN json_valid(data) THEN data ELSE '{}' END, '$.cc')) j),
+      NULL
+    FROM messages;
+  CREATE TRIGGER messages_fts_ai AFTER INSERT ON messages BEGIN
+    INSERT INTO message_fts(docid, subject, sender, recipients, body) VALUES (
+      NEW.id, NEW.subject, trim(COALESCE(NEW.from_name, '') || ' ' || COALESCE(NEW.from_addr, '')),
+      (SELECT group_concat(COALESCE(json_extract(j.value, '$.name'), '') || ' ' || COALESCE(json_extract(j.value, '$.address'), ''), ' ')
+         FROM (SELECT value FROM json_each(CASE WHEN json_valid(NEW.data) THEN NEW.data ELSE '{}' END, '$.to')
+               UNION ALL SELECT value FROM json_each(CASE WHEN json_valid(NEW.data) THEN NEW.data ELSE '{}' END, '$.cc')) j),
+      NULL);
+  END;
+  CREATE TRIGGER messages_fts_au AFTER UPDATE OF subject, from_name, from_addr, data ON messages BEGIN
+    UPDATE message_fts SET subject = NEW.subject, sender = trim(COALESCE(NEW.from_name, '') || ' ' || COALESCE(NEW.from_addr, '')),
+      recipients = (SELECT group_concat(COALESCE(json_extract(j.value, '$.name'), '') || ' ' || COALESCE(json_extract(j.value, '$.address'), ''), ' ')
+         FROM (SELECT value FROM json_each(CASE WHEN json_valid(NEW.data) THEN NEW.data ELSE '{}' END, '$.to')
+               UNION ALL SELECT value FROM json_each(CASE WHEN json_valid(NEW.data) THEN NEW.data ELSE '{}' END, '$.cc')) j)
+      WHERE docid = NEW.id;
+  END;
+  CREATE TRIGGER messages_fts_ad AFTER DELETE ON messages BEGIN
+    DELETE FROM message_fts WHERE docid = OLD.id;
+  END;
+  `,
 ];

@@ -28,13 +28,16 @@ export interface MessageListItem {
   unread: boolean;
   flagged: boolean;
   hasAttachments: boolean;
+  /** Messages in the conversation when the list shows one row per thread (absent per message). */
+  threadCount?: number;
 }
 
 export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'loadMore' }
   | { type: 'toggleFlag'; messageId: number }
-  | { type: 'toggleRead'; messageId: number };
+  | { type: 'toggleRead'; messageId: number }
+  | { type: 'open'; messageId: number };
 
 export type HostToWebview =
   | { type: 'messages'; folder: FolderInfo; items: MessageListItem[]; hasMore: boolean }
@@ -57,6 +60,7 @@ export function parseWebviewMessage(v: unknown): WebviewToHost | undefined {
       return { type: o.type };
     case 'toggleFlag':
     case 'toggleRead':
+    case 'open':
       return Number.isSafeInteger(o.messageId) ? { type: o.type, messageId: o.messageId as number } : undefined;
     default:
       return undefined;

@@ -76,6 +76,11 @@ function row(m: MessageListItem): HTMLLIElement {
   if (m.fromAddr) from.title = m.fromAddr;
   const subject = el('span', 'subject', m.subject);
   subject.title = m.subject;
+  if (m.threadCount && m.threadCount > 1) {
+    const n = el('span', 'count', ` (${m.threadCount})`);
+    n.setAttribute('aria-label', `${m.threadCount} messages`);
+    subject.appendChild(n);
+  }
   const attach = el('span', 'attach');
   if (m.hasAttachments) {
     attach.appendChild(icon('paperclip'));
@@ -87,6 +92,16 @@ function row(m: MessageListItem): HTMLLIElement {
     date.title = longFmt.format(new Date(m.date));
   }
   li.append(read, flag, from, subject, attach, date);
+  // The row opens the conversation (click, or Enter when focused); the toggles keep their own clicks.
+  li.tabIndex = 0;
+  li.setAttribute('aria-label', `${m.unread ? 'Unread, ' : ''}${m.from}: ${m.subject}`);
+  const open = (): void => vscode.postMessage({ type: 'open', messageId: m.id });
+  li.addEventListener('click', (e) => {
+    if (!(e.target instanceof Element && e.target.closest('button'))) open();
+  });
+  li.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && e.target === li) open();
+  });
   return li;
 }
 

@@ -1,0 +1,190 @@
+/**
+ * The thread view's HTML, built in the host as one string: the sanitised bodies are put into
+ * the page here, never injected by script, so nothing in a message is ever run through our
+ * code. The webview's own script (nonce'd) only handles clicks on our controls. The same
+ * builder serves `maildesk render`, so the CLI prints exactly what the reader shows.
+ */
+import type { Address } from '../mime/parse';
+import { describeBlocked, type RenderedMessage } from '../render/render';
+
+export interface PageMessage {
+  id: number;
+  from?: Address;
+  to: Address[];
+  cc: Address[];
+  /** ms since epoch */
+  date?: number;
+  unread: boolean;
+  expanded: boolean;
+  /** Where the message is (shown when the thread spans folders: "Sent"). */
+  folderNames: string[];
+  /** Parsed and sanitised body; absent when it could not be fetched. */
+  rendered?: RenderedMessage;
+  /** Why there is no body (offline, deleted on the server). */
+  error?: string;
+  /** A line of text shown in the collapsed header. */
+  preview?: string;
+  /** Remote content was loaded for this message. */
+  remoteAllowed: boolean;
+}
+
+export interface PageOptions {
+  csp: string;
+  /** Our script (absent in the CLI's standalone page, which has no script at all). */
+  script?: { src: string; nonce: string };
+  cssHref?: string;
+  /** Action buttons (Save, Open, View source, Load remote): only where a host answers them. */
+  interactive: boolean;
+  formatDate?: (ms: number) => string;
+  /** Extra CSS for pages outside VS Code (no theme variables there). */
+  inlineCss?: string;
+}
+
+/** The webview's policy: nothing but our nonce'd script, our CSS, and images we allow. */
+export function webviewCsp(cspSource: string, nonce: string, allowRemote: boolean): string {
+  return (
+    `default-src 'none'; img-src ${cspSource} data:${allowRemote ? ' https:' : ''}; style-src ${cspSource} 'unsafe-inline'; ` +
+    `script-src 'nonce-${nonce}'; form-action 'none'; frame-src 'none'; base-uri 'none'`
+  );
+}
+
+/** The standalone page's policy (`maildesk render`): no script at all. */
+export function standaloneCsp(allowRemote: boolean): string {
+  return `default-src 'none'; img-src data:${allowRemote ? ' https:' : ''}; style-src 'unsafe-inline'; form-action 'none'; frame-src 'none'; base-uri 'none'`;
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export function formatAddress(a: Address): string {
+  return a.name && a.name !== a.address ? `${a.name} <${a.address}>` : a.address;
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(bytes < 10 * 1024 ? 1 : 0)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+const defaultDate = (ms: number): string => new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+function metaRow(label: string, value: string): string {
+  return value ? `<dt>${escapeHtml(label)}</dt><dd>${escapeHtml(value)}</dd>` : '';
+}
+
+function action(name: string, id: number, label: string, extra = ''): string {
+  return `<button type="button" class="md-btn" data-md-action="${name}" data-md-id="${id}"${extra}>${escapeHtml(label)}</button>`;
+}
+
+function messageHtml(m: PageMessage, o: PageOptions): string {
+  const fmt = o.formatDate ?? defaultDate;
+  const sender = m.from ? m.from.name || m.from.address : '(unknown sender)';
+  const when = m.date ? fmt(m.date) : '';
+  const iso = m.date ? new Date(m.date).toISOString() : '';
+  const parts: string[] = [];
+
+  const head =
+    `<h2 class="md-msg-h" id="md-h-${m.id}">` +
+    `<button type="button" class="md-toggle" data-md-action="toggle" data-md-id="${m.id}" aria-expanded="${m.expanded}" aria-controls="md-c-${m.id}">` +
+    `<span class="md-from">${escapeHtml(sender)}</span>` +
+    (m.unread ? '<span class="md-unread" aria-label="unread">●</span>' : '') +
+    `<span class="md-preview">${escapeHtml(m.preview ?? '')}</span>` +
+    `<time class="md-date" datetime="${iso}">${escapeHtml(when)}</time>` +
+    `</button></h2>`;
+
+  parts.push(
+    `<dl class="md-meta">${metaRow('From', m.from ? formatAddress(m.from) : '')}${metaRow('To', m.to.map(formatAddress).join(', '))}${metaRow(
+      'Cc',
+      m.cc.map(formatAddress).join(', '),
+    )}${metaRow('Date', when)}${m.folderNames.length ? metaRow('Folder', m.folderNames.join(', ')) : ''}</dl>`,
+  );
+
+  const r = m.rendered;
+  if (!r) {
+    parts.push(`<div class="md-error" role="alert">${escapeHtml(m.error ?? 'The message body is not available.')}</div>`);
+  } else {
+    const blocked = r.bodies.flatMap((b) => b.blocked);
+    if (blocked.length && !m.remoteAllowed) {
+      const addr = m.from?.address;
+      parts.push(
+        `<div class="md-banner" role="status"><span>${escapeHtml(describeBlocked(blocked))} blocked to protect your privacy.</span>` +
+          (o.interactive
+            ? ` ${action('loadRemote', m.id, 'Load for this message')}${addr ? ` ${action('allowSender', m.id, `Always for ${addr}`)}` : ''}`
+            : '') +
+          `</div>`,
+      );
+    }
+    const warnings = [...r.parsed.warnings];
+    if (r.bodies.some((b) => b.truncated)) warnings.push('Part of the HTML was too long and is not shown.');
+    if (warnings.length) parts.push(`<div class="md-warn" role="note">${warnings.map(escapeHtml).join('<br>')}</div>`);
+    // Each part in its own contained box: parts are never joined into one document, and a
+    // part's layout cannot escape its box over our controls.
+    parts.push(`<div class="md-body">${r.bodies.map((b) => `<section class="md-part">${b.html}</section>`).join('')}</div>`);
+    const atts = r.parsed.attachments.filter((a) => !a.inline || !a.contentId);
+    if (atts.length) {
+      parts.push(
+        `<ul class="md-atts" aria-label="Attachments">${atts
+          .map(
+            (a) =>
+              `<li class="md-att"><span class="md-att-name">${escapeHtml(a.filename || 'attachment')}</span> <span class="md-att-size">${escapeHtml(
+                formatSize(a.size),
+              )}</span>` +
+              (o.interactive
+                ? ` ${action('saveAttachment', m.id, 'Save', ` data-md-att="${escapeHtml(a.id)}" aria-label="Save ${escapeHtml(a.filename)}"`)}` +
+                  ` ${action('openAttachment', m.id, 'Open', ` data-md-att="${escapeHtml(a.id)}" aria-label="Open ${escapeHtml(a.filename)}"`)}`
+                : '') +
+              `</li>`,
+          )
+          .join('')}</ul>`,
+      );
+    }
+  }
+  if (o.interactive) parts.push(`<div class="md-actions">${action('viewSource', m.id, 'View source')}</div>`);
+
+  return (
+    `<article class="md-msg${m.unread ? ' md-is-unread' : ''}" aria-labelledby="md-h-${m.id}" data-md-msg="${m.id}">` +
+    head +
+    `<div class="md-content" id="md-c-${m.id}" role="region" aria-labelledby="md-h-${m.id}"${m.expanded ? '' : ' hidden'}>${parts.join('')}</div>` +
+    `</article>`
+  );
+}
+
+/** The whole page for a thread (or one message, for the CLI). */
+export function threadPageHtml(subject: string, messages: PageMessage[], o: PageOptions): string {
+  const title = subject || '(no subject)';
+  const count = messages.length === 1 ? '1 message' : `${messages.length} messages`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(o.csp)}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+${o.cssHref ? `<link rel="stylesheet" href="${escapeHtml(o.cssHref)}">` : ''}${o.inlineCss ? `<style>${o.inlineCss}</style>` : ''}
+<title>${escapeHtml(title)}</title>
+</head>
+<body>
+<main class="md-thread" aria-label="Conversation">
+<header class="md-head"><h1 class="md-subject">${escapeHtml(title)}</h1><span class="md-count">${count}</span></header>
+<div id="md-status" class="md-status" role="status" aria-live="polite"></div>
+${messages.map((m) => messageHtml(m, o)).join('\n')}
+</main>
+${o.script ? `<script nonce="${escapeHtml(o.script.nonce)}" src="${escapeHtml(o.script.src)}"></script>` : ''}
+</body>
+</html>
+`;
+}
+
+/** Plain CSS for the standalone page (outside VS Code there are no theme variables). */
+export const STANDALONE_CSS = `
+body{font:14px/1.5 system-ui,sans-serif;margin:0;color:#222;background:#fff}
+.md-head{padding:12px 16px;border-bottom:1px solid #ddd}.md-subject{font-size:18px;margin:0}.md-count{color:#666;font-size:12px}
+.md-msg{border-bottom:1px solid #ddd}.md-msg-h{margin:0;font-size:14px}
+.md-toggle{all:unset;display:flex;gap:8px;width:100%;box-sizing:border-box;padding:8px 16px}.md-from{font-weight:600}.md-preview{flex:1;color:#666;overflow:hidden;white-space:nowrap;text-overflow:ellipsis}.md-date{color:#666}
+.md-toggle[aria-expanded="true"] .md-preview{visibility:hidden}
+.md-meta{margin:0;padding:4px 16px;color:#444}.md-meta dt{float:left;clear:left;width:4em;color:#777}.md-meta dd{margin-left:4.5em}
+.md-banner{padding:6px 16px;background:#fff4ce}.md-warn,.md-error{padding:6px 16px;background:#fde7e9}
+.md-body{padding:8px 16px;overflow:auto;contain:layout paint;position:relative}.md-part+.md-part{border-top:1px dashed #ccc}
+.md-atts{padding:4px 16px 8px 32px;color:#444}
+`;

@@ -1,0 +1,136 @@
+/**
+ * Gmail commands: "Add Gmail Account", "Sign in to Google Again" and "Set Google Client
+ * Secret". The OAuth client is checked before anything else, so a missing client id
+ * or secret is reported as "OAuth not configured" (with a button to the setting and
+ * the command) before any browser opens. Sign-in itself is core code (PKCE, state,
+ * loopback); this file only opens the browser and shows progress and results.
+ */
+import * as vscode from 'vscode';
+import type { OAuthConfig, SecretStore } from '../core/config';
+import { MailError, toMailError } from '../core/errors';
+import { GOOGLE_CLIENT_SECRET_KEY } from '../core/auth/oauthConfig';
+import { clearRefusedGrant, TokenStore } from '../core/auth/tokens';
+import type { MailDesk } from '../core/maildesk';
+import { startGoogleSignIn, type GoogleSignInResult } from '../core/providers/gmail/signIn';
+import type { Disposable } from './lifecycle';
+
+export interface GmailCommandDeps {
+  mail: MailDesk;
+  secrets: SecretStore;
+  log: vscode.LogOutputChannel;
+}
+
+/** The Google client as configured in settings now (read at each use, so edits apply without a reload). */
+export function googleFromSettings(): NonNullable<OAuthConfig['google']> {
+  const c = vscode.workspace.getConfiguration('maildesk.oauth.google');
+  const s = (k: string) => c.get<string>(k)?.trim() || undefined;
+  return { clientId: s('clientId'), authBaseUrl: s('authBaseUrl'), apiBaseUrl: s('apiBaseUrl') };
+}
+
+async function reportNotConfigured(err: MailError): Promise<void> {
+  const c = await vscode.window.showErrorMessage(`MailDesk: ${err.message}`, { modal: false }, 'Open Setting', 'Set Google Client Secret');
+  if (c === 'Open Setting') await vscode.commands.executeCommand('workbench.action.openSettings', 'maildesk.oauth.google.clientId');
+  if (c === 'Set Google Client Secret') await vscode.commands.executeCommand('maildesk.setGoogleClientSecret');
+}
+
+async function signIn(deps: GmailCommandDeps, loginHint?: string): Promise<GoogleSignInResult | undefined> {
+  try {
+    return await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'MailDesk: waiting for the Google sign-in in your browser…', cancellable: true },
+      (_p, token) =>
+        startGoogleSignIn(
+          { oauth: { google: googleFromSettings() }, secrets: deps.secrets, surface: 'vscode' },
+          {
+            loginHint,
+            openBrowser: (url) => Promise.resolve(vscode.env.openExternal(vscode.Uri.parse(url, true))),
+            onCancel: (cancel) => token.onCancellationRequested(cancel),
+          },
+        ),
+    );
+  } catch (e) {
+    const err = toMailError(e);
+    if (err.code === 'oauth.notConfigured') {
+      await reportNotConfigured(err);
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+function accountIdFor(mail: MailDesk, email: string): string {
+  const base = `gmail-${email.split('@')[0].replace(/[^A-Za-z0-9._-]/g, '-')}`;
+  let id = base;
+  for (let i = 2; mail.store.getAccount(id); i++) id = `${base}-${i}`;
+  return id;
+}
+
+export function registerGmailCommands(deps: GmailCommandDeps): Disposable[] {
+  const { mail, log } = deps;
+  const tokens = new TokenStore(deps.secrets);
+  const reg = (id: string, fn: (arg?: { accountId?: string }) => unknown): Disposable =>
+    vscode.commands.registerCommand(id, async (arg?: { accountId?: string }) => {
+      try {
+        await fn(arg);
+      } catch (e) {
+        const err = toMailError(e);
+        log.error(`${id}: ${err.describe()}`);
+        const c = await vscode.window.showErrorMessage(`MailDesk: ${err.describe()}`, 'Show Log');
+        if (c) log.show();
+      }
+    });
+
+  return [
+    reg('maildesk.setGoogleClientSecret', async () => {
+      const v = await vscode.window.showInputBox({
+        title: 'Google OAuth client secret',
+        prompt: 'The client secret of the "Desktop app" OAuth client (Google Cloud Console → APIs & Services → Credentials). Kept in SecretStorage.',
+        password: true,
+        ignoreFocusOut: true,
+        validateInput: (s) => (s.trim() ? undefined : 'Enter the client secret'),
+      });
+      if (!v) return;
+      await deps.secrets.set(GOOGLE_CLIENT_SECRET_KEY, v.trim());
+      vscode.window.setStatusBarMessage('MailDesk: Google client secret saved', 4000);
+    }),
+
+    reg('maildesk.addGmailAccount', async () => {
+      const r = await signIn(deps);
+      if (!r) return;
+      const existing = mail.store.listAccounts().find((a) => a.provider === 'gmail' && a.email.toLowerCase() === r.email.toLowerCase());
+      const id = existing?.id ?? accountIdFor(mail, r.email);
+      // Tokens first: the provider created by addAccount reads them.
+      await tokens.save(id, r.tokens);
+      clearRefusedGrant(id);
+      if (existing) {
+        mail.resume(id);
+        vscode.window.showInformationMessage(`MailDesk: ${r.email} is signed in again; its mail was kept.`);
+        return;
+      }
+      await mail.addAccount({ id, provider: 'gmail', email: r.email });
+      vscode.window.showInformationMessage(`MailDesk: ${r.email} added. Inbox, Sent and Drafts are synced; pick more labels with Select Folders for Sync.`);
+    }),
+
+    reg('maildesk.signInGoogleAgain', async (arg) => {
+      let accountId = arg?.accountId;
+      if (!accountId) {
+        const gmailAccounts = mail.store.listAccounts().filter((a) => a.provider === 'gmail');
+        if (!gmailAccounts.length) throw new MailError('config.unknownAccount', 'there is no Gmail account; use "MailDesk: Add Gmail Account"');
+        const pick = gmailAccounts.length === 1 ? gmailAccounts[0] : (await vscode.window.showQuickPick(gmailAccounts.map((a) => ({ label: a.email, description: a.state === 'reauth' ? 'sign-in required' : undefined, a })), { title: 'Sign in to Google again' }))?.a;
+        if (!pick) return;
+        accountId = pick.id;
+      }
+      const acc = mail.store.getAccount(accountId);
+      if (!acc || acc.provider !== 'gmail') throw new MailError('config.unknownAccount', `"${accountId}" is not a Gmail account`);
+      const r = await signIn(deps, acc.email);
+      if (!r) return;
+      if (r.email.toLowerCase() !== acc.email.toLowerCase()) {
+        throw new MailError('auth.accessDenied', `you signed in as ${r.email}, but this account is ${acc.email}; sign in again with ${acc.email} (or add ${r.email} as its own account)`);
+      }
+      // Only the tokens change: every synced message stays where it is.
+      await tokens.save(acc.id, r.tokens);
+      clearRefusedGrant(acc.id);
+      mail.resume(acc.id);
+      vscode.window.showInformationMessage(`MailDesk: ${acc.email} is signed in again; no synced mail was lost.`);
+    }),
+  ];
+}

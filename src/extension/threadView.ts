@@ -1,0 +1,425 @@
+/**
+ * Reading in VS Code: the thread view (one webview panel per conversation), "View source"
+ * as a read-only document, "MailDesk: Search Mail", and the background fetch of recent
+ * bodies. Parsing, sanitising and the page itself come from src/core/threads; this file
+ * only moves them into VS Code. Message HTML is sanitised here in the host and put into the
+ * page server-side; the webview's script only reports clicks on our own controls.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { toMailError } from '../core/errors';
+import type { MailDesk } from '../core/maildesk';
+import type { ParsedAttachment } from '../core/mime/parse';
+import { searchMessages, type SearchHit } from '../core/search/search';
+import { threadPageHtml, webviewCsp, escapeHtml } from '../core/threads/page';
+import { markRead, prefetchBodies, setSenderAllowsRemote, type OpenedMessage } from '../core/threads/reading';
+import { threadKeyOf, threadMessages } from '../core/threads/threads';
+import { defaultExpanded, loadThreadView, type ThreadView } from '../core/threads/view';
+import { dispatchThread, isOpenableLink, parseThreadMessage, type ThreadHandlers } from '../shared/protocol/thread';
+import { DisposableBase, toDisposable, type Disposable } from './lifecycle';
+
+const VIEW_TYPE = 'maildesk.thread';
+const SOURCE_SCHEME = 'maildesk-source';
+
+export interface ReadingDeps {
+  mail: MailDesk;
+  extensionUri: vscode.Uri;
+  log: vscode.LogOutputChannel;
+}
+
+/** What `maildesk.openThread` takes (the message list and search pass it). */
+export interface OpenThreadArgs {
+  messageId: number;
+  folderId: number;
+}
+
+function readingSettings(): { markRead: boolean; prefetchDays: number } {
+  const c = vscode.workspace.getConfiguration('maildesk');
+  return { markRead: c.get<boolean>('reading.markReadOnOpen', true), prefetchDays: c.get<number>('bodies.prefetchDays', 90) };
+}
+
+/** Registers the thread view, View source, Search Mail and the body prefetch. */
+export function registerReading(deps: ReadingDeps): Disposable[] {
+  const panels = new ThreadPanels(deps);
+  const out: Disposable[] = [panels];
+  out.push(
+    vscode.workspace.registerTextDocumentContentProvider(SOURCE_SCHEME, {
+      // A content provider's documents are read-only: the source cannot be edited by mistake.
+      provideTextDocumentContent: async (uri) => {
+        const q = new URLSearchParams(uri.query);
+        const raw = await deps.mail.messageSource(Number(q.get('m')), Number(q.get('f')));
+        return raw.toString('utf8');
+      },
+    }),
+  );
+  out.push(
+    vscode.commands.registerCommand('maildesk.openThread', async (arg?: OpenThreadArgs) => {
+      // From the palette (no message given) the way to a conversation is search.
+      if (!arg || !Number.isSafeInteger(arg.messageId) || !Number.isSafeInteger(arg.folderId)) await vscode.commands.executeCommand('maildesk.searchMail');
+      else await panels.show(arg.messageId, arg.folderId);
+    }),
+    vscode.commands.registerCommand('maildesk.searchMail', () => searchMail(deps, panels)),
+  );
+  out.push(new BodyPrefetch(deps));
+  return out;
+}
+
+export async function viewSource(messageId: number, folderId: number, subject: string): Promise<void> {
+  const name = (subject || 'message').replace(/[^\p{L}\p{N} ._-]+/gu, '_').slice(0, 60).trim() || 'message';
+  const uri = vscode.Uri.from({ scheme: SOURCE_SCHEME, path: `/${name}.eml`, query: `m=${messageId}&f=${folderId}` });
+  const doc = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+}
+
+// ---- thread panels --------------------------------------------------------------
+
+class ThreadPanels extends DisposableBase {
+  private readonly panels = new Map<string, ThreadPanel>();
+
+  constructor(private readonly deps: ReadingDeps) {
+    super();
+    this._register(toDisposable(() => [...this.panels.values()].forEach((p) => p.dispose())));
+    // An account removed while its threads are open: close them.
+    this._register(
+      deps.mail.onDidChange((c) => {
+        for (const p of [...this.panels.values()]) if (c.accounts.has(p.accountId) && !deps.mail.store.getAccount(p.accountId)) p.dispose();
+      }),
+    );
+  }
+
+  async show(messageId: number, folderId: number): Promise<void> {
+    const store = this.deps.mail.store;
+    const m = store.getMessage(messageId, folderId) ?? store.getMessage(messageId);
+    const threadKey = threadKeyOf(store, messageId);
+    if (!m || !threadKey) {
+      void vscode.window.showWarningMessage('MailDesk: that message is no longer in the store (it was moved or deleted).');
+      return;
+    }
+    const key = `${m.accountId}\n${threadKey}`;
+    const existing = this.panels.get(key);
+    if (existing) {
+      existing.reveal(messageId);
+      return;
+    }
+    const panel = new ThreadPanel(this.deps, m.accountId, threadKey, m.folderId ?? folderId, messageId, () => this.panels.delete(key));
+    this.panels.set(key, panel);
+    await panel.render();
+  }
+}
+
+class ThreadPanel extends DisposableBase {
+  private readonly panel: vscode.WebviewPanel;
+  private readonly remoteAllowed = new Set<number>();
+  private expanded: Set<number> | undefined;
+  private cache = new Map<number, OpenedMessage>();
+  private view: ThreadView | undefined;
+  private seq = 0;
+  private knownIds = '';
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly deps: ReadingDeps,
+    readonly accountId: string,
+    private readonly threadKey: string,
+    private readonly folderId: number,
+    private clicked: number | undefined,
+    onDispose: () => void,
+  ) {
+    super();
+    const { extensionUri } = deps;
+    this.panel = this._register(
+      vscode.window.createWebviewPanel(VIEW_TYPE, 'MailDesk: loading…', vscode.ViewColumn.Active, {
+        enableScripts: true,
+        enableCommandUris: false,
+        enableForms: false,
+        localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+      }),
+    );
+    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'maildesk.svg');
+    this._register(toDisposable(onDispose));
+    this._register(toDisposable(() => this.timer && clearTimeout(this.timer)));
+    this._register(this.panel.onDidDispose(() => this.dispose()));
+    this._register(this.panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)));
+    // A new reply (or a message moved away) changes the thread: show it without a reload by hand.
+    this._register(
+      deps.mail.onDidChange((c) => {
+        if (!c.messages || this.isDisposed || this.timer) return;
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          if (this.idsNow() !== this.knownIds) void this.render();
+        }, 300);
+      }),
+    );
+    this.panel.webview.html = this.loadingHtml();
+  }
+
+  reveal(messageId: number): void {
+    this.panel.reveal();
+    if (this.expanded && !this.expanded.has(messageId)) {
+      this.expanded.add(messageId);
+      void this.render();
+    }
+  }
+
+  private idsNow(): string {
+    return threadMessages(this.deps.mail.store, this.accountId, this.threadKey, { keepFolderId: this.folderId })
+      .map((m) => m.id)
+      .join(',');
+  }
+
+  /** Builds the page in the host (bodies sanitised here) and hands it to the webview whole. */
+  async render(): Promise<void> {
+    const seq = ++this.seq;
+    const mail = this.deps.mail;
+    if (!this.expanded) {
+      const rows = threadMessages(mail.store, this.accountId, this.threadKey, { keepFolderId: this.folderId });
+      this.expanded = defaultExpanded(rows, this.clicked);
+      this.clicked = undefined;
+    }
+    let view: ThreadView;
+    try {
+      view = await loadThreadView(mail, this.accountId, this.threadKey, { expanded: this.expanded, remoteAllowed: this.remoteAllowed, keepFolderId: this.folderId }, this.cache);
+    } catch (e) {
+      const err = toMailError(e, 'opening the conversation');
+      this.deps.log.error(`thread view: ${err.describe()}`);
+      if (seq === this.seq && !this.isDisposed) this.panel.webview.html = this.loadingHtml(`Could not open the conversation: ${err.describe()}`);
+      return;
+    }
+    if (seq !== this.seq || this.isDisposed) return;
+    if (!view.rows.length) {
+      this.dispose();
+      return;
+    }
+    this.view = view;
+    this.cache = view.opened;
+    this.knownIds = view.rows.map((r) => r.id).join(',');
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview-thread.js'));
+    const css = webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'thread.css'));
+    this.panel.title = view.subject || '(no subject)';
+    webview.html = threadPageHtml(view.subject, view.messages, {
+      csp: webviewCsp(webview.cspSource, nonce, view.anyRemote),
+      script: { src: script.toString(), nonce },
+      cssHref: css.toString(),
+      interactive: true,
+    });
+    if (readingSettings().markRead) for (const r of view.rows) if (this.expanded.has(r.id)) this.markRead(r.id);
+  }
+
+  private markRead(messageId: number): void {
+    const row = this.view?.rows.find((r) => r.id === messageId);
+    if (!row) return;
+    try {
+      markRead(this.deps.mail, row);
+    } catch (e) {
+      this.deps.log.warn(`marking message ${messageId} read failed: ${toMailError(e).describe()}`);
+    }
+  }
+
+  private loadingHtml(message = 'Loading the conversation…'): string {
+    const csp = `default-src 'none'; style-src ${this.panel.webview.cspSource} 'unsafe-inline'`;
+    return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${csp}"></head>
+<body style="font-family:var(--vscode-font-family);color:var(--vscode-foreground);padding:16px"><p role="status">${escapeHtml(message)}</p></body></html>`;
+  }
+
+  private readonly handlers: ThreadHandlers = {
+    toggle: (m) => {
+      if (!this.expanded) return;
+      if (m.expanded) {
+        this.expanded.add(m.messageId);
+        if (readingSettings().markRead) this.markRead(m.messageId);
+      } else this.expanded.delete(m.messageId);
+    },
+    openLink: (m) => void this.openLink(m.href),
+    loadRemote: (m) => {
+      this.remoteAllowed.add(m.messageId);
+      this.expanded?.add(m.messageId);
+      void this.render();
+    },
+    allowSender: (m) => {
+      const addr = this.view?.rows.find((r) => r.id === m.messageId)?.fromAddr;
+      if (!addr) return;
+      setSenderAllowsRemote(this.deps.mail.store, addr, true);
+      this.expanded?.add(m.messageId);
+      void this.render();
+      vscode.window.setStatusBarMessage(`MailDesk: remote content is now loaded for mail from ${addr}`, 5000);
+    },
+    saveAttachment: (m) => void this.saveAttachment(m.messageId, m.attachmentId),
+    openAttachment: (m) => void this.openAttachment(m.messageId, m.attachmentId),
+    viewSource: (m) => {
+      const row = this.view?.rows.find((r) => r.id === m.messageId);
+      if (row) void viewSource(row.id, row.folderId, row.subject).catch((e) => this.fail('View source', e));
+    },
+  };
+
+  private onMessage(raw: unknown): void {
+    const msg = parseThreadMessage(raw);
+    if (msg) dispatchThread(this.handlers, msg);
+  }
+
+  private fail(what: string, e: unknown): void {
+    const err = toMailError(e, what);
+    this.deps.log.error(`${what}: ${err.describe()}`);
+    void vscode.window.showErrorMessage(`MailDesk: ${what} failed: ${err.describe()}`);
+  }
+
+  /** Shows the real target first; only the web and mailto: are ever opened, in the system's apps. */
+  private async openLink(href: string): Promise<void> {
+    if (!isOpenableLink(href)) {
+      void vscode.window.showWarningMessage(`MailDesk does not open this kind of link: ${href.slice(0, 200)}`);
+      return;
+    }
+    const choice = await vscode.window.showInformationMessage(
+      `Open ${href.length > 300 ? `${href.slice(0, 300)}…` : href}?`,
+      { modal: true, detail: 'The link in the message goes to this address. It opens in your browser (or mail app).' },
+      'Open',
+    );
+    if (choice === 'Open') await vscode.env.openExternal(vscode.Uri.parse(href, true));
+  }
+
+  private attachment(messageId: number, attachmentId: string): ParsedAttachment | undefined {
+    return this.cache.get(messageId)?.rendered.parsed.attachments.find((a) => a.id === attachmentId);
+  }
+
+  private async saveAttachment(messageId: number, attachmentId: string): Promise<void> {
+    const a = this.attachment(messageId, attachmentId);
+    if (!a) return;
+    const dir = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(path.join(os.homedir(), 'Downloads'));
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(dir, safeFileName(a.filename)), saveLabel: 'Save Attachment' });
+    if (!target) return;
+    try {
+      await vscode.workspace.fs.writeFile(target, a.content);
+      vscode.window.setStatusBarMessage(`MailDesk: saved ${path.basename(target.fsPath)}`, 4000);
+    } catch (e) {
+      this.fail('Saving the attachment', e);
+    }
+  }
+
+  /** Saved to a private temporary folder, then opened in VS Code (which previews images, PDFs and text). */
+  private async openAttachment(messageId: number, attachmentId: string): Promise<void> {
+    const a = this.attachment(messageId, attachmentId);
+    if (!a) return;
+    try {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maildesk-att-'));
+      const file = path.join(dir, safeFileName(a.filename));
+      fs.writeFileSync(file, a.content, { mode: 0o600 });
+      await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file));
+    } catch (e) {
+      this.fail('Opening the attachment', e);
+    }
+  }
+}
+
+/** A name that stays inside the chosen folder and is valid on every platform. */
+export function safeFileName(name: string): string {
+  const base = path.basename(name.replace(/\\/g, '/'));
+  const clean = [...base]
+    .map((ch) => (ch.charCodeAt(0) < 0x20 || '<>:"/\\|?*'.includes(ch) ? '_' : ch))
+    .join('')
+    .replace(/^\.+/, '')
+    .slice(0, 180)
+    .trim();
+  return clean || 'attachment';
+}
+
+// ---- search -----------------------------------------------------------------------
+
+interface HitItem extends vscode.QuickPickItem {
+  hit?: SearchHit;
+}
+
+async function searchMail(deps: ReadingDeps, panels: ThreadPanels): Promise<void> {
+  const qp = vscode.window.createQuickPick<HitItem>();
+  qp.title = 'MailDesk: Search Mail';
+  qp.placeholder = 'Words from the sender, recipients, subject or text (from:, to:, subject: limit a word)';
+  qp.matchOnDescription = true;
+  qp.matchOnDetail = true;
+  const fmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+  let timer: NodeJS.Timeout | undefined;
+  const update = (value: string): void => {
+    const hits = value.trim() ? searchMessages(deps.mail.store, value, { limit: 60 }) : [];
+    qp.items = hits.map((h) => ({
+      label: `${h.unread ? '$(circle-filled) ' : ''}${h.subject || '(no subject)'}`,
+      description: `${h.from} · ${h.folderPath}`,
+      detail: `${h.date ? fmt.format(new Date(h.date)) : ''}${h.snippet ? ` — ${h.snippet}` : ''}`,
+      // Our own matching decided; the QuickPick must not filter our results again.
+      alwaysShow: true,
+      hit: h,
+    }));
+    if (value.trim() && !hits.length) qp.items = [{ label: 'No mail found on this computer', detail: 'Only mail that has been synced is searched.', alwaysShow: true }];
+  };
+  qp.onDidChangeValue((v) => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => update(v), 120);
+  });
+  qp.onDidAccept(() => {
+    const hit = qp.selectedItems[0]?.hit;
+    if (!hit) return;
+    qp.hide();
+    void panels.show(hit.messageId, hit.folderId);
+  });
+  qp.onDidHide(() => {
+    if (timer) clearTimeout(timer);
+    qp.dispose();
+  });
+  qp.show();
+}
+
+// ---- background body fetch ----------------------------------------------------------
+
+/**
+ * After a sync stored new mail, fetch bodies of recent mail (setting
+ * `maildesk.bodies.prefetchDays`) in small batches, one account at a time, so reading and
+ * search work offline. Waits a little after the last change so it never competes with a sync.
+ */
+class BodyPrefetch extends DisposableBase {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private again = false;
+
+  constructor(private readonly deps: ReadingDeps) {
+    super();
+    this._register(toDisposable(() => this.timer && clearTimeout(this.timer)));
+    this._register(deps.mail.onDidChange((c) => c.messages && this.schedule(15_000)));
+    this.schedule(30_000);
+  }
+
+  private schedule(ms: number): void {
+    if (this.isDisposed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.run(), ms);
+    this.timer.unref?.();
+  }
+
+  private async run(): Promise<void> {
+    this.timer = undefined;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    const days = readingSettings().prefetchDays;
+    if (!(days > 0)) return;
+    this.running = true;
+    let more = false;
+    try {
+      for (const a of this.deps.mail.store.listAccounts()) {
+        if (this.isDisposed || a.state === 'reauth') continue;
+        const r = await prefetchBodies(this.deps.mail, a.id, days, 50, {
+          log: (level, msg) => (level === 'error' ? this.deps.log.error(msg) : this.deps.log.debug(msg)),
+        });
+        if (r.fetched || r.failed) this.deps.log.info(`prefetch ${a.id}: ${r.fetched} bodies fetched, ${r.indexed} indexed, ${r.failed} failed${r.stoppedBy ? ` (stopped: ${r.stoppedBy})` : ''}`);
+        if (r.more && !r.stoppedBy && r.indexed > 0) more = true;
+      }
+    } finally {
+      this.running = false;
+    }
+    if (more || this.again) {
+      this.again = false;
+      this.schedule(2_000);
+    }
+  }
+}

@@ -1,0 +1,332 @@
+/**
+ * "MailDesk: Troubleshoot": asks (optionally) what the user expected and what happened, runs
+ * the diagnostics checks with progress, and shows the results in a webview grouped by account,
+ * each problem with its remedy and a button that goes there; Copy report, Save report, Run again.
+ *
+ * The webview is untrusted: strict CSP, no command URIs, and it can only ask for an action by
+ * its index in the table this host built from its own check outcomes (viewModel.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { secretCredentials, type SecretStore } from '../../core/config';
+import type { CheckAction, CheckOutcome } from '../../core/diagnostics/check';
+import { collectMessageTexts, collectSecrets, Redactor } from '../../core/diagnostics/redact';
+import { buildReport, renderMarkdown, type SupportReport } from '../../core/diagnostics/report';
+import { runChecks } from '../../core/diagnostics/runner';
+import { toMailError } from '../../core/errors';
+import type { MailDesk } from '../../core/maildesk';
+import { parseTroubleshootMessage, type HostToTroubleshoot, type TroubleshootModel, type TroubleshootToHost } from '../../shared/protocol/troubleshoot';
+import { DisposableBase, type Disposable } from '../lifecycle';
+import { buildViewModel, flattenSettings, progressLine, reportPaths, resolveAction, userStory } from './viewModel';
+
+const VIEW_TYPE = 'maildesk.troubleshoot';
+export const TROUBLESHOOT_COMMAND = 'maildesk.troubleshoot';
+
+export interface TroubleshootDeps {
+  mail: MailDesk;
+  secrets: SecretStore;
+  log: vscode.LogOutputChannel;
+  extensionUri: vscode.Uri;
+  /** MailDesk's version, for the report. */
+  version: string;
+}
+
+interface RunResult {
+  outcomes: CheckOutcome[];
+  ms: number;
+  story: { expected?: string; happened?: string; when?: string };
+  /** Kept so the address checkbox can rebuild the report without asking the keychain again. */
+  secrets: string[];
+  messageTexts: string[];
+}
+
+export function registerTroubleshoot(deps: TroubleshootDeps): Disposable[] {
+  const controller = new TroubleshootController(deps);
+  return [controller, vscode.commands.registerCommand(TROUBLESHOOT_COMMAND, () => controller.start())];
+}
+
+class TroubleshootController extends DisposableBase {
+  private panel: TroubleshootPanel | undefined;
+  private running: Promise<void> | undefined;
+  private last: RunResult | undefined;
+  private report: SupportReport | undefined;
+  private actions: CheckAction[] = [];
+  private includeAddresses = false;
+
+  constructor(private readonly deps: TroubleshootDeps) {
+    super();
+    this._register({ dispose: () => this.panel?.dispose() });
+  }
+
+  /** The command: ask the two questions (Esc skips), then run. */
+  async start(): Promise<void> {
+    if (this.running) {
+      this.showPanel().reveal();
+      return this.running;
+    }
+    const expected = await vscode.window.showInputBox({
+      title: 'MailDesk Troubleshoot (1/2, optional)',
+      prompt: 'What did you expect? (Esc skips both questions)',
+      placeHolder: 'e.g. new mail in Inbox every few minutes',
+      ignoreFocusOut: true,
+    });
+    // Esc on the first question skips both: the checks matter more than the story.
+    const happened =
+      expected === undefined
+        ? undefined
+        : await vscode.window.showInputBox({
+            title: 'MailDesk Troubleshoot (2/2, optional)',
+            prompt: 'What happened instead, and roughly when? (Esc skips)',
+            placeHolder: 'e.g. Inbox shows 0 emails since this morning',
+            ignoreFocusOut: true,
+          });
+    await this.run(userStory(expected, happened, new Date()));
+  }
+
+  private run(story: RunResult['story']): Promise<void> {
+    if (this.running) return this.running;
+    this.running = this.runOnce(story).finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async runOnce(story: RunResult['story']): Promise<void> {
+    const { mail } = this.deps;
+    const panel = this.showPanel();
+    panel.reveal();
+    const lines: string[] = [];
+    panel.running(0, 0, lines);
+    const t0 = Date.now();
+    try {
+      const all = vscode.workspace.getConfiguration();
+      const settings = flattenSettings(JSON.parse(JSON.stringify(vscode.workspace.getConfiguration('maildesk'))) as unknown);
+      const outcomes = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'MailDesk: Troubleshoot' },
+        (progress) =>
+          runChecks(mail, {
+            settings,
+            syncIntervalMs: Math.max(15, all.get<number>('maildesk.sync.intervalSeconds', 120)) * 1000,
+            onProgress: (p) => {
+              const line = progressLine(p);
+              if (!line) return;
+              lines.push(line);
+              progress.report({ message: line, increment: p.total ? 100 / p.total : undefined });
+              this.panel?.running(p.done, p.total, lines);
+            },
+          }),
+      );
+      const ids = [...new Set(outcomes.map((o) => o.account).filter((x): x is string => !!x))];
+      const configs = ids.map((id) => mail.store.getAccount(id)?.config).filter((c) => !!c);
+      this.last = {
+        outcomes,
+        ms: Date.now() - t0,
+        story,
+        secrets: await collectSecrets(configs, { credentials: secretCredentials(this.deps.secrets) }),
+        messageTexts: collectMessageTexts(mail.store, ids),
+      };
+      this.rebuild();
+    } catch (e) {
+      const err = toMailError(e, 'Troubleshoot');
+      this.deps.log.error(`Troubleshoot: ${err.describe()}`);
+      this.panel?.notice(`Troubleshoot could not finish: ${err.describe()}`, 'error');
+      void vscode.window.showErrorMessage(`MailDesk: Troubleshoot could not finish: ${err.describe()}`, 'Show Log').then((c) => c && this.deps.log.show());
+    }
+  }
+
+  /** Rebuilds the redacted report and the view from the last run (after a run, or the address box). */
+  private rebuild(): void {
+    const r = this.last;
+    if (!r) return;
+    const redactor = new Redactor({ secrets: r.secrets, messageTexts: r.messageTexts, includeAddresses: this.includeAddresses });
+    this.report = buildReport({
+      host: this.deps.mail,
+      outcomes: r.outcomes,
+      version: this.deps.version,
+      app: 'vscode',
+      vscodeVersion: vscode.version,
+      ...r.story,
+      redactor,
+    });
+    const view = buildViewModel({ report: this.report, outcomes: r.outcomes, includeAddresses: this.includeAddresses, ms: r.ms });
+    this.actions = view.actions;
+    this.panel?.show(view.model);
+  }
+
+  private showPanel(): TroubleshootPanel {
+    if (!this.panel || this.panel.closed) {
+      const panel = new TroubleshootPanel(this.deps.extensionUri, (m) => this.onMessage(m));
+      panel.onDispose(() => this.panel === panel && (this.panel = undefined));
+      this.panel = panel;
+      if (this.report && this.last) {
+        const view = buildViewModel({ report: this.report, outcomes: this.last.outcomes, includeAddresses: this.includeAddresses, ms: this.last.ms });
+        this.actions = view.actions;
+        panel.show(view.model);
+      }
+    }
+    return this.panel;
+  }
+
+  private async onMessage(msg: TroubleshootToHost): Promise<void> {
+    try {
+      switch (msg.type) {
+        case 'ready':
+          return;
+        case 'runAction': {
+          // Only an action this host produced, looked up by index: never a command from the page.
+          const action = resolveAction(this.actions, msg.index);
+          if (!action) return;
+          await vscode.commands.executeCommand(action.command, ...(action.args ?? []));
+          return;
+        }
+        case 'runAgain':
+          await this.run(this.last?.story ?? {});
+          return;
+        case 'setIncludeAddresses':
+          this.includeAddresses = msg.value;
+          this.rebuild();
+          return;
+        case 'copyReport':
+          return await this.copy();
+        case 'saveReport':
+          return await this.save();
+      }
+    } catch (e) {
+      const err = toMailError(e);
+      this.deps.log.error(`Troubleshoot (${msg.type}): ${err.describe()}`);
+      this.panel?.notice(err.describe(), 'error');
+    }
+  }
+
+  private async copy(): Promise<void> {
+    if (!this.report) return;
+    await vscode.env.clipboard.writeText(renderMarkdown(this.report));
+    this.panel?.notice(`Report copied to the clipboard (Markdown${this.includeAddresses ? ', with email addresses' : ', email addresses masked'}).`, 'info');
+  }
+
+  private async save(): Promise<void> {
+    if (!this.report) return;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const name = 'maildesk-support-report.md';
+    const target = await vscode.window.showSaveDialog({
+      title: 'Save MailDesk support report (a .json with the same content is saved beside it)',
+      saveLabel: 'Save Report',
+      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+      filters: { Markdown: ['md'] },
+    });
+    if (!target) return;
+    const p = reportPaths(target.path);
+    const md = target.with({ path: p.md });
+    const json = target.with({ path: p.json });
+    const enc = new TextEncoder();
+    await vscode.workspace.fs.writeFile(md, enc.encode(renderMarkdown(this.report)));
+    await vscode.workspace.fs.writeFile(json, enc.encode(JSON.stringify(this.report, null, 2) + '\n'));
+    const shortName = (u: vscode.Uri) => u.path.slice(u.path.lastIndexOf('/') + 1);
+    this.panel?.notice(`Saved ${shortName(md)} and ${shortName(json)}.`, 'info');
+    const c = await vscode.window.showInformationMessage(`MailDesk: support report saved as ${shortName(md)} and ${shortName(json)}.`, 'Open Report');
+    if (c) await vscode.window.showTextDocument(md);
+  }
+}
+
+class TroubleshootPanel extends DisposableBase {
+  private readonly panel: vscode.WebviewPanel;
+  private ready = false;
+  /** What the page shows now, replayed when it (re)loads. */
+  private state: HostToTroubleshoot | undefined;
+  private readonly disposeListeners: Array<() => void> = [];
+
+  constructor(extensionUri: vscode.Uri, onMessage: (m: TroubleshootToHost) => void) {
+    super();
+    this.panel = this._register(
+      vscode.window.createWebviewPanel(VIEW_TYPE, 'MailDesk: Troubleshoot', vscode.ViewColumn.Active, {
+        enableScripts: true,
+        enableCommandUris: false,
+        localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+      }),
+    );
+    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'maildesk.svg');
+    this._register(this.panel.onDidDispose(() => this.dispose()));
+    this._register({ dispose: () => this.disposeListeners.forEach((f) => f()) });
+    // Without retainContextWhenHidden a hidden webview is torn down and sends `ready` again when shown.
+    this._register(this.panel.onDidChangeViewState((e) => !e.webviewPanel.visible && (this.ready = false)));
+    this._register(
+      this.panel.webview.onDidReceiveMessage((raw) => {
+        const msg = parseTroubleshootMessage(raw);
+        if (!msg) return;
+        if (msg.type === 'ready') {
+          this.ready = true;
+          if (this.state) void this.panel.webview.postMessage(this.state);
+        }
+        onMessage(msg);
+      }),
+    );
+    this.panel.webview.html = this.html(extensionUri);
+  }
+
+  get closed(): boolean {
+    return this.isDisposed;
+  }
+
+  onDispose(f: () => void): void {
+    this.disposeListeners.push(f);
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  running(done: number, total: number, lines: string[]): void {
+    this.set({ type: 'running', done, total, lines: lines.slice() });
+  }
+
+  show(model: TroubleshootModel): void {
+    // The title stays "MailDesk: Troubleshoot": the result is in the page, where a screen reader reads it.
+    this.set({ type: 'model', model });
+  }
+
+  notice(text: string, kind: 'info' | 'error'): void {
+    if (this.ready && !this.isDisposed) void this.panel.webview.postMessage({ type: 'notice', text, kind } satisfies HostToTroubleshoot);
+  }
+
+  private set(msg: HostToTroubleshoot): void {
+    if (this.isDisposed) return;
+    this.state = msg;
+    if (this.ready) void this.panel.webview.postMessage(msg);
+  }
+
+  private html(extensionUri: vscode.Uri): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview-troubleshoot.js'));
+    const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'troubleshoot.css'));
+    const csp = `default-src 'none'; style-src ${webview.cspSource}; script-src 'nonce-${nonce}';`;
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${css.toString()}">
+<title>MailDesk: Troubleshoot</title>
+</head>
+<body>
+<header class="header">
+  <h1 id="title" tabindex="-1">MailDesk Troubleshoot</h1>
+  <p id="summary" class="summary"></p>
+  <div class="toolbar" role="toolbar" aria-label="Report">
+    <button id="copy" type="button" disabled>Copy report</button>
+    <button id="save" type="button" disabled>Save report</button>
+    <button id="again" type="button" class="secondary" disabled>Run again</button>
+    <label class="addresses"><input id="addresses" type="checkbox" disabled> Include email addresses in the report</label>
+  </div>
+  <div id="notice" class="notice" role="status" aria-live="polite"></div>
+</header>
+<section id="story" class="story" aria-label="What you told us" hidden></section>
+<section id="progress" class="progress" aria-label="Progress" hidden>
+  <h2 id="progress-title">Running checks…</h2>
+  <ol id="progress-lines" class="progress-lines"></ol>
+</section>
+<main id="results"></main>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+  }
+}

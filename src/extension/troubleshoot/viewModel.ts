@@ -1,0 +1,156 @@
+/**
+ * The pure half of the Troubleshoot view: the redacted report and the outcomes in, the
+ * panel's model and the host-side action table out. No `vscode` import, so it is unit-tested
+ * in plain Node (test/unit/troubleshoot-view.test.ts).
+ *
+ * The panel shows report.checks (already redacted) rather than the raw outcomes, so what the
+ * user sees is exactly what Copy report and Save report hand to support.
+ */
+import type { CheckAction, CheckOutcome, CheckStatus } from '../../core/diagnostics/check';
+import type { CheckProgress } from '../../core/diagnostics/runner';
+import type { SupportReport } from '../../core/diagnostics/report';
+import type { TroubleshootModel, ViewCheck, ViewGroup, ViewStatus } from '../../shared/protocol/troubleshoot';
+
+/** Problems first, then what passed, then what could not be checked. */
+const SEVERITY: Record<CheckStatus, number> = { fail: 0, warn: 1, pass: 2, skip: 3 };
+
+/**
+ * Commands a Troubleshoot button may run. The actions come from our own checks, but the
+ * host still refuses anything else: a button must never become a way to run arbitrary commands.
+ */
+export function isAllowedActionCommand(command: string): boolean {
+  return /^maildesk\.[A-Za-z]+$/.test(command) || command === 'workbench.action.openSettings';
+}
+
+export function emptyCounts(): Record<ViewStatus, number> {
+  return { pass: 0, warn: 0, fail: 0, skip: 0 };
+}
+
+function worstOf(counts: Record<ViewStatus, number>): ViewStatus {
+  if (counts.fail) return 'fail';
+  if (counts.warn) return 'warn';
+  if (counts.pass) return 'pass';
+  return 'skip';
+}
+
+export interface ViewModelInput {
+  /** The redacted report built from `outcomes` (its checks are index-aligned with them). */
+  report: SupportReport;
+  outcomes: readonly CheckOutcome[];
+  includeAddresses: boolean;
+  /** Wall time of the run. */
+  ms: number;
+}
+
+export interface BuiltView {
+  model: TroubleshootModel;
+  /** What `runAction {index}` may execute: the host looks the index up here and nowhere else. */
+  actions: CheckAction[];
+}
+
+/** Groups the checks by account (installation-wide first), problems first within each group. */
+export function buildViewModel(input: ViewModelInput): BuiltView {
+  const { report, outcomes } = input;
+  if (report.checks.length !== outcomes.length) throw new Error(`report has ${report.checks.length} checks for ${outcomes.length} outcomes`);
+  const actions: CheckAction[] = [];
+  const groups = new Map<string | null, ViewGroup>();
+  const total = emptyCounts();
+  const order = report.checks.map((_, i) => i).sort((a, b) => SEVERITY[report.checks[a].status] - SEVERITY[report.checks[b].status] || a - b);
+  // Installation-wide results first, then accounts in the order the runner reported them.
+  if (report.checks.some((c) => c.account === null)) groups.set(null, newGroup(null, 'Installation'));
+  for (const c of report.checks) {
+    if (c.account !== null && !groups.has(c.account)) groups.set(c.account, newGroup(c.account, accountHeading(report, c.account)));
+  }
+  for (const i of order) {
+    const c = report.checks[i];
+    const o = outcomes[i];
+    const g = groups.get(c.account)!;
+    const check: ViewCheck = { id: c.id, title: c.title, status: c.status, detail: c.detail, remedy: c.remedy, section: c.section, ms: o.ms };
+    // A button only where there is something to fix, and only for a command we allow.
+    if (o.action && (c.status === 'fail' || c.status === 'warn') && isAllowedActionCommand(o.action.command)) {
+      check.action = { index: actions.length, title: o.action.title };
+      actions.push({ title: o.action.title, command: o.action.command, args: o.action.args ? [...o.action.args] : undefined });
+    }
+    g.checks.push(check);
+    g.counts[c.status]++;
+    total[c.status]++;
+  }
+  for (const g of groups.values()) g.worst = worstOf(g.counts);
+  return {
+    model: {
+      ranAt: report.generatedAt,
+      ms: input.ms,
+      counts: total,
+      worst: worstOf(total),
+      groups: [...groups.values()],
+      includeAddresses: input.includeAddresses,
+      expected: report.expected,
+      happened: report.happened,
+      when: report.when,
+    },
+    actions,
+  };
+}
+
+function newGroup(account: string | null, heading: string): ViewGroup {
+  return { account, heading, worst: 'skip', counts: emptyCounts(), checks: [] };
+}
+
+/** "Account work (IMAP, j***@example.com)": the address as the report shows it (masked or not). */
+function accountHeading(report: SupportReport, id: string): string {
+  const a = report.accounts.find((x) => x.id === id);
+  return a ? `Account ${a.id} (${a.provider}, ${a.email})` : `Account ${id}`;
+}
+
+/** The action behind a `runAction` index, or undefined when the index is not one we handed out. */
+export function resolveAction(actions: readonly CheckAction[], index: unknown): CheckAction | undefined {
+  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0 || index >= actions.length) return undefined;
+  const a = actions[index];
+  return isAllowedActionCommand(a.command) ? a : undefined;
+}
+
+const WORD: Record<CheckStatus, string> = { pass: 'passed', warn: 'warning', fail: 'FAILED', skip: 'skipped' };
+
+/** One progress line as a check finishes: "3/26 incoming.connect [work]: FAILED". */
+export function progressLine(p: CheckProgress): string | undefined {
+  if (p.phase !== 'done' || !p.outcome) return undefined;
+  return `${p.done}/${p.total} ${p.check}${p.account ? ` [${p.account}]` : ''}: ${WORD[p.outcome.status]}`;
+}
+
+/** "2 failed, 1 warning, 20 passed, 3 skipped". */
+export function countsText(c: Record<ViewStatus, number>): string {
+  return `${c.fail} failed, ${c.warn} warning${c.warn === 1 ? '' : 's'}, ${c.pass} passed, ${c.skip} skipped`;
+}
+
+/**
+ * The two files Save report writes, from the path the user picked: whatever they called it,
+ * a .md and a .json side by side with the same base name.
+ */
+export function reportPaths(chosen: string): { md: string; json: string } {
+  const base = chosen.replace(/\.(md|markdown|json)$/i, '');
+  return { md: `${base}.md`, json: `${base}.json` };
+}
+
+/**
+ * `maildesk.*` settings as flat keys (`maildesk.ai.enabled`), from the nested object VS Code's
+ * configuration serialises to: the form the checks read, the same as the CLI's `settings`.
+ */
+export function flattenSettings(value: unknown, prefix = 'maildesk'): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const walk = (v: unknown, key: string, depth: number): void => {
+    if (v && typeof v === 'object' && !Array.isArray(v) && depth < 8) {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(x, `${key}.${k}`, depth + 1);
+    } else if (typeof v !== 'function' && v !== undefined) {
+      out[key] = v;
+    }
+  };
+  walk(value, prefix, 0);
+  return out;
+}
+
+/** The optional "what did you expect / what happened" answers, trimmed; `when` is set only if one was given. */
+export function userStory(expected: string | undefined, happened: string | undefined, now: Date): { expected?: string; happened?: string; when?: string } {
+  const e = expected?.trim() || undefined;
+  const h = happened?.trim() || undefined;
+  return e || h ? { expected: e, happened: h, when: now.toISOString() } : {};
+}
