@@ -6,12 +6,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { envCredentials, parseConfig, type AccountConfig, type MailDeskConfig } from '../core/config';
+import { parseConfig, type AccountConfig, type MailDeskConfig } from '../core/config';
 import { describeError, MailError, toMailError } from '../core/errors';
-import { streamLogger } from '../core/log';
 import { MailDesk } from '../core/maildesk';
 import type { VerifyReport } from '../core/providers/provider';
 import { syncOnce } from '../core/sync/once';
+import { openCliCore } from './openCore';
 import { doctorCommand } from './commands/doctor';
 import { renderCommand } from './commands/render';
 import { showCommand } from './commands/show';
@@ -52,17 +52,6 @@ export function defaultDataDir(): string {
 class UsageError extends Error {}
 
 /** Page sizes from MAILDESK_IMAP_FIRST_PAGE / MAILDESK_IMAP_PAGE_SIZE (tuning and tests); defaults otherwise. */
-function imapPageOptions(env: NodeJS.ProcessEnv = process.env): { firstPageSize?: number; pageSize?: number } {
-  const read = (name: string): number | undefined => {
-    const v = env[name];
-    if (v === undefined || v === '') return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new MailError('config.invalid', `the environment variable ${name} must be a positive whole number (it is "${v}")`);
-    return n;
-  };
-  return { firstPageSize: read('MAILDESK_IMAP_FIRST_PAGE'), pageSize: read('MAILDESK_IMAP_PAGE_SIZE') };
-}
-
 interface Io {
   out(s: string): void;
   err(s: string): void;
@@ -201,14 +190,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
   try {
     const cfg = loadConfig(path.resolve(o.config ?? 'maildesk.config.json'));
     const open = async (): Promise<MailDesk> => {
-      core = await MailDesk.open({
-        dataDir: path.resolve(o.data ?? defaultDataDir()),
-        credentials: envCredentials(),
-        logger: o.verbose ? streamLogger(io.err, 'debug') : streamLogger(io.err, 'error'),
-        idle: true,
-        imap: imapPageOptions(),
-      });
-      for (const a of cfg.accounts) core.ensureAccount(a);
+      core = await openCliCore(cfg, { dataDir: o.data ?? defaultDataDir(), err: io.err, verbose: o.verbose, idle: true });
       return core;
     };
     const needFolders = async (c: MailDesk, id: string) => {

@@ -32,6 +32,10 @@ export interface AccountConfig {
   saveSentCopy?: SentCopyMode;
   /** Path of the Sent folder, when not the \Sent special-use one. */
   sentFolder?: string;
+  /** CLI, OAuth providers: the environment variable holding the refresh token. */
+  tokenEnv?: string;
+  /** CLI, Outlook: the environment variable holding a serialized MSAL token cache. */
+  tokenCacheEnv?: string;
 }
 
 export interface OAuthConfig {
@@ -98,6 +102,8 @@ export function parseAccount(v: unknown, path = 'account'): AccountConfig {
     acc.saveSentCopy = o.saveSentCopy as SentCopyMode;
   }
   acc.sentFolder = str(o.sentFolder, `${path}.sentFolder`, true);
+  if (o.tokenEnv !== undefined) acc.tokenEnv = str(o.tokenEnv, `${path}.tokenEnv`);
+  if (o.tokenCacheEnv !== undefined) acc.tokenCacheEnv = str(o.tokenCacheEnv, `${path}.tokenCacheEnv`);
   return acc;
 }
 

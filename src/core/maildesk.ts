@@ -2,10 +2,14 @@
  * The core as the extension and the CLI see it: one object that owns the store, the
  * providers and the scheduler. Everything here runs in plain Node.
  */
-import type { AccountConfig, CredentialSource } from './config';
+import type { AccountConfig, CredentialSource, OAuthConfig, SecretStore } from './config';
 import { MailError, toMailError } from './errors';
 import { type Logger, RecentLog } from './log';
 import { ImapProvider } from './providers/imap/imapProvider';
+import { GraphProvider, type GraphProviderOptions } from './providers/graph/graphProvider';
+import { memorySecretStore, TokenStore } from './auth/tokens';
+import { googleOAuthSettings } from './auth/oauthConfig';
+import { createGmailProvider, type GmailProviderDeps } from './providers/gmail/gmailProvider';
 import type { MailProvider, VerifyReport } from './providers/provider';
 import { jobId, Scheduler } from './sync/scheduler';
 import { type FolderRow, MailStore, type MessageRow, type StoreChange } from './store/store';
@@ -27,6 +31,14 @@ export interface MailDeskOptions {
   imap?: { firstPageSize?: number; pageSize?: number; maxConnections?: number };
   /** SMTP retries and the wait for a server-side Sent copy (tests shorten them). */
   send?: SendOptions;
+  /** OAuth tokens (SecretStorage in VS Code; in memory, seeded from env, in the CLI). */
+  secrets?: SecretStore;
+  /** OAuth clients (VS Code settings or the CLI config's `oauth`); read when a provider is created. */
+  oauth?: OAuthConfig;
+  /** Outlook / Graph tuning (tests: trusted CA, MSAL network client, retries). */
+  graph?: Partial<Omit<GraphProviderOptions, 'oauth' | 'secrets'>>;
+  /** Gmail tuning (tests: page sizes, quota, waits). */
+  gmail?: GmailProviderDeps['options'];
 }
 
 export class MailDesk {
@@ -36,6 +48,7 @@ export class MailDesk {
   private started = false;
   private draftService: DraftService | undefined;
   private sender: Sender | undefined;
+  private fallbackSecrets: SecretStore | undefined;
 
   private constructor(
     readonly store: MailStore,
@@ -62,6 +75,11 @@ export class MailDesk {
     return new MailDesk(store, log, o);
   }
 
+  /** Where OAuth providers keep tokens; an in-memory store when none was given. */
+  get secretStore(): SecretStore {
+    return this.o.secrets ?? (this.fallbackSecrets ??= memorySecretStore());
+  }
+
   onDidChange(listener: (c: StoreChange) => void): { dispose(): void } {
     return this.store.onDidChange(listener);
   }
@@ -80,6 +98,14 @@ export class MailDesk {
   private createProvider(cfg: AccountConfig): MailProvider {
     if (this.o.providerFactory) return this.o.providerFactory(cfg, this.o.credentials, this.log);
     if (cfg.provider === 'imap') return new ImapProvider(cfg, this.o.credentials, { logger: this.log, ...this.o.imap });
+    if (cfg.provider === 'gmail') {
+      const secrets = this.secretStore;
+      // The CLI's refresh token comes from the variable named by tokenEnv; a stored (rotated) one wins.
+      const tokens = new TokenStore(secrets, () => (cfg.tokenEnv ? process.env[cfg.tokenEnv] : undefined));
+      const settings = () => googleOAuthSettings({ oauth: this.o.oauth, secrets, surface: this.o.secrets ? 'vscode' : 'cli' });
+      return createGmailProvider(cfg, { settings, tokens, logger: this.log, options: this.o.gmail });
+    }
+    if (cfg.provider === 'outlook') return new GraphProvider(cfg, { oauth: this.o.oauth?.microsoft, secrets: this.secretStore, logger: this.log, ...this.o.graph });
     throw new MailError('oauth.notConfigured', `${cfg.provider} accounts are not supported by this version of MailDesk yet`);
   }
 

@@ -139,7 +139,7 @@ describe('IMAP sync against Dovecot', function () {
     assert.deepEqual(c.store.getMessageByUid(inbox, 5)?.flags, []);
     assert.equal(c.store.localCounts(inbox).unread, 28);
     assertInStep(await syncOnce(c, ['changes']));
-    assert.equal(c.store.getMessageByUid(inbox, 7), undefined);
+    assert.equal(c.store.getMessageByUid(inbox, 7), undefined, 'an expunged message is still in the store two cycles later');
     assert.equal(c.store.stats().messages, 29, 'expunged rows are purged a cycle later');
   });
 

@@ -167,3 +167,13 @@ describe('support report redaction', () => {
     for (const [input, want] of cases) assert.equal(r.text(input), want, input);
   });
 });
+
+describe('Redactor: account ids made from addresses', () => {
+  it('masks "bob-at-example.test" like the address it came from, unless addresses are included', () => {
+    const masked = new Redactor({}).text('Account bob.stone-at-example.test failed');
+    if (masked.includes('bob.stone')) throw new Error(`address leaked: ${masked}`);
+    if (!masked.includes('b***-at-example.test')) throw new Error(`unexpected mask: ${masked}`);
+    const kept = new Redactor({ includeAddresses: true }).text('Account bob.stone-at-example.test failed');
+    if (!kept.includes('bob.stone-at-example.test')) throw new Error(`included address was masked: ${kept}`);
+  });
+});

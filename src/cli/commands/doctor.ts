@@ -2,12 +2,12 @@
  * `maildesk doctor`: the Troubleshoot checks without VS Code. Writes the support report as
  * Markdown and JSON, prints one line per check, exits 1 when a check failed.
  */
+import { openCliCore } from '../openCore';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { envCredentials, parseConfig, type MailDeskConfig } from '../../core/config';
 import { MailError, toMailError } from '../../core/errors';
-import { streamLogger } from '../../core/log';
-import { MailDesk } from '../../core/maildesk';
+import type { MailDesk } from '../../core/maildesk';
 import { collectMessageTexts, collectSecrets, Redactor } from '../../core/diagnostics/redact';
 import { buildReport, countStatuses, renderMarkdown, summaryLine } from '../../core/diagnostics/report';
 import { runChecks } from '../../core/diagnostics/runner';
@@ -79,13 +79,7 @@ export async function doctorCommand(args: DoctorArgs, io: DoctorIo): Promise<num
     }
     const accounts = args.account ? cfg.accounts.filter((a) => a.id === args.account) : cfg.accounts;
     const credentials = envCredentials(env);
-    core = await MailDesk.open({
-      dataDir: path.resolve(args.dataDir),
-      credentials,
-      logger: streamLogger(io.err, args.verbose ? 'debug' : 'error'),
-      idle: false,
-    });
-    for (const a of cfg.accounts) core.ensureAccount(a);
+    core = await openCliCore(cfg, { dataDir: args.dataDir, err: io.err, verbose: args.verbose, env });
     const ids = accounts.map((a) => a.id);
     const outcomes = await runChecks(core, {
       accounts: ids,

@@ -3,12 +3,11 @@
  * headers and text, fetching (and keeping) its body like opening it in the reader does.
  * It does not mark the message read. Exit 0 shown, 1 failed, 2 usage.
  */
+import { openCliCore } from '../openCore';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { envCredentials, parseConfig } from '../../core/config';
+import { parseConfig } from '../../core/config';
 import { MailError, toMailError } from '../../core/errors';
-import { streamLogger } from '../../core/log';
-import { MailDesk } from '../../core/maildesk';
+import type { MailDesk } from '../../core/maildesk';
 import { formatAddress, formatSize } from '../../core/threads/page';
 import { openMessage } from '../../core/threads/reading';
 import type { CommandIo } from './render';
@@ -40,13 +39,7 @@ export async function showCommand(args: ShowArgs, io: CommandIo): Promise<number
     const cfg = parseConfig(text, args.config);
     const acc = cfg.accounts.find((a) => a.id === args.account);
     if (!acc) throw new MailError('config.unknownAccount', `no account "${args.account}" in the configuration (known: ${cfg.accounts.map((a) => a.id).join(', ') || 'none'})`);
-    core = await MailDesk.open({
-      dataDir: path.resolve(args.dataDir),
-      credentials: envCredentials(),
-      logger: streamLogger(io.err, args.verbose ? 'debug' : 'error'),
-      idle: false,
-    });
-    core.ensureAccount(acc);
+    core = await openCliCore(cfg, { dataDir: args.dataDir, err: io.err, verbose: args.verbose });
     const folder = core.store.getFolder(acc.id, args.folder);
     if (!folder) throw new MailError('folder.notFound', `account "${acc.id}" has no synced folder "${args.folder}" (run \`maildesk sync --once\` first, or check \`maildesk folders\`)`);
     const row = core.store.getMessageByUid(folder.id, uid);

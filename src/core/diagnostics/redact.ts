@@ -82,6 +82,8 @@ const PATTERNS: Array<[RegExp, string | ((...m: string[]) => string)]> = [
 /** Long runs of mixed-case letters and digits are tokens or verifiers, not words. */
 const OPAQUE = /[A-Za-z0-9_\-~+/]{32,}={0,2}/g;
 const BASE64_RUN = /[A-Za-z0-9+/_-]{8,}={0,2}/g;
+/** An account id made from an address (VS Code's Add Account: "bob-at-example.test") reveals it too. */
+const ID_FROM_EMAIL = /\b([A-Za-z0-9._%+]+)-at-([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})\b/g;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 const MAIL_HEADER = /(^|\r?\n)(?:From|To|Cc|Subject|Date|Message-ID|MIME-Version|Content-Type|Received|Return-Path|Reply-To|In-Reply-To|References):[^\n]*\r?\n/i;
 const HOME_PATTERNS: RegExp[] = [/\/home\/[^/\s"'`]+/g, /\/Users\/[^/\s"'`]+/g, /\b[A-Za-z]:\\Users\\[^\\\s"'`]+/gi, /\b[A-Za-z]:\/Users\/[^/\s"'`]+/gi];
@@ -143,7 +145,7 @@ export class Redactor {
   private finish(t: string): string {
     for (const home of this.homes) t = t.split(home).join('~');
     for (const re of HOME_PATTERNS) t = t.replace(re, '~');
-    if (!this.o.includeAddresses) t = t.replace(EMAIL, maskAddress);
+    if (!this.o.includeAddresses) t = t.replace(EMAIL, maskAddress).replace(ID_FROM_EMAIL, (_m, local: string, domain: string) => `${local[0]}***-at-${domain}`);
     return t;
   }
 

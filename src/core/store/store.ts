@@ -738,6 +738,37 @@ export class MailStore {
     return n;
   }
 
+  /**
+   * The API providers (Graph delta `@removed`) name removed messages by provider id:
+   * their membership in this folder goes at once; the message row only when no folder
+   * holds it any more (a move reported by the target's sync first keeps it).
+   */
+  removeMembershipsByProviderId(folderId: number, providerIds: string[]): number {
+    const folder = this.getFolderById(folderId);
+    if (!folder || !providerIds.length) return 0;
+    let n = 0;
+    this.tx(() => {
+      const blobs: string[] = [];
+      for (const pid of providerIds) {
+        const row = this.get<{ id: number; body_blob: string | null }>(
+          `SELECT m.id, m.body_blob FROM messages m JOIN memberships ms ON ms.message_id = m.id
+           WHERE m.account_id = ? AND m.provider_id = ? AND ms.folder_id = ?`,
+          [folder.accountId, pid, folderId],
+        );
+        if (!row) continue;
+        this.run('DELETE FROM memberships WHERE folder_id = ? AND message_id = ?', [folderId, row.id]);
+        if (row.body_blob) blobs.push(row.body_blob);
+        n++;
+      }
+      if (!n) return;
+      this.deleteOrphans();
+      for (const b of blobs) if (!this.get('SELECT 1 FROM messages WHERE body_blob = ? LIMIT 1', [b])) this.blobs.delete(b);
+      this.pending.folders.add(folderId);
+      this.pending.messages += n;
+    });
+    return n;
+  }
+
   /** Deletes memberships missing since before `cutoff`, and messages left in no folder. */
   purgeMissing(folderId: number, cutoff: number): number {
     let n = 0;
@@ -909,6 +940,94 @@ export class MailStore {
       this.pending.messages++;
     });
     return id;
+  }
+
+  // ---- memberships by provider id (Gmail labels: one message, several folders) ----
+
+  /** Which of these provider ids the account already holds (a known message is never downloaded again). */
+  knownProviderIds(accountId: string, providerIds: string[]): Set<string> {
+    const out = new Set<string>();
+    for (const id of providerIds) if (this.get('SELECT 1 FROM messages WHERE account_id = ? AND provider_id = ?', [accountId, id])) out.add(id);
+    return out;
+  }
+
+  /**
+   * Puts a known message (by provider id) in exactly `folderIds` among the `managed`
+   * folders: missing memberships are added, those in other managed folders removed;
+   * `flags`, when given, replace its flags. A message left in no folder is deleted.
+   * Returns whether anything changed. No download: this is how a label change moves mail.
+   */
+  setMemberships(accountId: string, providerId: string, folderIds: number[], managed: number[], flags?: string[]): boolean {
+    let changed = false;
+    this.tx(() => {
+      const m = this.get<{ id: number; date: number; seen: number; flagged: number; answered: number; draft: number }>(
+        'SELECT id, date, seen, flagged, answered, draft FROM messages WHERE account_id = ? AND provider_id = ?',
+        [accountId, providerId],
+      );
+      if (!m) return;
+      const want = new Set(folderIds);
+      const have = new Set(this.all<{ folder_id: number }>('SELECT folder_id FROM memberships WHERE message_id = ? AND missing_since IS NULL', [m.id]).map((r) => r.folder_id));
+      for (const f of want) {
+        if (have.has(f)) continue;
+        this.run(
+          `INSERT INTO memberships(folder_id, message_id, uid, date) VALUES(?, ?, NULL, ?)
+           ON CONFLICT(folder_id, message_id) DO UPDATE SET missing_since = NULL`,
+          [f, m.id, m.date],
+        );
+        this.pending.folders.add(f);
+        changed = true;
+      }
+      for (const f of managed) {
+        if (want.has(f) || !have.has(f)) continue;
+        this.run('DELETE FROM memberships WHERE folder_id = ? AND message_id = ?', [f, m.id]);
+        this.pending.folders.add(f);
+        changed = true;
+      }
+      if (flags) {
+        const fl = splitFlags(flags);
+        if (fl.seen !== m.seen || fl.flagged !== m.flagged || fl.answered !== m.answered || fl.draft !== m.draft) {
+          this.run('UPDATE messages SET seen = ?, flagged = ?, answered = ?, draft = ? WHERE id = ?', [fl.seen, fl.flagged, fl.answered, fl.draft, m.id]);
+          for (const f of want) this.pending.folders.add(f);
+          changed = true;
+        }
+      }
+      if (!this.get('SELECT 1 FROM memberships WHERE message_id = ? LIMIT 1', [m.id])) {
+        this.run(`DELETE FROM messages WHERE id = ? AND origin = 'remote'`, [m.id]);
+        changed = true;
+      }
+      if (changed) {
+        this.pending.accounts.add(accountId);
+        this.pending.messages++;
+      }
+    });
+    return changed;
+  }
+
+  /** The server deleted these messages for good: their memberships and rows go. */
+  removeByProviderId(accountId: string, providerIds: string[]): number {
+    let n = 0;
+    this.tx(() => {
+      for (const pid of providerIds) {
+        const m = this.get<{ id: number; body_blob: string | null }>(`SELECT id, body_blob FROM messages WHERE account_id = ? AND provider_id = ? AND origin = 'remote'`, [accountId, pid]);
+        if (!m) continue;
+        for (const r of this.all<{ folder_id: number }>('SELECT folder_id FROM memberships WHERE message_id = ?', [m.id])) this.pending.folders.add(r.folder_id);
+        this.run('DELETE FROM memberships WHERE message_id = ?', [m.id]);
+        this.run('DELETE FROM messages WHERE id = ?', [m.id]);
+        if (m.body_blob && !this.get('SELECT 1 FROM messages WHERE body_blob = ? LIMIT 1', [m.body_blob])) this.blobs.delete(m.body_blob);
+        n++;
+      }
+      if (n) this.pending.messages += n;
+    });
+    return n;
+  }
+
+  /** The folder of a local-only entry (a Sent copy shown until the server's arrives) with this Message-ID. */
+  localEntryFolder(accountId: string, messageId: string): number | undefined {
+    return this.get<{ folder_id: number }>(
+      `SELECT ms.folder_id FROM messages m JOIN memberships ms ON ms.message_id = m.id
+       WHERE m.account_id = ? AND m.message_id = ? AND m.origin = 'local' AND ms.uid IS NULL LIMIT 1`,
+      [accountId, messageId],
+    )?.folder_id;
   }
 
   /** Counts for the bench and Troubleshoot. */

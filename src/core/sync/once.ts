@@ -19,11 +19,13 @@ export async function syncOnce(core: MailDesk, accountIds: string[], opts: { max
   const { store, scheduler } = core;
   for (const id of accountIds) scheduler.ensureJobs(id);
 
+  // Jobs that succeeded during this call. Comparing lastSuccess with the start time skipped a
+  // job whose previous success fell in the same millisecond as this call's start.
+  const succeeded = new Set<string>();
   const runnable = (j: JobRow): boolean => {
     if (!accountIds.includes(j.accountId) || j.status === 'paused' || j.status === 'running') return false;
     if (j.status === 'error' && j.attempts >= maxAttempts) return false;
-    if (j.kind === 'tasks') return (j.lastSuccess ?? 0) < start;
-    if (j.kind === 'sync') return (j.lastSuccess ?? 0) < start;
+    if (j.kind === 'tasks' || j.kind === 'sync') return !succeeded.has(j.id);
     if (j.kind === 'backfill') return j.status !== 'done';
     return false;
   };
@@ -47,6 +49,7 @@ export async function syncOnce(core: MailDesk, accountIds: string[], opts: { max
             for (let j = queue.shift(); j; j = queue.shift()) {
               await scheduler.runJob(store.getJob(j.id) ?? j);
               const after = store.getJob(j.id);
+              if (after?.status === 'ok') succeeded.add(j.id);
               if (after) opts.onProgress?.(after);
             }
           }),

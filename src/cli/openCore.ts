@@ -1,0 +1,44 @@
+/**
+ * Every CLI command opens the core the same way: the store in the data folder,
+ * passwords from the environment, the configuration's OAuth clients, the accounts
+ * of the configuration file (their mail untouched).
+ */
+import * as path from 'node:path';
+import { envCredentials, type MailDeskConfig } from '../core/config';
+import { MailError } from '../core/errors';
+import { streamLogger } from '../core/log';
+import { MailDesk } from '../core/maildesk';
+
+export interface CliCoreOptions {
+  dataDir: string;
+  err(s: string): void;
+  verbose?: boolean;
+  idle?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Page sizes for tests and benchmarks (MAILDESK_IMAP_FIRST_PAGE, MAILDESK_IMAP_PAGE_SIZE). */
+export function imapPageOptions(env: NodeJS.ProcessEnv = process.env): { firstPageSize?: number; pageSize?: number } {
+  const read = (name: string): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new MailError('config.invalid', `the environment variable ${name} must be a positive whole number (it is "${v}")`);
+    return n;
+  };
+  return { firstPageSize: read('MAILDESK_IMAP_FIRST_PAGE'), pageSize: read('MAILDESK_IMAP_PAGE_SIZE') };
+}
+
+export async function openCliCore(cfg: MailDeskConfig, o: CliCoreOptions): Promise<MailDesk> {
+  const env = o.env ?? process.env;
+  const core = await MailDesk.open({
+    dataDir: path.resolve(o.dataDir),
+    credentials: envCredentials(env),
+    logger: streamLogger(o.err, o.verbose ? 'debug' : 'error'),
+    idle: o.idle ?? false,
+    imap: imapPageOptions(env),
+    oauth: cfg.oauth,
+  });
+  for (const a of cfg.accounts) core.ensureAccount(a);
+  return core;
+}

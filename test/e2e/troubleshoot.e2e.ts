@@ -1,0 +1,195 @@
+import { strict as assert } from 'node:assert';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { codeServerInstalled, startCodeServer, type CodeServer } from './lib/codeServer';
+import { startMailSandbox, type MailSandbox } from './lib/mailServers';
+import { REPO_ROOT, packageMailDesk } from './lib/vsix';
+import {
+  clickActivityBarItem,
+  clickDialogButton,
+  clickNotificationButton,
+  dialogState,
+  notifications,
+  openWorkbench,
+  quickInputAccept,
+  quickInputState,
+  quickPickSelect,
+  runCommand,
+  screenshot,
+  treeItems,
+  waitForNotification,
+  webviewFrame,
+  type Workbench,
+} from './lib/workbench';
+
+// "MailDesk: Troubleshoot" as a person meets it: one healthy account with a folder full of mail
+// that is not selected for sync (a warning), one with a wrong password (a failure). The error
+// notification offers Troubleshoot; the panel groups the results by account, each problem with
+// its fix and a button that goes there.
+
+const GOOD = { email: 'sam.rivera@example.test', name: 'Sam Rivera' };
+const BAD = { email: 'bob@example.test', name: 'Bob Stone' };
+const PANEL = 'MailDesk: Troubleshoot';
+
+describe('MailDesk: Troubleshoot in VS Code (code-server + headless Chromium)', function () {
+  let tmp = '';
+  let mail: MailSandbox | undefined;
+  let server: CodeServer | undefined;
+  let wb: Workbench | undefined;
+  const page = (): Page => wb!.page;
+
+  before(async function () {
+    if (!codeServerInstalled()) {
+      console.warn('  e2e skipped: code-server is not installed; run `node test/e2e/install.mjs`');
+      this.skip();
+    }
+    tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'maildesk-e2e-ts-'));
+    const workspaceDir = path.join(tmp, 'workspace');
+    await fs.promises.mkdir(workspaceDir, { recursive: true });
+    const [vsixPath, sandbox] = await Promise.all([packageMailDesk(), startMailSandbox(40)]);
+    mail = sandbox;
+    server = await startCodeServer({ vsixPath, workspaceDir });
+    wb = await openWorkbench(server.url, { viewport: { width: 1280, height: 1280 } });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && wb) {
+      const file = await screenshot(wb.page, `failed-troubleshoot-${this.currentTest.title}`).catch(() => '');
+      console.warn(`  screenshot: ${file}`);
+      console.warn(`  notifications: ${JSON.stringify(await notifications(wb.page).catch(() => []))}`);
+      if (server) console.warn((await server.extensionHostLog().catch(() => '')).slice(-3000));
+    }
+  });
+
+  after(async () => {
+    await wb?.close().catch((e) => console.warn(`closing the browser: ${e}`));
+    await server?.stop().catch((e) => console.warn(`stopping code-server: ${e}`));
+    await mail?.stop().catch((e) => console.warn(`stopping the mail servers: ${e}`));
+    if (tmp) await fs.promises.rm(tmp, { recursive: true, force: true });
+  });
+
+  it('offered by the error notification: shows the unselected folder as a warning and the wrong password as a failure, each with its fix', async () => {
+    const m = mail!;
+    await clickActivityBarItem(page(), 'MailDesk');
+
+    // A healthy account without an outgoing server (Troubleshoot then skips the SMTP checks).
+    await addAccount(page(), { ...GOOD, host: m.dovecot.host, port: m.dovecot.port, user: m.user, password: m.password });
+    await waitForNotification(page(), `${GOOD.email} added with`, 60_000);
+    // Wait for the first sync, so the only finding on this account is Archive (mail, not selected).
+    await waitFor(async () => {
+      const rows = await treeItems(page(), 'Mailboxes', 5000);
+      const inbox = rows.find((r) => r.label === 'Inbox');
+      return inbox && /\d/.test(inbox.description) ? true : undefined;
+    }, 'Inbox to show its count', 60_000);
+
+    await addAccount(page(), { ...BAD, host: m.dovecot.host, port: m.dovecot.port, user: m.otherUser, password: 'not-the-password' });
+    const dialog = await dialogState(page(), 60_000);
+    assert.match(dialog.message, /failed/);
+    await clickDialogButton(page(), 'Save Anyway');
+
+    // The disconnected account's notification offers Troubleshoot.
+    const toastRe = new RegExp(`MailDesk: ${esc(BAD.name)}: `);
+    const toast = await waitForNotification(page(), toastRe, 60_000);
+    assert.ok(toast.buttons.includes('Troubleshoot'), `the notification offers Troubleshoot: ${toast.buttons}`);
+    await clickNotificationButton(page(), toastRe, 'Troubleshoot');
+
+    // The two optional questions.
+    await answer(page(), /What did you expect/, 'New mail in both accounts');
+    await answer(page(), /What happened instead/, 'Bob Stone shows disconnected since this morning');
+
+    const frame = await webviewFrame(page(), PANEL, 30_000);
+    await frame.locator('section.group').first().waitFor({ state: 'visible', timeout: 60_000 });
+    // Each account's group, whether its address is masked (the default) or shown (the checkbox).
+    const good = frame.locator('section.group', { hasText: /s\*\*\*@example\.test|sam\.rivera@example\.test/ });
+    const bad = frame.locator('section.group', { hasText: /b\*\*\*@example\.test|bob@example\.test/ });
+    assert.equal(await frame.locator('section.group', { hasText: GOOD.email }).count(), 0, 'addresses are masked by default');
+
+    // Sam Rivera: a warning for Archive, with the folder picker as the fix; nothing failed.
+    const archive = good.locator('li.check.problem.warn', { hasText: 'Archive' });
+    await archive.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await archive.innerText(), /not selected/i);
+    assert.equal(await good.locator('li.check.problem.fail').count(), 0, `no failure for the healthy account:\n${await good.innerText()}`);
+    assert.equal(await good.locator('h2 [role="img"]').first().getAttribute('aria-label'), 'Warning');
+
+    // Bob Stone: the incoming server fails at login, with Enter Password as the fix.
+    const login = bad.locator('li.check.problem.fail', { hasText: 'Enter Password' }).first();
+    await login.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await login.innerText(), /password|login|auth/i);
+    assert.equal(await bad.locator('h2 [role="img"]').first().getAttribute('aria-label'), 'Failed');
+    assert.match(await frame.locator('#story').innerText(), /New mail in both accounts[\s\S]*Bob Stone shows disconnected/);
+
+    await page().locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
+    const shot = await screenshot(page(), 'troubleshoot');
+    const docs = path.join(REPO_ROOT, 'docs', 'screenshots');
+    await fs.promises.mkdir(docs, { recursive: true });
+    await fs.promises.copyFile(shot, path.join(docs, 'troubleshoot.png'));
+
+    // Copy report: the Markdown support staff get, with the user's story and no password.
+    await frame.locator('#copy').click();
+    await frame.locator('#notice', { hasText: 'Report copied' }).waitFor({ timeout: 10_000 });
+    const md = await page().evaluate(() => navigator.clipboard.readText());
+    assert.match(md, /^# MailDesk support report/);
+    assert.match(md, /\*\*Expected:\*\* New mail in both accounts/);
+    assert.match(md, /### Failing checks/);
+    assert.ok(!md.includes('not-the-password') && !md.includes(m.otherPassword), 'no password in the report');
+    assert.ok(!md.includes(BAD.email), 'addresses masked in the report');
+
+    // The address box rebuilds the panel (and the report) with the addresses.
+    await frame.locator('#addresses').check();
+    await frame.locator('section.group', { hasText: BAD.email }).waitFor({ timeout: 10_000 });
+
+    // The warning's button goes there: the folder picker of that account.
+    await good.locator('li.check.problem.warn', { hasText: 'Archive' }).locator('button.action').click();
+    const picker = await waitFor(async () => {
+      const s = await quickInputState(page(), 2000).catch(() => undefined);
+      return s && s.items.some((i) => /Archive/.test(i)) ? s : undefined;
+    }, 'the folder picker', 15_000);
+    assert.ok(picker.items.some((i) => /Archive/.test(i)), `picker items: ${picker.items}`);
+    await page().keyboard.press('Escape');
+  });
+});
+
+async function addAccount(page: Page, a: { email: string; name: string; host: string; port: number; user: string; password: string }): Promise<void> {
+  await runCommand(page, 'MailDesk: Add IMAP Account');
+  await answer(page, /^Email address/, a.email);
+  await answer(page, /^Display name/, a.name);
+  await answer(page, /^Incoming \(IMAP\) server host/, a.host);
+  await choose(page, 'Incoming server security', 'None');
+  await answer(page, /^Incoming server port/, String(a.port));
+  await answer(page, /^Incoming server user name/, a.user);
+  await answer(page, /^Password for/, a.password);
+  await answer(page, /^Outgoing \(SMTP\) server host/, '');
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Types `value` into the input box once its prompt matches, accepts it, and waits for it to move on. */
+async function answer(page: Page, prompt: RegExp, value: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  const message = widget.locator('.quick-input-message');
+  await waitFor(async () => ((await widget.isVisible()) && prompt.test((await message.innerText()).trim()) ? true : undefined), `the input box asking ${prompt}`, 30_000);
+  await widget.locator('.quick-input-box input').fill(value);
+  await quickInputAccept(page);
+  await waitFor(async () => (!(await widget.isVisible()) || !prompt.test((await message.innerText()).trim()) ? true : undefined), `the input box to move on from ${prompt}`, 15_000);
+}
+
+async function choose(page: Page, placeholder: string, label: string): Promise<void> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await waitFor(async () => ((await input.isVisible()) && (await input.getAttribute('placeholder')) === placeholder ? true : undefined), `the pick "${placeholder}"`, 30_000);
+  await quickPickSelect(page, label);
+  await waitFor(async () => ((await input.getAttribute('placeholder').catch(() => null)) !== placeholder ? true : undefined), `the pick "${placeholder}" to close`, 15_000);
+}
+
+function esc(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
