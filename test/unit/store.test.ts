@@ -278,3 +278,42 @@ describe('MailStore', () => {
     });
   });
 });
+
+describe('MailStore background saves', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maildesk-store-bg-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('an older background write never replaces a newer save, and leaves no temporary file', async () => {
+    const { store, inbox } = await storeWithFolders(dir);
+    store.upsertMessages(inbox, [incoming(inbox, 1)]);
+    const older = store.saveInBackground(); // exported now, written later
+    store.upsertMessages(inbox, [incoming(inbox, 2)]);
+    store.saveNow(); // newer, lands first
+    await older;
+    store.close();
+    const reopened = await MailStore.open({ dir });
+    assert.deepEqual(subjects(reopened, inbox), ['Message 2', 'Message 1']);
+    reopened.close();
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+  });
+
+  it('a background save persists what was committed before it began', async () => {
+    const { store, inbox } = await storeWithFolders(dir);
+    store.upsertMessages(inbox, [incoming(inbox, 1), incoming(inbox, 2)]);
+    await store.saveInBackground();
+    assert.ok(store.lastSave && store.lastSave.bytes > 0);
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'maildesk-store-bg-copy-'));
+    try {
+      fs.copyFileSync(path.join(dir, 'maildesk.db'), path.join(copy, 'maildesk.db'));
+      const reopened = await MailStore.open({ dir: copy });
+      assert.deepEqual(subjects(reopened, inbox), ['Message 2', 'Message 1']);
+      reopened.close();
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+      store.close();
+    }
+  });
+});

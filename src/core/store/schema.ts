@@ -243,4 +243,9 @@ export const MIGRATIONS: string[] = [
     DELETE FROM message_fts WHERE docid = OLD.id;
   END;
   `,
+  // 4: the live UIDs of a folder, for the sync's bounds and counts: without it every sync
+  // walked the folder's whole membership list (112 ms a folder at 100,000 messages).
+  `
+  CREATE INDEX memberships_live ON memberships(folder_id, uid) WHERE uid IS NOT NULL AND missing_since IS NULL;
+  `,
 ];

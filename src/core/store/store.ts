@@ -181,6 +181,9 @@ export class MailStore {
   private pending = emptyChange();
   private dirty = false;
   private saveTimer: NodeJS.Timeout | undefined;
+  /** Save generations: an older background write never replaces a newer file. */
+  private generation = 0;
+  private committed = 0;
   private readonly events = new EventEmitter();
   readonly blobs: BlobStore;
   /** Time of the last save, and how long it took: reported by the bench and Troubleshoot. */
@@ -203,6 +206,8 @@ export class MailStore {
     if (opts.dir) {
       fs.mkdirSync(opts.dir, { recursive: true });
       file = path.join(opts.dir, 'maildesk.db');
+      // Temporary files of a save that a killed process never renamed: the database itself is intact.
+      for (const f of fs.readdirSync(opts.dir)) if (/^maildesk\.db\..*\.tmp$/.test(f)) fs.rmSync(path.join(opts.dir, f), { force: true });
       // A crash between write and rename leaves only the temporary file: the old one is intact.
       if (fs.existsSync(file)) {
         try {
@@ -333,15 +338,48 @@ export class MailStore {
 
   private scheduleSave(): void {
     if (!this.file || this.saveTimer) return;
+    // A save blocks the thread for its export: space saves by at least ten times what
+    // the last one took, so a big store syncing hard spends a small share of time saving.
+    const delay = Math.max(this.saveDelayMs, (this.lastSave?.ms ?? 0) * 10);
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
-      try {
-        this.saveNow();
-      } catch (e) {
-        this.logger.log('error', `saving the mail store failed: ${(e as Error).message}`);
-      }
-    }, this.saveDelayMs);
+      this.saveInBackground().catch((e) => this.logger.log('error', `saving the mail store failed: ${(e as Error).message}`));
+    }, delay);
     this.saveTimer.unref?.();
+  }
+
+  /** Exports now (the only blocking part), then writes and fsyncs off the thread. */
+  async saveInBackground(): Promise<void> {
+    if (!this.file || !this.dirty || this.depth > 0) return;
+    const gen = ++this.generation;
+    const t0 = performance.now();
+    const data = this.db.export();
+    this.db.exec('PRAGMA foreign_keys = ON');
+    this.dirty = false;
+    const exportMs = performance.now() - t0;
+    const tmp = `${this.file}.${process.pid}.bg${gen}.tmp`;
+    try {
+      const fh = await fs.promises.open(tmp, 'w');
+      try {
+        await fh.writeFile(data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      // Renamed synchronously, after checking no newer save landed meanwhile: an older
+      // export must never replace a newer file.
+      if (this.committed > gen) {
+        fs.rmSync(tmp, { force: true });
+        return;
+      }
+      fs.renameSync(tmp, this.file);
+      this.committed = gen;
+      this.lastSave = { at: Date.now(), ms: exportMs, bytes: data.length };
+    } catch (e) {
+      this.dirty = true;
+      fs.rmSync(tmp, { force: true });
+      throw e;
+    }
   }
 
   /**
@@ -351,6 +389,7 @@ export class MailStore {
    */
   saveNow(): void {
     if (!this.file || !this.dirty || this.depth > 0) return;
+    const gen = ++this.generation;
     const t0 = performance.now();
     const data = this.db.export();
     // export() resets pragmas on some versions; keep foreign keys on.
@@ -364,6 +403,7 @@ export class MailStore {
       fs.closeSync(fd);
     }
     fs.renameSync(tmp, this.file);
+    this.committed = gen;
     this.dirty = false;
     this.lastSave = { at: Date.now(), ms: performance.now() - t0, bytes: data.length };
   }
