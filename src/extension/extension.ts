@@ -16,6 +16,7 @@ import { channelLogger } from './logChannel';
 import { MessageListPanels } from './messageList';
 import { StagedSecretStore, vscodeSecretStore } from './secretStorage';
 import { googleFromSettings, registerGmailCommands } from './gmailCommands';
+import { microsoftFromSettings, registerOutlookCommands } from './outlookCommands';
 import { MailStatusBar } from './statusBar';
 import { registerReading } from './threadView';
 import { registerTroubleshoot } from './troubleshoot/panel';
@@ -54,6 +55,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
         get google() {
           return googleFromSettings();
         },
+        get microsoft() {
+          return microsoftFromSettings();
+        },
       },
     });
   } catch (e) {
@@ -81,6 +85,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   const panels = root.add(new MessageListPanels(mail, context.extensionUri));
   for (const d of registerCommands({ mail, secrets, log, panels })) root.add(d);
   for (const d of registerGmailCommands({ mail, secrets, log })) root.add(d);
+  for (const d of registerOutlookCommands({ mail, secrets, log })) root.add(d);
   // Thread view, View source, Search Mail and the background body prefetch.
   for (const d of registerReading({ mail, extensionUri: context.extensionUri, log })) root.add(d);
   root.add(new MailStatusBar(mail));

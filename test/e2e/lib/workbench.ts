@@ -292,6 +292,83 @@ export async function clickNotificationButton(page: Page, message: string | RegE
   await toast.locator('.notification-list-item-buttons-container .monaco-button', { hasText: exactText(button) }).first().click({ timeout: timeoutMs });
 }
 
+export interface DialogInfo {
+  message: string;
+  detail: string;
+  buttons: string[];
+}
+
+/** The modal dialog on screen (showErrorMessage/showInformationMessage with `modal: true`), waiting for it. */
+export async function dialogState(page: Page, timeoutMs = 15_000): Promise<DialogInfo> {
+  const box = page.locator('.monaco-dialog-box').first();
+  await box.waitFor({ state: 'visible', timeout: timeoutMs });
+  return box.evaluate((el) => ({
+    message: (el.querySelector('.dialog-message-text')?.textContent ?? '').trim(),
+    detail: (el.querySelector('.dialog-message-detail')?.textContent ?? '').trim(),
+    buttons: Array.from(el.querySelectorAll('.dialog-buttons .monaco-button')).map((b) => (b.textContent ?? '').trim()),
+  }));
+}
+
+/** Clicks a button of the modal dialog on screen. */
+export async function clickDialogButton(page: Page, button: string, timeoutMs = 15_000): Promise<void> {
+  const box = page.locator('.monaco-dialog-box').first();
+  await box.locator('.dialog-buttons .monaco-button', { hasText: exactText(button) }).first().click({ timeout: timeoutMs });
+  await box.waitFor({ state: 'hidden', timeout: timeoutMs });
+}
+
+/**
+ * Hovers the tree row labelled `label` and returns the text of the hover (the TreeItem tooltip),
+ * as a person sees it when pointing at the row. `contains` tells its hover from any other one
+ * still on screen (e.g. a status-bar item's).
+ */
+export async function treeItemHover(page: Page, viewTitle: string, label: string, contains: string | RegExp, timeoutMs = 15_000): Promise<string> {
+  const pane = await viewPane(page, viewTitle, timeoutMs);
+  const row = pane.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exactText(label) }) }).first();
+  const hover = page.locator('.workbench-hover, .monaco-hover').filter({ visible: true, hasText: contains }).first();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    // Moving away and back restarts the hover delay when a previous hover was dismissed.
+    await page.mouse.move(0, 0);
+    await row.hover({ timeout: Math.max(1000, deadline - Date.now()) });
+    try {
+      await hover.waitFor({ state: 'visible', timeout: 3000 });
+      return (await hover.innerText()).trim();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+  }
+}
+
+/**
+ * Drags the sash between the side bar and the editor so the side bar is `width` px wide, as a
+ * person does to read long tree rows.
+ */
+export async function setSideBarWidth(page: Page, width: number): Promise<void> {
+  const sidebar = page.locator('.part.sidebar');
+  const box = await sidebar.boundingBox();
+  if (!box) throw new Error('the side bar is not visible');
+  const edge = box.x + box.width;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(edge, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, y, { steps: 8 });
+  await page.mouse.up();
+  // Off the sash, or it stays drawn highlighted in the next screenshot.
+  await page.mouse.move(box.x + width + 200, y);
+  const after = await sidebar.boundingBox();
+  if (!after || Math.abs(after.width - width) > 8) throw new Error(`the side bar is ${after?.width} px wide, wanted ${width}`);
+}
+
+/**
+ * Moves the mouse off to a neutral spot and waits for hovers to go, so they do not cover a
+ * screenshot. (Not Escape: that would also hide the notification toasts.)
+ */
+export async function dismissHover(page: Page, timeoutMs = 5000): Promise<void> {
+  const editor = await page.locator('.part.editor').boundingBox();
+  await page.mouse.move(editor ? editor.x + editor.width / 2 : 700, editor ? editor.y + editor.height - 5 : 800);
+  await page.locator('.workbench-hover, .monaco-hover').filter({ visible: true }).first().waitFor({ state: 'hidden', timeout: timeoutMs }).catch(() => undefined);
+}
+
 /**
  * The content frame of the webview (panel or view) titled `title`. Webviews live in two nested
  * iframes: the outer `iframe.webview` host, and the extension's `iframe#active-frame` inside it,

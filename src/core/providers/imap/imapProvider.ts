@@ -171,7 +171,8 @@ export class ImapProvider implements MailProvider {
         const role = f.specialUse ? ROLE_BY_SPECIAL_USE[f.specialUse] ?? null : null;
         return {
           path: f.path,
-          name: f.name,
+          // The protocol name of the inbox is "INBOX"; people call it Inbox.
+          name: f.path.toUpperCase() === 'INBOX' ? 'Inbox' : f.name,
           delimiter: f.delimiter,
           role: f.path.toUpperCase() === 'INBOX' ? 'inbox' : role,
           // Only what the server itself declared counts as special-use; a name guess does not.

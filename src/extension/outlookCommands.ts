@@ -1,0 +1,126 @@
+/**
+ * Outlook / Microsoft 365 commands: "Add Outlook / Microsoft 365 Account" and, on an account
+ * whose sign-in was refused, "Connect Microsoft Graph (OAuth)". The settings are checked
+ * before anything else, so a missing client id reads as "OAuth not configured" (with the
+ * setting to fill and the Entra app registration steps) before any browser opens. Sign-in is
+ * core code (MSAL: loopback, PKCE, state); this file opens the browser and reports.
+ */
+import * as vscode from 'vscode';
+import type { OAuthConfig, SecretStore } from '../core/config';
+import { MailError, toMailError } from '../core/errors';
+import type { MailDesk } from '../core/maildesk';
+import { msalCacheSecretKey, requireMicrosoftOAuth } from '../core/providers/graph/msalAuth';
+import { addOutlookAccount, reconnectOutlookAccount } from '../core/providers/graph/outlookAccount';
+import type { Disposable } from './lifecycle';
+import { channelLogger } from './logChannel';
+
+export interface OutlookCommandDeps {
+  mail: MailDesk;
+  secrets: SecretStore;
+  log: vscode.LogOutputChannel;
+}
+
+/** The Microsoft client as configured now (read at each use, so edits apply without a reload). */
+export function microsoftFromSettings(): NonNullable<OAuthConfig['microsoft']> {
+  const c = vscode.workspace.getConfiguration('maildesk.oauth.microsoft');
+  const s = (k: string) => c.get<string>(k)?.trim() || undefined;
+  return { clientId: s('clientId'), tenant: s('tenant'), authority: s('authority'), graphBaseUrl: s('graphBaseUrl') };
+}
+
+const openBrowser = async (url: string): Promise<void> => {
+  const ok = await vscode.env.openExternal(vscode.Uri.parse(url, true));
+  if (!ok) throw new MailError('auth.failed', 'the browser could not be opened for the Microsoft sign-in');
+};
+
+function outlookAccountId(mail: MailDesk, email: string): string {
+  const base = `outlook-${email.split('@')[0].replace(/[^A-Za-z0-9._-]/g, '-')}`;
+  let id = base;
+  for (let i = 2; mail.store.getAccount(id); i++) id = `${base}-${i}`;
+  return id;
+}
+
+/** Shows the error with the action that fixes it. */
+async function report(deps: OutlookCommandDeps, id: string, e: unknown): Promise<void> {
+  const err = toMailError(e);
+  deps.log.error(`${id}: ${err.describe()}`);
+  if (err.code === 'oauth.notConfigured') {
+    const c = await vscode.window.showErrorMessage(`MailDesk: ${err.message}`, 'Open Settings');
+    if (c) await vscode.commands.executeCommand('workbench.action.openSettings', 'maildesk.oauth.microsoft');
+    return;
+  }
+  if (err.code === 'auth.accessDenied') {
+    // The remedy names tenant admin consent (describeError).
+    const c = await vscode.window.showErrorMessage(`MailDesk: Access denied. ${err.describe()}`, 'Show Log');
+    if (c) deps.log.show();
+    return;
+  }
+  const c = await vscode.window.showErrorMessage(`MailDesk: ${err.describe()}`, 'Show Log');
+  if (c) deps.log.show();
+}
+
+export function registerOutlookCommands(deps: OutlookCommandDeps): Disposable[] {
+  const { mail } = deps;
+  const reg = (id: string, fn: (arg?: { accountId?: string }) => unknown): Disposable =>
+    vscode.commands.registerCommand(id, async (arg?: { accountId?: string }) => {
+      try {
+        await fn(arg);
+      } catch (e) {
+        await report(deps, id, e);
+      }
+    });
+  const logger = channelLogger(deps.log);
+  const signInOpts = () => ({ settings: microsoftFromSettings(), secrets: deps.secrets, logger });
+
+  return [
+    reg('maildesk.addOutlookAccount', async () => {
+      // Checked by addOutlookAccount too; asking for the address first would be wasted if unset.
+      requireMicrosoftOAuth(microsoftFromSettings());
+      const email = await vscode.window.showInputBox({
+        title: 'Add Outlook / Microsoft 365 Account',
+        prompt: 'Your work, school or Outlook.com address (the browser sign-in confirms it)',
+        placeHolder: 'name@contoso.com',
+        ignoreFocusOut: true,
+        validateInput: (s) => (/^[^@\s]+@[^@\s]+$/.test(s.trim()) ? undefined : 'Enter an email address'),
+      });
+      if (!email) return;
+      const existing = mail.store.listAccounts().find((a) => a.provider === 'outlook' && a.email.toLowerCase() === email.trim().toLowerCase());
+      if (existing) {
+        await vscode.commands.executeCommand('maildesk.connectMicrosoftGraph', { accountId: existing.id });
+        return;
+      }
+      const id = outlookAccountId(mail, email.trim());
+      const r = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'MailDesk: waiting for the Microsoft sign-in in your browser…' },
+        () => addOutlookAccount(mail, { id, email: email.trim() }, openBrowser, signInOpts()),
+      );
+      vscode.window.showInformationMessage(`MailDesk: ${r.account.email} added. Inbox, Sent Items and Drafts are synced; pick more folders with Select Folders for Sync.`);
+    }),
+
+    reg('maildesk.connectMicrosoftGraph', async (arg) => {
+      let accountId = arg?.accountId;
+      if (!accountId) {
+        const list = mail.store.listAccounts().filter((a) => a.provider === 'outlook');
+        if (!list.length) throw new MailError('config.unknownAccount', 'there is no Outlook / Microsoft 365 account; use "MailDesk: Add Outlook / Microsoft 365 Account"');
+        const pick =
+          list.length === 1
+            ? list[0]
+            : (await vscode.window.showQuickPick(list.map((a) => ({ label: a.email, description: a.state === 'reauth' ? 'Re-authorization required' : undefined, a })), { title: 'Connect Microsoft Graph (OAuth)' }))?.a;
+        if (!pick) return;
+        accountId = pick.id;
+      }
+      const acc = mail.store.getAccount(accountId);
+      if (!acc || acc.provider !== 'outlook') throw new MailError('config.unknownAccount', `"${accountId}" is not an Outlook / Microsoft 365 account`);
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `MailDesk: sign in as ${acc.email} in your browser…` },
+        () => reconnectOutlookAccount(mail, acc.id, openBrowser, signInOpts()),
+      );
+      if (!mail.store.listFolders(acc.id).length) await mail.addAccount(acc.config);
+      vscode.window.showInformationMessage(`MailDesk: ${acc.email} is connected again; no synced mail was lost.`);
+    }),
+  ];
+}
+
+/** Remove Account: the token cache goes with it (the revocation steps are in the remove message). */
+export async function deleteOutlookTokens(secrets: SecretStore, accountId: string): Promise<void> {
+  await secrets.delete(msalCacheSecretKey(accountId));
+}

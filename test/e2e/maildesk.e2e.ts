@@ -1,0 +1,390 @@
+import { strict as assert } from 'node:assert';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { rawMessage } from '../support/rawmail';
+import { codeServerInstalled, startCodeServer, type CodeServer } from './lib/codeServer';
+import { startMailSandbox, type MailSandbox } from './lib/mailServers';
+import { REPO_ROOT, packageMailDesk } from './lib/vsix';
+import {
+  activityBarItem,
+  clickActivityBarItem,
+  clickDialogButton,
+  clickNotificationButton,
+  clickTreeItem,
+  dialogState,
+  dismissHover,
+  notifications,
+  openWorkbench,
+  quickInputAccept,
+  quickPickSelect,
+  runCommand,
+  screenshot,
+  setSideBarWidth,
+  treeItemHover,
+  treeItems,
+  viewPane,
+  waitForNotification,
+  webviewFrame,
+  type TreeRow,
+  type Workbench,
+} from './lib/workbench';
+
+// MailDesk as a person uses it: a real VS Code (code-server) in headless Chromium, talking to a
+// private Dovecot and SMTP server seeded with realistic mail. One code-server for the whole file
+// (it takes a while to start); the scenarios build on each other in order.
+
+const ME = { email: 'sam.rivera@example.test', name: 'Sam Rivera' };
+const OTHER = { email: 'bob@example.test', name: 'Bob Stone' };
+const MAILBOXES = 'Mailboxes';
+const JOBS = 'Sync Jobs';
+const DOCS_SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
+
+describe('MailDesk in VS Code (code-server + headless Chromium)', function () {
+  let tmp = '';
+  let mail: MailSandbox | undefined;
+  let server: CodeServer | undefined;
+  let wb: Workbench | undefined;
+  const page = (): Page => wb!.page;
+
+  before(async function () {
+    if (!codeServerInstalled()) {
+      console.warn('  e2e skipped: code-server is not installed; run `node test/e2e/install.mjs`');
+      this.skip();
+    }
+    tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'maildesk-e2e-'));
+    const workspaceDir = path.join(tmp, 'workspace');
+    await fs.promises.mkdir(workspaceDir, { recursive: true });
+    const [vsixPath, sandbox] = await Promise.all([packageMailDesk(), startMailSandbox()]);
+    mail = sandbox;
+    server = await startCodeServer({
+      vsixPath,
+      workspaceDir,
+      // The periodic sync is the fallback when IDLE misses something; keep it short here.
+      settings: { 'maildesk.sync.intervalSeconds': 15 },
+    });
+    wb = await openWorkbench(server.url);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && wb) {
+      const file = await screenshot(wb.page, `failed-${this.currentTest.title}`).catch(() => '');
+      console.warn(`  screenshot: ${file}`);
+      console.warn(`  notifications: ${JSON.stringify(await notifications(wb.page).catch(() => []))}`);
+      if (server) console.warn((await server.extensionHostLog().catch(() => '')).slice(-3000));
+      if (server) console.warn((await mailDeskLog(server).catch(() => '')).slice(-3000));
+    }
+  });
+
+  after(async () => {
+    // Each step runs even when the one before failed: nothing may outlive the run.
+    await wb?.close().catch((e) => console.warn(`closing the browser: ${e}`));
+    await server?.stop().catch((e) => console.warn(`stopping code-server: ${e}`));
+    await mail?.stop().catch((e) => console.warn(`stopping the mail servers: ${e}`));
+    if (tmp) await fs.promises.rm(tmp, { recursive: true, force: true });
+  });
+
+  it('1. activation: the MailDesk icon is in the activity bar and its view offers "Add IMAP Account"', async () => {
+    const icon = activityBarItem(page(), 'MailDesk');
+    await icon.waitFor({ state: 'visible', timeout: 30_000 });
+    await clickActivityBarItem(page(), 'MailDesk');
+    // Wide enough for the counts and job times to show in full (and in the screenshots).
+    await setSideBarWidth(page(), 470);
+    const pane = await viewPane(page(), MAILBOXES);
+    const welcome = pane.locator('.welcome-view-content');
+    await welcome.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await welcome.innerText(), /No mail account yet/);
+    const button = welcome.locator('.monaco-button', { hasText: 'Add IMAP Account' });
+    assert.ok(await button.isVisible(), 'the welcome view shows an "Add IMAP Account" button');
+    await (await viewPane(page(), JOBS)).locator('.welcome-view-content').waitFor({ state: 'visible' });
+
+    // Activation ran (the view has content from the extension) and logged no error.
+    const log = await waitFor(async () => {
+      const text = await server!.extensionHostLog();
+      return /maildesk\.maildesk/i.test(text) ? text : undefined;
+    }, 'the extension host log mentions maildesk.maildesk');
+    const errors = log.split('\n').filter((l) => /\[error\]/i.test(l) && /maildesk/i.test(l));
+    assert.deepEqual(errors, [], 'no error about MailDesk in the extension host log');
+    assert.doesNotMatch(log, /Activating extension .maildesk\.maildesk. failed/i);
+    const toasts = await notifications(page());
+    assert.deepEqual(toasts.filter((t) => /maildesk/i.test(`${t.message} ${t.source}`)), [], 'no MailDesk notification');
+    await screenshot(page(), '01-activation');
+  });
+
+  it('2. adds an IMAP account through the guided flow; the Mailboxes view shows its folders with counts', async () => {
+    const m = mail!;
+    await runCommand(page(), 'MailDesk: Add IMAP Account');
+    await answer(page(), /^Email address/, ME.email);
+    await answer(page(), /^Display name/, ME.name);
+    await answer(page(), /^Incoming \(IMAP\) server host/, m.dovecot.host);
+    await pick(page(), 'Incoming server security', 'None');
+    await answer(page(), /^Incoming server port/, String(m.dovecot.port));
+    await answer(page(), /^Incoming server user name/, m.user);
+    await answer(page(), /^Password for/, m.password);
+    await answer(page(), /^Outgoing \(SMTP\) server host/, m.smtp.host);
+    await pick(page(), 'Outgoing server security', 'None');
+    await answer(page(), /^Outgoing server port/, String(m.smtp.port));
+    await answer(page(), /^Outgoing server user name/, m.user);
+
+    // Both server tests pass (no "testing … failed" dialog), then the account is saved.
+    const added = await waitForNotification(page(), `${ME.email} added with`, 60_000);
+    assert.match(added.message, /added with 4 folders; syncing Inbox, Drafts, Sent\./);
+    assert.equal(await page().locator('.monaco-dialog-box').count(), 0, 'no error dialog from the server tests');
+    // What "Show Log" shows: both tests passed.
+    const passed = [new RegExp(`Test incoming server for ${esc(ME.email)}.*: passed`), new RegExp(`Test outgoing server for ${esc(ME.email)}.*: passed`)];
+    await waitFor(async () => {
+      const log = await mailDeskLog(server!);
+      return passed.every((re) => re.test(log)) ? true : undefined;
+    }, 'the MailDesk log to say that both server tests passed', 15_000);
+
+    const f = m.folders;
+    const expected = [
+      { label: ME.name, description: ME.email, level: 1 },
+      { label: 'Inbox', description: `${f.INBOX.unread} unread · ${f.INBOX.total}`, level: 2 },
+      { label: 'Drafts', description: counts(f.Drafts.unread, f.Drafts.total), level: 2 },
+      { label: 'Sent', description: counts(f.Sent.unread, f.Sent.total), level: 2 },
+      { label: 'Archive', description: 'not synced', level: 2 },
+    ];
+    const rows = await waitForTree(page(), MAILBOXES, (r) => sameRows(r, expected), 90_000);
+    assert.deepEqual(pickRows(rows), expected);
+    await screenshot(page(), '02-account-added');
+    // Read and done with: the person clears the toast so it does not cover the message list.
+    await clearNotifications(page());
+  });
+
+  it('3. opens Inbox newest first, and new mail shows up without a manual refresh', async () => {
+    const m = mail!;
+    await clickTreeItem(page(), MAILBOXES, 'Inbox');
+    const frame = await webviewFrame(page(), 'MailDesk: Inbox', 30_000);
+    const rows = frame.locator('#list li.msg');
+    // One row per conversation ("Re: Café meeting notes (3)", counting its replies in Sent too).
+    const listed = async (): Promise<Array<{ subject: string; count: number }>> =>
+      rows.evaluateAll((els) =>
+        els.map((li) => ({
+          subject: li.querySelector('.subject')?.getAttribute('title') ?? '',
+          count: Number(/\((\d+)\)/.exec(li.querySelector('.subject .count')?.textContent ?? '')?.[1] ?? 1),
+        })),
+      );
+    let shown: Array<{ subject: string; count: number }> = [];
+    const threads = m.folders.INBOX.threads;
+    await waitFor(async () => ((shown = await listed()).length === threads ? true : undefined), `${threads} conversations in the list`, 30_000).catch((e) => {
+      throw new Error(`${(e as Error).message}; the list has ${shown.length} rows`);
+    });
+    assert.ok(shown.some((r) => r.count > 1), 'conversations with replies show their message count');
+    assert.equal(await frame.locator('#title').innerText(), 'Inbox');
+    assert.equal(shown[0].subject, m.folders.INBOX.newestSubject, 'the newest seeded message is first');
+    const dates = await frame.locator('#list li.msg time').evaluateAll((els) => els.map((e) => Date.parse(e.getAttribute('datetime') ?? '')));
+    assert.deepEqual(dates, [...dates].sort((a, b) => b - a), 'the list is sorted newest first');
+
+    // Mail delivered to the server while the list is open (IDLE or the 15 s sync brings it in).
+    const subject = `Build 4711 is green (${Date.now().toString(36)})`;
+    await m.dovecot.append(
+      m.user,
+      'INBOX',
+      rawMessage({ from: 'CI Bot <ci@builds.example.test>', to: ME.email, subject, date: new Date(), text: 'All 1,204 tests passed.' }),
+    );
+    await waitFor(async () => ((await listed())[0]?.subject === subject ? true : undefined), 'the new message at the top of the open list', 45_000);
+    const top = frame.locator('#list li.msg').first();
+    assert.match((await top.getAttribute('class')) ?? '', /\bunread\b/, 'the new message is shown as unread');
+    assert.equal((await top.locator('.from').innerText()).trim(), 'CI Bot');
+    await waitForTree(page(), MAILBOXES, (r) => r.some((x) => x.label === 'Inbox' && x.description === `${m.folders.INBOX.unread + 1} unread · ${m.folders.INBOX.total + 1}`), 30_000);
+    await screenshot(page(), '03-inbox');
+  });
+
+  it('4. a wrong password: the account shows as disconnected with the reason, and "Enter Password" fixes it', async () => {
+    const m = mail!;
+    await runCommand(page(), 'MailDesk: Add IMAP Account');
+    await answer(page(), /^Email address/, OTHER.email);
+    await answer(page(), /^Display name/, OTHER.name);
+    await answer(page(), /^Incoming \(IMAP\) server host/, m.dovecot.host);
+    await pick(page(), 'Incoming server security', 'None');
+    await answer(page(), /^Incoming server port/, String(m.dovecot.port));
+    await answer(page(), /^Incoming server user name/, m.otherUser);
+    await answer(page(), /^Password for/, 'not-the-password');
+    await answer(page(), /^Outgoing \(SMTP\) server host/, '');
+
+    // The test of the incoming server fails; the person saves the account anyway.
+    const dialog = await dialogState(page(), 60_000);
+    assert.match(dialog.message, new RegExp(`testing ${esc(OTHER.email)} failed`));
+    assert.ok(dialog.buttons.includes('Edit Settings') && dialog.buttons.includes('Save Anyway'), `dialog buttons: ${dialog.buttons}`);
+    await clickDialogButton(page(), 'Save Anyway');
+
+    const rows = await waitForTree(page(), MAILBOXES, (r) => r.some((x) => x.label === OTHER.name && /^disconnected/.test(x.description)), 60_000);
+    const row = rows.find((x) => x.label === OTHER.name)!;
+    assert.match(row.description, /disconnected: .*(password|login|auth)/i, 'the row says why');
+    const toast = await waitForNotification(page(), new RegExp(`MailDesk: ${esc(OTHER.name)}: `), 30_000);
+    assert.ok(toast.buttons.includes('Enter Password'), `the notification offers the fix: ${toast.buttons}`);
+    const statusBar = page().locator('.part.statusbar', { hasText: /MailDesk: 1 account disconnected/ });
+    await statusBar.waitFor({ state: 'visible', timeout: 15_000 });
+
+    const tooltip = await treeItemHover(page(), MAILBOXES, OTHER.name, OTHER.email);
+    assert.match(tooltip, /State: disconnected: .*(password|login)/i, 'the tooltip gives the state with the reason');
+    assert.match(tooltip, new RegExp(`user ${m.otherUser}`));
+    // With the tooltip open: the row, its reason, the toast with the fix and the status bar at once.
+    await screenshot(page(), '04-disconnected');
+    await dismissHover(page());
+
+    // The fix offered: enter the right password, and the account reconnects and reads its folders.
+    await clickNotificationButton(page(), new RegExp(`MailDesk: ${esc(OTHER.name)}: `), 'Enter Password');
+    await answer(page(), new RegExp(`^Password of ${m.otherUser} on`), m.otherPassword);
+    await waitForTree(
+      page(),
+      MAILBOXES,
+      (r) => {
+        const i = r.findIndex((x) => x.label === OTHER.name);
+        return i >= 0 && r[i].description === OTHER.email && r[i + 1]?.label === 'Inbox' && r[i + 1]?.level === 2;
+      },
+      60_000,
+    );
+    await page().locator('.part.statusbar', { hasText: /MailDesk: 1 account disconnected/ }).waitFor({ state: 'hidden', timeout: 30_000 });
+    await screenshot(page(), '04-reconnected');
+    await clearNotifications(page());
+  });
+
+  it('5. the Sync Jobs view lists each job with its status and last run', async () => {
+    // Collapse Mailboxes so the jobs of both accounts have the room a person would give them.
+    const mailboxes = await viewPane(page(), MAILBOXES);
+    await mailboxes.locator('.pane-header').first().click();
+    await waitFor(async () => ((await mailboxes.locator('.pane-header').first().getAttribute('aria-expanded')) === 'false' ? true : undefined), 'Mailboxes collapsed');
+
+    const jobPattern = /^(ok|running|pending|error|done)( \(.*\))?( \d+(\/\d+)?)? · (last run (just now|\d+ (min|h) ago)|never run)/;
+    const rows = await waitForTree(
+      page(),
+      JOBS,
+      (r) => {
+        const mine = jobsOf(r, ME.name);
+        const inboxSync = mine.find((x) => x.label === 'Inbox · sync');
+        return !!inboxSync && /^ok · last run/.test(inboxSync.description) && jobsOf(r, OTHER.name).some((x) => x.label === 'Inbox · sync' && /^ok · last run/.test(x.description));
+      },
+      60_000,
+    );
+    const mine = jobsOf(rows, ME.name);
+    assert.deepEqual(
+      mine.map((x) => x.label).filter((l) => / · sync$/.test(l)),
+      ['Inbox · sync', 'Drafts · sync', 'Sent · sync'],
+      'one sync job per selected folder, Inbox first; Archive (not selected) has none',
+    );
+    for (const j of mine) assert.match(j.description, jobPattern, `${j.label}: ${j.description}`);
+    assert.match(mine.find((x) => x.label === 'Inbox · sync')!.description, /^ok · last run just now · next in \d+ s$/);
+    const tooltip = await treeItemHover(page(), JOBS, 'Inbox · sync', 'Last run');
+    assert.match(tooltip, /Status: ok/);
+    assert.match(tooltip, /Last run: .*just now/);
+    await dismissHover(page());
+    await screenshot(page(), '05-sync-jobs');
+
+    // The README shows a few of these (the lead references docs/screenshots/*.png).
+    await fs.promises.mkdir(DOCS_SCREENSHOTS, { recursive: true });
+    const artifacts = path.join(REPO_ROOT, 'test', 'e2e', 'artifacts');
+    for (const [from, to] of [
+      ['03-inbox.png', 'mailboxes-and-inbox.png'],
+      ['05-sync-jobs.png', 'sync-jobs.png'],
+      ['04-disconnected.png', 'disconnected.png'],
+    ]) {
+      await fs.promises.copyFile(path.join(artifacts, from), path.join(DOCS_SCREENSHOTS, to));
+    }
+  });
+});
+
+// ---- helpers ---------------------------------------------------------------------------
+
+/** Polls `probe` (every 200 ms) until it returns a value; fails with `what` after `timeoutMs`. */
+async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (${String(lastError)})` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Waits until the tree's rows satisfy `ok`, and returns them; the failure message shows what was there. */
+async function waitForTree(page: Page, view: string, ok: (rows: TreeRow[]) => boolean, timeoutMs: number): Promise<TreeRow[]> {
+  let last: TreeRow[] = [];
+  try {
+    return await waitFor(
+      async () => {
+        last = await treeItems(page, view, 5000);
+        return ok(last) ? last : undefined;
+      },
+      `the ${view} view`,
+      timeoutMs,
+    );
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; it showed:\n${last.map((r) => `${'  '.repeat(r.level)}${r.label} — ${r.description}`).join('\n')}`);
+  }
+}
+
+/** Types `value` into the input box of the flow once it asks for `prompt`, and accepts it. */
+async function answer(page: Page, prompt: RegExp, value: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  const message = widget.locator('.quick-input-message');
+  await waitFor(async () => ((await widget.isVisible()) && prompt.test((await message.innerText()).trim()) ? true : undefined), `the input box asking ${prompt}`, 30_000);
+  const input = widget.locator('.quick-input-box input');
+  await input.fill(value);
+  await quickInputAccept(page);
+  // The next step (or the end of the flow) replaces this prompt; wait so answers never cross.
+  await waitFor(async () => (!(await widget.isVisible()) || !prompt.test((await message.innerText()).trim()) ? true : undefined), `the input box to move on from ${prompt}`, 15_000);
+}
+
+/** Picks `label` in the flow's quick pick once it shows `placeholder`. */
+async function pick(page: Page, placeholder: string, label: string): Promise<void> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await waitFor(async () => ((await input.isVisible()) && (await input.getAttribute('placeholder')) === placeholder ? true : undefined), `the pick "${placeholder}"`, 30_000);
+  await quickPickSelect(page, label);
+  await waitFor(async () => ((await input.getAttribute('placeholder').catch(() => null)) !== placeholder ? true : undefined), `the pick "${placeholder}" to close`, 15_000);
+}
+
+async function clearNotifications(page: Page): Promise<void> {
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  await page.locator('.notifications-toasts .notification-toast').filter({ visible: true }).first().waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+function counts(unread: number, total: number): string {
+  return unread ? `${unread} unread · ${total}` : `${total}`;
+}
+
+function pickRows(rows: TreeRow[]): Array<{ label: string; description: string; level: number }> {
+  return rows.map((r) => ({ label: r.label, description: r.description, level: r.level }));
+}
+
+function sameRows(rows: TreeRow[], expected: Array<{ label: string; description: string; level: number }>): boolean {
+  return JSON.stringify(pickRows(rows)) === JSON.stringify(expected);
+}
+
+/** The job rows under the account row labelled `account` in the Sync Jobs view. */
+function jobsOf(rows: TreeRow[], account: string): TreeRow[] {
+  const i = rows.findIndex((r) => r.level === 1 && r.label === account);
+  if (i < 0) return [];
+  const out: TreeRow[] = [];
+  for (const r of rows.slice(i + 1)) {
+    if (r.level === 1) break;
+    out.push(r);
+  }
+  return out;
+}
+
+/** The "MailDesk" output channel (a log channel, so it is also a file in the logs folder). */
+async function mailDeskLog(server: CodeServer): Promise<string> {
+  const files: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const e of await fs.promises.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (/MailDesk\.log$/i.test(e.name)) files.push(p);
+    }
+  };
+  await walk(server.logsDir);
+  const parts = await Promise.all(files.map((f) => fs.promises.readFile(f, 'utf8')));
+  return parts.join('\n');
+}
+
+function esc(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
