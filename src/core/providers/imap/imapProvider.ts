@@ -647,10 +647,10 @@ function yieldToEventLoop(): Promise<void> {
 
 /**
  * Rows per store transaction. sql.js runs on the extension host's thread, so one
- * transaction is one uninterrupted slice: about 100 headers keep it to a few tens of
+ * transaction is one uninterrupted slice: about 50 headers keep it to a few tens of
  * milliseconds even with the thread and search triggers, and the editor stays responsive.
  */
-const STORE_CHUNK = 100;
+const STORE_CHUNK = 50;
 
 /**
  * Stores a page in small transactions, yielding between them; `last` (e.g. moving the
