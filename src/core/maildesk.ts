@@ -105,7 +105,7 @@ export class MailDesk {
       const settings = () => googleOAuthSettings({ oauth: this.o.oauth, secrets, surface: this.o.secrets ? 'vscode' : 'cli' });
       return createGmailProvider(cfg, { settings, tokens, logger: this.log, options: this.o.gmail });
     }
-    if (cfg.provider === 'outlook') return new GraphProvider(cfg, { oauth: this.o.oauth?.microsoft, secrets: this.secretStore, logger: this.log, ...this.o.graph });
+    if (cfg.provider === 'outlook') return new GraphProvider(cfg, { oauth: this.o.oauth?.microsoft, secrets: this.secretStore, logger: this.log, where: this.o.secrets ? 'settings' : 'config', ...this.o.graph });
     throw new MailError('oauth.notConfigured', `${cfg.provider} accounts are not supported by this version of MailDesk yet`);
   }
 

@@ -4,6 +4,8 @@
  * facade and show its answers: no sync or mail logic lives here.
  */
 import * as vscode from 'vscode';
+import { tokenSecretKey } from '../core/auth/tokens';
+import { msalCacheSecretKey } from '../core/providers/graph/msalAuth';
 import { passwordSecretKey, type SecretStore } from '../core/config';
 import { describeError, toMailError } from '../core/errors';
 import type { MailDesk } from '../core/maildesk';
@@ -52,14 +54,18 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
       if (!a) return;
       const ok = await vscode.window.showWarningMessage(
         `Remove the account ${accountLabel(a)}?`,
-        { modal: true, detail: 'Its mail stored on this computer and its saved password are deleted. Mail on the server is not touched.' },
+        {
+          modal: true,
+          detail: `Its mail stored on this computer and its saved password or sign-in tokens are deleted. Mail on the server is not touched.${revokeHint(a.provider)}`,
+        },
         'Remove Account',
       );
       if (ok !== 'Remove Account') return;
       deps.panels.closeAccount(a.id);
       await mail.removeAccount(a.id);
       await deleteSecrets(deps.secrets, a.id);
-      vscode.window.setStatusBarMessage(`MailDesk: ${accountLabel(a)} removed`, 4000);
+      if (a.provider === 'imap') vscode.window.setStatusBarMessage(`MailDesk: ${accountLabel(a)} removed`, 4000);
+      else void vscode.window.showInformationMessage(`MailDesk: ${accountLabel(a)} removed.${revokeHint(a.provider)}`);
     }),
 
     reg('maildesk.refresh', async (t) => {
@@ -249,6 +255,16 @@ export async function enterPassword(deps: Pick<CommandDeps, 'mail' | 'secrets'>,
   }
 }
 
+/** Every secret an account may hold: passwords, Google tokens, the Microsoft token cache. */
 async function deleteSecrets(secrets: SecretStore, accountId: string): Promise<void> {
   for (const s of ['imap', 'smtp'] as const) await secrets.delete(passwordSecretKey(accountId, s));
+  await secrets.delete(tokenSecretKey(accountId));
+  await secrets.delete(msalCacheSecretKey(accountId));
+}
+
+/** "Resetting access cleanly" in the guide: where to revoke MailDesk on the provider's side. */
+function revokeHint(provider: string): string {
+  if (provider === 'gmail') return ' To revoke MailDesk\'s access too, open your Google Account → Security → Third-party apps with account access.';
+  if (provider === 'outlook') return ' To revoke MailDesk\'s access too, remove the app in Microsoft Entra (My Apps / Enterprise applications, or ask your administrator).';
+  return '';
 }

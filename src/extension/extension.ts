@@ -18,6 +18,7 @@ import { StagedSecretStore, vscodeSecretStore } from './secretStorage';
 import { googleFromSettings, registerGmailCommands } from './gmailCommands';
 import { microsoftFromSettings, registerOutlookCommands } from './outlookCommands';
 import { MailStatusBar } from './statusBar';
+import { registerPro } from './pro/pro';
 import { registerReading } from './threadView';
 import { registerTroubleshoot } from './troubleshoot/panel';
 
@@ -102,7 +103,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   );
 
   mail.start();
-  return { core: mail };
+  // MailDesk Pro (licence, AI, Workflow Bridges); its `registerBridge` is part of the extension API.
+  return { core: mail, ...registerPro((d) => root.add(d), { mail, secrets, log }) };
 }
 
 export function deactivate(): Promise<void> | undefined {

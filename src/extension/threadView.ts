@@ -20,6 +20,7 @@ import { threadKeyOf, threadMessages } from '../core/threads/threads';
 import { defaultExpanded, loadThreadView, type ThreadView } from '../core/threads/view';
 import { dispatchThread, isOpenableLink, parseThreadMessage, type ThreadHandlers } from '../shared/protocol/thread';
 import { DisposableBase, toDisposable, type Disposable } from './lifecycle';
+import { threadProHooks } from './pro/threadHooks';
 
 const VIEW_TYPE = 'maildesk.thread';
 const SOURCE_SCHEME = 'maildesk-source';
@@ -141,6 +142,7 @@ class ThreadPanel extends DisposableBase {
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'maildesk.svg');
     this._register(toDisposable(onDispose));
     this._register(toDisposable(() => this.timer && clearTimeout(this.timer)));
+    this._register(toDisposable(() => threadProHooks()?.closed(accountId, threadKey)));
     this._register(this.panel.onDidDispose(() => this.dispose()));
     this._register(this.panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)));
     // A new reply (or a message moved away) changes the thread: show it without a reload by hand.
@@ -201,7 +203,11 @@ class ThreadPanel extends DisposableBase {
     const script = webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview-thread.js'));
     const css = webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'thread.css'));
     this.panel.title = view.subject || '(no subject)';
+    // Pro's AI and bridge buttons (absent in Basic); a failure there never blocks reading.
+    const pro = await threadProHooks()?.page(this.accountId, this.threadKey).catch(() => undefined);
+    if (seq !== this.seq || this.isDisposed) return;
     webview.html = threadPageHtml(view.subject, view.messages, {
+      pro,
       csp: webviewCsp(webview.cspSource, nonce, view.anyRemote),
       script: { src: script.toString(), nonce },
       cssHref: css.toString(),
@@ -254,6 +260,13 @@ class ThreadPanel extends DisposableBase {
       const row = this.view?.rows.find((r) => r.id === m.messageId);
       if (row) void viewSource(row.id, row.folderId, row.subject).catch((e) => this.fail('View source', e));
     },
+    pro: (m) =>
+      threadProHooks()?.handle(m.action, {
+        accountId: this.accountId,
+        threadKey: this.threadKey,
+        post: (msg) => void this.panel.webview.postMessage(msg),
+        rerender: () => void this.render(),
+      }),
   };
 
   private onMessage(raw: unknown): void {

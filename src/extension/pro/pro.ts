@@ -1,0 +1,296 @@
+/**
+ * MailDesk Pro in VS Code: the licence command and status bar item, the AI actions and
+ * Workflow Bridges on the thread view, their secrets in SecretStorage, and the extension
+ * API other extensions use to register bridges. All logic lives in src/core; this file
+ * only moves it into VS Code.
+ */
+import * as vscode from 'vscode';
+import { isCancelled } from '../../core/ai/provider';
+import type { AiFeature } from '../../core/ai/availability';
+import type { BridgeChoice, WorkflowBridge } from '../../core/bridges/bridge';
+import type { LinkSummary } from '../../core/bridges/links';
+import type { SecretStore } from '../../core/config';
+import { toMailError } from '../../core/errors';
+import type { MailDesk } from '../../core/maildesk';
+import { MailDeskPro } from '../../core/licence/maildeskPro';
+import { AI_API_KEY_SECRET, ODOO_API_KEY_SECRET } from '../../core/licence/pro';
+import type { LicenceStatus } from '../../core/licence/licence';
+import type { Draft } from '../../core/send/compose';
+import type { PagePro, PageProAction } from '../../core/threads/page';
+import { flattenSettings } from '../troubleshoot/viewModel';
+import { toDisposable, type Disposable } from '../lifecycle';
+import { vscodeModels } from './lm';
+import { setThreadProHooks, type ThreadProContext } from './threadHooks';
+
+export interface ProDeps {
+  mail: MailDesk;
+  secrets: SecretStore;
+  log: vscode.LogOutputChannel;
+}
+
+/** What MailDesk's `activate` returns to other extensions (besides `core`). */
+export interface MailDeskProApi {
+  /** Adds a Workflow Bridge; it shows on threads of mailboxes where it is enabled. Dispose to remove it. */
+  registerBridge(bridge: WorkflowBridge): vscode.Disposable;
+}
+
+function settings(): Record<string, unknown> {
+  return flattenSettings(JSON.parse(JSON.stringify(vscode.workspace.getConfiguration('maildesk'))) as unknown);
+}
+
+const APP_RECORD: Record<string, string> = {
+  'crm.lead': 'CRM lead',
+  'helpdesk.ticket': 'Helpdesk ticket',
+  'sale.order': 'Sales order',
+  'calendar.event': 'Calendar event',
+  'documents.document': 'Document',
+  'res.partner': 'Contact',
+};
+
+export function linkLine(l: LinkSummary): string {
+  const what = APP_RECORD[l.model] ?? l.model;
+  return `${what}: ${l.name ?? `#${l.id}`} · ${l.emails} e-mail${l.emails === 1 ? '' : 's'}${l.state === 'gone' ? ' (deleted)' : ''}`;
+}
+
+class ProUi implements Disposable {
+  readonly pro: MailDeskPro;
+  private readonly item: vscode.StatusBarItem;
+  private readonly running = new Map<string, AbortController>();
+  private readonly summaries = new Map<string, string>();
+  private readonly disposables: Array<{ dispose(): unknown }> = [];
+
+  constructor(private readonly d: ProDeps) {
+    this.pro = new MailDeskPro({
+      core: d.mail,
+      host: { secrets: d.secrets, hostModels: () => vscodeModels() },
+      settings,
+    });
+    this.item = vscode.window.createStatusBarItem('maildesk.licence', vscode.StatusBarAlignment.Left, 9);
+    this.item.name = 'MailDesk Licence';
+    this.disposables.push(this.item);
+    // Links and access rights are looked up again after a sync, so counts catch up by themselves.
+    this.disposables.push(d.mail.onDidChange((c) => c.messages && this.pro.bridges.invalidate()));
+    void this.updateStatus();
+  }
+
+  async updateStatus(): Promise<LicenceStatus> {
+    const s = await this.pro.licence();
+    this.item.text = s.pro ? '$(verified) MailDesk Pro' : 'MailDesk Basic';
+    this.item.tooltip = `${s.message}${s.remedy ? `\n${s.remedy}` : ''}`;
+    this.item.command = 'maildesk.enterLicenceKey';
+    this.item.backgroundColor = s.state !== 'none' && !s.pro ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.show();
+    return s;
+  }
+
+  async enterLicence(): Promise<void> {
+    const current = await this.pro.licence();
+    const raw = await vscode.window.showInputBox({
+      title: 'MailDesk: Enter Licence Key',
+      prompt: current.pro ? `Current: ${current.message}. Paste a new key to replace it.` : 'Paste the licence key from your licence e-mail (it starts with "MDL1."). Basic stays fully usable without one.',
+      placeHolder: 'MDL1.…',
+      ignoreFocusOut: true,
+      password: false,
+    });
+    if (raw === undefined) return;
+    const s = await this.pro.enterLicence(raw);
+    await this.updateStatus();
+    if (s.state === 'valid') void vscode.window.showInformationMessage(`MailDesk: ${s.message}. AI features and Workflow Bridges are now available.`);
+    else void vscode.window.showErrorMessage(`MailDesk: ${s.message}. The key was not saved.`, { detail: s.remedy, modal: true });
+  }
+
+  async setSecret(key: string, title: string, prompt: string): Promise<void> {
+    const v = await vscode.window.showInputBox({ title, prompt, password: true, ignoreFocusOut: true });
+    if (v === undefined) return;
+    if (v.trim()) await this.d.secrets.set(key, v.trim());
+    else await this.d.secrets.delete(key);
+    this.pro.bridges.invalidate();
+    vscode.window.setStatusBarMessage(`MailDesk: ${v.trim() ? 'saved' : 'removed'} (${title.replace(/^MailDesk: /, '')})`, 4000);
+  }
+
+  // ---- thread view ----------------------------------------------------------------------
+
+  async page(accountId: string, threadKey: string): Promise<PagePro | undefined> {
+    const feats: Array<[AiFeature, string, string]> = [
+      ['summarize', 'ai.summarize', 'Summarize current'],
+      ['draft', 'ai.draft', 'Draft from context'],
+    ];
+    const actions: PageProAction[] = [];
+    for (const [f, action, label] of feats) {
+      const a = await this.pro.ai.availability(f, accountId);
+      actions.push({ action, label, enabled: a.available, reason: a.available ? undefined : a.reason });
+    }
+    for (const b of await this.pro.bridges.actionsFor(accountId)) {
+      if (b.visible) actions.push({ action: `bridge.${b.id}`, label: b.label, enabled: b.available, reason: b.available ? `${b.app}` : b.reason });
+    }
+    const links = this.pro.bridges.links(accountId, threadKey);
+    if (links.length) actions.push({ action: 'bridge.refresh', label: 'Refresh links', enabled: true, reason: 'Look up the linked records again' });
+    return { actions, links: links.map((l) => ({ text: linkLine(l), gone: l.state === 'gone' })), summary: this.summaries.get(`${accountId}\n${threadKey}`) };
+  }
+
+  handle(action: string, ctx: ThreadProContext): void {
+    const key = `${ctx.accountId}\n${ctx.threadKey}`;
+    if (action === 'ai.cancel') {
+      this.running.get(key)?.abort();
+      return;
+    }
+    if (action === 'ai.summarize') void this.summarize(key, ctx);
+    else if (action === 'ai.draft') void this.draft(ctx);
+    else if (action === 'bridge.refresh') void this.refreshLinks(ctx);
+    else if (action.startsWith('bridge.')) void this.runBridge(action.slice('bridge.'.length), ctx);
+  }
+
+  closed(accountId: string, threadKey: string): void {
+    this.running.get(`${accountId}\n${threadKey}`)?.abort();
+  }
+
+  private async summarize(key: string, ctx: ThreadProContext): Promise<void> {
+    this.running.get(key)?.abort();
+    const ac = new AbortController();
+    this.running.set(key, ac);
+    ctx.post({ type: 'aiSummary', phase: 'start', text: '' });
+    let text = '';
+    try {
+      const r = await this.pro.ai.summarize(ctx.accountId, ctx.threadKey, {
+        signal: ac.signal,
+        onText: (t) => {
+          text += t;
+          ctx.post({ type: 'aiSummary', phase: 'text', text: t });
+        },
+      });
+      this.summaries.set(key, r.text);
+      const cut = r.trimmed.bodiesDropped || r.trimmed.truncated ? ' (the thread was shortened to fit the model)' : '';
+      ctx.post({ type: 'aiSummary', phase: 'done', text: '' });
+      ctx.post({ type: 'status', message: `Summary by ${r.model}${cut}.` });
+    } catch (e) {
+      if (text) this.summaries.set(key, text);
+      const msg = isCancelled(e) ? 'Summary stopped.' : `Summarize current failed: ${toMailError(e, 'AI').message}`;
+      if (!isCancelled(e)) this.d.log.warn(msg);
+      ctx.post({ type: 'aiSummary', phase: 'error', text: msg });
+    } finally {
+      if (this.running.get(key) === ac) this.running.delete(key);
+    }
+  }
+
+  private async draft(ctx: ThreadProContext): Promise<void> {
+    try {
+      const r = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'MailDesk: Draft from context', cancellable: true },
+        (_p, token) => {
+          const ac = new AbortController();
+          token.onCancellationRequested(() => ac.abort());
+          return this.pro.ai.draftFromContext(ctx.accountId, ctx.threadKey, { signal: ac.signal });
+        },
+      );
+      await this.openDraft(ctx.accountId, r.draft, r.saved?.id);
+      void vscode.window.showInformationMessage(`MailDesk: ${r.note}`);
+    } catch (e) {
+      if (isCancelled(e)) return;
+      void vscode.window.showErrorMessage(`MailDesk: Draft from context failed: ${toMailError(e, 'AI').message}`);
+    }
+  }
+
+  /** Opens the draft in compose when compose offers a command for it; else its text, to copy. */
+  private async openDraft(accountId: string, draft: Draft, draftId: number | undefined): Promise<void> {
+    const commands = await vscode.commands.getCommands(true);
+    const open = ['maildesk.openDraft', 'maildesk.compose.openDraft'].find((c) => commands.includes(c));
+    if (open && draftId !== undefined) {
+      await vscode.commands.executeCommand(open, { accountId, draftId });
+      return;
+    }
+    const to = (draft.to ?? []).map((a) => (typeof a === 'string' ? a : a.address)).join(', ');
+    const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: `To: ${to}\nSubject: ${draft.subject ?? ''}\n\n${draft.text ?? ''}` });
+    await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Beside });
+  }
+
+  private async choose<T>(title: string, items: Array<BridgeChoice<T>>): Promise<T | undefined> {
+    const picked = await vscode.window.showQuickPick(
+      items.map((i) => ({ label: i.label, detail: i.detail, value: i.value })),
+      { title: `MailDesk: ${title}`, ignoreFocusOut: true },
+    );
+    return picked?.value;
+  }
+
+  private async runBridge(id: string, ctx: ThreadProContext): Promise<void> {
+    try {
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MailDesk: Workflow Bridge' }, () =>
+        this.pro.bridges.run(id, ctx.accountId, ctx.threadKey, { choose: (t, items) => this.choose(t, items) }),
+      );
+      ctx.rerender();
+      const open = r.open?.url ?? r.records[0]?.url;
+      const choice = await vscode.window.showInformationMessage(`MailDesk: ${r.message}`, ...(open ? ['Open in Odoo'] : []));
+      if (choice && open) await vscode.env.openExternal(vscode.Uri.parse(open));
+    } catch (e) {
+      if (isCancelled(e)) return;
+      const err = toMailError(e, 'Workflow Bridge');
+      this.d.log.warn(`bridge ${id}: ${err.message}`);
+      void vscode.window.showErrorMessage(`MailDesk: ${err.message}`);
+    }
+  }
+
+  private async refreshLinks(ctx: ThreadProContext): Promise<void> {
+    try {
+      await this.pro.bridges.refreshLinks(ctx.accountId, ctx.threadKey);
+      ctx.rerender();
+    } catch (e) {
+      ctx.post({ type: 'status', message: `Refreshing the links failed: ${toMailError(e, 'Workflow Bridge').message}` });
+    }
+  }
+
+  /** "Check with AI" for compose: local checks always, the model's review when AI is available. */
+  async checkDraft(arg: { accountId: string; draft: Draft; threadKey?: string } | undefined): Promise<unknown> {
+    if (!arg?.accountId || !arg.draft) {
+      void vscode.window.showInformationMessage('MailDesk: Check with AI works on a draft: use it from the compose window.');
+      return undefined;
+    }
+    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MailDesk: Check with AI', cancellable: true }, (_p, token) => {
+      const ac = new AbortController();
+      token.onCancellationRequested(() => ac.abort());
+      return this.pro.ai.checkDraft(arg.accountId, arg.draft, { threadKey: arg.threadKey, signal: ac.signal });
+    });
+    const lines = [...r.local.map((f) => `• ${f.message}`), ...(r.ai ? [r.ai] : r.unavailable ? [`(AI review unavailable: ${r.unavailable})`] : [])];
+    void vscode.window.showInformationMessage('MailDesk: Check with AI', { modal: true, detail: lines.join('\n') || 'No problems found.' });
+    return r;
+  }
+
+  dispose(): void {
+    for (const ac of this.running.values()) ac.abort();
+    this.running.clear();
+    for (const d of this.disposables) d.dispose();
+    this.pro.dispose();
+  }
+}
+
+/** Registers Pro's commands, status bar item and thread hooks; returns the extension API. */
+export function registerPro(register: (d: Disposable) => void, deps: ProDeps): MailDeskProApi {
+  const ui = new ProUi(deps);
+  register(ui);
+  setThreadProHooks({ page: (a, t) => ui.page(a, t), handle: (a, c) => ui.handle(a, c), closed: (a, t) => ui.closed(a, t) });
+  register(toDisposable(() => setThreadProHooks(undefined)));
+  const cmds: Array<[string, (...args: never[]) => unknown]> = [
+    ['maildesk.enterLicenceKey', () => ui.enterLicence()],
+    [
+      'maildesk.removeLicenceKey',
+      async () => {
+        await ui.pro.removeLicence();
+        await ui.updateStatus();
+      },
+    ],
+    ['maildesk.setAiApiKey', () => ui.setSecret(AI_API_KEY_SECRET, 'MailDesk: Set AI API Key', 'API key of the OpenAI-compatible endpoint (maildesk.ai.openai.url). Leave empty to remove it.')],
+    ['maildesk.setOdooApiKey', () => ui.setSecret(ODOO_API_KEY_SECRET, 'MailDesk: Set Odoo API Key', 'API key of the Odoo user in maildesk.odoo.user (Odoo: Preferences → Account Security → New API Key). Leave empty to remove it.')],
+    ['maildesk.ai.checkDraft', (arg: { accountId: string; draft: Draft; threadKey?: string } | undefined) => ui.checkDraft(arg)],
+  ];
+  for (const [id, fn] of cmds) register(vscode.commands.registerCommand(id, fn));
+  register(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('maildesk.odoo') || e.affectsConfiguration('maildesk.bridges')) ui.pro.bridges.invalidate();
+    }),
+  );
+  return {
+    registerBridge: (bridge) => {
+      const d = ui.pro.bridges.register(bridge);
+      deps.log.info(`Workflow Bridge registered: ${bridge.id} (${bridge.label}, ${bridge.app})`);
+      return new vscode.Disposable(() => d.dispose());
+    },
+  };
+}
