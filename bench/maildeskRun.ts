@@ -57,7 +57,7 @@ export interface StallInfo {
   outsideStoreMs: number;
   /**
    * CPU time of the whole process (all threads) during the stall. Well below `ms` means the
-   * main thread sat runnable but unscheduled: Dovecot and Node share this machine's cores.
+   * main thread waited: for the disk (saveNow's fsync) or for a core it shares with Dovecot.
    */
   cpuMs: number;
 }
@@ -119,7 +119,11 @@ class StallTracer {
 function instrument(store: MailStore, tracer: StallTracer): { timings: Record<string, Timing>; reset(): void } {
   let depth = 0;
   const timings: Record<string, Timing> = {};
-  const names = ['saveNow', 'upsertMessages', 'tx', 'listMessages', 'purgeMissing', 'knownUids'] as const;
+  // Every method of the store, so any synchronous hot spot shows up by name.
+  const proto = Object.getPrototypeOf(store) as object;
+  // SQL helpers and row mappers are left out: they run inside the named calls.
+  const helpers = new Set(['constructor', 'stmt', 'run', 'get', 'all', 'lastId', 'migrate', 'scheduleSave']);
+  const names = Object.getOwnPropertyNames(proto).filter((n) => !helpers.has(n) && !n.startsWith('to') && typeof Object.getOwnPropertyDescriptor(proto, n)?.value === 'function');
   const target = store as unknown as Record<string, (...a: unknown[]) => unknown>;
   for (const name of names) {
     const orig = target[name];

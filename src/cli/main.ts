@@ -14,6 +14,8 @@ import { syncOnce } from '../core/sync/once';
 import { openCliCore } from './openCore';
 import { doctorCommand } from './commands/doctor';
 import { renderCommand } from './commands/render';
+import { sendCommand } from './commands/send';
+import { licenceCommand } from './commands/licence';
 import { showCommand } from './commands/show';
 import type { JobRow, MessageRow } from '../core/store/store';
 
@@ -28,6 +30,9 @@ Commands:
   jobs [--account ID]                     scheduled jobs: last run, status, next run, error
   test-incoming --account ID              test the incoming (IMAP) server step by step
   test-outgoing --account ID              test the outgoing (SMTP) server step by step
+  send --account ID --to ADDR [--cc ADDR] [--bcc ADDR] --subject S (--body TEXT | --eml FILE) [--attach FILE] [--confirm-resend]
+                                          send through the outgoing server; a copy lands in Sent once
+  licence status | licence verify KEY     MailDesk Pro licence (status reads MAILDESK_LICENCE_KEY)
   show --account ID --folder PATH --uid N print one message (headers and text)
   render FILE.eml [--allow-remote]        print the sanitised HTML exactly as the thread view shows it
   doctor [--account ID] [--out DIR] [--expected TEXT] [--happened TEXT] [--include-addresses]
@@ -148,6 +153,14 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
         happened: { type: 'string' },
         'include-addresses': { type: 'boolean' },
         uid: { type: 'string' },
+        to: { type: 'string', multiple: true },
+        cc: { type: 'string', multiple: true },
+        bcc: { type: 'string', multiple: true },
+        attach: { type: 'string', multiple: true },
+        subject: { type: 'string' },
+        body: { type: 'string' },
+        eml: { type: 'string' },
+        'confirm-resend': { type: 'boolean' },
         'allow-remote': { type: 'boolean' },
       },
     });
@@ -163,6 +176,27 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
   }
   const json = o.json === true;
   let core: MailDesk | undefined;
+  if (command === 'send') {
+    return sendCommand(
+      {
+        config: path.resolve(o.config ?? 'maildesk.config.json'),
+        dataDir: path.resolve(o.data ?? defaultDataDir()),
+        account: o.account,
+        to: o.to ?? [],
+        cc: o.cc ?? [],
+        bcc: o.bcc ?? [],
+        subject: o.subject,
+        body: o.body,
+        eml: o.eml,
+        attach: o.attach ?? [],
+        json,
+        confirmResend: o['confirm-resend'],
+        verbose: o.verbose,
+      },
+      io,
+    );
+  }
+  if (command === 'licence' || command === 'license') return licenceCommand({ sub: rest[0], key: rest[1], json }, io);
   if (command === 'render') return renderCommand({ file: rest[0], allowRemote: o['allow-remote'] === true }, io);
   if (command === 'show') {
     return showCommand(

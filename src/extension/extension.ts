@@ -4,6 +4,7 @@
  * the scheduler; network work happens in the background, never awaited here.
  */
 import * as vscode from 'vscode';
+import type { WorkflowBridge } from '../core/bridges/bridge';
 import { secretCredentials } from '../core/config';
 import { toMailError } from '../core/errors';
 import { MailDesk } from '../core/maildesk';
@@ -21,10 +22,14 @@ import { MailStatusBar } from './statusBar';
 import { registerPro } from './pro/pro';
 import { registerReading } from './threadView';
 import { registerTroubleshoot } from './troubleshoot/panel';
+import { registerCompose } from './compose/composePanel';
 
 /** What `activate` returns; tests reach the core through it. */
+/** What `activate` returns to other extensions (and tests). */
 export interface MailDeskApi {
   core: MailDesk;
+  /** Workflow Bridges (Pro): link an email to a record in another system. */
+  registerBridge(bridge: WorkflowBridge): vscode.Disposable;
 }
 
 class Root extends DisposableBase {
@@ -90,6 +95,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   // Thread view, View source, Search Mail and the background body prefetch.
   for (const d of registerReading({ mail, extensionUri: context.extensionUri, log })) root.add(d);
   root.add(new MailStatusBar(mail));
+  for (const d of registerCompose({ mail, extensionUri: context.extensionUri, log })) root.add(d);
   for (const d of registerTroubleshoot({ mail, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown') })) root.add(d);
   root.add(new AccountAlerts(mail));
 

@@ -260,6 +260,11 @@ class ThreadPanel extends DisposableBase {
       const row = this.view?.rows.find((r) => r.id === m.messageId);
       if (row) void viewSource(row.id, row.folderId, row.subject).catch((e) => this.fail('View source', e));
     },
+    reply: (m) => {
+      const row = this.view?.rows.find((r) => r.id === m.messageId);
+      // The composer lives in src/extension/compose; the command keeps this view independent of it.
+      if (row) void vscode.commands.executeCommand(`maildesk.${m.mode}`, { messageId: row.id, folderId: row.folderId });
+    },
     pro: (m) =>
       threadProHooks()?.handle(m.action, {
         accountId: this.accountId,

@@ -196,7 +196,16 @@ describe('sending, Sent and Drafts (Dovecot + SMTP)', function () {
     assert.equal(r.ok, false);
     assert.equal(r.error?.code, 'send.rejected');
     assert.equal(s.attempts, 1);
-    assert.equal(c.listDrafts('perm')[0].error?.code, 'send.rejected');
+    const [d] = c.listDrafts('perm');
+    assert.equal(d.error?.code, 'send.rejected');
+    assert.equal((await serverUids('perm', 'Drafts', r.messageId)).length, 1);
+
+    // Discarding it removes it everywhere, and Troubleshoot no longer counts it as unsent.
+    await c.deleteDraft('perm', d.id);
+    assert.equal(c.listDrafts('perm').length, 0);
+    assert.equal(inFolder(c, 'perm', 'Drafts', r.messageId).length, 0);
+    assert.equal((await serverUids('perm', 'Drafts', r.messageId)).length, 0);
+    assert.equal(c.store.get<{ status: string }>('SELECT status FROM outbox WHERE message_id = ?', [r.messageId])?.status, 'done');
   });
 
   it('connection dropped after DATA: "may have been sent", never resent without the user, same Message-ID on resend', async () => {
@@ -222,7 +231,7 @@ describe('sending, Sent and Drafts (Dovecot + SMTP)', function () {
     assert.equal(s.received.length, 1);
     assert.equal(s.received[0].messageId, r.messageId, 'a resend keeps the Message-ID, so recipients can spot a duplicate');
     // Sending the same message once more is refused outright.
-    const twice = await c.send('drop', { ...c.openDraftLike(r.messageId) });
+    const twice = await c.send('drop', { messageId: r.messageId, to: ['bob@example.test'], subject: 'contract', text: 'signed' });
     assert.equal(twice.ok, false);
     assert.match(twice.error!.message, /already sent/);
     assert.equal(s.received.length, 1);
@@ -376,35 +385,43 @@ describe('sending, Sent and Drafts (Dovecot + SMTP)', function () {
   });
 
   it('no Sent folder: a clear error naming the fix, nothing sent; with sentFolder set it works', async () => {
-    await dv.createFolder('nosent', 'Gesendet');
-    const s = await smtp();
-    // The account's Sent is renamed so neither \Sent nor the usual names find a folder.
-    await (async () => {
-      const cl = await dv.connect('nosent');
+    // A host whose Sent is called "Copies" (a name nobody guesses) without \Sent: neither special-use nor the usual names find it.
+    const other = await startDovecot({ users: { nosent: 'secret' }, sentSpecialUse: false, sentName: 'Copies' });
+    try {
+      const s = await smtp();
+      const c = await openCore(undefined, PASSWORDS, { send: FAST });
+      cores.push(c);
+      const acc = imapAccount('nosent', other.port, { smtpPort: s.port });
+      await c.addAccount(acc);
+      const r = await c.send('nosent', { to: ['bob@example.test'], subject: 'where?', text: 'x' });
+      assert.equal(r.ok, false);
+      assert.equal(r.error?.code, 'folder.notFound');
+      assert.match(r.error!.message, /sentFolder/);
+      assert.match(r.error!.message, /Select Folders for Sync/);
+      assert.match(r.error!.message, /Copies/, 'the message lists the folders to choose from');
+      assert.equal(s.attempts, 0, 'nothing was sent');
+      assert.equal(c.listDrafts('nosent').length, 1);
+
+      c.ensureAccount({ ...acc, sentFolder: 'Copies' });
+      const ok = await c.send('nosent', { draftId: r.draftId });
+      assert.equal(ok.ok, true, ok.error?.message);
+      assert.equal(ok.sentFolder, 'Copies');
+      assert.equal(s.received.length, 1);
+      const cl = await other.connect('nosent');
       try {
-        await cl.mailboxRename('Sent', 'Old stuff');
+        const lock = await cl.getMailboxLock('Copies');
+        try {
+          assert.equal(((await cl.search({ header: { 'message-id': ok.messageId } }, { uid: true })) || []).length, 1);
+        } finally {
+          lock.release();
+        }
       } finally {
         await cl.logout();
       }
-    })();
-    const { c, acc } = await core('nosent', s);
-    const r = await c.send('nosent', { to: ['bob@example.test'], subject: 'where?', text: 'x' });
-    if (r.ok) {
-      // Dovecot keeps \Sent on the renamed folder's config name; then the mapping found it.
-      assert.ok(r.sentFolder);
-      return;
+      assert.equal(c.store.getFolder('nosent', 'Copies')?.selected, true, 'the mapped Sent folder is synced, so its local entry gets replaced');
+    } finally {
+      await other.dispose();
     }
-    assert.equal(r.error?.code, 'folder.notFound');
-    assert.match(r.error!.message, /sentFolder/);
-    assert.match(r.error!.message, /Select Folders for Sync/);
-    assert.equal(s.received.length, 0);
-    assert.equal(c.listDrafts('nosent').length, 1);
-
-    c.ensureAccount({ ...acc, sentFolder: 'Gesendet' });
-    const ok = await c.send('nosent', { draftId: r.draftId });
-    assert.equal(ok.ok, true, ok.error?.message);
-    assert.equal(ok.sentFolder, 'Gesendet');
-    assert.equal((await serverUids('nosent', 'Gesendet', ok.messageId)).length, 1);
   });
 
   it('CLI: maildesk send --to --subject --body, and --eml', async () => {

@@ -6,10 +6,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { envCredentials, parseConfig } from '../../core/config';
+import { parseConfig } from '../../core/config';
 import { describeError, MailError, toMailError } from '../../core/errors';
-import { streamLogger } from '../../core/log';
-import { MailDesk } from '../../core/maildesk';
+import type { MailDesk } from '../../core/maildesk';
+import { openCliCore } from '../openCore';
 import { parseAddresses } from '../../core/send/compose';
 import type { SendResult } from '../../core/send/sender';
 
@@ -71,13 +71,7 @@ export async function sendCommand(args: SendArgs, io: SendIo): Promise<number> {
       }
     }
     for (const a of args.attach) if (!fs.existsSync(a)) throw new MailError('config.invalid', `the attachment ${a} does not exist`);
-    core = await MailDesk.open({
-      dataDir: path.resolve(args.dataDir),
-      credentials: envCredentials(),
-      logger: streamLogger(io.err, args.verbose ? 'debug' : 'error'),
-      idle: false,
-    });
-    core.ensureAccount(acc);
+    core = await openCliCore(cfg, { dataDir: args.dataDir, err: io.err, verbose: args.verbose });
     const r: SendResult = raw
       ? await core.send(acc.id, { raw }, { confirmResend: args.confirmResend })
       : await core.send(

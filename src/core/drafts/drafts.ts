@@ -308,32 +308,35 @@ export class DraftService {
   }
 
   /** APPENDs the current version to the server's Drafts and removes older copies there. */
-  async saveRemote(draftId: number): Promise<{ server: DraftRef['server']; error?: string }> {
-    return this.serial(draftId, async () => {
-      const r = this.row(draftId);
-      if (!r || !r.raw_blob) return { server: 'skipped' as const };
-      const raw = this.d.store.blobs.get(r.raw_blob);
-      if (!raw) return { server: 'skipped' as const };
-      try {
-        const folder = resolveDraftsFolder(await this.d.folders(r.account_id));
-        if (!folder) throw new MailError('folder.notFound', 'the server has no Drafts folder, so this draft is kept only on this computer');
-        const p = this.d.provider(r.account_id);
-        if (!p.appendMessage || !p.findByMessageId) throw new MailError('internal', 'this account type cannot save drafts on the server yet');
-        const { uid } = await p.appendMessage(folder.path, raw, DRAFT_FLAGS);
-        await this.deleteServerCopies(r.account_id, folder.path, r.message_id, uid);
-        this.d.store.tx(() =>
-          this.d.store.run('UPDATE drafts SET server_folder = ?, server_uid = ?, server_error = NULL WHERE id = ?', [folder.path, uid ?? null, draftId]),
-        );
-        this.changed(r.account_id, draftId);
-        return { server: 'saved' as const };
-      } catch (e) {
-        const err = toMailError(e, 'saving the draft on the server');
-        this.d.logger.log('warn', `draft ${draftId}: ${err.message}`, { account: r.account_id });
-        this.d.store.tx(() => this.d.store.run('UPDATE drafts SET server_error = ? WHERE id = ?', [err.message, draftId]));
-        this.changed(r.account_id, draftId);
-        return { server: 'failed' as const, error: err.message };
-      }
-    });
+  saveRemote(draftId: number): Promise<{ server: DraftRef['server']; error?: string }> {
+    return this.serial(draftId, () => this.saveRemoteNow(draftId));
+  }
+
+  /** The same, for a caller already running in this draft's `serial` chain (the sender). */
+  async saveRemoteNow(draftId: number): Promise<{ server: DraftRef['server']; error?: string }> {
+    const r = this.row(draftId);
+    if (!r || !r.raw_blob) return { server: 'skipped' as const };
+    const raw = this.d.store.blobs.get(r.raw_blob);
+    if (!raw) return { server: 'skipped' as const };
+    try {
+      const folder = resolveDraftsFolder(await this.d.folders(r.account_id));
+      if (!folder) throw new MailError('folder.notFound', 'the server has no Drafts folder, so this draft is kept only on this computer');
+      const p = this.d.provider(r.account_id);
+      if (!p.appendMessage || !p.findByMessageId) throw new MailError('internal', 'this account type cannot save drafts on the server yet');
+      const { uid } = await p.appendMessage(folder.path, raw, DRAFT_FLAGS);
+      await this.deleteServerCopies(r.account_id, folder.path, r.message_id, uid);
+      this.d.store.tx(() =>
+        this.d.store.run('UPDATE drafts SET server_folder = ?, server_uid = ?, server_error = NULL WHERE id = ?', [folder.path, uid ?? null, draftId]),
+      );
+      this.changed(r.account_id, draftId);
+      return { server: 'saved' as const };
+    } catch (e) {
+      const err = toMailError(e, 'saving the draft on the server');
+      this.d.logger.log('warn', `draft ${draftId}: ${err.message}`, { account: r.account_id });
+      this.d.store.tx(() => this.d.store.run('UPDATE drafts SET server_error = ? WHERE id = ?', [err.message, draftId]));
+      this.changed(r.account_id, draftId);
+      return { server: 'failed' as const, error: err.message };
+    }
   }
 
   /**
@@ -406,6 +409,8 @@ export class DraftService {
     this.d.store.tx(() => {
       this.removeEntry(r.local_message);
       this.d.store.run('DELETE FROM drafts WHERE id = ?', [draftId]);
+      // A discarded message is no longer "unsent": Troubleshoot stops reporting it.
+      this.d.store.run(`UPDATE outbox SET status = 'done', updated_at = ? WHERE account_id = ? AND message_id = ? AND status <> 'sent'`, [Date.now(), accountId, r.message_id]);
     });
     this.d.store.saveNow();
     this.changed(accountId, draftId);

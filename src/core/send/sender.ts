@@ -247,7 +247,7 @@ export class Sender {
     store.saveNow();
     // Also in the server's Drafts, so webmail and other clients see it too.
     const d = drafts.row(r.draftId);
-    if (d && d.server_uid === null && d.server_folder === null) await drafts.saveRemote(r.draftId);
+    if (d && d.server_uid === null && d.server_folder === null) await drafts.saveRemoteNow(r.draftId);
     return { ...r, ok: false, error, maybeSent: maybeSent || undefined };
   }
 

@@ -248,4 +248,24 @@ export const MIGRATIONS: string[] = [
   `
   CREATE INDEX memberships_live ON memberships(folder_id, uid) WHERE uid IS NOT NULL AND missing_since IS NULL;
   `,
+  // 5: Workflow Bridge links (src/core/bridges/links.ts): an e-mail, by its Message-ID so a
+  // move between folders or a re-sync keeps it, linked to a record in another system.
+  `
+  CREATE TABLE bridge_links (
+    id INTEGER PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    message_id TEXT NOT NULL,
+    bridge TEXT NOT NULL,
+    model TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    record_name TEXT,
+    url TEXT,
+    -- 'ok', or 'gone' once the other system no longer has the record
+    state TEXT NOT NULL DEFAULT 'ok',
+    created_at INTEGER NOT NULL,
+    checked_at INTEGER,
+    UNIQUE(account_id, message_id, bridge, model, record_id)
+  );
+  CREATE INDEX bridge_links_record ON bridge_links(model, record_id);
+  `,
 ];

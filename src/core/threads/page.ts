@@ -38,6 +38,46 @@ export interface PageOptions {
   formatDate?: (ms: number) => string;
   /** Extra CSS for pages outside VS Code (no theme variables there). */
   inlineCss?: string;
+  /** Pro: AI and Workflow Bridge actions, linked records and the AI summary (src/extension/pro). */
+  pro?: PagePro;
+}
+
+/** An AI or bridge button; unavailable ones are greyed with the reason as tooltip, not hidden. */
+export interface PageProAction {
+  action: string;
+  label: string;
+  enabled: boolean;
+  reason?: string;
+}
+
+export interface PagePro {
+  actions: PageProAction[];
+  /** Linked records, one line each ("CRM lead: Quote request · 2 e-mails"). */
+  links: Array<{ text: string; gone: boolean }>;
+  /** The last AI summary of this thread, kept across re-renders. */
+  summary?: string;
+}
+
+function proHtml(p: PagePro): string {
+  const buttons = p.actions
+    .map(
+      (a) =>
+        `<button type="button" class="md-btn md-pro-btn" data-md-action="pro" data-md-id="0" data-md-pro="${escapeHtml(a.action)}"` +
+        (a.enabled ? '' : ` aria-disabled="true" style="opacity:.5;cursor:default"`) +
+        (a.reason ? ` title="${escapeHtml(a.reason)}"` : '') +
+        `>${escapeHtml(a.label)}</button>`,
+    )
+    .join(' ');
+  const links = p.links.length
+    ? `<ul class="md-links" aria-label="Linked records">${p.links
+        .map((l) => `<li${l.gone ? ' style="text-decoration:line-through" title="The record no longer exists"' : ''}>${escapeHtml(l.text)}</li>`)
+        .join('')}</ul>`
+    : '';
+  const summary =
+    `<section id="md-ai" class="md-ai" aria-label="AI summary"${p.summary ? '' : ' hidden'} style="margin:8px 16px;padding:8px;border:1px solid var(--vscode-panel-border,#ccc)">` +
+    `<strong>Summary</strong> <button type="button" class="md-btn" data-md-action="pro" data-md-id="0" data-md-pro="ai.cancel">Stop</button>` +
+    `<div id="md-ai-text" style="white-space:pre-wrap">${escapeHtml(p.summary ?? '')}</div></section>`;
+  return `<div class="md-pro" role="toolbar" aria-label="AI and Workflow Bridges" style="padding:4px 16px">${buttons}</div>${links}${summary}`;
 }
 
 /** The webview's policy: nothing but our nonce'd script, our CSS, and images we allow. */
@@ -140,7 +180,12 @@ function messageHtml(m: PageMessage, o: PageOptions): string {
       );
     }
   }
-  if (o.interactive) parts.push(`<div class="md-actions">${action('viewSource', m.id, 'View source')}</div>`);
+  if (o.interactive) {
+    parts.push(
+      `<div class="md-actions">${action('reply', m.id, 'Reply', ' data-md-mode="reply"')} ${action('reply', m.id, 'Reply all', ' data-md-mode="replyAll"')} ` +
+        `${action('reply', m.id, 'Forward', ' data-md-mode="forward"')} ${action('viewSource', m.id, 'View source')}</div>`,
+    );
+  }
 
   return (
     `<article class="md-msg${m.unread ? ' md-is-unread' : ''}" aria-labelledby="md-h-${m.id}" data-md-msg="${m.id}">` +
@@ -168,6 +213,7 @@ ${o.cssHref ? `<link rel="stylesheet" href="${escapeHtml(o.cssHref)}">` : ''}${o
 <main class="md-thread" aria-label="Conversation">
 <header class="md-head"><h1 class="md-subject">${escapeHtml(title)}</h1><span class="md-count">${count}</span></header>
 <div id="md-status" class="md-status" role="status" aria-live="polite"></div>
+${o.pro ? proHtml(o.pro) : ''}
 ${messages.map((m) => messageHtml(m, o)).join('\n')}
 </main>
 ${o.script ? `<script nonce="${escapeHtml(o.script.nonce)}" src="${escapeHtml(o.script.src)}"></script>` : ''}

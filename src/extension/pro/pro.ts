@@ -120,7 +120,9 @@ class ProUi implements Disposable {
       const a = await this.pro.ai.availability(f, accountId);
       actions.push({ action, label, enabled: a.available, reason: a.available ? undefined : a.reason });
     }
-    for (const b of await this.pro.bridges.actionsFor(accountId)) {
+    // An unreachable Odoo must not hold up reading: the bridges show on a later render (cached by then).
+    const bridges = await Promise.race([this.pro.bridges.actionsFor(accountId), new Promise<[]>((r) => setTimeout(() => r([]), 3000).unref())]);
+    for (const b of bridges) {
       if (b.visible) actions.push({ action: `bridge.${b.id}`, label: b.label, enabled: b.available, reason: b.available ? `${b.app}` : b.reason });
     }
     const links = this.pro.bridges.links(accountId, threadKey);

@@ -12,9 +12,16 @@ export type ThreadWebviewToHost =
   | { type: 'allowSender'; messageId: number }
   | { type: 'saveAttachment'; messageId: number; attachmentId: string }
   | { type: 'openAttachment'; messageId: number; attachmentId: string }
-  | { type: 'viewSource'; messageId: number };
+  | { type: 'viewSource'; messageId: number }
+  /** Opens the composer on this message. */
+  | { type: 'reply'; messageId: number; mode: 'reply' | 'replyAll' | 'forward' }
+  /** A Pro button: "ai.summarize", "ai.draft", "ai.cancel", "bridge.<id>", "bridge.refresh". */
+  | { type: 'pro'; action: string };
 
-export type ThreadHostToWebview = { type: 'status'; message: string };
+export type ThreadHostToWebview =
+  | { type: 'status'; message: string }
+  /** The AI summary as it streams in: `start` clears it, `text` appends, `done`/`error` end it. */
+  | { type: 'aiSummary'; phase: 'start' | 'text' | 'done' | 'error'; text: string };
 
 export type ThreadHandlers = { [K in ThreadWebviewToHost['type']]: (msg: Extract<ThreadWebviewToHost, { type: K }>) => void };
 
@@ -44,6 +51,10 @@ export function parseThreadMessage(v: unknown): ThreadWebviewToHost | undefined 
       return id !== undefined && typeof o.attachmentId === 'string' && o.attachmentId.length < 200
         ? { type: o.type, messageId: id, attachmentId: o.attachmentId }
         : undefined;
+    case 'reply':
+      return id !== undefined && (o.mode === 'reply' || o.mode === 'replyAll' || o.mode === 'forward') ? { type: 'reply', messageId: id, mode: o.mode } : undefined;
+    case 'pro':
+      return typeof o.action === 'string' && /^[A-Za-z0-9._:-]{1,120}$/.test(o.action) ? { type: 'pro', action: o.action } : undefined;
     default:
       return undefined;
   }

@@ -63,6 +63,17 @@ document.addEventListener('click', (e) => {
     case 'viewSource':
       vscode.postMessage({ type: 'viewSource', messageId: id });
       break;
+    case 'reply': {
+      const mode = c.dataset.mdMode;
+      if (mode === 'reply' || mode === 'replyAll' || mode === 'forward') vscode.postMessage({ type: 'reply', messageId: id, mode });
+      break;
+    }
+    case 'pro':
+      // A greyed Pro button says why instead of acting.
+      if (c.getAttribute('aria-disabled') === 'true') {
+        if (status) status.textContent = c.title;
+      } else vscode.postMessage({ type: 'pro', action: c.dataset.mdPro ?? '' });
+      break;
   }
 });
 
@@ -74,6 +85,16 @@ document.addEventListener('auxclick', (e) => {
 window.addEventListener('message', (e: MessageEvent<ThreadHostToWebview>) => {
   const msg = e.data;
   if (msg && msg.type === 'status' && status) status.textContent = String(msg.message);
+  if (msg && msg.type === 'aiSummary') {
+    const box = document.getElementById('md-ai');
+    const text = document.getElementById('md-ai-text');
+    if (!box || !text) return;
+    box.hidden = false;
+    // Text only: the model's answer is never parsed as HTML.
+    if (msg.phase === 'start') text.textContent = String(msg.text);
+    else if (msg.phase === 'text') text.textContent += String(msg.text);
+    else if (msg.phase === 'error' && status) status.textContent = String(msg.text);
+  }
 });
 
 // Focus the newest expanded message's header, so a screen reader starts where the news is.

@@ -1,9 +1,13 @@
 /**
- * Pro parts: the AI switches (settings exist now), and AI providers, licence and Workflow
- * Bridges, which are not part of this version yet: those report `skip` with the reason until
- * their issues land and replace them with real checks.
+ * Pro parts: the AI switches, the AI provider, the licence and the Workflow Bridges. The
+ * last three ask the same services the extension uses (src/core/ai, src/core/licence,
+ * src/core/bridges), with the secrets the host attached to the store (env in the CLI).
  */
-import { openSettingsAction, type Check } from '../check';
+import { aiAvailability } from '../../ai/availability';
+import { AiService } from '../../ai/service';
+import { BridgeService } from '../../bridges/service';
+import { currentLicence, proHostFor, type ProHost } from '../../licence/pro';
+import { openSettingsAction, type Check, type CheckContext, type CheckResult } from '../check';
 
 /** The AI actions the guide names, by the feature key of their switch. */
 export const AI_FEATURES: Record<string, string> = {
@@ -58,17 +62,104 @@ export const aiSwitches: Check = {
   },
 };
 
-function notYet(id: string, title: string, section: string, what: string): Check {
-  return {
-    id,
-    title,
-    section,
-    async run() {
-      return [{ status: 'skip', detail: `${what} not part of this version of MailDesk yet` }];
-    },
-  };
+/** The core pieces a check needs to ask the Pro services (no mail is read by these checks). */
+function proFor(ctx: CheckContext): { host: ProHost; ai: AiService; bridges: BridgeService } {
+  const host = proHostFor(ctx.store, ctx.env);
+  const core = { store: ctx.store, messageSource: () => Promise.reject(new Error('not used by Troubleshoot')) };
+  const deps = { core, host, settings: () => ctx.settings, now: () => ctx.now, odoo: { timeoutMs: ctx.timeoutMs } };
+  return { host, ai: new AiService(deps), bridges: new BridgeService(deps) };
 }
 
-export const aiProvider = notYet('ai.provider', 'AI provider configured', 'An AI action is unavailable (Pro)', 'AI providers are');
-export const licence = notYet('licence', 'Licence', 'When to contact support', 'Licensing (Basic / Pro) is');
-export const bridges = notYet('bridges', 'Workflow Bridges', 'A Workflow Bridge action is missing on a record', 'Workflow Bridges are');
+export const aiProvider: Check = {
+  id: 'ai.provider',
+  title: 'AI provider configured',
+  section: 'An AI action is unavailable (Pro)',
+  async run(ctx) {
+    const { host, ai } = proFor(ctx);
+    const lic = await currentLicence(host, ctx.now);
+    const p = await ai.providerState();
+    if (!lic.pro) {
+      return [{ status: 'skip', detail: `AI features are not part of MailDesk Basic (${lic.message})${p.configured ? `; the provider is ready for Pro: ${p.detail}` : ''}` }];
+    }
+    if (!p.configured) {
+      return [
+        {
+          status: 'warn',
+          detail: `no AI provider is configured: ${p.detail}; Summarize current, Draft from context and Check with AI are greyed out`,
+          remedy:
+            'An administrator configures at least one provider: a VS Code language model (e.g. GitHub Copilot), or an OpenAI-compatible endpoint in Settings (maildesk.ai.openai.url, maildesk.ai.openai.model) with its key stored by "MailDesk: Set AI API Key".',
+          action: openSettingsAction('maildesk.ai'),
+        },
+      ];
+    }
+    const off = (['summarize', 'draft', 'check'] as const)
+      .map((f) => aiAvailability({ feature: f, settings: ctx.settings, accountId: ctx.account.id, accountConfig: ctx.account.config, licence: lic, provider: { configured: true } }))
+      .filter((a) => !a.available);
+    return [{ status: 'pass', detail: `AI provider: ${p.detail}${off.length ? ` (switched off for this mailbox: ${off.map((a) => a.reason).join(' ')} See ai.switches.)` : ''}` }];
+  },
+};
+
+export const licence: Check = {
+  id: 'licence',
+  title: 'Licence',
+  section: 'An AI action is unavailable (Pro)',
+  async run(ctx) {
+    const { host } = proFor(ctx);
+    const s = await currentLicence(host, ctx.now);
+    const action = { title: 'Enter Licence Key', command: 'maildesk.enterLicenceKey' };
+    switch (s.state) {
+      case 'valid':
+        return [{ status: 'pass', detail: s.message }];
+      case 'none':
+        // Basic is a complete product: nothing to check, nothing wrong.
+        return [{ status: 'skip', detail: 'MailDesk Basic: no licence key is entered (Basic is fully usable; AI and Workflow Bridges need Pro)' }];
+      case 'wrongProduct':
+      case 'notYetValid':
+        return [{ status: 'warn', detail: s.message, remedy: s.remedy, action }];
+      default:
+        return [{ status: 'warn', detail: `${s.message}; MailDesk runs as Basic`, remedy: s.remedy, action }];
+    }
+  },
+};
+
+export const bridges: Check = {
+  id: 'bridges',
+  title: 'Workflow Bridges',
+  section: 'A Workflow Bridge action is missing on a record',
+  async run(ctx) {
+    const { bridges: svc } = proFor(ctx);
+    const actions = await svc.actionsFor(ctx.account.id);
+    const enabled = actions.filter((a) => a.state !== 'not-enabled');
+    if (!enabled.length) {
+      return [
+        {
+          status: 'skip',
+          detail: 'no Workflow Bridge is enabled on this mailbox',
+          remedy: 'To offer bridges, enable them for this mailbox (maildesk.bridges.account.<account id>) or, as an administrator, for every account (maildesk.bridges.enabled). Every bridge requires MailDesk Pro.',
+        },
+      ];
+    }
+    const out: CheckResult[] = [];
+    const ok = enabled.filter((a) => a.available);
+    if (enabled.some((a) => a.state === 'no-licence')) {
+      out.push({
+        status: 'warn',
+        detail: `${enabled.map((a) => a.label).join(', ')} ${enabled.length === 1 ? 'is' : 'are'} enabled on this mailbox, but every bridge requires MailDesk Pro`,
+        remedy: 'Enter a Pro licence key with "MailDesk: Enter Licence Key".',
+        action: { title: 'Enter Licence Key', command: 'maildesk.enterLicenceKey' },
+      });
+      return out;
+    }
+    for (const a of enabled.filter((x) => !x.available)) {
+      const remedy =
+        a.state === 'not-installed'
+          ? `Install the matching Workflow Bridge module in Odoo (${a.app}); until then "${a.label}" is not shown.`
+          : a.state === 'no-access'
+            ? `Ask your Odoo administrator for read access to ${a.app}.`
+            : 'Check the Odoo connection settings (maildesk.odoo.url, maildesk.odoo.database, maildesk.odoo.user) and the API key ("MailDesk: Set Odoo API Key").';
+      out.push({ status: 'warn', detail: `${a.label} (${a.app}): ${a.reason}`, remedy });
+    }
+    if (ok.length) out.push({ status: 'pass', detail: `offered on this mailbox: ${ok.map((a) => `${a.label} (${a.app})`).join(', ')}` });
+    return out;
+  },
+};

@@ -662,6 +662,8 @@ async function storeInChunks(store: MailStore, folderId: number, msgs: IncomingM
     if (last) store.tx(last);
     return;
   }
+  // Newest first, so what the list shows while a page is stored has no gap below the top.
+  msgs = msgs.slice().sort((a, b) => (b.uid ?? 0) - (a.uid ?? 0));
   for (let i = 0; i < msgs.length; i += STORE_CHUNK) {
     const chunk = msgs.slice(i, i + STORE_CHUNK);
     const final = i + STORE_CHUNK >= msgs.length;
