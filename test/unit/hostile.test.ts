@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { loadHostileCorpus } from '../support/hostileCorpus';
 import { parseDocument } from 'htmlparser2';
 import type { ChildNode, Element } from 'domhandler';
 import * as parse5 from 'parse5';
@@ -13,7 +13,7 @@ interface Case {
   blocked?: string[];
 }
 
-const shared = JSON.parse(readFileSync('/work/shared/testdata/hostile-html.json', 'utf8')) as { cases: Case[] };
+const shared = { cases: loadHostileCorpus() as Case[] };
 
 // Our own cases: the classes of attack, not just the CVE list.
 const extra: Case[] = [
