@@ -4,6 +4,7 @@
  * facade and show its answers: no sync or mail logic lives here.
  */
 import * as vscode from 'vscode';
+import { showMailError } from './notify';
 import { tokenSecretKey } from '../core/auth/tokens';
 import { msalCacheSecretKey } from '../core/providers/graph/msalAuth';
 import { passwordSecretKey, type SecretStore } from '../core/config';
@@ -41,8 +42,7 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
         // A command never fails silently: the user gets the problem and the fix.
         const err = toMailError(e);
         log.error(`${id}: ${err.describe()}`);
-        const c = await vscode.window.showErrorMessage(`MailDesk: ${err.describe()}`, 'Show Log');
-        if (c) log.show();
+        await showMailError(`MailDesk: ${err.describe()}`, log);
       }
     });
 
@@ -219,15 +219,13 @@ async function testServer(deps: CommandDeps, a: AccountRow, which: 'incoming' | 
     await vscode.window.showInformationMessage(`MailDesk: the ${which} server of ${label} works.`, { modal: true, detail });
     return;
   }
-  const buttons = ['Show Log'];
-  if (needsPassword(report.error?.code)) buttons.unshift('Enter Password');
-  const c = await vscode.window.showErrorMessage(
+  const c = await showMailError(
     `MailDesk: the ${which} server test of ${label} failed: ${report.error ? describeError(report.error.code).title : 'unknown error'}`,
+    log,
+    needsPassword(report.error?.code) ? ['Enter Password'] : [],
     { modal: true, detail },
-    ...buttons,
   );
   if (c === 'Enter Password') await enterPassword(deps, a);
-  else if (c === 'Show Log') log.show();
 }
 
 /** Asks for the password again, stores it in SecretStorage and lets the account reconnect. */

@@ -4,6 +4,7 @@
  * the scheduler; network work happens in the background, never awaited here.
  */
 import * as vscode from 'vscode';
+import { showMailError } from './notify';
 import type { WorkflowBridge } from '../core/bridges/bridge';
 import { secretCredentials } from '../core/config';
 import { toMailError } from '../core/errors';
@@ -69,7 +70,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   } catch (e) {
     const err = toMailError(e, 'opening the mail store');
     log.error(err.describe());
-    void vscode.window.showErrorMessage(`MailDesk: ${err.describe()}`, 'Show Log').then((c) => c && log.show());
+    void showMailError(`MailDesk: ${err.describe()}`, log);
     throw err;
   }
   log.info(`MailDesk store: ${mail.store.path ?? '(in memory)'}`);

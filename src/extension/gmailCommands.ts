@@ -6,6 +6,7 @@
  * loopback); this file only opens the browser and shows progress and results.
  */
 import * as vscode from 'vscode';
+import { showMailError } from './notify';
 import type { OAuthConfig, SecretStore } from '../core/config';
 import { MailError, toMailError } from '../core/errors';
 import { GOOGLE_CLIENT_SECRET_KEY } from '../core/auth/oauthConfig';
@@ -74,8 +75,7 @@ export function registerGmailCommands(deps: GmailCommandDeps): Disposable[] {
       } catch (e) {
         const err = toMailError(e);
         log.error(`${id}: ${err.describe()}`);
-        const c = await vscode.window.showErrorMessage(`MailDesk: ${err.describe()}`, 'Show Log');
-        if (c) log.show();
+        await showMailError(`MailDesk: ${err.describe()}`, log);
       }
     });
 

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { MailDesk } from '../core/maildesk';
+import { resolveDraftsFolder } from '../core/send/rules';
 import type { FolderRow, MessageRow } from '../core/store/store';
 import { listThreads } from '../core/threads/threads';
 import {
@@ -107,7 +108,12 @@ export class MessageListPanel extends DisposableBase {
     toggleRead: (m) => this.toggle(m.messageId, '\\Seen'),
     toggleFlag: (m) => this.toggle(m.messageId, '\\Flagged'),
     // The thread view lives in threadView.ts; the command keeps this list independent of it.
-    open: (m) => void vscode.commands.executeCommand('maildesk.openThread', { messageId: m.messageId, folderId: this.folderId }),
+    // A draft opens in the composer to be continued (src/extension/compose); other mail in the thread view.
+    open: (m) =>
+      void vscode.commands.executeCommand(resolveDraftsFolder(this.mail.store.listFolders(this.accountId))?.id === this.folderId ? 'maildesk.openDraft' : 'maildesk.openThread', {
+        messageId: m.messageId,
+        folderId: this.folderId,
+      }),
   };
 
   private onMessage(raw: unknown): void {

@@ -6,6 +6,7 @@
  * core code (MSAL: loopback, PKCE, state); this file opens the browser and reports.
  */
 import * as vscode from 'vscode';
+import { showMailError } from './notify';
 import type { OAuthConfig, SecretStore } from '../core/config';
 import { MailError, toMailError } from '../core/errors';
 import type { MailDesk } from '../core/maildesk';
@@ -50,12 +51,10 @@ async function report(deps: OutlookCommandDeps, id: string, e: unknown): Promise
   }
   if (err.code === 'auth.accessDenied') {
     // The remedy names tenant admin consent (describeError).
-    const c = await vscode.window.showErrorMessage(`MailDesk: Access denied. ${err.describe()}`, 'Show Log');
-    if (c) deps.log.show();
+    await showMailError(`MailDesk: Access denied. ${err.describe()}`, deps.log);
     return;
   }
-  const c = await vscode.window.showErrorMessage(`MailDesk: ${err.describe()}`, 'Show Log');
-  if (c) deps.log.show();
+  await showMailError(`MailDesk: ${err.describe()}`, deps.log);
 }
 
 export function registerOutlookCommands(deps: OutlookCommandDeps): Disposable[] {

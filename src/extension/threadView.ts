@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { showMailError } from './notify';
 import { toMailError } from '../core/errors';
 import type { MailDesk } from '../core/maildesk';
 import type { ParsedAttachment } from '../core/mime/parse';
@@ -282,7 +283,7 @@ class ThreadPanel extends DisposableBase {
   private fail(what: string, e: unknown): void {
     const err = toMailError(e, what);
     this.deps.log.error(`${what}: ${err.describe()}`);
-    void vscode.window.showErrorMessage(`MailDesk: ${what} failed: ${err.describe()}`);
+    void showMailError(`MailDesk: ${what} failed: ${err.describe()}`, this.deps.log);
   }
 
   /** Shows the real target first; only the web and mailto: are ever opened, in the system's apps. */

@@ -1,0 +1,647 @@
+/**
+ * Compose in VS Code: one webview panel per message being written (new, reply, reply all,
+ * forward, or a draft continued). The panel only moves the form between the page and the
+ * core: drafts are saved by `mail.saveDraft` (locally 2 s after the last change, to the
+ * server's Drafts every 30 s and on close), and Send is `mail.send`, whose failures stay
+ * in the panel with the exact error while the draft is kept.
+ *
+ * Nothing typed is lost: the page sends the form on every change (debounced) and when it is
+ * hidden or unloaded, and the host writes it to the store's settings at once (the journal in
+ * model.ts), so a window closed before the next draft save is caught up at the next start.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { toMailError } from '../../core/errors';
+import type { MailDesk } from '../../core/maildesk';
+import { parseMessage } from '../../core/mime/parse';
+import { AddressBook, suggestionLabel } from '../../core/send/addressBook';
+import { type DraftAttachment, forwardDraft, newMessageId, replyDraft } from '../../core/send/compose';
+import { swapSignature, withSignature } from '../../core/send/markdown';
+import type { AccountRow } from '../../core/store/store';
+import { escapeHtml } from '../../core/threads/page';
+import {
+  type ComposeFields,
+  type ComposeHandlers,
+  type ComposeHostToWebview,
+  type ComposeInit,
+  dispatchCompose,
+  parseComposeMessage,
+} from '../../shared/protocol/compose';
+import { DisposableBase, toDisposable, type Disposable } from '../lifecycle';
+import {
+  accountLabelOf,
+  addressText,
+  type ComposeMeta,
+  deleteMeta,
+  identity,
+  isUntouched,
+  pendingMetas,
+  readMeta,
+  sendProblem,
+  toDraft,
+  writeMeta,
+} from './model';
+
+const VIEW_TYPE = 'maildesk.compose';
+const LOCAL_SAVE_MS = 2_000;
+const REMOTE_SAVE_MS = 30_000;
+
+export interface ComposeDeps {
+  mail: MailDesk;
+  extensionUri: vscode.Uri;
+  log: vscode.LogOutputChannel;
+}
+
+/** What reply / forward / open-draft commands take (the thread view and the message list pass it). */
+export interface ComposeMessageArgs {
+  messageId: number;
+  folderId: number;
+}
+
+/** The signature for an account: setting `maildesk.signatures` (accountId → text), else the store. */
+export function signatureFor(mail: MailDesk, accountId: string): string {
+  const map = vscode.workspace.getConfiguration('maildesk').get<Record<string, unknown>>('signatures', {});
+  const v = map && typeof map === 'object' ? map[accountId] : undefined;
+  if (typeof v === 'string') return v;
+  return mail.store.getSetting(`compose.signature.${accountId}`) ?? '';
+}
+
+/** Registers the composer's commands and catches up drafts left unsaved by a closed window. */
+export function registerCompose(deps: ComposeDeps): Disposable[] {
+  const panels = new ComposePanels(deps);
+  const run = (what: string, fn: () => Promise<unknown>): Promise<void> =>
+    fn().then(
+      () => undefined,
+      (e) => {
+        const err = toMailError(e, what);
+        deps.log.error(`${what}: ${err.describe()}`);
+        void vscode.window.showErrorMessage(`MailDesk: ${what} failed: ${err.describe()}`);
+      },
+    );
+  const isArgs = (a: unknown): a is ComposeMessageArgs =>
+    !!a && typeof a === 'object' && Number.isSafeInteger((a as ComposeMessageArgs).messageId) && Number.isSafeInteger((a as ComposeMessageArgs).folderId);
+  void panels.recover();
+  return [
+    panels,
+    vscode.commands.registerCommand('maildesk.newMessage', (target?: { accountId?: string }) =>
+      run('New Message', () => panels.newMessage(typeof target?.accountId === 'string' ? target.accountId : undefined)),
+    ),
+    vscode.commands.registerCommand('maildesk.reply', (a?: ComposeMessageArgs) => isArgs(a) && run('Reply', () => panels.reply(a, 'reply'))),
+    vscode.commands.registerCommand('maildesk.replyAll', (a?: ComposeMessageArgs) => isArgs(a) && run('Reply all', () => panels.reply(a, 'replyAll'))),
+    vscode.commands.registerCommand('maildesk.forward', (a?: ComposeMessageArgs) => isArgs(a) && run('Forward', () => panels.reply(a, 'forward'))),
+    vscode.commands.registerCommand('maildesk.openDraft', (a?: ComposeMessageArgs | { accountId: string; draftId: number }) =>
+      run('Opening the draft', async () => {
+        if (a && 'draftId' in a && typeof a.accountId === 'string' && Number.isSafeInteger(a.draftId)) await panels.openDraft(a.accountId, a.draftId);
+        else if (isArgs(a)) await panels.openDraftMessage(a);
+        else await panels.pickDraft();
+      }),
+    ),
+  ];
+}
+
+class ComposePanels extends DisposableBase {
+  private readonly panels = new Map<string, ComposePanel>();
+  readonly addressBook: AddressBook;
+
+  constructor(readonly deps: ComposeDeps) {
+    super();
+    const { mail } = deps;
+    this.addressBook = this._register(new AddressBook(mail.store, () => mail.store.listAccounts().map((a) => a.config.email)));
+    this._register(toDisposable(() => [...this.panels.values()].forEach((p) => p.dispose())));
+    this._register(
+      mail.onDidChange((c) => {
+        for (const p of [...this.panels.values()]) if (c.accounts.has(p.accountId) && !mail.store.getAccount(p.accountId)) p.dispose();
+      }),
+    );
+  }
+
+  private account(accountId?: string): AccountRow | undefined {
+    const all = this.deps.mail.store.listAccounts();
+    return (accountId ? all.find((a) => a.id === accountId) : undefined) ?? all[0];
+  }
+
+  private open(meta: ComposeMeta, attachments: DraftAttachment[]): ComposePanel {
+    const key = `${meta.accountId}\n${meta.messageId}`;
+    const existing = this.panels.get(key);
+    if (existing) {
+      existing.reveal();
+      return existing;
+    }
+    const panel = new ComposePanel(this, meta, attachments, (k) => this.panels.delete(k));
+    this.panels.set(key, panel);
+    return panel;
+  }
+
+  /** Re-keys a panel whose account changed (From). */
+  rekey(oldKey: string, panel: ComposePanel): void {
+    this.panels.delete(oldKey);
+    this.panels.set(panel.key, panel);
+  }
+
+  async newMessage(accountId?: string): Promise<void> {
+    const acc = this.account(accountId);
+    if (!acc) {
+      void vscode.window.showInformationMessage('MailDesk: add a mail account first.', 'Add IMAP Account').then((c) => c && vscode.commands.executeCommand('maildesk.addImapAccount'));
+      return;
+    }
+    const body = withSignature('', signatureFor(this.deps.mail, acc.id));
+    const meta: ComposeMeta = {
+      accountId: acc.id,
+      messageId: newMessageId(acc.config.email),
+      fields: { accountId: acc.id, to: '', cc: '', bcc: '', subject: '', body, format: 'markdown', includeQuote: false },
+      kind: 'New Message',
+      pending: true,
+      initialBody: body,
+    };
+    await this.open(meta, []).saveLocal();
+  }
+
+  async reply(a: ComposeMessageArgs, mode: 'reply' | 'replyAll' | 'forward'): Promise<void> {
+    const { mail } = this.deps;
+    const row = mail.store.getMessage(a.messageId, a.folderId) ?? mail.store.getMessage(a.messageId);
+    if (!row) throw new Error('that message is no longer in the store (it was moved or deleted)');
+    const acc = mail.store.getAccount(row.accountId);
+    if (!acc) throw new Error(`no account "${row.accountId}"`);
+    const parsed = await parseMessage(await mail.messageSource(row.id, row.folderId));
+    const from = identity(acc);
+    const self = mail.store.listAccounts().map((x) => x.config.email);
+    const d = mode === 'forward' ? forwardDraft(parsed, { from }) : replyDraft(parsed, { all: mode === 'replyAll', self, from });
+    const body = withSignature('', signatureFor(mail, acc.id));
+    const meta: ComposeMeta = {
+      accountId: acc.id,
+      messageId: newMessageId(acc.config.email),
+      fields: { accountId: acc.id, to: addressText(d.to), cc: addressText(d.cc), bcc: '', subject: d.subject ?? '', body, format: 'markdown', includeQuote: true },
+      quote: { html: d.html ?? '', text: d.text ?? '' },
+      inReplyTo: d.inReplyTo,
+      references: d.references,
+      kind: mode === 'forward' ? 'Forward' : mode === 'replyAll' ? 'Reply All' : 'Reply',
+      pending: true,
+      initialBody: body,
+    };
+    // Saved at once: the forwarded attachments go into the blob store with the draft.
+    await this.open(meta, d.attachments ?? []).saveLocal();
+  }
+
+  /** Continues a saved draft: its own form when MailDesk wrote it, else the message as plain text. */
+  async openDraft(accountId: string, draftId: number): Promise<void> {
+    const { mail } = this.deps;
+    const d = mail.openDraft(accountId, draftId);
+    let meta = readMeta(mail.store, accountId, d.messageId);
+    if (meta) meta = { ...meta, draftId: d.id };
+    else {
+      meta = {
+        accountId,
+        messageId: d.messageId,
+        draftId: d.id,
+        fields: { accountId, to: addressText(d.to), cc: addressText(d.cc), bcc: addressText(d.bcc), subject: d.subject ?? '', body: (d.text ?? '').replace(/\n+$/, ''), format: 'plain', includeQuote: false },
+        inReplyTo: d.inReplyTo,
+        references: d.references,
+        kind: 'Draft',
+        pending: false,
+        initialBody: '',
+      };
+    }
+    const panel = this.open(meta, d.attachments ?? []);
+    if (d.status === 'failed' && d.error) panel.showError({ message: d.error.message, code: d.error.code, maybeSent: d.maybeSent });
+  }
+
+  /** A click in the Drafts folder's list: the draft row behind it, or the server's message made one. */
+  async openDraftMessage(a: ComposeMessageArgs): Promise<void> {
+    const { mail } = this.deps;
+    const row = mail.store.getMessage(a.messageId, a.folderId) ?? mail.store.getMessage(a.messageId);
+    if (!row) throw new Error('that draft is no longer in the store');
+    const found = mail.store.get<{ id: number }>('SELECT id FROM drafts WHERE account_id = ? AND (local_message = ? OR message_id = ?)', [row.accountId, row.id, row.messageId ?? '']);
+    if (found) return this.openDraft(row.accountId, found.id);
+    // A draft written elsewhere (webmail, another client): continued here under its Message-ID,
+    // so the next save to the server replaces that copy.
+    const raw = await mail.messageSource(row.id, a.folderId);
+    const ref = await mail.drafts.saveRawLocal(row.accountId, raw);
+    return this.openDraft(row.accountId, ref.id);
+  }
+
+  async pickDraft(): Promise<void> {
+    const { mail } = this.deps;
+    const items = mail.store.listAccounts().flatMap((acc) =>
+      mail.listDrafts(acc.id).map((d) => ({
+        label: `${d.status === 'failed' ? '$(error) ' : ''}${d.subject || '(no subject)'}`,
+        description: d.to.length ? `to ${d.to.join(', ')}` : '(no recipients)',
+        detail: `${accountLabelOf(acc)} · ${new Date(d.updatedAt).toLocaleString()}${d.error ? ` · not sent: ${d.error.message}` : ''}`,
+        accountId: acc.id,
+        draftId: d.id,
+      })),
+    );
+    if (!items.length) {
+      void vscode.window.showInformationMessage('MailDesk: there are no drafts.');
+      return;
+    }
+    const pick = await vscode.window.showQuickPick(items, { title: 'MailDesk: Open Draft', placeHolder: 'Continue writing a draft', matchOnDescription: true, matchOnDetail: true });
+    if (pick) await this.openDraft(pick.accountId, pick.draftId);
+  }
+
+  /** Drafts whose last changes never reached their row (window closed, host killed): saved now. */
+  async recover(): Promise<void> {
+    const { mail, log } = this.deps;
+    for (const meta of pendingMetas(mail.store)) {
+      try {
+        if (!mail.store.getAccount(meta.accountId)) {
+          deleteMeta(mail.store, meta.accountId, meta.messageId);
+          continue;
+        }
+        const row = meta.draftId !== undefined ? mail.drafts.row(meta.draftId) : mail.drafts.rowByMessageId(meta.accountId, meta.messageId);
+        const atts = row ? (mail.openDraft(meta.accountId, row.id).attachments ?? []) : [];
+        if (isUntouched(meta, atts.length)) {
+          if (row) await mail.deleteDraft(meta.accountId, row.id);
+          deleteMeta(mail.store, meta.accountId, meta.messageId);
+          continue;
+        }
+        const acc = mail.store.getAccount(meta.accountId)!;
+        const ref = await mail.saveDraft(meta.accountId, toDraft({ ...meta, draftId: row?.id }, identity(acc), atts), { remote: false });
+        writeMeta(mail.store, { ...meta, draftId: ref.id, pending: false });
+        log.info(`compose: recovered the unsaved changes of draft ${ref.id} (${meta.messageId})`);
+      } catch (e) {
+        log.warn(`compose: recovering draft ${meta.messageId} failed: ${toMailError(e).describe()}`);
+      }
+    }
+  }
+}
+
+class ComposePanel extends DisposableBase {
+  private readonly panel: vscode.WebviewPanel;
+  private localTimer: NodeJS.Timeout | undefined;
+  private remoteTimer: NodeJS.Timeout | undefined;
+  private remoteDirty = false;
+  private sending = false;
+  /** Sent or discarded: nothing more is saved. */
+  private finished = false;
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly owner: ComposePanels,
+    private meta: ComposeMeta,
+    private attachments: DraftAttachment[],
+    private readonly onGone: (key: string) => void,
+  ) {
+    super();
+    const { extensionUri } = owner.deps;
+    this.panel = this._register(
+      vscode.window.createWebviewPanel(
+        VIEW_TYPE,
+        this.title(),
+        vscode.ViewColumn.Active,
+        {
+          enableScripts: true,
+          enableCommandUris: false,
+          enableForms: false,
+          // The form lives in the page while the tab is in the background (the host has a copy too).
+          retainContextWhenHidden: true,
+          localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+        },
+      ),
+    );
+    this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'maildesk.svg');
+    this._register(toDisposable(() => this.onGone(this.key)));
+    this._register(toDisposable(() => this.clearTimers()));
+    this._register(this.panel.onDidDispose(() => this.closed()));
+    this._register(this.panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)));
+    this.panel.webview.html = this.html();
+  }
+
+  get key(): string {
+    return `${this.meta.accountId}\n${this.meta.messageId}`;
+  }
+
+  get accountId(): string {
+    return this.meta.accountId;
+  }
+
+  private get mail(): MailDesk {
+    return this.owner.deps.mail;
+  }
+
+  private title(): string {
+    const s = this.meta.fields.subject.trim();
+    return s || this.meta.kind;
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  private post(msg: ComposeHostToWebview): void {
+    if (!this.isDisposed) void this.panel.webview.postMessage(msg);
+  }
+
+  showError(error: { message: string; code: string; maybeSent: boolean }): void {
+    this.pendingError = error;
+    this.post({ type: 'error', error });
+  }
+
+  private pendingError: { message: string; code: string; maybeSent: boolean } | undefined;
+
+  private init(): ComposeInit {
+    return {
+      fields: this.meta.fields,
+      accounts: this.mail.store.listAccounts().map((a) => ({ id: a.id, label: accountLabelOf(a) })),
+      attachments: this.attachmentList(),
+      kind: this.meta.kind,
+      error: this.pendingError,
+      hasQuote: !!this.meta.quote,
+    };
+  }
+
+  private attachmentList(): Array<{ name: string; size: number }> {
+    return this.attachments.map((a) => ({ name: a.filename ?? (a.path ? path.basename(a.path) : 'attachment'), size: a.size ?? a.content?.length ?? 0 }));
+  }
+
+  // ---- saving ---------------------------------------------------------------------
+
+  /** The form as it is now goes into the journal at once (synchronous), the draft a little later. */
+  private update(fields: ComposeFields): void {
+    if (this.finished) return;
+    const accountChanged = fields.accountId !== this.meta.accountId;
+    if (accountChanged) {
+      void this.changeAccount(fields);
+      return;
+    }
+    this.meta = { ...this.meta, fields, pending: true };
+    writeMeta(this.mail.store, this.meta);
+    this.panel.title = this.title();
+    this.remoteDirty = true;
+    if (this.localTimer) clearTimeout(this.localTimer);
+    this.localTimer = setTimeout(() => void this.saveLocal(), LOCAL_SAVE_MS);
+    this.remoteTimer ??= setTimeout(() => {
+      this.remoteTimer = undefined;
+      void this.saveRemote();
+    }, REMOTE_SAVE_MS);
+  }
+
+  /** From changed: the draft moves to the other account (same Message-ID), signature swapped. */
+  private async changeAccount(fields: ComposeFields): Promise<void> {
+    const { mail } = this;
+    const acc = mail.store.getAccount(fields.accountId);
+    if (!acc) return;
+    const oldKey = this.key;
+    const old = { accountId: this.meta.accountId, draftId: this.meta.draftId, messageId: this.meta.messageId };
+    await this.saving;
+    const body = swapSignature(fields.body, signatureFor(mail, old.accountId), signatureFor(mail, acc.id));
+    // The old draft's attachments are in the blob store, which every account shares.
+    if (old.draftId !== undefined) this.attachments = mail.openDraft(old.accountId, old.draftId).attachments ?? this.attachments;
+    this.meta = { ...this.meta, accountId: acc.id, draftId: undefined, fields: { ...fields, body }, pending: true };
+    writeMeta(mail.store, this.meta);
+    deleteMeta(mail.store, old.accountId, old.messageId);
+    this.owner.rekey(oldKey, this);
+    if (body !== fields.body) this.post({ type: 'body', body });
+    await this.saveLocal();
+    if (old.draftId !== undefined) await mail.deleteDraft(old.accountId, old.draftId).catch((e) => this.owner.deps.log.warn(`compose: removing the old draft failed: ${toMailError(e).describe()}`));
+  }
+
+  private clearTimers(): void {
+    if (this.localTimer) clearTimeout(this.localTimer);
+    if (this.remoteTimer) clearTimeout(this.remoteTimer);
+    this.localTimer = this.remoteTimer = undefined;
+  }
+
+  /** One save at a time, in order: a later save never loses to an earlier one. */
+  private queue(fn: () => Promise<void>): Promise<void> {
+    this.saving = this.saving.then(fn, fn);
+    return this.saving;
+  }
+
+  saveLocal(): Promise<void> {
+    if (this.localTimer) clearTimeout(this.localTimer);
+    this.localTimer = undefined;
+    return this.queue(() => this.save(false));
+  }
+
+  private saveRemote(): Promise<void> {
+    if (!this.remoteDirty) return Promise.resolve();
+    this.remoteDirty = false;
+    return this.queue(() => this.save(true));
+  }
+
+  private async save(remote: boolean): Promise<void> {
+    if (this.finished || this.sending) return;
+    const { mail } = this;
+    const acc = mail.store.getAccount(this.meta.accountId);
+    if (!acc) return;
+    try {
+      const ref = await mail.saveDraft(this.meta.accountId, toDraft(this.meta, identity(acc), this.attachments), { remote });
+      if (this.finished) return;
+      const fresh = mail.openDraft(this.meta.accountId, ref.id);
+      this.attachments = fresh.attachments ?? [];
+      this.meta = { ...this.meta, draftId: ref.id, pending: false };
+      writeMeta(mail.store, this.meta);
+      const at = new Date().toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+      const where = !remote ? 'on this computer' : ref.server === 'saved' ? 'here and in the server\'s Drafts' : `on this computer (server: ${ref.serverError ?? 'not saved'})`;
+      this.post({ type: 'status', message: `Draft saved ${where} at ${at}` });
+    } catch (e) {
+      const err = toMailError(e, 'saving the draft');
+      this.owner.deps.log.error(`compose: ${err.describe()}`);
+      this.post({ type: 'status', message: `The draft could not be saved: ${err.describe()}` });
+    }
+  }
+
+  /** The tab is going away (closed by the user, or VS Code is shutting down). */
+  private closed(): void {
+    const { mail } = this;
+    this.clearTimers();
+    if (!this.finished) {
+      try {
+        if (isUntouched(this.meta, this.attachments.length)) {
+          this.finished = true;
+          deleteMeta(mail.store, this.meta.accountId, this.meta.messageId);
+          if (this.meta.draftId !== undefined) void mail.deleteDraft(this.meta.accountId, this.meta.draftId).catch(() => undefined);
+        } else {
+          // On disk before anything asynchronous: a window closing now loses nothing.
+          writeMeta(mail.store, this.meta);
+          mail.store.saveNow();
+          void this.queue(() => this.save(true)).then(() => (this.finished = true));
+        }
+      } catch (e) {
+        this.owner.deps.log.warn(`compose: saving on close failed: ${toMailError(e).describe()}`);
+      }
+    }
+    this.dispose();
+  }
+
+  // ---- the page's messages ----------------------------------------------------------
+
+  private readonly handlers: ComposeHandlers = {
+    ready: () => this.post({ type: 'init', init: this.init() }),
+    changed: (m) => this.update(m.fields),
+    complete: (m) => {
+      const exclude = [this.meta.fields.to, this.meta.fields.cc, this.meta.fields.bcc].join(',').split(/[,;]/).map((s) => /<([^>]+)>/.exec(s)?.[1] ?? s.trim());
+      const items = this.owner.addressBook.complete(m.query, { limit: 8, exclude }).map((s) => ({ label: suggestionLabel(s), detail: `${s.count} message${s.count === 1 ? '' : 's'}` }));
+      this.post({ type: 'completions', requestId: m.requestId, items });
+    },
+    addAttachments: () => void this.addAttachments(),
+    removeAttachment: (m) => {
+      if (m.index >= this.attachments.length) return;
+      this.attachments = this.attachments.filter((_, i) => i !== m.index);
+      this.post({ type: 'attachments', items: this.attachmentList() });
+      this.remoteDirty = true;
+      void this.saveLocal();
+    },
+    send: (m) => this.sendAgain(m.fields),
+    close: (m) => {
+      this.update(m.fields);
+      this.panel.dispose();
+    },
+    discard: () => void this.discard(),
+  };
+
+  private onMessage(raw: unknown): void {
+    const msg = parseComposeMessage(raw);
+    if (msg) dispatchCompose(this.handlers, msg);
+  }
+
+  private async addAttachments(): Promise<void> {
+    const uris = await vscode.window.showOpenDialog({ canSelectMany: true, canSelectFiles: true, canSelectFolders: false, openLabel: 'Attach' });
+    if (!uris?.length) return;
+    for (const u of uris) {
+      try {
+        const size = fs.statSync(u.fsPath).size;
+        this.attachments.push({ path: u.fsPath, filename: path.basename(u.fsPath), size });
+      } catch (e) {
+        void vscode.window.showErrorMessage(`MailDesk: cannot attach ${u.fsPath}: ${(e as Error).message}`);
+      }
+    }
+    this.post({ type: 'attachments', items: this.attachmentList() });
+    this.remoteDirty = true;
+    // Saved now: the file's bytes go into the blob store, so a later move of the file loses nothing.
+    await this.saveLocal();
+  }
+
+  private async discard(): Promise<void> {
+    const c = await vscode.window.showWarningMessage('Discard this message?', { modal: true, detail: 'The draft is deleted here and in the server\'s Drafts folder.' }, 'Discard');
+    if (c !== 'Discard') return;
+    this.finished = true;
+    this.clearTimers();
+    await this.saving;
+    deleteMeta(this.mail.store, this.meta.accountId, this.meta.messageId);
+    if (this.meta.draftId !== undefined) await this.mail.deleteDraft(this.meta.accountId, this.meta.draftId).catch(() => undefined);
+    this.panel.dispose();
+  }
+
+  private async send(fields: ComposeFields, confirmResend: boolean): Promise<void> {
+    if (this.sending || this.finished) return;
+    if (fields.accountId !== this.meta.accountId) await this.changeAccount(fields);
+    else this.update(fields);
+    const problem = sendProblem(this.meta.fields);
+    if (problem) {
+      this.showError({ message: problem, code: 'compose.invalid', maybeSent: false });
+      return;
+    }
+    this.clearTimers();
+    await this.saving;
+    const { mail } = this;
+    const acc = mail.store.getAccount(this.meta.accountId);
+    if (!acc) return;
+    this.sending = true;
+    this.pendingError = undefined;
+    this.post({ type: 'sending', on: true });
+    this.post({ type: 'status', message: 'Sending…' });
+    try {
+      const r = await mail.send(this.meta.accountId, toDraft(this.meta, identity(acc), this.attachments), { confirmResend });
+      if (r.ok) {
+        this.finished = true;
+        deleteMeta(mail.store, this.meta.accountId, this.meta.messageId);
+        const subject = this.meta.fields.subject || '(no subject)';
+        this.panel.dispose();
+        const n = r.accepted.length;
+        void vscode.window.showInformationMessage(`MailDesk: Sent "${subject}" to ${n} recipient${n === 1 ? '' : 's'}.${r.warning ? ` ${r.warning}` : ''}`);
+        return;
+      }
+      this.meta = { ...this.meta, draftId: r.draftId, pending: false };
+      writeMeta(mail.store, this.meta);
+      const err = r.error ?? toMailError(new Error('the message was not sent'));
+      const error = { message: err.describe(), code: err.code, maybeSent: !!r.maybeSent };
+      this.showError(error);
+      this.post({ type: 'status', message: 'Not sent: the message is kept in Drafts.' });
+    } catch (e) {
+      const err = toMailError(e, 'sending');
+      this.showError({ message: err.describe(), code: err.code, maybeSent: false });
+    } finally {
+      this.sending = false;
+      this.post({ type: 'sending', on: false });
+    }
+  }
+
+  /** "May have been sent": the user decides whether it goes out again, never a retry. */
+  private async askResend(message: string): Promise<void> {
+    const c = await vscode.window.showWarningMessage(
+      'This message may already have been sent.',
+      { modal: true, detail: `${message}\n\nSend it again anyway? Recipients may get it twice.` },
+      'Send Again',
+    );
+    if (c === 'Send Again') await this.send(this.meta.fields, true);
+  }
+
+  /** Send (and "Send again"): after a "may have been sent" the user is asked first. */
+  private sendAgain(fields: ComposeFields): void {
+    if (this.sending || this.finished) return;
+    if (!this.pendingError?.maybeSent) {
+      void this.send(fields, false);
+      return;
+    }
+    if (fields.accountId === this.meta.accountId) this.update(fields);
+    void this.askResend(this.pendingError.message);
+  }
+
+  // ---- the page ----------------------------------------------------------------------
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const { extensionUri } = this.owner.deps;
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview-compose.js'));
+    const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'compose.css'));
+    // Images only from our media and data: (quoted cid images); no remote content at all.
+    const csp = `default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource} 'unsafe-inline'; script-src 'nonce-${nonce}'; form-action 'none'; frame-src 'none'; base-uri 'none'`;
+    // The quoted original is the reader's sanitised HTML, put into the page here (never by script).
+    const quote = this.meta.quote?.html ?? '';
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${escapeHtml(css.toString())}">
+<title>${escapeHtml(this.title())}</title>
+</head>
+<body>
+<main class="compose" aria-label="${escapeHtml(this.meta.kind)}">
+<div class="row"><label for="from">From</label><select id="from"></select></div>
+<div class="row"><label for="to">To</label><div class="addr"><input id="to" type="text" autocomplete="off" spellcheck="false" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="suggest"></div>
+<button type="button" id="show-cc" class="link" aria-controls="row-cc row-bcc">Cc/Bcc</button></div>
+<div class="row" id="row-cc" hidden><label for="cc">Cc</label><div class="addr"><input id="cc" type="text" autocomplete="off" spellcheck="false" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="suggest"></div></div>
+<div class="row" id="row-bcc" hidden><label for="bcc">Bcc</label><div class="addr"><input id="bcc" type="text" autocomplete="off" spellcheck="false" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="suggest"></div></div>
+<ul id="suggest" class="suggest" role="listbox" aria-label="Address suggestions" hidden></ul>
+<div class="row"><label for="subject">Subject</label><input id="subject" type="text"></div>
+<div class="toolbar" role="toolbar" aria-label="Message actions">
+<button type="button" id="send" class="primary" title="Send (Ctrl+Enter)" aria-keyshortcuts="Control+Enter">Send</button>
+<button type="button" id="attach" title="Attach files from disk">Attach…</button>
+<label class="fmt">Format <select id="format"><option value="markdown">Markdown</option><option value="plain">Plain text</option></select></label>
+<button type="button" id="discard" class="secondary">Discard</button>
+<span class="hint">Ctrl+Enter sends · Esc saves and closes</span>
+</div>
+<div id="error" class="error" role="alert" hidden><span id="error-text"></span> <button type="button" id="send-again">Send again</button></div>
+<textarea id="body" aria-label="Message text (Markdown)" spellcheck="true"></textarea>
+<ul id="atts" class="atts" aria-label="Attachments"></ul>
+${
+  quote
+    ? `<div class="quote-head"><label><input type="checkbox" id="include-quote"> Include the original message</label></div>
+<section id="quote" class="quote" aria-label="Original message (quoted)">${quote}</section>`
+    : ''
+}
+<div id="status" class="status" role="status" aria-live="polite"></div>
+</main>
+<script nonce="${escapeHtml(nonce)}" src="${escapeHtml(script.toString())}"></script>
+</body>
+</html>`;
+  }
+}
+
