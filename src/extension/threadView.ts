@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { searchOnServer } from '../core/search/serverSearch';
 import { showMailError } from './notify';
 import { toMailError } from '../core/errors';
 import type { MailDesk } from '../core/maildesk';
@@ -349,6 +350,8 @@ export function safeFileName(name: string): string {
 
 interface HitItem extends vscode.QuickPickItem {
   hit?: SearchHit;
+  /** "Search on the server": for folders that are not synced, or not fully. */
+  server?: boolean;
 }
 
 async function searchMail(deps: ReadingDeps, panels: ThreadPanels): Promise<void> {
@@ -370,12 +373,33 @@ async function searchMail(deps: ReadingDeps, panels: ThreadPanels): Promise<void
       hit: h,
     }));
     if (value.trim() && !hits.length) qp.items = [{ label: 'No mail found on this computer', detail: 'Only mail that has been synced is searched.', alwaysShow: true }];
+    if (value.trim()) {
+      qp.items = [
+        ...qp.items,
+        { label: `$(cloud) Search on the server for “${value.trim()}”`, detail: 'Looks in folders that are not synced, or whose older history has not arrived yet.', alwaysShow: true, server: true },
+      ];
+    }
   };
   qp.onDidChangeValue((v) => {
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => update(v), 120);
   });
-  qp.onDidAccept(() => {
+  qp.onDidAccept(async () => {
+    if (qp.selectedItems[0]?.server) {
+      const q = qp.value;
+      qp.busy = true;
+      try {
+        const results = await Promise.all(deps.mail.store.listAccounts().map((a) => searchOnServer(deps.mail, a.id, q)));
+        const errors = results.flat().filter((r) => r.error);
+        for (const r of errors) deps.log.warn(`server search in ${r.folder.path}: ${r.error}`);
+        update(q);
+        const found = results.flat().reduce((n, r) => n + r.messageIds.length, 0);
+        qp.title = `MailDesk: Search Mail — ${found} found on the server${errors.length ? `, ${errors.length} folder(s) could not be searched (see the log)` : ''}`;
+      } finally {
+        qp.busy = false;
+      }
+      return;
+    }
     const hit = qp.selectedItems[0]?.hit;
     if (!hit) return;
     qp.hide();

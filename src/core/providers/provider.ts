@@ -5,7 +5,7 @@
  */
 import type { ProviderKind } from '../config';
 import type { MailError } from '../errors';
-import type { FolderRole, FolderRow, MailStore } from '../store/store';
+import type { FolderRole, FolderRow, IncomingMessage, MailStore } from '../store/store';
 
 export interface ProviderCapabilities {
   /** Push of new mail (IMAP IDLE, Gmail/Graph push) is available. */
@@ -117,10 +117,24 @@ export interface MailProvider {
   /** UIDs of the messages in a folder with this Message-ID (IMAP SEARCH HEADER). */
   findByMessageId?(folderPath: string, messageId: string): Promise<number[]>;
   /**
+   * API providers (Gmail drafts API, Graph messages in Drafts): saves the draft through the
+   * provider's own drafts API, replacing `previousRef` (or, without one, the draft found by
+   * its Message-ID) instead of adding a second draft; returns the draft's id to keep.
+   * When present, the draft service uses this instead of appendMessage/findByMessageId.
+   */
+  saveDraftRemote?(raw: Buffer, opts: { messageId: string; previousRef?: string }): Promise<{ ref: string }>;
+  /** Removes the draft (`ref`, and any other copy with this Message-ID) from the provider's Drafts; how many went. */
+  deleteDraftRemote?(opts: { messageId: string; ref?: string }): Promise<number>;
+  /**
    * Hands a finished message to the outgoing server. A failure after the whole message
    * was handed over carries `dataSent: true`: the server may have accepted it.
    */
   sendMessage?(raw: Buffer, envelope: SendEnvelope): Promise<SendReceipt>;
+  /**
+   * The server's own search over one folder (sender, recipients, subject, text), for mail
+   * that is not synced; returns the newest matches' headers, ready to store.
+   */
+  searchRemote?(folder: FolderRow, query: string, limit: number): Promise<IncomingMessage[]>;
   verifyIncoming(): Promise<VerifyReport>;
   verifyOutgoing(): Promise<VerifyReport>;
   close(): Promise<void>;

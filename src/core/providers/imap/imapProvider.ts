@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import type { AccountConfig, CredentialSource } from '../../config';
 import { MailError, toMailError } from '../../errors';
 import { type Logger, noopLogger } from '../../log';
-import type { FolderRole, IncomingMessage, MailStore } from '../../store/store';
+import type { FolderRole, FolderRow, IncomingMessage, MailStore } from '../../store/store';
 import { nextBackfillRange, newestPageSeqRange, planImapSync } from '../../sync/imapPlan';
 import type {
   Disposable,
@@ -392,6 +392,24 @@ export class ImapProvider implements MailProvider {
     } finally {
       lock.release();
     }
+  }
+
+  async searchRemote(folder: FolderRow, query: string, limit: number): Promise<IncomingMessage[]> {
+    const q = query.trim();
+    if (!q) return [];
+    return this.withConnection(async (c) => {
+      const lock = await c.getMailboxLock(folder.path, { readOnly: true });
+      try {
+        const uidValidity = String(c.mailbox && typeof c.mailbox === 'object' ? c.mailbox.uidValidity : '');
+        const found = (await c.search({ or: [{ from: q }, { to: q }, { cc: q }, { subject: q }, { body: q }] }, { uid: true })) || [];
+        const newest = found.sort((a, b) => b - a).slice(0, limit);
+        if (!newest.length) return [];
+        const msgs = await this.fetchAll(c, newest.join(','), true, HEADER_QUERY);
+        return msgs.map((m) => toIncoming(folder.id, uidValidity, m));
+      } finally {
+        lock.release();
+      }
+    }, `IMAP search in ${folder.path}`);
   }
 
   async fetchRaw(folderPath: string, ref: MessageRef): Promise<Buffer> {
