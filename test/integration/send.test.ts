@@ -327,7 +327,8 @@ describe('sending, Sent and Drafts (Dovecot + SMTP)', function () {
          setInterval(() => undefined, 1000);
        })();`,
     );
-    const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), [script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // node itself with tsx's loader, not the tsx launcher: SIGKILL must hit the process that saved.
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const ref = await new Promise<{ id: number; messageId: string }>((resolve, reject) => {
