@@ -36,7 +36,7 @@ const targets = [
     sourcemap: !production,
     minify: production,
     logLevel: 'warning',
-    entryPoints: { 'webview-messages': 'src/webview/messages/main.ts', 'webview-thread': 'src/webview/thread/main.ts', 'webview-troubleshoot': 'src/webview/troubleshoot/main.ts' },
+    entryPoints: { 'webview-messages': 'src/webview/messages/main.ts', 'webview-thread': 'src/webview/thread/main.ts', 'webview-troubleshoot': 'src/webview/troubleshoot/main.ts', 'webview-compose': 'src/webview/compose/main.ts' },
     outdir: 'dist',
   },
 ].filter((t) => Object.values(t.entryPoints).every((p) => existsSync(p)));

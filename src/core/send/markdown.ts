@@ -1,0 +1,94 @@
+/**
+ * The composer's body: what the user writes (Markdown or plain text) turned into the
+ * message's HTML and plain-text parts, plus the signature rules. Pure functions.
+ *
+ * Markdown is rendered with markdown-it: CommonMark-compliant, maintained, no runtime
+ * dependencies of note, already in the dependency tree (vsce uses it), and with `html`
+ * off every raw tag the user types is escaped rather than passed through, so a body
+ * cannot carry script or remote content into the message by accident. Its link check
+ * (`validateLink`) already refuses `javascript:`, `vbscript:`, `file:` and most `data:`;
+ * images are switched off as well, because an image in a message must be an attachment,
+ * never a URL the recipient's client fetches.
+ */
+import MarkdownIt from 'markdown-it';
+
+export type BodyFormat = 'markdown' | 'plain';
+
+/** The signature delimiter of RFC 3676 ("-- " on its own line): clients fold what follows. */
+export const SIGNATURE_DELIMITER = '-- ';
+
+const md = new MarkdownIt({ html: false, linkify: true, breaks: true, typographer: false });
+md.disable(['image']);
+// Links to the web and mail only; markdown-it's own check stays, this is the stricter one.
+const defaultValidate = md.validateLink.bind(md);
+md.validateLink = (url: string): boolean => defaultValidate(url) && /^(https?:|mailto:|#|[^:]*$)/i.test(url.trim());
+
+/** Markdown to HTML for a message body (no raw HTML, no images, links to http(s)/mailto only). */
+export function renderMarkdown(source: string): string {
+  return md.render(source.replace(/\r\n?/g, '\n'));
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** Plain text as HTML that keeps its line breaks (used when plain text is sent with an HTML quote). */
+export function plainToHtml(text: string): string {
+  return `<div style="white-space:pre-wrap">${escapeHtml(text.replace(/\r\n?/g, '\n'))}</div>`;
+}
+
+/** The quoted original of a reply or forward, as the core's replyDraft/forwardDraft built it. */
+export interface Quote {
+  html: string;
+  text: string;
+}
+
+export interface BodyParts {
+  /** Absent for plain text with nothing quoted: the message is then text/plain only. */
+  html?: string;
+  text: string;
+}
+
+/**
+ * The message's two parts. The plain-text part of a Markdown body is the Markdown itself
+ * (it was designed to read as plain text); quoted text follows the user's own text in
+ * both parts, the HTML quote being the reader's sanitised HTML.
+ */
+export function buildBodies(body: string, format: BodyFormat, quote?: Quote): BodyParts {
+  const own = body.replace(/\r\n?/g, '\n').replace(/\s+$/, '');
+  const quoteText = quote?.text.replace(/^\n+/, '').replace(/\n+$/, '') ?? '';
+  const text = quoteText ? `${own}\n\n${quoteText}\n` : `${own}\n`;
+  if (format === 'plain' && !quote) return { text };
+  const ownHtml = format === 'markdown' ? renderMarkdown(own) : plainToHtml(own);
+  return { html: quote ? `${ownHtml}${quote.html}` : ownHtml, text };
+}
+
+/** The block put at the end of a new body: "\n\n-- \n<signature>". Empty when there is none. */
+export function signatureBlock(signature: string | undefined): string {
+  const sig = (signature ?? '').replace(/\r\n?/g, '\n').replace(/\s+$/, '');
+  return sig ? `\n\n${SIGNATURE_DELIMITER}\n${sig}` : '';
+}
+
+/**
+ * Appends the signature once: a body that already ends with it (a reopened draft) is
+ * returned unchanged.
+ */
+export function withSignature(body: string, signature: string | undefined): string {
+  const block = signatureBlock(signature);
+  if (!block) return body;
+  const trimmed = body.replace(/\s+$/, '');
+  if (trimmed.endsWith(block.trim()) && trimmed.includes(`${SIGNATURE_DELIMITER}\n`)) return body;
+  return `${trimmed}${block}`;
+}
+
+/**
+ * Changing the From account swaps the signature when the old one is still there as it
+ * was appended; a signature the user edited is left alone (and the new one not added).
+ */
+export function swapSignature(body: string, oldSignature: string | undefined, newSignature: string | undefined): string {
+  const oldBlock = signatureBlock(oldSignature);
+  const trimmed = body.replace(/\s+$/, '');
+  if (oldBlock && trimmed.endsWith(oldBlock)) return `${trimmed.slice(0, -oldBlock.length)}${signatureBlock(newSignature)}`;
+  if (!oldBlock) return withSignature(body, newSignature);
+  return body;
+}

@@ -1,0 +1,331 @@
+/**
+ * Browser side of the composer. The form is ours; the only message content on the page is
+ * the quoted original, which the host sanitised and put into the page itself. Everything
+ * the host sends (addresses, suggestions, errors) is written with textContent / value only.
+ *
+ * The host keeps the truth: the form goes to it shortly after every change and whenever the
+ * page may go away (blur, hidden, pagehide), so closing the tab or the window loses nothing.
+ */
+import {
+  applyCompletion,
+  type AddressField,
+  type ComposeAttachment,
+  type ComposeFields,
+  type ComposeHostToWebview,
+  type ComposeInit,
+  type ComposeWebviewToHost,
+  currentToken,
+} from '../../shared/protocol/compose';
+
+declare function acquireVsCodeApi(): { postMessage(msg: ComposeWebviewToHost): void };
+
+const vscode = acquireVsCodeApi();
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+const from = $<HTMLSelectElement>('from');
+const inputs: Record<AddressField, HTMLInputElement> = { to: $<HTMLInputElement>('to'), cc: $<HTMLInputElement>('cc'), bcc: $<HTMLInputElement>('bcc') };
+const subject = $<HTMLInputElement>('subject');
+const body = $<HTMLTextAreaElement>('body');
+const format = $<HTMLSelectElement>('format');
+const includeQuote = document.getElementById('include-quote') as HTMLInputElement | null;
+const quote = document.getElementById('quote');
+const suggest = $<HTMLUListElement>('suggest');
+const atts = $<HTMLUListElement>('atts');
+const status = $('status');
+const errorBox = $('error');
+const errorText = $('error-text');
+const sendButton = $<HTMLButtonElement>('send');
+
+let ready = false;
+let sending = false;
+
+function fields(): ComposeFields {
+  return {
+    accountId: from.value,
+    to: inputs.to.value,
+    cc: inputs.cc.value,
+    bcc: inputs.bcc.value,
+    subject: subject.value,
+    body: body.value,
+    format: format.value === 'plain' ? 'plain' : 'markdown',
+    includeQuote: includeQuote ? includeQuote.checked : false,
+  };
+}
+
+// ---- changes reach the host ----------------------------------------------------------
+
+let changeTimer: number | undefined;
+let lastSent = '';
+
+/** Sends the form if it changed since the last time. */
+function flush(): void {
+  if (changeTimer !== undefined) clearTimeout(changeTimer);
+  changeTimer = undefined;
+  if (!ready) return;
+  const f = fields();
+  const json = JSON.stringify(f);
+  if (json === lastSent) return;
+  lastSent = json;
+  vscode.postMessage({ type: 'changed', fields: f });
+}
+
+function changed(): void {
+  if (changeTimer !== undefined) clearTimeout(changeTimer);
+  changeTimer = window.setTimeout(flush, 300);
+}
+
+document.addEventListener('input', changed);
+document.addEventListener('change', changed);
+document.addEventListener('focusout', flush);
+document.addEventListener('visibilitychange', flush);
+window.addEventListener('pagehide', flush);
+window.addEventListener('blur', flush);
+
+// ---- init ----------------------------------------------------------------------------
+
+function init(i: ComposeInit): void {
+  from.textContent = '';
+  for (const a of i.accounts) {
+    const o = document.createElement('option');
+    o.value = a.id;
+    o.textContent = a.label;
+    from.appendChild(o);
+  }
+  from.value = i.fields.accountId;
+  inputs.to.value = i.fields.to;
+  inputs.cc.value = i.fields.cc;
+  inputs.bcc.value = i.fields.bcc;
+  subject.value = i.fields.subject;
+  body.value = i.fields.body;
+  format.value = i.fields.format;
+  updateBodyLabel();
+  if (includeQuote) {
+    includeQuote.checked = i.fields.includeQuote;
+    if (quote) quote.hidden = !i.fields.includeQuote;
+  }
+  if (i.fields.cc || i.fields.bcc) showCc();
+  showAttachments(i.attachments);
+  if (i.error) showError(i.error.message);
+  lastSent = JSON.stringify(fields());
+  ready = true;
+  // Where the person starts typing: the recipients of a new message or forward, else the text.
+  const target = !i.fields.to ? inputs.to : body;
+  target.focus();
+  if (target === body) body.setSelectionRange(0, 0);
+}
+
+function updateBodyLabel(): void {
+  body.setAttribute('aria-label', format.value === 'plain' ? 'Message text (plain text)' : 'Message text (Markdown)');
+}
+
+function showCc(): void {
+  $('row-cc').hidden = false;
+  $('row-bcc').hidden = false;
+  $('show-cc').hidden = true;
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(bytes < 10 * 1024 ? 1 : 0)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function showAttachments(items: ComposeAttachment[]): void {
+  atts.textContent = '';
+  items.forEach((a, index) => {
+    const li = document.createElement('li');
+    const name = document.createElement('span');
+    name.className = 'att-name';
+    name.textContent = a.name;
+    const size = document.createElement('span');
+    size.className = 'att-size';
+    size.textContent = formatSize(a.size);
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.textContent = 'Remove';
+    remove.setAttribute('aria-label', `Remove attachment ${a.name}`);
+    remove.addEventListener('click', () => vscode.postMessage({ type: 'removeAttachment', index }));
+    li.append(name, ' ', size, ' ', remove);
+    atts.appendChild(li);
+  });
+  atts.hidden = items.length === 0;
+}
+
+function showError(message: string): void {
+  errorText.textContent = message;
+  errorBox.hidden = false;
+}
+
+// ---- controls ------------------------------------------------------------------------
+
+function send(): void {
+  if (sending || !ready) return;
+  flush();
+  vscode.postMessage({ type: 'send', fields: fields() });
+}
+
+sendButton.addEventListener('click', send);
+$('send-again').addEventListener('click', send);
+$('attach').addEventListener('click', () => vscode.postMessage({ type: 'addAttachments' }));
+$('discard').addEventListener('click', () => vscode.postMessage({ type: 'discard' }));
+$('show-cc').addEventListener('click', () => {
+  showCc();
+  inputs.cc.focus();
+});
+format.addEventListener('change', updateBodyLabel);
+includeQuote?.addEventListener('change', () => {
+  if (quote) quote.hidden = !includeQuote.checked;
+});
+// Links in the quoted original never navigate from here.
+quote?.addEventListener('click', (e) => {
+  if (e.target instanceof Element && e.target.closest('a')) e.preventDefault();
+});
+document.addEventListener('auxclick', (e) => {
+  if (e.target instanceof Element && e.target.closest('a')) e.preventDefault();
+});
+
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+    e.preventDefault();
+    send();
+    return;
+  }
+  if (e.key === 'Escape') {
+    if (!suggest.hidden) {
+      e.preventDefault();
+      hideSuggestions();
+      return;
+    }
+    e.preventDefault();
+    if (ready) vscode.postMessage({ type: 'close', fields: fields() });
+  }
+});
+
+// ---- address completion --------------------------------------------------------------
+
+let requestId = 0;
+let activeField: AddressField | undefined;
+let items: Array<{ label: string; detail: string }> = [];
+let selected = -1;
+
+function hideSuggestions(): void {
+  suggest.hidden = true;
+  suggest.textContent = '';
+  items = [];
+  selected = -1;
+  for (const i of Object.values(inputs)) {
+    i.setAttribute('aria-expanded', 'false');
+    i.removeAttribute('aria-activedescendant');
+  }
+}
+
+function renderSuggestions(): void {
+  suggest.textContent = '';
+  if (!activeField || !items.length) {
+    hideSuggestions();
+    return;
+  }
+  const input = inputs[activeField];
+  items.forEach((it, i) => {
+    const li = document.createElement('li');
+    li.id = `sg-${i}`;
+    li.setAttribute('role', 'option');
+    li.setAttribute('aria-selected', String(i === selected));
+    li.className = i === selected ? 'selected' : '';
+    const label = document.createElement('span');
+    label.textContent = it.label;
+    const detail = document.createElement('span');
+    detail.className = 'detail';
+    detail.textContent = it.detail;
+    li.append(label, ' ', detail);
+    // mousedown, not click: the input must keep focus.
+    li.addEventListener('mousedown', (e) => {
+      e.preventDefault();
+      accept(i);
+    });
+    suggest.appendChild(li);
+  });
+  const r = input.getBoundingClientRect();
+  suggest.style.left = `${r.left + window.scrollX}px`;
+  suggest.style.top = `${r.bottom + window.scrollY}px`;
+  suggest.style.width = `${r.width}px`;
+  suggest.hidden = false;
+  input.setAttribute('aria-expanded', 'true');
+  if (selected >= 0) input.setAttribute('aria-activedescendant', `sg-${selected}`);
+  else input.removeAttribute('aria-activedescendant');
+}
+
+function accept(i: number): void {
+  if (!activeField || !items[i]) return;
+  const input = inputs[activeField];
+  const r = applyCompletion(input.value, input.selectionStart ?? input.value.length, items[i].label);
+  input.value = r.value;
+  input.setSelectionRange(r.caret, r.caret);
+  hideSuggestions();
+  changed();
+}
+
+for (const [field, input] of Object.entries(inputs) as Array<[AddressField, HTMLInputElement]>) {
+  input.addEventListener('input', () => {
+    activeField = field;
+    const { token } = currentToken(input.value, input.selectionStart ?? input.value.length);
+    if (token.length < 1) {
+      hideSuggestions();
+      return;
+    }
+    vscode.postMessage({ type: 'complete', field, query: token, requestId: ++requestId });
+  });
+  input.addEventListener('keydown', (e) => {
+    if (suggest.hidden || activeField !== field) return;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      selected = (selected + (e.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length;
+      renderSuggestions();
+    } else if ((e.key === 'Enter' && !e.ctrlKey && !e.metaKey) || e.key === 'Tab') {
+      if (selected < 0 && e.key === 'Tab') return;
+      e.preventDefault();
+      accept(Math.max(0, selected));
+    }
+  });
+  input.addEventListener('blur', () => setTimeout(hideSuggestions, 100));
+}
+
+// ---- the host's messages -------------------------------------------------------------
+
+window.addEventListener('message', (e: MessageEvent<ComposeHostToWebview>) => {
+  const msg = e.data;
+  if (!msg || typeof msg !== 'object') return;
+  switch (msg.type) {
+    case 'init':
+      init(msg.init);
+      break;
+    case 'completions':
+      // An answer to an older request (the user kept typing) is dropped.
+      if (msg.requestId !== requestId) return;
+      items = msg.items;
+      selected = items.length ? 0 : -1;
+      renderSuggestions();
+      break;
+    case 'attachments':
+      showAttachments(msg.items);
+      break;
+    case 'status':
+      status.textContent = String(msg.message);
+      break;
+    case 'sending':
+      sending = msg.on;
+      sendButton.disabled = msg.on;
+      sendButton.textContent = msg.on ? 'Sending…' : 'Send';
+      if (msg.on) errorBox.hidden = true;
+      break;
+    case 'error':
+      showError(String(msg.error.message));
+      break;
+    case 'body':
+      body.value = msg.body;
+      lastSent = JSON.stringify(fields());
+      break;
+  }
+});
+
+vscode.postMessage({ type: 'ready' });

@@ -1,0 +1,220 @@
+import { strict as assert } from 'node:assert';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { parseMessage } from '../../src/core/mime/parse';
+import { rawMessage } from '../support/rawmail';
+import { codeServerInstalled, startCodeServer, type CodeServer } from './lib/codeServer';
+import { startMailSandbox, type MailSandbox } from './lib/mailServers';
+import { packageMailDesk } from './lib/vsix';
+import { activityBarItem, clickActivityBarItem, clickTreeItem, notifications, openWorkbench, quickInputAccept, quickPickSelect, runCommand, screenshot, treeItems, waitForNotification, webviewFrame, type Workbench } from './lib/workbench';
+
+// Writing mail as a person does it, in a real VS Code (code-server + headless Chromium) against a
+// private Dovecot and SMTP server: reply to a message from the thread view and send it; write a
+// new message, close its tab, and continue it from Drafts.
+
+const ME = { email: 'sam.rivera@example.test', name: 'Sam Rivera' };
+const MAILBOXES = 'Mailboxes';
+const TAG = Date.now().toString(36);
+const ORIGINAL = {
+  subject: `Quarterly plan ${TAG}`,
+  messageId: `<plan-${TAG}@partner.example.test>`,
+  references: `<kickoff-${TAG}@partner.example.test>`,
+};
+
+describe('Compose in VS Code (code-server + headless Chromium)', function () {
+  let tmp = '';
+  let mail: MailSandbox | undefined;
+  let server: CodeServer | undefined;
+  let wb: Workbench | undefined;
+  const page = (): Page => wb!.page;
+
+  before(async function () {
+    if (!codeServerInstalled()) {
+      console.warn('  e2e skipped: code-server is not installed; run `node test/e2e/install.mjs`');
+      this.skip();
+    }
+    tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'maildesk-compose-e2e-'));
+    const workspaceDir = path.join(tmp, 'workspace');
+    await fs.promises.mkdir(workspaceDir, { recursive: true });
+    const [vsixPath, sandbox] = await Promise.all([packageMailDesk(), startMailSandbox(20)]);
+    mail = sandbox;
+    // The message replied to: the newest in Inbox, part of a thread (References) with a unique subject.
+    await mail.dovecot.append(
+      mail.user,
+      'INBOX',
+      rawMessage({
+        from: 'Ann Lee <ann@partner.example.test>',
+        to: [ME.email, 'bob@partner.example.test'],
+        subject: ORIGINAL.subject,
+        date: new Date(),
+        messageId: ORIGINAL.messageId,
+        references: [ORIGINAL.references],
+        text: 'Could you send me the numbers by Friday?',
+      }),
+    );
+    server = await startCodeServer({
+      vsixPath,
+      workspaceDir,
+      // One row per message, so a duplicate in Sent would show as a second row.
+      settings: { 'maildesk.sync.intervalSeconds': 15, 'maildesk.list.groupByThread': false, 'maildesk.signatures': {} },
+    });
+    wb = await openWorkbench(server.url);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && wb) {
+      const file = await screenshot(wb.page, `failed-compose-${this.currentTest.title}`).catch(() => '');
+      console.warn(`  screenshot: ${file}`);
+      console.warn(`  notifications: ${JSON.stringify(await notifications(wb.page).catch(() => []))}`);
+      if (server) console.warn((await server.extensionHostLog().catch(() => '')).slice(-3000));
+    }
+  });
+
+  after(async () => {
+    await wb?.close().catch((e) => console.warn(`closing the browser: ${e}`));
+    await server?.stop().catch((e) => console.warn(`stopping code-server: ${e}`));
+    await mail?.stop().catch((e) => console.warn(`stopping the mail servers: ${e}`));
+    if (tmp) await fs.promises.rm(tmp, { recursive: true, force: true });
+  });
+
+  it('replies from the thread view: one message goes out with In-Reply-To, References and "Re:", and Sent shows it once', async () => {
+    const m = mail!;
+    await addAccount(page(), m);
+    await clickTreeItem(page(), MAILBOXES, 'Inbox');
+    const list = await webviewFrame(page(), 'MailDesk: Inbox', 30_000);
+    const row = list.locator('#list li.msg', { hasText: ORIGINAL.subject });
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    await row.click();
+
+    const thread = await webviewFrame(page(), ORIGINAL.subject, 30_000);
+    const article = thread.locator('article.md-msg').last();
+    await article.locator('button[data-md-mode="reply"]').click();
+
+    const reply = `Re: ${ORIGINAL.subject}`;
+    const compose = await webviewFrame(page(), reply, 30_000);
+    await waitFor(async () => ((await compose.locator('#to').inputValue()) ? true : undefined), 'the reply to be filled in');
+    assert.equal(await compose.locator('#to').inputValue(), 'Ann Lee <ann@partner.example.test>');
+    assert.equal(await compose.locator('#subject').inputValue(), reply);
+    assert.match(await compose.locator('#quote').innerText(), /Could you send me the numbers by Friday\?/, 'the original is quoted');
+    const body = compose.locator('#body');
+    await body.focus();
+    await body.press('Control+Home');
+    await body.pressSequentially('Here are the **numbers**.', { delay: 5 });
+    await screenshot(page(), 'compose-reply');
+    await body.press('Control+Enter');
+
+    await waitForNotification(page(), `Sent "${reply}"`, 30_000);
+    assert.equal(m.smtp.received.length, 1, 'the SMTP server received exactly one message');
+    const sent = await parseMessage(m.smtp.received[0].raw);
+    assert.equal(sent.subject, reply);
+    assert.equal(sent.inReplyTo, ORIGINAL.messageId);
+    assert.deepEqual(sent.references, [ORIGINAL.references, ORIGINAL.messageId]);
+    assert.match(sent.text ?? '', /^Here are the \*\*numbers\*\*\.[\s\S]*> Could you send me the numbers by Friday\?/);
+    assert.match(sent.htmlParts[0] ?? '', /<strong>numbers<\/strong>[\s\S]*<blockquote/);
+    assert.deepEqual(m.smtp.received[0].to.sort(), ['ann@partner.example.test']);
+
+    // Sent: the local entry at once, then the server's copy in its place after a sync, never two.
+    await clickTreeItem(page(), MAILBOXES, 'Sent');
+    const sentList = await webviewFrame(page(), 'MailDesk: Sent', 30_000);
+    const rows = sentList.locator('#list li.msg', { hasText: reply });
+    await rows.first().waitFor({ state: 'visible', timeout: 15_000 });
+    const onServer = async (): Promise<number> => {
+      const c = await m.dovecot.connect(m.user);
+      try {
+        await c.mailboxOpen('Sent');
+        return ((await c.search({ header: { 'message-id': sent.messageId! } }, { uid: true })) || []).length;
+      } finally {
+        await c.logout();
+      }
+    };
+    await waitFor(async () => ((await onServer()) === 1 ? true : undefined), 'the copy in the server\'s Sent folder', 30_000);
+    await runCommand(page(), 'MailDesk: Refresh');
+    // Two sync rounds later the list still has the message once.
+    await page().waitForTimeout(4000);
+    assert.equal(await rows.count(), 1, 'the reply shows once in Sent');
+    assert.equal(await onServer(), 1, 'one copy in the server\'s Sent folder');
+  });
+
+  it('a new message survives closing its tab and is continued from Drafts', async () => {
+    await runCommand(page(), 'MailDesk: New Message');
+    const compose = await webviewFrame(page(), 'New Message', 30_000);
+    const subject = `Draft that survives ${TAG}`;
+    await compose.locator('#to').fill('bob@partner.example.test');
+    await compose.locator('#body').fill('Dear Bob,\nthe first paragraph.');
+    // Last: the tab takes the subject as its title, and this frame locator goes by the title.
+    await compose.locator('#subject').fill(subject);
+    // Closed right away, before the 2-second autosave: the last edit still reaches the host.
+    await runCommand(page(), 'View: Close Editor');
+    await webviewFrame(page(), subject, 2000).then(
+      () => assert.fail('the compose tab is still open'),
+      () => undefined,
+    );
+
+    await clickTreeItem(page(), MAILBOXES, 'Drafts');
+    const drafts = await webviewFrame(page(), 'MailDesk: Drafts', 30_000);
+    const row = drafts.locator('#list li.msg', { hasText: subject });
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await row.count(), 1, 'the draft is listed once');
+    await row.click();
+    const again = await webviewFrame(page(), subject, 30_000);
+    await waitFor(async () => ((await again.locator('#subject').inputValue()) === subject ? true : undefined), 'the draft to load');
+    assert.equal(await again.locator('#body').inputValue(), 'Dear Bob,\nthe first paragraph.');
+    assert.equal(await again.locator('#to').inputValue(), 'bob@partner.example.test');
+    await screenshot(page(), 'compose-draft-reopened');
+  });
+});
+
+// ---- helpers ---------------------------------------------------------------------------
+
+async function addAccount(page: Page, m: MailSandbox): Promise<void> {
+  await activityBarItem(page, 'MailDesk').waitFor({ state: 'visible', timeout: 30_000 });
+  await clickActivityBarItem(page, 'MailDesk');
+  await runCommand(page, 'MailDesk: Add IMAP Account');
+  await answer(page, /^Email address/, ME.email);
+  await answer(page, /^Display name/, ME.name);
+  await answer(page, /^Incoming \(IMAP\) server host/, m.dovecot.host);
+  await pick(page, 'Incoming server security', 'None');
+  await answer(page, /^Incoming server port/, String(m.dovecot.port));
+  await answer(page, /^Incoming server user name/, m.user);
+  await answer(page, /^Password for/, m.password);
+  await answer(page, /^Outgoing \(SMTP\) server host/, m.smtp.host);
+  await pick(page, 'Outgoing server security', 'None');
+  await answer(page, /^Outgoing server port/, String(m.smtp.port));
+  await answer(page, /^Outgoing server user name/, m.user);
+  await waitForNotification(page, `${ME.email} added with`, 60_000);
+  await waitFor(async () => ((await treeItems(page, MAILBOXES, 5000)).some((r) => r.label === 'Drafts') ? true : undefined), 'the folders in Mailboxes', 30_000);
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (${String(lastError)})` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function answer(page: Page, prompt: RegExp, value: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  const message = widget.locator('.quick-input-message');
+  await waitFor(async () => ((await widget.isVisible()) && prompt.test((await message.innerText()).trim()) ? true : undefined), `the input box asking ${prompt}`, 30_000);
+  await widget.locator('.quick-input-box input').fill(value);
+  await quickInputAccept(page);
+  await waitFor(async () => (!(await widget.isVisible()) || !prompt.test((await message.innerText()).trim()) ? true : undefined), `the input box to move on from ${prompt}`);
+}
+
+async function pick(page: Page, placeholder: string, label: string): Promise<void> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await waitFor(async () => ((await input.isVisible()) && (await input.getAttribute('placeholder')) === placeholder ? true : undefined), `the pick "${placeholder}"`, 30_000);
+  await quickPickSelect(page, label);
+  await waitFor(async () => ((await input.getAttribute('placeholder').catch(() => null)) !== placeholder ? true : undefined), `the pick "${placeholder}" to close`);
+}
+
