@@ -173,6 +173,76 @@ describe('Gmail provider (Gmail API on a local server)', function () {
     assert.equal([...g.messages.values()].filter((m) => m.labelIds.has('SENT')).length, 1, 'Gmail keeps its own copy; nothing was appended');
   });
 
+  it('drafts: saved through the drafts API, each save updates the one draft, reopening continues it, sending removes it', async () => {
+    await open({ folders: ['INBOX', 'SENT', 'DRAFT'] });
+    await syncOnce(core, ['g']);
+    const rawDrafts = () => g.draftList().map((d) => d.raw);
+    const ref = await core.saveDraft('g', { to: ['bo@example.test'], bcc: ['hidden@example.test'], subject: 'Plan v1', text: 'first version' });
+    assert.equal(ref.server, 'saved', ref.serverError);
+    assert.equal(g.drafts.size, 1, 'one draft in Gmail');
+    const [first] = g.draftList();
+    assert.match(first.raw, /Subject: Plan v1/);
+    assert.ok(first.raw.includes(`Message-ID: ${ref.messageId}`), 'the draft keeps MailDesk\'s Message-ID');
+    assert.match(first.raw, /^Bcc: hidden@example\.test/m, 'Bcc is kept in the draft');
+    assert.ok(g.messages.get(first.messageId)!.labelIds.has('DRAFT'));
+    assert.equal(core.listDrafts('g')[0].savedOnServer, true);
+    await syncOnce(core, ['g']);
+    let shown = core.store.listMessages(folder('DRAFT').id);
+    assert.deepEqual(shown.map((m) => [m.subject, m.origin]), [['Plan v1', 'remote']], 'the Gmail draft replaced the local entry');
+
+    // Reopened in MailDesk and saved again: the same Gmail draft, updated, not a second one.
+    const opened = core.openDraft('g', ref.id);
+    assert.equal(opened.subject, 'Plan v1');
+    assert.equal(opened.messageId, ref.messageId);
+    const ref2 = await core.saveDraft('g', { ...opened, subject: 'Plan v2', text: 'second version' });
+    assert.equal(ref2.id, ref.id);
+    assert.equal(ref2.server, 'saved', ref2.serverError);
+    assert.equal(g.drafts.size, 1, 'still one draft');
+    assert.equal(g.draftList()[0].id, first.id, 'the same draft, updated in place');
+    assert.match(rawDrafts()[0], /Subject: Plan v2/);
+    assert.match(rawDrafts()[0], /second version/);
+    assert.equal(g.count('drafts.create'), 1);
+    assert.equal(g.count('drafts.update'), 1);
+    assert.equal([...g.messages.values()].filter((m) => m.labelIds.has('DRAFT')).length, 1, 'one draft message under the DRAFT label');
+    await syncOnce(core, ['g']);
+    shown = core.store.listMessages(folder('DRAFT').id);
+    assert.deepEqual(shown.map((m) => [m.subject, m.origin]), [['Plan v2', 'remote']], 'one Drafts entry, the new version');
+    assert.match((await core.messageSource(shown[0].id, shown[0].folderId)).toString(), /second version/);
+
+    // Discarded in webmail meanwhile: the next save creates it again, still one.
+    const d = g.draftList()[0];
+    g.deleteMessage(d.messageId);
+    g.drafts.delete(d.id);
+    const ref3 = await core.saveDraft('g', { ...core.openDraft('g', ref.id), subject: 'Plan v3' });
+    assert.equal(ref3.server, 'saved', ref3.serverError);
+    assert.equal(g.drafts.size, 1);
+    assert.match(rawDrafts()[0], /Subject: Plan v3/);
+
+    // Sent: the Gmail draft is gone and the message is in Sent once.
+    const r = await core.send('g', { draftId: ref.id });
+    assert.ok(r.ok, r.error?.message);
+    assert.equal(r.warning, undefined);
+    assert.match(g.lastSent!.toString(), /Subject: Plan v3/);
+    assert.equal(g.drafts.size, 0, 'no draft left in Gmail');
+    assert.equal([...g.messages.values()].filter((m) => m.labelIds.has('DRAFT')).length, 0);
+    assert.deepEqual(core.listDrafts('g'), []);
+    await syncOnce(core, ['g']);
+    assert.deepEqual(core.store.listMessages(folder('DRAFT').id).map((m) => m.subject), [], 'Drafts is empty after sync');
+    const sent = core.store.listMessages(folder('SENT').id);
+    assert.deepEqual(sent.map((m) => [m.subject, m.origin, m.messageId]), [['Plan v3', 'remote', ref.messageId]], 'in Sent once, the Gmail copy');
+    assert.equal([...g.messages.values()].filter((m) => m.labelIds.has('SENT')).length, 1);
+  });
+
+  it('a discarded draft leaves Gmail too', async () => {
+    await open({ folders: ['INBOX', 'DRAFT'] });
+    const ref = await core.saveDraft('g', { to: ['bo@example.test'], subject: 'never mind', text: 'x' });
+    assert.equal(g.drafts.size, 1);
+    await core.deleteDraft('g', ref.id);
+    assert.equal(g.drafts.size, 0);
+    await syncOnce(core, ['g']);
+    assert.deepEqual(core.store.listMessages(folder('DRAFT').id), []);
+  });
+
   it('honours 429 Retry-After and 403 rateLimitExceeded, and is never paused for it', async () => {
     g.addMessage(mail(1), ['INBOX']);
     await open({ folders: ['INBOX'] });

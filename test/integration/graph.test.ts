@@ -30,8 +30,8 @@ describe('Outlook / Microsoft 365 through Microsoft Graph', function () {
   const open = async (extra: Record<string, unknown> = {}): Promise<MailDesk> =>
     (core = await openCore(undefined, {}, { secrets, oauth, graph: { ca: ms.cert, msalNetworkClient: httpsNetworkClient({ ca: ms.cert }), ...extra } }));
   const cfg = (): AccountConfig => ({ id: 'o', provider: 'outlook', email: ms.user.email });
-  const folderMessages = (c: MailDesk, role: 'inbox' | 'sent' | 'trash') => c.store.listMessages(c.store.folderByRole('o', role)!.id, { limit: 1000 });
-  const subjects = (c: MailDesk, role: 'inbox' | 'sent' | 'trash') => folderMessages(c, role).map((m) => m.subject).sort();
+  const folderMessages = (c: MailDesk, role: 'inbox' | 'sent' | 'trash' | 'drafts') => c.store.listMessages(c.store.folderByRole('o', role)!.id, { limit: 1000 });
+  const subjects = (c: MailDesk, role: 'inbox' | 'sent' | 'trash' | 'drafts') => folderMessages(c, role).map((m) => m.subject).sort();
 
   async function signedIn(extra: Record<string, unknown> = {}): Promise<MailDesk> {
     const c = await open(extra);
@@ -229,6 +229,75 @@ describe('Outlook / Microsoft 365 through Microsoft Graph', function () {
     assert.equal(sent.length, 1, 'one copy after sync');
     assert.equal(sent[0].origin, 'remote', 'the local entry was replaced by the Outlook copy');
     assert.equal(sent[0].providerId, ms.inFolder('sentitems').find((m) => m.subject === 'Quarterly report')!.id);
+  });
+
+  it('drafts: created in Drafts, each save updates the same draft, reopening continues it, sending removes it', async () => {
+    const c = await signedIn();
+    await syncOnce(c, ['o']);
+    const drafts = () => ms.inFolder('drafts');
+    const ref = await c.saveDraft('o', { to: ['bob@fabrikam.test'], bcc: ['hidden@fabrikam.test'], subject: 'Budget v1', text: 'first version' });
+    assert.equal(ref.server, 'saved', ref.serverError);
+    assert.equal(drafts().length, 1, 'one draft in Outlook');
+    const [d1] = drafts();
+    assert.equal(d1.isDraft, true);
+    assert.equal(d1.internetMessageId, ref.messageId, 'created from the MIME message: our Message-ID');
+    assert.equal(d1.subject, 'Budget v1');
+    assert.deepEqual(d1.bcc?.map((a) => a.address), ['hidden@fabrikam.test'], 'Bcc kept in the draft');
+    assert.equal(c.listDrafts('o')[0].savedOnServer, true);
+    await syncOnce(c, ['o']);
+    let shown = folderMessages(c, 'drafts');
+    assert.deepEqual(shown.map((m) => [m.subject, m.origin, m.providerId]), [['Budget v1', 'remote', d1.id]], 'the Outlook draft replaced the local entry');
+
+    // Reopened and saved again: the same Outlook draft, PATCHed, not a second one.
+    const opened = c.openDraft('o', ref.id);
+    assert.equal(opened.subject, 'Budget v1');
+    const ref2 = await c.saveDraft('o', { ...opened, subject: 'Budget v2', text: 'second version', cc: ['carol@fabrikam.test'] });
+    assert.equal(ref2.id, ref.id);
+    assert.equal(ref2.server, 'saved', ref2.serverError);
+    assert.equal(drafts().length, 1, 'still one draft');
+    assert.equal(drafts()[0].id, d1.id, 'the same message, updated in place');
+    assert.equal(drafts()[0].subject, 'Budget v2');
+    assert.match(drafts()[0].body, /second version/);
+    assert.deepEqual(drafts()[0].cc?.map((a) => a.address), ['carol@fabrikam.test']);
+    assert.deepEqual(ms.draftWrites.map((w) => w.method), ['POST', 'PATCH']);
+    await syncOnce(c, ['o']);
+    shown = folderMessages(c, 'drafts');
+    assert.deepEqual(shown.map((m) => [m.subject, m.origin, m.providerId]), [['Budget v2', 'remote', d1.id]], 'one Drafts entry, the new version');
+    assert.match((await c.messageSource(shown[0].id, shown[0].folderId)).toString(), /second version/);
+
+    // An attachment cannot be PATCHed in: a new MIME draft replaces the old one, still one.
+    const ref3 = await c.saveDraft('o', { ...c.openDraft('o', ref.id), attachments: [{ content: Buffer.from('a,b\n1,2\n'), filename: 'budget.csv', contentType: 'text/csv' }] });
+    assert.equal(ref3.server, 'saved', ref3.serverError);
+    assert.equal(drafts().length, 1);
+    assert.equal(drafts()[0].hasAttachments, true);
+    assert.equal(drafts()[0].internetMessageId, ref.messageId);
+    await syncOnce(c, ['o']);
+    shown = folderMessages(c, 'drafts');
+    assert.deepEqual(shown.map((m) => [m.subject, m.providerId]), [['Budget v2', drafts()[0].id]]);
+
+    // Sent: the draft leaves Outlook's Drafts; Sent Items holds it once.
+    const r = await c.send('o', { draftId: ref.id });
+    assert.ok(r.ok, r.error?.message);
+    assert.equal(r.warning, undefined);
+    assert.equal(drafts().length, 0, 'no draft left in Outlook');
+    assert.equal(ms.sent.length, 1);
+    assert.match(ms.sent[0].raw, /budget\.csv/);
+    assert.deepEqual(c.listDrafts('o'), []);
+    await syncOnce(c, ['o']);
+    assert.deepEqual(subjects(c, 'drafts'), [], 'Drafts is empty after sync');
+    const sent = folderMessages(c, 'sent').filter((m) => m.messageId === ref.messageId);
+    assert.deepEqual(sent.map((m) => [m.subject, m.origin]), [['Budget v2', 'remote']], 'in Sent Items once, the Outlook copy');
+    assert.equal(ms.inFolder('sentitems').filter((m) => m.internetMessageId === ref.messageId).length, 1);
+  });
+
+  it('a discarded draft leaves Outlook too', async () => {
+    const c = await signedIn();
+    const ref = await c.saveDraft('o', { to: ['bob@fabrikam.test'], subject: 'never mind', text: 'x' });
+    assert.equal(ms.inFolder('drafts').length, 1);
+    await c.deleteDraft('o', ref.id);
+    assert.equal(ms.inFolder('drafts').length, 0);
+    await syncOnce(c, ['o']);
+    assert.deepEqual(subjects(c, 'drafts'), []);
   });
 
   it('429: waits for Retry-After and goes on; still throttled ends as server.rateLimited, not as an auth problem', async () => {

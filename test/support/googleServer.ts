@@ -2,7 +2,7 @@
  * A local Google: the OAuth 2.0 authorization and token endpoints (authorization code
  * with PKCE S256, refresh, invalid_grant, access_denied) and the Gmail API calls
  * MailDesk makes (labels.list, messages.list/get/modify/trash/untrash/delete/send,
- * history.list with 404 for a too-old startHistoryId, users.getProfile), following
+ * drafts.create/update/list/get/delete/send, history.list with 404 for a too-old startHistoryId, users.getProfile), following
  * Google's documented wire format: paths, query parameters, JSON shapes, status codes
  * and Retry-After. In-process, on 127.0.0.1 and a free port; `close()` stops it.
  */
@@ -361,6 +361,7 @@ export class GoogleServer {
       else this.modify(msg.id, [], ['TRASH']);
       return this.json(res, 200, this.resource(msg, 'minimal', []));
     }
+    if (rest === 'drafts' || rest.startsWith('drafts/')) return this.draftsApi(method, rest, q, body, res);
     if (method === 'GET' && rest === 'history') {
       const start = Number(q.get('startHistoryId'));
       if (!start) return this.apiError(res, 400, 'invalidArgument', 'startHistoryId is required');
@@ -382,8 +383,83 @@ export class GoogleServer {
     return this.apiError(res, 404, 'notFound', `no route ${method} ${rest}`);
   }
 
-  /** The last message given to messages.send. */
+  /** The last message given to messages.send or drafts.send. */
   lastSent: Buffer | undefined;
+
+  // ---- drafts (users.drafts.*) ----------------------------------------------------
+
+  /** Draft id → the id of its current message (which carries the DRAFT label). */
+  readonly drafts = new Map<string, string>();
+  private nextDraft = 1;
+
+  /** The drafts as webmail shows them: id, message id and the raw message. */
+  draftList(): Array<{ id: string; messageId: string; raw: string }> {
+    return [...this.drafts].map(([id, mid]) => ({ id, messageId: mid, raw: this.messages.get(mid)?.raw.toString('utf8') ?? '' }));
+  }
+
+  private draftJson(id: string, format?: string): object {
+    const m = this.messages.get(this.drafts.get(id)!)!;
+    return { id, message: format ? this.resource(m, format, []) : { id: m.id, threadId: m.threadId, labelIds: [...m.labelIds] } };
+  }
+
+  private draftsApi(method: string, rest: string, q: URLSearchParams, body: string, res: http.ServerResponse): void {
+    const rawOf = (b: string): Buffer | undefined => {
+      const j = JSON.parse(b || '{}') as { id?: string; message?: { raw?: string } };
+      return j.message?.raw ? Buffer.from(j.message.raw, 'base64url') : undefined;
+    };
+    if (rest === 'drafts' && method === 'POST') {
+      const raw = rawOf(body);
+      if (!raw) return this.apiError(res, 400, 'invalidArgument', 'Missing draft message');
+      const id = `r-${8000000000000000000 + this.nextDraft++}`;
+      this.drafts.set(id, this.addMessage(raw, ['DRAFT']));
+      return this.json(res, 200, this.draftJson(id));
+    }
+    if (rest === 'drafts' && method === 'GET') {
+      const msgid = /rfc822msgid:(\S+)/.exec(q.get('q') ?? '')?.[1]?.replace(/[<>]/g, '');
+      const max = Math.min(Number(q.get('maxResults') ?? 100), 500);
+      const start = Number(q.get('pageToken') ?? 0);
+      const list = [...this.drafts].filter(([, mid]) => {
+        const m = this.messages.get(mid);
+        return m && (!msgid || this.headersOf(m).some((h) => h.name.toLowerCase() === 'message-id' && h.value.replace(/[<>]/g, '') === msgid));
+      });
+      const page = list.slice(start, start + max);
+      return this.json(res, 200, {
+        drafts: page.length ? page.map(([id, mid]) => ({ id, message: { id: mid, threadId: this.messages.get(mid)!.threadId } })) : undefined,
+        nextPageToken: start + max < list.length ? String(start + max) : undefined,
+        resultSizeEstimate: list.length,
+      });
+    }
+    if (rest === 'drafts/send' && method === 'POST') {
+      const j = JSON.parse(body || '{}') as { id?: string };
+      const mid = j.id ? this.drafts.get(j.id) : undefined;
+      if (!j.id || !mid) return this.apiError(res, 404, 'notFound', 'Requested entity was not found.');
+      // The draft's message becomes the sent message: DRAFT off, SENT on, the draft gone.
+      this.drafts.delete(j.id);
+      this.modify(mid, ['SENT'], ['DRAFT']);
+      const m = this.messages.get(mid)!;
+      this.lastSent = m.raw;
+      return this.json(res, 200, { id: m.id, threadId: m.threadId, labelIds: [...m.labelIds] });
+    }
+    const m = /^drafts\/([^/]+)$/.exec(rest);
+    const id = m?.[1];
+    if (!id || !this.drafts.has(id)) return this.apiError(res, 404, 'notFound', 'Requested entity was not found.');
+    if (method === 'GET') return this.json(res, 200, this.draftJson(id, q.get('format') ?? 'full'));
+    if (method === 'PUT') {
+      const raw = rawOf(body);
+      if (!raw) return this.apiError(res, 400, 'invalidArgument', 'Missing draft message');
+      // Gmail replaces the draft's message: a new message id, the old message deleted.
+      this.deleteMessage(this.drafts.get(id)!);
+      this.drafts.set(id, this.addMessage(raw, ['DRAFT']));
+      return this.json(res, 200, this.draftJson(id));
+    }
+    if (method === 'DELETE') {
+      this.deleteMessage(this.drafts.get(id)!);
+      this.drafts.delete(id);
+      res.writeHead(204).end();
+      return;
+    }
+    return this.apiError(res, 404, 'notFound', `no route ${method} ${rest}`);
+  }
 }
 
 function apiName(method: string, rest: string): string {
@@ -392,6 +468,9 @@ function apiName(method: string, rest: string): string {
   if (rest === 'messages') return 'messages.list';
   if (rest === 'messages/send') return 'messages.send';
   if (rest === 'history') return 'history.list';
+  if (rest === 'drafts') return method === 'POST' ? 'drafts.create' : 'drafts.list';
+  if (rest === 'drafts/send') return 'drafts.send';
+  if (/^drafts\/[^/]+$/.test(rest)) return method === 'PUT' ? 'drafts.update' : method === 'DELETE' ? 'drafts.delete' : 'drafts.get';
   const m = /^messages\/[^/]+\/(\w+)$/.exec(rest);
   if (m) return `messages.${m[1]}`;
   if (/^messages\/[^/]+$/.test(rest)) return method === 'DELETE' ? 'messages.delete' : 'messages.get';

@@ -6,7 +6,8 @@
  * (authorization_code, refresh_token with rotation; invalid_grant with error_codes,
  * consent_required / AADSTS65001), and Graph mailFolders, messages, messages/delta
  * (nextLink, deltaLink, @removed, 410 syncStateNotFound), $value, PATCH, move, DELETE,
- * sendMail (which saves a Sent Items copy), 429 with Retry-After. It records what a test
+ * drafts (POST /me/messages as MIME or JSON, content PATCH, $filter by internetMessageId,
+ * POST /me/messages/{id}/send), sendMail (which saves a Sent Items copy), 429 with Retry-After. It records what a test
  * must check: the most requests in flight at once, requests without the ImmutableId
  * preference, and every request's time.
  */
@@ -33,8 +34,19 @@ export interface FakeMessage {
   hasAttachments: boolean;
   body: string;
   raw: string;
+  cc?: Array<{ name: string; address: string }>;
+  bcc?: Array<{ name: string; address: string }>;
   /** Change sequence of the last change (delta). */
   seq: number;
+}
+
+/** The message fields MailDesk writes on a draft (create or PATCH). */
+interface DraftJson {
+  subject?: string;
+  body?: { contentType?: string; content: string };
+  toRecipients?: Array<{ emailAddress: { name?: string; address: string } }>;
+  ccRecipients?: Array<{ emailAddress: { name?: string; address: string } }>;
+  bccRecipients?: Array<{ emailAddress: { name?: string; address: string } }>;
 }
 
 export interface FakeFolder {
@@ -456,7 +468,11 @@ export class FakeMicrosoft {
         if (!f) return send(404, { error: { code: 'ErrorFolderNotFound', message: 'The specified folder could not be found in the store.' } });
         const top = Number(q.get('$top') ?? 10);
         const skip = Number(q.get('$skip') ?? 0);
-        const all = [...this.messages.values()].filter((x) => x.folderId === f.id);
+        // $filter=internetMessageId eq '<id>' (the one filter MailDesk uses; quotes doubled inside).
+        const filter = q.get('$filter');
+        const byMid = filter ? /^internetMessageId eq '((?:[^']|'')*)'$/.exec(filter) : null;
+        if (filter && !byMid) return send(400, { error: { code: 'ErrorInvalidUrlQueryFilter', message: `Unsupported filter ${filter}` } });
+        const all = [...this.messages.values()].filter((x) => x.folderId === f.id && (!byMid || x.internetMessageId === byMid[1].replace(/''/g, "'")));
         if ((q.get('$orderby') ?? '').startsWith('receivedDateTime desc')) all.sort((a, b) => b.receivedDateTime.localeCompare(a.receivedDateTime));
         const page = all.slice(skip, skip + top);
         const out: Record<string, unknown> = { value: page.map((x) => this.messageJson(x)) };
@@ -493,13 +509,41 @@ export class FakeMicrosoft {
         }
         return send(201, this.messageJson(msg));
       }
+      if (p === '/me/messages' && method === 'POST') {
+        // Create a draft: MIME (base64, Content-Type text/plain) or a JSON message; it lands in Drafts.
+        const text = await this.body(req);
+        const ct = String(req.headers['content-type'] ?? '');
+        const draft = ct.startsWith('text/plain') ? this.draftFromMime(Buffer.from(text, 'base64').toString('utf8')) : this.draftFromJson(JSON.parse(text) as DraftJson);
+        this.draftWrites.push({ method: 'POST', id: draft.id });
+        return send(201, this.messageJson(draft));
+      }
+      if ((m = /^\/me\/messages\/([^/]+)\/send$/.exec(p)) && method === 'POST') {
+        const msg = this.messages.get(decodeURIComponent(m[1]));
+        if (!msg) return send(404, { error: { code: 'ErrorItemNotFound', message: 'The specified object was not found in the store.' } });
+        if (!msg.isDraft) return send(400, { error: { code: 'ErrorInvalidOperation', message: 'Only draft messages can be sent.' } });
+        // The draft leaves Drafts and becomes the Sent Items copy.
+        this.removals.push({ folderId: msg.folderId, id: msg.id, seq: ++this.seq });
+        msg.folderId = this.folder('sentitems').id;
+        msg.isDraft = false;
+        msg.isRead = true;
+        msg.seq = ++this.seq;
+        this.sent.push({ raw: msg.raw, bcc: msg.bcc?.map((a) => a.address).join(', ') || undefined });
+        return send(202, undefined);
+      }
       if ((m = /^\/me\/messages\/([^/]+)$/.exec(p))) {
         const msg = this.messages.get(decodeURIComponent(m[1]));
         if (!msg) return send(404, { error: { code: 'ErrorItemNotFound', message: 'The specified object was not found in the store.' } });
         if (method === 'PATCH') {
-          const patch = JSON.parse(await this.body(req)) as { isRead?: boolean; flag?: { flagStatus?: string } };
+          const patch = JSON.parse(await this.body(req)) as { isRead?: boolean; flag?: { flagStatus?: string } } & DraftJson;
+          const content = ['subject', 'body', 'toRecipients', 'ccRecipients', 'bccRecipients'].filter((k) => k in patch);
+          // Subject, body and recipients are updatable only while the message is a draft.
+          if (content.length && !msg.isDraft) return send(400, { error: { code: 'ErrorInvalidPropertyUpdateSentMessage', message: 'Update to a sent message is not supported.' } });
           if (patch.isRead !== undefined) msg.isRead = patch.isRead;
           if (patch.flag?.flagStatus) msg.flagged = patch.flag.flagStatus === 'flagged';
+          if (content.length) {
+            this.applyDraftJson(msg, patch);
+            this.draftWrites.push({ method: 'PATCH', id: msg.id });
+          }
           msg.seq = ++this.seq;
           return send(200, this.messageJson(msg));
         }
@@ -535,6 +579,81 @@ export class FakeMicrosoft {
   }
 
   readonly sent: Array<{ raw: string; bcc?: string }> = [];
+  /** Draft creates and content PATCHes, in order. */
+  readonly draftWrites: Array<{ method: 'POST' | 'PATCH'; id: string }> = [];
+
+  private newDraft(fields: Partial<FakeMessage>): FakeMessage {
+    const msg: FakeMessage = {
+      id: `AAMkAGI${crypto.randomBytes(12).toString('base64url')}`,
+      folderId: this.folder('drafts').id,
+      internetMessageId: `<${crypto.randomBytes(8).toString('hex')}@contoso.test>`,
+      conversationId: `conv-${crypto.randomBytes(6).toString('hex')}`,
+      subject: '',
+      from: { name: this.user.name, address: this.user.email },
+      to: [],
+      receivedDateTime: new Date().toISOString(),
+      isRead: true,
+      isDraft: true,
+      flagged: false,
+      hasAttachments: false,
+      body: '',
+      raw: '',
+      seq: ++this.seq,
+      ...fields,
+    };
+    this.messages.set(msg.id, msg);
+    return msg;
+  }
+
+  /** A draft from a MIME message: Outlook keeps its Message-ID and headers. */
+  private draftFromMime(raw: string): FakeMessage {
+    const head = raw.split(/\r?\n\r?\n/, 1)[0].replace(/\r?\n[ \t]+/g, ' ');
+    const h = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(head)?.[1]?.trim();
+    const list = (v: string | undefined) => (v ? v.split(',').map((a) => ({ name: '', address: a.replace(/.*</, '').replace(/>.*/, '').trim() })).filter((a) => a.address) : []);
+    const body = raw.slice(raw.search(/\r?\n\r?\n/) + 2).trim();
+    return this.newDraft({
+      internetMessageId: h('Message-ID') ?? undefined,
+      subject: h('Subject') ?? '',
+      to: list(h('To')),
+      cc: list(h('Cc')),
+      bcc: list(h('Bcc')),
+      hasAttachments: /multipart\/mixed/i.test(h('Content-Type') ?? ''),
+      body,
+      raw,
+    });
+  }
+
+  private draftFromJson(j: DraftJson): FakeMessage {
+    const msg = this.newDraft({});
+    this.applyDraftJson(msg, j);
+    return msg;
+  }
+
+  /** Applies JSON message fields to a draft and rebuilds its MIME source ($value) from them. */
+  private applyDraftJson(msg: FakeMessage, j: DraftJson): void {
+    const list = (r: DraftJson['toRecipients']) => (r ?? []).map((x) => ({ name: x.emailAddress.name ?? '', address: x.emailAddress.address }));
+    if (j.subject !== undefined) msg.subject = j.subject;
+    if (j.body) msg.body = j.body.content;
+    if (j.toRecipients) msg.to = list(j.toRecipients);
+    if (j.ccRecipients) msg.cc = list(j.ccRecipients);
+    if (j.bccRecipients) msg.bcc = list(j.bccRecipients);
+    const html = j.body?.contentType?.toLowerCase() === 'html';
+    const addr = (l: Array<{ address: string }> | undefined) => (l ?? []).map((a) => a.address).join(', ');
+    msg.raw = [
+      `Message-ID: ${msg.internetMessageId}`,
+      `Date: ${new Date().toUTCString()}`,
+      `From: ${msg.from.name} <${msg.from.address}>`,
+      `To: ${addr(msg.to)}`,
+      ...(msg.cc?.length ? [`Cc: ${addr(msg.cc)}`] : []),
+      ...(msg.bcc?.length ? [`Bcc: ${addr(msg.bcc)}`] : []),
+      `Subject: ${msg.subject}`,
+      'MIME-Version: 1.0',
+      `Content-Type: ${html ? 'text/html' : 'text/plain'}; charset=utf-8`,
+      '',
+      msg.body,
+      '',
+    ].join('\r\n');
+  }
 
   private delta(folderRef: string, url: URL, req: import('node:http').IncomingMessage, send: (s: number, v: unknown, h?: Record<string, string>) => void): void {
     const f = this.resolveFolder(folderRef);

@@ -1,9 +1,10 @@
 /**
  * Drafts: saved locally at once (a `drafts` row, the built message in the blob store and
- * an entry in the Drafts folder), then to the provider's Drafts folder by IMAP APPEND,
- * replacing the previous server copy. The local row is the source of truth: the database
- * is written to disk before `saveDraft` returns, so a crash or a killed process loses
- * nothing, and reopening a draft continues it with the same Message-ID.
+ * an entry in the Drafts folder), then to the provider's Drafts folder by IMAP APPEND
+ * (or the Gmail / Graph drafts API), replacing the previous server copy. The local row
+ * is the source of truth: the database is written to disk before `saveDraft` returns, so
+ * a crash or a killed process loses nothing, and reopening a draft continues it with the
+ * same Message-ID.
  */
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
@@ -88,6 +89,11 @@ export interface DraftDeps {
 }
 
 const DRAFT_FLAGS = ['\\Draft', '\\Seen'];
+
+/** Where the API providers' draft id (Gmail draft id, Graph message id) is kept, per Message-ID. */
+function remoteDraftKey(accountId: string, messageId: string): string {
+  return `draftRef:${accountId}:${messageId}`;
+}
 
 export function identityOf(acc: AccountRow | AccountConfig, from?: Address): Address {
   if (from?.address) return from;
@@ -322,6 +328,17 @@ export class DraftService {
       const folder = resolveDraftsFolder(await this.d.folders(r.account_id));
       if (!folder) throw new MailError('folder.notFound', 'the server has no Drafts folder, so this draft is kept only on this computer');
       const p = this.d.provider(r.account_id);
+      if (p.saveDraftRemote) {
+        // API providers (Gmail, Graph): their drafts API updates the one server draft in place.
+        const key = remoteDraftKey(r.account_id, r.message_id);
+        const { ref } = await p.saveDraftRemote(raw, { messageId: r.message_id, previousRef: this.d.store.getSetting(key) });
+        this.d.store.tx(() => {
+          this.d.store.run('INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, ref]);
+          this.d.store.run('UPDATE drafts SET server_folder = ?, server_uid = NULL, server_error = NULL WHERE id = ?', [folder.path, draftId]);
+        });
+        this.changed(r.account_id, draftId);
+        return { server: 'saved' as const };
+      }
       if (!p.appendMessage || !p.findByMessageId) throw new MailError('internal', 'this account type cannot save drafts on the server yet');
       const { uid } = await p.appendMessage(folder.path, raw, DRAFT_FLAGS);
       await this.deleteServerCopies(r.account_id, folder.path, r.message_id, uid);
@@ -345,6 +362,13 @@ export class DraftService {
    */
   async deleteServerCopies(accountId: string, folderPath: string, messageId: string, keepUid?: number | null, keepNewest = true): Promise<number> {
     const p = this.d.provider(accountId);
+    if (p.deleteDraftRemote) {
+      // API providers keep one draft per Message-ID: every copy goes (callers here delete all).
+      const key = remoteDraftKey(accountId, messageId);
+      const n = await p.deleteDraftRemote({ messageId, ref: this.d.store.getSetting(key) });
+      this.d.store.tx(() => this.d.store.run('DELETE FROM settings WHERE key = ?', [key]));
+      return n;
+    }
     if (!p.findByMessageId) return 0;
     let uids = await p.findByMessageId(folderPath, messageId);
     if (keepUid) uids = uids.filter((u) => u !== keepUid);

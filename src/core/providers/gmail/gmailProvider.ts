@@ -559,6 +559,69 @@ export class GmailProvider implements MailProvider {
     return { accepted: envelope.to, rejected: [], response: `Gmail API message ${data.id ?? '?'}` };
   }
 
+  // ---- drafts ---------------------------------------------------------------
+
+  /** Ids of the drafts whose message carries this Message-ID (a save whose answer was lost leaves one). */
+  private async findDrafts(messageId: string): Promise<string[]> {
+    const q = `rfc822msgid:${messageId.replace(/^<|>$/g, '')}`;
+    const out: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const data = await this.call('drafts.list', GMAIL_UNITS.draftsList, (api) => api.users.drafts.list({ userId: 'me', q, pageToken, maxResults: 100 }));
+      for (const d of data.drafts ?? []) if (d.id) out.push(d.id);
+      pageToken = data.nextPageToken ?? undefined;
+    } while (pageToken);
+    return out;
+  }
+
+  private async deleteDraftId(id: string): Promise<boolean> {
+    try {
+      await this.call('drafts.delete', GMAIL_UNITS.draftsDelete, (api) => api.users.drafts.delete({ userId: 'me', id }));
+      return true;
+    } catch (e) {
+      // Already gone (sent or discarded in webmail): the goal is reached.
+      if (e instanceof MailError && errorFacts(e.cause).status === 404) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * users.drafts.update of the known draft (or the one found by Message-ID), so webmail
+   * shows one draft that changes; users.drafts.create when there is none (first save, or
+   * discarded on the server meanwhile). Gmail gives the updated draft a new message id;
+   * the history sync swaps the Drafts entry accordingly.
+   */
+  async saveDraftRemote(raw: Buffer, opts: { messageId: string; previousRef?: string }): Promise<{ ref: string }> {
+    const message = { raw: b64url(raw) };
+    const found = opts.previousRef ? [opts.previousRef] : await this.findDrafts(opts.messageId);
+    const [target, ...extra] = found;
+    let ref: string | undefined;
+    if (target) {
+      try {
+        const d = await this.call('drafts.update', GMAIL_UNITS.draftsUpdate, (api) => api.users.drafts.update({ userId: 'me', id: target, requestBody: { id: target, message } }));
+        ref = d.id ?? target;
+      } catch (e) {
+        if (!(e instanceof MailError && errorFacts(e.cause).status === 404)) throw e;
+      }
+    }
+    if (!ref) {
+      const d = await this.call('drafts.create', GMAIL_UNITS.draftsCreate, (api) => api.users.drafts.create({ userId: 'me', requestBody: { message } }));
+      if (!d.id) throw new MailError('server.protocol', 'Gmail answered drafts.create without a draft id');
+      ref = d.id;
+    }
+    for (const id of extra) await this.deleteDraftId(id);
+    return { ref };
+  }
+
+  /** users.drafts.delete of the known draft and of any other draft with this Message-ID. */
+  async deleteDraftRemote(opts: { messageId: string; ref?: string }): Promise<number> {
+    const ids = new Set<string>(opts.ref ? [opts.ref] : []);
+    for (const id of await this.findDrafts(opts.messageId)) ids.add(id);
+    let n = 0;
+    for (const id of ids) if (await this.deleteDraftId(id)) n++;
+    return n;
+  }
+
   // ---- capabilities and tests ------------------------------------------------
 
   async capabilities(): Promise<ProviderCapabilities> {

@@ -14,6 +14,10 @@ export const GMAIL_UNITS = {
   messagesTrash: 5,
   messagesDelete: 10,
   messagesSend: 100,
+  draftsCreate: 10,
+  draftsUpdate: 15,
+  draftsList: 5,
+  draftsDelete: 10,
 } as const;
 
 export class TokenBucket {

@@ -19,7 +19,8 @@ import type { INetworkModule } from '@azure/msal-node';
 import type { AccountConfig, SecretStore } from '../../config';
 import { MailError } from '../../errors';
 import { type Logger, noopLogger } from '../../log';
-import type { FolderRole, IncomingMessage } from '../../store/store';
+import { parseMessage } from '../../mime/parse';
+import type { FolderRole, IncomingMessage, MailStore } from '../../store/store';
 import type {
   FolderSyncResult,
   MailProvider,
@@ -215,6 +216,66 @@ function toIncoming(m: GraphMessage): IncomingMessage {
     flags,
     hasAttachments: m.hasAttachments ?? false,
     snippet: m.bodyPreview?.slice(0, 200),
+  };
+}
+
+/**
+ * Drafts change on the server in two ways the store cannot see by itself:
+ * - edited in place (a PATCH from here or from Outlook) they keep their id, but the store
+ *   only refreshes flags for a known id: a draft whose subject or preview changed, or whose
+ *   Drafts entry a newer local save replaced, is dropped so the upsert stores it afresh;
+ * - replaced by a new message (a save with attachments) the new id arrives with the same
+ *   Message-ID as the old row, which would otherwise be taken over instead of the local
+ *   entry: the old rows go, the new one takes over the local entry.
+ * Either way Drafts shows one current entry, never two.
+ */
+function dropStaleDrafts(store: MailStore, accountId: string, folderId: number, msgs: IncomingMessage[]): void {
+  const stale: string[] = [];
+  const superseded: string[] = [];
+  for (const m of msgs) {
+    if (!m.flags?.includes('\\Draft')) continue;
+    const row = store.get<{ subject: string; data: string | null; live: number }>(
+      `SELECT m.subject, m.data, (SELECT COUNT(*) FROM memberships ms WHERE ms.message_id = m.id AND ms.folder_id = ? AND ms.missing_since IS NULL) AS live
+       FROM messages m WHERE m.account_id = ? AND m.provider_id = ? AND m.origin = 'remote'`,
+      [folderId, accountId, m.providerId],
+    );
+    if (!row) {
+      if (!m.messageId) continue;
+      const olds = store.all<{ provider_id: string }>(
+        `SELECT m.provider_id FROM messages m JOIN memberships ms ON ms.message_id = m.id
+         WHERE m.account_id = ? AND m.message_id = ? AND ms.folder_id = ? AND m.origin = 'remote' AND m.provider_id <> ?`,
+        [accountId, m.messageId, folderId, m.providerId],
+      );
+      superseded.push(...olds.map((o) => o.provider_id));
+      continue;
+    }
+    let snippet: string | undefined;
+    try {
+      snippet = (JSON.parse(row.data ?? '{}') as { snippet?: string }).snippet;
+    } catch {
+      snippet = undefined;
+    }
+    if (!row.live || row.subject !== (m.subject ?? '') || (snippet ?? '') !== (m.snippet ?? '')) stale.push(m.providerId);
+  }
+  if (stale.length) store.removeByProviderId(accountId, stale);
+  if (superseded.length) store.removeMembershipsByProviderId(folderId, superseded);
+}
+
+/**
+ * The JSON PATCH that makes a Graph draft match a MIME message (subject, body,
+ * recipients), or undefined when it has attachments, which a PATCH cannot carry.
+ */
+async function draftPatch(raw: Buffer): Promise<Record<string, unknown> | undefined> {
+  const p = await parseMessage(raw);
+  if (p.attachments.length) return undefined;
+  const rcpt = (list: Array<{ name?: string; address: string }>) => list.map((a) => ({ emailAddress: { name: a.name || undefined, address: a.address } }));
+  const html = p.htmlParts.length === 1 ? p.htmlParts[0] : undefined;
+  return {
+    subject: p.subject,
+    body: html !== undefined ? { contentType: 'html', content: html } : { contentType: 'text', content: p.text ?? '' },
+    toRecipients: rcpt(p.to),
+    ccRecipients: rcpt(p.cc),
+    bccRecipients: rcpt(p.bcc),
   };
 }
 
@@ -425,6 +486,7 @@ export class GraphProvider implements MailProvider {
       const delta = page['@odata.deltaLink'];
       store.tx(() => {
         if (changed.length) {
+          dropStaleDrafts(store, this.accountId, folder.id, changed);
           const c = store.upsertMessages(folder.id, changed);
           result.newMessages += c.inserted;
           result.flagChanges += c.updated;
@@ -551,6 +613,83 @@ export class GraphProvider implements MailProvider {
       throw e;
     }
     return { accepted: envelope.to, rejected: [], response: '202 Accepted (Microsoft Graph sendMail)' };
+  }
+
+  // ---- drafts ------------------------------------------------------------------
+
+  /** Ids of the messages in Drafts with this Message-ID (a save whose answer was lost leaves one). */
+  private async findDrafts(messageId: string): Promise<string[]> {
+    const mid = messageId.startsWith('<') ? messageId : `<${messageId}>`;
+    const filter = encodeURIComponent(`internetMessageId eq '${mid.replace(/'/g, "''")}'`);
+    const page = await this.get<GraphPage<{ id: string }>>('find draft', `/me/mailFolders/drafts/messages?$filter=${filter}&$select=id&$top=50`);
+    return page.value.map((m) => m.id);
+  }
+
+  /** The draft's state on the server, or undefined when it is gone. */
+  private async draftState(id: string): Promise<{ isDraft?: boolean; hasAttachments?: boolean } | undefined> {
+    try {
+      return await this.get<{ isDraft?: boolean; hasAttachments?: boolean }>('draft', `/me/messages/${encodeURIComponent(id)}?$select=id,isDraft,hasAttachments`);
+    } catch (e) {
+      if ((e as MailError).code === 'folder.notFound') return undefined;
+      throw e;
+    }
+  }
+
+  private async deleteMessageId(id: string): Promise<boolean> {
+    try {
+      await this.call('delete draft', (c) => c.api(`/me/messages/${encodeURIComponent(id)}`).header('Prefer', PREFER_IMMUTABLE).delete() as Promise<unknown>);
+      return true;
+    } catch (e) {
+      if ((e as MailError).code === 'folder.notFound') return false; // already gone: the goal is reached
+      throw e;
+    }
+  }
+
+  /** POST /me/messages with the MIME message (base64, text/plain): Outlook files it in Drafts. */
+  private async createDraft(raw: Buffer): Promise<string> {
+    const m = await this.call('save draft', (c) =>
+      c.api('/me/messages').header('Prefer', PREFER_IMMUTABLE).header('Content-Type', 'text/plain').post(raw.toString('base64')) as Promise<GraphMessage>,
+    );
+    if (!m?.id) throw new MailError('server.protocol', 'Outlook answered the draft save without a message id');
+    return m.id;
+  }
+
+  /**
+   * The first save creates the draft from the MIME message; later saves PATCH that same
+   * message (subject, body, recipients), so Outlook shows one draft that changes and
+   * keeps its id. Graph cannot PATCH attachments, so a draft with attachments (now or
+   * before) is replaced by a new MIME draft and the old one deleted: still one draft.
+   */
+  async saveDraftRemote(raw: Buffer, opts: { messageId: string; previousRef?: string }): Promise<{ ref: string }> {
+    const found = opts.previousRef ? [opts.previousRef] : await this.findDrafts(opts.messageId);
+    const [target, ...extra] = found;
+    let ref: string | undefined;
+    if (target) {
+      const cur = await this.draftState(target);
+      if (cur?.isDraft) {
+        const patch = await draftPatch(raw);
+        if (patch && !cur.hasAttachments) {
+          await this.call('save draft', (c) => c.api(`/me/messages/${encodeURIComponent(target)}`).header('Prefer', PREFER_IMMUTABLE).patch(patch) as Promise<unknown>);
+          ref = target;
+        } else {
+          ref = await this.createDraft(raw);
+          await this.deleteMessageId(target);
+        }
+      }
+    }
+    ref ??= await this.createDraft(raw);
+    for (const id of extra) await this.deleteMessageId(id);
+    return { ref };
+  }
+
+  /** Deletes the draft (`ref`) and any other message in Drafts with this Message-ID. */
+  async deleteDraftRemote(opts: { messageId: string; ref?: string }): Promise<number> {
+    const ids = new Set<string>();
+    if (opts.ref && (await this.draftState(opts.ref))?.isDraft) ids.add(opts.ref);
+    for (const id of await this.findDrafts(opts.messageId)) ids.add(id);
+    let n = 0;
+    for (const id of ids) if (await this.deleteMessageId(id)) n++;
+    return n;
   }
 
   // ---- verify ------------------------------------------------------------------
