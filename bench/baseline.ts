@@ -7,17 +7,10 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ImapFlow, type FetchMessageObject, type FetchQueryObject } from 'imapflow';
 import type { ChildConfig } from './options';
+import { HEADER_QUERY } from '../src/core/providers/imap/imapProvider';
 
-/** Kept equal to HEADER_QUERY in src/core/providers/imap/imapProvider.ts (not exported there). */
-export const BENCH_HEADER_QUERY: FetchQueryObject = {
-  uid: true,
-  flags: true,
-  envelope: true,
-  internalDate: true,
-  size: true,
-  bodyStructure: true,
-  headers: ['references'],
-};
+/** The provider's own header query, so the baseline fetches exactly the same data. */
+export const BENCH_HEADER_QUERY = HEADER_QUERY as unknown as FetchQueryObject;
 
 export interface BaselineResult {
   kind: 'baseline';

@@ -2,16 +2,15 @@
  * `maildesk`: the same sync and checks as the extension, without VS Code.
  * Every failure ends as one line naming the problem and the fix, and a non-zero exit.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseConfig, type AccountConfig, type MailDeskConfig } from '../core/config';
+import type { AccountConfig, MailDeskConfig } from '../core/config';
 import { describeError, MailError, toMailError } from '../core/errors';
 import { MailDesk } from '../core/maildesk';
 import type { VerifyReport } from '../core/providers/provider';
 import { syncOnce } from '../core/sync/once';
-import { openCliCore } from './openCore';
+import { findAccount, loadConfig, openCliCore } from './openCore';
 import { doctorCommand } from './commands/doctor';
 import { renderCommand } from './commands/render';
 import { sendCommand } from './commands/send';
@@ -62,26 +61,12 @@ interface Io {
   err(s: string): void;
 }
 
-function loadConfig(file: string): MailDeskConfig {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new MailError('config.invalid', code === 'ENOENT' ? `the configuration file ${file} does not exist (pass --config FILE, or create it; see README "The CLI")` : `cannot read ${file}: ${(e as Error).message}`);
-  }
-  return parseConfig(text, file);
-}
-
 function pickAccount(cfg: MailDeskConfig, id: string | undefined, required: boolean): AccountConfig[] {
   if (!id) {
     if (required) throw new UsageError('--account ID is required');
     return cfg.accounts;
   }
-  const a = cfg.accounts.find((x) => x.id === id);
-  if (!a) {
-    throw new MailError('config.unknownAccount', `no account "${id}" in the configuration (known: ${cfg.accounts.map((x) => x.id).join(', ') || 'none'})`);
-  }
+  const a = findAccount(cfg, id);
   return [a];
 }
 

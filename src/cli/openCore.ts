@@ -3,8 +3,9 @@
  * passwords from the environment, the configuration's OAuth clients, the accounts
  * of the configuration file (their mail untouched).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { envCredentials, type MailDeskConfig } from '../core/config';
+import { envCredentials, parseConfig, type AccountConfig, type MailDeskConfig } from '../core/config';
 import { MailError } from '../core/errors';
 import { streamLogger } from '../core/log';
 import { MailDesk } from '../core/maildesk';
@@ -41,4 +42,23 @@ export async function openCliCore(cfg: MailDeskConfig, o: CliCoreOptions): Promi
   });
   for (const a of cfg.accounts) core.ensureAccount(a);
   return core;
+}
+
+/** Reads and validates the configuration file, naming the file and the fix when it cannot. */
+export function loadConfig(file: string): MailDeskConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new MailError('config.invalid', code === 'ENOENT' ? `the configuration file ${file} does not exist (pass --config FILE, or create it; see README "The CLI")` : `cannot read ${file}: ${(e as Error).message}`);
+  }
+  return parseConfig(text, file);
+}
+
+/** The account with this id, or an error listing the ids the configuration has. */
+export function findAccount(cfg: MailDeskConfig, id: string): AccountConfig {
+  const a = cfg.accounts.find((x) => x.id === id);
+  if (!a) throw new MailError('config.unknownAccount', `no account "${id}" in the configuration (known: ${cfg.accounts.map((x) => x.id).join(', ') || 'none'})`);
+  return a;
 }

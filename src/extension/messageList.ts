@@ -4,8 +4,8 @@
  * shows without a manual refresh. The webview is untrusted: strict CSP, no command
  * URIs, message text rendered with textContent only (see src/webview/messages/main.ts).
  */
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { webviewPage } from './webviewPage';
 import type { MailDesk } from '../core/maildesk';
 import { resolveDraftsFolder } from '../core/send/rules';
 import type { FolderRow, MessageRow } from '../core/store/store';
@@ -173,29 +173,18 @@ export class MessageListPanel extends DisposableBase {
   }
 
   private html(extensionUri: vscode.Uri, folder: FolderRow): string {
-    const webview = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview-messages.js'));
-    const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'messages.css'));
-    const csp = `default-src 'none'; style-src ${webview.cspSource}; script-src 'nonce-${nonce}';`;
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${css.toString()}">
-<title>MailDesk: ${escapeHtml(folderLabel(folder))}</title>
-</head>
-<body>
-<header class="header"><h1 id="title"></h1><span id="subtitle" class="subtitle"></span></header>
+    return webviewPage({
+      webview: this.panel.webview,
+      extensionUri,
+      script: 'webview-messages.js',
+      stylesheet: 'messages.css',
+      title: `MailDesk: ${folderLabel(folder)}`,
+      body: `<header class="header"><h1 id="title"></h1><span id="subtitle" class="subtitle"></span></header>
 <div id="error" class="error" role="alert" hidden></div>
 <div id="empty" class="empty" hidden></div>
 <ul id="list" class="list" aria-label="Messages"></ul>
-<div class="footer"><button id="more" type="button" hidden>Load more</button></div>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+<div class="footer"><button id="more" type="button" hidden>Load more</button></div>`,
+    });
   }
 }
 
@@ -213,6 +202,3 @@ function toItem(m: MessageRow): MessageListItem {
   };
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}

@@ -10,6 +10,7 @@
  * quoted-printable bodies and RFC 2047 encoded words), which every IMAP server accepts.
  */
 import { deflateSync } from 'zlib';
+import { escapeHtml } from '../shared/html';
 
 export interface GeneratedMessage {
   raw: Buffer;
@@ -371,9 +372,6 @@ function multipart(type: string, boundary: string, parts: string[]): string {
   );
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 // ---------------------------------------------------------------------------------------
 // Binary attachments

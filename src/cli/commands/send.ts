@@ -6,10 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseConfig } from '../../core/config';
 import { describeError, MailError, toMailError } from '../../core/errors';
 import type { MailDesk } from '../../core/maildesk';
-import { openCliCore } from '../openCore';
+import { findAccount, loadConfig, openCliCore } from '../openCore';
 import { parseAddresses } from '../../core/send/compose';
 import type { SendResult } from '../../core/send/sender';
 
@@ -52,15 +51,8 @@ export async function sendCommand(args: SendArgs, io: SendIo): Promise<number> {
   }
   let core: MailDesk | undefined;
   try {
-    let text: string;
-    try {
-      text = fs.readFileSync(args.config, 'utf8');
-    } catch (e) {
-      throw new MailError('config.invalid', `cannot read the configuration file ${args.config}: ${(e as Error).message}`);
-    }
-    const cfg = parseConfig(text, args.config);
-    const acc = cfg.accounts.find((a) => a.id === args.account);
-    if (!acc) throw new MailError('config.unknownAccount', `no account "${args.account}" in the configuration (known: ${cfg.accounts.map((a) => a.id).join(', ') || 'none'})`);
+    const cfg = loadConfig(args.config);
+    const acc = findAccount(cfg, args.account!);
     if (!acc.smtp && acc.provider === 'imap') throw new MailError('config.invalid', `account "${acc.id}" has no outgoing server; add "smtp" to it in ${args.config}`);
     let raw: Buffer | undefined;
     if (args.eml) {

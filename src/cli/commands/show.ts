@@ -3,9 +3,7 @@
  * headers and text, fetching (and keeping) its body like opening it in the reader does.
  * It does not mark the message read. Exit 0 shown, 1 failed, 2 usage.
  */
-import { openCliCore } from '../openCore';
-import * as fs from 'node:fs';
-import { parseConfig } from '../../core/config';
+import { findAccount, loadConfig, openCliCore } from '../openCore';
 import { MailError, toMailError } from '../../core/errors';
 import type { MailDesk } from '../../core/maildesk';
 import { formatAddress, formatSize } from '../../core/threads/page';
@@ -30,15 +28,8 @@ export async function showCommand(args: ShowArgs, io: CommandIo): Promise<number
   }
   let core: MailDesk | undefined;
   try {
-    let text: string;
-    try {
-      text = fs.readFileSync(args.config, 'utf8');
-    } catch (e) {
-      throw new MailError('config.invalid', `cannot read the configuration file ${args.config}: ${(e as Error).message}`);
-    }
-    const cfg = parseConfig(text, args.config);
-    const acc = cfg.accounts.find((a) => a.id === args.account);
-    if (!acc) throw new MailError('config.unknownAccount', `no account "${args.account}" in the configuration (known: ${cfg.accounts.map((a) => a.id).join(', ') || 'none'})`);
+    const cfg = loadConfig(args.config);
+    const acc = findAccount(cfg, args.account!);
     core = await openCliCore(cfg, { dataDir: args.dataDir, err: io.err, verbose: args.verbose });
     const folder = core.store.getFolder(acc.id, args.folder);
     if (!folder) throw new MailError('folder.notFound', `account "${acc.id}" has no synced folder "${args.folder}" (run \`maildesk sync --once\` first, or check \`maildesk folders\`)`);

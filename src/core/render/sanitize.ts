@@ -489,6 +489,12 @@ function transformTag(tagName: string, attribs: sanitize.Attributes, ctx: Ctx): 
       const u = hostUrl(ctx.opts.cidUrl?.(c.cid));
       if (u && !u.startsWith('data:')) out.background = u;
     }
+    // Browsers honour the attribute on body and tables only, and <body> became a <div> above:
+    // as CSS the allowed background shows (and sanitising the output again keeps it as it is).
+    if (tag === 'div' && out.background) {
+      if (!/["\\\s()]/.test(out.background)) out.style = `${out.style ? `${out.style};` : ''}background-image:url("${out.background}")`;
+      delete out.background;
+    }
   }
 
   return { tagName: tag, attribs: canonical(out) };

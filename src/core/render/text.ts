@@ -1,5 +1,6 @@
 import { convert } from 'html-to-text';
 import { flattenDeepNesting, MAX_HTML_CHARS, sanitizeHtml, type SanitizeResult } from './sanitize';
+import { escapeHtml } from '../../shared/html';
 
 /**
  * Plain text of an HTML body: the fallback for HTML-only mail (search, previews, quoting
@@ -20,9 +21,6 @@ export function htmlToPlainText(html: string): string {
   }).trim();
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 // http(s) URLs, www. hosts and mailto:/bare addresses, as people write them in text.
 const LINK_RE = /\b(?:(?:https?:\/\/|www\.)[^\s<>"]+|mailto:[^\s<>"]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/gi;

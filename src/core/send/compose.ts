@@ -13,6 +13,7 @@ import addressparser from 'nodemailer/lib/addressparser';
 import type { ParsedMessage } from '../mime/parse';
 import { sanitizeHtml } from '../render/sanitize';
 import { textToSafeHtml } from '../render/text';
+import { escapeHtml } from '../../shared/html';
 
 export interface Address {
   name?: string;
@@ -203,9 +204,6 @@ function quotedHtml(m: ParsedMessage): string {
   return body;
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 function sameAddress(a: string, b: string): boolean {
   return a.trim().toLowerCase() === b.trim().toLowerCase();

@@ -11,6 +11,7 @@
  * never a URL the recipient's client fetches.
  */
 import MarkdownIt from 'markdown-it';
+import { escapeHtml } from '../../shared/html';
 
 export type BodyFormat = 'markdown' | 'plain';
 
@@ -28,9 +29,6 @@ export function renderMarkdown(source: string): string {
   return md.render(source.replace(/\r\n?/g, '\n'));
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 /** Plain text as HTML that keeps its line breaks (used when plain text is sent with an HTML quote). */
 export function plainToHtml(text: string): string {

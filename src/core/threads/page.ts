@@ -6,6 +6,7 @@
  */
 import type { Address } from '../mime/parse';
 import { describeBlocked, type RenderedMessage } from '../render/render';
+import { escapeHtml } from '../../shared/html';
 
 export interface PageMessage {
   id: number;
@@ -80,10 +81,14 @@ function proHtml(p: PagePro): string {
   return `<div class="md-pro" role="toolbar" aria-label="AI and Workflow Bridges" style="padding:4px 16px">${buttons}</div>${links}${summary}`;
 }
 
-/** The webview's policy: nothing but our nonce'd script, our CSS, and images we allow. */
+/**
+ * The webview's policy: nothing but our nonce'd script, our CSS, and images we allow. Allowed
+ * remote images include plain http ones: the sanitiser keeps them, and with `https:` alone
+ * "Load for this message" would leave every http image of a message broken.
+ */
 export function webviewCsp(cspSource: string, nonce: string, allowRemote: boolean): string {
   return (
-    `default-src 'none'; img-src ${cspSource} data:${allowRemote ? ' https:' : ''}; style-src ${cspSource} 'unsafe-inline'; ` +
+    `default-src 'none'; img-src ${cspSource} data:${allowRemote ? ' https: http:' : ''}; style-src ${cspSource} 'unsafe-inline'; ` +
     `script-src 'nonce-${nonce}'; form-action 'none'; frame-src 'none'; base-uri 'none'`
   );
 }
@@ -93,9 +98,6 @@ export function standaloneCsp(allowRemote: boolean): string {
   return `default-src 'none'; img-src data:${allowRemote ? ' https:' : ''}; style-src 'unsafe-inline'; form-action 'none'; frame-src 'none'; base-uri 'none'`;
 }
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 export function formatAddress(a: Address): string {
   return a.name && a.name !== a.address ? `${a.name} <${a.address}>` : a.address;

@@ -9,10 +9,10 @@
  * hidden or unloaded, and the host writes it to the store's settings at once (the journal in
  * model.ts), so a window closed before the next draft save is caught up at the next start.
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { webviewPage } from '../webviewPage';
 import { toMailError } from '../../core/errors';
 import type { MailDesk } from '../../core/maildesk';
 import { parseMessage } from '../../core/mime/parse';
@@ -20,7 +20,7 @@ import { AddressBook, suggestionLabel } from '../../core/send/addressBook';
 import { type DraftAttachment, forwardDraft, newMessageId, replyDraft } from '../../core/send/compose';
 import { swapSignature, withSignature } from '../../core/send/markdown';
 import type { AccountRow } from '../../core/store/store';
-import { escapeHtml } from '../../core/threads/page';
+import { escapeHtml } from '../../shared/html';
 import {
   type ComposeFields,
   type ComposeHandlers,
@@ -593,27 +593,18 @@ class ComposePanel extends DisposableBase {
   // ---- the page ----------------------------------------------------------------------
 
   private html(): string {
-    const webview = this.panel.webview;
-    const { extensionUri } = this.owner.deps;
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview-compose.js'));
-    const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'compose.css'));
-    // Images only from our media and data: (quoted cid images); no remote content at all.
-    const csp = `default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource} 'unsafe-inline'; script-src 'nonce-${nonce}'; form-action 'none'; frame-src 'none'; base-uri 'none'`;
     // The quoted original is the reader's sanitised HTML, put into the page here (never by script).
     const quote = this.meta.quote?.html ?? '';
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${escapeHtml(css.toString())}">
-<title>${escapeHtml(this.title())}</title>
-</head>
-<body>
-<main class="compose" aria-label="${escapeHtml(this.meta.kind)}">
+    // Images only from our media and data: (quoted cid images); no remote content at all.
+    return webviewPage({
+      webview: this.panel.webview,
+      extensionUri: this.owner.deps.extensionUri,
+      script: 'webview-compose.js',
+      stylesheet: 'compose.css',
+      title: this.title(),
+      allowDataImages: true,
+      allowInlineStyles: true,
+      body: `<main class="compose" aria-label="${escapeHtml(this.meta.kind)}">
 <div class="row"><label for="from">From</label><select id="from"></select></div>
 <div class="row"><label for="to">To</label><div class="addr"><input id="to" type="text" autocomplete="off" spellcheck="false" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="suggest"></div>
 <button type="button" id="show-cc" class="link" aria-controls="row-cc row-bcc">Cc/Bcc</button></div>
@@ -638,10 +629,8 @@ ${
     : ''
 }
 <div id="status" class="status" role="status" aria-live="polite"></div>
-</main>
-<script nonce="${escapeHtml(nonce)}" src="${escapeHtml(script.toString())}"></script>
-</body>
-</html>`;
+</main>`,
+    });
   }
 }
 

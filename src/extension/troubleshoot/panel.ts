@@ -6,8 +6,8 @@
  * The webview is untrusted: strict CSP, no command URIs, and it can only ask for an action by
  * its index in the table this host built from its own check outcomes (viewModel.ts).
  */
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { webviewPage } from '../webviewPage';
 import { secretCredentials, type SecretStore } from '../../core/config';
 import type { CheckAction, CheckOutcome } from '../../core/diagnostics/check';
 import { collectMessageTexts, collectSecrets, Redactor } from '../../core/diagnostics/redact';
@@ -293,22 +293,13 @@ class TroubleshootPanel extends DisposableBase {
   }
 
   private html(extensionUri: vscode.Uri): string {
-    const webview = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview-troubleshoot.js'));
-    const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'troubleshoot.css'));
-    const csp = `default-src 'none'; style-src ${webview.cspSource}; script-src 'nonce-${nonce}';`;
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${css.toString()}">
-<title>MailDesk: Troubleshoot</title>
-</head>
-<body>
-<header class="header">
+    return webviewPage({
+      webview: this.panel.webview,
+      extensionUri,
+      script: 'webview-troubleshoot.js',
+      stylesheet: 'troubleshoot.css',
+      title: 'MailDesk: Troubleshoot',
+      body: `<header class="header">
   <h1 id="title" tabindex="-1">MailDesk Troubleshoot</h1>
   <p id="summary" class="summary"></p>
   <div class="toolbar" role="toolbar" aria-label="Report">
@@ -324,9 +315,7 @@ class TroubleshootPanel extends DisposableBase {
   <h2 id="progress-title">Running checks…</h2>
   <ol id="progress-lines" class="progress-lines"></ol>
 </section>
-<main id="results"></main>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+<main id="results"></main>`,
+    });
   }
 }

@@ -54,7 +54,8 @@ const ROLE_BY_SPECIAL_USE: Record<string, FolderRole> = {
   '\\Flagged': 'flagged',
 };
 
-const HEADER_QUERY = {
+/** What a header sync fetches per message (also the benchmark baseline's query). */
+export const HEADER_QUERY = {
   uid: true,
   flags: true,
   envelope: true,
