@@ -77,6 +77,15 @@ export function buildFigures(md: MailDeskResult[], base: BaselineResult[], messa
       pass: m((r) => r.noChangeMs) < 300,
       note: `of which closing save ${fmt(m((r) => r.noChangeSaveMs), 'ms')} ms; bare = STATUS ×10`,
     },
+    index: {
+      name: 'Thread + search index (background)',
+      unit: 'ms',
+      maildesk: m((r) => r.indexMs),
+      baseline: null,
+      target: '—',
+      pass: null,
+      note: `after the header sync, in batches of 100; longest stall while indexing ${fmt(m((r) => r.indexStallMs), 'ms')} ms`,
+    },
     save: {
       name: 'Store save (saveNow)',
       unit: 'ms',

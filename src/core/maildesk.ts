@@ -12,6 +12,7 @@ import { googleOAuthSettings } from './auth/oauthConfig';
 import { createGmailProvider, type GmailProviderDeps } from './providers/gmail/gmailProvider';
 import type { MailProvider, VerifyReport } from './providers/provider';
 import { jobId, Scheduler } from './sync/scheduler';
+import { indexInBackground } from './search/indexer';
 import { type FolderRow, MailStore, type MessageRow, type StoreChange } from './store/store';
 import { type DraftRef, DraftService, type DraftSummary, type OpenedDraft } from './drafts/drafts';
 import type { Draft } from './send/compose';
@@ -46,6 +47,8 @@ export class MailDesk {
   private readonly providers = new Map<string, MailProvider>();
   private readonly watchers = new Map<string, { dispose(): void | Promise<void> }>();
   private started = false;
+  private indexing: Promise<void> | undefined;
+  private settleListener: { dispose(): void } | undefined;
   private draftService: DraftService | undefined;
   private sender: Sender | undefined;
   private fallbackSecrets: SecretStore | undefined;
@@ -336,6 +339,17 @@ export class MailDesk {
       void this.watchInbox(a.id);
     }
     this.scheduler.start();
+    // Threads and the search index follow each sync step, in small background batches.
+    this.settleListener ??= this.scheduler.onDidSettle(() => this.indexSoon());
+    this.indexSoon();
+  }
+
+  private indexSoon(): void {
+    if (this.indexing || !this.started) return;
+    this.indexing = indexInBackground(this.store, { stop: () => !this.started })
+      .catch((e) => this.log.log('warn', `indexing for threads and search failed: ${(e as Error).message}`))
+      .then(() => undefined)
+      .finally(() => (this.indexing = undefined));
   }
 
   /** IDLE on Inbox: new mail triggers the Inbox sync at once. */
@@ -372,6 +386,7 @@ export class MailDesk {
   async stop(): Promise<void> {
     this.started = false;
     await this.scheduler.stop();
+    await this.indexing;
     for (const w of this.watchers.values()) await w.dispose();
     this.watchers.clear();
     await Promise.all([...this.providers.values()].map((p) => p.close()));

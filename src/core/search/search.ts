@@ -5,6 +5,7 @@
  */
 import type { SqlValue } from 'sql.js';
 import type { MailStore } from '../store/store';
+import { catchUpIndex } from './indexer';
 
 export interface SearchHit {
   messageId: number;
@@ -73,6 +74,7 @@ export function toMatchExpression(input: string): string | undefined {
 
 /** Messages matching `query`, newest first. */
 export function searchMessages(store: MailStore, query: string, opts: SearchOptions = {}): SearchHit[] {
+  catchUpIndex(store);
   const match = toMatchExpression(query);
   if (!match) return [];
   const params: SqlValue[] = [match];
@@ -116,10 +118,12 @@ export function searchMessages(store: MailStore, query: string, opts: SearchOpti
 
 /** Adds a message's body text to the index (called when the body is fetched). */
 export function indexBody(store: MailStore, messageId: number, text: string): void {
+  catchUpIndex(store);
   store.tx(() => store.run('UPDATE message_fts SET body = ? WHERE docid = ?', [text.slice(0, MAX_BODY_CHARS), messageId]));
 }
 
 /** Whether the body text of a message is in the index yet. */
 export function isBodyIndexed(store: MailStore, messageId: number): boolean {
+  catchUpIndex(store);
   return store.get('SELECT 1 AS x FROM message_fts WHERE docid = ? AND body IS NOT NULL', [messageId]) !== undefined;
 }

@@ -63,6 +63,6 @@ export async function syncOnce(core: MailDesk, accountIds: string[], opts: { max
     }
   }
   const failed = store.listJobs().filter((j) => accountIds.includes(j.accountId) && (j.status === 'error' || j.status === 'paused'));
-  store.saveNow();
+  // No save here: closing the core saves (the CLI), and in VS Code the autosave does.
   return { ok: failed.length === 0, failed, ms: Date.now() - start };
 }

@@ -6,6 +6,7 @@
  */
 import type { SqlValue } from 'sql.js';
 import type { MailStore, MessageRow } from '../store/store';
+import { catchUpIndex } from '../search/indexer';
 
 export interface ThreadRow {
   /** Stable key for `threadMessages`; `#<id>` for a message with no Message-ID at all. */
@@ -37,6 +38,7 @@ function keyExpr(alias: string): string {
 
 /** One row per thread with mail in the folder, newest activity first. */
 export function listThreads(store: MailStore, folderId: number, opts: { limit?: number; offset?: number } = {}): ThreadRow[] {
+  catchUpIndex(store);
   const folder = store.getFolderById(folderId);
   if (!folder) return [];
   const page = store.all<{ tk: string; newest_id: number }>(
@@ -74,6 +76,7 @@ export function listThreads(store: MailStore, folderId: number, opts: { limit?: 
 
 /** How many threads the folder has (for "Load more"). */
 export function countThreads(store: MailStore, folderId: number): number {
+  catchUpIndex(store);
   return (
     store.get<{ n: number }>(
       `SELECT COUNT(DISTINCT ${keyExpr('m')}) AS n FROM memberships ms JOIN messages m ON m.id = ms.message_id
@@ -89,6 +92,7 @@ export function isSeen(m: MessageRow): boolean {
 
 /** The thread key of a message, in the form `threadMessages` takes. */
 export function threadKeyOf(store: MailStore, messageId: number): string | undefined {
+  catchUpIndex(store);
   const r = store.get<{ tk: string }>(`SELECT ${keyExpr('m')} AS tk FROM messages m WHERE m.id = ?`, [messageId]);
   return r?.tk;
 }
@@ -99,6 +103,7 @@ export function threadKeyOf(store: MailStore, messageId: number): string | undef
  * of those: a thread opened from Trash shows what is in Trash).
  */
 export function threadMessages(store: MailStore, accountId: string, threadKey: string, opts: { keepFolderId?: number } = {}): ThreadMessage[] {
+  catchUpIndex(store);
   const single = /^#(\d+)$/.exec(threadKey);
   const rows = store.all<{ id: number; folder_id: number; uid: number | null; role: string | null; blob: string | null; mid: string | null; date: number }>(
     `SELECT m.id, ms.folder_id, ms.uid, f.role, m.body_blob AS blob, lower(trim(m.message_id, '<> ')) AS mid, m.date

@@ -1,0 +1,65 @@
+import { strict as assert } from 'node:assert';
+import type { AccountConfig } from '../../src/core/config';
+import { catchUpIndex, indexInBackground, pendingIndex } from '../../src/core/search/indexer';
+import { searchMessages } from '../../src/core/search/search';
+import { MailStore, type IncomingMessage } from '../../src/core/store/store';
+import { listThreads, threadKeyOf } from '../../src/core/threads/threads';
+
+const ACCOUNT: AccountConfig = { id: 'a', provider: 'imap', email: 'a@example.test', imap: { host: '127.0.0.1', port: 1, security: 'none', user: 'a' } };
+
+function msg(folderId: number, uid: number, extra: Partial<IncomingMessage> = {}): IncomingMessage {
+  return {
+    providerId: `${folderId}:1:${uid}`,
+    uid,
+    messageId: `<m${uid}@example.test>`,
+    subject: `Subject ${uid}`,
+    from: { name: 'Bob', address: 'bob@example.test' },
+    date: Date.UTC(2025, 0, 1) + uid * 60_000,
+    flags: [],
+    ...extra,
+  };
+}
+
+async function setup(): Promise<{ store: MailStore; inbox: number }> {
+  const store = await MailStore.open({});
+  store.upsertAccount(ACCOUNT);
+  store.upsertFolders('a', [{ path: 'INBOX', name: 'Inbox', role: 'inbox' }], () => true);
+  return { store, inbox: store.getFolder('a', 'INBOX')!.id };
+}
+
+describe('indexer: threads and search built after the headers are stored', () => {
+  it('stores headers without indexing, and every read that needs the index catches up first', async () => {
+    const { store, inbox } = await setup();
+    // A reply stored before its parent, carrying only In-Reply-To: one thread once indexed.
+    store.upsertMessages(inbox, [msg(inbox, 2, { subject: 'Re: Budget', inReplyTo: '<m1@example.test>' }), msg(inbox, 1, { subject: 'Budget' })]);
+    assert.equal(pendingIndex(store), 2, 'storing headers did not index them');
+    assert.equal(listThreads(store, inbox).length, 1, 'the list groups the reply with its parent');
+    assert.equal(pendingIndex(store), 0);
+    assert.equal(searchMessages(store, 'budget', { accountId: 'a' }).length, 2);
+    store.close();
+  });
+
+  it('indexes in small background batches and stops when asked', async () => {
+    const { store, inbox } = await setup();
+    store.upsertMessages(inbox, Array.from({ length: 250 }, (_, i) => msg(inbox, i + 1)));
+    let batches = 0;
+    const n = await indexInBackground(store, { batch: 100, stop: () => ++batches > 2 });
+    assert.equal(n, 200, 'two batches of 100, then stopped');
+    assert.equal(pendingIndex(store), 50);
+    assert.equal(await indexInBackground(store, { batch: 100 }), 50);
+    assert.equal(searchMessages(store, 'subject', { accountId: 'a', limit: 500 }).length, 250);
+    store.close();
+  });
+
+  it('indexes a message that reuses the id of a deleted one (no watermark to fall behind)', async () => {
+    const { store, inbox } = await setup();
+    store.upsertMessages(inbox, [msg(inbox, 1), msg(inbox, 2)]);
+    catchUpIndex(store);
+    store.markMissing(inbox, [2], 1);
+    store.purgeMissing(inbox, 2);
+    store.upsertMessages(inbox, [msg(inbox, 3, { subject: 'Zanzibar itinerary' })]);
+    assert.equal(searchMessages(store, 'zanzibar', { accountId: 'a' }).length, 1);
+    assert.ok(threadKeyOf(store, store.getMessageByUid(inbox, 3)!.id));
+    store.close();
+  });
+});
