@@ -109,6 +109,7 @@ export class ImapProvider implements MailProvider {
   readonly kind = 'imap' as const;
   private pool: ConnectionPool | undefined;
   private caps: Set<string> | undefined;
+  private readonly backfillHeld = new Map<number, number>();
   private readonly logger: Logger;
   private readonly firstPageSize: number;
   private readonly pageSize: number;
@@ -223,6 +224,12 @@ export class ImapProvider implements MailProvider {
       const result: FolderSyncResult = { newMessages: 0, flagChanges: 0, removed: 0, reset: false, complete: false, remoteTotal: st.messages, remoteUnread: st.unseen };
       store.setRemoteCounts(folder.id, st.messages ?? null, st.unseen ?? null);
       const state = store.getSyncState(folder.id);
+      // A backfill step on a folder already filled under this UIDVALIDITY needs no plan:
+      // going straight to the next page spares a look at the folder's UIDs per page.
+      if (mode === 'backfill' && state.fillDone && state.uidValidity === String(st.uidValidity ?? '')) {
+        const r = await this.backfillStep(c, ctx, state.uidValidity);
+        return { ...result, ...r };
+      }
       const bounds = store.uidBounds(folder.id);
       const remote = {
         uidValidity: String(st.uidValidity ?? ''),
@@ -251,6 +258,7 @@ export class ImapProvider implements MailProvider {
           folder: folder.path,
         });
         store.resetFolder(folder.id);
+        this.backfillHeld.delete(folder.id);
         result.reset = true;
       }
 
@@ -365,8 +373,11 @@ export class ImapProvider implements MailProvider {
         ctx.progress({ fetched: known.size + page.length, total: all.length, phase: 'deep backfill' });
         return { newMessages: page.length, complete: done };
       }
-      const bounds = store.uidBounds(folder.id);
-      const cursor = state.backfillCursor !== null ? Number(state.backfillCursor) : bounds.min;
+      // Counted once per folder and process, then kept up to date page by page (for progress).
+      let held = this.backfillHeld.get(folder.id);
+      const bounds = held === undefined || state.backfillCursor === null ? store.uidBounds(folder.id) : undefined;
+      if (held === undefined) held = bounds!.count;
+      const cursor = state.backfillCursor !== null ? Number(state.backfillCursor) : bounds!.min;
       let next = nextBackfillRange(cursor, this.pageSize);
       if (!next) {
         store.saveSyncState(folder.id, { backfillDone: true });
@@ -388,7 +399,8 @@ export class ImapProvider implements MailProvider {
       // The cursor moves in the same transaction as the last messages it covers.
       await storeInChunks(store, folder.id, incoming, () => store.saveSyncState(folder.id, { backfillCursor: String(next!.low), backfillDone: done }));
       const total = c.mailbox && typeof c.mailbox === 'object' ? c.mailbox.exists : undefined;
-      ctx.progress({ fetched: (bounds.count || 0) + incoming.length, total, phase: 'backfill' });
+      this.backfillHeld.set(folder.id, held + incoming.length);
+      ctx.progress({ fetched: held + incoming.length, total, phase: 'backfill' });
       return { newMessages: incoming.length, complete: done };
     } finally {
       lock.release();
