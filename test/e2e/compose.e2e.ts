@@ -8,7 +8,7 @@ import { rawMessage } from '../support/rawmail';
 import { codeServerInstalled, startCodeServer, type CodeServer } from './lib/codeServer';
 import { startMailSandbox, type MailSandbox } from './lib/mailServers';
 import { packageMailDesk } from './lib/vsix';
-import { activityBarItem, clickActivityBarItem, clickTreeItem, notifications, openWorkbench, quickInputAccept, quickPickSelect, runCommand, screenshot, treeItems, waitForNotification, webviewFrame, type Workbench } from './lib/workbench';
+import { activityBarItem, clickActivityBarItem, openFromTree, notifications, openWorkbench, quickInputAccept, quickPickSelect, runCommand, screenshot, treeItems, waitForNotification, webviewFrame, type Workbench } from './lib/workbench';
 
 // Writing mail as a person does it, in a real VS Code (code-server + headless Chromium) against a
 // private Dovecot and SMTP server: reply to a message from the thread view and send it; write a
@@ -82,8 +82,7 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
   it('replies from the thread view: one message goes out with In-Reply-To, References and "Re:", and Sent shows it once', async () => {
     const m = mail!;
     await addAccount(page(), m);
-    await clickTreeItem(page(), MAILBOXES, 'Inbox');
-    const list = await webviewFrame(page(), 'MailDesk: Inbox', 30_000);
+    const list = await openFromTree(page(), MAILBOXES, 'Inbox', 'MailDesk: Inbox');
     const row = list.locator('#list li.msg', { hasText: ORIGINAL.subject });
     await row.waitFor({ state: 'visible', timeout: 30_000 });
     await row.click();
@@ -116,8 +115,7 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
     assert.deepEqual(m.smtp.received[0].to.sort(), ['ann@partner.example.test']);
 
     // Sent: the local entry at once, then the server's copy in its place after a sync, never two.
-    await clickTreeItem(page(), MAILBOXES, 'Sent');
-    const sentList = await webviewFrame(page(), 'MailDesk: Sent', 30_000);
+    const sentList = await openFromTree(page(), MAILBOXES, 'Sent', 'MailDesk: Sent');
     const rows = sentList.locator('#list li.msg', { hasText: reply });
     await rows.first().waitFor({ state: 'visible', timeout: 15_000 });
     const onServer = async (): Promise<number> => {
@@ -152,8 +150,7 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
       () => undefined,
     );
 
-    await clickTreeItem(page(), MAILBOXES, 'Drafts');
-    const drafts = await webviewFrame(page(), 'MailDesk: Drafts', 30_000);
+    const drafts = await openFromTree(page(), MAILBOXES, 'Drafts', 'MailDesk: Drafts');
     const row = drafts.locator('#list li.msg', { hasText: subject });
     await row.waitFor({ state: 'visible', timeout: 30_000 });
     assert.equal(await row.count(), 1, 'the draft is listed once');

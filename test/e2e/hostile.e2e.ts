@@ -14,7 +14,7 @@ import { REPO_ROOT, packageMailDesk } from './lib/vsix';
 import {
   clickActivityBarItem,
   clickDialogButton,
-  clickTreeItem,
+  openFromTree,
   dialogState,
   notifications,
   openWorkbench,
@@ -190,10 +190,7 @@ describe('Hostile mail in the thread view (code-server + headless Chromium)', fu
     // row that a refresh replaced in the same instant is lost, so click again if nothing opened.
     const inboxRow = `${seeded.length} unread · ${seeded.length}`;
     await waitFor(async () => ((await treeItems(page(), 'Mailboxes')).some((r) => r.label === 'Inbox' && r.description === inboxRow) ? true : undefined), `Inbox: ${inboxRow}`, 60_000);
-    const list = await waitFor(async () => {
-      await clickTreeItem(page(), 'Mailboxes', 'Inbox', 10_000);
-      return webviewFrame(page(), 'MailDesk: Inbox', 5000).catch(() => undefined);
-    }, 'the Inbox list', 45_000);
+    const list = await openFromTree(page(), 'Mailboxes', 'Inbox', 'MailDesk: Inbox');
     await waitFor(async () => ((await list.locator('#list li.msg').count()) === seeded.length ? true : undefined), `${seeded.length} messages in the list`, 60_000);
 
     // As a person reading a lot of mail would: the list stays put on the left (its group locked,

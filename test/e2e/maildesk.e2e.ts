@@ -12,7 +12,7 @@ import {
   clickActivityBarItem,
   clickDialogButton,
   clickNotificationButton,
-  clickTreeItem,
+  openFromTree,
   dialogState,
   dismissHover,
   notifications,
@@ -26,7 +26,6 @@ import {
   treeItems,
   viewPane,
   waitForNotification,
-  webviewFrame,
   type TreeRow,
   type Workbench,
 } from './lib/workbench';
@@ -155,8 +154,7 @@ describe('MailDesk in VS Code (code-server + headless Chromium)', function () {
 
   it('3. opens Inbox newest first, and new mail shows up without a manual refresh', async () => {
     const m = mail!;
-    await clickTreeItem(page(), MAILBOXES, 'Inbox');
-    const frame = await webviewFrame(page(), 'MailDesk: Inbox', 30_000);
+    const frame = await openFromTree(page(), MAILBOXES, 'Inbox', 'MailDesk: Inbox');
     const rows = frame.locator('#list li.msg');
     // One row per conversation ("Re: Café meeting notes (3)", counting its replies in Sent too).
     const listed = async (): Promise<Array<{ subject: string; count: number }>> =>

@@ -428,3 +428,20 @@ function exactText(s: string): RegExp {
 function cssString(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 }
+
+/**
+ * Clicks a tree row that opens a webview, and returns the webview. A click on a row that a
+ * tree refresh replaced in the same instant is lost (VS Code logs "Actual command not found"),
+ * so it clicks again until the webview is there.
+ */
+export async function openFromTree(page: Page, viewTitle: string, label: string, webviewTitle: string, timeoutMs = 45_000): Promise<FrameLocator> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await clickTreeItem(page, viewTitle, label, 10_000);
+    try {
+      return await webviewFrame(page, webviewTitle, 5000);
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+    }
+  }
+}
