@@ -69,6 +69,8 @@ describe('compose view model: the draft that is saved and sent', () => {
 describe('compose protocol', () => {
   it('drops malformed messages from the page', () => {
     assert.equal(parseComposeMessage({ type: 'send', fields: { ...fields(), format: 'html' } }), undefined);
+    assert.deepEqual(parseComposeMessage({ type: 'checkAi', fields: fields() }), { type: 'checkAi', fields: fields() }, 'Check with AI carries the draft as typed');
+    assert.equal(parseComposeMessage({ type: 'checkAi' }), undefined);
     assert.equal(parseComposeMessage({ type: 'changed', fields: { ...fields(), to: 5 } }), undefined);
     assert.equal(parseComposeMessage({ type: 'removeAttachment', index: -1 }), undefined);
     assert.equal(parseComposeMessage({ type: 'complete', field: 'from', query: 'a', requestId: 1 }), undefined);

@@ -477,6 +477,15 @@ class ComposePanel extends DisposableBase {
       this.post({ type: 'completions', requestId: m.requestId, items });
     },
     addAttachments: () => void this.addAttachments(),
+    checkAi: (m) => {
+      this.update(m.fields);
+      // Pro's command says why when AI is unavailable (no licence, a switch off, no provider),
+      // and runs the local checks (attachment mentioned but missing, odd recipients) regardless.
+      const acc = this.mail.store.getAccount(this.meta.accountId);
+      if (!acc) return;
+      const draft = toDraft(this.meta, identity(acc), this.attachments);
+      void vscode.commands.executeCommand('maildesk.ai.checkDraft', { accountId: this.meta.accountId, draft });
+    },
     removeAttachment: (m) => {
       if (m.index >= this.attachments.length) return;
       this.attachments = this.attachments.filter((_, i) => i !== m.index);
@@ -615,6 +624,7 @@ class ComposePanel extends DisposableBase {
 <div class="toolbar" role="toolbar" aria-label="Message actions">
 <button type="button" id="send" class="primary" title="Send (Ctrl+Enter)" aria-keyshortcuts="Control+Enter">Send</button>
 <button type="button" id="attach" title="Attach files from disk">Attach…</button>
+<button type="button" id="check-ai" title="Check with AI (MailDesk Pro): tone, unanswered questions, a missing attachment, odd recipients">Check with AI</button>
 <label class="fmt">Format <select id="format"><option value="markdown">Markdown</option><option value="plain">Plain text</option></select></label>
 <button type="button" id="discard" class="secondary">Discard</button>
 <span class="hint">Ctrl+Enter sends · Esc saves and closes</span>

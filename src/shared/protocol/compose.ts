@@ -59,6 +59,8 @@ export type ComposeWebviewToHost =
   | { type: 'addAttachments' }
   | { type: 'removeAttachment'; index: number }
   | { type: 'send'; fields: ComposeFields }
+  /** "Check with AI" (Pro): review the draft as it stands before sending. */
+  | { type: 'checkAi'; fields: ComposeFields }
   /** Esc: save, then close. */
   | { type: 'close'; fields: ComposeFields }
   | { type: 'discard' };
@@ -113,6 +115,7 @@ export function parseComposeMessage(v: unknown): ComposeWebviewToHost | undefine
     case 'discard':
       return { type: o.type };
     case 'changed':
+    case 'checkAi':
     case 'send':
     case 'close': {
       const fields = parseFields(o.fields);

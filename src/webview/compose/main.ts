@@ -167,6 +167,10 @@ function send(): void {
 sendButton.addEventListener('click', send);
 $('send-again').addEventListener('click', send);
 $('attach').addEventListener('click', () => vscode.postMessage({ type: 'addAttachments' }));
+$('check-ai').addEventListener('click', () => {
+  flush();
+  vscode.postMessage({ type: 'checkAi', fields: fields() });
+});
 $('discard').addEventListener('click', () => vscode.postMessage({ type: 'discard' }));
 $('show-cc').addEventListener('click', () => {
   showCc();
