@@ -5,6 +5,7 @@
  * The password is only staged in memory while testing, never written before saving.
  */
 import * as vscode from 'vscode';
+import { showMailError } from './notify';
 import type { AccountConfig, Security } from '../core/config';
 import { passwordSecretKey } from '../core/config';
 import { describeError, toMailError } from '../core/errors';
@@ -142,12 +143,10 @@ async function save(deps: AddAccountDeps, cfg: AccountConfig): Promise<string | 
     // as buttons; a second toast saying the same thing would only crowd the screen.
     const state = deps.mail.store.getAccount(cfg.id)?.state;
     if (state === 'disconnected' || state === 'reauth') return cfg.id;
-    const buttons = needsPassword(err.code) ? ['Enter Password', 'Show Log'] : ['Test Incoming Server', 'Show Log'];
     const node = { kind: 'account', accountId: cfg.id };
-    void vscode.window.showErrorMessage(`MailDesk: ${cfg.email} was saved, but ${err.describe()}`, ...buttons).then((c) => {
+    void showMailError(`MailDesk: ${cfg.email} was saved, but ${err.describe()}`, deps.log, [needsPassword(err.code) ? 'Enter Password' : 'Test Incoming Server']).then((c) => {
       if (c === 'Enter Password') void vscode.commands.executeCommand('maildesk.enterPassword', node);
       else if (c === 'Test Incoming Server') void vscode.commands.executeCommand('maildesk.testIncoming', node);
-      else if (c === 'Show Log') deps.log.show();
     });
   }
   return cfg.id;
