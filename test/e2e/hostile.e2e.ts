@@ -27,6 +27,7 @@ import {
   webviewFrame,
   type Workbench,
 } from './lib/workbench';
+import { updateReadmeScreenshot } from './lib/readmeScreenshots';
 
 // Hostile mail in the real thread view: every attack of the shared corpus (and a dozen more
 // classes from test/unit/hostile.test.ts) as a message in Dovecot's INBOX, opened by clicking its
@@ -38,7 +39,6 @@ import {
 const ME = { email: 'sam.rivera@example.test', name: 'Sam Rivera' };
 const SENDER = 'Mallory <mallory@attacker.example.test>';
 const MARK = 'MDRAN';
-const DOCS_SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
 
 interface Case {
   id: string;
@@ -295,8 +295,7 @@ describe('Hostile mail in the thread view (code-server + headless Chromium)', fu
     assert.deepEqual(dialogs, [], 'no dialog opened');
     assert.deepEqual(wb!.consoleMessages.slice(consoleBefore).filter((l) => l.includes(`${MARK}:`)), [], 'no payload logged to the console');
 
-    await fs.promises.mkdir(DOCS_SCREENSHOTS, { recursive: true });
-    await fs.promises.copyFile(path.join(REPO_ROOT, 'test', 'e2e', 'artifacts', 'hostile-tracking-img.png'), path.join(DOCS_SCREENSHOTS, 'remote-content-blocked.png'));
+    await updateReadmeScreenshot(path.join(REPO_ROOT, 'test', 'e2e', 'artifacts', 'hostile-tracking-img.png'), 'remote-content-blocked.png');
   });
 
   // ---- the link checks, run on their messages while they are open ------------------------------

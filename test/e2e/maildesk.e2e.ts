@@ -29,6 +29,7 @@ import {
   type TreeRow,
   type Workbench,
 } from './lib/workbench';
+import { updateReadmeScreenshot } from './lib/readmeScreenshots';
 
 // MailDesk as a person uses it: a real VS Code (code-server) in headless Chromium, talking to a
 // private Dovecot and SMTP server seeded with realistic mail. One code-server for the whole file
@@ -38,7 +39,6 @@ const ME = { email: 'sam.rivera@example.test', name: 'Sam Rivera' };
 const OTHER = { email: 'bob@example.test', name: 'Bob Stone' };
 const MAILBOXES = 'Mailboxes';
 const JOBS = 'Sync Jobs';
-const DOCS_SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
 
 describe('MailDesk in VS Code (code-server + headless Chromium)', function () {
   let tmp = '';
@@ -271,15 +271,14 @@ describe('MailDesk in VS Code (code-server + headless Chromium)', function () {
     await dismissHover(page());
     await screenshot(page(), '05-sync-jobs');
 
-    // The README shows a few of these (the lead references docs/screenshots/*.png).
-    await fs.promises.mkdir(DOCS_SCREENSHOTS, { recursive: true });
+    // The README shows a few of these (docs/screenshots/*.png).
     const artifacts = path.join(REPO_ROOT, 'test', 'e2e', 'artifacts');
     for (const [from, to] of [
       ['03-inbox.png', 'mailboxes-and-inbox.png'],
       ['05-sync-jobs.png', 'sync-jobs.png'],
       ['04-disconnected.png', 'disconnected.png'],
     ]) {
-      await fs.promises.copyFile(path.join(artifacts, from), path.join(DOCS_SCREENSHOTS, to));
+      await updateReadmeScreenshot(path.join(artifacts, from), to);
     }
   });
 });

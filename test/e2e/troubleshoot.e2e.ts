@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { codeServerInstalled, startCodeServer, type CodeServer } from './lib/codeServer';
 import { startMailSandbox, type MailSandbox } from './lib/mailServers';
-import { REPO_ROOT, packageMailDesk } from './lib/vsix';
+import { packageMailDesk } from './lib/vsix';
 import {
   clickActivityBarItem,
   clickDialogButton,
@@ -23,6 +23,7 @@ import {
   webviewFrame,
   type Workbench,
 } from './lib/workbench';
+import { updateReadmeScreenshot } from './lib/readmeScreenshots';
 
 // "MailDesk: Troubleshoot" as a person meets it: one healthy account with a folder full of mail
 // that is not selected for sync (a warning), one with a wrong password (a failure). The error
@@ -122,9 +123,7 @@ describe('MailDesk: Troubleshoot in VS Code (code-server + headless Chromium)', 
 
     await page().locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
     const shot = await screenshot(page(), 'troubleshoot');
-    const docs = path.join(REPO_ROOT, 'docs', 'screenshots');
-    await fs.promises.mkdir(docs, { recursive: true });
-    await fs.promises.copyFile(shot, path.join(docs, 'troubleshoot.png'));
+    await updateReadmeScreenshot(shot, 'troubleshoot.png');
 
     // Copy report: the Markdown support staff get, with the user's story and no password.
     await frame.locator('#copy').click();
