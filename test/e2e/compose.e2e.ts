@@ -8,7 +8,8 @@ import { rawMessage } from '../support/rawmail';
 import { codeServerInstalled, startCodeServer, type CodeServer } from './lib/codeServer';
 import { startMailSandbox, type MailSandbox } from './lib/mailServers';
 import { packageMailDesk } from './lib/vsix';
-import { activityBarItem, clickActivityBarItem, openFromTree, notifications, openWorkbench, quickInputAccept, quickPickSelect, runCommand, screenshot, treeItems, waitForNotification, webviewFrame, type Workbench } from './lib/workbench';
+import { activityBarItem, clickActivityBarItem, openFromTree, notifications, openWorkbench, runCommand, screenshot, treeItems, waitForNotification, webviewFrame, type Workbench } from './lib/workbench';
+import { answer, pick, waitFor } from './lib/flow';
 
 // Writing mail as a person does it, in a real VS Code (code-server + headless Chromium) against a
 // private Dovecot and SMTP server: reply to a message from the thread view and send it; write a
@@ -182,36 +183,5 @@ async function addAccount(page: Page, m: MailSandbox): Promise<void> {
   await answer(page, /^Outgoing server user name/, m.user);
   await waitForNotification(page, `${ME.email} added with`, 60_000);
   await waitFor(async () => ((await treeItems(page, MAILBOXES, 5000)).some((r) => r.label === 'Drafts') ? true : undefined), 'the folders in Mailboxes', 30_000);
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      lastError = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (${String(lastError)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function answer(page: Page, prompt: RegExp, value: string): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  const message = widget.locator('.quick-input-message');
-  await waitFor(async () => ((await widget.isVisible()) && prompt.test((await message.innerText()).trim()) ? true : undefined), `the input box asking ${prompt}`, 30_000);
-  await widget.locator('.quick-input-box input').fill(value);
-  await quickInputAccept(page);
-  await waitFor(async () => (!(await widget.isVisible()) || !prompt.test((await message.innerText()).trim()) ? true : undefined), `the input box to move on from ${prompt}`);
-}
-
-async function pick(page: Page, placeholder: string, label: string): Promise<void> {
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await waitFor(async () => ((await input.isVisible()) && (await input.getAttribute('placeholder')) === placeholder ? true : undefined), `the pick "${placeholder}"`, 30_000);
-  await quickPickSelect(page, label);
-  await waitFor(async () => ((await input.getAttribute('placeholder').catch(() => null)) !== placeholder ? true : undefined), `the pick "${placeholder}" to close`);
 }
 

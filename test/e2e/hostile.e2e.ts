@@ -18,8 +18,6 @@ import {
   dialogState,
   notifications,
   openWorkbench,
-  quickInputAccept,
-  quickPickSelect,
   runCommand,
   screenshot,
   treeItems,
@@ -28,6 +26,7 @@ import {
   type Workbench,
 } from './lib/workbench';
 import { updateReadmeScreenshot } from './lib/readmeScreenshots';
+import { answer, escapeRegExp, pick, waitFor } from './lib/flow';
 
 // Hostile mail in the real thread view: every attack of the shared corpus (and a dozen more
 // classes from test/unit/hostile.test.ts) as a message in Dovecot's INBOX, opened by clicking its
@@ -348,7 +347,7 @@ async function openThread(page: Page, subject: string): Promise<FrameLocator> {
 
 /** Closes the editor tab titled `title` (the Inbox list comes back to the front). */
 async function closeEditor(page: Page, title: string): Promise<void> {
-  const tab = page.locator('.tabs-container .tab').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${esc(title)}$`) }) });
+  const tab = page.locator('.tabs-container .tab').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) });
   await tab.first().hover();
   await tab.first().locator('.tab-actions .action-label').first().click();
   await tab.first().waitFor({ state: 'detached', timeout: 10_000 });
@@ -374,37 +373,3 @@ async function addAccount(page: Page, a: { host: string; port: number; user: str
   await answer(page, /^Outgoing \(SMTP\) server host/, '');
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      lastError = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (${String(lastError)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
-async function answer(page: Page, prompt: RegExp, value: string): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  const message = widget.locator('.quick-input-message');
-  await waitFor(async () => ((await widget.isVisible()) && prompt.test((await message.innerText()).trim()) ? true : undefined), `the input box asking ${prompt}`, 30_000);
-  await widget.locator('.quick-input-box input').fill(value);
-  await quickInputAccept(page);
-  await waitFor(async () => (!(await widget.isVisible()) || !prompt.test((await message.innerText()).trim()) ? true : undefined), `the input box to move on from ${prompt}`, 15_000);
-}
-
-async function pick(page: Page, placeholder: string, label: string): Promise<void> {
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await waitFor(async () => ((await input.isVisible()) && (await input.getAttribute('placeholder')) === placeholder ? true : undefined), `the pick "${placeholder}"`, 30_000);
-  await quickPickSelect(page, label);
-  await waitFor(async () => ((await input.getAttribute('placeholder').catch(() => null)) !== placeholder ? true : undefined), `the pick "${placeholder}" to close`, 15_000);
-}
-
-function esc(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

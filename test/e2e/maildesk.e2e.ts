@@ -17,8 +17,6 @@ import {
   dismissHover,
   notifications,
   openWorkbench,
-  quickInputAccept,
-  quickPickSelect,
   runCommand,
   screenshot,
   setSideBarWidth,
@@ -30,6 +28,7 @@ import {
   type Workbench,
 } from './lib/workbench';
 import { updateReadmeScreenshot } from './lib/readmeScreenshots';
+import { answer, escapeRegExp, pick, waitFor } from './lib/flow';
 
 // MailDesk as a person uses it: a real VS Code (code-server) in headless Chromium, talking to a
 // private Dovecot and SMTP server seeded with realistic mail. One code-server for the whole file
@@ -131,7 +130,7 @@ describe('MailDesk in VS Code (code-server + headless Chromium)', function () {
     assert.match(added.message, /added with 4 folders; syncing Inbox, Drafts, Sent\./);
     assert.equal(await page().locator('.monaco-dialog-box').count(), 0, 'no error dialog from the server tests');
     // What "Show Log" shows: both tests passed.
-    const passed = [new RegExp(`Test incoming server for ${esc(ME.email)}.*: passed`), new RegExp(`Test outgoing server for ${esc(ME.email)}.*: passed`)];
+    const passed = [new RegExp(`Test incoming server for ${escapeRegExp(ME.email)}.*: passed`), new RegExp(`Test outgoing server for ${escapeRegExp(ME.email)}.*: passed`)];
     await waitFor(async () => {
       const log = await mailDeskLog(server!);
       return passed.every((re) => re.test(log)) ? true : undefined;
@@ -204,14 +203,14 @@ describe('MailDesk in VS Code (code-server + headless Chromium)', function () {
 
     // The test of the incoming server fails; the person saves the account anyway.
     const dialog = await dialogState(page(), 60_000);
-    assert.match(dialog.message, new RegExp(`testing ${esc(OTHER.email)} failed`));
+    assert.match(dialog.message, new RegExp(`testing ${escapeRegExp(OTHER.email)} failed`));
     assert.ok(dialog.buttons.includes('Edit Settings') && dialog.buttons.includes('Save Anyway'), `dialog buttons: ${dialog.buttons}`);
     await clickDialogButton(page(), 'Save Anyway');
 
     const rows = await waitForTree(page(), MAILBOXES, (r) => r.some((x) => x.label === OTHER.name && /^disconnected/.test(x.description)), 60_000);
     const row = rows.find((x) => x.label === OTHER.name)!;
     assert.match(row.description, /disconnected: .*(password|login|auth)/i, 'the row says why');
-    const toast = await waitForNotification(page(), new RegExp(`MailDesk: ${esc(OTHER.name)}: `), 30_000);
+    const toast = await waitForNotification(page(), new RegExp(`MailDesk: ${escapeRegExp(OTHER.name)}: `), 30_000);
     assert.ok(toast.buttons.includes('Enter Password'), `the notification offers the fix: ${toast.buttons}`);
     const statusBar = page().locator('.part.statusbar', { hasText: /MailDesk: 1 account disconnected/ });
     await statusBar.waitFor({ state: 'visible', timeout: 15_000 });
@@ -224,7 +223,7 @@ describe('MailDesk in VS Code (code-server + headless Chromium)', function () {
     await dismissHover(page());
 
     // The fix offered: enter the right password, and the account reconnects and reads its folders.
-    await clickNotificationButton(page(), new RegExp(`MailDesk: ${esc(OTHER.name)}: `), 'Enter Password');
+    await clickNotificationButton(page(), new RegExp(`MailDesk: ${escapeRegExp(OTHER.name)}: `), 'Enter Password');
     await answer(page(), new RegExp(`^Password of ${m.otherUser} on`), m.otherPassword);
     await waitForTree(
       page(),
@@ -285,22 +284,6 @@ describe('MailDesk in VS Code (code-server + headless Chromium)', function () {
 
 // ---- helpers ---------------------------------------------------------------------------
 
-/** Polls `probe` (every 200 ms) until it returns a value; fails with `what` after `timeoutMs`. */
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      lastError = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (${String(lastError)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** Waits until the tree's rows satisfy `ok`, and returns them; the failure message shows what was there. */
 async function waitForTree(page: Page, view: string, ok: (rows: TreeRow[]) => boolean, timeoutMs: number): Promise<TreeRow[]> {
   let last: TreeRow[] = [];
@@ -316,26 +299,6 @@ async function waitForTree(page: Page, view: string, ok: (rows: TreeRow[]) => bo
   } catch (e) {
     throw new Error(`${(e as Error).message}; it showed:\n${last.map((r) => `${'  '.repeat(r.level)}${r.label} — ${r.description}`).join('\n')}`);
   }
-}
-
-/** Types `value` into the input box of the flow once it asks for `prompt`, and accepts it. */
-async function answer(page: Page, prompt: RegExp, value: string): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  const message = widget.locator('.quick-input-message');
-  await waitFor(async () => ((await widget.isVisible()) && prompt.test((await message.innerText()).trim()) ? true : undefined), `the input box asking ${prompt}`, 30_000);
-  const input = widget.locator('.quick-input-box input');
-  await input.fill(value);
-  await quickInputAccept(page);
-  // The next step (or the end of the flow) replaces this prompt; wait so answers never cross.
-  await waitFor(async () => (!(await widget.isVisible()) || !prompt.test((await message.innerText()).trim()) ? true : undefined), `the input box to move on from ${prompt}`, 15_000);
-}
-
-/** Picks `label` in the flow's quick pick once it shows `placeholder`. */
-async function pick(page: Page, placeholder: string, label: string): Promise<void> {
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await waitFor(async () => ((await input.isVisible()) && (await input.getAttribute('placeholder')) === placeholder ? true : undefined), `the pick "${placeholder}"`, 30_000);
-  await quickPickSelect(page, label);
-  await waitFor(async () => ((await input.getAttribute('placeholder').catch(() => null)) !== placeholder ? true : undefined), `the pick "${placeholder}" to close`, 15_000);
 }
 
 async function clearNotifications(page: Page): Promise<void> {
@@ -382,6 +345,3 @@ async function mailDeskLog(server: CodeServer): Promise<string> {
   return parts.join('\n');
 }
 
-function esc(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

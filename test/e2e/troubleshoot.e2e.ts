@@ -13,9 +13,7 @@ import {
   dialogState,
   notifications,
   openWorkbench,
-  quickInputAccept,
   quickInputState,
-  quickPickSelect,
   runCommand,
   screenshot,
   treeItems,
@@ -24,6 +22,7 @@ import {
   type Workbench,
 } from './lib/workbench';
 import { updateReadmeScreenshot } from './lib/readmeScreenshots';
+import { answer, escapeRegExp, pick, waitFor } from './lib/flow';
 
 // "MailDesk: Troubleshoot" as a person meets it: one healthy account with a folder full of mail
 // that is not selected for sync (a warning), one with a wrong password (a failure). The error
@@ -91,7 +90,7 @@ describe('MailDesk: Troubleshoot in VS Code (code-server + headless Chromium)', 
     await clickDialogButton(page(), 'Save Anyway');
 
     // The disconnected account's notification offers Troubleshoot.
-    const toastRe = new RegExp(`MailDesk: ${esc(BAD.name)}: `);
+    const toastRe = new RegExp(`MailDesk: ${escapeRegExp(BAD.name)}: `);
     const toast = await waitForNotification(page(), toastRe, 60_000);
     assert.ok(toast.buttons.includes('Troubleshoot'), `the notification offers Troubleshoot: ${toast.buttons}`);
     await clickNotificationButton(page(), toastRe, 'Troubleshoot');
@@ -155,40 +154,10 @@ async function addAccount(page: Page, a: { email: string; name: string; host: st
   await answer(page, /^Email address/, a.email);
   await answer(page, /^Display name/, a.name);
   await answer(page, /^Incoming \(IMAP\) server host/, a.host);
-  await choose(page, 'Incoming server security', 'None');
+  await pick(page, 'Incoming server security', 'None');
   await answer(page, /^Incoming server port/, String(a.port));
   await answer(page, /^Incoming server user name/, a.user);
   await answer(page, /^Password for/, a.password);
   await answer(page, /^Outgoing \(SMTP\) server host/, '');
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/** Types `value` into the input box once its prompt matches, accepts it, and waits for it to move on. */
-async function answer(page: Page, prompt: RegExp, value: string): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  const message = widget.locator('.quick-input-message');
-  await waitFor(async () => ((await widget.isVisible()) && prompt.test((await message.innerText()).trim()) ? true : undefined), `the input box asking ${prompt}`, 30_000);
-  await widget.locator('.quick-input-box input').fill(value);
-  await quickInputAccept(page);
-  await waitFor(async () => (!(await widget.isVisible()) || !prompt.test((await message.innerText()).trim()) ? true : undefined), `the input box to move on from ${prompt}`, 15_000);
-}
-
-async function choose(page: Page, placeholder: string, label: string): Promise<void> {
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await waitFor(async () => ((await input.isVisible()) && (await input.getAttribute('placeholder')) === placeholder ? true : undefined), `the pick "${placeholder}"`, 30_000);
-  await quickPickSelect(page, label);
-  await waitFor(async () => ((await input.getAttribute('placeholder').catch(() => null)) !== placeholder ? true : undefined), `the pick "${placeholder}" to close`, 15_000);
-}
-
-function esc(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

@@ -1,0 +1,46 @@
+/**
+ * Driving VS Code's input boxes and quick picks the way a person does, waiting for each step
+ * instead of sleeping. Shared by every e2e suite (the guided Add Account flow above all).
+ */
+import type { Page } from 'playwright-core';
+import { quickInputAccept, quickPickSelect } from './workbench';
+
+/** Polls `probe` until it returns a value; fails naming `what` (and the last error) after `timeoutMs`. */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (${String(lastError)})` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Types `value` into the input box once it asks for `prompt`, accepts it, and waits for the flow to move on. */
+export async function answer(page: Page, prompt: RegExp, value: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  const message = widget.locator('.quick-input-message');
+  await waitFor(async () => ((await widget.isVisible()) && prompt.test((await message.innerText()).trim()) ? true : undefined), `the input box asking ${prompt}`, 30_000);
+  await widget.locator('.quick-input-box input').fill(value);
+  await quickInputAccept(page);
+  // The next step (or the end of the flow) replaces this prompt; wait so answers never cross.
+  await waitFor(async () => (!(await widget.isVisible()) || !prompt.test((await message.innerText()).trim()) ? true : undefined), `the input box to move on from ${prompt}`, 15_000);
+}
+
+/** Picks `label` in the quick pick once it shows `placeholder`, and waits for it to close. */
+export async function pick(page: Page, placeholder: string, label: string): Promise<void> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await waitFor(async () => ((await input.isVisible()) && (await input.getAttribute('placeholder')) === placeholder ? true : undefined), `the pick "${placeholder}"`, 30_000);
+  await quickPickSelect(page, label);
+  await waitFor(async () => ((await input.getAttribute('placeholder').catch(() => null)) !== placeholder ? true : undefined), `the pick "${placeholder}" to close`, 15_000);
+}
+
+/** Escapes text for use inside a RegExp. */
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
