@@ -17,8 +17,9 @@ const node = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
-  external: ['vscode'],
-  // sqlite.ts finds the wasm beside the bundle first; the require.resolve fallback is for tests.
+  // sql.js is read from dist/ at run time (src/core/store/sqlite.ts), never bundled.
+  external: ['vscode', 'sql.js'],
+  // sqlite.ts finds sql.js beside the bundle first; the require.resolve fallback is for tests.
   logOverride: { 'require-resolve-not-external': 'silent' },
 };
 
@@ -26,7 +27,7 @@ const targets = [
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { cli: 'src/cli/run.ts' }, outdir: 'dist' },
   // hoodiecrow-imap loads its plugins by computed require: leave it in node_modules.
-  { ...node, entryPoints: { demo: 'scripts/demo.ts' }, outdir: 'dist', external: ['vscode', 'hoodiecrow-imap'] },
+  { ...node, entryPoints: { demo: 'scripts/demo.ts' }, outdir: 'dist', external: ['vscode', 'sql.js', 'hoodiecrow-imap'] },
   { ...node, entryPoints: { bench: 'bench/bench.ts' }, outdir: 'dist' },
   {
     bundle: true,
@@ -42,8 +43,10 @@ const targets = [
 ].filter((t) => Object.values(t.entryPoints).every((p) => existsSync(p)));
 
 mkdirSync('dist', { recursive: true });
-// sql.js loads its wasm from beside the bundle (see src/core/store/sqlite.ts).
+// sql.js is loaded from beside the bundle, script and wasm (see src/core/store/sqlite.ts:
+// the script is read as text so the store can reach the file SQLite keeps in memory).
 copyFileSync(path.join(path.dirname(require.resolve('sql.js')), 'sql-wasm.wasm'), 'dist/sql-wasm.wasm');
+copyFileSync(require.resolve('sql.js'), 'dist/sql-wasm.js');
 
 if (watch) {
   for (const t of targets) (await esbuild.context(t)).watch();

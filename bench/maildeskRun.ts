@@ -4,7 +4,7 @@
  * sync of them with nothing changed.
  */
 import * as fs from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { MailDesk } from '../src/core/maildesk';
 import type { MailStore } from '../src/core/store/store';
 import { syncOnce } from '../src/core/sync/once';
@@ -28,8 +28,11 @@ export interface MailDeskResult {
   syncMs: number;
   stored: number;
   msgPerSec: number;
-  /** Median of three forced saves after the full sync. */
+  /** Median of three forced saves after the full sync (saveNow: the whole atomic save, blocking). */
   saveMs: number;
+  /** Median of three background saves (what autosave does): whole time, and the part that held the event loop. */
+  bgSaveMs: number;
+  bgSaveBusyMs: number;
   dbBytes: number;
   /** syncOnce over ten folders with nothing changed on the server (includes its closing save). */
   noChangeMs: number;
@@ -45,6 +48,8 @@ export interface MailDeskResult {
   maxStallMs: number;
   /** Same, over the ten-folder fill and the no-change sync. */
   maxStallFoldersMs: number;
+  /** process.memoryUsage() at the highest RSS sampled (every 5 ms), and the phase it was in. */
+  memoryAtPeak: { phase: string; rssMb: number; heapUsedMb: number; externalMb: number; arrayBuffersMb: number };
   /** Synchronous time inside store calls during the INBOX sync: where a stall comes from. */
   storeTimings: Record<string, Timing>;
   /** The longest stalls of the whole run, each split into the store calls inside it. */
@@ -58,8 +63,12 @@ export interface StallInfo {
   phase: string;
   /** Outermost store calls inside the stall: name → ms. */
   store: Record<string, number>;
+  /** Who made the longest store call in it (a few stack frames), when that call took over 50 ms. */
+  caller?: string;
   /** The rest: IMAP response parsing (imapflow), sync logic, GC, waiting for a CPU. */
   outsideStoreMs: number;
+  /** Garbage collection inside the stall (perf_hooks 'gc' entries), by kind: ms. */
+  gc: Record<string, number>;
   /**
    * CPU time of the whole process (all threads) during the stall. Well below `ms` means the
    * main thread waited: for the disk (saveNow's fsync) or for a core it shares with Dovecot.
@@ -77,7 +86,18 @@ class StallTracer {
   private lastCpu = 0;
   phase = 'open';
   readonly gaps: Array<{ start: number; end: number; phase: string; cpuMs: number }> = [];
-  readonly calls: Array<{ name: string; start: number; end: number }> = [];
+  readonly calls: Array<{ name: string; start: number; end: number; caller?: string }> = [];
+  readonly gcs: Array<{ start: number; end: number; kind: string }> = [];
+  private gcObserver: PerformanceObserver | undefined;
+  memoryAtPeak = { phase: 'open', rssMb: 0, heapUsedMb: 0, externalMb: 0, arrayBuffersMb: 0 };
+
+  private sampleMemory(): void {
+    const m = process.memoryUsage();
+    const mb = (n: number): number => Math.round(n / 1048576);
+    if (mb(m.rss) > this.memoryAtPeak.rssMb) {
+      this.memoryAtPeak = { phase: this.phase, rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), externalMb: mb(m.external), arrayBuffersMb: mb(m.arrayBuffers) };
+    }
+  }
 
   constructor(private readonly t0: number) {}
 
@@ -88,17 +108,27 @@ class StallTracer {
     };
     this.last = performance.now();
     this.lastCpu = cpu();
+    const kinds: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
+    this.gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const kind = kinds[(e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'gc';
+        this.gcs.push({ start: e.startTime, end: e.startTime + e.duration, kind });
+      }
+    });
+    this.gcObserver.observe({ entryTypes: ['gc'] });
     this.timer = setInterval(() => {
       const now = performance.now();
       const c = cpu();
       if (now - this.last > 50) this.gaps.push({ start: this.last, end: now, phase: this.phase, cpuMs: c - this.lastCpu });
       this.last = now;
       this.lastCpu = c;
+      this.sampleMemory();
     }, 5);
   }
 
   stop(): void {
     clearInterval(this.timer);
+    this.gcObserver?.disconnect();
   }
 
   top(n: number): StallInfo[] {
@@ -108,14 +138,21 @@ class StallTracer {
       .map((g) => {
         const store: Record<string, number> = {};
         let inside = 0;
+        let longest: { ms: number; caller?: string } = { ms: 0 };
         for (const c of this.calls) {
           const ms = Math.min(c.end, g.end) - Math.max(c.start, g.start);
           if (ms <= 0) continue;
           store[c.name] = (store[c.name] ?? 0) + ms;
           inside += ms;
+          if (ms > longest.ms) longest = { ms, caller: c.caller };
+        }
+        const gc: Record<string, number> = {};
+        for (const c of this.gcs) {
+          const ms = Math.min(c.end, g.end) - Math.max(c.start, g.start);
+          if (ms > 0) gc[c.kind] = (gc[c.kind] ?? 0) + ms;
         }
         const ms = g.end - g.start;
-        return { ms, at: g.start - this.t0, phase: g.phase, store, outsideStoreMs: Math.max(0, ms - inside), cpuMs: g.cpuMs };
+        return { ms, at: g.start - this.t0, phase: g.phase, store, caller: longest.caller, outsideStoreMs: Math.max(0, ms - inside), gc, cpuMs: g.cpuMs };
       });
   }
 }
@@ -144,7 +181,11 @@ function instrument(store: MailStore, tracer: StallTracer): { timings: Record<st
         const end = performance.now();
         const ms = end - t0;
         // Outermost calls only, so time inside a stall is not counted twice (tx → upsertMessages).
-        if (depth === 0 && ms > 1) tracer.calls.push({ name, start: t0, end });
+        if (depth === 0 && ms > 1) {
+          // A slow call names who made it: "tx" alone does not say which work ran inside.
+          const caller = ms > 50 ? new Error().stack?.split('\n').slice(2, 6).map((l) => l.trim().replace(/^at /, '').replace(/\s*\(.*[\\/]/, ' (')).join(' < ') : undefined;
+          tracer.calls.push({ name, start: t0, end, caller });
+        }
         t.calls++;
         t.totalMs += ms;
         if (ms > t.maxMs) t.maxMs = ms;
@@ -212,6 +253,12 @@ export async function runMailDesk(cfg: ChildConfig): Promise<MailDeskResult> {
       store.saveNow();
       saves.push(store.lastSave?.ms ?? NaN);
     }
+    const bg: Array<{ ms: number; busyMs: number }> = [];
+    for (let i = 0; i < 3; i++) {
+      store.tx(() => undefined);
+      await store.saveInBackground();
+      bg.push({ ms: store.lastSave?.ms ?? NaN, busyMs: store.lastSave?.busyMs ?? NaN });
+    }
     const dbBytes = fs.statSync(store.path!).size;
 
     tracer.phase = 'ten-folder first sync';
@@ -241,6 +288,8 @@ export async function runMailDesk(cfg: ChildConfig): Promise<MailDeskResult> {
       stored,
       msgPerSec: stored / (syncMs / 1000),
       saveMs: median(saves),
+      bgSaveMs: median(bg.map((x) => x.ms)),
+      bgSaveBusyMs: median(bg.map((x) => x.busyMs)),
       dbBytes,
       noChangeMs,
       noChangeSaveMs,
@@ -248,6 +297,7 @@ export async function runMailDesk(cfg: ChildConfig): Promise<MailDeskResult> {
       indexed,
       indexStallMs: hIdx.max / 1e6,
       peakRssMb: process.resourceUsage().maxRSS / 1024,
+      memoryAtPeak: tracer.memoryAtPeak,
       maxStallMs: h.max / 1e6,
       maxStallFoldersMs: h2.max / 1e6,
       storeTimings,

@@ -95,6 +95,15 @@ export function buildFigures(md: MailDeskResult[], base: BaselineResult[], messa
       pass: m((r) => r.saveMs) < 250,
       note: scaleNote,
     },
+    bgSave: {
+      name: 'Background save (autosave), whole',
+      unit: 'ms',
+      maildesk: m((r) => r.bgSaveMs),
+      baseline: null,
+      target: '—',
+      pass: null,
+      note: `written in slices while the store keeps working; of it, the slices held the event loop ${fmt(m((r) => r.bgSaveBusyMs), 'ms')} ms in all`,
+    },
     dbSize: {
       name: 'Database size (blobs excluded)',
       unit: 'MB',
@@ -162,12 +171,17 @@ export function renderTable(r: BenchReport): string {
   for (const f of Object.values(r.figures)) if (f.note) out.push(`  ${f.name}: ${f.note}`);
   const worst = worstStoreCalls(r.perRun.maildesk);
   if (worst) out.push(`  Store time during the INBOX sync (by total; tx includes what runs inside it): ${worst}`);
-  const stall = r.perRun.maildesk.flatMap((x) => x.stalls).sort((a, b) => b.ms - a.ms)[0];
-  if (stall) {
+  const stalls = r.perRun.maildesk.flatMap((x) => x.stalls).sort((a, b) => b.ms - a.ms).slice(0, 3);
+  stalls.forEach((stall, i) => {
     const parts = Object.entries(stall.store).map(([n, ms]) => `store.${n} ${ms.toFixed(0)} ms`);
     parts.push(`outside the store (IMAP parsing, sync logic, GC, waiting for a CPU) ${stall.outsideStoreMs.toFixed(0)} ms`);
-    out.push(`  Longest stall seen: ${stall.ms.toFixed(0)} ms during ${stall.phase} at +${(stall.at / 1000).toFixed(1)} s: ${parts.join(', ')}; process CPU time in it ${stall.cpuMs.toFixed(0)} ms`);
-  }
+    const gc = Object.entries(stall.gc ?? {}).map(([k, ms]) => `${k} GC ${ms.toFixed(0)} ms`);
+    if (gc.length) parts.push(`of all that, ${gc.join(', ')}`);
+    out.push(`  ${i === 0 ? 'Longest stall seen' : 'Next longest'}: ${stall.ms.toFixed(0)} ms during ${stall.phase} at +${(stall.at / 1000).toFixed(1)} s: ${parts.join(', ')}; process CPU time in it ${stall.cpuMs.toFixed(0)} ms`);
+    if (stall.caller) out.push(`    its longest store call came from: ${stall.caller}`);
+  });
+  const peak = [...r.perRun.maildesk].sort((a, b) => b.memoryAtPeak.rssMb - a.memoryAtPeak.rssMb)[0]?.memoryAtPeak;
+  if (peak) out.push(`  Highest RSS sampled: ${peak.rssMb} MB during ${peak.phase} (JS heap ${peak.heapUsedMb} MB, external ${peak.externalMb} MB of which ArrayBuffers ${peak.arrayBuffersMb} MB: sql.js keeps the database file in one)`);
   out.push(`  Load average at the end: ${r.loadAvg.map((l) => l.toFixed(1)).join(' ')} on ${r.cpus} CPUs (Dovecot and other processes share them)`);
   out.push('');
   out.push(r.allPass ? 'All targets met.' : `Targets missed: ${Object.values(r.figures).filter((f) => f.pass === false).map((f) => f.name).join('; ')}`);

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { AccountConfig } from '../../src/core/config';
 import { catchUpIndex, indexInBackground, pendingIndex } from '../../src/core/search/indexer';
-import { searchMessages } from '../../src/core/search/search';
+import { indexBody, searchMessages } from '../../src/core/search/search';
 import { MailStore, type IncomingMessage } from '../../src/core/store/store';
 import { listThreads, threadKeyOf } from '../../src/core/threads/threads';
 
@@ -60,6 +60,29 @@ describe('indexer: threads and search built after the headers are stored', () =>
     store.upsertMessages(inbox, [msg(inbox, 3, { subject: 'Zanzibar itinerary' })]);
     assert.equal(searchMessages(store, 'zanzibar', { accountId: 'a' }).length, 1);
     assert.ok(threadKeyOf(store, store.getMessageByUid(inbox, 3)!.id));
+    store.close();
+  });
+
+  it('a read catches up for a bounded time only, and says how much is left for the background pass', async () => {
+    const { store, inbox } = await setup();
+    store.upsertMessages(inbox, Array.from({ length: 300 }, (_, i) => msg(inbox, i + 1)));
+    // No time at all: one small batch still goes, the rest waits for the background pass.
+    const left = catchUpIndex(store, 0);
+    assert.equal(left, 250);
+    assert.equal(pendingIndex(store), 250);
+    assert.equal(catchUpIndex(store, 60_000), 0, 'given the time, everything is indexed');
+    assert.equal(searchMessages(store, 'subject', { accountId: 'a', limit: 500 }).length, 300);
+    store.close();
+  });
+
+  it('a body fetched for a message still waiting to be indexed is indexed with it, not lost', async () => {
+    const { store, inbox } = await setup();
+    store.upsertMessages(inbox, Array.from({ length: 120 }, (_, i) => msg(inbox, i + 1)));
+    const last = store.getMessageByUid(inbox, 120)!.id;
+    indexBody(store, last, 'the quarterly flamingo census');
+    assert.equal(pendingIndex(store), 119, 'only that message was indexed ahead of the others');
+    const hits = searchMessages(store, 'flamingo', { accountId: 'a' });
+    assert.deepEqual(hits.map((h) => h.messageId), [last]);
     store.close();
   });
 });

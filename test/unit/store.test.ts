@@ -66,6 +66,13 @@ describe('MailStore', () => {
       again.close();
     });
 
+    it('the search index merges its segments a little at a time (FTS4 automerge is set)', async () => {
+      const s = await MailStore.open({});
+      // message_fts_stat row 2 holds the automerge setting.
+      assert.equal(String(s.get<{ v: unknown }>('SELECT value AS v FROM message_fts_stat WHERE id = 2')?.v), '8');
+      s.close();
+    });
+
     it('upgrades an old (version 0) database in place without losing what it already holds', async () => {
       const SQL = await loadSqlJs();
       const db = new SQL.Database();

@@ -6,8 +6,8 @@
  *    threads it connects are merged under the key of the oldest message;
  *  - sender, recipients and subject go into the FTS4 index (body text comes later, when a
  *    body is fetched).
- * Every read that depends on threads or search calls `catchUpIndex` first, so nothing a
- * user asks for is ever missing; the background pass keeps that catch-up short.
+ * Every read that depends on threads or search calls `catchUpIndex` first, for a bounded
+ * time; the background pass keeps what is left short.
  */
 import type { MailStore } from '../store/store';
 
@@ -45,6 +45,13 @@ const INSERT_FTS = `
       NULL
     FROM messages m WHERE m.id = ?1`;
 
+function indexOne(store: MailStore, id: number): void {
+  store.run(INSERT_REFS, [id]);
+  store.run(MERGE_THREADS, [id]);
+  store.run(INSERT_FTS, [id]);
+  store.run('UPDATE messages SET indexed = 1 WHERE id = ?', [id]);
+}
+
 /** How many stored messages are not threaded and indexed yet. */
 export function pendingIndex(store: MailStore): number {
   return store.get<{ n: number }>('SELECT COUNT(*) AS n FROM messages WHERE indexed = 0')?.n ?? 0;
@@ -55,21 +62,32 @@ export function indexBatch(store: MailStore, limit = 200): number {
   const ids = store.all<{ id: number }>('SELECT id FROM messages WHERE indexed = 0 ORDER BY id LIMIT ?', [limit]).map((r) => r.id);
   if (!ids.length) return 0;
   store.tx(() => {
-    for (const id of ids) {
-      store.run(INSERT_REFS, [id]);
-      store.run(MERGE_THREADS, [id]);
-      store.run(INSERT_FTS, [id]);
-      store.run('UPDATE messages SET indexed = 1 WHERE id = ?', [id]);
-    }
+    for (const id of ids) indexOne(store, id);
   });
   return ids.length;
 }
 
-/** Everything pending, now (before a read that needs it). Cheap when nothing is pending. */
-export function catchUpIndex(store: MailStore): void {
-  while (store.get('SELECT 1 AS x FROM messages WHERE indexed = 0 LIMIT 1') && indexBatch(store, 500) > 0) {
-    /* next batch */
+/**
+ * Before a read that needs threads or search: what is pending, for at most `budgetMs`.
+ * Cheap when nothing is pending. The budget keeps a read during a big first sync (tens
+ * of thousands of headers waiting) from freezing the editor; what is left is in the
+ * meantime threaded by its own headers (the key set when it was stored) and found once
+ * the background pass reaches it, which announces that with a change event.
+ * Returns how many messages are still pending (0: the index is complete).
+ */
+export function catchUpIndex(store: MailStore, budgetMs = 50): number {
+  const t0 = performance.now();
+  // At least one batch, so a read always makes progress; then until the budget is spent.
+  while (indexBatch(store, 50) > 0) {
+    if (performance.now() - t0 >= budgetMs) return pendingIndex(store);
   }
+  return 0;
+}
+
+/** Threads and indexes one message now, if it is still pending (before its body is indexed). */
+export function indexMessage(store: MailStore, id: number): void {
+  if (!store.get('SELECT 1 AS x FROM messages WHERE id = ? AND indexed = 0', [id])) return;
+  store.tx(() => indexOne(store, id));
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { SqlValue } from 'sql.js';
 import type { MailStore } from '../store/store';
-import { catchUpIndex } from './indexer';
+import { catchUpIndex, indexMessage } from './indexer';
 
 export interface SearchHit {
   messageId: number;
@@ -118,12 +118,12 @@ export function searchMessages(store: MailStore, query: string, opts: SearchOpti
 
 /** Adds a message's body text to the index (called when the body is fetched). */
 export function indexBody(store: MailStore, messageId: number, text: string): void {
-  catchUpIndex(store);
+  indexMessage(store, messageId);
   store.tx(() => store.run('UPDATE message_fts SET body = ? WHERE docid = ?', [text.slice(0, MAX_BODY_CHARS), messageId]));
 }
 
 /** Whether the body text of a message is in the index yet. */
 export function isBodyIndexed(store: MailStore, messageId: number): boolean {
-  catchUpIndex(store);
+  indexMessage(store, messageId);
   return store.get('SELECT 1 AS x FROM message_fts WHERE docid = ? AND body IS NOT NULL', [messageId]) !== undefined;
 }

@@ -280,4 +280,11 @@ export const MIGRATIONS: string[] = [
   UPDATE messages SET indexed = 1;
   CREATE INDEX messages_unindexed ON messages(id) WHERE indexed = 0;
   `,
+  // 7: the search index merges its segments a little after every batch (FTS4 automerge,
+  // kept in message_fts_stat) instead of all at once when a level fills up, which at 100,000
+  // messages held the thread for one batch far longer than the others (measured: 100,000
+  // index rows in batches of 100, longest batch 74 ms without, 25 ms with, same total time).
+  `
+  INSERT INTO message_fts(message_fts) VALUES('automerge=8');
+  `,
 ];

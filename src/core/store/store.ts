@@ -15,7 +15,8 @@ import type { AccountConfig } from '../config';
 import { Logger, noopLogger } from '../log';
 import { BlobStore } from './blobs';
 import { MIGRATIONS } from './schema';
-import { loadSqlJs } from './sqlite';
+import { loadSqlJs, type MemFile } from './sqlite';
+import { writeSnapshot } from './memfsSnapshot';
 
 export type FolderRole = 'inbox' | 'sent' | 'drafts' | 'trash' | 'junk' | 'archive' | 'all' | 'flagged' | 'important';
 export type AccountState = 'unknown' | 'connected' | 'disconnected' | 'reauth';
@@ -167,12 +168,24 @@ function joinFlags(row: { seen: number; flagged: number; answered: number; draft
   return f.concat(other);
 }
 
+/**
+ * The in-memory file starts with room for this much (some 380,000 messages' headers): growing
+ * it later means one copy of the whole file, which at 200 MB holds the thread ~0.2 s...
+ */
+const ROOM_FIRST_BYTES = 512 * 1024 * 1024;
+/** ...and is given more when less than this, or half its size, is left. */
+const ROOM_MIN_BYTES = 64 * 1024 * 1024;
+
 export interface StoreOptions {
   /** Folder for the database and blobs; undefined keeps everything in memory (tests). */
   dir?: string;
   logger?: Logger;
   /** Debounce for automatic saves after commits. */
   saveDelayMs?: number;
+  /** Background saves in slices (memfsSnapshot.ts); false exports in one go (tests compare both). */
+  sliceSaves?: boolean;
+  /** Bytes per slice of a background save (default 4 MiB; tests use small ones). */
+  saveSliceBytes?: number;
 }
 
 export class MailStore {
@@ -186,14 +199,24 @@ export class MailStore {
   private committed = 0;
   private readonly events = new EventEmitter();
   readonly blobs: BlobStore;
-  /** Time of the last save, and how long it took: reported by the bench and Troubleshoot. */
-  lastSave: { at: number; ms: number; bytes: number } | undefined;
+  /**
+   * Time of the last save, how long it took, and how much of that held the event loop
+   * (all of it for saveNow; the slices for a background save): reported by the bench and
+   * Troubleshoot.
+   */
+  lastSave: { at: number; ms: number; busyMs: number; bytes: number } | undefined;
+  /** The background save under way, if any: one at a time. */
+  private saving: Promise<void> | undefined;
+  private closed = false;
 
   private constructor(
     private readonly db: Database,
     private readonly file: string | undefined,
     private readonly logger: Logger,
     private readonly saveDelayMs: number,
+    /** The file SQLite keeps in memory, when this sql.js build lets us reach it. */
+    private readonly memFile: MemFile | undefined,
+    private readonly saveSliceBytes: number | undefined,
   ) {
     this.blobs = new BlobStore(file ? path.join(path.dirname(file), 'blobs') : undefined);
     this.events.setMaxListeners(100);
@@ -222,9 +245,32 @@ export class MailStore {
     } else {
       db = new SQL.Database();
     }
-    const store = new MailStore(db, file, opts.logger ?? noopLogger, opts.saveDelayMs ?? 1000);
+    let memFile: MemFile | undefined;
+    try {
+      memFile = SQL.memFile?.((db as unknown as { filename: string }).filename);
+    } catch {
+      memFile = undefined;
+    }
+    const logger = opts.logger ?? noopLogger;
+    if (file && !memFile) logger.log('warn', 'this sql.js build hides its file system: the mail store saves by exporting the whole database');
+    const store = new MailStore(db, file, logger, opts.saveDelayMs ?? 1000, opts.sliceSaves === false ? undefined : memFile, opts.saveSliceBytes);
+    store.keepRoom();
     store.migrate();
     return store;
+  }
+
+  /**
+   * Keeps the in-memory database file's capacity well ahead of its size (MemFile.reserve),
+   * so it is copied once in a long while, between transactions, and not by MEMFS a little
+   * at a time in the middle of them. Stores that are never saved (tests) keep MEMFS's way.
+   */
+  private keepRoom(): void {
+    const m = this.memFile;
+    if (!m || !this.file) return;
+    const size = m.bytes().length;
+    const cap = m.capacity();
+    if (cap - size >= Math.max(ROOM_MIN_BYTES, size / 2)) return;
+    m.reserve(Math.max(ROOM_FIRST_BYTES, size * 2));
   }
 
   get path(): string | undefined {
@@ -321,6 +367,7 @@ export class MailStore {
     try {
       result = fn();
       this.db.exec('COMMIT');
+      this.keepRoom();
     } catch (e) {
       this.db.exec('ROLLBACK');
       this.pending = emptyChange();
@@ -337,10 +384,10 @@ export class MailStore {
   }
 
   private scheduleSave(): void {
-    if (!this.file || this.saveTimer) return;
-    // A save blocks the thread for its export: space saves by at least ten times what
-    // the last one took, so a big store syncing hard spends a small share of time saving.
-    const delay = Math.max(this.saveDelayMs, (this.lastSave?.ms ?? 0) * 10);
+    if (!this.file || this.saveTimer || this.saving) return;
+    // Space saves by ten times what the last one held the thread, and never closer than
+    // one save's whole length: a big store syncing hard spends a small share of time saving.
+    const delay = Math.max(this.saveDelayMs, (this.lastSave?.busyMs ?? 0) * 10, this.lastSave?.ms ?? 0);
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
       this.saveInBackground().catch((e) => this.logger.log('error', `saving the mail store failed: ${(e as Error).message}`));
@@ -348,16 +395,64 @@ export class MailStore {
     this.saveTimer.unref?.();
   }
 
-  /** Exports now (the only blocking part), then writes and fsyncs off the thread. */
+  /**
+   * Saves without holding the thread: the file is written in slices as it stood when the
+   * save began (memfsSnapshot.ts), then fsynced off the thread and renamed over the old one.
+   * Where sql.js hides its file, exports now (blocking) and writes off the thread.
+   */
   async saveInBackground(): Promise<void> {
+    if (this.saving) await this.saving;
     if (!this.file || !this.dirty || this.depth > 0) return;
+    const run = this.memFile ? this.saveSliced(this.file, this.memFile) : this.saveExported(this.file);
+    this.saving = run;
+    try {
+      await run;
+    } finally {
+      if (this.saving === run) this.saving = undefined;
+      // Commits made while it ran wait for the next save.
+      if (this.dirty) this.scheduleSave();
+    }
+  }
+
+  private async saveSliced(file: string, mem: MemFile): Promise<void> {
+    const gen = ++this.generation;
+    const t0 = performance.now();
+    this.dirty = false;
+    const tmp = `${file}.${process.pid}.bg${gen}.tmp`;
+    try {
+      const fd = fs.openSync(tmp, 'w');
+      let r: Awaited<ReturnType<typeof writeSnapshot>>;
+      try {
+        r = await writeSnapshot(mem, fd, { sliceBytes: this.saveSliceBytes });
+        await new Promise<void>((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve())));
+      } finally {
+        fs.closeSync(fd);
+      }
+      // An older save never replaces a newer file (saveNow may have landed meanwhile).
+      if (this.committed > gen) {
+        fs.rmSync(tmp, { force: true });
+        return;
+      }
+      fs.renameSync(tmp, file);
+      this.committed = gen;
+      this.lastSave = { at: Date.now(), ms: performance.now() - t0, busyMs: r.busyMs, bytes: r.bytes };
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      // Closing saved everything with saveNow; the file this save was reading is gone.
+      if (this.closed) return;
+      this.dirty = true;
+      throw e;
+    }
+  }
+
+  private async saveExported(file: string): Promise<void> {
     const gen = ++this.generation;
     const t0 = performance.now();
     const data = this.db.export();
     this.db.exec('PRAGMA foreign_keys = ON');
     this.dirty = false;
     const exportMs = performance.now() - t0;
-    const tmp = `${this.file}.${process.pid}.bg${gen}.tmp`;
+    const tmp = `${file}.${process.pid}.bg${gen}.tmp`;
     try {
       const fh = await fs.promises.open(tmp, 'w');
       try {
@@ -366,15 +461,13 @@ export class MailStore {
       } finally {
         await fh.close();
       }
-      // Renamed synchronously, after checking no newer save landed meanwhile: an older
-      // export must never replace a newer file.
       if (this.committed > gen) {
         fs.rmSync(tmp, { force: true });
         return;
       }
-      fs.renameSync(tmp, this.file);
+      fs.renameSync(tmp, file);
       this.committed = gen;
-      this.lastSave = { at: Date.now(), ms: exportMs, bytes: data.length };
+      this.lastSave = { at: Date.now(), ms: performance.now() - t0, busyMs: exportMs, bytes: data.length };
     } catch (e) {
       this.dirty = true;
       fs.rmSync(tmp, { force: true });
@@ -383,21 +476,27 @@ export class MailStore {
   }
 
   /**
-   * Writes the database atomically: export, write a temporary file in the same
-   * folder, fsync, rename over the old file. Never runs inside a transaction
-   * (sql.js < 1.16 dropped an open transaction on export; we pin 1.16 and still avoid it).
+   * Writes the database atomically, now: temporary file in the same folder, fsync, rename
+   * over the old file. Never inside a transaction. With the in-memory file at hand it is
+   * written as it is (no export copy); otherwise exported first.
    */
   saveNow(): void {
     if (!this.file || !this.dirty || this.depth > 0) return;
     const gen = ++this.generation;
     const t0 = performance.now();
-    const data = this.db.export();
-    // export() resets pragmas on some versions; keep foreign keys on.
-    this.db.exec('PRAGMA foreign_keys = ON');
+    let data: Uint8Array;
+    if (this.memFile) {
+      data = this.memFile.bytes();
+    } else {
+      data = this.db.export();
+      // export() resets pragmas on some versions; keep foreign keys on.
+      this.db.exec('PRAGMA foreign_keys = ON');
+    }
     const tmp = `${this.file}.${process.pid}.tmp`;
     const fd = fs.openSync(tmp, 'w');
     try {
-      fs.writeSync(fd, data);
+      let off = 0;
+      while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off, off);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -405,10 +504,12 @@ export class MailStore {
     fs.renameSync(tmp, this.file);
     this.committed = gen;
     this.dirty = false;
-    this.lastSave = { at: Date.now(), ms: performance.now() - t0, bytes: data.length };
+    const ms = performance.now() - t0;
+    this.lastSave = { at: Date.now(), ms, busyMs: ms, bytes: data.length };
   }
 
   close(): void {
+    this.closed = true;
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     this.saveNow();
