@@ -34,7 +34,8 @@ async function childMain(kind: string, cfgJson: string): Promise<void> {
 
 function runChild<T>(kind: 'baseline' | 'maildesk', cfg: ChildConfig): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [process.argv[1], '--child', kind, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Node's own flags reach the runs: `node --cpu-prof dist/bench.js` profiles each of them.
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], '--child', kind, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d: string) => (out += d));

@@ -5,6 +5,7 @@
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { ServerConfig } from '../../config';
 import { imapflowLogger, type Logger } from '../../log';
+import { parseInSlices } from './parseSlices';
 
 export interface ImapConnectOptions {
   server: ServerConfig;
@@ -38,6 +39,8 @@ export function imapOptions(o: ImapConnectOptions): ImapFlowOptions {
 
 export async function connectImap(o: ImapConnectOptions): Promise<ImapFlow> {
   const client = new ImapFlow(imapOptions(o));
+  // Big fetches are parsed in slices, so the editor stays responsive (see parseSlices.ts).
+  parseInSlices(client);
   // An 'error' event without a listener would crash the process.
   client.on('error', (e: Error) => o.logger.log('warn', `IMAP connection error: ${e.message}`, { account: o.accountId }));
   await client.connect();

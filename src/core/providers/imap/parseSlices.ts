@@ -1,0 +1,104 @@
+/**
+ * imapflow parses what the server sends in a loop of its own that gives the event loop back
+ * only every 10 socket reads (up to ~640 KB of protocol), and works through a whole 64 KB
+ * read before it even looks: each line is handed on and parsed before the next (it waits
+ * for its reader), so a read of header FETCH rows costs ~30 ms, and three connections
+ * syncing side by side made 100–150 ms turns on the extension host's thread
+ * (`npm run bench -- --messages 100000`, "Longest stall seen": outside the store, in imapflow's
+ * processString/getAttributes/formatMessageResponse).
+ *
+ * This puts in place of imapflow's two loops (over reads, and over the pieces of one read)
+ * the same loops, step for step, that give the event loop a turn once parsing, on all
+ * connections together, has run for SLICE_MS. They are installed on imapflow's stream class
+ * the first time a client is made, and only if that class still has the loops they replace
+ * (imapflow 2.x); another version is left exactly as it is.
+ */
+import type { ImapFlow } from 'imapflow';
+
+/** How long imapflow may parse before the event loop gets a turn. */
+export const SLICE_MS = 8;
+
+interface InputItem {
+  chunk: Buffer;
+}
+
+/** The fields of imapflow's ImapStream that its own processInput() uses. */
+interface StreamInternals {
+  destroyed: boolean;
+  processingInput: boolean;
+  activeInput: InputItem | null;
+  inputQueue: InputItem[];
+  processInputChunk(chunk: Buffer): Promise<void>;
+  processChunkSegment(chunk: Buffer, from: number): Promise<number | null>;
+  releaseInput(item: InputItem): void;
+}
+
+/** One budget for every connection: three parsing side by side share one turn. */
+let sliceStart = performance.now();
+let turn: Promise<void> | undefined;
+
+function sliceSpent(): boolean {
+  return performance.now() - sliceStart >= SLICE_MS;
+}
+
+function nextTurn(): Promise<void> {
+  turn ??= new Promise((resolve) =>
+    setImmediate(() => {
+      turn = undefined;
+      sliceStart = performance.now();
+      resolve();
+    }),
+  );
+  return turn;
+}
+
+const seen = new WeakSet<object>();
+
+/** Returns whether imapflow now parses in slices (false: this imapflow's loop was not recognised). */
+export function parseInSlices(client: ImapFlow): boolean {
+  const streamer = (client as unknown as { streamer?: object }).streamer;
+  if (!streamer) return false;
+  const proto = Object.getPrototypeOf(streamer) as Record<string, unknown> & { processInput: unknown };
+  if (seen.has(proto)) return proto.processInput === slicedProcessInput;
+  seen.add(proto);
+  const original = proto.processInput;
+  const recognised =
+    typeof original === 'function' &&
+    typeof proto.processInputChunk === 'function' &&
+    typeof proto.processChunkSegment === 'function' &&
+    typeof proto.releaseInput === 'function' &&
+    /inputQueue\.shift\(\)/.test(String(original)) &&
+    /processedCount % 10/.test(String(original)) &&
+    /nextPos = await this\.processChunkSegment\(chunk, nextPos\)/.test(String(proto.processInputChunk)) &&
+    /nextPos !== null/.test(String(proto.processInputChunk));
+  if (!recognised) return false;
+  proto.processInput = slicedProcessInput;
+  proto.processInputChunk = slicedProcessInputChunk;
+  return true;
+}
+
+async function slicedProcessInputChunk(this: StreamInternals, chunk: Buffer): Promise<void> {
+  // Each piece hands back the offset to resume from, or null when the read is done.
+  let nextPos: number | null = 0;
+  while (nextPos !== null) {
+    nextPos = await this.processChunkSegment(chunk, nextPos);
+    if (nextPos !== null && sliceSpent()) await nextTurn();
+  }
+}
+
+async function slicedProcessInput(this: StreamInternals): Promise<void> {
+  try {
+    let item: InputItem | undefined;
+    while (!this.destroyed && (item = this.inputQueue.shift())) {
+      this.activeInput = item;
+      await this.processInputChunk(item.chunk);
+      this.activeInput = null;
+      this.releaseInput(item);
+      if (sliceSpent()) await nextTurn();
+    }
+  } finally {
+    // Cleared in the same step that found the queue empty, as imapflow does: a chunk
+    // queued a few microtasks later must start a new loop.
+    this.processingInput = false;
+  }
+}
