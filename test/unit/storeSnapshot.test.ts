@@ -176,13 +176,18 @@ describe('saving the store in slices (copy-on-write snapshot of the in-memory fi
     const { store } = await storeAt(dir);
     const mem = (store as unknown as { memFile: { capacity(): number; bytes(): Uint8Array } }).memFile;
     assert.ok(mem.capacity() - mem.bytes().length >= 64 * 1024 * 1024);
+    // What the support report says about it.
+    assert.equal(store.stats().saves, 'sliced');
+    assert.equal(store.stats().bytes, mem.bytes().length);
     store.close();
   });
 
   it('without file access (another sql.js build) the store still saves, by export', async () => {
     const { store, inbox } = await storeAt(dir, { sliceSaves: false });
+    assert.equal(store.stats().saves, 'export');
     store.upsertMessages(inbox, [incoming(inbox, 1), incoming(inbox, 2)]);
     await store.saveInBackground();
+    assert.ok(store.stats().lastSave!.bytes > 0);
     store.upsertMessages(inbox, [incoming(inbox, 3)]);
     store.close();
     const again = await MailStore.open({ dir });

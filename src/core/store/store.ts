@@ -234,7 +234,8 @@ export class MailStore {
       // A crash between write and rename leaves only the temporary file: the old one is intact.
       if (fs.existsSync(file)) {
         try {
-          db = new SQL.Database(fs.readFileSync(file));
+          // Read off the thread: at 100,000 messages the file is ~130 MB.
+          db = new SQL.Database(await fs.promises.readFile(file));
           db.exec('PRAGMA user_version');
         } catch (e) {
           throw new MailError('store.corrupt', `the mail store ${file} could not be read`, { cause: e });
@@ -255,7 +256,7 @@ export class MailStore {
     if (file && !memFile) logger.log('warn', 'this sql.js build hides its file system: the mail store saves by exporting the whole database');
     const store = new MailStore(db, file, logger, opts.saveDelayMs ?? 1000, opts.sliceSaves === false ? undefined : memFile, opts.saveSliceBytes);
     store.keepRoom();
-    store.migrate();
+    await store.migrate();
     return store;
   }
 
@@ -277,7 +278,8 @@ export class MailStore {
     return this.file;
   }
 
-  private migrate(): void {
+  /** Applies what is missing, one migration per turn of the event loop (a new store runs seven). */
+  private async migrate(): Promise<void> {
     this.db.exec('PRAGMA foreign_keys = ON');
     const version = Number(this.db.exec('PRAGMA user_version')[0]?.values[0]?.[0] ?? 0);
     if (version > MIGRATIONS.length) {
@@ -294,6 +296,7 @@ export class MailStore {
         throw e;
       }
       this.dirty = true;
+      await new Promise((r) => setImmediate(r));
     }
     if (this.dirty) this.saveNow();
   }
@@ -1172,13 +1175,31 @@ export class MailStore {
   }
 
   /** Counts for the bench and Troubleshoot. */
-  stats(): { accounts: number; folders: number; messages: number; memberships: number } {
+  /**
+   * Counts, and how the store saves (for the support report: "MailDesk is slow" starts here).
+   * `saves`: 'sliced' writes the in-memory file in slices (memfsSnapshot.ts), 'export' uses
+   * sql.js's export() (a build that hides its file), 'memory' never saves (no folder).
+   */
+  stats(): {
+    accounts: number;
+    folders: number;
+    messages: number;
+    memberships: number;
+    bytes: number;
+    saves: 'sliced' | 'export' | 'memory';
+    lastSave: { at: string; ms: number; busyMs: number; bytes: number } | null;
+  } {
     const n = (sql: string) => this.get<{ n: number }>(sql)?.n ?? 0;
+    const pages = n('SELECT page_count * page_size AS n FROM pragma_page_count(), pragma_page_size()');
+    const l = this.lastSave;
     return {
       accounts: n('SELECT COUNT(*) AS n FROM accounts'),
       folders: n('SELECT COUNT(*) AS n FROM folders'),
       messages: n('SELECT COUNT(*) AS n FROM messages'),
       memberships: n('SELECT COUNT(*) AS n FROM memberships'),
+      bytes: pages,
+      saves: !this.file ? 'memory' : this.memFile ? 'sliced' : 'export',
+      lastSave: l ? { at: new Date(l.at).toISOString(), ms: Math.round(l.ms), busyMs: Math.round(l.busyMs), bytes: l.bytes } : null,
     };
   }
 
