@@ -144,6 +144,23 @@ describe('saving the store in slices (copy-on-write snapshot of the in-memory fi
     store.close();
   });
 
+  it('flush() resolves once what was committed before it is on disk, even when a save was already under way', async () => {
+    const { store, inbox } = await storeAt(dir, { saveSliceBytes: 4096 });
+    store.upsertMessages(inbox, Array.from({ length: 200 }, (_, i) => incoming(inbox, i + 1)));
+    // A save starts (its snapshot has 200), then a commit lands while it writes.
+    const earlier = store.saveInBackground();
+    store.upsertMessages(inbox, [incoming(inbox, 900)]);
+    await store.flush();
+    await earlier;
+    const file = path.join(dir, 'maildesk.db');
+    await reopenCopy(file, (s) => assert.equal(s.uidBounds(inbox).count, 201));
+    // Nothing new: resolves at once, writes nothing.
+    const before = fs.statSync(file).mtimeMs;
+    await store.flush();
+    assert.equal(fs.statSync(file).mtimeMs, before);
+    store.close();
+  });
+
   it('closing during a background save saves everything and leaves no temporary file', async () => {
     const { store, inbox } = await storeAt(dir, { saveSliceBytes: 4096 });
     store.upsertMessages(inbox, Array.from({ length: 200 }, (_, i) => incoming(inbox, i + 1)));

@@ -199,7 +199,7 @@ export class DraftService {
     const { id: _id, messageId: _mid, attachments, ...rest } = draft;
     const data: DraftData = { ...rest, from, attachments: this.storeAttachments(attachments) };
     const composed = await composeMessage({ ...draft, messageId }, from, this.resolveAttachments(data));
-    return this.writeLocal(acc, existing, messageId, data, composed.rawWithBcc);
+    return await this.writeLocal(acc, existing, messageId, data, composed.rawWithBcc);
   }
 
   /** Saves a whole message (an .eml file) as a draft, adding a Message-ID when it has none. */
@@ -230,10 +230,10 @@ export class DraftService {
       references: parsed.references,
       rawBlob: this.d.store.blobs.put(full),
     };
-    return this.writeLocal(acc, existing, messageId, data, full);
+    return await this.writeLocal(acc, existing, messageId, data, full);
   }
 
-  private writeLocal(acc: AccountRow, existing: DraftRow | undefined, messageId: string, data: DraftData, raw: Buffer): DraftRow {
+  private async writeLocal(acc: AccountRow, existing: DraftRow | undefined, messageId: string, data: DraftData, raw: Buffer): Promise<DraftRow> {
     const { store } = this.d;
     const blob = store.blobs.put(raw);
     const now = Date.now();
@@ -278,8 +278,9 @@ export class DraftService {
       }
       store.run('UPDATE drafts SET local_message = ? WHERE id = ?', [local, id]);
     });
-    // sql.js only persists by writing the file; a draft must survive a crash right now.
-    store.saveNow();
+    // A draft must survive a crash from now on: on disk before this resolves (in slices,
+    // so typing into a message stays smooth on a big store).
+    await store.flush();
     this.changed(acc.id, id);
     return this.row(id)!;
   }
@@ -436,7 +437,7 @@ export class DraftService {
       // A discarded message is no longer "unsent": Troubleshoot stops reporting it.
       this.d.store.run(`UPDATE outbox SET status = 'done', updated_at = ? WHERE account_id = ? AND message_id = ? AND status <> 'sent'`, [Date.now(), accountId, r.message_id]);
     });
-    this.d.store.saveNow();
+    await this.d.store.flush();
     this.changed(accountId, draftId);
     if (opts.remote === false) return;
     await this.serial(draftId, async () => {

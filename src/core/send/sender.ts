@@ -198,7 +198,7 @@ export class Sender {
       );
       store.run(`UPDATE drafts SET status = 'sending', error_code = NULL, error_message = NULL WHERE id = ?`, [draftId]);
     });
-    store.saveNow();
+    await store.flush();
 
     let attempts = 0;
     for (;;) {
@@ -244,7 +244,7 @@ export class Sender {
         );
       }
     });
-    store.saveNow();
+    await store.flush();
     // Also in the server's Drafts, so webmail and other clients see it too.
     const d = drafts.row(r.draftId);
     if (d && d.server_uid === null && d.server_folder === null) await drafts.saveRemoteNow(r.draftId);
@@ -290,7 +290,7 @@ export class Sender {
       drafts.removeEntry(draftEntry);
       store.run('DELETE FROM drafts WHERE id = ?', [r.draftId]);
     });
-    store.saveNow();
+    await store.flush();
     const result: SendResult = { ...r, ok: true, sentFolder: sent?.path, localSentId };
     const warnings: string[] = [];
     // The rest happens after the message went out; a failure here is a warning, not a failed send.

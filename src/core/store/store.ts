@@ -207,6 +207,9 @@ export class MailStore {
   lastSave: { at: number; ms: number; busyMs: number; bytes: number } | undefined;
   /** The background save under way, if any: one at a time. */
   private saving: Promise<void> | undefined;
+  /** Commits so far, and how many of them the newest save on disk holds (for flush()). */
+  private commitSeq = 0;
+  private savedSeq = 0;
   private closed = false;
 
   private constructor(
@@ -381,6 +384,7 @@ export class MailStore {
     const change = this.pending;
     this.pending = emptyChange();
     this.dirty = true;
+    this.commitSeq++;
     this.scheduleSave();
     if (change.accounts.size || change.folders.size || change.messages || change.jobs) this.events.emit('change', change);
     return result;
@@ -419,6 +423,7 @@ export class MailStore {
 
   private async saveSliced(file: string, mem: MemFile): Promise<void> {
     const gen = ++this.generation;
+    const seq = this.commitSeq;
     const t0 = performance.now();
     this.dirty = false;
     const tmp = `${file}.${process.pid}.bg${gen}.tmp`;
@@ -438,6 +443,7 @@ export class MailStore {
       }
       fs.renameSync(tmp, file);
       this.committed = gen;
+      this.savedSeq = Math.max(this.savedSeq, seq);
       this.lastSave = { at: Date.now(), ms: performance.now() - t0, busyMs: r.busyMs, bytes: r.bytes };
     } catch (e) {
       fs.rmSync(tmp, { force: true });
@@ -450,6 +456,7 @@ export class MailStore {
 
   private async saveExported(file: string): Promise<void> {
     const gen = ++this.generation;
+    const seq = this.commitSeq;
     const t0 = performance.now();
     const data = this.db.export();
     this.db.exec('PRAGMA foreign_keys = ON');
@@ -470,11 +477,32 @@ export class MailStore {
       }
       fs.renameSync(tmp, file);
       this.committed = gen;
+      this.savedSeq = Math.max(this.savedSeq, seq);
       this.lastSave = { at: Date.now(), ms: performance.now() - t0, busyMs: exportMs, bytes: data.length };
     } catch (e) {
       this.dirty = true;
       fs.rmSync(tmp, { force: true });
       throw e;
+    }
+  }
+
+  /**
+   * Resolves once everything committed before the call is on disk, through background saves
+   * (the thread is held only for their slices): for callers that must not go on before that,
+   * such as a draft being saved or a send being recorded, on a store too big to save in one
+   * blocking step. A failed save rejects.
+   */
+  async flush(): Promise<void> {
+    const target = this.commitSeq;
+    while (this.file && !this.closed && this.savedSeq < target) {
+      if (this.saving) {
+        await this.saving.catch(() => undefined);
+        continue;
+      }
+      // Inside a transaction nothing can be saved yet; its commit schedules the save.
+      if (this.depth > 0) return;
+      this.dirty = true;
+      await this.saveInBackground();
     }
   }
 
@@ -506,6 +534,7 @@ export class MailStore {
     }
     fs.renameSync(tmp, this.file);
     this.committed = gen;
+    this.savedSeq = this.commitSeq;
     this.dirty = false;
     const ms = performance.now() - t0;
     this.lastSave = { at: Date.now(), ms, busyMs: ms, bytes: data.length };
