@@ -436,15 +436,7 @@ export class MailStore {
       } finally {
         fs.closeSync(fd);
       }
-      // An older save never replaces a newer file (saveNow may have landed meanwhile).
-      if (this.committed > gen) {
-        fs.rmSync(tmp, { force: true });
-        return;
-      }
-      fs.renameSync(tmp, file);
-      this.committed = gen;
-      this.savedSeq = Math.max(this.savedSeq, seq);
-      this.lastSave = { at: Date.now(), ms: performance.now() - t0, busyMs: r.busyMs, bytes: r.bytes };
+      this.land(tmp, file, gen, seq, { ms: performance.now() - t0, busyMs: r.busyMs, bytes: r.bytes });
     } catch (e) {
       fs.rmSync(tmp, { force: true });
       // Closing saved everything with saveNow; the file this save was reading is gone.
@@ -452,6 +444,21 @@ export class MailStore {
       this.dirty = true;
       throw e;
     }
+  }
+
+  /**
+   * Renames a written save over the file, unless a newer save landed meanwhile (saveNow
+   * can): an older save never replaces a newer file.
+   */
+  private land(tmp: string, file: string, gen: number, seq: number, save: { ms: number; busyMs: number; bytes: number }): void {
+    if (this.committed > gen) {
+      fs.rmSync(tmp, { force: true });
+      return;
+    }
+    fs.renameSync(tmp, file);
+    this.committed = gen;
+    this.savedSeq = Math.max(this.savedSeq, seq);
+    this.lastSave = { at: Date.now(), ...save };
   }
 
   private async saveExported(file: string): Promise<void> {
@@ -471,14 +478,7 @@ export class MailStore {
       } finally {
         await fh.close();
       }
-      if (this.committed > gen) {
-        fs.rmSync(tmp, { force: true });
-        return;
-      }
-      fs.renameSync(tmp, file);
-      this.committed = gen;
-      this.savedSeq = Math.max(this.savedSeq, seq);
-      this.lastSave = { at: Date.now(), ms: performance.now() - t0, busyMs: exportMs, bytes: data.length };
+      this.land(tmp, file, gen, seq, { ms: performance.now() - t0, busyMs: exportMs, bytes: data.length });
     } catch (e) {
       this.dirty = true;
       fs.rmSync(tmp, { force: true });
