@@ -1,15 +1,11 @@
 import { strict as assert } from 'node:assert';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { parseMessage } from '../../src/core/mime/parse';
 import { rawMessage } from '../support/rawmail';
-import { codeServerInstalled, startCodeServer, type CodeServer } from './lib/codeServer';
-import { startMailSandbox, type MailSandbox } from './lib/mailServers';
-import { packageMailDesk } from './lib/vsix';
-import { activityBarItem, clickActivityBarItem, openFromTree, notifications, openWorkbench, runCommand, screenshot, treeItems, waitForNotification, webviewFrame, type Workbench } from './lib/workbench';
-import { answer, pick, waitFor } from './lib/flow';
+import type { MailSandbox } from './lib/mailServers';
+import { sandboxSuite } from './lib/suite';
+import { activityBarItem, clickActivityBarItem, openFromTree, runCommand, screenshot, treeItems, waitForNotification, webviewFrame } from './lib/workbench';
+import { addImapAccount, waitFor } from './lib/flow';
 
 // Writing mail as a person does it, in a real VS Code (code-server + headless Chromium) against a
 // private Dovecot and SMTP server: reply to a message from the thread view and send it; write a
@@ -25,63 +21,32 @@ const ORIGINAL = {
 };
 
 describe('Compose in VS Code (code-server + headless Chromium)', function () {
-  let tmp = '';
-  let mail: MailSandbox | undefined;
-  let server: CodeServer | undefined;
-  let wb: Workbench | undefined;
-  const page = (): Page => wb!.page;
-
-  before(async function () {
-    if (!codeServerInstalled()) {
-      console.warn('  e2e skipped: code-server is not installed; run `node test/e2e/install.mjs`');
-      this.skip();
-    }
-    tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'maildesk-compose-e2e-'));
-    const workspaceDir = path.join(tmp, 'workspace');
-    await fs.promises.mkdir(workspaceDir, { recursive: true });
-    const [vsixPath, sandbox] = await Promise.all([packageMailDesk(), startMailSandbox(20)]);
-    mail = sandbox;
-    // The message replied to: the newest in Inbox, part of a thread (References) with a unique subject.
-    await mail.dovecot.append(
-      mail.user,
-      'INBOX',
-      rawMessage({
-        from: 'Ann Lee <ann@partner.example.test>',
-        to: [ME.email, 'bob@partner.example.test'],
-        subject: ORIGINAL.subject,
-        date: new Date(),
-        messageId: ORIGINAL.messageId,
-        references: [ORIGINAL.references],
-        text: 'Could you send me the numbers by Friday?',
-      }),
-    );
-    server = await startCodeServer({
-      vsixPath,
-      workspaceDir,
-      // One row per message, so a duplicate in Sent would show as a second row.
-      settings: { 'maildesk.sync.intervalSeconds': 15, 'maildesk.list.groupByThread': false, 'maildesk.signatures': {} },
-    });
-    wb = await openWorkbench(server.url);
+  const suite = sandboxSuite({
+    name: 'compose',
+    messages: 20,
+    // One row per message, so a duplicate in Sent would show as a second row.
+    settings: { 'maildesk.sync.intervalSeconds': 15, 'maildesk.list.groupByThread': false, 'maildesk.signatures': {} },
+    seed: async (mail) => {
+      // The message replied to: the newest in Inbox, part of a thread (References) with a unique subject.
+      await mail.dovecot.append(
+        mail.user,
+        'INBOX',
+        rawMessage({
+          from: 'Ann Lee <ann@partner.example.test>',
+          to: [ME.email, 'bob@partner.example.test'],
+          subject: ORIGINAL.subject,
+          date: new Date(),
+          messageId: ORIGINAL.messageId,
+          references: [ORIGINAL.references],
+          text: 'Could you send me the numbers by Friday?',
+        }),
+      );
+    },
   });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) {
-      const file = await screenshot(wb.page, `failed-compose-${this.currentTest.title}`).catch(() => '');
-      console.warn(`  screenshot: ${file}`);
-      console.warn(`  notifications: ${JSON.stringify(await notifications(wb.page).catch(() => []))}`);
-      if (server) console.warn((await server.extensionHostLog().catch(() => '')).slice(-3000));
-    }
-  });
-
-  after(async () => {
-    await wb?.close().catch((e) => console.warn(`closing the browser: ${e}`));
-    await server?.stop().catch((e) => console.warn(`stopping code-server: ${e}`));
-    await mail?.stop().catch((e) => console.warn(`stopping the mail servers: ${e}`));
-    if (tmp) await fs.promises.rm(tmp, { recursive: true, force: true });
-  });
+  const page = (): Page => suite.page();
 
   it('replies from the thread view: one message goes out with In-Reply-To, References and "Re:", and Sent shows it once', async () => {
-    const m = mail!;
+    const m = suite.mail;
     await addAccount(page(), m);
     const list = await openFromTree(page(), MAILBOXES, 'Inbox', 'MailDesk: Inbox');
     const row = list.locator('#list li.msg', { hasText: ORIGINAL.subject });
@@ -169,18 +134,12 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
 async function addAccount(page: Page, m: MailSandbox): Promise<void> {
   await activityBarItem(page, 'MailDesk').waitFor({ state: 'visible', timeout: 30_000 });
   await clickActivityBarItem(page, 'MailDesk');
-  await runCommand(page, 'MailDesk: Add IMAP Account');
-  await answer(page, /^Email address/, ME.email);
-  await answer(page, /^Display name/, ME.name);
-  await answer(page, /^Incoming \(IMAP\) server host/, m.dovecot.host);
-  await pick(page, 'Incoming server security', 'None');
-  await answer(page, /^Incoming server port/, String(m.dovecot.port));
-  await answer(page, /^Incoming server user name/, m.user);
-  await answer(page, /^Password for/, m.password);
-  await answer(page, /^Outgoing \(SMTP\) server host/, m.smtp.host);
-  await pick(page, 'Outgoing server security', 'None');
-  await answer(page, /^Outgoing server port/, String(m.smtp.port));
-  await answer(page, /^Outgoing server user name/, m.user);
+  await addImapAccount(page, {
+    ...ME,
+    password: m.password,
+    imap: { host: m.dovecot.host, port: m.dovecot.port, user: m.user },
+    smtp: { host: m.smtp.host, port: m.smtp.port, user: m.user },
+  });
   await waitForNotification(page, `${ME.email} added with`, 60_000);
   await waitFor(async () => ((await treeItems(page, MAILBOXES, 5000)).some((r) => r.label === 'Drafts') ? true : undefined), 'the folders in Mailboxes', 30_000);
 }

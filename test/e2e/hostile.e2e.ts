@@ -8,7 +8,8 @@ import { sanitizeHtml } from '../../src/core/render/sanitize';
 import { startDovecot, type Dovecot } from '../support/dovecot';
 import { rawMessage } from '../support/rawmail';
 import { loadHostileCorpus } from '../support/hostileCorpus';
-import { codeServerInstalled, startCodeServer, type CodeServer } from './lib/codeServer';
+import { startCodeServer, type CodeServer } from './lib/codeServer';
+import { reportFailure, skipWithoutCodeServer, stopAll } from './lib/suite';
 import { startTracker, type Tracker } from './lib/tracker';
 import { REPO_ROOT, packageMailDesk } from './lib/vsix';
 import {
@@ -16,7 +17,6 @@ import {
   clickDialogButton,
   openFromTree,
   dialogState,
-  notifications,
   openWorkbench,
   runCommand,
   screenshot,
@@ -26,7 +26,7 @@ import {
   type Workbench,
 } from './lib/workbench';
 import { updateReadmeScreenshot } from './lib/readmeScreenshots';
-import { answer, escapeRegExp, pick, waitFor } from './lib/flow';
+import { addImapAccount, escapeRegExp, waitFor } from './lib/flow';
 
 // Hostile mail in the real thread view: every attack of the shared corpus (and a dozen more
 // classes from test/unit/hostile.test.ts) as a message in Dovecot's INBOX, opened by clicking its
@@ -118,10 +118,7 @@ describe('Hostile mail in the thread view (code-server + headless Chromium)', fu
   const t = (): Tracker => tracker!;
 
   before(async function () {
-    if (!codeServerInstalled()) {
-      console.warn('  e2e skipped: code-server is not installed; run `node test/e2e/install.mjs`');
-      this.skip();
-    }
+    skipWithoutCodeServer(this);
     tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'maildesk-e2e-hostile-'));
     const workspaceDir = path.join(tmp, 'workspace');
     await fs.promises.mkdir(workspaceDir, { recursive: true });
@@ -160,28 +157,26 @@ describe('Hostile mail in the thread view (code-server + headless Chromium)', fu
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) {
-      const file = await screenshot(wb.page, `failed-hostile-${this.currentTest.title}`).catch(() => '');
-      console.warn(`  screenshot: ${file}`);
-      console.warn(`  notifications: ${JSON.stringify(await notifications(wb.page).catch(() => []))}`);
-      if (tracker) console.warn(`  tracker: ${tracker.connections()} connection(s) ${JSON.stringify(tracker.hits)}`);
-      if (tracker) console.warn(`  console: ${JSON.stringify(wb.consoleMessages.filter((l) => l.includes(String(tracker!.port)) || l.includes(MARK)).slice(-10))}`);
-      if (server) console.warn((await server.extensionHostLog().catch(() => '')).slice(-3000));
-    }
+    await reportFailure(this.currentTest, 'failed-hostile', wb, server, [
+      () => (tracker ? `  tracker: ${tracker.connections()} connection(s) ${JSON.stringify(tracker.hits)}` : ''),
+      () => (tracker && wb ? `  console: ${JSON.stringify(wb.consoleMessages.filter((l) => l.includes(String(tracker!.port)) || l.includes(MARK)).slice(-10))}` : ''),
+    ]);
   });
 
   after(async () => {
-    await wb?.close().catch((e) => console.warn(`closing the browser: ${e}`));
-    await server?.stop().catch((e) => console.warn(`stopping code-server: ${e}`));
-    await dovecot?.dispose().catch((e) => console.warn(`stopping Dovecot: ${e}`));
-    await tracker?.stop().catch((e) => console.warn(`stopping the tracker: ${e}`));
-    if (tmp) await fs.promises.rm(tmp, { recursive: true, force: true });
+    await stopAll([
+      ['closing the browser', wb && (() => wb!.close())],
+      ['stopping code-server', server && (() => server!.stop())],
+      ['stopping Dovecot', dovecot && (() => dovecot!.dispose())],
+      ['stopping the tracker', tracker && (() => tracker!.stop())],
+      ['removing the temporary folder', tmp ? () => fs.promises.rm(tmp, { recursive: true, force: true }) : undefined],
+    ]);
   });
 
   it('opens every hostile message: nothing reaches the tracker, no script runs, and the banner says what was blocked', async function () {
     this.timeout(240_000);
     await clickActivityBarItem(page(), 'MailDesk');
-    await addAccount(page(), { host: dovecot!.host, port: dovecot!.port, user: 'alice', password: 'secret' });
+    await addImapAccount(page(), { ...ME, password: 'secret', imap: { host: dovecot!.host, port: dovecot!.port, user: 'alice' } });
     await waitForNotification(page(), `${ME.email} added with`, 60_000);
     await runCommand(page(), 'Notifications: Clear All Notifications');
 
@@ -361,15 +356,4 @@ async function contentFrame(frame: FrameLocator): Promise<Frame> {
   return f;
 }
 
-async function addAccount(page: Page, a: { host: string; port: number; user: string; password: string }): Promise<void> {
-  await runCommand(page, 'MailDesk: Add IMAP Account');
-  await answer(page, /^Email address/, ME.email);
-  await answer(page, /^Display name/, ME.name);
-  await answer(page, /^Incoming \(IMAP\) server host/, a.host);
-  await pick(page, 'Incoming server security', 'None');
-  await answer(page, /^Incoming server port/, String(a.port));
-  await answer(page, /^Incoming server user name/, a.user);
-  await answer(page, /^Password for/, a.password);
-  await answer(page, /^Outgoing \(SMTP\) server host/, '');
-}
 

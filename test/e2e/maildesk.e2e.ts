@@ -1,12 +1,11 @@
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { rawMessage } from '../support/rawmail';
-import { codeServerInstalled, startCodeServer, type CodeServer } from './lib/codeServer';
-import { startMailSandbox, type MailSandbox } from './lib/mailServers';
-import { REPO_ROOT, packageMailDesk } from './lib/vsix';
+import type { CodeServer } from './lib/codeServer';
+import { sandboxSuite } from './lib/suite';
+import { REPO_ROOT } from './lib/vsix';
 import {
   activityBarItem,
   clickActivityBarItem,
@@ -16,7 +15,6 @@ import {
   dialogState,
   dismissHover,
   notifications,
-  openWorkbench,
   runCommand,
   screenshot,
   setSideBarWidth,
@@ -25,10 +23,9 @@ import {
   viewPane,
   waitForNotification,
   type TreeRow,
-  type Workbench,
 } from './lib/workbench';
 import { updateReadmeScreenshot } from './lib/readmeScreenshots';
-import { answer, escapeRegExp, pick, waitFor } from './lib/flow';
+import { addImapAccount, answer, escapeRegExp, waitFor } from './lib/flow';
 
 // MailDesk as a person uses it: a real VS Code (code-server) in headless Chromium, talking to a
 // private Dovecot and SMTP server seeded with realistic mail. One code-server for the whole file
@@ -40,48 +37,13 @@ const MAILBOXES = 'Mailboxes';
 const JOBS = 'Sync Jobs';
 
 describe('MailDesk in VS Code (code-server + headless Chromium)', function () {
-  let tmp = '';
-  let mail: MailSandbox | undefined;
-  let server: CodeServer | undefined;
-  let wb: Workbench | undefined;
-  const page = (): Page => wb!.page;
-
-  before(async function () {
-    if (!codeServerInstalled()) {
-      console.warn('  e2e skipped: code-server is not installed; run `node test/e2e/install.mjs`');
-      this.skip();
-    }
-    tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'maildesk-e2e-'));
-    const workspaceDir = path.join(tmp, 'workspace');
-    await fs.promises.mkdir(workspaceDir, { recursive: true });
-    const [vsixPath, sandbox] = await Promise.all([packageMailDesk(), startMailSandbox()]);
-    mail = sandbox;
-    server = await startCodeServer({
-      vsixPath,
-      workspaceDir,
-      // The periodic sync is the fallback when IDLE misses something; keep it short here.
-      settings: { 'maildesk.sync.intervalSeconds': 15 },
-    });
-    wb = await openWorkbench(server.url);
+  const suite = sandboxSuite({
+    name: 'maildesk',
+    // The periodic sync is the fallback when IDLE misses something; keep it short here.
+    settings: { 'maildesk.sync.intervalSeconds': 15 },
+    failureLogs: (server) => [() => mailDeskLog(server).then((l) => l.slice(-3000))],
   });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) {
-      const file = await screenshot(wb.page, `failed-${this.currentTest.title}`).catch(() => '');
-      console.warn(`  screenshot: ${file}`);
-      console.warn(`  notifications: ${JSON.stringify(await notifications(wb.page).catch(() => []))}`);
-      if (server) console.warn((await server.extensionHostLog().catch(() => '')).slice(-3000));
-      if (server) console.warn((await mailDeskLog(server).catch(() => '')).slice(-3000));
-    }
-  });
-
-  after(async () => {
-    // Each step runs even when the one before failed: nothing may outlive the run.
-    await wb?.close().catch((e) => console.warn(`closing the browser: ${e}`));
-    await server?.stop().catch((e) => console.warn(`stopping code-server: ${e}`));
-    await mail?.stop().catch((e) => console.warn(`stopping the mail servers: ${e}`));
-    if (tmp) await fs.promises.rm(tmp, { recursive: true, force: true });
-  });
+  const page = (): Page => suite.page();
 
   it('1. activation: the MailDesk icon is in the activity bar and its view offers "Add IMAP Account"', async () => {
     const icon = activityBarItem(page(), 'MailDesk');
@@ -99,7 +61,7 @@ describe('MailDesk in VS Code (code-server + headless Chromium)', function () {
 
     // Activation ran (the view has content from the extension) and logged no error.
     const log = await waitFor(async () => {
-      const text = await server!.extensionHostLog();
+      const text = await suite.server.extensionHostLog();
       return /maildesk\.maildesk/i.test(text) ? text : undefined;
     }, 'the extension host log mentions maildesk.maildesk');
     const errors = log.split('\n').filter((l) => /\[error\]/i.test(l) && /maildesk/i.test(l));
@@ -111,19 +73,13 @@ describe('MailDesk in VS Code (code-server + headless Chromium)', function () {
   });
 
   it('2. adds an IMAP account through the guided flow; the Mailboxes view shows its folders with counts', async () => {
-    const m = mail!;
-    await runCommand(page(), 'MailDesk: Add IMAP Account');
-    await answer(page(), /^Email address/, ME.email);
-    await answer(page(), /^Display name/, ME.name);
-    await answer(page(), /^Incoming \(IMAP\) server host/, m.dovecot.host);
-    await pick(page(), 'Incoming server security', 'None');
-    await answer(page(), /^Incoming server port/, String(m.dovecot.port));
-    await answer(page(), /^Incoming server user name/, m.user);
-    await answer(page(), /^Password for/, m.password);
-    await answer(page(), /^Outgoing \(SMTP\) server host/, m.smtp.host);
-    await pick(page(), 'Outgoing server security', 'None');
-    await answer(page(), /^Outgoing server port/, String(m.smtp.port));
-    await answer(page(), /^Outgoing server user name/, m.user);
+    const m = suite.mail;
+    await addImapAccount(page(), {
+      ...ME,
+      password: m.password,
+      imap: { host: m.dovecot.host, port: m.dovecot.port, user: m.user },
+      smtp: { host: m.smtp.host, port: m.smtp.port, user: m.user },
+    });
 
     // Both server tests pass (no "testing … failed" dialog), then the account is saved.
     const added = await waitForNotification(page(), `${ME.email} added with`, 60_000);
@@ -132,7 +88,7 @@ describe('MailDesk in VS Code (code-server + headless Chromium)', function () {
     // What "Show Log" shows: both tests passed.
     const passed = [new RegExp(`Test incoming server for ${escapeRegExp(ME.email)}.*: passed`), new RegExp(`Test outgoing server for ${escapeRegExp(ME.email)}.*: passed`)];
     await waitFor(async () => {
-      const log = await mailDeskLog(server!);
+      const log = await mailDeskLog(suite.server);
       return passed.every((re) => re.test(log)) ? true : undefined;
     }, 'the MailDesk log to say that both server tests passed', 15_000);
 
@@ -152,7 +108,7 @@ describe('MailDesk in VS Code (code-server + headless Chromium)', function () {
   });
 
   it('3. opens Inbox newest first, and new mail shows up without a manual refresh', async () => {
-    const m = mail!;
+    const m = suite.mail;
     const frame = await openFromTree(page(), MAILBOXES, 'Inbox', 'MailDesk: Inbox');
     const rows = frame.locator('#list li.msg');
     // One row per conversation ("Re: Café meeting notes (3)", counting its replies in Sent too).
@@ -190,16 +146,8 @@ describe('MailDesk in VS Code (code-server + headless Chromium)', function () {
   });
 
   it('4. a wrong password: the account shows as disconnected with the reason, and "Enter Password" fixes it', async () => {
-    const m = mail!;
-    await runCommand(page(), 'MailDesk: Add IMAP Account');
-    await answer(page(), /^Email address/, OTHER.email);
-    await answer(page(), /^Display name/, OTHER.name);
-    await answer(page(), /^Incoming \(IMAP\) server host/, m.dovecot.host);
-    await pick(page(), 'Incoming server security', 'None');
-    await answer(page(), /^Incoming server port/, String(m.dovecot.port));
-    await answer(page(), /^Incoming server user name/, m.otherUser);
-    await answer(page(), /^Password for/, 'not-the-password');
-    await answer(page(), /^Outgoing \(SMTP\) server host/, '');
+    const m = suite.mail;
+    await addImapAccount(page(), { ...OTHER, password: 'not-the-password', imap: { host: m.dovecot.host, port: m.dovecot.port, user: m.otherUser } });
 
     // The test of the incoming server fails; the person saves the account anyway.
     const dialog = await dialogState(page(), 60_000);

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { codeServerInstalled, startCodeServer, type CodeServer } from './lib/codeServer';
+import { startCodeServer, type CodeServer } from './lib/codeServer';
+import { reportFailure, skipWithoutCodeServer, stopAll } from './lib/suite';
 import { packageVsix } from './lib/vsix';
 import {
   activityBarItem,
@@ -35,10 +36,7 @@ describe('e2e harness smoke (code-server + headless Chromium)', function () {
   const pixelHits: string[] = [];
 
   before(async function () {
-    if (!codeServerInstalled()) {
-      console.warn('  e2e skipped: code-server is not installed; run `node test/e2e/install.mjs`');
-      this.skip();
-    }
+    skipWithoutCodeServer(this);
     tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'maildesk-e2e-smoke-'));
     // Stands in for a remote image in an email: the webview must be seen loading it.
     pixel = http.createServer((req, res) => {
@@ -62,18 +60,16 @@ describe('e2e harness smoke (code-server + headless Chromium)', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) {
-      const file = await screenshot(wb.page, `smoke-failed-${this.currentTest.title}`).catch(() => '');
-      console.warn(`  screenshot: ${file}`);
-      if (server) console.warn((await server.extensionHostLog()).slice(-3000));
-    }
+    await reportFailure(this.currentTest, 'smoke-failed', wb, server);
   });
 
   after(async () => {
-    await wb?.close();
-    await server?.stop();
-    await new Promise<void>((resolve) => (pixel ? pixel.close(() => resolve()) : resolve()));
-    if (tmp) await fs.promises.rm(tmp, { recursive: true, force: true });
+    await stopAll([
+      ['closing the browser', wb && (() => wb!.close())],
+      ['stopping code-server', server && (() => server!.stop())],
+      ['stopping the pixel server', pixel && (() => new Promise<void>((resolve) => pixel!.close(() => resolve())))],
+      ['removing the temporary folder', tmp ? () => fs.promises.rm(tmp, { recursive: true, force: true }) : undefined],
+    ]);
   });
 
   it('shows the extension icon in the activity bar and its tree view when clicked', async () => {

@@ -1,28 +1,19 @@
 import { strict as assert } from 'node:assert';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { codeServerInstalled, startCodeServer, type CodeServer } from './lib/codeServer';
-import { startMailSandbox, type MailSandbox } from './lib/mailServers';
-import { packageMailDesk } from './lib/vsix';
+import { sandboxSuite } from './lib/suite';
 import {
   clickActivityBarItem,
   clickDialogButton,
   clickNotificationButton,
   dialogState,
-  notifications,
-  openWorkbench,
   quickInputState,
-  runCommand,
   screenshot,
   treeItems,
   waitForNotification,
   webviewFrame,
-  type Workbench,
 } from './lib/workbench';
 import { updateReadmeScreenshot } from './lib/readmeScreenshots';
-import { answer, escapeRegExp, pick, waitFor } from './lib/flow';
+import { addImapAccount, answer, escapeRegExp, waitFor } from './lib/flow';
 
 // "MailDesk: Troubleshoot" as a person meets it: one healthy account with a folder full of mail
 // that is not selected for sync (a warning), one with a wrong password (a failure). The error
@@ -34,48 +25,15 @@ const BAD = { email: 'bob@example.test', name: 'Bob Stone' };
 const PANEL = 'MailDesk: Troubleshoot';
 
 describe('MailDesk: Troubleshoot in VS Code (code-server + headless Chromium)', function () {
-  let tmp = '';
-  let mail: MailSandbox | undefined;
-  let server: CodeServer | undefined;
-  let wb: Workbench | undefined;
-  const page = (): Page => wb!.page;
-
-  before(async function () {
-    if (!codeServerInstalled()) {
-      console.warn('  e2e skipped: code-server is not installed; run `node test/e2e/install.mjs`');
-      this.skip();
-    }
-    tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'maildesk-e2e-ts-'));
-    const workspaceDir = path.join(tmp, 'workspace');
-    await fs.promises.mkdir(workspaceDir, { recursive: true });
-    const [vsixPath, sandbox] = await Promise.all([packageMailDesk(), startMailSandbox(40)]);
-    mail = sandbox;
-    server = await startCodeServer({ vsixPath, workspaceDir });
-    wb = await openWorkbench(server.url, { viewport: { width: 1280, height: 1280 } });
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) {
-      const file = await screenshot(wb.page, `failed-troubleshoot-${this.currentTest.title}`).catch(() => '');
-      console.warn(`  screenshot: ${file}`);
-      console.warn(`  notifications: ${JSON.stringify(await notifications(wb.page).catch(() => []))}`);
-      if (server) console.warn((await server.extensionHostLog().catch(() => '')).slice(-3000));
-    }
-  });
-
-  after(async () => {
-    await wb?.close().catch((e) => console.warn(`closing the browser: ${e}`));
-    await server?.stop().catch((e) => console.warn(`stopping code-server: ${e}`));
-    await mail?.stop().catch((e) => console.warn(`stopping the mail servers: ${e}`));
-    if (tmp) await fs.promises.rm(tmp, { recursive: true, force: true });
-  });
+  const suite = sandboxSuite({ name: 'troubleshoot', messages: 40, viewport: { width: 1280, height: 1280 } });
+  const page = (): Page => suite.page();
 
   it('offered by the error notification: shows the unselected folder as a warning and the wrong password as a failure, each with its fix', async () => {
-    const m = mail!;
+    const m = suite.mail;
     await clickActivityBarItem(page(), 'MailDesk');
 
     // A healthy account without an outgoing server (Troubleshoot then skips the SMTP checks).
-    await addAccount(page(), { ...GOOD, host: m.dovecot.host, port: m.dovecot.port, user: m.user, password: m.password });
+    await addImapAccount(page(), { ...GOOD, password: m.password, imap: { host: m.dovecot.host, port: m.dovecot.port, user: m.user } });
     await waitForNotification(page(), `${GOOD.email} added with`, 60_000);
     // Wait for the first sync, so the only finding on this account is Archive (mail, not selected).
     await waitFor(async () => {
@@ -84,7 +42,7 @@ describe('MailDesk: Troubleshoot in VS Code (code-server + headless Chromium)', 
       return inbox && /\d/.test(inbox.description) ? true : undefined;
     }, 'Inbox to show its count', 60_000);
 
-    await addAccount(page(), { ...BAD, host: m.dovecot.host, port: m.dovecot.port, user: m.otherUser, password: 'not-the-password' });
+    await addImapAccount(page(), { ...BAD, password: 'not-the-password', imap: { host: m.dovecot.host, port: m.dovecot.port, user: m.otherUser } });
     const dialog = await dialogState(page(), 60_000);
     assert.match(dialog.message, /failed/);
     await clickDialogButton(page(), 'Save Anyway');
@@ -149,15 +107,4 @@ describe('MailDesk: Troubleshoot in VS Code (code-server + headless Chromium)', 
   });
 });
 
-async function addAccount(page: Page, a: { email: string; name: string; host: string; port: number; user: string; password: string }): Promise<void> {
-  await runCommand(page, 'MailDesk: Add IMAP Account');
-  await answer(page, /^Email address/, a.email);
-  await answer(page, /^Display name/, a.name);
-  await answer(page, /^Incoming \(IMAP\) server host/, a.host);
-  await pick(page, 'Incoming server security', 'None');
-  await answer(page, /^Incoming server port/, String(a.port));
-  await answer(page, /^Incoming server user name/, a.user);
-  await answer(page, /^Password for/, a.password);
-  await answer(page, /^Outgoing \(SMTP\) server host/, '');
-}
 

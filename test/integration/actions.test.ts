@@ -7,23 +7,11 @@ import type { ImapFlow } from 'imapflow';
 import type { MailDesk } from '../../src/core/maildesk';
 import type { MessageRow } from '../../src/core/store/store';
 import { syncOnce } from '../../src/core/sync/once';
-import { requireDovecot, startDovecot, type Dovecot, type SeedMessage } from '../support/dovecot';
+import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { imapAccount, openCore } from '../support/core';
-import { rawMessage } from '../support/rawmail';
+import { seedMessages } from '../support/seed';
 
 const USERS = ['flags', 'move', 'moveunsynced', 'del'];
-
-function seedMessages(n: number, prefix = 'Msg'): SeedMessage[] {
-  return Array.from({ length: n }, (_, i) => ({
-    raw: rawMessage({
-      from: 'Bob <bob@example.test>',
-      to: 'someone@example.test',
-      subject: `${prefix} ${i}`,
-      date: new Date(Date.UTC(2025, 0, 1) + i * 60_000),
-      text: `hello ${i}\n`,
-    }),
-  }));
-}
 
 describe('local actions reach the server (Dovecot)', function () {
   let dv: Dovecot;

@@ -10,29 +10,17 @@ import * as path from 'node:path';
 import { main } from '../../src/cli/main';
 import { loadSqlJs } from '../../src/core/store/sqlite';
 import { MailStore } from '../../src/core/store/store';
-import { requireDovecot, startDovecot, type Dovecot, type SeedMessage } from '../support/dovecot';
+import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { tempDir } from '../support/core';
 import { freePort } from '../support/ports';
-import { rawMessage } from '../support/rawmail';
+import { seedMessages } from '../support/seed';
 import { startSmtp, type SmtpServer } from '../support/smtp';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PW_GOOD = 'MAILDESK_CLI_TEST_PW_GOOD';
 const PW_BAD = 'MAILDESK_CLI_TEST_PW_BAD';
 const PW_UNSET = 'MAILDESK_CLI_TEST_PW_UNSET';
-
-function seedMessages(n: number, prefix = 'Msg', flags?: (i: number) => string[]): SeedMessage[] {
-  return Array.from({ length: n }, (_, i) => ({
-    raw: rawMessage({
-      from: 'Bob Sender <bob@example.test>',
-      to: 'alice@example.test',
-      subject: `${prefix} ${i}`,
-      date: new Date(Date.UTC(2025, 0, 1) + i * 60_000),
-      text: `hello ${i}\n`,
-    }),
-    flags: flags?.(i),
-  }));
-}
+const CLI_PEOPLE = { from: 'Bob Sender <bob@example.test>', to: 'alice@example.test' };
 
 interface Run {
   code: number;
@@ -93,8 +81,8 @@ describe('maildesk CLI', function () {
     process.env[PW_GOOD] = 'secret';
     process.env[PW_BAD] = 'not-the-password';
     delete process.env[PW_UNSET];
-    dv.seedMaildir('alice', 'INBOX', seedMessages(30, 'Msg', (i) => (i % 3 === 0 ? ['\\Seen'] : i === 29 ? ['\\Flagged'] : [])));
-    dv.seedMaildir('alice', 'Archive', seedMessages(4, 'Old'));
+    dv.seedMaildir('alice', 'INBOX', seedMessages(30, 'Msg', { ...CLI_PEOPLE, flags: (i) => (i % 3 === 0 ? ['\\Seen'] : i === 29 ? ['\\Flagged'] : []) }));
+    dv.seedMaildir('alice', 'Archive', seedMessages(4, 'Old', CLI_PEOPLE));
   });
   after(async () => {
     delete process.env[PW_GOOD];

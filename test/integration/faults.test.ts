@@ -6,21 +6,10 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import { MailStore } from '../../src/core/store/store';
 import { syncOnce } from '../../src/core/sync/once';
-import { requireDovecot, startDovecot, type SeedMessage } from '../support/dovecot';
+import { requireDovecot, startDovecot } from '../support/dovecot';
 import { imapAccount, openCore, tempDir } from '../support/core';
 import { rawMessage } from '../support/rawmail';
-
-function seedMessages(n: number, prefix = 'Msg'): SeedMessage[] {
-  return Array.from({ length: n }, (_, i) => ({
-    raw: rawMessage({
-      from: 'Bob <bob@example.test>',
-      to: 'someone@example.test',
-      subject: `${prefix} ${i}`,
-      date: new Date(Date.UTC(2025, 0, 1) + i * 60_000),
-      text: `hello ${i}\n`,
-    }),
-  }));
-}
+import { seedMessages } from '../support/seed';
 
 /** Held UIDs and how many distinct ones: equal when nothing is duplicated. */
 function uidCounts(store: MailStore, folderId: number): { rows: number; distinct: number; messages: number } {

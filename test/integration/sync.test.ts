@@ -7,26 +7,12 @@
 import { strict as assert } from 'node:assert';
 import type { MailDesk } from '../../src/core/maildesk';
 import { syncOnce } from '../../src/core/sync/once';
-import { requireDovecot, startDovecot, type Dovecot, type SeedMessage } from '../support/dovecot';
+import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { imapAccount, openCore } from '../support/core';
 import { rawMessage } from '../support/rawmail';
+import { seedMessages } from '../support/seed';
 
 const USERS = ['fill', 'changes', 'recreate', 'select', 'idle', 'deep', 'plain'];
-
-function seedMessages(n: number, prefix = 'Msg', start = 0): SeedMessage[] {
-  return Array.from({ length: n }, (_, k) => {
-    const i = start + k;
-    return {
-      raw: rawMessage({
-        from: 'Bob <bob@example.test>',
-        to: 'someone@example.test',
-        subject: `${prefix} ${i}`,
-        date: new Date(Date.UTC(2025, 0, 1) + i * 60_000),
-        text: `hello ${i}\n`,
-      }),
-    };
-  });
-}
 
 function folderId(core: MailDesk, account: string, path: string): number {
   const f = core.store.getFolder(account, path);
@@ -188,7 +174,7 @@ describe('IMAP sync against Dovecot', function () {
 
     // Unselecting stops its sync: new mail there is not fetched.
     await c.setFolderSelected('select', 'Lists/Rust', false);
-    dv.seedMaildir('select', 'Lists/Rust', seedMessages(1, 'Late', 100));
+    dv.seedMaildir('select', 'Lists/Rust', seedMessages(1, 'Late', { start: 100 }));
     assertInStep(await syncOnce(c, ['select']));
     assert.equal(shown(c, 'select', 'Lists/Rust').length, 7);
     assert.ok(!c.store.listJobs('select').some((j) => j.id.includes('Lists/Rust')));

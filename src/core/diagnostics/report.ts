@@ -11,15 +11,8 @@ import type { CheckOutcome, CheckStatus, DiagnosticsHost } from './check';
 import { providerLabel } from './checks/connection';
 import type { Redactor } from './redact';
 
-export interface ReportCheck {
-  id: string;
-  account: string | null;
-  title: string;
-  status: CheckStatus;
-  detail: string;
-  remedy: string;
-  section: string;
-}
+/** A check's result as the report keeps it: what the runner found, without timing or actions. */
+export type ReportCheck = Pick<CheckOutcome, 'id' | 'account' | 'title' | 'status' | 'detail' | 'remedy' | 'section'>;
 
 export interface ReportServer {
   host: string;

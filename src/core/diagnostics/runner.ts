@@ -10,7 +10,8 @@ import type { AccountRow } from '../store/store';
 import type { Check, CheckContext, CheckOutcome, DiagnosticsHost, RemoteFolders } from './check';
 import { providerLabel } from './checks/connection';
 import { CHECKS } from './registry';
-import { diagnosticError, withDeadline } from './timeout';
+import { withDeadline } from '../deadline';
+import { diagnosticError } from './timeout';
 
 export interface CheckProgress {
   phase: 'start' | 'done';

@@ -1,29 +1,5 @@
+import { DeadlineError } from '../deadline';
 import { MailError, toMailError } from '../errors';
-
-/** A deadline for a promise that may never settle (a server that accepts and then says nothing). */
-export class DeadlineError extends Error {
-  readonly code = 'ETIMEDOUT';
-  constructor(what: string, readonly ms: number) {
-    super(`${what}: no answer within ${(ms / 1000).toFixed(ms % 1000 ? 1 : 0)} s`);
-    this.name = 'DeadlineError';
-  }
-}
-
-export function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new DeadlineError(what, ms)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
-}
 
 /** Like toMailError, but keeps a deadline's own words ("… no answer within 15 s"). */
 export function diagnosticError(e: unknown, context: string): MailError {

@@ -7,6 +7,7 @@ import * as dns from 'node:dns/promises';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { ServerConfig } from '../config';
+import { withDeadline } from '../deadline';
 import { toMailError, MailError } from '../errors';
 import type { VerifyReport, VerifyStep } from './provider';
 
@@ -33,21 +34,6 @@ export class StepRunner {
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(Object.assign(new Error(`${what} timed out after ${ms} ms`), { code: 'ETIMEDOUT' })), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
-}
 
 /** DNS, TCP and (for implicit TLS) the TLS handshake with certificate checks. */
 export async function verifyTransport(r: StepRunner, s: ServerConfig, label: string, timeoutMs = 10_000): Promise<void> {
@@ -56,7 +42,7 @@ export async function verifyTransport(r: StepRunner, s: ServerConfig, label: str
     'dns',
     async () => {
       if (isIp) return { value: s.host, detail: `${s.host} is an address` };
-      const a = await withTimeout(dns.lookup(s.host), timeoutMs, 'DNS lookup');
+      const a = await withDeadline(dns.lookup(s.host), timeoutMs, 'DNS lookup');
       return { value: a.address, detail: `${s.host} → ${a.address}` };
     },
     label,
@@ -64,7 +50,7 @@ export async function verifyTransport(r: StepRunner, s: ServerConfig, label: str
   await r.step(
     'tcp',
     () =>
-      withTimeout(
+      withDeadline(
         new Promise<{ value: true; detail: string }>((resolve, reject) => {
           const sock = net.connect({ host: s.host, port: s.port });
           sock.once('connect', () => {
@@ -82,7 +68,7 @@ export async function verifyTransport(r: StepRunner, s: ServerConfig, label: str
   await r.step(
     'tls',
     () =>
-      withTimeout(
+      withDeadline(
         new Promise<{ value: true; detail: string }>((resolve, reject) => {
           const sock = tls.connect({
             host: s.host,

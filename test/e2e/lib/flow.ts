@@ -3,7 +3,7 @@
  * instead of sleeping. Shared by every e2e suite (the guided Add Account flow above all).
  */
 import type { Page } from 'playwright-core';
-import { quickInputAccept, quickPickSelect } from './workbench';
+import { quickInputAccept, quickPickSelect, runCommand } from './workbench';
 
 /** Polls `probe` until it returns a value; fails naming `what` (and the last error) after `timeoutMs`. */
 export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
@@ -43,4 +43,30 @@ export async function pick(page: Page, placeholder: string, label: string): Prom
 /** Escapes text for use inside a RegExp. */
 export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+interface Server {
+  host: string;
+  port: number;
+  user: string;
+}
+
+/**
+ * Runs "MailDesk: Add IMAP Account" and answers its questions as a person types them.
+ * Without `smtp` the outgoing host is left empty, so only the incoming server is tested.
+ */
+export async function addImapAccount(page: Page, a: { email: string; name: string; password: string; imap: Server; smtp?: Server }): Promise<void> {
+  await runCommand(page, 'MailDesk: Add IMAP Account');
+  await answer(page, /^Email address/, a.email);
+  await answer(page, /^Display name/, a.name);
+  await answer(page, /^Incoming \(IMAP\) server host/, a.imap.host);
+  await pick(page, 'Incoming server security', 'None');
+  await answer(page, /^Incoming server port/, String(a.imap.port));
+  await answer(page, /^Incoming server user name/, a.imap.user);
+  await answer(page, /^Password for/, a.password);
+  await answer(page, /^Outgoing \(SMTP\) server host/, a.smtp?.host ?? '');
+  if (!a.smtp) return;
+  await pick(page, 'Outgoing server security', 'None');
+  await answer(page, /^Outgoing server port/, String(a.smtp.port));
+  await answer(page, /^Outgoing server user name/, a.smtp.user);
 }

@@ -7,7 +7,8 @@ import type { AccountConfig } from '../../config';
 import { describeError, type MailError, type MailErrorCode } from '../../errors';
 import type { VerifyReport, VerifyStep } from '../../providers/provider';
 import { StepRunner, verifyTransport } from '../../providers/verify';
-import { diagnosticError, withDeadline } from '../timeout';
+import { withDeadline } from '../../deadline';
+import { diagnosticError } from '../timeout';
 import { accountTarget, openSettingsAction, type Check, type CheckContext } from '../check';
 
 const AUTH_CODES = new Set<MailErrorCode>(['auth.failed', 'auth.expired', 'auth.reauthRequired', 'auth.accessDenied', 'config.missingPassword']);
