@@ -373,7 +373,6 @@ export class MailStore {
     try {
       result = fn();
       this.db.exec('COMMIT');
-      this.keepRoom();
     } catch (e) {
       this.db.exec('ROLLBACK');
       this.pending = emptyChange();
@@ -385,6 +384,8 @@ export class MailStore {
     this.pending = emptyChange();
     this.dirty = true;
     this.commitSeq++;
+    // After the commit, outside it: a failure to reserve must not look like a failed transaction.
+    this.keepRoom();
     this.scheduleSave();
     if (change.accounts.size || change.folders.size || change.messages || change.jobs) this.events.emit('change', change);
     return result;
