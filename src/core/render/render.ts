@@ -1,5 +1,5 @@
 import { parseMessage, type Address, type ParsedAttachment, type ParsedMessage, type ParseLimits } from '../mime/parse';
-import { sanitizeHtml, type RemoteKind, type SanitizeOptions, type SanitizeResult } from './sanitize';
+import { MAX_HTML_CHARS, sanitizeHtml, type RemoteKind, type SanitizeOptions, type SanitizeResult } from './sanitize';
 import { textToSafeHtml } from './text';
 
 export interface RenderedMessage {
@@ -37,10 +37,31 @@ export function cidDataUrlResolver(attachments: ParsedAttachment[], maxBytes = M
 export async function renderMessage(raw: Buffer, opts: SanitizeOptions, limits?: Partial<ParseLimits>): Promise<RenderedMessage> {
   const parsed = await parseMessage(raw, limits);
   const sopts: SanitizeOptions = { allowRemote: opts.allowRemote, cidUrl: opts.cidUrl ?? cidDataUrlResolver(parsed.attachments) };
-  const bodies = parsed.bodyParts.map((p) => (p.kind === 'html' ? sanitizeHtml(p.content, sopts) : textToSafeHtml(p.content)));
-  if (bodies.length === 0) bodies.push(textToSafeHtml(parsed.text ?? ''));
+  // One budget for the whole message: five 4 MB parts are 20 MB in one view, not five views.
+  let budget = MAX_HTML_CHARS;
+  const bodies: SanitizeResult[] = [];
+  for (const p of parsed.bodyParts) {
+    if (budget <= 0) {
+      if (p.content) bodies.push({ html: '', blocked: [], links: [], truncated: true });
+      continue;
+    }
+    const r = p.kind === 'html' ? sanitizeHtml(p.content, { ...sopts, maxChars: budget }) : textToSafeHtml(p.content.slice(0, budget));
+    if (p.kind !== 'html' && p.content.length > budget) r.truncated = true;
+    budget -= Math.min(p.content.length, budget);
+    bodies.push(r);
+  }
+  if (bodies.length === 0) bodies.push(textToSafeHtml((parsed.text ?? '').slice(0, MAX_HTML_CHARS)));
   const blockedCount = bodies.reduce((n, b) => n + b.blocked.length, 0);
   return { parsed, bodies, blockedCount, allowRemote: opts.allowRemote };
+}
+
+/** What the reader says about a message shown in part: cut at the budget, or styles dropped. */
+export function bodyNotices(bodies: SanitizeResult[]): string[] {
+  const out: string[] = [];
+  if (bodies.some((b) => b.truncated)) out.push('Part of the HTML was too long and is not shown.');
+  const styles = bodies.reduce((n, b) => n + (b.stylesDropped ?? 0), 0);
+  if (styles) out.push(`${styles === 1 ? 'A style block' : `${styles} style blocks`} of this message could not be used (too large or unreadable), so it may look different from what the sender meant.`);
+  return out;
 }
 
 function esc(s: string): string {
@@ -108,7 +129,7 @@ export function renderToStandaloneHtml(r: RenderedMessage): string {
     }<ul>${items}</ul></div>`;
   }
   const warnings = [...p.warnings];
-  if (r.bodies.some((b) => b.truncated)) warnings.push('Part of the HTML was too long and is not shown.');
+  warnings.push(...bodyNotices(r.bodies));
   const warn = warnings.length ? `<div class="maildesk-warn" role="alert">${warnings.map(esc).join('<br>')}</div>` : '';
   const parts = r.bodies.map((b) => `<section class="maildesk-part">${b.html}</section>`).join('\n');
   const atts = p.attachments.filter((a) => !a.inline);

@@ -1,6 +1,7 @@
 import sanitize = require('sanitize-html');
 import { parse as parseCss, type ChildNode as CssNode, type Declaration } from 'postcss';
 import { Parser } from 'htmlparser2';
+import { scopeSelectorList } from './cssScope';
 
 /**
  * Mail HTML is hostile. This module turns it into a fragment that can be shown in the
@@ -14,7 +15,8 @@ import { Parser } from 'htmlparser2';
  *     removed and reported, `cid:` goes through the host's hook);
  *  3. a CSS sanitiser for `style` attributes and `<style>` blocks: CSS escapes and comments
  *     are resolved first, then every `url()` is classified like any other URL, and only a
- *     short list of CSS functions survives (sanitize-html itself passes `<style>` through raw).
+ *     short list of CSS functions survives (sanitize-html itself passes `<style>` through raw);
+ *     every selector is checked and scoped to the message's own box (cssScope.ts).
  * Every rewritten element keeps its origin in a `data-maildesk-*` attribute that is
  * re-validated on input, so sanitising the output again gives the same output.
  */
@@ -29,14 +31,21 @@ export interface SanitizeOptions {
    * Only `https:` and `data:image/{png,jpeg,gif,webp,bmp,avif};base64,` results are used.
    */
   cidUrl?: (cid: string) => string | undefined;
+  /**
+   * How much of the input may be rendered (default MAX_HTML_CHARS). A message's parts
+   * share one budget: renderMessage passes each part what the parts before it left.
+   */
+  maxChars?: number;
 }
 
 export interface SanitizeResult {
   html: string;
   blocked: Array<{ kind: RemoteKind; url: string }>;
   links: Array<{ text: string; href: string }>;
-  /** Set when the input was longer than MAX_HTML_CHARS and only its start was rendered. */
+  /** Set when the input was longer than its budget and only its start was rendered. */
   truncated?: boolean;
+  /** How many `<style>` blocks were dropped whole (too large or unreadable); the page says so. */
+  stylesDropped?: number;
 }
 
 /** Bigger HTML than this is not rendered whole: sanitising is linear but the webview is not. */
@@ -180,6 +189,13 @@ interface Ctx {
   /** Remote URLs that made it into the output (allowRemote); every other one seen is blocked. */
   kept: Set<string>;
   anchorDepth: number;
+  /**
+   * Set while sanitising a rule whose matching depends on something outside the message's
+   * own content (a media query, hover, focus, visited): its remote url()s are dropped even
+   * when remote content is allowed, so no load tells the sender what the reader does.
+   */
+  conditional: boolean;
+  stylesDropped: number;
 }
 
 function block(ctx: Ctx, kind: RemoteKind, url: string): void {
@@ -266,7 +282,7 @@ function sanitizeDeclaration(rawProp: string, rawValue: string, important: boole
     if (c.kind === 'cid') {
       out = hostUrl(ctx.opts.cidUrl?.(c.cid));
     } else if (c.kind === 'remote') {
-      if (ctx.opts.allowRemote && kind === 'image') {
+      if (ctx.opts.allowRemote && kind === 'image' && !ctx.conditional) {
         out = c.href;
         remoteHere.push(c.href);
       } else {
@@ -326,25 +342,32 @@ function sanitizeCssNodes(nodes: CssNode[], ctx: Ctx, depth: number): string {
   let out = '';
   for (const n of nodes) {
     if (n.type === 'rule') {
-      const sel = n.selector.replace(/\s+/g, ' ').trim();
-      // `<` could end the <style> element early; rules aimed at the reader's own UI are refused.
-      // eslint-disable-next-line no-control-regex
-      if (!sel || /[<\u0000-\u001f{};@]|maildesk/i.test(sel)) {
+      // Escapes and comments resolved first, so `.m\\64-banner` is seen as `.md-banner`;
+      // the selector written out is the one checked, scoped to the message's own box.
+      const scoped = scopeSelectorList(decodeCssEscapes(stripCssComments(n.selector)));
+      if (!scoped) {
         reportUrlsIn(ctx, decodeCssEscapes(n.toString()), 'image');
         continue;
       }
+      const wasConditional = ctx.conditional;
+      ctx.conditional = wasConditional || scoped.dynamic;
       const decls: string[] = [];
       for (const d of n.nodes) {
         if (d.type !== 'decl') continue;
         const s = sanitizeDeclaration((d as Declaration).prop, (d as Declaration).value, (d as Declaration).important === true, ctx);
         if (s) decls.push(s);
       }
-      if (decls.length) out += `${sel}{${decls.join(';')}}`;
+      ctx.conditional = wasConditional;
+      if (decls.length) out += `${scoped.selector}{${decls.join(';')}}`;
     } else if (n.type === 'atrule') {
       const name = n.name.toLowerCase();
       const params = decodeCssEscapes(stripCssComments(n.params)).replace(/\s+/g, ' ').trim();
       if (name === 'media' && depth < 3 && n.nodes && !/[<{};\\]|url\(/i.test(params)) {
+        // A media query reads the reader's window and theme: no remote load may depend on it.
+        const wasConditional = ctx.conditional;
+        ctx.conditional = true;
         const inner = sanitizeCssNodes(n.nodes, ctx, depth + 1);
+        ctx.conditional = wasConditional;
         if (inner) out += `@media ${params}{${inner}}`;
       } else {
         // @import, @font-face, @namespace and the rest: never kept, remote ones reported.
@@ -358,11 +381,16 @@ function sanitizeCssNodes(nodes: CssNode[], ctx: Ctx, depth: number): string {
 
 /** Sanitises the text of a <style> block. */
 function sanitizeStyleSheet(css: string, ctx: Ctx): string {
-  if (css.length > MAX_CSS_CHARS) return '';
+  if (css.length > MAX_CSS_CHARS) {
+    ctx.stylesDropped++;
+    reportUrlsIn(ctx, decodeCssEscapes(stripCssComments(css)), 'css');
+    return '';
+  }
   let root;
   try {
     root = parseCss(css);
   } catch {
+    ctx.stylesDropped++;
     reportUrlsIn(ctx, decodeCssEscapes(css), 'css');
     return '';
   }
@@ -429,8 +457,8 @@ function transformTag(tagName: string, attribs: sanitize.Attributes, ctx: Ctx): 
       const css = sanitizeStyleAttribute(v, ctx);
       if (css) out.style = css;
     } else if (a === 'class') {
-      // Class names that style the reader itself are not the message's to use.
-      const cls = v.split(/\s+/).filter((c) => c && !/^maildesk/i.test(c)).join(' ');
+      // Class names that style the reader itself (md-*, and the older maildesk-*) are not the message's to use.
+      const cls = v.split(/\s+/).filter((c) => c && !/^(?:maildesk|md-)/i.test(c)).join(' ');
       if (cls) out.class = cls;
     } else {
       out[a] = v;
@@ -445,7 +473,9 @@ function transformTag(tagName: string, attribs: sanitize.Attributes, ctx: Ctx): 
     const c = rawHref === undefined ? undefined : classifyUrl(rawHref);
     // A link inside a link is not a link: browsers split the outer one and clone it.
     if (c && (c.kind === 'remote' || c.kind === 'mailto') && ctx.anchorDepth === 1) {
-      return { tagName: 'a', attribs: canonical({ ...out, href: '#', 'data-maildesk-href': c.href, title: c.href }) };
+      // The target is not copied into `title`: the reader shows it on hover itself, and a
+      // value a selector could compare is one CSS could send out.
+      return { tagName: 'a', attribs: canonical({ ...out, href: '#', 'data-maildesk-href': c.href }) };
     }
     return { tagName: 'span', attribs: canonical(out) };
   }
@@ -647,11 +677,12 @@ function collectLinks(html: string): Array<{ text: string; href: string }> {
  * and each one removed is listed in `blocked`.
  */
 export function sanitizeHtml(input: string, opts: SanitizeOptions): SanitizeResult {
-  const ctx: Ctx = { opts, blocked: [], kept: new Set(), anchorDepth: 0 };
+  const ctx: Ctx = { opts, blocked: [], kept: new Set(), anchorDepth: 0, conditional: false, stylesDropped: 0 };
   let html = input;
   let truncated = false;
-  if (html.length > MAX_HTML_CHARS) {
-    html = html.slice(0, MAX_HTML_CHARS);
+  const max = Math.max(0, Math.min(opts.maxChars ?? MAX_HTML_CHARS, MAX_HTML_CHARS));
+  if (html.length > max) {
+    html = html.slice(0, max);
     truncated = true;
   }
   html = flattenDeepNesting(html);
@@ -693,5 +724,11 @@ export function sanitizeHtml(input: string, opts: SanitizeOptions): SanitizeResu
     seen.add(b.url);
     return true;
   });
-  return { html: out, blocked, links: collectLinks(body), ...(truncated ? { truncated } : {}) };
+  return {
+    html: out,
+    blocked,
+    links: collectLinks(body),
+    ...(truncated ? { truncated } : {}),
+    ...(ctx.stylesDropped ? { stylesDropped: ctx.stylesDropped } : {}),
+  };
 }

@@ -5,7 +5,8 @@
  * builder serves `maildesk render`, so the CLI prints exactly what the reader shows.
  */
 import type { Address } from '../mime/parse';
-import { describeBlocked, type RenderedMessage } from '../render/render';
+import { MAIL_SCOPE_CLASS } from '../render/cssScope';
+import { bodyNotices, describeBlocked, type RenderedMessage } from '../render/render';
 import { escapeHtml } from '../../shared/html';
 
 export interface PageMessage {
@@ -119,6 +120,28 @@ function action(name: string, id: number, label: string, extra = ''): string {
   return `<button type="button" class="md-btn" data-md-action="${name}" data-md-id="${id}"${extra}>${escapeHtml(label)}</button>`;
 }
 
+/**
+ * The base look of a message inside its shadow root (the page's CSS does not reach in).
+ * Written with low specificity so the message's own rules, all scoped to MAIL_SCOPE_CLASS,
+ * win inside its box.
+ */
+const PART_CSS =
+  `:host{display:block}` +
+  `.${MAIL_SCOPE_CLASS}{position:relative;color:#222;font:14px/1.45 system-ui,sans-serif;overflow-wrap:break-word}` +
+  `img{max-width:100%;height:auto}` +
+  `img[data-maildesk-blocked]{display:inline-block;min-width:16px;min-height:16px;border:1px dashed #bbb}` +
+  `a[data-maildesk-href]{color:#0b62d6;cursor:pointer}`;
+
+/**
+ * One body part in its own box: a declarative shadow root (parsed by the browser, no script),
+ * so the part's CSS matches nothing outside it: not the reader's controls, not the other
+ * parts, not the other messages. The host element sits in a box with layout and paint
+ * containment, so nothing inside can be drawn over the reader either.
+ */
+function partHtml(b: { html: string }): string {
+  return `<div class="md-part"><template shadowrootmode="open"><style>${PART_CSS}</style><div class="${MAIL_SCOPE_CLASS}">${b.html}</div></template></div>`;
+}
+
 function messageHtml(m: PageMessage, o: PageOptions): string {
   const fmt = o.formatDate ?? defaultDate;
   const sender = m.from ? m.from.name || m.from.address : '(unknown sender)';
@@ -158,11 +181,9 @@ function messageHtml(m: PageMessage, o: PageOptions): string {
       );
     }
     const warnings = [...r.parsed.warnings];
-    if (r.bodies.some((b) => b.truncated)) warnings.push('Part of the HTML was too long and is not shown.');
+    warnings.push(...bodyNotices(r.bodies));
     if (warnings.length) parts.push(`<div class="md-warn" role="note">${warnings.map(escapeHtml).join('<br>')}</div>`);
-    // Each part in its own contained box: parts are never joined into one document, and a
-    // part's layout cannot escape its box over our controls.
-    parts.push(`<div class="md-body">${r.bodies.map((b) => `<section class="md-part">${b.html}</section>`).join('')}</div>`);
+    parts.push(`<div class="md-body">${r.bodies.map(partHtml).join('')}</div>`);
     const atts = r.parsed.attachments.filter((a) => !a.inline || !a.contentId);
     if (atts.length) {
       parts.push(
@@ -218,6 +239,7 @@ ${o.cssHref ? `<link rel="stylesheet" href="${escapeHtml(o.cssHref)}">` : ''}${o
 ${o.pro ? proHtml(o.pro) : ''}
 ${messages.map((m) => messageHtml(m, o)).join('\n')}
 </main>
+${o.script ? '<div id="md-linkhint" class="md-linkhint" role="tooltip" hidden></div>' : ''}
 ${o.script ? `<script nonce="${escapeHtml(o.script.nonce)}" src="${escapeHtml(o.script.src)}"></script>` : ''}
 </body>
 </html>
@@ -233,6 +255,6 @@ body{font:14px/1.5 system-ui,sans-serif;margin:0;color:#222;background:#fff}
 .md-toggle[aria-expanded="true"] .md-preview{visibility:hidden}
 .md-meta{margin:0;padding:4px 16px;color:#444}.md-meta dt{float:left;clear:left;width:4em;color:#777}.md-meta dd{margin-left:4.5em}
 .md-banner{padding:6px 16px;background:#fff4ce}.md-warn,.md-error{padding:6px 16px;background:#fde7e9}
-.md-body{padding:8px 16px;overflow:auto;contain:layout paint;position:relative}.md-part+.md-part{border-top:1px dashed #ccc}
+.md-body{padding:8px 16px;overflow:auto;contain:layout paint;position:relative;isolation:isolate}.md-part{display:block;position:relative;contain:layout paint;overflow:auto;isolation:isolate}.md-part+.md-part{border-top:1px dashed #ccc}
 .md-atts{padding:4px 16px 8px 32px;color:#444}
 `;

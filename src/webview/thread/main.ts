@@ -3,6 +3,10 @@
  * host; this script never reads message content or writes HTML. It only turns clicks on
  * our controls into messages for the host, and stops every link in a message from
  * navigating: the host shows the real target and opens it in the browser.
+ *
+ * Each message part sits in its own shadow root (declared in the page), so an event from
+ * inside one reaches the document retargeted to the part's host: `composedPath()` says
+ * what was really clicked.
  */
 import type { ThreadHostToWebview, ThreadWebviewToHost } from '../../shared/protocol/thread';
 
@@ -10,13 +14,42 @@ declare function acquireVsCodeApi(): { postMessage(msg: ThreadWebviewToHost): vo
 
 const vscode = acquireVsCodeApi();
 const status = document.getElementById('md-status');
+const linkHint = document.getElementById('md-linkhint');
+
+/** Whether the event happened inside a message body (in a part's shadow root or beside it). */
+function inBody(e: Event): boolean {
+  return e.composedPath().some((n) => n instanceof Element && n.classList.contains('md-body'));
+}
+
+/** The message link an event happened on, if any (links only exist inside bodies). */
+function messageLink(e: Event): Element | undefined {
+  if (!inBody(e)) return undefined;
+  const first = e.composedPath()[0];
+  return (first instanceof Element ? first : first instanceof Node ? first.parentElement : null)?.closest('a') ?? undefined;
+}
 
 /** Our controls live outside the message bodies; anything inside a body is message content. */
-function ourControl(target: EventTarget | null): HTMLElement | undefined {
+function ourControl(e: Event): HTMLElement | undefined {
+  if (inBody(e)) return undefined;
+  const target = e.target;
   const el = target instanceof Element ? target.closest<HTMLElement>('[data-md-action]') : null;
-  if (!el || el.closest('.md-body')) return undefined;
-  return el;
+  return el ?? undefined;
 }
+
+/**
+ * A browser without declarative shadow roots leaves each part's <template> inert (the
+ * message would not show): attach the root here instead. The content is cloned, never
+ * parsed again, so it stays exactly what the host built.
+ */
+function attachMissingShadowRoots(): void {
+  document.querySelectorAll<HTMLTemplateElement>('.md-part > template[shadowrootmode]').forEach((t) => {
+    const host = t.parentElement;
+    if (!host || host.shadowRoot) return;
+    host.attachShadow({ mode: 'open' }).appendChild(t.content.cloneNode(true));
+    t.remove();
+  });
+}
+attachMissingShadowRoots();
 
 function toggle(button: HTMLElement, id: number): void {
   const content = document.getElementById(`md-c-${id}`);
@@ -29,16 +62,15 @@ function toggle(button: HTMLElement, id: number): void {
 }
 
 document.addEventListener('click', (e) => {
-  const target = e.target instanceof Element ? e.target : null;
   // Any link inside a message: never navigate here; ask the host, which shows the target first.
-  const link = target?.closest('a');
-  if (link && link.closest('.md-body')) {
+  const link = messageLink(e);
+  if (link) {
     e.preventDefault();
     const href = link.getAttribute('data-maildesk-href');
     if (href) vscode.postMessage({ type: 'openLink', href });
     return;
   }
-  const c = ourControl(target);
+  const c = ourControl(e);
   if (!c) return;
   e.preventDefault();
   const id = Number(c.dataset.mdId);
@@ -79,8 +111,21 @@ document.addEventListener('click', (e) => {
 
 // Middle-click and auxclick would open links in a new window in some hosts.
 document.addEventListener('auxclick', (e) => {
-  if (e.target instanceof Element && e.target.closest('a')) e.preventDefault();
+  if (messageLink(e)) e.preventDefault();
 });
+
+// Where a message link goes, in our own hint outside every message (the link has no title:
+// a title is an attribute the message's CSS could read).
+function showLinkHint(e: Event): void {
+  if (!linkHint) return;
+  const href = messageLink(e)?.getAttribute('data-maildesk-href');
+  linkHint.textContent = href ?? '';
+  linkHint.hidden = !href;
+}
+document.addEventListener('mouseover', showLinkHint);
+document.addEventListener('focusin', showLinkHint);
+document.addEventListener('mouseout', () => linkHint && (linkHint.hidden = true));
+document.addEventListener('focusout', () => linkHint && (linkHint.hidden = true));
 
 window.addEventListener('message', (e: MessageEvent<ThreadHostToWebview>) => {
   const msg = e.data;
