@@ -1,5 +1,6 @@
 import { parseMessage, type Address, type ParsedAttachment, type ParsedMessage, type ParseLimits } from '../mime/parse';
 import { MAX_HTML_CHARS, sanitizeHtml, type RemoteKind, type SanitizeOptions, type SanitizeResult } from './sanitize';
+import { isolatedPartHtml } from './isolate';
 import { textToSafeHtml } from './text';
 
 export interface RenderedMessage {
@@ -95,8 +96,9 @@ body{font:14px/1.5 system-ui,sans-serif;margin:0;color:#222;background:#fff}
 .maildesk-banner{padding:8px 16px;background:#fff4ce;border-bottom:1px solid #e0c97f}
 .maildesk-banner ul{margin:4px 0 0;padding-left:20px;font-size:12px;color:#555;word-break:break-all}
 .maildesk-warn{padding:8px 16px;background:#fde7e9;border-bottom:1px solid #e8a3aa}
-.maildesk-part{padding:16px;overflow:auto}
+.maildesk-part{padding:16px;overflow:auto;contain:layout paint;position:relative;isolation:isolate}
 .maildesk-part+.maildesk-part{border-top:1px dashed #ccc}
+.md-part{display:block;position:relative;contain:layout paint;overflow:auto}
 .maildesk-atts{padding:8px 16px;border-top:1px solid #ddd;color:#444}
 img[data-maildesk-blocked]{display:inline-block;min-width:16px;min-height:16px;border:1px dashed #bbb;color:#888;font-size:11px}
 a[data-maildesk-href]{color:#0b62d6}
@@ -131,7 +133,7 @@ export function renderToStandaloneHtml(r: RenderedMessage): string {
   const warnings = [...p.warnings];
   warnings.push(...bodyNotices(r.bodies));
   const warn = warnings.length ? `<div class="maildesk-warn" role="alert">${warnings.map(esc).join('<br>')}</div>` : '';
-  const parts = r.bodies.map((b) => `<section class="maildesk-part">${b.html}</section>`).join('\n');
+  const parts = r.bodies.map((b) => `<section class="maildesk-part">${isolatedPartHtml(b.html)}</section>`).join('\n');
   const atts = p.attachments.filter((a) => !a.inline);
   const attList = atts.length
     ? `<div class="maildesk-atts">Attachments: ${atts.map((a) => `${esc(a.filename)} (${esc(a.mimeType)}, ${a.size} bytes)`).join('; ')}</div>`

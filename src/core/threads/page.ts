@@ -5,7 +5,7 @@
  * builder serves `maildesk render`, so the CLI prints exactly what the reader shows.
  */
 import type { Address } from '../mime/parse';
-import { MAIL_SCOPE_CLASS } from '../render/cssScope';
+import { isolatedPartHtml } from '../render/isolate';
 import { bodyNotices, describeBlocked, type RenderedMessage } from '../render/render';
 import { escapeHtml } from '../../shared/html';
 
@@ -120,28 +120,6 @@ function action(name: string, id: number, label: string, extra = ''): string {
   return `<button type="button" class="md-btn" data-md-action="${name}" data-md-id="${id}"${extra}>${escapeHtml(label)}</button>`;
 }
 
-/**
- * The base look of a message inside its shadow root (the page's CSS does not reach in).
- * Written with low specificity so the message's own rules, all scoped to MAIL_SCOPE_CLASS,
- * win inside its box.
- */
-const PART_CSS =
-  `:host{display:block}` +
-  `.${MAIL_SCOPE_CLASS}{position:relative;color:#222;font:14px/1.45 system-ui,sans-serif;overflow-wrap:break-word}` +
-  `img{max-width:100%;height:auto}` +
-  `img[data-maildesk-blocked]{display:inline-block;min-width:16px;min-height:16px;border:1px dashed #bbb}` +
-  `a[data-maildesk-href]{color:#0b62d6;cursor:pointer}`;
-
-/**
- * One body part in its own box: a declarative shadow root (parsed by the browser, no script),
- * so the part's CSS matches nothing outside it: not the reader's controls, not the other
- * parts, not the other messages. The host element sits in a box with layout and paint
- * containment, so nothing inside can be drawn over the reader either.
- */
-function partHtml(b: { html: string }): string {
-  return `<div class="md-part"><template shadowrootmode="open"><style>${PART_CSS}</style><div class="${MAIL_SCOPE_CLASS}">${b.html}</div></template></div>`;
-}
-
 function messageHtml(m: PageMessage, o: PageOptions): string {
   const fmt = o.formatDate ?? defaultDate;
   const sender = m.from ? m.from.name || m.from.address : '(unknown sender)';
@@ -183,7 +161,8 @@ function messageHtml(m: PageMessage, o: PageOptions): string {
     const warnings = [...r.parsed.warnings];
     warnings.push(...bodyNotices(r.bodies));
     if (warnings.length) parts.push(`<div class="md-warn" role="note">${warnings.map(escapeHtml).join('<br>')}</div>`);
-    parts.push(`<div class="md-body">${r.bodies.map(partHtml).join('')}</div>`);
+    // Each part in its own shadow root inside a contained box (src/core/render/isolate.ts).
+    parts.push(`<div class="md-body">${r.bodies.map((b) => isolatedPartHtml(b.html)).join('')}</div>`);
     const atts = r.parsed.attachments.filter((a) => !a.inline || !a.contentId);
     if (atts.length) {
       parts.push(

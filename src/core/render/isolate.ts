@@ -1,0 +1,28 @@
+/**
+ * How a sanitised body part is put into a page: in its own declarative shadow root (parsed
+ * by the browser, no script needed), so the part's CSS matches nothing outside it: not the
+ * reader's controls, not the other parts, not the other messages. The sanitiser scopes every
+ * rule of the part to MAIL_SCOPE_CLASS as well, so the rules stay inside the part even where
+ * the HTML ends up without its shadow root (quoted in a reply).
+ */
+import { MAIL_SCOPE_CLASS } from './cssScope';
+
+/**
+ * The base look of a message inside its shadow root (the page's CSS does not reach in).
+ * Written with low specificity so the message's own rules, all scoped to MAIL_SCOPE_CLASS,
+ * win inside its box.
+ */
+const PART_CSS =
+  `:host{display:block}` +
+  `.${MAIL_SCOPE_CLASS}{position:relative;color:#222;font:14px/1.45 system-ui,sans-serif;overflow-wrap:break-word}` +
+  `img{max-width:100%;height:auto}` +
+  `img[data-maildesk-blocked]{display:inline-block;min-width:16px;min-height:16px;border:1px dashed #bbb}` +
+  `a[data-maildesk-href]{color:#0b62d6;cursor:pointer}`;
+
+/**
+ * One body part as the page holds it. The host element (class `md-part`) is styled by the
+ * page with layout and paint containment, so nothing inside can be drawn over the reader.
+ */
+export function isolatedPartHtml(sanitisedHtml: string): string {
+  return `<div class="md-part"><template shadowrootmode="open"><style>${PART_CSS}</style><div class="${MAIL_SCOPE_CLASS}">${sanitisedHtml}</div></template></div>`;
+}
