@@ -211,7 +211,7 @@ class ThreadPanel extends DisposableBase {
     if (seq !== this.seq || this.isDisposed) return;
     webview.html = threadPageHtml(view.subject, view.messages, {
       pro,
-      csp: webviewCsp(webview.cspSource, nonce, view.anyRemote),
+      csp: webviewCsp(webview.cspSource, nonce, view.remoteOrigins),
       script: { src: script.toString(), nonce },
       cssHref: css.toString(),
       interactive: true,

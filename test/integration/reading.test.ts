@@ -125,6 +125,11 @@ describe('reading against Dovecot', function () {
         ['ann@example.test', true],
       ]);
       assert.equal(view.anyRemote, false);
+      assert.deepEqual(view.remoteOrigins, []);
+      // Remote content allowed for that one message: the page's CSP opens its image's origin, not every host.
+      const allowed = await loadThreadView(c, 'reader', listThreads(c.store, inbox.id)[0].threadKey, { remoteAllowed: new Set([row.id]) });
+      assert.equal(allowed.anyRemote, true);
+      assert.deepEqual(allowed.remoteOrigins, ['https://tracker.invalid']);
 
       await dv.stop();
       const again = await openMessage(c, row.id, inbox.id, { allowRemote: false });

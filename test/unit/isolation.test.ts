@@ -4,7 +4,7 @@ import * as parse5 from 'parse5';
 import { scopeSelectorList } from '../../src/core/render/cssScope';
 import { renderMessage, renderToStandaloneHtml } from '../../src/core/render/render';
 import { MAX_HTML_CHARS, sanitizeHtml } from '../../src/core/render/sanitize';
-import { threadPageHtml, type PageMessage } from '../../src/core/threads/page';
+import { remoteOrigins, threadPageHtml, webviewCsp, type PageMessage } from '../../src/core/threads/page';
 import { loadHostileCorpus } from '../support/hostileCorpus';
 import { rawMessage } from '../support/rawmail';
 
@@ -224,5 +224,24 @@ describe('thread page: each part in its own shadow root', () => {
       assert.deepEqual(outsideTemplates(page), outsideTemplates(empty), c.id);
       assert.equal((page.match(/<template shadowrootmode="open">/g) ?? []).length, rendered.bodies.length, c.id);
     }
+  });
+});
+
+describe('thread page CSP: remote content allowed for one message opens only what it loads', () => {
+  it('lists the origins of the URLs the allowed messages keep, and nothing for a page without them', () => {
+    const r = sanitizeHtml(
+      '<img src="https://cdn.shop.example/a.png"><img src="http://img.shop.example:8080/b.png" srcset="https://cdn.shop.example/a2.png 2x"><p style="background:url(https://bg.example/x.png)">x</p><img src="https://[::1]/v6.png">',
+      { allowRemote: true },
+    );
+    assert.deepEqual(remoteOrigins(r.loaded ?? []), ['http://img.shop.example:8080', 'https:', 'https://bg.example', 'https://cdn.shop.example']);
+    const csp = webviewCsp('vscode-webview:', 'n', remoteOrigins(r.loaded ?? []));
+    assert.match(csp, /img-src vscode-webview: data: http:\/\/img\.shop\.example:8080 https: https:\/\/bg\.example https:\/\/cdn\.shop\.example;/);
+    assert.match(webviewCsp('vscode-webview:', 'n', []), /img-src vscode-webview: data:;/);
+    assert.equal(sanitizeHtml('<img src="https://cdn.shop.example/a.png">', { allowRemote: false }).loaded, undefined);
+  });
+
+  it('falls back to schemes past a bound, rather than writing an endless policy', () => {
+    const many = Array.from({ length: 100 }, (_, i) => `https://h${i}.example/x.png`);
+    assert.deepEqual(remoteOrigins(many, 64), ['https:']);
   });
 });

@@ -46,6 +46,8 @@ export interface SanitizeResult {
   truncated?: boolean;
   /** How many `<style>` blocks were dropped whole (too large or unreadable); the page says so. */
   stylesDropped?: number;
+  /** The remote URLs left in the output (only with allowRemote): the page's CSP allows their origins and no others. */
+  loaded?: string[];
 }
 
 /** Bigger HTML than this is not rendered whole: sanitising is linear but the webview is not. */
@@ -730,5 +732,6 @@ export function sanitizeHtml(input: string, opts: SanitizeOptions): SanitizeResu
     links: collectLinks(body),
     ...(truncated ? { truncated } : {}),
     ...(ctx.stylesDropped ? { stylesDropped: ctx.stylesDropped } : {}),
+    ...(ctx.kept.size ? { loaded: [...ctx.kept] } : {}),
   };
 }

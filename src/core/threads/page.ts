@@ -85,13 +85,37 @@ function proHtml(p: PagePro): string {
 /**
  * The webview's policy: nothing but our nonce'd script, our CSS, and images we allow. Allowed
  * remote images include plain http ones: the sanitiser keeps them, and with `https:` alone
- * "Load for this message" would leave every http image of a message broken.
+ * "Load for this message" would leave every http image of a message broken. Given the
+ * origins the allowed messages load from (remoteOrigins), only those are opened: the page is
+ * one document, so a load allowed for one message must not open every host for the others.
  */
-export function webviewCsp(cspSource: string, nonce: string, allowRemote: boolean): string {
+export function webviewCsp(cspSource: string, nonce: string, allowRemote: boolean | readonly string[]): string {
+  const remote = allowRemote === true ? ' https: http:' : Array.isArray(allowRemote) && allowRemote.length ? ` ${allowRemote.join(' ')}` : '';
   return (
-    `default-src 'none'; img-src ${cspSource} data:${allowRemote ? ' https: http:' : ''}; style-src ${cspSource} 'unsafe-inline'; ` +
+    `default-src 'none'; img-src ${cspSource} data:${remote}; style-src ${cspSource} 'unsafe-inline'; ` +
     `script-src 'nonce-${nonce}'; form-action 'none'; frame-src 'none'; base-uri 'none'`
   );
+}
+
+/**
+ * The CSP sources for the remote URLs a page may load: each URL's origin, written so that a
+ * policy cannot be bent by it (CSP host sources have no IPv6 or odd characters: those fall
+ * back to their scheme, as before this list existed). Many origins also fall back to schemes.
+ */
+export function remoteOrigins(urls: Iterable<string>, max = 64): string[] {
+  const out = new Set<string>();
+  for (const u of urls) {
+    let x: URL;
+    try {
+      x = new URL(u);
+    } catch {
+      continue;
+    }
+    if (x.protocol !== 'https:' && x.protocol !== 'http:') continue;
+    out.add(/^[a-z0-9.-]+$/i.test(x.hostname) ? `${x.protocol}//${x.host.toLowerCase()}` : x.protocol);
+  }
+  if (out.size > max) return [...new Set([...out].map((o) => o.replace(/\/\/.*$/, '')))];
+  return [...out].sort();
 }
 
 /** The standalone page's policy (`maildesk render`): no script at all. */

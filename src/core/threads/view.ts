@@ -7,7 +7,7 @@ import { toMailError } from '../errors';
 import type { Address } from '../mime/parse';
 import { renderMessage } from '../render/render';
 import { openMessage, remoteAllowedSenders, type OpenedMessage, type ReadingCore } from './reading';
-import { STANDALONE_CSS, standaloneCsp, threadPageHtml, type PageMessage } from './page';
+import { remoteOrigins, STANDALONE_CSS, standaloneCsp, threadPageHtml, type PageMessage } from './page';
 import { isSeen, threadMessages, type ThreadMessage } from './threads';
 
 /** Bodies fetched for one view at most; older messages of a longer thread show their headers. */
@@ -30,8 +30,10 @@ export interface ThreadView {
   messages: PageMessage[];
   /** Fetched and parsed messages, by id (attachments are saved from these). */
   opened: Map<number, OpenedMessage>;
-  /** Whether any message on the page may load remote images (the CSP follows it). */
+  /** Whether any message on the page may load remote images. */
   anyRemote: boolean;
+  /** The CSP sources of what those messages load: the page's img-src opens these and no other. */
+  remoteOrigins: string[];
 }
 
 function addressesOf(v: unknown): Address[] {
@@ -79,6 +81,7 @@ export async function loadThreadView(
   const opened = new Map<number, OpenedMessage>();
   const messages: PageMessage[] = [];
   let anyRemote = false;
+  const loads: string[] = [];
   const withBodies = new Set(rows.slice(-MAX_BODIES_PER_VIEW).map((r) => r.id));
   for (const row of rows) {
     const remoteAllowed = state.remoteAllowed.has(row.id) || allowedSenders.has(row.fromAddr.toLowerCase());
@@ -95,7 +98,10 @@ export async function loadThreadView(
       error = 'This older message is not shown; open it from the message list to read it.';
     }
     if (o) opened.set(row.id, o);
-    if (remoteAllowed && o) anyRemote = true;
+    if (remoteAllowed && o) {
+      anyRemote = true;
+      for (const b of o.rendered.bodies) loads.push(...(b.loaded ?? []));
+    }
     const p = o?.rendered.parsed;
     messages.push({
       id: row.id,
@@ -113,7 +119,7 @@ export async function loadThreadView(
     });
   }
   const subject = rows.length ? rows[0].subject || rows[rows.length - 1].subject : '';
-  return { subject, accountId, threadKey, rows, messages, opened, anyRemote };
+  return { subject, accountId, threadKey, rows, messages, opened, anyRemote, remoteOrigins: remoteOrigins(loads) };
 }
 
 function previewOf(text: string): string {
