@@ -45,7 +45,10 @@ const PSEUDO_ELEMENTS = new Set(['before', 'after', 'first-line', 'first-letter'
 // CSS2 let these four be written with one colon.
 const LEGACY_PSEUDO_ELEMENTS = new Set(['before', 'after', 'first-line', 'first-letter']);
 const NTH_ARG = /^\s*(?:odd|even|[+-]?\d*n(?:\s*[+-]\s*\d+)?|[+-]?\d+)\s*$/i;
-const IDENT = /^-?(?:[_a-zA-Z\u0080-\uffff]|--)[-_a-zA-Z0-9\u0080-\uffff]*/;
+// Sticky (matched at lastIndex): the parser never copies the rest of the selector.
+const IDENT = /-?(?:[_a-zA-Z\u0080-\uffff]|--)[-_a-zA-Z0-9\u0080-\uffff]*/y;
+const ATTR_OP = /[~|^$*]?=/y;
+const ATTR_FLAG = /[is](?![-_a-zA-Z0-9])/iy;
 const READER_NAME = /^(?:md-|maildesk)/i;
 
 class Refused extends Error {}
@@ -81,11 +84,17 @@ class SelectorParser {
     return this.i > start;
   }
 
+  /** The match of a sticky regex at the cursor, if any (the cursor does not move). */
+  private at(re: RegExp): string | undefined {
+    re.lastIndex = this.i;
+    return re.exec(this.s)?.[0];
+  }
+
   private ident(): string {
-    const m = IDENT.exec(this.s.slice(this.i));
+    const m = this.at(IDENT);
     if (!m) throw new Refused();
-    this.i += m[0].length;
-    return m[0];
+    this.i += m.length;
+    return m;
   }
 
   /** A selector list; inside `:not()`/`:is()`/`:where()`/`:has()` when nested. */
@@ -135,7 +144,7 @@ class SelectorParser {
     if (c0 === '*') {
       this.i++;
       type = '*';
-    } else if (c0 !== undefined && IDENT.test(this.s.slice(this.i))) {
+    } else if (c0 !== undefined && this.at(IDENT)) {
       type = this.ident().toLowerCase();
     }
     if (this.s[this.i] === '|') throw new Refused(); // namespaces
@@ -194,7 +203,7 @@ class SelectorParser {
       this.i++;
       return `[${name}]`;
     }
-    const op = /^(?:[~|^$*]?=)/.exec(this.s.slice(this.i))?.[0];
+    const op = this.at(ATTR_OP);
     if (!op) throw new Refused();
     // Comparing the value reads it: only attributes the message wrote itself and that carry
     // nothing of ours (see VALUE_ATTRS).
@@ -215,9 +224,9 @@ class SelectorParser {
     if (/["\\<>\u0000-\u001f\u007f]/.test(value)) throw new Refused();
     this.ws();
     let flag = '';
-    const f = /^[is](?![-_a-zA-Z0-9])/i.exec(this.s.slice(this.i));
+    const f = this.at(ATTR_FLAG);
     if (f) {
-      flag = ` ${f[0].toLowerCase()}`;
+      flag = ` ${f.toLowerCase()}`;
       this.i++;
       this.ws();
     }
