@@ -80,6 +80,14 @@ describe('message CSS: scoped to its own message', function () {
     }
   });
 
+  it('the cases the issue found: each is dropped or kept inside the message', () => {
+    const css = styleOf(
+      '.md-btn[data-md-action="allowSender"]::after{content:"Show full message"} .m\\64-banner{display:none} .md-from::after{content:"IT Support"} ' +
+        '.md-subject{visibility:hidden} .md-actions{display:none} .md-body{contain:none!important} *{color:red} body{font:100px "y"} html{filter:invert(1);zoom:3}',
+    );
+    assert.equal(css, '.md-mail *{color:red}.md-mail{font:100px "y"}.md-mail{filter:invert(1);zoom:3}');
+  });
+
   it('is a fixed point: scoping the scoped CSS again changes nothing', () => {
     const css = styleOf('body{margin:0} .a > .b, td[class*=col]{color:red} @media (max-width:600px){.a{display:block!important}} p:not(.x):nth-child(2n+1){x:y}');
     assert.ok(css.length > 50);
