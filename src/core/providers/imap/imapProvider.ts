@@ -8,8 +8,6 @@
  * - one connection per folder at a time, from a small pool.
  */
 import { type FetchMessageObject, ImapFlow, type MessageStructureObject } from 'imapflow';
-import nodemailer from 'nodemailer';
-import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { Readable } from 'node:stream';
 import type { AccountConfig, CredentialSource } from '../../config';
 import { MailError, toMailError } from '../../errors';
@@ -34,6 +32,7 @@ import { StepRunner, verifyTransport } from '../verify';
 import type { ConnectionLimits } from '../../limits';
 import { connectImap, createImapClient, faultOr, openImapClient } from './connect';
 import { ConnectionPool } from './pool';
+import { connectSmtp, describeSmtpAuth, smtpAuthError, smtpConnection, smtpLogin } from './smtp';
 
 export interface ImapProviderOptions {
   logger?: Logger;
@@ -613,18 +612,9 @@ export class ImapProvider implements MailProvider {
   async sendMessage(raw: Buffer, envelope: SendEnvelope): Promise<SendReceipt> {
     const s = this.account.smtp;
     if (!s) throw new MailError('config.invalid', `account "${this.account.id}" has no outgoing (SMTP) server; add "smtp" to its configuration`);
-    const password = await this.credentials.password(this.account, 'smtp');
-    const conn = new SMTPConnection({
-      host: s.host,
-      port: s.port,
-      secure: s.security === 'tls',
-      requireTLS: s.security === 'starttls',
-      ignoreTLS: s.security === 'none',
-      tls: { rejectUnauthorized: !s.allowInvalidCertificate },
-      connectionTimeout: 15_000,
-      greetingTimeout: 15_000,
-      socketTimeout: 60_000,
-    });
+    // Asked for before connecting, and only when a login can happen (an SMTP user is set).
+    const password = s.user ? await this.credentials.password(this.account, 'smtp') : '';
+    const conn = smtpConnection(s, this.opts.limits);
     let dataSent = false;
     return new Promise<SendReceipt>((resolve, reject) => {
       let done = false;
@@ -637,8 +627,9 @@ export class ImapProvider implements MailProvider {
       conn.once('error', fail);
       conn.once('end', () => fail(Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION' })));
       conn.connect(() => {
-        conn.login({ credentials: { user: s.user, pass: password } }, (err) => {
-          if (err) return fail(err);
+        // AUTH only when there is a user and the server offers it: a relay refuses the command.
+        smtpLogin(conn, s, async () => password).then((how) => {
+          if (how === 'notOffered') this.logger.log('debug', `SMTP ${s.host}: ${describeSmtpAuth(how, s)}`, { account: this.account.id });
           const body = Readable.from([raw]);
           body.once('end', () => {
             dataSent = true;
@@ -650,7 +641,7 @@ export class ImapProvider implements MailProvider {
             conn.quit();
             resolve({ accepted: (info?.accepted ?? []).map(String), rejected: (info?.rejected ?? []).map(String), response: String(info?.response ?? '') });
           });
-        });
+        }, fail);
       });
     });
   }
@@ -709,25 +700,19 @@ export class ImapProvider implements MailProvider {
     await r.step(
       'login',
       async () => {
-        const password = await this.credentials.password(this.account, 'smtp');
-        const t = nodemailer.createTransport({
-          host: s.host,
-          port: s.port,
-          secure: s.security === 'tls',
-          requireTLS: s.security === 'starttls',
-          ignoreTLS: s.security === 'none',
-          auth: { user: s.user, pass: password },
-          tls: { rejectUnauthorized: !s.allowInvalidCertificate },
-          connectionTimeout: 10_000,
-          greetingTimeout: 10_000,
-          socketTimeout: 20_000,
-        });
+        const conn = smtpConnection(s, this.opts.limits);
+        // An 'error' after the outcome is known (a late socket error) must not go unheard.
+        conn.on('error', () => undefined);
         try {
-          await t.verify();
+          await connectSmtp(conn);
+          const how = await smtpLogin(conn, s, () => this.credentials.password(this.account, 'smtp')).catch((e: unknown) => {
+            const m = toMailError(e, label);
+            throw m.code === 'auth.failed' ? smtpAuthError(m.message, { cause: e, providerMessage: m.providerMessage }) : m;
+          });
+          return { value: how, detail: describeSmtpAuth(how, s) };
         } finally {
-          t.close();
+          conn.close();
         }
-        return { value: true, detail: `logged in as ${s.user}` };
       },
       label,
     );
