@@ -7,19 +7,25 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import { parseAccount } from '../../src/core/config';
+import { findCheck } from '../../src/core/diagnostics/registry';
+import { runChecks } from '../../src/core/diagnostics/runner';
 import type { MailDesk } from '../../src/core/maildesk';
 import { syncOnce } from '../../src/core/sync/once';
 import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { imapAccount, openCore, tempDir } from '../support/core';
 import { seedMessages } from '../support/seed';
+import { startCourierProxy, type CourierProxyOptions } from '../support/courierProxy';
 import { startSmtp } from '../support/smtp';
+
+const USERS = ['relay', 'nouser', 'wrong', 'restart', 'renum', 'roappend', 'unstable', 'neversaves', 'nocopy', 'ident'];
+const PASSWORDS = Object.fromEntries(USERS.map((u) => [u, 'secret']));
 
 describe('quirky servers (Dovecot + SMTP)', function () {
   let dv: Dovecot;
   const cleanup: Array<() => Promise<void> | void> = [];
   before(async function () {
     requireDovecot(this);
-    dv = await startDovecot({ users: { relay: 'secret', nouser: 'secret', wrong: 'secret', restart: 'secret', renum: 'secret' }, extraFolders: ['Lists/A', 'Lists/B'] });
+    dv = await startDovecot({ users: { ...PASSWORDS }, extraFolders: ['Lists/A', 'Lists/B'] });
   });
   afterEach(async () => {
     for (const f of cleanup.splice(0).reverse()) await f();
@@ -28,10 +34,10 @@ describe('quirky servers (Dovecot + SMTP)', function () {
     await dv?.dispose();
   });
 
-  async function core(passwords: Record<string, string> = {}): Promise<MailDesk> {
+  async function core(extra: Parameters<typeof openCore>[2] = {}): Promise<MailDesk> {
     const dir = tempDir();
     cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const c = await openCore(dir, { relay: 'secret', nouser: 'secret', wrong: 'secret', restart: 'secret', renum: 'secret', ...passwords }, { send: { retryBaseMs: 20, sentCheckDelaysMs: [100] } });
+    const c = await openCore(dir, PASSWORDS, { send: { retryBaseMs: 20, sentCheckDelaysMs: [100] }, ...extra });
     cleanup.push(() => c.close().catch(() => undefined));
     return c;
   }
@@ -154,5 +160,101 @@ describe('quirky servers (Dovecot + SMTP)', function () {
     assert.equal(new Set(rows.map((r) => r.message_id)).size, 5);
     assert.ok(rows.every((r) => r.uid > 5), `the new UIDs: ${rows.map((r) => r.uid).join(',')}`);
     assert.equal(c.store.listMessages(inbox, { limit: 50 }).length, 5);
+  });
+
+  async function courier(o: CourierProxyOptions) {
+    const proxy = await startCourierProxy(dv.port, o);
+    cleanup.push(() => proxy.stop());
+    return proxy;
+  }
+
+  it('Courier: APPEND on a pooled connection that has Sent EXAMINEd is preceded by CLOSE, so the Sent copy is saved', async () => {
+    const proxy = await courier({ readOnlyAppend: true });
+    const s = await startSmtp({ noAuth: true });
+    cleanup.push(() => s.stop());
+    const c = await core();
+    await c.addAccount({ ...imapAccount('roappend', proxy.port, { smtpPort: s.port }), saveSentCopy: 'always' });
+    await syncOnce(c, ['roappend']);
+    const r = await c.send('roappend', { to: ['bob@example.test'], subject: 'copy me', text: 'x' });
+    assert.ok(r.ok, r.error?.describe());
+    assert.equal(r.sentCopy, 'appended', r.warning);
+    assert.equal(proxy.refusedAppends(), 0);
+    const cl = await dv.connect('roappend');
+    try {
+      const lock = await cl.getMailboxLock('Sent');
+      try {
+        assert.equal(((await cl.search({ header: { 'message-id': r.messageId } }, { uid: true })) || []).length, 1);
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await cl.logout();
+    }
+  });
+
+  it('Courier: a new UIDVALIDITY on every STATUS/EXAMINE until a read-write SELECT: one source per sync, and the sync ends', async () => {
+    dv.seedMaildir('unstable', 'INBOX', seedMessages(40, 'Unstable'));
+    const proxy = await courier({ unstableUidValidity: true });
+    const c = await core();
+    await c.addAccount({ ...imapAccount('unstable', proxy.port), folders: ['INBOX'] });
+    const r = await syncOnce(c, ['unstable'], { maxAttempts: 4 });
+    assert.ok(r.ok, JSON.stringify(r.failed.map((j) => [j.id, j.errorMessage])));
+    assert.ok(proxy.madeUp() >= 1, 'the proxy did make UIDVALIDITY up');
+    const inbox = c.store.getFolder('unstable', 'INBOX')!.id;
+    assert.equal(c.store.localCounts(inbox).total, 40);
+    // Stable from here on: another sync is a no-op, not another reset.
+    await syncOnce(c, ['unstable']);
+    assert.equal(c.store.localCounts(inbox).total, 40);
+    const resets = c.log.recent().filter((l) => /UIDVALIDITY changed/.test(l.msg)).length;
+    assert.ok(resets <= 1, `${resets} resets`);
+  });
+
+  it('Courier that never keeps UIDVALIDITY: consecutive resets are bounded, then a clear error naming the behaviour', async () => {
+    dv.seedMaildir('neversaves', 'INBOX', seedMessages(10, 'Never'));
+    const proxy = await courier({ unstableUidValidity: true, neverSaves: true });
+    const c = await core({ imap: { maxConsecutiveResets: 2 } });
+    await c.addAccount({ ...imapAccount('neversaves', proxy.port), folders: ['INBOX'] });
+    const t0 = Date.now();
+    const r = await syncOnce(c, ['neversaves'], { maxAttempts: 4 });
+    assert.equal(r.ok, false);
+    const failed = r.failed.find((j) => j.id === 'neversaves:sync:INBOX' || j.id === 'neversaves:backfill:INBOX')!;
+    assert.ok(failed, JSON.stringify(r.failed.map((j) => j.id)));
+    assert.equal(failed.errorCode, 'server.protocol');
+    assert.match(failed.errorMessage ?? '', /a new UIDVALIDITY \d+ times in a row .*even after a read-write SELECT.*Courier-IMAP/);
+    assert.ok(proxy.madeUp() < 40, `${proxy.madeUp()} UIDVALIDITY values made up before giving up`);
+    assert.ok(Date.now() - t0 < 30_000);
+  });
+
+  it('a Sent copy that could not be saved: sent.mapping fails and says so (and says the provider keeps none)', async () => {
+    const proxy = await courier({ refuseAppend: true });
+    const s = await startSmtp({ noAuth: true });
+    cleanup.push(() => s.stop());
+    const c = await core();
+    await c.addAccount({ ...imapAccount('nocopy', proxy.port, { smtpPort: s.port }) });
+    await syncOnce(c, ['nocopy']);
+    const check = [findCheck('sent.mapping')!];
+    const before = (await runChecks(c, { accounts: ['nocopy'], checks: check }))[0];
+    assert.equal(before.status, 'pass', before.detail);
+    assert.match(before.detail, /provider keeps its own Sent copy: unknown until the first send/);
+    const r = await c.send('nocopy', { to: ['bob@example.test'], subject: 'no copy', text: 'x' });
+    assert.ok(r.ok);
+    assert.equal(r.sentCopy, 'failed');
+    const after = (await runChecks(c, { accounts: ['nocopy'], checks: check }))[0];
+    assert.equal(after.status, 'fail', after.detail);
+    assert.match(after.detail, /could not be saved to "Sent".*Permission denied/);
+    assert.match(after.detail, /provider keeps its own copy: no, MailDesk appends the copy/);
+    assert.match(after.remedy, /Test Incoming Server/);
+  });
+
+  it('Test Incoming Server names the server: its greeting and ID (name, version)', async () => {
+    const c = await core();
+    await c.addAccount(imapAccount('ident', dv.port));
+    const v = await c.testIncoming('ident');
+    assert.ok(v.ok, v.error?.message);
+    const g = v.steps.find((x) => x.name === 'greeting')!;
+    assert.match(g.detail, /greeting ".*ready/i);
+    assert.match(g.detail, /ID: name Dovecot/);
+    const [out] = await runChecks(c, { accounts: ['ident'], checks: [findCheck('incoming.connect')!] });
+    assert.match(out.detail, /ID: name Dovecot/);
   });
 });

@@ -114,7 +114,7 @@ export class ImapProvider implements MailProvider {
   private pool: ConnectionPool | undefined;
   private caps: Set<string> | undefined;
   private readonly backfillHeld = new Map<number, number>();
-  /** UIDVALIDITY changes per folder since its last sync that found the saved one. */
+  /** UIDVALIDITY changes per folder since a sync last found the server agreeing with itself. */
   private readonly resetsInARow = new Map<number, number>();
   /**
    * Set once this server reported two UIDVALIDITYs for one folder within one sync (Courier-IMAP
@@ -283,8 +283,6 @@ export class ImapProvider implements MailProvider {
         store.resetFolder(folder.id);
         this.backfillHeld.delete(folder.id);
         result.reset = true;
-      } else {
-        this.resetsInARow.delete(folder.id);
       }
 
       if (mode === 'backfill' && !(plan.kind === 'sync' && (plan.reset || plan.fillFirstPage))) {
@@ -292,6 +290,7 @@ export class ImapProvider implements MailProvider {
         return { ...result, ...r };
       }
       if (plan.kind === 'noop') {
+        this.resetsInARow.delete(folder.id);
         store.saveSyncState(folder.id, { lastSyncAt: cycleStart });
         store.purgeMissing(folder.id, state.lastSyncAt ?? 0);
         return result;
@@ -312,6 +311,8 @@ export class ImapProvider implements MailProvider {
           );
         }
         const uidValidity = remote.uidValidity;
+        // The server agreed with itself within this sync: the run of resets (if any) is over.
+        this.resetsInARow.delete(folder.id);
         const uidNext = mbox?.uidNext ?? remote.uidNext;
         const modseq = mbox?.highestModseq !== undefined ? String(mbox.highestModseq) : remote.highestModseq;
         const exists = mbox?.exists ?? remote.messages;
@@ -662,6 +663,11 @@ export class ImapProvider implements MailProvider {
     );
     if (client) {
       await r.step(
+        'greeting',
+        async () => ({ value: true, detail: serverIdentity(client.cl) }),
+        label,
+      );
+      await r.step(
         'capabilities',
         async () => {
           caps = [...client.cl.capabilities.keys()].sort();
@@ -723,6 +729,24 @@ export class ImapProvider implements MailProvider {
     await this.pool?.close();
     this.pool = undefined;
   }
+}
+
+/**
+ * Which server this is, for the support report: its greeting and what it said to ID (name,
+ * version, vendor; nothing else, as other ID fields can carry paths or addresses).
+ */
+export function serverIdentity(c: ImapFlow): string {
+  const clean = (v: unknown, max: number): string => String(v).replace(/[^\x20-\x7e]/g, '?').slice(0, max);
+  const raw = (c as unknown as { greeting?: unknown }).greeting;
+  const greeting = typeof raw === 'string' && raw.trim() ? `greeting "${clean(raw.trim(), 120)}"` : 'no greeting text';
+  const info = (c as unknown as { serverInfo?: Record<string, unknown> | null }).serverInfo;
+  const id = info
+    ? ['name', 'version', 'vendor']
+        .filter((k) => typeof info[k] === 'string' && info[k])
+        .map((k) => `${k} ${clean(info[k], 60)}`)
+        .join(', ')
+    : '';
+  return `${greeting}; ID: ${id || 'not answered'}`;
 }
 
 function sameFlags(a: string[], b: string[]): boolean {
