@@ -7,9 +7,10 @@ if (!fs.existsSync(cli)) {
   process.stderr.write('maildesk: the CLI is not built yet. Run `npm run build` in ' + path.join(__dirname, '..') + ' first.\n');
   process.exit(2);
 }
-require(cli)
-  .main(process.argv.slice(2))
-  .then((code) => process.exit(code), (e) => {
-    process.stderr.write('maildesk: ' + (e && e.message ? e.message : String(e)) + '\n');
-    process.exit(1);
-  });
+const m = require(cli);
+// Exit only once stdout and stderr are written out: into a pipe, process.exit() loses what is queued.
+const exit = (code) => (m.exitWhenWritten ? m.exitWhenWritten(code) : process.exit(code));
+m.main(process.argv.slice(2)).then(exit, (e) => {
+  process.stderr.write('maildesk: ' + (e && e.message ? e.message : String(e)) + '\n');
+  return exit(1);
+});

@@ -12,6 +12,7 @@ export interface ServerConfig {
   host: string;
   port: number;
   security: Security;
+  /** "" for an SMTP server used without login (a relay). */
   user: string;
   /** CLI: the environment variable holding the password. */
   passwordEnv?: string;
@@ -61,7 +62,8 @@ function str(v: unknown, path: string, optional = false): string | undefined {
   return v;
 }
 
-function parseServer(v: unknown, path: string): ServerConfig {
+/** `userOptional`: an SMTP relay may take mail without a login; the user is then "". */
+function parseServer(v: unknown, path: string, userOptional = false): ServerConfig {
   if (!v || typeof v !== 'object') invalid(path, 'must be an object with host, port, security and user');
   const o = v as Record<string, unknown>;
   const port = o.port;
@@ -72,7 +74,7 @@ function parseServer(v: unknown, path: string): ServerConfig {
     host: str(o.host, `${path}.host`)!,
     port,
     security,
-    user: str(o.user, `${path}.user`)!,
+    user: userOptional && (o.user === undefined || o.user === '') ? '' : str(o.user, `${path}.user`)!,
     passwordEnv: str(o.passwordEnv, `${path}.passwordEnv`, true),
     allowInvalidCertificate: o.allowInvalidCertificate === true,
   };
@@ -91,7 +93,7 @@ export function parseAccount(v: unknown, path = 'account'): AccountConfig {
   const acc: AccountConfig = { id, provider, email, name: str(o.name, `${path}.name`, true) };
   if (provider === 'imap') {
     acc.imap = parseServer(o.imap, `${path}.imap`);
-    if (o.smtp !== undefined) acc.smtp = parseServer(o.smtp, `${path}.smtp`);
+    if (o.smtp !== undefined) acc.smtp = parseServer(o.smtp, `${path}.smtp`, true);
   }
   if (o.folders !== undefined) {
     if (!Array.isArray(o.folders) || !o.folders.every((f) => typeof f === 'string')) invalid(`${path}.folders`, 'must be a list of folder paths');

@@ -36,6 +36,8 @@ export interface MailErrorOptions {
   cause?: unknown;
   /** Seconds the provider asked us to wait (Retry-After). */
   retryAfter?: number;
+  /** The fix, when it depends on where the error happened (e.g. the outgoing server's login). */
+  remedy?: string;
 }
 
 export class MailError extends Error {
@@ -44,6 +46,7 @@ export class MailError extends Error {
   readonly offline: boolean;
   readonly providerMessage?: string;
   readonly retryAfter?: number;
+  readonly remedy: string;
   override readonly cause?: unknown;
 
   constructor(code: MailErrorCode, message: string, opts: MailErrorOptions = {}) {
@@ -54,13 +57,13 @@ export class MailError extends Error {
     this.offline = opts.offline ?? code.startsWith('net.');
     this.providerMessage = opts.providerMessage;
     this.retryAfter = opts.retryAfter;
+    this.remedy = opts.remedy ?? describeError(code).remedy;
     this.cause = opts.cause;
   }
 
   /** "problem. fix" in one line, for notifications and the CLI. */
   describe(): string {
-    const d = describeError(this.code);
-    return `${this.message}. ${d.remedy}`;
+    return `${this.message}. ${this.remedy}`;
   }
 }
 
@@ -222,6 +225,12 @@ export function toMailError(e: unknown, context = ''): MailError {
   if (err.authenticationFailed === true || code === 'EAUTH' || /AUTHENTICATIONFAILED|authentication failed|invalid credentials|535/i.test(msg + ' ' + String(err.responseText ?? '') + String(err.response ?? ''))) {
     return new MailError('auth.failed', `${where}the server rejected the user name or password`, opts);
   }
+  // imapflow: no TCP connection, no greeting, or no byte during a command in time.
+  // Its greeting-timeout text guesses at TLS ("Maybe should use TLS?"): silence says nothing about TLS.
+  if (code === 'GREETING_TIMEOUT') return new MailError('net.timeout', `${where}the server accepted the connection but sent no greeting in time`, { cause: e });
+  if (code === 'CONNECT_TIMEOUT' || code === 'ETIMEOUT') return new MailError('net.timeout', `${where}timed out (${msg})`, opts);
+  // imapflow: the server closed the connection before the session began.
+  if (code === 'ClosedAfterConnectText' || code === 'ClosedAfterConnectTLS') return new MailError('net.reset', `${where}the server closed the connection`, opts);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EDNS') return new MailError('net.dns', `${where}cannot resolve the host name`, opts);
   if (code === 'ECONNREFUSED') return new MailError('net.refused', `${where}connection refused`, opts);
   if (code === 'ETIMEDOUT' || code === 'ETIMEOUT' || code === 'NoConnection' && /timeout/i.test(msg) || /timed? ?out/i.test(msg)) {

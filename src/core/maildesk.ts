@@ -5,7 +5,7 @@
 import type { AccountConfig, CredentialSource, OAuthConfig, SecretStore } from './config';
 import { MailError, toMailError } from './errors';
 import { type Logger, RecentLog } from './log';
-import { ImapProvider } from './providers/imap/imapProvider';
+import { ImapProvider, type ImapProviderOptions } from './providers/imap/imapProvider';
 import { GraphProvider, type GraphProviderOptions } from './providers/graph/graphProvider';
 import { memorySecretStore, TokenStore } from './auth/tokens';
 import { googleOAuthSettings } from './auth/oauthConfig';
@@ -29,7 +29,7 @@ export interface MailDeskOptions {
   idle?: boolean;
   /** Lets tests and future providers (Gmail, Graph) plug in without special cases. */
   providerFactory?: (account: AccountConfig, credentials: CredentialSource, logger: Logger) => MailProvider;
-  imap?: { firstPageSize?: number; pageSize?: number; maxConnections?: number };
+  imap?: Pick<ImapProviderOptions, 'firstPageSize' | 'pageSize' | 'maxConnections' | 'limits' | 'maxConsecutiveResets'>;
   /** SMTP retries and the wait for a server-side Sent copy (tests shorten them). */
   send?: SendOptions;
   /** OAuth tokens (SecretStorage in VS Code; in memory, seeded from env, in the CLI). */

@@ -238,7 +238,8 @@ function steps(): Step[] {
     },
     async (d) => {
       if (!d.smtpHost) return;
-      const v = await ask({ step: 11, value: d.smtpUser ?? d.imapUser, prompt: 'Outgoing server user name (the incoming password is used)', validate: (s) => (s.trim() ? undefined : 'Enter the user name') });
+      // Empty: a relay that takes mail without a login (no AUTH is sent).
+      const v = await ask({ step: 11, value: d.smtpUser ?? d.imapUser, prompt: 'Outgoing server user name (the incoming password is used; leave empty for a relay without login)' });
       if (typeof v !== 'string') return v;
       d.smtpUser = v.trim();
       return undefined;

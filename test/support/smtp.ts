@@ -22,6 +22,8 @@ export interface SmtpOptions {
   users?: Record<string, string>;
   /** Accept mail without AUTH (default false: AUTH is required, like a submission server). */
   authOptional?: boolean;
+  /** A relay: no AUTH in EHLO, "500 command not recognized" to AUTH, mail accepted without it. */
+  noAuth?: boolean;
   /** Advertised SIZE limit in bytes; bigger messages get 552. */
   size?: number;
   /** Act like Gmail/Outlook: APPEND every accepted message to the user's Sent folder in Dovecot. */
@@ -122,10 +124,10 @@ export async function startSmtp(opts: SmtpOptions = {}): Promise<SmtpServer> {
     secure: !!opts.tls,
     key: opts.tls?.key,
     cert: opts.tls?.cert,
-    disabledCommands: opts.tls ? [] : ['STARTTLS'],
+    disabledCommands: [...(opts.tls ? [] : ['STARTTLS']), ...(opts.noAuth ? ['AUTH'] : [])],
     hideSTARTTLS: !opts.tls,
     allowInsecureAuth: true,
-    authOptional: opts.authOptional ?? false,
+    authOptional: opts.noAuth || (opts.authOptional ?? false),
     authMethods: ['PLAIN', 'LOGIN'],
     size: opts.size,
     logger: false,

@@ -6,6 +6,7 @@
 import type { AccountConfig } from '../config';
 import { MailError, toMailError } from '../errors';
 import type { FolderRow } from '../store/store';
+import { smtpAuthError } from '../providers/imap/smtp';
 
 const SENT_NAMES = ['sent', 'sent items', 'sent mail', 'sent messages', 'sent-mail'];
 const DRAFT_NAMES = ['drafts', 'draft'];
@@ -94,7 +95,7 @@ export function classifySendError(e: unknown): SendFailure {
     };
   }
   if (err.code === 'EAUTH' || rc === 535 || rc === 534 || rc === 530) {
-    return { error: new MailError('auth.failed', `the outgoing server rejected the login: ${said}`, { ...opts, retryable: false }), retry: false, maybeSent: false };
+    return { error: smtpAuthError(`the outgoing server rejected the login: ${said}`, opts), retry: false, maybeSent: false };
   }
   if (rc === 552 || rc === 523 || /size|too (large|big)/i.test(said) && (rc === undefined || rc >= 500)) {
     return { error: new MailError('send.tooLarge', `the outgoing server refused the message as too large: ${said}`, opts), retry: false, maybeSent: false };

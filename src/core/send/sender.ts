@@ -87,6 +87,29 @@ export function sentCopySettingKey(accountId: string): string {
   return `send.sentCopy.${accountId}`;
 }
 
+/** The last sent message whose copy could not be saved to Sent, as Troubleshoot (sent.mapping) reads it. */
+export interface SentCopyFailure {
+  messageId: string;
+  folder: string;
+  at: number;
+  code: string;
+  error: string;
+}
+
+export function sentCopyFailureKey(accountId: string): string {
+  return `send.sentCopyFailed.${accountId}`;
+}
+
+export function readSentCopyFailure(store: MailStore, accountId: string): SentCopyFailure | undefined {
+  const v = store.getSetting(sentCopyFailureKey(accountId));
+  if (!v) return undefined;
+  try {
+    return JSON.parse(v) as SentCopyFailure;
+  } catch {
+    return undefined;
+  }
+}
+
 export class Sender {
   private readonly inFlight = new Set<string>();
   private readonly o: Required<SendOptions>;
@@ -296,9 +319,15 @@ export class Sender {
     // The rest happens after the message went out; a failure here is a warning, not a failed send.
     try {
       result.sentCopy = sent ? await this.ensureSentCopy(r.accountId, sent, r.messageId, copy) : 'none';
+      // A copy saved since: the last failure is history, not the state of this account.
+      if (result.sentCopy === 'appended' || result.sentCopy === 'server') store.setSetting(sentCopyFailureKey(r.accountId), '');
     } catch (e) {
       result.sentCopy = 'failed';
-      warnings.push(`the copy in ${sent?.path} could not be saved: ${toMailError(e).message}; the message was sent`);
+      const err = toMailError(e);
+      warnings.push(`the copy in ${sent?.path} could not be saved: ${err.message}; the message was sent`);
+      const said = err.providerMessage && !err.message.includes(err.providerMessage) ? `${err.message} (${err.providerMessage})` : err.message;
+      const failure: SentCopyFailure = { messageId: r.messageId, folder: sent?.path ?? '', at: Date.now(), code: err.code, error: said };
+      store.setSetting(sentCopyFailureKey(r.accountId), JSON.stringify(failure));
     }
     if (sent && !sent.selected) {
       await this.d.selectFolder(r.accountId, sent.path).catch(() => undefined);

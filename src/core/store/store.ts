@@ -819,11 +819,15 @@ export class MailStore {
           this.run('UPDATE messages SET seen = ?, flagged = ?, answered = ?, draft = ? WHERE id = ?', [fl.seen, fl.flagged, fl.answered, fl.draft, id]);
           counts.updated++;
         } else if (m.messageId) {
-          // A pending membership in this folder (uid not yet known) with the same Message-ID.
+          // A pending membership in this folder (uid not yet known) with the same Message-ID; or
+          // one under a lower UID: a server that renumbers a folder under the same UIDVALIDITY
+          // (Courier-IMAP after another client's COPY) hands the same message out again under a
+          // new UID, and it replaces its row instead of becoming a duplicate.
           id = this.get<{ id: number }>(
             `SELECT m.id FROM messages m JOIN memberships ms ON ms.message_id = m.id
-             WHERE m.account_id = ? AND m.message_id = ? AND ms.folder_id = ? AND ms.uid IS NULL LIMIT 1`,
-            [folder.accountId, m.messageId, folderId],
+             WHERE m.account_id = ? AND m.message_id = ? AND ms.folder_id = ? AND (ms.uid IS NULL OR ms.uid < ?)
+             ORDER BY ms.uid IS NULL DESC, ms.uid LIMIT 1`,
+            [folder.accountId, m.messageId, folderId, m.uid ?? 0],
           )?.id;
           if (id !== undefined) {
             this.run(

@@ -119,7 +119,7 @@ export const authStatus: Check = {
         first.code === 'auth.failed' || first.code === 'config.missingPassword'
           ? { title: 'Enter Password', command: 'maildesk.enterPassword', args: [accountTarget(account.id)] }
           : serverAction(refused[0] === incoming ? 'incoming' : 'outgoing', account.id);
-      return [{ status: 'fail', detail: `${d.title}: ${refused.map((r) => exactError(r.error!)).join('; ')}`, remedy: d.remedy, section: d.section, action }];
+      return [{ status: 'fail', detail: `${d.title}: ${refused.map((r) => exactError(r.error!)).join('; ')}`, remedy: first.remedy, section: d.section, action }];
     }
     const pausedForAuth = account.state === 'reauth' || (account.state === 'disconnected' && !!account.stateCode && (AUTH_CODES.has(account.stateCode as MailErrorCode) || account.stateCode === 'oauth.notConfigured'));
     const since = account.stateAt ? ` since ${new Date(account.stateAt).toISOString()}` : '';

@@ -4,6 +4,7 @@
  * list when the server answers, and the list from the last sync when it does not.
  */
 import { describeError } from '../../errors';
+import { readSentCopyFailure, sentCopySettingKey } from '../../send/sender';
 import { defaultSelection } from '../../sync/scheduler';
 import type { FolderRole } from '../../store/store';
 import { accountTarget, type Check, type CheckContext } from '../check';
@@ -112,7 +113,10 @@ export const sentMapping: Check = {
     const list = await folderList(ctx);
     if (!list) return [{ status: 'skip', detail: 'the server could not be reached and no folder list is known yet (see incoming.connect)' }];
     const action = { title: 'Select Folders for Sync', command: 'maildesk.selectFolders', args: [accountTarget(ctx.account.id)] };
-    const special = list.folders.find((f) => f.specialUse === '\\Sent');
+    // Graph names its Sent Items folder (well-known name "sentitems") and Gmail its SENT label:
+    // their role is the provider's own word, not a guess from the name.
+    const special = list.folders.find((f) => f.specialUse === '\\Sent') ?? (cfg.provider !== 'imap' ? list.folders.find((f) => f.role === 'sent') : undefined);
+    const marked = cfg.provider === 'imap' ? 'marked \\Sent by the server' : "the provider's own Sent folder";
     const byName = list.folders.find((f) => SENT_NAMES.includes(leaf(f.path)));
     const configured = cfg.sentFolder;
     const mapped = configured ? list.folders.find((f) => f.path === configured) : special ?? list.folders.find((f) => f.role === 'sent') ?? byName;
@@ -141,7 +145,9 @@ export const sentMapping: Check = {
     if (!configured && !special) issues.push(`"${mapped.path}" is used as Sent by its name only: the server marks no folder as \\Sent (special-use), so MailDesk cannot confirm your provider stores sent mail there`);
     if (!mapped.selected) issues.push(`"${mapped.path}" is not selected for sync: the provider's copies of sent mail never arrive and local Sent entries are never replaced`);
     const caps = (await ctx.incoming()).capabilities ?? [];
-    const serverKeeps = cfg.provider !== 'imap' || caps.includes('X-GM-EXT-1') ? 'yes' : 'unknown';
+    // What the sender learnt from the first sends ("server": a copy appeared in Sent by itself).
+    const learnt = ctx.store.getSetting(sentCopySettingKey(ctx.account.id));
+    const serverKeeps = cfg.provider !== 'imap' || caps.includes('X-GM-EXT-1') || learnt === 'server' ? 'yes' : learnt === 'client' ? 'no, MailDesk appends the copy' : 'unknown until the first send';
     const mode = cfg.saveSentCopy ?? 'auto';
     if (mode === 'always' && serverKeeps === 'yes') issues.push('saveSentCopy is "always" but this provider keeps its own copy of sent mail: every message is stored twice');
     const row = ctx.store.getFolder(ctx.account.id, mapped.path);
@@ -155,7 +161,18 @@ export const sentMapping: Check = {
         )?.n ?? 0;
       if (stuck) issues.push(`${stuck} message(s) sent more than an hour ago are still only local entries in "${mapped.path}": the server's copy never arrived`);
     }
-    const how = configured ? 'set for this account' : special ? 'marked \\Sent by the server' : 'found by name';
+    const how = configured ? 'set for this account' : special ? marked : 'found by name';
+    const failure = readSentCopyFailure(ctx.store, ctx.account.id);
+    if (failure) {
+      return [
+        {
+          status: 'fail',
+          detail: `the copy of a sent message (${failure.messageId}, ${new Date(failure.at).toISOString()}) could not be saved to "${failure.folder}": ${failure.code}: ${failure.error}. The message itself was sent; Sent shows it only as a local entry. Sent folder "${mapped.path}" (${how}); provider keeps its own copy: ${serverKeeps}${issues.length ? `; also: ${issues.join('; ')}` : ''}${list.note}`,
+          remedy: `Check that "${failure.folder}" exists on the server and accepts new messages (try moving a message there in webmail), then run Test Incoming Server; send the support report to support if it keeps failing. The next successful copy clears this.`,
+          action: { title: 'Test Incoming Server', command: 'maildesk.testIncoming', args: [accountTarget(ctx.account.id)] },
+        },
+      ];
+    }
     if (issues.length) {
       return [
         {
@@ -166,6 +183,6 @@ export const sentMapping: Check = {
         },
       ];
     }
-    return [{ status: 'pass', detail: `Sent folder "${mapped.path}" (${how}), selected for sync; saving a copy: ${mode} (provider keeps its own: ${serverKeeps})${list.note}` }];
+    return [{ status: 'pass', detail: `Sent folder "${mapped.path}" (${how}), selected for sync; saving a copy: ${mode} (provider keeps its own Sent copy: ${serverKeeps})${list.note}` }];
   },
 };

@@ -20,6 +20,7 @@ import { gmail, type gmail_v1 } from '@googleapis/gmail';
 import { OAuth2Client } from 'google-auth-library';
 import type { AccountConfig, ProviderKind } from '../../config';
 import { MailError } from '../../errors';
+import { DEFAULT_LIMITS } from '../../limits';
 import { type Logger, noopLogger } from '../../log';
 import { classifyProviderError, errorFacts } from '../../auth/classify';
 import type { GoogleOAuthSettings } from '../../auth/oauthConfig';
@@ -195,7 +196,8 @@ export class GmailProvider implements MailProvider {
     // Refresh is ours (one at a time, rotation saved first): the library only carries the access token.
     this.authClient = new OAuth2Client({ clientId: s.clientId, clientSecret: s.clientSecret, endpoints: { oauth2TokenUrl: s.tokenUrl, oauth2AuthBaseUrl: s.authUrl } });
     // Retries are ours too, so Retry-After is honoured and a 403 rateLimitExceeded is retried.
-    this.api = gmail({ version: 'v1', auth: this.authClient, rootUrl: s.apiRootUrl, retry: false });
+    // A whole request has a deadline (src/core/limits.ts), not only a socket that goes quiet.
+    this.api = gmail({ version: 'v1', auth: this.authClient, rootUrl: s.apiRootUrl, retry: false, timeout: DEFAULT_LIMITS.httpRequestMs });
     return this.api;
   }
 

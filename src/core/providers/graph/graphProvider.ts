@@ -18,6 +18,7 @@ import { Client, type Context, type Middleware, ResponseType, RetryHandler, Retr
 import type { INetworkModule } from '@azure/msal-node';
 import type { AccountConfig, SecretStore } from '../../config';
 import { MailError } from '../../errors';
+import { DEFAULT_LIMITS, formatBytes, formatSeconds } from '../../limits';
 import { type Logger, noopLogger } from '../../log';
 import { parseMessage } from '../../mime/parse';
 import type { FolderRole, IncomingMessage, MailStore } from '../../store/store';
@@ -173,9 +174,18 @@ class NodeTransport implements Middleware {
     if (body) headers['Content-Length'] = String(body.length);
     const lib = url.startsWith('https:') ? https : http;
     ctx.response = await new Promise<Response>((resolve, reject) => {
+      // A whole request has a deadline and a response a size limit (src/core/limits.ts), not only
+      // the socket's inactivity timeout: a server trickling bytes or sending without end is cut off.
+      const deadline = setTimeout(() => req.destroy(Object.assign(new Error(`ETIMEDOUT: ${new URL(url).host} did not finish its answer within ${formatSeconds(DEFAULT_LIMITS.httpRequestMs)}`), { code: 'ETIMEDOUT' })), DEFAULT_LIMITS.httpRequestMs);
       const req = lib.request(url, { method: o.method ?? 'GET', headers, ca: this.ca, timeout: this.timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > DEFAULT_LIMITS.httpMaxResponseBytes) req.destroy(new MailError('server.protocol', `${new URL(url).host} sent a response larger than ${formatBytes(DEFAULT_LIMITS.httpMaxResponseBytes)}`));
+          else chunks.push(c);
+        });
+        res.on('close', () => clearTimeout(deadline));
         res.on('error', reject);
         res.on('end', () => {
           const status = res.statusCode ?? 0;
@@ -186,7 +196,10 @@ class NodeTransport implements Middleware {
         });
       });
       req.on('timeout', () => req.destroy(Object.assign(new Error(`ETIMEDOUT: no answer from ${new URL(url).host} in ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-      req.on('error', (e: NodeJS.ErrnoException) => reject(Object.assign(new Error(`${e.code ?? 'network error'}: ${e.message}`), { code: e.code })));
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        clearTimeout(deadline);
+        reject(e instanceof MailError ? e : Object.assign(new Error(`${e.code ?? 'network error'}: ${e.message}`), { code: e.code }));
+      });
       if (body) req.write(body);
       req.end();
     });

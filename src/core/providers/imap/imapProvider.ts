@@ -8,8 +8,6 @@
  * - one connection per folder at a time, from a small pool.
  */
 import { type FetchMessageObject, ImapFlow, type MessageStructureObject } from 'imapflow';
-import nodemailer from 'nodemailer';
-import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { Readable } from 'node:stream';
 import type { AccountConfig, CredentialSource } from '../../config';
 import { MailError, toMailError } from '../../errors';
@@ -31,8 +29,10 @@ import type {
   VerifyReport,
 } from '../provider';
 import { StepRunner, verifyTransport } from '../verify';
-import { connectImap, imapOptions } from './connect';
+import type { ConnectionLimits } from '../../limits';
+import { connectImap, createImapClient, faultOr, openImapClient } from './connect';
 import { ConnectionPool } from './pool';
+import { connectSmtp, describeSmtpAuth, smtpAuthError, smtpConnection, smtpLogin } from './smtp';
 
 export interface ImapProviderOptions {
   logger?: Logger;
@@ -41,6 +41,10 @@ export interface ImapProviderOptions {
   firstPageSize?: number;
   /** Backfill and new-mail page size. */
   pageSize?: number;
+  /** Overrides of the connection limits (src/core/limits.ts); tests use short ones. */
+  limits?: Partial<ConnectionLimits>;
+  /** UIDVALIDITY changes of one folder in a row before its sync stops with an error (default 5). */
+  maxConsecutiveResets?: number;
 }
 
 const ROLE_BY_SPECIAL_USE: Record<string, FolderRole> = {
@@ -110,6 +114,13 @@ export class ImapProvider implements MailProvider {
   private pool: ConnectionPool | undefined;
   private caps: Set<string> | undefined;
   private readonly backfillHeld = new Map<number, number>();
+  /** UIDVALIDITY changes per folder since a sync last found the server agreeing with itself. */
+  private readonly resetsInARow = new Map<number, number>();
+  /**
+   * Set once this server reported two UIDVALIDITYs for one folder within one sync (Courier-IMAP
+   * before a client SELECTed the folder read-write): every sync then selects read-write first.
+   */
+  private selectReadWriteFirst = false;
   private readonly logger: Logger;
   private readonly firstPageSize: number;
   private readonly pageSize: number;
@@ -132,7 +143,7 @@ export class ImapProvider implements MailProvider {
   private async connect(qresync = true): Promise<ImapFlow> {
     const password = await this.credentials.password(this.account, 'imap');
     try {
-      const c = await connectImap({ server: this.account.imap!, password, logger: this.logger, accountId: this.account.id, qresync });
+      const c = await connectImap({ server: this.account.imap!, password, logger: this.logger, accountId: this.account.id, qresync, limits: this.opts.limits });
       if (!this.caps) this.caps = new Set([...c.capabilities.keys()].map((k) => k.toUpperCase()));
       return c;
     } catch (e) {
@@ -147,7 +158,15 @@ export class ImapProvider implements MailProvider {
 
   private async withConnection<T>(fn: (c: ImapFlow) => Promise<T>, context: string): Promise<T> {
     try {
-      return await this.getPool().use(fn);
+      // A command on a connection that a limit or a server fault closed fails with imapflow's
+      // generic "Connection not available": the fault says what really happened.
+      return await this.getPool().use(async (c) => {
+        try {
+          return await fn(c);
+        } catch (e) {
+          throw faultOr(c, e);
+        }
+      });
     } catch (e) {
       throw toMailError(e, context);
     }
@@ -219,8 +238,11 @@ export class ImapProvider implements MailProvider {
     const { store, folder } = ctx;
     {
       const condstore = this.caps?.has('CONDSTORE') ?? false;
+      // Courier-IMAP gives a folder whose UID database no client has saved yet a new UIDVALIDITY
+      // on every STATUS and EXAMINE; a read-write SELECT saves it, and the values hold from then on.
+      if (this.selectReadWriteFirst) (await c.getMailboxLock(folder.path, { readOnly: false })).release();
       const st = await c.status(folder.path, { messages: true, uidNext: true, uidValidity: true, unseen: true, highestModseq: condstore });
-      if (!st) throw new MailError('folder.notFound', `the folder "${folder.path}" does not exist on the server`);
+      if (!st) throw await this.statusFailed(c, folder.path);
       const result: FolderSyncResult = { newMessages: 0, flagChanges: 0, removed: 0, reset: false, complete: false, remoteTotal: st.messages, remoteUnread: st.unseen };
       store.setRemoteCounts(folder.id, st.messages ?? null, st.unseen ?? null);
       const state = store.getSyncState(folder.id);
@@ -253,6 +275,7 @@ export class ImapProvider implements MailProvider {
       const cycleStart = Date.now();
 
       if (plan.kind === 'sync' && plan.reset) {
+        this.countReset(folder, state.uidValidity, remote.uidValidity);
         this.logger.log('warn', `UIDVALIDITY changed (${state.uidValidity} → ${remote.uidValidity}): the folder was reset on the server; fetching it anew`, {
           account: this.account.id,
           folder: folder.path,
@@ -267,6 +290,7 @@ export class ImapProvider implements MailProvider {
         return { ...result, ...r };
       }
       if (plan.kind === 'noop') {
+        this.resetsInARow.delete(folder.id);
         store.saveSyncState(folder.id, { lastSyncAt: cycleStart });
         store.purgeMissing(folder.id, state.lastSyncAt ?? 0);
         return result;
@@ -275,7 +299,20 @@ export class ImapProvider implements MailProvider {
       const lock = await c.getMailboxLock(folder.path, { readOnly: true });
       try {
         const mbox = c.mailbox && typeof c.mailbox === 'object' ? c.mailbox : undefined;
-        const uidValidity = String(mbox?.uidValidity ?? remote.uidValidity);
+        // One UIDVALIDITY per sync: the one the plan was made with. UIDs fetched from a mailbox
+        // that reports another belong to another numbering, so none is stored under either.
+        if (mbox?.uidValidity !== undefined && String(mbox.uidValidity) !== remote.uidValidity) {
+          this.selectReadWriteFirst = true;
+          this.countReset(folder, remote.uidValidity, String(mbox.uidValidity));
+          throw new MailError(
+            'folder.reset',
+            `the server reported UIDVALIDITY ${remote.uidValidity} for "${folder.path}" and then ${mbox.uidValidity} when it was opened; the folder will be selected read-write and synced again`,
+            { retryable: true },
+          );
+        }
+        const uidValidity = remote.uidValidity;
+        // The server agreed with itself within this sync: the run of resets (if any) is over.
+        this.resetsInARow.delete(folder.id);
         const uidNext = mbox?.uidNext ?? remote.uidNext;
         const modseq = mbox?.highestModseq !== undefined ? String(mbox.highestModseq) : remote.highestModseq;
         const exists = mbox?.exists ?? remote.messages;
@@ -347,6 +384,37 @@ export class ImapProvider implements MailProvider {
         lock.release();
       }
     }
+  }
+
+  /**
+   * Counts a UIDVALIDITY change of a folder; too many in a row means the server hands out a
+   * new one whatever we do, and syncing it again would only download the folder again.
+   */
+  private countReset(folder: FolderRow, from: string | null, to: string): void {
+    const n = (this.resetsInARow.get(folder.id) ?? 0) + 1;
+    this.resetsInARow.set(folder.id, n);
+    const max = this.opts.maxConsecutiveResets ?? 5;
+    if (n <= max) return;
+    throw new MailError(
+      'server.protocol',
+      `the server gave the folder "${folder.path}" a new UIDVALIDITY ${n} times in a row (last ${from ?? 'none'} → ${to}), even after a read-write SELECT: it does not keep the folder's message numbers (Courier-IMAP does this with a folder that no client has opened read-write), so MailDesk stopped syncing the folder rather than fetching it again and again`,
+      { retryable: false },
+    );
+  }
+
+  /**
+   * STATUS answered NO (imapflow gives false). On a dead connection that is a dropped
+   * connection; otherwise the folder is missing only when LIST agrees.
+   */
+  private async statusFailed(c: ImapFlow, path: string): Promise<MailError> {
+    if (!c.usable) return new MailError('net.reset', `the connection was lost while reading the state of "${path}"`);
+    const listed = await c.list().then(
+      (l) => l.some((f) => f.path === path),
+      () => undefined,
+    );
+    if (listed === undefined || !c.usable) return new MailError('net.reset', `the connection was lost while reading the state of "${path}"`);
+    if (listed) return new MailError('server.unavailable', `the server refused STATUS on "${path}" although it lists the folder`, { retryable: true });
+    return new MailError('folder.notFound', `the folder "${path}" does not exist on the server`);
   }
 
   /** One page of older history below the saved cursor, or a deep reconciliation pass. */
@@ -484,9 +552,10 @@ export class ImapProvider implements MailProvider {
           // Static imports: a dynamic import('./connect') fails when run from sources (tsx, tests).
           // This connection runs no other command, so IDLE may start at once: imapflow's
           // default waits 15 s of quiet first, and mail arriving meanwhile was not pushed.
-          client = new ImapFlow({ ...imapOptions({ server: this.account.imap!, password, logger: this.logger, accountId: this.account.id }), disableAutoIdle: false, autoIdleDelay: 100 });
-          client.on('error', () => undefined);
-          await client.connect();
+          const o = { server: this.account.imap!, password, logger: this.logger, accountId: this.account.id, limits: this.opts.limits };
+          // IDLE is quiet by design: a NOOP probes the server after this long without a byte.
+          client = createImapClient(o, { disableAutoIdle: false, autoIdleDelay: 100, socketTimeout: 5 * 60_000 });
+          await openImapClient(client, o);
           await client.mailboxOpen(folderPath, { readOnly: true });
           delay = 2_000;
           client.on('exists', () => onChange());
@@ -513,6 +582,10 @@ export class ImapProvider implements MailProvider {
 
   async appendMessage(folderPath: string, raw: Buffer, flags: string[]): Promise<{ uid?: number }> {
     return this.withConnection(async (c) => {
+      // Courier refuses APPEND while the connection has a mailbox EXAMINEd ("NO Current box is
+      // selected READ-ONLY"); a pooled connection usually has. CLOSE on a read-only mailbox
+      // removes nothing (RFC 3501 6.4.2).
+      if (c.mailbox && typeof c.mailbox === 'object' && c.mailbox.readOnly) await c.mailboxClose();
       const r = await c.append(folderPath, raw, flags);
       if (!r) throw new MailError('server.protocol', `the server did not accept the message into ${folderPath}`);
       return { uid: r.uid };
@@ -540,18 +613,9 @@ export class ImapProvider implements MailProvider {
   async sendMessage(raw: Buffer, envelope: SendEnvelope): Promise<SendReceipt> {
     const s = this.account.smtp;
     if (!s) throw new MailError('config.invalid', `account "${this.account.id}" has no outgoing (SMTP) server; add "smtp" to its configuration`);
-    const password = await this.credentials.password(this.account, 'smtp');
-    const conn = new SMTPConnection({
-      host: s.host,
-      port: s.port,
-      secure: s.security === 'tls',
-      requireTLS: s.security === 'starttls',
-      ignoreTLS: s.security === 'none',
-      tls: { rejectUnauthorized: !s.allowInvalidCertificate },
-      connectionTimeout: 15_000,
-      greetingTimeout: 15_000,
-      socketTimeout: 60_000,
-    });
+    // Asked for before connecting, and only when a login can happen (an SMTP user is set).
+    const password = s.user ? await this.credentials.password(this.account, 'smtp') : '';
+    const conn = smtpConnection(s, this.opts.limits);
     let dataSent = false;
     return new Promise<SendReceipt>((resolve, reject) => {
       let done = false;
@@ -564,8 +628,9 @@ export class ImapProvider implements MailProvider {
       conn.once('error', fail);
       conn.once('end', () => fail(Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION' })));
       conn.connect(() => {
-        conn.login({ credentials: { user: s.user, pass: password } }, (err) => {
-          if (err) return fail(err);
+        // AUTH only when there is a user and the server offers it: a relay refuses the command.
+        smtpLogin(conn, s, async () => password).then((how) => {
+          if (how === 'notOffered') this.logger.log('debug', `SMTP ${s.host}: ${describeSmtpAuth(how, s)}`, { account: this.account.id });
           const body = Readable.from([raw]);
           body.once('end', () => {
             dataSent = true;
@@ -577,7 +642,7 @@ export class ImapProvider implements MailProvider {
             conn.quit();
             resolve({ accepted: (info?.accepted ?? []).map(String), rejected: (info?.rejected ?? []).map(String), response: String(info?.response ?? '') });
           });
-        });
+        }, fail);
       });
     });
   }
@@ -597,6 +662,11 @@ export class ImapProvider implements MailProvider {
       label,
     );
     if (client) {
+      await r.step(
+        'greeting',
+        async () => ({ value: true, detail: serverIdentity(client.cl) }),
+        label,
+      );
       await r.step(
         'capabilities',
         async () => {
@@ -636,25 +706,19 @@ export class ImapProvider implements MailProvider {
     await r.step(
       'login',
       async () => {
-        const password = await this.credentials.password(this.account, 'smtp');
-        const t = nodemailer.createTransport({
-          host: s.host,
-          port: s.port,
-          secure: s.security === 'tls',
-          requireTLS: s.security === 'starttls',
-          ignoreTLS: s.security === 'none',
-          auth: { user: s.user, pass: password },
-          tls: { rejectUnauthorized: !s.allowInvalidCertificate },
-          connectionTimeout: 10_000,
-          greetingTimeout: 10_000,
-          socketTimeout: 20_000,
-        });
+        const conn = smtpConnection(s, this.opts.limits);
+        // An 'error' after the outcome is known (a late socket error) must not go unheard.
+        conn.on('error', () => undefined);
         try {
-          await t.verify();
+          await connectSmtp(conn);
+          const how = await smtpLogin(conn, s, () => this.credentials.password(this.account, 'smtp')).catch((e: unknown) => {
+            const m = toMailError(e, label);
+            throw m.code === 'auth.failed' ? smtpAuthError(m.message, { cause: e, providerMessage: m.providerMessage }) : m;
+          });
+          return { value: how, detail: describeSmtpAuth(how, s) };
         } finally {
-          t.close();
+          conn.close();
         }
-        return { value: true, detail: `logged in as ${s.user}` };
       },
       label,
     );
@@ -665,6 +729,24 @@ export class ImapProvider implements MailProvider {
     await this.pool?.close();
     this.pool = undefined;
   }
+}
+
+/**
+ * Which server this is, for the support report: its greeting and what it said to ID (name,
+ * version, vendor; nothing else, as other ID fields can carry paths or addresses).
+ */
+export function serverIdentity(c: ImapFlow): string {
+  const clean = (v: unknown, max: number): string => String(v).replace(/[^\x20-\x7e]/g, '?').slice(0, max);
+  const raw = (c as unknown as { greeting?: unknown }).greeting;
+  const greeting = typeof raw === 'string' && raw.trim() ? `greeting "${clean(raw.trim(), 120)}"` : 'no greeting text';
+  const info = (c as unknown as { serverInfo?: Record<string, unknown> | null }).serverInfo;
+  const id = info
+    ? ['name', 'version', 'vendor']
+        .filter((k) => typeof info[k] === 'string' && info[k])
+        .map((k) => `${k} ${clean(info[k], 60)}`)
+        .join(', ')
+    : '';
+  return `${greeting}; ID: ${id || 'not answered'}`;
 }
 
 function sameFlags(a: string[], b: string[]): boolean {
