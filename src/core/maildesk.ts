@@ -17,7 +17,7 @@ import { type FolderRow, MailStore, type MessageRow, type StoreChange } from './
 import { type DraftRef, DraftService, type DraftSummary, type OpenedDraft } from './drafts/drafts';
 import type { Draft } from './send/compose';
 import { type SendInput, type SendOptions, type SendResult, Sender } from './send/sender';
-import { AgentMailbox, type AgentChangeResult, type AgentDraftInput, type AgentDraftResult, type AgentMailboxInfo, type AgentSearchInput, type AgentSearchResult, type AgentStatus, type AgentThread, type AgentUnreadFolder, type MarkAction } from './agent/mailbox';
+import { AgentMailbox, type AgentHostInfo, type AgentChangeResult, type AgentDraftInput, type AgentDraftResult, type AgentMailboxInfo, type AgentSearchInput, type AgentSearchResult, type AgentStatus, type AgentThread, type AgentUnreadFolder, type MarkAction } from './agent/mailbox';
 
 export interface MailDeskOptions {
   /** Folder for maildesk.db and blobs/ (undefined keeps everything in memory). */
@@ -377,6 +377,11 @@ export class MailDesk {
   /** Which client called which tool (for Troubleshoot), without input or answer. */
   async agentRecordCall(input: { client: string; tool: string; ok: boolean }): Promise<void> {
     this.agent.recordCall(input.client, input.tool, input.ok);
+  }
+
+  /** Where this host offers the tools (VS Code's tools, participant, MCP provider), for Troubleshoot. */
+  async agentRegistered(info: Omit<AgentHostInfo, 'at'>): Promise<void> {
+    this.agent.recordHost(info);
   }
 
   start(): void {

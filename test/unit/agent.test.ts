@@ -8,6 +8,9 @@ import { parseAgentQuery, parseDay } from '../../src/core/agent/query';
 import { AGENT_TOOLS, runAgentTool, type AgentMailDesk } from '../../src/core/agent/tools';
 import type { MailProvider } from '../../src/core/providers/provider';
 import { type IncomingMessage, MailStore } from '../../src/core/store/store';
+import { agentTools } from '../../src/core/diagnostics/checks/agent';
+import { runChecks } from '../../src/core/diagnostics/runner';
+import { MailDesk } from '../../src/core/maildesk';
 
 const NOW = new Date(2025, 2, 15, 14, 30).getTime();
 const day = (y: number, m: number, d: number) => new Date(y, m - 1, d).getTime();
@@ -216,5 +219,38 @@ describe('agent tools: local search and changes', () => {
       { client: 'VS Code chat', tool: 'read_thread', calls: 1, errors: 0, lastAt: 3000, lastOk: true },
       { client: 'MCP: test', tool: 'search_mail', calls: 2, errors: 1, lastAt: 2000, lastOk: false },
     ]);
+  });
+});
+
+describe('Troubleshoot: agent.tools', () => {
+  let core: MailDesk;
+  beforeEach(async () => {
+    core = await MailDesk.open({ credentials: { password: async () => 'x' } });
+    core.store.upsertAccount({ id: 'w', provider: 'imap', email: 'w@example.test', imap: { host: '127.0.0.1', port: 1, security: 'none', user: 'w' } });
+  });
+  afterEach(() => core.close());
+  const run = async (settings: Record<string, unknown>) => (await runChecks(core, { checks: [agentTools], settings }))[0];
+
+  it('passes with where the tools are registered and who called them, without any content', async () => {
+    const none = await run({});
+    assert.equal(none.status, 'pass');
+    assert.match(none.detail, /not registered in VS Code on this data folder yet.*no agent has called them yet/);
+    await core.agentRegistered({ surface: 'vscode', tools: 8, participant: true, mcpProvider: false });
+    await core.agentRecordCall({ client: 'VS Code chat', tool: 'search_mail', ok: true });
+    await core.agentRecordCall({ client: 'MCP: Claude Desktop 1.0', tool: 'read_thread', ok: false });
+    const r = await run({});
+    assert.equal(r.status, 'pass');
+    assert.match(r.detail, /VS Code: 8 language model tool\(s\), @maildesk chat participant/);
+    assert.match(r.detail, /recent callers: MCP: Claude Desktop 1\.0: read_thread ×1 \(1 refused or failed\); VS Code chat: search_mail ×1/);
+  });
+
+  it('warns and names the setting when a switch keeps the tools from this mailbox', async () => {
+    const off = await run({ 'maildesk.ai.feature.tools.enabled': false });
+    assert.equal(off.status, 'warn');
+    assert.match(off.detail, /MailDesk tools are turned off/);
+    assert.deepEqual(off.action?.args, ['maildesk.ai.feature.tools.enabled']);
+    const account = await run({ 'maildesk.ai.account.w.enabled': '0' });
+    assert.equal(account.status, 'warn');
+    assert.match(account.detail, /cannot see this mailbox: "Enable AI features" is off \(maildesk\.ai\.account\.w\.enabled\)/);
   });
 });

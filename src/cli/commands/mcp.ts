@@ -11,6 +11,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { toMailError } from '../../core/errors';
 import type { MailDesk } from '../../core/maildesk';
 import { createAgentMcpServer } from '../../core/agent/mcpServer';
+import { AGENT_TOOLS } from '../../core/agent/tools';
 import { loadConfig, openCliCore } from '../openCore';
 import { maildeskVersion } from './doctor';
 
@@ -51,6 +52,7 @@ export async function mcpCommand(args: McpArgs, io: { err(s: string): void }): P
       await core.refreshFolders(a.id).catch((e) => io.err(`maildesk mcp: ${a.id}: ${toMailError(e).describe()}\n`));
     }
     core.start();
+    await core.agentRegistered({ surface: 'cli', tools: AGENT_TOOLS.length, participant: false, mcpProvider: false });
     const server = createAgentMcpServer(core, { version: maildeskVersion() });
     const stdin = args.stdin ?? process.stdin;
     const transport = new StdioServerTransport(stdin, args.stdout ?? process.stdout);

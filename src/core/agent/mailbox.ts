@@ -159,7 +159,17 @@ export interface AgentCallRecord {
   lastOk: boolean;
 }
 
+/** Where the tools are offered in the window or process hosting this data folder. */
+export interface AgentHostInfo {
+  surface: 'vscode' | 'cli';
+  tools: number;
+  participant: boolean;
+  mcpProvider: boolean;
+  at: number;
+}
+
 const CALLS_KEY = 'agent.calls';
+const HOST_KEY = 'agent.host';
 const MAX_CALL_RECORDS = 30;
 /** Per message and per answer: enough for a long conversation, not a whole mailbox. */
 const MAX_MESSAGE_CHARS = 20_000;
@@ -571,6 +581,20 @@ export class AgentMailbox {
 
   calls(): AgentCallRecord[] {
     return agentCalls(this.store);
+  }
+
+  recordHost(info: Omit<AgentHostInfo, 'at'>, now = Date.now()): void {
+    this.store.setSetting(HOST_KEY, JSON.stringify({ ...info, at: now }));
+  }
+}
+
+/** What the last host registered (Troubleshoot's `agent.tools`), if any. */
+export function agentHost(store: MailStore): AgentHostInfo | undefined {
+  try {
+    const v = JSON.parse(store.getSetting(HOST_KEY) ?? 'null') as AgentHostInfo | null;
+    return v && typeof v.surface === 'string' && typeof v.at === 'number' ? v : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -23,7 +23,7 @@ export function agentSettings(): Record<string, unknown> {
 }
 
 export interface AgentDeps {
-  mail: AgentMailDesk;
+  mail: AgentMailDesk & { agentRegistered(info: { surface: 'vscode'; tools: number; participant: boolean; mcpProvider: boolean }): Promise<void> };
   log: vscode.LogOutputChannel;
   extensionUri: vscode.Uri;
   version: string;
@@ -70,7 +70,7 @@ function registerParticipant(d: AgentDeps): vscode.Disposable[] {
   const lm = (vscode as { lm?: Partial<typeof vscode.lm> }).lm;
   if (typeof chat?.createChatParticipant !== 'function' || typeof lm?.invokeTool !== 'function') return [];
   const handler: vscode.ChatRequestHandler = async (request, context, stream, token) => {
-    const status = await (d.mail as AgentMailDesk).agentStatus();
+    const status = await d.mail.agentStatus();
     if (!status.enabled) {
       stream.markdown(status.reason);
       return {};
@@ -168,5 +168,9 @@ export function registerAgent(d: AgentDeps): vscode.Disposable[] {
       d.log.warn(`Agent mode: ${part.name} failed: ${(e as Error).message}`);
     }
   }
+  // For Troubleshoot's agent.tools check, which reads the store.
+  void d.mail
+    .agentRegistered({ surface: 'vscode', tools: registeredTools.names.length, participant: registeredTools.participant, mcpProvider: registeredTools.mcpProvider })
+    .catch((e) => d.log.warn(`Agent mode: ${(e as Error).message}`));
   return out;
 }
