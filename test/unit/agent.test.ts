@@ -206,7 +206,9 @@ describe('agent tools: local search and changes', () => {
     await assert.rejects(box.mark({ ids: [hit.id], action: 'delete' as never }), /"delete" is not an action/);
   });
 
-  it('lists unread mail per folder, newest first, and keeps a call log without content', async () => {
+  it('lists unread mail per folder, newest first (not again under All Mail), and keeps a call log without content', async () => {
+    store.upsertFolders('a', [{ path: '[Gmail]/All Mail', name: 'All Mail', role: 'all' }], () => true);
+    store.upsertMessages(store.getFolder('a', '[Gmail]/All Mail')!.id, [msg(1, { subject: 'Invoice March', flags: [] })]);
     const u = await box.listUnread({});
     assert.deepEqual(u.map((f) => [f.account, f.folder, f.unread, f.messages.map((m) => m.subject)]), [
       ['a', 'INBOX', 1, ['Invoice March']],

@@ -176,6 +176,8 @@ const MAX_MESSAGE_CHARS = 20_000;
 const MAX_THREAD_CHARS = 120_000;
 const SERVER_SEARCH_MS = 15_000;
 const HIDDEN_ROLES = ['trash', 'junk'];
+/** Not where unread mail waits for an answer; Gmail's All Mail, Starred and Important repeat the Inbox. */
+const NOT_UNREAD_ROLES = ['sent', 'drafts', 'trash', 'junk', 'all', 'flagged', 'important'];
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -445,7 +447,7 @@ export class AgentMailbox {
     return { account: account.id, subject: rows[rows.length - 1]?.subject ?? '', messages, truncated };
   }
 
-  /** Unread mail per folder, newest first: Inbox and the other synced folders, not Sent, Drafts, Trash or Spam. */
+  /** Unread mail per folder, newest first: Inbox and the other synced folders, not Sent, Drafts, Trash, Spam or Gmail's views of the Inbox. */
   async listUnread(input: { account?: string; folder?: string; limit?: number }): Promise<AgentUnreadFolder[]> {
     const accounts = this.scope(input.account);
     const limit = Math.min(Math.max(1, Math.floor(input.limit ?? 20)), 100);
@@ -453,7 +455,7 @@ export class AgentMailbox {
     for (const a of accounts) {
       const folders = input.folder?.trim()
         ? this.matchFolders(a.id, input.folder.trim())
-        : this.store.listFolders(a.id).filter((f) => f.selected && !['sent', 'drafts', 'trash', 'junk'].includes(f.role ?? ''));
+        : this.store.listFolders(a.id).filter((f) => f.selected && !NOT_UNREAD_ROLES.includes(f.role ?? ''));
       for (const f of folders) {
         const total = this.store.get<{ n: number }>(
           `SELECT COUNT(*) AS n FROM memberships ms JOIN messages m ON m.id = ms.message_id WHERE ms.folder_id = ? AND ms.missing_since IS NULL AND m.seen = 0`,
