@@ -51,8 +51,6 @@ export async function mcpCommand(args: McpArgs, io: { err(s: string): void }): P
       if (core.store.listFolders(a.id).length) continue;
       await core.refreshFolders(a.id).catch((e) => io.err(`maildesk mcp: ${a.id}: ${toMailError(e).describe()}\n`));
     }
-    core.start();
-    await core.agentRegistered({ surface: 'cli', tools: AGENT_TOOLS.length, participant: false, mcpProvider: false });
     const server = createAgentMcpServer(core, { version: maildeskVersion() });
     const stdin = args.stdin ?? process.stdin;
     const transport = new StdioServerTransport(stdin, args.stdout ?? process.stdout);
@@ -65,6 +63,9 @@ export async function mcpCommand(args: McpArgs, io: { err(s: string): void }): P
       process.once('SIGTERM', resolve);
     });
     await server.connect(transport);
+    // Sync starts once the client is answered: the tools work on the store from the first call.
+    core.start();
+    await core.agentRegistered({ surface: 'cli', tools: AGENT_TOOLS.length, participant: false, mcpProvider: false });
     io.err(`maildesk mcp: serving ${cfg.accounts.length} account(s) on stdio\n`);
     await closed;
     await server.close().catch(() => undefined);
