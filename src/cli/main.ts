@@ -16,6 +16,7 @@ import { renderCommand } from './commands/render';
 import { sendCommand } from './commands/send';
 import { licenceCommand } from './commands/licence';
 import { showCommand } from './commands/show';
+import { mcpCommand } from './commands/mcp';
 import type { JobRow, MessageRow } from '../core/store/store';
 
 export const USAGE = `Usage: maildesk [--config FILE] [--data DIR] COMMAND [options]
@@ -37,6 +38,7 @@ Commands:
   doctor [--account ID] [--out DIR] [--expected TEXT] [--happened TEXT] [--include-addresses]
                                           run every Troubleshoot check and write the support report
   accounts                                accounts in the configuration
+  mcp                                     serve MailDesk's agent tools to an MCP client on stdio (never sends mail)
 
 Options:
   --config FILE   configuration (default ./maildesk.config.json)
@@ -188,6 +190,10 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       { config: path.resolve(o.config ?? 'maildesk.config.json'), dataDir: path.resolve(o.data ?? defaultDataDir()), account: o.account, folder: o.folder, uid: o.uid, json, verbose: o.verbose },
       io,
     );
+  }
+  if (command === 'mcp') {
+    // stdout belongs to the MCP protocol: everything else goes to stderr.
+    return mcpCommand({ config: path.resolve(o.config ?? 'maildesk.config.json'), dataDir: path.resolve(o.data ?? defaultDataDir()), verbose: o.verbose }, io);
   }
   if (command === 'doctor') {
     // Opens its own core, prints its own errors, and exits 1 when a check failed.

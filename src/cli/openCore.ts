@@ -16,6 +16,8 @@ export interface CliCoreOptions {
   verbose?: boolean;
   idle?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** The configuration file's `maildesk.*` settings (the AI switches the agent tools obey). */
+  settings?: () => Record<string, unknown>;
 }
 
 /** Page sizes for tests and benchmarks (MAILDESK_IMAP_FIRST_PAGE, MAILDESK_IMAP_PAGE_SIZE). */
@@ -39,6 +41,7 @@ export async function openCliCore(cfg: MailDeskConfig, o: CliCoreOptions): Promi
     idle: o.idle ?? false,
     imap: imapPageOptions(env),
     oauth: cfg.oauth,
+    settings: o.settings,
   });
   for (const a of cfg.accounts) core.ensureAccount(a);
   return core;

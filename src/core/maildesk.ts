@@ -17,6 +17,7 @@ import { type FolderRow, MailStore, type MessageRow, type StoreChange } from './
 import { type DraftRef, DraftService, type DraftSummary, type OpenedDraft } from './drafts/drafts';
 import type { Draft } from './send/compose';
 import { type SendInput, type SendOptions, type SendResult, Sender } from './send/sender';
+import { AgentMailbox, type AgentHostInfo, type AgentChangeResult, type AgentDraftInput, type AgentDraftResult, type AgentMailboxInfo, type AgentSearchInput, type AgentSearchResult, type AgentStatus, type AgentThread, type AgentUnreadFolder, type MarkAction } from './agent/mailbox';
 
 export interface MailDeskOptions {
   /** Folder for maildesk.db and blobs/ (undefined keeps everything in memory). */
@@ -40,6 +41,8 @@ export interface MailDeskOptions {
   graph?: Partial<Omit<GraphProviderOptions, 'oauth' | 'secrets'>>;
   /** Gmail tuning (tests: page sizes, quota, waits). */
   gmail?: GmailProviderDeps['options'];
+  /** `maildesk.*` settings (VS Code configuration, or the CLI config's `settings`), read at each use: the AI switches the agent tools obey. */
+  settings?: () => Record<string, unknown>;
 }
 
 export class MailDesk {
@@ -52,6 +55,7 @@ export class MailDesk {
   private draftService: DraftService | undefined;
   private sender: Sender | undefined;
   private fallbackSecrets: SecretStore | undefined;
+  private agentMailbox: AgentMailbox | undefined;
 
   private constructor(
     readonly store: MailStore,
@@ -329,6 +333,55 @@ export class MailDesk {
     // The provider's copy replaces the local Sent entry on the next sync; make that soon.
     if (r.ok && r.sentFolder && this.started) this.scheduler.trigger(jobId(accountId, 'sync', r.sentFolder));
     return r;
+  }
+
+  // ---- agent tools (src/core/agent): only mailboxes whose AI switches allow it --------
+
+  private get agent(): AgentMailbox {
+    return (this.agentMailbox ??= new AgentMailbox(this, () => this.o.settings?.() ?? {}));
+  }
+
+  async agentStatus(): Promise<AgentStatus> {
+    return this.agent.status();
+  }
+
+  agentSearch(input: AgentSearchInput): Promise<AgentSearchResult> {
+    return this.agent.search(input);
+  }
+
+  agentReadThread(input: { id: string }): Promise<AgentThread> {
+    return this.agent.readThread(input);
+  }
+
+  agentListUnread(input: { account?: string; folder?: string; limit?: number }): Promise<AgentUnreadFolder[]> {
+    return this.agent.listUnread(input);
+  }
+
+  agentListFolders(input: { account?: string }): Promise<AgentMailboxInfo[]> {
+    return this.agent.listFolders(input);
+  }
+
+  /** Saves a reply or a new message in Drafts (here and on the server); never sends. */
+  agentSaveDraft(input: AgentDraftInput): Promise<AgentDraftResult> {
+    return this.agent.saveDraft(input);
+  }
+
+  agentMark(input: { ids: string[]; action: MarkAction }): Promise<AgentChangeResult[]> {
+    return this.agent.mark(input);
+  }
+
+  agentArchive(input: { ids: string[] }): Promise<AgentChangeResult[]> {
+    return this.agent.archive(input);
+  }
+
+  /** Which client called which tool (for Troubleshoot), without input or answer. */
+  async agentRecordCall(input: { client: string; tool: string; ok: boolean }): Promise<void> {
+    this.agent.recordCall(input.client, input.tool, input.ok);
+  }
+
+  /** Where this host offers the tools (VS Code's tools, participant, MCP provider), for Troubleshoot. */
+  async agentRegistered(info: Omit<AgentHostInfo, 'at'>): Promise<void> {
+    this.agent.recordHost(info);
   }
 
   start(): void {

@@ -24,6 +24,7 @@ import { registerPro } from './pro/pro';
 import { registerReading } from './threadView';
 import { registerTroubleshoot } from './troubleshoot/panel';
 import { registerCompose } from './compose/composePanel';
+import { agentSettings, registerAgent } from './agent/agent';
 
 /** What `activate` returns; tests reach the core through it. */
 /** What `activate` returns to other extensions (and tests). */
@@ -58,6 +59,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
       idle: settings.get<boolean>('idle', true),
       // OAuth tokens live in SecretStorage; OAuth clients are read from settings at each use.
       secrets,
+      // The AI switches the agent tools obey, read at each call.
+      settings: agentSettings,
       oauth: {
         get google() {
           return googleFromSettings();
@@ -99,6 +102,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   for (const d of registerCompose({ mail, extensionUri: context.extensionUri, log })) root.add(d);
   for (const d of registerTroubleshoot({ mail, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown') })) root.add(d);
   root.add(new AccountAlerts(mail));
+  // Agent mode: language model tools, @maildesk in chat, and the MCP server definition (where VS Code has them).
+  for (const d of registerAgent({ mail, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown') })) root.add(d);
 
   root.add(
     vscode.workspace.onDidChangeConfiguration(async (e) => {

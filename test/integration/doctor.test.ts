@@ -8,6 +8,7 @@ import { doctorCommand } from '../../src/cli/commands/doctor';
 import type { AccountConfig } from '../../src/core/config';
 import type { CheckOutcome } from '../../src/core/diagnostics/check';
 import { runChecks, type RunOptions } from '../../src/core/diagnostics/runner';
+import { CHECKS } from '../../src/core/diagnostics/registry';
 import type { SupportReport } from '../../src/core/diagnostics/report';
 import type { MailDesk } from '../../src/core/maildesk';
 import { jobId } from '../../src/core/sync/scheduler';
@@ -199,7 +200,7 @@ describe('Troubleshoot / maildesk doctor: the fault matrix', function () {
     const ms = Date.now() - t0;
     assert.deepEqual(
       Object.keys(statuses(outcomes)),
-      ['oauth.configured', 'auth.status', 'incoming.connect', 'outgoing.connect', 'network.provider', 'folders.selection', 'sent.mapping', 'drafts.unsent', 'sync.progress', 'ai.switches', 'ai.provider', 'licence', 'bridges'],
+      ['oauth.configured', 'auth.status', 'incoming.connect', 'outgoing.connect', 'network.provider', 'folders.selection', 'sent.mapping', 'drafts.unsent', 'sync.progress', 'ai.switches', 'ai.provider', 'agent.tools', 'licence', 'bridges'],
     );
     for (const o of outcomes) assert.equal(o.status, IMAP_SKIPS.includes(o.id) ? 'skip' : 'pass', `${o.id}: ${o.detail}`);
     assert.match(outcomes.find((o) => o.id === 'incoming.connect')!.detail, /dns ok \d+ ms.*tcp ok \d+ ms.*login ok \d+ ms.*capabilities ok.*folders ok/);
@@ -396,7 +397,7 @@ doctorCommand({ config: process.argv[2], dataDir: process.argv[3], out: process.
       const code = await doctorCommand({ config, dataDir, account: 'cli', out, json: false, env, timeoutMs: 5000, expected: 'mail from bob@example.test in INBOX', happened: 'nothing arrived' }, io);
       const text = lines.join('');
       assert.equal(code, 0, text);
-      assert.equal(text.split('\n').filter((l) => /^(PASS|WARN|FAIL|SKIP) /.test(l)).length, 13);
+      assert.equal(text.split('\n').filter((l) => /^(PASS|WARN|FAIL|SKIP) /.test(l)).length, CHECKS.length);
       assert.match(text, /^PASS incoming\.connect +\[cli\] IMAP 127\.0\.0\.1:\d+ passed/m);
       const json = JSON.parse(fs.readFileSync(path.join(out, 'maildesk-support-report.json'), 'utf8')) as SupportReport;
       assert.deepEqual(Object.keys(json), ['generatedAt', 'product', 'version', 'environment', 'expected', 'happened', 'when', 'accounts', 'checks', 'jobs', 'log']);

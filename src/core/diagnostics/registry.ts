@@ -7,6 +7,7 @@ import { authStatus, incomingConnect, networkProvider, oauthConfigured, outgoing
 import { foldersSelection, sentMapping } from './checks/folders';
 import { aiProvider, aiSwitches, bridges, licence } from './checks/product';
 import { draftsUnsent, syncProgress } from './checks/sync';
+import { agentTools } from './checks/agent';
 
 export const CHECKS: readonly Check[] = [
   oauthConfigured,
@@ -20,6 +21,7 @@ export const CHECKS: readonly Check[] = [
   syncProgress,
   aiSwitches,
   aiProvider,
+  agentTools,
   licence,
   bridges,
 ];

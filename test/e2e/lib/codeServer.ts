@@ -15,6 +15,8 @@ export const CODE_SERVER_BIN = path.join(E2E_HOST_DIR, 'node_modules', '.bin', '
 export interface CodeServerOptions {
   /** The packaged extension to install into a fresh extensions folder. */
   vsixPath: string;
+  /** More packaged extensions to install beside it (e.g. a probe that calls MailDesk's API). */
+  extraVsixPaths?: string[];
   /** Folder opened as the workspace. */
   workspaceDir: string;
   /** Merged over the defaults in User/settings.json. */
@@ -91,11 +93,13 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const common = ['--config', configPath, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
 
   try {
-    await execFileAsync(CODE_SERVER_BIN, [...common, '--install-extension', path.resolve(opts.vsixPath), '--force'], {
-      env,
-      timeout: 120_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    for (const vsix of [opts.vsixPath, ...(opts.extraVsixPaths ?? [])]) {
+      await execFileAsync(CODE_SERVER_BIN, [...common, '--install-extension', path.resolve(vsix), '--force'], {
+        env,
+        timeout: 120_000,
+        maxBuffer: 16 * 1024 * 1024,
+      });
+    }
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
     await fs.promises.rm(tempDir, { recursive: true, force: true });

@@ -49,6 +49,8 @@ export interface SandboxSuiteOptions {
   viewport?: { width: number; height: number };
   /** More mail or state, before code-server starts. */
   seed?: (mail: MailSandbox) => Promise<void>;
+  /** More extensions to install beside MailDesk: writes them under `dir` and returns their .vsix paths. */
+  extraExtensions?: (dir: string) => Promise<string[]>;
   /** Extra logs to print when a test fails. */
   failureLogs?: (server: CodeServer) => Array<() => Promise<string>>;
 }
@@ -75,7 +77,8 @@ export function sandboxSuite(o: SandboxSuiteOptions): SandboxSuite {
     const [vsixPath, sandbox] = await Promise.all([packageMailDesk(), startMailSandbox(o.messages)]);
     mail = sandbox;
     await o.seed?.(sandbox);
-    server = await startCodeServer({ vsixPath, workspaceDir, settings: o.settings });
+    const extraVsixPaths = o.extraExtensions ? await o.extraExtensions(path.join(tmp, 'extensions')) : undefined;
+    server = await startCodeServer({ vsixPath, extraVsixPaths, workspaceDir, settings: o.settings });
     wb = await openWorkbench(server.url, o.viewport ? { viewport: o.viewport } : undefined);
   });
 

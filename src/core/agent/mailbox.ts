@@ -1,0 +1,626 @@
+/**
+ * The mailbox as an agent sees it: search, read a conversation, list unread mail and
+ * folders, save drafts, mark and archive. Every call asks `agentAccess` first, so a
+ * mailbox with AI off never appears in a result and cannot be named. Results are plain
+ * JSON (they cross the MCP pipe and, later, the engine protocol): no rows, no buffers,
+ * never a password, token or account setting. Nothing here sends or deletes mail.
+ */
+import type { SqlValue } from 'sql.js';
+import { messageForModel } from '../ai/service';
+import { stripQuoted, stripSignature } from '../ai/trim';
+import { withDeadline } from '../deadline';
+import type { DraftRef } from '../drafts/drafts';
+import { toMailError } from '../errors';
+import { parseMessage } from '../mime/parse';
+import type { MailProvider } from '../providers/provider';
+import { textToSafeHtml } from '../render/text';
+import { toMatchExpression, indexBody, isBodyIndexed } from '../search/search';
+import { catchUpIndex } from '../search/indexer';
+import { replyDraft, type Draft } from '../send/compose';
+import type { AccountRow, FolderRow, MailStore } from '../store/store';
+import { threadMessages } from '../threads/threads';
+import { agentAccess, type AgentAccess } from './access';
+import { isEmptyQuery, parseAgentQuery, QueryError, type AgentQuery } from './query';
+
+/** What the agent mailbox needs of the core (MailDesk satisfies it). */
+export interface AgentCore {
+  readonly store: MailStore;
+  messageSource(messageId: number, folderId: number): Promise<Buffer>;
+  setFlags(messageId: number, folderId: number, add: string[], remove: string[]): void;
+  moveMessage(messageId: number, fromFolderId: number, toPath: string): void;
+  saveDraft(accountId: string, draft: Draft, opts?: { remote?: boolean }): Promise<DraftRef>;
+  provider(accountId: string): MailProvider;
+}
+
+/** A refusal the agent reads as the tool's answer: what is wrong and what to do instead. */
+export class AgentRefusal extends Error {}
+
+export interface AgentMessage {
+  /** Pass to read_thread, draft_reply, mark or archive. */
+  id: string;
+  account: string;
+  folder: string;
+  from: string;
+  subject: string;
+  /** ISO 8601. */
+  date: string;
+  unread: boolean;
+  flagged: boolean;
+  hasAttachments: boolean;
+  snippet: string;
+}
+
+export interface AgentSearchInput {
+  query: string;
+  /** Account id or e-mail address; all visible mailboxes when absent. */
+  account?: string;
+  limit?: number;
+  /** Also ask the server (mail not synced, bodies not downloaded yet). Default true. */
+  server?: boolean;
+}
+
+export interface AgentSearchResult {
+  messages: AgentMessage[];
+  /** Why a server search was incomplete, per folder (never mail content). */
+  notes: string[];
+}
+
+export interface AgentThreadMessage {
+  id: string;
+  from: string;
+  to?: string;
+  cc?: string;
+  date?: string;
+  subject?: string;
+  folders: string[];
+  unread: boolean;
+  /** Plain text, without quoted history and signature. */
+  text: string;
+  /** File names only: contents are never read. */
+  attachments: string[];
+}
+
+export interface AgentThread {
+  account: string;
+  subject: string;
+  messages: AgentThreadMessage[];
+  /** Set when a message was cut to keep the answer a reasonable size. */
+  truncated: boolean;
+}
+
+export interface AgentFolder {
+  path: string;
+  role: string | null;
+  synced: boolean;
+  messages: number;
+  unread: number;
+}
+
+export interface AgentMailboxInfo {
+  account: string;
+  email: string;
+  name?: string;
+  folders: AgentFolder[];
+}
+
+export interface AgentUnreadFolder {
+  account: string;
+  folder: string;
+  unread: number;
+  messages: AgentMessage[];
+}
+
+export interface AgentDraftInput {
+  /** draft_reply: the message answered. */
+  replyTo?: string;
+  replyAll?: boolean;
+  /** draft_message: the mailbox it is written from (account id or address). */
+  account?: string;
+  to?: string[];
+  cc?: string[];
+  subject?: string;
+  body: string;
+  /** Continue a draft made before (its id from an earlier answer). */
+  draftId?: string;
+}
+
+export interface AgentDraftResult {
+  draftId: string;
+  account: string;
+  subject: string;
+  to: string[];
+  cc: string[];
+  /** 'saved': in the server's Drafts; 'failed': kept on this computer only (see serverError). */
+  server: DraftRef['server'];
+  serverError?: string;
+}
+
+export type MarkAction = 'read' | 'unread' | 'flag' | 'unflag';
+
+export interface AgentChangeResult {
+  id: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface AgentStatus {
+  enabled: boolean;
+  reason: string;
+  mailboxes: Array<{ account: string; email: string }>;
+}
+
+/** One entry of the recent-calls log: who called which tool and when, never what with. */
+export interface AgentCallRecord {
+  client: string;
+  tool: string;
+  calls: number;
+  errors: number;
+  lastAt: number;
+  lastOk: boolean;
+}
+
+/** Where the tools are offered in the window or process hosting this data folder. */
+export interface AgentHostInfo {
+  surface: 'vscode' | 'cli';
+  tools: number;
+  participant: boolean;
+  mcpProvider: boolean;
+  at: number;
+}
+
+const CALLS_KEY = 'agent.calls';
+const HOST_KEY = 'agent.host';
+const MAX_CALL_RECORDS = 30;
+/** Per message and per answer: enough for a long conversation, not a whole mailbox. */
+const MAX_MESSAGE_CHARS = 20_000;
+const MAX_THREAD_CHARS = 120_000;
+const SERVER_SEARCH_MS = 15_000;
+const HIDDEN_ROLES = ['trash', 'junk'];
+/** Not where unread mail waits for an answer; Gmail's All Mail, Starred and Important repeat the Inbox. */
+const NOT_UNREAD_ROLES = ['sent', 'drafts', 'trash', 'junk', 'all', 'flagged', 'important'];
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function parseId(id: string, what = 'message'): number {
+  const n = Number(String(id).trim());
+  if (!Number.isSafeInteger(n) || n <= 0) throw new AgentRefusal(`"${id}" is not a ${what} id: use an id from search_mail or list_unread`);
+  return n;
+}
+
+export class AgentMailbox {
+  constructor(
+    private readonly core: AgentCore,
+    private readonly settings: () => Record<string, unknown>,
+  ) {}
+
+  private get store(): MailStore {
+    return this.core.store;
+  }
+
+  access(): AgentAccess {
+    return agentAccess(this.settings(), this.store.listAccounts());
+  }
+
+  status(): AgentStatus {
+    const a = this.access();
+    return { enabled: a.enabled && a.visible.length > 0, reason: a.reason, mailboxes: a.visible.map((x) => ({ account: x.id, email: x.config.email })) };
+  }
+
+  /** The mailboxes a call may touch: one named (by id or address) or every visible one. */
+  private scope(account?: string): AccountRow[] {
+    const a = this.access();
+    if (!a.enabled || !a.visible.length) throw new AgentRefusal(a.reason);
+    if (!account?.trim()) return a.visible;
+    const key = account.trim().toLowerCase();
+    const found = a.visible.find((x) => x.id.toLowerCase() === key || x.config.email.toLowerCase() === key);
+    // A mailbox with AI off gets the same answer as one that does not exist.
+    if (!found) throw new AgentRefusal(`there is no mailbox "${account}"; the mailboxes are: ${a.visible.map((x) => `${x.id} (${x.config.email})`).join(', ')}`);
+    return [found];
+  }
+
+  /** A message by id, only if its mailbox is visible; with the folder it is best reached in. */
+  private message(id: string): { messageId: number; account: AccountRow; folder: FolderRow } {
+    const messageId = parseId(id);
+    const visible = this.scope();
+    const m = this.store.getMessage(messageId);
+    const account = m && visible.find((a) => a.id === m.accountId);
+    const folderId = account ? this.bestFolder(messageId) : undefined;
+    const folder = folderId !== undefined ? this.store.getFolderById(folderId) : undefined;
+    if (!account || !folder) throw new AgentRefusal(`there is no message ${id} (it may have been deleted or moved); search again for its current id`);
+    return { messageId, account, folder };
+  }
+
+  private bestFolder(messageId: number): number | undefined {
+    return this.store.get<{ folder_id: number }>(
+      `SELECT ms.folder_id FROM memberships ms LEFT JOIN folders f ON f.id = ms.folder_id
+       WHERE ms.message_id = ? AND ms.missing_since IS NULL
+       ORDER BY CASE f.role WHEN 'inbox' THEN 0 WHEN 'trash' THEN 3 WHEN 'junk' THEN 3 ELSE 1 END, ms.uid IS NULL, ms.folder_id LIMIT 1`,
+      [messageId],
+    )?.folder_id;
+  }
+
+  /** Folders matching `in:` in one account: exact path, then name, then role ("inbox", "spam"). */
+  private matchFolders(accountId: string, wanted: string): FolderRow[] {
+    const w = wanted.toLowerCase();
+    const role = w === 'spam' ? 'junk' : w === 'deleted' ? 'trash' : w === 'starred' ? 'flagged' : w;
+    const folders = this.store.listFolders(accountId);
+    const byPath = folders.filter((f) => f.path.toLowerCase() === w);
+    if (byPath.length) return byPath;
+    const byName = folders.filter((f) => f.name.toLowerCase() === w);
+    if (byName.length) return byName;
+    return folders.filter((f) => f.role === role);
+  }
+
+  private toAgentMessages(rows: Array<Record<string, SqlValue>>): AgentMessage[] {
+    return rows.map((r) => ({
+      id: String(r.id),
+      account: r.account_id as string,
+      folder: (r.folder_path as string) ?? '',
+      from: r.from_name && r.from_addr && r.from_name !== r.from_addr ? `${r.from_name} <${r.from_addr}>` : String(r.from_addr || r.from_name || ''),
+      subject: (r.subject as string) || '',
+      date: iso((r.date as number) ?? 0),
+      unread: r.seen === 0,
+      flagged: r.flagged === 1,
+      hasAttachments: r.has_attachments === 1,
+      snippet: String(r.snip ?? '').replace(/\s+/g, ' ').trim().slice(0, 240),
+    }));
+  }
+
+  /**
+   * Messages matching the query, newest first. The local index knows headers and the bodies
+   * downloaded so far; free words are also asked of the server (IMAP SEARCH, the Gmail and
+   * Graph search), which reads every body, and what it finds is stored like a sync would.
+   */
+  async search(input: AgentSearchInput): Promise<AgentSearchResult> {
+    let q: AgentQuery;
+    try {
+      q = parseAgentQuery(input.query ?? '');
+    } catch (e) {
+      if (e instanceof QueryError) throw new AgentRefusal(e.message);
+      throw e;
+    }
+    if (isEmptyQuery(q)) throw new AgentRefusal('the query is empty: give words to look for, or filters such as from:, subject:, after:, is:unread or in:inbox');
+    const accounts = this.scope(input.account);
+    const limit = Math.min(Math.max(1, Math.floor(input.limit ?? 20)), 100);
+    const folderIds = new Map<string, number[]>();
+    if (q.folder) {
+      for (const a of accounts) folderIds.set(a.id, this.matchFolders(a.id, q.folder).map((f) => f.id));
+      if (![...folderIds.values()].some((l) => l.length)) {
+        const names = accounts.flatMap((a) => this.store.listFolders(a.id).map((f) => f.path));
+        throw new AgentRefusal(`no folder "${q.folder}"; the folders are: ${[...new Set(names)].join(', ')} (list_folders shows them per mailbox)`);
+      }
+    }
+    const notes: string[] = [];
+    catchUpIndex(this.store);
+    const local = this.query(q, accounts, folderIds, limit, { match: true });
+    // A full page from the local index needs no server; otherwise free words may be in bodies not downloaded yet.
+    const fromServer = input.server !== false && q.words.length && local.length < limit ? await this.searchServers(q, accounts, folderIds, limit, notes) : [];
+    const seen = new Set(local.map((r) => r.id));
+    // The server matched these on text the local index may not have: filter them by everything else.
+    const extra = fromServer.length ? this.query(q, accounts, folderIds, limit, { ids: fromServer.filter((id) => !seen.has(id)) }).filter((r) => this.fieldsMatch(q, r)) : [];
+    const rows = [...local, ...extra].sort((a, b) => (b.date as number) - (a.date as number)).slice(0, limit);
+    return { messages: this.toAgentMessages(rows), notes };
+  }
+
+  /**
+   * The local query: full-text match (or the given ids) plus every filter, newest first.
+   * Two steps: the matching ids first (cheap even when thousands match), then snippets and
+   * folders for the page only; computing `snippet()` for every match cost 14 s on 10k messages.
+   */
+  private query(q: AgentQuery, accounts: AccountRow[], folderIds: Map<string, number[]>, limit: number, by: { match: true } | { ids: number[] }): Array<Record<string, SqlValue>> {
+    const params: SqlValue[] = [];
+    const where: string[] = [];
+    let match: string | undefined;
+    if ('ids' in by) {
+      if (!by.ids.length) return [];
+      where.push(`m.id IN (${by.ids.map(() => '?').join(',')})`);
+      params.push(...by.ids);
+    } else {
+      match = q.text ? toMatchExpression(q.text) : undefined;
+      if (q.text && !match) return [];
+      if (match) {
+        // As a subquery, so SQLite runs the full-text query once (a join ran it once per message).
+        where.push('m.id IN (SELECT docid FROM message_fts WHERE message_fts MATCH ?)');
+        params.push(match);
+      }
+    }
+    where.push(`m.account_id IN (${accounts.map(() => '?').join(',')})`);
+    params.push(...accounts.map((a) => a.id));
+    if (q.after !== undefined) {
+      where.push('m.date >= ?');
+      params.push(q.after);
+    }
+    if (q.before !== undefined) {
+      where.push('m.date < ?');
+      params.push(q.before);
+    }
+    if (q.unread !== undefined) where.push(q.unread ? 'm.seen = 0' : 'm.seen = 1');
+    if (q.flagged) where.push('m.flagged = 1');
+    if (q.hasAttachment) where.push('m.has_attachments = 1');
+    // Local drafts and Sent entries of this computer are mail too; trash and spam only when asked for.
+    const inFolders = q.folder ? accounts.flatMap((a) => folderIds.get(a.id) ?? []) : [];
+    const folderFilter = q.folder
+      ? `ms.folder_id IN (${inFolders.map(() => '?').join(',') || 'NULL'})`
+      : `(f.role IS NULL OR f.role NOT IN (${HIDDEN_ROLES.map((r) => `'${r}'`).join(',')}))`;
+    const membership = `SELECT ms.folder_id FROM memberships ms JOIN folders f ON f.id = ms.folder_id
+      WHERE ms.message_id = m.id AND ms.missing_since IS NULL AND ${folderFilter}
+      ORDER BY CASE f.role WHEN 'inbox' THEN 0 ELSE 1 END, ms.folder_id LIMIT 1`;
+    const ids = this.store
+      .all<{ id: number }>(`SELECT m.id FROM messages m WHERE ${where.join(' AND ')} AND EXISTS (${membership}) ORDER BY m.date DESC, m.id DESC LIMIT ?`, [...params, ...inFolders, limit])
+      .map((r) => r.id);
+    if (!ids.length) return [];
+    const list = ids.map(() => '?').join(',');
+    const rows = this.store.all<Record<string, SqlValue>>(
+      `SELECT m.id, m.account_id, m.subject, m.from_name, m.from_addr, m.date, m.seen, m.flagged, m.has_attachments, m.data,
+              COALESCE(substr(fts.body, 1, 240), json_extract(CASE WHEN json_valid(m.data) THEN m.data ELSE '{}' END, '$.snippet'), '') AS snip,
+              (SELECT path FROM folders WHERE id = (${membership})) AS folder_path
+       FROM messages m LEFT JOIN message_fts fts ON fts.docid = m.id
+       WHERE m.id IN (${list}) ORDER BY m.date DESC, m.id DESC`,
+      [...inFolders, ...ids],
+    );
+    if (match) {
+      // Words around the match, for the page only.
+      const snips = new Map(
+        this.store
+          .all<{ docid: number; snip: string }>(`SELECT docid, snippet(message_fts, '', '', '…', -1, 16) AS snip FROM message_fts WHERE message_fts MATCH ? AND docid IN (${list})`, [match, ...ids])
+          .map((r) => [r.docid, r.snip]),
+      );
+      for (const r of rows) if (snips.get(r.id as number)) r.snip = snips.get(r.id as number)!;
+    }
+    return rows;
+  }
+
+  /** Field words (from:, to:, subject:) checked on headers, for what the server matched on words. */
+  private fieldsMatch(q: AgentQuery, r: Record<string, SqlValue>): boolean {
+    const has = (hay: string, words: string[]) => words.every((w) => hay.toLowerCase().includes(w));
+    let data: { to?: Array<{ name?: string; address?: string }>; cc?: Array<{ name?: string; address?: string }> } = {};
+    try {
+      data = JSON.parse(String(r.data ?? '{}')) as typeof data;
+    } catch {
+      // no recipients known
+    }
+    const to = [...(data.to ?? []), ...(data.cc ?? [])].map((a) => `${a.name ?? ''} ${a.address ?? ''}`).join(' ');
+    return has(`${r.from_name ?? ''} ${r.from_addr ?? ''}`, q.fields.from) && has(to, q.fields.to) && has(String(r.subject ?? ''), q.fields.subject);
+  }
+
+  /** The providers' own search over the folders in scope; returns the stored ids of what matched. */
+  private async searchServers(q: AgentQuery, accounts: AccountRow[], folderIds: Map<string, number[]>, limit: number, notes: string[]): Promise<number[]> {
+    const ids: number[] = [];
+    const text = q.words.join(' ');
+    await Promise.all(
+      accounts.map(async (a) => {
+        let provider: MailProvider;
+        try {
+          provider = this.core.provider(a.id);
+        } catch {
+          return;
+        }
+        if (!provider.searchRemote) return;
+        const folders = q.folder
+          ? (folderIds.get(a.id) ?? []).map((id) => this.store.getFolderById(id)).filter((f): f is FolderRow => !!f && f.remoteExists)
+          : this.store.listFolders(a.id).filter((f) => f.remoteExists && f.selected && !HIDDEN_ROLES.includes(f.role ?? ''));
+        for (const folder of folders.slice(0, 10)) {
+          try {
+            const found = await withDeadline(provider.searchRemote(folder, text, limit), SERVER_SEARCH_MS, `search in ${folder.path}`);
+            if (!found.length) continue;
+            this.store.upsertMessages(folder.id, found);
+            for (const m of found) {
+              const row = m.uid !== undefined ? this.store.getMessageByUid(folder.id, m.uid) : undefined;
+              const id = row?.id ?? this.store.get<{ id: number }>('SELECT id FROM messages WHERE account_id = ? AND provider_id = ?', [a.id, m.providerId])?.id;
+              if (id !== undefined) ids.push(id);
+            }
+          } catch (e) {
+            notes.push(`${a.id}/${folder.path}: the server search failed (${toMailError(e).message}); only mail already on this computer was searched there`);
+          }
+        }
+      }),
+    );
+    return ids;
+  }
+
+  /** The conversation of a message as plain text, oldest first, quotes and signatures trimmed. */
+  async readThread(input: { id: string }): Promise<AgentThread> {
+    const { messageId, account } = this.message(input.id);
+    const key = this.store.get<{ tk: string }>(`SELECT COALESCE(thread_key, '#' || id) AS tk FROM messages WHERE id = ?`, [messageId])?.tk ?? `#${messageId}`;
+    let rows = threadMessages(this.store, account.id, key);
+    // A message only in Trash is still readable by its own id.
+    if (!rows.some((r) => r.id === messageId)) rows = threadMessages(this.store, account.id, `#${messageId}`, { keepFolderId: this.bestFolder(messageId) });
+    const messages: AgentThreadMessage[] = [];
+    let budget = MAX_THREAD_CHARS;
+    let truncated = false;
+    // Newest first while there is room, so a long conversation keeps its latest messages.
+    for (const r of [...rows].reverse()) {
+      const folders = r.folderIds.map((id) => this.store.getFolderById(id)?.path).filter((p): p is string => !!p);
+      const base = { id: String(r.id), folders, unread: !r.flags.some((f) => f.toLowerCase() === '\\seen') };
+      if (budget <= 0) {
+        truncated = true;
+        messages.push({ ...base, from: r.fromName ? `${r.fromName} <${r.fromAddr}>` : r.fromAddr, date: iso(r.date), subject: r.subject, text: '[older message left out: the conversation is long]', attachments: [] });
+        continue;
+      }
+      let raw: Buffer;
+      try {
+        raw = await this.core.messageSource(r.id, r.folderId);
+      } catch (e) {
+        messages.push({ ...base, from: r.fromName ? `${r.fromName} <${r.fromAddr}>` : r.fromAddr, date: iso(r.date), subject: r.subject, text: `[the text could not be downloaded: ${toMailError(e).message}]`, attachments: [] });
+        continue;
+      }
+      const parsed = await parseMessage(raw);
+      if (!isBodyIndexed(this.store, r.id)) indexBody(this.store, r.id, parsed.text ?? '');
+      const m = messageForModel(parsed);
+      let text = stripSignature(stripQuoted(m.text));
+      const cap = Math.min(MAX_MESSAGE_CHARS, budget);
+      if (text.length > cap) {
+        text = `${text.slice(0, cap)}\n[…the rest of this message was left out]`;
+        truncated = true;
+      }
+      budget -= text.length;
+      messages.push({ ...base, from: m.from, to: m.to, cc: m.cc, date: m.date, subject: m.subject, text, attachments: m.attachments ?? [] });
+    }
+    messages.reverse();
+    return { account: account.id, subject: rows[rows.length - 1]?.subject ?? '', messages, truncated };
+  }
+
+  /** Unread mail per folder, newest first: Inbox and the other synced folders, not Sent, Drafts, Trash, Spam or Gmail's views of the Inbox. */
+  async listUnread(input: { account?: string; folder?: string; limit?: number }): Promise<AgentUnreadFolder[]> {
+    const accounts = this.scope(input.account);
+    const limit = Math.min(Math.max(1, Math.floor(input.limit ?? 20)), 100);
+    const out: AgentUnreadFolder[] = [];
+    for (const a of accounts) {
+      const folders = input.folder?.trim()
+        ? this.matchFolders(a.id, input.folder.trim())
+        : this.store.listFolders(a.id).filter((f) => f.selected && !NOT_UNREAD_ROLES.includes(f.role ?? ''));
+      for (const f of folders) {
+        const total = this.store.get<{ n: number }>(
+          `SELECT COUNT(*) AS n FROM memberships ms JOIN messages m ON m.id = ms.message_id WHERE ms.folder_id = ? AND ms.missing_since IS NULL AND m.seen = 0`,
+          [f.id],
+        )?.n ?? 0;
+        if (!total) continue;
+        const rows = this.store.all<Record<string, SqlValue>>(
+          `SELECT m.id, m.account_id, m.subject, m.from_name, m.from_addr, m.date, m.seen, m.flagged, m.has_attachments, ? AS folder_path,
+                  COALESCE(json_extract(CASE WHEN json_valid(m.data) THEN m.data ELSE '{}' END, '$.snippet'), '') AS snip
+           FROM memberships ms JOIN messages m ON m.id = ms.message_id
+           WHERE ms.folder_id = ? AND ms.missing_since IS NULL AND m.seen = 0
+           ORDER BY ms.date DESC, m.id DESC LIMIT ?`,
+          [f.path, f.id, limit],
+        );
+        out.push({ account: a.id, folder: f.path, unread: total, messages: this.toAgentMessages(rows) });
+      }
+    }
+    if (input.folder?.trim() && !out.length && !accounts.some((a) => this.matchFolders(a.id, input.folder!.trim()).length)) {
+      throw new AgentRefusal(`no folder "${input.folder}"; list_folders shows the folders of each mailbox`);
+    }
+    return out;
+  }
+
+  async listFolders(input: { account?: string }): Promise<AgentMailboxInfo[]> {
+    return this.scope(input.account).map((a) => ({
+      account: a.id,
+      email: a.config.email,
+      name: a.config.name || undefined,
+      folders: this.store.listFolders(a.id).map((f) => {
+        const c = this.store.localCounts(f.id);
+        return { path: f.path, role: f.role, synced: f.selected, messages: f.selected ? c.total : (f.remoteTotal ?? c.total), unread: f.selected ? c.unread : (f.remoteUnread ?? c.unread) };
+      }),
+    }));
+  }
+
+  /** Saves a reply or a new message as a draft (here and in the server's Drafts). Never sends. */
+  async saveDraft(input: AgentDraftInput): Promise<AgentDraftResult> {
+    const body = String(input.body ?? '').replace(/\r\n?/g, '\n');
+    if (!body.trim()) throw new AgentRefusal('the draft needs a body: the text to write');
+    let account: AccountRow;
+    let draft: Draft;
+    if (input.replyTo) {
+      const target = this.message(input.replyTo);
+      account = target.account;
+      const parent = await parseMessage(await this.core.messageSource(target.messageId, target.folder.id));
+      const reply = replyDraft(parent, { all: input.replyAll === true, self: [account.config.email], from: { name: account.config.name || undefined, address: account.config.email } });
+      draft = {
+        ...reply,
+        text: `${body}\n${reply.text ?? ''}`,
+        html: `${textToSafeHtml(body).html}${reply.html ?? ''}`,
+      };
+      if (input.cc?.length) draft.cc = [...(draft.cc ?? []), ...input.cc];
+    } else {
+      const accounts = this.scope(input.account);
+      if (accounts.length > 1) throw new AgentRefusal(`say which mailbox to write from (account): ${accounts.map((a) => `${a.id} (${a.config.email})`).join(', ')}`);
+      account = accounts[0];
+      if (!input.to?.length) throw new AgentRefusal('a new message needs at least one recipient (to)');
+      draft = {
+        from: { name: account.config.name || undefined, address: account.config.email },
+        to: input.to,
+        cc: input.cc,
+        subject: input.subject ?? '',
+        text: body,
+        html: textToSafeHtml(body).html,
+      };
+    }
+    if (input.replyTo && input.subject) draft.subject = input.subject;
+    if (input.draftId) {
+      const id = parseId(input.draftId, 'draft');
+      const row = this.store.get<{ account_id: string; status: string }>('SELECT account_id, status FROM drafts WHERE id = ?', [id]);
+      if (!row || row.account_id !== account.id) throw new AgentRefusal(`there is no draft ${input.draftId} in ${account.id}; leave draftId out to start a new draft`);
+      if (row.status !== 'draft') throw new AgentRefusal(`draft ${input.draftId} is being sent or failed to send; the user handles it in MailDesk, so leave draftId out to write a new draft`);
+      draft.id = id;
+    }
+    const ref = await this.core.saveDraft(account.id, draft, { remote: true });
+    const list = (v: Draft['to']): string[] => (v ?? []).map((x) => (typeof x === 'string' ? x : x.name ? `${x.name} <${x.address}>` : x.address));
+    return { draftId: String(ref.id), account: account.id, subject: draft.subject ?? '', to: list(draft.to), cc: list(draft.cc), server: ref.server, serverError: ref.serverError };
+  }
+
+  /** Read, unread, flag or unflag: applied here at once and on the server by the next tasks run. */
+  async mark(input: { ids: string[]; action: MarkAction }): Promise<AgentChangeResult[]> {
+    const [add, remove] =
+      input.action === 'read' ? [['\\Seen'], []] : input.action === 'unread' ? [[], ['\\Seen']] : input.action === 'flag' ? [['\\Flagged'], []] : input.action === 'unflag' ? [[], ['\\Flagged']] : [undefined, undefined];
+    if (!add || !remove) throw new AgentRefusal(`"${input.action}" is not an action: use read, unread, flag or unflag`);
+    this.scope();
+    return this.each(input.ids, (t) => {
+      this.core.setFlags(t.messageId, t.folder.id, add, remove);
+      return `marked ${input.action}`;
+    });
+  }
+
+  /** Moves messages to the mailbox's Archive folder (Gmail: out of the Inbox, into All Mail). */
+  async archive(input: { ids: string[] }): Promise<AgentChangeResult[]> {
+    this.scope();
+    return this.each(input.ids, (t) => {
+      const to = this.store.folderByRole(t.account.id, 'archive') ?? (t.account.config.provider === 'gmail' ? this.store.folderByRole(t.account.id, 'all') : undefined);
+      if (!to) throw new AgentRefusal(`${t.account.id} has no Archive folder; the user can create one on the server (it is found by its \\Archive flag)`);
+      if (t.folder.id === to.id) return `already in ${to.path}`;
+      this.core.moveMessage(t.messageId, t.folder.id, to.path);
+      return `moved from ${t.folder.path} to ${to.path}`;
+    });
+  }
+
+  private each(ids: string[], fn: (t: { messageId: number; account: AccountRow; folder: FolderRow }) => string): AgentChangeResult[] {
+    if (!ids?.length) throw new AgentRefusal('give at least one message id (from search_mail or list_unread)');
+    if (ids.length > 100) throw new AgentRefusal('at most 100 messages at a time');
+    return ids.map((id) => {
+      try {
+        return { id, ok: true, detail: fn(this.message(id)) };
+      } catch (e) {
+        return { id, ok: false, detail: e instanceof AgentRefusal ? e.message : toMailError(e).describe() };
+      }
+    });
+  }
+
+  // ---- who called (Troubleshoot) ------------------------------------------------------
+
+  /** Notes that a client called a tool: its name and the outcome, never the input or the answer. */
+  recordCall(client: string, tool: string, ok: boolean, now = Date.now()): void {
+    const list = this.calls().filter((r) => !(r.client === client && r.tool === tool));
+    const prev = this.calls().find((r) => r.client === client && r.tool === tool);
+    list.unshift({ client: client.slice(0, 80), tool, calls: (prev?.calls ?? 0) + 1, errors: (prev?.errors ?? 0) + (ok ? 0 : 1), lastAt: now, lastOk: ok });
+    this.store.setSetting(CALLS_KEY, JSON.stringify(list.slice(0, MAX_CALL_RECORDS)));
+  }
+
+  calls(): AgentCallRecord[] {
+    return agentCalls(this.store);
+  }
+
+  recordHost(info: Omit<AgentHostInfo, 'at'>, now = Date.now()): void {
+    this.store.setSetting(HOST_KEY, JSON.stringify({ ...info, at: now }));
+  }
+}
+
+/** What the last host registered (Troubleshoot's `agent.tools`), if any. */
+export function agentHost(store: MailStore): AgentHostInfo | undefined {
+  try {
+    const v = JSON.parse(store.getSetting(HOST_KEY) ?? 'null') as AgentHostInfo | null;
+    return v && typeof v.surface === 'string' && typeof v.at === 'number' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The recent-calls log as Troubleshoot reads it, newest first. */
+export function agentCalls(store: MailStore): AgentCallRecord[] {
+  try {
+    const v = JSON.parse(store.getSetting(CALLS_KEY) ?? '[]') as unknown;
+    return Array.isArray(v) ? (v as AgentCallRecord[]).filter((r) => r && typeof r.client === 'string' && typeof r.tool === 'string') : [];
+  } catch {
+    return [];
+  }
+}
