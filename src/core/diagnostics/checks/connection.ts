@@ -8,6 +8,7 @@ import { describeError, type MailError, type MailErrorCode } from '../../errors'
 import type { VerifyReport, VerifyStep } from '../../providers/provider';
 import { StepRunner, verifyTransport } from '../../providers/verify';
 import { withDeadline } from '../../deadline';
+import { GOOGLE_TESTING_EXPIRY } from '../../auth/oauthConfig';
 import { diagnosticError } from '../timeout';
 import { accountTarget, openSettingsAction, type Check, type CheckContext } from '../check';
 
@@ -119,7 +120,9 @@ export const authStatus: Check = {
         first.code === 'auth.failed' || first.code === 'config.missingPassword'
           ? { title: 'Enter Password', command: 'maildesk.enterPassword', args: [accountTarget(account.id)] }
           : serverAction(refused[0] === incoming ? 'incoming' : 'outgoing', account.id);
-      return [{ status: 'fail', detail: `${d.title}: ${refused.map((r) => exactError(r.error!)).join('; ')}`, remedy: d.remedy, section: d.section, action }];
+      // A Gmail grant that ends every week is the "Testing" publishing status: say so with the fix.
+      const weekly = cfg.provider === 'gmail' && first.code === 'auth.reauthRequired' && !first.message.includes(GOOGLE_TESTING_EXPIRY) ? ` If this happens about every 7 days: ${GOOGLE_TESTING_EXPIRY}` : '';
+      return [{ status: 'fail', detail: `${d.title}: ${refused.map((r) => exactError(r.error!)).join('; ')}`, remedy: d.remedy + weekly, section: d.section, action }];
     }
     const pausedForAuth = account.state === 'reauth' || (account.state === 'disconnected' && !!account.stateCode && (AUTH_CODES.has(account.stateCode as MailErrorCode) || account.stateCode === 'oauth.notConfigured'));
     const since = account.stateAt ? ` since ${new Date(account.stateAt).toISOString()}` : '';
