@@ -185,6 +185,21 @@ describe('Gmail as the service behaves (uploads, threads, label views, lockouts,
     assert.deepEqual(subjects(ALL_MAIL_PATH), ['archived here']);
   });
 
+  it('a 503 after Gmail took the message: one copy, never retried, "may have been sent" until the user confirms', async () => {
+    await open({ folders: ['INBOX', 'SENT'] });
+    g.acceptThenFail('messages.send', 1, 503);
+    const r = await c().send('g', { to: ['bo@example.test'], subject: 'exactly once', text: 'x' });
+    assert.equal(r.ok, false);
+    assert.equal(r.maybeSent, true);
+    assert.match(r.error!.message, /may have been sent/);
+    assert.equal(g.sentCount, 1, 'one copy: not sent again');
+    assert.equal(g.count('messages.send'), 1);
+    const [d] = c().listDrafts('g');
+    assert.equal(d.maybeSent, true);
+    assert.equal((await c().send('g', { draftId: d.id })).ok, false, 'not resent without confirmation');
+    assert.equal(g.sentCount, 1);
+  });
+
   it('a 429 whose text says "Retry after" 15 minutes on: no request before then, every job of the account waits it out', async () => {
     g.addMessage(mail(1), ['INBOX']);
     let shift = 0;

@@ -275,7 +275,26 @@ export class GoogleServer {
       if (bytes.length > PLAIN_BODY_LIMIT) return this.apiError(res, 413, 'requestTooLarge', 'Request payload size exceeds the limit; upload large messages through the /upload URI');
       body = bytes.toString('utf8');
     }
+    const fa = this.failAfter.find((f) => f.remaining > 0 && f.name === name);
+    if (fa) {
+      // Carried out, then answered with a server error: the client cannot know it worked.
+      fa.remaining--;
+      const swallow = { writeHead: () => swallow, end: () => swallow } as unknown as http.ServerResponse;
+      this.api(req.method ?? 'GET', rest, url.searchParams, body, swallow, media);
+      return this.apiError(res, fa.status, 'backendError', 'Backend Error');
+    }
     return this.api(req.method ?? 'GET', rest, url.searchParams, body, res, media);
+  }
+
+  private failAfter: Array<{ name: string; remaining: number; status: number }> = [];
+
+  /**
+   * The next `count` requests of API method `name` (e.g. messages.send) are carried out and
+   * then answered `status`: a 5xx "backendError" after Gmail took the message
+   * (https://developers.google.com/workspace/gmail/api/guides/handle-errors, 500/503/504).
+   */
+  acceptThenFail(name: string, count = 1, status = 503): void {
+    this.failAfter.push({ name, remaining: count, status });
   }
 
   /** Size of every API request's body, and whether it went to the upload URI. */

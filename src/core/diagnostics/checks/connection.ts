@@ -95,6 +95,11 @@ export const oauthConfigured: Check = {
         },
       ];
     }
+    // Gmail sign-ins that end after about a week: the OAuth app's "Testing" publishing status.
+    const acc = ctx.account;
+    if (cfg.provider === 'gmail' && acc.stateCode === 'auth.reauthRequired') {
+      return [{ status: 'warn', detail: `${who} OAuth client id is configured, but Google ended the sign-in: ${acc.stateReason ?? 'invalid_grant'}`, remedy: `Sign in to Google again. ${GOOGLE_TESTING_EXPIRY}` }];
+    }
     return [{ status: 'pass', detail: `${who} OAuth client id is configured` }];
   },
 };
