@@ -23,6 +23,7 @@
  * Gmail threadId of the message replied to or forwarded, so Gmail files them in its
  * conversation. A send or draft create is never retried after it went out.
  */
+import { Readable } from 'node:stream';
 import { gmail, type gmail_v1 } from '@googleapis/gmail';
 import { OAuth2Client } from 'google-auth-library';
 import type { AccountConfig, ProviderKind } from '../../config';
@@ -47,7 +48,6 @@ import type {
   VerifyReport,
   VerifyStep,
 } from '../provider';
-import { Readable } from 'node:stream';
 import { mayHaveArrived, maybeSentError, replyIds, tooLargeError } from '../apiSend';
 import { GMAIL_UNITS, mapLimit, TokenBucket } from './quota';
 
@@ -241,7 +241,8 @@ export class GmailProvider implements MailProvider {
   /**
    * One API request: quota units first, a valid access token, one refresh and retry on
    * a 401, waits on 429 / 403 rateLimitExceeded (Retry-After) and 5xx, then a MailError.
-   * `once` (a send, a draft create): no retry after the request may have reached Gmail.
+   * `once` (a send, a draft create): never repeated by itself, except after a 401 (refused
+   * before anything was done), since a second request could send or file it twice.
    */
   private async call<T>(name: string, units: number, fn: (api: gmail_v1.Gmail) => Promise<{ data: T }>, opts: { once?: boolean } = {}): Promise<T> {
     const api = await this.client();
@@ -599,11 +600,20 @@ export class GmailProvider implements MailProvider {
     if (!ids.length) return undefined;
     const stored = this.o.threadOf?.(ids);
     if (stored) return stored;
-    for (const id of ids.reverse()) {
+    // The nearest ancestors first, a few at most: each look-up costs quota.
+    for (const id of ids.reverse().slice(0, 3)) {
       const q = `rfc822msgid:${id.replace(/^<|>$/g, '')}`;
-      const data = await this.call('messages.list', GMAIL_UNITS.messagesList, (api) => api.users.messages.list({ userId: 'me', q, maxResults: 1, includeSpamTrash: true }));
-      const t = data.messages?.[0]?.threadId;
-      if (t) return t;
+      try {
+        const data = await this.call('messages.list', GMAIL_UNITS.messagesList, (api) => api.users.messages.list({ userId: 'me', q, maxResults: 1, includeSpamTrash: true }));
+        const t = data.messages?.[0]?.threadId;
+        if (t) return t;
+      } catch (e) {
+        // Rate limits and sign-in problems stop the send too; anything else only costs the threading.
+        const err = e instanceof MailError ? e : classifyProviderError(e, 'google', 'messages.list');
+        if (err.code === 'server.rateLimited' || err.code.startsWith('auth.') || err.offline) throw err;
+        this.logger.log('warn', `the Gmail thread of ${id} could not be found (${err.message}); sent as a new conversation`, { account: this.accountId });
+        return undefined;
+      }
     }
     return undefined;
   }
