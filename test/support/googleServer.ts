@@ -431,6 +431,9 @@ export class GoogleServer {
       const start = Number(q.get('pageToken') ?? 0);
       if (q.get('pageToken') !== null && !/^\d+$/.test(q.get('pageToken') ?? '')) return this.apiError(res, 400, 'invalidArgument', 'Invalid pageToken');
       const msgid = /rfc822msgid:(\S+)/.exec(q.get('q') ?? '')?.[1];
+      // "includeSpamTrash: Include messages from SPAM and TRASH in the results" (default false):
+      // a label's listing leaves them out though they keep the label
+      // (https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.messages/list).
       const includeSpamTrash = q.get('includeSpamTrash') === 'true';
       const list = [...this.messages.values()]
         .filter((m) => labelIds.every((l) => m.labelIds.has(l)))
@@ -472,7 +475,7 @@ export class GoogleServer {
       if (m[2] === 'modify') {
         const b = JSON.parse(body || '{}') as { addLabelIds?: string[]; removeLabelIds?: string[] };
         this.modify(msg.id, b.addLabelIds ?? [], b.removeLabelIds ?? []);
-      } else if (m[2] === 'trash') this.modify(msg.id, ['TRASH'], ['INBOX']);
+      } else if (m[2] === 'trash') this.modify(msg.id, ['TRASH'], ['INBOX']); // user labels, STARRED, IMPORTANT stay on (users.messages/trash)
       else this.modify(msg.id, [], ['TRASH']);
       return this.json(res, 200, this.resource(msg, 'minimal', []));
     }
