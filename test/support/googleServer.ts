@@ -475,7 +475,7 @@ export class GoogleServer {
       if (m[2] === 'modify') {
         const b = JSON.parse(body || '{}') as { addLabelIds?: string[]; removeLabelIds?: string[] };
         this.modify(msg.id, b.addLabelIds ?? [], b.removeLabelIds ?? []);
-      } else if (m[2] === 'trash') this.modify(msg.id, ['TRASH'], ['INBOX']); // user labels, STARRED, IMPORTANT stay on (users.messages/trash)
+      } else if (m[2] === 'trash') this.modify(msg.id, ['TRASH'], ['INBOX']); // Gmail keeps user labels, STARRED and IMPORTANT on a trashed message
       else this.modify(msg.id, [], ['TRASH']);
       return this.json(res, 200, this.resource(msg, 'minimal', []));
     }
