@@ -76,7 +76,8 @@ function asAttachment(text: string): TakenAttachment | undefined {
   if (!/^attachment/i.test(disposition) && !(name && /^inline/i.test(disposition))) return undefined;
   const cte = field(head, 'Content-Transfer-Encoding').toLowerCase();
   let content: Buffer;
-  if (cte === 'base64') content = Buffer.from(body.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
+  // Node's base64 decoder skips the line breaks itself (a regex pass over 40 MB took ~0.5 s).
+  if (cte === 'base64') content = Buffer.from(body, 'base64');
   else if (cte === '' || cte === '7bit' || cte === '8bit' || cte === 'binary') content = Buffer.from(body.replace(/\r?\n$/, ''), 'latin1');
   else return undefined; // quoted-printable text attachments are small: they stay in the MIME
   const cid = field(head, 'Content-ID').replace(/^<|>$/g, '') || undefined;
