@@ -58,6 +58,9 @@ import { GMAIL_UNITS, mapLimit, TokenBucket } from './quota';
  */
 export const GMAIL_MAX_UPLOAD_BYTES = 35 * 1024 * 1024;
 
+/** Gmail lockouts by account id (see GmailProvider.lockedUntil). */
+const lockouts = new Map<string, number>();
+
 /** The virtual folder holding every message not in Spam or Trash. */
 export const ALL_MAIL_PATH = 'ALL_MAIL';
 
@@ -163,8 +166,17 @@ export class GmailProvider implements MailProvider {
   private readonly locks = new Map<number, Promise<unknown>>();
   /** Requests by API method (Troubleshoot, tests). */
   readonly calls = new Map<string, number>();
-  /** Epoch ms until which Gmail refuses this account (a 429 lockout): no request before then. */
-  lockedUntil = 0;
+  /**
+   * Epoch ms until which Gmail refuses this account (a 429 lockout): no request before then.
+   * Shared by every provider instance of the account in the process (Troubleshoot makes its own).
+   */
+  get lockedUntil(): number {
+    return lockouts.get(this.accountId) ?? 0;
+  }
+  set lockedUntil(t: number) {
+    if (t > 0) lockouts.set(this.accountId, t);
+    else lockouts.delete(this.accountId);
+  }
   private readonly now: () => number;
 
   constructor(private readonly o: GmailProviderOptions) {
@@ -230,8 +242,12 @@ export class GmailProvider implements MailProvider {
 
   /** The account is locked out by Gmail: fail at once with the time left, sending nothing. */
   private checkLockout(name: string): void {
-    const left = this.lockedUntil - this.now();
-    if (left <= 0) return;
+    const until = this.lockedUntil;
+    const left = until - this.now();
+    if (left <= 0) {
+      if (until) this.lockedUntil = 0; // over: forget it
+      return;
+    }
     throw new MailError('server.rateLimited', `${name}: Gmail refuses requests of this account until ${new Date(this.lockedUntil).toISOString()} (rate limit); MailDesk sends none before then`, {
       retryable: true,
       retryAfter: Math.ceil(left / 1000),
