@@ -131,6 +131,20 @@ describe('Outlook as Microsoft Graph behaves (4 MB requests, upload sessions, no
     assert.equal(ms.requests.filter((q) => /\/send$/.test(q.path)).length, 1);
   });
 
+  it('a failure while the attachments go up sends nothing, says so, and leaves no helper draft in Outlook', async () => {
+    await signedIn();
+    ms.acceptThenFail(/\/attachments\/createUploadSession$/, 1, 503);
+    const r = await c().send('o', { to: ['bob@fabrikam.test'], subject: 'not yet', text: 'x', attachments: [{ filename: 'n.bin', content: randomBytes(5 * MB) }] });
+    assert.equal(r.ok, false);
+    assert.equal(r.maybeSent, undefined, 'nothing was sent: no "may have been sent"');
+    assert.equal(r.error?.code, 'send.tempFailure');
+    assert.match(r.error!.message, /before it was sent/);
+    assert.equal(ms.sent.length, 0);
+    assert.equal(ms.requests.filter((q) => /\/send$|sendMail/.test(q.path)).length, 0);
+    assert.equal(ms.inFolder('drafts').filter((m) => m.subject === 'not yet').length, 1, 'the helper draft went; only the draft the sender saves for the user is there');
+    assert.ok(ms.requests.some((q) => q.method === 'DELETE'), 'the helper draft was deleted');
+  });
+
   it('splitting keeps the rest of the MIME byte for byte and takes out exactly the big attachments', async () => {
     const small = Buffer.from('small text file\n');
     const big = randomBytes(3 * MB);

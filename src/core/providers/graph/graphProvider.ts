@@ -597,9 +597,13 @@ export class GraphProvider implements MailProvider {
     }
   }
 
-  /** A send failure as the sender must read it: refused, too large, or may have been sent. */
-  private sendFailure(e: unknown): never {
+  /**
+   * A send failure as the sender must read it: refused, too large, or may have been sent.
+   * `beforeSend`: the step that failed (the helper draft, its attachments) sends nothing.
+   */
+  private sendFailure(e: unknown, beforeSend = false): never {
     const err = e as MailError;
+    if (err instanceof MailError && err.code === 'send.tooLarge') throw err;
     const said = `${err.providerMessage ?? ''} ${err.message}`;
     if (/HTTP 413|ErrorMessageSizeExceeded|RequestEntityTooLarge|MessageSizeExceeded/i.test(said)) {
       throw new MailError('send.tooLarge', `Outlook refused the message as too large: ${err.providerMessage ?? err.message}`, { cause: e, providerMessage: err.providerMessage, retryable: false });
@@ -609,7 +613,10 @@ export class GraphProvider implements MailProvider {
     }
     // No answer after the whole request went out (a timeout, a dropped connection, a 5xx such
     // as a 504 after Outlook accepted it): it may have been sent. Never retried by itself.
-    if (err instanceof MailError && mayHaveArrived(err)) throw maybeSentError('Outlook', err);
+    if (err instanceof MailError && mayHaveArrived(err)) {
+      if (!beforeSend) throw maybeSentError('Outlook', err);
+      throw new MailError('send.tempFailure', `Outlook failed while the message was being prepared, before it was sent (${err.message}); send it again`, { cause: e, providerMessage: err.providerMessage, retryable: false });
+    }
     throw e;
   }
 
@@ -626,7 +633,12 @@ export class GraphProvider implements MailProvider {
     const bcc = envelope.to.filter((a) => !named.has(a.toLowerCase()));
     const mime = bcc.length ? Buffer.concat([Buffer.from(`Bcc: ${bcc.join(', ')}\r\n`), raw]) : raw;
     if (base64Size(mime.length) > GRAPH_MAX_MIME_BASE64) {
-      const id = await this.createDraft(mime, 'a message to send');
+      let id: string;
+      try {
+        id = await this.createDraft(mime, 'a message to send');
+      } catch (e) {
+        this.sendFailure(e, true);
+      }
       try {
         await this.call('send', (c) => c.api(`/me/messages/${encodeURIComponent(id)}/send`).header('Prefer', PREFER_IMMUTABLE).post(null) as Promise<unknown>);
       } catch (e) {
