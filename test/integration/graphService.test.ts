@@ -105,6 +105,20 @@ describe('Outlook as Microsoft Graph behaves (4 MB requests, upload sessions, no
     assert.deepEqual(ms.requests.slice(before).filter((q) => q.method === 'POST').map((q) => q.path), [], 'no sendMail and no draft create went out');
   });
 
+  it('a mailbox with a 20 MB send limit refuses a 30 MB message: send.tooLarge with Outlook\'s limit, nothing sent, no helper draft left', async () => {
+    await ms.stop();
+    ms = new FakeMicrosoft({ maxSendBytes: 20 * MB });
+    await ms.start();
+    await signedIn();
+    const r = await c().send('o', { to: ['bob@fabrikam.test'], subject: 'too big here', text: 'x', attachments: [{ filename: 't.bin', content: randomBytes(30 * MB) }] });
+    assert.equal(r.ok, false);
+    assert.equal(r.error?.code, 'send.tooLarge');
+    assert.match(r.error!.message, /ErrorMessageSizeExceeded.*20 MB/);
+    assert.equal(r.maybeSent, undefined);
+    assert.equal(ms.sent.length, 0);
+    assert.equal(ms.inFolder('drafts').filter((m) => m.subject === 'too big here').length, 1, 'only the draft kept for the user');
+  });
+
   it('a 504 after Outlook accepted sendMail: one delivered copy, never retried, "may have been sent" until the user confirms', async () => {
     await signedIn();
     ms.acceptThenFail(/^\/me\/sendMail$/, 1, 504);

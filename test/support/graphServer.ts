@@ -116,6 +116,13 @@ export interface GraphServerOptions {
   user?: { email: string; name: string };
   /** Delay of every Graph answer, so concurrent requests overlap. */
   latencyMs?: number;
+  /**
+   * The mailbox's message size limit (Exchange Online's MaxSendSize, 35 MB by default and up
+   * to 150 MB as the administrator sets it: "By default, this message size limit is 35 MB",
+   * https://learn.microsoft.com/en-us/graph/api/attachment-createuploadsession). Default here:
+   * 150 MB; a send over it answers ErrorMessageSizeExceeded.
+   */
+  maxSendBytes?: number;
 }
 
 export class FakeMicrosoft {
@@ -129,6 +136,7 @@ export class FakeMicrosoft {
   cert = '';
   port = 0;
   latencyMs: number;
+  readonly maxSendBytes: number;
   inFlight = 0;
   maxInFlight = 0;
   /** Token endpoint behaviour for the next code exchange. */
@@ -157,6 +165,7 @@ export class FakeMicrosoft {
     this.tenant = o.tenant ?? 'tenant';
     this.user = { email: o.user?.email ?? 'ada@contoso.test', name: o.user?.name ?? 'Ada Lovelace', oid: crypto.randomUUID(), tid: crypto.randomUUID() };
     this.latencyMs = o.latencyMs ?? 0;
+    this.maxSendBytes = o.maxSendBytes ?? 150 * 1024 * 1024;
     for (const [wk, name] of [
       ['inbox', 'Inbox'],
       ['sentitems', 'Sent Items'],
@@ -646,6 +655,10 @@ export class FakeMicrosoft {
         const msg = this.messages.get(decodeURIComponent(m[1]));
         if (!msg) return send(404, { error: { code: 'ErrorItemNotFound', message: 'The specified object was not found in the store.' } });
         if (!msg.isDraft) return send(400, { error: { code: 'ErrorInvalidOperation', message: 'Only draft messages can be sent.' } });
+        const total = msg.raw.length + (msg.attachments ?? []).reduce((n, a) => n + a.size, 0);
+        if (total > this.maxSendBytes) {
+          return send(400, { error: { code: 'ErrorMessageSizeExceeded', message: `The message exceeds the maximum supported size of ${Math.round(this.maxSendBytes / 1024 / 1024)} MB.` } });
+        }
         // The draft leaves Drafts and becomes the Sent Items copy.
         this.removals.push({ folderId: msg.folderId, id: msg.id, seq: ++this.seq });
         msg.folderId = this.folder('sentitems').id;
