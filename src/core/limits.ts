@@ -27,6 +27,8 @@ export interface ConnectionLimits {
   smtpSocketMs: number;
   /** HTTP APIs (Graph): a whole request, headers to last byte. */
   httpRequestMs: number;
+  /** HTTP APIs: a whole upload of a big message (Gmail's upload URI: up to 35 MB on a slow uplink). */
+  httpUploadMs: number;
   /** HTTP APIs: the largest response body read into memory. */
   httpMaxResponseBytes: number;
 }
@@ -50,6 +52,7 @@ export const DEFAULT_LIMITS: Readonly<ConnectionLimits> = Object.freeze({
   maxUnparsedLines: 100,
   smtpSocketMs: 120_000,
   httpRequestMs: 120_000,
+  httpUploadMs: 30 * 60_000,
   httpMaxResponseBytes: MAX_LITERAL,
 });
 

@@ -5,6 +5,12 @@
  * drafts.create/update/list/get/delete/send, history.list with 404 for a too-old startHistoryId, users.getProfile), following
  * Google's documented wire format: paths, query parameters, JSON shapes, status codes
  * and Retry-After. In-process, on 127.0.0.1 and a free port; `close()` stops it.
+ *
+ * Where the documentation sets a limit or a rule, the server keeps it (each cited below):
+ * the size of a request on the plain URI and of an upload, the upload URI with
+ * uploadType=media / multipart, threadId on send and drafts, label views without Spam and
+ * Trash, refresh tokens of a "Testing" app that expire after 7 days, and the 429 lockout
+ * whose end is only in the message text.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
@@ -35,13 +41,37 @@ export interface GoogleServerOptions {
   accessTokenTtl?: number;
   /** Issue a new refresh token on every refresh (rotation). */
   rotateRefreshTokens?: boolean;
+  /**
+   * The OAuth consent screen's publishing status. "testing" (with External users): refresh
+   * tokens expire 7 days after they were issued
+   * (https://developers.google.com/identity/protocols/oauth2#expiration).
+   */
+  publishingStatus?: 'testing' | 'production';
 }
+
+/** Refresh tokens of an app in "Testing" status live 7 days (see publishingStatus). */
+export const TESTING_REFRESH_TOKEN_MS = 7 * 24 * 3600 * 1000;
+/**
+ * A request on the plain (metadata) URI carrying a whole message in `raw` is refused with
+ * 413 above this size; large messages go through the /upload URI
+ * (https://developers.google.com/workspace/gmail/api/guides/uploads: simple transfers are
+ * "for example, 5 MB or less").
+ */
+export const PLAIN_BODY_LIMIT = 5 * 1024 * 1024;
+/** messages.send / drafts.create / drafts.update upload: "Maximum file size: 35MB" (users.messages/send reference). */
+export const UPLOAD_LIMIT = 35 * 1024 * 1024;
 
 export interface Throttle {
   /** Requests still to refuse. */
   remaining: number;
   status: 429 | 403;
   retryAfter?: number;
+  /**
+   * The 429's message text. Gmail names the end of a lockout there, not in a header:
+   * "User-rate limit exceeded.  Retry after 2026-01-01T10:15:00.000Z"
+   * (https://developers.google.com/workspace/gmail/api/guides/handle-errors).
+   */
+  message?: string;
   /** Only requests whose path matches. */
   path?: RegExp;
 }
@@ -64,6 +94,10 @@ export class GoogleServer {
   private nextId = 1;
   private codes = new Map<string, { challenge: string; method: string; redirectUri: string; clientId: string }>();
   readonly refreshTokens = new Set<string>();
+  /** When each refresh token was issued (epoch ms): a Testing app's expire after 7 days. */
+  readonly refreshIssuedAt = new Map<string, number>();
+  /** Epoch ms "now" for token expiry (tests move it forward). */
+  now: () => number = Date.now;
   readonly accessTokens = new Map<string, number>(); // token -> expiry ms
   /** What the consent screen answers: grant, or the user refuses. */
   consent: 'grant' | 'deny' = 'grant';
@@ -85,11 +119,11 @@ export class GoogleServer {
 
   async start(): Promise<this> {
     this.server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         try {
-          this.handle(req, res, body);
+          this.handle(req, res, Buffer.concat(chunks));
         } catch (e) {
           res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 500, message: String(e) } }));
         }
@@ -176,10 +210,11 @@ export class GoogleServer {
     this.accessTokens.clear();
   }
 
-  /** A refresh token as if a sign-in had happened earlier. */
-  issueRefreshToken(): string {
+  /** A refresh token as if a sign-in had happened earlier (`ageMs` ago). */
+  issueRefreshToken(ageMs = 0): string {
     const t = token('1//rt');
     this.refreshTokens.add(t);
+    this.refreshIssuedAt.set(t, this.now() - ageMs);
     return t;
   }
 
@@ -194,15 +229,17 @@ export class GoogleServer {
     this.json(res, status, { error: { code: status, message, errors: [{ message, domain: 'global', reason }], status: st } }, headers);
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+  private handle(req: http.IncomingMessage, res: http.ServerResponse, bytes: Buffer): void {
     const url = new URL(req.url ?? '/', this.baseUrl);
     const p = url.pathname;
     if (p === '/o/oauth2/v2/auth' && req.method === 'GET') return this.authorize(url.searchParams, res);
-    if (p === '/token' && req.method === 'POST') return this.tokenEndpoint(new URLSearchParams(body), res);
-    const m = /^\/gmail\/v1\/users\/me\/(.+)$/.exec(p);
+    if (p === '/token' && req.method === 'POST') return this.tokenEndpoint(new URLSearchParams(bytes.toString('utf8')), res);
+    const m = /^\/(upload\/)?gmail\/v1\/users\/me\/(.+)$/.exec(p);
     if (!m) return this.apiError(res, 404, 'notFound', `no route ${p}`);
-    const rest = m[1];
+    const upload = !!m[1];
+    const rest = m[2];
     const name = apiName(req.method ?? 'GET', rest);
+    this.requestBytes.push({ name, upload, bytes: bytes.length });
     this.hit(name);
     const auth = req.headers.authorization ?? '';
     const at = auth.startsWith('Bearer ') ? auth.slice(7) : '';
@@ -212,11 +249,56 @@ export class GoogleServer {
     if (th && th.remaining > 0 && (!th.path || th.path.test(p))) {
       th.remaining--;
       const h: Record<string, string> = th.retryAfter !== undefined ? { 'Retry-After': String(th.retryAfter) } : {};
-      if (th.status === 429) return this.apiError(res, 429, 'rateLimitExceeded', 'Too many requests', h);
-      return this.apiError(res, 403, 'rateLimitExceeded', 'User-rate limit exceeded.', h);
+      if (th.status === 429) return this.apiError(res, 429, 'rateLimitExceeded', th.message ?? 'Too many requests', h);
+      return this.apiError(res, 403, 'rateLimitExceeded', th.message ?? 'User-rate limit exceeded.', h);
     }
-    return this.api(req.method ?? 'GET', rest, url.searchParams, body, res);
+    let body: string;
+    let media: Buffer | undefined;
+    if (upload) {
+      // The upload URI: https://developers.google.com/workspace/gmail/api/guides/uploads
+      const kind = url.searchParams.get('uploadType');
+      if (!/^(messages\/send|drafts|drafts\/[^/]+)$/.test(rest)) return this.apiError(res, 404, 'notFound', `no upload route ${rest}`);
+      if (bytes.length > UPLOAD_LIMIT + 64 * 1024) return this.apiError(res, 413, 'uploadTooLarge', `Media larger than ${UPLOAD_LIMIT} bytes is not allowed`);
+      const ct = String(req.headers['content-type'] ?? '');
+      if (kind === 'media') {
+        body = '{}';
+        media = bytes;
+      } else if (kind === 'multipart') {
+        const parts = multipartRelated(bytes, ct);
+        if (!parts || parts.length !== 2) return this.apiError(res, 400, 'badContent', 'multipart/related with a JSON part and a media part expected');
+        body = parts[0].body.toString('utf8');
+        media = parts[1].body;
+        if (!/^message\//i.test(parts[1].type)) return this.apiError(res, 400, 'badContent', `Media type '${parts[1].type}' is not supported. Valid media types: [message/*]`);
+      } else return this.apiError(res, 400, 'invalidArgument', `Invalid uploadType ${kind}`);
+      if (media.length > UPLOAD_LIMIT) return this.apiError(res, 413, 'uploadTooLarge', `Media larger than ${UPLOAD_LIMIT} bytes is not allowed`);
+    } else {
+      if (bytes.length > PLAIN_BODY_LIMIT) return this.apiError(res, 413, 'requestTooLarge', 'Request payload size exceeds the limit; upload large messages through the /upload URI');
+      body = bytes.toString('utf8');
+    }
+    const fa = this.failAfter.find((f) => f.remaining > 0 && f.name === name);
+    if (fa) {
+      // Carried out, then answered with a server error: the client cannot know it worked.
+      fa.remaining--;
+      const swallow = { writeHead: () => swallow, end: () => swallow } as unknown as http.ServerResponse;
+      this.api(req.method ?? 'GET', rest, url.searchParams, body, swallow, media);
+      return this.apiError(res, fa.status, 'backendError', 'Backend Error');
+    }
+    return this.api(req.method ?? 'GET', rest, url.searchParams, body, res, media);
   }
+
+  private failAfter: Array<{ name: string; remaining: number; status: number }> = [];
+
+  /**
+   * The next `count` requests of API method `name` (e.g. messages.send) are carried out and
+   * then answered `status`: a 5xx "backendError" after Gmail took the message
+   * (https://developers.google.com/workspace/gmail/api/guides/handle-errors, 500/503/504).
+   */
+  acceptThenFail(name: string, count = 1, status = 503): void {
+    this.failAfter.push({ name, remaining: count, status });
+  }
+
+  /** Size of every API request's body, and whether it went to the upload URI. */
+  readonly requestBytes: Array<{ name: string; upload: boolean; bytes: number }> = [];
 
   private authorize(q: URLSearchParams, res: http.ServerResponse): void {
     this.hit('authorize');
@@ -264,17 +346,21 @@ export class GoogleServer {
       const verifier = f.get('code_verifier') ?? '';
       const expect = c.method === 'S256' ? b64url(createHash('sha256').update(verifier).digest()) : verifier;
       if (!verifier || expect !== c.challenge) return bad('invalid_grant', 'Invalid code verifier.');
-      const rt = token('1//rt');
-      this.refreshTokens.add(rt);
+      const rt = this.issueRefreshToken();
       return this.json(res, 200, issue(rt));
     }
     if (f.get('grant_type') === 'refresh_token') {
       const rt = f.get('refresh_token') ?? '';
       if (!this.refreshTokens.has(rt)) return bad('invalid_grant', 'Token has been expired or revoked.');
+      const issued = this.refreshIssuedAt.get(rt) ?? 0;
+      if (this.o.publishingStatus === 'testing' && this.now() - issued >= TESTING_REFRESH_TOKEN_MS) {
+        // A Testing app's grant ends after 7 days; Google says only invalid_grant.
+        this.refreshTokens.delete(rt);
+        return bad('invalid_grant', 'Token has been expired or revoked.');
+      }
       if (this.o.rotateRefreshTokens) {
         this.refreshTokens.delete(rt);
-        const next = token('1//rt');
-        this.refreshTokens.add(next);
+        const next = this.issueRefreshToken();
         return this.json(res, 200, issue(next));
       }
       return this.json(res, 200, issue());
@@ -303,7 +389,33 @@ export class GoogleServer {
     return { ...base, payload: { partId: '', mimeType: ct.split(';')[0].trim(), headers } };
   }
 
-  private api(method: string, rest: string, q: URLSearchParams, body: string, res: http.ServerResponse): void {
+  /**
+   * The thread a sent message or draft joins. Gmail adds it to `threadId` only when the
+   * request names that thread, the message's References / In-Reply-To name a message of the
+   * thread and the Subject matches; otherwise it starts a new conversation
+   * (https://developers.google.com/workspace/gmail/api/guides/threads#adding_drafts_and_messages_to_threads).
+   */
+  private threadFor(raw: Buffer, threadId: string | undefined | null, ownId: string): string {
+    if (!threadId) return ownId;
+    const inThread = [...this.messages.values()].filter((m) => m.threadId === threadId && m.id !== ownId);
+    if (!inThread.length) return ownId;
+    const h = (m: Buffer, name: string) => this.headersOf({ raw: m } as FakeMessage).find((x) => x.name.toLowerCase() === name)?.value ?? '';
+    const refs = `${h(raw, 'references')} ${h(raw, 'in-reply-to')}`.match(/<[^<>\s]+>/g) ?? [];
+    const ids = new Set(inThread.map((m) => h(m.raw, 'message-id').trim()));
+    const bare = (subj: string) => subj.replace(/^(\s*(re|fwd?|aw|wg)\s*:\s*)+/i, '').trim().toLowerCase();
+    const subjectOk = inThread.some((m) => bare(h(m.raw, 'subject')) === bare(h(raw, 'subject')));
+    return refs.some((r) => ids.has(r)) && subjectOk ? threadId : ownId;
+  }
+
+  /** Adds a message the account itself wrote (send, draft) to the thread the request named. */
+  private addOwn(raw: Buffer, labels: string[], threadId: string | undefined | null): string {
+    const id = this.addMessage(raw, labels);
+    const m = this.messages.get(id)!;
+    m.threadId = this.threadFor(raw, threadId, id);
+    return id;
+  }
+
+  private api(method: string, rest: string, q: URLSearchParams, body: string, res: http.ServerResponse, media?: Buffer): void {
     if (method === 'GET' && rest === 'profile') {
       return this.json(res, 200, { emailAddress: this.email, messagesTotal: this.messages.size, threadsTotal: this.messages.size, historyId: String(this.historyId) });
     }
@@ -319,6 +431,9 @@ export class GoogleServer {
       const start = Number(q.get('pageToken') ?? 0);
       if (q.get('pageToken') !== null && !/^\d+$/.test(q.get('pageToken') ?? '')) return this.apiError(res, 400, 'invalidArgument', 'Invalid pageToken');
       const msgid = /rfc822msgid:(\S+)/.exec(q.get('q') ?? '')?.[1];
+      // "includeSpamTrash: Include messages from SPAM and TRASH in the results" (default false):
+      // a label's listing leaves them out though they keep the label
+      // (https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.messages/list).
       const includeSpamTrash = q.get('includeSpamTrash') === 'true';
       const list = [...this.messages.values()]
         .filter((m) => labelIds.every((l) => m.labelIds.has(l)))
@@ -333,10 +448,13 @@ export class GoogleServer {
       });
     }
     if (method === 'POST' && rest === 'messages/send') {
-      const raw = Buffer.from((JSON.parse(body) as { raw: string }).raw, 'base64url');
-      const id = this.addMessage(raw, ['SENT']);
+      const j = JSON.parse(body || '{}') as { raw?: string; threadId?: string };
+      const raw = media ?? (j.raw ? Buffer.from(j.raw, 'base64url') : undefined);
+      if (!raw) return this.apiError(res, 400, 'invalidArgument', "'raw' RFC822 payload message string or uploading message via /upload/* URL required");
+      const id = this.addOwn(raw, ['SENT'], j.threadId);
       this.lastSent = raw;
-      return this.json(res, 200, { id, threadId: id, labelIds: ['SENT'] });
+      this.sentCount++;
+      return this.json(res, 200, { id, threadId: this.messages.get(id)!.threadId, labelIds: ['SENT'] });
     }
     let m = /^messages\/([^/]+)$/.exec(rest);
     if (m) {
@@ -357,11 +475,11 @@ export class GoogleServer {
       if (m[2] === 'modify') {
         const b = JSON.parse(body || '{}') as { addLabelIds?: string[]; removeLabelIds?: string[] };
         this.modify(msg.id, b.addLabelIds ?? [], b.removeLabelIds ?? []);
-      } else if (m[2] === 'trash') this.modify(msg.id, ['TRASH'], ['INBOX']);
+      } else if (m[2] === 'trash') this.modify(msg.id, ['TRASH'], ['INBOX']); // Gmail keeps user labels, STARRED and IMPORTANT on a trashed message
       else this.modify(msg.id, [], ['TRASH']);
       return this.json(res, 200, this.resource(msg, 'minimal', []));
     }
-    if (rest === 'drafts' || rest.startsWith('drafts/')) return this.draftsApi(method, rest, q, body, res);
+    if (rest === 'drafts' || rest.startsWith('drafts/')) return this.draftsApi(method, rest, q, body, res, media);
     if (method === 'GET' && rest === 'history') {
       const start = Number(q.get('startHistoryId'));
       if (!start) return this.apiError(res, 400, 'invalidArgument', 'startHistoryId is required');
@@ -385,6 +503,8 @@ export class GoogleServer {
 
   /** The last message given to messages.send or drafts.send. */
   lastSent: Buffer | undefined;
+  /** Messages accepted by messages.send. */
+  sentCount = 0;
 
   // ---- drafts (users.drafts.*) ----------------------------------------------------
 
@@ -402,8 +522,10 @@ export class GoogleServer {
     return { id, message: format ? this.resource(m, format, []) : { id: m.id, threadId: m.threadId, labelIds: [...m.labelIds] } };
   }
 
-  private draftsApi(method: string, rest: string, q: URLSearchParams, body: string, res: http.ServerResponse): void {
+  private draftsApi(method: string, rest: string, q: URLSearchParams, body: string, res: http.ServerResponse, media?: Buffer): void {
+    const threadOf = (b: string) => (JSON.parse(b || '{}') as { message?: { threadId?: string } }).message?.threadId;
     const rawOf = (b: string): Buffer | undefined => {
+      if (media) return media;
       const j = JSON.parse(b || '{}') as { id?: string; message?: { raw?: string } };
       return j.message?.raw ? Buffer.from(j.message.raw, 'base64url') : undefined;
     };
@@ -411,7 +533,7 @@ export class GoogleServer {
       const raw = rawOf(body);
       if (!raw) return this.apiError(res, 400, 'invalidArgument', 'Missing draft message');
       const id = `r-${8000000000000000000 + this.nextDraft++}`;
-      this.drafts.set(id, this.addMessage(raw, ['DRAFT']));
+      this.drafts.set(id, this.addOwn(raw, ['DRAFT'], threadOf(body)));
       return this.json(res, 200, this.draftJson(id));
     }
     if (rest === 'drafts' && method === 'GET') {
@@ -449,7 +571,7 @@ export class GoogleServer {
       if (!raw) return this.apiError(res, 400, 'invalidArgument', 'Missing draft message');
       // Gmail replaces the draft's message: a new message id, the old message deleted.
       this.deleteMessage(this.drafts.get(id)!);
-      this.drafts.set(id, this.addMessage(raw, ['DRAFT']));
+      this.drafts.set(id, this.addOwn(raw, ['DRAFT'], threadOf(body)));
       return this.json(res, 200, this.draftJson(id));
     }
     if (method === 'DELETE') {
@@ -460,6 +582,23 @@ export class GoogleServer {
     }
     return this.apiError(res, 404, 'notFound', `no route ${method} ${rest}`);
   }
+}
+
+/** The parts of a multipart/related body (the upload URI's uploadType=multipart). */
+function multipartRelated(body: Buffer, contentType: string): Array<{ type: string; body: Buffer }> | undefined {
+  const boundary = /boundary="?([^";]+)"?/i.exec(contentType)?.[1];
+  if (!/^multipart\/related/i.test(contentType) || !boundary) return undefined;
+  const text = body.toString('latin1');
+  const out: Array<{ type: string; body: Buffer }> = [];
+  for (const chunk of text.split(`--${boundary}`).slice(1)) {
+    if (chunk.startsWith('--')) break;
+    const part = chunk.replace(/^\r\n/, '').replace(/\r\n$/, '');
+    const end = part.indexOf('\r\n\r\n');
+    if (end < 0) return undefined;
+    const type = /^content-type:\s*([^\r\n;]+)/im.exec(part.slice(0, end))?.[1]?.trim() ?? '';
+    out.push({ type, body: Buffer.from(part.slice(end + 4), 'latin1') });
+  }
+  return out;
 }
 
 function apiName(method: string, rest: string): string {

@@ -10,6 +10,11 @@
  * POST /me/messages/{id}/send), sendMail (which saves a Sent Items copy), 429 with Retry-After. It records what a test
  * must check: the most requests in flight at once, requests without the ImmutableId
  * preference, and every request's time.
+ *
+ * Documented limits kept (cited where they are enforced): 4 MB per request (413), file
+ * attachments by POST under 3 MB or through an upload session (createUploadSession, then
+ * pre-authenticated PUTs of byte ranges up to 4 MB each, up to 150 MB), and, for tests of
+ * what a client does then, a request carried out and answered 504 anyway (`acceptThenFail`).
  */
 import { execFileSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -38,6 +43,28 @@ export interface FakeMessage {
   bcc?: Array<{ name: string; address: string }>;
   /** Change sequence of the last change (delta). */
   seq: number;
+  /** File attachments added to a draft (POST attachments or an upload session). */
+  attachments?: Array<{ id: string; name: string; contentType: string; size: number; content: Buffer }>;
+}
+
+/**
+ * Graph takes at most 4 MB in one request
+ * (https://learn.microsoft.com/en-us/graph/outlook-large-attachments: files over 3 MB need an
+ * upload session; https://learn.microsoft.com/en-us/graph/api/attachment-createuploadsession:
+ * ranges "up to 4 MB each time").
+ */
+export const GRAPH_REQUEST_LIMIT = 4 * 1024 * 1024;
+/** Attachments "up to 150 MB" through an upload session (same pages). */
+export const GRAPH_ATTACHMENT_LIMIT = 150 * 1024 * 1024;
+
+interface UploadSession {
+  messageId: string;
+  name: string;
+  contentType: string;
+  size: number;
+  chunks: Buffer[];
+  received: number;
+  isInline: boolean;
 }
 
 /** The message fields MailDesk writes on a draft (create or PATCH). */
@@ -89,6 +116,13 @@ export interface GraphServerOptions {
   user?: { email: string; name: string };
   /** Delay of every Graph answer, so concurrent requests overlap. */
   latencyMs?: number;
+  /**
+   * The mailbox's message size limit (Exchange Online's MaxSendSize, 35 MB by default and up
+   * to 150 MB as the administrator sets it: "By default, this message size limit is 35 MB",
+   * https://learn.microsoft.com/en-us/graph/api/attachment-createuploadsession). Default here:
+   * 150 MB; a send over it answers ErrorMessageSizeExceeded.
+   */
+  maxSendBytes?: number;
 }
 
 export class FakeMicrosoft {
@@ -102,6 +136,7 @@ export class FakeMicrosoft {
   cert = '';
   port = 0;
   latencyMs: number;
+  readonly maxSendBytes: number;
   inFlight = 0;
   maxInFlight = 0;
   /** Token endpoint behaviour for the next code exchange. */
@@ -115,6 +150,13 @@ export class FakeMicrosoft {
   private readonly accessTokens = new Set<string>();
   private readonly refreshTokens = new Set<string>();
   private throttles: Array<{ match: RegExp; remaining: number; retryAfter: number }> = [];
+  private failAfter: Array<{ match: RegExp; remaining: number; status: number }> = [];
+  private readonly uploads = new Map<string, UploadSession>();
+  private readonly bodies = new WeakMap<object, Promise<Buffer>>();
+  /** Bytes of every request body (to check that none was over 4 MB). */
+  readonly requestBytes: Array<{ method: string; path: string; bytes: number }> = [];
+  /** Range PUTs to upload sessions: their size and whether an Authorization header came along. */
+  readonly rangePuts: Array<{ bytes: number; authorization: boolean }> = [];
   private server: https.Server | undefined;
   private dir = '';
 
@@ -123,6 +165,7 @@ export class FakeMicrosoft {
     this.tenant = o.tenant ?? 'tenant';
     this.user = { email: o.user?.email ?? 'ada@contoso.test', name: o.user?.name ?? 'Ada Lovelace', oid: crypto.randomUUID(), tid: crypto.randomUUID() };
     this.latencyMs = o.latencyMs ?? 0;
+    this.maxSendBytes = o.maxSendBytes ?? 150 * 1024 * 1024;
     for (const [wk, name] of [
       ['inbox', 'Inbox'],
       ['sentitems', 'Sent Items'],
@@ -232,6 +275,23 @@ export class FakeMicrosoft {
     this.accessTokens.clear();
   }
 
+  /**
+   * The next `count` requests whose path matches are carried out (a sendMail delivers) and then
+   * answered `status` anyway: a gateway timeout after the mailbox accepted the message, the case
+   * behind "may have been sent" (https://learn.microsoft.com/en-us/graph/errors: 504 Gateway
+   * Timeout, "the server ... didn't receive a timely response").
+   */
+  acceptThenFail(match: RegExp, count = 1, status = 504): void {
+    this.failAfter.push({ match, remaining: count, status });
+  }
+
+  /** An access token as a sign-in would give (for raw requests in tests). */
+  issueAccessToken(): string {
+    const t = `at-${crypto.randomBytes(16).toString('hex')}`;
+    this.accessTokens.add(t);
+    return t;
+  }
+
   /** The next `count` Graph requests whose path matches answer 429 with Retry-After. */
   throttle(match: RegExp, count: number, retryAfter: number): void {
     this.throttles.push({ match, remaining: count, retryAfter });
@@ -244,10 +304,21 @@ export class FakeMicrosoft {
 
   // ---- HTTP ------------------------------------------------------------------------
 
+  private rawBody(req: import('node:http').IncomingMessage): Promise<Buffer> {
+    let p = this.bodies.get(req);
+    if (!p) {
+      p = (async () => {
+        const chunks: Buffer[] = [];
+        for await (const c of req) chunks.push(c as Buffer);
+        return Buffer.concat(chunks);
+      })();
+      this.bodies.set(req, p);
+    }
+    return p;
+  }
+
   private async body(req: import('node:http').IncomingMessage): Promise<string> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
+    return (await this.rawBody(req)).toString('utf8');
   }
 
   private json(res: import('node:http').ServerResponse, status: number, v: unknown, headers: Record<string, string> = {}): void {
@@ -276,6 +347,7 @@ export class FakeMicrosoft {
     if (p === `${t}/oauth2/v2.0/authorize`) return this.authorize(url, res);
     if (p === `${t}/oauth2/v2.0/token` && req.method === 'POST') return this.token(new URLSearchParams(await this.body(req)), res);
     if (p.startsWith('/v1.0/')) return this.graph(req, res, url);
+    if (p.startsWith('/upload/')) return this.uploadRange(req, res, url);
     this.json(res, 404, { error: 'not_found' });
   }
 
@@ -450,6 +522,45 @@ export class FakeMicrosoft {
       const p = url.pathname.replace(/^\/v1\.0/, '');
       const q = url.searchParams;
       const method = req.method ?? 'GET';
+      if (method !== 'GET' && method !== 'DELETE') {
+        const bytes = (await this.rawBody(req)).length;
+        this.requestBytes.push({ method, path: p, bytes });
+        if (bytes > GRAPH_REQUEST_LIMIT) return send(413, { error: { code: 'RequestEntityTooLarge', message: `The request is larger than ${GRAPH_REQUEST_LIMIT} bytes.` } });
+      }
+      const fa = this.failAfter.find((x) => x.remaining > 0 && x.match.test(p));
+      if (fa) {
+        // Carried out first, then answered with the failure: the client cannot know it worked.
+        fa.remaining--;
+        const done = { status: 0 };
+        await this.route(req, res, url, p, q, method, log, (status) => (done.status = status));
+        if (done.status >= 200 && done.status < 300) return send(fa.status, { error: { code: 'UnknownError', message: 'Gateway timeout' } });
+        return send(done.status || 500, { error: { code: 'UnknownError', message: 'failed' } });
+      }
+      return await this.route(req, res, url, p, q, method, log);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async route(
+    req: import('node:http').IncomingMessage,
+    res: import('node:http').ServerResponse,
+    url: URL,
+    p: string,
+    q: URLSearchParams,
+    method: string,
+    log: GraphRequestLog,
+    dryRun?: (status: number) => void,
+  ): Promise<void> {
+    {
+      const send = (status: number, v: unknown, headers: Record<string, string> = {}): void => {
+        if (dryRun) return dryRun(status);
+        log.status = status;
+        if (status === 204 || status === 202) {
+          res.writeHead(status, headers);
+          res.end();
+        } else this.json(res, status, v, headers);
+      };
       let m: RegExpExecArray | null;
       if (p === '/me' && method === 'GET') return send(200, { id: this.user.oid, displayName: this.user.name, mail: this.user.email, userPrincipalName: this.user.email });
       if (p === '/me/mailFolders' && method === 'GET') return send(200, { value: this.folders.filter((f) => f.parentFolderId === ROOT_ID).map((f) => this.folderJson(f)) });
@@ -517,17 +628,44 @@ export class FakeMicrosoft {
         this.draftWrites.push({ method: 'POST', id: draft.id });
         return send(201, this.messageJson(draft));
       }
+      if ((m = /^\/me\/messages\/([^/]+)\/attachments$/.exec(p)) && method === 'POST') {
+        // A file attachment under 3 MB in one POST (https://learn.microsoft.com/en-us/graph/api/message-post-attachments).
+        const msg = this.messages.get(decodeURIComponent(m[1]));
+        if (!msg) return send(404, { error: { code: 'ErrorItemNotFound', message: 'The specified object was not found in the store.' } });
+        const j = JSON.parse(await this.body(req)) as { name: string; contentType?: string; contentBytes: string };
+        const content = Buffer.from(j.contentBytes, 'base64');
+        if (content.length >= 3 * 1024 * 1024) return send(413, { error: { code: 'ErrorAttachmentSizeShouldNotBeLessThanMinimumSize', message: 'Attachments of 3 MB or more need an upload session.' } });
+        const att = this.addAttachment(msg, j.name, j.contentType ?? 'application/octet-stream', content);
+        if (dryRun) return send(201, {});
+        return send(201, { '@odata.type': '#microsoft.graph.fileAttachment', id: att.id, name: att.name, size: att.size });
+      }
+      if ((m = /^\/me\/messages\/([^/]+)\/attachments\/createUploadSession$/.exec(p)) && method === 'POST') {
+        // https://learn.microsoft.com/en-us/graph/api/attachment-createuploadsession: files up to 150 MB.
+        const msg = this.messages.get(decodeURIComponent(m[1]));
+        if (!msg) return send(404, { error: { code: 'ErrorItemNotFound', message: 'The specified object was not found in the store.' } });
+        const { AttachmentItem: a } = JSON.parse(await this.body(req)) as { AttachmentItem: { attachmentType: string; name: string; size: number; contentType?: string; isInline?: boolean } };
+        if (a.attachmentType !== 'file' || !a.name || !(a.size > 0)) return send(400, { error: { code: 'ErrorInvalidRequest', message: 'AttachmentItem with attachmentType file, name and size required.' } });
+        if (a.size > GRAPH_ATTACHMENT_LIMIT) return send(413, { error: { code: 'ErrorAttachmentSizeExceeded', message: `The attachment exceeds ${GRAPH_ATTACHMENT_LIMIT} bytes.` } });
+        const sid = crypto.randomBytes(12).toString('hex');
+        this.uploads.set(sid, { messageId: msg.id, name: a.name, contentType: a.contentType ?? 'application/octet-stream', size: a.size, chunks: [], received: 0, isInline: !!a.isInline });
+        const expires = new Date(Date.now() + 15 * 60_000).toISOString();
+        return send(201, { uploadUrl: `${this.base}/upload/sessions/${sid}?authtoken=${crypto.randomBytes(16).toString('hex')}`, expirationDateTime: expires, nextExpectedRanges: ['0-'] });
+      }
       if ((m = /^\/me\/messages\/([^/]+)\/send$/.exec(p)) && method === 'POST') {
         const msg = this.messages.get(decodeURIComponent(m[1]));
         if (!msg) return send(404, { error: { code: 'ErrorItemNotFound', message: 'The specified object was not found in the store.' } });
         if (!msg.isDraft) return send(400, { error: { code: 'ErrorInvalidOperation', message: 'Only draft messages can be sent.' } });
+        const total = msg.raw.length + (msg.attachments ?? []).reduce((n, a) => n + a.size, 0);
+        if (total > this.maxSendBytes) {
+          return send(400, { error: { code: 'ErrorMessageSizeExceeded', message: `The message exceeds the maximum supported size of ${Math.round(this.maxSendBytes / 1024 / 1024)} MB.` } });
+        }
         // The draft leaves Drafts and becomes the Sent Items copy.
         this.removals.push({ folderId: msg.folderId, id: msg.id, seq: ++this.seq });
         msg.folderId = this.folder('sentitems').id;
         msg.isDraft = false;
         msg.isRead = true;
         msg.seq = ++this.seq;
-        this.sent.push({ raw: msg.raw, bcc: msg.bcc?.map((a) => a.address).join(', ') || undefined });
+        this.sent.push({ raw: msg.raw, bcc: msg.bcc?.map((a) => a.address).join(', ') || undefined, attachments: msg.attachments?.map((a) => ({ name: a.name, size: a.size })) });
         return send(202, undefined);
       }
       if ((m = /^\/me\/messages\/([^/]+)$/.exec(p))) {
@@ -573,12 +711,51 @@ export class FakeMicrosoft {
         return send(202, undefined);
       }
       return send(400, { error: { code: 'BadRequest', message: `Unsupported ${method} ${p}` } });
-    } finally {
-      this.inFlight--;
     }
   }
 
-  readonly sent: Array<{ raw: string; bcc?: string }> = [];
+  readonly sent: Array<{ raw: string; bcc?: string; attachments?: Array<{ name: string; size: number }> }> = [];
+
+  private addAttachment(msg: FakeMessage, name: string, contentType: string, content: Buffer): { id: string; name: string; size: number } {
+    const att = { id: `AAMkAtt${crypto.randomBytes(8).toString('hex')}`, name, contentType, size: content.length, content };
+    (msg.attachments ??= []).push(att);
+    msg.hasAttachments = true;
+    msg.seq = ++this.seq;
+    return att;
+  }
+
+  /**
+   * A PUT of one byte range to an upload session's pre-authenticated URL: no Authorization
+   * header, Content-Range in order, at most 4 MB each; 200 with nextExpectedRanges until the
+   * last, which answers 201 with the attachment's Location
+   * (https://learn.microsoft.com/en-us/graph/outlook-large-attachments, step 2).
+   */
+  private async uploadRange(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, url: URL): Promise<void> {
+    const sid = /^\/upload\/sessions\/([^/]+)$/.exec(url.pathname)?.[1] ?? '';
+    const session = this.uploads.get(sid);
+    const chunk = await this.rawBody(req);
+    this.rangePuts.push({ bytes: chunk.length, authorization: !!req.headers.authorization });
+    if (!session || !url.searchParams.get('authtoken')) return this.json(res, 404, { error: { code: 'ItemNotFound', message: 'The upload session was not found.' } });
+    if (req.method !== 'PUT') return this.json(res, 405, { error: { code: 'MethodNotAllowed', message: 'PUT expected' } });
+    // "Don't specify an Authorization request header": the URL carries its own token.
+    if (req.headers.authorization) return this.json(res, 400, { error: { code: 'InvalidAuthenticationToken', message: 'An Authorization header is not allowed on the upload URL.' } });
+    if (chunk.length > GRAPH_REQUEST_LIMIT) return this.json(res, 413, { error: { code: 'RequestEntityTooLarge', message: 'A range may be at most 4 MB.' } });
+    const r = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(req.headers['content-range'] ?? ''));
+    if (!r || Number(r[1]) !== session.received || Number(r[3]) !== session.size || Number(r[2]) - Number(r[1]) + 1 !== chunk.length) {
+      return this.json(res, 416, { error: { code: 'InvalidRange', message: `Expected range ${session.received}- of ${session.size}` } });
+    }
+    session.chunks.push(chunk);
+    session.received += chunk.length;
+    if (session.received < session.size) {
+      return this.json(res, 200, { expirationDateTime: new Date(Date.now() + 15 * 60_000).toISOString(), nextExpectedRanges: [`${session.received}-`] });
+    }
+    this.uploads.delete(sid);
+    const msg = this.messages.get(session.messageId);
+    if (!msg) return this.json(res, 404, { error: { code: 'ErrorItemNotFound', message: 'The message of this upload session is gone.' } });
+    const att = this.addAttachment(msg, session.name, session.contentType, Buffer.concat(session.chunks));
+    res.writeHead(201, { Location: `${this.base}/v1.0/me/messages('${msg.id}')/attachments('${att.id}')`, 'Content-Length': '0' });
+    res.end();
+  }
   /** Draft creates and content PATCHes, in order. */
   readonly draftWrites: Array<{ method: 'POST' | 'PATCH'; id: string }> = [];
 

@@ -48,6 +48,18 @@ export function parseRetryAfter(v: string | undefined, now = Date.now()): number
   return Number.isNaN(t) ? undefined : Math.max(0, Math.ceil((t - now) / 1000));
 }
 
+/**
+ * Gmail's 429 "User-rate limit exceeded.  Retry after 2026-01-01T10:15:00.000Z" gives the end
+ * of the lockout in the message text, with no Retry-After header
+ * (https://developers.google.com/workspace/gmail/api/guides/handle-errors#resolve_a_429_error_too_many_requests).
+ */
+export function retryAfterInText(text: string | undefined, now = Date.now()): number | undefined {
+  const m = /retry after (\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d))/i.exec(text ?? '');
+  if (!m) return undefined;
+  const t = Date.parse(m[1]);
+  return Number.isNaN(t) ? undefined : Math.max(0, Math.ceil((t - now) / 1000));
+}
+
 export function errorFacts(e: unknown): ErrorFacts {
   const err = obj(e) ?? {};
   const response = obj(err.response);
@@ -77,7 +89,7 @@ export function errorFacts(e: unknown): ErrorFacts {
   if (typeof err.code === 'string' && /^E[A-Z_]+$/.test(err.code)) facts.netCode = err.code;
   const text = [facts.description, typeof err.message === 'string' ? err.message : ''].join(' ');
   for (const m of text.matchAll(/AADSTS(\d+)/g)) facts.aadsts.push(Number(m[1]));
-  const ra = parseRetryAfter(header(response?.headers, 'retry-after') ?? header(err.headers, 'retry-after'));
+  const ra = parseRetryAfter(header(response?.headers, 'retry-after') ?? header(err.headers, 'retry-after')) ?? retryAfterInText(facts.description);
   if (ra !== undefined) facts.retryAfter = ra;
   if (!facts.description && typeof err.message === 'string') facts.description = err.message;
   return facts;

@@ -18,6 +18,8 @@ export interface StoredTokens {
   /** Epoch ms when the access token expires. */
   expiresAt?: number;
   scope?: string;
+  /** Epoch ms of the sign-in that gave the refresh token (Google ends a "Testing" app's after 7 days). */
+  obtainedAt?: number;
 }
 
 export interface RefreshResult {
@@ -140,6 +142,7 @@ export class AccessTokenSource {
       accessToken: r.accessToken,
       expiresAt: r.expiresAt ?? this.now() + 3_300_000,
       scope: r.scope ?? t.scope,
+      obtainedAt: t.obtainedAt,
     });
     return r.accessToken;
   }

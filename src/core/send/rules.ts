@@ -78,7 +78,8 @@ interface SmtpErrorShape {
 }
 
 export function classifySendError(e: unknown): SendFailure {
-  if (e instanceof MailError) return { error: e, retry: false, maybeSent: false };
+  // A provider's MailError with dataSent (Gmail / Graph: no answer after the request went out) may have been sent.
+  if (e instanceof MailError) return { error: e, retry: false, maybeSent: (e as MailError & SmtpErrorShape).dataSent === true };
   const err = (e ?? {}) as SmtpErrorShape;
   const rc = typeof err.responseCode === 'number' ? err.responseCode : undefined;
   const said = (err.response ?? (e instanceof Error ? e.message : String(e))).trim();

@@ -287,4 +287,10 @@ export const MIGRATIONS: string[] = [
   `
   INSERT INTO message_fts(message_fts) VALUES('automerge=8');
   `,
+  // 8 (Gmail threads, issue 17): Gmail's own threadId per message. Gmail puts a sent reply or a
+  // draft in a conversation only when the request names that threadId, so a reply looks up its
+  // parent's here by Message-ID (index messages_msgid). Additive: one nullable column.
+  `
+  ALTER TABLE messages ADD COLUMN provider_thread TEXT;
+  `,
 ];

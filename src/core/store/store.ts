@@ -1199,6 +1199,20 @@ export class MailStore {
     return n;
   }
 
+  /** Records the provider's own thread id (Gmail threadId) of messages known by provider id. */
+  setProviderThreads(accountId: string, threads: Array<{ providerId: string; thread: string }>): void {
+    for (const t of threads) this.run('UPDATE messages SET provider_thread = ? WHERE account_id = ? AND provider_id = ? AND provider_thread IS NOT ?', [t.thread, accountId, t.providerId, t.thread]);
+  }
+
+  /** The provider thread id (Gmail threadId) of the newest stored message with one of these Message-IDs. */
+  providerThreadOf(accountId: string, messageIds: string[]): string | undefined {
+    for (const mid of [...messageIds].reverse()) {
+      const r = this.get<{ t: string }>('SELECT provider_thread AS t FROM messages WHERE account_id = ? AND message_id = ? AND provider_thread IS NOT NULL ORDER BY date DESC LIMIT 1', [accountId, mid]);
+      if (r) return r.t;
+    }
+    return undefined;
+  }
+
   /** The folder of a local-only entry (a Sent copy shown until the server's arrives) with this Message-ID. */
   localEntryFolder(accountId: string, messageId: string): number | undefined {
     return this.get<{ folder_id: number }>(

@@ -8,6 +8,7 @@ import { describeError, type MailError, type MailErrorCode } from '../../errors'
 import type { VerifyReport, VerifyStep } from '../../providers/provider';
 import { StepRunner, verifyTransport } from '../../providers/verify';
 import { withDeadline } from '../../deadline';
+import { GOOGLE_TESTING_EXPIRY } from '../../auth/oauthConfig';
 import { diagnosticError } from '../timeout';
 import { accountTarget, openSettingsAction, type Check, type CheckContext } from '../check';
 
@@ -94,6 +95,11 @@ export const oauthConfigured: Check = {
         },
       ];
     }
+    // Gmail sign-ins that end after about a week: the OAuth app's "Testing" publishing status.
+    const acc = ctx.account;
+    if (cfg.provider === 'gmail' && acc.stateCode === 'auth.reauthRequired') {
+      return [{ status: 'warn', detail: `${who} OAuth client id is configured, but Google ended the sign-in: ${acc.stateReason ?? 'invalid_grant'}`, remedy: `Sign in to Google again. ${GOOGLE_TESTING_EXPIRY}` }];
+    }
     return [{ status: 'pass', detail: `${who} OAuth client id is configured` }];
   },
 };
@@ -119,7 +125,9 @@ export const authStatus: Check = {
         first.code === 'auth.failed' || first.code === 'config.missingPassword'
           ? { title: 'Enter Password', command: 'maildesk.enterPassword', args: [accountTarget(account.id)] }
           : serverAction(refused[0] === incoming ? 'incoming' : 'outgoing', account.id);
-      return [{ status: 'fail', detail: `${d.title}: ${refused.map((r) => exactError(r.error!)).join('; ')}`, remedy: first.remedy, section: d.section, action }];
+      // A Gmail grant that ends every week is the "Testing" publishing status: say so with the fix.
+      const weekly = cfg.provider === 'gmail' && first.code === 'auth.reauthRequired' && !first.message.includes(GOOGLE_TESTING_EXPIRY) ? ` If this happens about every 7 days: ${GOOGLE_TESTING_EXPIRY}` : '';
+      return [{ status: 'fail', detail: `${d.title}: ${refused.map((r) => exactError(r.error!)).join('; ')}`, remedy: first.remedy + weekly, section: d.section, action }];
     }
     const pausedForAuth = account.state === 'reauth' || (account.state === 'disconnected' && !!account.stateCode && (AUTH_CODES.has(account.stateCode as MailErrorCode) || account.stateCode === 'oauth.notConfigured'));
     const since = account.stateAt ? ` since ${new Date(account.stateAt).toISOString()}` : '';

@@ -15,7 +15,15 @@
  * Quota: a token bucket keeps within 15,000 units a minute; a 429 or a 403
  * rateLimitExceeded waits for Retry-After (or backs off) and tries again a few times,
  * then surfaces as server.rateLimited so the scheduler backs off — never as an auth error.
+ * A lockout longer than a short wait (Gmail's 429 names its end in the message text,
+ * "Retry after <time>", about 15 minutes on) holds every request of the account until
+ * then: none is sent, each fails at once with the time left, so jobs are rescheduled after it.
+ *
+ * Sending and drafts go through the media upload URI (message/rfc822, up to 35 MB) with the
+ * Gmail threadId of the message replied to or forwarded, so Gmail files them in its
+ * conversation. A send or draft create is never retried after it went out.
  */
+import { Readable } from 'node:stream';
 import { gmail, type gmail_v1 } from '@googleapis/gmail';
 import { OAuth2Client } from 'google-auth-library';
 import type { AccountConfig, ProviderKind } from '../../config';
@@ -23,7 +31,7 @@ import { MailError } from '../../errors';
 import { DEFAULT_LIMITS } from '../../limits';
 import { type Logger, noopLogger } from '../../log';
 import { classifyProviderError, errorFacts } from '../../auth/classify';
-import type { GoogleOAuthSettings } from '../../auth/oauthConfig';
+import { explainGoogleGrantEnd, type GoogleOAuthSettings } from '../../auth/oauthConfig';
 import { AccessTokenSource, type TokenStore } from '../../auth/tokens';
 import { parseAddresses } from '../../send/compose';
 import type { FolderRole, IncomingMessage, MailStore } from '../../store/store';
@@ -41,7 +49,18 @@ import type {
   VerifyReport,
   VerifyStep,
 } from '../provider';
+import { mayHaveArrived, maybeSentError, replyIds, tooLargeError } from '../apiSend';
 import { GMAIL_UNITS, mapLimit, TokenBucket } from './quota';
+
+/**
+ * messages.send, drafts.create and drafts.update take at most 35 MB through the upload URI
+ * (https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.messages/send,
+ * "Maximum file size: 35MB"; https://developers.google.com/workspace/gmail/api/guides/uploads).
+ */
+export const GMAIL_MAX_UPLOAD_BYTES = 35 * 1024 * 1024;
+
+/** Gmail lockouts by account id (see GmailProvider.lockedUntil). */
+const lockouts = new Map<string, number>();
 
 /** The virtual folder holding every message not in Spam or Trash. */
 export const ALL_MAIL_PATH = 'ALL_MAIL';
@@ -77,15 +96,14 @@ export interface GmailProviderOptions {
   /** Longest single wait for a Retry-After in seconds before handing over to the scheduler (default 60). */
   maxWaitSec?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** The stored Gmail threadId of a message with one of these Message-IDs (replies, forwards). */
+  threadOf?(messageIds: string[]): string | undefined;
+  now?: () => number;
 }
 
 interface Label {
   id: string;
   path: string;
-}
-
-function b64url(buf: Buffer): string {
-  return buf.toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 function flagsOf(labelIds: string[]): string[] {
@@ -140,18 +158,33 @@ export class GmailProvider implements MailProvider {
   private readonly bucket: TokenBucket;
   private readonly sleep: (ms: number) => Promise<void>;
   private api: gmail_v1.Gmail | undefined;
+  private uploadOpts: { rootUrl: string; timeout?: number } = { rootUrl: 'https://gmail.googleapis.com/' };
   private authClient: OAuth2Client | undefined;
   private tokenSource: AccessTokenSource | undefined;
+  private grantObtainedAt: number | undefined;
   private settingsP: Promise<GoogleOAuthSettings> | undefined;
   private labels: Label[] | undefined;
   private readonly locks = new Map<number, Promise<unknown>>();
   /** Requests by API method (Troubleshoot, tests). */
   readonly calls = new Map<string, number>();
+  /**
+   * Epoch ms until which Gmail refuses this account (a 429 lockout): no request before then.
+   * Shared by every provider instance of the account in the process (Troubleshoot makes its own).
+   */
+  get lockedUntil(): number {
+    return lockouts.get(this.accountId) ?? 0;
+  }
+  set lockedUntil(t: number) {
+    if (t > 0) lockouts.set(this.accountId, t);
+    else lockouts.delete(this.accountId);
+  }
+  private readonly now: () => number;
 
   constructor(private readonly o: GmailProviderOptions) {
     this.accountId = o.account.id;
     this.logger = o.logger ?? noopLogger;
     this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.now = o.now ?? Date.now;
     this.bucket = new TokenBucket(o.unitsPerMinute ?? 15_000, Date.now, this.sleep);
   }
 
@@ -173,8 +206,10 @@ export class GmailProvider implements MailProvider {
       accountId: this.accountId,
       store: this.o.tokens,
       providerName: 'Google',
-      classify: (e) => classifyProviderError(e, 'google', 'token refresh'),
+      classify: (e) => explainGoogleGrantEnd(classifyProviderError(e, 'google', 'token refresh'), this.grantObtainedAt, this.now()),
       refresh: async (refreshToken) => {
+        // When the grant was given: a refusal at about 7 days is explained (a "Testing" app).
+        this.grantObtainedAt = (await this.o.tokens.load(this.accountId))?.obtainedAt;
         const c = new OAuth2Client({ clientId: s.clientId, clientSecret: s.clientSecret, endpoints: { oauth2TokenUrl: s.tokenUrl, oauth2AuthBaseUrl: s.authUrl } });
         c.setCredentials({ refresh_token: refreshToken });
         const { credentials } = await c.refreshAccessToken();
@@ -198,6 +233,9 @@ export class GmailProvider implements MailProvider {
     // Retries are ours too, so Retry-After is honoured and a 403 rateLimitExceeded is retried.
     // A whole request has a deadline (src/core/limits.ts), not only a socket that goes quiet.
     this.api = gmail({ version: 'v1', auth: this.authClient, rootUrl: s.apiRootUrl, retry: false, timeout: DEFAULT_LIMITS.httpRequestMs });
+    // The library builds the /upload URI from a per-call rootUrl only (the client-wide one is not applied to it).
+    // An upload of up to 35 MB gets longer than an ordinary request on a slow uplink.
+    this.uploadOpts = { rootUrl: s.apiRootUrl, timeout: DEFAULT_LIMITS.httpUploadMs };
     return this.api;
   }
 
@@ -205,17 +243,35 @@ export class GmailProvider implements MailProvider {
     this.calls.set(name, (this.calls.get(name) ?? 0) + 1);
   }
 
+  /** The account is locked out by Gmail: fail at once with the time left, sending nothing. */
+  private checkLockout(name: string): void {
+    const until = this.lockedUntil;
+    const left = until - this.now();
+    if (left <= 0) {
+      if (until) this.lockedUntil = 0; // over: forget it
+      return;
+    }
+    throw new MailError('server.rateLimited', `${name}: Gmail refuses requests of this account until ${new Date(this.lockedUntil).toISOString()} (rate limit); MailDesk sends none before then`, {
+      retryable: true,
+      retryAfter: Math.ceil(left / 1000),
+    });
+  }
+
   /**
    * One API request: quota units first, a valid access token, one refresh and retry on
    * a 401, waits on 429 / 403 rateLimitExceeded (Retry-After) and 5xx, then a MailError.
+   * `once` (a send, a draft create): never repeated by itself, except after a 401 (refused
+   * before anything was done), since a second request could send or file it twice.
    */
-  private async call<T>(name: string, units: number, fn: (api: gmail_v1.Gmail) => Promise<{ data: T }>): Promise<T> {
+  private async call<T>(name: string, units: number, fn: (api: gmail_v1.Gmail) => Promise<{ data: T }>, opts: { once?: boolean } = {}): Promise<T> {
     const api = await this.client();
     const src = await this.tokens();
     const max = this.o.maxRetries ?? 4;
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
+      this.checkLockout(name);
       await this.bucket.take(units);
+      this.checkLockout(name);
       this.authClient!.setCredentials({ access_token: await src.accessToken() });
       try {
         this.count(name);
@@ -230,6 +286,14 @@ export class GmailProvider implements MailProvider {
         }
         if (err.code === 'server.rateLimited') this.bucket.drain();
         const waitSec = err.retryAfter ?? Math.min(32, 2 ** (attempt - 1));
+        if (err.code === 'server.rateLimited' && waitSec > (this.o.maxWaitSec ?? 60)) {
+          // A lockout: the whole account waits it out (every job, not just this request).
+          this.lockedUntil = Math.max(this.lockedUntil, this.now() + waitSec * 1000);
+          this.logger.log('warn', `${name}: ${err.message}; no Gmail requests until ${new Date(this.lockedUntil).toISOString()}`, { account: this.accountId });
+          throw err;
+        }
+        // A send or draft create is never repeated by itself: see sendMessage for what a failure means.
+        if (opts.once) throw err;
         if (err.retryable && attempt < max && waitSec <= (this.o.maxWaitSec ?? 60)) {
           this.logger.log('info', `${name}: ${err.message}; waiting ${waitSec} s`, { account: this.accountId });
           await this.sleep(waitSec * 1000);
@@ -300,8 +364,13 @@ export class GmailProvider implements MailProvider {
   }
 
   private foldersFor(labelIds: string[], map: ReturnType<GmailProvider['folderMap']>): number[] {
-    const out = labelIds.map((l) => map.byLabel.get(l)).filter((x): x is number => x !== undefined);
-    if (map.all !== undefined && !labelIds.includes('SPAM') && !labelIds.includes('TRASH')) out.push(map.all);
+    // Gmail's label views, Starred and Important leave Spam and Trash out, though those messages
+    // keep their labels (https://support.google.com/mail/answer/7401: "messages in Trash or Spam"
+    // are not shown under other labels; messages.list leaves them out unless includeSpamTrash).
+    const bin = labelIds.includes('TRASH') ? 'TRASH' : labelIds.includes('SPAM') ? 'SPAM' : undefined;
+    const shown = bin ? [bin] : labelIds;
+    const out = shown.map((l) => map.byLabel.get(l)).filter((x): x is number => x !== undefined);
+    if (map.all !== undefined && !bin) out.push(map.all);
     return [...new Set(out)];
   }
 
@@ -398,6 +467,7 @@ export class GmailProvider implements MailProvider {
         const r = store.upsertMessages(primary, [inc]);
         inserted += r.inserted + r.adopted;
         store.setMemberships(this.accountId, m.id, folders, map.managed, inc.flags);
+        if (m.threadId) store.setProviderThreads(this.accountId, [{ providerId: m.id, thread: m.threadId }]);
       }
       for (const id of listed) {
         if (!known.has(id)) continue;
@@ -538,27 +608,75 @@ export class GmailProvider implements MailProvider {
   }
 
   /**
-   * users.messages.send. Gmail takes the recipients from the headers and keeps the Sent
-   * copy itself; recipients only in the envelope (Bcc, removed from `raw`) go back in a
-   * Bcc header, which Gmail strips from what it delivers.
+   * The Gmail threadId a reply or forward belongs to: the stored one of the message it
+   * points to (References, In-Reply-To), else Gmail's own answer for that Message-ID.
+   * Gmail files a sent message or draft in a conversation only when the request names the
+   * threadId and the headers and subject match
+   * (https://developers.google.com/workspace/gmail/api/guides/threads#adding_drafts_and_messages_to_threads).
+   */
+  private async threadFor(raw: Buffer): Promise<string | undefined> {
+    const ids = replyIds(raw);
+    if (!ids.length) return undefined;
+    const stored = this.o.threadOf?.(ids);
+    if (stored) return stored;
+    // The nearest ancestors first, a few at most: each look-up costs quota.
+    for (const id of ids.reverse().slice(0, 3)) {
+      const q = `rfc822msgid:${id.replace(/^<|>$/g, '')}`;
+      try {
+        const data = await this.call('messages.list', GMAIL_UNITS.messagesList, (api) => api.users.messages.list({ userId: 'me', q, maxResults: 1, includeSpamTrash: true }));
+        const t = data.messages?.[0]?.threadId;
+        if (t) return t;
+      } catch (e) {
+        // Rate limits and sign-in problems stop the send too; anything else only costs the threading.
+        const err = e instanceof MailError ? e : classifyProviderError(e, 'google', 'messages.list');
+        if (err.code === 'server.rateLimited' || err.code.startsWith('auth.') || err.offline) throw err;
+        this.logger.log('warn', `the Gmail thread of ${id} could not be found (${err.message}); sent as a new conversation`, { account: this.accountId });
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  /** Refused here, before any request, when Gmail could not take it. */
+  private checkSize(raw: Buffer, what: string): void {
+    if (raw.length > GMAIL_MAX_UPLOAD_BYTES) throw tooLargeError('Gmail', raw.length, GMAIL_MAX_UPLOAD_BYTES, what);
+  }
+
+  /**
+   * users.messages.send through the upload URI (uploadType=multipart: the threadId as JSON,
+   * the message as message/rfc822), so any size Gmail allows goes and replies stay in their
+   * conversation. Gmail takes the recipients from the headers and keeps the Sent copy
+   * itself; recipients only in the envelope (Bcc, removed from `raw`) go back in a Bcc
+   * header, which Gmail strips from what it delivers.
    */
   async sendMessage(raw: Buffer, envelope: SendEnvelope): Promise<SendReceipt> {
-    const text = raw.toString('latin1');
+    const text = raw.subarray(0, 256 * 1024).toString('latin1');
     const end = text.search(/\r?\n\r?\n/);
     const head = end >= 0 ? text.slice(0, end) : text;
     const inHeaders = new Set((head.match(/^(?:to|cc|bcc):.*(?:\r?\n[ \t].*)*/gim) ?? []).join(' ').toLowerCase().match(/[^\s<>,;:"]+@[^\s<>,;"]+/g) ?? []);
     const extra = envelope.to.filter((a) => !inHeaders.has(a.toLowerCase()));
     const body = extra.length ? Buffer.concat([Buffer.from(`Bcc: ${extra.join(', ')}\r\n`, 'latin1'), raw]) : raw;
+    this.checkSize(body, 'a message to send');
+    const threadId = await this.threadFor(body);
     let data: gmail_v1.Schema$Message;
     try {
-      data = await this.call('messages.send', GMAIL_UNITS.messagesSend, (api) => api.users.messages.send({ userId: 'me', requestBody: { raw: b64url(body) } }));
+      data = await this.call(
+        'messages.send',
+        GMAIL_UNITS.messagesSend,
+        (api) => api.users.messages.send({ userId: 'me', requestBody: { threadId }, media: { mimeType: 'message/rfc822', body: Readable.from([body]) } }, this.uploadOpts),
+        { once: true },
+      );
     } catch (e) {
-      if (e instanceof MailError && errorFacts(e.cause).status === 400) {
+      const status = e instanceof MailError ? errorFacts(e.cause).status : undefined;
+      if (e instanceof MailError && status === 413) throw tooLargeError('Gmail', body.length, GMAIL_MAX_UPLOAD_BYTES, 'a message to send');
+      if (e instanceof MailError && status === 400) {
         throw new MailError('send.rejected', `Gmail refused the message: ${e.providerMessage ?? e.message}`, { cause: e.cause, providerMessage: e.providerMessage, retryable: false });
       }
+      // Out and unanswered (timeout, dropped connection, 5xx): Gmail may have sent it.
+      if (e instanceof MailError && mayHaveArrived(e)) throw maybeSentError('Gmail', e);
       throw e;
     }
-    return { accepted: envelope.to, rejected: [], response: `Gmail API message ${data.id ?? '?'}` };
+    return { accepted: envelope.to, rejected: [], response: `Gmail API message ${data.id ?? '?'}${data.threadId ? ` in thread ${data.threadId}` : ''}` };
   }
 
   // ---- drafts ---------------------------------------------------------------
@@ -594,20 +712,23 @@ export class GmailProvider implements MailProvider {
    * the history sync swaps the Drafts entry accordingly.
    */
   async saveDraftRemote(raw: Buffer, opts: { messageId: string; previousRef?: string }): Promise<{ ref: string }> {
-    const message = { raw: b64url(raw) };
+    this.checkSize(raw, 'a draft');
+    const threadId = await this.threadFor(raw);
+    // Through the upload URI (any size Gmail allows), with the reply's threadId.
+    const media = () => ({ mimeType: 'message/rfc822', body: Readable.from([raw]) });
     const found = opts.previousRef ? [opts.previousRef] : await this.findDrafts(opts.messageId);
     const [target, ...extra] = found;
     let ref: string | undefined;
     if (target) {
       try {
-        const d = await this.call('drafts.update', GMAIL_UNITS.draftsUpdate, (api) => api.users.drafts.update({ userId: 'me', id: target, requestBody: { id: target, message } }));
+        const d = await this.call('drafts.update', GMAIL_UNITS.draftsUpdate, (api) => api.users.drafts.update({ userId: 'me', id: target, requestBody: { id: target, message: { threadId } }, media: media() }, this.uploadOpts));
         ref = d.id ?? target;
       } catch (e) {
         if (!(e instanceof MailError && errorFacts(e.cause).status === 404)) throw e;
       }
     }
     if (!ref) {
-      const d = await this.call('drafts.create', GMAIL_UNITS.draftsCreate, (api) => api.users.drafts.create({ userId: 'me', requestBody: { message } }));
+      const d = await this.call('drafts.create', GMAIL_UNITS.draftsCreate, (api) => api.users.drafts.create({ userId: 'me', requestBody: { message: { threadId } }, media: media() }, this.uploadOpts), { once: true });
       if (!d.id) throw new MailError('server.protocol', 'Gmail answered drafts.create without a draft id');
       ref = d.id;
     }
@@ -688,9 +809,11 @@ export interface GmailProviderDeps {
   settings(): Promise<GoogleOAuthSettings>;
   tokens: TokenStore;
   logger?: Logger;
-  options?: Omit<GmailProviderOptions, 'account' | 'settings' | 'tokens' | 'logger'>;
+  /** The stored Gmail threadId for a reply's parent Message-IDs (MailStore.providerThreadOf). */
+  threadOf?(messageIds: string[]): string | undefined;
+  options?: Omit<GmailProviderOptions, 'account' | 'settings' | 'tokens' | 'logger' | 'threadOf'>;
 }
 
 export function createGmailProvider(account: AccountConfig, deps: GmailProviderDeps): GmailProvider {
-  return new GmailProvider({ account, settings: deps.settings, tokens: deps.tokens, logger: deps.logger, ...deps.options });
+  return new GmailProvider({ account, settings: deps.settings, tokens: deps.tokens, logger: deps.logger, threadOf: deps.threadOf, ...deps.options });
 }

@@ -72,6 +72,7 @@ export async function googleSignIn(o: GoogleSignInOptions): Promise<GoogleSignIn
       accessToken: tokens.access_token ?? undefined,
       expiresAt: tokens.expiry_date ?? undefined,
       scope: tokens.scope ?? undefined,
+      obtainedAt: Date.now(),
     };
     client.setCredentials({ access_token: tokens.access_token });
     let email: string;

@@ -11,6 +11,11 @@
  * - At most 4 requests in flight per mailbox (Outlook's per-mailbox concurrency limit); the
  *   library's RetryHandler waits out `429`/`503` `Retry-After`, and what is still throttled
  *   after that surfaces as `server.rateLimited` with the wait, never as an auth error.
+ *   A POST is never retried by it: sendMail, send and a draft create would run twice (a 504
+ *   may come after Outlook accepted the message); such a failure is "may have been sent".
+ * - Every request stays under Graph's 4 MB: a message too big for one sendMail goes as a
+ *   draft from its MIME without the big attachments, which follow by POST (under 3 MB) or an
+ *   upload session (up to 150 MB each), then the draft is sent. Drafts are saved the same way.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -36,7 +41,10 @@ import type {
   VerifyReport,
 } from '../provider';
 import { StepRunner } from '../verify';
+import { mayHaveArrived, maybeSentError, tooLargeError } from '../apiSend';
 import { classifyGraphError, isSyncStateGone } from './graphErrors';
+import { base64Size, fitsOnePost, GRAPH_MAX_ATTACHMENT_BYTES, GRAPH_MAX_MIME_BASE64, GRAPH_UPLOAD_SESSION_FROM, uploadRanges } from './graphUpload';
+import { splitAttachments, type TakenAttachment } from './mimeSplit';
 import { type MicrosoftOAuthSettings, MsalAuth, requireMicrosoftOAuth } from './msalAuth';
 
 export const GRAPH_BASE_URL = 'https://graph.microsoft.com';
@@ -340,7 +348,10 @@ export class GraphProvider implements MailProvider {
     if (this.client) return this.client;
     const base = (this.o.oauth?.graphBaseUrl?.trim() || GRAPH_BASE_URL).replace(/\/+$/, '').replace(/\/v1\.0$/, '');
     const retry = new RetryHandler(
-      new RetryHandlerOptions(3, this.o.maxRetries ?? 3, (_delay, _attempt, _req, _opts, res) => {
+      new RetryHandlerOptions(3, this.o.maxRetries ?? 3, (_delay, _attempt, _req, opts, res) => {
+        // Never a POST again (sendMail, send, draft create, attachments): the first may have
+        // been carried out before the 429/503/504 came back, and a repeat would deliver twice.
+        if ((opts?.method ?? 'GET').toUpperCase() === 'POST') return false;
         // A long Retry-After goes back to the scheduler instead of holding a request slot.
         const ra = Number((res as Response).headers.get('retry-after') ?? 0);
         return !(ra > (this.o.maxInlineRetryAfterSec ?? 60));
@@ -600,9 +611,33 @@ export class GraphProvider implements MailProvider {
   }
 
   /**
+   * A send failure as the sender must read it: refused, too large, or may have been sent.
+   * `beforeSend`: the step that failed (the helper draft, its attachments) sends nothing.
+   */
+  private sendFailure(e: unknown, beforeSend = false): never {
+    const err = e as MailError;
+    if (err instanceof MailError && err.code === 'send.tooLarge') throw err;
+    const said = `${err.providerMessage ?? ''} ${err.message}`;
+    if (/HTTP 413|ErrorMessageSizeExceeded|RequestEntityTooLarge|MessageSizeExceeded/i.test(said)) {
+      throw new MailError('send.tooLarge', `Outlook refused the message as too large: ${err.providerMessage ?? err.message}`, { cause: e, providerMessage: err.providerMessage, retryable: false });
+    }
+    if (err.code === 'server.protocol' || err.code === 'folder.notFound') {
+      throw new MailError('send.rejected', `Outlook refused the message: ${err.providerMessage ?? err.message}`, { cause: e, providerMessage: err.providerMessage });
+    }
+    // No answer after the whole request went out (a timeout, a dropped connection, a 5xx such
+    // as a 504 after Outlook accepted it): it may have been sent. Never retried by itself.
+    if (err instanceof MailError && mayHaveArrived(err)) {
+      if (!beforeSend) throw maybeSentError('Outlook', err);
+      throw new MailError('send.tempFailure', `Outlook failed while the message was being prepared, before it was sent (${err.message}); send it again`, { cause: e, providerMessage: err.providerMessage, retryable: false });
+    }
+    throw e;
+  }
+
+  /**
    * `sendMail` with the MIME message (base64, text/plain), so our Message-ID, headers and
    * attachments go out unchanged. Outlook saves the copy in Sent Items itself; the local
-   * Sent entry is adopted by that copy (same internetMessageId) on the next delta.
+   * Sent entry is adopted by that copy (same internetMessageId) on the next delta. A message
+   * too big for one 4 MB request becomes a draft with its attachments uploaded, then is sent.
    */
   async sendMessage(raw: Buffer, envelope: SendEnvelope): Promise<SendReceipt> {
     // The caller strips Bcc from the headers; Graph takes recipients from the MIME headers,
@@ -610,22 +645,56 @@ export class GraphProvider implements MailProvider {
     const named = headerAddresses(raw);
     const bcc = envelope.to.filter((a) => !named.has(a.toLowerCase()));
     const mime = bcc.length ? Buffer.concat([Buffer.from(`Bcc: ${bcc.join(', ')}\r\n`), raw]) : raw;
+    if (base64Size(mime.length) > GRAPH_MAX_MIME_BASE64) {
+      let id: string;
+      try {
+        id = await this.createDraft(mime, 'a message to send');
+      } catch (e) {
+        this.sendFailure(e, true);
+      }
+      try {
+        await this.call('send', (c) => c.api(`/me/messages/${encodeURIComponent(id)}/send`).header('Prefer', PREFER_IMMUTABLE).post(null) as Promise<unknown>);
+      } catch (e) {
+        const err = e as MailError;
+        // Refused before sending: the helper draft goes (the sender keeps its own in Drafts).
+        if (!mayHaveArrived(err)) await this.deleteMessageId(id).catch(() => undefined);
+        this.sendFailure(e);
+      }
+      return { accepted: envelope.to, rejected: [], response: '202 Accepted (Microsoft Graph message send, attachments uploaded)' };
+    }
     try {
       await this.call('sendMail', (c) =>
         c.api('/me/sendMail').header('Prefer', PREFER_IMMUTABLE).header('Content-Type', 'text/plain').post(mime.toString('base64')) as Promise<unknown>,
       );
     } catch (e) {
-      const err = e as MailError;
-      if (err.code === 'server.protocol' || err.code === 'folder.notFound') {
-        throw new MailError('send.rejected', `Outlook refused the message: ${err.providerMessage ?? err.message}`, { cause: e, providerMessage: err.providerMessage });
-      }
-      if (err.code === 'server.unavailable' || err.code === 'server.rateLimited' || err.code === 'net.reset' || err.code === 'net.timeout') {
-        // No answer after the whole request went out: Outlook may have accepted it.
-        throw Object.assign(new MailError('send.tempFailure', `Outlook did not confirm the message: ${err.message}`, { cause: e, retryAfter: err.retryAfter }), { dataSent: err.code !== 'server.rateLimited' });
-      }
-      throw e;
+      this.sendFailure(e);
     }
     return { accepted: envelope.to, rejected: [], response: '202 Accepted (Microsoft Graph sendMail)' };
+  }
+
+  /** One file attachment onto a draft: a JSON POST when it fits one request, else an upload session. */
+  private async attach(messageId: string, a: TakenAttachment): Promise<void> {
+    const base = `/me/messages/${encodeURIComponent(messageId)}/attachments`;
+    if (fitsOnePost(a.content.length)) {
+      await this.call('attachment', (c) =>
+        c.api(base).header('Prefer', PREFER_IMMUTABLE).post({
+          '@odata.type': '#microsoft.graph.fileAttachment',
+          name: a.name,
+          contentType: a.contentType,
+          contentBytes: a.content.toString('base64'),
+          isInline: a.isInline,
+          contentId: a.contentId,
+        }) as Promise<unknown>,
+      );
+      return;
+    }
+    const session = await this.call('attachment upload session', (c) =>
+      c.api(`${base}/createUploadSession`).header('Prefer', PREFER_IMMUTABLE).post({
+        AttachmentItem: { attachmentType: 'file', name: a.name, size: a.content.length, contentType: a.contentType, isInline: a.isInline, contentId: a.contentId },
+      }) as Promise<{ uploadUrl?: string }>,
+    );
+    if (!session?.uploadUrl) throw new MailError('server.protocol', 'Outlook answered createUploadSession without an uploadUrl');
+    await uploadRanges(session.uploadUrl, a.content, { ca: this.o.ca, what: `uploading ${a.name}` });
   }
 
   // ---- drafts ------------------------------------------------------------------
@@ -658,12 +727,32 @@ export class GraphProvider implements MailProvider {
     }
   }
 
-  /** POST /me/messages with the MIME message (base64, text/plain): Outlook files it in Drafts. */
-  private async createDraft(raw: Buffer): Promise<string> {
+  /**
+   * POST /me/messages with the MIME message (base64, text/plain): Outlook files it in Drafts.
+   * Over one 4 MB request, the big attachments are taken out of the MIME and added after,
+   * each by POST or upload session; a failure on the way removes the half-made draft.
+   */
+  private async createDraft(raw: Buffer, what = 'a draft'): Promise<string> {
+    let mime = raw;
+    let later: TakenAttachment[] = [];
+    if (base64Size(raw.length) > GRAPH_MAX_MIME_BASE64) {
+      const split = splitAttachments(raw, GRAPH_MAX_MIME_BASE64, GRAPH_UPLOAD_SESSION_FROM);
+      if (!split) throw tooLargeError('Outlook (Microsoft Graph)', raw.length, Math.floor((GRAPH_MAX_MIME_BASE64 * 3) / 4), `${what} without separate attachments`);
+      const big = split.attachments.find((a) => a.content.length > GRAPH_MAX_ATTACHMENT_BYTES);
+      if (big) throw tooLargeError('Outlook (Microsoft Graph)', big.content.length, GRAPH_MAX_ATTACHMENT_BYTES, `attachments (${big.name})`);
+      mime = split.rest;
+      later = split.attachments;
+    }
     const m = await this.call('save draft', (c) =>
-      c.api('/me/messages').header('Prefer', PREFER_IMMUTABLE).header('Content-Type', 'text/plain').post(raw.toString('base64')) as Promise<GraphMessage>,
+      c.api('/me/messages').header('Prefer', PREFER_IMMUTABLE).header('Content-Type', 'text/plain').post(mime.toString('base64')) as Promise<GraphMessage>,
     );
     if (!m?.id) throw new MailError('server.protocol', 'Outlook answered the draft save without a message id');
+    try {
+      for (const a of later) await this.attach(m.id, a);
+    } catch (e) {
+      await this.deleteMessageId(m.id).catch(() => undefined);
+      throw e;
+    }
     return m.id;
   }
 
