@@ -93,12 +93,11 @@ describe('Troubleshoot checks without a server', () => {
     assert.ok(events.every((e) => e.total === 3));
   });
 
-  it('no accounts: one installation-wide warning that offers Add IMAP Account', async () => {
+  it('no accounts: the store and disk checks, then one installation-wide warning that offers Add IMAP Account', async () => {
     const out = await runChecks(core, {});
-    assert.equal(out.length, 1);
-    assert.equal(out[0].status, 'warn');
-    assert.equal(out[0].account, null);
-    assert.equal(out[0].action?.command, 'maildesk.addImapAccount');
+    assert.deepEqual(out.map((o) => [o.id, o.status]), [['store.health', 'pass'], ['disk.space', 'skip'], ['accounts', 'warn']]);
+    assert.ok(out.every((o) => o.account === null));
+    assert.equal(out[2].action?.command, 'maildesk.addImapAccount');
   });
 
   it('the registry has every check id the issue names, each with a guide section', () => {

@@ -80,6 +80,29 @@ export interface CheckOutcome {
   section: string;
   action?: CheckAction;
   ms: number;
+  /** When this check started failing or warning (first run of the current streak); null when it passes. */
+  firstSeen?: string | null;
+  /** The last run at which it passed, when one is remembered. */
+  lastSuccess?: string | null;
+}
+
+/** What an installation-wide check (the store, the disk) is given: no account, maybe no store. */
+export interface InstallationContext {
+  /** The store in use: the real one, or an in-memory stand-in when `storeProblem` is set. */
+  store: MailStore;
+  /** Why the store in the data folder could not be opened (Troubleshoot then runs without it). */
+  storeProblem?: MailError;
+  /** The data folder (undefined: everything in memory, as in tests). */
+  dataDir?: string;
+  now: number;
+}
+
+/** A check about the whole installation, run once per Troubleshoot run (account null). */
+export interface InstallationCheck {
+  readonly id: string;
+  readonly title: string;
+  readonly section: string;
+  run(ctx: InstallationContext): Promise<CheckResult[]>;
 }
 
 /** Target objects the extension's commands accept from tree items. */

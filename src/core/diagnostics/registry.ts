@@ -2,11 +2,15 @@
  * Every Troubleshoot check, in the order a report lists them: connection first (a dead server
  * explains most other symptoms), then folders, sending, sync, and the Pro parts.
  */
-import type { Check } from './check';
+import type { Check, InstallationCheck } from './check';
 import { authStatus, incomingConnect, networkProvider, oauthConfigured, outgoingConnect } from './checks/connection';
 import { foldersSelection, sentMapping } from './checks/folders';
 import { aiProvider, aiSwitches, bridges, licence } from './checks/product';
+import { diskSpace, storeHealth } from './checks/store';
 import { draftsUnsent, syncProgress } from './checks/sync';
+
+/** Checks about the whole installation, run once before the accounts' checks. */
+export const INSTALLATION_CHECKS: readonly InstallationCheck[] = [storeHealth, diskSpace];
 
 export const CHECKS: readonly Check[] = [
   oauthConfigured,
