@@ -201,7 +201,7 @@ describe('Troubleshoot / maildesk doctor: the fault matrix', function () {
     const ms = Date.now() - t0;
     assert.deepEqual(
       Object.keys(statuses(outcomes)),
-      ['store.health', 'disk.space', 'oauth.configured', 'auth.status', 'incoming.connect', 'outgoing.connect', 'network.provider', 'folders.selection', 'sent.mapping', 'drafts.unsent', 'sync.progress', 'ai.switches', 'ai.provider', 'licence', 'bridges'],
+      ['store.health', 'disk.space', 'auth.signIn', 'oauth.configured', 'auth.status', 'incoming.connect', 'outgoing.connect', 'network.provider', 'mail.missing', 'folders.selection', 'sent.mapping', 'drafts.unsent', 'sync.progress', 'ai.switches', 'ai.provider', 'licence', 'bridges'],
     );
     for (const o of outcomes) assert.equal(o.status, IMAP_SKIPS.includes(o.id) ? 'skip' : 'pass', `${o.id}: ${o.detail}`);
     assert.match(outcomes.find((o) => o.id === 'incoming.connect')!.detail, /dns ok \d+ ms.*tcp ok \d+ ms.*login ok \d+ ms.*capabilities ok.*folders ok/);
@@ -214,7 +214,7 @@ describe('Troubleshoot / maildesk doctor: the fault matrix', function () {
     const { core, passwords } = await synced('wrongpw');
     passwords.wrongpw = 'not-the-password';
     const outcomes = await run(core, 'wrongpw');
-    const hit = expectOnly(outcomes, 'auth.status', 'fail', { detail: /Login failed: IMAP 127\.0\.0\.1:\d+: the server rejected the user name or password.*SMTP 127\.0\.0\.1:\d+: the server rejected the user name or password \[server said: .*535 5\.7\.8/, remedy: /password/ });
+    const hit = expectOnly(outcomes, 'auth.status', 'fail', { alsoSkip: ['mail.missing'], detail: /Login failed: IMAP 127\.0\.0\.1:\d+: the server rejected the user name or password.*SMTP 127\.0\.0\.1:\d+: the server rejected the user name or password \[server said: .*535 5\.7\.8/, remedy: /password/ });
     assert.equal(hit.action?.command, 'maildesk.enterPassword');
     assert.match(outcomes.find((o) => o.id === 'incoming.connect')!.detail, /reached; the login was refused \(see auth\.status\)/);
   });
@@ -224,7 +224,7 @@ describe('Troubleshoot / maildesk doctor: the fault matrix', function () {
     const port = await freePort();
     core.ensureAccount({ ...cfg, imap: { ...cfg.imap!, port } });
     const outcomes = await run(core, 'closed');
-    const hit = expectOnly(outcomes, 'incoming.connect', 'fail', { alsoSkip: ['auth.status'], detail: new RegExp(`127\\.0\\.0\\.1:${port}: step "tcp" failed: .*connection refused`), remedy: /host, port and security/ });
+    const hit = expectOnly(outcomes, 'incoming.connect', 'fail', { alsoSkip: ['auth.status', 'mail.missing'], detail: new RegExp(`127\\.0\\.0\\.1:${port}: step "tcp" failed: .*connection refused`), remedy: /host, port and security/ });
     assert.equal(hit.action?.command, 'maildesk.testIncoming');
     assert.match(outcomes.find((o) => o.id === 'folders.selection')!.detail, /from the folder list of the last sync/);
   });
@@ -234,7 +234,7 @@ describe('Troubleshoot / maildesk doctor: the fault matrix', function () {
     const proxy = await tlsProxy(certs.self, dv.port);
     listeners.push(proxy);
     core.ensureAccount({ ...cfg, imap: { ...cfg.imap!, port: proxy.port, security: 'tls' } });
-    expectOnly(await run(core, 'selfsigned'), 'incoming.connect', 'fail', { alsoSkip: ['auth.status'], detail: /step "tls" failed: .*self-signed certificate/, remedy: /self-signed or not issued by a trusted authority/ });
+    expectOnly(await run(core, 'selfsigned'), 'incoming.connect', 'fail', { alsoSkip: ['auth.status', 'mail.missing'], detail: /step "tls" failed: .*self-signed certificate/, remedy: /self-signed or not issued by a trusted authority/ });
   });
 
   it('TLS with an expired certificate: incoming.connect fails and names the expiry', async () => {
@@ -242,7 +242,7 @@ describe('Troubleshoot / maildesk doctor: the fault matrix', function () {
     const proxy = await tlsProxy(certs.expired, dv.port);
     listeners.push(proxy);
     core.ensureAccount({ ...cfg, imap: { ...cfg.imap!, port: proxy.port, security: 'tls' } });
-    expectOnly(await run(core, 'expired'), 'incoming.connect', 'fail', { alsoSkip: ['auth.status'], detail: /step "tls" failed: .*certificate has expired/, remedy: /certificate has expired/ });
+    expectOnly(await run(core, 'expired'), 'incoming.connect', 'fail', { alsoSkip: ['auth.status', 'mail.missing'], detail: /step "tls" failed: .*certificate has expired/, remedy: /certificate has expired/ });
   });
 
   it('TLS with a trusted certificate for another host name: `maildesk doctor` (own process, test CA trusted) fails incoming.connect', async function () {
@@ -281,7 +281,7 @@ doctorCommand({ config: process.argv[2], dataDir: process.argv[3], out: process.
       assert.match(stdout, /^FAIL incoming\.connect +\[wronghost\] .*step "tls" failed/m);
       const report = JSON.parse(fs.readFileSync(path.join(out, 'maildesk-support-report.json'), 'utf8')) as SupportReport;
       const outcomes = report.checks.map((c) => ({ ...c, ms: 0 })) as CheckOutcome[];
-      expectOnly(outcomes, 'incoming.connect', 'fail', { alsoSkip: ['auth.status'], detail: /does not match certificate's altnames/, remedy: /not issued for "127\.0\.0\.1"/ });
+      expectOnly(outcomes, 'incoming.connect', 'fail', { alsoSkip: ['auth.status', 'mail.missing'], detail: /does not match certificate's altnames/, remedy: /not issued for "127\.0\.0\.1"/ });
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
       fs.rmSync(out, { recursive: true, force: true });
@@ -398,7 +398,7 @@ doctorCommand({ config: process.argv[2], dataDir: process.argv[3], out: process.
       const code = await doctorCommand({ config, dataDir, account: 'cli', out, json: false, env, timeoutMs: 5000, expected: 'mail from bob@example.test in INBOX', happened: 'nothing arrived' }, io);
       const text = lines.join('');
       assert.equal(code, 0, text);
-      assert.equal(text.split('\n').filter((l) => /^(PASS|WARN|FAIL|SKIP) /.test(l)).length, 15);
+      assert.equal(text.split('\n').filter((l) => /^(PASS|WARN|FAIL|SKIP) /.test(l)).length, 17);
       assert.match(text, /^PASS incoming\.connect +\[cli\] IMAP 127\.0\.0\.1:\d+ passed/m);
       const json = JSON.parse(fs.readFileSync(path.join(out, 'maildesk-support-report.json'), 'utf8')) as SupportReport;
       assert.deepEqual(Object.keys(json), ['generatedAt', 'product', 'version', 'environment', 'expected', 'happened', 'when', 'accounts', 'checks', 'jobs', 'log']);

@@ -95,15 +95,15 @@ describe('Troubleshoot checks without a server', () => {
 
   it('no accounts: the store and disk checks, then one installation-wide warning that offers Add IMAP Account', async () => {
     const out = await runChecks(core, {});
-    assert.deepEqual(out.map((o) => [o.id, o.status]), [['store.health', 'pass'], ['disk.space', 'skip'], ['accounts', 'warn']]);
+    assert.deepEqual(out.map((o) => [o.id, o.status]), [['store.health', 'pass'], ['disk.space', 'skip'], ['auth.signIn', 'pass'], ['accounts', 'warn']]);
     assert.ok(out.every((o) => o.account === null));
-    assert.equal(out[2].action?.command, 'maildesk.addImapAccount');
+    assert.equal(out[3].action?.command, 'maildesk.addImapAccount');
   });
 
   it('the registry has every check id the issue names, each with a guide section', () => {
     assert.deepEqual(
       CHECKS.map((c) => c.id),
-      ['oauth.configured', 'auth.status', 'incoming.connect', 'outgoing.connect', 'network.provider', 'folders.selection', 'sent.mapping', 'drafts.unsent', 'sync.progress', 'ai.switches', 'ai.provider', 'licence', 'bridges'],
+      ['oauth.configured', 'auth.status', 'incoming.connect', 'outgoing.connect', 'network.provider', 'mail.missing', 'folders.selection', 'sent.mapping', 'drafts.unsent', 'sync.progress', 'ai.switches', 'ai.provider', 'licence', 'bridges'],
     );
     assert.ok(CHECKS.every((c) => c.section.length > 3 && c.title.length > 3));
   });

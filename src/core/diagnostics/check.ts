@@ -35,6 +35,8 @@ export interface DiagnosticsHost {
   testIncoming(accountId: string): Promise<VerifyReport>;
   testOutgoing(accountId: string): Promise<VerifyReport>;
   provider(accountId: string): MailProvider;
+  /** The certificate authority an API provider is configured to trust (private deployments, tests). */
+  endpointCa?(provider: 'gmail' | 'outlook'): string | Buffer | undefined;
 }
 
 /** The server's folder list now, or why it could not be read (then checks fall back to the store). */
@@ -50,6 +52,8 @@ export interface CheckContext {
   now: number;
   /** Budget of one network operation. */
   timeoutMs: number;
+  /** The CA this account's API provider trusts: network.provider probes with the same. */
+  endpointCa?: string | Buffer;
   /** The configured periodic sync interval: what "not progressed for longer than expected" is measured against. */
   syncIntervalMs: number;
   /** Test Incoming Server, run once per account and shared by every check that needs it. */

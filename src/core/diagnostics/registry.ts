@@ -5,12 +5,14 @@
 import type { Check, InstallationCheck } from './check';
 import { authStatus, incomingConnect, networkProvider, oauthConfigured, outgoingConnect } from './checks/connection';
 import { foldersSelection, sentMapping } from './checks/folders';
+import { mailMissing } from './checks/missing';
 import { aiProvider, aiSwitches, bridges, licence } from './checks/product';
+import { signInFailuresCheck } from './checks/signIn';
 import { diskSpace, storeHealth } from './checks/store';
 import { draftsUnsent, syncProgress } from './checks/sync';
 
 /** Checks about the whole installation, run once before the accounts' checks. */
-export const INSTALLATION_CHECKS: readonly InstallationCheck[] = [storeHealth, diskSpace];
+export const INSTALLATION_CHECKS: readonly InstallationCheck[] = [storeHealth, diskSpace, signInFailuresCheck];
 
 export const CHECKS: readonly Check[] = [
   oauthConfigured,
@@ -18,6 +20,7 @@ export const CHECKS: readonly Check[] = [
   incomingConnect,
   outgoingConnect,
   networkProvider,
+  mailMissing,
   foldersSelection,
   sentMapping,
   draftsUnsent,

@@ -77,7 +77,13 @@ function contextFor(host: DiagnosticsHost, account: AccountRow, o: RunOptions, t
     const r = await incoming();
     if (!r.ok) return { ok: false, error: r.error ?? new MailError('internal', `${r.server} failed`) };
     try {
-      const folders = await withDeadline(Promise.resolve().then(() => host.provider(account.id).listFolders()), timeoutMs, `${serverLabel(account, 'incoming')} folder list`);
+      const provider = host.provider(account.id);
+      const folders = await withDeadline(Promise.resolve().then(() => provider.listFolders()), timeoutMs, `${serverLabel(account, 'incoming')} folder list`);
+      // Gmail's label list has no counts: ask for them, so a label with mail is seen.
+      if (provider.folderTotals && folders.some((f) => f.total === undefined)) {
+        const totals = await withDeadline(provider.folderTotals(), timeoutMs, `${serverLabel(account, 'incoming')} folder counts`);
+        return { ok: true, folders: folders.map((f) => (f.total === undefined && totals.has(f.path) ? { ...f, total: totals.get(f.path) } : f)) };
+      }
       return { ok: true, folders };
     } catch (e) {
       return { ok: false, error: diagnosticError(e, 'folder list') };
@@ -91,6 +97,7 @@ function contextFor(host: DiagnosticsHost, account: AccountRow, o: RunOptions, t
     env: o.env ?? process.env,
     now,
     timeoutMs,
+    endpointCa: account.config.provider === 'imap' ? undefined : host.endpointCa?.(account.config.provider),
     syncIntervalMs: o.syncIntervalMs ?? 120_000,
     incoming,
     outgoing,

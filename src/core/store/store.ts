@@ -259,7 +259,7 @@ export class MailStore {
         }
         if (damage) {
           recovered = moveAside(file, damage, bytes.length);
-          (opts.logger ?? noopLogger).log('error', `the mail store ${file} was damaged (${damage}); moved aside to ${recovered.movedTo}; a new store syncs again from the server`);
+          (opts.logger ?? noopLogger).log('warn', `the mail store ${file} was damaged (${damage}); moved aside to ${recovered.movedTo}; a new store syncs again from the server`);
           db = new SQL.Database();
         }
       } else {

@@ -5,6 +5,7 @@
 import { describeError, type MailErrorCode } from '../../errors';
 import type { JobRow } from '../../store/store';
 import { accountTarget, folderTarget, type Check, type CheckAction, type CheckStatus } from '../check';
+import { reauthAction } from './connection';
 
 const MAINTENANCE_INTERVAL_MS = 15 * 60_000;
 
@@ -87,7 +88,12 @@ export const syncProgress: Check = {
           level: 'fail',
           text: `${name} is paused${j.lastRun ? ` (last run ${iso(j.lastRun)})` : ''}: ${j.errorMessage ?? j.errorCode ?? 'no reason recorded'}`,
           remedy: code.startsWith('auth.') || code === 'config.missingPassword' ? 'Sync of this account is paused until it is authorized again: enter the password or sign in again (see auth.status); no synced mail is lost.' : 'Run Test Incoming Server; once it passes, Refresh the account to resume its jobs.',
-          action: code.startsWith('auth.') || code === 'config.missingPassword' ? { title: 'Enter Password', command: 'maildesk.enterPassword', args: [accountTarget(account.id)] } : { title: 'Test Incoming Server', command: 'maildesk.testIncoming', args: [accountTarget(account.id)] },
+          action:
+            code.startsWith('auth.') || code === 'config.missingPassword'
+              ? account.config.provider !== 'imap'
+                ? reauthAction(account.config.provider, account.id)
+                : { title: 'Enter Password', command: 'maildesk.enterPassword', args: [accountTarget(account.id)] }
+              : { title: 'Test Incoming Server', command: 'maildesk.testIncoming', args: [accountTarget(account.id)] },
         });
         continue;
       }

@@ -1,0 +1,97 @@
+import { strict as assert } from 'node:assert';
+import type { CheckOutcome } from '../../src/core/diagnostics/check';
+import { runChecks } from '../../src/core/diagnostics/runner';
+import type { MailDesk } from '../../src/core/maildesk';
+import { jobId } from '../../src/core/sync/scheduler';
+import { syncOnce } from '../../src/core/sync/once';
+import { imapAccount, openCore } from '../support/core';
+import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
+import { seedMessages } from '../support/seed';
+
+/**
+ * The guide's symptoms that the fault matrix (doctor.test.ts) does not cover, each caused on
+ * a real server, then read from Troubleshoot: the check id, its status, the remedy the guide
+ * gives, and the fix button.
+ */
+
+const USERS = ['newmail', 'filling', 'gap'];
+const pw = (u: string): string => `Pw-${u}-5tR8q`;
+
+function one(outcomes: CheckOutcome[], id: string): CheckOutcome[] {
+  const hits = outcomes.filter((o) => o.id === id);
+  assert.ok(hits.length, `no outcome for ${id}`);
+  return hits;
+}
+
+describe('Troubleshoot: the guide\'s symptoms on real servers', function () {
+  this.timeout(60_000);
+  let dv: Dovecot;
+  const cores: MailDesk[] = [];
+
+  before(async function () {
+    requireDovecot(this);
+    dv = await startDovecot({ users: Object.fromEntries(USERS.map((u) => [u, pw(u)])) });
+  });
+
+  after(async () => {
+    for (const c of cores) await c.close().catch(() => undefined);
+    await dv?.dispose();
+  });
+
+  async function account(user: string, n: number, extra: Parameters<typeof openCore>[2] = {}): Promise<MailDesk> {
+    dv.seedMaildir(user, 'INBOX', seedMessages(n, user));
+    const core = await openCore(undefined, { [user]: pw(user) }, extra);
+    cores.push(core);
+    core.ensureAccount(imapAccount(user, dv.port));
+    await core.refreshFolders(user);
+    return core;
+  }
+
+  const check = (core: MailDesk, user: string) => runChecks(core, { accounts: [user], timeoutMs: 5000 });
+
+  it('"New mail has not appeared yet": mail.missing counts what the server has since the last sync, offers Refresh, and passes once synced', async () => {
+    const core = await account('newmail', 20);
+    assert.ok((await syncOnce(core, ['newmail'])).ok);
+    assert.equal(one(await check(core, 'newmail'), 'mail.missing')[0].status, 'pass');
+    dv.seedMaildir('newmail', 'INBOX', seedMessages(5, 'late', { start: 100 }));
+    const [hit] = one(await check(core, 'newmail'), 'mail.missing');
+    assert.equal(hit.status, 'warn', hit.detail);
+    assert.match(hit.detail, /"INBOX": 5 message\(s\) on the server are not here yet \(server 25, here 20; last sync \S+ \(\d+ s ago\)\): 5 arrived on the server after the last sync/);
+    assert.match(hit.remedy, /next background sync .* Refresh the view/);
+    assert.equal(hit.section, 'New mail has not appeared yet');
+    assert.deepEqual(hit.action, { title: 'Refresh', command: 'maildesk.refresh', args: [{ kind: 'account', accountId: 'newmail' }] });
+    assert.ok((await syncOnce(core, ['newmail'])).ok);
+    const [after] = one(await check(core, 'newmail'), 'mail.missing');
+    assert.equal(after.status, 'pass', after.detail);
+    assert.match(after.detail, /INBOX 25\/25/);
+  });
+
+  it('"Older emails seem to be missing" during the initial fill: mail.missing warns with the guide\'s advice (leave it open, do not reconnect), no button', async () => {
+    const core = await account('filling', 30, { imap: { firstPageSize: 10, pageSize: 10 } });
+    core.scheduler.ensureJobs('filling');
+    // Only the first page: the newest mail is here, the history is still to come.
+    await core.scheduler.runJob(core.store.getJob(jobId('filling', 'sync', 'INBOX'))!);
+    const [hit] = one(await check(core, 'filling'), 'mail.missing');
+    assert.equal(hit.status, 'warn', hit.detail);
+    assert.match(hit.detail, /"INBOX": 20 message\(s\) on the server are not here yet \(server 30, here 10;.*the initial fill is/);
+    assert.match(hit.remedy, /leave MailDesk open .* avoid disconnecting and reconnecting/);
+    assert.equal(hit.section, 'Older emails seem to be missing');
+    assert.equal(hit.action, undefined);
+  });
+
+  it('"Older emails seem to be missing" after the fill: mail.missing offers Trigger Backfill on the folder, and running it brings them back', async () => {
+    const core = await account('gap', 12);
+    assert.ok((await syncOnce(core, ['gap'])).ok);
+    const inbox = core.store.getFolder('gap', 'INBOX')!;
+    // Two messages the fill never stored: the store loses their rows (what a failed page leaves).
+    core.store.run('DELETE FROM memberships WHERE folder_id = ? AND uid IN (2, 3)', [inbox.id]);
+    const [hit] = one(await check(core, 'gap'), 'mail.missing');
+    assert.equal(hit.status, 'warn', hit.detail);
+    assert.match(hit.detail, /"INBOX": 2 older message\(s\) on the server did not arrive although the initial fill is complete \(server 12, here 10/);
+    assert.match(hit.remedy, /Trigger Backfill on "INBOX"/);
+    assert.deepEqual(hit.action, { title: 'Trigger Backfill', command: 'maildesk.triggerBackfill', args: [{ kind: 'folder', accountId: 'gap', folderId: inbox.id, path: 'INBOX' }] });
+    core.triggerBackfill('gap', 'INBOX');
+    assert.ok((await syncOnce(core, ['gap'])).ok);
+    assert.equal(one(await check(core, 'gap'), 'mail.missing')[0].status, 'pass');
+  });
+});
