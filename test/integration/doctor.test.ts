@@ -27,7 +27,7 @@ import { startSmtp, type SmtpServer } from '../support/smtp';
 const ROOT = path.resolve(__dirname, '../..');
 /** Checks an IMAP account always skips: their parts do not apply or do not exist yet. */
 // disk.space skips too: these tests keep their stores in memory.
-const IMAP_SKIPS = ['disk.space', 'oauth.configured', 'network.provider', 'ai.provider', 'licence', 'bridges'];
+const IMAP_SKIPS = ['disk.space', 'gmail.labels', 'oauth.configured', 'network.provider', 'ai.provider', 'licence', 'bridges'];
 const USERS = ['healthy', 'wrongpw', 'closed', 'selfsigned', 'expired', 'wronghost', 'smtptls', 'unselected', 'stale', 'sendfail', 'aioff', 'sentcfg', 'cli', 'cliwrong', 'notspecial', 'nosent'];
 const password = (user: string): string => `Pw-${user}-9f3Kq`;
 
@@ -201,7 +201,7 @@ describe('Troubleshoot / maildesk doctor: the fault matrix', function () {
     const ms = Date.now() - t0;
     assert.deepEqual(
       Object.keys(statuses(outcomes)),
-      ['store.health', 'disk.space', 'auth.signIn', 'oauth.configured', 'auth.status', 'incoming.connect', 'outgoing.connect', 'network.provider', 'mail.missing', 'folders.selection', 'sent.mapping', 'drafts.unsent', 'sync.progress', 'ai.switches', 'ai.provider', 'licence', 'bridges'],
+      ['store.health', 'disk.space', 'auth.signIn', 'oauth.configured', 'auth.status', 'incoming.connect', 'outgoing.connect', 'network.provider', 'mail.missing', 'folders.selection', 'gmail.labels', 'sent.mapping', 'drafts.unsent', 'sync.progress', 'ai.switches', 'ai.provider', 'licence', 'bridges'],
     );
     for (const o of outcomes) assert.equal(o.status, IMAP_SKIPS.includes(o.id) ? 'skip' : 'pass', `${o.id}: ${o.detail}`);
     assert.match(outcomes.find((o) => o.id === 'incoming.connect')!.detail, /dns ok \d+ ms.*tcp ok \d+ ms.*login ok \d+ ms.*capabilities ok.*folders ok/);
@@ -398,7 +398,7 @@ doctorCommand({ config: process.argv[2], dataDir: process.argv[3], out: process.
       const code = await doctorCommand({ config, dataDir, account: 'cli', out, json: false, env, timeoutMs: 5000, expected: 'mail from bob@example.test in INBOX', happened: 'nothing arrived' }, io);
       const text = lines.join('');
       assert.equal(code, 0, text);
-      assert.equal(text.split('\n').filter((l) => /^(PASS|WARN|FAIL|SKIP) /.test(l)).length, 17);
+      assert.equal(text.split('\n').filter((l) => /^(PASS|WARN|FAIL|SKIP) /.test(l)).length, 18);
       assert.match(text, /^PASS incoming\.connect +\[cli\] IMAP 127\.0\.0\.1:\d+ passed/m);
       const json = JSON.parse(fs.readFileSync(path.join(out, 'maildesk-support-report.json'), 'utf8')) as SupportReport;
       assert.deepEqual(Object.keys(json), ['generatedAt', 'product', 'version', 'environment', 'expected', 'happened', 'when', 'accounts', 'checks', 'jobs', 'log']);

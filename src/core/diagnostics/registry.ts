@@ -5,6 +5,7 @@
 import type { Check, InstallationCheck } from './check';
 import { authStatus, incomingConnect, networkProvider, oauthConfigured, outgoingConnect } from './checks/connection';
 import { foldersSelection, sentMapping } from './checks/folders';
+import { gmailLabels } from './checks/labels';
 import { mailMissing } from './checks/missing';
 import { aiProvider, aiSwitches, bridges, licence } from './checks/product';
 import { signInFailuresCheck } from './checks/signIn';
@@ -22,6 +23,7 @@ export const CHECKS: readonly Check[] = [
   networkProvider,
   mailMissing,
   foldersSelection,
+  gmailLabels,
   sentMapping,
   draftsUnsent,
   syncProgress,
