@@ -201,7 +201,7 @@ describe('Troubleshoot / maildesk doctor: the fault matrix', function () {
     const ms = Date.now() - t0;
     assert.deepEqual(
       Object.keys(statuses(outcomes)),
-      ['store.health', 'disk.space', 'auth.signIn', 'oauth.configured', 'auth.status', 'incoming.connect', 'outgoing.connect', 'network.provider', 'mail.missing', 'folders.selection', 'gmail.labels', 'sent.mapping', 'drafts.unsent', 'sync.progress', 'ai.switches', 'ai.provider', 'licence', 'bridges'],
+      ['store.health', 'disk.space', 'auth.signIn', 'oauth.configured', 'auth.status', 'incoming.connect', 'outgoing.connect', 'network.provider', 'mail.missing', 'folders.selection', 'gmail.labels', 'sent.mapping', 'sent.swap', 'drafts.unsent', 'sync.progress', 'ai.switches', 'ai.provider', 'licence', 'bridges'],
     );
     for (const o of outcomes) assert.equal(o.status, IMAP_SKIPS.includes(o.id) ? 'skip' : 'pass', `${o.id}: ${o.detail}`);
     assert.match(outcomes.find((o) => o.id === 'incoming.connect')!.detail, /dns ok \d+ ms.*tcp ok \d+ ms.*login ok \d+ ms.*capabilities ok.*folders ok/);
@@ -311,7 +311,7 @@ doctorCommand({ config: process.argv[2], dataDir: process.argv[3], out: process.
     const other = await startDovecot({ users: { nosent: password('nosent') }, sentSpecialUse: false, sentName: 'Outbox' });
     try {
       const { core } = await synced('nosent', other);
-      expectOnly(await run(core, 'nosent'), 'sent.mapping', 'fail', { detail: /no Sent folder: the server marks no folder as \\Sent/, remedy: /where your provider stores sent mail/ });
+      expectOnly(await run(core, 'nosent'), 'sent.mapping', 'fail', { alsoSkip: ['sent.swap'], detail: /no Sent folder: the server marks no folder as \\Sent/, remedy: /where your provider stores sent mail/ });
     } finally {
       await other.dispose();
     }
@@ -398,7 +398,7 @@ doctorCommand({ config: process.argv[2], dataDir: process.argv[3], out: process.
       const code = await doctorCommand({ config, dataDir, account: 'cli', out, json: false, env, timeoutMs: 5000, expected: 'mail from bob@example.test in INBOX', happened: 'nothing arrived' }, io);
       const text = lines.join('');
       assert.equal(code, 0, text);
-      assert.equal(text.split('\n').filter((l) => /^(PASS|WARN|FAIL|SKIP) /.test(l)).length, 18);
+      assert.equal(text.split('\n').filter((l) => /^(PASS|WARN|FAIL|SKIP) /.test(l)).length, 19);
       assert.match(text, /^PASS incoming\.connect +\[cli\] IMAP 127\.0\.0\.1:\d+ passed/m);
       const json = JSON.parse(fs.readFileSync(path.join(out, 'maildesk-support-report.json'), 'utf8')) as SupportReport;
       assert.deepEqual(Object.keys(json), ['generatedAt', 'product', 'version', 'environment', 'expected', 'happened', 'when', 'accounts', 'checks', 'jobs', 'log']);
@@ -419,6 +419,17 @@ doctorCommand({ config: process.argv[2], dataDir: process.argv[3], out: process.
       const code2 = await doctorCommand({ config, dataDir, account: 'cliwrong', out, json: false, env, timeoutMs: 5000 }, io);
       assert.equal(code2, 1, lines.join(''));
       assert.match(lines.join(''), /^FAIL auth\.status +\[cliwrong\] Login failed/m);
+      // The same fix button as the panel, and since when it fails.
+      assert.match(lines.join(''), /^FAIL auth\.status .*\n {5}fix: Enter Password \(maildesk\.enterPassword\)\n {5}since: (\S+); last passed: never seen passing$/m);
+      const first = (JSON.parse(fs.readFileSync(path.join(out, 'maildesk-support-report.json'), 'utf8')) as SupportReport).checks.find((c) => c.id === 'auth.status')!;
+      assert.deepEqual(first.action, { title: 'Enter Password', command: 'maildesk.enterPassword' });
+      assert.ok(first.firstSeen);
+      // A second run remembers when the failure was first seen (and that the check passed before, for `cli`).
+      lines.length = 0;
+      assert.equal(await doctorCommand({ config, dataDir, account: 'cliwrong', out, json: false, env, timeoutMs: 5000 }, io), 1);
+      const again = (JSON.parse(fs.readFileSync(path.join(out, 'maildesk-support-report.json'), 'utf8')) as SupportReport).checks.find((c) => c.id === 'auth.status')!;
+      assert.equal(again.firstSeen, first.firstSeen);
+      assert.equal(again.lastSuccess, null);
       const md2 = fs.readFileSync(path.join(out, 'maildesk-support-report.md'), 'utf8');
       // The summary at the top names the failing check, its exact error and the remedy.
       const summary = md2.slice(0, md2.indexOf('## Checks'));

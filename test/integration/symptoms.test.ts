@@ -7,6 +7,7 @@ import { syncOnce } from '../../src/core/sync/once';
 import { imapAccount, openCore } from '../support/core';
 import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { seedMessages } from '../support/seed';
+import { startSmtp, type SmtpServer } from '../support/smtp';
 
 /**
  * The guide's symptoms that the fault matrix (doctor.test.ts) does not cover, each caused on
@@ -14,7 +15,7 @@ import { seedMessages } from '../support/seed';
  * gives, and the fix button.
  */
 
-const USERS = ['newmail', 'filling', 'gap'];
+const USERS = ['newmail', 'filling', 'gap', 'swap'];
 const pw = (u: string): string => `Pw-${u}-5tR8q`;
 
 function one(outcomes: CheckOutcome[], id: string): CheckOutcome[] {
@@ -26,15 +27,19 @@ function one(outcomes: CheckOutcome[], id: string): CheckOutcome[] {
 describe('Troubleshoot: the guide\'s symptoms on real servers', function () {
   this.timeout(60_000);
   let dv: Dovecot;
+  let smtp: SmtpServer;
   const cores: MailDesk[] = [];
 
   before(async function () {
     requireDovecot(this);
-    dv = await startDovecot({ users: Object.fromEntries(USERS.map((u) => [u, pw(u)])) });
+    const users = Object.fromEntries(USERS.map((u) => [u, pw(u)]));
+    dv = await startDovecot({ users });
+    smtp = await startSmtp({ users });
   });
 
   after(async () => {
     for (const c of cores) await c.close().catch(() => undefined);
+    await smtp?.stop();
     await dv?.dispose();
   });
 
@@ -42,7 +47,7 @@ describe('Troubleshoot: the guide\'s symptoms on real servers', function () {
     dv.seedMaildir(user, 'INBOX', seedMessages(n, user));
     const core = await openCore(undefined, { [user]: pw(user) }, extra);
     cores.push(core);
-    core.ensureAccount(imapAccount(user, dv.port));
+    core.ensureAccount(imapAccount(user, dv.port, { smtpPort: smtp.port }));
     await core.refreshFolders(user);
     return core;
   }
@@ -93,5 +98,19 @@ describe('Troubleshoot: the guide\'s symptoms on real servers', function () {
     core.triggerBackfill('gap', 'INBOX');
     assert.ok((await syncOnce(core, ['gap'])).ok);
     assert.equal(one(await check(core, 'gap'), 'mail.missing')[0].status, 'pass');
+  });
+
+  it('"Why a sent email can seem to disappear": sent.swap explains the local Sent entry waiting for the provider\'s copy as normal, and it is swapped by the next sync', async () => {
+    const core = await account('swap', 2, { send: { retryBaseMs: 20, sentCheckDelaysMs: [100] } });
+    assert.ok((await syncOnce(core, ['swap'])).ok);
+    const r = await core.send('swap', { to: ['bob@example.test'], subject: 'Quarterly figures', text: 'attached' });
+    assert.ok(r.ok, r.error?.message);
+    const [waiting] = one(await check(core, 'swap'), 'sent.swap');
+    assert.equal(waiting.status, 'pass', waiting.detail);
+    assert.match(waiting.detail, /1 message\(s\) sent in the last hour are local entries in "Sent" waiting for the provider's copy; .*replaces it with the provider's copy, so it may seem to vanish and reappear: that brief swap is normal/);
+    assert.ok((await syncOnce(core, ['swap'])).ok);
+    const [swapped] = one(await check(core, 'swap'), 'sent.swap');
+    assert.equal(swapped.status, 'pass');
+    assert.match(swapped.detail, /no sent message is waiting for its provider copy in "Sent"/);
   });
 });

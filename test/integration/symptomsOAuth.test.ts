@@ -35,7 +35,7 @@ describe('Troubleshoot: OAuth and Gmail symptoms on the local provider servers',
       await simulateBrowser(url, ms.cert);
     };
     const signInOpts = () => ({ settings: oauth.microsoft, secrets, networkClient: httpsNetworkClient({ ca: ms.cert }) });
-    const open = async () => (core = await openCore(undefined, {}, { secrets, oauth, graph: { ca: ms.cert, msalNetworkClient: httpsNetworkClient({ ca: ms.cert }) } }));
+    const open = async (extra: Record<string, unknown> = {}) => (core = await openCore(undefined, {}, { secrets, oauth, graph: { ca: ms.cert, msalNetworkClient: httpsNetworkClient({ ca: ms.cert }), ...extra } }));
     const check = (c: MailDesk, accounts?: string[]) => runChecks(c, { accounts, oauth, timeoutMs: 5000 });
 
     beforeEach(async () => {
@@ -80,6 +80,20 @@ describe('Troubleshoot: OAuth and Gmail symptoms on the local provider servers',
       assert.match(hit.detail, /700082/);
       assert.match(hit.remedy, /sign/i);
       assert.deepEqual(hit.action, { title: 'Connect Microsoft Graph (OAuth)', command: 'maildesk.connectMicrosoftGraph', args: [{ kind: 'account', accountId: 'o' }] });
+    });
+
+    it('"Authorization succeeds but mail does not sync" (the provider rate-limits): sync.progress reports server.rateLimited with the retry advice; auth.status passes', async () => {
+      const c = await open({ maxRetries: 0 });
+      await addOutlookAccount(c, { id: 'o', provider: 'outlook', email: ms.user.email }, browser, signInOpts());
+      ms.throttle(/\/messages/, 1000, 0);
+      await syncOnce(c, ['o'], { maxAttempts: 1 });
+      const outcomes = await check(c, ['o']);
+      assert.equal(only(outcomes, 'auth.status').status, 'pass');
+      const hit = only(outcomes, 'sync.progress');
+      assert.ok(hit.status === 'warn' || hit.status === 'fail', hit.detail);
+      assert.match(hit.detail, /rate-limit/i);
+      assert.match(hit.remedy, /waits and retries automatically; try again in a minute/);
+      assert.deepEqual(hit.action, { title: 'Show Log', command: 'maildesk.showLog' });
     });
 
     it('network.provider probes the configured authority and Graph endpoint with the configured CA (passes), and fails when they are unreachable ("firewall")', async () => {

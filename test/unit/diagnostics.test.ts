@@ -103,7 +103,7 @@ describe('Troubleshoot checks without a server', () => {
   it('the registry has every check id the issue names, each with a guide section', () => {
     assert.deepEqual(
       CHECKS.map((c) => c.id),
-      ['oauth.configured', 'auth.status', 'incoming.connect', 'outgoing.connect', 'network.provider', 'mail.missing', 'folders.selection', 'gmail.labels', 'sent.mapping', 'drafts.unsent', 'sync.progress', 'ai.switches', 'ai.provider', 'licence', 'bridges'],
+      ['oauth.configured', 'auth.status', 'incoming.connect', 'outgoing.connect', 'network.provider', 'mail.missing', 'folders.selection', 'gmail.labels', 'sent.mapping', 'sent.swap', 'drafts.unsent', 'sync.progress', 'ai.switches', 'ai.provider', 'licence', 'bridges'],
     );
     assert.ok(CHECKS.every((c) => c.section.length > 3 && c.title.length > 3));
   });

@@ -8,6 +8,7 @@ import { foldersSelection, sentMapping } from './checks/folders';
 import { gmailLabels } from './checks/labels';
 import { mailMissing } from './checks/missing';
 import { aiProvider, aiSwitches, bridges, licence } from './checks/product';
+import { sentSwap } from './checks/sentSwap';
 import { signInFailuresCheck } from './checks/signIn';
 import { diskSpace, storeHealth } from './checks/store';
 import { draftsUnsent, syncProgress } from './checks/sync';
@@ -25,6 +26,7 @@ export const CHECKS: readonly Check[] = [
   foldersSelection,
   gmailLabels,
   sentMapping,
+  sentSwap,
   draftsUnsent,
   syncProgress,
   aiSwitches,

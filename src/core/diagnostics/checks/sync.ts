@@ -134,7 +134,8 @@ export const syncProgress: Check = {
       const st = store.getSyncState(f.id);
       const local = store.localCounts(f.id).total;
       const state = !st.lastSyncAt && !st.fillDone ? 'not synced yet' : st.backfillDone ? 'complete' : st.fillDone ? 'history still filling' : 'initial fill running';
-      fills.push(`${f.path} ${local}/${f.remoteTotal ?? '?'} ${state}${st.resetCount ? `, reset ${st.resetCount}x (last ${st.lastResetAt ? iso(st.lastResetAt) : '?'})` : ''}`);
+      // The server count is the one seen at the last sync: the live comparison is mail.missing's.
+      fills.push(`${f.path} ${local} here / ${f.remoteTotal ?? '?'} on the server at the last sync, ${state}${st.resetCount ? `, reset ${st.resetCount}x (last ${st.lastResetAt ? iso(st.lastResetAt) : '?'})` : ''}`);
       if (st.resetCount >= 3) {
         problems.push({
           level: 'warn',
