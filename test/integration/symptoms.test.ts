@@ -15,7 +15,7 @@ import { startSmtp, type SmtpServer } from '../support/smtp';
  * gives, and the fix button.
  */
 
-const USERS = ['newmail', 'filling', 'gap', 'swap'];
+const USERS = ['newmail', 'filling', 'gap', 'swap', 'spam'];
 const pw = (u: string): string => `Pw-${u}-5tR8q`;
 
 function one(outcomes: CheckOutcome[], id: string): CheckOutcome[] {
@@ -112,5 +112,23 @@ describe('Troubleshoot: the guide\'s symptoms on real servers', function () {
     const [swapped] = one(await check(core, 'swap'), 'sent.swap');
     assert.equal(swapped.status, 'pass');
     assert.match(swapped.detail, /no sent message is waiting for its provider copy in "Sent"/);
+  });
+
+  it('"If sending failed": the server refuses the message (554); drafts.unsent fails with its exact words, says the message stays in Drafts, and offers Test Outgoing Server', async () => {
+    const refusing = await startSmtp({ users: { spam: pw('spam') }, fault: { kind: 'rejectData', code: 554, message: '5.7.1 Message rejected as spam' } });
+    try {
+      const core = await account('spam', 1, { send: { retryBaseMs: 20, sentCheckDelaysMs: [] } });
+      core.ensureAccount(imapAccount('spam', dv.port, { smtpPort: refusing.port }));
+      const r = await core.send('spam', { to: ['bob@example.test'], subject: 'Offer', text: 'cheap' });
+      assert.equal(r.ok, false);
+      const [hit] = one(await check(core, 'spam'), 'drafts.unsent');
+      assert.equal(hit.status, 'fail', hit.detail);
+      assert.match(hit.detail, /1 message\(s\) could not be sent: .*554 5\.7\.1 Message rejected as spam/);
+      assert.match(hit.remedy, /The message is not lost: it stays in Drafts/);
+      assert.equal(hit.section, 'If sending failed');
+      assert.deepEqual(hit.action, { title: 'Test Outgoing Server', command: 'maildesk.testOutgoing', args: [{ kind: 'account', accountId: 'spam' }] });
+    } finally {
+      await refusing.stop();
+    }
   });
 });
