@@ -177,6 +177,9 @@ const ROOM_FIRST_BYTES = 512 * 1024 * 1024;
 /** ...and is given more when less than this, or half its size, is left. */
 const ROOM_MIN_BYTES = 64 * 1024 * 1024;
 
+/** How long a store waits before saving again after a save failed. */
+const SAVE_RETRY_MS = 10_000;
+
 export interface StoreOptions {
   /** Folder for the database and blobs; undefined keeps everything in memory (tests). */
   dir?: string;
@@ -417,7 +420,8 @@ export class MailStore {
     if (!this.file || this.saveTimer || this.saving) return;
     // Space saves by ten times what the last one held the thread, and never closer than
     // one save's whole length: a big store syncing hard spends a small share of time saving.
-    const delay = Math.max(this.saveDelayMs, (this.lastSave?.busyMs ?? 0) * 10, this.lastSave?.ms ?? 0);
+    // After a failed save (disk full) retry every 10 s, not at every commit's pace.
+    const delay = Math.max(this.saveDelayMs, (this.lastSave?.busyMs ?? 0) * 10, this.lastSave?.ms ?? 0, this.saveFailure ? SAVE_RETRY_MS : 0);
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
       this.saveInBackground().catch((e) => this.logger.log('error', toMailError(e).describe()));
