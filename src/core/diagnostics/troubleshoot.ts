@@ -56,11 +56,15 @@ export function troubleshootReport(host: DiagnosticsHost, run: TroubleshootRun, 
   return buildReport({ ...i, extraEnvironment: extra, host, outcomes: run.outcomes, accounts: run.accounts, redactor });
 }
 
-/** Why the data folder's store could not be opened, naming the folder and the fix. */
+/** Why the data folder's store could not be opened, naming the file and the fix. */
 export function storeOpenProblem(e: unknown, dataDir: string | undefined): MailError {
   // A file-system error (disk full, folder not writable) names the folder and its fix.
-  const errno = !(e instanceof MailError) && typeof (e as NodeJS.ErrnoException)?.code === 'string';
-  return errno && dataDir ? saveError(e, path.join(dataDir, 'maildesk.db')) : toMailError(e, 'opening the mail store');
+  const code = e instanceof MailError ? undefined : (e as NodeJS.ErrnoException)?.code;
+  if (!code || !dataDir) return toMailError(e, 'opening the mail store');
+  const file = path.join(dataDir, 'maildesk.db');
+  // A full disk fails the first save of a new store: that error already names what to free.
+  if (code === 'ENOSPC' || code === 'EDQUOT') return saveError(e, file);
+  return new MailError('store.saveFailed', `the mail store ${file} could not be opened (${code}: ${(e as Error).message}); check that it is a file this user can read and write`, { cause: e });
 }
 
 /**
