@@ -248,6 +248,8 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
             if (o.verbose) io.err(`${j.id}: ${j.status}${j.progress ? ` ${JSON.stringify(j.progress)}` : ''}\n`);
           },
         });
+        // "In step" only once it is on disk: a failed save (disk full) is this command's error.
+        await c.store.flush();
         const summary = accounts.map((a) => ({
           account: a.id,
           state: c.store.getAccount(a.id)?.state,

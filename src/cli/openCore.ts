@@ -9,6 +9,7 @@ import { envCredentials, parseConfig, type AccountConfig, type MailDeskConfig } 
 import { MailError } from '../core/errors';
 import { streamLogger } from '../core/log';
 import { MailDesk } from '../core/maildesk';
+import { recoveryNotice } from '../core/store/recovery';
 
 export interface CliCoreOptions {
   dataDir: string;
@@ -43,6 +44,7 @@ export async function openCliCore(cfg: MailDeskConfig, o: CliCoreOptions): Promi
     oauth: cfg.oauth,
     settings: o.settings,
   });
+  if (core.store.recovered) o.err(`maildesk: ${recoveryNotice(core.store.recovered)}\n`);
   for (const a of cfg.accounts) core.ensureAccount(a);
   return core;
 }

@@ -27,6 +27,7 @@ export type MailErrorCode =
   | 'send.tempFailure'
   | 'send.tooLarge'
   | 'store.corrupt'
+  | 'store.saveFailed'
   | 'internal';
 
 export interface MailErrorOptions {
@@ -193,6 +194,11 @@ const TABLE: Record<MailErrorCode, ErrorDescription> = {
   'store.corrupt': {
     title: 'The local mail store could not be read',
     remedy: 'Move the data folder aside and sync again; the mail is still on the server',
+    section: 'When to contact support',
+  },
+  'store.saveFailed': {
+    title: 'The local mail store could not be saved',
+    remedy: 'Free space on the disk that holds the MailDesk data folder (or make the folder writable again), then run MailDesk: Troubleshoot; MailDesk saves again with the next change, and mail on the server is not affected',
     section: 'When to contact support',
   },
   internal: {

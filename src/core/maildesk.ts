@@ -436,6 +436,11 @@ export class MailDesk {
     });
   }
 
+  /** The CA the API providers were given (Troubleshoot's network.provider probes with it). */
+  endpointCa(provider: 'gmail' | 'outlook'): string | Buffer | undefined {
+    return provider === 'outlook' ? this.o.graph?.ca : undefined;
+  }
+
   async stop(): Promise<void> {
     this.started = false;
     await this.scheduler.stop();

@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import { showMailError } from './notify';
 import type { WorkflowBridge } from '../core/bridges/bridge';
 import { secretCredentials } from '../core/config';
-import { toMailError } from '../core/errors';
+import { storeOpenProblem } from '../core/diagnostics/troubleshoot';
+import { recoveryNotice } from '../core/store/recovery';
 import { MailDesk } from '../core/maildesk';
 import { AccountAlerts } from './accountAlerts';
 import { AccountsTreeProvider } from './accountsTree';
@@ -71,12 +72,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
       },
     });
   } catch (e) {
-    const err = toMailError(e, 'opening the mail store');
+    const err = storeOpenProblem(e, context.globalStorageUri.fsPath);
     log.error(err.describe());
     void showMailError(`MailDesk: ${err.describe()}`, log);
-    throw err;
+    // Troubleshoot stays there without a store: it reports this problem with its fix.
+    const standIn = await MailDesk.open({ credentials: secretCredentials(secrets), logger: channelLogger(log), idle: false });
+    root.add({ dispose: () => void standIn.close() });
+    for (const d of registerTroubleshoot({ mail: standIn, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown'), storeProblem: err, dataDir: context.globalStorageUri.fsPath })) root.add(d);
+    return { core: standIn, registerBridge: () => new vscode.Disposable(() => undefined) };
   }
   log.info(`MailDesk store: ${mail.store.path ?? '(in memory)'}`);
+  if (mail.store.recovered) void showMailError(`MailDesk: ${recoveryNotice(mail.store.recovered)}`, log);
+  // A failing save (disk full) is told once per failure streak, not once per retry.
+  let toldSaveFailure = false;
+  root.add(mail.store.onSaveFailed((e) => !toldSaveFailure && (toldSaveFailure = true) && void showMailError(`MailDesk: ${e.describe()}`, log).then(() => (toldSaveFailure = false))));
 
   // The core stops last: everything registered after it is disposed before it.
   let stopped: Promise<void> | undefined;
@@ -100,7 +109,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   for (const d of registerReading({ mail, extensionUri: context.extensionUri, log })) root.add(d);
   root.add(new MailStatusBar(mail));
   for (const d of registerCompose({ mail, extensionUri: context.extensionUri, log })) root.add(d);
-  for (const d of registerTroubleshoot({ mail, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown') })) root.add(d);
+  for (const d of registerTroubleshoot({ mail, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown'), dataDir: context.globalStorageUri.fsPath })) root.add(d);
   root.add(new AccountAlerts(mail));
   // Agent mode: language model tools, @maildesk in chat, and the MCP server definition (where VS Code has them).
   for (const d of registerAgent({ mail, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown') })) root.add(d);

@@ -13,6 +13,7 @@ import { GOOGLE_CLIENT_SECRET_KEY } from '../core/auth/oauthConfig';
 import { clearRefusedGrant, TokenStore } from '../core/auth/tokens';
 import type { MailDesk } from '../core/maildesk';
 import { startGoogleSignIn, type GoogleSignInResult } from '../core/providers/gmail/signIn';
+import { recordingSignIn } from '../core/auth/signInRecord';
 import type { Disposable } from './lifecycle';
 
 export interface GmailCommandDeps {
@@ -39,14 +40,17 @@ async function signIn(deps: GmailCommandDeps, loginHint?: string): Promise<Googl
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'MailDesk: waiting for the Google sign-in in your browser…', cancellable: true },
       (_p, token) =>
-        startGoogleSignIn(
-          { oauth: { google: googleFromSettings() }, secrets: deps.secrets, surface: 'vscode' },
-          {
-            loginHint,
-            openBrowser: (url) => Promise.resolve(vscode.env.openExternal(vscode.Uri.parse(url, true))),
-            onCancel: (cancel) => token.onCancellationRequested(cancel),
-          },
-        ),
+        // Remembered when it fails, so Troubleshoot reports "Access denied" after the fact.
+        recordingSignIn(deps.mail.store, { provider: 'gmail', email: loginHint }, () =>
+          startGoogleSignIn(
+            { oauth: { google: googleFromSettings() }, secrets: deps.secrets, surface: 'vscode' },
+            {
+              loginHint,
+              openBrowser: (url) => Promise.resolve(vscode.env.openExternal(vscode.Uri.parse(url, true))),
+              onCancel: (cancel) => token.onCancellationRequested(cancel),
+            },
+          ),
+        (e) => toMailError(e)),
     );
   } catch (e) {
     const err = toMailError(e);

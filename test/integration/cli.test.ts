@@ -266,14 +266,16 @@ describe('maildesk CLI', function () {
       assert.ok(j.error.remedy);
     });
 
-    it('a damaged store file gives one line and is left as it was', async () => {
+    it('a damaged store file is moved aside, kept as it was, and the user is told where and what only it held', async () => {
       const copy = path.join(dir, 'damaged');
       fs.mkdirSync(copy);
       const junk = Buffer.from('not a database '.repeat(100));
       fs.writeFileSync(path.join(copy, 'maildesk.db'), junk);
       const r = await cli(['--config', configFile, '--data', copy, 'list', '--account', 'alice', '--folder', 'INBOX']);
-      assertOneLineError(r, /could not be read/);
-      assert.deepEqual(fs.readFileSync(path.join(copy, 'maildesk.db')), junk);
+      assert.match(r.err, /^maildesk: the mail store could not be read \(it is not a readable SQLite database .*moved aside to .*maildesk\.db\.damaged-\S+ .*drafts and messages waiting to be sent/m);
+      const moved = fs.readdirSync(copy).filter((f) => f.startsWith('maildesk.db.damaged-'));
+      assert.equal(moved.length, 1);
+      assert.deepEqual(fs.readFileSync(path.join(copy, moved[0])), junk);
     });
   });
 });

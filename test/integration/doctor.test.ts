@@ -8,7 +8,7 @@ import { doctorCommand } from '../../src/cli/commands/doctor';
 import type { AccountConfig } from '../../src/core/config';
 import type { CheckOutcome } from '../../src/core/diagnostics/check';
 import { runChecks, type RunOptions } from '../../src/core/diagnostics/runner';
-import { CHECKS } from '../../src/core/diagnostics/registry';
+import { CHECKS, INSTALLATION_CHECKS } from '../../src/core/diagnostics/registry';
 import type { SupportReport } from '../../src/core/diagnostics/report';
 import type { MailDesk } from '../../src/core/maildesk';
 import { jobId } from '../../src/core/sync/scheduler';
@@ -27,7 +27,8 @@ import { startSmtp, type SmtpServer } from '../support/smtp';
 
 const ROOT = path.resolve(__dirname, '../..');
 /** Checks an IMAP account always skips: their parts do not apply or do not exist yet. */
-const IMAP_SKIPS = ['oauth.configured', 'network.provider', 'ai.provider', 'licence', 'bridges'];
+// disk.space skips too: these tests keep their stores in memory.
+const IMAP_SKIPS = ['disk.space', 'gmail.labels', 'oauth.configured', 'network.provider', 'ai.provider', 'licence', 'bridges'];
 const USERS = ['healthy', 'wrongpw', 'closed', 'selfsigned', 'expired', 'wronghost', 'smtptls', 'unselected', 'stale', 'sendfail', 'aioff', 'sentcfg', 'cli', 'cliwrong', 'notspecial', 'nosent'];
 const password = (user: string): string => `Pw-${user}-9f3Kq`;
 
@@ -50,7 +51,8 @@ function expectOnly(outcomes: CheckOutcome[], id: string, status: 'warn' | 'fail
   if (opts.remedy) assert.match(hit.remedy, opts.remedy);
   for (const o of outcomes) {
     if (o.id === id) continue;
-    const allowed = skips.has(o.id) ? ['skip'] : ['pass'];
+    // disk.space passes where a test has a data folder, and skips where the store is in memory.
+    const allowed = o.id === 'disk.space' ? ['pass', 'skip'] : skips.has(o.id) ? ['skip'] : ['pass'];
     assert.ok(allowed.includes(o.status), `${o.id} should be ${allowed.join('/')} but is ${o.status}: ${o.detail}`);
   }
   return hit;
@@ -200,7 +202,7 @@ describe('Troubleshoot / maildesk doctor: the fault matrix', function () {
     const ms = Date.now() - t0;
     assert.deepEqual(
       Object.keys(statuses(outcomes)),
-      ['oauth.configured', 'auth.status', 'incoming.connect', 'outgoing.connect', 'network.provider', 'folders.selection', 'sent.mapping', 'drafts.unsent', 'sync.progress', 'ai.switches', 'ai.provider', 'agent.tools', 'licence', 'bridges'],
+      ['store.health', 'disk.space', 'auth.signIn', 'oauth.configured', 'auth.status', 'incoming.connect', 'outgoing.connect', 'network.provider', 'mail.missing', 'folders.selection', 'gmail.labels', 'sent.mapping', 'sent.swap', 'drafts.unsent', 'sync.progress', 'ai.switches', 'ai.provider', 'agent.tools', 'licence', 'bridges'],
     );
     for (const o of outcomes) assert.equal(o.status, IMAP_SKIPS.includes(o.id) ? 'skip' : 'pass', `${o.id}: ${o.detail}`);
     assert.match(outcomes.find((o) => o.id === 'incoming.connect')!.detail, /dns ok \d+ ms.*tcp ok \d+ ms.*login ok \d+ ms.*capabilities ok.*folders ok/);
@@ -213,7 +215,7 @@ describe('Troubleshoot / maildesk doctor: the fault matrix', function () {
     const { core, passwords } = await synced('wrongpw');
     passwords.wrongpw = 'not-the-password';
     const outcomes = await run(core, 'wrongpw');
-    const hit = expectOnly(outcomes, 'auth.status', 'fail', { detail: /Login failed: IMAP 127\.0\.0\.1:\d+: the server rejected the user name or password.*SMTP 127\.0\.0\.1:\d+: the server rejected the user name or password \[server said: .*535 5\.7\.8/, remedy: /password/ });
+    const hit = expectOnly(outcomes, 'auth.status', 'fail', { alsoSkip: ['mail.missing'], detail: /Login failed: IMAP 127\.0\.0\.1:\d+: the server rejected the user name or password.*SMTP 127\.0\.0\.1:\d+: the server rejected the user name or password \[server said: .*535 5\.7\.8/, remedy: /password/ });
     assert.equal(hit.action?.command, 'maildesk.enterPassword');
     assert.match(outcomes.find((o) => o.id === 'incoming.connect')!.detail, /reached; the login was refused \(see auth\.status\)/);
   });
@@ -223,7 +225,7 @@ describe('Troubleshoot / maildesk doctor: the fault matrix', function () {
     const port = await freePort();
     core.ensureAccount({ ...cfg, imap: { ...cfg.imap!, port } });
     const outcomes = await run(core, 'closed');
-    const hit = expectOnly(outcomes, 'incoming.connect', 'fail', { alsoSkip: ['auth.status'], detail: new RegExp(`127\\.0\\.0\\.1:${port}: step "tcp" failed: .*connection refused`), remedy: /host, port and security/ });
+    const hit = expectOnly(outcomes, 'incoming.connect', 'fail', { alsoSkip: ['auth.status', 'mail.missing'], detail: new RegExp(`127\\.0\\.0\\.1:${port}: step "tcp" failed: .*connection refused`), remedy: /host, port and security/ });
     assert.equal(hit.action?.command, 'maildesk.testIncoming');
     assert.match(outcomes.find((o) => o.id === 'folders.selection')!.detail, /from the folder list of the last sync/);
   });
@@ -233,7 +235,7 @@ describe('Troubleshoot / maildesk doctor: the fault matrix', function () {
     const proxy = await tlsProxy(certs.self, dv.port);
     listeners.push(proxy);
     core.ensureAccount({ ...cfg, imap: { ...cfg.imap!, port: proxy.port, security: 'tls' } });
-    expectOnly(await run(core, 'selfsigned'), 'incoming.connect', 'fail', { alsoSkip: ['auth.status'], detail: /step "tls" failed: .*self-signed certificate/, remedy: /self-signed or not issued by a trusted authority/ });
+    expectOnly(await run(core, 'selfsigned'), 'incoming.connect', 'fail', { alsoSkip: ['auth.status', 'mail.missing'], detail: /step "tls" failed: .*self-signed certificate/, remedy: /self-signed or not issued by a trusted authority/ });
   });
 
   it('TLS with an expired certificate: incoming.connect fails and names the expiry', async () => {
@@ -241,7 +243,7 @@ describe('Troubleshoot / maildesk doctor: the fault matrix', function () {
     const proxy = await tlsProxy(certs.expired, dv.port);
     listeners.push(proxy);
     core.ensureAccount({ ...cfg, imap: { ...cfg.imap!, port: proxy.port, security: 'tls' } });
-    expectOnly(await run(core, 'expired'), 'incoming.connect', 'fail', { alsoSkip: ['auth.status'], detail: /step "tls" failed: .*certificate has expired/, remedy: /certificate has expired/ });
+    expectOnly(await run(core, 'expired'), 'incoming.connect', 'fail', { alsoSkip: ['auth.status', 'mail.missing'], detail: /step "tls" failed: .*certificate has expired/, remedy: /certificate has expired/ });
   });
 
   it('TLS with a trusted certificate for another host name: `maildesk doctor` (own process, test CA trusted) fails incoming.connect', async function () {
@@ -280,7 +282,7 @@ doctorCommand({ config: process.argv[2], dataDir: process.argv[3], out: process.
       assert.match(stdout, /^FAIL incoming\.connect +\[wronghost\] .*step "tls" failed/m);
       const report = JSON.parse(fs.readFileSync(path.join(out, 'maildesk-support-report.json'), 'utf8')) as SupportReport;
       const outcomes = report.checks.map((c) => ({ ...c, ms: 0 })) as CheckOutcome[];
-      expectOnly(outcomes, 'incoming.connect', 'fail', { alsoSkip: ['auth.status'], detail: /does not match certificate's altnames/, remedy: /not issued for "127\.0\.0\.1"/ });
+      expectOnly(outcomes, 'incoming.connect', 'fail', { alsoSkip: ['auth.status', 'mail.missing'], detail: /does not match certificate's altnames/, remedy: /not issued for "127\.0\.0\.1"/ });
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
       fs.rmSync(out, { recursive: true, force: true });
@@ -310,7 +312,7 @@ doctorCommand({ config: process.argv[2], dataDir: process.argv[3], out: process.
     const other = await startDovecot({ users: { nosent: password('nosent') }, sentSpecialUse: false, sentName: 'Outbox' });
     try {
       const { core } = await synced('nosent', other);
-      expectOnly(await run(core, 'nosent'), 'sent.mapping', 'fail', { detail: /no Sent folder: the server marks no folder as \\Sent/, remedy: /where your provider stores sent mail/ });
+      expectOnly(await run(core, 'nosent'), 'sent.mapping', 'fail', { alsoSkip: ['sent.swap'], detail: /no Sent folder: the server marks no folder as \\Sent/, remedy: /where your provider stores sent mail/ });
     } finally {
       await other.dispose();
     }
@@ -397,11 +399,11 @@ doctorCommand({ config: process.argv[2], dataDir: process.argv[3], out: process.
       const code = await doctorCommand({ config, dataDir, account: 'cli', out, json: false, env, timeoutMs: 5000, expected: 'mail from bob@example.test in INBOX', happened: 'nothing arrived' }, io);
       const text = lines.join('');
       assert.equal(code, 0, text);
-      assert.equal(text.split('\n').filter((l) => /^(PASS|WARN|FAIL|SKIP) /.test(l)).length, CHECKS.length);
+      assert.equal(text.split('\n').filter((l) => /^(PASS|WARN|FAIL|SKIP) /.test(l)).length, INSTALLATION_CHECKS.length + CHECKS.length);
       assert.match(text, /^PASS incoming\.connect +\[cli\] IMAP 127\.0\.0\.1:\d+ passed/m);
       const json = JSON.parse(fs.readFileSync(path.join(out, 'maildesk-support-report.json'), 'utf8')) as SupportReport;
       assert.deepEqual(Object.keys(json), ['generatedAt', 'product', 'version', 'environment', 'expected', 'happened', 'when', 'accounts', 'checks', 'jobs', 'log']);
-      assert.deepEqual(Object.keys(json.checks[0]), ['id', 'account', 'title', 'status', 'detail', 'remedy', 'section']);
+      assert.deepEqual(Object.keys(json.checks[0]), ['id', 'account', 'title', 'status', 'detail', 'remedy', 'section', 'firstSeen', 'lastSuccess', 'action']);
       assert.equal(json.product, 'MailDesk');
       assert.equal(json.version, JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
       assert.equal(json.accounts[0].provider, 'IMAP');
@@ -418,6 +420,17 @@ doctorCommand({ config: process.argv[2], dataDir: process.argv[3], out: process.
       const code2 = await doctorCommand({ config, dataDir, account: 'cliwrong', out, json: false, env, timeoutMs: 5000 }, io);
       assert.equal(code2, 1, lines.join(''));
       assert.match(lines.join(''), /^FAIL auth\.status +\[cliwrong\] Login failed/m);
+      // The same fix button as the panel, and since when it fails.
+      assert.match(lines.join(''), /^FAIL auth\.status .*\n {5}fix: Enter Password \(maildesk\.enterPassword\)\n {5}since: (\S+); last passed: never seen passing$/m);
+      const first = (JSON.parse(fs.readFileSync(path.join(out, 'maildesk-support-report.json'), 'utf8')) as SupportReport).checks.find((c) => c.id === 'auth.status')!;
+      assert.deepEqual(first.action, { title: 'Enter Password', command: 'maildesk.enterPassword' });
+      assert.ok(first.firstSeen);
+      // A second run remembers when the failure was first seen (and that the check passed before, for `cli`).
+      lines.length = 0;
+      assert.equal(await doctorCommand({ config, dataDir, account: 'cliwrong', out, json: false, env, timeoutMs: 5000 }, io), 1);
+      const again = (JSON.parse(fs.readFileSync(path.join(out, 'maildesk-support-report.json'), 'utf8')) as SupportReport).checks.find((c) => c.id === 'auth.status')!;
+      assert.equal(again.firstSeen, first.firstSeen);
+      assert.equal(again.lastSuccess, null);
       const md2 = fs.readFileSync(path.join(out, 'maildesk-support-report.md'), 'utf8');
       // The summary at the top names the failing check, its exact error and the remedy.
       const summary = md2.slice(0, md2.indexOf('## Checks'));

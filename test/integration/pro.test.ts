@@ -234,6 +234,49 @@ describe('MailDesk Pro: AI actions against an OpenAI-compatible endpoint', funct
   });
 });
 
+describe('Troubleshoot: the guide\'s AI symptoms (Pro)', function () {
+  this.timeout(20_000);
+  let ai: FakeOpenAiServer;
+  let w: World;
+  const aiCheck = async () => (await runChecks(w.mail, { settings: w.settings, checks: [aiProvider], timeoutMs: 5_000 }))[0];
+
+  beforeEach(async () => {
+    ai = await new FakeOpenAiServer().start();
+    w = await world(ai);
+  });
+  afterEach(async () => {
+    w.pro.dispose();
+    await w.mail.close();
+    await ai.stop();
+  });
+
+  it('"the provider may briefly rate-limit": after a 429 that reached the user, ai.provider warns with when and the guide\'s try-again advice; a later answer clears it', async () => {
+    ai.fallback = { status: 429, retryAfter: '0' };
+    await assert.rejects(w.pro.ai.summarize('work', w.threadKey));
+    const hit = await aiCheck();
+    assert.equal(hit.status, 'warn', hit.detail);
+    assert.match(hit.detail, /the AI provider \(.*test-model.*\) is rate-limiting \(HTTP 429\): the last AI request, at \d{4}-[\d-]+T[\d:]+Z, ended with server\.rateLimited/);
+    assert.match(hit.remedy, /try again in a minute/);
+    assert.deepEqual(hit.action, { title: 'Open Settings', command: 'workbench.action.openSettings', args: ['maildesk.ai'] });
+    ai.fallback = { chunks: ['fine'] };
+    await w.pro.ai.summarize('work', w.threadKey);
+    assert.equal((await aiCheck()).status, 'pass');
+  });
+
+  it('"Confirm the mailbox is running MailDesk Pro": Basic with an AI provider set up warns that the AI actions are not shown, and offers Enter Licence Key', async () => {
+    await w.secrets.delete(LICENCE_SECRET);
+    const hit = await aiCheck();
+    assert.equal(hit.status, 'warn', hit.detail);
+    assert.match(hit.detail, /Summarize current, Draft from context and Check with AI are not shown: this is MailDesk Basic/);
+    assert.match(hit.remedy, /part of MailDesk Pro, not Basic/);
+    assert.deepEqual(hit.action, { title: 'Enter Licence Key', command: 'maildesk.enterLicenceKey' });
+    // Basic without any AI set up is simply Basic: nothing to report.
+    w.settings['maildesk.ai.openai.url'] = '';
+    w.settings['maildesk.ai.openai.model'] = '';
+    assert.equal((await aiCheck()).status, 'skip');
+  });
+});
+
 describe('MailDesk Pro: Workflow Bridges against Odoo JSON-RPC', function () {
   this.timeout(20_000);
   let ai: FakeOpenAiServer;
@@ -369,6 +412,27 @@ describe('MailDesk Pro: Workflow Bridges against Odoo JSON-RPC', function () {
     assert.equal(links[0].state, 'gone');
   });
 
+  it('Troubleshoot: "Confirm the bridge is enabled on the mailbox": with Odoo set up but no bridge enabled here, bridges warns and opens that setting', async () => {
+    w.settings['maildesk.bridges.enabled'] = [];
+    const [hit] = await runChecks(w.mail, { settings: w.settings, checks: [bridgesCheck], timeoutMs: 5_000 });
+    assert.equal(hit.status, 'warn', hit.detail);
+    assert.match(hit.detail, /no Workflow Bridge is enabled on this mailbox, so Create lead, Create ticket, Link to order .* not shown .* Odoo is configured/);
+    assert.match(hit.remedy, /maildesk\.bridges\.account\.work/);
+    assert.deepEqual(hit.action, { title: 'Open Settings', command: 'workbench.action.openSettings', args: ['maildesk.bridges.account.work'] });
+  });
+
+  it('Troubleshoot: "If a smart-button count looks wrong": links not checked against Odoo for a day warn with Refresh; links checked within the day are not reported', async () => {
+    await w.pro.bridges.run('crm', 'work', w.threadKey);
+    const run = (now: number) => runChecks(w.mail, { settings: w.settings, checks: [bridgesCheck], timeoutMs: 5_000, now: () => now });
+    const later = Date.now() + 2 * 86_400_000;
+    const stale = (await run(later)).find((o) => o.status === 'warn' && /not checked against Odoo/.test(o.detail));
+    assert.ok(stale, 'a stale link is reported');
+    assert.match(stale.detail, /1 of 1 linked record\(s\) were not checked against Odoo for more than a day/);
+    assert.match(stale.remedy, /refresh the form .* updates on the next synchronisation/i);
+    assert.equal(stale.action?.command, 'maildesk.refresh');
+    assert.ok(!(await run(Date.now())).some((o) => /not checked against Odoo/.test(o.detail)), 'fresh links are not reported');
+  });
+
   it('a bridge registered by another extension appears beside the built-ins', async () => {
     const created: string[] = [];
     const d = w.pro.bridges.register({
@@ -411,7 +475,9 @@ describe('MailDesk Pro: Workflow Bridges against Odoo JSON-RPC', function () {
     out = await run();
     assert.equal(by('licence')[0].status, 'warn');
     assert.match(by('licence')[0].detail, /valid licence but not recognised: the key is for "maildesk-odoo"/);
-    assert.equal(by('ai.provider')[0].status, 'skip');
+    // Basic with a provider set up: the AI actions the user had are gone, and Troubleshoot says why.
+    assert.equal(by('ai.provider')[0].status, 'warn');
+    assert.match(by('ai.provider')[0].detail, /are not shown: this is MailDesk Basic/);
     assert.match(by('bridges')[0].detail, /every bridge requires MailDesk Pro/);
     await w.secrets.set(LICENCE_SECRET, mintLicence({ issued: new Date(Date.now() + 3 * 86_400_000).toISOString() }));
     out = await run();

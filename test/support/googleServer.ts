@@ -425,6 +425,14 @@ export class GoogleServer {
         labels: [...sys.map((id) => ({ id, name: id, type: 'system' })), ...[...this.userLabels].map(([id, name]) => ({ id, name, type: 'user', messageListVisibility: 'show', labelListVisibility: 'labelShow' }))],
       });
     }
+    const label = method === 'GET' ? /^labels\/([^/]+)$/.exec(rest) : null;
+    if (label) {
+      // labels.get: the counts Gmail keeps per label (Troubleshoot reads messagesTotal).
+      const id = decodeURIComponent(label[1]);
+      const name = this.userLabels.get(id) ?? id;
+      const inLabel = [...this.messages.values()].filter((m) => m.labelIds.has(id));
+      return this.json(res, 200, { id, name, messagesTotal: inLabel.length, messagesUnread: inLabel.filter((m) => m.labelIds.has('UNREAD')).length });
+    }
     if (method === 'GET' && rest === 'messages') {
       const labelIds = q.getAll('labelIds').flatMap((v) => v.split(','));
       const max = Math.min(Number(q.get('maxResults') ?? 100), 500);
@@ -604,6 +612,7 @@ function multipartRelated(body: Buffer, contentType: string): Array<{ type: stri
 function apiName(method: string, rest: string): string {
   if (rest === 'profile') return 'users.getProfile';
   if (rest === 'labels') return 'labels.list';
+  if (/^labels\/[^/]+$/.test(rest)) return 'labels.get';
   if (rest === 'messages') return 'messages.list';
   if (rest === 'messages/send') return 'messages.send';
   if (rest === 'history') return 'history.list';

@@ -93,18 +93,17 @@ describe('Troubleshoot checks without a server', () => {
     assert.ok(events.every((e) => e.total === 3));
   });
 
-  it('no accounts: one installation-wide warning that offers Add IMAP Account', async () => {
+  it('no accounts: the store and disk checks, then one installation-wide warning that offers Add IMAP Account', async () => {
     const out = await runChecks(core, {});
-    assert.equal(out.length, 1);
-    assert.equal(out[0].status, 'warn');
-    assert.equal(out[0].account, null);
-    assert.equal(out[0].action?.command, 'maildesk.addImapAccount');
+    assert.deepEqual(out.map((o) => [o.id, o.status]), [['store.health', 'pass'], ['disk.space', 'skip'], ['auth.signIn', 'pass'], ['accounts', 'warn']]);
+    assert.ok(out.every((o) => o.account === null));
+    assert.equal(out[3].action?.command, 'maildesk.addImapAccount');
   });
 
   it('the registry has every check id the issue names, each with a guide section', () => {
     assert.deepEqual(
       CHECKS.map((c) => c.id),
-      ['oauth.configured', 'auth.status', 'incoming.connect', 'outgoing.connect', 'network.provider', 'folders.selection', 'sent.mapping', 'drafts.unsent', 'sync.progress', 'ai.switches', 'ai.provider', 'agent.tools', 'licence', 'bridges'],
+      ['oauth.configured', 'auth.status', 'incoming.connect', 'outgoing.connect', 'network.provider', 'mail.missing', 'folders.selection', 'gmail.labels', 'sent.mapping', 'sent.swap', 'drafts.unsent', 'sync.progress', 'ai.switches', 'ai.provider', 'agent.tools', 'licence', 'bridges'],
     );
     assert.ok(CHECKS.every((c) => c.section.length > 3 && c.title.length > 3));
   });

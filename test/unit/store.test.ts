@@ -97,10 +97,29 @@ describe('MailStore', () => {
       assert.deepEqual(fs.readFileSync(file), bytes);
     });
 
-    it('reports a damaged database file as store.corrupt instead of starting empty', async () => {
-      fs.writeFileSync(path.join(dir, 'maildesk.db'), Buffer.from('this is not sqlite at all, just text '.repeat(200)));
-      await assert.rejects(MailStore.open({ dir }), (e: unknown) => e instanceof MailError && e.code === 'store.corrupt');
-    });
+    for (const [what, bytes] of [
+      ['a damaged database file', Buffer.from('this is not sqlite at all, just text '.repeat(200))],
+      ['a 0-byte database file', Buffer.alloc(0)],
+    ] as const) {
+      it(`moves ${what} aside as maildesk.db.damaged-<time> and starts a fresh store that remembers it`, async () => {
+        const file = path.join(dir, 'maildesk.db');
+        fs.writeFileSync(file, bytes);
+        const store = await MailStore.open({ dir });
+        try {
+          const rec = store.recovered;
+          assert.ok(rec, 'the store says it recovered');
+          assert.match(path.basename(rec.movedTo), /^maildesk\.db\.damaged-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ$/);
+          assert.deepEqual(fs.readFileSync(rec.movedTo), bytes, 'the damaged file is kept as it was');
+          assert.equal(rec.bytes, bytes.length);
+          assert.match(rec.reason, bytes.length ? /not a readable SQLite database/ : /empty \(0 bytes\)/);
+          assert.equal(store.listAccounts().length, 0);
+          assert.equal(JSON.parse(store.getSetting('store.recovered')!).movedTo, rec.movedTo);
+          assert.ok(fs.statSync(file).size > 0, 'the fresh store is on disk');
+        } finally {
+          store.close();
+        }
+      });
+    }
   });
 
   describe('atomic save', () => {

@@ -8,9 +8,10 @@ import * as path from 'node:path';
 import { envCredentials, parseConfig, type MailDeskConfig } from '../../core/config';
 import { MailError, toMailError } from '../../core/errors';
 import type { MailDesk } from '../../core/maildesk';
-import { collectMessageTexts, collectSecrets, Redactor } from '../../core/diagnostics/redact';
-import { buildReport, countStatuses, renderMarkdown, summaryLine } from '../../core/diagnostics/report';
-import { runChecks } from '../../core/diagnostics/runner';
+import { countStatuses, fixLines, renderMarkdown, summaryLine } from '../../core/diagnostics/report';
+import { openForTroubleshoot, runTroubleshoot, troubleshootReport } from '../../core/diagnostics/troubleshoot';
+import { streamLogger } from '../../core/log';
+import { mountOf } from '../../core/store/recovery';
 
 export const REPORT_BASENAME = 'maildesk-support-report';
 
@@ -69,6 +70,18 @@ export function maildeskVersion(start = __dirname): string {
   return 'unknown';
 }
 
+/** Writes a file whole or not at all: a full disk must not leave a 0-byte report behind. */
+function writeWhole(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
 export async function doctorCommand(args: DoctorArgs, io: DoctorIo): Promise<number> {
   const env = args.env ?? process.env;
   let core: MailDesk | undefined;
@@ -79,52 +92,67 @@ export async function doctorCommand(args: DoctorArgs, io: DoctorIo): Promise<num
     }
     const accounts = args.account ? cfg.accounts.filter((a) => a.id === args.account) : cfg.accounts;
     const credentials = envCredentials(env);
-    core = await openCliCore(cfg, { dataDir: args.dataDir, err: io.err, verbose: args.verbose, env });
+    const dataDir = path.resolve(args.dataDir);
+    // A store that cannot be opened is a finding, not the end of the run: check without it.
+    const opened = await openForTroubleshoot(
+      () => openCliCore(cfg, { dataDir, err: io.err, verbose: args.verbose, env }),
+      { credentials, oauth: cfg.oauth, idle: false, logger: streamLogger(io.err, args.verbose ? 'debug' : 'error') },
+      dataDir,
+    );
+    core = opened.core;
+    if (opened.storeProblem) {
+      io.err(`maildesk: ${opened.storeProblem.describe()}\n`);
+      for (const a of cfg.accounts) core.ensureAccount(a);
+    }
     const ids = accounts.map((a) => a.id);
-    const outcomes = await runChecks(core, {
+    const run = await runTroubleshoot(core, {
       accounts: ids,
       oauth: cfg.oauth,
       env,
       settings,
+      credentials,
       timeoutMs: args.timeoutMs,
+      storeProblem: opened.storeProblem,
+      dataDir,
       onProgress: args.verbose ? (p) => p.phase === 'done' && io.err(`doctor: ${p.done}/${p.total} ${p.check}${p.account ? ` [${p.account}]` : ''}: ${p.outcome?.status}\n`) : undefined,
     });
-    const redactor = new Redactor({
-      secrets: await collectSecrets(accounts, { credentials, oauth: cfg.oauth, env }),
-      messageTexts: collectMessageTexts(core.store, ids),
-      includeAddresses: args.includeAddresses,
-    });
-    const report = buildReport({
-      host: core,
-      outcomes,
-      accounts: ids,
+    const report = troubleshootReport(core, run, {
       version: maildeskVersion(),
       app: 'cli',
       expected: args.expected,
       happened: args.happened,
       when: args.when,
-      redactor,
-      extraEnvironment: { dataDir: redactor.text(path.resolve(args.dataDir)) },
+      includeAddresses: args.includeAddresses,
+      extraEnvironment: { dataDir },
     });
+    const n = countStatuses(report.checks);
+    const jsonText = JSON.stringify(report, null, 2) + '\n';
+    // The report reaches the terminal first: writing the files is what a full disk breaks.
+    if (args.json) io.out(jsonText);
+    else for (const c of report.checks) io.out([summaryLine(c), ...fixLines(c)].join('\n') + '\n');
     const dir = path.resolve(args.out ?? '.');
-    fs.mkdirSync(dir, { recursive: true });
     const md = path.join(dir, `${REPORT_BASENAME}.md`);
     const json = path.join(dir, `${REPORT_BASENAME}.json`);
-    fs.writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
-    fs.writeFileSync(md, renderMarkdown(report));
-    const n = countStatuses(report.checks);
-    if (args.json) io.out(JSON.stringify(report, null, 2) + '\n');
-    else {
-      for (const c of report.checks) io.out(summaryLine(c) + '\n');
-      io.out(`${n.fail} failed, ${n.warn} warning(s), ${n.pass} passed, ${n.skip} skipped. Report: ${md} (and .json)\n`);
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      writeWhole(json, jsonText);
+      writeWhole(md, renderMarkdown(report));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const fix = code === 'ENOSPC' || code === 'EDQUOT' ? ` (the disk is full: free space on ${mountOf(dir)}, or pass --out FOLDER on another disk)` : ' (pass --out FOLDER to write it elsewhere)';
+      io.err(`maildesk: the support report could not be written to ${dir}: ${(e as Error).message}${fix}; it follows on standard output instead\n`);
+      if (!args.json) io.out('\n' + renderMarkdown(report));
+      io.out(`${n.fail} failed, ${n.warn} warning(s), ${n.pass} passed, ${n.skip} skipped. Report: not written (see above)\n`);
+      return 1;
     }
     if (args.json) io.err(`maildesk: report written to ${md} and ${json}\n`);
+    else io.out(`${n.fail} failed, ${n.warn} warning(s), ${n.pass} passed, ${n.skip} skipped. Report: ${md} (and .json)\n`);
     return n.fail ? 1 : 0;
   } catch (e) {
     const err = toMailError(e);
     io.err(`maildesk: ${err.describe()}\n`);
     return err.code.startsWith('config.') ? 2 : 1;
   } finally {
-    if (core) await core.close().catch(() => undefined);
+    if (core) await core.close().catch((e: unknown) => io.err(`maildesk: ${toMailError(e).describe()}\n`));
   }
 }

@@ -14,6 +14,7 @@ import type { MailStore } from '../store/store';
 import { threadMessages } from '../threads/threads';
 import { aiAvailability, aiProviderSettings, type AiAvailability, type AiFeature } from './availability';
 import { checkDraftLocally, type DraftFinding } from './draftCheck';
+import { recordingModel } from './failures';
 import { OpenAiCompatibleModel, type OpenAiOptions } from './openai';
 import { checkPrompt, draftPrompt, summarizePrompt } from './prompts';
 import type { AiModel, ChatOptions } from './provider';
@@ -125,7 +126,8 @@ export class AiService {
     if (!a.available) throw new MailError('config.invalid', a.reason);
     const model = await this.model();
     if (!model) throw new MailError('config.invalid', 'No AI provider is configured');
-    return model;
+    // Failures (a 429 above all) are remembered for Troubleshoot's ai.provider check.
+    return recordingModel(this.d.core.store, model);
   }
 
   /** The model to use now: VS Code's first (unless the setting says otherwise), else the endpoint. */

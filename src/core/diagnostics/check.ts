@@ -35,6 +35,8 @@ export interface DiagnosticsHost {
   testIncoming(accountId: string): Promise<VerifyReport>;
   testOutgoing(accountId: string): Promise<VerifyReport>;
   provider(accountId: string): MailProvider;
+  /** The certificate authority an API provider is configured to trust (private deployments, tests). */
+  endpointCa?(provider: 'gmail' | 'outlook'): string | Buffer | undefined;
 }
 
 /** The server's folder list now, or why it could not be read (then checks fall back to the store). */
@@ -50,6 +52,8 @@ export interface CheckContext {
   now: number;
   /** Budget of one network operation. */
   timeoutMs: number;
+  /** The CA this account's API provider trusts: network.provider probes with the same. */
+  endpointCa?: string | Buffer;
   /** The configured periodic sync interval: what "not progressed for longer than expected" is measured against. */
   syncIntervalMs: number;
   /** Test Incoming Server, run once per account and shared by every check that needs it. */
@@ -80,6 +84,29 @@ export interface CheckOutcome {
   section: string;
   action?: CheckAction;
   ms: number;
+  /** When this check started failing or warning (first run of the current streak); null when it passes. */
+  firstSeen?: string | null;
+  /** The last run at which it passed, when one is remembered. */
+  lastSuccess?: string | null;
+}
+
+/** What an installation-wide check (the store, the disk) is given: no account, maybe no store. */
+export interface InstallationContext {
+  /** The store in use: the real one, or an in-memory stand-in when `storeProblem` is set. */
+  store: MailStore;
+  /** Why the store in the data folder could not be opened (Troubleshoot then runs without it). */
+  storeProblem?: MailError;
+  /** The data folder (undefined: everything in memory, as in tests). */
+  dataDir?: string;
+  now: number;
+}
+
+/** A check about the whole installation, run once per Troubleshoot run (account null). */
+export interface InstallationCheck {
+  readonly id: string;
+  readonly title: string;
+  readonly section: string;
+  run(ctx: InstallationContext): Promise<CheckResult[]>;
 }
 
 /** Target objects the extension's commands accept from tree items. */

@@ -11,8 +11,20 @@ import type { CheckOutcome, CheckStatus, DiagnosticsHost } from './check';
 import { providerLabel } from './checks/connection';
 import type { Redactor } from './redact';
 
-/** A check's result as the report keeps it: what the runner found, without timing or actions. */
-export type ReportCheck = Pick<CheckOutcome, 'id' | 'account' | 'title' | 'status' | 'detail' | 'remedy' | 'section'>;
+/**
+ * A check's result as the report keeps it: what the runner found, since when, and the fix
+ * button the Troubleshoot view shows for it (command id and title; arguments left out).
+ */
+export type ReportCheck = Pick<CheckOutcome, 'id' | 'account' | 'title' | 'status' | 'detail' | 'remedy' | 'section'> & {
+  firstSeen: string | null;
+  lastSuccess: string | null;
+  action: { title: string; command: string } | null;
+};
+
+/** The fix button of an outcome, as the view offers it: only for a failure or a warning. */
+export function reportAction(o: Pick<CheckOutcome, 'status' | 'action'>): ReportCheck['action'] {
+  return o.action && (o.status === 'fail' || o.status === 'warn') ? { title: o.action.title, command: o.action.command } : null;
+}
 
 export interface ReportServer {
   host: string;
@@ -177,7 +189,18 @@ export function buildReport(input: ReportInput): SupportReport {
     happened: input.happened?.trim() || null,
     when: input.when?.trim() || (input.expected || input.happened ? now.toISOString() : null),
     accounts: accounts.map((a) => describeAccount(host, a)),
-    checks: input.outcomes.map((o) => ({ id: o.id, account: o.account, title: o.title, status: o.status, detail: o.detail, remedy: o.remedy, section: o.section })),
+    checks: input.outcomes.map((o) => ({
+      id: o.id,
+      account: o.account,
+      title: o.title,
+      status: o.status,
+      detail: o.detail,
+      remedy: o.remedy,
+      section: o.section,
+      firstSeen: o.firstSeen ?? null,
+      lastSuccess: o.lastSuccess ?? null,
+      action: reportAction(o),
+    })),
     jobs,
     log,
   };
@@ -189,11 +212,23 @@ export function buildReport(input: ReportInput): SupportReport {
   out.checks.forEach((c, i) => {
     c.id = report.checks[i].id;
     c.status = report.checks[i].status;
+    c.firstSeen = report.checks[i].firstSeen;
+    c.lastSuccess = report.checks[i].lastSuccess;
+    c.action = report.checks[i].action;
   });
   return out;
 }
 
 const ICON: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'SKIP' };
+
+/** The lines under a failing check in the CLI: the fix button's title and command, and since when. */
+export function fixLines(c: ReportCheck): string[] {
+  if (c.status !== 'fail' && c.status !== 'warn') return [];
+  const out: string[] = [];
+  if (c.action) out.push(`     fix: ${c.action.title} (${c.action.command})`);
+  out.push(`     since: ${c.firstSeen ?? 'this run'}; last passed: ${c.lastSuccess ?? 'never seen passing'}`);
+  return out;
+}
 
 /** "FAIL incoming.connect [work] IMAP 127.0.0.1:1: step "tcp" failed: …" — one line per check. */
 export function summaryLine(c: ReportCheck | CheckOutcome): string {
@@ -240,6 +275,8 @@ export function renderMarkdown(r: SupportReport): string {
       L.push(`- **${c.id}**${c.account ? ` (account \`${c.account}\`)` : ''}: ${c.title}`);
       L.push(`  - Error: \`${c.detail.replace(/`/g, "'")}\``);
       L.push(`  - Remedy: ${c.remedy}`);
+      if (c.action) L.push(`  - Fix: ${c.action.title} (command \`${c.action.command}\`)`);
+      L.push(`  - Since: ${c.firstSeen ?? 'this run'}; last passed: ${c.lastSuccess ?? 'never seen passing'}`);
       L.push(`  - Guide: "${c.section}"`);
     }
     L.push('');

@@ -7,9 +7,9 @@ import type { OAuthConfig } from '../config';
 import { MailError } from '../errors';
 import type { VerifyReport } from '../providers/provider';
 import type { AccountRow } from '../store/store';
-import type { Check, CheckContext, CheckOutcome, DiagnosticsHost, RemoteFolders } from './check';
+import type { Check, CheckContext, CheckOutcome, CheckResult, DiagnosticsHost, InstallationCheck, RemoteFolders } from './check';
 import { providerLabel } from './checks/connection';
-import { CHECKS } from './registry';
+import { CHECKS, INSTALLATION_CHECKS } from './registry';
 import { withDeadline } from '../deadline';
 import { diagnosticError } from './timeout';
 
@@ -35,6 +35,12 @@ export interface RunOptions {
   /** The sync interval in use (default 2 min): how stale a job may get before it is reported. */
   syncIntervalMs?: number;
   checks?: readonly Check[];
+  /** Checks of the store and the disk (default: all of them, unless `checks` picks some). */
+  installationChecks?: readonly InstallationCheck[];
+  /** Why the data folder's store could not be opened: the host's store is then a stand-in. */
+  storeProblem?: MailError;
+  /** The data folder, for the disk check (default: the store's folder). */
+  dataDir?: string;
   onProgress?: (p: CheckProgress) => void;
   now?: () => number;
 }
@@ -71,7 +77,13 @@ function contextFor(host: DiagnosticsHost, account: AccountRow, o: RunOptions, t
     const r = await incoming();
     if (!r.ok) return { ok: false, error: r.error ?? new MailError('internal', `${r.server} failed`) };
     try {
-      const folders = await withDeadline(Promise.resolve().then(() => host.provider(account.id).listFolders()), timeoutMs, `${serverLabel(account, 'incoming')} folder list`);
+      const provider = host.provider(account.id);
+      const folders = await withDeadline(Promise.resolve().then(() => provider.listFolders()), timeoutMs, `${serverLabel(account, 'incoming')} folder list`);
+      // Gmail's label list has no counts: ask for them, so a label with mail is seen.
+      if (provider.folderTotals && folders.some((f) => f.total === undefined)) {
+        const totals = await withDeadline(provider.folderTotals(), timeoutMs, `${serverLabel(account, 'incoming')} folder counts`);
+        return { ok: true, folders: folders.map((f) => (f.total === undefined && totals.has(f.path) ? { ...f, total: totals.get(f.path) } : f)) };
+      }
       return { ok: true, folders };
     } catch (e) {
       return { ok: false, error: diagnosticError(e, 'folder list') };
@@ -85,6 +97,7 @@ function contextFor(host: DiagnosticsHost, account: AccountRow, o: RunOptions, t
     env: o.env ?? process.env,
     now,
     timeoutMs,
+    endpointCa: account.config.provider === 'imap' ? undefined : host.endpointCa?.(account.config.provider),
     syncIntervalMs: o.syncIntervalMs ?? 120_000,
     incoming,
     outgoing,
@@ -103,6 +116,7 @@ export async function runChecks(host: DiagnosticsHost, o: RunOptions = {}): Prom
     const missing = o.accounts.filter((id) => !all.some((a) => a.id === id));
     if (missing.length) throw new MailError('config.unknownAccount', `no account "${missing.join('", "')}" (known: ${all.map((a) => a.id).join(', ') || 'none'})`);
   }
+  const installation = await runInstallationChecks(host, o, now);
   if (!accounts.length) {
     const outcome: CheckOutcome = {
       id: 'accounts',
@@ -116,7 +130,7 @@ export async function runChecks(host: DiagnosticsHost, o: RunOptions = {}): Prom
       ms: 0,
     };
     o.onProgress?.({ phase: 'done', check: 'accounts', account: null, done: 1, total: 1, outcome });
-    return [outcome];
+    return [...installation, outcome];
   }
   // A check waits for at most the server test and then the folder list, plus its own work.
   const checkBudget = 2 * timeoutMs + 1_000;
@@ -168,7 +182,31 @@ export async function runChecks(host: DiagnosticsHost, o: RunOptions = {}): Prom
       );
     }
   }
-  return (await Promise.all(jobs)).flat();
+  return [...installation, ...(await Promise.all(jobs)).flat()];
+}
+
+/** The store and disk checks, once, with account null; a check that throws is a failure, as below. */
+async function runInstallationChecks(host: DiagnosticsHost, o: RunOptions, now: number): Promise<CheckOutcome[]> {
+  // A run of chosen checks (tests, one check again) is just those; a full run adds these.
+  const checks = o.installationChecks ?? (o.checks ? [] : INSTALLATION_CHECKS);
+  const ctx = { store: host.store, storeProblem: o.storeProblem, dataDir: o.dataDir, now };
+  const out: CheckOutcome[] = [];
+  for (const check of checks) {
+    const t0 = performance.now();
+    let results: CheckResult[];
+    try {
+      results = await check.run(ctx);
+    } catch (e) {
+      results = [{ status: 'fail', detail: `the check could not complete: ${diagnosticError(e, check.id).message}`, remedy: 'Run Troubleshoot again; if it keeps failing, send this report to support.' }];
+    }
+    const ms = Math.round(performance.now() - t0);
+    for (const r of results) {
+      const outcome: CheckOutcome = { id: check.id, account: null, title: check.title, status: r.status, detail: r.detail, remedy: r.remedy ?? '', section: r.section ?? check.section, action: r.action, ms };
+      out.push(outcome);
+      o.onProgress?.({ phase: 'done', check: check.id, account: null, done: 0, total: 0, outcome });
+    }
+  }
+  return out;
 }
 
 /** Outcomes grouped by account (null: installation-wide), in the order they came. */

@@ -104,6 +104,11 @@ export interface MailProvider {
   readonly accountId: string;
   capabilities(): Promise<ProviderCapabilities>;
   listFolders(): Promise<RemoteFolder[]>;
+  /**
+   * Message counts per folder path where listFolders has none (Gmail labels: labels.get
+   * messagesTotal). Troubleshoot asks for them; sync never does.
+   */
+  folderTotals?(): Promise<Map<string, number>>;
   /** Incremental sync (with the first page of a fill), or one backfill step. */
   syncFolder(mode: SyncMode, ctx: SyncContext): Promise<FolderSyncResult>;
   /** The raw RFC 5322 source of one message. */

@@ -36,7 +36,8 @@ export class StepRunner {
 
 
 /** DNS, TCP and (for implicit TLS) the TLS handshake with certificate checks. */
-export async function verifyTransport(r: StepRunner, s: ServerConfig, label: string, timeoutMs = 10_000): Promise<void> {
+/** `ca`: extra certificate authorities to trust (an API endpoint's configured CA), as its provider does. */
+export async function verifyTransport(r: StepRunner, s: ServerConfig, label: string, timeoutMs = 10_000, ca?: string | Buffer): Promise<void> {
   const isIp = net.isIP(s.host) !== 0;
   await r.step(
     'dns',
@@ -75,6 +76,7 @@ export async function verifyTransport(r: StepRunner, s: ServerConfig, label: str
             port: s.port,
             servername: isIp ? undefined : s.host,
             rejectUnauthorized: !s.allowInvalidCertificate,
+            ...(ca ? { ca } : {}),
           });
           sock.once('secureConnect', () => {
             const cert = sock.getPeerCertificate();

@@ -10,13 +10,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { EventEmitter } from 'node:events';
-import { MailError } from '../errors';
+import { MailError, toMailError } from '../errors';
 import type { AccountConfig } from '../config';
 import { Logger, noopLogger } from '../log';
 import { BlobStore } from './blobs';
 import { MIGRATIONS } from './schema';
 import { loadSqlJs, type MemFile } from './sqlite';
 import { writeSnapshot } from './memfsSnapshot';
+import { moveAside, RECOVERED_SETTING, saveError, type SaveFailure, type StoreRecovery } from './recovery';
 
 export type FolderRole = 'inbox' | 'sent' | 'drafts' | 'trash' | 'junk' | 'archive' | 'all' | 'flagged' | 'important';
 export type AccountState = 'unknown' | 'connected' | 'disconnected' | 'reauth';
@@ -176,6 +177,9 @@ const ROOM_FIRST_BYTES = 512 * 1024 * 1024;
 /** ...and is given more when less than this, or half its size, is left. */
 const ROOM_MIN_BYTES = 64 * 1024 * 1024;
 
+/** How long a store waits before saving again after a save failed. */
+const SAVE_RETRY_MS = 10_000;
+
 export interface StoreOptions {
   /** Folder for the database and blobs; undefined keeps everything in memory (tests). */
   dir?: string;
@@ -205,6 +209,10 @@ export class MailStore {
    * Troubleshoot.
    */
   lastSave: { at: number; ms: number; busyMs: number; bytes: number } | undefined;
+  /** A damaged store file moved aside when this store opened (Troubleshoot reports it). */
+  recovered: StoreRecovery | undefined;
+  /** The last save that failed, until one succeeds: a failure is never silent. */
+  saveFailure: SaveFailure | undefined;
   /** The background save under way, if any: one at a time. */
   private saving: Promise<void> | undefined;
   /** Commits so far, and how many of them the newest save on disk holds (for flush()). */
@@ -228,7 +236,8 @@ export class MailStore {
   static async open(opts: StoreOptions = {}): Promise<MailStore> {
     const SQL = await loadSqlJs();
     let file: string | undefined;
-    let db: Database;
+    let db!: Database;
+    let recovered: StoreRecovery | undefined;
     if (opts.dir) {
       fs.mkdirSync(opts.dir, { recursive: true });
       file = path.join(opts.dir, 'maildesk.db');
@@ -236,12 +245,25 @@ export class MailStore {
       for (const f of fs.readdirSync(opts.dir)) if (/^maildesk\.db\..*\.tmp$/.test(f)) fs.rmSync(path.join(opts.dir, f), { force: true });
       // A crash between write and rename leaves only the temporary file: the old one is intact.
       if (fs.existsSync(file)) {
-        try {
-          // Read off the thread: at 100,000 messages the file is ~130 MB.
-          db = new SQL.Database(await fs.promises.readFile(file));
-          db.exec('PRAGMA user_version');
-        } catch (e) {
-          throw new MailError('store.corrupt', `the mail store ${file} could not be read`, { cause: e });
+        // Read off the thread: at 100,000 messages the file is ~130 MB. A read error (EACCES,
+        // EIO) is the folder's problem and is thrown as it is; bad contents are moved aside.
+        const bytes = await fs.promises.readFile(file);
+        let damage: string | undefined;
+        if (!bytes.length) damage = 'the file is empty (0 bytes): a save was cut off';
+        else {
+          try {
+            db = new SQL.Database(bytes);
+            db.exec('PRAGMA user_version');
+            db.exec('SELECT COUNT(*) FROM sqlite_master');
+          } catch (e) {
+            db?.close();
+            damage = `it is not a readable SQLite database (${(e as Error).message})`;
+          }
+        }
+        if (damage) {
+          recovered = moveAside(file, damage, bytes.length);
+          (opts.logger ?? noopLogger).log('warn', `the mail store ${file} was damaged (${damage}); moved aside to ${recovered.movedTo}; a new store syncs again from the server`);
+          db = new SQL.Database();
         }
       } else {
         db = new SQL.Database();
@@ -258,8 +280,11 @@ export class MailStore {
     const logger = opts.logger ?? noopLogger;
     if (file && !memFile) logger.log('warn', 'this sql.js build hides its file system: the mail store saves by exporting the whole database');
     const store = new MailStore(db, file, logger, opts.saveDelayMs ?? 1000, opts.sliceSaves === false ? undefined : memFile, opts.saveSliceBytes);
+    store.recovered = recovered;
     store.keepRoom();
     await store.migrate();
+    // Remembered in the new store, so Troubleshoot still tells of it in a later process.
+    if (recovered) store.setSetting(RECOVERED_SETTING, JSON.stringify(recovered));
     return store;
   }
 
@@ -395,10 +420,11 @@ export class MailStore {
     if (!this.file || this.saveTimer || this.saving) return;
     // Space saves by ten times what the last one held the thread, and never closer than
     // one save's whole length: a big store syncing hard spends a small share of time saving.
-    const delay = Math.max(this.saveDelayMs, (this.lastSave?.busyMs ?? 0) * 10, this.lastSave?.ms ?? 0);
+    // After a failed save (disk full) retry every 10 s, not at every commit's pace.
+    const delay = Math.max(this.saveDelayMs, (this.lastSave?.busyMs ?? 0) * 10, this.lastSave?.ms ?? 0, this.saveFailure ? SAVE_RETRY_MS : 0);
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
-      this.saveInBackground().catch((e) => this.logger.log('error', `saving the mail store failed: ${(e as Error).message}`));
+      this.saveInBackground().catch((e) => this.logger.log('error', toMailError(e).describe()));
     }, delay);
     this.saveTimer.unref?.();
   }
@@ -411,7 +437,10 @@ export class MailStore {
   async saveInBackground(): Promise<void> {
     if (this.saving) await this.saving;
     if (!this.file || !this.dirty || this.depth > 0) return;
-    const run = this.memFile ? this.saveSliced(this.file, this.memFile) : this.saveExported(this.file);
+    const file = this.file;
+    const run = (this.memFile ? this.saveSliced(file, this.memFile) : this.saveExported(file)).catch((e: unknown) => {
+      throw this.saveFailed(e, file);
+    });
     this.saving = run;
     try {
       await run;
@@ -460,6 +489,21 @@ export class MailStore {
     this.committed = gen;
     this.savedSeq = Math.max(this.savedSeq, seq);
     this.lastSave = { at: Date.now(), ...save };
+    this.saveFailure = undefined;
+  }
+
+  /** Records a failed save (Troubleshoot's store.health reads it) and returns the one error for it. */
+  private saveFailed(e: unknown, file: string): MailError {
+    const error = saveError(e, file);
+    this.saveFailure = { at: Date.now(), error };
+    this.events.emit('saveFailed', error);
+    return error;
+  }
+
+  /** Called with the error of every failed save (background ones included). */
+  onSaveFailed(listener: (e: MailError) => void): { dispose(): void } {
+    this.events.on('saveFailed', listener);
+    return { dispose: () => this.events.off('saveFailed', listener) };
   }
 
   private async saveExported(file: string): Promise<void> {
@@ -525,15 +569,26 @@ export class MailStore {
       this.db.exec('PRAGMA foreign_keys = ON');
     }
     const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = fs.openSync(tmp, 'w');
     try {
-      let off = 0;
-      while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off, off);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+      const fd = fs.openSync(tmp, 'w');
+      try {
+        let off = 0;
+        while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off, off);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, this.file);
+    } catch (e) {
+      // A half-written temporary file only takes the space the disk lacks.
+      try {
+        fs.rmSync(tmp, { force: true });
+      } catch {
+        // not a file we wrote (a folder in its place): left as it is
+      }
+      throw this.saveFailed(e, this.file);
     }
-    fs.renameSync(tmp, this.file);
+    this.saveFailure = undefined;
     this.committed = gen;
     this.savedSeq = this.commitSeq;
     this.dirty = false;

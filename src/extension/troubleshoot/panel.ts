@@ -9,11 +9,10 @@
 import * as vscode from 'vscode';
 import { webviewPage } from '../webviewPage';
 import { secretCredentials, type SecretStore } from '../../core/config';
-import type { CheckAction, CheckOutcome } from '../../core/diagnostics/check';
-import { collectMessageTexts, collectSecrets, Redactor } from '../../core/diagnostics/redact';
-import { buildReport, renderMarkdown, type SupportReport } from '../../core/diagnostics/report';
-import { runChecks } from '../../core/diagnostics/runner';
-import { toMailError } from '../../core/errors';
+import type { CheckAction } from '../../core/diagnostics/check';
+import { renderMarkdown, type SupportReport } from '../../core/diagnostics/report';
+import { runTroubleshoot, troubleshootReport, type TroubleshootRun } from '../../core/diagnostics/troubleshoot';
+import { toMailError, type MailError } from '../../core/errors';
 import type { MailDesk } from '../../core/maildesk';
 import { parseTroubleshootMessage, type HostToTroubleshoot, type TroubleshootModel, type TroubleshootToHost } from '../../shared/protocol/troubleshoot';
 import { DisposableBase, type Disposable } from '../lifecycle';
@@ -29,15 +28,14 @@ export interface TroubleshootDeps {
   extensionUri: vscode.Uri;
   /** MailDesk's version, for the report. */
   version: string;
+  /** Why the data folder's store could not be opened (`mail` is then an in-memory stand-in). */
+  storeProblem?: MailError;
+  dataDir?: string;
 }
 
 interface RunResult {
-  outcomes: CheckOutcome[];
-  ms: number;
+  run: TroubleshootRun;
   story: { expected?: string; happened?: string; when?: string };
-  /** Kept so the address checkbox can rebuild the report without asking the keychain again. */
-  secrets: string[];
-  messageTexts: string[];
 }
 
 export function registerTroubleshoot(deps: TroubleshootDeps): Disposable[] {
@@ -95,34 +93,26 @@ class TroubleshootController extends DisposableBase {
     panel.reveal();
     const lines: string[] = [];
     panel.running(0, 0, lines);
-    const t0 = Date.now();
     try {
       const all = vscode.workspace.getConfiguration();
       const settings = flattenSettings(JSON.parse(JSON.stringify(vscode.workspace.getConfiguration('maildesk'))) as unknown);
-      const outcomes = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'MailDesk: Troubleshoot' },
-        (progress) =>
-          runChecks(mail, {
-            settings,
-            syncIntervalMs: Math.max(15, all.get<number>('maildesk.sync.intervalSeconds', 120)) * 1000,
-            onProgress: (p) => {
-              const line = progressLine(p);
-              if (!line) return;
-              lines.push(line);
-              progress.report({ message: line, increment: p.total ? 100 / p.total : undefined });
-              this.panel?.running(p.done, p.total, lines);
-            },
-          }),
+      const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MailDesk: Troubleshoot' }, (progress) =>
+        runTroubleshoot(mail, {
+          settings,
+          syncIntervalMs: Math.max(15, all.get<number>('maildesk.sync.intervalSeconds', 120)) * 1000,
+          credentials: secretCredentials(this.deps.secrets),
+          storeProblem: this.deps.storeProblem,
+          dataDir: this.deps.dataDir,
+          onProgress: (p) => {
+            const line = progressLine(p);
+            if (!line) return;
+            lines.push(line);
+            progress.report({ message: line, increment: p.total ? 100 / p.total : undefined });
+            this.panel?.running(p.done, p.total, lines);
+          },
+        }),
       );
-      const ids = [...new Set(outcomes.map((o) => o.account).filter((x): x is string => !!x))];
-      const configs = ids.map((id) => mail.store.getAccount(id)?.config).filter((c) => !!c);
-      this.last = {
-        outcomes,
-        ms: Date.now() - t0,
-        story,
-        secrets: await collectSecrets(configs, { credentials: secretCredentials(this.deps.secrets) }),
-        messageTexts: collectMessageTexts(mail.store, ids),
-      };
+      this.last = { run, story };
       this.rebuild();
     } catch (e) {
       const err = toMailError(e, 'Troubleshoot');
@@ -136,17 +126,8 @@ class TroubleshootController extends DisposableBase {
   private rebuild(): void {
     const r = this.last;
     if (!r) return;
-    const redactor = new Redactor({ secrets: r.secrets, messageTexts: r.messageTexts, includeAddresses: this.includeAddresses });
-    this.report = buildReport({
-      host: this.deps.mail,
-      outcomes: r.outcomes,
-      version: this.deps.version,
-      app: 'vscode',
-      vscodeVersion: vscode.version,
-      ...r.story,
-      redactor,
-    });
-    const view = buildViewModel({ report: this.report, outcomes: r.outcomes, includeAddresses: this.includeAddresses, ms: r.ms });
+    this.report = troubleshootReport(this.deps.mail, r.run, { version: this.deps.version, app: 'vscode', vscodeVersion: vscode.version, ...r.story, includeAddresses: this.includeAddresses });
+    const view = buildViewModel({ report: this.report, outcomes: r.run.outcomes, includeAddresses: this.includeAddresses, ms: r.run.ms });
     this.actions = view.actions;
     this.panel?.show(view.model);
   }
@@ -157,7 +138,7 @@ class TroubleshootController extends DisposableBase {
       panel.onDispose(() => this.panel === panel && (this.panel = undefined));
       this.panel = panel;
       if (this.report && this.last) {
-        const view = buildViewModel({ report: this.report, outcomes: this.last.outcomes, includeAddresses: this.includeAddresses, ms: this.last.ms });
+        const view = buildViewModel({ report: this.report, outcomes: this.last.run.outcomes, includeAddresses: this.includeAddresses, ms: this.last.run.ms });
         this.actions = view.actions;
         panel.show(view.model);
       }

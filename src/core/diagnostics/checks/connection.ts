@@ -10,7 +10,7 @@ import { StepRunner, verifyTransport } from '../../providers/verify';
 import { withDeadline } from '../../deadline';
 import { GOOGLE_TESTING_EXPIRY } from '../../auth/oauthConfig';
 import { diagnosticError } from '../timeout';
-import { accountTarget, openSettingsAction, type Check, type CheckContext } from '../check';
+import { accountTarget, openSettingsAction, type Check, type CheckAction, type CheckContext } from '../check';
 
 const AUTH_CODES = new Set<MailErrorCode>(['auth.failed', 'auth.expired', 'auth.reauthRequired', 'auth.accessDenied', 'config.missingPassword']);
 
@@ -70,6 +70,13 @@ export function oauthClientMissing(cfg: AccountConfig, ctx: CheckContext): strin
   return undefined;
 }
 
+/** The guide's re-authorization button per provider: Gmail re-runs the Google sign-in, Outlook connects Graph again. */
+export function reauthAction(provider: 'gmail' | 'outlook', accountId: string): CheckAction {
+  return provider === 'gmail'
+    ? { title: 'Sign in to Google Again', command: 'maildesk.signInGoogleAgain', args: [accountTarget(accountId)] }
+    : { title: 'Connect Microsoft Graph (OAuth)', command: 'maildesk.connectMicrosoftGraph', args: [accountTarget(accountId)] };
+}
+
 function serverAction(kind: 'incoming' | 'outgoing', accountId: string) {
   return kind === 'incoming'
     ? { title: 'Test Incoming Server', command: 'maildesk.testIncoming', args: [accountTarget(accountId)] }
@@ -122,9 +129,11 @@ export const authStatus: Check = {
       const first = refused[0].error!;
       const d = describeError(first.code);
       const action =
-        first.code === 'auth.failed' || first.code === 'config.missingPassword'
-          ? { title: 'Enter Password', command: 'maildesk.enterPassword', args: [accountTarget(account.id)] }
-          : serverAction(refused[0] === incoming ? 'incoming' : 'outgoing', account.id);
+        cfg.provider !== 'imap'
+          ? reauthAction(cfg.provider, account.id)
+          : first.code === 'auth.failed' || first.code === 'config.missingPassword'
+            ? { title: 'Enter Password', command: 'maildesk.enterPassword', args: [accountTarget(account.id)] }
+            : serverAction(refused[0] === incoming ? 'incoming' : 'outgoing', account.id);
       // A Gmail grant that ends every week is the "Testing" publishing status: say so with the fix.
       const weekly = cfg.provider === 'gmail' && first.code === 'auth.reauthRequired' && !first.message.includes(GOOGLE_TESTING_EXPIRY) ? ` If this happens about every 7 days: ${GOOGLE_TESTING_EXPIRY}` : '';
       return [{ status: 'fail', detail: `${d.title}: ${refused.map((r) => exactError(r.error!)).join('; ')}`, remedy: first.remedy + weekly, section: d.section, action }];
@@ -135,7 +144,7 @@ export const authStatus: Check = {
       // The server was not reached: the login was never tried, unless sync already recorded why it stopped.
       if (pausedForAuth) {
         const d = describeError((account.stateCode as MailErrorCode) ?? 'auth.failed') ?? describeError('auth.failed');
-        return [{ status: 'fail', detail: `sync stopped${since}: ${account.stateReason ?? account.stateCode}`, remedy: d.remedy, section: d.section, action: serverAction('incoming', account.id) }];
+        return [{ status: 'fail', detail: `sync stopped${since}: ${account.stateReason ?? account.stateCode}`, remedy: d.remedy, section: d.section, action: cfg.provider !== 'imap' ? reauthAction(cfg.provider, account.id) : serverAction('incoming', account.id) }];
       }
       return [{ status: 'skip', detail: 'the server was not reached, so the login was not tried (see incoming.connect)' }];
     }
@@ -144,8 +153,8 @@ export const authStatus: Check = {
         {
           status: 'warn',
           detail: `the login works now, but sync is paused${since} after: ${account.stateReason ?? account.stateCode}`,
-          remedy: 'Enter the password again (MailDesk: Enter Password) or sign in again: that resumes sync. No synced mail is lost.',
-          action: { title: 'Enter Password', command: 'maildesk.enterPassword', args: [accountTarget(account.id)] },
+          remedy: cfg.provider === 'imap' ? 'Enter the password again (MailDesk: Enter Password): that resumes sync. No synced mail is lost.' : `Sign in again (${reauthAction(cfg.provider, account.id).title}): that resumes sync. No synced mail is lost.`,
+          action: cfg.provider === 'imap' ? { title: 'Enter Password', command: 'maildesk.enterPassword', args: [accountTarget(account.id)] } : reauthAction(cfg.provider, account.id),
         },
       ];
     }
@@ -228,14 +237,21 @@ function isLoopback(host: string): boolean {
 export const incomingConnect = serverCheck('incoming');
 export const outgoingConnect = serverCheck('outgoing');
 
-/** Endpoints an API provider needs from this machine; overridable for private deployments and tests. */
+/**
+ * Endpoints an API provider needs from this machine: the configured ones (CLI `oauth`, or the
+ * VS Code settings) where they are overridden, the provider's public ones where not.
+ */
 function providerEndpoints(cfg: AccountConfig, ctx: CheckContext): string[] {
+  const setting = (k: string) => (typeof ctx.settings[k] === 'string' && (ctx.settings[k] as string).trim()) || undefined;
   if (cfg.provider === 'gmail') {
     const g = ctx.oauth.google ?? {};
-    return [g.authBaseUrl ?? 'https://oauth2.googleapis.com', 'https://accounts.google.com', g.apiBaseUrl ?? 'https://gmail.googleapis.com'];
+    const auth = g.authBaseUrl ?? setting('maildesk.oauth.google.authBaseUrl');
+    const api = g.apiBaseUrl ?? setting('maildesk.oauth.google.apiBaseUrl');
+    // The browser's consent page is accounts.google.com only when the auth base is not overridden.
+    return auth ? [auth, api ?? 'https://gmail.googleapis.com'] : ['https://oauth2.googleapis.com', 'https://accounts.google.com', api ?? 'https://gmail.googleapis.com'];
   }
   const m = ctx.oauth.microsoft ?? {};
-  return [m.authority ?? 'https://login.microsoftonline.com', m.graphBaseUrl ?? 'https://graph.microsoft.com'];
+  return [m.authority ?? setting('maildesk.oauth.microsoft.authority') ?? 'https://login.microsoftonline.com', m.graphBaseUrl ?? setting('maildesk.oauth.microsoft.graphBaseUrl') ?? 'https://graph.microsoft.com'];
 }
 
 export const networkProvider: Check = {
@@ -258,7 +274,7 @@ export const networkProvider: Check = {
         const r = new StepRunner();
         try {
           // One budget for all steps of one endpoint: a black-holed network costs one timeout.
-          await withDeadline(verifyTransport(r, { host: url.hostname, port: Number(url.port) || (https ? 443 : 80), security: https ? 'tls' : 'none', user: '' }, url.host, ctx.timeoutMs), ctx.timeoutMs, url.host);
+          await withDeadline(verifyTransport(r, { host: url.hostname, port: Number(url.port) || (https ? 443 : 80), security: https ? 'tls' : 'none', user: '' }, url.host, ctx.timeoutMs, ctx.endpointCa), ctx.timeoutMs, url.host);
         } catch (e) {
           r.error ??= diagnosticError(e, url.host);
         }

@@ -4,10 +4,17 @@
  * src/core/bridges), with the secrets the host attached to the store (env in the CLI).
  */
 import { aiAvailability } from '../../ai/availability';
+import { lastAiFailure } from '../../ai/failures';
 import { AiService } from '../../ai/service';
 import { BridgeService } from '../../bridges/service';
 import { currentLicence, proHostFor, type ProHost } from '../../licence/pro';
-import { openSettingsAction, type Check, type CheckContext, type CheckResult } from '../check';
+import { accountTarget, openSettingsAction, type Check, type CheckContext, type CheckResult } from '../check';
+
+/** An AI failure older than this is history, not the reason an action fails now. */
+const RECENT_AI_FAILURE_MS = 3_600_000;
+
+/** A bridge count not checked against the other system for this long may be stale. */
+const STALE_LINK_MS = 24 * 3_600_000;
 
 /** The AI actions the guide names, by the feature key of their switch. */
 export const AI_FEATURES: Record<string, string> = {
@@ -79,7 +86,18 @@ export const aiProvider: Check = {
     const lic = await currentLicence(host, ctx.now);
     const p = await ai.providerState();
     if (!lic.pro) {
-      return [{ status: 'skip', detail: `AI features are not part of MailDesk Basic (${lic.message})${p.configured ? `; the provider is ready for Pro: ${p.detail}` : ''}` }];
+      // Basic with an AI provider set up: the user expects AI actions that are not shown.
+      if (p.configured) {
+        return [
+          {
+            status: 'warn',
+            detail: `Summarize current, Draft from context and Check with AI are not shown: this is MailDesk Basic (${lic.message}), although an AI provider is configured (${p.detail})`,
+            remedy: 'AI features are part of MailDesk Pro, not Basic: enter a Pro licence key with "MailDesk: Enter Licence Key" (see the licence check for why a key is not accepted).',
+            action: { title: 'Enter Licence Key', command: 'maildesk.enterLicenceKey' },
+          },
+        ];
+      }
+      return [{ status: 'skip', detail: `AI features are not part of MailDesk Basic (${lic.message}) and no AI provider is configured` }];
     }
     if (!p.configured) {
       return [
@@ -88,6 +106,22 @@ export const aiProvider: Check = {
           detail: `no AI provider is configured: ${p.detail}; Summarize current, Draft from context and Check with AI are greyed out`,
           remedy:
             'An administrator configures at least one provider: a VS Code language model (e.g. GitHub Copilot), or an OpenAI-compatible endpoint in Settings (maildesk.ai.openai.url, maildesk.ai.openai.model) with its key stored by "MailDesk: Set AI API Key".',
+          action: openSettingsAction('maildesk.ai'),
+        },
+      ];
+    }
+    const failure = lastAiFailure(ctx.store);
+    if (failure && failure.at > ctx.now - RECENT_AI_FAILURE_MS) {
+      const when = new Date(failure.at).toISOString().replace(/\.\d+Z$/, 'Z');
+      const limited = failure.code === 'server.rateLimited';
+      return [
+        {
+          status: 'warn',
+          detail: `the AI provider (${failure.model}) ${limited ? 'is rate-limiting (HTTP 429)' : 'failed'}: the last AI request, at ${when}, ended with ${failure.code}: ${failure.error}`,
+          remedy: limited
+            ? 'The provider briefly rate-limits, most often on very long threads: try again in a minute. If it keeps happening, the administrator raises the provider\'s limit or picks another model (maildesk.ai.openai.model).'
+            : 'Try the action again; if it fails again, check the AI provider settings (maildesk.ai.openai.url, maildesk.ai.openai.model) and its key ("MailDesk: Set AI API Key").',
+          section: limited ? 'An AI action is unavailable (Pro)' : undefined,
           action: openSettingsAction('maildesk.ai'),
         },
       ];
@@ -131,13 +165,21 @@ export const bridges: Check = {
     const actions = await svc.actionsFor(ctx.account.id);
     const enabled = actions.filter((a) => a.state !== 'not-enabled');
     if (!enabled.length) {
-      return [
-        {
-          status: 'skip',
-          detail: 'no Workflow Bridge is enabled on this mailbox',
-          remedy: 'To offer bridges, enable them for this mailbox (maildesk.bridges.account.<account id>) or, as an administrator, for every account (maildesk.bridges.enabled). Every bridge requires MailDesk Pro.',
-        },
-      ];
+      // Bridges set up somewhere (Odoo, another mailbox) but not here: the user misses an action on this mailbox.
+      const elsewhere = Object.keys(ctx.settings).filter((k) => /^maildesk\.bridges\.account\./.test(k) && k !== `maildesk.bridges.account.${ctx.account.id}` && ctx.settings[k]);
+      const odoo = typeof ctx.settings['maildesk.odoo.url'] === 'string' && (ctx.settings['maildesk.odoo.url'] as string).trim();
+      const remedy = `Enable the bridges for this mailbox in Settings (maildesk.bridges.account.${ctx.account.id}: the bridge ids, e.g. ["crm", "helpdesk"]) or, as an administrator, for every account (maildesk.bridges.enabled). Every bridge requires MailDesk Pro.`;
+      if (odoo || elsewhere.length) {
+        return [
+          {
+            status: 'warn',
+            detail: `no Workflow Bridge is enabled on this mailbox, so Create lead, Create ticket, Link to order and the other bridge actions are not shown on its mail, although ${odoo ? `Odoo is configured (${odoo})` : ''}${odoo && elsewhere.length ? ' and ' : ''}${elsewhere.length ? `bridges are enabled on other mailboxes (${elsewhere.join(', ')})` : ''}`,
+            remedy,
+            action: openSettingsAction(`maildesk.bridges.account.${ctx.account.id}`),
+          },
+        ];
+      }
+      return [{ status: 'skip', detail: 'no Workflow Bridge is set up (no Odoo connection, none enabled on any mailbox)', remedy }];
     }
     const out: CheckResult[] = [];
     const ok = enabled.filter((a) => a.available);
@@ -159,7 +201,21 @@ export const bridges: Check = {
             : 'Check the Odoo connection settings (maildesk.odoo.url, maildesk.odoo.database, maildesk.odoo.user) and the API key ("MailDesk: Set Odoo API Key").';
       out.push({ status: 'warn', detail: `${a.label} (${a.app}): ${a.reason}`, remedy });
     }
-    if (ok.length) out.push({ status: 'pass', detail: `offered on this mailbox: ${ok.map((a) => `${a.label} (${a.app})`).join(', ')}` });
+    // Smart-button counts come from the links; a link not checked for a day may count a record that is gone.
+    const links = ctx.store.get<{ n: number; stale: number; oldest: number | null }>(
+      `SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN checked_at IS NULL OR checked_at < ? THEN 1 ELSE 0 END), 0) AS stale, MIN(COALESCE(checked_at, created_at)) AS oldest FROM bridge_links WHERE account_id = ?`,
+      [ctx.now - STALE_LINK_MS, ctx.account.id],
+    );
+    if (links && links.stale > 0) {
+      out.push({
+        status: 'warn',
+        detail: `${links.stale} of ${links.n} linked record(s) were not checked against Odoo for more than a day (oldest check ${new Date(links.oldest ?? 0).toISOString().replace(/\.\d+Z$/, 'Z')}): a smart-button count on those records may be out of date`,
+        remedy: 'Refresh the form in Odoo and open the linked conversation in MailDesk: the count updates on the next synchronisation.',
+        section: 'A Workflow Bridge action is missing on a record',
+        action: { title: 'Refresh', command: 'maildesk.refresh', args: [accountTarget(ctx.account.id)] },
+      });
+    }
+    if (ok.length) out.push({ status: 'pass', detail: `offered on this mailbox: ${ok.map((a) => `${a.label} (${a.app})`).join(', ')}${links?.n ? `; ${links.n} linked record(s), checked within a day` : ''}` });
     return out;
   },
 };

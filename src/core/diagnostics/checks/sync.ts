@@ -5,6 +5,7 @@
 import { describeError, type MailErrorCode } from '../../errors';
 import type { JobRow } from '../../store/store';
 import { accountTarget, folderTarget, type Check, type CheckAction, type CheckStatus } from '../check';
+import { reauthAction } from './connection';
 
 const MAINTENANCE_INTERVAL_MS = 15 * 60_000;
 
@@ -87,7 +88,12 @@ export const syncProgress: Check = {
           level: 'fail',
           text: `${name} is paused${j.lastRun ? ` (last run ${iso(j.lastRun)})` : ''}: ${j.errorMessage ?? j.errorCode ?? 'no reason recorded'}`,
           remedy: code.startsWith('auth.') || code === 'config.missingPassword' ? 'Sync of this account is paused until it is authorized again: enter the password or sign in again (see auth.status); no synced mail is lost.' : 'Run Test Incoming Server; once it passes, Refresh the account to resume its jobs.',
-          action: code.startsWith('auth.') || code === 'config.missingPassword' ? { title: 'Enter Password', command: 'maildesk.enterPassword', args: [accountTarget(account.id)] } : { title: 'Test Incoming Server', command: 'maildesk.testIncoming', args: [accountTarget(account.id)] },
+          action:
+            code.startsWith('auth.') || code === 'config.missingPassword'
+              ? account.config.provider !== 'imap'
+                ? reauthAction(account.config.provider, account.id)
+                : { title: 'Enter Password', command: 'maildesk.enterPassword', args: [accountTarget(account.id)] }
+              : { title: 'Test Incoming Server', command: 'maildesk.testIncoming', args: [accountTarget(account.id)] },
         });
         continue;
       }
@@ -128,7 +134,8 @@ export const syncProgress: Check = {
       const st = store.getSyncState(f.id);
       const local = store.localCounts(f.id).total;
       const state = !st.lastSyncAt && !st.fillDone ? 'not synced yet' : st.backfillDone ? 'complete' : st.fillDone ? 'history still filling' : 'initial fill running';
-      fills.push(`${f.path} ${local}/${f.remoteTotal ?? '?'} ${state}${st.resetCount ? `, reset ${st.resetCount}x (last ${st.lastResetAt ? iso(st.lastResetAt) : '?'})` : ''}`);
+      // The server count is the one seen at the last sync: the live comparison is mail.missing's.
+      fills.push(`${f.path} ${local} here / ${f.remoteTotal ?? '?'} on the server at the last sync, ${state}${st.resetCount ? `, reset ${st.resetCount}x (last ${st.lastResetAt ? iso(st.lastResetAt) : '?'})` : ''}`);
       if (st.resetCount >= 3) {
         problems.push({
           level: 'warn',

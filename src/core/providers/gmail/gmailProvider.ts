@@ -351,6 +351,20 @@ export class GmailProvider implements MailProvider {
     return out;
   }
 
+  /** labels.get per label (messagesTotal): one unit each. */
+  async folderTotals(): Promise<Map<string, number>> {
+    const ls = this.labels ?? (await this.loadLabels());
+    const out = new Map<string, number>();
+    await Promise.all(
+      ls.map(async (l) => {
+        const data = await this.call('labels.get', GMAIL_UNITS.labelsGet, (api) => api.users.labels.get({ userId: 'me', id: l.id }));
+        if (typeof data.messagesTotal === 'number') out.set(l.path, data.messagesTotal);
+      }),
+    );
+    // All Mail has no label to ask; the profile's total counts Spam and Trash too, so it is left uncounted.
+    return out;
+  }
+
   /** Folder rows for a label set, and every label folder of the account (whose memberships labels decide). */
   private folderMap(store: MailStore): { byLabel: Map<string, number>; all: number | undefined; managed: number[] } {
     const byPath = new Map(store.listFolders(this.accountId).filter((f) => f.remoteExists).map((f) => [f.path, f.id] as const));

@@ -6,6 +6,7 @@
  */
 export const GMAIL_UNITS = {
   labelsList: 1,
+  labelsGet: 1,
   getProfile: 1,
   messagesList: 5,
   messagesGet: 5,

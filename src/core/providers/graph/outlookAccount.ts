@@ -4,7 +4,8 @@
  * MSAL's interactive sign-in stores its token cache in the SecretStore the provider reads.
  */
 import type { AccountConfig } from '../../config';
-import { MailError } from '../../errors';
+import { recordingSignIn } from '../../auth/signInRecord';
+import { MailError, toMailError } from '../../errors';
 import type { MailDesk } from '../../maildesk';
 import type { FolderRow } from '../../store/store';
 import { type MsalAuthOptions, MsalAuth, requireMicrosoftOAuth } from './msalAuth';
@@ -20,7 +21,7 @@ export async function addOutlookAccount(
 ): Promise<{ account: AccountConfig; folders: FolderRow[] }> {
   requireMicrosoftOAuth(o.settings, o.where);
   const auth = new MsalAuth({ ...o, accountId: cfg.id, loginHint: cfg.email || undefined });
-  const who = await auth.signIn(openBrowser);
+  const who = await recordingSignIn(mail.store, { provider: 'outlook', email: cfg.email || undefined }, () => auth.signIn(openBrowser), (e) => toMailError(e));
   const account: AccountConfig = { ...cfg, provider: 'outlook', email: who.username || cfg.email };
   const folders = await mail.addAccount(account);
   return { account, folders };
@@ -37,7 +38,7 @@ export async function reconnectOutlookAccount(mail: MailDesk, accountId: string,
   if (acc.config.provider !== 'outlook') throw new MailError('config.invalid', `account "${accountId}" is not an Outlook / Microsoft 365 account`);
   requireMicrosoftOAuth(o.settings, o.where);
   const auth = new MsalAuth({ ...o, accountId, loginHint: acc.config.email });
-  const who = await auth.signIn(openBrowser);
+  const who = await recordingSignIn(mail.store, { provider: 'outlook', accountId, email: acc.config.email }, () => auth.signIn(openBrowser), (e) => toMailError(e));
   if (who.username && who.username.toLowerCase() !== acc.config.email.toLowerCase()) {
     throw new MailError('auth.failed', `signed in as ${who.username}, but this account is ${acc.config.email}; sign in with ${acc.config.email}`);
   }

@@ -1,0 +1,172 @@
+import * as assert from 'node:assert/strict';
+import { GOOGLE_CLIENT_SECRET_KEY } from '../../src/core/auth/oauthConfig';
+import { memorySecretStore, TokenStore } from '../../src/core/auth/tokens';
+import type { OAuthConfig } from '../../src/core/config';
+import type { CheckOutcome } from '../../src/core/diagnostics/check';
+import { runChecks } from '../../src/core/diagnostics/runner';
+import { MailDesk } from '../../src/core/maildesk';
+import { httpsNetworkClient } from '../../src/core/providers/graph/msalAuth';
+import { addOutlookAccount } from '../../src/core/providers/graph/outlookAccount';
+import { syncOnce } from '../../src/core/sync/once';
+import { openCore } from '../support/core';
+import { type GoogleServer, startGoogleServer } from '../support/googleServer';
+import { FakeMicrosoft, simulateBrowser } from '../support/graphServer';
+
+/**
+ * The guide's OAuth and Gmail symptoms on the local Microsoft and Google servers, read from
+ * Troubleshoot: check id, status, remedy and the provider's own fix button.
+ */
+
+function only(outcomes: CheckOutcome[], id: string): CheckOutcome {
+  const hits = outcomes.filter((o) => o.id === id);
+  assert.equal(hits.length, 1, `${id}: ${JSON.stringify(hits)}`);
+  return hits[0];
+}
+
+describe('Troubleshoot: OAuth and Gmail symptoms on the local provider servers', function () {
+  this.timeout(60_000);
+
+  describe('Outlook / Microsoft 365', () => {
+    let ms: FakeMicrosoft;
+    let core: MailDesk | undefined;
+    let secrets: ReturnType<typeof memorySecretStore>;
+    let oauth: OAuthConfig;
+    const browser = async (url: string): Promise<void> => {
+      await simulateBrowser(url, ms.cert);
+    };
+    const signInOpts = () => ({ settings: oauth.microsoft, secrets, networkClient: httpsNetworkClient({ ca: ms.cert }) });
+    const open = async (extra: Record<string, unknown> = {}) => (core = await openCore(undefined, {}, { secrets, oauth, graph: { ca: ms.cert, msalNetworkClient: httpsNetworkClient({ ca: ms.cert }), ...extra } }));
+    const check = (c: MailDesk, accounts?: string[]) => runChecks(c, { accounts, oauth, timeoutMs: 5000 });
+
+    beforeEach(async () => {
+      ms = new FakeMicrosoft({ latencyMs: 5 });
+      await ms.start();
+      secrets = memorySecretStore();
+      oauth = { microsoft: { clientId: ms.clientId, tenant: 'organizations', authority: ms.authority, graphBaseUrl: ms.base } };
+      for (let i = 0; i < 3; i++) ms.addMessage('inbox', { subject: `Inbox ${i}` });
+    });
+    afterEach(async () => {
+      await core?.close();
+      core = undefined;
+      // The network test stops it already.
+      await ms.stop().catch(() => undefined);
+    });
+
+    it('"Access denied" during sign-in: no account is left, yet auth.signIn reports the provider, the exact error and when, with the guide\'s remedy; a later sign-in clears it', async () => {
+      const c = await open();
+      ms.authorizeError = { error: 'access_denied', description: 'AADSTS65004: User declined to consent to access the app.' };
+      await assert.rejects(addOutlookAccount(c, { id: 'o', provider: 'outlook', email: ms.user.email }, browser, signInOpts()));
+      assert.equal(c.store.listAccounts().length, 0);
+      const hit = only(await check(c), 'auth.signIn');
+      assert.equal(hit.status, 'fail', hit.detail);
+      assert.equal(hit.account, null);
+      assert.match(hit.detail, new RegExp(`the Outlook / Microsoft 365 sign-in for ${ms.user.email.replace('.', '\\.')} failed at \\d{4}-\\d\\d-\\d\\dT[\\d:]+Z: auth\\.accessDenied: .*AADSTS65004`));
+      assert.match(hit.remedy, /accept every permission .* admin consent .* conditional-access/);
+      assert.equal(hit.section, '"Access denied" during sign-in');
+      assert.deepEqual(hit.action, { title: 'Add Outlook / Microsoft 365 Account', command: 'maildesk.addOutlookAccount' });
+      ms.authorizeError = undefined;
+      await addOutlookAccount(c, { id: 'o', provider: 'outlook', email: ms.user.email }, browser, signInOpts());
+      assert.equal(only(await check(c, ['o']), 'auth.signIn').status, 'pass');
+    });
+
+    it('"Re-authorization required" (revoked token): auth.status fails and offers Connect Microsoft Graph (OAuth), not Enter Password', async () => {
+      const c = await open();
+      await addOutlookAccount(c, { id: 'o', provider: 'outlook', email: ms.user.email }, browser, signInOpts());
+      await syncOnce(c, ['o']);
+      ms.revokeTokens();
+      await syncOnce(c, ['o']);
+      const hit = only(await check(c, ['o']), 'auth.status');
+      assert.equal(hit.status, 'fail', hit.detail);
+      assert.match(hit.detail, /700082/);
+      assert.match(hit.remedy, /sign/i);
+      assert.deepEqual(hit.action, { title: 'Connect Microsoft Graph (OAuth)', command: 'maildesk.connectMicrosoftGraph', args: [{ kind: 'account', accountId: 'o' }] });
+    });
+
+    it('"Authorization succeeds but mail does not sync" (the provider rate-limits): sync.progress reports server.rateLimited with the retry advice; auth.status passes', async () => {
+      const c = await open({ maxRetries: 0 });
+      await addOutlookAccount(c, { id: 'o', provider: 'outlook', email: ms.user.email }, browser, signInOpts());
+      ms.throttle(/\/messages/, 1000, 0);
+      await syncOnce(c, ['o'], { maxAttempts: 1 });
+      const outcomes = await check(c, ['o']);
+      assert.equal(only(outcomes, 'auth.status').status, 'pass');
+      const hit = only(outcomes, 'sync.progress');
+      assert.ok(hit.status === 'warn' || hit.status === 'fail', hit.detail);
+      assert.match(hit.detail, /rate-limit/i);
+      assert.match(hit.remedy, /waits and retries automatically; try again in a minute/);
+      assert.deepEqual(hit.action, { title: 'Show Log', command: 'maildesk.showLog' });
+    });
+
+    it('network.provider probes the configured authority and Graph endpoint with the configured CA (passes), and fails when they are unreachable ("firewall")', async () => {
+      const c = await open();
+      await addOutlookAccount(c, { id: 'o', provider: 'outlook', email: ms.user.email }, browser, signInOpts());
+      const ok = only(await check(c, ['o']), 'network.provider');
+      assert.equal(ok.status, 'pass', ok.detail);
+      assert.match(ok.detail, new RegExp(`127\\.0\\.0\\.1:${ms.port} ok`));
+      assert.doesNotMatch(ok.detail, /microsoftonline|graph\.microsoft\.com/);
+      await ms.stop();
+      const bad = only(await check(c, ['o']), 'network.provider');
+      assert.equal(bad.status, 'fail', bad.detail);
+      assert.match(bad.detail, new RegExp(`not reachable from this machine: 127\\.0\\.0\\.1:${ms.port}: .*refused`));
+      assert.match(bad.remedy, /outbound internet access .*firewall/);
+    });
+  });
+
+  describe('Gmail', () => {
+    let g: GoogleServer;
+    let core: MailDesk | undefined;
+    const EMAIL = 'ana@gmail.example';
+    const raw = (n: number) => `From: Bo <bo@example.test>\nTo: ${EMAIL}\nSubject: m${n}\nMessage-ID: <m${n}@example.test>\nDate: Mon, 6 Jan 2025 10:00:00 +0000\n\nbody ${n}\n`;
+
+    async function gmail(): Promise<MailDesk> {
+      const secrets = memorySecretStore({ [GOOGLE_CLIENT_SECRET_KEY]: g.clientSecret });
+      await new TokenStore(secrets).save('g', { refreshToken: g.issueRefreshToken() });
+      core = await MailDesk.open({ credentials: { password: () => Promise.reject(new Error('OAuth only')) }, secrets, oauth: { google: { clientId: g.clientId, authBaseUrl: g.baseUrl, apiBaseUrl: g.baseUrl } }, idle: false, backoffBaseMs: 20 });
+      await core.addAccount({ id: 'g', provider: 'gmail', email: EMAIL });
+      return core;
+    }
+    const check = (c: MailDesk) => runChecks(c, { accounts: ['g'], oauth: { google: { clientId: g.clientId, authBaseUrl: g.baseUrl, apiBaseUrl: g.baseUrl } }, timeoutMs: 5000 });
+
+    beforeEach(async () => {
+      g = await startGoogleServer({ email: EMAIL });
+    });
+    afterEach(async () => {
+      await core?.close();
+      core = undefined;
+      await g.close();
+    });
+
+    it('a label with mail that is not selected ("0 emails"): folders.selection counts it through labels.get and offers Select Folders for Sync', async () => {
+      const id = g.addLabel('Receipts');
+      const c = await gmail();
+      for (let i = 0; i < 3; i++) g.addMessage(raw(i), [id]);
+      g.addMessage(raw(9), ['INBOX']);
+      assert.ok((await syncOnce(c, ['g'])).ok);
+      const hit = only(await check(c), 'folders.selection');
+      assert.equal(hit.status, 'warn', hit.detail);
+      assert.match(hit.detail, /"Receipts" \(3 messages\)/);
+      assert.deepEqual(hit.action, { title: 'Select Folders for Sync', command: 'maildesk.selectFolders', args: [{ kind: 'account', accountId: 'g' }] });
+    });
+
+    it('one message under several labels: gmail.labels explains it as normal Gmail behaviour, not duplication', async () => {
+      const work = g.addLabel('Work');
+      const c = await gmail();
+      await c.setFolderSelected('g', 'Work', true);
+      g.addMessage(raw(1), ['INBOX', work]);
+      g.addMessage(raw(2), ['INBOX']);
+      assert.ok((await syncOnce(c, ['g'])).ok);
+      const hit = only(await check(c), 'gmail.labels');
+      assert.equal(hit.status, 'pass', hit.detail);
+      assert.match(hit.detail, /1 message\(s\) carry several of the selected labels .* "INBOX" and "Work".* normal Gmail behaviour, one message with several labels, not duplication/);
+    });
+
+    it('"Authorization expired" (access revoked in Google Account): auth.status fails and offers Sign in to Google Again', async () => {
+      const c = await gmail();
+      await syncOnce(c, ['g']);
+      g.revokeAll();
+      await syncOnce(c, ['g']);
+      const hit = only(await check(c), 'auth.status');
+      assert.equal(hit.status, 'fail', hit.detail);
+      assert.deepEqual(hit.action, { title: 'Sign in to Google Again', command: 'maildesk.signInGoogleAgain', args: [{ kind: 'account', accountId: 'g' }] });
+    });
+  });
+});
