@@ -2,15 +2,14 @@
  * `maildesk doctor`: the Troubleshoot checks without VS Code. Writes the support report as
  * Markdown and JSON, prints one line per check, exits 1 when a check failed.
  */
-import { openCliCore } from '../openCore';
+import { connectCli } from '../openCore';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { envCredentials, parseConfig, type MailDeskConfig } from '../../core/config';
 import { MailError, toMailError } from '../../core/errors';
-import type { MailDesk } from '../../core/maildesk';
-import { collectMessageTexts, collectSecrets, Redactor } from '../../core/diagnostics/redact';
-import { buildReport, countStatuses, renderMarkdown, summaryLine } from '../../core/diagnostics/report';
-import { runChecks } from '../../core/diagnostics/runner';
+import type { EngineClient } from '../../engine/client';
+import { collectSecrets, Redactor } from '../../core/diagnostics/redact';
+import { countStatuses, renderMarkdown, summaryLine } from '../../core/diagnostics/report';
 
 export const REPORT_BASENAME = 'maildesk-support-report';
 
@@ -69,9 +68,19 @@ export function maildeskVersion(start = __dirname): string {
   return 'unknown';
 }
 
+/** The variables the checks look at: MailDesk's own and those the configuration names. */
+function checkedEnv(env: NodeJS.ProcessEnv, accounts: MailDeskConfig['accounts'], cfg: MailDeskConfig): Record<string, string> {
+  const names = new Set<string>();
+  for (const a of accounts) for (const n of [a.imap?.passwordEnv, a.smtp?.passwordEnv, a.tokenEnv, a.tokenCacheEnv]) if (n) names.add(n);
+  if (cfg.oauth?.google?.clientSecretEnv) names.add(cfg.oauth.google.clientSecretEnv);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && (names.has(k) || k.startsWith('MAILDESK_'))) out[k] = v;
+  return out;
+}
+
 export async function doctorCommand(args: DoctorArgs, io: DoctorIo): Promise<number> {
   const env = args.env ?? process.env;
-  let core: MailDesk | undefined;
+  let core: EngineClient | undefined;
   try {
     const { cfg, settings } = typeof args.config === 'string' ? readConfig(path.resolve(args.config)) : { cfg: args.config, settings: {} };
     if (args.account && !cfg.accounts.some((a) => a.id === args.account)) {
@@ -79,33 +88,28 @@ export async function doctorCommand(args: DoctorArgs, io: DoctorIo): Promise<num
     }
     const accounts = args.account ? cfg.accounts.filter((a) => a.id === args.account) : cfg.accounts;
     const credentials = envCredentials(env);
-    core = await openCliCore(cfg, { dataDir: args.dataDir, err: io.err, verbose: args.verbose, env });
-    const ids = accounts.map((a) => a.id);
-    const outcomes = await runChecks(core, {
-      accounts: ids,
+    core = await connectCli(cfg, { dataDir: args.dataDir, err: io.err, verbose: args.verbose, env });
+    const secrets = await collectSecrets(accounts, { credentials, oauth: cfg.oauth, env });
+    const progress = args.verbose ? core.on('diagnostics/progress', (p) => p.phase === 'done' && io.err(`doctor: ${p.done}/${p.total} ${p.check}${p.account ? ` [${p.account}]` : ''}: ${p.status}\n`)) : undefined;
+    // The checks run in the engine; the report is masked there with this process's secrets
+    // (held for the call, never written) and the data folder as this process names it.
+    const dataDirShown = new Redactor({ secrets, includeAddresses: args.includeAddresses }).text(path.resolve(args.dataDir));
+    const report = await core.request('diagnostics/run', {
+      accounts: accounts.map((a) => a.id),
       oauth: cfg.oauth,
-      env,
+      env: checkedEnv(env, accounts, cfg),
       settings,
       timeoutMs: args.timeoutMs,
-      onProgress: args.verbose ? (p) => p.phase === 'done' && io.err(`doctor: ${p.done}/${p.total} ${p.check}${p.account ? ` [${p.account}]` : ''}: ${p.outcome?.status}\n`) : undefined,
-    });
-    const redactor = new Redactor({
-      secrets: await collectSecrets(accounts, { credentials, oauth: cfg.oauth, env }),
-      messageTexts: collectMessageTexts(core.store, ids),
-      includeAddresses: args.includeAddresses,
-    });
-    const report = buildReport({
-      host: core,
-      outcomes,
-      accounts: ids,
       version: maildeskVersion(),
       app: 'cli',
       expected: args.expected,
       happened: args.happened,
       when: args.when,
-      redactor,
-      extraEnvironment: { dataDir: redactor.text(path.resolve(args.dataDir)) },
+      includeAddresses: args.includeAddresses,
+      secrets: [...secrets],
+      extraEnvironment: { dataDir: dataDirShown },
     });
+    progress?.dispose();
     const dir = path.resolve(args.out ?? '.');
     fs.mkdirSync(dir, { recursive: true });
     const md = path.join(dir, `${REPORT_BASENAME}.md`);

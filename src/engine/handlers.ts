@@ -1,0 +1,138 @@
+/**
+ * What the engine does for each request: ONE line (or a small function) per method of
+ * `EngineRequests`. The mapped type makes a missing or mistyped handler a compile error.
+ */
+import type { MessageConnection } from 'vscode-jsonrpc/node';
+import { MailError } from '../core/errors';
+import type { MailDesk } from '../core/maildesk';
+import { collectMessageTexts, Redactor } from '../core/diagnostics/redact';
+import { buildReport } from '../core/diagnostics/report';
+import { runChecks } from '../core/diagnostics/runner';
+import { syncOnce } from '../core/sync/once';
+import { openMessage } from '../core/threads/reading';
+import type { EngineMethod, OpenedMessageWire, ParamsOf, ResultOf, SyncOnceResult } from '../shared/protocol/engine';
+import type { Engine } from './engine';
+import { folderInfos, jobInfos, sendInputFromWire, sendResultToWire, verifyToWire } from './wire';
+
+type Served = Exclude<EngineMethod, 'engine/hello'>;
+export type EngineHandlers = { [M in Served]: (params: ParamsOf<M>, caller: MessageConnection) => ResultOf<M> | Promise<ResultOf<M>> };
+
+export function engineHandlers(engine: Engine, core: MailDesk): EngineHandlers {
+  const store = core.store;
+  const needFolders = async (accountId: string): Promise<void> => {
+    if (!store.getAccount(accountId)) throw new MailError('config.unknownAccount', `no account "${accountId}"`);
+    if (!store.listFolders(accountId).length) await core.refreshFolders(accountId);
+  };
+  return {
+    'engine/shutdown': () => {
+      setImmediate(() => void engine.stop('asked to stop'));
+      return null;
+    },
+    'engine/startSync': () => (engine.startSync(), null),
+    'engine/status': () => ({ engineId: engine.id, pid: process.pid, dataDir: engine.dataDir, syncing: engine.syncing, clients: engine.clientCount, storePath: engine.storePath }),
+
+    'accounts/list': () => store.listAccounts(),
+    'accounts/get': (p) => store.getAccount(p.accountId) ?? null,
+    'accounts/ensure': (p) => {
+      engine.useOAuth(p.oauth);
+      for (const a of p.accounts) core.ensureAccount(a);
+      return null;
+    },
+    'accounts/add': (p) => core.addAccount(p.account),
+    'accounts/remove': async (p) => (await core.removeAccount(p.accountId), null),
+    'accounts/resume': (p) => (core.resume(p.accountId), null),
+    'accounts/testIncoming': async (p) => verifyToWire(await core.testIncoming(p.account)),
+    'accounts/testOutgoing': async (p) => verifyToWire(await core.testOutgoing(p.account)),
+
+    'folders/list': async (p) => {
+      if (p.refresh) await core.refreshFolders(p.accountId);
+      return folderInfos(store, p.accountId);
+    },
+    'folders/select': async (p) => {
+      await needFolders(p.accountId);
+      for (const path of p.paths) await core.setFolderSelected(p.accountId, path, p.selected);
+      return null;
+    },
+    'folders/backfill': async (p) => {
+      await needFolders(p.accountId);
+      core.triggerBackfill(p.accountId, p.path);
+      return null;
+    },
+
+    'messages/list': (p) => {
+      const f = store.getFolder(p.accountId, p.folderPath);
+      return f ? store.listMessages(f.id, { limit: p.limit, offset: p.offset }) : null;
+    },
+    'messages/open': (p) => openByUid(core, p),
+
+    'jobs/list': (p) => jobInfos(store, p.accountIds),
+    'sync/now': async (p) => (await core.syncNow(p.accountId, p.folderPath), null),
+    'sync/once': (p, caller) => syncUntilInStep(engine, core, p, caller),
+
+    'mail/send': async (p) => sendResultToWire(await core.send(p.accountId, sendInputFromWire(p.input), { confirmResend: p.confirmResend })),
+
+    'diagnostics/run': async (p, caller) => {
+      const outcomes = await runChecks(core, {
+        accounts: p.accounts,
+        oauth: p.oauth,
+        env: p.env,
+        settings: p.settings,
+        timeoutMs: p.timeoutMs,
+        onProgress: (x) => engine.notify(caller, 'diagnostics/progress', { phase: x.phase, check: x.check, account: x.account, done: x.done, total: x.total, status: x.outcome?.status }),
+      });
+      const redactor = new Redactor({ secrets: p.secrets, messageTexts: collectMessageTexts(store, p.accounts), includeAddresses: p.includeAddresses });
+      const extra: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(p.extraEnvironment ?? {})) extra[k] = redactor.text(v);
+      return buildReport({ host: core, outcomes, accounts: p.accounts, version: p.version, app: p.app, vscodeVersion: p.vscodeVersion, expected: p.expected, happened: p.happened, when: p.when, redactor, extraEnvironment: extra });
+    },
+  };
+}
+
+/**
+ * `sync --once` on an engine whose scheduler may be running too: jobs the scheduler is
+ * running are skipped by syncOnce, so it waits for them and goes round again.
+ */
+async function syncUntilInStep(engine: Engine, core: MailDesk, p: ParamsOf<'sync/once'>, caller: MessageConnection): Promise<SyncOnceResult> {
+  const store = core.store;
+  if (p.refreshFolders) for (const id of p.accountIds) await core.refreshFolders(id);
+  const started = Date.now();
+  let r = await syncOnce(core, p.accountIds, { onProgress: (j) => engine.notify(caller, 'sync/progress', { ...j, folderPath: j.folderId !== null ? store.getFolderById(j.folderId)?.path ?? null : null }) });
+  for (let round = 0; round < 20 && store.listJobs().some((j) => p.accountIds.includes(j.accountId) && j.status === 'running'); round++) {
+    await new Promise<void>((resolve) => {
+      const d = core.scheduler.onDidSettle(() => {
+        d.dispose();
+        resolve();
+      });
+    });
+    r = await syncOnce(core, p.accountIds);
+  }
+  const failed = new Set(r.failed.map((j) => j.id));
+  return {
+    ok: r.ok,
+    ms: Date.now() - started,
+    failed: jobInfos(store, p.accountIds).filter((j) => failed.has(j.id)),
+    accounts: p.accountIds.map((id) => ({ account: id, state: store.getAccount(id)?.state, folders: folderInfos(store, id).filter((f) => f.selected) })),
+  };
+}
+
+async function openByUid(core: MailDesk, p: ParamsOf<'messages/open'>): Promise<OpenedMessageWire> {
+  const folder = core.store.getFolder(p.accountId, p.folderPath);
+  if (!folder) throw new MailError('folder.notFound', `account "${p.accountId}" has no synced folder "${p.folderPath}" (run \`maildesk sync --once\` first, or check \`maildesk folders\`)`);
+  const row = core.store.getMessageByUid(folder.id, p.uid);
+  if (!row) throw new MailError('folder.notFound', `no message with UID ${p.uid} in ${p.folderPath} on this computer (run \`maildesk sync --once\`, or \`maildesk list\` for UIDs)`);
+  const { rendered } = await openMessage(core, row.id, folder.id, { allowRemote: false });
+  const m = rendered.parsed;
+  return {
+    uid: row.uid,
+    messageId: m.messageId ?? row.messageId,
+    subject: m.subject,
+    from: m.from ? { name: m.from.name, address: m.from.address } : null,
+    to: m.to.map((a) => ({ name: a.name, address: a.address })),
+    cc: m.cc.map((a) => ({ name: a.name, address: a.address })),
+    date: m.date ? m.date.toISOString() : null,
+    flags: row.flags,
+    text: m.text ?? '',
+    attachments: m.attachments.filter((a) => !a.inline || !a.contentId).map((a) => ({ filename: a.filename, mimeType: a.mimeType, size: a.size })),
+    remoteBlocked: rendered.blockedCount,
+  };
+}
