@@ -31,6 +31,7 @@ const targets = [
   // hoodiecrow-imap loads its plugins by computed require: leave it in node_modules.
   { ...node, entryPoints: { demo: 'scripts/demo.ts' }, outdir: 'dist', external: ['vscode', 'sql.js', 'hoodiecrow-imap'] },
   { ...node, entryPoints: { bench: 'bench/bench.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { engineBench: 'bench/engineBench.ts' }, outdir: 'dist' },
   {
     bundle: true,
     platform: 'browser',

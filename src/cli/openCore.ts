@@ -60,6 +60,11 @@ export async function connectCli(cfg: MailDeskConfig | undefined, o: CliCoreOpti
     onLog: (line) => o.err(line + '\n'),
     engine: { idle: true, imap: imapPageOptions(env) },
   });
+  const where = (): string => (client.hosting ? `hosting the engine of ${path.resolve(o.dataDir)} in this process (${process.pid})` : `using the engine in process ${client.engineInfo?.pid}`);
+  if (o.verbose) {
+    o.err(`maildesk: ${where()}\n`);
+    client.onDidReconnect(() => o.err(`maildesk: the engine went away; now ${where()}\n`));
+  }
   if (cfg) {
     const ensure = async (): Promise<void> => void (await client.request('accounts/ensure', { accounts: cfg.accounts, oauth: cfg.oauth }));
     try {

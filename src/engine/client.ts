@@ -11,6 +11,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { createMessageConnection, type MessageConnection, PortMessageReader, PortMessageWriter, ResponseError, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import type { AccountConfig } from '../core/config';
 import { MailError } from '../core/errors';
+import { withDeadline } from '../core/deadline';
 import type { LogLevel } from '../core/log';
 import { ENGINE_TOKEN_FILE, EngineErrorCodes, type ClientKind, type EngineNotifications, type EngineRequests, type HelloResult, type WireError } from '../shared/protocol/engine';
 import type { EngineOptions } from './engine';
@@ -48,6 +49,8 @@ interface Link {
 type Listener<T> = (v: T) => void;
 
 const CONNECT_ATTEMPTS = 60;
+/** An engine opening a big store answers its first hello late; one that never answers is not ours to wait for. */
+const HELLO_MS = 60_000;
 
 export class EngineClient {
   private link: Link | undefined;
@@ -56,6 +59,11 @@ export class EngineClient {
   private readonly listeners = new Map<keyof EngineNotifications, Set<Listener<never>>>();
   private readonly reconnectListeners = new Set<() => void | Promise<void>>();
   private readonly stoppedListeners = new Set<Listener<string>>();
+  /**
+   * Connections whose engine said it is stopping. It answers every request it started before it
+   * closes and refuses the rest, so a request unanswered when such a connection closes never ran.
+   */
+  private readonly stopping = new WeakSet<MessageConnection>();
 
   private constructor(private readonly o: EngineClientOptions) {}
 
@@ -88,7 +96,10 @@ export class EngineClient {
           await this.linkLost(link);
           continue;
         }
-        if (!(e instanceof ResponseError) && this.link !== link && attempt < 1 && isReadOnly(method)) continue;
+        if (!(e instanceof ResponseError) && attempt < 5 && (this.stopping.has(link.conn) || (this.link !== link && attempt < 1 && isReadOnly(method)))) {
+          await this.linkLost(link);
+          continue;
+        }
         throw errorFromResponse(e);
       }
     }
@@ -180,14 +191,17 @@ export class EngineClient {
     conn.listen();
     const mine = engineProtocolVersion();
     try {
-      const hello = await sendEngineRequest(conn, 'engine/hello', {
+      // An engine that stops (hands over) may close the connection before it answers.
+      const closed = new Promise<never>((_, reject) => conn.onClose(() => reject(new Error('the engine closed the connection'))));
+      closed.catch(() => undefined);
+      const hello = await withDeadline(Promise.race([closed, sendEngineRequest(conn, 'engine/hello', {
         protocolVersion: mine,
         token: readToken(this.o.dataDir),
         client: this.o.kind,
         pid: process.pid,
         answersSecrets: !!this.o.secrets,
         logLevel: this.o.onLog ? this.o.logLevel : undefined,
-      });
+      })]), HELLO_MS, 'engine hello');
       if (hello.handingOver) return { kind: 'handingOver' };
       if (hello.protocolVersion > mine) return { kind: 'newer', version: hello.protocolVersion };
       if (hello.protocolVersion < mine) return { kind: 'handingOver' };
@@ -231,7 +245,9 @@ export class EngineClient {
   }
 
   private adopt(link: Link): Link {
-    if (!link.worker) link.conn.onClose(() => void this.linkLost(link).catch(() => undefined));
+    // vscode-jsonrpc handles what arrived (answers, the 'engine/stopping' notice) a turn after
+    // reading it, while the close comes at once: let those land before giving up the link.
+    if (!link.worker) link.conn.onClose(() => setTimeout(() => void this.linkLost(link).catch(() => undefined), 20));
     this.link = link;
     return link;
   }
@@ -240,6 +256,7 @@ export class EngineClient {
   private wire(conn: MessageConnection): void {
     for (const method of ['store/changed', 'sync/progress', 'diagnostics/progress', 'engine/stopping'] as const) {
       onNotification(conn, method, (p) => {
+        if (method === 'engine/stopping') this.stopping.add(conn);
         for (const l of this.listeners.get(method) ?? []) (l as Listener<typeof p>)(p);
       });
     }

@@ -67,6 +67,10 @@ export class Engine {
   static async start(o: EngineOptions, hostPort: MessagePort, onStopped: (reason: string) => void): Promise<StartResult> {
     const e = new Engine(o, onStopped);
     const ep = engineEndpoint(o.dataDir);
+    // Connections accepted while the store opens wait here (unread) until handlers exist.
+    const early: net.Socket[] = [];
+    const hold = (socket: net.Socket): void => void early.push(socket.on('error', () => undefined));
+    e.server.on('connection', hold);
     try {
       e.release = await listenExclusive(e.server, ep);
     } catch (err) {
@@ -92,13 +96,17 @@ export class Engine {
         oauth: e.oauth,
       });
     } catch (err) {
+      for (const socket of early) socket.destroy();
       e.server.close();
       e.release();
       throw err;
     }
     e.handlers = engineHandlers(e, e.core);
-    e.core.onDidChange((c) => e.broadcast('store/changed', { accounts: [...c.accounts], folders: [...c.folders], messages: c.messages, jobs: c.jobs }));
-    e.server.on('connection', (socket) => socket.on('error', () => undefined) && e.attach(createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket)), false));
+    e.core.onDidChange((c) => void e.broadcast('store/changed', { accounts: [...c.accounts], folders: [...c.folders], messages: c.messages, jobs: c.jobs }));
+    const serve = (socket: net.Socket): void => e.attach(createMessageConnection(new SocketMessageReader(socket.on('error', () => undefined)), new SocketMessageWriter(socket)), false);
+    e.server.off('connection', hold);
+    e.server.on('connection', serve);
+    for (const socket of early.splice(0)) if (!socket.destroyed) serve(socket);
     e.attach(createMessageConnection(new PortMessageReader(hostPort), new PortMessageWriter(hostPort)), true);
     return { kind: 'ready', engine: e };
   }
@@ -129,8 +137,8 @@ export class Engine {
     sendNotification(conn, method, params);
   }
 
-  broadcast<N extends keyof EngineNotifications>(method: N, params: EngineNotifications[N]): void {
-    for (const c of this.clients) if (c.hello) sendNotification(c.conn, method, params);
+  broadcast<N extends keyof EngineNotifications>(method: N, params: EngineNotifications[N]): Promise<void> {
+    return Promise.all([...this.clients].filter((c) => c.hello).map((c) => sendNotification(c.conn, method, params))).then(() => undefined);
   }
 
   private attach(conn: MessageConnection, trusted: boolean): void {
@@ -163,7 +171,8 @@ export class Engine {
     const result: HelloResult = { protocolVersion: mine, engineId: this.id, pid: process.pid, dataDir: this.o.dataDir };
     if (p.protocolVersion > mine) {
       // A newer MailDesk asks: this engine hands the data folder over and stops.
-      setImmediate(() => void this.stop(`a newer MailDesk (protocol ${p.protocolVersion}) took over this data folder`));
+      // (After this answer has left: stopping closes the connections.)
+      setTimeout(() => void this.stop(`a newer MailDesk (protocol ${p.protocolVersion}) took over this data folder`), 100);
       return { ...result, handingOver: true };
     }
     if (p.protocolVersion === mine && !this.stopping) client.hello = p;
@@ -173,8 +182,10 @@ export class Engine {
   /** Stops after the requests in flight: clients are told, the store saved and closed, the lock released. */
   stop(reason: string): Promise<void> {
     this.stopping ??= (async () => {
-      this.broadcast('engine/stopping', { reason });
+      const told = this.broadcast('engine/stopping', { reason });
       if (this.inFlight > 0) await new Promise<void>((r) => (this.drained = r));
+      // Every client knows before its connection closes (so it may resend what was refused).
+      await told;
       this.server.close();
       try {
         await this.core.close();

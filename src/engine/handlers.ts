@@ -89,21 +89,19 @@ export function engineHandlers(engine: Engine, core: MailDesk): EngineHandlers {
 }
 
 /**
- * `sync --once` on an engine whose scheduler may be running too: jobs the scheduler is
- * running are skipped by syncOnce, so it waits for them and goes round again.
+ * `sync --once` on an engine shared with others: jobs already running (the scheduler's, or
+ * another client's `sync --once`) are skipped by syncOnce, so it waits for them to end and
+ * goes round again.
  */
 async function syncUntilInStep(engine: Engine, core: MailDesk, p: ParamsOf<'sync/once'>, caller: MessageConnection): Promise<SyncOnceResult> {
   const store = core.store;
   if (p.refreshFolders) for (const id of p.accountIds) await core.refreshFolders(id);
   const started = Date.now();
   let r = await syncOnce(core, p.accountIds, { onProgress: (j) => engine.notify(caller, 'sync/progress', { ...j, folderPath: j.folderId !== null ? store.getFolderById(j.folderId)?.path ?? null : null }) });
-  for (let round = 0; round < 20 && store.listJobs().some((j) => p.accountIds.includes(j.accountId) && j.status === 'running'); round++) {
-    await new Promise<void>((resolve) => {
-      const d = core.scheduler.onDidSettle(() => {
-        d.dispose();
-        resolve();
-      });
-    });
+  const running = (): boolean => store.listJobs().some((j) => p.accountIds.includes(j.accountId) && j.status === 'running');
+  while (running()) {
+    // Jobs run by someone else record their end in the store; no event covers both runners.
+    while (running()) await new Promise((resolve) => setTimeout(resolve, 100));
     r = await syncOnce(core, p.accountIds);
   }
   const failed = new Set(r.failed.map((j) => j.id));

@@ -18,8 +18,9 @@ export function sendClientRequest<M extends keyof ClientRequests>(conn: MessageC
   return conn.sendRequest<ClientRequests[M]['result']>(method, params);
 }
 
-export function sendNotification<N extends keyof EngineNotifications>(conn: MessageConnection, method: N, params: EngineNotifications[N]): void {
-  void conn.sendNotification(method, params).catch(() => undefined);
+/** Resolves once the notification is written (never rejects: a closed client just misses it). */
+export function sendNotification<N extends keyof EngineNotifications>(conn: MessageConnection, method: N, params: EngineNotifications[N]): Promise<void> {
+  return conn.sendNotification(method, params).catch(() => undefined);
 }
 
 export function onEngineRequest<M extends keyof EngineRequests>(conn: MessageConnection, method: M, handler: Handler<EngineRequests[M]['params'], EngineRequests[M]['result']>): void {
