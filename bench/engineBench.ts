@@ -8,6 +8,8 @@
  * - secondClient*: a second process (`--second-client`) connecting to the running engine and
  *   listing Inbox's newest 100: process start excluded, connect + hello + list timed; once
  *   while the engine syncs, once after.
+ * - controlStallMs: the same timer in an idle process running beside it (`--idle-probe`): what
+ *   the machine alone costs (a busy machine delays every process's timers), to read the first against.
  * Seeds a private Dovecot with the bench profile (bench/seed.ts). Prints one JSON object.
  */
 import { spawn } from 'node:child_process';
@@ -50,9 +52,40 @@ function runSecondClient(dataDir: string): Promise<SecondClientResult> {
   });
 }
 
+/** A 5 ms timer's worst lateness until SIGTERM, printed then (never resolves: the signal ends it). */
+function idleProbe(): Promise<void> {
+  let last = performance.now();
+  let worst = 0;
+  setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - 5);
+    last = now;
+  }, 5);
+  process.once('SIGTERM', () => {
+    process.stdout.write(JSON.stringify({ worst }) + '\n');
+    process.exit(0);
+  });
+  return new Promise<void>(() => undefined);
+}
+
+function startIdleProbe(): { stop(): Promise<number> } {
+  const child = spawn(process.execPath, [process.argv[1], '--idle-probe'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+      return (JSON.parse(out.trim()) as { worst: number }).worst;
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--second-client') return secondClient(argv[1]);
+  if (argv[0] === '--idle-probe') return idleProbe();
   const i = argv.indexOf('--messages');
   const messages = i >= 0 ? Number(argv[i + 1]) : 10_000;
   const dv = await startDovecot({ users: { [USER]: PASSWORD } });
@@ -79,6 +112,7 @@ async function main(): Promise<void> {
       last = now;
     }, 5);
     h.enable();
+    const control = startIdleProbe();
     const t0 = performance.now();
     const sync = host.request('sync/once', { accountIds: ['bench'] });
     // A second process joins while the engine syncs, then once more after.
@@ -88,6 +122,7 @@ async function main(): Promise<void> {
     const syncMs = performance.now() - t0;
     h.disable();
     clearInterval(timer);
+    const controlWorst = await control.stop();
     const after = await runSecondClient(dataDir);
     const inbox = r.accounts[0].folders.find((f) => f.path === 'INBOX');
     await host.close();
@@ -97,6 +132,7 @@ async function main(): Promise<void> {
       syncMs: Math.round(syncMs),
       hostStallMs: Math.round(worst * 10) / 10,
       hostLoopDelayMaxMs: Math.round((h.max / 1e6) * 10) / 10,
+      controlStallMs: Math.round(controlWorst * 10) / 10,
       secondClientDuringSync: during,
       secondClientAfterSync: after,
       cpus: os.cpus().length,
