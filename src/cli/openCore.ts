@@ -8,9 +8,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { envCredentials, parseConfig, type AccountConfig, type MailDeskConfig } from '../core/config';
-import { MailError, toMailError } from '../core/errors';
+import { MailError } from '../core/errors';
+import { memorySecretStore } from '../core/auth/tokens';
 import { EngineClient, type SecretAnswers } from '../engine/client';
-import { toWireError } from '../engine/wire';
+import { secretAnswers } from '../engine/secretAnswers';
 
 export interface CliCoreOptions {
   dataDir: string;
@@ -33,20 +34,7 @@ export function imapPageOptions(env: NodeJS.ProcessEnv = process.env): { firstPa
 
 /** The CLI's secrets: passwords from the environment; tokens the engine refreshes kept for this process only. */
 export function cliSecretAnswers(env: NodeJS.ProcessEnv): SecretAnswers {
-  const credentials = envCredentials(env);
-  const tokens = new Map<string, string>();
-  return {
-    password: async (account, server) => {
-      try {
-        return { password: await credentials.password(account, server) };
-      } catch (e) {
-        return { missing: toWireError(toMailError(e)) };
-      }
-    },
-    get: async (key) => tokens.get(key),
-    set: async (key, value) => void tokens.set(key, value),
-    delete: async (key) => void tokens.delete(key),
-  };
+  return secretAnswers(envCredentials(env), memorySecretStore());
 }
 
 /** Connects to (or hosts) the engine of the data folder; the configuration's accounts are saved to it. */

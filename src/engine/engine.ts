@@ -17,7 +17,7 @@ import { MailDesk } from '../core/maildesk';
 import { withDeadline } from '../core/deadline';
 import { ENGINE_TOKEN_FILE, EngineErrorCodes, type EngineNotifications, type HelloParams, type HelloResult, type ClientKind } from '../shared/protocol/engine';
 import { engineEndpoint, listenExclusive } from './endpoint';
-import { engineHandlers, type EngineHandlers } from './handlers';
+import { engineHandlers, resumeWaitingForPassword, type EngineHandlers } from './handlers';
 import { onEngineRequest, sendClientRequest, sendNotification } from './rpc';
 import { fromWireError } from './wire';
 import { engineProtocolVersion } from './version';
@@ -175,7 +175,10 @@ export class Engine {
       setTimeout(() => void this.stop(`a newer MailDesk (protocol ${p.protocolVersion}) took over this data folder`), 100);
       return { ...result, handingOver: true };
     }
-    if (p.protocolVersion === mine && !this.stopping) client.hello = p;
+    if (p.protocolVersion === mine && !this.stopping) {
+      client.hello = p;
+      if (p.answersSecrets) resumeWaitingForPassword(this.core);
+    }
     return result;
   }
 

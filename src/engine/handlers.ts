@@ -95,6 +95,7 @@ export function engineHandlers(engine: Engine, core: MailDesk): EngineHandlers {
  */
 async function syncUntilInStep(engine: Engine, core: MailDesk, p: ParamsOf<'sync/once'>, caller: MessageConnection): Promise<SyncOnceResult> {
   const store = core.store;
+  resumeWaitingForPassword(core, p.accountIds);
   if (p.refreshFolders) for (const id of p.accountIds) await core.refreshFolders(id);
   const started = Date.now();
   let r = await syncOnce(core, p.accountIds, { onProgress: (j) => engine.notify(caller, 'sync/progress', { ...j, folderPath: j.folderId !== null ? store.getFolderById(j.folderId)?.path ?? null : null }) });
@@ -111,6 +112,17 @@ async function syncUntilInStep(engine: Engine, core: MailDesk, p: ParamsOf<'sync
     failed: jobInfos(store, p.accountIds).filter((j) => failed.has(j.id)),
     accounts: p.accountIds.map((id) => ({ account: id, state: store.getAccount(id)?.state, folders: folderInfos(store, id).filter((f) => f.selected) })),
   };
+}
+
+/**
+ * Accounts paused because no client could give their password ("password needed") run again
+ * when a client that keeps secrets connects or asks for a sync: it may have the password.
+ */
+export function resumeWaitingForPassword(core: MailDesk, accountIds?: string[]): void {
+  for (const a of core.store.listAccounts()) {
+    if (accountIds && !accountIds.includes(a.id)) continue;
+    if (a.stateCode === 'config.missingPassword') core.scheduler.resume(a.id);
+  }
 }
 
 async function openByUid(core: MailDesk, p: ParamsOf<'messages/open'>): Promise<OpenedMessageWire> {

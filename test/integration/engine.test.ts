@@ -271,6 +271,13 @@ describe('one engine per data folder (real processes)', function () {
     delete noPw[PW_ENV];
     const engine = spawnTracked(args(data, 'engine'), noPw);
     await engine.waitErr(/engine running for/);
+    // Its scheduler needs the password, and no one connected has it: the account waits for one.
+    const waiting = await until('a job to wait for the password', async () => {
+      const r = await run(args(data, 'jobs', '--json', '--account', 'alice'), noPw);
+      const jobs = r.code === 0 ? (JSON.parse(r.out) as Array<{ errorCode: string | null; error: string | null }>) : [];
+      return jobs.find((j) => j.errorCode === 'config.missingPassword');
+    });
+    assert.match(waiting.error ?? '', new RegExp(`${PW_ENV}.*not set`));
     const without = await run(args(data, 'sync', '--once', '--account', 'alice'), noPw);
     assert.equal(without.code, 2, without.err);
     assert.match(without.err, new RegExp(`${PW_ENV}.*not set`));

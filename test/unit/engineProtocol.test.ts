@@ -8,7 +8,10 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { memorySecretStore } from '../../src/core/auth/tokens';
+import { envCredentials, passwordSecretKey, secretCredentials } from '../../src/core/config';
 import { MailError } from '../../src/core/errors';
+import { secretAnswers } from '../../src/engine/secretAnswers';
 import { engineEndpoint, listenExclusive } from '../../src/engine/endpoint';
 import { fromWireError, sendInputFromWire, toWireError, verifyToWire } from '../../src/engine/wire';
 
@@ -89,5 +92,29 @@ describe('engine endpoint: one address per data folder, and it is a lock', () =>
     release();
     await new Promise<void>((r) => live.close(() => r()));
     assert.ok(!fs.existsSync(ep.address));
+  });
+});
+
+describe('engine secrets: what a client answers', () => {
+  const account = { id: 'a', provider: 'imap' as const, email: 'a@example.test', imap: { host: 'h', port: 143, security: 'none' as const, user: 'a', passwordEnv: 'MAILDESK_UNIT_PW' } };
+
+  it('a stored password is given; a missing one is answered with why, as plain data', async () => {
+    const store = memorySecretStore({ [passwordSecretKey('a', 'imap')]: 'pw1' });
+    const answers = secretAnswers(secretCredentials(store), store);
+    assert.deepEqual(await answers.password(account, 'imap'), { password: 'pw1' });
+    const env = secretAnswers(envCredentials({}), store);
+    const r = JSON.parse(JSON.stringify(await env.password(account, 'imap')));
+    assert.equal(r.missing.code, 'config.missingPassword');
+    assert.match(r.missing.message, /MAILDESK_UNIT_PW.*not set/);
+  });
+
+  it('tokens handed back by the engine land in the client store, and are read and deleted there', async () => {
+    const store = memorySecretStore();
+    const answers = secretAnswers(secretCredentials(store), store);
+    await answers.set('maildesk.oauth.tokens.a', '{"refreshToken":"r2"}');
+    assert.equal(store.map.get('maildesk.oauth.tokens.a'), '{"refreshToken":"r2"}');
+    assert.equal(await answers.get('maildesk.oauth.tokens.a'), '{"refreshToken":"r2"}');
+    await answers.delete('maildesk.oauth.tokens.a');
+    assert.equal(await answers.get('maildesk.oauth.tokens.a'), undefined);
   });
 });

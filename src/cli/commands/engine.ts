@@ -33,6 +33,8 @@ export async function engineCommand(args: EngineArgs, io: CommandIo): Promise<nu
       process.once('SIGTERM', () => resolve('terminated'));
     });
     await c.request('engine/startSync', {});
+    // Every account now (folder lists first), not at its next scheduled run.
+    await c.request('sync/now', {});
     io.err(`maildesk: engine running for ${args.dataDir} (process ${process.pid}); stop with Ctrl+C\n`);
     const why = await stopped;
     await c.close();
