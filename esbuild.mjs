@@ -26,9 +26,12 @@ const node = {
 const targets = [
   { ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { cli: 'src/cli/run.ts' }, outdir: 'dist' },
+  // The engine's worker thread (src/engine/client.ts starts it from beside the bundle).
+  { ...node, entryPoints: { engineWorker: 'src/engine/engineWorker.ts' }, outdir: 'dist' },
   // hoodiecrow-imap loads its plugins by computed require: leave it in node_modules.
   { ...node, entryPoints: { demo: 'scripts/demo.ts' }, outdir: 'dist', external: ['vscode', 'sql.js', 'hoodiecrow-imap'] },
   { ...node, entryPoints: { bench: 'bench/bench.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { engineBench: 'bench/engineBench.ts' }, outdir: 'dist' },
   {
     bundle: true,
     platform: 'browser',

@@ -7,17 +7,18 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AccountConfig, MailDeskConfig } from '../core/config';
 import { describeError, MailError, toMailError } from '../core/errors';
-import { MailDesk } from '../core/maildesk';
-import type { VerifyReport } from '../core/providers/provider';
-import { syncOnce } from '../core/sync/once';
-import { findAccount, loadConfig, openCliCore } from './openCore';
+import type { EngineClient } from '../engine/client';
+import { fromWireError } from '../engine/wire';
+import type { JobInfo, VerifyReportWire } from '../shared/protocol/engine';
+import { connectCli, findAccount, loadConfig } from './openCore';
 import { doctorCommand } from './commands/doctor';
 import { renderCommand } from './commands/render';
 import { sendCommand } from './commands/send';
 import { licenceCommand } from './commands/licence';
 import { showCommand } from './commands/show';
 import { mcpCommand } from './commands/mcp';
-import type { JobRow, MessageRow } from '../core/store/store';
+import { engineCommand } from './commands/engine';
+import type { MessageRow } from '../core/store/store';
 
 export const USAGE = `Usage: maildesk [--config FILE] [--data DIR] COMMAND [options]
 
@@ -39,6 +40,8 @@ Commands:
                                           run every Troubleshoot check and write the support report
   accounts                                accounts in the configuration
   mcp                                     serve MailDesk's agent tools to an MCP client on stdio (never sends mail)
+  engine                                  run the engine of the data folder headless until stopped
+                                          (every other command connects to it, or hosts one itself)
 
 Options:
   --config FILE   configuration (default ./maildesk.config.json)
@@ -91,12 +94,11 @@ function messageJson(m: MessageRow): Record<string, unknown> {
   };
 }
 
-function jobJson(j: JobRow, core: MailDesk): Record<string, unknown> {
-  const f = j.folderId !== null ? core.store.getFolderById(j.folderId) : undefined;
+function jobJson(j: JobInfo): Record<string, unknown> {
   return {
     id: j.id,
     account: j.accountId,
-    folder: f?.path ?? null,
+    folder: j.folderPath,
     kind: j.kind,
     status: j.status,
     lastRun: j.lastRun ? new Date(j.lastRun).toISOString() : null,
@@ -109,14 +111,14 @@ function jobJson(j: JobRow, core: MailDesk): Record<string, unknown> {
   };
 }
 
-function printVerify(io: Io, r: VerifyReport, json: boolean): void {
+function printVerify(io: Io, r: VerifyReportWire, json: boolean): void {
   if (json) {
     io.out(JSON.stringify({ ok: r.ok, server: r.server, steps: r.steps, capabilities: r.capabilities, error: r.error ? { code: r.error.code, message: r.error.message, remedy: describeError(r.error.code).remedy } : null }, null, 2) + '\n');
     return;
   }
   io.out(`${r.server}\n`);
   for (const s of r.steps) io.out(`  ${s.ok ? 'ok  ' : 'FAIL'} ${s.name.padEnd(12)} ${String(s.ms).padStart(5)} ms  ${s.detail}\n`);
-  io.out(r.ok ? 'Passed.\n' : `Failed: ${r.error!.describe()}\n`);
+  io.out(r.ok ? 'Passed.\n' : `Failed: ${fromWireError(r.error!).describe()}\n`);
 }
 
 export async function main(argv: string[], io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }): Promise<number> {
@@ -162,7 +164,8 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     return o.help ? 0 : 2;
   }
   const json = o.json === true;
-  let core: MailDesk | undefined;
+  let core: EngineClient | undefined;
+  if (command === 'engine') return engineCommand({ dataDir: path.resolve(o.data ?? defaultDataDir()), config: path.resolve(o.config ?? 'maildesk.config.json'), verbose: o.verbose }, io);
   if (command === 'send') {
     return sendCommand(
       {
@@ -214,12 +217,9 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
   }
   try {
     const cfg = loadConfig(path.resolve(o.config ?? 'maildesk.config.json'));
-    const open = async (): Promise<MailDesk> => {
-      core = await openCliCore(cfg, { dataDir: o.data ?? defaultDataDir(), err: io.err, verbose: o.verbose, idle: true });
+    const open = async (): Promise<EngineClient> => {
+      core = await connectCli(cfg, { dataDir: o.data ?? defaultDataDir(), err: io.err, verbose: o.verbose });
       return core;
-    };
-    const needFolders = async (c: MailDesk, id: string) => {
-      if (!c.store.listFolders(id).length) await c.refreshFolders(id);
     };
 
     switch (command) {
@@ -231,9 +231,14 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       case 'sync': {
         const accounts = pickAccount(cfg, o.account, false);
         const c = await open();
-        for (const a of accounts) await c.refreshFolders(a.id);
         if (!o.once) {
-          c.start();
+          const begin = async (): Promise<void> => {
+            for (const a of accounts) await c.request('folders/list', { accountId: a.id, refresh: true });
+            await c.request('engine/startSync', {});
+          };
+          await begin();
+          // The engine's host went away: this command took over (or joined the next engine); sync goes on.
+          c.onDidReconnect(() => begin().catch((e) => io.err(`maildesk: ${toMailError(e).describe()}\n`)));
           io.err(`maildesk: syncing ${accounts.map((a) => a.id).join(', ')} until interrupted (Ctrl+C)\n`);
           await new Promise<void>((resolve) => {
             process.once('SIGINT', resolve);
@@ -243,22 +248,15 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
           core = undefined;
           return 0;
         }
-        const r = await syncOnce(c, accounts.map((a) => a.id), {
-          onProgress: (j) => {
-            if (o.verbose) io.err(`${j.id}: ${j.status}${j.progress ? ` ${JSON.stringify(j.progress)}` : ''}\n`);
-          },
-        });
-        // "In step" only once it is on disk: a failed save (disk full) is this command's error.
-        await c.store.flush();
-        const summary = accounts.map((a) => ({
-          account: a.id,
-          state: c.store.getAccount(a.id)?.state,
-          folders: c.store
-            .listFolders(a.id)
-            .filter((f) => f.selected)
-            .map((f) => ({ path: f.path, role: f.role, local: c.store.localCounts(f.id).total, server: f.remoteTotal, backfillDone: c.store.getSyncState(f.id).backfillDone })),
+        const progress = o.verbose ? c.on('sync/progress', (j) => io.err(`${j.id}: ${j.status}${j.progress ? ` ${JSON.stringify(j.progress)}` : ''}\n`)) : undefined;
+        const r = await c.request('sync/once', { accountIds: accounts.map((a) => a.id), refreshFolders: true });
+        progress?.dispose();
+        const summary = r.accounts.map((a) => ({
+          account: a.account,
+          state: a.state,
+          folders: a.folders.map((f) => ({ path: f.path, role: f.role, local: f.local, server: f.remoteTotal, backfillDone: f.backfillDone })),
         }));
-        if (json) io.out(JSON.stringify({ ok: r.ok, ms: r.ms, accounts: summary, failed: r.failed.map((j) => jobJson(j, c)) }, null, 2) + '\n');
+        if (json) io.out(JSON.stringify({ ok: r.ok, ms: r.ms, accounts: summary, failed: r.failed.map(jobJson) }, null, 2) + '\n');
         else {
           for (const a of summary) {
             io.out(`${a.account}: ${a.state}\n`);
@@ -272,24 +270,23 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       case 'folders': {
         const sub = rest[0];
         const [a] = pickAccount(cfg, o.account, true);
-        const c = await open();
         if (sub === 'select' || sub === 'unselect') {
           const paths = rest.slice(1);
           if (!paths.length) throw new UsageError(`folders ${sub} needs at least one folder path`);
-          await needFolders(c, a.id);
-          for (const p of paths) await c.setFolderSelected(a.id, p, sub === 'select');
+          const c = await open();
+          await c.request('folders/select', { accountId: a.id, paths, selected: sub === 'select' });
           io.out(json ? JSON.stringify({ ok: true, [sub === 'select' ? 'selected' : 'unselected']: paths }) + '\n' : `${sub === 'select' ? 'Selected' : 'Unselected'} ${paths.join(', ')}.\n`);
           return 0;
         }
         if (sub) throw new UsageError(`unknown folders subcommand "${sub}" (use select or unselect)`);
-        await c.refreshFolders(a.id);
-        const rows = c.store.listFolders(a.id).map((f) => ({
+        const c = await open();
+        const rows = (await c.request('folders/list', { accountId: a.id, refresh: true })).map((f) => ({
           path: f.path,
           role: f.role,
           selected: f.selected,
           existsOnServer: f.remoteExists,
-          local: c.store.localCounts(f.id).total,
-          localUnread: c.store.localCounts(f.id).unread,
+          local: f.local,
+          localUnread: f.localUnread,
           server: f.remoteTotal,
           serverUnread: f.remoteUnread,
         }));
@@ -306,9 +303,8 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
         const limit = o.limit ? Number(o.limit) : 50;
         if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
         const c = await open();
-        const f = c.store.getFolder(a.id, o.folder);
-        if (!f) throw new MailError('folder.notFound', `account "${a.id}" has no synced folder "${o.folder}" (run \`maildesk folders --account ${a.id}\`)`);
-        const msgs = c.store.listMessages(f.id, { limit });
+        const msgs = await c.request('messages/list', { accountId: a.id, folderPath: o.folder, limit });
+        if (!msgs) throw new MailError('folder.notFound', `account "${a.id}" has no synced folder "${o.folder}" (run \`maildesk folders --account ${a.id}\`)`);
         if (json) io.out(JSON.stringify(msgs.map(messageJson), null, 2) + '\n');
         else for (const m of msgs) io.out(`${fmtDate(m.date)}  ${m.flags.includes('\\Seen') ? ' ' : '*'}${m.flags.includes('\\Flagged') ? '!' : ' '} ${(m.fromName || m.fromAddr).slice(0, 24).padEnd(24)}  ${m.subject}\n`);
         return 0;
@@ -317,11 +313,10 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
         const [a] = pickAccount(cfg, o.account, true);
         if (!o.folder) throw new UsageError('--folder PATH is required');
         const c = await open();
-        await needFolders(c, a.id);
-        c.triggerBackfill(a.id, o.folder);
-        const r = await syncOnce(c, [a.id]);
-        const f = c.store.getFolder(a.id, o.folder)!;
-        const out = { ok: r.ok, folder: f.path, local: c.store.localCounts(f.id).total, server: f.remoteTotal, failed: r.failed.map((j) => jobJson(j, c)) };
+        await c.request('folders/backfill', { accountId: a.id, path: o.folder });
+        const r = await c.request('sync/once', { accountIds: [a.id] });
+        const f = (await c.request('folders/list', { accountId: a.id })).find((x) => x.path === o.folder)!;
+        const out = { ok: r.ok, folder: f.path, local: f.local, server: f.remoteTotal, failed: r.failed.map(jobJson) };
         io.out(json ? JSON.stringify(out, null, 2) + '\n' : `${f.path}: ${out.local} local / ${out.server ?? '?'} on server.\n`);
         for (const j of r.failed) if (!json) io.err(`maildesk: ${j.id}: ${j.errorMessage}\n`);
         return r.ok ? 0 : 1;
@@ -329,8 +324,8 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       case 'jobs': {
         const accounts = pickAccount(cfg, o.account, false);
         const c = await open();
-        const jobs = c.store.listJobs().filter((j) => accounts.some((a) => a.id === j.accountId));
-        if (json) io.out(JSON.stringify(jobs.map((j) => jobJson(j, c)), null, 2) + '\n');
+        const jobs = await c.request('jobs/list', { accountIds: accounts.map((a) => a.id) });
+        if (json) io.out(JSON.stringify(jobs.map(jobJson), null, 2) + '\n');
         else {
           io.out(`${'JOB'.padEnd(34)} ${'STATUS'.padEnd(8)} ${'LAST RUN'.padEnd(19)}  ${'NEXT RUN'.padEnd(19)}  ERROR\n`);
           for (const j of jobs) io.out(`${j.id.padEnd(34)} ${j.status.padEnd(8)} ${fmtDate(j.lastRun).padEnd(19)}  ${fmtDate(j.nextRun).padEnd(19)}  ${j.errorMessage ?? ''}\n`);
@@ -341,7 +336,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
       case 'test-outgoing': {
         const [a] = pickAccount(cfg, o.account, true);
         const c = await open();
-        const r = command === 'test-incoming' ? await c.testIncoming(a) : await c.testOutgoing(a);
+        const r = await c.request(command === 'test-incoming' ? 'accounts/testIncoming' : 'accounts/testOutgoing', { account: a });
         printVerify(io, r, json);
         return r.ok ? 0 : 1;
       }

@@ -1,24 +1,23 @@
 /**
- * Every CLI command opens the core the same way: the store in the data folder,
- * passwords from the environment, the configuration's OAuth clients, the accounts
- * of the configuration file (their mail untouched).
+ * Every CLI command reaches the core the same way: through the engine of the data folder,
+ * connecting to the running one (a VS Code window, `maildesk engine`, another command) or
+ * hosting one in a worker thread for the command's duration. Passwords and tokens stay in this
+ * process (environment variables); the engine asks for them when it needs them. The accounts of
+ * the configuration file are saved to the engine (their mail untouched).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { envCredentials, parseConfig, type AccountConfig, type MailDeskConfig } from '../core/config';
 import { MailError } from '../core/errors';
-import { streamLogger } from '../core/log';
-import { MailDesk } from '../core/maildesk';
-import { recoveryNotice } from '../core/store/recovery';
+import { memorySecretStore } from '../core/auth/tokens';
+import { EngineClient, type SecretAnswers } from '../engine/client';
+import { secretAnswers } from '../engine/secretAnswers';
 
 export interface CliCoreOptions {
   dataDir: string;
   err(s: string): void;
   verbose?: boolean;
-  idle?: boolean;
   env?: NodeJS.ProcessEnv;
-  /** The configuration file's `maildesk.*` settings (the AI switches the agent tools obey). */
-  settings?: () => Record<string, unknown>;
 }
 
 /** Page sizes for tests and benchmarks (MAILDESK_IMAP_FIRST_PAGE, MAILDESK_IMAP_PAGE_SIZE). */
@@ -33,20 +32,44 @@ export function imapPageOptions(env: NodeJS.ProcessEnv = process.env): { firstPa
   return { firstPageSize: read('MAILDESK_IMAP_FIRST_PAGE'), pageSize: read('MAILDESK_IMAP_PAGE_SIZE') };
 }
 
-export async function openCliCore(cfg: MailDeskConfig, o: CliCoreOptions): Promise<MailDesk> {
+/** The CLI's secrets: passwords from the environment; tokens the engine refreshes kept for this process only. */
+export function cliSecretAnswers(env: NodeJS.ProcessEnv): SecretAnswers {
+  return secretAnswers(envCredentials(env), memorySecretStore());
+}
+
+/** Connects to (or hosts) the engine of the data folder; the configuration's accounts are saved to it. */
+export async function connectCli(cfg: MailDeskConfig | undefined, o: CliCoreOptions): Promise<EngineClient> {
   const env = o.env ?? process.env;
-  const core = await MailDesk.open({
+  const client = await EngineClient.connect({
     dataDir: path.resolve(o.dataDir),
-    credentials: envCredentials(env),
-    logger: streamLogger(o.err, o.verbose ? 'debug' : 'error'),
-    idle: o.idle ?? false,
-    imap: imapPageOptions(env),
-    oauth: cfg.oauth,
-    settings: o.settings,
+    kind: 'cli',
+    secrets: cliSecretAnswers(env),
+    logLevel: o.verbose ? 'debug' : 'error',
+    onLog: (line) => o.err(line + '\n'),
+    engine: { idle: true, imap: imapPageOptions(env) },
   });
-  if (core.store.recovered) o.err(`maildesk: ${recoveryNotice(core.store.recovered)}\n`);
-  for (const a of cfg.accounts) core.ensureAccount(a);
-  return core;
+  const where = (): string => (client.hosting ? `hosting the engine of ${path.resolve(o.dataDir)} in this process (${process.pid})` : `using the engine in process ${client.engineInfo?.pid}`);
+  if (o.verbose) {
+    o.err(`maildesk: ${where()}\n`);
+    client.onDidReconnect(() => o.err(`maildesk: the engine went away; now ${where()}\n`));
+  }
+  if (client.hosting) {
+    // This command opened the store: a damaged one was moved aside, and the user is told so here.
+    const status = await client.request('engine/status', {});
+    if (status.storeRecovered) o.err(`maildesk: ${status.storeRecovered}\n`);
+  }
+  if (cfg) {
+    const ensure = async (): Promise<void> => void (await client.request('accounts/ensure', { accounts: cfg.accounts, oauth: cfg.oauth }));
+    try {
+      await ensure();
+    } catch (e) {
+      await client.close().catch(() => undefined);
+      throw e;
+    }
+    // A new engine after a takeover knows the accounts from the store already; the OAuth clients it learns again.
+    client.onDidReconnect(ensure);
+  }
+  return client;
 }
 
 /** Reads and validates the configuration file, naming the file and the fix when it cannot. */

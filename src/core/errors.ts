@@ -28,6 +28,7 @@ export type MailErrorCode =
   | 'send.tooLarge'
   | 'store.corrupt'
   | 'store.saveFailed'
+  | 'agent.refused'
   | 'internal';
 
 export interface MailErrorOptions {
@@ -200,6 +201,11 @@ const TABLE: Record<MailErrorCode, ErrorDescription> = {
     title: 'The local mail store could not be saved',
     remedy: 'Free space on the disk that holds the MailDesk data folder (or make the folder writable again), then run MailDesk: Troubleshoot; MailDesk saves again with the next change, and mail on the server is not affected',
     section: 'When to contact support',
+  },
+  'agent.refused': {
+    title: 'The agent tools refused this request',
+    remedy: 'The message says which switch or mailbox setting hides the mail from agents (MailDesk: Troubleshoot, check agent.tools, shows them all)',
+    section: 'MailDesk AI',
   },
   internal: {
     title: 'Something went wrong inside MailDesk',

@@ -35,6 +35,8 @@ export interface MailDeskOptions {
   send?: SendOptions;
   /** OAuth tokens (SecretStorage in VS Code; in memory, seeded from env, in the CLI). */
   secrets?: SecretStore;
+  /** Where the user keeps settings, for messages (default: 'vscode' when `secrets` is given). The engine sets it. */
+  surface?: 'vscode' | 'cli';
   /** OAuth clients (VS Code settings or the CLI config's `oauth`); read when a provider is created. */
   oauth?: OAuthConfig;
   /** Outlook / Graph tuning (tests: trusted CA, MSAL network client, retries). */
@@ -82,6 +84,10 @@ export class MailDesk {
     return new MailDesk(store, log, o);
   }
 
+  private get surface(): 'vscode' | 'cli' {
+    return this.o.surface ?? (this.o.secrets ? 'vscode' : 'cli');
+  }
+
   /** Where OAuth providers keep tokens; an in-memory store when none was given. */
   get secretStore(): SecretStore {
     return this.o.secrets ?? (this.fallbackSecrets ??= memorySecretStore());
@@ -109,10 +115,10 @@ export class MailDesk {
       const secrets = this.secretStore;
       // The CLI's refresh token comes from the variable named by tokenEnv; a stored (rotated) one wins.
       const tokens = new TokenStore(secrets, () => (cfg.tokenEnv ? process.env[cfg.tokenEnv] : undefined));
-      const settings = () => googleOAuthSettings({ oauth: this.o.oauth, secrets, surface: this.o.secrets ? 'vscode' : 'cli' });
+      const settings = () => googleOAuthSettings({ oauth: this.o.oauth, secrets, surface: this.surface });
       return createGmailProvider(cfg, { settings, tokens, logger: this.log, threadOf: (ids) => this.store.providerThreadOf(cfg.id, ids), options: this.o.gmail });
     }
-    if (cfg.provider === 'outlook') return new GraphProvider(cfg, { oauth: this.o.oauth?.microsoft, secrets: this.secretStore, logger: this.log, where: this.o.secrets ? 'settings' : 'config', ...this.o.graph });
+    if (cfg.provider === 'outlook') return new GraphProvider(cfg, { oauth: this.o.oauth?.microsoft, secrets: this.secretStore, logger: this.log, where: this.surface === 'vscode' ? 'settings' : 'config', ...this.o.graph });
     throw new MailError('oauth.notConfigured', `${cfg.provider} accounts are not supported by this version of MailDesk yet`);
   }
 

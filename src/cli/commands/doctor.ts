@@ -2,13 +2,15 @@
  * `maildesk doctor`: the Troubleshoot checks without VS Code. Writes the support report as
  * Markdown and JSON, prints one line per check, exits 1 when a check failed.
  */
-import { openCliCore } from '../openCore';
+import { connectCli } from '../openCore';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { envCredentials, parseConfig, type MailDeskConfig } from '../../core/config';
 import { MailError, toMailError } from '../../core/errors';
 import type { MailDesk } from '../../core/maildesk';
-import { countStatuses, fixLines, renderMarkdown, summaryLine } from '../../core/diagnostics/report';
+import type { EngineClient } from '../../engine/client';
+import { collectSecrets, Redactor } from '../../core/diagnostics/redact';
+import { countStatuses, fixLines, renderMarkdown, summaryLine, type SupportReport } from '../../core/diagnostics/report';
 import { openForTroubleshoot, runTroubleshoot, troubleshootReport } from '../../core/diagnostics/troubleshoot';
 import { streamLogger } from '../../core/log';
 import { mountOf } from '../../core/store/recovery';
@@ -82,9 +84,20 @@ function writeWhole(file: string, text: string): void {
   }
 }
 
+/** The variables the checks look at: MailDesk's own and those the configuration names. */
+function checkedEnv(env: NodeJS.ProcessEnv, accounts: MailDeskConfig['accounts'], cfg: MailDeskConfig): Record<string, string> {
+  const names = new Set<string>();
+  for (const a of accounts) for (const n of [a.imap?.passwordEnv, a.smtp?.passwordEnv, a.tokenEnv, a.tokenCacheEnv]) if (n) names.add(n);
+  if (cfg.oauth?.google?.clientSecretEnv) names.add(cfg.oauth.google.clientSecretEnv);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && (names.has(k) || k.startsWith('MAILDESK_'))) out[k] = v;
+  return out;
+}
+
 export async function doctorCommand(args: DoctorArgs, io: DoctorIo): Promise<number> {
   const env = args.env ?? process.env;
-  let core: MailDesk | undefined;
+  let core: EngineClient | undefined;
+  let local: MailDesk | undefined;
   try {
     const { cfg, settings } = typeof args.config === 'string' ? readConfig(path.resolve(args.config)) : { cfg: args.config, settings: {} };
     if (args.account && !cfg.accounts.some((a) => a.id === args.account)) {
@@ -93,38 +106,42 @@ export async function doctorCommand(args: DoctorArgs, io: DoctorIo): Promise<num
     const accounts = args.account ? cfg.accounts.filter((a) => a.id === args.account) : cfg.accounts;
     const credentials = envCredentials(env);
     const dataDir = path.resolve(args.dataDir);
-    // A store that cannot be opened is a finding, not the end of the run: check without it.
-    const opened = await openForTroubleshoot(
-      () => openCliCore(cfg, { dataDir, err: io.err, verbose: args.verbose, env }),
-      { credentials, oauth: cfg.oauth, idle: false, logger: streamLogger(io.err, args.verbose ? 'debug' : 'error') },
-      dataDir,
-    );
-    core = opened.core;
-    if (opened.storeProblem) {
-      io.err(`maildesk: ${opened.storeProblem.describe()}\n`);
-      for (const a of cfg.accounts) core.ensureAccount(a);
-    }
-    const ids = accounts.map((a) => a.id);
-    const run = await runTroubleshoot(core, {
-      accounts: ids,
+    const secrets = await collectSecrets(accounts, { credentials, oauth: cfg.oauth, env });
+    const shared = {
       oauth: cfg.oauth,
-      env,
+      env: checkedEnv(env, accounts, cfg),
       settings,
-      credentials,
       timeoutMs: args.timeoutMs,
-      storeProblem: opened.storeProblem,
-      dataDir,
-      onProgress: args.verbose ? (p) => p.phase === 'done' && io.err(`doctor: ${p.done}/${p.total} ${p.check}${p.account ? ` [${p.account}]` : ''}: ${p.outcome?.status}\n`) : undefined,
-    });
-    const report = troubleshootReport(core, run, {
       version: maildeskVersion(),
-      app: 'cli',
+      app: 'cli' as const,
       expected: args.expected,
       happened: args.happened,
       when: args.when,
       includeAddresses: args.includeAddresses,
-      extraEnvironment: { dataDir },
-    });
+    };
+    const showProgress = (p: { phase: string; done: number; total: number; check: string; account: string | null; status?: string }): void => {
+      if (p.phase === 'done') io.err(`doctor: ${p.done}/${p.total} ${p.check}${p.account ? ` [${p.account}]` : ''}: ${p.status}\n`);
+    };
+    let report: SupportReport;
+    let engineProblem: unknown;
+    core = await connectCli(cfg, { dataDir, err: io.err, verbose: args.verbose, env }).catch((e: unknown) => void (engineProblem = e));
+    if (core) {
+      const progress = args.verbose ? core.on('diagnostics/progress', showProgress) : undefined;
+      // The checks run in the engine; the report is masked there with this process's secrets
+      // (held for the call, never written) and the data folder as this process names it.
+      const dataDirShown = new Redactor({ secrets, includeAddresses: args.includeAddresses }).text(dataDir);
+      report = await core.request('diagnostics/run', { ...shared, accounts: accounts.map((a) => a.id), secrets: [...secrets], extraEnvironment: { dataDir: dataDirShown } });
+      progress?.dispose();
+    } else {
+      // No engine could open the store: that is a finding, not the end of the run. The checks
+      // run here on an in-memory stand-in and the report says what is wrong with the store.
+      const standIn = await openForTroubleshoot(() => Promise.reject(engineProblem), { credentials, oauth: cfg.oauth, idle: false, logger: streamLogger(io.err, args.verbose ? 'debug' : 'error') }, dataDir);
+      local = standIn.core;
+      io.err(`maildesk: ${standIn.storeProblem?.describe()}\n`);
+      for (const a of cfg.accounts) local.ensureAccount(a);
+      const run = await runTroubleshoot(local, { ...shared, accounts: accounts.map((a) => a.id), credentials, storeProblem: standIn.storeProblem, dataDir, onProgress: args.verbose ? (p) => showProgress({ ...p, status: p.outcome?.status }) : undefined });
+      report = troubleshootReport(local, run, { ...shared, extraEnvironment: { dataDir } });
+    }
     const n = countStatuses(report.checks);
     const jsonText = JSON.stringify(report, null, 2) + '\n';
     // The report reaches the terminal first: writing the files is what a full disk breaks.
@@ -154,5 +171,6 @@ export async function doctorCommand(args: DoctorArgs, io: DoctorIo): Promise<num
     return err.code.startsWith('config.') ? 2 : 1;
   } finally {
     if (core) await core.close().catch((e: unknown) => io.err(`maildesk: ${toMailError(e).describe()}\n`));
+    if (local) await local.close().catch(() => undefined);
   }
 }

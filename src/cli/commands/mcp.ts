@@ -9,10 +9,11 @@ import * as fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { toMailError } from '../../core/errors';
-import type { MailDesk } from '../../core/maildesk';
+import type { EngineClient } from '../../engine/client';
+import { engineAgent } from '../../engine/agentClient';
 import { createAgentMcpServer } from '../../core/agent/mcpServer';
 import { AGENT_TOOLS } from '../../core/agent/tools';
-import { loadConfig, openCliCore } from '../openCore';
+import { connectCli, loadConfig } from '../openCore';
 import { maildeskVersion } from './doctor';
 
 export interface McpArgs {
@@ -43,15 +44,19 @@ export function fileSettings(file: string): () => Record<string, unknown> {
 }
 
 export async function mcpCommand(args: McpArgs, io: { err(s: string): void }): Promise<number> {
-  let core: MailDesk | undefined;
+  let core: EngineClient | undefined;
   try {
     const cfg = loadConfig(args.config);
-    core = await openCliCore(cfg, { dataDir: args.dataDir, err: io.err, verbose: args.verbose, idle: true, settings: fileSettings(args.config) });
+    // A client of the data folder's engine (or its host for this command's duration).
+    core = await connectCli(cfg, { dataDir: args.dataDir, err: io.err, verbose: args.verbose });
     for (const a of cfg.accounts) {
-      if (core.store.listFolders(a.id).length) continue;
-      await core.refreshFolders(a.id).catch((e) => io.err(`maildesk mcp: ${a.id}: ${toMailError(e).describe()}\n`));
+      const folders = await core.request('folders/list', { accountId: a.id }).catch(() => []);
+      if (folders.length) continue;
+      await core.request('folders/list', { accountId: a.id, refresh: true }).catch((e) => io.err(`maildesk mcp: ${a.id}: ${toMailError(e).describe()}\n`));
     }
-    const server = createAgentMcpServer(core, { version: maildeskVersion() });
+    const settings = fileSettings(args.config);
+    const agent = engineAgent(core, settings);
+    const server = createAgentMcpServer(agent, { version: maildeskVersion() });
     const stdin = args.stdin ?? process.stdin;
     const transport = new StdioServerTransport(stdin, args.stdout ?? process.stdout);
     const closed = new Promise<void>((resolve) => {
@@ -64,8 +69,8 @@ export async function mcpCommand(args: McpArgs, io: { err(s: string): void }): P
     });
     await server.connect(transport);
     // Sync starts once the client is answered: the tools work on the store from the first call.
-    core.start();
-    await core.agentRegistered({ surface: 'cli', tools: AGENT_TOOLS.length, participant: false, mcpProvider: false });
+    await core.request('engine/startSync', {});
+    await core.request('agent/registered', { input: { surface: 'cli', tools: AGENT_TOOLS.length, participant: false, mcpProvider: false }, settings: settings() });
     io.err(`maildesk mcp: serving ${cfg.accounts.length} account(s) on stdio\n`);
     await closed;
     await server.close().catch(() => undefined);

@@ -7,10 +7,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError, MailError, toMailError } from '../../core/errors';
-import type { MailDesk } from '../../core/maildesk';
-import { findAccount, loadConfig, openCliCore } from '../openCore';
+import type { EngineClient } from '../../engine/client';
+import { connectCli, findAccount, loadConfig } from '../openCore';
 import { parseAddresses } from '../../core/send/compose';
-import type { SendResult } from '../../core/send/sender';
+import type { SendResultWire } from '../../shared/protocol/engine';
 
 export interface SendArgs {
   config: string;
@@ -49,7 +49,7 @@ export async function sendCommand(args: SendArgs, io: SendIo): Promise<number> {
     const bad = [args.to, args.cc, args.bcc].flatMap((l) => parseAddresses(l).invalid);
     if (bad.length) return usage(io, `not a valid email address: ${bad.join(', ')}`);
   }
-  let core: MailDesk | undefined;
+  let core: EngineClient | undefined;
   try {
     const cfg = loadConfig(args.config);
     const acc = findAccount(cfg, args.account!);
@@ -63,14 +63,12 @@ export async function sendCommand(args: SendArgs, io: SendIo): Promise<number> {
       }
     }
     for (const a of args.attach) if (!fs.existsSync(a)) throw new MailError('config.invalid', `the attachment ${a} does not exist`);
-    core = await openCliCore(cfg, { dataDir: args.dataDir, err: io.err, verbose: args.verbose });
-    const r: SendResult = raw
-      ? await core.send(acc.id, { raw }, { confirmResend: args.confirmResend })
-      : await core.send(
-          acc.id,
-          { to: args.to, cc: args.cc, bcc: args.bcc, subject: args.subject, text: args.body, attachments: args.attach.map((p) => ({ path: path.resolve(p) })) },
-          { confirmResend: args.confirmResend },
-        );
+    core = await connectCli(cfg, { dataDir: args.dataDir, err: io.err, verbose: args.verbose });
+    const r: SendResultWire = await core.request('mail/send', {
+      accountId: acc.id,
+      input: raw ? { rawBase64: raw.toString('base64') } : { draft: { to: args.to, cc: args.cc, bcc: args.bcc, subject: args.subject, text: args.body, attachments: args.attach.map((p) => ({ path: path.resolve(p) })) } },
+      confirmResend: args.confirmResend,
+    });
     if (args.json) {
       io.out(
         JSON.stringify(

@@ -3,12 +3,14 @@
  * headers and text, fetching (and keeping) its body like opening it in the reader does.
  * It does not mark the message read. Exit 0 shown, 1 failed, 2 usage.
  */
-import { findAccount, loadConfig, openCliCore } from '../openCore';
-import { MailError, toMailError } from '../../core/errors';
-import type { MailDesk } from '../../core/maildesk';
-import { formatAddress, formatSize } from '../../core/threads/page';
-import { openMessage } from '../../core/threads/reading';
+import { connectCli, findAccount, loadConfig } from '../openCore';
+import { toMailError } from '../../core/errors';
+import type { EngineClient } from '../../engine/client';
+import { formatAddress as formatParsedAddress, formatSize } from '../../core/threads/page';
+import type { AddressWire } from '../../shared/protocol/engine';
 import type { CommandIo } from './render';
+
+const formatAddress = (a: AddressWire): string => formatParsedAddress({ name: a.name ?? '', address: a.address });
 
 export interface ShowArgs {
   config: string;
@@ -26,33 +28,28 @@ export async function showCommand(args: ShowArgs, io: CommandIo): Promise<number
     io.err('maildesk show: --account ID, --folder PATH and --uid N are required. Run `maildesk --help` for usage.\n');
     return 2;
   }
-  let core: MailDesk | undefined;
+  let core: EngineClient | undefined;
   try {
     const cfg = loadConfig(args.config);
     const acc = findAccount(cfg, args.account!);
-    core = await openCliCore(cfg, { dataDir: args.dataDir, err: io.err, verbose: args.verbose });
-    const folder = core.store.getFolder(acc.id, args.folder);
-    if (!folder) throw new MailError('folder.notFound', `account "${acc.id}" has no synced folder "${args.folder}" (run \`maildesk sync --once\` first, or check \`maildesk folders\`)`);
-    const row = core.store.getMessageByUid(folder.id, uid);
-    if (!row) throw new MailError('folder.notFound', `no message with UID ${uid} in ${args.folder} on this computer (run \`maildesk sync --once\`, or \`maildesk list\` for UIDs)`);
-    const { rendered } = await openMessage(core, row.id, folder.id, { allowRemote: false });
-    const p = rendered.parsed;
-    const atts = p.attachments.filter((a) => !a.inline || !a.contentId);
+    core = await connectCli(cfg, { dataDir: args.dataDir, err: io.err, verbose: args.verbose });
+    const p = await core.request('messages/open', { accountId: acc.id, folderPath: args.folder, uid });
+    const atts = p.attachments;
     if (args.json) {
       io.out(
         JSON.stringify(
           {
             uid,
-            messageId: p.messageId ?? row.messageId,
+            messageId: p.messageId,
             subject: p.subject,
             from: p.from ? formatAddress(p.from) : null,
             to: p.to.map(formatAddress),
             cc: p.cc.map(formatAddress),
-            date: p.date ? p.date.toISOString() : null,
-            flags: row.flags,
+            date: p.date,
+            flags: p.flags,
             text: p.text ?? '',
             attachments: atts.map((a) => ({ filename: a.filename, mimeType: a.mimeType, size: a.size })),
-            remoteBlocked: rendered.blockedCount,
+            remoteBlocked: p.remoteBlocked,
           },
           null,
           2,
@@ -65,7 +62,7 @@ export async function showCommand(args: ShowArgs, io: CommandIo): Promise<number
       line('From', p.from ? formatAddress(p.from) : '');
       line('To', p.to.map(formatAddress).join(', '));
       line('Cc', p.cc.map(formatAddress).join(', '));
-      line('Date', p.date ? p.date.toUTCString() : '');
+      line('Date', p.date ? new Date(p.date).toUTCString() : '');
       line('Subject', p.subject);
       line('Attachments', atts.map((a) => `${a.filename} (${formatSize(a.size)})`).join(', '));
       io.out(`\n${(p.text ?? '').replace(/\r\n/g, '\n').trimEnd()}\n`);
