@@ -113,7 +113,7 @@ function jobJson(j: JobInfo): Record<string, unknown> {
 
 function printVerify(io: Io, r: VerifyReportWire, json: boolean): void {
   if (json) {
-    io.out(JSON.stringify({ ok: r.ok, server: r.server, steps: r.steps, capabilities: r.capabilities, error: r.error ? { code: r.error.code, message: r.error.message, remedy: describeError(r.error.code).remedy } : null }, null, 2) + '\n');
+    io.out(JSON.stringify({ ok: r.ok, server: r.server, steps: r.steps, capabilities: r.capabilities, error: r.error ? { code: r.error.code, message: r.error.message, remedy: r.error.remedy } : null }, null, 2) + '\n');
     return;
   }
   io.out(`${r.server}\n`);
@@ -351,7 +351,7 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
     const err = toMailError(e);
     if (process.env.MAILDESK_DEBUG) io.err(String((e as Error).stack) + '\n');
     const msg = err.code === 'internal' ? `${err.message}. ${describeError('internal').remedy}` : err.describe();
-    if (json) io.out(JSON.stringify({ ok: false, error: { code: err.code, message: err.message, remedy: describeError(err.code).remedy } }) + '\n');
+    if (json) io.out(JSON.stringify({ ok: false, error: { code: err.code, message: err.message, remedy: err.remedy } }) + '\n');
     io.err(`maildesk: ${msg}\n`);
     return err.code.startsWith('config.') ? 2 : 1;
   } finally {

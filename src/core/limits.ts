@@ -11,7 +11,7 @@ export interface ConnectionLimits {
   connectMs: number;
   /** The server's first line after the connection is up. */
   greetingMs: number;
-  /** From the greeting to a logged-in session (CAPABILITY, STARTTLS, LOGIN, ID, ENABLE). */
+  /** From the greeting to a logged-in session (CAPABILITY, STARTTLS, LOGIN, ID, ENABLE): imapflow has no bound there. */
   loginMs: number;
   /** A command in flight that receives no byte for this long: the server is stuck or gone. */
   progressMs: number;

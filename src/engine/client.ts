@@ -19,7 +19,7 @@ import { type Endpoint, engineEndpoint, probe } from './endpoint';
 import type { EngineWorkerData, EngineWorkerMessage } from './engineWorker';
 import { errorFromResponse, onClientRequest, onNotification, sendEngineRequest } from './rpc';
 import { engineProtocolVersion } from './version';
-import { fromWireError } from './wire';
+import { fromWireError, toWireError } from './wire';
 
 /** What this client answers when the engine asks for a secret (it keeps them; the engine never does). */
 export interface SecretAnswers {
@@ -218,7 +218,7 @@ export class EngineClient {
     const worker = startWorker(data);
     const first = await new Promise<EngineWorkerMessage | { type: 'exit'; code: number }>((resolve) => {
       worker.once('message', resolve);
-      worker.once('error', (e) => resolve({ type: 'failed', error: { code: 'internal', message: `the MailDesk engine could not start: ${e.message}`, retryable: false, offline: false } }));
+      worker.once('error', (e) => resolve({ type: 'failed', error: toWireError(new MailError('internal', `the MailDesk engine could not start: ${e.message}`)) }));
       worker.once('exit', (code) => resolve({ type: 'exit', code }));
     });
     if (first.type !== 'ready') {

@@ -9,14 +9,15 @@ import type { SendInput, SendResult } from '../core/send/sender';
 import type { FolderInfo, JobInfo, SendInputWire, SendResultWire, VerifyReportWire, WireError } from '../shared/protocol/engine';
 
 export function toWireError(e: MailError): WireError {
-  const w: WireError = { code: e.code, message: e.message, retryable: e.retryable, offline: e.offline };
+  // The remedy travels too: an error may carry its own (an SMTP login refused names Test Outgoing Server).
+  const w: WireError = { code: e.code, message: e.message, retryable: e.retryable, offline: e.offline, remedy: e.remedy };
   if (e.providerMessage !== undefined) w.providerMessage = e.providerMessage;
   if (e.retryAfter !== undefined) w.retryAfter = e.retryAfter;
   return w;
 }
 
 export function fromWireError(w: WireError): MailError {
-  return new MailError(w.code, w.message, { retryable: w.retryable, offline: w.offline, providerMessage: w.providerMessage, retryAfter: w.retryAfter });
+  return new MailError(w.code, w.message, { retryable: w.retryable, offline: w.offline, providerMessage: w.providerMessage, retryAfter: w.retryAfter, remedy: w.remedy });
 }
 
 export function verifyToWire(r: VerifyReport): VerifyReportWire {

@@ -140,7 +140,7 @@ function accountTooltip(a: AccountRow, syncing: boolean): string {
   const imap = a.config.imap;
   if (imap) lines.push(`Incoming: ${imap.host}:${imap.port} (${imap.security}), user ${imap.user}`);
   const smtp = a.config.smtp;
-  if (smtp) lines.push(`Outgoing: ${smtp.host}:${smtp.port} (${smtp.security}), user ${smtp.user}`);
+  if (smtp) lines.push(`Outgoing: ${smtp.host}:${smtp.port} (${smtp.security}), ${smtp.user ? `user ${smtp.user}` : 'no login (relay)'}`);
   lines.push('', `State: ${accountStateText(a)}${a.stateAt ? ` (${ago(a.stateAt)})` : ''}`);
   if (a.stateCode) lines.push(`Code: ${a.stateCode}`);
   if (syncing) lines.push('Syncing now');

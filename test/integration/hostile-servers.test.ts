@@ -92,7 +92,9 @@ describe('hostile and broken IMAP servers (fake server in test/support/hostileIm
   });
 
   it('stalls during a command: no byte for the progress limit ends it as a timeout', async () => {
-    const { p } = await provider('stall');
+    // The fake server stalls on the first command after LOGIN, which imapflow sends while still
+    // connecting (LIST for the delimiter): a longer login limit leaves it to the progress limit.
+    const { p } = await provider('stall', { loginMs: 10_000 });
     const r = await measured(() => p.listFolders());
     assert.ok(r.error instanceof MailError, String(r.error));
     assert.equal(r.error.code, 'net.timeout', r.error.message);

@@ -17,7 +17,7 @@ import { seedMessages } from '../support/seed';
 import { startCourierProxy, type CourierProxyOptions } from '../support/courierProxy';
 import { startSmtp } from '../support/smtp';
 
-const USERS = ['relay', 'nouser', 'wrong', 'restart', 'renum', 'roappend', 'unstable', 'neversaves', 'nocopy', 'ident'];
+const USERS = ['dropped', 'relay', 'nouser', 'wrong', 'restart', 'renum', 'roappend', 'unstable', 'neversaves', 'nocopy', 'ident'];
 const PASSWORDS = Object.fromEntries(USERS.map((u) => [u, 'secret']));
 
 describe('quirky servers (Dovecot + SMTP)', function () {
@@ -118,6 +118,20 @@ describe('quirky servers (Dovecot + SMTP)', function () {
     assert.equal(c.store.localCounts(inbox).total, 2000);
     assert.equal(c.store.localCounts(c.store.getFolder('restart', 'Lists/A')!.id).total, 300);
     assert.equal(c.store.localCounts(c.store.getFolder('restart', 'Lists/B')!.id).total, 300);
+  });
+
+  it('the connection dropped at STATUS (server restarted then): net.reset and retried, never "does not exist"', async () => {
+    dv.seedMaildir('dropped', 'INBOX', seedMessages(20, 'Dropped'));
+    const c = await core();
+    const drop = await startCourierProxy(dv.port, { dropOnce: 'STATUS' });
+    cleanup.push(() => drop.stop());
+    await c.addAccount({ ...imapAccount('dropped', drop.port), folders: ['INBOX'] });
+    const r = await syncOnce(c, ['dropped']);
+    const said = c.log.recent().map((l) => `${l.msg} ${JSON.stringify(l.fields ?? {})}`).join('\n');
+    assert.doesNotMatch(said, /does not exist|folder\.notFound/);
+    assert.match(said, /"code":"net\.reset"/, said);
+    assert.ok(r.ok, JSON.stringify(r.failed.map((j) => [j.id, j.errorCode])));
+    assert.equal(c.store.localCounts(c.store.getFolder('dropped', 'INBOX')!.id).total, 20);
   });
 
   it('a folder renumbered under the same UIDVALIDITY (Courier after a COPY): the new UIDs replace the rows, no duplicates', async () => {

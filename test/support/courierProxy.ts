@@ -11,7 +11,8 @@ import { freePort } from './ports';
  * - unstableUidValidity: STATUS and EXAMINE report a new UIDVALIDITY every time for a folder
  *   that no connection has SELECTed read-write yet (Courier's UID database is saved by that);
  *   with `neverSaves`, even a SELECT does not make it stick;
- * - refuseAppend: every APPEND is refused (a Sent folder that takes no new messages).
+ * - refuseAppend: every APPEND is refused (a Sent folder that takes no new messages);
+ * - dropOnce: the connection is dropped at the first such command (a server restarted then).
  *
  * Commands and responses are split into lines with their literals, so message data passes
  * through untouched.
@@ -21,6 +22,8 @@ export interface CourierProxyOptions {
   unstableUidValidity?: boolean;
   neverSaves?: boolean;
   refuseAppend?: boolean;
+  /** Not Courier: drop the connection the first time a client sends this command (e.g. STATUS). */
+  dropOnce?: string;
 }
 
 export interface CourierProxy {
@@ -81,6 +84,7 @@ export async function startCourierProxy(upstreamPort: number, o: CourierProxyOpt
   const saved = new Set<string>();
   let madeUp = 0;
   let refused = 0;
+  let dropped = false;
   let nextUv = Math.floor(Date.now() / 1000);
   const sockets = new Set<net.Socket>();
 
@@ -108,6 +112,11 @@ export async function startCourierProxy(upstreamPort: number, o: CourierProxyOpt
         const tag = m?.[1] ?? '';
         const verb = (m?.[2] ?? '').toUpperCase();
         const args = m?.[3] ?? '';
+        if (o.dropOnce && !dropped && verb === o.dropOnce.toUpperCase()) {
+          dropped = true;
+          end();
+          return;
+        }
         if (verb === 'APPEND' && (o.refuseAppend || (o.readOnlyAppend && readOnly))) {
           refused++;
           client.write(`${tag} NO ${o.refuseAppend ? 'Permission denied' : 'Current box is selected READ-ONLY'}\r\n`);

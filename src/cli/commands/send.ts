@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describeError, MailError, toMailError } from '../../core/errors';
+import { MailError, toMailError } from '../../core/errors';
 import type { EngineClient } from '../../engine/client';
 import { connectCli, findAccount, loadConfig } from '../openCore';
 import { parseAddresses } from '../../core/send/compose';
@@ -83,7 +83,7 @@ export async function sendCommand(args: SendArgs, io: SendIo): Promise<number> {
             warning: r.warning ?? null,
             maybeSent: r.maybeSent ?? false,
             draftId: r.ok ? null : r.draftId,
-            error: r.error ? { code: r.error.code, message: r.error.message, remedy: describeError(r.error.code).remedy } : null,
+            error: r.error ? { code: r.error.code, message: r.error.message, remedy: r.error.remedy } : null,
           },
           null,
           2,
@@ -96,13 +96,13 @@ export async function sendCommand(args: SendArgs, io: SendIo): Promise<number> {
     if (r.warning && !args.json) io.err(`maildesk: ${r.warning}\n`);
     if (!r.ok) {
       const e = r.error!;
-      io.err(`maildesk: not sent: ${e.message}. ${describeError(e.code).remedy}${r.maybeSent ? ' (resend with --confirm-resend once you are sure it did not go out)' : ''}\n`);
+      io.err(`maildesk: not sent: ${e.message}. ${e.remedy}${r.maybeSent ? ' (resend with --confirm-resend once you are sure it did not go out)' : ''}\n`);
       return 1;
     }
     return 0;
   } catch (e) {
     const err = toMailError(e);
-    if (args.json) io.out(JSON.stringify({ ok: false, error: { code: err.code, message: err.message, remedy: describeError(err.code).remedy } }) + '\n');
+    if (args.json) io.out(JSON.stringify({ ok: false, error: { code: err.code, message: err.message, remedy: err.remedy } }) + '\n');
     io.err(`maildesk: ${err.describe()}\n`);
     return err.code.startsWith('config.') ? 2 : 1;
   } finally {

@@ -42,6 +42,8 @@ export interface WireError {
   offline: boolean;
   providerMessage?: string;
   retryAfter?: number;
+  /** What to do about it (the code's own remedy unless the error names a better one). */
+  remedy: string;
 }
 
 /** JSON-RPC error codes of the engine (application range). */

@@ -198,7 +198,7 @@ function serverCheck(kind: 'incoming' | 'outgoing'): Check {
       if (err) {
         const failed = report.steps.find((s) => !s.ok);
         const d = describeError(err.code);
-        const remedy = err.code === 'net.tls' && server ? tlsRemedy(err, server.host) : d.remedy;
+        const remedy = err.code === 'net.tls' && server ? tlsRemedy(err, server.host) : err.remedy;
         return [
           {
             status: 'fail',

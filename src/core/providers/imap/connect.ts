@@ -137,28 +137,40 @@ export function createImapClient(o: ImapConnectOptions, extra: Partial<ImapFlowO
   return c;
 }
 
-/** Connects and logs in within the connect + greeting + login budget, or fails naming what was missing. */
+/**
+ * Connects and logs in: the connection and the greeting within imapflow's own timeouts, then
+ * the session (CAPABILITY, STARTTLS, LOGIN, ID) within `loginMs` of the greeting, which
+ * imapflow would otherwise only bound by the socket timeout.
+ */
 export async function openImapClient(c: ImapFlow, o: ImapConnectOptions): Promise<void> {
   const l = resolveLimits(o.limits);
-  const budget = l.connectMs + l.greetingMs + l.loginMs;
+  const started = Date.now();
+  let greetedAt: number | undefined;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const greeted = (c as unknown as { greetingReceived?: boolean }).greetingReceived === true;
-      const err = greeted
-        ? new MailError('net.timeout', `${where(o.server)}: the server greeted but did not complete the login within ${formatSeconds(l.loginMs)}`)
-        : new MailError('net.timeout', `${where(o.server)}: no IMAP greeting within ${formatSeconds(budget)}`);
+    const fail = (err: MailError): void => {
       if (!faults.has(c)) faults.set(c, err);
       c.close();
       reject(err);
-    }, budget);
+    };
+    // imapflow tells no one when the greeting came; a look every 100 ms is close enough.
+    timer = setInterval(() => {
+      const now = Date.now();
+      if (greetedAt === undefined && (c as unknown as { greetingReceived?: boolean }).greetingReceived === true) greetedAt = now;
+      if (greetedAt !== undefined && now - greetedAt >= l.loginMs) {
+        fail(new MailError('net.timeout', `${where(o.server)}: the server greeted but did not complete the login within ${formatSeconds(l.loginMs)}`));
+      } else if (greetedAt === undefined && now - started >= l.connectMs + l.greetingMs + 1_000) {
+        // imapflow's own connection and greeting timeouts should have ended it by now.
+        fail(new MailError('net.timeout', `${where(o.server)}: no IMAP greeting within ${formatSeconds(l.connectMs + l.greetingMs)}`));
+      }
+    }, 100);
   });
   try {
     await Promise.race([c.connect(), deadline]);
   } catch (e) {
     throw faults.get(c) ?? faultOf(e, o.server, l) ?? connectError(e, o.server, l);
   } finally {
-    clearTimeout(timer);
+    clearInterval(timer);
   }
 }
 

@@ -598,7 +598,11 @@ export class ImapProvider implements MailProvider {
       try {
         // A pooled connection may hold the folder selected from before; NOOP shows new arrivals.
         await c.noop();
-        return (await c.search({ header: { 'message-id': messageId } }, { uid: true })) || [];
+        const found = await c.search({ header: { 'message-id': messageId } }, { uid: true });
+        // imapflow answers false when the search failed (a dropped connection among others):
+        // "not found" would make the sender append a second copy.
+        if (found === false) throw new MailError(c.usable ? 'server.unavailable' : 'net.reset', `the search for ${messageId} in ${folderPath} failed`, { retryable: true });
+        return found ?? [];
       } finally {
         lock.release();
       }

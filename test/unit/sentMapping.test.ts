@@ -1,0 +1,36 @@
+import { strict as assert } from 'node:assert';
+import { sentMapping } from '../../src/core/diagnostics/checks/folders';
+import { runChecks } from '../../src/core/diagnostics/runner';
+import { MailDesk } from '../../src/core/maildesk';
+import { sentCopyFailureKey, sentCopySettingKey } from '../../src/core/send/sender';
+
+describe('sent.mapping without a server', () => {
+  let core: MailDesk;
+  beforeEach(async () => {
+    core = await MailDesk.open({ credentials: { password: async () => 'x' } });
+  });
+  afterEach(() => core.close());
+
+  it("Outlook: Graph's well-known Sent Items is the Sent folder by the provider's word, not by its name", async () => {
+    core.store.upsertAccount({ id: 'o', provider: 'outlook', email: 'o@example.test' });
+    core.store.upsertFolders('o', [{ path: 'Inbox', name: 'Inbox', role: 'inbox' }, { path: 'Sent Items', name: 'Sent Items', role: 'sent' }], () => true);
+    const [out] = await runChecks(core, { checks: [sentMapping], oauth: {}, timeoutMs: 2000 });
+    assert.equal(out.status, 'pass', out.detail);
+    assert.match(out.detail, /Sent folder "Sent Items" \(the provider's own Sent folder\)/);
+    assert.match(out.detail, /provider keeps its own Sent copy: yes/);
+  });
+
+  it('IMAP: what the sender learnt is reported, and a failed Sent copy makes the check fail', async () => {
+    core.store.upsertAccount({ id: 'i', provider: 'imap', email: 'i@example.test', imap: { host: '127.0.0.1', port: 1, security: 'none', user: 'i' } });
+    core.store.upsertFolders('i', [{ path: 'INBOX', name: 'Inbox', role: 'inbox' }, { path: 'Sent', name: 'Sent', role: 'sent', specialUse: '\\Sent' }], () => true);
+    core.store.setSetting(sentCopySettingKey('i'), 'client');
+    const [ok] = await runChecks(core, { checks: [sentMapping], timeoutMs: 2000 });
+    assert.equal(ok.status, 'pass', ok.detail);
+    assert.match(ok.detail, /provider keeps its own Sent copy: no, MailDesk appends the copy/);
+    core.store.setSetting(sentCopyFailureKey('i'), JSON.stringify({ messageId: '<m1@x>', folder: 'Sent', at: Date.UTC(2026, 0, 1), code: 'server.protocol', error: 'IMAP APPEND Sent: Command failed (Current box is selected READ-ONLY)' }));
+    const [bad] = await runChecks(core, { checks: [sentMapping], timeoutMs: 2000 });
+    assert.equal(bad.status, 'fail');
+    assert.match(bad.detail, /copy of a sent message \(<m1@x>, 2026-01-01T00:00:00.000Z\) could not be saved to "Sent": server\.protocol: .*READ-ONLY/);
+    assert.equal(bad.action?.command, 'maildesk.testIncoming');
+  });
+});
