@@ -44,8 +44,10 @@ export async function connectCli(cfg: MailDeskConfig | undefined, o: CliCoreOpti
     dataDir: path.resolve(o.dataDir),
     kind: 'cli',
     secrets: cliSecretAnswers(env),
-    logLevel: o.verbose ? 'debug' : 'error',
-    onLog: (line) => o.err(line + '\n'),
+    // The engine's log covers every client's work: only --verbose shows it (a command's own
+    // failure comes back as its request's error, one line).
+    logLevel: o.verbose ? 'debug' : undefined,
+    onLog: o.verbose ? (line) => o.err(line + '\n') : undefined,
     engine: { idle: true, imap: imapPageOptions(env) },
   });
   const where = (): string => (client.hosting ? `hosting the engine of ${path.resolve(o.dataDir)} in this process (${process.pid})` : `using the engine in process ${client.engineInfo?.pid}`);
