@@ -13,6 +13,7 @@ import { createMessageConnection, PortMessageReader, PortMessageWriter, Response
 import type { AccountConfig, CredentialSource, OAuthConfig, SecretStore } from '../core/config';
 import { MailError } from '../core/errors';
 import { formatLogLine, type Logger, type LogLevel } from '../core/log';
+import { saveError } from '../core/store/recovery';
 import { MailDesk } from '../core/maildesk';
 import { withDeadline } from '../core/deadline';
 import { ENGINE_TOKEN_FILE, EngineErrorCodes, type EngineNotifications, type HelloParams, type HelloResult, type ClientKind } from '../shared/protocol/engine';
@@ -82,8 +83,14 @@ export class Engine {
       e.token = crypto.randomBytes(24).toString('hex');
       const tokenFile = path.join(o.dataDir, ENGINE_TOKEN_FILE);
       const tmp = `${tokenFile}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, e.token, { mode: 0o600 });
-      fs.renameSync(tmp, tokenFile);
+      try {
+        fs.writeFileSync(tmp, e.token, { mode: 0o600 });
+        fs.renameSync(tmp, tokenFile);
+      } catch (err) {
+        // A full disk or a read-only folder stops the engine here: say what to free or fix.
+        fs.rmSync(tmp, { force: true });
+        throw saveError(err, tokenFile);
+      }
       e.core = await MailDesk.open({
         dataDir: o.dataDir,
         credentials: e.credentials(),
