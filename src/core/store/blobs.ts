@@ -32,6 +32,13 @@ export class BlobStore {
     return hash;
   }
 
+  /** Whether the blob is stored (without reading it). */
+  has(hash: string): boolean {
+    if (!/^[0-9a-f]{64}$/.test(hash)) return false;
+    if (!this.dir) return this.memory.has(hash);
+    return fs.existsSync(this.file(hash));
+  }
+
   get(hash: string): Buffer | undefined {
     if (!/^[0-9a-f]{64}$/.test(hash)) return undefined;
     if (!this.dir) return this.memory.get(hash);

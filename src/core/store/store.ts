@@ -20,7 +20,7 @@ import { writeSnapshot } from './memfsSnapshot';
 
 export type FolderRole = 'inbox' | 'sent' | 'drafts' | 'trash' | 'junk' | 'archive' | 'all' | 'flagged' | 'important';
 export type AccountState = 'unknown' | 'connected' | 'disconnected' | 'reauth';
-export type JobKind = 'sync' | 'fill' | 'backfill' | 'maintenance' | 'tasks';
+export type JobKind = 'sync' | 'fill' | 'backfill' | 'bodies' | 'maintenance' | 'tasks';
 export type JobStatus = 'pending' | 'running' | 'ok' | 'error' | 'paused' | 'done';
 
 export interface AccountRow {

@@ -1,7 +1,9 @@
 /**
  * "Sync until in step, then stop": what `maildesk sync --once` and the demo run.
- * Every selected folder gets one successful incremental sync and its fill and backfill
- * finish; a transient failure is retried a few times with back-off first.
+ * Every selected folder gets one successful incremental sync and its fill, backfill and
+ * bodies (within the account's window) finish; a transient failure is retried a few times
+ * with back-off first. Backfill and bodies steps run side by side, so bodies stream in
+ * while older headers are still being fetched.
  */
 import type { JobRow } from '../store/store';
 import type { MailDesk } from '../maildesk';
@@ -26,7 +28,7 @@ export async function syncOnce(core: MailDesk, accountIds: string[], opts: { max
     if (!accountIds.includes(j.accountId) || j.status === 'paused' || j.status === 'running') return false;
     if (j.status === 'error' && j.attempts >= maxAttempts) return false;
     if (j.kind === 'tasks' || j.kind === 'sync') return !succeeded.has(j.id);
-    if (j.kind === 'backfill') return j.status !== 'done';
+    if (j.kind === 'backfill' || j.kind === 'bodies') return j.status !== 'done';
     return false;
   };
 
