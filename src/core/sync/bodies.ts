@@ -75,6 +75,12 @@ export function windowStart(settings: BodySettings | undefined, now: number): nu
   return now - days * 86_400_000;
 }
 
+/**
+ * Messages whose body some folder's job is fetching right now, per store: a Gmail message
+ * under three labels is one message in three folders, and is fetched by one job, not three.
+ */
+const inFlight = new WeakMap<MailStore, Set<number>>();
+
 const after = (a: KeyPoint, b: KeyPoint): boolean => a.k > b.k || (a.k === b.k && a.id > b.id);
 
 /** One step of a folder's bodies job. */
@@ -130,8 +136,10 @@ export async function bodyStep(ctx: BodyStepContext): Promise<BodyStepResult> {
     const want: BodyCandidate[] = [];
     let bytes = 0;
     let last = page[page.length - 1];
+    const busy = inFlight.get(store) ?? new Set<number>();
+    inFlight.set(store, busy);
     for (const r of page) {
-      const wanted = !r.hasBody && r.date >= since && r.size <= maxBytes;
+      const wanted = !r.hasBody && r.date >= since && r.size <= maxBytes && !busy.has(r.id);
       if (wanted && want.length && bytes + r.size > PAGE_BYTES) break;
       last = r;
       if (wanted) {
@@ -143,7 +151,13 @@ export async function bodyStep(ctx: BodyStepContext): Promise<BodyStepResult> {
     // The walk has gone past the window: a whole page of older mail ends it.
     const pastWindow = seg.floor.k === KEY_BOTTOM.k && covered.every((r) => r.date < since);
 
-    const got = await fetchPage(ctx, want, uv, journal, cur);
+    for (const r of want) busy.add(r.id);
+    let got: { count: number; bytes: number };
+    try {
+      got = await fetchPage(ctx, want, uv, journal, cur);
+    } finally {
+      for (const r of want) busy.delete(r.id);
+    }
     seg.next = last.key;
     if (pastWindow) {
       cur.windowDone = true;

@@ -81,7 +81,10 @@ export class Scheduler {
           store.ensureJob(jobId(accountId, 'sync', f.path), accountId, f.id, 'sync', now);
           const bf = store.ensureJob(jobId(accountId, 'backfill', f.path), accountId, f.id, 'backfill', now);
           if (bf.status === 'done' && store.getSyncState(f.id).deepBackfill) store.updateJob(bf.id, { status: 'pending', nextRun: now });
-          store.ensureJob(jobId(accountId, 'bodies', f.path), accountId, f.id, 'bodies', now);
+          // A finished bodies job looks again: the window or size cap may have changed since,
+          // and a step with nothing to do costs two index lookups.
+          const bj = store.ensureJob(jobId(accountId, 'bodies', f.path), accountId, f.id, 'bodies', now);
+          if (bj.status === 'done') store.updateJob(bj.id, { status: 'pending', nextRun: now });
         } else {
           store.deleteJobs({ accountId, folderId: f.id });
         }
