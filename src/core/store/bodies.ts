@@ -86,6 +86,15 @@ export function topKey(store: MailStore, folderId: number, key: BodyKey): KeyPoi
   return r?.k !== null && r?.k !== undefined ? { k: r.k, id: Number.MAX_SAFE_INTEGER } : undefined;
 }
 
+/** The oldest point of the folder (lowest UID, or earliest date). */
+export function bottomKey(store: MailStore, folderId: number, key: BodyKey): KeyPoint | undefined {
+  const r =
+    key === 'uid'
+      ? store.get<{ k: number | null }>('SELECT MIN(uid) AS k FROM memberships WHERE folder_id = ? AND uid IS NOT NULL AND missing_since IS NULL', [folderId])
+      : store.get<{ k: number | null }>('SELECT MIN(date) AS k FROM memberships WHERE folder_id = ? AND missing_since IS NULL', [folderId]);
+  return r?.k !== null && r?.k !== undefined ? { k: r.k, id: -1 } : undefined;
+}
+
 export interface BodyCounts {
   /** Messages in the window, at most the size cap (what the job fetches). */
   total: number;

@@ -15,7 +15,7 @@
  */
 import { BODY_DEFAULTS, type BodySettings } from '../config';
 import type { BodyRef, MailProvider } from '../providers/provider';
-import { bodyCounts, bodyPage, type BodyCandidate, type BodyCounts, type BodyKey, getBodiesCursor, KEY_BOTTOM, KEY_TOP, type KeyPoint, recordBodies, setBodiesCursor, topKey } from '../store/bodies';
+import { bodyCounts, bodyPage, bottomKey, type BodyCandidate, type BodyCounts, type BodyKey, getBodiesCursor, KEY_BOTTOM, KEY_TOP, type KeyPoint, recordBodies, setBodiesCursor, topKey } from '../store/bodies';
 import { bodyJournal, type JournalEntry } from '../store/bodyJournal';
 import type { FolderRow, MailStore } from '../store/store';
 
@@ -47,6 +47,11 @@ interface Cursor {
   windowDone: boolean;
   since: number;
   counts: BodyCounts;
+  /**
+   * The oldest point when `counts` was taken: mail the backfill stores below it later is
+   * added to the counts as the walk meets it, so they stay right without counting again.
+   */
+  countedLow?: KeyPoint;
 }
 
 export interface BodyStepResult {
@@ -123,8 +128,9 @@ export async function bodyStep(ctx: BodyStepContext): Promise<BodyStepResult> {
         report();
         return { fetched: 0, bytes: 0, complete: true, counts: cur.counts };
       }
-      // Counted once per segment, then kept up to date body by body.
+      // Counted once per segment, then kept up to date as the walk goes.
       cur.counts = bodyCounts(store, folder.id, since, maxBytes);
+      cur.countedLow = bottomKey(store, folder.id, key);
     }
     const seg = cur.seg;
     const page = bodyPage(store, folder.id, key, seg.next, seg.floor, PAGE_ROWS);
@@ -148,6 +154,7 @@ export async function bodyStep(ctx: BodyStepContext): Promise<BodyStepResult> {
       }
     }
     const covered = page.slice(0, page.indexOf(last) + 1);
+    countNewBelow(cur, covered, since, maxBytes);
     // The walk has gone past the window: a whole page of older mail ends it.
     const pastWindow = seg.floor.k === KEY_BOTTOM.k && covered.every((r) => r.date < since);
 
@@ -169,6 +176,28 @@ export async function bodyStep(ctx: BodyStepContext): Promise<BodyStepResult> {
   }
 }
 
+/** Adds to the counts the rows below the point they were counted at (stored by the backfill since). */
+function countNewBelow(cur: Cursor, rows: BodyCandidate[], since: number, maxBytes: number): void {
+  const low = cur.countedLow;
+  if (!low) return;
+  let lowest = low;
+  for (const r of rows) {
+    if (!after(low, r.key)) continue;
+    if (after(lowest, r.key)) lowest = r.key;
+    if (r.date < since) continue;
+    if (r.size > maxBytes) {
+      cur.counts.overCap++;
+      continue;
+    }
+    cur.counts.total++;
+    if (r.hasBody) {
+      cur.counts.stored++;
+      cur.counts.bytes += r.size;
+    }
+  }
+  cur.countedLow = lowest;
+}
+
 function finishSegment(cur: Cursor, seg: Segment): void {
   if (!cur.high || after(seg.top, cur.high)) cur.high = seg.top;
   // A walk down to the bottom covered everything to where it stopped.
@@ -187,6 +216,7 @@ async function fetchPage(ctx: BodyStepContext, want: BodyCandidate[], uv: string
     return ref;
   });
   let pending: Array<{ row: BodyCandidate; hash: string; size: number }> = [];
+  const writes: Array<Promise<void>> = [];
   let count = 0;
   let bytes = 0;
   const commit = (): void => {
@@ -206,18 +236,28 @@ async function fetchPage(ctx: BodyStepContext, want: BodyCandidate[], uv: string
   const onBody = (ref: BodyRef, raw: Buffer): void => {
     const row = byRef.get(ref) ?? want.find((r) => (ref.uid !== undefined && r.uid === ref.uid) || (ref.providerId !== undefined && r.providerId === ref.providerId));
     if (!row) return;
-    pending.push({ row, hash: store.blobs.put(raw), size: raw.length });
     count++;
     bytes += raw.length;
-    if (pending.length >= COMMIT_EVERY) commit();
+    // Written off the thread; its row is committed once the blob is on disk.
+    writes.push(
+      store.blobs.putAsync(raw).then((hash) => {
+        pending.push({ row, hash, size: raw.length });
+        if (pending.length >= COMMIT_EVERY) commit();
+      }),
+    );
   };
+  let error: unknown;
   try {
     if (provider.fetchBodies) await provider.fetchBodies(folder, refs, onBody);
     else for (const ref of refs) onBody(ref, await provider.fetchRaw(folder.path, ref));
-  } finally {
-    // What arrived before a failure is kept.
-    commit();
-    journal.trimIfSaved();
+  } catch (e) {
+    error = e;
   }
+  // What arrived before a failure is kept.
+  const failedWrite = (await Promise.allSettled(writes)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  commit();
+  journal.trimIfSaved();
+  if (error !== undefined) throw error;
+  if (failedWrite) throw failedWrite.reason;
   return { count, bytes };
 }
