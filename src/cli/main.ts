@@ -10,6 +10,8 @@ import { describeError, MailError, toMailError } from '../core/errors';
 import { MailDesk } from '../core/maildesk';
 import type { VerifyReport } from '../core/providers/provider';
 import { syncOnce } from '../core/sync/once';
+import { bodiesProgressText } from '../core/sync/bodiesProgress';
+import { jobId } from '../core/sync/scheduler';
 import { findAccount, loadConfig, openCliCore } from './openCore';
 import { doctorCommand } from './commands/doctor';
 import { renderCommand } from './commands/render';
@@ -248,13 +250,13 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
           folders: c.store
             .listFolders(a.id)
             .filter((f) => f.selected)
-            .map((f) => ({ path: f.path, role: f.role, local: c.store.localCounts(f.id).total, server: f.remoteTotal, backfillDone: c.store.getSyncState(f.id).backfillDone })),
+            .map((f) => ({ path: f.path, role: f.role, local: c.store.localCounts(f.id).total, server: f.remoteTotal, backfillDone: c.store.getSyncState(f.id).backfillDone, bodies: bodiesProgressText(c.store.getJob(jobId(a.id, 'bodies', f.path))?.progress) ?? null })),
         }));
         if (json) io.out(JSON.stringify({ ok: r.ok, ms: r.ms, accounts: summary, failed: r.failed.map((j) => jobJson(j, c)) }, null, 2) + '\n');
         else {
           for (const a of summary) {
             io.out(`${a.account}: ${a.state}\n`);
-            for (const f of a.folders) io.out(`  ${f.path.padEnd(24)} ${String(f.local).padStart(6)} local / ${String(f.server ?? '?').padStart(6)} on server${f.backfillDone ? '' : ' (history still filling)'}\n`);
+            for (const f of a.folders) io.out(`  ${f.path.padEnd(24)} ${String(f.local).padStart(6)} local / ${String(f.server ?? '?').padStart(6)} on server${f.backfillDone ? '' : ' (history still filling)'}${f.bodies ? `, ${f.bodies}` : ''}\n`);
           }
           for (const j of r.failed) io.err(`maildesk: ${j.id}: ${j.errorMessage}\n`);
           io.out(`${r.ok ? 'In step' : 'Finished with errors'} after ${(r.ms / 1000).toFixed(1)} s.\n`);

@@ -100,6 +100,7 @@ describe('offline bodies', function () {
     try {
       const sync = io();
       assert.equal(await main(['sync', '--once', '--config', config, '--data', data], sync.io), 0, sync.err);
+      assert.match(sync.out, new RegExp(`INBOX .*, bodies: ${RECENT} of ${RECENT} \\(\\d+ KB\\)`), 'the summary says how many bodies are stored');
 
       // What the CLI left on disk: every body of the window, not the 400-day-old one.
       const store = await MailStore.open({ dir: data });

@@ -9,11 +9,13 @@
 import { parseMessage } from '../mime/parse';
 import { unindexedBodies } from '../store/bodies';
 import type { MailStore } from '../store/store';
-import { indexBodies } from './search';
+import { indexBodies, MAX_BODY_CHARS } from './search';
 
 export const SLICE_MS = 8;
 const PARSE_BYTES = 256 * 1024;
 const BATCH = 25;
+/** Characters of text per transaction: FTS4 tokenises all of it inside the one write. */
+const BATCH_CHARS = 64 * 1024;
 
 /** Indexes stored bodies until none are left or `stop()` says so; returns how many. */
 export async function indexBodiesInBackground(store: MailStore, opts: { stop?: () => boolean; sliceMs?: number } = {}): Promise<number> {
@@ -25,6 +27,7 @@ export async function indexBodiesInBackground(store: MailStore, opts: { stop?: (
     if (!rows.length) return total;
     const t0 = performance.now();
     const items: Array<{ id: number; text: string }> = [];
+    let chars = 0;
     for (const r of rows) {
       const raw = store.blobs.get(r.blob);
       let text = '';
@@ -34,7 +37,8 @@ export async function indexBodiesInBackground(store: MailStore, opts: { stop?: (
         text = parsed.text ?? '';
       }
       items.push({ id: r.id, text });
-      if (performance.now() - t0 >= slice) break;
+      chars += Math.min(text.length, MAX_BODY_CHARS);
+      if (performance.now() - t0 >= slice || chars >= BATCH_CHARS) break;
     }
     indexBodies(store, items);
     total += items.length;

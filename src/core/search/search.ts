@@ -29,7 +29,7 @@ export interface SearchOptions {
 
 // Body text beyond this is not indexed: it would grow the database (saved whole on every
 // change) for matches nobody scrolls to.
-const MAX_BODY_CHARS = 100_000;
+export const MAX_BODY_CHARS = 100_000;
 
 const FIELD_ALIASES: Record<string, string> = {
   from: 'sender',

@@ -129,7 +129,7 @@ export async function bodyStep(ctx: BodyStepContext): Promise<BodyStepResult> {
         return { fetched: 0, bytes: 0, complete: true, counts: cur.counts };
       }
       // Counted once per segment, then kept up to date as the walk goes.
-      cur.counts = bodyCounts(store, folder.id, since, maxBytes);
+      cur.counts = await bodyCounts(store, folder.id, key, since, maxBytes);
       cur.countedLow = bottomKey(store, folder.id, key);
     }
     const seg = cur.seg;
