@@ -109,10 +109,10 @@ export function jobLabel(job: Pick<JobRow, 'kind'>, folderName: string | undefin
 /** "ok · last run 2 min ago · next in 1 min"; a running job shows its progress instead. */
 export function jobDescription(job: Pick<JobRow, 'status' | 'lastRun' | 'nextRun' | 'progress'>, now = Date.now()): string {
   const parts: string[] = [];
-  // A bodies job says how far it got whatever its state: "done · bodies: 2,000 of 2,000 (47.0 MB)".
-  const bodies = bodiesProgressText(job.progress);
+  // A bodies job says how far it got whatever its state: "done (bodies: 2,000 of 2,000, 47.0 MB)".
+  const bodies = bodiesProgressText(job.progress, { inline: true });
   if (bodies) {
-    parts.push(job.status, bodies);
+    parts.push(`${job.status} (${bodies})`);
   } else if (job.status === 'running') {
     const p = job.progress as { fetched?: number; total?: number; phase?: string } | null;
     let s = 'running';

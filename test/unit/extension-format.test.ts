@@ -51,12 +51,13 @@ describe('extension wording', () => {
     const progress = { phase: 'bodies', fetched: 1234, total: 10000, bytes: 45_600_000, overCap: 0 };
     assert.equal(
       jobDescription({ status: 'running', lastRun: NOW - 5 * 1000, nextRun: NOW, progress }, NOW),
-      'running · bodies: 1,234 of 10,000 (45.6 MB) · last run just now',
+      'running (bodies: 1,234 of 10,000, 45.6 MB) · last run just now',
     );
     assert.equal(
       jobDescription({ status: 'done', lastRun: NOW - 2 * MIN, nextRun: null, progress: { ...progress, fetched: 10000, overCap: 3 } }, NOW),
-      'done · bodies: 10,000 of 10,000 (45.6 MB, 3 over the size cap fetched on open) · last run 2 min ago',
+      'done (bodies: 10,000 of 10,000, 45.6 MB, 3 over the size cap fetched on open) · last run 2 min ago',
     );
+    assert.equal(bodiesProgressText(progress), 'bodies: 1,234 of 10,000 (45.6 MB)', 'the status bar and the report');
     assert.equal(bodiesProgressText({ fetched: 1, total: 2, phase: 'fill' }), undefined, 'other jobs keep their own description');
   });
 
