@@ -136,7 +136,8 @@ export async function runMailDeskBodies(cfg: ChildConfig): Promise<MailDeskBodie
       indexStallMs: hIdx.max / 1e6,
       peakRssMb: process.resourceUsage().maxRSS / 1024,
       maxStallMs: h.max / 1e6,
-      stalls: tracer.top(3),
+      // The three longest of each phase: syncing, and opening + indexing after it.
+      stalls: ((all) => [...all.filter((x) => x.phase === 'headers + bodies').slice(0, 3), ...all.filter((x) => x.phase !== 'headers + bodies').slice(0, 3)])(tracer.top(1000)),
     };
   } finally {
     tracer.stop();

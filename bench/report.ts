@@ -117,9 +117,10 @@ export function buildBodyFigures(b: BodyRuns, messages: number): Record<string, 
 
 /** The longest stalls of the bodies runs with the CPU time in them: far below the stall means the process waited for a core. */
 function describeBodyStalls(runs: MailDeskBodiesResult[]): string {
-  const top = runs.flatMap((r) => r.stalls ?? []).sort((a, b) => b.ms - a.ms).slice(0, 3);
+  const all = runs.flatMap((r) => r.stalls ?? []).sort((a, b) => b.ms - a.ms);
+  const top = [...all.filter((s) => s.phase === 'headers + bodies').slice(0, 3), ...all.filter((s) => s.phase !== 'headers + bodies').slice(0, 2)];
   if (!top.length) return 'no gap over 50 ms seen by the 5 ms timer';
-  return `longest gaps of a 5 ms timer: ${top.map((s) => `${s.ms.toFixed(0)} ms in ${s.phase} (process CPU time in it ${s.cpuMs.toFixed(0)} ms)`).join('; ')}`;
+  return `longest gaps of a 5 ms timer: ${top.map((s) => `${s.ms.toFixed(0)} ms in ${s.phase} at +${(s.at / 1000).toFixed(1)} s (process CPU time in it ${s.cpuMs.toFixed(0)} ms)`).join('; ')}`;
 }
 
 export function buildFigures(md: MailDeskResult[], base: BaselineResult[], messages: number): Record<string, Figure> {

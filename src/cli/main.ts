@@ -250,13 +250,13 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
           folders: c.store
             .listFolders(a.id)
             .filter((f) => f.selected)
-            .map((f) => ({ path: f.path, role: f.role, local: c.store.localCounts(f.id).total, server: f.remoteTotal, backfillDone: c.store.getSyncState(f.id).backfillDone, bodies: bodiesProgressText(c.store.getJob(jobId(a.id, 'bodies', f.path))?.progress) ?? null })),
+            .map((f) => ({ path: f.path, role: f.role, local: c.store.localCounts(f.id).total, server: f.remoteTotal, backfillDone: c.store.getSyncState(f.id).backfillDone, bodies: bodiesSummary(c.store.getJob(jobId(a.id, 'bodies', f.path))?.progress) })),
         }));
         if (json) io.out(JSON.stringify({ ok: r.ok, ms: r.ms, accounts: summary, failed: r.failed.map((j) => jobJson(j, c)) }, null, 2) + '\n');
         else {
           for (const a of summary) {
             io.out(`${a.account}: ${a.state}\n`);
-            for (const f of a.folders) io.out(`  ${f.path.padEnd(24)} ${String(f.local).padStart(6)} local / ${String(f.server ?? '?').padStart(6)} on server${f.backfillDone ? '' : ' (history still filling)'}${f.bodies ? `, ${f.bodies}` : ''}\n`);
+            for (const f of a.folders) io.out(`  ${f.path.padEnd(24)} ${String(f.local).padStart(6)} local / ${String(f.server ?? '?').padStart(6)} on server${f.backfillDone ? '' : ' (history still filling)'}${f.bodies ? `, ${bodiesProgressText({ phase: 'bodies', fetched: f.bodies.stored, ...f.bodies })}` : ''}\n`);
           }
           for (const j of r.failed) io.err(`maildesk: ${j.id}: ${j.errorMessage}\n`);
           io.out(`${r.ok ? 'In step' : 'Finished with errors'} after ${(r.ms / 1000).toFixed(1)} s.\n`);
@@ -356,4 +356,11 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
   } finally {
     if (core) await core.close().catch(() => undefined);
   }
+}
+
+/** A folder's offline bodies for `sync --once --json`: stored of total (within the window, under the size cap), their bytes, and how many are over the cap. */
+function bodiesSummary(p: Record<string, unknown> | null | undefined): { stored: number; total: number; bytes: number; overCap: number } | null {
+  if (!p || p.phase !== 'bodies') return null;
+  const n = (k: string): number => (typeof p[k] === 'number' ? (p[k] as number) : 0);
+  return { stored: n('fetched'), total: n('total'), bytes: n('bytes'), overCap: n('overCap') };
 }
