@@ -11,7 +11,7 @@
  *   pass remembers the range it covered, so new mail (above it) and older history stored
  *   later by the backfill (below it) are fetched without walking the rest again.
  * - Parsing for the search index is not done here: the background pass of
- *   src/search/bodyIndexer.ts does it in short slices.
+ *   src/core/search/bodyIndexer.ts does it in short slices.
  */
 import { BODY_DEFAULTS, type BodySettings } from '../config';
 import type { BodyRef, MailProvider } from '../providers/provider';
