@@ -6,15 +6,16 @@
  * run's peak RSS and event-loop stalls are its own and JIT warmth is the same for both
  * sides. Progress goes to stderr; stdout carries only the table or the JSON object.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startDovecot, type Dovecot } from '../test/support/dovecot';
 import { bareClient, fetchFolder, runBaseline, type BaselineResult } from './baseline';
 import { runMailDesk, type MailDeskResult } from './maildeskRun';
+import { hasMbsync, runFullFetch, runMailDeskBodies, runMbsync, type FullFetchResult, type MailDeskBodiesResult, type MbsyncResult } from './bodiesRun';
 import { FIRST_PAGE_SIZE, MAX_CONNECTIONS, PAGE_SIZE, parseArgs, type BenchOptions, type ChildConfig } from './options';
-import { buildFigures, renderTable, type BenchReport } from './report';
+import { buildBodyFigures, buildFigures, renderTable, type BenchReport } from './report';
 import { seedBench } from './seed';
 
 const USER = 'alice';
@@ -27,12 +28,21 @@ function progress(msg: string): void {
 
 async function childMain(kind: string, cfgJson: string): Promise<void> {
   const cfg = JSON.parse(cfgJson) as ChildConfig;
-  const result = kind === 'baseline' ? await runBaseline(cfg) : kind === 'maildesk' ? await runMailDesk(cfg) : undefined;
+  const runs: Record<string, (c: ChildConfig) => Promise<unknown>> = {
+    baseline: runBaseline,
+    maildesk: runMailDesk,
+    'maildesk-bodies': runMailDeskBodies,
+    mbsync: runMbsync,
+    fullfetch: runFullFetch,
+  };
+  const result = runs[kind] ? await runs[kind](cfg) : undefined;
   if (!result) throw new Error(`unknown child kind ${kind}`);
   process.stdout.write('\n' + JSON.stringify(result) + '\n');
 }
 
-function runChild<T>(kind: 'baseline' | 'maildesk', cfg: ChildConfig): Promise<T> {
+type ChildKind = 'baseline' | 'maildesk' | 'maildesk-bodies' | 'mbsync' | 'fullfetch';
+
+function runChild<T>(kind: ChildKind, cfg: ChildConfig): Promise<T> {
   return new Promise((resolve, reject) => {
     // Node's own flags reach the runs: `node --cpu-prof dist/bench.js` profiles each of them.
     const child = spawn(process.execPath, [...process.execArgv, process.argv[1], '--child', kind, JSON.stringify(cfg)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -75,7 +85,18 @@ function commandLine(o: BenchOptions): string {
   if (o.dataRoot) parts.push(`--data-root ${o.dataRoot}`);
   if (o.pageSize !== PAGE_SIZE) parts.push(`--page-size ${o.pageSize}`);
   if (o.firstPageSize !== FIRST_PAGE_SIZE) parts.push(`--first-page-size ${o.firstPageSize}`);
+  if (!o.headers) parts.push('--no-headers');
+  if (!o.bodies) parts.push('--no-bodies');
   return parts.join(' ');
+}
+
+/** mbsync (Debian package isync), installed when missing and this process may (root). */
+function ensureMbsync(): { ok: boolean; why?: string } {
+  if (hasMbsync()) return { ok: true };
+  if (process.getuid?.() !== 0) return { ok: false, why: 'mbsync is not installed (apt-get install -y isync)' };
+  progress('installing mbsync (apt-get install -y isync)');
+  const r = spawnSync('apt-get', ['install', '-y', 'isync'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return hasMbsync() ? { ok: true } : { ok: false, why: `installing isync failed (exit ${r.status}); run apt-get install -y isync` };
 }
 
 async function main(): Promise<void> {
@@ -96,19 +117,20 @@ async function main(): Promise<void> {
 
     const md: MailDeskResult[] = [];
     const base: BaselineResult[] = [];
-    for (let i = 0; i < o.runs; i++) {
-      const cfg: ChildConfig = {
-        port: d.port,
-        user: USER,
-        password: PASSWORD,
-        inbox: 'INBOX',
-        otherFolders: OTHER_FOLDERS,
-        messages: o.messages,
-        firstPageSize: o.firstPageSize,
-        pageSize: o.pageSize,
-        maxConnections: MAX_CONNECTIONS,
-        dataDir: path.join(dataRoot, `run-${i + 1}`),
-      };
+    const childConfig = (i: number, name: string): ChildConfig => ({
+      port: d.port,
+      user: USER,
+      password: PASSWORD,
+      inbox: 'INBOX',
+      otherFolders: OTHER_FOLDERS,
+      messages: o.messages,
+      firstPageSize: o.firstPageSize,
+      pageSize: o.pageSize,
+      maxConnections: MAX_CONNECTIONS,
+      dataDir: path.join(dataRoot, `${name}-${i + 1}`),
+    });
+    for (let i = 0; o.headers && i < o.runs; i++) {
+      const cfg = childConfig(i, 'run');
       // Alternate who goes first, so neither side always meets a warmer server.
       const order: Array<'baseline' | 'maildesk'> = i % 2 === 0 ? ['baseline', 'maildesk'] : ['maildesk', 'baseline'];
       for (const kind of order) {
@@ -126,7 +148,37 @@ async function main(): Promise<void> {
       }
     }
 
-    const figures = buildFigures(md, base, o.messages);
+    // Offline bodies: MailDesk's headers + bodies, mbsync's full pull and a bare full-source
+    // fetch, one after the other per run, the order turning so none always meets a warmer server.
+    const bodies: { maildesk: MailDeskBodiesResult[]; mbsync: MbsyncResult[]; fullfetch: FullFetchResult[]; mbsyncMissing?: string } = { maildesk: [], mbsync: [], fullfetch: [] };
+    if (o.bodies) {
+      const mbsync = ensureMbsync();
+      if (!mbsync.ok) bodies.mbsyncMissing = mbsync.why;
+      const kinds: Array<'maildesk-bodies' | 'mbsync' | 'fullfetch'> = mbsync.ok ? ['maildesk-bodies', 'mbsync', 'fullfetch'] : ['maildesk-bodies', 'fullfetch'];
+      for (let i = 0; i < o.runs; i++) {
+        const order = kinds.map((_, k) => kinds[(k + i) % kinds.length]);
+        for (const kind of order) {
+          progress(`bodies run ${i + 1}/${o.runs}: ${kind} (load ${os.loadavg()[0].toFixed(1)})`);
+          const cfg = childConfig(i, kind);
+          if (kind === 'maildesk-bodies') {
+            const r = await runChild<MailDeskBodiesResult>(kind, cfg);
+            if (r.bodies !== o.messages) throw new Error(`MailDesk stored ${r.bodies} of ${o.messages} bodies`);
+            bodies.maildesk.push(r);
+          } else if (kind === 'mbsync') {
+            const r = await runChild<MbsyncResult>(kind, cfg);
+            if (r.files !== o.messages) throw new Error(`mbsync pulled ${r.files} of ${o.messages} messages`);
+            bodies.mbsync.push(r);
+          } else {
+            const r = await runChild<FullFetchResult>(kind, cfg);
+            if (r.messages !== o.messages) throw new Error(`the bare full fetch got ${r.messages} of ${o.messages} messages`);
+            bodies.fullfetch.push(r);
+          }
+          fs.rmSync(cfg.dataDir, { recursive: true, force: true });
+        }
+      }
+    }
+
+    const figures = { ...(o.headers ? buildFigures(md, base, o.messages) : {}), ...(o.bodies ? buildBodyFigures(bodies, o.messages) : {}) };
     const report: BenchReport = {
       command: commandLine(o),
       messages: o.messages,
@@ -137,7 +189,7 @@ async function main(): Promise<void> {
       allPass: Object.values(figures).every((f) => f.pass !== false),
       loadAvg: os.loadavg(),
       cpus: os.cpus().length,
-      perRun: { maildesk: md, baseline: base },
+      perRun: { maildesk: md, baseline: base, bodies },
     };
     process.stdout.write((o.json ? JSON.stringify(report, null, 2) : renderTable(report)) + '\n');
   } finally {

@@ -80,7 +80,7 @@ export interface StallInfo {
  * Finds event-loop stalls as gaps between ticks of a 5 ms interval timer and explains each
  * by the store calls that ran inside it (recorded by instrument()).
  */
-class StallTracer {
+export class StallTracer {
   private timer: NodeJS.Timeout | undefined;
   private last = 0;
   private lastCpu = 0;

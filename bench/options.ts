@@ -10,6 +10,10 @@ export interface BenchOptions {
   /** Page sizes given to MailDesk and used by the bare fetch alike (default: the provider's own). */
   firstPageSize: number;
   pageSize: number;
+  /** Run the header-only comparison (MailDesk sync vs bare header fetch, ten folders). */
+  headers: boolean;
+  /** Run the offline-bodies comparison (MailDesk headers + bodies vs mbsync vs bare full-source fetch). */
+  bodies: boolean;
 }
 
 /** What a child process needs to measure one run. */
@@ -39,10 +43,12 @@ export const USAGE = `Usage: npm run bench -- [--messages N] [--runs N] [--json]
   --keep         keep the Dovecot folder and the MailDesk data folders
   --data-root D  where MailDesk data folders go (default: the OS temp folder)
   --page-size N  backfill page size for both sides (default ${PAGE_SIZE}, the provider's)
-  --first-page-size N  first (fill) page size for both sides (default ${FIRST_PAGE_SIZE})`;
+  --first-page-size N  first (fill) page size for both sides (default ${FIRST_PAGE_SIZE})
+  --no-headers   skip the header-only comparison
+  --no-bodies    skip the offline-bodies comparison (MailDesk vs mbsync vs bare full-source fetch)`;
 
 export function parseArgs(argv: string[]): BenchOptions {
-  const o: BenchOptions = { messages: 10_000, runs: 3, json: false, keep: false, dataRoot: undefined, firstPageSize: FIRST_PAGE_SIZE, pageSize: PAGE_SIZE };
+  const o: BenchOptions = { messages: 10_000, runs: 3, json: false, keep: false, dataRoot: undefined, firstPageSize: FIRST_PAGE_SIZE, pageSize: PAGE_SIZE, headers: true, bodies: true };
   const num = (name: string, v: string | undefined, min: number): number => {
     const n = Number(v?.replace(/[_,]/g, ''));
     if (!Number.isInteger(n) || n < min) throw new Error(`${name} needs a whole number >= ${min} (got ${v ?? 'nothing'})\n${USAGE}`);
@@ -59,6 +65,8 @@ export function parseArgs(argv: string[]): BenchOptions {
     else if (flag === '--data-root') o.dataRoot = value();
     else if (flag === '--page-size') o.pageSize = num('--page-size', value(), 1);
     else if (flag === '--first-page-size') o.firstPageSize = num('--first-page-size', value(), 100);
+    else if (flag === '--no-headers') o.headers = false;
+    else if (flag === '--no-bodies') o.bodies = false;
     else if (flag === '--help' || flag === '-h') {
       console.log(USAGE);
       process.exit(0);

@@ -1,5 +1,6 @@
 /** Medians, targets and the table/JSON that `npm run bench` prints. */
 import type { BaselineResult } from './baseline';
+import type { FullFetchResult, MailDeskBodiesResult, MbsyncResult } from './bodiesRun';
 import type { MailDeskResult } from './maildeskRun';
 import { median } from './options';
 import type { SeedStats } from './seed';
@@ -25,7 +26,101 @@ export interface BenchReport {
   allPass: boolean;
   loadAvg: number[];
   cpus: number;
-  perRun: { maildesk: MailDeskResult[]; baseline: BaselineResult[] };
+  perRun: { maildesk: MailDeskResult[]; baseline: BaselineResult[]; bodies?: BodyRuns };
+}
+
+export interface BodyRuns {
+  maildesk: MailDeskBodiesResult[];
+  mbsync: MbsyncResult[];
+  fullfetch: FullFetchResult[];
+  mbsyncMissing?: string;
+}
+
+/**
+ * Offline bodies: MailDesk's headers + bodies against mbsync's full pull and a bare
+ * full-source fetch (the comparator is in the "bare imapflow" column, named in the row).
+ * Ratios are per run (all three ran back to back), then the median.
+ */
+export function buildBodyFigures(b: BodyRuns, messages: number): Record<string, Figure> {
+  const m = (f: (r: MailDeskBodiesResult) => number): number => median(b.maildesk.map(f));
+  const at100k = messages >= 100_000;
+  const scaleNote = at100k ? undefined : 'target is stated for 100,000 messages';
+  const vsMbsync = b.maildesk.map((r, i) => (b.mbsync[i]?.totalMs ?? NaN) / r.totalMs);
+  const vsBare = b.maildesk.map((r, i) => (b.fullfetch[i]?.totalMs ?? NaN) / r.totalMs);
+  const ratio = median(vsMbsync);
+  const figs: Record<string, Figure> = {
+    bodiesTime: {
+      name: 'Headers + bodies, INBOX (vs mbsync full pull)',
+      unit: 's',
+      maildesk: m((r) => r.totalMs) / 1000,
+      baseline: b.mbsync.length ? median(b.mbsync.map((r) => r.totalMs)) / 1000 : null,
+      target: '—',
+      pass: null,
+      note: `MailDesk from open to every body stored and the database saved (sync ${fmt(m((r) => r.syncMs) / 1000, 's')} s + save ${fmt(m((r) => r.saveMs), 'ms')} ms), ${fmt(m((r) => r.bodyBytes) / 1e6, 'MB')} MB of bodies; mbsync from process start to exit${b.mbsyncMissing ? ` (not measured: ${b.mbsyncMissing})` : ''}`,
+    },
+    bodiesVsMbsync: {
+      name: 'MailDesk speed / mbsync (time ratio)',
+      unit: '×',
+      maildesk: ratio,
+      baseline: null,
+      target: '≥ 1.0 (goal 2.0)',
+      pass: b.mbsync.length ? ratio >= 1 : null,
+    },
+    fullFetch: {
+      name: 'Headers + bodies (vs bare full-source fetch)',
+      unit: 's',
+      maildesk: m((r) => r.totalMs) / 1000,
+      baseline: b.fullfetch.length ? median(b.fullfetch.map((r) => r.totalMs)) / 1000 : null,
+      target: '—',
+      pass: null,
+      note: `bare = one imapflow fetch('1:*', { source: true }), bytes counted and dropped; MailDesk speed / bare ${fmt(median(vsBare), '×')}×`,
+    },
+    openStored: {
+      name: 'Open a stored message → text (p50)',
+      unit: 'ms',
+      maildesk: m((r) => r.openP50Ms),
+      baseline: null,
+      target: '≤ 100 ms',
+      pass: m((r) => r.openP50Ms) <= 100,
+      note: `core messageSource + parse + sanitise, ${messages.toLocaleString('en-US')}-message store, 51 messages spread over the folder; slowest ${fmt(m((r) => r.openMaxMs), 'ms')} ms`,
+    },
+    bodyIndex: {
+      name: 'Body text into the search index (background)',
+      unit: 'msg/s',
+      maildesk: m((r) => r.bodyIndexed / (r.bodyIndexMs / 1000)),
+      baseline: null,
+      target: '—',
+      pass: null,
+      note: `parse + index of ${fmt(m((r) => r.bodyIndexed), 'n')} bodies in ${fmt(m((r) => r.bodyIndexMs), 'ms')} ms (time-boxed to 20 s), after the headers' index (${fmt(m((r) => r.indexMs), 'ms')} ms); longest stall while indexing ${fmt(m((r) => r.indexStallMs), 'ms')} ms`,
+    },
+    bodiesRss: {
+      name: 'Peak RSS, headers + bodies',
+      unit: 'MB',
+      maildesk: m((r) => r.peakRssMb),
+      baseline: null,
+      target: '≤ 350 MB',
+      pass: m((r) => r.peakRssMb) <= 350,
+      note: scaleNote,
+    },
+    bodiesStall: {
+      name: 'Longest event-loop stall, headers + bodies',
+      unit: 'ms',
+      maildesk: m((r) => r.maxStallMs),
+      baseline: null,
+      target: '≤ 50 ms',
+      pass: m((r) => r.maxStallMs) <= 50,
+      note: `monitorEventLoopDelay max, 10 ms resolution; ${describeBodyStalls(b.maildesk)}`,
+    },
+  };
+  return figs;
+}
+
+/** The longest stalls of the bodies runs with the CPU time in them: far below the stall means the process waited for a core. */
+function describeBodyStalls(runs: MailDeskBodiesResult[]): string {
+  const all = runs.flatMap((r) => r.stalls ?? []).sort((a, b) => b.ms - a.ms);
+  const top = [...all.filter((s) => s.phase === 'headers + bodies').slice(0, 3), ...all.filter((s) => s.phase !== 'headers + bodies').slice(0, 2)];
+  if (!top.length) return 'no gap over 50 ms seen by the 5 ms timer';
+  return `longest gaps of a 5 ms timer: ${top.map((s) => `${s.ms.toFixed(0)} ms in ${s.phase} at +${(s.at / 1000).toFixed(1)} s (process CPU time in it ${s.cpuMs.toFixed(0)} ms)`).join('; ')}`;
 }
 
 export function buildFigures(md: MailDeskResult[], base: BaselineResult[], messages: number): Record<string, Figure> {
@@ -65,8 +160,8 @@ export function buildFigures(md: MailDeskResult[], base: BaselineResult[], messa
       unit: '×',
       maildesk: median(ratios),
       baseline: null,
-      target: '≥ 0.5',
-      pass: median(ratios) >= 0.5,
+      target: '≥ 0.7',
+      pass: median(ratios) >= 0.7,
     },
     noChange: {
       name: 'No-change sync, 10 folders',
@@ -126,8 +221,8 @@ export function buildFigures(md: MailDeskResult[], base: BaselineResult[], messa
       unit: 'ms',
       maildesk: m((r) => Math.max(r.maxStallMs, r.maxStallFoldersMs)),
       baseline: b((r) => r.maxStallMs),
-      target: '< 100 ms',
-      pass: m((r) => Math.max(r.maxStallMs, r.maxStallFoldersMs)) < 100,
+      target: '≤ 50 ms',
+      pass: m((r) => Math.max(r.maxStallMs, r.maxStallFoldersMs)) <= 50,
       note: 'monitorEventLoopDelay max, 10 ms resolution (the figure includes up to 10 ms of timer period)',
     },
   };

@@ -11,6 +11,7 @@ import type { EngineClient } from '../engine/client';
 import { fromWireError } from '../engine/wire';
 import type { JobInfo, VerifyReportWire } from '../shared/protocol/engine';
 import { connectCli, findAccount, loadConfig } from './openCore';
+import { bodiesProgressText } from '../core/sync/bodiesProgress';
 import { doctorCommand } from './commands/doctor';
 import { renderCommand } from './commands/render';
 import { sendCommand } from './commands/send';
@@ -254,13 +255,13 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
         const summary = r.accounts.map((a) => ({
           account: a.account,
           state: a.state,
-          folders: a.folders.map((f) => ({ path: f.path, role: f.role, local: f.local, server: f.remoteTotal, backfillDone: f.backfillDone })),
+          folders: a.folders.map((f) => ({ path: f.path, role: f.role, local: f.local, server: f.remoteTotal, backfillDone: f.backfillDone, bodies: f.bodies })),
         }));
         if (json) io.out(JSON.stringify({ ok: r.ok, ms: r.ms, accounts: summary, failed: r.failed.map(jobJson) }, null, 2) + '\n');
         else {
           for (const a of summary) {
             io.out(`${a.account}: ${a.state}\n`);
-            for (const f of a.folders) io.out(`  ${f.path.padEnd(24)} ${String(f.local).padStart(6)} local / ${String(f.server ?? '?').padStart(6)} on server${f.backfillDone ? '' : ' (history still filling)'}\n`);
+            for (const f of a.folders) io.out(`  ${f.path.padEnd(24)} ${String(f.local).padStart(6)} local / ${String(f.server ?? '?').padStart(6)} on server${f.backfillDone ? '' : ' (history still filling)'}${f.bodies ? `, ${bodiesProgressText({ phase: 'bodies', fetched: f.bodies.stored, ...f.bodies })}` : ''}\n`);
           }
           for (const j of r.failed) io.err(`maildesk: ${j.id}: ${j.errorMessage}\n`);
           io.out(`${r.ok ? 'In step' : 'Finished with errors'} after ${(r.ms / 1000).toFixed(1)} s.\n`);

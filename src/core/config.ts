@@ -37,7 +37,21 @@ export interface AccountConfig {
   tokenEnv?: string;
   /** CLI, Outlook: the environment variable holding a serialized MSAL token cache. */
   tokenCacheEnv?: string;
+  /** Offline bodies: which are fetched ahead by the "bodies" job (defaults: BODY_DEFAULTS). */
+  bodies?: BodySettings;
 }
+
+/**
+ * How far back bodies are fetched ahead, so reading and search work offline: `days` of mail
+ * ('all': every synced message, 0: none, bodies only on open), and the largest message
+ * fetched ahead (`maxBytes`); bigger ones are fetched when opened.
+ */
+export interface BodySettings {
+  days?: number | 'all';
+  maxBytes?: number;
+}
+
+export const BODY_DEFAULTS: Required<BodySettings> = { days: 90, maxBytes: 10 * 1024 * 1024 };
 
 export interface OAuthConfig {
   google?: { clientId?: string; clientSecretEnv?: string; authBaseUrl?: string; apiBaseUrl?: string };
@@ -106,7 +120,23 @@ export function parseAccount(v: unknown, path = 'account'): AccountConfig {
   acc.sentFolder = str(o.sentFolder, `${path}.sentFolder`, true);
   if (o.tokenEnv !== undefined) acc.tokenEnv = str(o.tokenEnv, `${path}.tokenEnv`);
   if (o.tokenCacheEnv !== undefined) acc.tokenCacheEnv = str(o.tokenCacheEnv, `${path}.tokenCacheEnv`);
+  if (o.bodies !== undefined) acc.bodies = parseBodies(o.bodies, `${path}.bodies`);
   return acc;
+}
+
+function parseBodies(v: unknown, path: string): BodySettings {
+  if (!v || typeof v !== 'object') invalid(path, 'must be an object like { "days": 90, "maxBytes": 10485760 }');
+  const o = v as Record<string, unknown>;
+  const out: BodySettings = {};
+  if (o.days !== undefined) {
+    if (o.days !== 'all' && !(typeof o.days === 'number' && Number.isInteger(o.days) && o.days >= 0)) invalid(`${path}.days`, 'must be "all" or a whole number of days (0: fetch bodies only when opened)');
+    out.days = o.days as number | 'all';
+  }
+  if (o.maxBytes !== undefined) {
+    if (!(typeof o.maxBytes === 'number' && Number.isInteger(o.maxBytes) && o.maxBytes > 0)) invalid(`${path}.maxBytes`, 'must be a positive whole number of bytes');
+    out.maxBytes = o.maxBytes;
+  }
+  return out;
 }
 
 export function parseConfig(text: string, source = 'config'): MailDeskConfig {

@@ -2,7 +2,7 @@
  * The core as the extension and the CLI see it: one object that owns the store, the
  * providers and the scheduler. Everything here runs in plain Node.
  */
-import type { AccountConfig, CredentialSource, OAuthConfig, SecretStore } from './config';
+import type { AccountConfig, BodySettings, CredentialSource, OAuthConfig, SecretStore } from './config';
 import { MailError, toMailError } from './errors';
 import { type Logger, RecentLog } from './log';
 import { ImapProvider, type ImapProviderOptions } from './providers/imap/imapProvider';
@@ -13,6 +13,7 @@ import { createGmailProvider, type GmailProviderDeps } from './providers/gmail/g
 import type { MailProvider, VerifyReport } from './providers/provider';
 import { jobId, Scheduler } from './sync/scheduler';
 import { indexInBackground } from './search/indexer';
+import { indexBodiesInBackground } from './search/bodyIndexer';
 import { type FolderRow, MailStore, type MessageRow, type StoreChange } from './store/store';
 import { type DraftRef, DraftService, type DraftSummary, type OpenedDraft } from './drafts/drafts';
 import type { Draft } from './send/compose';
@@ -45,6 +46,8 @@ export interface MailDeskOptions {
   gmail?: GmailProviderDeps['options'];
   /** `maildesk.*` settings (VS Code configuration, or the CLI config's `settings`), read at each use: the AI switches the agent tools obey. */
   settings?: () => Record<string, unknown>;
+  /** Offline bodies for accounts whose configuration has no `bodies` (VS Code: the maildesk.bodies.* settings). */
+  bodies?: BodySettings;
 }
 
 export class MailDesk {
@@ -70,6 +73,7 @@ export class MailDesk {
       provider: (id) => this.provider(id),
       syncIntervalMs: o.syncIntervalMs,
       backoffBaseMs: o.backoffBaseMs,
+      bodies: o.bodies,
     });
   }
 
@@ -405,7 +409,9 @@ export class MailDesk {
 
   private indexSoon(): void {
     if (this.indexing || !this.started) return;
+    // Headers first (threads and the list need them), then the text of fetched bodies.
     this.indexing = indexInBackground(this.store, { stop: () => !this.started })
+      .then(() => indexBodiesInBackground(this.store, { stop: () => !this.started }))
       .catch((e) => this.log.log('warn', `indexing for threads and search failed: ${(e as Error).message}`))
       .then(() => undefined)
       .finally(() => (this.indexing = undefined));

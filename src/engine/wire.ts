@@ -6,7 +6,8 @@ import { MailError } from '../core/errors';
 import type { MailStore } from '../core/store/store';
 import type { VerifyReport } from '../core/providers/provider';
 import type { SendInput, SendResult } from '../core/send/sender';
-import type { FolderInfo, JobInfo, SendInputWire, SendResultWire, VerifyReportWire, WireError } from '../shared/protocol/engine';
+import { jobId } from '../core/sync/scheduler';
+import type { BodiesSummary, FolderInfo, JobInfo, SendInputWire, SendResultWire, VerifyReportWire, WireError } from '../shared/protocol/engine';
 
 export function toWireError(e: MailError): WireError {
   // The remedy travels too: an error may carry its own (an SMTP login refused names Test Outgoing Server).
@@ -38,7 +39,7 @@ export function sendInputFromWire(i: SendInputWire): SendInput {
 export function folderInfos(store: MailStore, accountId: string): FolderInfo[] {
   return store.listFolders(accountId).map((f) => {
     const c = store.localCounts(f.id);
-    return { ...f, local: c.total, localUnread: c.unread, backfillDone: store.getSyncState(f.id).backfillDone };
+    return { ...f, local: c.total, localUnread: c.unread, backfillDone: store.getSyncState(f.id).backfillDone, bodies: bodiesSummary(store.getJob(jobId(accountId, 'bodies', f.path))?.progress) };
   });
 }
 
@@ -47,4 +48,11 @@ export function jobInfos(store: MailStore, accountIds?: string[]): JobInfo[] {
     .listJobs()
     .filter((j) => !accountIds || accountIds.includes(j.accountId))
     .map((j) => ({ ...j, folderPath: j.folderId !== null ? store.getFolderById(j.folderId)?.path ?? null : null }));
+}
+
+/** A folder's offline bodies for `sync --once --json`: stored of total (within the window, under the size cap), their bytes, and how many are over the cap. */
+export function bodiesSummary(p: Record<string, unknown> | null | undefined): BodiesSummary | null {
+  if (!p || p.phase !== 'bodies') return null;
+  const n = (k: string): number => (typeof p[k] === 'number' ? (p[k] as number) : 0);
+  return { stored: n('fetched'), total: n('total'), bytes: n('bytes'), overCap: n('overCap') };
 }

@@ -43,6 +43,12 @@ class Root extends DisposableBase {
 
 let shutdown: (() => Promise<void>) | undefined;
 
+/** Offline bodies for accounts whose own configuration says nothing (the "bodies" sync job). */
+function bodySettings(): { days: number; maxBytes: number } {
+  const c = vscode.workspace.getConfiguration('maildesk.bodies');
+  return { days: Math.max(0, c.get<number>('prefetchDays', 90)), maxBytes: Math.max(1, c.get<number>('maxMessageMB', 10)) * 1024 * 1024 };
+}
+
 export async function activate(context: vscode.ExtensionContext): Promise<MailDeskApi> {
   const root = new Root();
   context.subscriptions.push(root);
@@ -58,6 +64,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
       logger: channelLogger(log),
       syncIntervalMs: Math.max(15, settings.get<number>('intervalSeconds', 120)) * 1000,
       idle: settings.get<boolean>('idle', true),
+      bodies: bodySettings(),
       // OAuth tokens live in SecretStorage; OAuth clients are read from settings at each use.
       secrets,
       // The AI switches the agent tools obey, read at each call.

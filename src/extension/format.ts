@@ -4,6 +4,7 @@
  */
 import type { VerifyReport } from '../core/providers/provider';
 import type { AccountRow, FolderRole, FolderRow, JobRow } from '../core/store/store';
+import { bodiesProgressText } from '../core/sync/bodiesProgress';
 
 /** "just now", "2 min ago", "3 h ago", "4 days ago". */
 export function ago(ms: number, now = Date.now()): string {
@@ -89,7 +90,7 @@ export function accountStateShort(a: Pick<AccountRow, 'state' | 'stateCode'>, ti
   return a.state === 'connected' ? 'connected' : 'not connected yet';
 }
 
-const KIND_ORDER = ['sync', 'fill', 'backfill', 'tasks', 'maintenance'];
+const KIND_ORDER = ['sync', 'fill', 'backfill', 'bodies', 'tasks', 'maintenance'];
 
 /** Jobs in folder order (Inbox first), each folder's sync before its backfill; account-wide jobs last. */
 export function compareJobs(
@@ -108,7 +109,11 @@ export function jobLabel(job: Pick<JobRow, 'kind'>, folderName: string | undefin
 /** "ok · last run 2 min ago · next in 1 min"; a running job shows its progress instead. */
 export function jobDescription(job: Pick<JobRow, 'status' | 'lastRun' | 'nextRun' | 'progress'>, now = Date.now()): string {
   const parts: string[] = [];
-  if (job.status === 'running') {
+  // A bodies job says how far it got whatever its state: "done (bodies: 2,000 of 2,000, 47.0 MB)".
+  const bodies = bodiesProgressText(job.progress, { inline: true });
+  if (bodies) {
+    parts.push(`${job.status} (${bodies})`);
+  } else if (job.status === 'running') {
     const p = job.progress as { fetched?: number; total?: number; phase?: string } | null;
     let s = 'running';
     if (p?.phase) s += ` (${p.phase})`;

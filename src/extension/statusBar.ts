@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { MailDesk } from '../core/maildesk';
+import { bodiesProgressText } from '../core/sync/bodiesProgress';
 import { accountLabel, accountStateText, statusText } from './format';
 import { DisposableBase } from './lifecycle';
 
@@ -39,8 +40,13 @@ export class MailStatusBar extends DisposableBase {
     const syncing = new Set(jobs.filter((j) => j.status === 'running' && j.folderId !== null).map((j) => j.folderId));
     const troubled = accounts.filter((a) => a.state === 'disconnected' || a.state === 'reauth');
     const s = statusText(syncing.size, troubled.length);
-    this.item.text = s.text;
-    this.item.tooltip = accounts.map((a) => `${accountLabel(a)}: ${accountStateText(a)}`).join('\n');
+    // Bodies being fetched ahead: all folders together, "bodies: 1,234 of 10,000 (45.6 MB)".
+    const bodyJobs = jobs.filter((j) => j.kind === 'bodies' && j.progress?.phase === 'bodies');
+    const fetching = bodyJobs.some((j) => j.status === 'running' || j.status === 'pending');
+    const sum = (k: string): number => bodyJobs.reduce((n, j) => n + (typeof j.progress?.[k] === 'number' ? (j.progress[k] as number) : 0), 0);
+    const bodies = bodiesProgressText({ phase: 'bodies', fetched: sum('fetched'), total: sum('total'), bytes: sum('bytes'), overCap: sum('overCap') });
+    this.item.text = s.kind === 'syncing' && fetching && bodies ? `${s.text} · ${bodies.replace(/ \(.*$/, '')}` : s.text;
+    this.item.tooltip = [...accounts.map((a) => `${accountLabel(a)}: ${accountStateText(a)}`), ...(bodyJobs.length && bodies ? [`Offline ${bodies}`] : [])].join('\n');
     this.item.backgroundColor = s.kind === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     this.item.command = s.kind === 'error' ? { command: 'maildesk.mailboxes.focus', title: 'Show Mailboxes' } : { command: 'maildesk.showLog', title: 'Show Log' };
     this.item.show();

@@ -1,7 +1,7 @@
 /**
  * Reading in VS Code: the thread view (one webview panel per conversation), "View source"
- * as a read-only document, "MailDesk: Search Mail", and the background fetch of recent
- * bodies. Parsing, sanitising and the page itself come from src/core/threads; this file
+ * as a read-only document and "MailDesk: Search Mail" (bodies of recent mail are fetched
+ * ahead by the core's "bodies" sync job). Parsing, sanitising and the page itself come from src/core/threads; this file
  * only moves them into VS Code. Message HTML is sanitised here in the host and put into the
  * page server-side; the webview's script only reports clicks on our own controls.
  */
@@ -18,7 +18,7 @@ import type { ParsedAttachment } from '../core/mime/parse';
 import { searchMessages, type SearchHit } from '../core/search/search';
 import { threadPageHtml, webviewCsp } from '../core/threads/page';
 import { escapeHtml } from '../shared/html';
-import { markRead, prefetchBodies, setSenderAllowsRemote, type OpenedMessage } from '../core/threads/reading';
+import { markRead, setSenderAllowsRemote, type OpenedMessage } from '../core/threads/reading';
 import { threadKeyOf, threadMessages } from '../core/threads/threads';
 import { defaultExpanded, loadThreadView, type ThreadView } from '../core/threads/view';
 import { dispatchThread, isOpenableLink, parseThreadMessage, type ThreadHandlers } from '../shared/protocol/thread';
@@ -40,12 +40,12 @@ export interface OpenThreadArgs {
   folderId: number;
 }
 
-function readingSettings(): { markRead: boolean; prefetchDays: number } {
+function readingSettings(): { markRead: boolean } {
   const c = vscode.workspace.getConfiguration('maildesk');
-  return { markRead: c.get<boolean>('reading.markReadOnOpen', true), prefetchDays: c.get<number>('bodies.prefetchDays', 90) };
+  return { markRead: c.get<boolean>('reading.markReadOnOpen', true) };
 }
 
-/** Registers the thread view, View source, Search Mail and the body prefetch. */
+/** Registers the thread view, View source and Search Mail (bodies are fetched ahead by the core's "bodies" job). */
 export function registerReading(deps: ReadingDeps): Disposable[] {
   const panels = new ThreadPanels(deps);
   const out: Disposable[] = [panels];
@@ -67,7 +67,6 @@ export function registerReading(deps: ReadingDeps): Disposable[] {
     }),
     vscode.commands.registerCommand('maildesk.searchMail', () => searchMail(deps, panels)),
   );
-  out.push(new BodyPrefetch(deps));
   return out;
 }
 
@@ -411,59 +410,4 @@ async function searchMail(deps: ReadingDeps, panels: ThreadPanels): Promise<void
     qp.dispose();
   });
   qp.show();
-}
-
-// ---- background body fetch ----------------------------------------------------------
-
-/**
- * After a sync stored new mail, fetch bodies of recent mail (setting
- * `maildesk.bodies.prefetchDays`) in small batches, one account at a time, so reading and
- * search work offline. Waits a little after the last change so it never competes with a sync.
- */
-class BodyPrefetch extends DisposableBase {
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private again = false;
-
-  constructor(private readonly deps: ReadingDeps) {
-    super();
-    this._register(toDisposable(() => this.timer && clearTimeout(this.timer)));
-    this._register(deps.mail.onDidChange((c) => c.messages && this.schedule(15_000)));
-    this.schedule(30_000);
-  }
-
-  private schedule(ms: number): void {
-    if (this.isDisposed) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.run(), ms);
-    this.timer.unref?.();
-  }
-
-  private async run(): Promise<void> {
-    this.timer = undefined;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    const days = readingSettings().prefetchDays;
-    if (!(days > 0)) return;
-    this.running = true;
-    let more = false;
-    try {
-      for (const a of this.deps.mail.store.listAccounts()) {
-        if (this.isDisposed || a.state === 'reauth') continue;
-        const r = await prefetchBodies(this.deps.mail, a.id, days, 50, {
-          log: (level, msg) => (level === 'error' ? this.deps.log.error(msg) : this.deps.log.debug(msg)),
-        });
-        if (r.fetched || r.failed) this.deps.log.info(`prefetch ${a.id}: ${r.fetched} bodies fetched, ${r.indexed} indexed, ${r.failed} failed${r.stoppedBy ? ` (stopped: ${r.stoppedBy})` : ''}`);
-        if (r.more && !r.stoppedBy && r.indexed > 0) more = true;
-      }
-    } finally {
-      this.running = false;
-    }
-    if (more || this.again) {
-      this.again = false;
-      this.schedule(2_000);
-    }
-  }
 }

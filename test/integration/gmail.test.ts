@@ -85,7 +85,8 @@ describe('Gmail provider (Gmail API on a local server)', function () {
     assert.equal(st.memberships, 4, 'Inbox, Important, Work and All Mail');
     for (const p of ['INBOX', 'IMPORTANT', 'Work', ALL_MAIL_PATH]) assert.deepEqual(subjects(p), ['three labels'], p);
     assert.deepEqual(subjects('Later'), []);
-    assert.equal(g.count('messages.get'), 1, 'fetched once for all its labels');
+    assert.equal(g.count('messages.get:metadata'), 1, 'fetched once for all its labels');
+    assert.equal(g.count('messages.get:raw'), 1, 'its body too: by one folder\'s bodies job, not one per label');
     const m = core.store.listMessages(folder('INBOX').id)[0];
     assert.ok(!m.flags.includes('\\Seen'), 'UNREAD label → unread');
 

@@ -1,7 +1,7 @@
 /**
  * Reading against a real Dovecot: a conversation spanning Inbox and Sent is one thread,
  * opening a message fetches its body once and keeps it (it opens again with the server
- * down), the background prefetch fills recent bodies into the search index, and
+ * down), the "bodies" job fills recent bodies (within the window) into the search index, and
  * `maildesk show` / `maildesk render` print what the reader shows.
  */
 import { strict as assert } from 'node:assert';
@@ -12,7 +12,9 @@ import { showCommand } from '../../src/cli/commands/show';
 import type { MailDesk } from '../../src/core/maildesk';
 import { searchMessages } from '../../src/core/search/search';
 import { syncOnce } from '../../src/core/sync/once';
-import { openMessage, prefetchBodies } from '../../src/core/threads/reading';
+import { openMessage } from '../../src/core/threads/reading';
+import { indexBodiesInBackground } from '../../src/core/search/bodyIndexer';
+import type { BodySettings } from '../../src/core/config';
 import { listThreads, threadMessages } from '../../src/core/threads/threads';
 import { loadThreadView } from '../../src/core/threads/view';
 import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
@@ -67,10 +69,10 @@ describe('reading against Dovecot', function () {
     await dv?.dispose();
   });
 
-  async function synced(user: string, dataDir?: string): Promise<MailDesk> {
+  async function synced(user: string, dataDir?: string, bodies?: BodySettings): Promise<MailDesk> {
     const c = await openCore(dataDir, { [user]: 'secret' });
     cores.push(c);
-    await c.addAccount(imapAccount(user, dv.port));
+    await c.addAccount({ ...imapAccount(user, dv.port), bodies });
     const r = await syncOnce(c, [user]);
     assert.ok(r.ok, `sync failed: ${r.failed.map((j) => `${j.id}: ${j.errorMessage}`).join('; ')}`);
     return c;
@@ -103,7 +105,8 @@ describe('reading against Dovecot', function () {
     if (!dv.running) await dv.start();
     const dir = tempDir();
     try {
-      const c = await synced('reader', dir);
+      // Bodies are not fetched ahead here (window 0), so opening is what fetches.
+      const c = await synced('reader', dir, { days: 0 });
       const inbox = c.store.getFolder('reader', 'INBOX')!;
       const row = c.store.listMessages(inbox.id).find((m) => m.messageId === '<t3@example.test>')!;
       assert.equal(row.bodyBlob, null, 'no body before the message is opened');
@@ -140,17 +143,22 @@ describe('reading against Dovecot', function () {
     }
   });
 
-  it('prefetches bodies of recent mail only (the window), into the search index', async () => {
+  it('the bodies job of sync --once fetches recent mail only (the window), into the search index', async () => {
     if (!dv.running) await dv.start();
-    const c = await synced('reader');
-    const r = await prefetchBodies(c, 'reader', 90, 100);
-    assert.equal(r.failed, 0);
-    assert.equal(r.fetched, 4, 'the four messages of the last 90 days (Inbox and Sent), not the 400-day-old one');
+    const c = await synced('reader', undefined, { days: 90 });
+    const withBody = () => c.store.all<{ m: string }>('SELECT message_id AS m FROM messages WHERE body_blob IS NOT NULL ORDER BY message_id').map((r) => r.m);
+    assert.deepEqual(withBody(), ['<t1@example.test>', '<t2@example.test>', '<t3@example.test>', '<z1@example.test>'], 'the four messages of the last 90 days (Inbox and Sent), not the 400-day-old one');
+    assert.equal(await indexBodiesInBackground(c.store), 4);
     assert.deepEqual(searchMessages(c.store, 'lighthouse').map((h) => h.subject), ['Trip plan']);
     assert.deepEqual(searchMessages(c.store, 'saturday').map((h) => h.folderPath), ['Sent']);
     assert.deepEqual(searchMessages(c.store, 'fossil'), [], 'old mail outside the window is not fetched');
-    const second = await prefetchBodies(c, 'reader', 90, 100);
-    assert.equal(second.fetched + second.indexed, 0, 'nothing is fetched twice');
+    const inboxJob = c.store.getJob('reader:bodies:INBOX')!;
+    assert.equal(inboxJob.status, 'done');
+    assert.deepEqual({ fetched: inboxJob.progress?.fetched, total: inboxJob.progress?.total }, { fetched: 3, total: 3 }, 'Inbox: bodies 3 of 3');
+    const again = await syncOnce(c, ['reader']);
+    assert.ok(again.ok);
+    assert.deepEqual(withBody().length, 4, 'nothing more is fetched on the next sync');
+    assert.equal(await indexBodiesInBackground(c.store), 0, 'nothing is indexed twice');
   });
 
   it('maildesk show prints headers and text of a synced message', async () => {

@@ -474,6 +474,8 @@ export class GoogleServer {
         return;
       }
       const wanted = q.getAll('metadataHeaders').flatMap((v) => v.split(',')).map((h) => h.toLowerCase());
+      // Counted by format too: headers (metadata) and bodies (raw) are told apart by tests.
+      this.hit(`messages.get:${q.get('format') ?? 'full'}`);
       return this.json(res, 200, this.resource(msg, q.get('format') ?? 'full', wanted));
     }
     m = /^messages\/([^/]+)\/(modify|trash|untrash)$/.exec(rest);

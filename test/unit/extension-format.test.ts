@@ -4,6 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { MailError } from '../../src/core/errors';
+import { bodiesProgressText } from '../../src/core/sync/bodiesProgress';
 import {
   accountIdFor,
   compareFolders,
@@ -44,6 +45,20 @@ describe('extension wording', () => {
       jobDescription({ status: 'running', lastRun: NOW - 5 * 1000, nextRun: NOW + MIN, progress: { fetched: 40, total: 120, phase: 'fill' } }, NOW),
       'running (fill) 40/120 · last run just now',
     );
+  });
+
+  it('a bodies job says how many bodies of how many are stored, and their bytes, whatever its state', () => {
+    const progress = { phase: 'bodies', fetched: 1234, total: 10000, bytes: 45_600_000, overCap: 0 };
+    assert.equal(
+      jobDescription({ status: 'running', lastRun: NOW - 5 * 1000, nextRun: NOW, progress }, NOW),
+      'running (bodies: 1,234 of 10,000, 45.6 MB) · last run just now',
+    );
+    assert.equal(
+      jobDescription({ status: 'done', lastRun: NOW - 2 * MIN, nextRun: null, progress: { ...progress, fetched: 10000, overCap: 3 } }, NOW),
+      'done (bodies: 10,000 of 10,000, 45.6 MB, 3 over the size cap fetched on open) · last run 2 min ago',
+    );
+    assert.equal(bodiesProgressText(progress), 'bodies: 1,234 of 10,000 (45.6 MB)', 'the status bar and the report');
+    assert.equal(bodiesProgressText({ fetched: 1, total: 2, phase: 'fill' }), undefined, 'other jobs keep their own description');
   });
 
   it('the status bar names disconnected accounts before syncing, and says all is well otherwise', () => {

@@ -10,6 +10,7 @@ import type { AccountRow } from '../store/store';
 import type { CheckOutcome, CheckStatus, DiagnosticsHost } from './check';
 import { providerLabel } from './checks/connection';
 import type { Redactor } from './redact';
+import { bodiesProgressText } from '../sync/bodiesProgress';
 
 /**
  * A check's result as the report keeps it: what the runner found, since when, and the fix
@@ -318,7 +319,11 @@ export function renderMarkdown(r: SupportReport): string {
   L.push('## Jobs', '');
   if (r.jobs.length) {
     L.push('| Job | Status | Last run | Last success | Next run | Attempts | Error |', '|---|---|---|---|---|---|---|');
-    for (const j of r.jobs) L.push(`| ${cell(j.id)} | ${j.status} | ${cell(j.lastRun)} | ${cell(j.lastSuccess)} | ${cell(j.nextRun)} | ${j.attempts} | ${cell(j.error)} |`);
+    for (const j of r.jobs) {
+      // A bodies job says how far it got: "done, bodies: 2,000 of 2,000 (47.0 MB)".
+      const bodies = bodiesProgressText(j.progress);
+      L.push(`| ${cell(j.id)} | ${j.status}${bodies ? `, ${bodies}` : ''} | ${cell(j.lastRun)} | ${cell(j.lastSuccess)} | ${cell(j.nextRun)} | ${j.attempts} | ${cell(j.error)} |`);
+    }
   } else L.push('No scheduled jobs.');
   L.push('');
 

@@ -78,6 +78,11 @@ export interface MessageRef {
   providerId?: string;
 }
 
+/** A body to fetch: the message by UID or provider id, and the UIDVALIDITY its UID belongs to. */
+export interface BodyRef extends MessageRef {
+  uidValidity?: string;
+}
+
 /** A local action's remote step. */
 export type RemoteTask =
   | ({ kind: 'flags'; folderPath: string; uid: number; add: string[]; remove: string[] } & MessageRef)
@@ -113,6 +118,12 @@ export interface MailProvider {
   syncFolder(mode: SyncMode, ctx: SyncContext): Promise<FolderSyncResult>;
   /** The raw RFC 5322 source of one message. */
   fetchRaw(folderPath: string, ref: MessageRef): Promise<Buffer>;
+  /**
+   * The raw sources of many messages of one folder, handed to `onBody` as each arrives
+   * (IMAP: one streamed UID FETCH; the API providers: concurrent requests within their
+   * limits). `onBody` runs no provider call. A message gone from the server is skipped.
+   */
+  fetchBodies?(folder: FolderRow, refs: BodyRef[], onBody: (ref: BodyRef, raw: Buffer) => void): Promise<void>;
   /** Applies a local action on the server; returns the new UID after a move when known. */
   applyTask(task: RemoteTask): Promise<{ newUid?: number } | void>;
   /** Calls `onChange` when the server announces a change in the folder (IMAP IDLE). */

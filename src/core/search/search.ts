@@ -29,7 +29,7 @@ export interface SearchOptions {
 
 // Body text beyond this is not indexed: it would grow the database (saved whole on every
 // change) for matches nobody scrolls to.
-const MAX_BODY_CHARS = 100_000;
+export const MAX_BODY_CHARS = 100_000;
 
 const FIELD_ALIASES: Record<string, string> = {
   from: 'sender',
@@ -119,11 +119,26 @@ export function searchMessages(store: MailStore, query: string, opts: SearchOpti
 /** Adds a message's body text to the index (called when the body is fetched). */
 export function indexBody(store: MailStore, messageId: number, text: string): void {
   indexMessage(store, messageId);
-  store.tx(() => store.run('UPDATE message_fts SET body = ? WHERE docid = ?', [text.slice(0, MAX_BODY_CHARS), messageId]));
+  store.tx(() => {
+    store.run('UPDATE message_fts SET body = ? WHERE docid = ?', [text.slice(0, MAX_BODY_CHARS), messageId]);
+    store.run('UPDATE messages SET body_indexed = 1 WHERE id = ?', [messageId]);
+  });
+}
+
+/** Adds the body text of several messages in one transaction (the background body indexer). */
+export function indexBodies(store: MailStore, items: Array<{ id: number; text: string }>): void {
+  if (!items.length) return;
+  for (const it of items) indexMessage(store, it.id);
+  store.tx(() => {
+    for (const it of items) {
+      store.run('UPDATE message_fts SET body = ? WHERE docid = ?', [it.text.slice(0, MAX_BODY_CHARS), it.id]);
+      store.run('UPDATE messages SET body_indexed = 1 WHERE id = ?', [it.id]);
+    }
+  });
 }
 
 /** Whether the body text of a message is in the index yet. */
 export function isBodyIndexed(store: MailStore, messageId: number): boolean {
   indexMessage(store, messageId);
-  return store.get('SELECT 1 AS x FROM message_fts WHERE docid = ? AND body IS NOT NULL', [messageId]) !== undefined;
+  return store.get('SELECT 1 AS x FROM messages WHERE id = ? AND body_indexed = 1', [messageId]) !== undefined;
 }

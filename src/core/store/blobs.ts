@@ -9,6 +9,9 @@ import * as path from 'node:path';
 
 export class BlobStore {
   private readonly memory = new Map<string, Buffer>();
+  /** Sub-folders known to exist (putAsync creates each once). */
+  private readonly made = new Set<string>();
+  private seq = 0;
   constructor(private readonly dir: string | undefined) {}
 
   private file(hash: string): string {
@@ -30,6 +33,42 @@ export class BlobStore {
       fs.renameSync(tmp, f);
     }
     return hash;
+  }
+
+  /**
+   * Like put, with the writing done off the thread (libuv's pool), so a stream of bodies is
+   * written while the next ones are parsed. Only the hash is computed on the thread. The
+   * temporary file and rename keep a half-written blob from ever carrying the hash's name.
+   */
+  async putAsync(data: Buffer): Promise<string> {
+    const hash = crypto.createHash('sha256').update(data).digest('hex');
+    if (!this.dir) {
+      this.memory.set(hash, data);
+      return hash;
+    }
+    const f = this.file(hash);
+    const d = path.dirname(f);
+    if (!this.made.has(d)) {
+      await fs.promises.mkdir(d, { recursive: true });
+      this.made.add(d);
+    }
+    const tmp = `${f}.${process.pid}.${++this.seq}.tmp`;
+    try {
+      await fs.promises.writeFile(tmp, data);
+      // Over an existing blob of the same hash this replaces identical bytes.
+      await fs.promises.rename(tmp, f);
+    } catch (e) {
+      await fs.promises.rm(tmp, { force: true });
+      throw e;
+    }
+    return hash;
+  }
+
+  /** Whether the blob is stored (without reading it). */
+  has(hash: string): boolean {
+    if (!/^[0-9a-f]{64}$/.test(hash)) return false;
+    if (!this.dir) return this.memory.has(hash);
+    return fs.existsSync(this.file(hash));
   }
 
   get(hash: string): Buffer | undefined {

@@ -293,4 +293,14 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE messages ADD COLUMN provider_thread TEXT;
   `,
+  // 9: offline bodies (src/core/sync/bodies.ts). Which stored bodies still wait for their text
+  // in the search index (so the background pass finds them through an index, not a scan of
+  // the FTS table), and where each folder's "bodies" job stands (JSON: its UID or date
+  // cursor), kept with the folder's sync state so a folder reset clears it too.
+  `
+  ALTER TABLE messages ADD COLUMN body_indexed INTEGER NOT NULL DEFAULT 0;
+  UPDATE messages SET body_indexed = 1 WHERE id IN (SELECT docid FROM message_fts WHERE body IS NOT NULL);
+  CREATE INDEX messages_body_unindexed ON messages(id) WHERE body_blob IS NOT NULL AND body_indexed = 0;
+  ALTER TABLE folder_sync ADD COLUMN bodies_cursor TEXT;
+  `,
 ];

@@ -21,7 +21,7 @@ import { moveAside, RECOVERED_SETTING, saveError, type SaveFailure, type StoreRe
 
 export type FolderRole = 'inbox' | 'sent' | 'drafts' | 'trash' | 'junk' | 'archive' | 'all' | 'flagged' | 'important';
 export type AccountState = 'unknown' | 'connected' | 'disconnected' | 'reauth';
-export type JobKind = 'sync' | 'fill' | 'backfill' | 'maintenance' | 'tasks';
+export type JobKind = 'sync' | 'fill' | 'backfill' | 'bodies' | 'maintenance' | 'tasks';
 export type JobStatus = 'pending' | 'running' | 'ok' | 'error' | 'paused' | 'done';
 
 export interface AccountRow {

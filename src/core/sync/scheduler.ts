@@ -1,7 +1,8 @@
 /**
  * Runs the jobs of every account: `sync` per selected folder (incremental, with the
  * first page of a fill), `backfill` per selected folder (older history, page by page,
- * until done), `tasks` per account (local actions' remote steps) and `maintenance`
+ * until done), `bodies` per selected folder (bodies fetched ahead within the account's
+ * window, page by page: sync/bodies.ts), `tasks` per account (local actions' remote steps) and `maintenance`
  * per account (folder list, counts, purge). Each job's last run, status, error and
  * next run live in the store: that is the "Scheduled Actions" screen of the guide.
  *
@@ -9,12 +10,13 @@
  * other folders; a login failure marks the account disconnected and pauses its jobs
  * without touching its mail.
  */
-import type { AccountConfig } from '../config';
+import type { AccountConfig, BodySettings } from '../config';
 import { MailError, toMailError } from '../errors';
 import type { Logger } from '../log';
 import type { MailProvider } from '../providers/provider';
 import type { FolderRow, JobKind, JobRow, MailStore } from '../store/store';
 import { backoffDelay } from './backoff';
+import { bodyStep } from './bodies';
 
 export interface SchedulerOptions {
   store: MailStore;
@@ -28,6 +30,8 @@ export interface SchedulerOptions {
   maxConcurrent?: number;
   backoffBaseMs?: number;
   now?: () => number;
+  /** Offline bodies for accounts whose configuration says nothing (BODY_DEFAULTS otherwise). */
+  bodies?: BodySettings;
 }
 
 const AUTH_CODES = new Set(['auth.failed', 'auth.expired', 'auth.reauthRequired', 'auth.accessDenied', 'config.missingPassword', 'oauth.notConfigured']);
@@ -54,6 +58,8 @@ export class Scheduler {
   private readonly maintenanceInterval: number;
   private readonly maxConcurrent: number;
   private readonly listeners = new Set<() => void>();
+  /** Bodies jobs whose folder got new messages while they ran: they run once more. */
+  private readonly bodiesAgain = new Set<string>();
 
   constructor(private readonly o: SchedulerOptions) {
     this.now = o.now ?? Date.now;
@@ -75,6 +81,10 @@ export class Scheduler {
           store.ensureJob(jobId(accountId, 'sync', f.path), accountId, f.id, 'sync', now);
           const bf = store.ensureJob(jobId(accountId, 'backfill', f.path), accountId, f.id, 'backfill', now);
           if (bf.status === 'done' && store.getSyncState(f.id).deepBackfill) store.updateJob(bf.id, { status: 'pending', nextRun: now });
+          // A finished bodies job looks again: the window or size cap may have changed since,
+          // and a step with nothing to do costs two index lookups.
+          const bj = store.ensureJob(jobId(accountId, 'bodies', f.path), accountId, f.id, 'bodies', now);
+          if (bj.status === 'done') store.updateJob(bj.id, { status: 'pending', nextRun: now });
         } else {
           store.deleteJobs({ accountId, folderId: f.id });
         }
@@ -150,7 +160,7 @@ export class Scheduler {
       .sort((a, b) => this.priority(a) - this.priority(b) || (a.nextRun ?? 0) - (b.nextRun ?? 0));
   }
 
-  /** Sync (Inbox first) before maintenance before backfill: fresh mail matters most. */
+  /** Sync (Inbox first) before maintenance before backfill and bodies: fresh mail matters most. */
   private priority(j: JobRow): number {
     const base = j.kind === 'tasks' ? 0 : j.kind === 'sync' ? 1 : j.kind === 'maintenance' ? 2 : 3;
     const inbox = j.folderId !== null && this.o.store.getFolderById(j.folderId)?.role === 'inbox' ? 0 : 0.5;
@@ -204,6 +214,16 @@ export class Scheduler {
         await this.refreshFolders(j.accountId, provider);
       } else if (j.kind === 'tasks') {
         await this.runTasks(j.accountId, provider);
+      } else if (j.kind === 'bodies' && folder) {
+        this.bodiesAgain.delete(j.id);
+        const r = await bodyStep({
+          store,
+          provider,
+          folder,
+          settings: store.getAccount(j.accountId)?.config.bodies ?? this.o.bodies,
+          progress: (p) => store.updateJob(j.id, { progress: { ...p } }),
+        });
+        again = !r.complete || this.bodiesAgain.delete(j.id);
       } else if (folder) {
         const r = await provider.syncFolder(j.kind === 'backfill' ? 'backfill' : 'sync', {
           store,
@@ -217,18 +237,19 @@ export class Scheduler {
           const bf = store.getJob(jobId(j.accountId, 'backfill', folder.path));
           if (bf?.status === 'done') this.trigger(bf.id);
         }
+        if (r.newMessages || r.reset) this.wantBodies(jobId(j.accountId, 'bodies', folder.path));
       } else {
         throw new MailError('folder.notFound', `the folder of job ${j.id} is no longer in the store`);
       }
       const now = this.now();
       store.tx(() => {
         store.updateJob(j.id, {
-          status: j.kind === 'backfill' && !again ? 'done' : 'ok',
+          status: (j.kind === 'backfill' || j.kind === 'bodies') && !again ? 'done' : 'ok',
           lastSuccess: now,
           attempts: 0,
           errorCode: null,
           errorMessage: null,
-          nextRun: j.kind === 'backfill' ? (again ? now : null) : now + (j.kind === 'maintenance' ? this.maintenanceInterval : j.kind === 'tasks' ? this.interval : this.interval),
+          nextRun: j.kind === 'backfill' || j.kind === 'bodies' ? (again ? now : null) : now + (j.kind === 'maintenance' ? this.maintenanceInterval : j.kind === 'tasks' ? this.interval : this.interval),
         });
         const acc = store.getAccount(j.accountId);
         if (acc && acc.state !== 'connected') store.setAccountState(j.accountId, 'connected');
@@ -249,6 +270,14 @@ export class Scheduler {
         if (err.offline) store.setAccountState(j.accountId, 'disconnected', err.code, err.describe());
       });
     }
+  }
+
+  /** New messages in a folder: its bodies job runs (again, if it is running now). */
+  private wantBodies(id: string): void {
+    const b = this.o.store.getJob(id);
+    if (!b) return;
+    if (b.status === 'running') this.bodiesAgain.add(id);
+    else if (b.status === 'done') this.trigger(id);
   }
 
   /** Folder list and counts from the server; jobs follow the selection. */

@@ -1,11 +1,9 @@
 /**
  * Reading mail: a body is fetched when a message is opened (and kept beside the database by
  * `messageSource`), parsed and sanitised in the host, and its text added to the search
- * index. Recent mail is fetched ahead in the background (`prefetchBodies`), so opening it
- * later works offline. No `vscode` here: the thread view and the CLI share all of it.
+ * index. Recent mail is fetched ahead by the "bodies" sync job (src/core/sync/bodies.ts), so
+ * opening it later works offline. No `vscode` here: the thread view and the CLI share all of it.
  */
-import { toMailError } from '../errors';
-import type { Logger } from '../log';
 import { renderMessage, type RenderedMessage } from '../render/render';
 import type { MailStore } from '../store/store';
 import { indexBody, isBodyIndexed } from '../search/search';
@@ -40,62 +38,6 @@ export function markRead(core: ReadingCore, m: Pick<ThreadMessage, 'id' | 'folde
   if (isSeen({ flags: m.flags } as ThreadMessage)) return false;
   core.setFlags(m.id, m.folderId, ['\\Seen'], []);
   return true;
-}
-
-export interface PrefetchResult {
-  fetched: number;
-  indexed: number;
-  failed: number;
-  /** A whole batch was taken: more may be waiting for the next run. */
-  more: boolean;
-  /** Set when the run stopped early (offline, auth): the rest waits for the next run. */
-  stoppedBy?: string;
-}
-
-/**
- * Fetches and indexes bodies of the account's mail from the last `days` days that has none
- * yet, newest first, at most `limit` per run (the scheduler calls it after a sync, so a big
- * mailbox fills over several runs without holding a connection for long). Bodies already
- * fetched but not yet in the search index are indexed too. One message failing does not
- * stop the rest; being offline or losing authorisation does.
- */
-export async function prefetchBodies(core: ReadingCore, accountId: string, days: number, limit = 200, logger?: Logger): Promise<PrefetchResult> {
-  const r: PrefetchResult = { fetched: 0, indexed: 0, failed: 0, more: false };
-  if (days <= 0 || limit <= 0) return r;
-  const since = Date.now() - days * 86_400_000;
-  const rows = core.store.all<{ id: number; folder_id: number; blob: string | null }>(
-    `SELECT m.id, m.body_blob AS blob,
-            (SELECT ms.folder_id FROM memberships ms WHERE ms.message_id = m.id AND ms.uid IS NOT NULL AND ms.missing_since IS NULL LIMIT 1) AS folder_id
-     FROM messages m LEFT JOIN message_fts f ON f.docid = m.id
-     WHERE m.account_id = ? AND m.date >= ? AND (m.body_blob IS NULL OR f.body IS NULL)
-       AND (m.body_blob IS NOT NULL OR EXISTS (SELECT 1 FROM memberships x WHERE x.message_id = m.id AND x.uid IS NOT NULL AND x.missing_since IS NULL))
-     ORDER BY m.date DESC LIMIT ?`,
-    [accountId, since, limit],
-  );
-  r.more = rows.length >= limit;
-  for (const row of rows) {
-    if (row.folder_id === null && !row.blob) continue; // local entry with no server copy yet
-    try {
-      const hadBody = row.blob !== null && core.store.blobs.get(row.blob) !== undefined;
-      const raw = row.folder_id !== null ? await core.messageSource(row.id, row.folder_id) : core.store.blobs.get(row.blob!);
-      if (!raw) continue;
-      if (!hadBody) r.fetched++;
-      if (!isBodyIndexed(core.store, row.id)) {
-        const { parsed } = await renderMessage(raw, { allowRemote: false });
-        indexBody(core.store, row.id, parsed.text ?? '');
-        r.indexed++;
-      }
-    } catch (e) {
-      const err = toMailError(e, 'prefetch');
-      r.failed++;
-      logger?.log('warn', `prefetching message ${row.id} of ${accountId} failed: ${err.describe()}`);
-      if (err.offline || err.code.startsWith('auth.')) {
-        r.stoppedBy = err.code;
-        break;
-      }
-    }
-  }
-  return r;
 }
 
 // ---- remote content allowed per sender --------------------------------------------

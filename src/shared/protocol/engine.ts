@@ -85,6 +85,15 @@ export interface FolderInfo extends FolderRow {
   local: number;
   localUnread: number;
   backfillDone: boolean;
+  /** The folder's offline bodies job: stored of total within the window, their bytes, how many are over the size cap. */
+  bodies: BodiesSummary | null;
+}
+
+export interface BodiesSummary {
+  stored: number;
+  total: number;
+  bytes: number;
+  overCap: number;
 }
 
 export interface JobInfo extends JobRow {

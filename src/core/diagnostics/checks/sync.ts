@@ -108,7 +108,8 @@ export const syncProgress: Check = {
         });
         continue;
       }
-      if (j.kind === 'backfill' && j.status === 'done') continue;
+      // Finished history and body fills have nothing due until new mail wakes them.
+      if ((j.kind === 'backfill' || j.kind === 'bodies') && j.status === 'done') continue;
       const limit = threshold(j);
       if (j.lastSuccess === null) {
         const due = j.nextRun ?? j.lastRun;

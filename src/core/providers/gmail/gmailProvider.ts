@@ -34,8 +34,9 @@ import { classifyProviderError, errorFacts } from '../../auth/classify';
 import { explainGoogleGrantEnd, type GoogleOAuthSettings } from '../../auth/oauthConfig';
 import { AccessTokenSource, type TokenStore } from '../../auth/tokens';
 import { parseAddresses } from '../../send/compose';
-import type { FolderRole, IncomingMessage, MailStore } from '../../store/store';
+import type { FolderRole, FolderRow, IncomingMessage, MailStore } from '../../store/store';
 import type {
+  BodyRef,
   FolderSyncResult,
   MailProvider,
   MessageRef,
@@ -581,6 +582,18 @@ export class GmailProvider implements MailProvider {
     const data = await this.call('messages.get', GMAIL_UNITS.messagesGet, (api) => api.users.messages.get({ userId: 'me', id: ref.providerId!, format: 'raw' }));
     if (!data.raw) throw new MailError('server.protocol', 'Gmail returned the message without its raw source');
     return Buffer.from(data.raw, 'base64url');
+  }
+
+  /** Bodies for the offline fill: concurrent messages.get (format=raw), each within the quota. */
+  async fetchBodies(_folder: FolderRow, refs: BodyRef[], onBody: (ref: BodyRef, raw: Buffer) => void): Promise<void> {
+    await mapLimit(refs, this.o.concurrency ?? 4, async (ref) => {
+      try {
+        onBody(ref, await this.fetchRaw('', ref));
+      } catch (e) {
+        // Deleted since the last sync: skipped, as an IMAP FETCH skips an expunged UID.
+        if (!(e instanceof MailError && errorFacts(e.cause).status === 404)) throw e;
+      }
+    });
   }
 
   private async modify(id: string, add: string[], remove: string[]): Promise<void> {

@@ -15,6 +15,7 @@ import { type Logger, noopLogger } from '../../log';
 import type { FolderRole, FolderRow, IncomingMessage, MailStore } from '../../store/store';
 import { nextBackfillRange, newestPageSeqRange, planImapSync } from '../../sync/imapPlan';
 import type {
+  BodyRef,
   Disposable,
   FolderSyncResult,
   MessageRef,
@@ -508,6 +509,32 @@ export class ImapProvider implements MailProvider {
     }, `IMAP ${folderPath}`);
   }
 
+  /**
+   * Bodies of many messages in one UID FETCH, streamed: each source is handed on as imapflow
+   * parses it, so one message at a time is held, not the batch (the rule of no command inside
+   * the loop holds: `onBody` only writes). UIDs are checked against the folder's UIDVALIDITY
+   * first, since after a reset they name other messages; the next sync re-fetches the folder.
+   */
+  async fetchBodies(folder: FolderRow, refs: BodyRef[], onBody: (ref: BodyRef, raw: Buffer) => void): Promise<void> {
+    const byUid = new Map<number, BodyRef>();
+    for (const r of refs) if (r.uid !== undefined) byUid.set(r.uid, r);
+    if (!byUid.size) return;
+    await this.withConnection(async (c) => {
+      const lock = await c.getMailboxLock(folder.path, { readOnly: true });
+      try {
+        const uv = String(c.mailbox && typeof c.mailbox === 'object' ? c.mailbox.uidValidity : '');
+        const uids = [...byUid.values()].filter((r) => !r.uidValidity || r.uidValidity === uv).map((r) => r.uid!);
+        if (!uids.length) return;
+        for await (const m of c.fetch(uidSet(uids), { uid: true, source: true }, { uid: true })) {
+          const ref = byUid.get(m.uid);
+          if (ref && m.source) onBody(ref, m.source);
+        }
+      } finally {
+        lock.release();
+      }
+    }, `IMAP ${folder.path}`);
+  }
+
   async applyTask(task: RemoteTask): Promise<{ newUid?: number } | void> {
     // A message moved here a moment ago has no UID until the next sync learns it.
     if (!task.uid) throw new MailError('folder.notFound', `the server copy in ${task.folderPath} is not known yet`, { retryable: false });
@@ -751,6 +778,19 @@ export function serverIdentity(c: ImapFlow): string {
         .join(', ')
     : '';
   return `${greeting}; ID: ${id || 'not answered'}`;
+}
+
+/** "7,9:12,20" for a set of UIDs: ranges keep a FETCH of hundreds of messages short. */
+export function uidSet(uids: number[]): string {
+  const sorted = [...new Set(uids)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}:${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
 }
 
 function sameFlags(a: string[], b: string[]): boolean {
