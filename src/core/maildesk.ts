@@ -17,6 +17,7 @@ import { type FolderRow, MailStore, type MessageRow, type StoreChange } from './
 import { type DraftRef, DraftService, type DraftSummary, type OpenedDraft } from './drafts/drafts';
 import type { Draft } from './send/compose';
 import { type SendInput, type SendOptions, type SendResult, Sender } from './send/sender';
+import { type MessageKey, type TriageAction, type TriageOptions, type TriageResult, TriageService, type UndoResult } from './triage/triage';
 
 export interface MailDeskOptions {
   /** Folder for maildesk.db and blobs/ (undefined keeps everything in memory). */
@@ -52,6 +53,7 @@ export class MailDesk {
   private draftService: DraftService | undefined;
   private sender: Sender | undefined;
   private fallbackSecrets: SecretStore | undefined;
+  private triageService: TriageService | undefined;
 
   private constructor(
     readonly store: MailStore,
@@ -249,18 +251,41 @@ export class MailDesk {
     this.scheduler.trigger(jobId(from.accountId, 'tasks'));
   }
 
-  /** Delete: to Trash when there is one, else expunged. */
-  deleteMessage(messageId: number, folderId: number): void {
+  /** Delete: to Trash when there is one, else (or with `permanent`) expunged. */
+  deleteMessage(messageId: number, folderId: number, opts: { permanent?: boolean } = {}): void {
     const m = this.store.getMessage(messageId, folderId);
     const folder = this.store.getFolderById(folderId);
     if (!m || !folder) throw new MailError('folder.notFound', `message ${messageId} is not in that folder`);
     const trash = this.store.folderByRole(folder.accountId, 'trash');
-    if (trash && trash.id !== folder.id) return this.moveMessage(messageId, folderId, trash.path);
+    if (!opts.permanent && trash && trash.id !== folder.id) return this.moveMessage(messageId, folderId, trash.path);
     this.store.tx(() => {
       this.store.removeLocal(messageId, folderId);
       if (onServer(m)) this.store.enqueueTask(folder.accountId, 'delete', { task: { kind: 'delete', folderPath: folder.path, ...ref(m) } });
     });
     this.scheduler.trigger(jobId(folder.accountId, 'tasks'));
+  }
+
+  /** Triage (archive, delete, move, junk, read, flag, mark all read) with Undo; see src/core/triage. */
+  get triage(): TriageService {
+    return (this.triageService ??= new TriageService(this));
+  }
+
+  /** Applies a triage action to messages (or, with `wholeThread`, their conversations in that folder). */
+  async applyAction(keys: MessageKey[], action: TriageAction, opts?: TriageOptions): Promise<TriageResult> {
+    return this.triage.apply(keys, action, opts);
+  }
+
+  async markAllRead(folderId: number): Promise<TriageResult> {
+    return this.triage.markAllRead(folderId);
+  }
+
+  /** Undoes an action by its `undoId` (the last one without). */
+  async undo(undoId?: string): Promise<UndoResult> {
+    return this.triage.undo(undoId);
+  }
+
+  async moveTargets(accountId: string, excludeFolderId?: number): Promise<ReturnType<TriageService['moveTargets']>> {
+    return this.triage.moveTargets(accountId, excludeFolderId);
   }
 
   /** The raw message, from the blob store or fetched from the server and kept. */
@@ -405,6 +430,7 @@ function onServer(m: MessageRow): boolean {
   return m.uid !== null || (m.origin === 'remote' && !!m.providerId);
 }
 
-function ref(m: MessageRow): { uid: number; providerId?: string } {
-  return { uid: m.uid ?? 0, providerId: m.providerId ?? undefined };
+/** The Message-ID finds a copy whose UID is not known yet (moved a moment ago, then acted on again). */
+function ref(m: MessageRow): { uid: number; providerId?: string; messageId?: string } {
+  return { uid: m.uid ?? 0, providerId: m.providerId ?? undefined, messageId: m.messageId ?? undefined };
 }
