@@ -16,6 +16,7 @@ import { renderCommand } from './commands/render';
 import { sendCommand } from './commands/send';
 import { licenceCommand } from './commands/licence';
 import { showCommand } from './commands/show';
+import { TRIAGE_COMMANDS, triageCommand } from './commands/triage';
 import type { JobRow, MessageRow } from '../core/store/store';
 
 export const USAGE = `Usage: maildesk [--config FILE] [--data DIR] COMMAND [options]
@@ -33,6 +34,10 @@ Commands:
                                           send through the outgoing server; a copy lands in Sent once
   licence status | licence verify KEY     MailDesk Pro licence (status reads MAILDESK_LICENCE_KEY)
   show --account ID --folder PATH --uid N print one message (headers and text)
+  archive|delete|flag --account ID (--folder PATH --uid N[,N] | --message-id ID) [--permanent] [--off]
+  move --account ID (--folder PATH --uid N | --message-id ID) --to PATH
+  mark read|unread|spam|not-spam|all-read --account ID (--folder PATH [--uid N] | --message-id ID)
+                                          triage here and on the server (delete: to Trash; --permanent: for good)
   render FILE.eml [--allow-remote]        print the sanitised HTML exactly as the thread view shows it
   doctor [--account ID] [--out DIR] [--expected TEXT] [--happened TEXT] [--include-addresses]
                                           run every Troubleshoot check and write the support report
@@ -147,6 +152,9 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
         eml: { type: 'string' },
         'confirm-resend': { type: 'boolean' },
         'allow-remote': { type: 'boolean' },
+        'message-id': { type: 'string' },
+        permanent: { type: 'boolean' },
+        off: { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -186,6 +194,26 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
   if (command === 'show') {
     return showCommand(
       { config: path.resolve(o.config ?? 'maildesk.config.json'), dataDir: path.resolve(o.data ?? defaultDataDir()), account: o.account, folder: o.folder, uid: o.uid, json, verbose: o.verbose },
+      io,
+    );
+  }
+  if ((TRIAGE_COMMANDS as readonly string[]).includes(command)) {
+    return triageCommand(
+      {
+        command,
+        sub: rest[0],
+        config: path.resolve(o.config ?? 'maildesk.config.json'),
+        dataDir: path.resolve(o.data ?? defaultDataDir()),
+        account: o.account,
+        folder: o.folder,
+        uid: o.uid,
+        messageId: o['message-id'],
+        to: o.to?.[0],
+        permanent: o.permanent,
+        off: o.off,
+        json,
+        verbose: o.verbose,
+      },
       io,
     );
   }

@@ -288,6 +288,32 @@ export class MailDesk {
     return this.triage.moveTargets(accountId, excludeFolderId);
   }
 
+  /**
+   * Carries the account's waiting local actions to the server now (the CLI, which does not
+   * stay running for the scheduler to do it) and says how the ones after `sinceTaskId` went.
+   */
+  async pushActions(accountId: string, sinceTaskId = 0): Promise<{ done: number; pending: number; failed: Array<{ kind: string; error: string }> }> {
+    this.scheduler.ensureJobs(accountId);
+    const job = this.store.getJob(jobId(accountId, 'tasks'));
+    if (job && job.status !== 'running') await this.scheduler.runJob(job);
+    const rows = this.store.all<{ kind: string; status: string; error: string | null }>('SELECT kind, status, error FROM tasks WHERE account_id = ? AND id > ?', [accountId, sinceTaskId]);
+    const after = this.store.getJob(jobId(accountId, 'tasks'));
+    const jobError = after?.status === 'error' ? after.errorMessage ?? 'the server could not be reached' : undefined;
+    return {
+      done: rows.filter((r) => r.status === 'done').length,
+      pending: rows.filter((r) => r.status === 'pending').length,
+      failed: [
+        ...rows.filter((r) => r.status === 'failed').map((r) => ({ kind: r.kind, error: r.error ?? 'failed' })),
+        ...(jobError && rows.some((r) => r.status === 'pending') ? [{ kind: 'tasks', error: jobError }] : []),
+      ],
+    };
+  }
+
+  /** The newest task id (so `pushActions` can report on what came after it). */
+  lastTaskId(): number {
+    return this.store.get<{ id: number }>('SELECT COALESCE(MAX(id), 0) AS id FROM tasks')?.id ?? 0;
+  }
+
   /** The raw message, from the blob store or fetched from the server and kept. */
   async messageSource(messageId: number, folderId: number): Promise<Buffer> {
     const m = this.store.getMessage(messageId, folderId);
