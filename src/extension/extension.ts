@@ -24,6 +24,7 @@ import { registerPro } from './pro/pro';
 import { registerReading } from './threadView';
 import { registerTroubleshoot } from './troubleshoot/panel';
 import { registerCompose } from './compose/composePanel';
+import { registerTriage } from './triageCommands';
 
 /** What `activate` returns; tests reach the core through it. */
 /** What `activate` returns to other extensions (and tests). */
@@ -97,6 +98,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   for (const d of registerReading({ mail, extensionUri: context.extensionUri, log })) root.add(d);
   root.add(new MailStatusBar(mail));
   for (const d of registerCompose({ mail, extensionUri: context.extensionUri, log })) root.add(d);
+  // Archive, delete, move, spam, read/unread, flag, undo, and the list's keyboard (see README "Keys").
+  for (const d of registerTriage({ mail, log })) root.add(d);
   for (const d of registerTroubleshoot({ mail, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown') })) root.add(d);
   root.add(new AccountAlerts(mail));
 

@@ -53,27 +53,44 @@ function shortDate(ms: number): string {
   return fullFmt.format(d);
 }
 
+// The rows' ids and whether Sent/Drafts show recipients, from the last `messages`.
+let folderId = 0;
+let showRecipients = false;
+let active: number | null = null;
+let selected = new Set<number>();
+
+/**
+ * One row, one tab stop: the list is a listbox whose active row is named by
+ * aria-activedescendant; the read and flag toggles are for the mouse (keys: Shift+I/U, s).
+ */
 function row(m: MessageListItem): HTMLLIElement {
   const li = el('li', m.unread ? 'msg unread' : 'msg');
+  li.id = `m-${m.id}`;
   li.dataset.id = String(m.id);
+  li.setAttribute('role', 'option');
+  li.setAttribute('aria-selected', 'false');
+  // Right-click menu (package.json webview/context): the commands get the row and its folder.
+  li.dataset.vscodeContext = JSON.stringify({ webviewSection: 'message', messageId: m.id, folderId, unread: m.unread, flagged: m.flagged, preventDefaultContextMenuItems: true });
 
   const read = el('button', 'read-toggle');
   read.type = 'button';
-  read.title = m.unread ? 'Mark as read' : 'Mark as unread';
-  read.setAttribute('aria-label', read.title);
-  read.setAttribute('aria-pressed', String(m.unread));
+  read.tabIndex = -1;
+  read.title = m.unread ? 'Mark as read (Shift+I)' : 'Mark as unread (Shift+U)';
+  read.setAttribute('aria-hidden', 'true');
   read.addEventListener('click', () => vscode.postMessage({ type: 'toggleRead', messageId: m.id }));
 
   const flag = el('button', m.flagged ? 'flag-toggle flagged' : 'flag-toggle');
   flag.type = 'button';
-  flag.title = m.flagged ? 'Remove flag' : 'Flag';
-  flag.setAttribute('aria-label', flag.title);
-  flag.setAttribute('aria-pressed', String(m.flagged));
+  flag.tabIndex = -1;
+  flag.title = m.flagged ? 'Remove flag (s)' : 'Flag (s)';
+  flag.setAttribute('aria-hidden', 'true');
   flag.appendChild(icon('flag'));
   flag.addEventListener('click', () => vscode.postMessage({ type: 'toggleFlag', messageId: m.id }));
 
-  const from = el('span', 'from', m.from);
-  if (m.fromAddr) from.title = m.fromAddr;
+  const who = showRecipients ? `To: ${m.to || '(no recipients)'}` : m.from;
+  const from = el('span', 'from', who);
+  if (!showRecipients && m.fromAddr) from.title = m.fromAddr;
+  else from.title = who;
   const subject = el('span', 'subject', m.subject);
   subject.title = m.subject;
   if (m.threadCount && m.threadCount > 1) {
@@ -92,20 +109,37 @@ function row(m: MessageListItem): HTMLLIElement {
     date.title = longFmt.format(new Date(m.date));
   }
   li.append(read, flag, from, subject, attach, date);
-  // The row opens the conversation (click, or Enter when focused); the toggles keep their own clicks.
-  li.tabIndex = 0;
-  li.setAttribute('aria-label', `${m.unread ? 'Unread, ' : ''}${m.from}: ${m.subject}`);
-  const open = (): void => vscode.postMessage({ type: 'open', messageId: m.id });
+  const parts = [m.unread ? 'Unread' : '', m.flagged ? 'Flagged' : '', who, m.subject, m.threadCount && m.threadCount > 1 ? `${m.threadCount} messages` : '', m.hasAttachments ? 'has attachments' : '', date.title];
+  li.setAttribute('aria-label', parts.filter(Boolean).join(', '));
   li.addEventListener('click', (e) => {
-    if (!(e.target instanceof Element && e.target.closest('button'))) open();
+    if (e.target instanceof Element && e.target.closest('button')) return;
+    list.focus({ preventScroll: true });
+    vscode.postMessage({ type: 'click', messageId: m.id, ctrl: e.ctrlKey || e.metaKey, shift: e.shiftKey });
   });
-  li.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && e.target === li) open();
-  });
+  li.addEventListener('contextmenu', () => vscode.postMessage({ type: 'contextRow', messageId: m.id }));
   return li;
 }
 
+/** Paints the host's cursor: selected rows, the active row (focus ring, scrolled into view). */
+function paintSelection(scroll: boolean): void {
+  for (const li of Array.from(list.children) as HTMLElement[]) {
+    const id = Number(li.dataset.id);
+    const on = selected.has(id);
+    li.classList.toggle('selected', on);
+    li.classList.toggle('active', id === active);
+    li.setAttribute('aria-selected', String(on));
+  }
+  const a = active === null ? null : document.getElementById(`m-${active}`);
+  if (a) {
+    list.setAttribute('aria-activedescendant', a.id);
+    if (scroll) a.scrollIntoView({ block: 'nearest' });
+  } else list.removeAttribute('aria-activedescendant');
+  $('count').textContent = selected.size > 1 ? `${selected.size} selected` : '';
+}
+
 function render(folder: FolderInfo, items: MessageListItem[], hasMore: boolean): void {
+  folderId = folder.id;
+  showRecipients = folder.showRecipients === true;
   $('title').textContent = folder.name;
   $('subtitle').textContent = folder.accountLabel;
   document.title = `MailDesk: ${folder.name}`;
@@ -113,6 +147,7 @@ function render(folder: FolderInfo, items: MessageListItem[], hasMore: boolean):
   // Keep the scroll position: an update (new mail, a flag) must not jump the list.
   const scroll = window.scrollY;
   list.replaceChildren(...items.map(row));
+  paintSelection(false);
   window.scrollTo(0, scroll);
   more.hidden = !hasMore;
   more.disabled = false;
@@ -128,6 +163,11 @@ function render(folder: FolderInfo, items: MessageListItem[], hasMore: boolean):
 
 const handlers: { [K in HostToWebview['type']]: (msg: Extract<HostToWebview, { type: K }>) => void } = {
   messages: (m) => render(m.folder, m.items, m.hasMore),
+  selection: (m) => {
+    active = m.active;
+    selected = new Set(m.selected);
+    paintSelection(true);
+  },
   error: (m) => {
     errorBox.textContent = m.message;
     errorBox.hidden = false;
@@ -138,6 +178,16 @@ const handlers: { [K in HostToWebview['type']]: (msg: Extract<HostToWebview, { t
 window.addEventListener('message', (e: MessageEvent<HostToWebview>) => {
   const msg = e.data;
   if (msg && typeof msg === 'object' && msg.type in handlers) (handlers[msg.type] as (m: HostToWebview) => void)(msg);
+});
+
+// Moving, opening and acting are keybindings of the workbench (package.json), which reach the
+// host as commands: here the keys only must not scroll the page under the cursor as well.
+const NAV_KEYS = new Set(['ArrowDown', 'ArrowUp', ' ', 'PageDown', 'PageUp', 'Home', 'End']);
+list.addEventListener('keydown', (e) => {
+  if (NAV_KEYS.has(e.key) && !e.altKey) {
+    if (e.key === 'PageDown' || e.key === 'PageUp' || e.key === 'Home' || e.key === 'End') return; // the page scrolls, as expected
+    e.preventDefault();
+  }
 });
 
 more.addEventListener('click', () => {
