@@ -155,14 +155,20 @@ describe('triage and undo reach the server (Dovecot)', function () {
     assert.deepEqual(await serverSubjects('forgood', 'Trash'), []);
   });
 
-  it('an account without Trash: delete asks for confirmation instead of moving', async () => {
+  it('a server without SPECIAL-USE: the folder named Trash serves; with no Trash at all, delete asks for confirmation', async () => {
     const c = await synced('notrash', 2, ['INBOX']);
-    // This server has a Trash; the account's store forgets its role to stand for one that has none.
+    // The store forgets the role, as for a server that announces none.
     c.store.run(`UPDATE folders SET role = NULL WHERE account_id = 'notrash' AND role = 'trash'`);
     const r = await c.applyAction([key(c, 'notrash', 'INBOX', 'Msg 0')], { kind: 'delete' });
-    assert.equal(r.ok, false);
-    assert.ok(r.confirm);
-    assert.deepEqual(subjects(c, 'notrash', 'INBOX'), ['Msg 0', 'Msg 1']);
+    assert.deepEqual([r.ok, r.count], [true, 1]);
+    await settle(c, 'notrash');
+    assert.deepEqual(await serverSubjects('notrash', 'Trash'), ['Msg 0']);
+
+    c.store.run(`UPDATE folders SET remote_exists = 0 WHERE account_id = 'notrash' AND path = 'Trash'`);
+    const ask = await c.applyAction([key(c, 'notrash', 'INBOX', 'Msg 1')], { kind: 'delete' });
+    assert.equal(ask.ok, false);
+    assert.ok(ask.confirm);
+    assert.deepEqual(subjects(c, 'notrash', 'INBOX'), ['Msg 1']);
   });
 
   it('report spam moves to Junk, Not spam moves back to INBOX; both undo', async () => {

@@ -91,6 +91,16 @@ const FLAG_OF: Partial<Record<TriageKind, { flag: string; set: boolean }>> = {
   unflag: { flag: '\\Flagged', set: false },
 };
 
+/**
+ * Folder names that stand for a role on servers without SPECIAL-USE (a plain "Archive" or
+ * "Trash" folder), so Archive and Delete work there as a user expects.
+ */
+const ROLE_NAMES: Partial<Record<FolderRole, RegExp>> = {
+  archive: /^archives?$/i,
+  trash: /^(trash|deleted items|deleted messages|bin)$/i,
+  junk: /^(junk|spam|junk e-?mail|bulk mail)$/i,
+};
+
 const VERB: Record<TriageKind, string> = {
   archive: 'Archived',
   delete: 'Moved to Trash',
@@ -209,9 +219,17 @@ export class TriageService {
     return this.result(kind, steps, []);
   }
 
+  /** The folder with this role, or (no SPECIAL-USE on the server) the one named for it. */
+  private roleFolder(accountId: string, role: FolderRole): FolderRow | undefined {
+    const byRole = this.store.folderByRole(accountId, role);
+    if (byRole) return byRole;
+    const names = ROLE_NAMES[role];
+    return names ? this.store.listFolders(accountId).find((f) => f.role === null && f.remoteExists && names.test(f.path)) : undefined;
+  }
+
   private applyDelete(targets: Array<{ m: MessageRow; folder: FolderRow }>, permanent: boolean): TriageResult {
     const forGood = targets.filter(({ folder }) => {
-      const trash = this.store.folderByRole(folder.accountId, 'trash');
+      const trash = this.roleFolder(folder.accountId, 'trash');
       return permanent || !trash || trash.id === folder.id;
     });
     if (forGood.length && !permanent) {
@@ -232,7 +250,7 @@ export class TriageService {
         this.core.deleteMessage(m.id, folder.id, { permanent: true });
         continue;
       }
-      const trash = this.store.folderByRole(folder.accountId, 'trash')!;
+      const trash = this.roleFolder(folder.accountId, 'trash')!;
       this.core.moveMessage(m.id, folder.id, trash.path);
       moved.push({ messageId: m.id, fromFolderId: folder.id, toFolderId: trash.id });
       steps.push({ kind: 'move', messageId: m.id, nowFolderId: trash.id, backToPath: folder.path });
@@ -249,7 +267,7 @@ export class TriageService {
     }
     const role: FolderRole = action.kind === 'archive' ? 'archive' : action.kind === 'junk' ? 'junk' : 'inbox';
     // Gmail has no Archive folder: archiving there is leaving the Inbox for All Mail.
-    const f = this.store.folderByRole(accountId, role) ?? (role === 'archive' ? this.store.folderByRole(accountId, 'all') : undefined);
+    const f = this.roleFolder(accountId, role) ?? (role === 'archive' ? this.store.folderByRole(accountId, 'all') : undefined);
     if (!f) {
       const name = role === 'archive' ? 'Archive' : role === 'junk' ? 'Junk (spam)' : 'Inbox';
       throw new MailError('folder.notFound', `account "${accountId}" has no ${name} folder; create one named "${name.split(' ')[0]}" on the server (or use Move to pick a folder)`, { retryable: false });
