@@ -25,6 +25,7 @@ import { registerReading } from './threadView';
 import { registerTroubleshoot } from './troubleshoot/panel';
 import { registerCompose } from './compose/composePanel';
 import { registerTriage } from './triageCommands';
+import { UnreadBadge } from './unreadBadge';
 
 /** What `activate` returns; tests reach the core through it. */
 /** What `activate` returns to other extensions (and tests). */
@@ -85,7 +86,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   root.add({ dispose: () => void shutdown?.() });
 
   const accounts = root.add(new AccountsTreeProvider(mail));
-  root.add(vscode.window.createTreeView('maildesk.mailboxes', { treeDataProvider: accounts, showCollapseAll: true }));
+  const mailboxesView = root.add(vscode.window.createTreeView('maildesk.mailboxes', { treeDataProvider: accounts, showCollapseAll: true }));
+  root.add(new UnreadBadge(mail, mailboxesView));
   const jobs = root.add(new JobsTreeProvider(mail));
   const jobsView = root.add(vscode.window.createTreeView('maildesk.jobs', { treeDataProvider: jobs }));
   jobs.tickWhileVisible(() => jobsView.visible);

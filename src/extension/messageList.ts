@@ -287,6 +287,7 @@ export class MessageListPanel extends DisposableBase implements ListSurface {
       extensionUri,
       script: 'webview-messages.js',
       stylesheet: 'messages.css',
+      codicons: true,
       title: `MailDesk: ${folderLabel(folder)}`,
       body: `<header class="header"><h1 id="title"></h1><span id="subtitle" class="subtitle"></span><span id="count" class="subtitle" role="status" aria-live="polite"></span></header>
 <div id="error" class="error" role="alert" hidden></div>

@@ -12,24 +12,12 @@ const list = $('list') as HTMLUListElement;
 const more = $('more') as HTMLButtonElement;
 const empty = $('empty');
 const errorBox = $('error');
-const SVG_NS = 'http://www.w3.org/2000/svg';
-
-// Icons drawn from paths, so they take the theme colour and need no font or image source in the CSP.
-const ICONS = {
-  flag: 'M3 1v14h1.5V9.5H13l-2-3.5 2-3.5H4.5V1z',
-  paperclip: 'M10.5 3.5v7a2.5 2.5 0 0 1-5 0V3a1.5 1.5 0 0 1 3 0v7a.5.5 0 0 1-1 0V4H6.5v6a1.5 1.5 0 0 0 3 0V3a2.5 2.5 0 0 0-5 0v7.5a3.5 3.5 0 0 0 7 0v-7z',
-};
-
-function icon(name: keyof typeof ICONS): SVGSVGElement {
-  const svg = document.createElementNS(SVG_NS, 'svg');
-  svg.setAttribute('viewBox', '0 0 16 16');
-  svg.setAttribute('width', '14');
-  svg.setAttribute('height', '14');
-  svg.setAttribute('aria-hidden', 'true');
-  const path = document.createElementNS(SVG_NS, 'path');
-  path.setAttribute('d', ICONS[name]);
-  svg.appendChild(path);
-  return svg;
+/** A codicon (VS Code's own icon font, shipped in dist/codicons): takes the theme colour. */
+function icon(name: 'flag' | 'attach'): HTMLSpanElement {
+  const span = document.createElement('span');
+  span.className = `codicon codicon-${name}`;
+  span.setAttribute('aria-hidden', 'true');
+  return span;
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
@@ -100,7 +88,7 @@ function row(m: MessageListItem): HTMLLIElement {
   }
   const attach = el('span', 'attach');
   if (m.hasAttachments) {
-    attach.appendChild(icon('paperclip'));
+    attach.appendChild(icon('attach'));
     attach.title = 'Has attachments';
   }
   const date = el('time', 'date', shortDate(m.date));
