@@ -50,13 +50,16 @@ const SECURITY_ITEMS: Array<vscode.QuickPickItem & { value: Security }> = [
 /** Runs the flow; resolves with the new account id, or undefined when cancelled. */
 export async function addImapAccount(deps: AddAccountDeps): Promise<string | undefined> {
   const draft: Draft = {};
+  // "Edit Settings" after a failed test goes back to the server that failed, values kept.
+  let startAt = 0;
   for (;;) {
-    if (!(await collect(draft))) return undefined;
+    if (!(await collect(draft, startAt))) return undefined;
     const cfg = toConfig(draft, deps.mail.store.listAccounts().map((a) => a.id));
     const key = passwordSecretKey(cfg.id, 'imap');
     deps.secrets.stage(key, draft.password ?? '');
     try {
-      const failure = await testServers(deps, cfg);
+      const failed = await testServers(deps, cfg);
+      const failure = failed?.report;
       if (failure) {
         const choice = await vscode.window.showErrorMessage(
           `MailDesk: testing ${cfg.email} failed: ${failure.error ? describeError(failure.error.code).title : 'the server test did not pass'}`,
@@ -64,7 +67,10 @@ export async function addImapAccount(deps: AddAccountDeps): Promise<string | und
           'Edit Settings',
           'Save Anyway',
         );
-        if (choice === 'Edit Settings') continue;
+        if (choice === 'Edit Settings') {
+          startAt = failed.which === 'incoming' ? STEP_IMAP_HOST : STEP_SMTP_HOST;
+          continue;
+        }
         if (choice !== 'Save Anyway') return undefined;
       }
       await deps.secrets.set(key, draft.password ?? '');
@@ -88,19 +94,19 @@ function toConfig(d: Draft, taken: string[]): AccountConfig {
   return cfg;
 }
 
-/** Returns the first failing report, or undefined when every tested server passed. */
-async function testServers(deps: AddAccountDeps, cfg: AccountConfig): Promise<VerifyReport | undefined> {
+/** Returns the first failing report and which server it is, or undefined when every tested server passed. */
+async function testServers(deps: AddAccountDeps, cfg: AccountConfig): Promise<{ report: VerifyReport; which: 'incoming' | 'outgoing' } | undefined> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `MailDesk: testing ${cfg.email}` },
     async (progress) => {
-      const reports: VerifyReport[] = [];
+      const reports: Array<{ report: VerifyReport; which: 'incoming' | 'outgoing' }> = [];
       progress.report({ message: `incoming server ${cfg.imap!.host}…` });
-      reports.push(await runTest(deps, cfg, 'incoming'));
+      reports.push({ report: await runTest(deps, cfg, 'incoming'), which: 'incoming' });
       if (cfg.smtp) {
         progress.report({ message: `outgoing server ${cfg.smtp.host}…` });
-        reports.push(await runTest(deps, cfg, 'outgoing'));
+        reports.push({ report: await runTest(deps, cfg, 'outgoing'), which: 'outgoing' });
       }
-      return reports.find((r) => !r.ok);
+      return reports.find((r) => !r.report.ok);
     },
   );
 }
@@ -162,6 +168,18 @@ function domainOf(email: string | undefined): string {
 const validHost = (v: string) => (/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:.]+\]$/.test(v.trim()) ? undefined : 'Enter a host name such as imap.example.com');
 const validPort = (v: string) => (/^\d+$/.test(v.trim()) && +v >= 1 && +v <= 65535 ? undefined : 'Enter a port number from 1 to 65535');
 
+/** Indexes in steps(): where "Edit Settings" resumes after the incoming or the outgoing test failed. */
+const STEP_IMAP_HOST = 2;
+const STEP_SMTP_HOST = 7;
+
+/** The outgoing host a person would try first: smtp.<rest> for imap.<rest>, else the incoming host itself. */
+export function smtpHostGuess(email: string | undefined, imapHost: string | undefined): string {
+  const h = imapHost?.trim();
+  if (!h) return `smtp.${domainOf(email)}`;
+  const m = /^imap\.(.+)$/i.exec(h);
+  return m ? `smtp.${m[1]}` : h;
+}
+
 function steps(): Step[] {
   return [
     async (d) => {
@@ -187,6 +205,8 @@ function steps(): Step[] {
     async (d) => {
       const v = await ask({ step: 3, value: d.imapHost ?? `imap.${domainOf(d.email)}`, prompt: 'Incoming (IMAP) server host', validate: validHost });
       if (typeof v !== 'string') return v;
+      // The outgoing guess follows the incoming host, unless the user typed one of their own.
+      if (d.smtpHost && d.smtpHost === smtpHostGuess(d.email, d.imapHost)) d.smtpHost = undefined;
       d.imapHost = v.trim();
       return undefined;
     },
@@ -216,7 +236,7 @@ function steps(): Step[] {
       return undefined;
     },
     async (d) => {
-      const v = await ask({ step: 8, value: d.smtpHost ?? `smtp.${domainOf(d.email)}`, prompt: 'Outgoing (SMTP) server host; leave empty to only read mail with this account', validate: (s) => (s.trim() ? validHost(s) : undefined) });
+      const v = await ask({ step: 8, value: d.smtpHost ?? smtpHostGuess(d.email, d.imapHost), prompt: 'Outgoing (SMTP) server host; leave empty to only read mail with this account', validate: (s) => (s.trim() ? validHost(s) : undefined) });
       if (typeof v !== 'string') return v;
       d.smtpHost = v.trim();
       return undefined;
@@ -247,9 +267,9 @@ function steps(): Step[] {
 }
 
 /** Walks the steps, going back on Back; false when the user cancelled. */
-async function collect(d: Draft): Promise<boolean> {
+async function collect(d: Draft, start = 0): Promise<boolean> {
   const list = steps();
-  let i = 0;
+  let i = start;
   while (i < list.length) {
     const r = await list[i](d);
     if (r === CANCEL) return false;
