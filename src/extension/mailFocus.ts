@@ -34,9 +34,12 @@ export interface ThreadSurface {
   /** The list it was opened from, when still open. */
   readonly list: ListSurface | undefined;
   close(): void;
+  /** Runs a Pro thread action (ai.summarize, ai.draft); false when Pro is not there. */
+  runPro(action: string): boolean;
 }
 
 let lastList: ListSurface | undefined;
+let lastThread: ThreadSurface | undefined;
 let last: ListSurface | ThreadSurface | undefined;
 const moveListeners = new Set<(ids: Set<number>) => void>();
 
@@ -44,10 +47,16 @@ export const mailFocus = {
   activated(s: ListSurface | ThreadSurface): void {
     last = s;
     if (s.kind === 'list') lastList = s;
+    else lastThread = s;
   },
   gone(s: ListSurface | ThreadSurface): void {
     if (last === s) last = undefined;
     if (lastList === s) lastList = undefined;
+    if (lastThread === s) lastThread = undefined;
+  },
+  /** The conversation the user was last in (or that the reading pane shows). */
+  get thread(): ThreadSurface | undefined {
+    return lastThread;
   },
   /** The surface the user was last in. */
   get current(): ListSurface | ThreadSurface | undefined {

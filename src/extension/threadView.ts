@@ -23,7 +23,7 @@ import { threadKeyOf, threadMessages } from '../core/threads/threads';
 import { defaultExpanded, loadThreadView, type ThreadView } from '../core/threads/view';
 import { dispatchThread, isOpenableLink, parseThreadMessage, type ThreadHandlers } from '../shared/protocol/thread';
 import { DisposableBase, toDisposable, type Disposable } from './lifecycle';
-import { threadProHooks } from './pro/threadHooks';
+import { type ThreadProContext, threadProHooks } from './pro/threadHooks';
 import { type ListSurface, mailFocus, type ThreadSurface, type TriageTarget } from './mailFocus';
 import { THREAD_TOOLBAR_COMMANDS, threadToolbarHtml } from '../core/threads/toolbar';
 import type { MessageKey } from '../core/triage/triage';
@@ -329,14 +329,26 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
       mailFocus.activated(this);
       if (THREAD_TOOLBAR_COMMANDS.includes(m.command)) void vscode.commands.executeCommand(`maildesk.${m.command}`);
     },
-    pro: (m) =>
-      threadProHooks()?.handle(m.action, {
-        accountId: this.accountId,
-        threadKey: this.threadKey,
-        post: (msg) => void this.panel.webview.postMessage(msg),
-        rerender: () => void this.render(),
-      }),
+    pro: (m) => threadProHooks()?.handle(m.action, this.proContext()),
   };
+
+  private proContext(): ThreadProContext {
+    return {
+      accountId: this.accountId,
+      threadKey: this.threadKey,
+      post: (msg) => void this.panel.webview.postMessage(msg),
+      rerender: () => void this.render(),
+    };
+  }
+
+  /** A Pro action from the palette ("Summarize current"); false without MailDesk Pro. */
+  runPro(action: string): boolean {
+    const hooks = threadProHooks();
+    if (!hooks) return false;
+    this.panel.reveal(undefined, true);
+    hooks.handle(action, this.proContext());
+    return true;
+  }
 
   private onMessage(raw: unknown): void {
     const msg = parseThreadMessage(raw);

@@ -178,7 +178,18 @@ export function registerTriage(deps: TriageDeps): vscode.Disposable[] {
     return vscode.commands.executeCommand(`maildesk.${mode}`, key);
   };
 
+  const pro = (action: string, what: string) => () => {
+    const t = mailFocus.thread;
+    if (!t) {
+      void vscode.window.showInformationMessage(`MailDesk: ${what}: open a conversation first.`);
+      return;
+    }
+    if (!t.runPro(action)) void vscode.window.showInformationMessage(`MailDesk: ${what} is part of MailDesk Pro. Enter a licence key (MailDesk: Enter Licence Key) to use it.`);
+  };
+
   return [
+    vscode.commands.registerCommand('maildesk.ai.summarizeCurrent', pro('ai.summarize', 'Summarize current')),
+    vscode.commands.registerCommand('maildesk.ai.draftFromContext', pro('ai.draft', 'Draft from context')),
     vscode.commands.registerCommand('maildesk.archive', (a) => run({ kind: 'archive' }, a, 'Archive')),
     vscode.commands.registerCommand('maildesk.delete', (a) => run({ kind: 'delete' }, a, 'Delete')),
     vscode.commands.registerCommand('maildesk.deletePermanently', (a) => deletePermanently(a)),
