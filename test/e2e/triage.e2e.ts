@@ -265,6 +265,13 @@ describe('Triage in VS Code (code-server + headless Chromium)', function () {
       await screenshot(page(), `triage-quote-${kind}`);
       assert.ok(ratio >= 4.5, `quoted text contrast in ${theme} is ${ratio.toFixed(2)}:1, below WCAG AA 4.5:1`);
     }
+
+    // The action bar acts on the conversation: Archive closes it and the server has it in Archive.
+    assert.equal(await thread.locator('.md-toolbar button', { hasText: 'Archive' }).getAttribute('title'), 'Archive (e)', 'the tooltip names the key');
+    await thread.locator('.md-toolbar button', { hasText: 'Archive' }).click();
+    await waitForNotification(page(), 'Archived 1 message', 15_000);
+    await serverHas('Archive', QUOTED, true);
+    await serverHas('INBOX', QUOTED, false);
   });
 });
 
