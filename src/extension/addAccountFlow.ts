@@ -39,7 +39,9 @@ const CANCEL = Symbol('cancel');
 type Outcome<T> = T | typeof BACK | typeof CANCEL;
 type Step = (d: Draft) => Promise<Outcome<void>>;
 
-const TITLE = 'MailDesk: Add IMAP Account';
+const ADD_TITLE = 'MailDesk: Add IMAP Account';
+/** The running flow's title: Add, or Edit for an account that exists. */
+let TITLE = ADD_TITLE;
 
 const SECURITY_ITEMS: Array<vscode.QuickPickItem & { value: Security }> = [
   { label: 'TLS', description: 'encrypted from the start (ports 993 / 465)', value: 'tls' },
@@ -49,6 +51,7 @@ const SECURITY_ITEMS: Array<vscode.QuickPickItem & { value: Security }> = [
 
 /** Runs the flow; resolves with the new account id, or undefined when cancelled. */
 export async function addImapAccount(deps: AddAccountDeps): Promise<string | undefined> {
+  TITLE = ADD_TITLE;
   const draft: Draft = {};
   // "Edit Settings" after a failed test goes back to the server that failed, values kept.
   let startAt = 0;
@@ -75,6 +78,71 @@ export async function addImapAccount(deps: AddAccountDeps): Promise<string | und
       }
       await deps.secrets.set(key, draft.password ?? '');
       return await save(deps, cfg);
+    } finally {
+      deps.secrets.unstage(key);
+    }
+  }
+}
+
+/**
+ * "Edit Account": the same steps with every current value filled in (servers, ports,
+ * security, users, the stored password), so each can be reviewed and changed; then both
+ * servers are tested as for a new account, and the account keeps its id, folders and mail.
+ */
+export async function editImapAccount(deps: AddAccountDeps, accountId: string): Promise<boolean> {
+  const acc = deps.mail.store.getAccount(accountId);
+  if (!acc) return false;
+  const c = acc.config;
+  if (c.provider !== 'imap' || !c.imap) {
+    void vscode.window.showInformationMessage(`MailDesk: ${c.email} signs in with ${c.provider === 'gmail' ? 'Google' : 'Microsoft'}; there are no server settings to edit. Use "Sign in again" from its menu if it is disconnected.`);
+    return false;
+  }
+  TITLE = `MailDesk: Edit ${c.email}`;
+  const key = passwordSecretKey(accountId, 'imap');
+  const draft: Draft = {
+    email: c.email,
+    name: c.name,
+    imapHost: c.imap.host,
+    imapSecurity: c.imap.security,
+    imapPort: c.imap.port,
+    imapUser: c.imap.user,
+    password: await deps.secrets.get(key),
+    smtpHost: c.smtp?.host ?? '',
+    smtpSecurity: c.smtp?.security,
+    smtpPort: c.smtp?.port,
+    smtpUser: c.smtp?.user,
+  };
+  let startAt = 0;
+  for (;;) {
+    if (!(await collect(draft, startAt))) return false;
+    const fresh = toConfig(draft, []);
+    // Same id (its mail and folders stay); settings the flow does not ask about are kept.
+    const cfg: AccountConfig = { ...c, email: fresh.email, name: fresh.name, imap: fresh.imap, smtp: fresh.smtp };
+    deps.secrets.stage(key, draft.password ?? '');
+    try {
+      const failed = await testServers(deps, cfg);
+      if (failed) {
+        const choice = await vscode.window.showErrorMessage(
+          `MailDesk: testing ${cfg.email} failed: ${failed.report.error ? describeError(failed.report.error.code).title : 'the server test did not pass'}`,
+          { modal: true, detail: verifyReportLines(failed.report).join('\n') },
+          'Edit Settings',
+          'Save Anyway',
+        );
+        if (choice === 'Edit Settings') {
+          startAt = failed.which === 'incoming' ? STEP_IMAP_HOST : STEP_SMTP_HOST;
+          continue;
+        }
+        if (choice !== 'Save Anyway') return false;
+      }
+      await deps.secrets.set(key, draft.password ?? '');
+      try {
+        await deps.mail.addAccount(cfg);
+        vscode.window.setStatusBarMessage(`MailDesk: saved the settings of ${cfg.email}`, 5000);
+      } catch (e) {
+        // Saved; the account shows as disconnected with the reason (AccountAlerts offers the fix).
+        deps.log.error(`Editing ${cfg.email}: ${toMailError(e).describe()}`);
+      }
+      return true;
     } finally {
       deps.secrets.unstage(key);
     }

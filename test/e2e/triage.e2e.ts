@@ -3,7 +3,7 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { rawMessage } from '../support/rawmail';
 import { sandboxSuite } from './lib/suite';
 import { clickActivityBarItem, activityBarItem, openFromTree, quickInputState, quickInputType, quickInputAccept, runCommand, screenshot, quickPickSelect, treeItems, waitForNotification, webviewFrame } from './lib/workbench';
-import { addImapAccount, waitFor } from './lib/flow';
+import { addImapAccount, answer, pick, waitFor } from './lib/flow';
 
 // Triage as a person does it in a real VS Code (code-server + headless Chromium) against a private
 // Dovecot: keys only (j, j, e, #, z), Move through the quick pick, Shift+click and Delete, the
@@ -272,6 +272,32 @@ describe('Triage in VS Code (code-server + headless Chromium)', function () {
     await waitForNotification(page(), 'Archived 1 message', 15_000);
     await serverHas('Archive', QUOTED, true);
     await serverHas('INBOX', QUOTED, false);
+  });
+
+  it('Edit Account: every current value is shown for review; a change (name, outgoing server) is saved and tested', async () => {
+    const m = suite.mail;
+    const input = page().locator('.quick-input-widget .quick-input-box input');
+    /** The step shows `current` already filled in; the person types `next` (or keeps it). */
+    const review = async (prompt: RegExp, current: string, next = current): Promise<void> => {
+      await waitFor(async () => ((await page().locator('.quick-input-widget .quick-input-message').innerText().catch(() => '')).match(prompt) ? true : undefined), `the step ${prompt}`);
+      assert.equal(await input.inputValue(), current, `${prompt} is prefilled`);
+      await answer(page(), prompt, next);
+    };
+    await command('MailDesk: Edit Account…');
+    await review(/^Email address/, ME.email);
+    await review(/^Display name/, ME.name, 'Sam R.');
+    await review(/^Incoming \(IMAP\) server host/, m.dovecot.host);
+    await pick(page(), 'Incoming server security', 'None');
+    await review(/^Incoming server port/, String(m.dovecot.port));
+    await review(/^Incoming server user name/, m.user);
+    await review(/^Password for/, m.password);
+    await review(/^Outgoing \(SMTP\) server host/, '', m.smtp.host);
+    await pick(page(), 'Outgoing server security', 'None');
+    await answer(page(), /^Outgoing server port/, String(m.smtp.port));
+    await review(/^Outgoing server user name/, m.user);
+    await waitFor(async () => ((await treeItems(page(), MAILBOXES)).some((r) => r.label === 'Sam R.' && r.level === 1) ? true : undefined), 'the account to show its new name', 60_000);
+    assert.equal(await page().locator('.monaco-dialog-box').count(), 0, 'both server tests passed');
+    await serverHas('Archive', QUOTED, true); // its mail is untouched
   });
 });
 
