@@ -170,12 +170,9 @@ window.addEventListener('message', (e: MessageEvent<HostToWebview>) => {
 
 // Moving, opening and acting are keybindings of the workbench (package.json), which reach the
 // host as commands: here the keys only must not scroll the page under the cursor as well.
-const NAV_KEYS = new Set(['ArrowDown', 'ArrowUp', ' ', 'PageDown', 'PageUp', 'Home', 'End']);
+// (Space, Page Up/Down, Home and End still scroll the page, as expected.)
 list.addEventListener('keydown', (e) => {
-  if (NAV_KEYS.has(e.key) && !e.altKey) {
-    if (e.key === 'PageDown' || e.key === 'PageUp' || e.key === 'Home' || e.key === 'End') return; // the page scrolls, as expected
-    e.preventDefault();
-  }
+  if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && !e.altKey) e.preventDefault();
 });
 
 more.addEventListener('click', () => {
