@@ -118,11 +118,18 @@ class ThreadPanels extends DisposableBase {
       return;
     }
     const list = opts.preview ? mailFocus.list : undefined;
-    // The reading pane keeps its place beside the list; the conversation it showed makes way.
-    const column = this.preview?.column ?? vscode.ViewColumn.Beside;
-    if (opts.preview) this.preview?.dispose();
+    // The reading pane shows the next conversation in the same webview (no new tab, no new
+    // frame to load): only its page changes.
+    const pane = opts.preview ? this.preview : undefined;
+    if (pane) {
+      for (const [k, p] of this.panels) if (p === pane) this.panels.delete(k);
+      this.panels.set(key, pane);
+      await pane.retarget(m.accountId, threadKey, m.folderId ?? folderId, messageId);
+      return;
+    }
+    const column = vscode.ViewColumn.Beside;
     const panel = new ThreadPanel(this.deps, m.accountId, threadKey, m.folderId ?? folderId, messageId, () => {
-      this.panels.delete(key);
+      for (const [k, p] of this.panels) if (p === panel) this.panels.delete(k);
       if (this.preview === panel) this.preview = undefined;
     }, opts.preview ? { column, preserveFocus: true, list } : undefined);
     this.panels.set(key, panel);
@@ -144,9 +151,9 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
 
   constructor(
     private readonly deps: ReadingDeps,
-    readonly accountId: string,
-    private readonly threadKey: string,
-    private readonly folderId: number,
+    public accountId: string,
+    private threadKey: string,
+    private folderId: number,
     private clicked: number | undefined,
     onDispose: () => void,
     private readonly pane?: { column: vscode.ViewColumn; preserveFocus: boolean; list: ListSurface | undefined },
@@ -164,7 +171,7 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'maildesk.svg');
     this._register(toDisposable(onDispose));
     this._register(toDisposable(() => this.timer && clearTimeout(this.timer)));
-    this._register(toDisposable(() => threadProHooks()?.closed(accountId, threadKey)));
+    this._register(toDisposable(() => threadProHooks()?.closed(this.accountId, this.threadKey)));
     this._register(this.panel.onDidDispose(() => this.dispose()));
     this._register(this.panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)));
     this._register(this.panel.onDidChangeViewState((e) => e.webviewPanel.active && mailFocus.activated(this)));
@@ -183,8 +190,19 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
     this.panel.webview.html = this.loadingHtml();
   }
 
-  get column(): vscode.ViewColumn | undefined {
-    return this.panel.viewColumn;
+  /** The reading pane moves on to another conversation: same panel, fresh state. */
+  async retarget(accountId: string, threadKey: string, folderId: number, messageId: number): Promise<void> {
+    threadProHooks()?.closed(this.accountId, this.threadKey);
+    this.accountId = accountId;
+    this.threadKey = threadKey;
+    this.folderId = folderId;
+    this.clicked = messageId;
+    this.expanded = undefined;
+    this.cache = new Map();
+    this.view = undefined;
+    this.knownIds = '';
+    this.remoteAllowed.clear();
+    await this.render();
   }
 
   get list(): ListSurface | undefined {

@@ -4,6 +4,7 @@ import { rawMessage } from '../support/rawmail';
 import { sandboxSuite } from './lib/suite';
 import { clickActivityBarItem, activityBarItem, openFromTree, quickInputState, quickInputType, quickInputAccept, runCommand, screenshot, quickPickSelect, treeItems, waitForNotification, webviewFrame } from './lib/workbench';
 import { addImapAccount, answer, pick, waitFor } from './lib/flow';
+import { updateReadmeScreenshot } from './lib/readmeScreenshots';
 
 // Triage as a person does it in a real VS Code (code-server + headless Chromium) against a private
 // Dovecot: keys only (j, j, e, #, z), Move through the quick pick, Shift+click and Delete, the
@@ -230,6 +231,9 @@ describe('Triage in VS Code (code-server + headless Chromium)', function () {
     assert.equal(now.length, tabsBefore + 1, `the reading pane was replaced, not a new tab per message: ${now.join(' | ')}`);
     assert.ok(!now.includes(bare(target)), 'the conversation shown before made way');
 
+    const shown = await webviewFrame(page(), bare(next), 10_000);
+    await shown.locator('.md-content:not([hidden]) .md-body').first().waitFor({ state: 'visible', timeout: 10_000 });
+
     // Away from the list and back: it is there at once, where it was.
     await list.locator('#list').focus();
     await command('File: New Untitled Text File');
@@ -240,7 +244,10 @@ describe('Triage in VS Code (code-server + headless Chromium)', function () {
     assert.equal(after.rows, before.rows, 'no blank list on return');
     assert.equal(after.y, before.y, 'same scroll position');
     assert.equal(await activeSubject(), next, 'same selection');
-    await screenshot(page(), 'triage-reading-pane');
+    // The reading pane still shows its conversation.
+    const pane = await webviewFrame(page(), bare(next), 10_000);
+    await pane.locator('.md-content:not([hidden]) .md-body').first().waitFor({ state: 'visible', timeout: 10_000 });
+    await updateReadmeScreenshot(await screenshot(page(), 'triage-reading-pane'), 'reading-pane.png');
   });
 
   it('quoted text is readable in dark, light and high-contrast themes (WCAG AA, computed from the page)', async () => {
@@ -262,7 +269,8 @@ describe('Triage in VS Code (code-server + headless Chromium)', function () {
       await quickPickSelect(page(), theme);
       await waitFor(async () => ((await thread.locator('body').getAttribute('class'))?.includes(kind) ? true : undefined), `the ${theme} theme in the webview`, 15_000);
       const ratio = contrast(await quote.evaluate(paintedColours));
-      await screenshot(page(), `triage-quote-${kind}`);
+      const shot = await screenshot(page(), `triage-quote-${kind}`);
+      if (kind === 'vscode-dark') await updateReadmeScreenshot(shot, 'quoted-reply-dark.png');
       assert.ok(ratio >= 4.5, `quoted text contrast in ${theme} is ${ratio.toFixed(2)}:1, below WCAG AA 4.5:1`);
     }
 
