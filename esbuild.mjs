@@ -50,6 +50,9 @@ mkdirSync('dist', { recursive: true });
 // the script is read as text so the store can reach the file SQLite keeps in memory).
 copyFileSync(path.join(path.dirname(require.resolve('sql.js')), 'sql-wasm.wasm'), 'dist/sql-wasm.wasm');
 copyFileSync(require.resolve('sql.js'), 'dist/sql-wasm.js');
+// Codicons for the webviews (the same icons as the workbench): the stylesheet and its font, side by side.
+mkdirSync('dist/codicons', { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(path.join(path.dirname(require.resolve('@vscode/codicons/package.json')), 'dist', f), `dist/codicons/${f}`);
 
 if (watch) {
   for (const t of targets) (await esbuild.context(t)).watch();

@@ -20,6 +20,7 @@ import { showCommand } from './commands/show';
 import { mcpCommand } from './commands/mcp';
 import { engineCommand } from './commands/engine';
 import type { MessageRow } from '../core/store/store';
+import { TRIAGE_COMMANDS, triageCommand } from './commands/triage';
 
 export const USAGE = `Usage: maildesk [--config FILE] [--data DIR] COMMAND [options]
 
@@ -36,6 +37,10 @@ Commands:
                                           send through the outgoing server; a copy lands in Sent once
   licence status | licence verify KEY     MailDesk Pro licence (status reads MAILDESK_LICENCE_KEY)
   show --account ID --folder PATH --uid N print one message (headers and text)
+  archive|delete|flag --account ID (--folder PATH --uid N[,N] | --message-id ID) [--permanent] [--off]
+  move --account ID (--folder PATH --uid N | --message-id ID) --to PATH
+  mark read|unread|spam|not-spam|all-read --account ID (--folder PATH [--uid N] | --message-id ID)
+                                          triage here and on the server (delete: to Trash; --permanent: for good)
   render FILE.eml [--allow-remote]        print the sanitised HTML exactly as the thread view shows it
   doctor [--account ID] [--out DIR] [--expected TEXT] [--happened TEXT] [--include-addresses]
                                           run every Troubleshoot check and write the support report
@@ -152,6 +157,9 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
         eml: { type: 'string' },
         'confirm-resend': { type: 'boolean' },
         'allow-remote': { type: 'boolean' },
+        'message-id': { type: 'string' },
+        permanent: { type: 'boolean' },
+        off: { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -198,6 +206,26 @@ export async function main(argv: string[], io: Io = { out: (s) => process.stdout
   if (command === 'mcp') {
     // stdout belongs to the MCP protocol: everything else goes to stderr.
     return mcpCommand({ config: path.resolve(o.config ?? 'maildesk.config.json'), dataDir: path.resolve(o.data ?? defaultDataDir()), verbose: o.verbose }, io);
+  }
+  if ((TRIAGE_COMMANDS as readonly string[]).includes(command)) {
+    return triageCommand(
+      {
+        command,
+        sub: rest[0],
+        config: path.resolve(o.config ?? 'maildesk.config.json'),
+        dataDir: path.resolve(o.data ?? defaultDataDir()),
+        account: o.account,
+        folder: o.folder,
+        uid: o.uid,
+        messageId: o['message-id'],
+        to: o.to?.[0],
+        permanent: o.permanent,
+        off: o.off,
+        json,
+        verbose: o.verbose,
+      },
+      io,
+    );
   }
   if (command === 'doctor') {
     // Opens its own core, prints its own errors, and exits 1 when a check failed.

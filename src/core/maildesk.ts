@@ -19,6 +19,7 @@ import { type DraftRef, DraftService, type DraftSummary, type OpenedDraft } from
 import type { Draft } from './send/compose';
 import { type SendInput, type SendOptions, type SendResult, Sender } from './send/sender';
 import { AgentMailbox, type AgentHostInfo, type AgentChangeResult, type AgentDraftInput, type AgentDraftResult, type AgentMailboxInfo, type AgentSearchInput, type AgentSearchResult, type AgentStatus, type AgentThread, type AgentUnreadFolder, type MarkAction } from './agent/mailbox';
+import { type MessageKey, type TriageAction, type TriageOptions, type TriageResult, TriageService, type UndoResult } from './triage/triage';
 
 export interface MailDeskOptions {
   /** Folder for maildesk.db and blobs/ (undefined keeps everything in memory). */
@@ -61,6 +62,7 @@ export class MailDesk {
   private sender: Sender | undefined;
   private fallbackSecrets: SecretStore | undefined;
   private agentMailbox: AgentMailbox | undefined;
+  private triageService: TriageService | undefined;
 
   private constructor(
     readonly store: MailStore,
@@ -263,18 +265,90 @@ export class MailDesk {
     this.scheduler.trigger(jobId(from.accountId, 'tasks'));
   }
 
-  /** Delete: to Trash when there is one, else expunged. */
-  deleteMessage(messageId: number, folderId: number): void {
+  /** Delete: to Trash when there is one, else (or with `permanent`) expunged. */
+  deleteMessage(messageId: number, folderId: number, opts: { permanent?: boolean } = {}): void {
     const m = this.store.getMessage(messageId, folderId);
     const folder = this.store.getFolderById(folderId);
     if (!m || !folder) throw new MailError('folder.notFound', `message ${messageId} is not in that folder`);
     const trash = this.store.folderByRole(folder.accountId, 'trash');
-    if (trash && trash.id !== folder.id) return this.moveMessage(messageId, folderId, trash.path);
+    if (!opts.permanent && trash && trash.id !== folder.id) return this.moveMessage(messageId, folderId, trash.path);
     this.store.tx(() => {
       this.store.removeLocal(messageId, folderId);
       if (onServer(m)) this.store.enqueueTask(folder.accountId, 'delete', { task: { kind: 'delete', folderPath: folder.path, ...ref(m) } });
     });
     this.scheduler.trigger(jobId(folder.accountId, 'tasks'));
+  }
+
+  /** Triage (archive, delete, move, junk, read, flag, mark all read) with Undo; see src/core/triage. */
+  get triage(): TriageService {
+    return (this.triageService ??= new TriageService(this));
+  }
+
+  /** Applies a triage action to messages (or, with `wholeThread`, their conversations in that folder). */
+  async applyAction(keys: MessageKey[], action: TriageAction, opts?: TriageOptions): Promise<TriageResult> {
+    return this.triage.apply(keys, action, opts);
+  }
+
+  async markAllRead(folderId: number): Promise<TriageResult> {
+    return this.triage.markAllRead(folderId);
+  }
+
+  /** Undoes an action by its `undoId` (the last one without). */
+  async undo(undoId?: string): Promise<UndoResult> {
+    return this.triage.undo(undoId);
+  }
+
+  async moveTargets(accountId: string, excludeFolderId?: number): Promise<ReturnType<TriageService['moveTargets']>> {
+    return this.triage.moveTargets(accountId, excludeFolderId);
+  }
+
+  /**
+   * Carries the account's waiting local actions to the server now (the CLI, which does not
+   * stay running for the scheduler to do it) and says how the ones after `sinceTaskId` went.
+   */
+  async pushActions(accountId: string, sinceTaskId = 0): Promise<{ done: number; pending: number; failed: Array<{ kind: string; error: string }> }> {
+    this.scheduler.ensureJobs(accountId);
+    const job = this.store.getJob(jobId(accountId, 'tasks'));
+    if (job && job.status !== 'running') await this.scheduler.runJob(job);
+    const rows = this.store.taskOutcomesSince(accountId, sinceTaskId);
+    const after = this.store.getJob(jobId(accountId, 'tasks'));
+    const jobError = after?.status === 'error' ? after.errorMessage ?? 'the server could not be reached' : undefined;
+    return {
+      done: rows.filter((r) => r.status === 'done').length,
+      pending: rows.filter((r) => r.status === 'pending').length,
+      failed: [
+        ...rows.filter((r) => r.status === 'failed').map((r) => ({ kind: r.kind, error: r.error ?? 'failed' })),
+        ...(jobError && rows.some((r) => r.status === 'pending') ? [{ kind: 'tasks', error: jobError }] : []),
+      ],
+    };
+  }
+
+  /** The newest task id (so `pushActions` can report on what came after it). */
+  lastTaskId(): number {
+    return this.store.lastTaskId();
+  }
+
+  /**
+   * The messages a command names, as triage keys: UIDs in a folder, or a Message-ID (in one
+   * folder, or every folder of the account that holds it). Names the fix when none is here.
+   */
+  async findMessageKeys(accountId: string, q: { folderPath?: string; uids?: number[]; messageId?: string }): Promise<MessageKey[]> {
+    const folder = q.folderPath !== undefined ? this.store.getFolder(accountId, q.folderPath) : undefined;
+    if (q.folderPath !== undefined && !folder) throw new MailError('folder.notFound', `account "${accountId}" has no synced folder "${q.folderPath}" (run \`maildesk folders --account ${accountId}\`)`);
+    if (q.uids) {
+      if (!folder) throw new MailError('config.invalid', 'UIDs need the folder they belong to (--folder PATH)');
+      return q.uids.map((uid) => {
+        const m = this.store.getMessageByUid(folder.id, uid);
+        if (!m) throw new MailError('folder.notFound', `no message with UID ${uid} in ${folder.path} on this computer (run \`maildesk sync --once\`, or \`maildesk list\` for UIDs)`);
+        return { messageId: m.id, folderId: folder.id };
+      });
+    }
+    if (q.messageId) {
+      const keys = this.store.membershipsByMessageId(accountId, q.messageId, folder?.id);
+      if (!keys.length) throw new MailError('folder.notFound', `no message with Message-ID <${q.messageId.trim().replace(/^<|>$/g, '')}> in account "${accountId}"${folder ? ` (folder ${folder.path})` : ''} on this computer (run \`maildesk sync --once\` first)`);
+      return keys;
+    }
+    throw new MailError('config.invalid', 'name the message: a folder and UIDs, or a Message-ID');
   }
 
   /** The raw message, from the blob store or fetched from the server and kept. */
@@ -475,6 +549,7 @@ function onServer(m: MessageRow): boolean {
   return m.uid !== null || (m.origin === 'remote' && !!m.providerId);
 }
 
-function ref(m: MessageRow): { uid: number; providerId?: string } {
-  return { uid: m.uid ?? 0, providerId: m.providerId ?? undefined };
+/** The Message-ID finds a copy whose UID is not known yet (moved a moment ago, then acted on again). */
+function ref(m: MessageRow): { uid: number; providerId?: string; messageId?: string } {
+  return { uid: m.uid ?? 0, providerId: m.providerId ?? undefined, messageId: m.messageId ?? undefined };
 }

@@ -87,6 +87,17 @@ export function engineHandlers(engine: Engine, core: MailDesk): EngineHandlers {
       return troubleshootReport(core, run, { version: p.version, app: p.app, vscodeVersion: p.vscodeVersion, expected: p.expected, happened: p.happened, when: p.when, includeAddresses: p.includeAddresses, extraEnvironment: p.extraEnvironment });
     },
 
+    'triage/find': (p) => core.findMessageKeys(p.accountId, p),
+    'triage/apply': (p) => core.applyAction(p.keys, p.action, p.opts),
+    'triage/markAllRead': (p) => {
+      const folder = store.getFolder(p.accountId, p.folderPath);
+      if (!folder) throw new MailError('folder.notFound', `account "${p.accountId}" has no synced folder "${p.folderPath}"`);
+      return core.markAllRead(folder.id);
+    },
+    'triage/undo': (p) => core.undo(p.undoId),
+    'triage/push': (p) => core.pushActions(p.accountId, p.sinceTaskId),
+    'triage/lastTaskId': () => core.lastTaskId(),
+
     'agent/status': (p) => agentCall(engine, p.settings, () => core.agentStatus()),
     'agent/search': (p) => agentCall(engine, p.settings, () => core.agentSearch(p.input)),
     'agent/readThread': (p) => agentCall(engine, p.settings, () => core.agentReadThread(p.input)),

@@ -39,7 +39,9 @@ const CANCEL = Symbol('cancel');
 type Outcome<T> = T | typeof BACK | typeof CANCEL;
 type Step = (d: Draft) => Promise<Outcome<void>>;
 
-const TITLE = 'MailDesk: Add IMAP Account';
+const ADD_TITLE = 'MailDesk: Add IMAP Account';
+/** The running flow's title: Add, or Edit for an account that exists. */
+let TITLE = ADD_TITLE;
 
 const SECURITY_ITEMS: Array<vscode.QuickPickItem & { value: Security }> = [
   { label: 'TLS', description: 'encrypted from the start (ports 993 / 465)', value: 'tls' },
@@ -49,14 +51,18 @@ const SECURITY_ITEMS: Array<vscode.QuickPickItem & { value: Security }> = [
 
 /** Runs the flow; resolves with the new account id, or undefined when cancelled. */
 export async function addImapAccount(deps: AddAccountDeps): Promise<string | undefined> {
+  TITLE = ADD_TITLE;
   const draft: Draft = {};
+  // "Edit Settings" after a failed test goes back to the server that failed, values kept.
+  let startAt = 0;
   for (;;) {
-    if (!(await collect(draft))) return undefined;
+    if (!(await collect(draft, startAt))) return undefined;
     const cfg = toConfig(draft, deps.mail.store.listAccounts().map((a) => a.id));
     const key = passwordSecretKey(cfg.id, 'imap');
     deps.secrets.stage(key, draft.password ?? '');
     try {
-      const failure = await testServers(deps, cfg);
+      const failed = await testServers(deps, cfg);
+      const failure = failed?.report;
       if (failure) {
         const choice = await vscode.window.showErrorMessage(
           `MailDesk: testing ${cfg.email} failed: ${failure.error ? describeError(failure.error.code).title : 'the server test did not pass'}`,
@@ -64,11 +70,79 @@ export async function addImapAccount(deps: AddAccountDeps): Promise<string | und
           'Edit Settings',
           'Save Anyway',
         );
-        if (choice === 'Edit Settings') continue;
+        if (choice === 'Edit Settings') {
+          startAt = failed.which === 'incoming' ? STEP_IMAP_HOST : STEP_SMTP_HOST;
+          continue;
+        }
         if (choice !== 'Save Anyway') return undefined;
       }
       await deps.secrets.set(key, draft.password ?? '');
       return await save(deps, cfg);
+    } finally {
+      deps.secrets.unstage(key);
+    }
+  }
+}
+
+/**
+ * "Edit Account": the same steps with every current value filled in (servers, ports,
+ * security, users, the stored password), so each can be reviewed and changed; then both
+ * servers are tested as for a new account, and the account keeps its id, folders and mail.
+ */
+export async function editImapAccount(deps: AddAccountDeps, accountId: string): Promise<boolean> {
+  const acc = deps.mail.store.getAccount(accountId);
+  if (!acc) return false;
+  const c = acc.config;
+  if (c.provider !== 'imap' || !c.imap) {
+    void vscode.window.showInformationMessage(`MailDesk: ${c.email} signs in with ${c.provider === 'gmail' ? 'Google' : 'Microsoft'}; there are no server settings to edit. Use "Sign in again" from its menu if it is disconnected.`);
+    return false;
+  }
+  TITLE = `MailDesk: Edit ${c.email}`;
+  const key = passwordSecretKey(accountId, 'imap');
+  const draft: Draft = {
+    email: c.email,
+    name: c.name,
+    imapHost: c.imap.host,
+    imapSecurity: c.imap.security,
+    imapPort: c.imap.port,
+    imapUser: c.imap.user,
+    password: await deps.secrets.get(key),
+    smtpHost: c.smtp?.host ?? '',
+    smtpSecurity: c.smtp?.security,
+    smtpPort: c.smtp?.port,
+    smtpUser: c.smtp?.user,
+  };
+  let startAt = 0;
+  for (;;) {
+    if (!(await collect(draft, startAt))) return false;
+    const fresh = toConfig(draft, []);
+    // Same id (its mail and folders stay); settings the flow does not ask about are kept.
+    const cfg: AccountConfig = { ...c, email: fresh.email, name: fresh.name, imap: fresh.imap, smtp: fresh.smtp };
+    deps.secrets.stage(key, draft.password ?? '');
+    try {
+      const failed = await testServers(deps, cfg);
+      if (failed) {
+        const choice = await vscode.window.showErrorMessage(
+          `MailDesk: testing ${cfg.email} failed: ${failed.report.error ? describeError(failed.report.error.code).title : 'the server test did not pass'}`,
+          { modal: true, detail: verifyReportLines(failed.report).join('\n') },
+          'Edit Settings',
+          'Save Anyway',
+        );
+        if (choice === 'Edit Settings') {
+          startAt = failed.which === 'incoming' ? STEP_IMAP_HOST : STEP_SMTP_HOST;
+          continue;
+        }
+        if (choice !== 'Save Anyway') return false;
+      }
+      await deps.secrets.set(key, draft.password ?? '');
+      try {
+        await deps.mail.addAccount(cfg);
+        vscode.window.setStatusBarMessage(`MailDesk: saved the settings of ${cfg.email}`, 5000);
+      } catch (e) {
+        // Saved; the account shows as disconnected with the reason (AccountAlerts offers the fix).
+        deps.log.error(`Editing ${cfg.email}: ${toMailError(e).describe()}`);
+      }
+      return true;
     } finally {
       deps.secrets.unstage(key);
     }
@@ -88,19 +162,19 @@ function toConfig(d: Draft, taken: string[]): AccountConfig {
   return cfg;
 }
 
-/** Returns the first failing report, or undefined when every tested server passed. */
-async function testServers(deps: AddAccountDeps, cfg: AccountConfig): Promise<VerifyReport | undefined> {
+/** Returns the first failing report and which server it is, or undefined when every tested server passed. */
+async function testServers(deps: AddAccountDeps, cfg: AccountConfig): Promise<{ report: VerifyReport; which: 'incoming' | 'outgoing' } | undefined> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `MailDesk: testing ${cfg.email}` },
     async (progress) => {
-      const reports: VerifyReport[] = [];
+      const reports: Array<{ report: VerifyReport; which: 'incoming' | 'outgoing' }> = [];
       progress.report({ message: `incoming server ${cfg.imap!.host}…` });
-      reports.push(await runTest(deps, cfg, 'incoming'));
+      reports.push({ report: await runTest(deps, cfg, 'incoming'), which: 'incoming' });
       if (cfg.smtp) {
         progress.report({ message: `outgoing server ${cfg.smtp.host}…` });
-        reports.push(await runTest(deps, cfg, 'outgoing'));
+        reports.push({ report: await runTest(deps, cfg, 'outgoing'), which: 'outgoing' });
       }
-      return reports.find((r) => !r.ok);
+      return reports.find((r) => !r.report.ok);
     },
   );
 }
@@ -162,6 +236,18 @@ function domainOf(email: string | undefined): string {
 const validHost = (v: string) => (/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:.]+\]$/.test(v.trim()) ? undefined : 'Enter a host name such as imap.example.com');
 const validPort = (v: string) => (/^\d+$/.test(v.trim()) && +v >= 1 && +v <= 65535 ? undefined : 'Enter a port number from 1 to 65535');
 
+/** Indexes in steps(): where "Edit Settings" resumes after the incoming or the outgoing test failed. */
+const STEP_IMAP_HOST = 2;
+const STEP_SMTP_HOST = 7;
+
+/** The outgoing host a person would try first: smtp.<rest> for imap.<rest>, else the incoming host itself. */
+export function smtpHostGuess(email: string | undefined, imapHost: string | undefined): string {
+  const h = imapHost?.trim();
+  if (!h) return `smtp.${domainOf(email)}`;
+  const m = /^imap\.(.+)$/i.exec(h);
+  return m ? `smtp.${m[1]}` : h;
+}
+
 function steps(): Step[] {
   return [
     async (d) => {
@@ -187,6 +273,8 @@ function steps(): Step[] {
     async (d) => {
       const v = await ask({ step: 3, value: d.imapHost ?? `imap.${domainOf(d.email)}`, prompt: 'Incoming (IMAP) server host', validate: validHost });
       if (typeof v !== 'string') return v;
+      // The outgoing guess follows the incoming host, unless the user typed one of their own.
+      if (d.smtpHost && d.smtpHost === smtpHostGuess(d.email, d.imapHost)) d.smtpHost = undefined;
       d.imapHost = v.trim();
       return undefined;
     },
@@ -216,7 +304,7 @@ function steps(): Step[] {
       return undefined;
     },
     async (d) => {
-      const v = await ask({ step: 8, value: d.smtpHost ?? `smtp.${domainOf(d.email)}`, prompt: 'Outgoing (SMTP) server host; leave empty to only read mail with this account', validate: (s) => (s.trim() ? validHost(s) : undefined) });
+      const v = await ask({ step: 8, value: d.smtpHost ?? smtpHostGuess(d.email, d.imapHost), prompt: 'Outgoing (SMTP) server host; leave empty to only read mail with this account', validate: (s) => (s.trim() ? validHost(s) : undefined) });
       if (typeof v !== 'string') return v;
       d.smtpHost = v.trim();
       return undefined;
@@ -248,9 +336,9 @@ function steps(): Step[] {
 }
 
 /** Walks the steps, going back on Back; false when the user cancelled. */
-async function collect(d: Draft): Promise<boolean> {
+async function collect(d: Draft, start = 0): Promise<boolean> {
   const list = steps();
-  let i = 0;
+  let i = start;
   while (i < list.length) {
     const r = await list[i](d);
     if (r === CANCEL) return false;

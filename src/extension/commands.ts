@@ -12,7 +12,7 @@ import { describeError, toMailError } from '../core/errors';
 import type { MailDesk } from '../core/maildesk';
 import type { VerifyReport } from '../core/providers/provider';
 import type { AccountRow, FolderRow } from '../core/store/store';
-import { addImapAccount } from './addAccountFlow';
+import { addImapAccount, editImapAccount } from './addAccountFlow';
 import { accountLabel, compareFolders, folderDescription, folderLabel, needsPassword, verifyReportLines } from './format';
 import type { Disposable } from './lifecycle';
 import type { MessageListPanels } from './messageList';
@@ -49,6 +49,10 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
   return [
     reg('maildesk.addImapAccount', () => addImapAccount({ mail, secrets: deps.secrets, log })),
 
+    reg('maildesk.editAccount', async (t) => {
+      const a = await accountOf(mail, t);
+      if (a) await editImapAccount({ mail, secrets: deps.secrets, log }, a.id);
+    }),
     reg('maildesk.removeAccount', async (t) => {
       const a = await accountOf(mail, t);
       if (!a) return;

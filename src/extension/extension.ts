@@ -26,6 +26,8 @@ import { registerReading } from './threadView';
 import { registerTroubleshoot } from './troubleshoot/panel';
 import { registerCompose } from './compose/composePanel';
 import { agentSettings, registerAgent } from './agent/agent';
+import { registerTriage } from './triageCommands';
+import { UnreadBadge } from './unreadBadge';
 
 /** What `activate` returns; tests reach the core through it. */
 /** What `activate` returns to other extensions (and tests). */
@@ -103,7 +105,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   root.add({ dispose: () => void shutdown?.() });
 
   const accounts = root.add(new AccountsTreeProvider(mail));
-  root.add(vscode.window.createTreeView('maildesk.mailboxes', { treeDataProvider: accounts, showCollapseAll: true }));
+  const mailboxesView = root.add(vscode.window.createTreeView('maildesk.mailboxes', { treeDataProvider: accounts, showCollapseAll: true }));
+  root.add(new UnreadBadge(mail, mailboxesView));
   const jobs = root.add(new JobsTreeProvider(mail));
   const jobsView = root.add(vscode.window.createTreeView('maildesk.jobs', { treeDataProvider: jobs }));
   jobs.tickWhileVisible(() => jobsView.visible);
@@ -116,6 +119,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   for (const d of registerReading({ mail, extensionUri: context.extensionUri, log })) root.add(d);
   root.add(new MailStatusBar(mail));
   for (const d of registerCompose({ mail, extensionUri: context.extensionUri, log })) root.add(d);
+  // Archive, delete, move, spam, read/unread, flag, undo, and the list's keyboard (see README "Keys").
+  for (const d of registerTriage({ mail, log })) root.add(d);
   for (const d of registerTroubleshoot({ mail, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown'), dataDir: context.globalStorageUri.fsPath })) root.add(d);
   root.add(new AccountAlerts(mail));
   // Agent mode: language model tools, @maildesk in chat, and the MCP server definition (where VS Code has them).

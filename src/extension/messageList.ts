@@ -22,6 +22,8 @@ import {
 } from '../shared/protocol/messageList';
 import { accountLabel, folderLabel } from './format';
 import { DisposableBase } from './lifecycle';
+import { type CursorMove, type ListSurface, mailFocus, type TriageTarget } from './mailFocus';
+import type { MessageKey } from '../core/triage/triage';
 
 const VIEW_TYPE = 'maildesk.messages';
 
@@ -51,13 +53,21 @@ export class MessageListPanels extends DisposableBase {
   }
 }
 
-export class MessageListPanel extends DisposableBase {
+export class MessageListPanel extends DisposableBase implements ListSurface {
+  readonly kind = 'list';
   private readonly panel: vscode.WebviewPanel;
   private ready = false;
   private pages = 1;
   private timer: NodeJS.Timeout | undefined;
   readonly accountId: string;
-  private readonly folderId: number;
+  readonly folderId: number;
+  /** The rows as last sent, and the cursor: the host owns it, so a key never races a repaint. */
+  private items: MessageListItem[] = [];
+  private active: number | undefined;
+  private activeIndex = 0;
+  private selected = new Set<number>();
+  private anchor: number | undefined;
+  private grouped = true;
 
   constructor(
     private readonly mail: MailDesk,
@@ -72,6 +82,9 @@ export class MessageListPanel extends DisposableBase {
       vscode.window.createWebviewPanel(VIEW_TYPE, `MailDesk: ${folderLabel(folder)}`, vscode.ViewColumn.Active, {
         enableScripts: true,
         enableCommandUris: false,
+        // Coming back to the list (from the reading pane or another tab) shows it as it was:
+        // same scroll, same selection, no blank page while it reloads.
+        retainContextWhenHidden: true,
         localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
       }),
     );
@@ -79,8 +92,9 @@ export class MessageListPanel extends DisposableBase {
     this._register({ dispose: onDispose });
     this._register({ dispose: () => this.timer && clearTimeout(this.timer) });
     this._register(this.panel.onDidDispose(() => this.dispose()));
-    // Without retainContextWhenHidden a hidden webview is torn down and sends `ready` again when shown.
-    this._register(this.panel.onDidChangeViewState((e) => !e.webviewPanel.visible && (this.ready = false)));
+    this._register(this.panel.onDidChangeViewState((e) => e.webviewPanel.active && mailFocus.activated(this)));
+    this._register({ dispose: () => mailFocus.gone(this) });
+    mailFocus.activated(this);
     this._register(this.panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)));
     this._register(
       mail.onDidChange((c) => {
@@ -93,7 +107,81 @@ export class MessageListPanel extends DisposableBase {
   }
 
   reveal(): void {
-    this.panel.reveal();
+    this.panel.reveal(undefined, false);
+  }
+
+  // ---- selection and cursor (ListSurface) ------------------------------------------
+
+  target(hint?: MessageKey): TriageTarget | undefined {
+    const ids = hint && hint.folderId === this.folderId && !this.selected.has(hint.messageId) ? [hint.messageId] : [...this.selected];
+    if (!ids.length && this.active !== undefined) ids.push(this.active);
+    if (!ids.length) return undefined;
+    return { keys: ids.map((messageId) => ({ messageId, folderId: this.folderId })), wholeThread: this.grouped, accountId: this.accountId, folderId: this.folderId };
+  }
+
+  cursor(move: CursorMove): void {
+    if (!this.items.length) return;
+    const i = this.indexOfActive();
+    const at = (n: number): number => this.items[Math.max(0, Math.min(this.items.length - 1, n))].id;
+    switch (move) {
+      case 'next':
+      case 'previous':
+        this.setActive(at(i < 0 ? 0 : i + (move === 'next' ? 1 : -1)), 'single');
+        break;
+      case 'extendNext':
+      case 'extendPrevious':
+        this.setActive(at(i < 0 ? 0 : i + (move === 'extendNext' ? 1 : -1)), 'range');
+        break;
+      case 'toggle':
+        if (this.active === undefined) this.setActive(at(0), 'single');
+        else if (this.selected.has(this.active)) this.selected.delete(this.active);
+        else this.selected.add(this.active);
+        this.anchor = this.active;
+        break;
+      case 'open':
+        this.openActive();
+        return;
+    }
+    this.sendSelection();
+  }
+
+  openActive(step?: 'next' | 'previous'): void {
+    if (step) this.cursor(step);
+    if (this.active === undefined && this.items.length) this.setActive(this.items[0].id, 'single');
+    if (this.active !== undefined) this.open(this.active);
+  }
+
+  private indexOfActive(): number {
+    return this.active === undefined ? -1 : this.items.findIndex((m) => m.id === this.active);
+  }
+
+  private setActive(id: number, how: 'single' | 'toggle' | 'range' | 'keep'): void {
+    this.active = id;
+    if (how === 'single') {
+      this.selected = new Set([id]);
+      this.anchor = id;
+    } else if (how === 'toggle') {
+      if (this.selected.has(id)) this.selected.delete(id);
+      else this.selected.add(id);
+      this.anchor = id;
+    } else if (how === 'range') {
+      const a = this.items.findIndex((m) => m.id === (this.anchor ?? id));
+      const b = this.items.findIndex((m) => m.id === id);
+      const [lo, hi] = a < b ? [a, b] : [b, a];
+      this.selected = new Set(this.items.slice(Math.max(0, lo), hi + 1).map((m) => m.id));
+    }
+    this.activeIndex = Math.max(0, this.indexOfActive());
+  }
+
+  private sendSelection(): void {
+    this.send({ type: 'selection', active: this.active ?? null, selected: [...this.selected] });
+  }
+
+  private open(messageId: number): void {
+    // The thread view lives in threadView.ts; the command keeps this list independent of it.
+    // A draft opens in the composer to be continued (src/extension/compose); other mail in the reading pane beside the list.
+    const drafts = resolveDraftsFolder(this.mail.store.listFolders(this.accountId))?.id === this.folderId;
+    void vscode.commands.executeCommand(drafts ? 'maildesk.openDraft' : 'maildesk.openThread', { messageId, folderId: this.folderId, ...(drafts ? {} : { preview: true }) });
   }
 
   private readonly handlers: MessageHandlers<WebviewToHost> = {
@@ -107,13 +195,20 @@ export class MessageListPanel extends DisposableBase {
     },
     toggleRead: (m) => this.toggle(m.messageId, '\\Seen'),
     toggleFlag: (m) => this.toggle(m.messageId, '\\Flagged'),
-    // The thread view lives in threadView.ts; the command keeps this list independent of it.
-    // A draft opens in the composer to be continued (src/extension/compose); other mail in the thread view.
-    open: (m) =>
-      void vscode.commands.executeCommand(resolveDraftsFolder(this.mail.store.listFolders(this.accountId))?.id === this.folderId ? 'maildesk.openDraft' : 'maildesk.openThread', {
-        messageId: m.messageId,
-        folderId: this.folderId,
-      }),
+    open: (m) => {
+      this.setActive(m.messageId, 'single');
+      this.sendSelection();
+      this.open(m.messageId);
+    },
+    click: (m) => {
+      this.setActive(m.messageId, m.shift ? 'range' : m.ctrl ? 'toggle' : 'single');
+      this.sendSelection();
+      if (!m.shift && !m.ctrl) this.open(m.messageId);
+    },
+    contextRow: (m) => {
+      if (!this.selected.has(m.messageId)) this.setActive(m.messageId, 'single');
+      this.sendSelection();
+    },
   };
 
   private onMessage(raw: unknown): void {
@@ -157,6 +252,18 @@ export class MessageListPanel extends DisposableBase {
     const items = grouped
       ? listThreads(store, folder.id, { limit: limit + 1, offset: 0 }).map((t) => ({ ...toItem(t.newest), unread: t.unread > 0, flagged: t.flagged, hasAttachments: t.hasAttachments, threadCount: t.count }))
       : store.listMessages(folder.id, { limit: limit + 1, offset: 0 }).map(toItem);
+    this.grouped = grouped;
+    this.items = items.slice(0, limit);
+    // Rows that left (archived, deleted) leave the selection; the cursor stays at the same place in the list.
+    const present = new Set(this.items.map((m) => m.id));
+    this.selected = new Set([...this.selected].filter((id) => present.has(id)));
+    if (this.active !== undefined && !present.has(this.active)) {
+      const next = this.items[Math.min(this.activeIndex, this.items.length - 1)];
+      this.active = next?.id;
+      if (next && !this.selected.size) this.selected.add(next.id);
+      this.anchor = this.active;
+    }
+    this.activeIndex = Math.max(0, this.indexOfActive());
     const info: FolderInfo = {
       id: folder.id,
       accountId: folder.accountId,
@@ -164,8 +271,10 @@ export class MessageListPanel extends DisposableBase {
       name: folderLabel(folder),
       path: folder.path,
       selected: folder.selected,
+      showRecipients: folder.role === 'sent' || folder.role === 'drafts',
     };
-    this.send({ type: 'messages', folder: info, items: items.slice(0, limit), hasMore: items.length > limit });
+    this.send({ type: 'messages', folder: info, items: this.items, hasMore: items.length > limit });
+    this.sendSelection();
   }
 
   private send(msg: HostToWebview): void {
@@ -178,11 +287,12 @@ export class MessageListPanel extends DisposableBase {
       extensionUri,
       script: 'webview-messages.js',
       stylesheet: 'messages.css',
+      codicons: true,
       title: `MailDesk: ${folderLabel(folder)}`,
-      body: `<header class="header"><h1 id="title"></h1><span id="subtitle" class="subtitle"></span></header>
+      body: `<header class="header"><h1 id="title"></h1><span id="subtitle" class="subtitle"></span><span id="count" class="subtitle" role="status" aria-live="polite"></span></header>
 <div id="error" class="error" role="alert" hidden></div>
 <div id="empty" class="empty" hidden></div>
-<ul id="list" class="list" aria-label="Messages"></ul>
+<ul id="list" class="list" role="listbox" aria-multiselectable="true" tabindex="0" aria-label="Messages. j and k move, Enter opens, x selects, e archives, # deletes"></ul>
 <div class="footer"><button id="more" type="button" hidden>Load more</button></div>`,
     });
   }
@@ -199,6 +309,16 @@ function toItem(m: MessageRow): MessageListItem {
     unread: !lower.includes('\\seen'),
     flagged: lower.includes('\\flagged'),
     hasAttachments: m.hasAttachments,
+    to: recipients(m.data.to),
   };
+}
+
+/** "Ann, bob@x.test" from the stored To list (names where known). */
+function recipients(v: unknown): string {
+  if (!Array.isArray(v)) return '';
+  return v
+    .map((a: unknown) => (a && typeof a === 'object' ? String((a as { name?: string }).name || (a as { address?: string }).address || '') : typeof a === 'string' ? a : ''))
+    .filter(Boolean)
+    .join(', ');
 }
 

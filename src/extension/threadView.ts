@@ -23,7 +23,10 @@ import { threadKeyOf, threadMessages } from '../core/threads/threads';
 import { defaultExpanded, loadThreadView, type ThreadView } from '../core/threads/view';
 import { dispatchThread, isOpenableLink, parseThreadMessage, type ThreadHandlers } from '../shared/protocol/thread';
 import { DisposableBase, toDisposable, type Disposable } from './lifecycle';
-import { threadProHooks } from './pro/threadHooks';
+import { type ThreadProContext, threadProHooks } from './pro/threadHooks';
+import { type ListSurface, mailFocus, type ThreadSurface, type TriageTarget } from './mailFocus';
+import { THREAD_TOOLBAR_COMMANDS, threadToolbarHtml } from '../core/threads/toolbar';
+import type { MessageKey } from '../core/triage/triage';
 
 const VIEW_TYPE = 'maildesk.thread';
 const SOURCE_SCHEME = 'maildesk-source';
@@ -38,6 +41,8 @@ export interface ReadingDeps {
 export interface OpenThreadArgs {
   messageId: number;
   folderId: number;
+  /** From the message list: shown in the one reading pane beside it, replaced as the user moves on. */
+  preview?: boolean;
 }
 
 function readingSettings(): { markRead: boolean } {
@@ -63,7 +68,7 @@ export function registerReading(deps: ReadingDeps): Disposable[] {
     vscode.commands.registerCommand('maildesk.openThread', async (arg?: OpenThreadArgs) => {
       // From the palette (no message given) the way to a conversation is search.
       if (!arg || !Number.isSafeInteger(arg.messageId) || !Number.isSafeInteger(arg.folderId)) await vscode.commands.executeCommand('maildesk.searchMail');
-      else await panels.show(arg.messageId, arg.folderId);
+      else await panels.show(arg.messageId, arg.folderId, { preview: arg.preview === true });
     }),
     vscode.commands.registerCommand('maildesk.searchMail', () => searchMail(deps, panels)),
   );
@@ -81,6 +86,8 @@ export async function viewSource(messageId: number, folderId: number, subject: s
 
 class ThreadPanels extends DisposableBase {
   private readonly panels = new Map<string, ThreadPanel>();
+  /** The reading pane: the one panel beside the list that shows what the list opened last. */
+  private preview: ThreadPanel | undefined;
 
   constructor(private readonly deps: ReadingDeps) {
     super();
@@ -91,9 +98,11 @@ class ThreadPanels extends DisposableBase {
         for (const p of [...this.panels.values()]) if (c.accounts.has(p.accountId) && !deps.mail.store.getAccount(p.accountId)) p.dispose();
       }),
     );
+    // Archived or deleted from the list: the reading pane does not keep showing it.
+    this._register(mailFocus.onMoved((ids) => this.preview?.shows(ids) && this.preview.dispose()));
   }
 
-  async show(messageId: number, folderId: number): Promise<void> {
+  async show(messageId: number, folderId: number, opts: { preview?: boolean } = {}): Promise<void> {
     const store = this.deps.mail.store;
     const m = store.getMessage(messageId, folderId) ?? store.getMessage(messageId);
     const threadKey = threadKeyOf(store, messageId);
@@ -104,16 +113,32 @@ class ThreadPanels extends DisposableBase {
     const key = `${m.accountId}\n${threadKey}`;
     const existing = this.panels.get(key);
     if (existing) {
-      existing.reveal(messageId);
+      existing.reveal(messageId, opts.preview);
       return;
     }
-    const panel = new ThreadPanel(this.deps, m.accountId, threadKey, m.folderId ?? folderId, messageId, () => this.panels.delete(key));
+    const list = opts.preview ? mailFocus.list : undefined;
+    // The reading pane shows the next conversation in the same webview (no new tab, no new
+    // frame to load): only its page changes.
+    const pane = opts.preview ? this.preview : undefined;
+    if (pane) {
+      for (const [k, p] of this.panels) if (p === pane) this.panels.delete(k);
+      this.panels.set(key, pane);
+      await pane.retarget(m.accountId, threadKey, m.folderId ?? folderId, messageId);
+      return;
+    }
+    const column = vscode.ViewColumn.Beside;
+    const panel = new ThreadPanel(this.deps, m.accountId, threadKey, m.folderId ?? folderId, messageId, () => {
+      for (const [k, p] of this.panels) if (p === panel) this.panels.delete(k);
+      if (this.preview === panel) this.preview = undefined;
+    }, opts.preview ? { column, preserveFocus: true, list } : undefined);
     this.panels.set(key, panel);
+    if (opts.preview) this.preview = panel;
     await panel.render();
   }
 }
 
-class ThreadPanel extends DisposableBase {
+class ThreadPanel extends DisposableBase implements ThreadSurface {
+  readonly kind = 'thread';
   private readonly panel: vscode.WebviewPanel;
   private readonly remoteAllowed = new Set<number>();
   private expanded: Set<number> | undefined;
@@ -125,16 +150,17 @@ class ThreadPanel extends DisposableBase {
 
   constructor(
     private readonly deps: ReadingDeps,
-    readonly accountId: string,
-    private readonly threadKey: string,
-    private readonly folderId: number,
+    public accountId: string,
+    private threadKey: string,
+    private folderId: number,
     private clicked: number | undefined,
     onDispose: () => void,
+    private readonly pane?: { column: vscode.ViewColumn; preserveFocus: boolean; list: ListSurface | undefined },
   ) {
     super();
     const { extensionUri } = deps;
     this.panel = this._register(
-      vscode.window.createWebviewPanel(VIEW_TYPE, 'MailDesk: loading…', vscode.ViewColumn.Active, {
+      vscode.window.createWebviewPanel(VIEW_TYPE, 'MailDesk: loading…', pane ? { viewColumn: pane.column, preserveFocus: pane.preserveFocus } : vscode.ViewColumn.Active, {
         enableScripts: true,
         enableCommandUris: false,
         enableForms: false,
@@ -144,9 +170,12 @@ class ThreadPanel extends DisposableBase {
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'maildesk.svg');
     this._register(toDisposable(onDispose));
     this._register(toDisposable(() => this.timer && clearTimeout(this.timer)));
-    this._register(toDisposable(() => threadProHooks()?.closed(accountId, threadKey)));
+    this._register(toDisposable(() => threadProHooks()?.closed(this.accountId, this.threadKey)));
     this._register(this.panel.onDidDispose(() => this.dispose()));
     this._register(this.panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)));
+    this._register(this.panel.onDidChangeViewState((e) => e.webviewPanel.active && mailFocus.activated(this)));
+    this._register(toDisposable(() => mailFocus.gone(this)));
+    if (!pane?.preserveFocus) mailFocus.activated(this);
     // A new reply (or a message moved away) changes the thread: show it without a reload by hand.
     this._register(
       deps.mail.onDidChange((c) => {
@@ -160,8 +189,52 @@ class ThreadPanel extends DisposableBase {
     this.panel.webview.html = this.loadingHtml();
   }
 
-  reveal(messageId: number): void {
-    this.panel.reveal();
+  /** The reading pane moves on to another conversation: same panel, fresh state. */
+  async retarget(accountId: string, threadKey: string, folderId: number, messageId: number): Promise<void> {
+    threadProHooks()?.closed(this.accountId, this.threadKey);
+    this.accountId = accountId;
+    this.threadKey = threadKey;
+    this.folderId = folderId;
+    this.clicked = messageId;
+    this.expanded = undefined;
+    this.cache = new Map();
+    this.view = undefined;
+    this.knownIds = '';
+    this.remoteAllowed.clear();
+    await this.render();
+  }
+
+  get list(): ListSurface | undefined {
+    return this.pane?.list;
+  }
+
+  close(): void {
+    this.dispose();
+  }
+
+  /** Whether any of these messages is shown here. */
+  shows(ids: Set<number>): boolean {
+    return !!this.view?.rows.some((r) => ids.has(r.id));
+  }
+
+  /** The conversation in the folder it was opened from (actions apply to all of it there). */
+  target(): TriageTarget | undefined {
+    const rows = this.view?.rows ?? [];
+    const inFolder = [...rows].reverse().find((r) => r.folderIds.includes(this.folderId));
+    const pick = inFolder ?? rows[rows.length - 1];
+    if (!pick) return undefined;
+    const folderId = inFolder ? this.folderId : pick.folderId;
+    return { keys: [{ messageId: pick.id, folderId }], wholeThread: true, accountId: this.accountId, folderId };
+  }
+
+  current(): MessageKey | undefined {
+    const rows = this.view?.rows ?? [];
+    const open = [...rows].reverse().find((r) => this.expanded?.has(r.id)) ?? rows[rows.length - 1];
+    return open ? { messageId: open.id, folderId: open.folderId } : undefined;
+  }
+
+  reveal(messageId: number, preserveFocus = false): void {
+    this.panel.reveal(undefined, preserveFocus);
     if (this.expanded && !this.expanded.has(messageId)) {
       this.expanded.add(messageId);
       void this.render();
@@ -210,6 +283,7 @@ class ThreadPanel extends DisposableBase {
     if (seq !== this.seq || this.isDisposed) return;
     webview.html = threadPageHtml(view.subject, view.messages, {
       pro,
+      toolbar: threadToolbarHtml({ unread: view.rows.some((r) => !r.flags.some((f) => f.toLowerCase() === '\\seen')), flagged: view.rows.some((r) => r.flags.some((f) => f.toLowerCase() === '\\flagged')) }),
       csp: webviewCsp(webview.cspSource, nonce, view.remoteOrigins),
       script: { src: script.toString(), nonce },
       cssHref: css.toString(),
@@ -267,14 +341,31 @@ class ThreadPanel extends DisposableBase {
       // The composer lives in src/extension/compose; the command keeps this view independent of it.
       if (row) void vscode.commands.executeCommand(`maildesk.${m.mode}`, { messageId: row.id, folderId: row.folderId });
     },
-    pro: (m) =>
-      threadProHooks()?.handle(m.action, {
-        accountId: this.accountId,
-        threadKey: this.threadKey,
-        post: (msg) => void this.panel.webview.postMessage(msg),
-        rerender: () => void this.render(),
-      }),
+    triage: (m) => {
+      // The toolbar acts on this conversation: make it the one the commands see, then run the command.
+      mailFocus.activated(this);
+      if (THREAD_TOOLBAR_COMMANDS.includes(m.command)) void vscode.commands.executeCommand(`maildesk.${m.command}`);
+    },
+    pro: (m) => threadProHooks()?.handle(m.action, this.proContext()),
   };
+
+  private proContext(): ThreadProContext {
+    return {
+      accountId: this.accountId,
+      threadKey: this.threadKey,
+      post: (msg) => void this.panel.webview.postMessage(msg),
+      rerender: () => void this.render(),
+    };
+  }
+
+  /** A Pro action from the palette ("Summarize current"); false without MailDesk Pro. */
+  runPro(action: string): boolean {
+    const hooks = threadProHooks();
+    if (!hooks) return false;
+    this.panel.reveal(undefined, true);
+    hooks.handle(action, this.proContext());
+    return true;
+  }
 
   private onMessage(raw: unknown): void {
     const msg = parseThreadMessage(raw);

@@ -20,6 +20,8 @@ export interface WebviewPageOptions {
   allowDataImages?: boolean;
   /** style="" attributes (the sanitised HTML of a quoted message keeps its inline styles). */
   allowInlineStyles?: boolean;
+  /** VS Code's icon font (dist/codicons): `<span class="codicon codicon-flag">`. */
+  codicons?: boolean;
 }
 
 export function newNonce(): string {
@@ -34,6 +36,7 @@ export function webviewPage(o: WebviewPageOptions, nonce = newNonce()): string {
     `default-src 'none'`,
     o.allowDataImages ? `img-src ${webview.cspSource} data:` : '',
     `style-src ${webview.cspSource}${o.allowInlineStyles ? ` 'unsafe-inline'` : ''}`,
+    o.codicons ? `font-src ${webview.cspSource}` : '',
     `script-src 'nonce-${nonce}'`,
     `form-action 'none'`,
     `frame-src 'none'`,
@@ -48,7 +51,8 @@ export function webviewPage(o: WebviewPageOptions, nonce = newNonce()): string {
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${escapeHtml(css.toString())}">
+${o.codicons ? `<link rel="stylesheet" href="${escapeHtml(webview.asWebviewUri(vscode.Uri.joinPath(o.extensionUri, 'dist', 'codicons', 'codicon.css')).toString())}">
+` : ''}<link rel="stylesheet" href="${escapeHtml(css.toString())}">
 <title>${escapeHtml(o.title)}</title>
 </head>
 <body>

@@ -76,6 +76,8 @@ export interface VerifyReport {
 export interface MessageRef {
   uid?: number;
   providerId?: string;
+  /** The Message-ID header: IMAP finds a copy by it when the UID is not known yet. */
+  messageId?: string;
 }
 
 /** A body to fetch: the message by UID or provider id, and the UIDVALIDITY its UID belongs to. */

@@ -1378,6 +1378,26 @@ export class MailStore {
     return id;
   }
 
+  /** How the account's tasks after `sinceTaskId` stand (a CLI action reports what became of its own). */
+  taskOutcomesSince(accountId: string, sinceTaskId: number): Array<{ kind: string; status: string; error: string | null }> {
+    return this.all<{ kind: string; status: string; error: string | null }>('SELECT kind, status, error FROM tasks WHERE account_id = ? AND id > ?', [accountId, sinceTaskId]);
+  }
+
+  /** The newest task id (0 with none). */
+  lastTaskId(): number {
+    return this.get<{ id: number }>('SELECT COALESCE(MAX(id), 0) AS id FROM tasks')?.id ?? 0;
+  }
+
+  /** Where a Message-ID is held in an account (one folder, or every folder it is in). */
+  membershipsByMessageId(accountId: string, messageId: string, folderId?: number): Array<{ messageId: number; folderId: number }> {
+    const bare = messageId.trim().replace(/^<|>$/g, '');
+    return this.all<{ id: number; folder_id: number }>(
+      `SELECT m.id, ms.folder_id FROM messages m JOIN memberships ms ON ms.message_id = m.id
+       WHERE m.account_id = ? AND lower(trim(m.message_id, '<> ')) = lower(?) AND ms.missing_since IS NULL ${folderId !== undefined ? 'AND ms.folder_id = ?' : ''}`,
+      folderId !== undefined ? [accountId, bare, folderId] : [accountId, bare],
+    ).map((r) => ({ messageId: r.id, folderId: r.folder_id }));
+  }
+
   pendingTasks(accountId: string): TaskRow[] {
     return this.all(`SELECT * FROM tasks WHERE account_id = ? AND status = 'pending' ORDER BY id`, [accountId]).map((r) => ({
       id: r.id as number,

@@ -42,6 +42,8 @@ export interface PageOptions {
   inlineCss?: string;
   /** Pro: AI and Workflow Bridge actions, linked records and the AI summary (src/extension/pro). */
   pro?: PagePro;
+  /** The action bar at the top (src/core/threads/toolbar.ts), already HTML. */
+  toolbar?: string;
 }
 
 /** An AI or bridge button; unavailable ones are greyed with the reason as tooltip, not hidden. */
@@ -239,7 +241,7 @@ ${o.cssHref ? `<link rel="stylesheet" href="${escapeHtml(o.cssHref)}">` : ''}${o
 <main class="md-thread" aria-label="Conversation">
 <header class="md-head"><h1 class="md-subject">${escapeHtml(title)}</h1><span class="md-count">${count}</span></header>
 <div id="md-status" class="md-status" role="status" aria-live="polite"></div>
-${o.pro ? proHtml(o.pro) : ''}
+${o.toolbar ?? ''}${o.pro ? proHtml(o.pro) : ''}
 ${messages.map((m) => messageHtml(m, o)).join('\n')}
 </main>
 ${o.script ? '<div id="md-linkhint" class="md-linkhint" role="tooltip" hidden></div>' : ''}

@@ -156,6 +156,8 @@ class TroubleshootController extends DisposableBase {
           const action = resolveAction(this.actions, msg.index);
           if (!action) return;
           await vscode.commands.executeCommand(action.command, ...(action.args ?? []));
+          // The fix ran (or its dialog closed): check again, so the page shows whether it worked.
+          await this.run(this.last?.story ?? {});
           return;
         }
         case 'runAgain':

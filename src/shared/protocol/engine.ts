@@ -18,6 +18,7 @@ import type { MailErrorCode } from '../../core/errors';
 import type { LogLevel } from '../../core/log';
 import type { AccountRow, FolderRow, JobRow, MessageRow } from '../../core/store/store';
 import type { SupportReport } from '../../core/diagnostics/report';
+import type { MessageKey, TriageAction, TriageOptions, TriageResult, UndoResult } from '../../core/triage/triage';
 import type {
   AgentChangeResult,
   AgentDraftInput,
@@ -235,6 +236,15 @@ export interface EngineRequests {
   'mail/send': { params: { accountId: string; input: SendInputWire; confirmResend?: boolean }; result: SendResultWire };
 
   'diagnostics/run': { params: DiagnosticsParams; result: SupportReport };
+
+  /** Triage (src/core/triage): applied here at once, carried to the server by the tasks job, with Undo. */
+  'triage/find': { params: { accountId: string; folderPath?: string; uids?: number[]; messageId?: string }; result: MessageKey[] };
+  'triage/apply': { params: { keys: MessageKey[]; action: TriageAction; opts?: TriageOptions }; result: TriageResult };
+  'triage/markAllRead': { params: { accountId: string; folderPath: string }; result: TriageResult };
+  'triage/undo': { params: { undoId?: string }; result: UndoResult };
+  /** Carries the account's waiting actions to the server now; how those after `sinceTaskId` went. */
+  'triage/push': { params: { accountId: string; sinceTaskId: number }; result: { done: number; pending: number; failed: Array<{ kind: string; error: string }> } };
+  'triage/lastTaskId': { params: NoParams; result: number };
 
   /**
    * The agent tools (src/core/agent). `settings` are the asking client's `maildesk.*` settings

@@ -15,6 +15,8 @@ export interface FolderInfo {
   path: string;
   /** Unselected folders are not synced: the list explains why it is empty. */
   selected: boolean;
+  /** Sent and Drafts: rows show the recipients ("To: …") instead of the sender (oneself). */
+  showRecipients?: boolean;
 }
 
 export interface MessageListItem {
@@ -30,6 +32,8 @@ export interface MessageListItem {
   hasAttachments: boolean;
   /** Messages in the conversation when the list shows one row per thread (absent per message). */
   threadCount?: number;
+  /** Recipients, shown instead of the sender in Sent and Drafts. */
+  to?: string;
 }
 
 export type WebviewToHost =
@@ -37,11 +41,17 @@ export type WebviewToHost =
   | { type: 'loadMore' }
   | { type: 'toggleFlag'; messageId: number }
   | { type: 'toggleRead'; messageId: number }
-  | { type: 'open'; messageId: number };
+  | { type: 'open'; messageId: number }
+  /** A mouse click on a row: plain selects and opens; Ctrl/Cmd toggles; Shift selects a range. */
+  | { type: 'click'; messageId: number; ctrl: boolean; shift: boolean }
+  /** A right-click: the row joins the selection unless it is in it already (as in VS Code's lists). */
+  | { type: 'contextRow'; messageId: number };
 
 export type HostToWebview =
   | { type: 'messages'; folder: FolderInfo; items: MessageListItem[]; hasMore: boolean }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** The host owns the cursor (keys arrive as commands): the active row and the selected rows. */
+  | { type: 'selection'; active: number | null; selected: number[] };
 
 /** A handler per message type: dispatch is a lookup, and a new type fails to compile until handled. */
 export type MessageHandlers<T extends { type: string }> = { [K in T['type']]: (msg: Extract<T, { type: K }>) => void };
@@ -61,7 +71,12 @@ export function parseWebviewMessage(v: unknown): WebviewToHost | undefined {
     case 'toggleFlag':
     case 'toggleRead':
     case 'open':
+    case 'contextRow':
       return Number.isSafeInteger(o.messageId) ? { type: o.type, messageId: o.messageId as number } : undefined;
+    case 'click':
+      return Number.isSafeInteger(o.messageId) && typeof o.ctrl === 'boolean' && typeof o.shift === 'boolean'
+        ? { type: 'click', messageId: o.messageId as number, ctrl: o.ctrl, shift: o.shift }
+        : undefined;
     default:
       return undefined;
   }

@@ -15,6 +15,8 @@ export type ThreadWebviewToHost =
   | { type: 'viewSource'; messageId: number }
   /** Opens the composer on this message. */
   | { type: 'reply'; messageId: number; mode: 'reply' | 'replyAll' | 'forward' }
+  /** A toolbar button: the host runs `maildesk.<command>` on this conversation (checked against a list there). */
+  | { type: 'triage'; command: string }
   /** A Pro button: "ai.summarize", "ai.draft", "ai.cancel", "bridge.<id>", "bridge.refresh". */
   | { type: 'pro'; action: string };
 
@@ -53,6 +55,8 @@ export function parseThreadMessage(v: unknown): ThreadWebviewToHost | undefined 
         : undefined;
     case 'reply':
       return id !== undefined && (o.mode === 'reply' || o.mode === 'replyAll' || o.mode === 'forward') ? { type: 'reply', messageId: id, mode: o.mode } : undefined;
+    case 'triage':
+      return typeof o.command === 'string' && /^[A-Za-z]{1,40}$/.test(o.command) ? { type: 'triage', command: o.command } : undefined;
     case 'pro':
       return typeof o.action === 'string' && /^[A-Za-z0-9._:-]{1,120}$/.test(o.action) ? { type: 'pro', action: o.action } : undefined;
     default:

@@ -12,24 +12,12 @@ const list = $('list') as HTMLUListElement;
 const more = $('more') as HTMLButtonElement;
 const empty = $('empty');
 const errorBox = $('error');
-const SVG_NS = 'http://www.w3.org/2000/svg';
-
-// Icons drawn from paths, so they take the theme colour and need no font or image source in the CSP.
-const ICONS = {
-  flag: 'M3 1v14h1.5V9.5H13l-2-3.5 2-3.5H4.5V1z',
-  paperclip: 'M10.5 3.5v7a2.5 2.5 0 0 1-5 0V3a1.5 1.5 0 0 1 3 0v7a.5.5 0 0 1-1 0V4H6.5v6a1.5 1.5 0 0 0 3 0V3a2.5 2.5 0 0 0-5 0v7.5a3.5 3.5 0 0 0 7 0v-7z',
-};
-
-function icon(name: keyof typeof ICONS): SVGSVGElement {
-  const svg = document.createElementNS(SVG_NS, 'svg');
-  svg.setAttribute('viewBox', '0 0 16 16');
-  svg.setAttribute('width', '14');
-  svg.setAttribute('height', '14');
-  svg.setAttribute('aria-hidden', 'true');
-  const path = document.createElementNS(SVG_NS, 'path');
-  path.setAttribute('d', ICONS[name]);
-  svg.appendChild(path);
-  return svg;
+/** A codicon (VS Code's own icon font, shipped in dist/codicons): takes the theme colour. */
+function icon(name: 'flag' | 'attach'): HTMLSpanElement {
+  const span = document.createElement('span');
+  span.className = `codicon codicon-${name}`;
+  span.setAttribute('aria-hidden', 'true');
+  return span;
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
@@ -53,27 +41,44 @@ function shortDate(ms: number): string {
   return fullFmt.format(d);
 }
 
+// The rows' ids and whether Sent/Drafts show recipients, from the last `messages`.
+let folderId = 0;
+let showRecipients = false;
+let active: number | null = null;
+let selected = new Set<number>();
+
+/**
+ * One row, one tab stop: the list is a listbox whose active row is named by
+ * aria-activedescendant; the read and flag toggles are for the mouse (keys: Shift+I/U, s).
+ */
 function row(m: MessageListItem): HTMLLIElement {
   const li = el('li', m.unread ? 'msg unread' : 'msg');
+  li.id = `m-${m.id}`;
   li.dataset.id = String(m.id);
+  li.setAttribute('role', 'option');
+  li.setAttribute('aria-selected', 'false');
+  // Right-click menu (package.json webview/context): the commands get the row and its folder.
+  li.dataset.vscodeContext = JSON.stringify({ webviewSection: 'message', messageId: m.id, folderId, unread: m.unread, flagged: m.flagged, preventDefaultContextMenuItems: true });
 
   const read = el('button', 'read-toggle');
   read.type = 'button';
-  read.title = m.unread ? 'Mark as read' : 'Mark as unread';
-  read.setAttribute('aria-label', read.title);
-  read.setAttribute('aria-pressed', String(m.unread));
+  read.tabIndex = -1;
+  read.title = m.unread ? 'Mark as read (Shift+I)' : 'Mark as unread (Shift+U)';
+  read.setAttribute('aria-hidden', 'true');
   read.addEventListener('click', () => vscode.postMessage({ type: 'toggleRead', messageId: m.id }));
 
   const flag = el('button', m.flagged ? 'flag-toggle flagged' : 'flag-toggle');
   flag.type = 'button';
-  flag.title = m.flagged ? 'Remove flag' : 'Flag';
-  flag.setAttribute('aria-label', flag.title);
-  flag.setAttribute('aria-pressed', String(m.flagged));
+  flag.tabIndex = -1;
+  flag.title = m.flagged ? 'Remove flag (s)' : 'Flag (s)';
+  flag.setAttribute('aria-hidden', 'true');
   flag.appendChild(icon('flag'));
   flag.addEventListener('click', () => vscode.postMessage({ type: 'toggleFlag', messageId: m.id }));
 
-  const from = el('span', 'from', m.from);
-  if (m.fromAddr) from.title = m.fromAddr;
+  const who = showRecipients ? `To: ${m.to || '(no recipients)'}` : m.from;
+  const from = el('span', 'from', who);
+  if (!showRecipients && m.fromAddr) from.title = m.fromAddr;
+  else from.title = who;
   const subject = el('span', 'subject', m.subject);
   subject.title = m.subject;
   if (m.threadCount && m.threadCount > 1) {
@@ -83,7 +88,7 @@ function row(m: MessageListItem): HTMLLIElement {
   }
   const attach = el('span', 'attach');
   if (m.hasAttachments) {
-    attach.appendChild(icon('paperclip'));
+    attach.appendChild(icon('attach'));
     attach.title = 'Has attachments';
   }
   const date = el('time', 'date', shortDate(m.date));
@@ -92,20 +97,37 @@ function row(m: MessageListItem): HTMLLIElement {
     date.title = longFmt.format(new Date(m.date));
   }
   li.append(read, flag, from, subject, attach, date);
-  // The row opens the conversation (click, or Enter when focused); the toggles keep their own clicks.
-  li.tabIndex = 0;
-  li.setAttribute('aria-label', `${m.unread ? 'Unread, ' : ''}${m.from}: ${m.subject}`);
-  const open = (): void => vscode.postMessage({ type: 'open', messageId: m.id });
+  const parts = [m.unread ? 'Unread' : '', m.flagged ? 'Flagged' : '', who, m.subject, m.threadCount && m.threadCount > 1 ? `${m.threadCount} messages` : '', m.hasAttachments ? 'has attachments' : '', date.title];
+  li.setAttribute('aria-label', parts.filter(Boolean).join(', '));
   li.addEventListener('click', (e) => {
-    if (!(e.target instanceof Element && e.target.closest('button'))) open();
+    if (e.target instanceof Element && e.target.closest('button')) return;
+    list.focus({ preventScroll: true });
+    vscode.postMessage({ type: 'click', messageId: m.id, ctrl: e.ctrlKey || e.metaKey, shift: e.shiftKey });
   });
-  li.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && e.target === li) open();
-  });
+  li.addEventListener('contextmenu', () => vscode.postMessage({ type: 'contextRow', messageId: m.id }));
   return li;
 }
 
+/** Paints the host's cursor: selected rows, the active row (focus ring, scrolled into view). */
+function paintSelection(scroll: boolean): void {
+  for (const li of Array.from(list.children) as HTMLElement[]) {
+    const id = Number(li.dataset.id);
+    const on = selected.has(id);
+    li.classList.toggle('selected', on);
+    li.classList.toggle('active', id === active);
+    li.setAttribute('aria-selected', String(on));
+  }
+  const a = active === null ? null : document.getElementById(`m-${active}`);
+  if (a) {
+    list.setAttribute('aria-activedescendant', a.id);
+    if (scroll) a.scrollIntoView({ block: 'nearest' });
+  } else list.removeAttribute('aria-activedescendant');
+  $('count').textContent = selected.size > 1 ? `${selected.size} selected` : '';
+}
+
 function render(folder: FolderInfo, items: MessageListItem[], hasMore: boolean): void {
+  folderId = folder.id;
+  showRecipients = folder.showRecipients === true;
   $('title').textContent = folder.name;
   $('subtitle').textContent = folder.accountLabel;
   document.title = `MailDesk: ${folder.name}`;
@@ -113,6 +135,7 @@ function render(folder: FolderInfo, items: MessageListItem[], hasMore: boolean):
   // Keep the scroll position: an update (new mail, a flag) must not jump the list.
   const scroll = window.scrollY;
   list.replaceChildren(...items.map(row));
+  paintSelection(false);
   window.scrollTo(0, scroll);
   more.hidden = !hasMore;
   more.disabled = false;
@@ -128,6 +151,11 @@ function render(folder: FolderInfo, items: MessageListItem[], hasMore: boolean):
 
 const handlers: { [K in HostToWebview['type']]: (msg: Extract<HostToWebview, { type: K }>) => void } = {
   messages: (m) => render(m.folder, m.items, m.hasMore),
+  selection: (m) => {
+    active = m.active;
+    selected = new Set(m.selected);
+    paintSelection(true);
+  },
   error: (m) => {
     errorBox.textContent = m.message;
     errorBox.hidden = false;
@@ -138,6 +166,13 @@ const handlers: { [K in HostToWebview['type']]: (msg: Extract<HostToWebview, { t
 window.addEventListener('message', (e: MessageEvent<HostToWebview>) => {
   const msg = e.data;
   if (msg && typeof msg === 'object' && msg.type in handlers) (handlers[msg.type] as (m: HostToWebview) => void)(msg);
+});
+
+// Moving, opening and acting are keybindings of the workbench (package.json), which reach the
+// host as commands: here the keys only must not scroll the page under the cursor as well.
+// (Space, Page Up/Down, Home and End still scroll the page, as expected.)
+list.addEventListener('keydown', (e) => {
+  if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && !e.altKey) e.preventDefault();
 });
 
 more.addEventListener('click', () => {

@@ -100,6 +100,9 @@ document.addEventListener('click', (e) => {
       if (mode === 'reply' || mode === 'replyAll' || mode === 'forward') vscode.postMessage({ type: 'reply', messageId: id, mode });
       break;
     }
+    case 'triage':
+      vscode.postMessage({ type: 'triage', command: c.dataset.mdCmd ?? '' });
+      break;
     case 'pro':
       // A greyed Pro button says why instead of acting.
       if (c.getAttribute('aria-disabled') === 'true') {

@@ -536,12 +536,18 @@ export class ImapProvider implements MailProvider {
   }
 
   async applyTask(task: RemoteTask): Promise<{ newUid?: number } | void> {
-    // A message moved here a moment ago has no UID until the next sync learns it.
-    if (!task.uid) throw new MailError('folder.notFound', `the server copy in ${task.folderPath} is not known yet`, { retryable: false });
+    // A message moved here a moment ago has no UID until the next sync learns it: found by Message-ID then.
+    if (!task.uid && !task.messageId) throw new MailError('folder.notFound', `the server copy in ${task.folderPath} is not known yet`, { retryable: false });
     return this.withConnection(async (c) => {
       const lock = await c.getMailboxLock(task.folderPath);
       try {
-        const uid = String(task.uid);
+        let found = task.uid;
+        if (!found) {
+          const uids = (await c.search({ header: { 'message-id': task.messageId! } }, { uid: true })) || [];
+          found = uids.length ? Math.max(...uids) : 0;
+          if (!found) throw new MailError('folder.notFound', `the message ${task.messageId} is not in ${task.folderPath} on the server`, { retryable: false });
+        }
+        const uid = String(found);
         if (task.kind === 'flags') {
           if (task.add.length) await c.messageFlagsAdd(uid, task.add, { uid: true });
           if (task.remove.length) await c.messageFlagsRemove(uid, task.remove, { uid: true });
@@ -549,7 +555,7 @@ export class ImapProvider implements MailProvider {
         }
         if (task.kind === 'move') {
           const r = await c.messageMove(uid, task.toPath, { uid: true });
-          const newUid = r && typeof r === 'object' ? r.uidMap?.get(task.uid) : undefined;
+          const newUid = r && typeof r === 'object' ? r.uidMap?.get(found) : undefined;
           return { newUid };
         }
         if (task.trashPath && task.trashPath !== task.folderPath) {

@@ -1,0 +1,43 @@
+/**
+ * The thread view's action bar, at the top of the conversation: Reply, Reply all, Forward
+ * and the triage actions, each naming its key in its tooltip. The buttons only report a
+ * command name to the host (src/extension/threadView.ts), which runs the MailDesk command
+ * of that name on this conversation, so the toolbar, the keys and the palette do the same.
+ */
+import { escapeHtml } from '../../shared/html';
+
+/** The commands a toolbar button may ask for (the host runs `maildesk.<name>`). */
+export const THREAD_TOOLBAR_COMMANDS: readonly string[] = [
+  'replyToSelected',
+  'replyAllToSelected',
+  'forwardSelected',
+  'archive',
+  'delete',
+  'moveTo',
+  'toggleFlag',
+  'markUnread',
+  'markRead',
+  'reportSpam',
+];
+
+function button(command: string, label: string, key: string, extra = ''): string {
+  const title = `${label} (${key})`;
+  return `<button type="button" class="md-btn md-tool" data-md-action="triage" data-md-id="0" data-md-cmd="${escapeHtml(command)}" title="${escapeHtml(title)}" aria-keyshortcuts="${escapeHtml(key)}"${extra}>${escapeHtml(label)}</button>`;
+}
+
+export function threadToolbarHtml(state: { unread: boolean; flagged: boolean }): string {
+  return (
+    `<div class="md-toolbar" role="toolbar" aria-label="Conversation actions">` +
+    button('replyToSelected', 'Reply', 'r') +
+    button('replyAllToSelected', 'Reply all', 'a') +
+    button('forwardSelected', 'Forward', 'f') +
+    `<span class="md-tool-sep" aria-hidden="true"></span>` +
+    button('archive', 'Archive', 'e') +
+    button('delete', 'Delete', '#') +
+    button('moveTo', 'Move…', 'v') +
+    button('toggleFlag', state.flagged ? 'Unflag' : 'Flag', 's', ` aria-pressed="${state.flagged}"`) +
+    (state.unread ? button('markRead', 'Mark read', 'Shift+I') : button('markUnread', 'Mark unread', 'Shift+U')) +
+    button('reportSpam', 'Spam', '!') +
+    `</div>`
+  );
+}

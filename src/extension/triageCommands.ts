@@ -1,0 +1,219 @@
+/**
+ * Triage commands (archive, delete, move, spam, read/unread, flag, mark all read, undo) and
+ * the keyboard commands of the list and the reading pane (j/k, x, Enter, u, r/a/f). They act
+ * on what the user is in (src/extension/mailFocus.ts) or on the row a context menu was opened
+ * on, through the core's async triage calls; every action offers Undo in its notification.
+ */
+import * as vscode from 'vscode';
+import { toMailError } from '../core/errors';
+import type { MailDesk } from '../core/maildesk';
+import type { MessageKey, TriageAction, TriageResult } from '../core/triage/triage';
+import { showMailError } from './notify';
+import { type CursorMove, mailFocus, type TriageTarget } from './mailFocus';
+
+export interface TriageDeps {
+  mail: MailDesk;
+  log: vscode.LogOutputChannel;
+}
+
+/** What a context menu passes: the row's data-vscode-context, or a tree item. */
+function hintOf(arg: unknown): MessageKey | undefined {
+  if (!arg || typeof arg !== 'object') return undefined;
+  const o = arg as Record<string, unknown>;
+  return Number.isSafeInteger(o.messageId) && Number.isSafeInteger(o.folderId) ? { messageId: o.messageId as number, folderId: o.folderId as number } : undefined;
+}
+
+/** A folder from the Mailboxes tree's context menu (FolderItem carries `folder`), or the list's folder. */
+function folderOf(arg: unknown): number | undefined {
+  if (arg && typeof arg === 'object') {
+    const o = arg as { folder?: { id?: unknown }; folderId?: unknown };
+    if (o.folder && Number.isSafeInteger(o.folder.id)) return o.folder.id as number;
+    if (Number.isSafeInteger(o.folderId)) return o.folderId as number;
+  }
+  return mailFocus.list?.folderId;
+}
+
+function currentTarget(arg: unknown): TriageTarget | undefined {
+  const hint = hintOf(arg);
+  const cur = mailFocus.current;
+  if (cur?.kind === 'thread' && !hint) return cur.target();
+  const list = mailFocus.list;
+  if (list && (!hint || hint.folderId === list.folderId)) return list.target(hint);
+  return hint ? { keys: [hint], wholeThread: false, accountId: '', folderId: hint.folderId } : undefined;
+}
+
+const MOVING = new Set(['archive', 'delete', 'move', 'junk', 'notJunk']);
+
+export function registerTriage(deps: TriageDeps): vscode.Disposable[] {
+  const { mail, log } = deps;
+
+  const report = (what: string, e: unknown): void => {
+    const err = toMailError(e, what);
+    log.error(`${what}: ${err.describe()}`);
+    void showMailError(`MailDesk: ${what} failed: ${err.describe()}`, log);
+  };
+
+  /** Shows the result with Undo; the notification is not awaited, so the next key works at once. */
+  const announce = (r: TriageResult): void => {
+    if (!r.count) {
+      vscode.window.setStatusBarMessage(`MailDesk: ${r.label} (nothing to change)`, 3000);
+      return;
+    }
+    if (!r.undoId) {
+      vscode.window.setStatusBarMessage(`MailDesk: ${r.label}`, 5000);
+      return;
+    }
+    const undoId = r.undoId;
+    void vscode.window.showInformationMessage(`MailDesk: ${r.label}.`, 'Undo').then(async (choice) => {
+      if (choice !== 'Undo') return;
+      await undo(undoId);
+    });
+  };
+
+  const undo = async (undoId?: string): Promise<void> => {
+    try {
+      const u = await mail.undo(undoId);
+      vscode.window.setStatusBarMessage(`MailDesk: ${u.label}${u.skipped ? ` (${u.skipped} had changed since and were left as they are)` : ''}`, 5000);
+      if (!u.ok && !undoId) void vscode.window.showInformationMessage(`MailDesk: ${u.label}.`);
+    } catch (e) {
+      report('Undo', e);
+    }
+  };
+
+  const run = async (action: TriageAction, arg: unknown, what: string): Promise<void> => {
+    const t = currentTarget(arg);
+    if (!t || !t.keys.length) {
+      void vscode.window.showInformationMessage(`MailDesk: ${what}: select a message in a MailDesk list (or open a conversation) first.`);
+      return;
+    }
+    const fromThread = mailFocus.current?.kind === 'thread' ? mailFocus.current : undefined;
+    try {
+      let r = await mail.applyAction(t.keys, action, { wholeThread: t.wholeThread });
+      if (!r.ok && r.confirm && action.kind === 'delete') {
+        const ok = await vscode.window.showWarningMessage(r.confirm, { modal: true }, 'Delete for Good');
+        if (ok !== 'Delete for Good') return;
+        r = await mail.applyAction(t.keys, { kind: 'delete', permanent: true }, { wholeThread: t.wholeThread });
+      }
+      if (MOVING.has(action.kind) && r.count) {
+        mailFocus.moved(new Set([...r.moved.map((m) => m.messageId), ...t.keys.map((k) => k.messageId)]));
+        // Out of this folder: the conversation view closes and the list takes the keyboard again.
+        if (fromThread) {
+          fromThread.close();
+          fromThread.list?.reveal();
+        }
+      }
+      announce(r);
+    } catch (e) {
+      report(what, e);
+    }
+  };
+
+  const deletePermanently = async (arg: unknown): Promise<void> => {
+    const t = currentTarget(arg);
+    if (!t) return;
+    const ok = await vscode.window.showWarningMessage(
+      `Delete ${t.keys.length === 1 ? (t.wholeThread ? 'this conversation' : 'this message') : `these ${t.keys.length} ${t.wholeThread ? 'conversations' : 'messages'}`} for good? This cannot be undone.`,
+      { modal: true },
+      'Delete for Good',
+    );
+    if (ok === 'Delete for Good') await run({ kind: 'delete', permanent: true }, arg, 'Delete');
+  };
+
+  const moveTo = async (arg: unknown): Promise<void> => {
+    const t = currentTarget(arg);
+    if (!t) return run({ kind: 'move', toPath: '' }, arg, 'Move');
+    const accountId = t.accountId || mail.store.getFolderById(t.folderId)?.accountId;
+    if (!accountId) return;
+    const targets = await mail.moveTargets(accountId, t.folderId);
+    type Item = vscode.QuickPickItem & { path?: string };
+    const items: Item[] = [];
+    const recent = targets.filter((f) => f.recent);
+    if (recent.length) items.push({ label: 'Recent', kind: vscode.QuickPickItemKind.Separator });
+    for (const f of recent) items.push({ label: `$(history) ${f.name}`, description: f.path !== f.name ? f.path : undefined, path: f.path });
+    if (recent.length) items.push({ label: 'All folders', kind: vscode.QuickPickItemKind.Separator });
+    for (const f of targets.filter((x) => !x.recent)) items.push({ label: `$(folder) ${f.name}`, description: [f.path !== f.name ? f.path : '', f.role ?? ''].filter(Boolean).join(' · ') || undefined, path: f.path });
+    const pick = await vscode.window.showQuickPick(items, { title: 'MailDesk: Move to Folder', placeHolder: 'Type a folder name', matchOnDescription: true });
+    if (pick?.path) await run({ kind: 'move', toPath: pick.path }, arg, 'Move');
+  };
+
+  const markAllRead = async (arg: unknown): Promise<void> => {
+    const folderId = folderOf(arg);
+    if (folderId === undefined) {
+      void vscode.window.showInformationMessage('MailDesk: Mark All as Read: open a folder first (or use the folder\'s context menu).');
+      return;
+    }
+    try {
+      announce(await mail.markAllRead(folderId));
+    } catch (e) {
+      report('Mark all as read', e);
+    }
+  };
+
+  const toggleFlag = async (arg: unknown): Promise<void> => {
+    const t = currentTarget(arg);
+    if (!t) return run({ kind: 'flag' }, arg, 'Flag');
+    // Flag unless every target is flagged already (then unflag), as the list's star does.
+    const allFlagged = t.keys.every((k) => mail.store.getMessage(k.messageId, k.folderId)?.flags.some((f) => f.toLowerCase() === '\\flagged'));
+    await run({ kind: allFlagged ? 'unflag' : 'flag' }, arg, 'Flag');
+  };
+
+  const cursor = (move: CursorMove) => () => {
+    const cur = mailFocus.current;
+    // j/k in a conversation go to the next/previous conversation of its list.
+    if (cur?.kind === 'thread') {
+      if ((move === 'next' || move === 'previous') && cur.list) cur.list.openActive(move);
+      return;
+    }
+    mailFocus.list?.cursor(move);
+  };
+
+  const compose = (mode: 'reply' | 'replyAll' | 'forward') => (arg: unknown) => {
+    const hint = hintOf(arg);
+    const cur = mailFocus.current;
+    const key = hint ?? (cur?.kind === 'thread' ? cur.current() : cur?.target()?.keys[0]);
+    if (!key) {
+      void vscode.window.showInformationMessage('MailDesk: select a message first.');
+      return;
+    }
+    return vscode.commands.executeCommand(`maildesk.${mode}`, key);
+  };
+
+  const pro = (action: string, what: string) => () => {
+    const t = mailFocus.thread;
+    if (!t) {
+      void vscode.window.showInformationMessage(`MailDesk: ${what}: open a conversation first.`);
+      return;
+    }
+    if (!t.runPro(action)) void vscode.window.showInformationMessage(`MailDesk: ${what} is part of MailDesk Pro. Enter a licence key (MailDesk: Enter Licence Key) to use it.`);
+  };
+
+  return [
+    vscode.commands.registerCommand('maildesk.ai.summarizeCurrent', pro('ai.summarize', 'Summarize current')),
+    vscode.commands.registerCommand('maildesk.ai.draftFromContext', pro('ai.draft', 'Draft from context')),
+    vscode.commands.registerCommand('maildesk.archive', (a) => run({ kind: 'archive' }, a, 'Archive')),
+    vscode.commands.registerCommand('maildesk.delete', (a) => run({ kind: 'delete' }, a, 'Delete')),
+    vscode.commands.registerCommand('maildesk.deletePermanently', (a) => deletePermanently(a)),
+    vscode.commands.registerCommand('maildesk.moveTo', (a) => moveTo(a)),
+    vscode.commands.registerCommand('maildesk.reportSpam', (a) => run({ kind: 'junk' }, a, 'Report spam')),
+    vscode.commands.registerCommand('maildesk.notSpam', (a) => run({ kind: 'notJunk' }, a, 'Not spam')),
+    vscode.commands.registerCommand('maildesk.markRead', (a) => run({ kind: 'read' }, a, 'Mark as read')),
+    vscode.commands.registerCommand('maildesk.markUnread', (a) => run({ kind: 'unread' }, a, 'Mark as unread')),
+    vscode.commands.registerCommand('maildesk.toggleFlag', (a) => toggleFlag(a)),
+    vscode.commands.registerCommand('maildesk.markAllRead', (a) => markAllRead(a)),
+    vscode.commands.registerCommand('maildesk.undo', () => undo()),
+    vscode.commands.registerCommand('maildesk.list.next', cursor('next')),
+    vscode.commands.registerCommand('maildesk.list.previous', cursor('previous')),
+    vscode.commands.registerCommand('maildesk.list.extendNext', cursor('extendNext')),
+    vscode.commands.registerCommand('maildesk.list.extendPrevious', cursor('extendPrevious')),
+    vscode.commands.registerCommand('maildesk.list.toggleSelection', cursor('toggle')),
+    vscode.commands.registerCommand('maildesk.list.open', cursor('open')),
+    vscode.commands.registerCommand('maildesk.backToList', () => {
+      const l = mailFocus.list;
+      if (l) l.reveal();
+      else void vscode.commands.executeCommand('workbench.view.extension.maildesk');
+    }),
+    vscode.commands.registerCommand('maildesk.replyToSelected', compose('reply')),
+    vscode.commands.registerCommand('maildesk.replyAllToSelected', compose('replyAll')),
+    vscode.commands.registerCommand('maildesk.forwardSelected', compose('forward')),
+  ];
+}
