@@ -18,6 +18,7 @@ import type { MailErrorCode } from '../../core/errors';
 import type { LogLevel } from '../../core/log';
 import type { AccountRow, FolderRow, JobRow, MessageRow } from '../../core/store/store';
 import type { SupportReport } from '../../core/diagnostics/report';
+import type { SendResult } from '../../core/send/sender';
 import type { MessageKey, TriageAction, TriageOptions, TriageResult, UndoResult } from '../../core/triage/triage';
 import type {
   AgentChangeResult,
@@ -139,21 +140,8 @@ export interface DraftWire {
 
 export type SendInputWire = { draft: DraftWire } | { draftId: number } | { rawBase64: string };
 
-export interface SendResultWire {
-  ok: boolean;
-  accountId: string;
-  draftId: number;
-  messageId: string;
-  attempts: number;
-  accepted: string[];
-  rejected: string[];
-  sentFolder?: string;
-  localSentId?: number;
-  sentCopy?: 'server' | 'appended' | 'none' | 'failed';
-  warning?: string;
-  error?: WireError;
-  maybeSent?: boolean;
-}
+/** A send's outcome as it crosses the boundary: the core's SendResult with its error as plain data. */
+export type SendResultWire = Omit<SendResult, 'error'> & { error?: WireError };
 
 export interface SyncOnceResult {
   ok: boolean;
