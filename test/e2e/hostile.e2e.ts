@@ -341,7 +341,9 @@ async function openThread(page: Page, subject: string): Promise<FrameLocator> {
   const row = list.locator('#list li.msg').filter({ has: list.locator(`.subject[title="${subject}"]`) });
   await row.click({ timeout: 15_000 });
   const frame = await webviewFrame(page, subject, 20_000);
-  await frame.locator('.md-thread').waitFor({ state: 'attached', timeout: 15_000 });
+  // The reading pane is one webview whose page is replaced as the user moves on: wait for
+  // this conversation's page, not the one it replaces.
+  await frame.locator('.md-subject').filter({ hasText: new RegExp(`^${escapeRegExp(subject)}$`) }).first().waitFor({ state: 'attached', timeout: 15_000 });
   return frame;
 }
 

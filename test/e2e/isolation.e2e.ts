@@ -321,7 +321,9 @@ async function openThread(page: Page, rowSubject: string, threadTitle: string): 
   const row = list.locator('#list li.msg').filter({ has: list.locator(`.subject[title="${rowSubject}"]`) });
   await row.first().click({ timeout: 15_000 });
   const frame = await webviewFrame(page, threadTitle, 20_000);
-  await frame.locator('.md-thread').waitFor({ state: 'attached', timeout: 15_000 });
+  // The reading pane is one webview whose page is replaced as the user moves on: wait for
+  // this conversation's page, not the one it replaces.
+  await frame.locator('.md-subject').filter({ hasText: new RegExp(`^${threadTitle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }).first().waitFor({ state: 'attached', timeout: 15_000 });
   return frame;
 }
 

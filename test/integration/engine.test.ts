@@ -262,7 +262,8 @@ describe('one engine per data folder (real processes)', function () {
     assert.equal(refused.code, 1);
     assert.match(refused.err, /a newer MailDesk engine \(protocol 999, this is \d+\) owns .*update this MailDesk/);
     assert.equal(newer.child.exitCode, null, 'the newer engine stopped for an older client');
-    assert.equal((await stop(newer)).code, 0);
+    const newerDone = await stop(newer);
+    assert.equal(newerDone.code, 0, newerDone.err);
   });
 
   it('the engine asks its clients for passwords: with none able to answer the account says so, and a client with the password makes it sync', async () => {
@@ -286,6 +287,7 @@ describe('one engine per data folder (real processes)', function () {
     const j = JSON.parse(withPw.out) as { accounts: Array<{ state: string; folders: Array<{ path: string; local: number }> }> };
     assert.equal(j.accounts[0].state, 'connected');
     assert.ok(j.accounts[0].folders.find((f) => f.path === 'INBOX')!.local >= 50);
-    assert.equal((await stop(engine)).code, 0);
+    const engineDone = await stop(engine);
+    assert.equal(engineDone.code, 0, engineDone.err);
   });
 });

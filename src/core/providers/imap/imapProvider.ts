@@ -187,6 +187,10 @@ export class ImapProvider implements MailProvider {
 
   async listFolders(): Promise<RemoteFolder[]> {
     return this.withConnection(async (c) => {
+      // A pooled connection may still have a folder open (a body fetch, a sync): servers such
+      // as Dovecot answer STATUS for it from this session's view, without mail delivered since.
+      // NOOP brings that view up to date, so the counts are the server's now.
+      if (c.mailbox) await c.noop();
       const list = await c.list({ statusQuery: { messages: true, unseen: true } });
       return list.map((f) => {
         const flags = [...(f.flags ?? [])];
