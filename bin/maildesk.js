@@ -8,6 +8,8 @@ if (!fs.existsSync(cli)) {
   process.exit(2);
 }
 const m = require(cli);
+// Pipes block like files and terminals: many small writes into a slow reader are not lost.
+if (m.blockingStdio) m.blockingStdio();
 // Exit only once stdout and stderr are written out: into a pipe, process.exit() loses what is queued.
 const exit = (code) => (m.exitWhenWritten ? m.exitWhenWritten(code) : process.exit(code));
 m.main(process.argv.slice(2)).then(exit, (e) => {

@@ -17,3 +17,17 @@ function written(s: NodeJS.WriteStream): Promise<void> {
     s.write('', () => resolve());
   });
 }
+
+/**
+ * Makes stdout and stderr blocking when they are pipes (as the set-blocking package does for
+ * yargs): a pipe's writes are otherwise asynchronous, and thousands of small writes queued
+ * behind a slow reader were lost when the process ended (`maildesk list | …` got 0 of 3,000
+ * lines now and then). A blocking write waits for the reader instead; the engine runs in its
+ * own thread, so nothing else waits with it. Terminals and files are left as they are.
+ */
+export function blockingStdio(): void {
+  for (const s of [process.stdout, process.stderr]) {
+    const handle = (s as unknown as { _handle?: { setBlocking?: (on: boolean) => void } })._handle;
+    if ((s as unknown as { _type?: string })._type === 'pipe' && handle?.setBlocking) handle.setBlocking(true);
+  }
+}

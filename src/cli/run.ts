@@ -1,10 +1,11 @@
 /** Entry point of dist/cli.js: runs the CLI when executed, exports `main` for bin/maildesk.js. */
-import { exitWhenWritten } from './exit';
+import { blockingStdio, exitWhenWritten } from './exit';
 import { main } from './main';
 
-export { exitWhenWritten, main };
+export { blockingStdio, exitWhenWritten, main };
 
 if (require.main === module) {
+  blockingStdio();
   main(process.argv.slice(2)).then(
     (code) => exitWhenWritten(code),
     (e) => {

@@ -75,7 +75,7 @@ describe('maildesk CLI into a slow pipe', function () {
     const r = await slowlyRead([...base, 'list', '--account', 'alice', '--folder', 'INBOX', '--limit', String(TOTAL)]);
     assert.equal(r.code, 0, r.err);
     const lines = r.out.split('\n').filter(Boolean);
-    assert.equal(lines.length, TOTAL);
+    assert.equal(lines.length, TOTAL, `stderr: ${r.err}`);
     assert.match(lines[TOTAL - 1], /Pipe 0\b/);
   });
 });
