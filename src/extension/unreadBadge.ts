@@ -38,17 +38,13 @@ export class UnreadBadge extends DisposableBase {
       const inbox = store.folderByRole(a.id, 'inbox');
       if (!inbox) continue;
       unread += store.localCounts(inbox.id).unread;
-      const newest = store.get<{ id: number }>('SELECT COALESCE(MAX(message_id), 0) AS id FROM memberships WHERE folder_id = ? AND missing_since IS NULL', [inbox.id])?.id ?? 0;
+      const newest = store.newestMessageId(inbox.id);
       const before = this.seen.get(inbox.id);
       this.seen.set(inbox.id, Math.max(before ?? 0, newest));
       // The first look at an Inbox (start, a new account's first sync) announces nothing.
       if (before === undefined || newest <= before) continue;
-      for (const m of store.all<{ from_name: string; from_addr: string; subject: string }>(
-        `SELECT m.from_name, m.from_addr, m.subject FROM memberships ms JOIN messages m ON m.id = ms.message_id
-         WHERE ms.folder_id = ? AND ms.message_id > ? AND ms.missing_since IS NULL AND m.seen = 0 AND m.origin = 'remote' ORDER BY ms.date DESC LIMIT 20`,
-        [inbox.id, before],
-      )) {
-        fresh.push({ from: m.from_name || m.from_addr, subject: m.subject || '(no subject)', folderId: inbox.id });
+      for (const m of store.unreadArrivedAfter(inbox.id, before)) {
+        fresh.push({ from: m.fromName || m.fromAddr, subject: m.subject || '(no subject)', folderId: inbox.id });
       }
     }
     this.view.badge = unread ? { value: unread, tooltip: unread === 1 ? '1 unread message in Inbox' : `${unread} unread messages in Inbox` } : undefined;

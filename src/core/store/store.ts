@@ -1378,6 +1378,20 @@ export class MailStore {
     return id;
   }
 
+  /** The newest message id present in a folder (0 when empty): what "new since" is measured from. */
+  newestMessageId(folderId: number): number {
+    return this.get<{ id: number }>('SELECT COALESCE(MAX(message_id), 0) AS id FROM memberships WHERE folder_id = ? AND missing_since IS NULL', [folderId])?.id ?? 0;
+  }
+
+  /** Unread mail from the server that arrived in a folder after `afterMessageId`, newest first. */
+  unreadArrivedAfter(folderId: number, afterMessageId: number, limit = 20): Array<{ fromName: string; fromAddr: string; subject: string }> {
+    return this.all<{ from_name: string; from_addr: string; subject: string }>(
+      `SELECT m.from_name, m.from_addr, m.subject FROM memberships ms JOIN messages m ON m.id = ms.message_id
+       WHERE ms.folder_id = ? AND ms.message_id > ? AND ms.missing_since IS NULL AND m.seen = 0 AND m.origin = 'remote' ORDER BY ms.date DESC LIMIT ?`,
+      [folderId, afterMessageId, limit],
+    ).map((r) => ({ fromName: r.from_name, fromAddr: r.from_addr, subject: r.subject }));
+  }
+
   /** How the account's tasks after `sinceTaskId` stand (a CLI action reports what became of its own). */
   taskOutcomesSince(accountId: string, sinceTaskId: number): Array<{ kind: string; status: string; error: string | null }> {
     return this.all<{ kind: string; status: string; error: string | null }>('SELECT kind, status, error FROM tasks WHERE account_id = ? AND id > ?', [accountId, sinceTaskId]);
