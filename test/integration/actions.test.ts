@@ -3,7 +3,6 @@
  * out on the real server by the tasks job, and never showing a message twice or losing it.
  */
 import { strict as assert } from 'node:assert';
-import type { ImapFlow } from 'imapflow';
 import type { MailDesk } from '../../src/core/maildesk';
 import type { MessageRow } from '../../src/core/store/store';
 import { syncOnce } from '../../src/core/sync/once';
@@ -43,23 +42,8 @@ describe('local actions reach the server (Dovecot)', function () {
   const list = (c: MailDesk, user: string, path: string): MessageRow[] => c.store.listMessages(fid(c, user, path), { limit: 10_000 });
   const bySubject = (c: MailDesk, user: string, path: string, subject: string): MessageRow[] => list(c, user, path).filter((m) => m.subject === subject);
 
-  /** What another mail client would see on the server: subject -> flags, for one folder. */
-  async function onServer(user: string, folder: string): Promise<Map<string, string[]>> {
-    const client: ImapFlow = await dv.connect(user);
-    try {
-      const out = new Map<string, string[]>();
-      const lock = await client.getMailboxLock(folder, { readOnly: true });
-      try {
-        const st = client.mailbox && typeof client.mailbox === 'object' ? client.mailbox.exists : 0;
-        if (st) for await (const m of client.fetch('1:*', { envelope: true, flags: true })) out.set(m.envelope?.subject ?? '', [...(m.flags ?? [])].sort());
-      } finally {
-        lock.release();
-      }
-      return out;
-    } finally {
-      await client.logout().catch(() => client.close());
-    }
-  }
+  /** What another mail client sees on the server: subject -> flags, for one folder. */
+  const onServer = (user: string, folder: string): Promise<Map<string, string[]>> => dv.flagsBySubject(user, folder);
 
   async function settle(c: MailDesk, user: string): Promise<void> {
     const r = await syncOnce(c, [user]);

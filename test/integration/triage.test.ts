@@ -4,7 +4,6 @@
  * server too, whether the undo comes before the server step ran or after.
  */
 import { strict as assert } from 'node:assert';
-import type { ImapFlow } from 'imapflow';
 import type { MailDesk } from '../../src/core/maildesk';
 import type { MessageRow } from '../../src/core/store/store';
 import { syncOnce } from '../../src/core/sync/once';
@@ -52,22 +51,7 @@ describe('triage and undo reach the server (Dovecot)', function () {
   const key = (c: MailDesk, user: string, path: string, subject: string) => ({ messageId: one(c, user, path, subject).id, folderId: fid(c, user, path) });
 
   /** What another mail client sees on the server: subject -> flags, for one folder. */
-  async function onServer(user: string, folder: string): Promise<Map<string, string[]>> {
-    const client: ImapFlow = await dv.connect(user);
-    try {
-      const out = new Map<string, string[]>();
-      const lock = await client.getMailboxLock(folder, { readOnly: true });
-      try {
-        const exists = client.mailbox && typeof client.mailbox === 'object' ? client.mailbox.exists : 0;
-        if (exists) for await (const m of client.fetch('1:*', { envelope: true, flags: true })) out.set(m.envelope?.subject ?? '', [...(m.flags ?? [])].sort());
-      } finally {
-        lock.release();
-      }
-      return out;
-    } finally {
-      await client.logout().catch(() => client.close());
-    }
-  }
+  const onServer = (user: string, folder: string): Promise<Map<string, string[]>> => dv.flagsBySubject(user, folder);
   const serverSubjects = async (user: string, folder: string): Promise<string[]> => [...(await onServer(user, folder)).keys()].sort();
 
   async function settle(c: MailDesk, user: string): Promise<void> {

@@ -105,6 +105,8 @@ export interface Dovecot {
   expunge(user: string, folder: string, uids: number[]): Promise<void>;
   /** A logged-in imapflow client as `user`, with its own or the given password (caller must logout()). */
   connect(user: string, password?: string): Promise<ImapFlow>;
+  /** What another mail client sees in a folder: subject -> sorted flags (read-only). */
+  flagsBySubject(user: string, folder: string): Promise<Map<string, string[]>>;
   /** Last lines of the Dovecot log, for error messages. */
   logTail(lines?: number): string;
 }
@@ -541,6 +543,20 @@ class DovecotServer implements Dovecot {
     } finally {
       await client.logout().catch(() => client.close());
     }
+  }
+
+  flagsBySubject(user: string, folder: string): Promise<Map<string, string[]>> {
+    return this.withClient(user, async (c) => {
+      const out = new Map<string, string[]>();
+      const lock = await c.getMailboxLock(folder, { readOnly: true });
+      try {
+        const exists = c.mailbox && typeof c.mailbox === 'object' ? c.mailbox.exists : 0;
+        if (exists) for await (const m of c.fetch('1:*', { envelope: true, flags: true })) out.set(m.envelope?.subject ?? '', [...(m.flags ?? [])].sort());
+      } finally {
+        lock.release();
+      }
+      return out;
+    });
   }
 
   append(user: string, folder: string, raw: Buffer | string, flags: string[] = [], date?: Date): Promise<number> {
