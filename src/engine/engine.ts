@@ -155,7 +155,13 @@ export class Engine {
   private attach(conn: MessageConnection, trusted: boolean): void {
     const client: Client = { conn, trusted };
     this.clients.add(client);
-    conn.onClose(() => this.clients.delete(client));
+    conn.onClose(() => {
+      this.clients.delete(client);
+      // vscode-jsonrpc rejects the requests still waiting for this client's answer only on
+      // dispose, not on close: without it a password asked of a client that just exited waits
+      // out the whole deadline.
+      conn.dispose();
+    });
     conn.onError(() => undefined);
     onEngineRequest(conn, 'engine/hello', (p) => this.hello(client, p));
     for (const [method, handler] of Object.entries(this.handlers) as Array<[keyof EngineHandlers, EngineHandlers[keyof EngineHandlers]]>) {
@@ -221,17 +227,17 @@ export class Engine {
   private credentials(): CredentialSource {
     return {
       password: async (account: AccountConfig, server: 'imap' | 'smtp') => {
-        let missing: MailError | undefined;
-        for (const c of this.secretClients()) {
-          try {
-            const r = await withDeadline(sendClientRequest(c.conn, 'secrets/password', { account, server }), SECRET_ANSWER_MS, 'password request');
-            if ('password' in r) return r.password;
-            missing ??= fromWireError(r.missing);
-          } catch {
-            // this client went away or did not answer: ask the next
-          }
+        // Every client that keeps secrets is asked at once; the first password wins, so a slow
+        // or departing client never holds up one that has it. With none, the most trusted
+        // client's reason is reported (the host first).
+        const asked = this.secretClients().map((c) => withDeadline(sendClientRequest(c.conn, 'secrets/password', { account, server }), SECRET_ANSWER_MS, 'password request').catch(() => undefined));
+        const found = await firstAnswer(asked, (r) => (r && 'password' in r ? r.password : undefined));
+        if (found !== undefined) return found;
+        for (const a of asked) {
+          const r = await a;
+          if (r && 'missing' in r) throw fromWireError(r.missing);
         }
-        throw missing ?? new MailError('config.missingPassword', `no open MailDesk window or command can give the password for account "${account.id}" (${server}); open VS Code and use "Enter Password", or run a maildesk command with the password variable set`);
+        throw new MailError('config.missingPassword', `no open MailDesk window or command can give the password for account "${account.id}" (${server}); open VS Code and use "Enter Password", or run a maildesk command with the password variable set`);
       },
     };
   }
@@ -241,16 +247,9 @@ export class Engine {
       await Promise.all(this.secretClients().map((c) => withDeadline(fn(c), SECRET_ANSWER_MS, 'secret request').catch(() => undefined)));
     };
     return {
-      get: async (key) => {
-        for (const c of this.secretClients()) {
-          try {
-            const v = await withDeadline(sendClientRequest(c.conn, 'secrets/get', { key }), SECRET_ANSWER_MS, 'secret request');
-            if (typeof v === 'string') return v;
-          } catch {
-            // ask the next
-          }
-        }
-        return undefined;
+      get: (key) => {
+        const asked = this.secretClients().map((c) => withDeadline(sendClientRequest(c.conn, 'secrets/get', { key }), SECRET_ANSWER_MS, 'secret request').catch(() => undefined));
+        return firstAnswer(asked, (v) => (typeof v === 'string' ? v : undefined));
       },
       // A refreshed token goes back to every client that keeps secrets; none is written here.
       set: (key, value) => each((c) => sendClientRequest(c.conn, 'secrets/set', { key, value })),
@@ -271,6 +270,21 @@ export class Engine {
       },
     };
   }
+}
+
+/** The first answer `pick` accepts, as soon as it arrives; undefined when none does. */
+function firstAnswer<A, T>(answers: Array<Promise<A>>, pick: (a: A) => T | undefined): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    let left = answers.length;
+    if (!left) resolve(undefined);
+    for (const a of answers) {
+      void a.then((r) => {
+        const v = pick(r);
+        if (v !== undefined) resolve(v);
+        else if (--left === 0) resolve(undefined);
+      });
+    }
+  });
 }
 
 function mailResponse(e: unknown): ResponseError<unknown> {

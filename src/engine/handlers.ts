@@ -158,6 +158,7 @@ async function syncUntilInStep(engine: Engine, core: MailDesk, p: ParamsOf<'sync
  * when a client that keeps secrets connects or asks for a sync: it may have the password.
  */
 export function resumeWaitingForPassword(core: MailDesk, accountIds?: string[]): void {
+  core.scheduler.credentialsMayHaveChanged();
   for (const a of core.store.listAccounts()) {
     if (accountIds && !accountIds.includes(a.id)) continue;
     if (a.stateCode === 'config.missingPassword') core.scheduler.resume(a.id);

@@ -283,7 +283,7 @@ describe('one engine per data folder (real processes)', function () {
     assert.equal(without.code, 2, without.err);
     assert.match(without.err, new RegExp(`${PW_ENV}.*not set`));
     const withPw = await run(args(data, 'sync', '--once', '--json', '--account', 'alice'), env);
-    assert.equal(withPw.code, 0, withPw.err);
+    assert.equal(withPw.code, 0, `${withPw.err}\n${withPw.out}`);
     const j = JSON.parse(withPw.out) as { accounts: Array<{ state: string; folders: Array<{ path: string; local: number }> }> };
     assert.equal(j.accounts[0].state, 'connected');
     assert.ok(j.accounts[0].folders.find((f) => f.path === 'INBOX')!.local >= 50);

@@ -60,6 +60,11 @@ export class Scheduler {
   private readonly listeners = new Set<() => void>();
   /** Bodies jobs whose folder got new messages while they ran: they run once more. */
   private readonly bodiesAgain = new Set<string>();
+  /**
+   * Bumped when credentials may have changed (an account resumed, a client that keeps secrets
+   * connected): a sign-in failure of a job that asked before that is stale.
+   */
+  private credentialEpoch = 0;
 
   constructor(private readonly o: SchedulerOptions) {
     this.now = o.now ?? Date.now;
@@ -122,9 +127,15 @@ export class Scheduler {
   /** After the password was fixed or the user signed in again. */
   resume(accountId: string): void {
     const { store } = this.o;
+    this.credentialEpoch++;
     store.setAccountState(accountId, 'unknown');
     for (const j of store.listJobs(accountId)) if (j.status === 'paused' || j.status === 'error') store.updateJob(j.id, { status: 'pending', nextRun: this.now(), attempts: 0 });
     this.schedule(0);
+  }
+
+  /** A new source of credentials (a client that keeps secrets connected): failures from before are stale. */
+  credentialsMayHaveChanged(): void {
+    this.credentialEpoch++;
   }
 
   pause(accountId: string, code: string, reason: string): void {
@@ -205,6 +216,7 @@ export class Scheduler {
   async runJob(j: JobRow): Promise<void> {
     const { store, logger } = this.o;
     const started = this.now();
+    const epochAtStart = this.credentialEpoch;
     store.updateJob(j.id, { status: 'running', lastRun: started });
     const folder = j.folderId !== null ? store.getFolderById(j.folderId) : undefined;
     try {
@@ -259,6 +271,13 @@ export class Scheduler {
       const attempts = j.attempts + 1;
       logger.log('warn', `${j.id} failed: ${err.message}`, { account: j.accountId, folder: folder?.path, code: err.code });
       if (AUTH_CODES.has(err.code)) {
+        if (this.credentialEpoch !== epochAtStart) {
+          // Credentials may have changed while this job asked for them (a client with the
+          // password connected, or the user signed in again): the failure is about the old ones.
+          // Pausing now would undo the resume; the job runs again with the new credentials.
+          store.updateJob(j.id, { status: 'pending', nextRun: this.now(), errorCode: err.code, errorMessage: err.describe() });
+          return;
+        }
         store.updateJob(j.id, { status: 'error', attempts, errorCode: err.code, errorMessage: err.describe() });
         this.pause(j.accountId, err.code, err.describe());
         return;
