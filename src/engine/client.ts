@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { createMessageConnection, type MessageConnection, PortMessageReader, PortMessageWriter, ResponseError, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import type { AccountConfig } from '../core/config';
 import { MailError } from '../core/errors';
@@ -35,7 +35,7 @@ export interface EngineClientOptions {
   secrets?: SecretAnswers;
   /** Engine log lines at this level and above reach `onLog`. */
   logLevel?: LogLevel;
-  onLog?(line: string): void;
+  onLog?(line: string, level: LogLevel): void;
   /** Used when this process hosts the engine. */
   engine?: Omit<EngineOptions, 'dataDir' | 'host'>;
 }
@@ -70,6 +70,19 @@ export class EngineClient {
   static async connect(o: EngineClientOptions): Promise<EngineClient> {
     const c = new EngineClient({ ...o, dataDir: path.resolve(o.dataDir) });
     await c.ensureLink();
+    return c;
+  }
+
+  /**
+   * A client of an engine this process runs on its own thread (VS Code, while the extension's
+   * views still read the core directly: see src/extension/extension.ts).
+   */
+  static async overPort(port: MessagePort, o: EngineClientOptions): Promise<EngineClient> {
+    const c = new EngineClient({ ...o, dataDir: path.resolve(o.dataDir) });
+    const conn = createMessageConnection(new PortMessageReader(port), new PortMessageWriter(port));
+    const r = await c.handshake(conn);
+    if (r.kind !== 'ok') throw new MailError('internal', 'the MailDesk engine started in this window did not answer it');
+    c.link = { conn, hello: r.hello };
     return c;
   }
 
@@ -254,13 +267,13 @@ export class EngineClient {
 
   /** Notifications and secret answers on a new connection. */
   private wire(conn: MessageConnection): void {
-    for (const method of ['store/changed', 'sync/progress', 'diagnostics/progress', 'engine/stopping'] as const) {
+    for (const method of ['store/changed', 'store/saveFailed', 'sync/progress', 'diagnostics/progress', 'engine/stopping'] as const) {
       onNotification(conn, method, (p) => {
         if (method === 'engine/stopping') this.stopping.add(conn);
         for (const l of this.listeners.get(method) ?? []) (l as Listener<typeof p>)(p);
       });
     }
-    onNotification(conn, 'engine/log', (p) => this.o.onLog?.(p.line));
+    onNotification(conn, 'engine/log', (p) => this.o.onLog?.(p.line, p.level));
     const s = this.o.secrets;
     if (!s) return;
     onClientRequest(conn, 'secrets/password', (p) => s.password(p.account, p.server));

@@ -20,7 +20,7 @@ import { ENGINE_TOKEN_FILE, EngineErrorCodes, type EngineNotifications, type Hel
 import { engineEndpoint, listenExclusive } from './endpoint';
 import { engineHandlers, resumeWaitingForPassword, type EngineHandlers } from './handlers';
 import { onEngineRequest, sendClientRequest, sendNotification } from './rpc';
-import { fromWireError } from './wire';
+import { fromWireError, toWireError } from './wire';
 import { engineProtocolVersion } from './version';
 
 export interface EngineOptions {
@@ -111,12 +111,21 @@ export class Engine {
     }
     e.handlers = engineHandlers(e, e.core);
     e.core.onDidChange((c) => void e.broadcast('store/changed', { accounts: [...c.accounts], folders: [...c.folders], messages: c.messages, jobs: c.jobs }));
+    e.core.store.onSaveFailed((err) => void e.broadcast('store/saveFailed', toWireError(err)));
     const serve = (socket: net.Socket): void => e.attach(createMessageConnection(new SocketMessageReader(socket.on('error', () => undefined)), new SocketMessageWriter(socket)), false);
     e.server.off('connection', hold);
     e.server.on('connection', serve);
     for (const socket of early.splice(0)) if (!socket.destroyed) serve(socket);
     e.attach(createMessageConnection(new PortMessageReader(hostPort), new PortMessageWriter(hostPort)), true);
     return { kind: 'ready', engine: e };
+  }
+
+  /**
+   * The engine's MailDesk, for a host that runs the engine on its own thread while parts of it
+   * still read the core directly (VS Code's views, until each reads through the protocol).
+   */
+  get hostedCore(): MailDesk {
+    return this.core;
   }
 
   get clientCount(): number {

@@ -12,10 +12,16 @@ import { syncOnce } from '../core/sync/once';
 import { openMessage } from '../core/threads/reading';
 import type { EngineMethod, OpenedMessageWire, ParamsOf, ResultOf, SyncOnceResult } from '../shared/protocol/engine';
 import type { Engine } from './engine';
+import { composeHandlers } from './areas/compose';
+import { panelsHandlers } from './areas/panels';
+import { readingHandlers } from './areas/reading';
+import { windowHandlers } from './areas/window';
 import { folderInfos, jobInfos, sendInputFromWire, sendResultToWire, verifyToWire } from './wire';
 
 type Served = Exclude<EngineMethod, 'engine/hello'>;
 export type EngineHandlers = { [M in Served]: (params: ParamsOf<M>, caller: MessageConnection) => ResultOf<M> | Promise<ResultOf<M>> };
+/** The handlers of one area's table (src/shared/protocol/engineAreas/<area>.ts), served from src/engine/areas/<area>.ts. */
+export type HandlersFor<T> = { [M in keyof T & Served]: EngineHandlers[M] };
 
 export function engineHandlers(engine: Engine, core: MailDesk): EngineHandlers {
   const store = core.store;
@@ -24,11 +30,20 @@ export function engineHandlers(engine: Engine, core: MailDesk): EngineHandlers {
     if (!store.listFolders(accountId).length) await core.refreshFolders(accountId);
   };
   return {
+    ...composeHandlers(engine, core),
+    ...readingHandlers(engine, core),
+    ...windowHandlers(engine, core),
+    ...panelsHandlers(engine, core),
     'engine/shutdown': () => {
       setImmediate(() => void engine.stop('asked to stop'));
       return null;
     },
     'engine/startSync': () => (engine.startSync(), null),
+    'engine/configure': (p) => {
+      engine.useOAuth(p.oauth);
+      if (p.bodies) core.scheduler.setBodyDefaults(p.bodies);
+      return null;
+    },
     'engine/status': () => ({ engineId: engine.id, pid: process.pid, dataDir: engine.dataDir, syncing: engine.syncing, clients: engine.clientCount, storePath: engine.storePath, storeRecovered: store.recovered ? recoveryNotice(store.recovered) : undefined }),
 
     'accounts/list': () => store.listAccounts(),

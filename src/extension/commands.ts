@@ -17,8 +17,11 @@ import { accountLabel, compareFolders, folderDescription, folderLabel, needsPass
 import type { Disposable } from './lifecycle';
 import type { MessageListPanels } from './messageList';
 import type { StagedSecretStore } from './secretStorage';
+import type { EngineClient } from '../engine/client';
 
 export interface CommandDeps {
+  /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
+  engine: EngineClient;
   mail: MailDesk;
   secrets: StagedSecretStore;
   log: vscode.LogOutputChannel;

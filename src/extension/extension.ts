@@ -3,19 +3,24 @@
  * and disposes everything from one root. Activation only opens the store and starts
  * the scheduler; network work happens in the background, never awaited here.
  */
+import { MessageChannel } from 'node:worker_threads';
 import * as vscode from 'vscode';
+import { EngineClient } from '../engine/client';
+import { Engine } from '../engine/engine';
+import { secretAnswers } from '../engine/secretAnswers';
+import { MailError } from '../core/errors';
 import { showMailError } from './notify';
 import type { WorkflowBridge } from '../core/bridges/bridge';
 import { secretCredentials } from '../core/config';
 import { storeOpenProblem } from '../core/diagnostics/troubleshoot';
-import { recoveryNotice } from '../core/store/recovery';
+import { fromWireError } from '../engine/wire';
 import { MailDesk } from '../core/maildesk';
 import { AccountAlerts } from './accountAlerts';
 import { AccountsTreeProvider } from './accountsTree';
 import { registerCommands } from './commands';
 import { JobsTreeProvider } from './jobsTree';
 import { DisposableBase, type Disposable } from './lifecycle';
-import { channelLogger } from './logChannel';
+import { channelLevel, channelLogger, engineLogLine } from './logChannel';
 import { MessageListPanels } from './messageList';
 import { StagedSecretStore, vscodeSecretStore } from './secretStorage';
 import { googleFromSettings, registerGmailCommands } from './gmailCommands';
@@ -44,6 +49,35 @@ class Root extends DisposableBase {
 }
 
 let shutdown: (() => Promise<void>) | undefined;
+let hostedEngine: Engine | undefined;
+
+/** The settings the engine takes from this window: OAuth clients and offline bodies. */
+function configureEngine(engine: EngineClient): Promise<null> {
+  return engine.request('engine/configure', { oauth: { google: googleFromSettings(), microsoft: microsoftFromSettings() }, bodies: bodySettings() });
+}
+
+/**
+ * The engine of this profile's data folder, run here on the extension host's thread, and this
+ * window's client of it. (While views, commands and panels still read the core directly this
+ * window must host it; it moves to a worker thread, shared with other windows, once every
+ * reader uses the protocol.)
+ */
+async function startEngine(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, secrets: StagedSecretStore, settings: vscode.WorkspaceConfiguration): Promise<{ mail: MailDesk; engine: EngineClient }> {
+  const dataDir = context.globalStorageUri.fsPath;
+  const { port1, port2 } = new MessageChannel();
+  const started = await Engine.start(
+    { dataDir, host: 'vscode', syncIntervalMs: Math.max(15, settings.get<number>('intervalSeconds', 120)) * 1000, idle: settings.get<boolean>('idle', true) },
+    port2,
+    (reason) => log.info(`MailDesk engine stopped: ${reason}`),
+  );
+  if (started.kind === 'busy') throw new MailError('internal', `MailDesk is already open in another VS Code window of this profile (data folder ${dataDir}); use that window, or close it and reload this one`);
+  hostedEngine = started.engine;
+  // The AI switches the agent tools obey, read at each call (requests over the protocol send their own).
+  Object.defineProperty(started.engine, 'agentSettings', { get: () => agentSettings(), set: () => undefined, configurable: true });
+  const engine = await EngineClient.overPort(port1, { dataDir, kind: 'vscode', secrets: secretAnswers(secretCredentials(secrets), secrets), logLevel: channelLevel(log), onLog: engineLogLine(log) });
+  await configureEngine(engine);
+  return { mail: started.engine.hostedCore, engine };
+}
 
 /** Offline bodies for accounts whose own configuration says nothing (the "bodies" sync job). */
 function bodySettings(): { days: number; maxBytes: number } {
@@ -59,27 +93,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   const settings = vscode.workspace.getConfiguration('maildesk.sync');
 
   let mail: MailDesk;
+  let engine: EngineClient;
   try {
-    mail = await MailDesk.open({
-      dataDir: context.globalStorageUri.fsPath,
-      credentials: secretCredentials(secrets),
-      logger: channelLogger(log),
-      syncIntervalMs: Math.max(15, settings.get<number>('intervalSeconds', 120)) * 1000,
-      idle: settings.get<boolean>('idle', true),
-      bodies: bodySettings(),
-      // OAuth tokens live in SecretStorage; OAuth clients are read from settings at each use.
-      secrets,
-      // The AI switches the agent tools obey, read at each call.
-      settings: agentSettings,
-      oauth: {
-        get google() {
-          return googleFromSettings();
-        },
-        get microsoft() {
-          return microsoftFromSettings();
-        },
-      },
-    });
+    ({ mail, engine } = await startEngine(context, log, secrets, settings));
   } catch (e) {
     const err = storeOpenProblem(e, context.globalStorageUri.fsPath);
     log.error(err.describe());
@@ -90,18 +106,25 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
     for (const d of registerTroubleshoot({ mail: standIn, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown'), storeProblem: err, dataDir: context.globalStorageUri.fsPath })) root.add(d);
     return { core: standIn, registerBridge: () => new vscode.Disposable(() => undefined) };
   }
-  log.info(`MailDesk store: ${mail.store.path ?? '(in memory)'}`);
-  if (mail.store.recovered) void showMailError(`MailDesk: ${recoveryNotice(mail.store.recovered)}`, log);
+  const status = await engine.request('engine/status', {});
+  log.info(`MailDesk store: ${status.storePath ?? '(in memory)'} (engine ${status.engineId}, ${engine.hosting ? 'hosted by this window' : `process ${status.pid}`})`);
+  if (status.storeRecovered) void showMailError(`MailDesk: ${status.storeRecovered}`, log);
   // A failing save (disk full) is told once per failure streak, not once per retry.
   let toldSaveFailure = false;
-  root.add(mail.store.onSaveFailed((e) => !toldSaveFailure && (toldSaveFailure = true) && void showMailError(`MailDesk: ${e.describe()}`, log).then(() => (toldSaveFailure = false))));
+  root.add(engine.on('store/saveFailed', (e) => !toldSaveFailure && (toldSaveFailure = true) && void showMailError(`MailDesk: ${fromWireError(e).describe()}`, log).then(() => (toldSaveFailure = false))));
 
-  // The core stops last: everything registered after it is disposed before it.
+  // The engine stops last: everything registered after it is disposed before it.
   let stopped: Promise<void> | undefined;
   shutdown = () => (stopped ??= (async () => {
     root.dispose();
-    await mail.close();
+    await engine.close();
+    await hostedEngine?.stop('the window closed');
   })());
+  root.add(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('maildesk.oauth') || e.affectsConfiguration('maildesk.bodies')) void configureEngine(engine);
+    }),
+  );
   root.add({ dispose: () => void shutdown?.() });
 
   const accounts = root.add(new AccountsTreeProvider(mail));
@@ -112,19 +135,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   jobs.tickWhileVisible(() => jobsView.visible);
 
   const panels = root.add(new MessageListPanels(mail, context.extensionUri));
-  for (const d of registerCommands({ mail, secrets, log, panels })) root.add(d);
-  for (const d of registerGmailCommands({ mail, secrets, log })) root.add(d);
-  for (const d of registerOutlookCommands({ mail, secrets, log })) root.add(d);
+  for (const d of registerCommands({ mail, engine, secrets, log, panels })) root.add(d);
+  for (const d of registerGmailCommands({ mail, engine, secrets, log })) root.add(d);
+  for (const d of registerOutlookCommands({ mail, engine, secrets, log })) root.add(d);
   // Thread view, View source, Search Mail and the background body prefetch.
-  for (const d of registerReading({ mail, extensionUri: context.extensionUri, log })) root.add(d);
+  for (const d of registerReading({ mail, engine, extensionUri: context.extensionUri, log })) root.add(d);
   root.add(new MailStatusBar(mail));
-  for (const d of registerCompose({ mail, extensionUri: context.extensionUri, log })) root.add(d);
+  for (const d of registerCompose({ mail, engine, extensionUri: context.extensionUri, log })) root.add(d);
   // Archive, delete, move, spam, read/unread, flag, undo, and the list's keyboard (see README "Keys").
-  for (const d of registerTriage({ mail, log })) root.add(d);
-  for (const d of registerTroubleshoot({ mail, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown'), dataDir: context.globalStorageUri.fsPath })) root.add(d);
+  for (const d of registerTriage({ mail, engine, log })) root.add(d);
+  for (const d of registerTroubleshoot({ mail, engine, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown'), dataDir: context.globalStorageUri.fsPath })) root.add(d);
   root.add(new AccountAlerts(mail));
   // Agent mode: language model tools, @maildesk in chat, and the MCP server definition (where VS Code has them).
-  for (const d of registerAgent({ mail, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown') })) root.add(d);
+  for (const d of registerAgent({ mail, engine, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown') })) root.add(d);
 
   root.add(
     vscode.workspace.onDidChangeConfiguration(async (e) => {
@@ -135,9 +158,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
     }),
   );
 
-  mail.start();
+  await engine.request('engine/startSync', {});
   // MailDesk Pro (licence, AI, Workflow Bridges); its `registerBridge` is part of the extension API.
-  return { core: mail, ...registerPro((d) => root.add(d), { mail, secrets, log }) };
+  return { core: mail, ...registerPro((d) => root.add(d), { mail, engine, secrets, log }) };
 }
 
 export function deactivate(): Promise<void> | undefined {

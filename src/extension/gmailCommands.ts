@@ -15,8 +15,11 @@ import type { MailDesk } from '../core/maildesk';
 import { startGoogleSignIn, type GoogleSignInResult } from '../core/providers/gmail/signIn';
 import { recordingSignIn } from '../core/auth/signInRecord';
 import type { Disposable } from './lifecycle';
+import type { EngineClient } from '../engine/client';
 
 export interface GmailCommandDeps {
+  /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
+  engine: EngineClient;
   mail: MailDesk;
   secrets: SecretStore;
   log: vscode.LogOutputChannel;

@@ -14,8 +14,11 @@ import { msalCacheSecretKey, requireMicrosoftOAuth } from '../core/providers/gra
 import { addOutlookAccount, reconnectOutlookAccount } from '../core/providers/graph/outlookAccount';
 import type { Disposable } from './lifecycle';
 import { channelLogger } from './logChannel';
+import type { EngineClient } from '../engine/client';
 
 export interface OutlookCommandDeps {
+  /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
+  engine: EngineClient;
   mail: MailDesk;
   secrets: SecretStore;
   log: vscode.LogOutputChannel;

@@ -27,11 +27,14 @@ import { type ThreadProContext, threadProHooks } from './pro/threadHooks';
 import { type ListSurface, mailFocus, type ThreadSurface, type TriageTarget } from './mailFocus';
 import { THREAD_TOOLBAR_COMMANDS, threadToolbarHtml } from '../core/threads/toolbar';
 import type { MessageKey } from '../core/triage/triage';
+import type { EngineClient } from '../engine/client';
 
 const VIEW_TYPE = 'maildesk.thread';
 const SOURCE_SCHEME = 'maildesk-source';
 
 export interface ReadingDeps {
+  /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
+  engine: EngineClient;
   mail: MailDesk;
   extensionUri: vscode.Uri;
   log: vscode.LogOutputChannel;

@@ -10,8 +10,11 @@ import type { MailDesk } from '../core/maildesk';
 import type { MessageKey, TriageAction, TriageResult } from '../core/triage/triage';
 import { showMailError } from './notify';
 import { type CursorMove, mailFocus, type TriageTarget } from './mailFocus';
+import type { EngineClient } from '../engine/client';
 
 export interface TriageDeps {
+  /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
+  engine: EngineClient;
   mail: MailDesk;
   log: vscode.LogOutputChannel;
 }

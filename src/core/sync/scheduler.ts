@@ -112,6 +112,11 @@ export class Scheduler {
     await Promise.allSettled([...this.running.values()]);
   }
 
+  /** Offline bodies for accounts whose configuration says nothing (a client's settings changed). */
+  setBodyDefaults(bodies: BodySettings): void {
+    this.o.bodies = bodies;
+  }
+
   /** Runs a job as soon as possible (Refresh, IDLE, Trigger Backfill). */
   trigger(id: string): void {
     const j = this.o.store.getJob(id);

@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import { AGENT_TOOLS, runAgentTool, type AgentMailDesk, type AgentTool } from '../../core/agent/tools';
 import { chatInstructions, MAX_CHAT_ROUNDS } from '../../core/agent/chatPrompts';
 import { flattenSettings } from '../troubleshoot/viewModel';
+import type { EngineClient } from '../../engine/client';
 
 /** The name a tool has in VS Code (tool names are shared by every extension). */
 export function vscodeToolName(t: Pick<AgentTool, 'name'>): string {
@@ -23,6 +24,8 @@ export function agentSettings(): Record<string, unknown> {
 }
 
 export interface AgentDeps {
+  /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
+  engine: EngineClient;
   mail: AgentMailDesk & { agentRegistered(info: { surface: 'vscode'; tools: number; participant: boolean; mcpProvider: boolean }): Promise<void> };
   log: vscode.LogOutputChannel;
   extensionUri: vscode.Uri;

@@ -43,12 +43,15 @@ import {
   toDraft,
   writeMeta,
 } from './model';
+import type { EngineClient } from '../../engine/client';
 
 const VIEW_TYPE = 'maildesk.compose';
 const LOCAL_SAVE_MS = 2_000;
 const REMOTE_SAVE_MS = 30_000;
 
 export interface ComposeDeps {
+  /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
+  engine: EngineClient;
   mail: MailDesk;
   extensionUri: vscode.Uri;
   log: vscode.LogOutputChannel;

@@ -21,8 +21,11 @@ import { flattenSettings } from '../troubleshoot/viewModel';
 import { toDisposable, type Disposable } from '../lifecycle';
 import { vscodeModels } from './lm';
 import { setThreadProHooks, type ThreadProContext } from './threadHooks';
+import type { EngineClient } from '../../engine/client';
 
 export interface ProDeps {
+  /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
+  engine: EngineClient;
   mail: MailDesk;
   secrets: SecretStore;
   log: vscode.LogOutputChannel;

@@ -17,11 +17,14 @@ import type { MailDesk } from '../../core/maildesk';
 import { parseTroubleshootMessage, type HostToTroubleshoot, type TroubleshootModel, type TroubleshootToHost } from '../../shared/protocol/troubleshoot';
 import { DisposableBase, type Disposable } from '../lifecycle';
 import { buildViewModel, flattenSettings, progressLine, reportPaths, resolveAction, userStory } from './viewModel';
+import type { EngineClient } from '../../engine/client';
 
 const VIEW_TYPE = 'maildesk.troubleshoot';
 export const TROUBLESHOOT_COMMAND = 'maildesk.troubleshoot';
 
 export interface TroubleshootDeps {
+  /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
+  engine?: EngineClient;
   mail: MailDesk;
   secrets: SecretStore;
   log: vscode.LogOutputChannel;

@@ -13,7 +13,7 @@
  * releasing the data folder) so the client can start a current one; a newer engine refuses an
  * older client, which tells the user to update. `engine/hello` itself never changes shape.
  */
-import type { AccountConfig, OAuthConfig } from '../../core/config';
+import type { AccountConfig, BodySettings, OAuthConfig } from '../../core/config';
 import type { MailErrorCode } from '../../core/errors';
 import type { LogLevel } from '../../core/log';
 import type { AccountRow, FolderRow, JobRow, MessageRow } from '../../core/store/store';
@@ -33,6 +33,11 @@ import type {
   AgentUnreadFolder,
   MarkAction,
 } from '../../core/agent/mailbox';
+
+import type { ComposeRequests } from './engineAreas/compose';
+import type { PanelRequests } from './engineAreas/panels';
+import type { ReadingRequests } from './engineAreas/reading';
+import type { WindowRequests } from './engineAreas/window';
 
 export const ENGINE_PROTOCOL_VERSION = 1;
 
@@ -190,12 +195,17 @@ type NoParams = Record<string, never>;
  * Requests a client sends to the engine. One entry per capability:
  * `'area/verb': { params: P; result: R }`.
  */
-export interface EngineRequests {
+export interface EngineRequests extends ComposeRequests, ReadingRequests, WindowRequests, PanelRequests {
   'engine/hello': { params: HelloParams; result: HelloResult };
   /** Stop the engine (after the requests in flight); `maildesk engine` hosts use it on SIGTERM. */
   'engine/shutdown': { params: NoParams; result: null };
   /** Start the scheduler (sync, IDLE, indexing); it runs until the engine stops. */
   'engine/startSync': { params: NoParams; result: null };
+  /**
+   * A client's settings the engine uses until another client sends its own (VS Code: the
+   * `maildesk.oauth.*` and `maildesk.bodies.*` settings, sent at connect and when they change).
+   */
+  'engine/configure': { params: { oauth?: OAuthConfig; bodies?: BodySettings }; result: null };
   'engine/status': { params: NoParams; result: { engineId: string; pid: number; dataDir: string; syncing: boolean; clients: number; storePath: string | null; /** Set when the store was damaged and moved aside as this engine opened it: the notice for the user. */ storeRecovered?: string } };
 
   'accounts/list': { params: NoParams; result: AccountRow[] };
@@ -265,6 +275,8 @@ export interface EngineNotifications {
   /** One Troubleshoot check started or finished. */
   'diagnostics/progress': { phase: 'start' | 'done'; check: string; account: string | null; done: number; total: number; status?: string };
   'engine/log': { level: LogLevel; line: string };
+  /** A save failed (disk full, folder gone): every client tells its user, with the fix. */
+  'store/saveFailed': WireError;
   /** The engine stops (host closing, handing over): reconnect, or host one. */
   'engine/stopping': { reason: string };
 }
