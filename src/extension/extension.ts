@@ -141,7 +141,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   // Thread view, View source, Search Mail and the background body prefetch.
   for (const d of registerReading({ mail, engine, extensionUri: context.extensionUri, log })) root.add(d);
   root.add(new MailStatusBar(mail));
-  for (const d of registerCompose({ mail, engine, extensionUri: context.extensionUri, log })) root.add(d);
+  for (const d of registerCompose({ engine, extensionUri: context.extensionUri, log })) root.add(d);
   // Archive, delete, move, spam, read/unread, flag, undo, and the list's keyboard (see README "Keys").
   for (const d of registerTriage({ mail, engine, log })) root.add(d);
   for (const d of registerTroubleshoot({ mail, engine, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown'), dataDir: context.globalStorageUri.fsPath })) root.add(d);

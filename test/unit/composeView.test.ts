@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { parseMessage } from '../../src/core/mime/parse';
 import { composeMessage, replyDraft } from '../../src/core/send/compose';
 import { MailStore } from '../../src/core/store/store';
-import { addressText, type ComposeMeta, deleteMeta, isUntouched, pendingMetas, readMeta, sendProblem, toDraft, writeMeta } from '../../src/extension/compose/model';
+import { deleteMeta, pendingMetas, readMeta, writeMeta } from '../../src/engine/areas/composeJournal';
+import { addressText, type ComposeMeta, isUntouched, sendProblem, toDraft } from '../../src/extension/compose/model';
 import { applyCompletion, currentToken, parseComposeMessage, type ComposeFields } from '../../src/shared/protocol/compose';
 
 const fields = (f: Partial<ComposeFields> = {}): ComposeFields => ({ accountId: 'a', to: '', cc: '', bcc: '', subject: '', body: '', format: 'markdown', includeQuote: true, ...f });
