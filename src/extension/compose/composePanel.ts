@@ -97,8 +97,14 @@ class ComposePanels extends DisposableBase {
     const { engine } = deps;
     this._register(toDisposable(() => [...this.panels.values()].forEach((p) => p.dispose())));
     this._register(engine.on('store/changed', (c) => void this.accountsChanged(c.accounts)));
-    // Another engine (after a takeover) may know other accounts.
-    this._register(engine.onDidReconnect(() => void this.accountsChanged([...new Set([...this.panels.values()].map((p) => p.accountId))])));
+    this._register(
+      engine.onDidReconnect(() => {
+        // Another engine (after a takeover) learns which drafts are being written here, so its
+        // recovery leaves them alone; and it may know other accounts.
+        for (const p of this.panels.values()) p.rejournal();
+        void this.accountsChanged([...new Set([...this.panels.values()].map((p) => p.accountId))]);
+      }),
+    );
   }
 
   get engine(): EngineClient {
@@ -352,6 +358,11 @@ class ComposePanel extends DisposableBase {
       () => undefined,
       (e) => this.owner.deps.log.warn(`compose: keeping the unsaved changes of ${this.meta.messageId} failed: ${toMailError(e).describe()}`),
     );
+  }
+
+  /** Tells the engine (again) that this draft is being written here: after a reconnect. */
+  rejournal(): void {
+    if (!this.finished) void this.journal();
   }
 
   /** The form as it is now goes into the journal at once, the draft a little later. */

@@ -5,7 +5,7 @@
  * The form and how it becomes a draft live in src/core/send/composeForm.ts (the engine builds
  * drafts with it too); the journal of it is the engine's (src/engine/areas/composeJournal.ts).
  */
-import type { ComposeAccountInfo } from '../../shared/protocol/engineAreas/compose';
+import type { AttachmentWire, ComposeAccountInfo } from '../../shared/protocol/engineAreas/compose';
 
 export { addressText, type ComposeMeta, isUntouched, sendProblem, toDraft } from '../../core/send/composeForm';
 
@@ -16,7 +16,7 @@ export function signatureOf(account: ComposeAccountInfo, settings: Record<string
 }
 
 /** The attachments as the form lists them: a name and a size. */
-export function attachmentList(list: Array<{ filename?: string; path?: string; size?: number }>): Array<{ name: string; size: number }> {
+export function attachmentList(list: AttachmentWire[]): Array<{ name: string; size: number }> {
   return list.map((a) => ({ name: a.filename ?? (a.path ? a.path.split(/[\\/]/).pop() || 'attachment' : 'attachment'), size: a.size ?? 0 }));
 }
 
