@@ -126,7 +126,7 @@ describe('compose through the engine (Dovecot + SMTP)', function () {
   });
 
   it('a message that is gone says so, as a MailError with its fix', async () => {
-    await assert.rejects(run!.client.request('compose/prefill', { messageId: 987654, folderId: 1, mode: 'reply' }), (e: unknown) => e instanceof MailError && e.code === 'folder.notFound' && /no longer in the store/.test(e.message));
+    await assert.rejects(run!.client.request('compose/prefill', { messageId: 987654, folderId: 1, mode: 'reply' }), (e: unknown) => e instanceof MailError && e.code === 'folder.notFound' && /no longer in the store/.test(e.message) && /Refresh the folder/.test(e.describe()));
   });
 
   it('saves a forward as a draft, opens it again with its attachment and journal, lists it, and discards it', async () => {

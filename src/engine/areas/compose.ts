@@ -50,7 +50,7 @@ export function composeHandlers(engine: Engine, core: MailDesk): HandlersFor<Com
   };
   const storedMessage = (messageId: number, folderId: number, what: string) => {
     const row = store.getMessage(messageId, folderId) ?? store.getMessage(messageId);
-    if (!row) throw new MailError('folder.notFound', `${what} is no longer in the store (it was moved or deleted)`);
+    if (!row) throw new MailError('folder.notFound', `${what} is no longer in the store (it was moved or deleted)`, { remedy: 'Refresh the folder (MailDesk: Refresh) and open the message again where it is now' });
     return row;
   };
   const openDraft = (accountId: string, draftId: number): ComposeDraft => {
