@@ -218,4 +218,16 @@ describe('compose through the engine (Dovecot + SMTP)', function () {
     assert.ok(!drafts.some((x) => x.messageId === untouched.messageId || x.messageId === writing.messageId), 'no draft for the untouched message nor for the one being written');
     assert.deepEqual(await client.request('compose/recover', {}), { recovered: [], failed: [] }, 'once per engine');
   });
+
+  it('the last keystroke sent as the window closes is written: close() lets requests in flight finish', async () => {
+    const last: ComposeMeta = { accountId: USER, messageId: '<closing-1@example.test>', fields: fields({ to: 'dana@partner.example.test', subject: 'Typed as the window closed', body: 'the very last words' }), kind: 'New Message', pending: true, initialBody: '' };
+    // Not awaited: the journal leaves in the same tick as the close, as on a window's shutdown.
+    const journaled = run!.client.request('compose/journal', { meta: last, flush: true });
+    await stopEngine(run);
+    await journaled;
+    run = await startEngine(dataDir);
+    const r = await run.client.request('compose/recover', {});
+    // (The draft the previous test left being written is recovered now too: its window is gone.)
+    assert.ok(r.recovered.some((x) => x.messageId === last.messageId), `the next engine finds the journal of the closing window: ${JSON.stringify(r.recovered)}`);
+  });
 });
