@@ -143,11 +143,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   root.add(new MailStatusBar(mail));
   for (const d of registerCompose({ mail, engine, extensionUri: context.extensionUri, log })) root.add(d);
   // Archive, delete, move, spam, read/unread, flag, undo, and the list's keyboard (see README "Keys").
-  for (const d of registerTriage({ mail, engine, log })) root.add(d);
+  for (const d of registerTriage({ engine, log })) root.add(d);
   for (const d of registerTroubleshoot({ mail, engine, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown'), dataDir: context.globalStorageUri.fsPath })) root.add(d);
   root.add(new AccountAlerts(mail));
   // Agent mode: language model tools, @maildesk in chat, and the MCP server definition (where VS Code has them).
-  for (const d of registerAgent({ mail, engine, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown') })) root.add(d);
+  for (const d of registerAgent({ engine, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown') })) root.add(d);
 
   root.add(
     vscode.workspace.onDidChangeConfiguration(async (e) => {

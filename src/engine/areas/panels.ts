@@ -8,6 +8,17 @@ import type { HandlersFor } from '../handlers';
 
 export function panelsHandlers(engine: Engine, core: MailDesk): HandlersFor<PanelRequests> {
   void engine;
-  void core;
-  return {};
+  const store = core.store;
+  return {
+    'triage/folder': (p) => {
+      const f = store.getFolderById(p.folderId);
+      return f ? { accountId: f.accountId, path: f.path } : null;
+    },
+    'triage/moveTargets': async (p) => {
+      const accountId = p.accountId || store.getFolderById(p.folderId)?.accountId;
+      if (!accountId) return null;
+      return { accountId, targets: await core.moveTargets(accountId, p.folderId) };
+    },
+    'triage/allFlagged': (p) => p.keys.every((k) => store.getMessage(k.messageId, k.folderId)?.flags.some((f) => f.toLowerCase() === '\\flagged')),
+  };
 }
