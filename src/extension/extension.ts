@@ -160,7 +160,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
 
   await engine.request('engine/startSync', {});
   // MailDesk Pro (licence, AI, Workflow Bridges); its `registerBridge` is part of the extension API.
-  return { core: mail, ...registerPro((d) => root.add(d), { mail, engine, secrets, log }) };
+  return { core: mail, ...registerPro((d) => root.add(d), { engine, secrets, log }) };
 }
 
 export function deactivate(): Promise<void> | undefined {
