@@ -2,7 +2,8 @@
  * MailDesk Pro in VS Code: the licence command and status bar item, the AI actions and
  * Workflow Bridges on the thread view, their secrets in SecretStorage, and the extension
  * API other extensions use to register bridges. All logic lives in src/core; this file
- * only moves it into VS Code.
+ * only moves it into VS Code. The models, bridges and secrets are this window's; the mail
+ * they read and the links they leave are the engine's (./proData.ts).
  */
 import * as vscode from 'vscode';
 import { isCancelled } from '../../core/ai/provider';
