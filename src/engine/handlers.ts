@@ -5,7 +5,7 @@
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { MailError } from '../core/errors';
 import type { MailDesk } from '../core/maildesk';
-import { runTroubleshoot, troubleshootPanelReport, troubleshootReport } from '../core/diagnostics/troubleshoot';
+import { runTroubleshoot, troubleshootPanelReport, troubleshootReport, type TroubleshootRun } from '../core/diagnostics/troubleshoot';
 import { attachProHost } from '../core/licence/pro';
 import type { AiModel } from '../core/ai/provider';
 import { AgentRefusal } from '../core/agent/mailbox';
@@ -93,7 +93,7 @@ export function engineHandlers(engine: Engine, core: MailDesk): EngineHandlers {
       // names the secrets to mask (it holds them; the engine never keeps one).
       // A VS Code window keeps the Pro secrets: the Pro checks ask it, as for passwords.
       const pro = p.pro ? attachProHost(store, { secrets: core.secretStore, hostModels: async () => p.pro!.hostModels.map(labelOnlyModel) }) : undefined;
-      let run;
+      let run: TroubleshootRun;
       try {
         run = await runTroubleshoot(core, {
           accounts: p.accounts,
