@@ -3,24 +3,24 @@
  * Secret". The OAuth client is checked before anything else, so a missing client id
  * or secret is reported as "OAuth not configured" (with a button to the setting and
  * the command) before any browser opens. Sign-in itself is core code (PKCE, state,
- * loopback); this file only opens the browser and shows progress and results.
+ * loopback) run here in the window; the tokens go to this window's SecretStorage, and the
+ * account is saved and resumed by requests to the engine (which never keeps a secret).
  */
 import * as vscode from 'vscode';
 import { showMailError } from './notify';
 import type { OAuthConfig, SecretStore } from '../core/config';
 import { MailError, toMailError } from '../core/errors';
 import { GOOGLE_CLIENT_SECRET_KEY } from '../core/auth/oauthConfig';
-import { clearRefusedGrant, TokenStore } from '../core/auth/tokens';
-import type { MailDesk } from '../core/maildesk';
+import { TokenStore } from '../core/auth/tokens';
+import type { AccountRow } from '../core/store/store';
 import { startGoogleSignIn, type GoogleSignInResult } from '../core/providers/gmail/signIn';
-import { recordingSignIn } from '../core/auth/signInRecord';
 import type { Disposable } from './lifecycle';
+import { recordingSignInVia } from './signInRecord';
 import type { EngineClient } from '../engine/client';
 
 export interface GmailCommandDeps {
   /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
   engine: EngineClient;
-  mail: MailDesk;
   secrets: SecretStore;
   log: vscode.LogOutputChannel;
 }
@@ -44,7 +44,7 @@ async function signIn(deps: GmailCommandDeps, loginHint?: string): Promise<Googl
       { location: vscode.ProgressLocation.Notification, title: 'MailDesk: waiting for the Google sign-in in your browser…', cancellable: true },
       (_p, token) =>
         // Remembered when it fails, so Troubleshoot reports "Access denied" after the fact.
-        recordingSignIn(deps.mail.store, { provider: 'gmail', email: loginHint }, () =>
+        recordingSignInVia(deps.engine, { provider: 'gmail', email: loginHint }, () =>
           startGoogleSignIn(
             { oauth: { google: googleFromSettings() }, secrets: deps.secrets, surface: 'vscode' },
             {
@@ -53,7 +53,7 @@ async function signIn(deps: GmailCommandDeps, loginHint?: string): Promise<Googl
               onCancel: (cancel) => token.onCancellationRequested(cancel),
             },
           ),
-        (e) => toMailError(e)),
+        (e) => toMailError(e), deps.log),
     );
   } catch (e) {
     const err = toMailError(e);
@@ -65,15 +65,16 @@ async function signIn(deps: GmailCommandDeps, loginHint?: string): Promise<Googl
   }
 }
 
-function accountIdFor(mail: MailDesk, email: string): string {
+function accountIdFor(accounts: AccountRow[], email: string): string {
   const base = `gmail-${email.split('@')[0].replace(/[^A-Za-z0-9._-]/g, '-')}`;
+  const taken = new Set(accounts.map((a) => a.id));
   let id = base;
-  for (let i = 2; mail.store.getAccount(id); i++) id = `${base}-${i}`;
+  for (let i = 2; taken.has(id); i++) id = `${base}-${i}`;
   return id;
 }
 
 export function registerGmailCommands(deps: GmailCommandDeps): Disposable[] {
-  const { mail, log } = deps;
+  const { engine, log } = deps;
   const tokens = new TokenStore(deps.secrets);
   const reg = (id: string, fn: (arg?: { accountId?: string }) => unknown): Disposable =>
     vscode.commands.registerCommand(id, async (arg?: { accountId?: string }) => {
@@ -103,30 +104,31 @@ export function registerGmailCommands(deps: GmailCommandDeps): Disposable[] {
     reg('maildesk.addGmailAccount', async () => {
       const r = await signIn(deps);
       if (!r) return;
-      const existing = mail.store.listAccounts().find((a) => a.provider === 'gmail' && a.email.toLowerCase() === r.email.toLowerCase());
-      const id = existing?.id ?? accountIdFor(mail, r.email);
-      // Tokens first: the provider created by addAccount reads them.
+      const accounts = await engine.request('accounts/list', {});
+      const existing = accounts.find((a) => a.provider === 'gmail' && a.email.toLowerCase() === r.email.toLowerCase());
+      const id = existing?.id ?? accountIdFor(accounts, r.email);
+      // Tokens first: the provider created by accounts/add asks this window for them.
       await tokens.save(id, r.tokens);
-      clearRefusedGrant(id);
+      await engine.request('window/signedIn', { accountId: id });
       if (existing) {
-        mail.resume(id);
+        await engine.request('accounts/resume', { accountId: id });
         vscode.window.showInformationMessage(`MailDesk: ${r.email} is signed in again; its mail was kept.`);
         return;
       }
-      await mail.addAccount({ id, provider: 'gmail', email: r.email });
+      await engine.request('accounts/add', { account: { id, provider: 'gmail', email: r.email } });
       vscode.window.showInformationMessage(`MailDesk: ${r.email} added. Inbox, Sent and Drafts are synced; pick more labels with Select Folders for Sync.`);
     }),
 
     reg('maildesk.signInGoogleAgain', async (arg) => {
       let accountId = arg?.accountId;
       if (!accountId) {
-        const gmailAccounts = mail.store.listAccounts().filter((a) => a.provider === 'gmail');
+        const gmailAccounts = (await engine.request('accounts/list', {})).filter((a) => a.provider === 'gmail');
         if (!gmailAccounts.length) throw new MailError('config.unknownAccount', 'there is no Gmail account; use "MailDesk: Add Gmail Account"');
         const pick = gmailAccounts.length === 1 ? gmailAccounts[0] : (await vscode.window.showQuickPick(gmailAccounts.map((a) => ({ label: a.email, description: a.state === 'reauth' ? 'sign-in required' : undefined, a })), { title: 'Sign in to Google again' }))?.a;
         if (!pick) return;
         accountId = pick.id;
       }
-      const acc = mail.store.getAccount(accountId);
+      const acc = await engine.request('accounts/get', { accountId });
       if (!acc || acc.provider !== 'gmail') throw new MailError('config.unknownAccount', `"${accountId}" is not a Gmail account`);
       const r = await signIn(deps, acc.email);
       if (!r) return;
@@ -135,8 +137,8 @@ export function registerGmailCommands(deps: GmailCommandDeps): Disposable[] {
       }
       // Only the tokens change: every synced message stays where it is.
       await tokens.save(acc.id, r.tokens);
-      clearRefusedGrant(acc.id);
-      mail.resume(acc.id);
+      await engine.request('window/signedIn', { accountId: acc.id });
+      await engine.request('accounts/resume', { accountId: acc.id });
       vscode.window.showInformationMessage(`MailDesk: ${acc.email} is signed in again; no synced mail was lost.`);
     }),
   ];
