@@ -1,7 +1,8 @@
 /**
  * `npx tsx bench/windowSnapshot.ts [--messages N]`: what one repaint of the Mailboxes view, the
  * Sync Jobs view and the status bar costs now that they read through the engine: the time of
- * one `window/mailboxes` request (every account, every folder with its local counts, every job)
+ * one `window/mailboxes` request (every account, every folder with its local counts, every job;
+ * and without the counts, as the status bar and Sync Jobs view read it)
  * and of one `window/inboxNews` (the unread badge), each from a client process while the engine
  * runs in a worker thread, and the size of the snapshot as JSON. INBOX holds N messages and three
  * more synced folders share them (hard links, bench/seed.ts). Prints one JSON object.
@@ -53,17 +54,19 @@ async function main(): Promise<void> {
     process.stderr.write('[window-bench] syncing\n');
     const r = await client.request('sync/once', { accountIds: ['bench'] });
     if (!r.ok) throw new Error(`sync failed: ${r.failed.map((j) => j.errorMessage).join('; ')}`);
-    const snap = await client.request('window/mailboxes', {});
-    const mailboxes = stats(await timed(() => client.request('window/mailboxes', {})));
+    const snap = await client.request('window/mailboxes', { counts: true });
+    const mailboxes = stats(await timed(() => client.request('window/mailboxes', { counts: true })));
+    const plain = stats(await timed(() => client.request('window/mailboxes', {})));
     const news = stats(await timed(() => client.request('window/inboxNews', { seen: [] })));
     await client.close();
     const out = {
       messages,
       folders: snap.folders.length,
-      localMessages: snap.folders.reduce((n, f) => n + f.local, 0),
+      localMessages: snap.folders.reduce((n, f) => n + (f.local ?? 0), 0),
       jobs: snap.jobs.length,
       snapshotJsonBytes: JSON.stringify(snap).length,
       windowMailboxes: mailboxes,
+      windowMailboxesWithoutCounts: plain,
       windowInboxNews: news,
       runs: RUNS,
     };

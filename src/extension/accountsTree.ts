@@ -65,7 +65,7 @@ export class AccountsTreeProvider extends DisposableBase implements vscode.TreeD
 
   async getChildren(node?: MailboxNode): Promise<MailboxNode[]> {
     // The root starts a repaint: it reads the snapshot its items and children are drawn from.
-    if (!node || !this.view) this.view = await this.model.snapshot();
+    if (!node || !this.view) this.view = await this.model.snapshot({ counts: true });
     const view = this.view;
     if (!node) return view.accounts.map((a) => ({ kind: 'account', accountId: a.id }));
     if (node.kind === 'account') return this.folderChildren(view, node.accountId, null);
@@ -87,7 +87,7 @@ export class AccountsTreeProvider extends DisposableBase implements vscode.TreeD
 
   async getParent(node: MailboxNode): Promise<MailboxNode | undefined> {
     if (node.kind === 'account') return undefined;
-    const view = this.view ?? (this.view = await this.model.snapshot());
+    const view = this.view ?? (this.view = await this.model.snapshot({ counts: true }));
     const f = view.folders.find((x) => x.id === node.folderId);
     const p = f && parentPath(f);
     const parent = p ? view.folders.find((x) => x.accountId === node.accountId && x.path === p) : undefined;
@@ -117,7 +117,7 @@ export class AccountsTreeProvider extends DisposableBase implements vscode.TreeD
     const hasChildren = foldersOf(this.view, f.accountId).some((c) => c.id !== f.id && parentPath(c) === f.path);
     const item = new vscode.TreeItem(folderLabel(f), hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `folder:${f.id}`;
-    const local = { total: f.local, unread: f.localUnread };
+    const local = { total: f.local ?? 0, unread: f.localUnread ?? 0 };
     item.description = folderDescription(f, local);
     item.tooltip = folderCountsTooltip(f, local);
     const icon = (f.role && ROLE_ICONS[f.role]) || 'folder';

@@ -154,11 +154,11 @@ async function folderOf(engine: EngineClient, t: Target): Promise<FolderRow | un
   }
   const a = await accountOf(engine, t);
   if (!a) return undefined;
-  const folders = (await model.snapshot()).folders.filter((f) => f.accountId === a.id);
+  const folders = (await model.snapshot({ counts: true })).folders.filter((f) => f.accountId === a.id);
   const pick = await vscode.window.showQuickPick(
     folders
       .sort(compareFolders)
-      .map((f) => ({ label: f.path, description: folderDescription(f, { total: f.local, unread: f.localUnread }), folder: f })),
+      .map((f) => ({ label: f.path, description: folderDescription(f, { total: f.local ?? 0, unread: f.localUnread ?? 0 }), folder: f })),
     { placeHolder: `Choose a folder of ${accountLabel(a)}` },
   );
   return pick?.folder;
@@ -169,7 +169,7 @@ async function folderOf(engine: EngineClient, t: Target): Promise<FolderRow | un
 async function selectFolders(deps: CommandDeps, a: AccountRow): Promise<void> {
   const { engine } = deps;
   // The stored list shows at once; a fresh one from the server replaces it when it arrives.
-  let folders: Array<FolderRow & { local: number; localUnread: number }> = (await MailboxesModel.of(engine).snapshot()).folders.filter((f) => f.accountId === a.id);
+  let folders: Array<FolderRow & { local: number | null; localUnread: number | null }> = (await MailboxesModel.of(engine).snapshot({ counts: true })).folders.filter((f) => f.accountId === a.id);
   if (!folders.length) {
     folders = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `MailDesk: reading the folders of ${accountLabel(a)}…` },
@@ -182,7 +182,7 @@ async function selectFolders(deps: CommandDeps, a: AccountRow): Promise<void> {
     .filter((f) => f.remoteExists || f.selected)
     .sort(compareFolders)
     .map((f) => {
-      const local = { total: f.local, unread: f.localUnread };
+      const local = { total: f.local ?? 0, unread: f.localUnread ?? 0 };
       const server = f.remoteTotal === null ? '' : `server: ${f.remoteTotal}${f.remoteUnread ? `, ${f.remoteUnread} unread` : ''}`;
       return {
         label: f.path,

@@ -56,7 +56,7 @@ describe('engine requests of the window (trees, status bar, badge, sign-in)', fu
   });
 
   it('window/mailboxes: one read gives every account with its state, every folder with its local counts, and every job', async () => {
-    const snap = await client.request('window/mailboxes', {});
+    const snap = await client.request('window/mailboxes', { counts: true });
     assert.deepEqual(snap.accounts.map((a) => [a.id, a.state]), [['ann', 'connected']]);
     const inbox = snap.folders.find((f) => f.accountId === 'ann' && f.path === 'INBOX');
     assert.ok(inbox, `INBOX listed: ${snap.folders.map((f) => f.path).join(', ')}`);
@@ -73,17 +73,28 @@ describe('engine requests of the window (trees, status bar, badge, sign-in)', fu
       snap.folders.map((f) => [f.path, f.local, f.localUnread, f.selected]),
       listed.map((f) => [f.path, f.local, f.localUnread, f.selected]),
     );
+    // Readers that show no counts (status bar, Sync Jobs) do not pay for them.
+    const plain = await client.request('window/mailboxes', {});
+    assert.deepEqual(plain.folders.map((f) => [f.path, f.local, f.localUnread]), snap.folders.map((f) => [f.path, null, null]));
+    assert.deepEqual(plain.accounts, snap.accounts);
   });
 
   it('MailboxesModel: readers share one read until the engine reports a change; the next read sees it', async () => {
     const model = MailboxesModel.of(client);
     assert.equal(MailboxesModel.of(client), model, 'one model per engine client');
-    const before = sent.length;
-    const [a, b] = await Promise.all([model.snapshot(), model.snapshot()]);
+    const reads = (from: number) => sent.slice(from).filter((m) => m === 'window/mailboxes').length;
+    let before = sent.length;
+    const [p1, p2] = await Promise.all([model.snapshot(), model.snapshot()]);
+    assert.equal(p1, p2);
+    assert.equal(p1.folders[0].local, null);
+    assert.equal(reads(before), 1, 'two readers without counts, one request');
+    before = sent.length;
+    const [a, b] = await Promise.all([model.snapshot({ counts: true }), model.snapshot({ counts: true })]);
     const c = await model.snapshot();
-    assert.equal(sent.slice(before).filter((m) => m === 'window/mailboxes').length, 1, 'three readers, one request');
+    assert.equal(reads(before), 1, 'two readers with counts, one request; a reader without counts is served by it');
     assert.equal(a, b);
     assert.equal(a, c);
+    assert.equal(a.folders.find((f) => f.path === 'INBOX')?.local, 5);
     assert.equal(a.folders.find((f) => f.path === 'Projects')?.selected, false);
 
     const changed = new Promise<void>((resolve) => {
@@ -91,7 +102,7 @@ describe('engine requests of the window (trees, status bar, badge, sign-in)', fu
     });
     await client.request('folders/select', { accountId: 'ann', paths: ['Projects'], selected: true });
     await changed;
-    const after = await model.snapshot();
+    const after = await model.snapshot({ counts: true });
     assert.notEqual(after, a, 'a change makes the next reader read again');
     assert.equal(after.folders.find((f) => f.path === 'Projects')?.selected, true);
     assert.equal(model.latest, after);

@@ -13,12 +13,12 @@ export function windowHandlers(engine: Engine, core: MailDesk): HandlersFor<Wind
   void engine;
   const store = core.store;
   return {
-    'window/mailboxes': () => {
+    'window/mailboxes': (p) => {
       const accounts = store.listAccounts();
       const folders = accounts.flatMap((a) =>
         store.listFolders(a.id).map((f) => {
-          const c = store.localCounts(f.id);
-          return { ...f, local: c.total, localUnread: c.unread };
+          const c = p.counts ? store.localCounts(f.id) : undefined;
+          return { ...f, local: c?.total ?? null, localUnread: c?.unread ?? null };
         }),
       );
       return { accounts, folders, jobs: store.listJobs() };

@@ -6,10 +6,10 @@
 import type { AccountRow, FolderRow, JobRow } from '../../../core/store/store';
 import type { WireError } from '../engine';
 
-/** A folder as the Mailboxes view shows it: the row with what is held on this computer. */
+/** A folder as the Mailboxes view shows it: the row with what is held on this computer (null when the read did not ask for `counts`). */
 export interface MailboxFolder extends FolderRow {
-  local: number;
-  localUnread: number;
+  local: number | null;
+  localUnread: number | null;
 }
 
 /**
@@ -37,8 +37,11 @@ export interface SignInWho {
 }
 
 export interface WindowRequests {
-  /** One read for the trees and the status bar (see MailboxesSnapshot). */
-  'window/mailboxes': { params: Record<string, never>; result: MailboxesSnapshot };
+  /**
+   * One read for the trees and the status bar (see MailboxesSnapshot). The local counts cost a
+   * count per folder, so only readers that show them (the Mailboxes view, folder pickers) ask.
+   */
+  'window/mailboxes': { params: { counts?: boolean }; result: MailboxesSnapshot };
   /**
    * Unread mail in every account's Inbox, and per Inbox what arrived after the newest message
    * id the window had `seen` (none for an Inbox it has not seen yet: the first look announces nothing).
