@@ -11,11 +11,9 @@ import { showMailError } from './notify';
 import type { OAuthConfig, SecretStore } from '../core/config';
 import { MailError, toMailError } from '../core/errors';
 import { GOOGLE_CLIENT_SECRET_KEY } from '../core/auth/oauthConfig';
-import { TokenStore } from '../core/auth/tokens';
-import type { AccountRow } from '../core/store/store';
-import { startGoogleSignIn, type GoogleSignInResult } from '../core/providers/gmail/signIn';
+import type { GoogleSignInResult } from '../core/providers/gmail/signIn';
+import { googleSignInVia, saveGmailReauth, saveGmailSignIn } from './gmailAccount';
 import type { Disposable } from './lifecycle';
-import { recordingSignInVia } from './signInRecord';
 import type { EngineClient } from '../engine/client';
 
 export interface GmailCommandDeps {
@@ -42,18 +40,13 @@ async function signIn(deps: GmailCommandDeps, loginHint?: string): Promise<Googl
   try {
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'MailDesk: waiting for the Google sign-in in your browser…', cancellable: true },
+      // Remembered when it fails, so Troubleshoot reports "Access denied" after the fact.
       (_p, token) =>
-        // Remembered when it fails, so Troubleshoot reports "Access denied" after the fact.
-        recordingSignInVia(deps.engine, { provider: 'gmail', email: loginHint }, () =>
-          startGoogleSignIn(
-            { oauth: { google: googleFromSettings() }, secrets: deps.secrets, surface: 'vscode' },
-            {
-              loginHint,
-              openBrowser: (url) => Promise.resolve(vscode.env.openExternal(vscode.Uri.parse(url, true))),
-              onCancel: (cancel) => token.onCancellationRequested(cancel),
-            },
-          ),
-        (e) => toMailError(e), deps.log),
+        googleSignInVia(deps, googleFromSettings(), {
+          loginHint,
+          openBrowser: (url) => Promise.resolve(vscode.env.openExternal(vscode.Uri.parse(url, true))),
+          onCancel: (cancel) => token.onCancellationRequested(cancel),
+        }),
     );
   } catch (e) {
     const err = toMailError(e);
@@ -65,17 +58,8 @@ async function signIn(deps: GmailCommandDeps, loginHint?: string): Promise<Googl
   }
 }
 
-function accountIdFor(accounts: AccountRow[], email: string): string {
-  const base = `gmail-${email.split('@')[0].replace(/[^A-Za-z0-9._-]/g, '-')}`;
-  const taken = new Set(accounts.map((a) => a.id));
-  let id = base;
-  for (let i = 2; taken.has(id); i++) id = `${base}-${i}`;
-  return id;
-}
-
 export function registerGmailCommands(deps: GmailCommandDeps): Disposable[] {
   const { engine, log } = deps;
-  const tokens = new TokenStore(deps.secrets);
   const reg = (id: string, fn: (arg?: { accountId?: string }) => unknown): Disposable =>
     vscode.commands.registerCommand(id, async (arg?: { accountId?: string }) => {
       try {
@@ -104,18 +88,11 @@ export function registerGmailCommands(deps: GmailCommandDeps): Disposable[] {
     reg('maildesk.addGmailAccount', async () => {
       const r = await signIn(deps);
       if (!r) return;
-      const accounts = await engine.request('accounts/list', {});
-      const existing = accounts.find((a) => a.provider === 'gmail' && a.email.toLowerCase() === r.email.toLowerCase());
-      const id = existing?.id ?? accountIdFor(accounts, r.email);
-      // Tokens first: the provider created by accounts/add asks this window for them.
-      await tokens.save(id, r.tokens);
-      await engine.request('window/signedIn', { accountId: id });
-      if (existing) {
-        await engine.request('accounts/resume', { accountId: id });
+      const { existed } = await saveGmailSignIn(deps, r);
+      if (existed) {
         vscode.window.showInformationMessage(`MailDesk: ${r.email} is signed in again; its mail was kept.`);
         return;
       }
-      await engine.request('accounts/add', { account: { id, provider: 'gmail', email: r.email } });
       vscode.window.showInformationMessage(`MailDesk: ${r.email} added. Inbox, Sent and Drafts are synced; pick more labels with Select Folders for Sync.`);
     }),
 
@@ -132,13 +109,8 @@ export function registerGmailCommands(deps: GmailCommandDeps): Disposable[] {
       if (!acc || acc.provider !== 'gmail') throw new MailError('config.unknownAccount', `"${accountId}" is not a Gmail account`);
       const r = await signIn(deps, acc.email);
       if (!r) return;
-      if (r.email.toLowerCase() !== acc.email.toLowerCase()) {
-        throw new MailError('auth.accessDenied', `you signed in as ${r.email}, but this account is ${acc.email}; sign in again with ${acc.email} (or add ${r.email} as its own account)`);
-      }
       // Only the tokens change: every synced message stays where it is.
-      await tokens.save(acc.id, r.tokens);
-      await engine.request('window/signedIn', { accountId: acc.id });
-      await engine.request('accounts/resume', { accountId: acc.id });
+      await saveGmailReauth(deps, acc, r);
       vscode.window.showInformationMessage(`MailDesk: ${acc.email} is signed in again; no synced mail was lost.`);
     }),
   ];

@@ -3,21 +3,28 @@
  * the engine on this thread, the client over a MessagePort) against Dovecot: one read gives
  * the trees and status bar everything they show, readers share it until the engine reports a
  * change, the unread badge learns what arrived after what it had seen, and a sign-in run in the
- * window is remembered for Troubleshoot when it fails and forgotten when it works.
+ * window is remembered for Troubleshoot when it fails and forgotten when it works. Gmail against
+ * a local Google: signed in from the window, its tokens kept there, the account added, synced,
+ * paused on a revoked grant and resumed by the engine, which writes no secret to its folder.
  */
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
+import { GOOGLE_CLIENT_SECRET_KEY } from '../../src/core/auth/oauthConfig';
 import { signInFailures } from '../../src/core/auth/signInRecord';
-import { memorySecretStore } from '../../src/core/auth/tokens';
+import { memorySecretStore, tokenSecretKey } from '../../src/core/auth/tokens';
 import { passwordSecretKey, secretCredentials } from '../../src/core/config';
 import { MailError } from '../../src/core/errors';
 import { EngineClient } from '../../src/engine/client';
 import { Engine } from '../../src/engine/engine';
 import { secretAnswers } from '../../src/engine/secretAnswers';
+import { googleSignInVia, saveGmailReauth, saveGmailSignIn, type GmailWindow } from '../../src/extension/gmailAccount';
 import { MailboxesModel } from '../../src/extension/mailboxesModel';
 import { recordingSignInVia } from '../../src/extension/signInRecord';
 import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { imapAccount, tempDir } from '../support/core';
+import { type GoogleServer, startGoogleServer } from '../support/googleServer';
 import { rawMessage } from '../support/rawmail';
 import { seedMessages } from '../support/seed';
 
@@ -148,5 +155,92 @@ describe('engine requests of the window (trees, status bar, badge, sign-in)', fu
     assert.equal(await recordingSignInVia(client, who, async () => 'signed in', (e) => e as MailError, log), 'signed in');
     assert.deepEqual(signInFailures(store), []);
     assert.deepEqual(warned, []);
+  });
+});
+
+describe('Gmail sign-in from the window through the engine (local Google)', function () {
+  this.timeout(60_000);
+  let g: GoogleServer;
+  let engine: Engine | undefined;
+  let client: EngineClient;
+  let dataDir: string;
+  let secrets: ReturnType<typeof memorySecretStore>;
+  let w: GmailWindow;
+  let accountId: string;
+  const google = () => ({ clientId: g.clientId, authBaseUrl: g.baseUrl, apiBaseUrl: g.baseUrl });
+  /** The "browser": follows the authorization URL to the local Google, which redirects to the loopback. */
+  const openBrowser = async (url: string): Promise<boolean> => ((await fetch(url)).ok);
+  const inboxSubjects = async (): Promise<string[]> => ((await client.request('messages/list', { accountId, folderPath: 'INBOX' })) ?? []).map((m) => m.subject).sort();
+
+  before(async () => {
+    g = await startGoogleServer({ email: 'ana@gmail.example' });
+    g.addMessage('From: Bo <bo@example.test>\nTo: ana@gmail.example\nSubject: kept\nMessage-ID: <kept@x>\n\nhello\n', ['INBOX', 'UNREAD']);
+    dataDir = tempDir('maildesk-window-gmail-');
+    const { port1, port2 } = new MessageChannel();
+    const started = await Engine.start({ dataDir, host: 'vscode', idle: false }, port2, () => undefined);
+    assert.equal(started.kind, 'ready');
+    engine = (started as { kind: 'ready'; engine: Engine }).engine;
+    // The window holds the Google client secret (SecretStorage); the engine asks for it.
+    secrets = memorySecretStore({ [GOOGLE_CLIENT_SECRET_KEY]: g.clientSecret });
+    client = await EngineClient.overPort(port1, { dataDir, kind: 'vscode', secrets: secretAnswers(secretCredentials(secrets), secrets) });
+    await client.request('engine/configure', { oauth: { google: google() } });
+    w = { engine: client, secrets, log: { warn: (l) => assert.fail(`unexpected warning: ${l}`) } };
+  });
+
+  after(async () => {
+    await client?.close();
+    await engine?.stop('test done');
+    await g?.close();
+  });
+
+  it('"Add Gmail Account": the tokens stay in the window, the engine adds the account and syncs with them', async () => {
+    const r = await googleSignInVia(w, google(), { openBrowser });
+    assert.equal(r.email, 'ana@gmail.example');
+    const saved = await saveGmailSignIn(w, r);
+    assert.deepEqual(saved, { accountId: 'gmail-ana', existed: false });
+    accountId = saved.accountId;
+    assert.ok(secrets.map.get(tokenSecretKey(accountId))?.includes(r.tokens.refreshToken), "the tokens are in the window's secret store");
+    const once = await client.request('sync/once', { accountIds: [accountId] });
+    assert.ok(once.ok, JSON.stringify(once.failed));
+    assert.equal((await client.request('accounts/get', { accountId }))?.state, 'connected');
+    assert.deepEqual(await inboxSubjects(), ['kept']);
+  });
+
+  it('"Sign in to Google Again" after the grant was revoked: the account resumes and its mail stays', async () => {
+    g.revokeAll();
+    g.addMessage('From: Cy <cy@example.test>\nTo: ana@gmail.example\nSubject: new\nMessage-ID: <new@x>\n\nx\n', ['INBOX']);
+    await client.request('sync/once', { accountIds: [accountId] });
+    assert.equal((await client.request('accounts/get', { accountId }))?.state, 'reauth');
+
+    // Signing in as someone else changes nothing.
+    await assert.rejects(saveGmailReauth(w, { id: accountId, email: 'other@gmail.example' }, await googleSignInVia(w, google(), { openBrowser })), (e: MailError) => e.code === 'auth.accessDenied' && /other@gmail\.example/.test(e.message));
+    const r = await googleSignInVia(w, google(), { openBrowser, loginHint: 'ana@gmail.example' });
+    await saveGmailReauth(w, { id: accountId, email: 'ana@gmail.example' }, r);
+    const once = await client.request('sync/once', { accountIds: [accountId] });
+    assert.ok(once.ok, JSON.stringify(once.failed));
+    assert.equal((await client.request('accounts/get', { accountId }))?.state, 'connected');
+    assert.deepEqual(await inboxSubjects(), ['kept', 'new']);
+  });
+
+  it('the engine wrote no token and no client secret into its data folder', async () => {
+    const tokens = JSON.parse(secrets.map.get(tokenSecretKey(accountId)) ?? '{}') as { refreshToken?: string; accessToken?: string };
+    assert.ok(tokens.refreshToken && tokens.accessToken);
+    await client.close();
+    await engine!.stop('checking its files');
+    engine = undefined;
+    const files: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else files.push(p);
+      }
+    };
+    walk(dataDir);
+    assert.ok(files.some((f) => f.endsWith('.db')), `the store was saved: ${files.join(', ')}`);
+    for (const f of files) {
+      const text = fs.readFileSync(f).toString('latin1');
+      for (const secret of [tokens.refreshToken!, tokens.accessToken!, g.clientSecret]) assert.ok(!text.includes(secret), `${f} holds a secret`);
+    }
   });
 });
