@@ -302,7 +302,7 @@ export class EngineClient {
 
 /** Requests that change nothing: safe to send again when the engine died under them. */
 function isReadOnly(method: keyof EngineRequests): boolean {
-  return method === 'engine/status' || method.endsWith('/list') || method === 'accounts/get';
+  return method === 'engine/status' || method.endsWith('/list') || method === 'accounts/get' || method === 'window/mailboxes' || method === 'window/inboxNews';
 }
 
 function readToken(dataDir: string): string {

@@ -5,28 +5,42 @@
  */
 import * as vscode from 'vscode';
 import { describeError, type MailErrorCode } from '../core/errors';
-import type { MailDesk } from '../core/maildesk';
 import type { AccountRow } from '../core/store/store';
+import type { EngineClient } from '../engine/client';
 import { accountLabel, needsPassword } from './format';
 import { DisposableBase } from './lifecycle';
+import { MailboxesModel, type MailboxesChange } from './mailboxesModel';
 
 export class AccountAlerts extends DisposableBase {
   /** Last state we told the user about (or saw), per account: "state|code". */
   private readonly known = new Map<string, string>();
 
-  constructor(mail: MailDesk) {
+  private readonly model: MailboxesModel;
+  /** Looks one at a time, in order, so a state is told once. */
+  private looking: Promise<void> = Promise.resolve();
+
+  constructor(engine: EngineClient) {
     super();
+    this.model = MailboxesModel.of(engine);
     // Accounts already disconnected from the last session are reported once too.
-    for (const a of mail.store.listAccounts()) this.check(a);
-    this._register(
-      mail.onDidChange((c) => {
-        for (const id of c.accounts) {
-          const a = mail.store.getAccount(id);
+    this.look(undefined);
+    this._register(this.model.onDidChange((c) => (c.all || c.accounts.length) && this.look(c)));
+  }
+
+  /** Checks the accounts a change names (every account at start and after a reconnect). */
+  private look(c: MailboxesChange | undefined): void {
+    this.looking = this.looking
+      .then(async () => {
+        const snap = await this.model.snapshot();
+        if (this.isDisposed) return;
+        const ids = !c || c.all ? [...new Set([...snap.accounts.map((a) => a.id), ...this.known.keys()])] : c.accounts;
+        for (const id of ids) {
+          const a = snap.accounts.find((x) => x.id === id);
           if (a) this.check(a);
           else this.known.delete(id);
         }
-      }),
-    );
+      })
+      .catch(() => undefined);
   }
 
   private check(a: AccountRow): void {

@@ -1,14 +1,17 @@
 /**
  * The "Mailboxes" view: account → folders (nested by the server's hierarchy), with
  * counts, connection state and the reason when something is wrong. Nodes are ids
- * only; every render reads the store, so the tree can never show stale rows.
+ * only; every repaint reads one snapshot from the engine (MailboxesModel) and draws the
+ * nodes of that repaint from it, so the tree never mixes rows of two moments.
  */
 import * as vscode from 'vscode';
 import { describeError, type MailErrorCode } from '../core/errors';
-import type { MailDesk } from '../core/maildesk';
 import type { AccountRow, FolderRow } from '../core/store/store';
+import type { EngineClient } from '../engine/client';
+import type { MailboxesSnapshot } from '../shared/protocol/engineAreas/window';
 import { accountLabel, accountStateShort, accountStateText, ago, compareFolders, folderCountsTooltip, folderDescription, folderLabel } from './format';
 import { DisposableBase } from './lifecycle';
+import { MailboxesModel } from './mailboxesModel';
 
 export type AccountNode = { kind: 'account'; accountId: string };
 export type FolderNode = { kind: 'folder'; accountId: string; folderId: number; path: string };
@@ -36,11 +39,15 @@ export class AccountsTreeProvider extends DisposableBase implements vscode.TreeD
   private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<MailboxNode | undefined>());
   readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
   private timer: NodeJS.Timeout | undefined;
+  private readonly model: MailboxesModel;
+  /** The snapshot of the current repaint (read by getChildren of the root). */
+  private view: MailboxesSnapshot | undefined;
 
-  constructor(private readonly mail: MailDesk) {
+  constructor(engine: EngineClient) {
     super();
+    this.model = MailboxesModel.of(engine);
     // Coalesce a sync's burst of commits into one repaint.
-    this._register(mail.onDidChange((c) => (c.accounts.size || c.folders.size || c.messages || c.jobs) && this.refreshSoon()));
+    this._register(this.model.onDidChange((c) => (c.all || c.accounts.length || c.folders.length || c.messages || c.jobs) && this.refreshSoon()));
     this._register({ dispose: () => this.timer && clearTimeout(this.timer) });
   }
 
@@ -56,15 +63,17 @@ export class AccountsTreeProvider extends DisposableBase implements vscode.TreeD
     }, 150);
   }
 
-  getChildren(node?: MailboxNode): MailboxNode[] {
-    const store = this.mail.store;
-    if (!node) return store.listAccounts().map((a) => ({ kind: 'account', accountId: a.id }));
-    if (node.kind === 'account') return this.folderChildren(node.accountId, null);
-    return this.folderChildren(node.accountId, node.path);
+  async getChildren(node?: MailboxNode): Promise<MailboxNode[]> {
+    // The root starts a repaint: it reads the snapshot its items and children are drawn from.
+    if (!node || !this.view) this.view = await this.model.snapshot({ counts: true });
+    const view = this.view;
+    if (!node) return view.accounts.map((a) => ({ kind: 'account', accountId: a.id }));
+    if (node.kind === 'account') return this.folderChildren(view, node.accountId, null);
+    return this.folderChildren(view, node.accountId, node.path);
   }
 
-  private folderChildren(accountId: string, parent: string | null): FolderNode[] {
-    const folders = this.mail.store.listFolders(accountId);
+  private folderChildren(view: MailboxesSnapshot, accountId: string, parent: string | null): FolderNode[] {
+    const folders = foldersOf(view, accountId);
     const paths = new Set(folders.map((f) => f.path));
     return folders
       .filter((f) => {
@@ -76,11 +85,12 @@ export class AccountsTreeProvider extends DisposableBase implements vscode.TreeD
       .map((f) => ({ kind: 'folder', accountId, folderId: f.id, path: f.path }));
   }
 
-  getParent(node: MailboxNode): MailboxNode | undefined {
+  async getParent(node: MailboxNode): Promise<MailboxNode | undefined> {
     if (node.kind === 'account') return undefined;
-    const f = this.mail.store.getFolderById(node.folderId);
+    const view = this.view ?? (this.view = await this.model.snapshot({ counts: true }));
+    const f = view.folders.find((x) => x.id === node.folderId);
     const p = f && parentPath(f);
-    const parent = p ? this.mail.store.getFolder(node.accountId, p) : undefined;
+    const parent = p ? view.folders.find((x) => x.accountId === node.accountId && x.path === p) : undefined;
     return parent ? { kind: 'folder', accountId: node.accountId, folderId: parent.id, path: parent.path } : { kind: 'account', accountId: node.accountId };
   }
 
@@ -89,11 +99,11 @@ export class AccountsTreeProvider extends DisposableBase implements vscode.TreeD
   }
 
   private accountItem(node: AccountNode): vscode.TreeItem {
-    const a = this.mail.store.getAccount(node.accountId);
+    const a = this.view?.accounts.find((x) => x.id === node.accountId);
     const item = new vscode.TreeItem(a ? accountLabel(a) : node.accountId, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `account:${node.accountId}`;
     if (!a) return item;
-    const syncing = this.mail.store.listJobs(a.id).some((j) => j.status === 'running');
+    const syncing = !!this.view?.jobs.some((j) => j.accountId === a.id && j.status === 'running');
     item.description = a.state === 'connected' || a.state === 'unknown' ? (a.name ? a.email : undefined) : accountStateShort(a, errorTitle);
     item.iconPath = accountIcon(a, syncing);
     item.tooltip = accountTooltip(a, syncing);
@@ -102,13 +112,12 @@ export class AccountsTreeProvider extends DisposableBase implements vscode.TreeD
   }
 
   private folderItem(node: FolderNode): vscode.TreeItem {
-    const store = this.mail.store;
-    const f = store.getFolderById(node.folderId);
-    if (!f) return new vscode.TreeItem(node.path);
-    const hasChildren = store.listFolders(f.accountId).some((c) => c.id !== f.id && parentPath(c) === f.path);
+    const f = this.view?.folders.find((x) => x.id === node.folderId);
+    if (!f || !this.view) return new vscode.TreeItem(node.path);
+    const hasChildren = foldersOf(this.view, f.accountId).some((c) => c.id !== f.id && parentPath(c) === f.path);
     const item = new vscode.TreeItem(folderLabel(f), hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `folder:${f.id}`;
-    const local = store.localCounts(f.id);
+    const local = { total: f.local ?? 0, unread: f.localUnread ?? 0 };
     item.description = folderDescription(f, local);
     item.tooltip = folderCountsTooltip(f, local);
     const icon = (f.role && ROLE_ICONS[f.role]) || 'folder';
@@ -118,6 +127,10 @@ export class AccountsTreeProvider extends DisposableBase implements vscode.TreeD
     item.command = { command: 'maildesk.openFolder', title: 'Open Folder', arguments: [node] };
     return item;
   }
+}
+
+function foldersOf(view: MailboxesSnapshot, accountId: string): MailboxesSnapshot['folders'] {
+  return view.folders.filter((f) => f.accountId === accountId);
 }
 
 const errorTitle = (code: string): string | undefined => describeError(code as MailErrorCode)?.title;

@@ -9,13 +9,15 @@ import { showMailError } from './notify';
 import type { AccountConfig, Security } from '../core/config';
 import { passwordSecretKey } from '../core/config';
 import { describeError, toMailError } from '../core/errors';
-import type { MailDesk } from '../core/maildesk';
 import type { VerifyReport } from '../core/providers/provider';
+import type { EngineClient } from '../engine/client';
 import { accountIdFor, compareFolders, defaultPort, folderLabel, needsPassword, verifyReportLines } from './format';
 import type { StagedSecretStore } from './secretStorage';
+import { testServerVia } from './serverTest';
 
 export interface AddAccountDeps {
-  mail: MailDesk;
+  /** This window's client of the engine: the tests, the save and every read go through it. */
+  engine: EngineClient;
   secrets: StagedSecretStore;
   log: vscode.LogOutputChannel;
 }
@@ -57,7 +59,7 @@ export async function addImapAccount(deps: AddAccountDeps): Promise<string | und
   let startAt = 0;
   for (;;) {
     if (!(await collect(draft, startAt))) return undefined;
-    const cfg = toConfig(draft, deps.mail.store.listAccounts().map((a) => a.id));
+    const cfg = toConfig(draft, (await deps.engine.request('accounts/list', {})).map((a) => a.id));
     const key = passwordSecretKey(cfg.id, 'imap');
     deps.secrets.stage(key, draft.password ?? '');
     try {
@@ -90,7 +92,7 @@ export async function addImapAccount(deps: AddAccountDeps): Promise<string | und
  * servers are tested as for a new account, and the account keeps its id, folders and mail.
  */
 export async function editImapAccount(deps: AddAccountDeps, accountId: string): Promise<boolean> {
-  const acc = deps.mail.store.getAccount(accountId);
+  const acc = await deps.engine.request('accounts/get', { accountId });
   if (!acc) return false;
   const c = acc.config;
   if (c.provider !== 'imap' || !c.imap) {
@@ -136,7 +138,7 @@ export async function editImapAccount(deps: AddAccountDeps, accountId: string): 
       }
       await deps.secrets.set(key, draft.password ?? '');
       try {
-        await deps.mail.addAccount(cfg);
+        await deps.engine.request('accounts/add', { account: cfg });
         vscode.window.setStatusBarMessage(`MailDesk: saved the settings of ${cfg.email}`, 5000);
       } catch (e) {
         // Saved; the account shows as disconnected with the reason (AccountAlerts offers the fix).
@@ -180,13 +182,7 @@ async function testServers(deps: AddAccountDeps, cfg: AccountConfig): Promise<{ 
 }
 
 async function runTest(deps: AddAccountDeps, cfg: AccountConfig, which: 'incoming' | 'outgoing'): Promise<VerifyReport> {
-  let report: VerifyReport;
-  try {
-    report = which === 'incoming' ? await deps.mail.testIncoming(cfg) : await deps.mail.testOutgoing(cfg);
-  } catch (e) {
-    const error = toMailError(e, `${which} server test`);
-    report = { ok: false, server: which, steps: [], error };
-  }
+  const report = await testServerVia(deps.engine, cfg, which);
   deps.log.info(`Test ${which} server for ${cfg.email} (${report.server}): ${report.ok ? 'passed' : 'failed'}`);
   for (const line of verifyReportLines(report)) if (line) deps.log.info(`  ${line}`);
   return report;
@@ -198,7 +194,7 @@ async function save(deps: AddAccountDeps, cfg: AccountConfig): Promise<string | 
       { location: vscode.ProgressLocation.Notification, title: `MailDesk: adding ${cfg.email}`, cancellable: false },
       async (progress) => {
         progress.report({ message: 'reading the folder list…' });
-        return deps.mail.addAccount(cfg);
+        return deps.engine.request('accounts/add', { account: cfg });
       },
     );
     const synced = folders.filter((f) => f.selected).sort(compareFolders).map(folderLabel);
@@ -215,7 +211,7 @@ async function save(deps: AddAccountDeps, cfg: AccountConfig): Promise<string | 
     deps.log.error(`Adding ${cfg.email}: ${err.describe()}`);
     // AccountAlerts already tells the user about the disconnected account, with the same fix
     // as buttons; a second toast saying the same thing would only crowd the screen.
-    const state = deps.mail.store.getAccount(cfg.id)?.state;
+    const state = (await deps.engine.request('accounts/get', { accountId: cfg.id }).catch(() => null))?.state;
     if (state === 'disconnected' || state === 'reauth') return cfg.id;
     const node = { kind: 'account', accountId: cfg.id };
     void showMailError(`MailDesk: ${cfg.email} was saved, but ${err.describe()}`, deps.log, [needsPassword(err.code) ? 'Enter Password' : 'Test Incoming Server']).then((c) => {

@@ -1,7 +1,7 @@
 /**
  * Every `maildesk.*` command. Each one works from the palette (asking for the account
- * or folder) and from a tree item (taking it from the node). They only call the core
- * facade and show its answers: no sync or mail logic lives here.
+ * or folder) and from a tree item (taking it from the node). They only send requests to
+ * the engine and show its answers: no sync or mail logic lives here.
  */
 import * as vscode from 'vscode';
 import { showMailError } from './notify';
@@ -9,20 +9,20 @@ import { tokenSecretKey } from '../core/auth/tokens';
 import { msalCacheSecretKey } from '../core/providers/graph/msalAuth';
 import { passwordSecretKey, type SecretStore } from '../core/config';
 import { describeError, toMailError } from '../core/errors';
-import type { MailDesk } from '../core/maildesk';
 import type { VerifyReport } from '../core/providers/provider';
 import type { AccountRow, FolderRow } from '../core/store/store';
 import { addImapAccount, editImapAccount } from './addAccountFlow';
 import { accountLabel, compareFolders, folderDescription, folderLabel, needsPassword, verifyReportLines } from './format';
 import type { Disposable } from './lifecycle';
+import { MailboxesModel } from './mailboxesModel';
 import type { MessageListPanels } from './messageList';
 import type { StagedSecretStore } from './secretStorage';
+import { testServerVia } from './serverTest';
 import type { EngineClient } from '../engine/client';
 
 export interface CommandDeps {
   /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
   engine: EngineClient;
-  mail: MailDesk;
   secrets: StagedSecretStore;
   log: vscode.LogOutputChannel;
   panels: MessageListPanels;
@@ -36,7 +36,7 @@ type Target =
   | undefined;
 
 export function registerCommands(deps: CommandDeps): Disposable[] {
-  const { mail, log } = deps;
+  const { engine, log } = deps;
   const reg = (id: string, fn: (target?: Target) => unknown): Disposable =>
     vscode.commands.registerCommand(id, async (target?: Target) => {
       try {
@@ -50,14 +50,14 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
     });
 
   return [
-    reg('maildesk.addImapAccount', () => addImapAccount({ mail, secrets: deps.secrets, log })),
+    reg('maildesk.addImapAccount', () => addImapAccount({ engine, secrets: deps.secrets, log })),
 
     reg('maildesk.editAccount', async (t) => {
-      const a = await accountOf(mail, t);
-      if (a) await editImapAccount({ mail, secrets: deps.secrets, log }, a.id);
+      const a = await accountOf(engine, t);
+      if (a) await editImapAccount({ engine, secrets: deps.secrets, log }, a.id);
     }),
     reg('maildesk.removeAccount', async (t) => {
-      const a = await accountOf(mail, t);
+      const a = await accountOf(engine, t);
       if (!a) return;
       const ok = await vscode.window.showWarningMessage(
         `Remove the account ${accountLabel(a)}?`,
@@ -69,43 +69,42 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
       );
       if (ok !== 'Remove Account') return;
       deps.panels.closeAccount(a.id);
-      await mail.removeAccount(a.id);
+      await engine.request('accounts/remove', { accountId: a.id });
       await deleteSecrets(deps.secrets, a.id);
       if (a.provider === 'imap') vscode.window.setStatusBarMessage(`MailDesk: ${accountLabel(a)} removed`, 4000);
       else void vscode.window.showInformationMessage(`MailDesk: ${accountLabel(a)} removed.${revokeHint(a.provider)}`);
     }),
 
     reg('maildesk.refresh', async (t) => {
-      if (!t) await mail.syncNow();
-      else if (t.kind === 'account') await mail.syncNow(t.accountId);
-      else if (t.kind === 'folder') await mail.syncNow(t.accountId, t.path);
+      if (!t) await engine.request('sync/now', {});
+      else if (t.kind === 'account') await engine.request('sync/now', { accountId: t.accountId });
+      else if (t.kind === 'folder') await engine.request('sync/now', { accountId: t.accountId, folderPath: t.path });
       else {
-        const job = mail.store.getJob(t.jobId);
-        const folder = job?.folderId != null ? mail.store.getFolderById(job.folderId) : undefined;
-        await mail.syncNow(t.accountId, folder?.path);
+        const job = (await engine.request('jobs/list', { accountIds: [t.accountId] })).find((j) => j.id === t.jobId);
+        await engine.request('sync/now', { accountId: t.accountId, folderPath: job?.folderPath ?? undefined });
       }
       vscode.window.setStatusBarMessage('MailDesk: sync started', 3000);
     }),
 
     reg('maildesk.selectFolders', async (t) => {
-      const a = await accountOf(mail, t);
+      const a = await accountOf(engine, t);
       if (a) await selectFolders(deps, a);
     }),
 
     reg('maildesk.triggerBackfill', async (t) => {
-      const f = await folderOf(mail, t);
+      const f = await folderOf(engine, t);
       if (!f) return;
-      mail.triggerBackfill(f.accountId, f.path);
+      await engine.request('folders/backfill', { accountId: f.accountId, path: f.path });
       void vscode.window.showInformationMessage(`MailDesk: deep backfill of ${folderLabel(f)} started; its progress shows in Sync Jobs.`);
     }),
 
     reg('maildesk.testIncoming', async (t) => {
-      const a = await accountOf(mail, t);
+      const a = await accountOf(engine, t);
       if (a) await testServer(deps, a, 'incoming');
     }),
 
     reg('maildesk.testOutgoing', async (t) => {
-      const a = await accountOf(mail, t);
+      const a = await accountOf(engine, t);
       if (!a) return;
       if (!a.config.smtp) {
         void vscode.window.showInformationMessage(`MailDesk: ${accountLabel(a)} has no outgoing server configured.`);
@@ -115,14 +114,14 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
     }),
 
     reg('maildesk.enterPassword', async (t) => {
-      const a = await accountOf(mail, t);
+      const a = await accountOf(engine, t);
       if (a) await enterPassword(deps, a);
     }),
 
     reg('maildesk.showLog', () => log.show()),
 
     reg('maildesk.openFolder', async (t) => {
-      const f = await folderOf(mail, t);
+      const f = await folderOf(engine, t);
       if (f) deps.panels.show(f.id);
     }),
   ];
@@ -130,9 +129,9 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
 
 // ---- pickers: the palette has no tree node ---------------------------------------
 
-async function accountOf(mail: MailDesk, t: Target): Promise<AccountRow | undefined> {
-  if (t) return mail.store.getAccount(t.accountId);
-  const accounts = mail.store.listAccounts();
+async function accountOf(engine: EngineClient, t: Target): Promise<AccountRow | undefined> {
+  if (t) return (await engine.request('accounts/get', { accountId: t.accountId })) ?? undefined;
+  const accounts = await engine.request('accounts/list', {});
   if (!accounts.length) {
     const c = await vscode.window.showInformationMessage('MailDesk: no mail account yet.', 'Add IMAP Account');
     if (c) await vscode.commands.executeCommand('maildesk.addImapAccount');
@@ -146,19 +145,20 @@ async function accountOf(mail: MailDesk, t: Target): Promise<AccountRow | undefi
   return pick?.account;
 }
 
-async function folderOf(mail: MailDesk, t: Target): Promise<FolderRow | undefined> {
-  if (t?.kind === 'folder') return mail.store.getFolderById(t.folderId);
+async function folderOf(engine: EngineClient, t: Target): Promise<FolderRow | undefined> {
+  const model = MailboxesModel.of(engine);
+  if (t?.kind === 'folder') return model.folder(t.folderId);
   if (t?.kind === 'job') {
-    const job = mail.store.getJob(t.jobId);
-    if (job?.folderId != null) return mail.store.getFolderById(job.folderId);
+    const job = (await model.snapshot()).jobs.find((j) => j.id === t.jobId);
+    if (job?.folderId != null) return model.folder(job.folderId);
   }
-  const a = await accountOf(mail, t);
+  const a = await accountOf(engine, t);
   if (!a) return undefined;
+  const folders = (await model.snapshot({ counts: true })).folders.filter((f) => f.accountId === a.id);
   const pick = await vscode.window.showQuickPick(
-    mail.store
-      .listFolders(a.id)
+    folders
       .sort(compareFolders)
-      .map((f) => ({ label: f.path, description: folderDescription(f, mail.store.localCounts(f.id)), folder: f })),
+      .map((f) => ({ label: f.path, description: folderDescription(f, { total: f.local ?? 0, unread: f.localUnread ?? 0 }), folder: f })),
     { placeHolder: `Choose a folder of ${accountLabel(a)}` },
   );
   return pick?.folder;
@@ -167,22 +167,22 @@ async function folderOf(mail: MailDesk, t: Target): Promise<FolderRow | undefine
 // ---- the commands' bodies ---------------------------------------------------------
 
 async function selectFolders(deps: CommandDeps, a: AccountRow): Promise<void> {
-  const { mail } = deps;
+  const { engine } = deps;
   // The stored list shows at once; a fresh one from the server replaces it when it arrives.
-  let folders = mail.store.listFolders(a.id);
+  let folders: Array<FolderRow & { local: number | null; localUnread: number | null }> = (await MailboxesModel.of(engine).snapshot({ counts: true })).folders.filter((f) => f.accountId === a.id);
   if (!folders.length) {
     folders = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `MailDesk: reading the folders of ${accountLabel(a)}…` },
-      () => mail.refreshFolders(a.id),
+      () => engine.request('folders/list', { accountId: a.id, refresh: true }),
     );
   } else {
-    void mail.refreshFolders(a.id).catch((e) => deps.log.warn(`Refreshing the folder list of ${a.id}: ${toMailError(e).describe()}`));
+    void engine.request('folders/list', { accountId: a.id, refresh: true }).catch((e) => deps.log.warn(`Refreshing the folder list of ${a.id}: ${toMailError(e).describe()}`));
   }
   const items = folders
     .filter((f) => f.remoteExists || f.selected)
     .sort(compareFolders)
     .map((f) => {
-      const local = mail.store.localCounts(f.id);
+      const local = { total: f.local ?? 0, unread: f.localUnread ?? 0 };
       const server = f.remoteTotal === null ? '' : `server: ${f.remoteTotal}${f.remoteUnread ? `, ${f.remoteUnread} unread` : ''}`;
       return {
         label: f.path,
@@ -201,22 +201,20 @@ async function selectFolders(deps: CommandDeps, a: AccountRow): Promise<void> {
   if (!picked) return;
   const chosen = new Set(picked.map((p) => p.folder.path));
   const changes = items.filter((i) => i.folder.selected !== chosen.has(i.folder.path));
-  for (const c of changes) await mail.setFolderSelected(a.id, c.folder.path, chosen.has(c.folder.path));
+  // Two requests at most: the folders to sync from now on, and those to stop syncing.
+  for (const selected of [true, false]) {
+    const paths = changes.filter((c) => chosen.has(c.folder.path) === selected).map((c) => c.folder.path);
+    if (paths.length) await engine.request('folders/select', { accountId: a.id, paths, selected });
+  }
   if (changes.length) vscode.window.setStatusBarMessage(`MailDesk: ${chosen.size} folder${chosen.size === 1 ? '' : 's'} selected for sync`, 4000);
 }
 
 async function testServer(deps: CommandDeps, a: AccountRow, which: 'incoming' | 'outgoing'): Promise<void> {
-  const { mail, log } = deps;
+  const { engine, log } = deps;
   const label = accountLabel(a);
   const report: VerifyReport = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `MailDesk: testing the ${which} server of ${label}…` },
-    async () => {
-      try {
-        return which === 'incoming' ? await mail.testIncoming(a.id) : await mail.testOutgoing(a.id);
-      } catch (e) {
-        return { ok: false, server: which, steps: [], error: toMailError(e, `${which} server test`) };
-      }
-    },
+    () => testServerVia(engine, a.id, which),
   );
   const lines = verifyReportLines(report);
   log.info(`Test ${which} server for ${a.email} (${report.server}): ${report.ok ? 'passed' : 'failed'}`);
@@ -236,7 +234,7 @@ async function testServer(deps: CommandDeps, a: AccountRow, which: 'incoming' | 
 }
 
 /** Asks for the password again, stores it in SecretStorage and lets the account reconnect. */
-export async function enterPassword(deps: Pick<CommandDeps, 'mail' | 'secrets'>, a: AccountRow): Promise<void> {
+export async function enterPassword(deps: Pick<CommandDeps, 'engine' | 'secrets'>, a: AccountRow): Promise<void> {
   const imap = a.config.imap;
   const pw = await vscode.window.showInputBox({
     title: `MailDesk: password for ${accountLabel(a)}`,
@@ -250,12 +248,12 @@ export async function enterPassword(deps: Pick<CommandDeps, 'mail' | 'secrets'>,
   // A separate outgoing password is only replaced when it belongs to the same login.
   const smtpKey = passwordSecretKey(a.id, 'smtp');
   if (a.config.smtp && a.config.smtp.user === imap?.user && (await deps.secrets.get(smtpKey))) await deps.secrets.set(smtpKey, pw);
-  deps.mail.resume(a.id);
+  await deps.engine.request('accounts/resume', { accountId: a.id });
   vscode.window.setStatusBarMessage(`MailDesk: password saved, reconnecting ${accountLabel(a)}…`, 5000);
-  if (!deps.mail.store.listFolders(a.id).length) {
+  if (!(await deps.engine.request('folders/list', { accountId: a.id })).length) {
     // The account was saved while its login failed, so its folders were never read: do it now.
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `MailDesk: connecting ${accountLabel(a)}…` }, () =>
-      deps.mail.addAccount(a.config),
+      deps.engine.request('accounts/add', { account: a.config }),
     );
   }
 }

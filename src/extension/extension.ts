@@ -127,25 +127,25 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   );
   root.add({ dispose: () => void shutdown?.() });
 
-  const accounts = root.add(new AccountsTreeProvider(mail));
+  const accounts = root.add(new AccountsTreeProvider(engine));
   const mailboxesView = root.add(vscode.window.createTreeView('maildesk.mailboxes', { treeDataProvider: accounts, showCollapseAll: true }));
-  root.add(new UnreadBadge(mail, mailboxesView));
-  const jobs = root.add(new JobsTreeProvider(mail));
+  root.add(new UnreadBadge(engine, mailboxesView));
+  const jobs = root.add(new JobsTreeProvider(engine));
   const jobsView = root.add(vscode.window.createTreeView('maildesk.jobs', { treeDataProvider: jobs }));
   jobs.tickWhileVisible(() => jobsView.visible);
 
   const panels = root.add(new MessageListPanels(mail, context.extensionUri));
-  for (const d of registerCommands({ mail, engine, secrets, log, panels })) root.add(d);
-  for (const d of registerGmailCommands({ mail, engine, secrets, log })) root.add(d);
-  for (const d of registerOutlookCommands({ mail, engine, secrets, log })) root.add(d);
+  for (const d of registerCommands({ engine, secrets, log, panels })) root.add(d);
+  for (const d of registerGmailCommands({ engine, secrets, log })) root.add(d);
+  for (const d of registerOutlookCommands({ engine, secrets, log })) root.add(d);
   // Thread view, View source, Search Mail and the background body prefetch.
   for (const d of registerReading({ mail, engine, extensionUri: context.extensionUri, log })) root.add(d);
-  root.add(new MailStatusBar(mail));
+  root.add(new MailStatusBar(engine));
   for (const d of registerCompose({ engine, extensionUri: context.extensionUri, log })) root.add(d);
   // Archive, delete, move, spam, read/unread, flag, undo, and the list's keyboard (see README "Keys").
   for (const d of registerTriage({ engine, log })) root.add(d);
   for (const d of registerTroubleshoot({ engine, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown'), dataDir: context.globalStorageUri.fsPath })) root.add(d);
-  root.add(new AccountAlerts(mail));
+  root.add(new AccountAlerts(engine));
   // Agent mode: language model tools, @maildesk in chat, and the MCP server definition (where VS Code has them).
   for (const d of registerAgent({ engine, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown') })) root.add(d);
 

@@ -3,24 +3,22 @@
  * Secret". The OAuth client is checked before anything else, so a missing client id
  * or secret is reported as "OAuth not configured" (with a button to the setting and
  * the command) before any browser opens. Sign-in itself is core code (PKCE, state,
- * loopback); this file only opens the browser and shows progress and results.
+ * loopback) run here in the window; the tokens go to this window's SecretStorage, and the
+ * account is saved and resumed by requests to the engine (which never keeps a secret).
  */
 import * as vscode from 'vscode';
 import { showMailError } from './notify';
 import type { OAuthConfig, SecretStore } from '../core/config';
 import { MailError, toMailError } from '../core/errors';
 import { GOOGLE_CLIENT_SECRET_KEY } from '../core/auth/oauthConfig';
-import { clearRefusedGrant, TokenStore } from '../core/auth/tokens';
-import type { MailDesk } from '../core/maildesk';
-import { startGoogleSignIn, type GoogleSignInResult } from '../core/providers/gmail/signIn';
-import { recordingSignIn } from '../core/auth/signInRecord';
+import type { GoogleSignInResult } from '../core/providers/gmail/signIn';
+import { googleSignInVia, saveGmailReauth, saveGmailSignIn } from './gmailAccount';
 import type { Disposable } from './lifecycle';
 import type { EngineClient } from '../engine/client';
 
 export interface GmailCommandDeps {
   /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
   engine: EngineClient;
-  mail: MailDesk;
   secrets: SecretStore;
   log: vscode.LogOutputChannel;
 }
@@ -42,18 +40,13 @@ async function signIn(deps: GmailCommandDeps, loginHint?: string): Promise<Googl
   try {
     return await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'MailDesk: waiting for the Google sign-in in your browser…', cancellable: true },
+      // Remembered when it fails, so Troubleshoot reports "Access denied" after the fact.
       (_p, token) =>
-        // Remembered when it fails, so Troubleshoot reports "Access denied" after the fact.
-        recordingSignIn(deps.mail.store, { provider: 'gmail', email: loginHint }, () =>
-          startGoogleSignIn(
-            { oauth: { google: googleFromSettings() }, secrets: deps.secrets, surface: 'vscode' },
-            {
-              loginHint,
-              openBrowser: (url) => Promise.resolve(vscode.env.openExternal(vscode.Uri.parse(url, true))),
-              onCancel: (cancel) => token.onCancellationRequested(cancel),
-            },
-          ),
-        (e) => toMailError(e)),
+        googleSignInVia(deps, googleFromSettings(), {
+          loginHint,
+          openBrowser: (url) => Promise.resolve(vscode.env.openExternal(vscode.Uri.parse(url, true))),
+          onCancel: (cancel) => token.onCancellationRequested(cancel),
+        }),
     );
   } catch (e) {
     const err = toMailError(e);
@@ -65,16 +58,8 @@ async function signIn(deps: GmailCommandDeps, loginHint?: string): Promise<Googl
   }
 }
 
-function accountIdFor(mail: MailDesk, email: string): string {
-  const base = `gmail-${email.split('@')[0].replace(/[^A-Za-z0-9._-]/g, '-')}`;
-  let id = base;
-  for (let i = 2; mail.store.getAccount(id); i++) id = `${base}-${i}`;
-  return id;
-}
-
 export function registerGmailCommands(deps: GmailCommandDeps): Disposable[] {
-  const { mail, log } = deps;
-  const tokens = new TokenStore(deps.secrets);
+  const { engine, log } = deps;
   const reg = (id: string, fn: (arg?: { accountId?: string }) => unknown): Disposable =>
     vscode.commands.registerCommand(id, async (arg?: { accountId?: string }) => {
       try {
@@ -103,40 +88,29 @@ export function registerGmailCommands(deps: GmailCommandDeps): Disposable[] {
     reg('maildesk.addGmailAccount', async () => {
       const r = await signIn(deps);
       if (!r) return;
-      const existing = mail.store.listAccounts().find((a) => a.provider === 'gmail' && a.email.toLowerCase() === r.email.toLowerCase());
-      const id = existing?.id ?? accountIdFor(mail, r.email);
-      // Tokens first: the provider created by addAccount reads them.
-      await tokens.save(id, r.tokens);
-      clearRefusedGrant(id);
-      if (existing) {
-        mail.resume(id);
+      const { existed } = await saveGmailSignIn(deps, r);
+      if (existed) {
         vscode.window.showInformationMessage(`MailDesk: ${r.email} is signed in again; its mail was kept.`);
         return;
       }
-      await mail.addAccount({ id, provider: 'gmail', email: r.email });
       vscode.window.showInformationMessage(`MailDesk: ${r.email} added. Inbox, Sent and Drafts are synced; pick more labels with Select Folders for Sync.`);
     }),
 
     reg('maildesk.signInGoogleAgain', async (arg) => {
       let accountId = arg?.accountId;
       if (!accountId) {
-        const gmailAccounts = mail.store.listAccounts().filter((a) => a.provider === 'gmail');
+        const gmailAccounts = (await engine.request('accounts/list', {})).filter((a) => a.provider === 'gmail');
         if (!gmailAccounts.length) throw new MailError('config.unknownAccount', 'there is no Gmail account; use "MailDesk: Add Gmail Account"');
         const pick = gmailAccounts.length === 1 ? gmailAccounts[0] : (await vscode.window.showQuickPick(gmailAccounts.map((a) => ({ label: a.email, description: a.state === 'reauth' ? 'sign-in required' : undefined, a })), { title: 'Sign in to Google again' }))?.a;
         if (!pick) return;
         accountId = pick.id;
       }
-      const acc = mail.store.getAccount(accountId);
+      const acc = await engine.request('accounts/get', { accountId });
       if (!acc || acc.provider !== 'gmail') throw new MailError('config.unknownAccount', `"${accountId}" is not a Gmail account`);
       const r = await signIn(deps, acc.email);
       if (!r) return;
-      if (r.email.toLowerCase() !== acc.email.toLowerCase()) {
-        throw new MailError('auth.accessDenied', `you signed in as ${r.email}, but this account is ${acc.email}; sign in again with ${acc.email} (or add ${r.email} as its own account)`);
-      }
       // Only the tokens change: every synced message stays where it is.
-      await tokens.save(acc.id, r.tokens);
-      clearRefusedGrant(acc.id);
-      mail.resume(acc.id);
+      await saveGmailReauth(deps, acc, r);
       vscode.window.showInformationMessage(`MailDesk: ${acc.email} is signed in again; no synced mail was lost.`);
     }),
   ];

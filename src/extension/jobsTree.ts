@@ -4,10 +4,12 @@
  * synchronisation is progressing. Relative times are repainted while the view is visible.
  */
 import * as vscode from 'vscode';
-import type { MailDesk } from '../core/maildesk';
 import type { JobRow } from '../core/store/store';
+import type { EngineClient } from '../engine/client';
+import type { MailboxesSnapshot } from '../shared/protocol/engineAreas/window';
 import { accountLabel, ago, compareJobs, folderLabel, jobDescription, jobLabel, until } from './format';
 import { DisposableBase } from './lifecycle';
+import { MailboxesModel } from './mailboxesModel';
 
 export type JobsNode = { kind: 'account'; accountId: string } | { kind: 'job'; jobId: string; accountId: string };
 
@@ -24,10 +26,14 @@ export class JobsTreeProvider extends DisposableBase implements vscode.TreeDataP
   private readonly _onDidChangeTreeData = this._register(new vscode.EventEmitter<JobsNode | undefined>());
   readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
   private timer: NodeJS.Timeout | undefined;
+  private readonly model: MailboxesModel;
+  /** The snapshot of the current repaint (read by getChildren of the root). */
+  private view: MailboxesSnapshot | undefined;
 
-  constructor(private readonly mail: MailDesk) {
+  constructor(engine: EngineClient) {
     super();
-    this._register(mail.onDidChange((c) => (c.jobs || c.accounts.size) && this.refreshSoon()));
+    this.model = MailboxesModel.of(engine);
+    this._register(this.model.onDidChange((c) => (c.all || c.jobs || c.accounts.length) && this.refreshSoon()));
     this._register({ dispose: () => this.timer && clearTimeout(this.timer) });
   }
 
@@ -49,39 +55,40 @@ export class JobsTreeProvider extends DisposableBase implements vscode.TreeDataP
     }, 150);
   }
 
-  getChildren(node?: JobsNode): JobsNode[] {
-    const store = this.mail.store;
+  async getChildren(node?: JobsNode): Promise<JobsNode[]> {
+    // The root starts a repaint: it reads the snapshot its items and children are drawn from.
+    if (!node || !this.view) this.view = await this.model.snapshot();
+    const view = this.view;
     if (!node) {
-      const accounts = store.listAccounts();
+      const accounts = view.accounts;
       // One account needs no grouping level.
-      if (accounts.length === 1) return this.jobsOf(accounts[0].id);
+      if (accounts.length === 1) return this.jobsOf(view, accounts[0].id);
       return accounts.map((a) => ({ kind: 'account', accountId: a.id }));
     }
-    return node.kind === 'account' ? this.jobsOf(node.accountId) : [];
+    return node.kind === 'account' ? this.jobsOf(view, node.accountId) : [];
   }
 
-  private jobsOf(accountId: string): JobsNode[] {
-    const store = this.mail.store;
-    return store
-      .listJobs(accountId)
-      .map((j) => ({ j, kind: j.kind, folder: j.folderId !== null ? store.getFolderById(j.folderId) : undefined }))
+  private jobsOf(view: MailboxesSnapshot, accountId: string): JobsNode[] {
+    return view.jobs
+      .filter((j) => j.accountId === accountId)
+      .map((j) => ({ j, kind: j.kind, folder: folderOf(view, j) }))
       .sort(compareJobs)
       .map(({ j }) => ({ kind: 'job', jobId: j.id, accountId }));
   }
 
   getTreeItem(node: JobsNode): vscode.TreeItem {
-    const store = this.mail.store;
+    const view = this.view;
     if (node.kind === 'account') {
-      const a = store.getAccount(node.accountId);
+      const a = view?.accounts.find((x) => x.id === node.accountId);
       const item = new vscode.TreeItem(a ? accountLabel(a) : node.accountId, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `jobs-account:${node.accountId}`;
       item.iconPath = new vscode.ThemeIcon('account');
       item.contextValue = 'jobsAccount';
       return item;
     }
-    const j = store.getJob(node.jobId);
-    if (!j) return new vscode.TreeItem(node.jobId);
-    const folder = j.folderId !== null ? store.getFolderById(j.folderId) : undefined;
+    const j = view?.jobs.find((x) => x.id === node.jobId);
+    if (!j || !view) return new vscode.TreeItem(node.jobId);
+    const folder = folderOf(view, j);
     const item = new vscode.TreeItem(jobLabel(j, folder && folderLabel(folder)));
     item.id = `job:${j.id}`;
     item.description = jobDescription(j);
@@ -91,6 +98,10 @@ export class JobsTreeProvider extends DisposableBase implements vscode.TreeDataP
     item.contextValue = j.kind === 'sync' || j.kind === 'backfill' || j.kind === 'fill' ? 'job.folder' : 'job';
     return item;
   }
+}
+
+function folderOf(view: MailboxesSnapshot, j: JobRow): MailboxesSnapshot['folders'][number] | undefined {
+  return j.folderId !== null ? view.folders.find((f) => f.id === j.folderId) : undefined;
 }
 
 function jobTooltip(j: JobRow, folderPath: string | undefined): string {

@@ -3,23 +3,23 @@
  * whose sign-in was refused, "Connect Microsoft Graph (OAuth)". The settings are checked
  * before anything else, so a missing client id reads as "OAuth not configured" (with the
  * setting to fill and the Entra app registration steps) before any browser opens. Sign-in is
- * core code (MSAL: loopback, PKCE, state); this file opens the browser and reports.
+ * core code (MSAL: loopback, PKCE, state) run here in the window, its token cache kept in this
+ * window's SecretStorage; the account is saved and resumed by requests to the engine.
  */
 import * as vscode from 'vscode';
 import { showMailError } from './notify';
-import type { OAuthConfig, SecretStore } from '../core/config';
+import type { AccountConfig, OAuthConfig, SecretStore } from '../core/config';
 import { MailError, toMailError } from '../core/errors';
-import type { MailDesk } from '../core/maildesk';
-import { msalCacheSecretKey, requireMicrosoftOAuth } from '../core/providers/graph/msalAuth';
-import { addOutlookAccount, reconnectOutlookAccount } from '../core/providers/graph/outlookAccount';
+import { MsalAuth, msalCacheSecretKey, requireMicrosoftOAuth } from '../core/providers/graph/msalAuth';
+import type { AccountRow } from '../core/store/store';
 import type { Disposable } from './lifecycle';
 import { channelLogger } from './logChannel';
+import { recordingSignInVia } from './signInRecord';
 import type { EngineClient } from '../engine/client';
 
 export interface OutlookCommandDeps {
   /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
   engine: EngineClient;
-  mail: MailDesk;
   secrets: SecretStore;
   log: vscode.LogOutputChannel;
 }
@@ -36,11 +36,42 @@ const openBrowser = async (url: string): Promise<void> => {
   if (!ok) throw new MailError('auth.failed', 'the browser could not be opened for the Microsoft sign-in');
 };
 
-function outlookAccountId(mail: MailDesk, email: string): string {
+function outlookAccountId(accounts: AccountRow[], email: string): string {
   const base = `outlook-${email.split('@')[0].replace(/[^A-Za-z0-9._-]/g, '-')}`;
+  const taken = new Set(accounts.map((a) => a.id));
   let id = base;
-  for (let i = 2; mail.store.getAccount(id); i++) id = `${base}-${i}`;
+  for (let i = 2; taken.has(id); i++) id = `${base}-${i}`;
   return id;
+}
+
+type SignInOptions = { settings: NonNullable<OAuthConfig['microsoft']>; secrets: SecretStore; logger: ReturnType<typeof channelLogger> };
+
+/**
+ * "Add Outlook / Microsoft 365 Account": the settings are checked first (nothing opens when they
+ * are missing), MSAL's interactive sign-in keeps its token cache in this window's SecretStorage,
+ * then the engine saves the account (its email the signed-in one) and reads its folders.
+ */
+async function addOutlookAccount(deps: OutlookCommandDeps, cfg: { id: string; email: string }, o: SignInOptions): Promise<{ account: AccountConfig }> {
+  requireMicrosoftOAuth(o.settings);
+  const auth = new MsalAuth({ ...o, accountId: cfg.id, loginHint: cfg.email || undefined });
+  const who = await recordingSignInVia(deps.engine, { provider: 'outlook', email: cfg.email || undefined }, () => auth.signIn(openBrowser), (e) => toMailError(e), deps.log);
+  const account: AccountConfig = { ...cfg, provider: 'outlook', email: who.username || cfg.email };
+  await deps.engine.request('accounts/add', { account });
+  return { account };
+}
+
+/**
+ * "Connect Microsoft Graph (OAuth)" on an account in the reauth state: a new sign-in (same
+ * account id, so the same token cache key), then the paused jobs resume. No mail is touched.
+ */
+async function reconnectOutlookAccount(deps: OutlookCommandDeps, acc: AccountRow, o: SignInOptions): Promise<void> {
+  requireMicrosoftOAuth(o.settings);
+  const auth = new MsalAuth({ ...o, accountId: acc.id, loginHint: acc.config.email });
+  const who = await recordingSignInVia(deps.engine, { provider: 'outlook', accountId: acc.id, email: acc.config.email }, () => auth.signIn(openBrowser), (e) => toMailError(e), deps.log);
+  if (who.username && who.username.toLowerCase() !== acc.config.email.toLowerCase()) {
+    throw new MailError('auth.failed', `signed in as ${who.username}, but this account is ${acc.config.email}; sign in with ${acc.config.email}`);
+  }
+  await deps.engine.request('accounts/resume', { accountId: acc.id });
 }
 
 /** Shows the error with the action that fixes it. */
@@ -61,7 +92,7 @@ async function report(deps: OutlookCommandDeps, id: string, e: unknown): Promise
 }
 
 export function registerOutlookCommands(deps: OutlookCommandDeps): Disposable[] {
-  const { mail } = deps;
+  const { engine } = deps;
   const reg = (id: string, fn: (arg?: { accountId?: string }) => unknown): Disposable =>
     vscode.commands.registerCommand(id, async (arg?: { accountId?: string }) => {
       try {
@@ -71,7 +102,7 @@ export function registerOutlookCommands(deps: OutlookCommandDeps): Disposable[] 
       }
     });
   const logger = channelLogger(deps.log);
-  const signInOpts = () => ({ settings: microsoftFromSettings(), secrets: deps.secrets, logger });
+  const signInOpts = (): SignInOptions => ({ settings: microsoftFromSettings(), secrets: deps.secrets, logger });
 
   return [
     reg('maildesk.addOutlookAccount', async () => {
@@ -85,15 +116,16 @@ export function registerOutlookCommands(deps: OutlookCommandDeps): Disposable[] 
         validateInput: (s) => (/^[^@\s]+@[^@\s]+$/.test(s.trim()) ? undefined : 'Enter an email address'),
       });
       if (!email) return;
-      const existing = mail.store.listAccounts().find((a) => a.provider === 'outlook' && a.email.toLowerCase() === email.trim().toLowerCase());
+      const accounts = await engine.request('accounts/list', {});
+      const existing = accounts.find((a) => a.provider === 'outlook' && a.email.toLowerCase() === email.trim().toLowerCase());
       if (existing) {
         await vscode.commands.executeCommand('maildesk.connectMicrosoftGraph', { accountId: existing.id });
         return;
       }
-      const id = outlookAccountId(mail, email.trim());
+      const id = outlookAccountId(accounts, email.trim());
       const r = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'MailDesk: waiting for the Microsoft sign-in in your browser…' },
-        () => addOutlookAccount(mail, { id, email: email.trim() }, openBrowser, signInOpts()),
+        () => addOutlookAccount(deps, { id, email: email.trim() }, signInOpts()),
       );
       vscode.window.showInformationMessage(`MailDesk: ${r.account.email} added. Inbox, Sent Items and Drafts are synced; pick more folders with Select Folders for Sync.`);
     }),
@@ -101,7 +133,7 @@ export function registerOutlookCommands(deps: OutlookCommandDeps): Disposable[] 
     reg('maildesk.connectMicrosoftGraph', async (arg) => {
       let accountId = arg?.accountId;
       if (!accountId) {
-        const list = mail.store.listAccounts().filter((a) => a.provider === 'outlook');
+        const list = (await engine.request('accounts/list', {})).filter((a) => a.provider === 'outlook');
         if (!list.length) throw new MailError('config.unknownAccount', 'there is no Outlook / Microsoft 365 account; use "MailDesk: Add Outlook / Microsoft 365 Account"');
         const pick =
           list.length === 1
@@ -110,13 +142,13 @@ export function registerOutlookCommands(deps: OutlookCommandDeps): Disposable[] 
         if (!pick) return;
         accountId = pick.id;
       }
-      const acc = mail.store.getAccount(accountId);
+      const acc = await engine.request('accounts/get', { accountId });
       if (!acc || acc.provider !== 'outlook') throw new MailError('config.unknownAccount', `"${accountId}" is not an Outlook / Microsoft 365 account`);
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `MailDesk: sign in as ${acc.email} in your browser…` },
-        () => reconnectOutlookAccount(mail, acc.id, openBrowser, signInOpts()),
+        () => reconnectOutlookAccount(deps, acc, signInOpts()),
       );
-      if (!mail.store.listFolders(acc.id).length) await mail.addAccount(acc.config);
+      if (!(await engine.request('folders/list', { accountId: acc.id })).length) await engine.request('accounts/add', { account: acc.config });
       vscode.window.showInformationMessage(`MailDesk: ${acc.email} is connected again; no synced mail was lost.`);
     }),
   ];

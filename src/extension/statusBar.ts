@@ -4,39 +4,51 @@
  * view (with the reason on the account) when something is wrong, else the log.
  */
 import * as vscode from 'vscode';
-import type { MailDesk } from '../core/maildesk';
+import type { AccountRow, JobRow } from '../core/store/store';
+import type { EngineClient } from '../engine/client';
 import { bodiesProgressText } from '../core/sync/bodiesProgress';
 import { accountLabel, accountStateText, statusText } from './format';
 import { DisposableBase } from './lifecycle';
+import { MailboxesModel } from './mailboxesModel';
 
 export class MailStatusBar extends DisposableBase {
   private readonly item = this._register(vscode.window.createStatusBarItem('maildesk.status', vscode.StatusBarAlignment.Left, 10));
   private timer: NodeJS.Timeout | undefined;
+  private readonly model: MailboxesModel;
+  /** Repaints one at a time, in order: a slow read never paints over a newer one. */
+  private painting: Promise<void> = Promise.resolve();
 
-  constructor(private readonly mail: MailDesk) {
+  constructor(engine: EngineClient) {
     super();
     this.item.name = 'MailDesk';
-    this._register(mail.onDidChange((c) => (c.jobs || c.accounts.size) && this.updateSoon()));
+    this.model = MailboxesModel.of(engine);
+    this._register(this.model.onDidChange((c) => (c.all || c.jobs || c.accounts.length) && this.updateSoon()));
     this._register({ dispose: () => this.timer && clearTimeout(this.timer) });
-    this.update();
+    void this.update();
   }
 
   private updateSoon(): void {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.update();
+      void this.update();
     }, 200);
   }
 
-  update(): void {
-    const store = this.mail.store;
-    const accounts = store.listAccounts();
+  /** Reads the accounts and jobs once and repaints; a failed read (the engine stopping or being replaced) keeps the last picture until the next change repaints. */
+  update(): Promise<void> {
+    this.painting = this.painting.then(async () => {
+      const snap = await this.model.snapshot().catch(() => undefined);
+      if (snap && !this.isDisposed) this.paint(snap.accounts, snap.jobs);
+    });
+    return this.painting;
+  }
+
+  private paint(accounts: AccountRow[], jobs: JobRow[]): void {
     if (!accounts.length) {
       this.item.hide();
       return;
     }
-    const jobs = store.listJobs();
     const syncing = new Set(jobs.filter((j) => j.status === 'running' && j.folderId !== null).map((j) => j.folderId));
     const troubled = accounts.filter((a) => a.state === 'disconnected' || a.state === 'reauth');
     const s = statusText(syncing.size, troubled.length);

@@ -4,48 +4,52 @@
  * Both follow the store's change events, a moment after a sync settles.
  */
 import * as vscode from 'vscode';
-import type { MailDesk } from '../core/maildesk';
+import type { EngineClient } from '../engine/client';
 import { DisposableBase, toDisposable } from './lifecycle';
 
 export class UnreadBadge extends DisposableBase {
   private timer: NodeJS.Timeout | undefined;
   /** Per Inbox folder id: the newest message id already seen (announced or there at start). */
   private readonly seen = new Map<number, number>();
+  /** Updates one at a time, in order, so `seen` moves forward only. */
+  private updating: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly mail: MailDesk,
+    private readonly engine: EngineClient,
     private readonly view: vscode.TreeView<unknown>,
   ) {
     super();
     this._register(toDisposable(() => this.timer && clearTimeout(this.timer)));
-    this._register(mail.onDidChange(() => this.soon()));
-    this.update(false);
+    this._register(engine.on('store/changed', () => this.soon()));
+    this._register(engine.onDidReconnect(() => this.soon()));
+    void this.update(false);
   }
 
   private soon(): void {
     if (this.timer || this.isDisposed) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.update(true);
+      void this.update(true);
     }, 500);
   }
 
-  private update(announce: boolean): void {
-    const store = this.mail.store;
-    let unread = 0;
+  private update(announce: boolean): Promise<void> {
+    this.updating = this.updating.then(() => this.read(announce)).catch(() => undefined);
+    return this.updating;
+  }
+
+  /** One request: every Inbox's unread count, and the unread mail that arrived since the newest message seen there. */
+  private async read(announce: boolean): Promise<void> {
+    const news = await this.engine.request('window/inboxNews', { seen: [...this.seen].map(([folderId, newest]) => ({ folderId, newest })) });
+    if (this.isDisposed) return;
+    const unread = news.unread;
     const fresh: Array<{ from: string; subject: string; folderId: number }> = [];
-    for (const a of store.listAccounts()) {
-      const inbox = store.folderByRole(a.id, 'inbox');
-      if (!inbox) continue;
-      unread += store.localCounts(inbox.id).unread;
-      const newest = store.newestMessageId(inbox.id);
-      const before = this.seen.get(inbox.id);
-      this.seen.set(inbox.id, Math.max(before ?? 0, newest));
+    for (const inbox of news.inboxes) {
+      const before = this.seen.get(inbox.folderId);
+      this.seen.set(inbox.folderId, Math.max(before ?? 0, inbox.newest));
       // The first look at an Inbox (start, a new account's first sync) announces nothing.
-      if (before === undefined || newest <= before) continue;
-      for (const m of store.unreadArrivedAfter(inbox.id, before)) {
-        fresh.push({ from: m.fromName || m.fromAddr, subject: m.subject || '(no subject)', folderId: inbox.id });
-      }
+      if (before === undefined || inbox.newest <= before) continue;
+      for (const m of inbox.arrived) fresh.push({ ...m, folderId: inbox.folderId });
     }
     this.view.badge = unread ? { value: unread, tooltip: unread === 1 ? '1 unread message in Inbox' : `${unread} unread messages in Inbox` } : undefined;
     if (!announce || !fresh.length || !vscode.workspace.getConfiguration('maildesk.notifications').get<boolean>('newMail', false)) return;
