@@ -18,51 +18,17 @@ import { MIGRATIONS } from './schema';
 import { loadSqlJs, type MemFile } from './sqlite';
 import { writeSnapshot } from './memfsSnapshot';
 import { moveAside, RECOVERED_SETTING, saveError, type SaveFailure, type StoreRecovery } from './recovery';
+import type { StoreSql } from './sql';
+import { SettingsTable } from './settings';
+import { AccountsTable, type AccountRow, type AccountState } from './accounts';
+import { FoldersTable, type FolderRole, type FolderRow } from './folders';
+import { SyncStateTable, type FolderSyncState } from './syncState';
+import { JobsTable, type JobKind, type JobRow, type TaskRow } from './jobs';
 
-export type FolderRole = 'inbox' | 'sent' | 'drafts' | 'trash' | 'junk' | 'archive' | 'all' | 'flagged' | 'important';
-export type AccountState = 'unknown' | 'connected' | 'disconnected' | 'reauth';
-export type JobKind = 'sync' | 'fill' | 'backfill' | 'bodies' | 'maintenance' | 'tasks';
-export type JobStatus = 'pending' | 'running' | 'ok' | 'error' | 'paused' | 'done';
-
-export interface AccountRow {
-  id: string;
-  provider: string;
-  email: string;
-  name: string | null;
-  config: AccountConfig;
-  state: AccountState;
-  stateCode: string | null;
-  stateReason: string | null;
-  stateAt: number | null;
-}
-
-export interface FolderRow {
-  id: number;
-  accountId: string;
-  path: string;
-  name: string;
-  delimiter: string | null;
-  role: FolderRole | null;
-  specialUse: string | null;
-  selected: boolean;
-  remoteExists: boolean;
-  remoteTotal: number | null;
-  remoteUnread: number | null;
-}
-
-export interface FolderSyncState {
-  uidValidity: string | null;
-  uidNext: number | null;
-  highestModseq: string | null;
-  backfillCursor: string | null;
-  fillDone: boolean;
-  backfillDone: boolean;
-  deepBackfill: boolean;
-  cursor: string | null;
-  lastSyncAt: number | null;
-  resetCount: number;
-  lastResetAt: number | null;
-}
+export type { AccountRow, AccountState } from './accounts';
+export type { FolderRole, FolderRow } from './folders';
+export type { JobKind, JobRow, JobStatus, TaskRow } from './jobs';
+export type { FolderSyncState } from './syncState';
 
 /** What a provider reports about one message in one folder. */
 export interface IncomingMessage {
@@ -102,32 +68,6 @@ export interface MessageRow {
   uid: number | null;
   folderId: number;
   data: Record<string, unknown>;
-}
-
-export interface JobRow {
-  id: string;
-  accountId: string;
-  folderId: number | null;
-  kind: JobKind;
-  status: JobStatus;
-  lastRun: number | null;
-  lastSuccess: number | null;
-  nextRun: number | null;
-  attempts: number;
-  errorCode: string | null;
-  errorMessage: string | null;
-  progress: Record<string, unknown> | null;
-}
-
-export interface TaskRow {
-  id: number;
-  accountId: string;
-  kind: string;
-  payload: Record<string, unknown>;
-  status: 'pending' | 'done' | 'failed';
-  attempts: number;
-  error: string | null;
-  createdAt: number;
 }
 
 /** Accumulated during a transaction, emitted once after commit. */
@@ -203,6 +143,12 @@ export class MailStore {
   private committed = 0;
   private readonly events = new EventEmitter();
   readonly blobs: BlobStore;
+  /** The store by concern, each over the same database (one change event per commit for all). */
+  readonly settings: SettingsTable;
+  readonly accounts: AccountsTable;
+  readonly folders: FoldersTable;
+  readonly syncState: SyncStateTable;
+  readonly jobs: JobsTable;
   /**
    * Time of the last save, how long it took, and how much of that held the event loop
    * (all of it for saveNow; the slices for a background save): reported by the bench and
@@ -231,6 +177,23 @@ export class MailStore {
   ) {
     this.blobs = new BlobStore(file ? path.join(path.dirname(file), 'blobs') : undefined);
     this.events.setMaxListeners(100);
+    // The concern modules' way in: SQL stays inside src/core/store.
+    const pending = () => this.pending;
+    const sql: StoreSql = {
+      run: (q, params) => this.run(q, params),
+      all: <T>(q: string, params?: SqlValue[]) => this.all<T>(q, params),
+      get: <T>(q: string, params?: SqlValue[]) => this.get<T>(q, params),
+      lastId: () => this.lastId(),
+      tx: <T>(fn: () => T) => this.tx(fn),
+      get pending() {
+        return pending();
+      },
+    };
+    this.settings = new SettingsTable(sql);
+    this.accounts = new AccountsTable(sql, this.blobs);
+    this.folders = new FoldersTable(sql);
+    this.syncState = new SyncStateTable(sql);
+    this.jobs = new JobsTable(sql);
   }
 
   static async open(opts: StoreOptions = {}): Promise<MailStore> {
@@ -606,220 +569,78 @@ export class MailStore {
     this.db.close();
   }
 
-  // ---- settings -----------------------------------------------------------
+  // ---- settings, accounts, folders, sync state (settings.ts, accounts.ts, folders.ts, syncState.ts) ----
 
   getSetting(key: string): string | undefined {
-    return this.get<{ value: string }>('SELECT value FROM settings WHERE key = ?', [key])?.value;
+    return this.settings.get(key);
   }
 
   setSetting(key: string, value: string): void {
-    this.tx(() => this.run('INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, value]));
+    this.settings.set(key, value);
   }
-
-  // ---- accounts -----------------------------------------------------------
 
   upsertAccount(cfg: AccountConfig): void {
-    this.tx(() => {
-      this.run(
-        `INSERT INTO accounts(id, provider, email, name, config, created_at) VALUES(?, ?, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET provider = excluded.provider, email = excluded.email, name = excluded.name, config = excluded.config`,
-        [cfg.id, cfg.provider, cfg.email, cfg.name ?? null, JSON.stringify(cfg), Date.now()],
-      );
-      this.pending.accounts.add(cfg.id);
-    });
-  }
-
-  private toAccount(r: Record<string, SqlValue>): AccountRow {
-    return {
-      id: r.id as string,
-      provider: r.provider as string,
-      email: r.email as string,
-      name: (r.name as string) ?? null,
-      config: JSON.parse(r.config as string) as AccountConfig,
-      state: r.state as AccountState,
-      stateCode: (r.state_code as string) ?? null,
-      stateReason: (r.state_reason as string) ?? null,
-      stateAt: (r.state_at as number) ?? null,
-    };
+    this.accounts.upsert(cfg);
   }
 
   getAccount(id: string): AccountRow | undefined {
-    const r = this.get('SELECT * FROM accounts WHERE id = ?', [id]);
-    return r ? this.toAccount(r) : undefined;
+    return this.accounts.get(id);
   }
 
   listAccounts(): AccountRow[] {
-    return this.all('SELECT * FROM accounts ORDER BY id').map((r) => this.toAccount(r));
+    return this.accounts.list();
   }
 
   setAccountState(id: string, state: AccountState, code: string | null = null, reason: string | null = null): void {
-    const cur = this.getAccount(id);
-    if (!cur || (cur.state === state && cur.stateCode === code && cur.stateReason === reason)) return;
-    this.tx(() => {
-      this.run('UPDATE accounts SET state = ?, state_code = ?, state_reason = ?, state_at = ? WHERE id = ?', [state, code, reason, Date.now(), id]);
-      this.pending.accounts.add(id);
-    });
+    this.accounts.setState(id, state, code, reason);
   }
 
   /** Deletes the account, its folders, messages, jobs and the blobs nothing else uses. */
   removeAccount(id: string): void {
-    const blobs = this.all<{ body_blob: string }>('SELECT body_blob FROM messages WHERE account_id = ? AND body_blob IS NOT NULL', [id]).map((r) => r.body_blob);
-    this.tx(() => {
-      this.run('DELETE FROM accounts WHERE id = ?', [id]);
-      this.pending.accounts.add(id);
-      this.pending.jobs = true;
-    });
-    for (const b of blobs) if (!this.get('SELECT 1 FROM messages WHERE body_blob = ? LIMIT 1', [b])) this.blobs.delete(b);
+    this.accounts.remove(id);
   }
 
-  // ---- folders ------------------------------------------------------------
-
-  private toFolder(r: Record<string, SqlValue>): FolderRow {
-    return {
-      id: r.id as number,
-      accountId: r.account_id as string,
-      path: r.path as string,
-      name: r.name as string,
-      delimiter: (r.delimiter as string) ?? null,
-      role: (r.role as FolderRole) ?? null,
-      specialUse: (r.special_use as string) ?? null,
-      selected: r.selected === 1,
-      remoteExists: r.remote_exists === 1,
-      remoteTotal: (r.remote_total as number) ?? null,
-      remoteUnread: (r.remote_unread as number) ?? null,
-    };
-  }
-
-  /**
-   * Records the server's folder list. Folders no longer on the server are kept
-   * (with their mail) but marked so Troubleshoot can report a stale selection.
-   * `defaultSelected` decides selection only for folders seen for the first time.
-   */
-  upsertFolders(
-    accountId: string,
-    remote: Array<{ path: string; name: string; delimiter?: string; role?: FolderRole | null; specialUse?: string | null }>,
-    defaultSelected: (f: { path: string; role?: FolderRole | null }) => boolean,
-  ): void {
-    this.tx(() => {
-      this.run('UPDATE folders SET remote_exists = 0 WHERE account_id = ?', [accountId]);
-      for (const f of remote) {
-        const existing = this.get<{ id: number }>('SELECT id FROM folders WHERE account_id = ? AND path = ?', [accountId, f.path]);
-        if (existing) {
-          this.run('UPDATE folders SET name = ?, delimiter = ?, role = ?, special_use = ?, remote_exists = 1 WHERE id = ?', [
-            f.name,
-            f.delimiter ?? null,
-            f.role ?? null,
-            f.specialUse ?? null,
-            existing.id,
-          ]);
-        } else {
-          this.run('INSERT INTO folders(account_id, path, name, delimiter, role, special_use, selected) VALUES(?, ?, ?, ?, ?, ?, ?)', [
-            accountId,
-            f.path,
-            f.name,
-            f.delimiter ?? null,
-            f.role ?? null,
-            f.specialUse ?? null,
-            defaultSelected(f) ? 1 : 0,
-          ]);
-        }
-      }
-      this.pending.accounts.add(accountId);
-    });
+  /** Records the server's folder list (FoldersTable.upsert); selection is decided only for folders seen for the first time. */
+  upsertFolders(accountId: string, remote: Parameters<FoldersTable['upsert']>[1], defaultSelected: Parameters<FoldersTable['upsert']>[2]): void {
+    this.folders.upsert(accountId, remote, defaultSelected);
   }
 
   listFolders(accountId: string): FolderRow[] {
-    return this.all('SELECT * FROM folders WHERE account_id = ? ORDER BY path', [accountId]).map((r) => this.toFolder(r));
+    return this.folders.list(accountId);
   }
 
   getFolder(accountId: string, folderPath: string): FolderRow | undefined {
-    const r = this.get('SELECT * FROM folders WHERE account_id = ? AND path = ?', [accountId, folderPath]);
-    return r ? this.toFolder(r) : undefined;
+    return this.folders.get(accountId, folderPath);
   }
 
   getFolderById(id: number): FolderRow | undefined {
-    const r = this.get('SELECT * FROM folders WHERE id = ?', [id]);
-    return r ? this.toFolder(r) : undefined;
+    return this.folders.byId(id);
   }
 
   folderByRole(accountId: string, role: FolderRole): FolderRow | undefined {
-    const r = this.get('SELECT * FROM folders WHERE account_id = ? AND role = ? ORDER BY remote_exists DESC, id LIMIT 1', [accountId, role]);
-    return r ? this.toFolder(r) : undefined;
+    return this.folders.byRole(accountId, role);
   }
 
   setFolderSelected(folderId: number, selected: boolean): void {
-    this.tx(() => {
-      this.run('UPDATE folders SET selected = ? WHERE id = ?', [selected ? 1 : 0, folderId]);
-      this.pending.folders.add(folderId);
-      const f = this.getFolderById(folderId);
-      if (f) this.pending.accounts.add(f.accountId);
-    });
+    this.folders.setSelected(folderId, selected);
   }
 
   setRemoteCounts(folderId: number, total: number | null, unread: number | null): void {
-    this.tx(() => {
-      this.run('UPDATE folders SET remote_total = ?, remote_unread = ? WHERE id = ?', [total, unread, folderId]);
-      this.pending.folders.add(folderId);
-    });
+    this.folders.setRemoteCounts(folderId, total, unread);
   }
 
   /** Messages held locally in the folder, and how many are unread. */
   localCounts(folderId: number): { total: number; unread: number } {
-    const r = this.get<{ total: number; unread: number }>(
-      `SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN m.seen = 0 THEN 1 ELSE 0 END), 0) AS unread
-       FROM memberships ms JOIN messages m ON m.id = ms.message_id
-       WHERE ms.folder_id = ? AND ms.missing_since IS NULL`,
-      [folderId],
-    );
-    return { total: r?.total ?? 0, unread: r?.unread ?? 0 };
+    return this.folders.localCounts(folderId);
   }
 
-  // ---- sync state ---------------------------------------------------------
-
   getSyncState(folderId: number): FolderSyncState {
-    const r = this.get('SELECT * FROM folder_sync WHERE folder_id = ?', [folderId]);
-    return {
-      uidValidity: (r?.uidvalidity as string) ?? null,
-      uidNext: (r?.uidnext as number) ?? null,
-      highestModseq: (r?.highestmodseq as string) ?? null,
-      backfillCursor: (r?.backfill_cursor as string) ?? null,
-      fillDone: r?.fill_done === 1,
-      backfillDone: r?.backfill_done === 1,
-      deepBackfill: r?.deep_backfill === 1,
-      cursor: (r?.cursor as string) ?? null,
-      lastSyncAt: (r?.last_sync_at as number) ?? null,
-      resetCount: (r?.reset_count as number) ?? 0,
-      lastResetAt: (r?.last_reset_at as number) ?? null,
-    };
+    return this.syncState.get(folderId);
   }
 
   /** Saved in the caller's transaction, with the messages it describes. */
   saveSyncState(folderId: number, patch: Partial<FolderSyncState>): void {
-    const s = { ...this.getSyncState(folderId), ...patch };
-    this.tx(() => {
-      this.run(
-        `INSERT INTO folder_sync(folder_id, uidvalidity, uidnext, highestmodseq, backfill_cursor, fill_done, backfill_done, deep_backfill, cursor, last_sync_at, reset_count, last_reset_at)
-         VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(folder_id) DO UPDATE SET uidvalidity = excluded.uidvalidity, uidnext = excluded.uidnext, highestmodseq = excluded.highestmodseq,
-           backfill_cursor = excluded.backfill_cursor, fill_done = excluded.fill_done, backfill_done = excluded.backfill_done, deep_backfill = excluded.deep_backfill,
-           cursor = excluded.cursor, last_sync_at = excluded.last_sync_at, reset_count = excluded.reset_count, last_reset_at = excluded.last_reset_at`,
-        [
-          folderId,
-          s.uidValidity,
-          s.uidNext,
-          s.highestModseq,
-          s.backfillCursor,
-          s.fillDone ? 1 : 0,
-          s.backfillDone ? 1 : 0,
-          s.deepBackfill ? 1 : 0,
-          s.cursor,
-          s.lastSyncAt,
-          s.resetCount,
-          s.lastResetAt,
-        ],
-      );
-      this.pending.folders.add(folderId);
-    });
+    this.syncState.save(folderId, patch);
   }
 
   /**
@@ -1306,77 +1127,51 @@ export class MailStore {
     };
   }
 
-  // ---- jobs ---------------------------------------------------------------
-
-  private toJob(r: Record<string, SqlValue>): JobRow {
-    return {
-      id: r.id as string,
-      accountId: r.account_id as string,
-      folderId: (r.folder_id as number) ?? null,
-      kind: r.kind as JobKind,
-      status: r.status as JobStatus,
-      lastRun: (r.last_run as number) ?? null,
-      lastSuccess: (r.last_success as number) ?? null,
-      nextRun: (r.next_run as number) ?? null,
-      attempts: r.attempts as number,
-      errorCode: (r.error_code as string) ?? null,
-      errorMessage: (r.error_message as string) ?? null,
-      progress: r.progress ? (JSON.parse(r.progress as string) as Record<string, unknown>) : null,
-    };
-  }
+  // ---- jobs and tasks (jobs.ts) -------------------------------------------
 
   ensureJob(id: string, accountId: string, folderId: number | null, kind: JobKind, nextRun: number): JobRow {
-    const existing = this.getJob(id);
-    if (existing) return existing;
-    this.tx(() => {
-      this.run('INSERT INTO jobs(id, account_id, folder_id, kind, status, next_run) VALUES(?, ?, ?, ?, ?, ?)', [id, accountId, folderId, kind, 'pending', nextRun]);
-      this.pending.jobs = true;
-    });
-    return this.getJob(id)!;
+    return this.jobs.ensure(id, accountId, folderId, kind, nextRun);
   }
 
   getJob(id: string): JobRow | undefined {
-    const r = this.get('SELECT * FROM jobs WHERE id = ?', [id]);
-    return r ? this.toJob(r) : undefined;
+    return this.jobs.get(id);
   }
 
   listJobs(accountId?: string): JobRow[] {
-    const rows = accountId ? this.all('SELECT * FROM jobs WHERE account_id = ? ORDER BY id', [accountId]) : this.all('SELECT * FROM jobs ORDER BY account_id, id');
-    return rows.map((r) => this.toJob(r));
+    return this.jobs.list(accountId);
   }
 
-  updateJob(id: string, patch: Partial<Omit<JobRow, 'id' | 'accountId' | 'folderId' | 'kind'>>): void {
-    const cur = this.getJob(id);
-    if (!cur) return;
-    const j = { ...cur, ...patch };
-    this.tx(() => {
-      this.run(
-        'UPDATE jobs SET status = ?, last_run = ?, last_success = ?, next_run = ?, attempts = ?, error_code = ?, error_message = ?, progress = ? WHERE id = ?',
-        [j.status, j.lastRun, j.lastSuccess, j.nextRun, j.attempts, j.errorCode, j.errorMessage, j.progress ? JSON.stringify(j.progress) : null, id],
-      );
-      this.pending.jobs = true;
-    });
+  updateJob(id: string, patch: Parameters<JobsTable['update']>[1]): void {
+    this.jobs.update(id, patch);
   }
 
   deleteJobs(where: { accountId: string; folderId?: number }): void {
-    this.tx(() => {
-      if (where.folderId !== undefined) this.run('DELETE FROM jobs WHERE account_id = ? AND folder_id = ?', [where.accountId, where.folderId]);
-      else this.run('DELETE FROM jobs WHERE account_id = ?', [where.accountId]);
-      this.pending.jobs = true;
-    });
+    this.jobs.delete(where);
   }
-
-  // ---- tasks (local actions waiting for their remote step) ------------------
 
   enqueueTask(accountId: string, kind: string, payload: Record<string, unknown>): number {
-    let id = 0;
-    this.tx(() => {
-      this.run('INSERT INTO tasks(account_id, kind, payload, created_at) VALUES(?, ?, ?, ?)', [accountId, kind, JSON.stringify(payload), Date.now()]);
-      id = this.lastId();
-      this.pending.jobs = true;
-    });
-    return id;
+    return this.jobs.enqueueTask(accountId, kind, payload);
   }
+
+  /** How the account's tasks after `sinceTaskId` stand (a CLI action reports what became of its own). */
+  taskOutcomesSince(accountId: string, sinceTaskId: number): Array<{ kind: string; status: string; error: string | null }> {
+    return this.jobs.taskOutcomesSince(accountId, sinceTaskId);
+  }
+
+  /** The newest task id (0 with none). */
+  lastTaskId(): number {
+    return this.jobs.lastTaskId();
+  }
+
+  pendingTasks(accountId: string): TaskRow[] {
+    return this.jobs.pendingTasks(accountId);
+  }
+
+  finishTask(id: number, status: 'done' | 'failed' | 'pending', error: string | null = null): void {
+    this.jobs.finishTask(id, status, error);
+  }
+
+  // ---- messages: what arrived, where a Message-ID is -------------------------
 
   /** The newest message id present in a folder (0 when empty): what "new since" is measured from. */
   newestMessageId(folderId: number): number {
@@ -1392,16 +1187,6 @@ export class MailStore {
     ).map((r) => ({ fromName: r.from_name, fromAddr: r.from_addr, subject: r.subject }));
   }
 
-  /** How the account's tasks after `sinceTaskId` stand (a CLI action reports what became of its own). */
-  taskOutcomesSince(accountId: string, sinceTaskId: number): Array<{ kind: string; status: string; error: string | null }> {
-    return this.all<{ kind: string; status: string; error: string | null }>('SELECT kind, status, error FROM tasks WHERE account_id = ? AND id > ?', [accountId, sinceTaskId]);
-  }
-
-  /** The newest task id (0 with none). */
-  lastTaskId(): number {
-    return this.get<{ id: number }>('SELECT COALESCE(MAX(id), 0) AS id FROM tasks')?.id ?? 0;
-  }
-
   /** Where a Message-ID is held in an account (one folder, or every folder it is in). */
   membershipsByMessageId(accountId: string, messageId: string, folderId?: number): Array<{ messageId: number; folderId: number }> {
     const bare = messageId.trim().replace(/^<|>$/g, '');
@@ -1410,25 +1195,5 @@ export class MailStore {
        WHERE m.account_id = ? AND lower(trim(m.message_id, '<> ')) = lower(?) AND ms.missing_since IS NULL ${folderId !== undefined ? 'AND ms.folder_id = ?' : ''}`,
       folderId !== undefined ? [accountId, bare, folderId] : [accountId, bare],
     ).map((r) => ({ messageId: r.id, folderId: r.folder_id }));
-  }
-
-  pendingTasks(accountId: string): TaskRow[] {
-    return this.all(`SELECT * FROM tasks WHERE account_id = ? AND status = 'pending' ORDER BY id`, [accountId]).map((r) => ({
-      id: r.id as number,
-      accountId: r.account_id as string,
-      kind: r.kind as string,
-      payload: JSON.parse(r.payload as string) as Record<string, unknown>,
-      status: r.status as TaskRow['status'],
-      attempts: r.attempts as number,
-      error: (r.error as string) ?? null,
-      createdAt: r.created_at as number,
-    }));
-  }
-
-  finishTask(id: number, status: 'done' | 'failed' | 'pending', error: string | null = null): void {
-    this.tx(() => {
-      this.run('UPDATE tasks SET status = ?, attempts = attempts + 1, error = ? WHERE id = ?', [status, error, id]);
-      this.pending.jobs = true;
-    });
   }
 }
