@@ -24,6 +24,8 @@ import { AccountsTable, type AccountRow, type AccountState } from './accounts';
 import { FoldersTable, type FolderRole, type FolderRow } from './folders';
 import { SyncStateTable, type FolderSyncState } from './syncState';
 import { JobsTable, type JobKind, type JobRow, type TaskRow } from './jobs';
+import { DraftsTable } from './drafts';
+import { OutboxTable } from './outbox';
 
 export type { AccountRow, AccountState } from './accounts';
 export type { FolderRole, FolderRow } from './folders';
@@ -149,6 +151,8 @@ export class MailStore {
   readonly folders: FoldersTable;
   readonly syncState: SyncStateTable;
   readonly jobs: JobsTable;
+  readonly drafts: DraftsTable;
+  readonly outbox: OutboxTable;
   /**
    * Time of the last save, how long it took, and how much of that held the event loop
    * (all of it for saveNow; the slices for a background save): reported by the bench and
@@ -194,6 +198,8 @@ export class MailStore {
     this.folders = new FoldersTable(sql);
     this.syncState = new SyncStateTable(sql);
     this.jobs = new JobsTable(sql);
+    this.drafts = new DraftsTable(sql, this);
+    this.outbox = new OutboxTable(sql);
   }
 
   static async open(opts: StoreOptions = {}): Promise<MailStore> {
