@@ -26,6 +26,10 @@ import { SyncStateTable, type FolderSyncState } from './syncState';
 import { JobsTable, type JobKind, type JobRow, type TaskRow } from './jobs';
 import { DraftsTable } from './drafts';
 import { OutboxTable } from './outbox';
+import { BridgeLinksTable } from './bridgeLinks';
+import { DiagnosticsQueries } from './diagnosticsQueries';
+import { MessageQueries } from './messageQueries';
+import { AgentQueries } from './agentQueries';
 
 export type { AccountRow, AccountState } from './accounts';
 export type { FolderRole, FolderRow } from './folders';
@@ -153,6 +157,13 @@ export class MailStore {
   readonly jobs: JobsTable;
   readonly drafts: DraftsTable;
   readonly outbox: OutboxTable;
+  readonly bridgeLinks: BridgeLinksTable;
+  /** Reads over messages for triage, providers, the address book and redaction. */
+  readonly messages: MessageQueries;
+  /** The agent mailbox's search and unread lists. */
+  readonly agent: AgentQueries;
+  /** Counts for the Troubleshoot checks. */
+  readonly diagnostics: DiagnosticsQueries;
   /**
    * Time of the last save, how long it took, and how much of that held the event loop
    * (all of it for saveNow; the slices for a background save): reported by the bench and
@@ -200,6 +211,10 @@ export class MailStore {
     this.jobs = new JobsTable(sql);
     this.drafts = new DraftsTable(sql, this);
     this.outbox = new OutboxTable(sql);
+    this.bridgeLinks = new BridgeLinksTable(sql);
+    this.diagnostics = new DiagnosticsQueries(sql);
+    this.messages = new MessageQueries(sql);
+    this.agent = new AgentQueries(sql);
   }
 
   static async open(opts: StoreOptions = {}): Promise<MailStore> {
