@@ -6,18 +6,17 @@
  * (temporary file, fsync, rename) after a batch, never once per message. Every
  * commit emits one change event, which is how trees and open views refresh themselves.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { EventEmitter } from 'node:events';
-import { MailError, toMailError } from '../errors';
+import { MailError } from '../errors';
 import type { AccountConfig } from '../config';
 import { Logger, noopLogger } from '../log';
 import { BlobStore } from './blobs';
 import { MIGRATIONS } from './schema';
 import { loadSqlJs, type MemFile } from './sqlite';
-import { writeSnapshot } from './memfsSnapshot';
-import { moveAside, RECOVERED_SETTING, saveError, type SaveFailure, type StoreRecovery } from './recovery';
+import { RECOVERED_SETTING, type SaveFailure, type StoreRecovery } from './recovery';
+import { readDatabase, StoreFile } from './persistence';
 import type { StoreSql } from './sql';
 import { SettingsTable } from './settings';
 import { AccountsTable, type AccountRow, type AccountState } from './accounts';
@@ -115,17 +114,6 @@ function joinFlags(row: { seen: number; flagged: number; answered: number; draft
   return f.concat(other);
 }
 
-/**
- * The in-memory file starts with room for this much (some 380,000 messages' headers): growing
- * it later means one copy of the whole file, which at 200 MB holds the thread ~0.2 s...
- */
-const ROOM_FIRST_BYTES = 512 * 1024 * 1024;
-/** ...and is given more when less than this, or half its size, is left. */
-const ROOM_MIN_BYTES = 64 * 1024 * 1024;
-
-/** How long a store waits before saving again after a save failed. */
-const SAVE_RETRY_MS = 10_000;
-
 export interface StoreOptions {
   /** Folder for the database and blobs; undefined keeps everything in memory (tests). */
   dir?: string;
@@ -142,11 +130,6 @@ export class MailStore {
   private readonly statements = new Map<string, Statement>();
   private depth = 0;
   private pending = emptyChange();
-  private dirty = false;
-  private saveTimer: NodeJS.Timeout | undefined;
-  /** Save generations: an older background write never replaces a newer file. */
-  private generation = 0;
-  private committed = 0;
   private readonly events = new EventEmitter();
   readonly blobs: BlobStore;
   /** The store by concern, each over the same database (one change event per commit for all). */
@@ -164,34 +147,28 @@ export class MailStore {
   readonly agent: AgentQueries;
   /** Counts for the Troubleshoot checks. */
   readonly diagnostics: DiagnosticsQueries;
-  /**
-   * Time of the last save, how long it took, and how much of that held the event loop
-   * (all of it for saveNow; the slices for a background save): reported by the bench and
-   * Troubleshoot.
-   */
-  lastSave: { at: number; ms: number; busyMs: number; bytes: number } | undefined;
   /** A damaged store file moved aside when this store opened (Troubleshoot reports it). */
   recovered: StoreRecovery | undefined;
-  /** The last save that failed, until one succeeds: a failure is never silent. */
-  saveFailure: SaveFailure | undefined;
-  /** The background save under way, if any: one at a time. */
-  private saving: Promise<void> | undefined;
-  /** Commits so far, and how many of them the newest save on disk holds (for flush()). */
-  private commitSeq = 0;
-  private savedSeq = 0;
-  private closed = false;
+  /** The file on disk and its saves (persistence.ts). */
+  private readonly persist: StoreFile;
 
   private constructor(
     private readonly db: Database,
     private readonly file: string | undefined,
-    private readonly logger: Logger,
-    private readonly saveDelayMs: number,
+    logger: Logger,
+    saveDelayMs: number,
     /** The file SQLite keeps in memory, when this sql.js build lets us reach it. */
     private readonly memFile: MemFile | undefined,
-    private readonly saveSliceBytes: number | undefined,
+    saveSliceBytes: number | undefined,
   ) {
     this.blobs = new BlobStore(file ? path.join(path.dirname(file), 'blobs') : undefined);
     this.events.setMaxListeners(100);
+    this.persist = new StoreFile(db, file, memFile, saveSliceBytes, {
+      logger,
+      saveDelayMs,
+      inTx: () => this.depth > 0,
+      failed: (e) => this.events.emit('saveFailed', e),
+    });
     // The concern modules' way in: SQL stays inside src/core/store.
     const pending = () => this.pending;
     const sql: StoreSql = {
@@ -219,71 +196,22 @@ export class MailStore {
 
   static async open(opts: StoreOptions = {}): Promise<MailStore> {
     const SQL = await loadSqlJs();
-    let file: string | undefined;
-    let db!: Database;
-    let recovered: StoreRecovery | undefined;
-    if (opts.dir) {
-      fs.mkdirSync(opts.dir, { recursive: true });
-      file = path.join(opts.dir, 'maildesk.db');
-      // Temporary files of a save that a killed process never renamed: the database itself is intact.
-      for (const f of fs.readdirSync(opts.dir)) if (/^maildesk\.db\..*\.tmp$/.test(f)) fs.rmSync(path.join(opts.dir, f), { force: true });
-      // A crash between write and rename leaves only the temporary file: the old one is intact.
-      if (fs.existsSync(file)) {
-        // Read off the thread: at 100,000 messages the file is ~130 MB. A read error (EACCES,
-        // EIO) is the folder's problem and is thrown as it is; bad contents are moved aside.
-        const bytes = await fs.promises.readFile(file);
-        let damage: string | undefined;
-        if (!bytes.length) damage = 'the file is empty (0 bytes): a save was cut off';
-        else {
-          try {
-            db = new SQL.Database(bytes);
-            db.exec('PRAGMA user_version');
-            db.exec('SELECT COUNT(*) FROM sqlite_master');
-          } catch (e) {
-            db?.close();
-            damage = `it is not a readable SQLite database (${(e as Error).message})`;
-          }
-        }
-        if (damage) {
-          recovered = moveAside(file, damage, bytes.length);
-          (opts.logger ?? noopLogger).log('warn', `the mail store ${file} was damaged (${damage}); moved aside to ${recovered.movedTo}; a new store syncs again from the server`);
-          db = new SQL.Database();
-        }
-      } else {
-        db = new SQL.Database();
-      }
-    } else {
-      db = new SQL.Database();
-    }
+    const logger = opts.logger ?? noopLogger;
+    const { db, file, recovered } = await readDatabase(SQL, opts.dir, logger);
     let memFile: MemFile | undefined;
     try {
       memFile = SQL.memFile?.((db as unknown as { filename: string }).filename);
     } catch {
       memFile = undefined;
     }
-    const logger = opts.logger ?? noopLogger;
     if (file && !memFile) logger.log('warn', 'this sql.js build hides its file system: the mail store saves by exporting the whole database');
     const store = new MailStore(db, file, logger, opts.saveDelayMs ?? 1000, opts.sliceSaves === false ? undefined : memFile, opts.saveSliceBytes);
     store.recovered = recovered;
-    store.keepRoom();
+    store.persist.keepRoom();
     await store.migrate();
     // Remembered in the new store, so Troubleshoot still tells of it in a later process.
     if (recovered) store.setSetting(RECOVERED_SETTING, JSON.stringify(recovered));
     return store;
-  }
-
-  /**
-   * Keeps the in-memory database file's capacity well ahead of its size (MemFile.reserve),
-   * so it is copied once in a long while, between transactions, and not by MEMFS a little
-   * at a time in the middle of them. Stores that are never saved (tests) keep MEMFS's way.
-   */
-  private keepRoom(): void {
-    const m = this.memFile;
-    if (!m || !this.file) return;
-    const size = m.bytes().length;
-    const cap = m.capacity();
-    if (cap - size >= Math.max(ROOM_MIN_BYTES, size / 2)) return;
-    m.reserve(Math.max(ROOM_FIRST_BYTES, size * 2));
   }
 
   get path(): string | undefined {
@@ -307,10 +235,10 @@ export class MailStore {
         this.db.exec('ROLLBACK');
         throw e;
       }
-      this.dirty = true;
+      this.persist.markDirty();
       await new Promise((r) => setImmediate(r));
     }
-    if (this.dirty) this.saveNow();
+    if (this.persist.isDirty) this.saveNow();
   }
 
   get schemaVersion(): number {
@@ -391,97 +319,17 @@ export class MailStore {
     }
     const change = this.pending;
     this.pending = emptyChange();
-    this.dirty = true;
-    this.commitSeq++;
-    // After the commit, outside it: a failure to reserve must not look like a failed transaction.
-    this.keepRoom();
-    this.scheduleSave();
+    this.persist.committedTx();
     if (change.accounts.size || change.folders.size || change.messages || change.jobs) this.events.emit('change', change);
     return result;
   }
 
-  private scheduleSave(): void {
-    if (!this.file || this.saveTimer || this.saving) return;
-    // Space saves by ten times what the last one held the thread, and never closer than
-    // one save's whole length: a big store syncing hard spends a small share of time saving.
-    // After a failed save (disk full) retry every 10 s, not at every commit's pace.
-    const delay = Math.max(this.saveDelayMs, (this.lastSave?.busyMs ?? 0) * 10, this.lastSave?.ms ?? 0, this.saveFailure ? SAVE_RETRY_MS : 0);
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      this.saveInBackground().catch((e) => this.logger.log('error', toMailError(e).describe()));
-    }, delay);
-    this.saveTimer.unref?.();
-  }
-
   /**
-   * Saves without holding the thread: the file is written in slices as it stood when the
-   * save began (memfsSnapshot.ts), then fsynced off the thread and renamed over the old one.
-   * Where sql.js hides its file, exports now (blocking) and writes off the thread.
+   * Saves without holding the thread (StoreFile.saveInBackground): the file is written in
+   * slices as it stood when the save began, then fsynced off the thread and renamed.
    */
-  async saveInBackground(): Promise<void> {
-    if (this.saving) await this.saving;
-    if (!this.file || !this.dirty || this.depth > 0) return;
-    const file = this.file;
-    const run = (this.memFile ? this.saveSliced(file, this.memFile) : this.saveExported(file)).catch((e: unknown) => {
-      throw this.saveFailed(e, file);
-    });
-    this.saving = run;
-    try {
-      await run;
-    } finally {
-      if (this.saving === run) this.saving = undefined;
-      // Commits made while it ran wait for the next save.
-      if (this.dirty) this.scheduleSave();
-    }
-  }
-
-  private async saveSliced(file: string, mem: MemFile): Promise<void> {
-    const gen = ++this.generation;
-    const seq = this.commitSeq;
-    const t0 = performance.now();
-    this.dirty = false;
-    const tmp = `${file}.${process.pid}.bg${gen}.tmp`;
-    try {
-      const fd = fs.openSync(tmp, 'w');
-      let r: Awaited<ReturnType<typeof writeSnapshot>>;
-      try {
-        r = await writeSnapshot(mem, fd, { sliceBytes: this.saveSliceBytes });
-        await new Promise<void>((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve())));
-      } finally {
-        fs.closeSync(fd);
-      }
-      this.land(tmp, file, gen, seq, { ms: performance.now() - t0, busyMs: r.busyMs, bytes: r.bytes });
-    } catch (e) {
-      fs.rmSync(tmp, { force: true });
-      // Closing saved everything with saveNow; the file this save was reading is gone.
-      if (this.closed) return;
-      this.dirty = true;
-      throw e;
-    }
-  }
-
-  /**
-   * Renames a written save over the file, unless a newer save landed meanwhile (saveNow
-   * can): an older save never replaces a newer file.
-   */
-  private land(tmp: string, file: string, gen: number, seq: number, save: { ms: number; busyMs: number; bytes: number }): void {
-    if (this.committed > gen) {
-      fs.rmSync(tmp, { force: true });
-      return;
-    }
-    fs.renameSync(tmp, file);
-    this.committed = gen;
-    this.savedSeq = Math.max(this.savedSeq, seq);
-    this.lastSave = { at: Date.now(), ...save };
-    this.saveFailure = undefined;
-  }
-
-  /** Records a failed save (Troubleshoot's store.health reads it) and returns the one error for it. */
-  private saveFailed(e: unknown, file: string): MailError {
-    const error = saveError(e, file);
-    this.saveFailure = { at: Date.now(), error };
-    this.events.emit('saveFailed', error);
-    return error;
+  saveInBackground(): Promise<void> {
+    return this.persist.saveInBackground();
   }
 
   /** Called with the error of every failed save (background ones included). */
@@ -490,101 +338,35 @@ export class MailStore {
     return { dispose: () => this.events.off('saveFailed', listener) };
   }
 
-  private async saveExported(file: string): Promise<void> {
-    const gen = ++this.generation;
-    const seq = this.commitSeq;
-    const t0 = performance.now();
-    const data = this.db.export();
-    this.db.exec('PRAGMA foreign_keys = ON');
-    this.dirty = false;
-    const exportMs = performance.now() - t0;
-    const tmp = `${file}.${process.pid}.bg${gen}.tmp`;
-    try {
-      const fh = await fs.promises.open(tmp, 'w');
-      try {
-        await fh.writeFile(data);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      this.land(tmp, file, gen, seq, { ms: performance.now() - t0, busyMs: exportMs, bytes: data.length });
-    } catch (e) {
-      this.dirty = true;
-      fs.rmSync(tmp, { force: true });
-      throw e;
-    }
+  /**
+   * Resolves once everything committed before the call is on disk, through background saves:
+   * for callers that must not go on before that (a draft being saved, a send being recorded).
+   * A failed save rejects.
+   */
+  flush(): Promise<void> {
+    return this.persist.flush();
   }
 
-  /**
-   * Resolves once everything committed before the call is on disk, through background saves
-   * (the thread is held only for their slices): for callers that must not go on before that,
-   * such as a draft being saved or a send being recorded, on a store too big to save in one
-   * blocking step. A failed save rejects.
-   */
-  async flush(): Promise<void> {
-    const target = this.commitSeq;
-    while (this.file && !this.closed && this.savedSeq < target) {
-      if (this.saving) {
-        await this.saving.catch(() => undefined);
-        continue;
-      }
-      // Inside a transaction nothing can be saved yet; its commit schedules the save.
-      if (this.depth > 0) return;
-      this.dirty = true;
-      await this.saveInBackground();
-    }
-  }
-
-  /**
-   * Writes the database atomically, now: temporary file in the same folder, fsync, rename
-   * over the old file. Never inside a transaction. With the in-memory file at hand it is
-   * written as it is (no export copy); otherwise exported first.
-   */
+  /** Writes the database atomically, now (never inside a transaction). */
   saveNow(): void {
-    if (!this.file || !this.dirty || this.depth > 0) return;
-    const gen = ++this.generation;
-    const t0 = performance.now();
-    let data: Uint8Array;
-    if (this.memFile) {
-      data = this.memFile.bytes();
-    } else {
-      data = this.db.export();
-      // export() resets pragmas on some versions; keep foreign keys on.
-      this.db.exec('PRAGMA foreign_keys = ON');
-    }
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    try {
-      const fd = fs.openSync(tmp, 'w');
-      try {
-        let off = 0;
-        while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off, off);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(tmp, this.file);
-    } catch (e) {
-      // A half-written temporary file only takes the space the disk lacks.
-      try {
-        fs.rmSync(tmp, { force: true });
-      } catch {
-        // not a file we wrote (a folder in its place): left as it is
-      }
-      throw this.saveFailed(e, this.file);
-    }
-    this.saveFailure = undefined;
-    this.committed = gen;
-    this.savedSeq = this.commitSeq;
-    this.dirty = false;
-    const ms = performance.now() - t0;
-    this.lastSave = { at: Date.now(), ms, busyMs: ms, bytes: data.length };
+    this.persist.saveNow();
+  }
+
+  /**
+   * Time of the last save, how long it took, and how much of that held the event loop:
+   * reported by the bench and Troubleshoot.
+   */
+  get lastSave(): StoreFile['lastSave'] {
+    return this.persist.lastSave;
+  }
+
+  /** The last save that failed, until one succeeds: a failure is never silent. */
+  get saveFailure(): SaveFailure | undefined {
+    return this.persist.saveFailure;
   }
 
   close(): void {
-    this.closed = true;
-    if (this.saveTimer) clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
-    this.saveNow();
+    this.persist.close();
     for (const s of this.statements.values()) s.free();
     this.statements.clear();
     this.db.close();
