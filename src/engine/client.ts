@@ -49,6 +49,8 @@ interface Link {
 type Listener<T> = (v: T) => void;
 
 const CONNECT_ATTEMPTS = 60;
+/** How long close() waits for requests in flight. */
+const CLOSE_DRAIN_MS = 3_000;
 /** An engine opening a big store answers its first hello late; one that never answers is not ours to wait for. */
 const HELLO_MS = 60_000;
 
@@ -64,6 +66,9 @@ export class EngineClient {
    * closes and refuses the rest, so a request unanswered when such a connection closes never ran.
    */
   private readonly stopping = new WeakSet<MessageConnection>();
+  /** Requests sent and not yet answered: close() lets them finish first. */
+  private inFlight = 0;
+  private drained: (() => void) | undefined;
 
   private constructor(private readonly o: EngineClientOptions) {}
 
@@ -100,6 +105,15 @@ export class EngineClient {
    * the engine that follows; one cut off by an engine that died is an error (it may have run).
    */
   async request<M extends keyof EngineRequests>(method: M, params: EngineRequests[M]['params']): Promise<EngineRequests[M]['result']> {
+    this.inFlight++;
+    try {
+      return await this.send(method, params);
+    } finally {
+      if (--this.inFlight === 0) this.drained?.();
+    }
+  }
+
+  private async send<M extends keyof EngineRequests>(method: M, params: EngineRequests[M]['params']): Promise<EngineRequests[M]['result']> {
     for (let attempt = 0; ; attempt++) {
       const link = await this.ensureLink();
       try {
@@ -139,6 +153,9 @@ export class EngineClient {
 
   /** Disconnects; an engine hosted here stops after its requests in flight (clients take over). */
   async close(): Promise<void> {
+    // A request sent just before (a draft's last keystroke as the window closes) is answered
+    // before the connection goes; one that hangs does not hold the window.
+    if (this.inFlight > 0) await Promise.race([new Promise<void>((r) => (this.drained = r)), new Promise((r) => setTimeout(r, CLOSE_DRAIN_MS))]);
     this.closed = true;
     const link = this.link ?? (await this.linking?.catch(() => undefined));
     this.link = undefined;

@@ -299,5 +299,6 @@ function firstAnswer<A, T>(answers: Array<Promise<A>>, pick: (a: A) => T | undef
 function mailResponse(e: unknown): ResponseError<unknown> {
   if (e instanceof ResponseError) return e;
   const err = e instanceof MailError ? e : new MailError('internal', (e as Error)?.message ?? String(e), { cause: e });
-  return new ResponseError(EngineErrorCodes.mail, err.message, { code: err.code, message: err.message, retryable: err.retryable, offline: err.offline, providerMessage: err.providerMessage, retryAfter: err.retryAfter });
+  // toWireError: the error's own remedy crosses too (one that names a better fix than its code's).
+  return new ResponseError(EngineErrorCodes.mail, err.message, toWireError(err));
 }

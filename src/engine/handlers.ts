@@ -5,7 +5,9 @@
 import type { MessageConnection } from 'vscode-jsonrpc/node';
 import { MailError } from '../core/errors';
 import type { MailDesk } from '../core/maildesk';
-import { runTroubleshoot, troubleshootReport } from '../core/diagnostics/troubleshoot';
+import { runTroubleshoot, troubleshootPanelReport, troubleshootReport, type TroubleshootRun } from '../core/diagnostics/troubleshoot';
+import { attachProHost } from '../core/licence/pro';
+import type { AiModel } from '../core/ai/provider';
 import { AgentRefusal } from '../core/agent/mailbox';
 import { recoveryNotice } from '../core/store/recovery';
 import { syncOnce } from '../core/sync/once';
@@ -89,17 +91,26 @@ export function engineHandlers(engine: Engine, core: MailDesk): EngineHandlers {
     'diagnostics/run': async (p, caller) => {
       // The one Troubleshoot pipeline (src/core/diagnostics/troubleshoot.ts); the asking client
       // names the secrets to mask (it holds them; the engine never keeps one).
-      const run = await runTroubleshoot(core, {
-        accounts: p.accounts,
-        oauth: p.oauth,
-        env: p.env,
-        settings: p.settings,
-        timeoutMs: p.timeoutMs,
-        dataDir: engine.dataDir,
-        onProgress: (x) => engine.notify(caller, 'diagnostics/progress', { phase: x.phase, check: x.check, account: x.account, done: x.done, total: x.total, status: x.outcome?.status }),
-      });
+      // A VS Code window keeps the Pro secrets: the Pro checks ask it, as for passwords.
+      const pro = p.pro ? attachProHost(store, { secrets: core.secretStore, hostModels: async () => p.pro!.hostModels.map(labelOnlyModel) }) : undefined;
+      let run: TroubleshootRun;
+      try {
+        run = await runTroubleshoot(core, {
+          accounts: p.accounts,
+          oauth: p.oauth,
+          env: p.env,
+          settings: p.settings,
+          timeoutMs: p.timeoutMs,
+          syncIntervalMs: p.syncIntervalMs,
+          dataDir: engine.dataDir,
+          onProgress: (x) => engine.notify(caller, 'diagnostics/progress', { phase: x.phase, check: x.check, account: x.account, done: x.done, total: x.total, status: x.outcome?.status }),
+        });
+      } finally {
+        pro?.dispose();
+      }
       run.secrets.push(...p.secrets);
-      return troubleshootReport(core, run, { version: p.version, app: p.app, vscodeVersion: p.vscodeVersion, expected: p.expected, happened: p.happened, when: p.when, includeAddresses: p.includeAddresses, extraEnvironment: p.extraEnvironment });
+      const input = { version: p.version, app: p.app, vscodeVersion: p.vscodeVersion, expected: p.expected, happened: p.happened, when: p.when, includeAddresses: p.includeAddresses, extraEnvironment: p.extraEnvironment };
+      return p.forPanel ? troubleshootPanelReport(core, run, input) : troubleshootReport(core, run, input);
     },
 
     'triage/find': (p) => core.findMessageKeys(p.accountId, p),
@@ -138,6 +149,11 @@ async function agentCall<R>(engine: Engine, settings: Record<string, unknown>, f
     if (e instanceof AgentRefusal) throw new MailError('agent.refused', e.message);
     throw e;
   }
+}
+
+/** A client's language model as Troubleshoot's ai.provider check sees it: by its label (it never chats here). */
+function labelOnlyModel(label: string, i: number): AiModel {
+  return { id: `client:${i}`, label, maxInputTokens: 0, chat: () => Promise.reject(new MailError('internal', `${label} runs in the VS Code window, not in the engine`)) };
 }
 
 /**

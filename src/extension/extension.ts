@@ -103,7 +103,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
     // Troubleshoot stays there without a store: it reports this problem with its fix.
     const standIn = await MailDesk.open({ credentials: secretCredentials(secrets), logger: channelLogger(log), idle: false });
     root.add({ dispose: () => void standIn.close() });
-    for (const d of registerTroubleshoot({ mail: standIn, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown'), storeProblem: err, dataDir: context.globalStorageUri.fsPath })) root.add(d);
+    for (const d of registerTroubleshoot({ standIn, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown'), storeProblem: err, dataDir: context.globalStorageUri.fsPath })) root.add(d);
     return { core: standIn, registerBridge: () => new vscode.Disposable(() => undefined) };
   }
   const status = await engine.request('engine/status', {});
@@ -141,13 +141,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   // Thread view, View source, Search Mail and the background body prefetch.
   for (const d of registerReading({ mail, engine, extensionUri: context.extensionUri, log })) root.add(d);
   root.add(new MailStatusBar(mail));
-  for (const d of registerCompose({ mail, engine, extensionUri: context.extensionUri, log })) root.add(d);
+  for (const d of registerCompose({ engine, extensionUri: context.extensionUri, log })) root.add(d);
   // Archive, delete, move, spam, read/unread, flag, undo, and the list's keyboard (see README "Keys").
-  for (const d of registerTriage({ mail, engine, log })) root.add(d);
-  for (const d of registerTroubleshoot({ mail, engine, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown'), dataDir: context.globalStorageUri.fsPath })) root.add(d);
+  for (const d of registerTriage({ engine, log })) root.add(d);
+  for (const d of registerTroubleshoot({ engine, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown'), dataDir: context.globalStorageUri.fsPath })) root.add(d);
   root.add(new AccountAlerts(mail));
   // Agent mode: language model tools, @maildesk in chat, and the MCP server definition (where VS Code has them).
-  for (const d of registerAgent({ mail, engine, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown') })) root.add(d);
+  for (const d of registerAgent({ engine, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown') })) root.add(d);
 
   root.add(
     vscode.workspace.onDidChangeConfiguration(async (e) => {
@@ -160,7 +160,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
 
   await engine.request('engine/startSync', {});
   // MailDesk Pro (licence, AI, Workflow Bridges); its `registerBridge` is part of the extension API.
-  return { core: mail, ...registerPro((d) => root.add(d), { mail, engine, secrets, log }) };
+  return { core: mail, ...registerPro((d) => root.add(d), { engine, secrets, log }) };
 }
 
 export function deactivate(): Promise<void> | undefined {

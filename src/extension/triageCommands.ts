@@ -2,11 +2,10 @@
  * Triage commands (archive, delete, move, spam, read/unread, flag, mark all read, undo) and
  * the keyboard commands of the list and the reading pane (j/k, x, Enter, u, r/a/f). They act
  * on what the user is in (src/extension/mailFocus.ts) or on the row a context menu was opened
- * on, through the core's async triage calls; every action offers Undo in its notification.
+ * on, through the engine's `triage/*` requests; every action offers Undo in its notification.
  */
 import * as vscode from 'vscode';
-import { toMailError } from '../core/errors';
-import type { MailDesk } from '../core/maildesk';
+import { MailError, toMailError } from '../core/errors';
 import type { MessageKey, TriageAction, TriageResult } from '../core/triage/triage';
 import { showMailError } from './notify';
 import { type CursorMove, mailFocus, type TriageTarget } from './mailFocus';
@@ -15,7 +14,6 @@ import type { EngineClient } from '../engine/client';
 export interface TriageDeps {
   /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
   engine: EngineClient;
-  mail: MailDesk;
   log: vscode.LogOutputChannel;
 }
 
@@ -48,7 +46,7 @@ function currentTarget(arg: unknown): TriageTarget | undefined {
 const MOVING = new Set(['archive', 'delete', 'move', 'junk', 'notJunk']);
 
 export function registerTriage(deps: TriageDeps): vscode.Disposable[] {
-  const { mail, log } = deps;
+  const { engine, log } = deps;
 
   const report = (what: string, e: unknown): void => {
     const err = toMailError(e, what);
@@ -75,7 +73,7 @@ export function registerTriage(deps: TriageDeps): vscode.Disposable[] {
 
   const undo = async (undoId?: string): Promise<void> => {
     try {
-      const u = await mail.undo(undoId);
+      const u = await engine.request('triage/undo', { undoId });
       vscode.window.setStatusBarMessage(`MailDesk: ${u.label}${u.skipped ? ` (${u.skipped} had changed since and were left as they are)` : ''}`, 5000);
       if (!u.ok && !undoId) void vscode.window.showInformationMessage(`MailDesk: ${u.label}.`);
     } catch (e) {
@@ -91,11 +89,11 @@ export function registerTriage(deps: TriageDeps): vscode.Disposable[] {
     }
     const fromThread = mailFocus.current?.kind === 'thread' ? mailFocus.current : undefined;
     try {
-      let r = await mail.applyAction(t.keys, action, { wholeThread: t.wholeThread });
+      let r = await engine.request('triage/apply', { keys: t.keys, action, opts: { wholeThread: t.wholeThread } });
       if (!r.ok && r.confirm && action.kind === 'delete') {
         const ok = await vscode.window.showWarningMessage(r.confirm, { modal: true }, 'Delete for Good');
         if (ok !== 'Delete for Good') return;
-        r = await mail.applyAction(t.keys, { kind: 'delete', permanent: true }, { wholeThread: t.wholeThread });
+        r = await engine.request('triage/apply', { keys: t.keys, action: { kind: 'delete', permanent: true }, opts: { wholeThread: t.wholeThread } });
       }
       if (MOVING.has(action.kind) && r.count) {
         mailFocus.moved(new Set([...r.moved.map((m) => m.messageId), ...t.keys.map((k) => k.messageId)]));
@@ -125,9 +123,9 @@ export function registerTriage(deps: TriageDeps): vscode.Disposable[] {
   const moveTo = async (arg: unknown): Promise<void> => {
     const t = currentTarget(arg);
     if (!t) return run({ kind: 'move', toPath: '' }, arg, 'Move');
-    const accountId = t.accountId || mail.store.getFolderById(t.folderId)?.accountId;
-    if (!accountId) return;
-    const targets = await mail.moveTargets(accountId, t.folderId);
+    const found = await engine.request('triage/moveTargets', { folderId: t.folderId, accountId: t.accountId || undefined });
+    if (!found) return;
+    const targets = found.targets;
     type Item = vscode.QuickPickItem & { path?: string };
     const items: Item[] = [];
     const recent = targets.filter((f) => f.recent);
@@ -146,7 +144,9 @@ export function registerTriage(deps: TriageDeps): vscode.Disposable[] {
       return;
     }
     try {
-      announce(await mail.markAllRead(folderId));
+      const folder = await engine.request('triage/folder', { folderId });
+      if (!folder) throw new MailError('folder.notFound', `folder ${folderId} is not in MailDesk any more (refresh the Mailboxes view)`);
+      announce(await engine.request('triage/markAllRead', { accountId: folder.accountId, folderPath: folder.path }));
     } catch (e) {
       report('Mark all as read', e);
     }
@@ -156,7 +156,7 @@ export function registerTriage(deps: TriageDeps): vscode.Disposable[] {
     const t = currentTarget(arg);
     if (!t) return run({ kind: 'flag' }, arg, 'Flag');
     // Flag unless every target is flagged already (then unflag), as the list's star does.
-    const allFlagged = t.keys.every((k) => mail.store.getMessage(k.messageId, k.folderId)?.flags.some((f) => f.toLowerCase() === '\\flagged'));
+    const allFlagged = await engine.request('triage/allFlagged', { keys: t.keys });
     await run({ kind: allFlagged ? 'unflag' : 'flag' }, arg, 'Flag');
   };
 

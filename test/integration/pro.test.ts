@@ -365,7 +365,7 @@ describe('MailDesk Pro: Workflow Bridges against Odoo JSON-RPC', function () {
     assert.equal(r.message, 'Action "Mark as hot" ran on Re: Offer for S00042.');
     assert.deepEqual(odoo.runs, [{ action: act, context: { active_model: 'crm.lead', active_id: lead.id, active_ids: [lead.id] } }]);
 
-    const links = w.pro.bridges.links('work', w.threadKey);
+    const links = await w.pro.bridges.links('work', w.threadKey);
     const lines = links.map((l) => `${l.model} ${l.name} ${l.emails}`).sort();
     assert.deepEqual(lines, [
       'calendar.event Re: Offer for S00042 1',
@@ -375,7 +375,7 @@ describe('MailDesk Pro: Workflow Bridges against Odoo JSON-RPC', function () {
       'sale.order S00042 1',
       'sale.order S00042 1',
     ]);
-    assert.deepEqual(w.pro.bridges.links('work', w.otherThreadKey), [], 'other threads show no links');
+    assert.deepEqual(await w.pro.bridges.links('work', w.otherThreadKey), [], 'other threads show no links');
   });
 
   it('"Save attachments" sends the files of an e-mail that has them to Documents', async () => {
@@ -450,7 +450,7 @@ describe('MailDesk Pro: Workflow Bridges against Odoo JSON-RPC', function () {
     const r = await w.pro.bridges.run('acme.tracker.issue', 'work', w.threadKey);
     assert.equal(r.message, 'Issue TRK-1 created.');
     assert.deepEqual(created, ['Re: Offer for S00042']);
-    assert.equal(w.pro.bridges.links('work', w.threadKey)[0].id, 'TRK-1');
+    assert.equal((await w.pro.bridges.links('work', w.threadKey))[0].id, 'TRK-1');
     d.dispose();
     assert.ok(!(await visible()).some((a) => a.id === 'acme.tracker.issue'));
   });

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { parseMessage } from '../../src/core/mime/parse';
 import { composeMessage, replyDraft } from '../../src/core/send/compose';
 import { MailStore } from '../../src/core/store/store';
-import { addressText, type ComposeMeta, deleteMeta, isUntouched, pendingMetas, readMeta, sendProblem, toDraft, writeMeta } from '../../src/extension/compose/model';
+import { deleteMeta, pendingMetas, readMeta, writeMeta } from '../../src/engine/areas/composeJournal';
+import { addressText, attachmentList, completionItem, type ComposeMeta, isUntouched, sendProblem, signatureOf, toDraft } from '../../src/extension/compose/model';
 import { applyCompletion, currentToken, parseComposeMessage, type ComposeFields } from '../../src/shared/protocol/compose';
 
 const fields = (f: Partial<ComposeFields> = {}): ComposeFields => ({ accountId: 'a', to: '', cc: '', bcc: '', subject: '', body: '', format: 'markdown', includeQuote: true, ...f });
@@ -86,5 +87,29 @@ describe('compose protocol', () => {
     assert.deepEqual(r, { value: 'ann@x.test; Joanna Park <joanna@x.test>, ', caret: 41 });
     const mid = applyCompletion('jo, bob@x.test', 2, 'joanna@x.test');
     assert.equal(mid.value, 'joanna@x.test, bob@x.test');
+  });
+});
+
+describe('compose view model: what the window adds to the engine\'s data', () => {
+  const account = { id: 'a', label: 'Sam Rivera <sam@example.test>', from: ME, signature: 'Sam (stored)' };
+
+  it('the signature setting of the window wins over the one in the store, per account', () => {
+    assert.equal(signatureOf(account, { a: 'Sam (setting)' }), 'Sam (setting)');
+    assert.equal(signatureOf(account, { b: 'someone else' }), 'Sam (stored)');
+    assert.equal(signatureOf(account, { a: 42 }), 'Sam (stored)', 'a setting that is not text is ignored');
+    assert.equal(signatureOf(account, undefined), 'Sam (stored)');
+  });
+
+  it('lists attachments by name and size, files by their base name', () => {
+    assert.deepEqual(attachmentList([{ path: '/home/sam/q3/report.pdf', size: 12 }, { filename: 'fwd.txt', blob: 'ab12', size: 3 }, { blob: 'cd34' }]), [
+      { name: 'report.pdf', size: 12 },
+      { name: 'fwd.txt', size: 3 },
+      { name: 'attachment', size: 0 },
+    ]);
+  });
+
+  it('says in how many messages a suggested address was seen', () => {
+    assert.deepEqual(completionItem({ label: 'Ann <ann@x.test>', count: 1 }), { label: 'Ann <ann@x.test>', detail: '1 message' });
+    assert.equal(completionItem({ label: 'b@x.test', count: 3 }).detail, '3 messages');
   });
 });

@@ -25,17 +25,23 @@ export function lastAiFailure(store: MailStore): AiFailure | undefined {
   }
 }
 
-/** The same model, its requests' failures remembered (a cancel by the user is not a failure). */
-export function recordingModel(store: MailStore, model: AiModel): AiModel {
-  const remember = (v: string | undefined) => {
-    try {
-      if (v === undefined) {
-        if (store.getSetting(KEY)) store.setSetting(KEY, '');
-      } else store.setSetting(KEY, v);
-    } catch {
-      // Troubleshoot's memory only: the request's own result is what matters here.
-    }
-  };
+/** Keeps the last AI request's failure (undefined: it succeeded, which clears it). */
+export function rememberAiOutcome(store: MailStore, failure: AiFailure | undefined): void {
+  try {
+    if (failure === undefined) {
+      if (store.getSetting(KEY)) store.setSetting(KEY, '');
+    } else store.setSetting(KEY, JSON.stringify(failure));
+  } catch {
+    // Troubleshoot's memory only: the request's own result is what matters here.
+  }
+}
+
+/**
+ * The same model, its requests' failures remembered through `record` (a cancel by the user is
+ * not a failure); where they are kept is the store's (rememberAiOutcome), directly or through the engine.
+ */
+export function recordingModel(record: (failure: AiFailure | undefined) => Promise<void>, model: AiModel): AiModel {
+  const remember = (f: AiFailure | undefined): void => void record(f).catch(() => undefined);
   const wrapped = Object.create(model) as AiModel & { chat: AiModel['chat'] };
   wrapped.chat = async (messages, opts) => {
     try {
@@ -45,7 +51,7 @@ export function recordingModel(store: MailStore, model: AiModel): AiModel {
     } catch (e) {
       if (!isCancelled(e)) {
         const err = toMailError(e, model.label);
-        remember(JSON.stringify({ model: model.label, code: err.code, error: err.message, at: Date.now() } satisfies AiFailure));
+        remember({ model: model.label, code: err.code, error: err.message, at: Date.now() });
       }
       throw e;
     }

@@ -7,11 +7,10 @@
 import { MailError } from '../errors';
 import type { DraftRef } from '../drafts/drafts';
 import { currentLicence, AI_API_KEY_SECRET, type ProHost } from '../licence/pro';
-import { parseMessage, type Address, type ParsedMessage } from '../mime/parse';
+import { proDataOf, type ProCore, type ProData, type ProThread } from '../licence/proData';
+import type { Address } from '../mime/parse';
 import { htmlToPlainText } from '../render/text';
-import { replyDraft, type Draft } from '../send/compose';
-import type { MailStore } from '../store/store';
-import { threadMessages } from '../threads/threads';
+import type { Draft } from '../send/compose';
 import { aiAvailability, aiProviderSettings, type AiAvailability, type AiFeature } from './availability';
 import { checkDraftLocally, type DraftFinding } from './draftCheck';
 import { recordingModel } from './failures';
@@ -20,15 +19,12 @@ import { checkPrompt, draftPrompt, summarizePrompt } from './prompts';
 import type { AiModel, ChatOptions } from './provider';
 import { trimThread, type AiThreadMessage, type TrimReport } from './trim';
 
-export interface AiCore {
-  readonly store: MailStore;
-  messageSource(messageId: number, folderId: number): Promise<Buffer>;
-  /** Compose's API, when present: "Draft from context" saves its draft through it. */
-  saveDraft?(accountId: string, draft: Draft, opts?: { remote?: boolean }): Promise<DraftRef>;
-}
+export type AiCore = ProCore;
 
 export interface AiServiceDeps {
-  core: AiCore;
+  /** The mail the services read: `data` (e.g. through the engine), else the store of `core`. */
+  core?: AiCore;
+  data?: ProData;
   host: ProHost;
   /** `maildesk.*` settings, read at each use (flat keys or nested objects). */
   settings: () => Record<string, unknown>;
@@ -50,18 +46,7 @@ function fmtAddr(a?: Address): string {
   return a ? (a.name && a.name !== a.address ? `${a.name} <${a.address}>` : a.address) : '';
 }
 
-export function messageForModel(p: ParsedMessage): AiThreadMessage {
-  const text = p.text ?? (p.htmlParts.length ? htmlToPlainText(p.htmlParts.join('\n')) : '');
-  return {
-    from: fmtAddr(p.from) || '(unknown sender)',
-    to: p.to.map(fmtAddr).join(', ') || undefined,
-    cc: p.cc.map(fmtAddr).join(', ') || undefined,
-    date: p.date?.toISOString(),
-    subject: p.subject || undefined,
-    text: text.trim(),
-    attachments: p.attachments.filter((a) => !a.inline || !a.contentId).map((a) => a.filename || 'attachment'),
-  };
-}
+export { messageForModel } from '../licence/proData';
 
 export function draftForModel(d: Draft, from: string): AiThreadMessage {
   const list = (v: Draft['to']): string | undefined => (v?.length ? v.map((a) => (typeof a === 'string' ? a : fmtAddr({ name: a.name ?? '', address: a.address }))).join(', ') : undefined);
@@ -97,7 +82,11 @@ export interface CheckResult {
 }
 
 export class AiService {
-  constructor(private readonly d: AiServiceDeps) {}
+  private readonly data: ProData;
+
+  constructor(private readonly d: AiServiceDeps) {
+    this.data = proDataOf(d);
+  }
 
   /** Which provider is configured (for `aiAvailability` and Troubleshoot's `ai.provider`). */
   async providerState(): Promise<ProviderState> {
@@ -114,7 +103,7 @@ export class AiService {
 
   async availability(feature: AiFeature, accountId?: string): Promise<AiAvailability> {
     const licence = await currentLicence(this.d.host, this.d.now?.() ?? Date.now());
-    const account = accountId ? this.d.core.store.getAccount(accountId) : undefined;
+    const account = accountId ? await this.data.account(accountId) : undefined;
     // The provider is only looked up when everything else allows AI.
     const base = aiAvailability({ feature, settings: this.d.settings(), accountId, accountConfig: account?.config, licence, provider: { configured: true } });
     if (!base.available) return base;
@@ -127,7 +116,7 @@ export class AiService {
     const model = await this.model();
     if (!model) throw new MailError('config.invalid', 'No AI provider is configured');
     // Failures (a 429 above all) are remembered for Troubleshoot's ai.provider check.
-    return recordingModel(this.d.core.store, model);
+    return recordingModel((f) => this.data.recordAiOutcome(f), model);
   }
 
   /** The model to use now: VS Code's first (unless the setting says otherwise), else the endpoint. */
@@ -143,17 +132,8 @@ export class AiService {
   }
 
   /** The thread as the model sees it: every message's headers and text, attachments by name. */
-  async threadText(accountId: string, threadKey: string): Promise<{ messages: AiThreadMessage[]; parsed: ParsedMessage[] }> {
-    const rows = threadMessages(this.d.core.store, accountId, threadKey);
-    if (!rows.length) throw new MailError('folder.notFound', 'the conversation is no longer in the store');
-    const messages: AiThreadMessage[] = [];
-    const parsed: ParsedMessage[] = [];
-    for (const r of rows) {
-      const p = await parseMessage(await this.d.core.messageSource(r.id, r.folderId));
-      parsed.push(p);
-      messages.push(messageForModel(p));
-    }
-    return { messages, parsed };
+  threadText(accountId: string, threadKey: string): Promise<ProThread> {
+    return this.data.thread(accountId, threadKey);
   }
 
   private fit(model: AiModel, msgs: AiThreadMessage[]): { messages: AiThreadMessage[]; report: TrimReport } {
@@ -171,34 +151,33 @@ export class AiService {
   /** A reply to the thread's last message from someone else, written by the model, saved as a draft to edit. */
   async draftFromContext(accountId: string, threadKey: string, opts: ChatOptions & { instructions?: string } = {}): Promise<DraftResult> {
     const model = await this.require('draft', accountId);
-    const acc = this.d.core.store.getAccount(accountId)!;
-    const me = acc.config.email.toLowerCase();
-    const { messages, parsed } = await this.threadText(accountId, threadKey);
+    const acc = await this.data.account(accountId);
+    if (!acc) throw new MailError('config.unknownAccount', `no account "${accountId}"`);
+    const { messages } = await this.threadText(accountId, threadKey);
     const t = this.fit(model, messages);
     const body = (await model.chat(draftPrompt(t.messages, acc.name ? `${acc.name} <${acc.config.email}>` : acc.config.email, opts.instructions), opts)).trim();
-    const parent = [...parsed].reverse().find((p) => p.from?.address.toLowerCase() !== me) ?? parsed[parsed.length - 1];
-    const reply = replyDraft(parent, { self: [acc.config.email], from: { name: acc.name ?? undefined, address: acc.config.email } });
+    const reply = await this.data.replyDraft(accountId, threadKey);
     const escaped = body.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
     const draft: Draft = {
       ...reply,
       text: `${body}\n${reply.text ?? ''}`,
       html: `${escaped.split(/\n{2,}/).map((p) => `<p>${p.replace(/\n/g, '<br>')}</p>`).join('')}${reply.html ?? ''}`,
     };
-    if (!this.d.core.saveDraft) return { draft, note: 'Compose is not available in this version, so the draft was not saved: its text is shown for you to copy.' };
-    const saved = await this.d.core.saveDraft(accountId, draft, { remote: false });
+    if (!this.data.saveDraft) return { draft, note: 'Compose is not available in this version, so the draft was not saved: its text is shown for you to copy.' };
+    const saved = await this.data.saveDraft(accountId, draft);
     return { draft, saved, note: 'The reply draft is in Drafts, ready for you to edit. It is not sent until you send it.' };
   }
 
   /** Reviews a draft: the local checks always, the model's review when AI is available. */
   async checkDraft(accountId: string, draft: Draft, opts: ChatOptions & { threadKey?: string } = {}): Promise<CheckResult> {
-    const acc = this.d.core.store.getAccount(accountId);
+    const acc = await this.data.account(accountId);
     let context: AiThreadMessage[] = [];
     let participants: string[] = [];
     if (opts.threadKey) {
       // Parsed locally (nothing leaves the machine for the local checks).
       const t = await this.threadText(accountId, opts.threadKey);
       context = t.messages;
-      participants = t.parsed.flatMap((p) => [p.from, ...p.to, ...p.cc, ...p.replyTo]).map((a) => a?.address ?? '').filter(Boolean);
+      participants = t.participants;
     }
     const local = checkDraftLocally(draft as Parameters<typeof checkDraftLocally>[0], { participants, self: acc ? [acc.config.email] : [] });
     const a = await this.availability('check', accountId);

@@ -6,12 +6,9 @@
  */
 import { MailError } from '../errors';
 import { currentLicence, ODOO_API_KEY_SECRET, settingString, settingValue, type ProHost } from '../licence/pro';
-import { parseMessage } from '../mime/parse';
-import { htmlToPlainText } from '../render/text';
-import type { MailStore } from '../store/store';
-import { threadMessages } from '../threads/threads';
+import { proDataOf, type ProCore, type ProData } from '../licence/proData';
 import type { BridgeChoice, BridgeEmail, BridgeRunResult, WorkflowBridge } from './bridge';
-import { addLinks, normMessageId, threadLinks, updateLinkedRecords, type LinkSummary } from './links';
+import type { LinkSummary } from './links';
 import { OdooBridgeBackend, odooBridges } from './odooBridges';
 import type { OdooSettings } from './odoo';
 
@@ -45,13 +42,12 @@ export function bridgeEnabled(settings: Record<string, unknown>, accountId: stri
   return [...all, ...mine].some((x) => x === '*' || x === bridgeId);
 }
 
-export interface BridgeCore {
-  readonly store: MailStore;
-  messageSource(messageId: number, folderId: number): Promise<Buffer>;
-}
+export type BridgeCore = ProCore;
 
 export interface BridgeServiceDeps {
-  core: BridgeCore;
+  /** The mail the bridges read and the links they leave: `data` (e.g. through the engine), else the store of `core`. */
+  core?: BridgeCore;
+  data?: ProData;
   host: ProHost;
   settings: () => Record<string, unknown>;
   now?: () => number;
@@ -72,8 +68,10 @@ export async function odooSettingsFrom(settings: Record<string, unknown>, host: 
 export class BridgeService {
   readonly odoo: OdooBridgeBackend;
   private readonly bridges = new Map<string, WorkflowBridge>();
+  private readonly data: ProData;
 
   constructor(private readonly d: BridgeServiceDeps) {
+    this.data = proDataOf(d);
     this.odoo = new OdooBridgeBackend({
       settings: () => odooSettingsFrom(d.settings(), d.host),
       options: () => {
@@ -129,28 +127,8 @@ export class BridgeService {
   }
 
   /** The newest message of the thread, as bridges get it. */
-  async emailOf(accountId: string, threadKey: string): Promise<BridgeEmail> {
-    const rows = threadMessages(this.d.core.store, accountId, threadKey);
-    const row = rows[rows.length - 1];
-    if (!row) throw new MailError('folder.notFound', 'the conversation is no longer in the store');
-    const p = await parseMessage(await this.d.core.messageSource(row.id, row.folderId));
-    const ics = p.attachments.find((a) => /^text\/calendar/i.test(a.mimeType) || /\.ics$/i.test(a.filename));
-    return {
-      accountId,
-      threadKey,
-      messageId: normMessageId(p.messageId ?? row.messageId, row.id),
-      subject: p.subject || row.subject,
-      from: p.from,
-      to: p.to,
-      cc: p.cc,
-      date: p.date?.toISOString(),
-      text: (p.text ?? (p.htmlParts.length ? htmlToPlainText(p.htmlParts.join('\n')) : '')).trim(),
-      attachments: p.attachments
-        .filter((a) => !a.inline || !a.contentId)
-        .filter((a) => a !== ics)
-        .map((a) => ({ filename: a.filename || 'attachment', mimeType: a.mimeType, size: a.size, content: () => a.content })),
-      calendar: ics ? Buffer.from(ics.content).toString('utf8') : undefined,
-    };
+  emailOf(accountId: string, threadKey: string): Promise<BridgeEmail> {
+    return this.data.bridgeEmail(accountId, threadKey);
   }
 
   /** Runs a bridge on the thread's newest e-mail and stores the links it returns. */
@@ -160,27 +138,27 @@ export class BridgeService {
     const action = (await this.actionsFor(accountId)).find((a) => a.id === bridgeId)!;
     if (!action.available) throw new MailError(action.state === 'no-access' ? 'auth.accessDenied' : 'config.invalid', action.reason);
     const email = await this.emailOf(accountId, threadKey);
-    const linked = this.links(accountId, threadKey).filter((l) => l.state === 'ok').map((l) => ({ bridge: l.bridge, model: l.model, id: l.id, name: l.name, url: l.url }));
+    const linked = (await this.links(accountId, threadKey)).filter((l) => l.state === 'ok').map((l) => ({ bridge: l.bridge, model: l.model, id: l.id, name: l.name, url: l.url }));
     const result = await b.run({ email, linked, choose: opts.choose });
-    if (result.records.length) addLinks(this.d.core.store, accountId, email.messageId, b.id, result.records, this.d.now?.() ?? Date.now());
+    if (result.records.length) await this.data.addLinks(accountId, email.messageId, b.id, result.records, this.d.now?.() ?? Date.now());
     return result;
   }
 
-  links(accountId: string, threadKey: string): LinkSummary[] {
-    return threadLinks(this.d.core.store, accountId, threadKey);
+  links(accountId: string, threadKey: string): Promise<LinkSummary[]> {
+    return this.data.links(accountId, threadKey);
   }
 
   /** Asks each bridge for the current names of the thread's records; gone ones are marked. */
   async refreshLinks(accountId: string, threadKey: string): Promise<LinkSummary[]> {
     this.invalidate();
-    const links = this.links(accountId, threadKey);
+    const links = await this.links(accountId, threadKey);
     const byBridge = new Map<string, LinkSummary[]>();
     for (const l of links) byBridge.set(l.bridge, [...(byBridge.get(l.bridge) ?? []), l]);
     for (const [id, ls] of byBridge) {
       const b = this.bridges.get(id);
       if (!b?.refresh) continue;
       const fresh = await b.refresh(ls.map((l) => ({ model: l.model, id: l.id, name: l.name, url: l.url })));
-      updateLinkedRecords(this.d.core.store, accountId, fresh, this.d.now?.() ?? Date.now());
+      await this.data.updateLinks(accountId, fresh, this.d.now?.() ?? Date.now());
     }
     return this.links(accountId, threadKey);
   }

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { MailError, toMailError } from '../errors';
 import { MailDesk, type MailDeskOptions } from '../maildesk';
 import { saveError } from '../store/recovery';
-import type { CheckOutcome, DiagnosticsHost } from './check';
+import type { CheckAction, CheckOutcome, DiagnosticsHost } from './check';
 import { applyHistory } from './history';
 import { collectMessageTexts, collectSecrets, Redactor } from './redact';
 import { buildReport, type ReportInput, type SupportReport } from './report';
@@ -54,6 +54,26 @@ export function troubleshootReport(host: DiagnosticsHost, run: TroubleshootRun, 
   const redactor = new Redactor({ secrets: run.secrets, messageTexts: run.messageTexts, includeAddresses: i.includeAddresses });
   const extra = Object.fromEntries(Object.entries(i.extraEnvironment ?? {}).map(([k, v]) => [k, typeof v === 'string' ? redactor.text(v) : v]));
   return buildReport({ ...i, extraEnvironment: extra, host, outcomes: run.outcomes, accounts: run.accounts, redactor });
+}
+
+/**
+ * The report (addresses masked) with what the Troubleshoot panel shows besides it: each
+ * check's time and fix button, and the same report with addresses for the panel's box. Plain
+ * data, so it crosses the engine protocol as it is.
+ */
+export function troubleshootPanelReport(
+  host: DiagnosticsHost,
+  run: TroubleshootRun,
+  i: TroubleshootReportInput,
+): SupportReport & { panel: { ms: number; outcomes: Array<{ ms: number; action?: CheckAction }>; withAddresses: SupportReport } } {
+  return {
+    ...troubleshootReport(host, run, { ...i, includeAddresses: false }),
+    panel: {
+      ms: run.ms,
+      outcomes: run.outcomes.map((o) => ({ ms: o.ms, action: o.action })),
+      withAddresses: troubleshootReport(host, run, { ...i, includeAddresses: true }),
+    },
+  };
 }
 
 /** Why the data folder's store could not be opened, naming the file and the fix. */

@@ -1,15 +1,19 @@
 /**
  * MailDesk Pro in one object: the licence, the AI actions and the Workflow Bridges, over
- * the same core the Basic features use. Both the extension and the tests build it by hand.
+ * the same mail the Basic features use: the core's store, or (a VS Code window) the engine's
+ * requests as `data`. Both the extension and the tests build it by hand.
  */
 import { AiService, type AiCore } from '../ai/service';
 import type { OpenAiOptions } from '../ai/openai';
 import { BridgeService } from '../bridges/service';
 import { LICENCE_SECRET, verifyLicence, type LicenceStatus } from './licence';
 import { attachProHost, currentLicence, type ProHost } from './pro';
+import type { ProData } from './proData';
 
 export interface MailDeskProDeps {
-  core: AiCore;
+  /** The mail: `data` (a window's engine requests), else the store of `core`. */
+  core?: AiCore;
+  data?: ProData;
   host: ProHost;
   settings: () => Record<string, unknown>;
   now?: () => number;
@@ -25,8 +29,9 @@ export class MailDeskPro {
   constructor(private readonly d: MailDeskProDeps) {
     this.ai = new AiService(d);
     this.bridges = new BridgeService(d);
-    // Troubleshoot's checks find the same secrets and models through the store.
-    this.attached = attachProHost(d.core.store, d.host);
+    // Troubleshoot's checks find the same secrets and models through the store (through the
+    // engine's `diagnostics/run` when the store is the engine's).
+    this.attached = d.core ? attachProHost(d.core.store, d.host) : { dispose: () => undefined };
   }
 
   licence(): Promise<LicenceStatus> {

@@ -12,6 +12,7 @@ import { AGENT_TOOLS, runAgentTool, type AgentMailDesk, type AgentTool } from '.
 import { chatInstructions, MAX_CHAT_ROUNDS } from '../../core/agent/chatPrompts';
 import { flattenSettings } from '../troubleshoot/viewModel';
 import type { EngineClient } from '../../engine/client';
+import { engineAgent } from '../../engine/agentClient';
 
 /** The name a tool has in VS Code (tool names are shared by every extension). */
 export function vscodeToolName(t: Pick<AgentTool, 'name'>): string {
@@ -26,7 +27,6 @@ export function agentSettings(): Record<string, unknown> {
 export interface AgentDeps {
   /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
   engine: EngineClient;
-  mail: AgentMailDesk & { agentRegistered(info: { surface: 'vscode'; tools: number; participant: boolean; mcpProvider: boolean }): Promise<void> };
   log: vscode.LogOutputChannel;
   extensionUri: vscode.Uri;
   version: string;
@@ -35,6 +35,11 @@ export interface AgentDeps {
 /** Which tools were registered in this window (Troubleshoot reads it). */
 export const registeredTools = { names: [] as string[], participant: false, mcpProvider: false };
 
+/** The agent tools' mailbox: the engine's `agent/*` requests, each with this window's settings read at the call. */
+function mailbox(d: AgentDeps): AgentMailDesk {
+  return engineAgent(d.engine, agentSettings);
+}
+
 function registerTools(d: AgentDeps): vscode.Disposable[] {
   const lm = (vscode as { lm?: Partial<typeof vscode.lm> }).lm;
   if (typeof lm?.registerTool !== 'function') {
@@ -42,6 +47,7 @@ function registerTools(d: AgentDeps): vscode.Disposable[] {
     return [];
   }
   const out: vscode.Disposable[] = [];
+  const mail = mailbox(d);
   for (const t of AGENT_TOOLS) {
     const name = vscodeToolName(t);
     out.push(
@@ -57,7 +63,7 @@ function registerTools(d: AgentDeps): vscode.Disposable[] {
         async invoke(options) {
           // A token means chat called it (agent mode or @maildesk); without one, another extension did.
           const client = options.toolInvocationToken !== undefined ? 'VS Code chat' : 'VS Code extension';
-          const r = await runAgentTool(d.mail, t.name, options.input, client);
+          const r = await runAgentTool(mail, t.name, options.input, client);
           return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(r.text)]);
         },
       }),
@@ -72,8 +78,9 @@ function registerParticipant(d: AgentDeps): vscode.Disposable[] {
   const chat = (vscode as { chat?: Partial<typeof vscode.chat> }).chat;
   const lm = (vscode as { lm?: Partial<typeof vscode.lm> }).lm;
   if (typeof chat?.createChatParticipant !== 'function' || typeof lm?.invokeTool !== 'function') return [];
+  const mail = mailbox(d);
   const handler: vscode.ChatRequestHandler = async (request, context, stream, token) => {
-    const status = await d.mail.agentStatus();
+    const status = await mail.agentStatus();
     if (!status.enabled) {
       stream.markdown(status.reason);
       return {};
@@ -172,8 +179,8 @@ export function registerAgent(d: AgentDeps): vscode.Disposable[] {
     }
   }
   // For Troubleshoot's agent.tools check, which reads the store.
-  void d.mail
-    .agentRegistered({ surface: 'vscode', tools: registeredTools.names.length, participant: registeredTools.participant, mcpProvider: registeredTools.mcpProvider })
+  void d.engine
+    .request('agent/registered', { input: { surface: 'vscode', tools: registeredTools.names.length, participant: registeredTools.participant, mcpProvider: registeredTools.mcpProvider }, settings: agentSettings() })
     .catch((e) => d.log.warn(`Agent mode: ${(e as Error).message}`));
   return out;
 }

@@ -1,25 +1,22 @@
 /**
  * Compose in VS Code: one webview panel per message being written (new, reply, reply all,
  * forward, or a draft continued). The panel only moves the form between the page and the
- * core: drafts are saved by `mail.saveDraft` (locally 2 s after the last change, to the
- * server's Drafts every 30 s and on close), and Send is `mail.send`, whose failures stay
+ * engine: drafts are saved by `compose/save` (locally 2 s after the last change, to the
+ * server's Drafts every 30 s and on close), and Send is `mail/send`, whose failures stay
  * in the panel with the exact error while the draft is kept.
  *
  * Nothing typed is lost: the page sends the form on every change (debounced) and when it is
- * hidden or unloaded, and the host writes it to the store's settings at once (the journal in
- * model.ts), so a window closed before the next draft save is caught up at the next start.
+ * hidden or unloaded, and the host hands it to the engine's journal at once (`compose/journal`,
+ * in order on this window's connection), so a window closed before the next draft save is
+ * caught up by `compose/recover`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { webviewPage } from '../webviewPage';
 import { toMailError } from '../../core/errors';
-import type { MailDesk } from '../../core/maildesk';
-import { parseMessage } from '../../core/mime/parse';
-import { AddressBook, suggestionLabel } from '../../core/send/addressBook';
-import { type DraftAttachment, forwardDraft, newMessageId, replyDraft } from '../../core/send/compose';
+import { newMessageId } from '../../core/send/compose';
 import { swapSignature, withSignature } from '../../core/send/markdown';
-import type { AccountRow } from '../../core/store/store';
 import { escapeHtml } from '../../shared/html';
 import {
   type ComposeFields,
@@ -29,21 +26,11 @@ import {
   dispatchCompose,
   parseComposeMessage,
 } from '../../shared/protocol/compose';
+import type { AttachmentWire, ComposeAccountInfo } from '../../shared/protocol/engineAreas/compose';
 import { DisposableBase, toDisposable, type Disposable } from '../lifecycle';
-import {
-  accountLabelOf,
-  addressText,
-  type ComposeMeta,
-  deleteMeta,
-  identity,
-  isUntouched,
-  pendingMetas,
-  readMeta,
-  sendProblem,
-  toDraft,
-  writeMeta,
-} from './model';
+import { attachmentList, completionItem, type ComposeMeta, isUntouched, sendProblem, signatureOf, toDraft } from './model';
 import type { EngineClient } from '../../engine/client';
+import { fromWireError } from '../../engine/wire';
 
 const VIEW_TYPE = 'maildesk.compose';
 const LOCAL_SAVE_MS = 2_000;
@@ -52,7 +39,6 @@ const REMOTE_SAVE_MS = 30_000;
 export interface ComposeDeps {
   /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
   engine: EngineClient;
-  mail: MailDesk;
   extensionUri: vscode.Uri;
   log: vscode.LogOutputChannel;
 }
@@ -63,12 +49,9 @@ export interface ComposeMessageArgs {
   folderId: number;
 }
 
-/** The signature for an account: setting `maildesk.signatures` (accountId → text), else the store. */
-export function signatureFor(mail: MailDesk, accountId: string): string {
-  const map = vscode.workspace.getConfiguration('maildesk').get<Record<string, unknown>>('signatures', {});
-  const v = map && typeof map === 'object' ? map[accountId] : undefined;
-  if (typeof v === 'string') return v;
-  return mail.store.getSetting(`compose.signature.${accountId}`) ?? '';
+/** The signature for an account: setting `maildesk.signatures` (accountId → text), else the store's. */
+export function signatureFor(account: ComposeAccountInfo): string {
+  return signatureOf(account, vscode.workspace.getConfiguration('maildesk').get<Record<string, unknown>>('signatures', {}));
 }
 
 /** Registers the composer's commands and catches up drafts left unsaved by a closed window. */
@@ -106,26 +89,61 @@ export function registerCompose(deps: ComposeDeps): Disposable[] {
 
 class ComposePanels extends DisposableBase {
   private readonly panels = new Map<string, ComposePanel>();
-  readonly addressBook: AddressBook;
+  /** The accounts as the engine last listed them; dropped when an account changes. */
+  private accountList: Promise<ComposeAccountInfo[]> | undefined;
 
   constructor(readonly deps: ComposeDeps) {
     super();
-    const { mail } = deps;
-    this.addressBook = this._register(new AddressBook(mail.store, () => mail.store.listAccounts().map((a) => a.config.email)));
+    const { engine } = deps;
     this._register(toDisposable(() => [...this.panels.values()].forEach((p) => p.dispose())));
+    this._register(engine.on('store/changed', (c) => void this.accountsChanged(c.accounts)));
     this._register(
-      mail.onDidChange((c) => {
-        for (const p of [...this.panels.values()]) if (c.accounts.has(p.accountId) && !mail.store.getAccount(p.accountId)) p.dispose();
+      engine.onDidReconnect(() => {
+        // Another engine (after a takeover) learns which drafts are being written here, so its
+        // recovery leaves them alone; and it may know other accounts.
+        for (const p of this.panels.values()) p.rejournal();
+        void this.accountsChanged([...new Set([...this.panels.values()].map((p) => p.accountId))]);
       }),
     );
   }
 
-  private account(accountId?: string): AccountRow | undefined {
-    const all = this.deps.mail.store.listAccounts();
+  get engine(): EngineClient {
+    return this.deps.engine;
+  }
+
+  accounts(): Promise<ComposeAccountInfo[]> {
+    const list = (this.accountList ??= this.engine.request('compose/accounts', {}));
+    // A failed read is not kept: the next call asks again.
+    list.catch(() => this.accountList === list && (this.accountList = undefined));
+    return list;
+  }
+
+  /** The account with that id; without one, the first (the default From). */
+  async account(accountId?: string): Promise<ComposeAccountInfo | undefined> {
+    const all = await this.accounts();
     return (accountId ? all.find((a) => a.id === accountId) : undefined) ?? all[0];
   }
 
-  private open(meta: ComposeMeta, attachments: DraftAttachment[]): ComposePanel {
+  /** Exactly that account, or undefined when it was removed. */
+  async accountById(accountId: string): Promise<ComposeAccountInfo | undefined> {
+    return (await this.accounts()).find((a) => a.id === accountId);
+  }
+
+  /** A removed account closes its compose tabs. */
+  private async accountsChanged(ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    this.accountList = undefined;
+    const open = [...this.panels.values()].filter((p) => ids.includes(p.accountId));
+    if (!open.length) return;
+    try {
+      const now = new Set((await this.accounts()).map((a) => a.id));
+      for (const p of open) if (!now.has(p.accountId)) p.dispose();
+    } catch (e) {
+      this.deps.log.warn(`compose: reading the accounts failed: ${toMailError(e).describe()}`);
+    }
+  }
+
+  private open(meta: ComposeMeta, attachments: AttachmentWire[]): ComposePanel {
     const key = `${meta.accountId}\n${meta.messageId}`;
     const existing = this.panels.get(key);
     if (existing) {
@@ -144,15 +162,15 @@ class ComposePanels extends DisposableBase {
   }
 
   async newMessage(accountId?: string): Promise<void> {
-    const acc = this.account(accountId);
+    const acc = await this.account(accountId);
     if (!acc) {
       void vscode.window.showInformationMessage('MailDesk: add a mail account first.', 'Add IMAP Account').then((c) => c && vscode.commands.executeCommand('maildesk.addImapAccount'));
       return;
     }
-    const body = withSignature('', signatureFor(this.deps.mail, acc.id));
+    const body = withSignature('', signatureFor(acc));
     const meta: ComposeMeta = {
       accountId: acc.id,
-      messageId: newMessageId(acc.config.email),
+      messageId: newMessageId(acc.from.address),
       fields: { accountId: acc.id, to: '', cc: '', bcc: '', subject: '', body, format: 'markdown', includeQuote: false },
       kind: 'New Message',
       pending: true,
@@ -162,76 +180,60 @@ class ComposePanels extends DisposableBase {
   }
 
   async reply(a: ComposeMessageArgs, mode: 'reply' | 'replyAll' | 'forward'): Promise<void> {
-    const { mail } = this.deps;
-    const row = mail.store.getMessage(a.messageId, a.folderId) ?? mail.store.getMessage(a.messageId);
-    if (!row) throw new Error('that message is no longer in the store (it was moved or deleted)');
-    const acc = mail.store.getAccount(row.accountId);
-    if (!acc) throw new Error(`no account "${row.accountId}"`);
-    const parsed = await parseMessage(await mail.messageSource(row.id, row.folderId));
-    const from = identity(acc);
-    const self = mail.store.listAccounts().map((x) => x.config.email);
-    const d = mode === 'forward' ? forwardDraft(parsed, { from }) : replyDraft(parsed, { all: mode === 'replyAll', self, from });
-    const body = withSignature('', signatureFor(mail, acc.id));
+    // Built in the engine from the stored message (fetched from the server when not kept here).
+    const d = await this.engine.request('compose/prefill', { messageId: a.messageId, folderId: a.folderId, mode });
+    const acc = await this.accountById(d.accountId);
+    if (!acc) throw new Error(`no account "${d.accountId}"`);
+    const body = withSignature('', signatureFor(acc));
     const meta: ComposeMeta = {
       accountId: acc.id,
-      messageId: newMessageId(acc.config.email),
-      fields: { accountId: acc.id, to: addressText(d.to), cc: addressText(d.cc), bcc: '', subject: d.subject ?? '', body, format: 'markdown', includeQuote: true },
-      quote: { html: d.html ?? '', text: d.text ?? '' },
+      messageId: d.messageId,
+      fields: { accountId: acc.id, to: d.to, cc: d.cc, bcc: '', subject: d.subject, body, format: 'markdown', includeQuote: true },
+      quote: d.quote,
       inReplyTo: d.inReplyTo,
       references: d.references,
-      kind: mode === 'forward' ? 'Forward' : mode === 'replyAll' ? 'Reply All' : 'Reply',
+      kind: d.kind,
       pending: true,
       initialBody: body,
     };
-    // Saved at once: the forwarded attachments go into the blob store with the draft.
-    await this.open(meta, d.attachments ?? []).saveLocal();
+    // Saved at once: the draft row holds the forwarded attachments (already in the blob store).
+    await this.open(meta, d.attachments).saveLocal();
   }
 
   /** Continues a saved draft: its own form when MailDesk wrote it, else the message as plain text. */
   async openDraft(accountId: string, draftId: number): Promise<void> {
-    const { mail } = this.deps;
-    const d = mail.openDraft(accountId, draftId);
-    let meta = readMeta(mail.store, accountId, d.messageId);
-    if (meta) meta = { ...meta, draftId: d.id };
-    else {
-      meta = {
-        accountId,
-        messageId: d.messageId,
-        draftId: d.id,
-        fields: { accountId, to: addressText(d.to), cc: addressText(d.cc), bcc: addressText(d.bcc), subject: d.subject ?? '', body: (d.text ?? '').replace(/\n+$/, ''), format: 'plain', includeQuote: false },
-        inReplyTo: d.inReplyTo,
-        references: d.references,
-        kind: 'Draft',
-        pending: false,
-        initialBody: '',
-      };
-    }
-    const panel = this.open(meta, d.attachments ?? []);
+    const d = await this.engine.request('compose/openDraft', { accountId, draftId });
+    const meta: ComposeMeta = d.meta
+      ? { ...d.meta, draftId: d.id }
+      : {
+          accountId,
+          messageId: d.messageId,
+          draftId: d.id,
+          fields: { accountId, to: d.to, cc: d.cc, bcc: d.bcc, subject: d.subject, body: d.text.replace(/\n+$/, ''), format: 'plain', includeQuote: false },
+          inReplyTo: d.inReplyTo,
+          references: d.references,
+          kind: 'Draft',
+          pending: false,
+          initialBody: '',
+        };
+    const panel = this.open(meta, d.attachments);
     if (d.status === 'failed' && d.error) panel.showError({ message: d.error.message, code: d.error.code, maybeSent: d.maybeSent });
   }
 
   /** A click in the Drafts folder's list: the draft row behind it, or the server's message made one. */
   async openDraftMessage(a: ComposeMessageArgs): Promise<void> {
-    const { mail } = this.deps;
-    const row = mail.store.getMessage(a.messageId, a.folderId) ?? mail.store.getMessage(a.messageId);
-    if (!row) throw new Error('that draft is no longer in the store');
-    const found = mail.store.get<{ id: number }>('SELECT id FROM drafts WHERE account_id = ? AND (local_message = ? OR message_id = ?)', [row.accountId, row.id, row.messageId ?? '']);
-    if (found) return this.openDraft(row.accountId, found.id);
-    // A draft written elsewhere (webmail, another client): continued here under its Message-ID,
-    // so the next save to the server replaces that copy.
-    const raw = await mail.messageSource(row.id, a.folderId);
-    const ref = await mail.drafts.saveRawLocal(row.accountId, raw);
-    return this.openDraft(row.accountId, ref.id);
+    const d = await this.engine.request('compose/draftForMessage', { messageId: a.messageId, folderId: a.folderId });
+    return this.openDraft(d.accountId, d.draftId);
   }
 
   async pickDraft(): Promise<void> {
-    const { mail } = this.deps;
-    const items = mail.store.listAccounts().flatMap((acc) =>
-      mail.listDrafts(acc.id).map((d) => ({
+    const all = await this.engine.request('compose/listDrafts', {});
+    const items = all.flatMap((acc) =>
+      acc.drafts.map((d) => ({
         label: `${d.status === 'failed' ? '$(error) ' : ''}${d.subject || '(no subject)'}`,
         description: d.to.length ? `to ${d.to.join(', ')}` : '(no recipients)',
-        detail: `${accountLabelOf(acc)} · ${new Date(d.updatedAt).toLocaleString()}${d.error ? ` · not sent: ${d.error.message}` : ''}`,
-        accountId: acc.id,
+        detail: `${acc.accountLabel} · ${new Date(d.updatedAt).toLocaleString()}${d.error ? ` · not sent: ${d.error.message}` : ''}`,
+        accountId: acc.accountId,
         draftId: d.id,
       })),
     );
@@ -243,29 +245,15 @@ class ComposePanels extends DisposableBase {
     if (pick) await this.openDraft(pick.accountId, pick.draftId);
   }
 
-  /** Drafts whose last changes never reached their row (window closed, host killed): saved now. */
+  /** Drafts whose last changes never reached their row (window closed, host killed): saved now, by the engine. */
   async recover(): Promise<void> {
-    const { mail, log } = this.deps;
-    for (const meta of pendingMetas(mail.store)) {
-      try {
-        if (!mail.store.getAccount(meta.accountId)) {
-          deleteMeta(mail.store, meta.accountId, meta.messageId);
-          continue;
-        }
-        const row = meta.draftId !== undefined ? mail.drafts.row(meta.draftId) : mail.drafts.rowByMessageId(meta.accountId, meta.messageId);
-        const atts = row ? (mail.openDraft(meta.accountId, row.id).attachments ?? []) : [];
-        if (isUntouched(meta, atts.length)) {
-          if (row) await mail.deleteDraft(meta.accountId, row.id);
-          deleteMeta(mail.store, meta.accountId, meta.messageId);
-          continue;
-        }
-        const acc = mail.store.getAccount(meta.accountId)!;
-        const ref = await mail.saveDraft(meta.accountId, toDraft({ ...meta, draftId: row?.id }, identity(acc), atts), { remote: false });
-        writeMeta(mail.store, { ...meta, draftId: ref.id, pending: false });
-        log.info(`compose: recovered the unsaved changes of draft ${ref.id} (${meta.messageId})`);
-      } catch (e) {
-        log.warn(`compose: recovering draft ${meta.messageId} failed: ${toMailError(e).describe()}`);
-      }
+    const { engine, log } = this.deps;
+    try {
+      const r = await engine.request('compose/recover', {});
+      for (const d of r.recovered) log.info(`compose: recovered the unsaved changes of draft ${d.draftId} (${d.messageId})`);
+      for (const f of r.failed) log.warn(`compose: recovering draft ${f.messageId} failed: ${f.error}`);
+    } catch (e) {
+      log.warn(`compose: recovering unsaved drafts failed: ${toMailError(e).describe()}`);
     }
   }
 }
@@ -283,7 +271,8 @@ class ComposePanel extends DisposableBase {
   constructor(
     private readonly owner: ComposePanels,
     private meta: ComposeMeta,
-    private attachments: DraftAttachment[],
+    /** Files on this computer or blobs of the data folder; replaced (never changed in place) on every change. */
+    private attachments: AttachmentWire[],
     private readonly onGone: (key: string) => void,
   ) {
     super();
@@ -319,8 +308,8 @@ class ComposePanel extends DisposableBase {
     return this.meta.accountId;
   }
 
-  private get mail(): MailDesk {
-    return this.owner.deps.mail;
+  private get engine(): EngineClient {
+    return this.owner.engine;
   }
 
   private title(): string {
@@ -343,24 +332,40 @@ class ComposePanel extends DisposableBase {
 
   private pendingError: { message: string; code: string; maybeSent: boolean } | undefined;
 
-  private init(): ComposeInit {
-    return {
+  private async sendInit(): Promise<void> {
+    let accounts: ComposeAccountInfo[] = [];
+    try {
+      accounts = await this.owner.accounts();
+    } catch (e) {
+      this.owner.deps.log.warn(`compose: reading the accounts for From failed: ${toMailError(e).describe()}`);
+    }
+    const init: ComposeInit = {
       fields: this.meta.fields,
-      accounts: this.mail.store.listAccounts().map((a) => ({ id: a.id, label: accountLabelOf(a) })),
-      attachments: this.attachmentList(),
+      accounts: accounts.map((a) => ({ id: a.id, label: a.label })),
+      attachments: attachmentList(this.attachments),
       kind: this.meta.kind,
       error: this.pendingError,
       hasQuote: !!this.meta.quote,
     };
-  }
-
-  private attachmentList(): Array<{ name: string; size: number }> {
-    return this.attachments.map((a) => ({ name: a.filename ?? (a.path ? path.basename(a.path) : 'attachment'), size: a.size ?? a.content?.length ?? 0 }));
+    this.post({ type: 'init', init });
   }
 
   // ---- saving ---------------------------------------------------------------------
 
-  /** The form as it is now goes into the journal at once (synchronous), the draft a little later. */
+  /** The form as it is now goes to the engine's journal; `flush` puts it on disk before the answer. */
+  private journal(flush = false): Promise<void> {
+    return this.engine.request('compose/journal', { meta: this.meta, flush }).then(
+      () => undefined,
+      (e) => this.owner.deps.log.warn(`compose: keeping the unsaved changes of ${this.meta.messageId} failed: ${toMailError(e).describe()}`),
+    );
+  }
+
+  /** Tells the engine (again) that this draft is being written here: after a reconnect. */
+  rejournal(): void {
+    if (!this.finished) void this.journal();
+  }
+
+  /** The form as it is now goes into the journal at once, the draft a little later. */
   private update(fields: ComposeFields): void {
     if (this.finished) return;
     const accountChanged = fields.accountId !== this.meta.accountId;
@@ -369,7 +374,7 @@ class ComposePanel extends DisposableBase {
       return;
     }
     this.meta = { ...this.meta, fields, pending: true };
-    writeMeta(this.mail.store, this.meta);
+    void this.journal();
     this.panel.title = this.title();
     this.remoteDirty = true;
     if (this.localTimer) clearTimeout(this.localTimer);
@@ -382,22 +387,31 @@ class ComposePanel extends DisposableBase {
 
   /** From changed: the draft moves to the other account (same Message-ID), signature swapped. */
   private async changeAccount(fields: ComposeFields): Promise<void> {
-    const { mail } = this;
-    const acc = mail.store.getAccount(fields.accountId);
-    if (!acc) return;
+    const { engine } = this;
+    const [from, to] = await Promise.all([this.owner.accountById(this.meta.accountId), this.owner.accountById(fields.accountId)]);
+    if (!to) return;
     const oldKey = this.key;
     const old = { accountId: this.meta.accountId, draftId: this.meta.draftId, messageId: this.meta.messageId };
     await this.saving;
-    const body = swapSignature(fields.body, signatureFor(mail, old.accountId), signatureFor(mail, acc.id));
+    const body = from ? swapSignature(fields.body, signatureFor(from), signatureFor(to)) : fields.body;
     // The old draft's attachments are in the blob store, which every account shares.
-    if (old.draftId !== undefined) this.attachments = mail.openDraft(old.accountId, old.draftId).attachments ?? this.attachments;
-    this.meta = { ...this.meta, accountId: acc.id, draftId: undefined, fields: { ...fields, body }, pending: true };
-    writeMeta(mail.store, this.meta);
-    deleteMeta(mail.store, old.accountId, old.messageId);
+    if (old.draftId !== undefined) {
+      this.attachments = await engine.request('compose/openDraft', { accountId: old.accountId, draftId: old.draftId }).then(
+        (d) => d.attachments,
+        () => this.attachments,
+      );
+    }
+    this.meta = { ...this.meta, accountId: to.id, draftId: undefined, fields: { ...fields, body }, pending: true };
+    void this.journal();
+    void engine.request('compose/discard', { accountId: old.accountId, messageId: old.messageId }).catch(() => undefined);
     this.owner.rekey(oldKey, this);
     if (body !== fields.body) this.post({ type: 'body', body });
     await this.saveLocal();
-    if (old.draftId !== undefined) await mail.deleteDraft(old.accountId, old.draftId).catch((e) => this.owner.deps.log.warn(`compose: removing the old draft failed: ${toMailError(e).describe()}`));
+    if (old.draftId !== undefined) {
+      await engine
+        .request('compose/discard', { accountId: old.accountId, messageId: old.messageId, draftId: old.draftId })
+        .catch((e) => this.owner.deps.log.warn(`compose: removing the old draft failed: ${toMailError(e).describe()}`));
+    }
   }
 
   private clearTimers(): void {
@@ -426,18 +440,19 @@ class ComposePanel extends DisposableBase {
 
   private async save(remote: boolean): Promise<void> {
     if (this.finished || this.sending) return;
-    const { mail } = this;
-    const acc = mail.store.getAccount(this.meta.accountId);
-    if (!acc) return;
+    const saved = this.meta;
+    const attachments = this.attachments;
     try {
-      const ref = await mail.saveDraft(this.meta.accountId, toDraft(this.meta, identity(acc), this.attachments), { remote });
-      if (this.finished) return;
-      const fresh = mail.openDraft(this.meta.accountId, ref.id);
-      this.attachments = fresh.attachments ?? [];
-      this.meta = { ...this.meta, draftId: ref.id, pending: false };
-      writeMeta(mail.store, this.meta);
+      const r = await this.engine.request('compose/save', { meta: saved, attachments, remote });
+      // null: the account is gone (its tabs close).
+      if (!r || this.finished) return;
+      // Attachments added or removed during the save are kept; the next save stores them.
+      if (this.attachments === attachments) this.attachments = r.attachments;
+      // A change typed during the save is not in the row yet: it stays pending until the next one.
+      this.meta = { ...this.meta, draftId: r.draftId, pending: this.meta !== saved };
+      void this.journal();
       const at = new Date().toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
-      const where = !remote ? 'on this computer' : ref.server === 'saved' ? 'here and in the server\'s Drafts' : `on this computer (server: ${ref.serverError ?? 'not saved'})`;
+      const where = !remote ? 'on this computer' : r.server === 'saved' ? 'here and in the server\'s Drafts' : `on this computer (server: ${r.serverError ?? 'not saved'})`;
       this.post({ type: 'status', message: `Draft saved ${where} at ${at}` });
     } catch (e) {
       const err = toMailError(e, 'saving the draft');
@@ -448,22 +463,15 @@ class ComposePanel extends DisposableBase {
 
   /** The tab is going away (closed by the user, or VS Code is shutting down). */
   private closed(): void {
-    const { mail } = this;
     this.clearTimers();
     if (!this.finished) {
-      try {
-        if (isUntouched(this.meta, this.attachments.length)) {
-          this.finished = true;
-          deleteMeta(mail.store, this.meta.accountId, this.meta.messageId);
-          if (this.meta.draftId !== undefined) void mail.deleteDraft(this.meta.accountId, this.meta.draftId).catch(() => undefined);
-        } else {
-          // On disk before anything asynchronous: a window closing now loses nothing.
-          writeMeta(mail.store, this.meta);
-          mail.store.saveNow();
-          void this.queue(() => this.save(true)).then(() => (this.finished = true));
-        }
-      } catch (e) {
-        this.owner.deps.log.warn(`compose: saving on close failed: ${toMailError(e).describe()}`);
+      if (isUntouched(this.meta, this.attachments.length)) {
+        this.finished = true;
+        void this.engine.request('compose/discard', { accountId: this.meta.accountId, messageId: this.meta.messageId, draftId: this.meta.draftId }).catch(() => undefined);
+      } else {
+        // Sent before anything else (requests arrive in order), and on disk before the engine answers.
+        void this.journal(true);
+        void this.queue(() => this.save(true)).then(() => (this.finished = true));
       }
     }
     this.dispose();
@@ -472,27 +480,15 @@ class ComposePanel extends DisposableBase {
   // ---- the page's messages ----------------------------------------------------------
 
   private readonly handlers: ComposeHandlers = {
-    ready: () => this.post({ type: 'init', init: this.init() }),
+    ready: () => void this.sendInit(),
     changed: (m) => this.update(m.fields),
-    complete: (m) => {
-      const exclude = [this.meta.fields.to, this.meta.fields.cc, this.meta.fields.bcc].join(',').split(/[,;]/).map((s) => /<([^>]+)>/.exec(s)?.[1] ?? s.trim());
-      const items = this.owner.addressBook.complete(m.query, { limit: 8, exclude }).map((s) => ({ label: suggestionLabel(s), detail: `${s.count} message${s.count === 1 ? '' : 's'}` }));
-      this.post({ type: 'completions', requestId: m.requestId, items });
-    },
+    complete: (m) => void this.complete(m.query, m.requestId),
     addAttachments: () => void this.addAttachments(),
-    checkAi: (m) => {
-      this.update(m.fields);
-      // Pro's command says why when AI is unavailable (no licence, a switch off, no provider),
-      // and runs the local checks (attachment mentioned but missing, odd recipients) regardless.
-      const acc = this.mail.store.getAccount(this.meta.accountId);
-      if (!acc) return;
-      const draft = toDraft(this.meta, identity(acc), this.attachments);
-      void vscode.commands.executeCommand('maildesk.ai.checkDraft', { accountId: this.meta.accountId, draft });
-    },
+    checkAi: (m) => void this.checkAi(m.fields),
     removeAttachment: (m) => {
       if (m.index >= this.attachments.length) return;
       this.attachments = this.attachments.filter((_, i) => i !== m.index);
-      this.post({ type: 'attachments', items: this.attachmentList() });
+      this.post({ type: 'attachments', items: attachmentList(this.attachments) });
       this.remoteDirty = true;
       void this.saveLocal();
     },
@@ -509,18 +505,42 @@ class ComposePanel extends DisposableBase {
     if (msg) dispatchCompose(this.handlers, msg);
   }
 
+  /** Address suggestions from the stored mail (the engine's index), without those already in the form. */
+  private async complete(query: string, requestId: number): Promise<void> {
+    const exclude = [this.meta.fields.to, this.meta.fields.cc, this.meta.fields.bcc].join(',').split(/[,;]/).map((s) => /<([^>]+)>/.exec(s)?.[1] ?? s.trim());
+    try {
+      const found = await this.engine.request('compose/complete', { query, exclude, limit: 8 });
+      this.post({ type: 'completions', requestId, items: found.map(completionItem) });
+    } catch (e) {
+      this.owner.deps.log.warn(`compose: address suggestions failed: ${toMailError(e).describe()}`);
+      this.post({ type: 'completions', requestId, items: [] });
+    }
+  }
+
+  private async checkAi(fields: ComposeFields): Promise<void> {
+    this.update(fields);
+    // Pro's command says why when AI is unavailable (no licence, a switch off, no provider),
+    // and runs the local checks (attachment mentioned but missing, odd recipients) regardless.
+    const acc = await this.owner.accountById(this.meta.accountId).catch(() => undefined);
+    if (!acc) return;
+    const draft = toDraft(this.meta, acc.from, this.attachments);
+    void vscode.commands.executeCommand('maildesk.ai.checkDraft', { accountId: this.meta.accountId, draft });
+  }
+
   private async addAttachments(): Promise<void> {
     const uris = await vscode.window.showOpenDialog({ canSelectMany: true, canSelectFiles: true, canSelectFolders: false, openLabel: 'Attach' });
     if (!uris?.length) return;
+    const added: AttachmentWire[] = [];
     for (const u of uris) {
       try {
         const size = fs.statSync(u.fsPath).size;
-        this.attachments.push({ path: u.fsPath, filename: path.basename(u.fsPath), size });
+        added.push({ path: u.fsPath, filename: path.basename(u.fsPath), size });
       } catch (e) {
         void vscode.window.showErrorMessage(`MailDesk: cannot attach ${u.fsPath}: ${(e as Error).message}`);
       }
     }
-    this.post({ type: 'attachments', items: this.attachmentList() });
+    this.attachments = [...this.attachments, ...added];
+    this.post({ type: 'attachments', items: attachmentList(this.attachments) });
     this.remoteDirty = true;
     // Saved now: the file's bytes go into the blob store, so a later move of the file loses nothing.
     await this.saveLocal();
@@ -532,8 +552,7 @@ class ComposePanel extends DisposableBase {
     this.finished = true;
     this.clearTimers();
     await this.saving;
-    deleteMeta(this.mail.store, this.meta.accountId, this.meta.messageId);
-    if (this.meta.draftId !== undefined) await this.mail.deleteDraft(this.meta.accountId, this.meta.draftId).catch(() => undefined);
+    await this.engine.request('compose/discard', { accountId: this.meta.accountId, messageId: this.meta.messageId, draftId: this.meta.draftId }).catch(() => undefined);
     this.panel.dispose();
   }
 
@@ -548,18 +567,18 @@ class ComposePanel extends DisposableBase {
     }
     this.clearTimers();
     await this.saving;
-    const { mail } = this;
-    const acc = mail.store.getAccount(this.meta.accountId);
-    if (!acc) return;
     this.sending = true;
     this.pendingError = undefined;
     this.post({ type: 'sending', on: true });
     this.post({ type: 'status', message: 'Sending…' });
     try {
-      const r = await mail.send(this.meta.accountId, toDraft(this.meta, identity(acc), this.attachments), { confirmResend });
+      const acc = await this.owner.accountById(this.meta.accountId);
+      if (!acc) return;
+      const { engine } = this;
+      const r = await engine.request('mail/send', { accountId: this.meta.accountId, input: { draft: toDraft(this.meta, acc.from, this.attachments) }, confirmResend });
       if (r.ok) {
         this.finished = true;
-        deleteMeta(mail.store, this.meta.accountId, this.meta.messageId);
+        void engine.request('compose/discard', { accountId: this.meta.accountId, messageId: this.meta.messageId }).catch(() => undefined);
         const subject = this.meta.fields.subject || '(no subject)';
         this.panel.dispose();
         const n = r.accepted.length;
@@ -567,8 +586,8 @@ class ComposePanel extends DisposableBase {
         return;
       }
       this.meta = { ...this.meta, draftId: r.draftId, pending: false };
-      writeMeta(mail.store, this.meta);
-      const err = r.error ?? toMailError(new Error('the message was not sent'));
+      void this.journal();
+      const err = r.error ? fromWireError(r.error) : toMailError(new Error('the message was not sent'));
       const error = { message: err.describe(), code: err.code, maybeSent: !!r.maybeSent };
       this.showError(error);
       this.post({ type: 'status', message: 'Not sent: the message is kept in Drafts.' });

@@ -2,7 +2,8 @@
  * MailDesk Pro in VS Code: the licence command and status bar item, the AI actions and
  * Workflow Bridges on the thread view, their secrets in SecretStorage, and the extension
  * API other extensions use to register bridges. All logic lives in src/core; this file
- * only moves it into VS Code.
+ * only moves it into VS Code. The models, bridges and secrets are this window's; the mail
+ * they read and the links they leave are the engine's (./proData.ts).
  */
 import * as vscode from 'vscode';
 import { isCancelled } from '../../core/ai/provider';
@@ -11,7 +12,6 @@ import type { BridgeChoice, WorkflowBridge } from '../../core/bridges/bridge';
 import type { LinkSummary } from '../../core/bridges/links';
 import type { SecretStore } from '../../core/config';
 import { toMailError } from '../../core/errors';
-import type { MailDesk } from '../../core/maildesk';
 import { MailDeskPro } from '../../core/licence/maildeskPro';
 import { AI_API_KEY_SECRET, ODOO_API_KEY_SECRET } from '../../core/licence/pro';
 import type { LicenceStatus } from '../../core/licence/licence';
@@ -20,13 +20,13 @@ import type { PagePro, PageProAction } from '../../core/threads/page';
 import { flattenSettings } from '../troubleshoot/viewModel';
 import { toDisposable, type Disposable } from '../lifecycle';
 import { vscodeModels } from './lm';
+import { engineProData } from './proData';
 import { setThreadProHooks, type ThreadProContext } from './threadHooks';
 import type { EngineClient } from '../../engine/client';
 
 export interface ProDeps {
   /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
   engine: EngineClient;
-  mail: MailDesk;
   secrets: SecretStore;
   log: vscode.LogOutputChannel;
 }
@@ -64,7 +64,7 @@ class ProUi implements Disposable {
 
   constructor(private readonly d: ProDeps) {
     this.pro = new MailDeskPro({
-      core: d.mail,
+      data: engineProData(d.engine),
       host: { secrets: d.secrets, hostModels: () => vscodeModels() },
       settings,
     });
@@ -72,7 +72,7 @@ class ProUi implements Disposable {
     this.item.name = 'MailDesk Licence';
     this.disposables.push(this.item);
     // Links and access rights are looked up again after a sync, so counts catch up by themselves.
-    this.disposables.push(d.mail.onDidChange((c) => c.messages && this.pro.bridges.invalidate()));
+    this.disposables.push(d.engine.on('store/changed', (c) => c.messages && this.pro.bridges.invalidate()));
     void this.updateStatus();
   }
 
@@ -128,7 +128,7 @@ class ProUi implements Disposable {
     for (const b of bridges) {
       if (b.visible) actions.push({ action: `bridge.${b.id}`, label: b.label, enabled: b.available, reason: b.available ? `${b.app}` : b.reason });
     }
-    const links = this.pro.bridges.links(accountId, threadKey);
+    const links = await this.pro.bridges.links(accountId, threadKey);
     if (links.length) actions.push({ action: 'bridge.refresh', label: 'Refresh links', enabled: true, reason: 'Look up the linked records again' });
     return { actions, links: links.map((l) => ({ text: linkLine(l), gone: l.state === 'gone' })), summary: this.summaries.get(`${accountId}\n${threadKey}`) };
   }

@@ -8,37 +8,54 @@
  */
 import * as vscode from 'vscode';
 import { webviewPage } from '../webviewPage';
-import { secretCredentials, type SecretStore } from '../../core/config';
+import { secretCredentials, type AccountConfig, type SecretStore } from '../../core/config';
 import type { CheckAction } from '../../core/diagnostics/check';
+import { collectSecrets } from '../../core/diagnostics/redact';
 import { renderMarkdown, type SupportReport } from '../../core/diagnostics/report';
-import { runTroubleshoot, troubleshootReport, type TroubleshootRun } from '../../core/diagnostics/troubleshoot';
-import { toMailError, type MailError } from '../../core/errors';
-import type { MailDesk } from '../../core/maildesk';
+import { MailError, toMailError } from '../../core/errors';
+import type { DiagnosticsParams } from '../../shared/protocol/engine';
 import { parseTroubleshootMessage, type HostToTroubleshoot, type TroubleshootModel, type TroubleshootToHost } from '../../shared/protocol/troubleshoot';
 import { DisposableBase, type Disposable } from '../lifecycle';
-import { buildViewModel, flattenSettings, progressLine, reportPaths, resolveAction, userStory } from './viewModel';
+import { googleFromSettings } from '../gmailCommands';
+import { microsoftFromSettings } from '../outlookCommands';
+import { vscodeModels } from '../pro/lm';
+import { runOnStandIn, type StandInRun } from './standIn';
+import { buildViewModel, flattenSettings, progressLine, reportPaths, resolveAction, userStory, type PanelReport, type ProgressEvent } from './viewModel';
 import type { EngineClient } from '../../engine/client';
 
 const VIEW_TYPE = 'maildesk.troubleshoot';
 export const TROUBLESHOOT_COMMAND = 'maildesk.troubleshoot';
 
 export interface TroubleshootDeps {
-  /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
+  /**
+   * This window's client of the engine: the checks run there (`diagnostics/run`, the pipeline
+   * `maildesk doctor` runs too). Absent only when the engine could not open the store.
+   */
   engine?: EngineClient;
-  mail: MailDesk;
+  /** Without an engine: the in-memory stand-in core the checks run on (see ./standIn.ts). */
+  standIn?: StandInRun['standIn'];
   secrets: SecretStore;
   log: vscode.LogOutputChannel;
   extensionUri: vscode.Uri;
   /** MailDesk's version, for the report. */
   version: string;
-  /** Why the data folder's store could not be opened (`mail` is then an in-memory stand-in). */
+  /** Why the data folder's store could not be opened (there is then no engine, only `standIn`). */
   storeProblem?: MailError;
   dataDir?: string;
 }
 
 interface RunResult {
-  run: TroubleshootRun;
+  result: PanelReport;
   story: { expected?: string; happened?: string; when?: string };
+}
+
+/** The environment variables the checks look at: MailDesk's own and those the accounts name. */
+function checkedEnv(accounts: AccountConfig[]): Record<string, string> {
+  const names = new Set<string>();
+  for (const a of accounts) for (const n of [a.imap?.passwordEnv, a.smtp?.passwordEnv, a.tokenEnv, a.tokenCacheEnv]) if (n) names.add(n);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && (names.has(k) || k.startsWith('MAILDESK_'))) out[k] = v;
+  return out;
 }
 
 export function registerTroubleshoot(deps: TroubleshootDeps): Disposable[] {
@@ -91,31 +108,36 @@ class TroubleshootController extends DisposableBase {
   }
 
   private async runOnce(story: RunResult['story']): Promise<void> {
-    const { mail } = this.deps;
     const panel = this.showPanel();
     panel.reveal();
     const lines: string[] = [];
     panel.running(0, 0, lines);
     try {
       const all = vscode.workspace.getConfiguration();
-      const settings = flattenSettings(JSON.parse(JSON.stringify(vscode.workspace.getConfiguration('maildesk'))) as unknown);
-      const run = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MailDesk: Troubleshoot' }, (progress) =>
-        runTroubleshoot(mail, {
-          settings,
-          syncIntervalMs: Math.max(15, all.get<number>('maildesk.sync.intervalSeconds', 120)) * 1000,
-          credentials: secretCredentials(this.deps.secrets),
-          storeProblem: this.deps.storeProblem,
-          dataDir: this.deps.dataDir,
-          onProgress: (p) => {
-            const line = progressLine(p);
-            if (!line) return;
-            lines.push(line);
-            progress.report({ message: line, increment: p.total ? 100 / p.total : undefined });
-            this.panel?.running(p.done, p.total, lines);
-          },
+      // What only this window knows: its settings, VS Code's version, the user's story.
+      const params: DiagnosticsParams = {
+        accounts: [],
+        settings: flattenSettings(JSON.parse(JSON.stringify(vscode.workspace.getConfiguration('maildesk'))) as unknown),
+        syncIntervalMs: Math.max(15, all.get<number>('maildesk.sync.intervalSeconds', 120)) * 1000,
+        env: {},
+        secrets: [],
+        version: this.deps.version,
+        app: 'vscode',
+        vscodeVersion: vscode.version,
+        ...story,
+        includeAddresses: false,
+        forPanel: true,
+      };
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MailDesk: Troubleshoot' }, (progress) =>
+        this.diagnose(params, (p) => {
+          const line = progressLine(p);
+          if (!line) return;
+          lines.push(line);
+          progress.report({ message: line, increment: p.total ? 100 / p.total : undefined });
+          this.panel?.running(p.done, p.total, lines);
         }),
       );
-      this.last = { run, story };
+      this.last = { result, story };
       this.rebuild();
     } catch (e) {
       const err = toMailError(e, 'Troubleshoot');
@@ -125,12 +147,34 @@ class TroubleshootController extends DisposableBase {
     }
   }
 
-  /** Rebuilds the redacted report and the view from the last run (after a run, or the address box). */
+  /** One run of the checks: in the engine, or (no store could be opened) on the stand-in. */
+  private async diagnose(params: DiagnosticsParams, onProgress: (p: ProgressEvent) => void): Promise<PanelReport> {
+    const { engine, standIn } = this.deps;
+    if (!engine) {
+      if (!standIn) throw new MailError('internal', 'Troubleshoot has no engine to run the checks in; reload the window');
+      return runOnStandIn({ standIn, secrets: this.deps.secrets, storeProblem: this.deps.storeProblem, dataDir: this.deps.dataDir }, params, onProgress);
+    }
+    const accounts = (await engine.request('accounts/list', {})).map((a) => a.config);
+    const oauth = { google: googleFromSettings(), microsoft: microsoftFromSettings() };
+    // The passwords live in this window (SecretStorage): it names them so the engine masks them.
+    const secrets = await collectSecrets(accounts, { credentials: secretCredentials(this.deps.secrets), oauth, env: process.env });
+    const hostModels = (await vscodeModels().catch(() => [])).map((m) => m.label);
+    const progress = engine.on('diagnostics/progress', onProgress);
+    try {
+      const r = await engine.request('diagnostics/run', { ...params, accounts: accounts.map((a) => a.id), oauth, env: checkedEnv(accounts), secrets, pro: { hostModels } });
+      if (!r.panel) throw new MailError('internal', 'the engine answered Troubleshoot without the panel data; reload the window');
+      return { ...r, panel: r.panel };
+    } finally {
+      progress.dispose();
+    }
+  }
+
+  /** The view of the last run, with or without email addresses. */
   private rebuild(): void {
-    const r = this.last;
+    const r = this.last?.result;
     if (!r) return;
-    this.report = troubleshootReport(this.deps.mail, r.run, { version: this.deps.version, app: 'vscode', vscodeVersion: vscode.version, ...r.story, includeAddresses: this.includeAddresses });
-    const view = buildViewModel({ report: this.report, outcomes: r.run.outcomes, includeAddresses: this.includeAddresses, ms: r.run.ms });
+    this.report = this.includeAddresses ? r.panel.withAddresses : withoutPanel(r);
+    const view = buildViewModel({ report: this.report, outcomes: r.panel.outcomes, includeAddresses: this.includeAddresses, ms: r.panel.ms });
     this.actions = view.actions;
     this.panel?.show(view.model);
   }
@@ -141,7 +185,7 @@ class TroubleshootController extends DisposableBase {
       panel.onDispose(() => this.panel === panel && (this.panel = undefined));
       this.panel = panel;
       if (this.report && this.last) {
-        const view = buildViewModel({ report: this.report, outcomes: this.last.run.outcomes, includeAddresses: this.includeAddresses, ms: this.last.run.ms });
+        const view = buildViewModel({ report: this.report, outcomes: this.last.result.panel.outcomes, includeAddresses: this.includeAddresses, ms: this.last.result.panel.ms });
         this.actions = view.actions;
         panel.show(view.model);
       }
@@ -210,6 +254,13 @@ class TroubleshootController extends DisposableBase {
     const c = await vscode.window.showInformationMessage(`MailDesk: support report saved as ${shortName(md)} and ${shortName(json)}.`, 'Open Report');
     if (c) await vscode.window.showTextDocument(md);
   }
+}
+
+/** The report as support gets it (the panel's extras are not part of it). */
+function withoutPanel(r: PanelReport): SupportReport {
+  const { panel, ...report } = r;
+  void panel;
+  return report;
 }
 
 class TroubleshootPanel extends DisposableBase {

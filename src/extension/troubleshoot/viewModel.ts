@@ -9,7 +9,11 @@
 import type { CheckAction, CheckOutcome, CheckStatus } from '../../core/diagnostics/check';
 import type { CheckProgress } from '../../core/diagnostics/runner';
 import type { SupportReport } from '../../core/diagnostics/report';
+import type { DiagnosticsPanelExtras } from '../../shared/protocol/engine';
 import type { TroubleshootModel, ViewCheck, ViewGroup, ViewStatus } from '../../shared/protocol/troubleshoot';
+
+/** What one run gives the panel: the redacted report (addresses masked) and the panel's extras. */
+export type PanelReport = SupportReport & { panel: DiagnosticsPanelExtras };
 
 /** Problems first, then what passed, then what could not be checked. */
 const SEVERITY: Record<CheckStatus, number> = { fail: 0, warn: 1, pass: 2, skip: 3 };
@@ -36,7 +40,8 @@ function worstOf(counts: Record<ViewStatus, number>): ViewStatus {
 export interface ViewModelInput {
   /** The redacted report built from `outcomes` (its checks are index-aligned with them). */
   report: SupportReport;
-  outcomes: readonly CheckOutcome[];
+  /** Each check's time and fix button (the engine's `panel.outcomes`, or the runner's outcomes). */
+  outcomes: ReadonlyArray<Pick<CheckOutcome, 'ms' | 'action'>>;
   includeAddresses: boolean;
   /** Wall time of the run. */
   ms: number;
@@ -111,10 +116,14 @@ export function resolveAction(actions: readonly CheckAction[], index: unknown): 
 
 const WORD: Record<CheckStatus, string> = { pass: 'passed', warn: 'warning', fail: 'FAILED', skip: 'skipped' };
 
+/** A check starting or finishing: the engine's `diagnostics/progress` (a status) or the runner's (an outcome). */
+export type ProgressEvent = Pick<CheckProgress, 'phase' | 'check' | 'account' | 'done' | 'total'> & { status?: string; outcome?: Pick<CheckOutcome, 'status'> };
+
 /** One progress line as a check finishes: "3/26 incoming.connect [work]: FAILED". */
-export function progressLine(p: CheckProgress): string | undefined {
-  if (p.phase !== 'done' || !p.outcome) return undefined;
-  return `${p.done}/${p.total} ${p.check}${p.account ? ` [${p.account}]` : ''}: ${WORD[p.outcome.status]}`;
+export function progressLine(p: ProgressEvent): string | undefined {
+  const status = p.outcome?.status ?? p.status;
+  if (p.phase !== 'done' || !status) return undefined;
+  return `${p.done}/${p.total} ${p.check}${p.account ? ` [${p.account}]` : ''}: ${WORD[status as CheckStatus] ?? status}`;
 }
 
 /** "2 failed, 1 warning, 20 passed, 3 skipped". */

@@ -187,6 +187,26 @@ export interface DiagnosticsParams {
   /** Values to mask in the report (held in memory for this call, never written). */
   secrets: string[];
   extraEnvironment?: Record<string, string>;
+  /** The asking client's sync interval: how stale a job may get before a check reports it (default 2 min). */
+  syncIntervalMs?: number;
+  /**
+   * Set by a client that keeps the Pro secrets (VS Code's SecretStorage): the licence, AI and
+   * bridge checks ask it for them (as for passwords) and see its language models by label.
+   * Without it they read the client's `env` (MAILDESK_LICENCE_KEY, ...), as `maildesk doctor` does.
+   */
+  pro?: { hostModels: string[] };
+  /** Also return what the Troubleshoot panel shows besides the report (`panel` in the result). */
+  forPanel?: boolean;
+}
+
+/** What the Troubleshoot panel needs besides the redacted report (asked with `forPanel`). */
+export interface DiagnosticsPanelExtras {
+  /** Wall time of the run. */
+  ms: number;
+  /** Index-aligned with the report's checks: each one's time and fix button (with its arguments). */
+  outcomes: Array<{ ms: number; action?: { title: string; command: string; args?: unknown[] } }>;
+  /** The same run's report with email addresses shown (the panel's "Include email addresses" box). */
+  withAddresses: SupportReport;
 }
 
 type NoParams = Record<string, never>;
@@ -233,7 +253,7 @@ export interface EngineRequests extends ComposeRequests, ReadingRequests, Window
 
   'mail/send': { params: { accountId: string; input: SendInputWire; confirmResend?: boolean }; result: SendResultWire };
 
-  'diagnostics/run': { params: DiagnosticsParams; result: SupportReport };
+  'diagnostics/run': { params: DiagnosticsParams; result: SupportReport & { panel?: DiagnosticsPanelExtras } };
 
   /** Triage (src/core/triage): applied here at once, carried to the server by the tasks job, with Undo. */
   'triage/find': { params: { accountId: string; folderPath?: string; uids?: number[]; messageId?: string }; result: MessageKey[] };
