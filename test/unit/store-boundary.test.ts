@@ -20,8 +20,8 @@ const EXCEPTIONS: Record<string, string> = {
   'src/core/search/search.ts': 'reserved: the full-text search is being optimised in another branch',
   'src/core/search/indexer.ts': 'reserved: the thread and search index is being optimised in another branch',
   'src/core/threads/threads.ts': 'reserved: thread listing is being optimised in another branch',
-  'src/extension/compose/model.ts': 'being moved to the engine in another branch; use store.settings.delete / store.settings.withPrefix there',
-  'src/extension/compose/composePanel.ts': 'being moved to the engine in another branch; use store.drafts.idByEntry there',
+  'src/engine/areas/composeJournal.ts': 'src/engine is being rewritten in another branch; store.settings.delete and store.settings.withPrefix replace its SQL',
+  'src/engine/areas/compose.ts': 'src/engine is being rewritten in another branch; store.drafts.idByEntry replaces its SQL',
 };
 
 /** SQL as this code base writes it: a keyword in capitals, then more. */

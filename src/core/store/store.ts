@@ -266,9 +266,10 @@ export class MailStore {
   /**
    * Raw SQL, for src/core/store only (its concern modules get it through `StoreSql`): everything
    * else calls named methods. They stay public for the few files listed in
-   * test/unit/store-boundary.test.ts (search and threads, reserved for now, and two compose files
-   * on their way to the engine) and for tests that set up or inspect rows; that test fails when
-   * any other file outside src/core/store calls them.
+   * test/unit/store-boundary.test.ts (search and threads, reserved for now, and the engine's
+   * compose area, which has named methods waiting: store.settings.delete/withPrefix,
+   * store.drafts.idByEntry) and for tests that set up or inspect rows; that test fails when any
+   * other file outside src/core/store calls them.
    */
   run(sql: string, params: SqlValue[] = []): void {
     const s = this.stmt(sql);
