@@ -143,7 +143,7 @@ export class StoreFile {
     m.reserve(Math.max(ROOM_FIRST_BYTES, size * 2));
   }
 
-  scheduleSave(): void {
+  private scheduleSave(): void {
     if (!this.file || this.saveTimer || this.saving) return;
     // Space saves by ten times what the last one held the thread, and never closer than
     // one save's whole length: a big store syncing hard spends a small share of time saving.
