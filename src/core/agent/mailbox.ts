@@ -233,12 +233,7 @@ export class AgentMailbox {
   }
 
   private bestFolder(messageId: number): number | undefined {
-    return this.store.get<{ folder_id: number }>(
-      `SELECT ms.folder_id FROM memberships ms LEFT JOIN folders f ON f.id = ms.folder_id
-       WHERE ms.message_id = ? AND ms.missing_since IS NULL
-       ORDER BY CASE f.role WHEN 'inbox' THEN 0 WHEN 'trash' THEN 3 WHEN 'junk' THEN 3 ELSE 1 END, ms.uid IS NULL, ms.folder_id LIMIT 1`,
-      [messageId],
-    )?.folder_id;
+    return this.store.agent.bestFolder(messageId);
   }
 
   /** Folders matching `in:` in one account: exact path, then name, then role ("inbox", "spam"). */
@@ -310,66 +305,27 @@ export class AgentMailbox {
    * folders for the page only; computing `snippet()` for every match cost 14 s on 10k messages.
    */
   private query(q: AgentQuery, accounts: AccountRow[], folderIds: Map<string, number[]>, limit: number, by: { match: true } | { ids: number[] }): Array<Record<string, SqlValue>> {
-    const params: SqlValue[] = [];
-    const where: string[] = [];
     let match: string | undefined;
-    if ('ids' in by) {
-      if (!by.ids.length) return [];
-      where.push(`m.id IN (${by.ids.map(() => '?').join(',')})`);
-      params.push(...by.ids);
-    } else {
+    if (!('ids' in by)) {
       match = q.text ? toMatchExpression(q.text) : undefined;
       if (q.text && !match) return [];
-      if (match) {
-        // As a subquery, so SQLite runs the full-text query once (a join ran it once per message).
-        where.push('m.id IN (SELECT docid FROM message_fts WHERE message_fts MATCH ?)');
-        params.push(match);
-      }
     }
-    where.push(`m.account_id IN (${accounts.map(() => '?').join(',')})`);
-    params.push(...accounts.map((a) => a.id));
-    if (q.after !== undefined) {
-      where.push('m.date >= ?');
-      params.push(q.after);
-    }
-    if (q.before !== undefined) {
-      where.push('m.date < ?');
-      params.push(q.before);
-    }
-    if (q.unread !== undefined) where.push(q.unread ? 'm.seen = 0' : 'm.seen = 1');
-    if (q.flagged) where.push('m.flagged = 1');
-    if (q.hasAttachment) where.push('m.has_attachments = 1');
-    // Local drafts and Sent entries of this computer are mail too; trash and spam only when asked for.
-    const inFolders = q.folder ? accounts.flatMap((a) => folderIds.get(a.id) ?? []) : [];
-    const folderFilter = q.folder
-      ? `ms.folder_id IN (${inFolders.map(() => '?').join(',') || 'NULL'})`
-      : `(f.role IS NULL OR f.role NOT IN (${HIDDEN_ROLES.map((r) => `'${r}'`).join(',')}))`;
-    const membership = `SELECT ms.folder_id FROM memberships ms JOIN folders f ON f.id = ms.folder_id
-      WHERE ms.message_id = m.id AND ms.missing_since IS NULL AND ${folderFilter}
-      ORDER BY CASE f.role WHEN 'inbox' THEN 0 ELSE 1 END, ms.folder_id LIMIT 1`;
-    const ids = this.store
-      .all<{ id: number }>(`SELECT m.id FROM messages m WHERE ${where.join(' AND ')} AND EXISTS (${membership}) ORDER BY m.date DESC, m.id DESC LIMIT ?`, [...params, ...inFolders, limit])
-      .map((r) => r.id);
-    if (!ids.length) return [];
-    const list = ids.map(() => '?').join(',');
-    const rows = this.store.all<Record<string, SqlValue>>(
-      `SELECT m.id, m.account_id, m.subject, m.from_name, m.from_addr, m.date, m.seen, m.flagged, m.has_attachments, m.data,
-              COALESCE(substr(fts.body, 1, 240), json_extract(CASE WHEN json_valid(m.data) THEN m.data ELSE '{}' END, '$.snippet'), '') AS snip,
-              (SELECT path FROM folders WHERE id = (${membership})) AS folder_path
-       FROM messages m LEFT JOIN message_fts fts ON fts.docid = m.id
-       WHERE m.id IN (${list}) ORDER BY m.date DESC, m.id DESC`,
-      [...inFolders, ...ids],
+    return this.store.agent.find(
+      {
+        ids: 'ids' in by ? by.ids : undefined,
+        match,
+        accountIds: accounts.map((a) => a.id),
+        after: q.after,
+        before: q.before,
+        unread: q.unread,
+        flagged: q.flagged,
+        hasAttachment: q.hasAttachment,
+        // Local drafts and Sent entries of this computer are mail too; trash and spam only when asked for.
+        folderIds: q.folder ? accounts.flatMap((a) => folderIds.get(a.id) ?? []) : undefined,
+        hiddenRoles: HIDDEN_ROLES,
+      },
+      limit,
     );
-    if (match) {
-      // Words around the match, for the page only.
-      const snips = new Map(
-        this.store
-          .all<{ docid: number; snip: string }>(`SELECT docid, snippet(message_fts, '', '', '…', -1, 16) AS snip FROM message_fts WHERE message_fts MATCH ? AND docid IN (${list})`, [match, ...ids])
-          .map((r) => [r.docid, r.snip]),
-      );
-      for (const r of rows) if (snips.get(r.id as number)) r.snip = snips.get(r.id as number)!;
-    }
-    return rows;
   }
 
   /** Field words (from:, to:, subject:) checked on headers, for what the server matched on words. */
@@ -408,7 +364,7 @@ export class AgentMailbox {
             this.store.upsertMessages(folder.id, found);
             for (const m of found) {
               const row = m.uid !== undefined ? this.store.getMessageByUid(folder.id, m.uid) : undefined;
-              const id = row?.id ?? this.store.get<{ id: number }>('SELECT id FROM messages WHERE account_id = ? AND provider_id = ?', [a.id, m.providerId])?.id;
+              const id = row?.id ?? this.store.messages.idByProviderId(a.id, m.providerId);
               if (id !== undefined) ids.push(id);
             }
           } catch (e) {
@@ -423,7 +379,7 @@ export class AgentMailbox {
   /** The conversation of a message as plain text, oldest first, quotes and signatures trimmed. */
   async readThread(input: { id: string }): Promise<AgentThread> {
     const { messageId, account } = this.message(input.id);
-    const key = this.store.get<{ tk: string }>(`SELECT COALESCE(thread_key, '#' || id) AS tk FROM messages WHERE id = ?`, [messageId])?.tk ?? `#${messageId}`;
+    const key = this.store.messages.threadKeyOf(messageId) ?? `#${messageId}`;
     let rows = threadMessages(this.store, account.id, key);
     // A message only in Trash is still readable by its own id.
     if (!rows.some((r) => r.id === messageId)) rows = threadMessages(this.store, account.id, `#${messageId}`, { keepFolderId: this.bestFolder(messageId) });
@@ -472,19 +428,9 @@ export class AgentMailbox {
         ? this.matchFolders(a.id, input.folder.trim())
         : this.store.listFolders(a.id).filter((f) => f.selected && !NOT_UNREAD_ROLES.includes(f.role ?? ''));
       for (const f of folders) {
-        const total = this.store.get<{ n: number }>(
-          `SELECT COUNT(*) AS n FROM memberships ms JOIN messages m ON m.id = ms.message_id WHERE ms.folder_id = ? AND ms.missing_since IS NULL AND m.seen = 0`,
-          [f.id],
-        )?.n ?? 0;
+        const total = this.store.agent.unreadCount(f.id);
         if (!total) continue;
-        const rows = this.store.all<Record<string, SqlValue>>(
-          `SELECT m.id, m.account_id, m.subject, m.from_name, m.from_addr, m.date, m.seen, m.flagged, m.has_attachments, ? AS folder_path,
-                  COALESCE(json_extract(CASE WHEN json_valid(m.data) THEN m.data ELSE '{}' END, '$.snippet'), '') AS snip
-           FROM memberships ms JOIN messages m ON m.id = ms.message_id
-           WHERE ms.folder_id = ? AND ms.missing_since IS NULL AND m.seen = 0
-           ORDER BY ms.date DESC, m.id DESC LIMIT ?`,
-          [f.path, f.id, limit],
-        );
+        const rows = this.store.agent.unreadPage(f.id, f.path, limit);
         out.push({ account: a.id, folder: f.path, unread: total, messages: this.toAgentMessages(rows) });
       }
     }
@@ -540,7 +486,7 @@ export class AgentMailbox {
     if (input.replyTo && input.subject) draft.subject = input.subject;
     if (input.draftId) {
       const id = parseId(input.draftId, 'draft');
-      const row = this.store.get<{ account_id: string; status: string }>('SELECT account_id, status FROM drafts WHERE id = ?', [id]);
+      const row = this.store.drafts.byId(id);
       if (!row || row.account_id !== account.id) throw new AgentRefusal(`there is no draft ${input.draftId} in ${account.id}; leave draftId out to start a new draft`);
       if (row.status !== 'draft') throw new AgentRefusal(`draft ${input.draftId} is being sent or failed to send; the user handles it in MailDesk, so leave draftId out to write a new draft`);
       draft.id = id;

@@ -214,7 +214,7 @@ export async function collectSecrets(
 export function collectMessageTexts(store: MailStore, accountIds: string[], limit = 2000): string[] {
   const out = new Set<string>();
   for (const id of accountIds) {
-    const rows = store.all<{ subject: string | null; data: string | null }>('SELECT subject, data FROM messages WHERE account_id = ? ORDER BY date DESC LIMIT ?', [id, limit]);
+    const rows = store.messages.recentSubjects(id, limit);
     for (const r of rows) {
       if (r.subject) out.add(r.subject);
       if (!r.data) continue;

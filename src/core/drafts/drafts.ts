@@ -9,17 +9,17 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SqlValue } from 'sql.js';
 import type { AccountConfig } from '../config';
 import { MailError, toMailError } from '../errors';
 import type { Logger } from '../log';
 import { parseMessage } from '../mime/parse';
 import type { MailProvider } from '../providers/provider';
 import type { AccountRow, FolderRow, MailStore } from '../store/store';
+import type { DraftRow, DraftStatus } from '../store/drafts';
 import { type Address, composeMessage, type Draft, type DraftAttachment, newMessageId, parseAddresses, type ResolvedAttachment } from '../send/compose';
 import { resolveDraftsFolder } from '../send/rules';
 
-export type DraftStatus = 'draft' | 'sending' | 'failed';
+export type { DraftRow, DraftStatus };
 
 export interface DraftRef {
   id: number;
@@ -62,22 +62,6 @@ interface DraftData extends Omit<Draft, 'id' | 'messageId' | 'attachments'> {
   attachments?: Array<{ blob: string; filename?: string; contentType?: string; size: number }>;
   /** A message given whole (maildesk send --eml): sent as it is. */
   rawBlob?: string;
-}
-
-interface DraftRow {
-  id: number;
-  account_id: string;
-  message_id: string;
-  data: string;
-  raw_blob: string | null;
-  local_message: number | null;
-  server_folder: string | null;
-  server_uid: number | null;
-  server_error: string | null;
-  status: DraftStatus;
-  error_code: string | null;
-  error_message: string | null;
-  updated_at: number;
 }
 
 export interface DraftDeps {
@@ -123,12 +107,12 @@ export class DraftService {
    * say so, and keep the draft, rather than leave it "sending" for ever.
    */
   private recover(): void {
-    const stuck = this.d.store.all<{ id: number }>(`SELECT id FROM drafts WHERE status = 'sending'`);
-    if (!stuck.length) return;
+    const { store } = this.d;
+    if (!store.drafts.anySending()) return;
     const msg = 'MailDesk stopped while this message was being sent, so it may have been sent; check Sent before sending it again';
-    this.d.store.tx(() => {
-      this.d.store.run(`UPDATE drafts SET status = 'failed', error_code = 'net.reset', error_message = ? WHERE status = 'sending'`, [msg]);
-      this.d.store.run(`UPDATE outbox SET status = 'failed', maybe_sent = 1, error_code = 'net.reset', error_message = ?, updated_at = ? WHERE status = 'sending'`, [msg, Date.now()]);
+    store.tx(() => {
+      store.drafts.failSending(msg);
+      store.outbox.failSending(msg, Date.now());
     });
     this.d.store.saveNow();
   }
@@ -136,11 +120,11 @@ export class DraftService {
   // ---- rows -------------------------------------------------------------------------
 
   row(id: number): DraftRow | undefined {
-    return this.d.store.get<DraftRow & Record<string, SqlValue>>('SELECT * FROM drafts WHERE id = ?', [id]);
+    return this.d.store.drafts.byId(id);
   }
 
   rowByMessageId(accountId: string, messageId: string): DraftRow | undefined {
-    return this.d.store.get<DraftRow & Record<string, SqlValue>>('SELECT * FROM drafts WHERE account_id = ? AND message_id = ?', [accountId, messageId]);
+    return this.d.store.drafts.byMessageId(accountId, messageId);
   }
 
   private account(accountId: string): AccountRow {
@@ -241,23 +225,10 @@ export class DraftService {
     let id = existing?.id ?? 0;
     store.tx(() => {
       if (existing) {
-        store.run(`UPDATE drafts SET data = ?, raw_blob = ?, status = CASE WHEN status = 'failed' THEN status ELSE 'draft' END, updated_at = ? WHERE id = ?`, [
-          JSON.stringify(data),
-          blob,
-          now,
-          existing.id,
-        ]);
+        store.drafts.updateContent(existing.id, JSON.stringify(data), blob, now);
         this.removeEntry(existing.local_message);
       } else {
-        store.run(`INSERT INTO drafts(account_id, message_id, data, raw_blob, status, created_at, updated_at) VALUES(?, ?, ?, ?, 'draft', ?, ?)`, [
-          acc.id,
-          messageId,
-          JSON.stringify(data),
-          blob,
-          now,
-          now,
-        ]);
-        id = store.get<{ id: number }>('SELECT id FROM drafts WHERE account_id = ? AND message_id = ?', [acc.id, messageId])!.id;
+        id = store.drafts.insert(acc.id, messageId, JSON.stringify(data), blob, now);
       }
       let local: number | null = null;
       if (draftsFolder) {
@@ -276,7 +247,7 @@ export class DraftService {
           bodyBlob: blob,
         });
       }
-      store.run('UPDATE drafts SET local_message = ? WHERE id = ?', [local, id]);
+      store.drafts.setLocalMessage(id, local);
     });
     // A draft must survive a crash from now on: on disk before this resolves (in slices,
     // so typing into a message stays smooth on a big store).
@@ -287,17 +258,7 @@ export class DraftService {
 
   /** Takes a draft's entry out of every folder list (a local one is deleted outright). */
   removeEntry(messageRowId: number | null): void {
-    if (messageRowId === null) return;
-    const { store } = this.d;
-    const m = store.getMessage(messageRowId);
-    if (!m) return;
-    store.tx(() => {
-      for (const r of store.all<{ folder_id: number }>('SELECT folder_id FROM memberships WHERE message_id = ? AND missing_since IS NULL', [messageRowId])) {
-        store.removeLocal(messageRowId, r.folder_id);
-      }
-      // The sync never purges local rows; a remote one goes when the server copy is gone.
-      if (m.origin === 'local') store.run('DELETE FROM messages WHERE id = ?', [messageRowId]);
-    });
+    this.d.store.drafts.removeEntry(messageRowId);
   }
 
   // ---- remote step ------------------------------------------------------------------
@@ -334,8 +295,8 @@ export class DraftService {
         const key = remoteDraftKey(r.account_id, r.message_id);
         const { ref } = await p.saveDraftRemote(raw, { messageId: r.message_id, previousRef: this.d.store.getSetting(key) });
         this.d.store.tx(() => {
-          this.d.store.run('INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, ref]);
-          this.d.store.run('UPDATE drafts SET server_folder = ?, server_uid = NULL, server_error = NULL WHERE id = ?', [folder.path, draftId]);
+          this.d.store.settings.set(key, ref);
+          this.d.store.drafts.setServerCopy(draftId, folder.path, null);
         });
         this.changed(r.account_id, draftId);
         return { server: 'saved' as const };
@@ -343,15 +304,13 @@ export class DraftService {
       if (!p.appendMessage || !p.findByMessageId) throw new MailError('internal', 'this account type cannot save drafts on the server yet');
       const { uid } = await p.appendMessage(folder.path, raw, DRAFT_FLAGS);
       await this.deleteServerCopies(r.account_id, folder.path, r.message_id, uid);
-      this.d.store.tx(() =>
-        this.d.store.run('UPDATE drafts SET server_folder = ?, server_uid = ?, server_error = NULL WHERE id = ?', [folder.path, uid ?? null, draftId]),
-      );
+      this.d.store.drafts.setServerCopy(draftId, folder.path, uid ?? null);
       this.changed(r.account_id, draftId);
       return { server: 'saved' as const };
     } catch (e) {
       const err = toMailError(e, 'saving the draft on the server');
       this.d.logger.log('warn', `draft ${draftId}: ${err.message}`, { account: r.account_id });
-      this.d.store.tx(() => this.d.store.run('UPDATE drafts SET server_error = ? WHERE id = ?', [err.message, draftId]));
+      this.d.store.drafts.setServerError(draftId, err.message);
       this.changed(r.account_id, draftId);
       return { server: 'failed' as const, error: err.message };
     }
@@ -367,7 +326,7 @@ export class DraftService {
       // API providers keep one draft per Message-ID: every copy goes (callers here delete all).
       const key = remoteDraftKey(accountId, messageId);
       const n = await p.deleteDraftRemote({ messageId, ref: this.d.store.getSetting(key) });
-      this.d.store.tx(() => this.d.store.run('DELETE FROM settings WHERE key = ?', [key]));
+      this.d.store.settings.delete(key);
       return n;
     }
     if (!p.findByMessageId) return 0;
@@ -389,11 +348,7 @@ export class DraftService {
   }
 
   listDrafts(accountId: string): DraftSummary[] {
-    const rows = this.d.store.all<DraftRow & { maybe_sent: number | null } & Record<string, SqlValue>>(
-      `SELECT d.*, o.maybe_sent FROM drafts d LEFT JOIN outbox o ON o.account_id = d.account_id AND o.message_id = d.message_id
-       WHERE d.account_id = ? ORDER BY d.updated_at DESC, d.id DESC`,
-      [accountId],
-    );
+    const rows = this.d.store.drafts.listWithOutbox(accountId);
     return rows.map((r) => {
       const data = this.data(r);
       return {
@@ -414,7 +369,7 @@ export class DraftService {
   openDraft(accountId: string, draftId: number): OpenedDraft {
     const r = this.ownRow(accountId, draftId);
     const data = this.data(r);
-    const maybe = this.d.store.get<{ maybe_sent: number }>('SELECT maybe_sent FROM outbox WHERE account_id = ? AND message_id = ?', [accountId, r.message_id]);
+    const maybeSent = this.d.store.outbox.maybeSent(accountId, r.message_id);
     const { attachments, rawBlob, ...rest } = data;
     return {
       ...rest,
@@ -423,7 +378,7 @@ export class DraftService {
       attachments: attachments?.map((a) => ({ blob: a.blob, filename: a.filename, contentType: a.contentType, size: a.size })),
       status: r.status,
       error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : undefined,
-      maybeSent: maybe?.maybe_sent === 1,
+      maybeSent,
       rawBlob,
     };
   }
@@ -433,9 +388,9 @@ export class DraftService {
     const r = this.ownRow(accountId, draftId);
     this.d.store.tx(() => {
       this.removeEntry(r.local_message);
-      this.d.store.run('DELETE FROM drafts WHERE id = ?', [draftId]);
+      this.d.store.drafts.delete(draftId);
       // A discarded message is no longer "unsent": Troubleshoot stops reporting it.
-      this.d.store.run(`UPDATE outbox SET status = 'done', updated_at = ? WHERE account_id = ? AND message_id = ? AND status <> 'sent'`, [Date.now(), accountId, r.message_id]);
+      this.d.store.outbox.markDiscarded(accountId, r.message_id, Date.now());
     });
     await this.d.store.flush();
     this.changed(accountId, draftId);

@@ -5,7 +5,6 @@
  * (no-reply senders) counts least. Built from the store on first use and rebuilt only
  * after the store changed, so typing in the composer never scans the mailbox.
  */
-import type { SqlValue } from 'sql.js';
 import type { MailStore } from '../store/store';
 
 export interface AddressSuggestion {
@@ -98,10 +97,7 @@ const MAX_MESSAGES = 20_000;
 /** Every address sighting in the store's newest messages (all accounts, or one). */
 export function storeSightings(store: MailStore, self: string[], accountId?: string): AddressSighting[] {
   const mine = new Set(self.map((s) => s.trim().toLowerCase()));
-  const rows = store.all<{ from_name: string | null; from_addr: string | null; date: number | null; data: string | null }>(
-    `SELECT from_name, from_addr, date, data FROM messages ${accountId ? 'WHERE account_id = ?' : ''} ORDER BY date DESC LIMIT ?`,
-    (accountId ? [accountId, MAX_MESSAGES] : [MAX_MESSAGES]) as SqlValue[],
-  );
+  const rows = store.messages.recentSenders(MAX_MESSAGES, accountId);
   const out: AddressSighting[] = [];
   for (const r of rows) {
     const date = r.date ?? 0;

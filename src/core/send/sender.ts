@@ -10,7 +10,6 @@
  * at all ("may have been sent") until the user says so, and every attempt and resend
  * carries the same Message-ID. The outbox row records each message's fate.
  */
-import type { SqlValue } from 'sql.js';
 import { MailError, toMailError } from '../errors';
 import type { Logger } from '../log';
 import { DraftService, identityOf } from '../drafts/drafts';
@@ -62,13 +61,6 @@ export interface SenderDeps {
   selectFolder(accountId: string, path: string): Promise<void>;
   logger: Logger;
   options?: SendOptions;
-}
-
-interface OutboxRow {
-  id: number;
-  status: string;
-  maybe_sent: number;
-  sent_at: number | null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -141,21 +133,17 @@ export class Sender {
     }
   }
 
-  private outbox(accountId: string, messageId: string): OutboxRow | undefined {
-    return this.d.store.get<OutboxRow & Record<string, SqlValue>>('SELECT id, status, maybe_sent, sent_at FROM outbox WHERE account_id = ? AND message_id = ?', [accountId, messageId]);
-  }
-
   private async run(accountId: string, draftId: number, base: SendResult, opts: { confirmResend?: boolean }): Promise<SendResult> {
     const { store, drafts } = this.d;
     const acc = store.getAccount(accountId)!;
     const row = drafts.row(draftId);
     if (!row) return { ...base, error: new MailError('folder.notFound', 'the draft was deleted') };
     const data = drafts.data(row);
-    const prior = this.outbox(accountId, row.message_id);
+    const prior = store.outbox.get(accountId, row.message_id);
     if (prior?.status === 'sent') {
-      return this.fail(base, new MailError('send.rejected', `this message (${row.message_id}) was already sent on ${new Date(prior.sent_at ?? 0).toISOString()}; MailDesk does not send it twice`), false);
+      return this.fail(base, new MailError('send.rejected', `this message (${row.message_id}) was already sent on ${new Date(prior.sentAt ?? 0).toISOString()}; MailDesk does not send it twice`), false);
     }
-    if (prior?.maybe_sent && !opts.confirmResend) {
+    if (prior?.maybeSent && !opts.confirmResend) {
       return this.fail(
         base,
         new MailError('net.reset', 'the last attempt lost its answer after the message was handed over, so it may already have been sent; check Sent, then send again and confirm to resend it', { retryable: false }),
@@ -212,21 +200,15 @@ export class Sender {
     const copyBlob = store.blobs.put(copy);
     const now = Date.now();
     store.tx(() => {
-      store.run(
-        `INSERT INTO outbox(account_id, message_id, raw_blob, status, attempts, created_at, updated_at, draft_id, maybe_sent)
-         VALUES(?, ?, ?, 'sending', 0, ?, ?, ?, 0)
-         ON CONFLICT(account_id, message_id) DO UPDATE SET raw_blob = excluded.raw_blob, status = 'sending', error_code = NULL, error_message = NULL,
-           maybe_sent = 0, updated_at = excluded.updated_at, draft_id = excluded.draft_id`,
-        [accountId, row.message_id, copyBlob, now, now, draftId],
-      );
-      store.run(`UPDATE drafts SET status = 'sending', error_code = NULL, error_message = NULL WHERE id = ?`, [draftId]);
+      store.outbox.markSending(accountId, row.message_id, copyBlob, draftId, now);
+      store.drafts.markSending(draftId);
     });
     await store.flush();
 
     let attempts = 0;
     for (;;) {
       attempts++;
-      store.tx(() => store.run('UPDATE outbox SET attempts = attempts + 1 WHERE account_id = ? AND message_id = ?', [accountId, row.message_id]));
+      store.outbox.countAttempt(accountId, row.message_id);
       try {
         const receipt = await provider.sendMessage!(raw, envelope);
         return await this.succeeded({ ...base, attempts, accepted: receipt.accepted, rejected: receipt.rejected }, row.local_message, copy, copyBlob, sent, data);
@@ -248,23 +230,13 @@ export class Sender {
     const now = Date.now();
     const said = error.providerMessage && !error.message.includes(error.providerMessage) ? `${error.message} (${error.providerMessage})` : error.message;
     store.tx(() => {
-      store.run(`UPDATE drafts SET status = 'failed', error_code = ?, error_message = ?, updated_at = ? WHERE id = ?`, [error.code, said, now, r.draftId]);
-      const exists = this.outbox(r.accountId, r.messageId);
+      store.drafts.markFailed(r.draftId, error.code, said, now);
+      const exists = store.outbox.get(r.accountId, r.messageId);
       if (exists && exists.status !== 'sent') {
-        store.run(`UPDATE outbox SET status = 'failed', error_code = ?, error_message = ?, maybe_sent = ?, updated_at = ? WHERE id = ?`, [
-          error.code,
-          said,
-          maybeSent || exists.maybe_sent ? 1 : 0,
-          now,
-          exists.id,
-        ]);
+        store.outbox.markFailed(exists.id, error.code, said, maybeSent || exists.maybeSent, now);
       } else if (!exists) {
         const d = drafts.row(r.draftId);
-        store.run(
-          `INSERT INTO outbox(account_id, message_id, raw_blob, status, attempts, error_code, error_message, created_at, updated_at, draft_id, maybe_sent)
-           VALUES(?, ?, ?, 'failed', 0, ?, ?, ?, ?, ?, ?)`,
-          [r.accountId, r.messageId, d?.raw_blob ?? '', error.code, said, now, now, r.draftId, maybeSent ? 1 : 0],
-        );
+        store.outbox.insertFailed({ accountId: r.accountId, messageId: r.messageId, rawBlob: d?.raw_blob ?? '', code: error.code, message: said, draftId: r.draftId, maybeSent, now });
       }
     });
     await store.flush();
@@ -287,12 +259,7 @@ export class Sender {
     const now = Date.now();
     let localSentId: number | undefined;
     store.tx(() => {
-      store.run(`UPDATE outbox SET status = 'sent', sent_at = ?, updated_at = ?, error_code = NULL, error_message = NULL, maybe_sent = 0 WHERE account_id = ? AND message_id = ?`, [
-        now,
-        now,
-        r.accountId,
-        r.messageId,
-      ]);
+      store.outbox.markSent(r.accountId, r.messageId, now);
       if (sent) {
         localSentId = store.insertLocalMessage(sent.id, {
           messageId: r.messageId,
@@ -308,10 +275,10 @@ export class Sender {
           references: data.references,
           bodyBlob: copyBlob,
         });
-        store.run('UPDATE outbox SET local_message = ? WHERE account_id = ? AND message_id = ?', [localSentId, r.accountId, r.messageId]);
+        store.outbox.setLocalMessage(r.accountId, r.messageId, localSentId);
       }
       drafts.removeEntry(draftEntry);
-      store.run('DELETE FROM drafts WHERE id = ?', [r.draftId]);
+      store.drafts.delete(r.draftId);
     });
     await store.flush();
     const result: SendResult = { ...r, ok: true, sentFolder: sent?.path, localSentId };

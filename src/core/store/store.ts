@@ -6,63 +6,34 @@
  * (temporary file, fsync, rename) after a batch, never once per message. Every
  * commit emits one change event, which is how trees and open views refresh themselves.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { EventEmitter } from 'node:events';
-import { MailError, toMailError } from '../errors';
+import { MailError } from '../errors';
 import type { AccountConfig } from '../config';
 import { Logger, noopLogger } from '../log';
 import { BlobStore } from './blobs';
 import { MIGRATIONS } from './schema';
 import { loadSqlJs, type MemFile } from './sqlite';
-import { writeSnapshot } from './memfsSnapshot';
-import { moveAside, RECOVERED_SETTING, saveError, type SaveFailure, type StoreRecovery } from './recovery';
+import { RECOVERED_SETTING, type SaveFailure, type StoreRecovery } from './recovery';
+import { readDatabase, StoreFile } from './persistence';
+import type { StoreSql } from './sql';
+import { SettingsTable } from './settings';
+import { AccountsTable, type AccountRow, type AccountState } from './accounts';
+import { FoldersTable, type FolderRole, type FolderRow } from './folders';
+import { SyncStateTable, type FolderSyncState } from './syncState';
+import { JobsTable, type JobKind, type JobRow, type TaskRow } from './jobs';
+import { DraftsTable } from './drafts';
+import { OutboxTable } from './outbox';
+import { BridgeLinksTable } from './bridgeLinks';
+import { DiagnosticsQueries } from './diagnosticsQueries';
+import { MessageQueries } from './messageQueries';
+import { AgentQueries } from './agentQueries';
 
-export type FolderRole = 'inbox' | 'sent' | 'drafts' | 'trash' | 'junk' | 'archive' | 'all' | 'flagged' | 'important';
-export type AccountState = 'unknown' | 'connected' | 'disconnected' | 'reauth';
-export type JobKind = 'sync' | 'fill' | 'backfill' | 'bodies' | 'maintenance' | 'tasks';
-export type JobStatus = 'pending' | 'running' | 'ok' | 'error' | 'paused' | 'done';
-
-export interface AccountRow {
-  id: string;
-  provider: string;
-  email: string;
-  name: string | null;
-  config: AccountConfig;
-  state: AccountState;
-  stateCode: string | null;
-  stateReason: string | null;
-  stateAt: number | null;
-}
-
-export interface FolderRow {
-  id: number;
-  accountId: string;
-  path: string;
-  name: string;
-  delimiter: string | null;
-  role: FolderRole | null;
-  specialUse: string | null;
-  selected: boolean;
-  remoteExists: boolean;
-  remoteTotal: number | null;
-  remoteUnread: number | null;
-}
-
-export interface FolderSyncState {
-  uidValidity: string | null;
-  uidNext: number | null;
-  highestModseq: string | null;
-  backfillCursor: string | null;
-  fillDone: boolean;
-  backfillDone: boolean;
-  deepBackfill: boolean;
-  cursor: string | null;
-  lastSyncAt: number | null;
-  resetCount: number;
-  lastResetAt: number | null;
-}
+export type { AccountRow, AccountState } from './accounts';
+export type { FolderRole, FolderRow } from './folders';
+export type { JobKind, JobRow, JobStatus, TaskRow } from './jobs';
+export type { FolderSyncState } from './syncState';
 
 /** What a provider reports about one message in one folder. */
 export interface IncomingMessage {
@@ -104,32 +75,6 @@ export interface MessageRow {
   data: Record<string, unknown>;
 }
 
-export interface JobRow {
-  id: string;
-  accountId: string;
-  folderId: number | null;
-  kind: JobKind;
-  status: JobStatus;
-  lastRun: number | null;
-  lastSuccess: number | null;
-  nextRun: number | null;
-  attempts: number;
-  errorCode: string | null;
-  errorMessage: string | null;
-  progress: Record<string, unknown> | null;
-}
-
-export interface TaskRow {
-  id: number;
-  accountId: string;
-  kind: string;
-  payload: Record<string, unknown>;
-  status: 'pending' | 'done' | 'failed';
-  attempts: number;
-  error: string | null;
-  createdAt: number;
-}
-
 /** Accumulated during a transaction, emitted once after commit. */
 export interface StoreChange {
   accounts: Set<string>;
@@ -169,17 +114,6 @@ function joinFlags(row: { seen: number; flagged: number; answered: number; draft
   return f.concat(other);
 }
 
-/**
- * The in-memory file starts with room for this much (some 380,000 messages' headers): growing
- * it later means one copy of the whole file, which at 200 MB holds the thread ~0.2 s...
- */
-const ROOM_FIRST_BYTES = 512 * 1024 * 1024;
-/** ...and is given more when less than this, or half its size, is left. */
-const ROOM_MIN_BYTES = 64 * 1024 * 1024;
-
-/** How long a store waits before saving again after a save failed. */
-const SAVE_RETRY_MS = 10_000;
-
 export interface StoreOptions {
   /** Folder for the database and blobs; undefined keeps everything in memory (tests). */
   dir?: string;
@@ -196,110 +130,88 @@ export class MailStore {
   private readonly statements = new Map<string, Statement>();
   private depth = 0;
   private pending = emptyChange();
-  private dirty = false;
-  private saveTimer: NodeJS.Timeout | undefined;
-  /** Save generations: an older background write never replaces a newer file. */
-  private generation = 0;
-  private committed = 0;
   private readonly events = new EventEmitter();
   readonly blobs: BlobStore;
-  /**
-   * Time of the last save, how long it took, and how much of that held the event loop
-   * (all of it for saveNow; the slices for a background save): reported by the bench and
-   * Troubleshoot.
-   */
-  lastSave: { at: number; ms: number; busyMs: number; bytes: number } | undefined;
+  /** The store by concern, each over the same database (one change event per commit for all). */
+  readonly settings: SettingsTable;
+  readonly accounts: AccountsTable;
+  readonly folders: FoldersTable;
+  readonly syncState: SyncStateTable;
+  readonly jobs: JobsTable;
+  readonly drafts: DraftsTable;
+  readonly outbox: OutboxTable;
+  readonly bridgeLinks: BridgeLinksTable;
+  /** Reads over messages for triage, providers, the address book and redaction. */
+  readonly messages: MessageQueries;
+  /** The agent mailbox's search and unread lists. */
+  readonly agent: AgentQueries;
+  /** Counts for the Troubleshoot checks. */
+  readonly diagnostics: DiagnosticsQueries;
   /** A damaged store file moved aside when this store opened (Troubleshoot reports it). */
   recovered: StoreRecovery | undefined;
-  /** The last save that failed, until one succeeds: a failure is never silent. */
-  saveFailure: SaveFailure | undefined;
-  /** The background save under way, if any: one at a time. */
-  private saving: Promise<void> | undefined;
-  /** Commits so far, and how many of them the newest save on disk holds (for flush()). */
-  private commitSeq = 0;
-  private savedSeq = 0;
-  private closed = false;
+  /** The file on disk and its saves (persistence.ts). */
+  private readonly persist: StoreFile;
 
   private constructor(
     private readonly db: Database,
     private readonly file: string | undefined,
-    private readonly logger: Logger,
-    private readonly saveDelayMs: number,
+    logger: Logger,
+    saveDelayMs: number,
     /** The file SQLite keeps in memory, when this sql.js build lets us reach it. */
     private readonly memFile: MemFile | undefined,
-    private readonly saveSliceBytes: number | undefined,
+    saveSliceBytes: number | undefined,
   ) {
     this.blobs = new BlobStore(file ? path.join(path.dirname(file), 'blobs') : undefined);
     this.events.setMaxListeners(100);
+    this.persist = new StoreFile(db, file, memFile, saveSliceBytes, {
+      logger,
+      saveDelayMs,
+      inTx: () => this.depth > 0,
+      failed: (e) => this.events.emit('saveFailed', e),
+    });
+    // The concern modules' way in: SQL stays inside src/core/store.
+    const pending = () => this.pending;
+    const sql: StoreSql = {
+      run: (q, params) => this.run(q, params),
+      all: <T>(q: string, params?: SqlValue[]) => this.all<T>(q, params),
+      get: <T>(q: string, params?: SqlValue[]) => this.get<T>(q, params),
+      lastId: () => this.lastId(),
+      tx: <T>(fn: () => T) => this.tx(fn),
+      get pending() {
+        return pending();
+      },
+    };
+    this.settings = new SettingsTable(sql);
+    this.accounts = new AccountsTable(sql, this.blobs);
+    this.folders = new FoldersTable(sql);
+    this.syncState = new SyncStateTable(sql);
+    this.jobs = new JobsTable(sql);
+    this.drafts = new DraftsTable(sql, this);
+    this.outbox = new OutboxTable(sql);
+    this.bridgeLinks = new BridgeLinksTable(sql);
+    this.diagnostics = new DiagnosticsQueries(sql);
+    this.messages = new MessageQueries(sql);
+    this.agent = new AgentQueries(sql);
   }
 
   static async open(opts: StoreOptions = {}): Promise<MailStore> {
     const SQL = await loadSqlJs();
-    let file: string | undefined;
-    let db!: Database;
-    let recovered: StoreRecovery | undefined;
-    if (opts.dir) {
-      fs.mkdirSync(opts.dir, { recursive: true });
-      file = path.join(opts.dir, 'maildesk.db');
-      // Temporary files of a save that a killed process never renamed: the database itself is intact.
-      for (const f of fs.readdirSync(opts.dir)) if (/^maildesk\.db\..*\.tmp$/.test(f)) fs.rmSync(path.join(opts.dir, f), { force: true });
-      // A crash between write and rename leaves only the temporary file: the old one is intact.
-      if (fs.existsSync(file)) {
-        // Read off the thread: at 100,000 messages the file is ~130 MB. A read error (EACCES,
-        // EIO) is the folder's problem and is thrown as it is; bad contents are moved aside.
-        const bytes = await fs.promises.readFile(file);
-        let damage: string | undefined;
-        if (!bytes.length) damage = 'the file is empty (0 bytes): a save was cut off';
-        else {
-          try {
-            db = new SQL.Database(bytes);
-            db.exec('PRAGMA user_version');
-            db.exec('SELECT COUNT(*) FROM sqlite_master');
-          } catch (e) {
-            db?.close();
-            damage = `it is not a readable SQLite database (${(e as Error).message})`;
-          }
-        }
-        if (damage) {
-          recovered = moveAside(file, damage, bytes.length);
-          (opts.logger ?? noopLogger).log('warn', `the mail store ${file} was damaged (${damage}); moved aside to ${recovered.movedTo}; a new store syncs again from the server`);
-          db = new SQL.Database();
-        }
-      } else {
-        db = new SQL.Database();
-      }
-    } else {
-      db = new SQL.Database();
-    }
+    const logger = opts.logger ?? noopLogger;
+    const { db, file, recovered } = await readDatabase(SQL, opts.dir, logger);
     let memFile: MemFile | undefined;
     try {
       memFile = SQL.memFile?.((db as unknown as { filename: string }).filename);
     } catch {
       memFile = undefined;
     }
-    const logger = opts.logger ?? noopLogger;
     if (file && !memFile) logger.log('warn', 'this sql.js build hides its file system: the mail store saves by exporting the whole database');
     const store = new MailStore(db, file, logger, opts.saveDelayMs ?? 1000, opts.sliceSaves === false ? undefined : memFile, opts.saveSliceBytes);
     store.recovered = recovered;
-    store.keepRoom();
+    store.persist.keepRoom();
     await store.migrate();
     // Remembered in the new store, so Troubleshoot still tells of it in a later process.
     if (recovered) store.setSetting(RECOVERED_SETTING, JSON.stringify(recovered));
     return store;
-  }
-
-  /**
-   * Keeps the in-memory database file's capacity well ahead of its size (MemFile.reserve),
-   * so it is copied once in a long while, between transactions, and not by MEMFS a little
-   * at a time in the middle of them. Stores that are never saved (tests) keep MEMFS's way.
-   */
-  private keepRoom(): void {
-    const m = this.memFile;
-    if (!m || !this.file) return;
-    const size = m.bytes().length;
-    const cap = m.capacity();
-    if (cap - size >= Math.max(ROOM_MIN_BYTES, size / 2)) return;
-    m.reserve(Math.max(ROOM_FIRST_BYTES, size * 2));
   }
 
   get path(): string | undefined {
@@ -323,10 +235,10 @@ export class MailStore {
         this.db.exec('ROLLBACK');
         throw e;
       }
-      this.dirty = true;
+      this.persist.markDirty();
       await new Promise((r) => setImmediate(r));
     }
-    if (this.dirty) this.saveNow();
+    if (this.persist.isDirty) this.saveNow();
   }
 
   get schemaVersion(): number {
@@ -351,6 +263,14 @@ export class MailStore {
     return s;
   }
 
+  /**
+   * Raw SQL, for src/core/store only (its concern modules get it through `StoreSql`): everything
+   * else calls named methods. They stay public for the few files listed in
+   * test/unit/store-boundary.test.ts (search and threads, reserved for now, and the engine's
+   * compose area, which has named methods waiting: store.settings.delete/withPrefix,
+   * store.drafts.idByEntry) and for tests that set up or inspect rows; that test fails when any
+   * other file outside src/core/store calls them.
+   */
   run(sql: string, params: SqlValue[] = []): void {
     const s = this.stmt(sql);
     try {
@@ -407,97 +327,17 @@ export class MailStore {
     }
     const change = this.pending;
     this.pending = emptyChange();
-    this.dirty = true;
-    this.commitSeq++;
-    // After the commit, outside it: a failure to reserve must not look like a failed transaction.
-    this.keepRoom();
-    this.scheduleSave();
+    this.persist.committedTx();
     if (change.accounts.size || change.folders.size || change.messages || change.jobs) this.events.emit('change', change);
     return result;
   }
 
-  private scheduleSave(): void {
-    if (!this.file || this.saveTimer || this.saving) return;
-    // Space saves by ten times what the last one held the thread, and never closer than
-    // one save's whole length: a big store syncing hard spends a small share of time saving.
-    // After a failed save (disk full) retry every 10 s, not at every commit's pace.
-    const delay = Math.max(this.saveDelayMs, (this.lastSave?.busyMs ?? 0) * 10, this.lastSave?.ms ?? 0, this.saveFailure ? SAVE_RETRY_MS : 0);
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      this.saveInBackground().catch((e) => this.logger.log('error', toMailError(e).describe()));
-    }, delay);
-    this.saveTimer.unref?.();
-  }
-
   /**
-   * Saves without holding the thread: the file is written in slices as it stood when the
-   * save began (memfsSnapshot.ts), then fsynced off the thread and renamed over the old one.
-   * Where sql.js hides its file, exports now (blocking) and writes off the thread.
+   * Saves without holding the thread (StoreFile.saveInBackground): the file is written in
+   * slices as it stood when the save began, then fsynced off the thread and renamed.
    */
-  async saveInBackground(): Promise<void> {
-    if (this.saving) await this.saving;
-    if (!this.file || !this.dirty || this.depth > 0) return;
-    const file = this.file;
-    const run = (this.memFile ? this.saveSliced(file, this.memFile) : this.saveExported(file)).catch((e: unknown) => {
-      throw this.saveFailed(e, file);
-    });
-    this.saving = run;
-    try {
-      await run;
-    } finally {
-      if (this.saving === run) this.saving = undefined;
-      // Commits made while it ran wait for the next save.
-      if (this.dirty) this.scheduleSave();
-    }
-  }
-
-  private async saveSliced(file: string, mem: MemFile): Promise<void> {
-    const gen = ++this.generation;
-    const seq = this.commitSeq;
-    const t0 = performance.now();
-    this.dirty = false;
-    const tmp = `${file}.${process.pid}.bg${gen}.tmp`;
-    try {
-      const fd = fs.openSync(tmp, 'w');
-      let r: Awaited<ReturnType<typeof writeSnapshot>>;
-      try {
-        r = await writeSnapshot(mem, fd, { sliceBytes: this.saveSliceBytes });
-        await new Promise<void>((resolve, reject) => fs.fsync(fd, (e) => (e ? reject(e) : resolve())));
-      } finally {
-        fs.closeSync(fd);
-      }
-      this.land(tmp, file, gen, seq, { ms: performance.now() - t0, busyMs: r.busyMs, bytes: r.bytes });
-    } catch (e) {
-      fs.rmSync(tmp, { force: true });
-      // Closing saved everything with saveNow; the file this save was reading is gone.
-      if (this.closed) return;
-      this.dirty = true;
-      throw e;
-    }
-  }
-
-  /**
-   * Renames a written save over the file, unless a newer save landed meanwhile (saveNow
-   * can): an older save never replaces a newer file.
-   */
-  private land(tmp: string, file: string, gen: number, seq: number, save: { ms: number; busyMs: number; bytes: number }): void {
-    if (this.committed > gen) {
-      fs.rmSync(tmp, { force: true });
-      return;
-    }
-    fs.renameSync(tmp, file);
-    this.committed = gen;
-    this.savedSeq = Math.max(this.savedSeq, seq);
-    this.lastSave = { at: Date.now(), ...save };
-    this.saveFailure = undefined;
-  }
-
-  /** Records a failed save (Troubleshoot's store.health reads it) and returns the one error for it. */
-  private saveFailed(e: unknown, file: string): MailError {
-    const error = saveError(e, file);
-    this.saveFailure = { at: Date.now(), error };
-    this.events.emit('saveFailed', error);
-    return error;
+  saveInBackground(): Promise<void> {
+    return this.persist.saveInBackground();
   }
 
   /** Called with the error of every failed save (background ones included). */
@@ -506,320 +346,112 @@ export class MailStore {
     return { dispose: () => this.events.off('saveFailed', listener) };
   }
 
-  private async saveExported(file: string): Promise<void> {
-    const gen = ++this.generation;
-    const seq = this.commitSeq;
-    const t0 = performance.now();
-    const data = this.db.export();
-    this.db.exec('PRAGMA foreign_keys = ON');
-    this.dirty = false;
-    const exportMs = performance.now() - t0;
-    const tmp = `${file}.${process.pid}.bg${gen}.tmp`;
-    try {
-      const fh = await fs.promises.open(tmp, 'w');
-      try {
-        await fh.writeFile(data);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      this.land(tmp, file, gen, seq, { ms: performance.now() - t0, busyMs: exportMs, bytes: data.length });
-    } catch (e) {
-      this.dirty = true;
-      fs.rmSync(tmp, { force: true });
-      throw e;
-    }
+  /**
+   * Resolves once everything committed before the call is on disk, through background saves:
+   * for callers that must not go on before that (a draft being saved, a send being recorded).
+   * A failed save rejects.
+   */
+  flush(): Promise<void> {
+    return this.persist.flush();
   }
 
-  /**
-   * Resolves once everything committed before the call is on disk, through background saves
-   * (the thread is held only for their slices): for callers that must not go on before that,
-   * such as a draft being saved or a send being recorded, on a store too big to save in one
-   * blocking step. A failed save rejects.
-   */
-  async flush(): Promise<void> {
-    const target = this.commitSeq;
-    while (this.file && !this.closed && this.savedSeq < target) {
-      if (this.saving) {
-        await this.saving.catch(() => undefined);
-        continue;
-      }
-      // Inside a transaction nothing can be saved yet; its commit schedules the save.
-      if (this.depth > 0) return;
-      this.dirty = true;
-      await this.saveInBackground();
-    }
-  }
-
-  /**
-   * Writes the database atomically, now: temporary file in the same folder, fsync, rename
-   * over the old file. Never inside a transaction. With the in-memory file at hand it is
-   * written as it is (no export copy); otherwise exported first.
-   */
+  /** Writes the database atomically, now (never inside a transaction). */
   saveNow(): void {
-    if (!this.file || !this.dirty || this.depth > 0) return;
-    const gen = ++this.generation;
-    const t0 = performance.now();
-    let data: Uint8Array;
-    if (this.memFile) {
-      data = this.memFile.bytes();
-    } else {
-      data = this.db.export();
-      // export() resets pragmas on some versions; keep foreign keys on.
-      this.db.exec('PRAGMA foreign_keys = ON');
-    }
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    try {
-      const fd = fs.openSync(tmp, 'w');
-      try {
-        let off = 0;
-        while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off, off);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(tmp, this.file);
-    } catch (e) {
-      // A half-written temporary file only takes the space the disk lacks.
-      try {
-        fs.rmSync(tmp, { force: true });
-      } catch {
-        // not a file we wrote (a folder in its place): left as it is
-      }
-      throw this.saveFailed(e, this.file);
-    }
-    this.saveFailure = undefined;
-    this.committed = gen;
-    this.savedSeq = this.commitSeq;
-    this.dirty = false;
-    const ms = performance.now() - t0;
-    this.lastSave = { at: Date.now(), ms, busyMs: ms, bytes: data.length };
+    this.persist.saveNow();
+  }
+
+  /**
+   * Time of the last save, how long it took, and how much of that held the event loop:
+   * reported by the bench and Troubleshoot.
+   */
+  get lastSave(): StoreFile['lastSave'] {
+    return this.persist.lastSave;
+  }
+
+  /** The last save that failed, until one succeeds: a failure is never silent. */
+  get saveFailure(): SaveFailure | undefined {
+    return this.persist.saveFailure;
   }
 
   close(): void {
-    this.closed = true;
-    if (this.saveTimer) clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
-    this.saveNow();
+    this.persist.close();
     for (const s of this.statements.values()) s.free();
     this.statements.clear();
     this.db.close();
   }
 
-  // ---- settings -----------------------------------------------------------
+  // ---- settings, accounts, folders, sync state (settings.ts, accounts.ts, folders.ts, syncState.ts) ----
 
   getSetting(key: string): string | undefined {
-    return this.get<{ value: string }>('SELECT value FROM settings WHERE key = ?', [key])?.value;
+    return this.settings.get(key);
   }
 
   setSetting(key: string, value: string): void {
-    this.tx(() => this.run('INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, value]));
+    this.settings.set(key, value);
   }
-
-  // ---- accounts -----------------------------------------------------------
 
   upsertAccount(cfg: AccountConfig): void {
-    this.tx(() => {
-      this.run(
-        `INSERT INTO accounts(id, provider, email, name, config, created_at) VALUES(?, ?, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET provider = excluded.provider, email = excluded.email, name = excluded.name, config = excluded.config`,
-        [cfg.id, cfg.provider, cfg.email, cfg.name ?? null, JSON.stringify(cfg), Date.now()],
-      );
-      this.pending.accounts.add(cfg.id);
-    });
-  }
-
-  private toAccount(r: Record<string, SqlValue>): AccountRow {
-    return {
-      id: r.id as string,
-      provider: r.provider as string,
-      email: r.email as string,
-      name: (r.name as string) ?? null,
-      config: JSON.parse(r.config as string) as AccountConfig,
-      state: r.state as AccountState,
-      stateCode: (r.state_code as string) ?? null,
-      stateReason: (r.state_reason as string) ?? null,
-      stateAt: (r.state_at as number) ?? null,
-    };
+    this.accounts.upsert(cfg);
   }
 
   getAccount(id: string): AccountRow | undefined {
-    const r = this.get('SELECT * FROM accounts WHERE id = ?', [id]);
-    return r ? this.toAccount(r) : undefined;
+    return this.accounts.get(id);
   }
 
   listAccounts(): AccountRow[] {
-    return this.all('SELECT * FROM accounts ORDER BY id').map((r) => this.toAccount(r));
+    return this.accounts.list();
   }
 
   setAccountState(id: string, state: AccountState, code: string | null = null, reason: string | null = null): void {
-    const cur = this.getAccount(id);
-    if (!cur || (cur.state === state && cur.stateCode === code && cur.stateReason === reason)) return;
-    this.tx(() => {
-      this.run('UPDATE accounts SET state = ?, state_code = ?, state_reason = ?, state_at = ? WHERE id = ?', [state, code, reason, Date.now(), id]);
-      this.pending.accounts.add(id);
-    });
+    this.accounts.setState(id, state, code, reason);
   }
 
   /** Deletes the account, its folders, messages, jobs and the blobs nothing else uses. */
   removeAccount(id: string): void {
-    const blobs = this.all<{ body_blob: string }>('SELECT body_blob FROM messages WHERE account_id = ? AND body_blob IS NOT NULL', [id]).map((r) => r.body_blob);
-    this.tx(() => {
-      this.run('DELETE FROM accounts WHERE id = ?', [id]);
-      this.pending.accounts.add(id);
-      this.pending.jobs = true;
-    });
-    for (const b of blobs) if (!this.get('SELECT 1 FROM messages WHERE body_blob = ? LIMIT 1', [b])) this.blobs.delete(b);
+    this.accounts.remove(id);
   }
 
-  // ---- folders ------------------------------------------------------------
-
-  private toFolder(r: Record<string, SqlValue>): FolderRow {
-    return {
-      id: r.id as number,
-      accountId: r.account_id as string,
-      path: r.path as string,
-      name: r.name as string,
-      delimiter: (r.delimiter as string) ?? null,
-      role: (r.role as FolderRole) ?? null,
-      specialUse: (r.special_use as string) ?? null,
-      selected: r.selected === 1,
-      remoteExists: r.remote_exists === 1,
-      remoteTotal: (r.remote_total as number) ?? null,
-      remoteUnread: (r.remote_unread as number) ?? null,
-    };
-  }
-
-  /**
-   * Records the server's folder list. Folders no longer on the server are kept
-   * (with their mail) but marked so Troubleshoot can report a stale selection.
-   * `defaultSelected` decides selection only for folders seen for the first time.
-   */
-  upsertFolders(
-    accountId: string,
-    remote: Array<{ path: string; name: string; delimiter?: string; role?: FolderRole | null; specialUse?: string | null }>,
-    defaultSelected: (f: { path: string; role?: FolderRole | null }) => boolean,
-  ): void {
-    this.tx(() => {
-      this.run('UPDATE folders SET remote_exists = 0 WHERE account_id = ?', [accountId]);
-      for (const f of remote) {
-        const existing = this.get<{ id: number }>('SELECT id FROM folders WHERE account_id = ? AND path = ?', [accountId, f.path]);
-        if (existing) {
-          this.run('UPDATE folders SET name = ?, delimiter = ?, role = ?, special_use = ?, remote_exists = 1 WHERE id = ?', [
-            f.name,
-            f.delimiter ?? null,
-            f.role ?? null,
-            f.specialUse ?? null,
-            existing.id,
-          ]);
-        } else {
-          this.run('INSERT INTO folders(account_id, path, name, delimiter, role, special_use, selected) VALUES(?, ?, ?, ?, ?, ?, ?)', [
-            accountId,
-            f.path,
-            f.name,
-            f.delimiter ?? null,
-            f.role ?? null,
-            f.specialUse ?? null,
-            defaultSelected(f) ? 1 : 0,
-          ]);
-        }
-      }
-      this.pending.accounts.add(accountId);
-    });
+  /** Records the server's folder list (FoldersTable.upsert); selection is decided only for folders seen for the first time. */
+  upsertFolders(accountId: string, remote: Parameters<FoldersTable['upsert']>[1], defaultSelected: Parameters<FoldersTable['upsert']>[2]): void {
+    this.folders.upsert(accountId, remote, defaultSelected);
   }
 
   listFolders(accountId: string): FolderRow[] {
-    return this.all('SELECT * FROM folders WHERE account_id = ? ORDER BY path', [accountId]).map((r) => this.toFolder(r));
+    return this.folders.list(accountId);
   }
 
   getFolder(accountId: string, folderPath: string): FolderRow | undefined {
-    const r = this.get('SELECT * FROM folders WHERE account_id = ? AND path = ?', [accountId, folderPath]);
-    return r ? this.toFolder(r) : undefined;
+    return this.folders.get(accountId, folderPath);
   }
 
   getFolderById(id: number): FolderRow | undefined {
-    const r = this.get('SELECT * FROM folders WHERE id = ?', [id]);
-    return r ? this.toFolder(r) : undefined;
+    return this.folders.byId(id);
   }
 
   folderByRole(accountId: string, role: FolderRole): FolderRow | undefined {
-    const r = this.get('SELECT * FROM folders WHERE account_id = ? AND role = ? ORDER BY remote_exists DESC, id LIMIT 1', [accountId, role]);
-    return r ? this.toFolder(r) : undefined;
+    return this.folders.byRole(accountId, role);
   }
 
   setFolderSelected(folderId: number, selected: boolean): void {
-    this.tx(() => {
-      this.run('UPDATE folders SET selected = ? WHERE id = ?', [selected ? 1 : 0, folderId]);
-      this.pending.folders.add(folderId);
-      const f = this.getFolderById(folderId);
-      if (f) this.pending.accounts.add(f.accountId);
-    });
+    this.folders.setSelected(folderId, selected);
   }
 
   setRemoteCounts(folderId: number, total: number | null, unread: number | null): void {
-    this.tx(() => {
-      this.run('UPDATE folders SET remote_total = ?, remote_unread = ? WHERE id = ?', [total, unread, folderId]);
-      this.pending.folders.add(folderId);
-    });
+    this.folders.setRemoteCounts(folderId, total, unread);
   }
 
   /** Messages held locally in the folder, and how many are unread. */
   localCounts(folderId: number): { total: number; unread: number } {
-    const r = this.get<{ total: number; unread: number }>(
-      `SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN m.seen = 0 THEN 1 ELSE 0 END), 0) AS unread
-       FROM memberships ms JOIN messages m ON m.id = ms.message_id
-       WHERE ms.folder_id = ? AND ms.missing_since IS NULL`,
-      [folderId],
-    );
-    return { total: r?.total ?? 0, unread: r?.unread ?? 0 };
+    return this.folders.localCounts(folderId);
   }
 
-  // ---- sync state ---------------------------------------------------------
-
   getSyncState(folderId: number): FolderSyncState {
-    const r = this.get('SELECT * FROM folder_sync WHERE folder_id = ?', [folderId]);
-    return {
-      uidValidity: (r?.uidvalidity as string) ?? null,
-      uidNext: (r?.uidnext as number) ?? null,
-      highestModseq: (r?.highestmodseq as string) ?? null,
-      backfillCursor: (r?.backfill_cursor as string) ?? null,
-      fillDone: r?.fill_done === 1,
-      backfillDone: r?.backfill_done === 1,
-      deepBackfill: r?.deep_backfill === 1,
-      cursor: (r?.cursor as string) ?? null,
-      lastSyncAt: (r?.last_sync_at as number) ?? null,
-      resetCount: (r?.reset_count as number) ?? 0,
-      lastResetAt: (r?.last_reset_at as number) ?? null,
-    };
+    return this.syncState.get(folderId);
   }
 
   /** Saved in the caller's transaction, with the messages it describes. */
   saveSyncState(folderId: number, patch: Partial<FolderSyncState>): void {
-    const s = { ...this.getSyncState(folderId), ...patch };
-    this.tx(() => {
-      this.run(
-        `INSERT INTO folder_sync(folder_id, uidvalidity, uidnext, highestmodseq, backfill_cursor, fill_done, backfill_done, deep_backfill, cursor, last_sync_at, reset_count, last_reset_at)
-         VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(folder_id) DO UPDATE SET uidvalidity = excluded.uidvalidity, uidnext = excluded.uidnext, highestmodseq = excluded.highestmodseq,
-           backfill_cursor = excluded.backfill_cursor, fill_done = excluded.fill_done, backfill_done = excluded.backfill_done, deep_backfill = excluded.deep_backfill,
-           cursor = excluded.cursor, last_sync_at = excluded.last_sync_at, reset_count = excluded.reset_count, last_reset_at = excluded.last_reset_at`,
-        [
-          folderId,
-          s.uidValidity,
-          s.uidNext,
-          s.highestModseq,
-          s.backfillCursor,
-          s.fillDone ? 1 : 0,
-          s.backfillDone ? 1 : 0,
-          s.deepBackfill ? 1 : 0,
-          s.cursor,
-          s.lastSyncAt,
-          s.resetCount,
-          s.lastResetAt,
-        ],
-      );
-      this.pending.folders.add(folderId);
-    });
+    this.syncState.save(folderId, patch);
   }
 
   /**
@@ -1306,77 +938,51 @@ export class MailStore {
     };
   }
 
-  // ---- jobs ---------------------------------------------------------------
-
-  private toJob(r: Record<string, SqlValue>): JobRow {
-    return {
-      id: r.id as string,
-      accountId: r.account_id as string,
-      folderId: (r.folder_id as number) ?? null,
-      kind: r.kind as JobKind,
-      status: r.status as JobStatus,
-      lastRun: (r.last_run as number) ?? null,
-      lastSuccess: (r.last_success as number) ?? null,
-      nextRun: (r.next_run as number) ?? null,
-      attempts: r.attempts as number,
-      errorCode: (r.error_code as string) ?? null,
-      errorMessage: (r.error_message as string) ?? null,
-      progress: r.progress ? (JSON.parse(r.progress as string) as Record<string, unknown>) : null,
-    };
-  }
+  // ---- jobs and tasks (jobs.ts) -------------------------------------------
 
   ensureJob(id: string, accountId: string, folderId: number | null, kind: JobKind, nextRun: number): JobRow {
-    const existing = this.getJob(id);
-    if (existing) return existing;
-    this.tx(() => {
-      this.run('INSERT INTO jobs(id, account_id, folder_id, kind, status, next_run) VALUES(?, ?, ?, ?, ?, ?)', [id, accountId, folderId, kind, 'pending', nextRun]);
-      this.pending.jobs = true;
-    });
-    return this.getJob(id)!;
+    return this.jobs.ensure(id, accountId, folderId, kind, nextRun);
   }
 
   getJob(id: string): JobRow | undefined {
-    const r = this.get('SELECT * FROM jobs WHERE id = ?', [id]);
-    return r ? this.toJob(r) : undefined;
+    return this.jobs.get(id);
   }
 
   listJobs(accountId?: string): JobRow[] {
-    const rows = accountId ? this.all('SELECT * FROM jobs WHERE account_id = ? ORDER BY id', [accountId]) : this.all('SELECT * FROM jobs ORDER BY account_id, id');
-    return rows.map((r) => this.toJob(r));
+    return this.jobs.list(accountId);
   }
 
-  updateJob(id: string, patch: Partial<Omit<JobRow, 'id' | 'accountId' | 'folderId' | 'kind'>>): void {
-    const cur = this.getJob(id);
-    if (!cur) return;
-    const j = { ...cur, ...patch };
-    this.tx(() => {
-      this.run(
-        'UPDATE jobs SET status = ?, last_run = ?, last_success = ?, next_run = ?, attempts = ?, error_code = ?, error_message = ?, progress = ? WHERE id = ?',
-        [j.status, j.lastRun, j.lastSuccess, j.nextRun, j.attempts, j.errorCode, j.errorMessage, j.progress ? JSON.stringify(j.progress) : null, id],
-      );
-      this.pending.jobs = true;
-    });
+  updateJob(id: string, patch: Parameters<JobsTable['update']>[1]): void {
+    this.jobs.update(id, patch);
   }
 
   deleteJobs(where: { accountId: string; folderId?: number }): void {
-    this.tx(() => {
-      if (where.folderId !== undefined) this.run('DELETE FROM jobs WHERE account_id = ? AND folder_id = ?', [where.accountId, where.folderId]);
-      else this.run('DELETE FROM jobs WHERE account_id = ?', [where.accountId]);
-      this.pending.jobs = true;
-    });
+    this.jobs.delete(where);
   }
-
-  // ---- tasks (local actions waiting for their remote step) ------------------
 
   enqueueTask(accountId: string, kind: string, payload: Record<string, unknown>): number {
-    let id = 0;
-    this.tx(() => {
-      this.run('INSERT INTO tasks(account_id, kind, payload, created_at) VALUES(?, ?, ?, ?)', [accountId, kind, JSON.stringify(payload), Date.now()]);
-      id = this.lastId();
-      this.pending.jobs = true;
-    });
-    return id;
+    return this.jobs.enqueueTask(accountId, kind, payload);
   }
+
+  /** How the account's tasks after `sinceTaskId` stand (a CLI action reports what became of its own). */
+  taskOutcomesSince(accountId: string, sinceTaskId: number): Array<{ kind: string; status: string; error: string | null }> {
+    return this.jobs.taskOutcomesSince(accountId, sinceTaskId);
+  }
+
+  /** The newest task id (0 with none). */
+  lastTaskId(): number {
+    return this.jobs.lastTaskId();
+  }
+
+  pendingTasks(accountId: string): TaskRow[] {
+    return this.jobs.pendingTasks(accountId);
+  }
+
+  finishTask(id: number, status: 'done' | 'failed' | 'pending', error: string | null = null): void {
+    this.jobs.finishTask(id, status, error);
+  }
+
+  // ---- messages: what arrived, where a Message-ID is -------------------------
 
   /** The newest message id present in a folder (0 when empty): what "new since" is measured from. */
   newestMessageId(folderId: number): number {
@@ -1392,16 +998,6 @@ export class MailStore {
     ).map((r) => ({ fromName: r.from_name, fromAddr: r.from_addr, subject: r.subject }));
   }
 
-  /** How the account's tasks after `sinceTaskId` stand (a CLI action reports what became of its own). */
-  taskOutcomesSince(accountId: string, sinceTaskId: number): Array<{ kind: string; status: string; error: string | null }> {
-    return this.all<{ kind: string; status: string; error: string | null }>('SELECT kind, status, error FROM tasks WHERE account_id = ? AND id > ?', [accountId, sinceTaskId]);
-  }
-
-  /** The newest task id (0 with none). */
-  lastTaskId(): number {
-    return this.get<{ id: number }>('SELECT COALESCE(MAX(id), 0) AS id FROM tasks')?.id ?? 0;
-  }
-
   /** Where a Message-ID is held in an account (one folder, or every folder it is in). */
   membershipsByMessageId(accountId: string, messageId: string, folderId?: number): Array<{ messageId: number; folderId: number }> {
     const bare = messageId.trim().replace(/^<|>$/g, '');
@@ -1410,25 +1006,5 @@ export class MailStore {
        WHERE m.account_id = ? AND lower(trim(m.message_id, '<> ')) = lower(?) AND ms.missing_since IS NULL ${folderId !== undefined ? 'AND ms.folder_id = ?' : ''}`,
       folderId !== undefined ? [accountId, bare, folderId] : [accountId, bare],
     ).map((r) => ({ messageId: r.id, folderId: r.folder_id }));
-  }
-
-  pendingTasks(accountId: string): TaskRow[] {
-    return this.all(`SELECT * FROM tasks WHERE account_id = ? AND status = 'pending' ORDER BY id`, [accountId]).map((r) => ({
-      id: r.id as number,
-      accountId: r.account_id as string,
-      kind: r.kind as string,
-      payload: JSON.parse(r.payload as string) as Record<string, unknown>,
-      status: r.status as TaskRow['status'],
-      attempts: r.attempts as number,
-      error: (r.error as string) ?? null,
-      createdAt: r.created_at as number,
-    }));
-  }
-
-  finishTask(id: number, status: 'done' | 'failed' | 'pending', error: string | null = null): void {
-    this.tx(() => {
-      this.run('UPDATE tasks SET status = ?, attempts = attempts + 1, error = ? WHERE id = ?', [status, error, id]);
-      this.pending.jobs = true;
-    });
   }
 }

@@ -150,12 +150,8 @@ export class TriageService {
   markAllRead(folderId: number): TriageResult {
     const folder = this.store.getFolderById(folderId);
     if (!folder) throw new MailError('folder.notFound', `folder ${folderId} is not in the store`);
-    const unread = this.store.all<{ id: number }>(
-      `SELECT m.id FROM memberships ms JOIN messages m ON m.id = ms.message_id
-       WHERE ms.folder_id = ? AND ms.missing_since IS NULL AND m.seen = 0`,
-      [folderId],
-    );
-    const targets = unread.map((r) => ({ m: this.store.getMessage(r.id, folderId)!, folder })).filter((t) => t.m);
+    const unread = this.store.messages.unreadIdsIn(folderId);
+    const targets = unread.map((id) => ({ m: this.store.getMessage(id, folderId)!, folder })).filter((t) => t.m);
     return this.applyFlag(targets, 'read', '\\Seen', true);
   }
 
@@ -317,13 +313,7 @@ export class TriageService {
   }
 
   private threadIdsIn(messageId: number, folderId: number): number[] {
-    const rows = this.store.all<{ id: number }>(
-      `SELECT ms.message_id AS id FROM memberships ms JOIN messages m ON m.id = ms.message_id
-       WHERE ms.folder_id = ? AND ms.missing_since IS NULL
-         AND COALESCE(m.thread_key, '#' || m.id) = (SELECT COALESCE(thread_key, '#' || id) FROM messages WHERE id = ?)`,
-      [folderId, messageId],
-    );
-    const ids = rows.map((r) => r.id);
+    const ids = this.store.messages.sameThreadIn(folderId, messageId);
     return ids.includes(messageId) ? ids : [messageId, ...ids];
   }
 

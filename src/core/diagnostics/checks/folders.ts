@@ -153,12 +153,7 @@ export const sentMapping: Check = {
     const row = ctx.store.getFolder(ctx.account.id, mapped.path);
     if (row) {
       const hourAgo = ctx.now - 3_600_000;
-      const stuck =
-        ctx.store.get<{ n: number }>(
-          `SELECT COUNT(*) AS n FROM memberships ms JOIN messages m ON m.id = ms.message_id
-           WHERE ms.folder_id = ? AND ms.uid IS NULL AND m.origin = 'local' AND ms.missing_since IS NULL AND ms.date < ?`,
-          [row.id, hourAgo],
-        )?.n ?? 0;
+      const stuck = ctx.store.diagnostics.localEntriesBefore(row.id, hourAgo);
       if (stuck) issues.push(`${stuck} message(s) sent more than an hour ago are still only local entries in "${mapped.path}": the server's copy never arrived`);
     }
     const how = configured ? 'set for this account' : special ? marked : 'found by name';

@@ -16,28 +16,10 @@ export const gmailLabels: Check = {
     const selected = store.listFolders(account.id).filter((f) => f.selected && f.path !== ALL_MAIL_PATH);
     if (!selected.length) return [{ status: 'skip', detail: 'no label is selected for sync yet' }];
     const ids = selected.map((f) => f.id);
-    const marks = ids.map(() => '?').join(',');
-    const multi =
-      store.get<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM (SELECT message_id FROM memberships WHERE folder_id IN (${marks}) AND missing_since IS NULL GROUP BY message_id HAVING COUNT(*) > 1)`,
-        ids,
-      )?.n ?? 0;
-    const example = multi
-      ? store.all<{ path: string }>(
-          `SELECT f.path FROM memberships ms JOIN folders f ON f.id = ms.folder_id
-           WHERE ms.message_id = (SELECT message_id FROM memberships WHERE folder_id IN (${marks}) AND missing_since IS NULL GROUP BY message_id HAVING COUNT(*) > 1 LIMIT 1)
-             AND ms.folder_id IN (${marks}) ORDER BY f.path`,
-          [...ids, ...ids],
-        ).map((r) => r.path)
-      : [];
+    const multi = store.diagnostics.inSeveralFolders(ids);
+    const example = multi ? store.diagnostics.foldersOfOneShared(ids) : [];
     // The same mail stored twice in one label is a real duplicate, not a label.
-    const twice = store.all<{ path: string; n: number }>(
-      `SELECT f.path AS path, COUNT(*) AS n FROM (
-         SELECT ms.folder_id, m.message_id FROM memberships ms JOIN messages m ON m.id = ms.message_id
-         WHERE ms.folder_id IN (${marks}) AND ms.missing_since IS NULL AND m.message_id IS NOT NULL
-         GROUP BY ms.folder_id, m.message_id HAVING COUNT(*) > 1) d JOIN folders f ON f.id = d.folder_id GROUP BY f.path`,
-      ids,
-    );
+    const twice = store.diagnostics.duplicatesPerFolder(ids);
     if (twice.length) {
       return [
         {

@@ -16,13 +16,7 @@ function ago(now: number, ms: number): string {
 
 /** Messages of a folder that are copies of server mail (local Sent entries and drafts not counted). */
 function serverCopiesHere(ctx: CheckContext, f: FolderRow): number {
-  return (
-    ctx.store.get<{ n: number }>(
-      `SELECT COUNT(*) AS n FROM memberships ms JOIN messages m ON m.id = ms.message_id
-       WHERE ms.folder_id = ? AND ms.missing_since IS NULL AND (ms.uid IS NOT NULL OR m.origin = 'remote')`,
-      [f.id],
-    )?.n ?? 0
-  );
+  return ctx.store.diagnostics.serverCopiesIn(f.id);
 }
 
 export const mailMissing: Check = {

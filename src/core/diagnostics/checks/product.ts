@@ -202,10 +202,7 @@ export const bridges: Check = {
       out.push({ status: 'warn', detail: `${a.label} (${a.app}): ${a.reason}`, remedy });
     }
     // Smart-button counts come from the links; a link not checked for a day may count a record that is gone.
-    const links = ctx.store.get<{ n: number; stale: number; oldest: number | null }>(
-      `SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN checked_at IS NULL OR checked_at < ? THEN 1 ELSE 0 END), 0) AS stale, MIN(COALESCE(checked_at, created_at)) AS oldest FROM bridge_links WHERE account_id = ?`,
-      [ctx.now - STALE_LINK_MS, ctx.account.id],
-    );
+    const links = ctx.store.bridgeLinks.staleness(ctx.account.id, ctx.now - STALE_LINK_MS);
     if (links && links.stale > 0) {
       out.push({
         status: 'warn',

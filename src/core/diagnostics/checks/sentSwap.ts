@@ -17,14 +17,7 @@ export const sentSwap: Check = {
     const sent = store.folderByRole(account.id, 'sent');
     if (!sent) return [{ status: 'skip', detail: 'no Sent folder is known for this account yet (see sent.mapping)' }];
     // Both copies visible: the local entry and the provider's copy with the same Message-ID.
-    const both =
-      store.get<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM memberships lm JOIN messages l ON l.id = lm.message_id
-         WHERE lm.folder_id = ? AND lm.missing_since IS NULL AND l.origin = 'local' AND l.message_id IS NOT NULL
-           AND EXISTS (SELECT 1 FROM memberships rm JOIN messages r ON r.id = rm.message_id
-                       WHERE rm.folder_id = lm.folder_id AND rm.missing_since IS NULL AND r.origin = 'remote' AND r.message_id = l.message_id)`,
-        [sent.id],
-      )?.n ?? 0;
+    const both = store.diagnostics.localEntriesBesideServerCopy(sent.id);
     if (both) {
       return [
         {
@@ -35,12 +28,7 @@ export const sentSwap: Check = {
         },
       ];
     }
-    const waiting =
-      store.get<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM memberships ms JOIN messages m ON m.id = ms.message_id
-         WHERE ms.folder_id = ? AND ms.missing_since IS NULL AND m.origin = 'local' AND ms.uid IS NULL AND ms.date >= ?`,
-        [sent.id, now - SWAP_WINDOW_MS],
-      )?.n ?? 0;
+    const waiting = store.diagnostics.localEntriesSince(sent.id, now - SWAP_WINDOW_MS);
     const how = 'a sent message shows in Sent at once as a local entry, and the next sync replaces it with the provider\'s copy, so it may seem to vanish and reappear: that brief swap is normal and avoids duplicates';
     return [{ status: 'pass', detail: waiting ? `${waiting} message(s) sent in the last hour are local entries in "${sent.path}" waiting for the provider's copy; ${how}` : `no sent message is waiting for its provider copy in "${sent.path}"; ${how}` }];
   },

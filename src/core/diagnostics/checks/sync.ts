@@ -18,30 +18,17 @@ function ago(now: number, ms: number): string {
   return m < 120 ? `${m} min ago` : `${Math.round(m / 60)} h ago`;
 }
 
-interface OutboxRow {
-  id: number;
-  status: string;
-  attempts: number;
-  error_code: string | null;
-  error_message: string | null;
-  created_at: number;
-}
-
 export const draftsUnsent: Check = {
   id: 'drafts.unsent',
   title: 'Messages whose sending failed',
   section: 'If sending failed',
   async run(ctx) {
-    const rows = ctx.store.all<OutboxRow>(
-      `SELECT id, status, attempts, error_code, error_message, created_at FROM outbox
-       WHERE account_id = ? AND status NOT IN ('sent', 'done') AND (status = 'failed' OR error_message IS NOT NULL) ORDER BY created_at`,
-      [ctx.account.id],
-    );
-    const queued = ctx.store.get<{ n: number }>(`SELECT COUNT(*) AS n FROM outbox WHERE account_id = ? AND status = 'queued' AND error_message IS NULL`, [ctx.account.id])?.n ?? 0;
+    const rows = ctx.store.outbox.problems(ctx.account.id);
+    const queued = ctx.store.outbox.queuedCount(ctx.account.id);
     if (!rows.length) return [{ status: 'pass', detail: `no failed sends${queued ? `; ${queued} message(s) queued` : ''}` }];
     const failed = rows.filter((r) => r.status === 'failed');
-    const lines = rows.slice(0, 10).map((r) => `message #${r.id} (${r.status}, ${r.attempts} attempt(s), queued ${iso(r.created_at)}): ${r.error_code ? `${r.error_code}: ` : ''}${r.error_message ?? 'no error recorded'}`);
-    const code = rows.find((r) => r.error_code)?.error_code as MailErrorCode | undefined;
+    const lines = rows.slice(0, 10).map((r) => `message #${r.id} (${r.status}, ${r.attempts} attempt(s), queued ${iso(r.createdAt)}): ${r.errorCode ? `${r.errorCode}: ` : ''}${r.errorMessage ?? 'no error recorded'}`);
+    const code = rows.find((r) => r.errorCode)?.errorCode as MailErrorCode | undefined;
     const specific = code && describeError(code) ? ` ${describeError(code).remedy}.` : '';
     return [
       {
@@ -146,7 +133,7 @@ export const syncProgress: Check = {
         });
       }
     }
-    const failedTasks = store.all<{ kind: string; error: string | null }>(`SELECT kind, error FROM tasks WHERE account_id = ? AND status = 'failed' ORDER BY id DESC LIMIT 5`, [account.id]);
+    const failedTasks = store.jobs.failedTasks(account.id, 5);
     if (failedTasks.length) {
       problems.push({
         level: 'warn',

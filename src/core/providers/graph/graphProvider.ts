@@ -256,19 +256,10 @@ function dropStaleDrafts(store: MailStore, accountId: string, folderId: number, 
   const superseded: string[] = [];
   for (const m of msgs) {
     if (!m.flags?.includes('\\Draft')) continue;
-    const row = store.get<{ subject: string; data: string | null; live: number }>(
-      `SELECT m.subject, m.data, (SELECT COUNT(*) FROM memberships ms WHERE ms.message_id = m.id AND ms.folder_id = ? AND ms.missing_since IS NULL) AS live
-       FROM messages m WHERE m.account_id = ? AND m.provider_id = ? AND m.origin = 'remote'`,
-      [folderId, accountId, m.providerId],
-    );
+    const row = store.messages.remoteInFolder(accountId, folderId, m.providerId);
     if (!row) {
       if (!m.messageId) continue;
-      const olds = store.all<{ provider_id: string }>(
-        `SELECT m.provider_id FROM messages m JOIN memberships ms ON ms.message_id = m.id
-         WHERE m.account_id = ? AND m.message_id = ? AND ms.folder_id = ? AND m.origin = 'remote' AND m.provider_id <> ?`,
-        [accountId, m.messageId, folderId, m.providerId],
-      );
-      superseded.push(...olds.map((o) => o.provider_id));
+      superseded.push(...store.messages.otherRemoteCopies(accountId, folderId, m.messageId, m.providerId));
       continue;
     }
     let snippet: string | undefined;
