@@ -20,8 +20,6 @@ const EXCEPTIONS: Record<string, string> = {
   'src/core/search/search.ts': 'reserved: the full-text search is being optimised in another branch',
   'src/core/search/indexer.ts': 'reserved: the thread and search index is being optimised in another branch',
   'src/core/threads/threads.ts': 'reserved: thread listing is being optimised in another branch',
-  'src/engine/areas/composeJournal.ts': 'src/engine is being rewritten in another branch; store.settings.delete and store.settings.withPrefix replace its SQL',
-  'src/engine/areas/compose.ts': 'src/engine is being rewritten in another branch; store.drafts.idByEntry replaces its SQL',
 };
 
 /** SQL as this code base writes it: a keyword in capitals, then more. */

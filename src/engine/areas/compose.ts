@@ -103,8 +103,8 @@ export function composeHandlers(engine: Engine, core: MailDesk): HandlersFor<Com
 
     'compose/draftForMessage': async (p) => {
       const row = storedMessage(p.messageId, p.folderId, 'that draft');
-      const found = store.get<{ id: number }>('SELECT id FROM drafts WHERE account_id = ? AND (local_message = ? OR message_id = ?)', [row.accountId, row.id, row.messageId ?? '']);
-      if (found) return { accountId: row.accountId, draftId: found.id };
+      const found = store.drafts.idByEntry(row.accountId, row.id, row.messageId);
+      if (found !== undefined) return { accountId: row.accountId, draftId: found };
       const raw = await core.messageSource(row.id, p.folderId);
       const ref = await core.drafts.saveRawLocal(row.accountId, raw);
       return { accountId: row.accountId, draftId: ref.id };

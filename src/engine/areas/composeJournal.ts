@@ -29,13 +29,13 @@ export function writeMeta(store: MailStore, meta: ComposeMeta): void {
 }
 
 export function deleteMeta(store: MailStore, accountId: string, messageId: string): void {
-  store.tx(() => store.run('DELETE FROM settings WHERE key = ?', [metaKey(accountId, messageId)]));
+  store.settings.delete(metaKey(accountId, messageId));
 }
 
 /** Journals with changes that never reached their draft (the window closed, the host died). */
 export function pendingMetas(store: MailStore): ComposeMeta[] {
   return store
-    .all<{ value: string }>(`SELECT value FROM settings WHERE key LIKE ?`, [`${META_PREFIX}%`])
+    .settings.withPrefix(META_PREFIX)
     .map((r) => {
       try {
         return JSON.parse(r.value) as ComposeMeta;
