@@ -138,7 +138,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   for (const d of registerCommands({ mail, engine, secrets, log, panels })) root.add(d);
   for (const d of registerGmailCommands({ mail, engine, secrets, log })) root.add(d);
   for (const d of registerOutlookCommands({ mail, engine, secrets, log })) root.add(d);
-  // Thread view, View source, Search Mail and the background body prefetch.
+  // Thread view, View source and Search Mail (bodies are prefetched by the engine's "bodies" job).
   for (const d of registerReading({ engine, extensionUri: context.extensionUri, log })) root.add(d);
   root.add(new MailStatusBar(mail));
   for (const d of registerCompose({ mail, engine, extensionUri: context.extensionUri, log })) root.add(d);

@@ -1,11 +1,13 @@
 /**
  * The message-list webview: one panel per folder, newest first, 100 per page.
  * It repaints itself when the store commits a change to its folder, so new mail
- * shows without a manual refresh. Rows come from the engine (`reading/listPage`), one request per paint. The webview is untrusted: strict CSP, no command
- * URIs, message text rendered with textContent only (see src/webview/messages/main.ts).
+ * shows without a manual refresh. Rows come from the engine (`reading/listPage`), one
+ * request per paint. The webview is untrusted: strict CSP, no command URIs, message text
+ * rendered with textContent only (see src/webview/messages/main.ts).
  */
 import * as vscode from 'vscode';
 import { webviewPage } from './webviewPage';
+import { toMailError } from '../core/errors';
 import type { FolderRow } from '../core/store/store';
 import type { EngineClient } from '../engine/client';
 import {
@@ -51,7 +53,7 @@ export class MessageListPanels extends DisposableBase {
         const panel = new MessageListPanel(this.engine, this.extensionUri, folder, () => this.panels.delete(folderId));
         this.panels.set(folderId, panel);
       })
-      .catch((e: unknown) => void vscode.window.showErrorMessage(`MailDesk: could not open the folder: ${(e as Error).message}`))
+      .catch((e: unknown) => void vscode.window.showErrorMessage(`MailDesk: could not open the folder: ${toMailError(e, 'opening the folder').describe()}`))
       .finally(() => this.opening.delete(folderId));
   }
 
@@ -246,7 +248,7 @@ export class MessageListPanel extends DisposableBase implements ListSurface {
 
   private post(): void {
     void this.paint().catch((e: unknown) => {
-      if (!this.isDisposed) this.send({ type: 'error', message: `Could not list the messages: ${(e as Error).message}` });
+      if (!this.isDisposed) this.send({ type: 'error', message: `Could not list the messages: ${toMailError(e, 'listing the messages').describe()}` });
     });
   }
 

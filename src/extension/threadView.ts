@@ -104,7 +104,15 @@ class ThreadPanels extends DisposableBase {
   }
 
   async show(messageId: number, folderId: number, opts: { preview?: boolean } = {}): Promise<void> {
-    const m = await this.deps.engine.request('reading/locate', { messageId, folderId });
+    let m;
+    try {
+      m = await this.deps.engine.request('reading/locate', { messageId, folderId });
+    } catch (e) {
+      const err = toMailError(e, 'opening the conversation');
+      this.deps.log.error(`thread view: ${err.describe()}`);
+      void showMailError(`MailDesk: could not open the conversation: ${err.describe()}`, this.deps.log);
+      return;
+    }
     if (!m) {
       void vscode.window.showWarningMessage('MailDesk: that message is no longer in the store (it was moved or deleted).');
       return;

@@ -81,8 +81,7 @@ export function readingHandlers(engine: Engine, core: MailDesk): HandlersFor<Rea
  * expanded messages are marked read when the user has that setting on.
  */
 async function threadPage(core: MailDesk, p: ThreadPageParams, opened: OpenedCache): Promise<ThreadPageResult> {
-  const rows = threadMessages(core.store, p.accountId, p.threadKey, { keepFolderId: p.keepFolderId });
-  const expanded = p.expanded ? new Set(p.expanded) : defaultExpanded(rows, p.clicked);
+  const expanded = p.expanded ? new Set(p.expanded) : defaultExpanded(threadMessages(core.store, p.accountId, p.threadKey, { keepFolderId: p.keepFolderId }), p.clicked);
   const view = await loadThreadView(core, p.accountId, p.threadKey, { expanded, remoteAllowed: new Set(p.remoteAllowed), keepFolderId: p.keepFolderId }, opened.asMap());
   opened.keep(view.opened);
   const seen = (flags: string[], flag: string): boolean => flags.some((f) => f.toLowerCase() === flag);
