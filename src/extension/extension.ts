@@ -134,12 +134,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   const jobsView = root.add(vscode.window.createTreeView('maildesk.jobs', { treeDataProvider: jobs }));
   jobs.tickWhileVisible(() => jobsView.visible);
 
-  const panels = root.add(new MessageListPanels(mail, context.extensionUri));
+  const panels = root.add(new MessageListPanels(engine, context.extensionUri));
   for (const d of registerCommands({ engine, secrets, log, panels })) root.add(d);
   for (const d of registerGmailCommands({ engine, secrets, log })) root.add(d);
   for (const d of registerOutlookCommands({ engine, secrets, log })) root.add(d);
-  // Thread view, View source, Search Mail and the background body prefetch.
-  for (const d of registerReading({ mail, engine, extensionUri: context.extensionUri, log })) root.add(d);
+  // Thread view, View source and Search Mail (bodies are prefetched by the engine's "bodies" job).
+  for (const d of registerReading({ engine, extensionUri: context.extensionUri, log })) root.add(d);
   root.add(new MailStatusBar(engine));
   for (const d of registerCompose({ engine, extensionUri: context.extensionUri, log })) root.add(d);
   // Archive, delete, move, spam, read/unread, flag, undo, and the list's keyboard (see README "Keys").

@@ -1,15 +1,15 @@
 /**
  * The message-list webview: one panel per folder, newest first, 100 per page.
  * It repaints itself when the store commits a change to its folder, so new mail
- * shows without a manual refresh. The webview is untrusted: strict CSP, no command
- * URIs, message text rendered with textContent only (see src/webview/messages/main.ts).
+ * shows without a manual refresh. Rows come from the engine (`reading/listPage`), one
+ * request per paint. The webview is untrusted: strict CSP, no command URIs, message text
+ * rendered with textContent only (see src/webview/messages/main.ts).
  */
 import * as vscode from 'vscode';
 import { webviewPage } from './webviewPage';
-import type { MailDesk } from '../core/maildesk';
-import { resolveDraftsFolder } from '../core/send/rules';
-import type { FolderRow, MessageRow } from '../core/store/store';
-import { listThreads } from '../core/threads/threads';
+import { toMailError } from '../core/errors';
+import type { FolderRow } from '../core/store/store';
+import type { EngineClient } from '../engine/client';
 import {
   dispatch,
   MESSAGE_PAGE_SIZE,
@@ -30,8 +30,10 @@ const VIEW_TYPE = 'maildesk.messages';
 /** Owns the open panels, so the root can dispose them and Remove Account can close its own. */
 export class MessageListPanels extends DisposableBase {
   private readonly panels = new Map<number, MessageListPanel>();
+  /** Folders being looked up to open: a second click meanwhile does not open a second panel. */
+  private readonly opening = new Set<number>();
 
-  constructor(private readonly mail: MailDesk, private readonly extensionUri: vscode.Uri) {
+  constructor(private readonly engine: EngineClient, private readonly extensionUri: vscode.Uri) {
     super();
     this._register({ dispose: () => [...this.panels.values()].forEach((p) => p.dispose()) });
   }
@@ -42,10 +44,17 @@ export class MessageListPanels extends DisposableBase {
       existing.reveal();
       return;
     }
-    const folder = this.mail.store.getFolderById(folderId);
-    if (!folder) return;
-    const panel = new MessageListPanel(this.mail, this.extensionUri, folder, () => this.panels.delete(folderId));
-    this.panels.set(folderId, panel);
+    if (this.opening.has(folderId)) return;
+    this.opening.add(folderId);
+    void this.engine
+      .request('reading/folder', { folderId })
+      .then((folder) => {
+        if (!folder || this.isDisposed || this.panels.has(folderId)) return;
+        const panel = new MessageListPanel(this.engine, this.extensionUri, folder, () => this.panels.delete(folderId));
+        this.panels.set(folderId, panel);
+      })
+      .catch((e: unknown) => void vscode.window.showErrorMessage(`MailDesk: could not open the folder: ${toMailError(e, 'opening the folder').describe()}`))
+      .finally(() => this.opening.delete(folderId));
   }
 
   closeAccount(accountId: string): void {
@@ -68,9 +77,13 @@ export class MessageListPanel extends DisposableBase implements ListSurface {
   private selected = new Set<number>();
   private anchor: number | undefined;
   private grouped = true;
+  /** This folder is the account's Drafts: rows open in the composer. */
+  private drafts = false;
+  /** Paints in flight: only the newest one's rows are shown. */
+  private seq = 0;
 
   constructor(
-    private readonly mail: MailDesk,
+    private readonly engine: EngineClient,
     extensionUri: vscode.Uri,
     folder: FolderRow,
     onDispose: () => void,
@@ -97,10 +110,12 @@ export class MessageListPanel extends DisposableBase implements ListSurface {
     mailFocus.activated(this);
     this._register(this.panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)));
     this._register(
-      mail.onDidChange((c) => {
-        if (c.folders.has(this.folderId) || c.accounts.has(this.accountId)) this.postSoon();
+      engine.on('store/changed', (c) => {
+        if (c.folders.includes(this.folderId) || c.accounts.includes(this.accountId)) this.postSoon();
       }),
     );
+    // Another engine took over (the hosting window closed): its rows may be newer.
+    this._register(engine.onDidReconnect(() => this.post()));
     // One row per conversation or per message (maildesk.list.groupByThread): repaint on change.
     this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('maildesk.list.groupByThread') && this.post()));
     this.panel.webview.html = this.html(extensionUri, folder);
@@ -180,7 +195,7 @@ export class MessageListPanel extends DisposableBase implements ListSurface {
   private open(messageId: number): void {
     // The thread view lives in threadView.ts; the command keeps this list independent of it.
     // A draft opens in the composer to be continued (src/extension/compose); other mail in the reading pane beside the list.
-    const drafts = resolveDraftsFolder(this.mail.store.listFolders(this.accountId))?.id === this.folderId;
+    const drafts = this.drafts;
     void vscode.commands.executeCommand(drafts ? 'maildesk.openDraft' : 'maildesk.openThread', { messageId, folderId: this.folderId, ...(drafts ? {} : { preview: true }) });
   }
 
@@ -216,16 +231,11 @@ export class MessageListPanel extends DisposableBase implements ListSurface {
     if (msg) dispatch(this.handlers, msg);
   }
 
-  private toggle(messageId: number, flag: string): void {
-    const m = this.mail.store.getMessage(messageId, this.folderId);
-    if (!m) return;
-    const has = m.flags.some((f) => f.toLowerCase() === flag.toLowerCase());
-    try {
-      // Local at once (the store change repaints this list), server afterwards as a task.
-      this.mail.setFlags(messageId, this.folderId, has ? [] : [flag], has ? [flag] : []);
-    } catch (e) {
-      this.send({ type: 'error', message: `Could not change the message: ${(e as Error).message}` });
-    }
+  private toggle(messageId: number, flag: '\\Seen' | '\\Flagged'): void {
+    // Local at once (the store change repaints this list), server afterwards as a task.
+    this.engine
+      .request('reading/toggleFlag', { messageId, folderId: this.folderId, flag })
+      .catch((e: unknown) => this.send({ type: 'error', message: `Could not change the message: ${(e as Error).message}` }));
   }
 
   private postSoon(): void {
@@ -237,23 +247,27 @@ export class MessageListPanel extends DisposableBase implements ListSurface {
   }
 
   private post(): void {
+    void this.paint().catch((e: unknown) => {
+      if (!this.isDisposed) this.send({ type: 'error', message: `Could not list the messages: ${toMailError(e, 'listing the messages').describe()}` });
+    });
+  }
+
+  private async paint(): Promise<void> {
     if (!this.ready || this.isDisposed) return;
-    const store = this.mail.store;
-    const folder = store.getFolderById(this.folderId);
-    if (!folder) {
+    const seq = ++this.seq;
+    const limit = this.pages * MESSAGE_PAGE_SIZE;
+    const grouped = vscode.workspace.getConfiguration('maildesk.list').get<boolean>('groupByThread', true);
+    const page = await this.engine.request('reading/listPage', { folderId: this.folderId, limit, grouped });
+    if (seq !== this.seq || this.isDisposed) return;
+    if (!page) {
       // The account or folder was removed while the panel was open.
       this.dispose();
       return;
     }
-    const account = store.getAccount(folder.accountId);
-    const limit = this.pages * MESSAGE_PAGE_SIZE;
-    // One row more than shown tells whether "Load more" has anything to load.
-    const grouped = vscode.workspace.getConfiguration('maildesk.list').get<boolean>('groupByThread', true);
-    const items = grouped
-      ? listThreads(store, folder.id, { limit: limit + 1, offset: 0 }).map((t) => ({ ...toItem(t.newest), unread: t.unread > 0, flagged: t.flagged, hasAttachments: t.hasAttachments, threadCount: t.count }))
-      : store.listMessages(folder.id, { limit: limit + 1, offset: 0 }).map(toItem);
+    const { folder, account } = page;
     this.grouped = grouped;
-    this.items = items.slice(0, limit);
+    this.drafts = page.drafts;
+    this.items = page.items;
     // Rows that left (archived, deleted) leave the selection; the cursor stays at the same place in the list.
     const present = new Set(this.items.map((m) => m.id));
     this.selected = new Set([...this.selected].filter((id) => present.has(id)));
@@ -273,7 +287,7 @@ export class MessageListPanel extends DisposableBase implements ListSurface {
       selected: folder.selected,
       showRecipients: folder.role === 'sent' || folder.role === 'drafts',
     };
-    this.send({ type: 'messages', folder: info, items: this.items, hasMore: items.length > limit });
+    this.send({ type: 'messages', folder: info, items: this.items, hasMore: page.hasMore });
     this.sendSelection();
   }
 
@@ -297,28 +311,3 @@ export class MessageListPanel extends DisposableBase implements ListSurface {
     });
   }
 }
-
-function toItem(m: MessageRow): MessageListItem {
-  const lower = m.flags.map((f) => f.toLowerCase());
-  return {
-    id: m.id,
-    from: m.fromName || m.fromAddr || '(unknown sender)',
-    fromAddr: m.fromAddr,
-    subject: m.subject || '(no subject)',
-    date: m.date,
-    unread: !lower.includes('\\seen'),
-    flagged: lower.includes('\\flagged'),
-    hasAttachments: m.hasAttachments,
-    to: recipients(m.data.to),
-  };
-}
-
-/** "Ann, bob@x.test" from the stored To list (names where known). */
-function recipients(v: unknown): string {
-  if (!Array.isArray(v)) return '';
-  return v
-    .map((a: unknown) => (a && typeof a === 'object' ? String((a as { name?: string }).name || (a as { address?: string }).address || '') : typeof a === 'string' ? a : ''))
-    .filter(Boolean)
-    .join(', ');
-}
-

@@ -1,31 +1,26 @@
 /**
  * Reading in VS Code: the thread view (one webview panel per conversation), "View source"
  * as a read-only document and "MailDesk: Search Mail" (bodies of recent mail are fetched
- * ahead by the core's "bodies" sync job). Parsing, sanitising and the page itself come from src/core/threads; this file
- * only moves them into VS Code. Message HTML is sanitised here in the host and put into the
- * page server-side; the webview's script only reports clicks on our own controls.
+ * ahead by the engine's "bodies" sync job). Parsing, sanitising and the page itself are the
+ * engine's (`reading/thread`, src/engine/areas/reading.ts); this file only moves them into
+ * VS Code. Message HTML is sanitised there and put into the page before it reaches the
+ * webview; the webview's script only reports clicks on our own controls.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { searchOnServer } from '../core/search/serverSearch';
 import { showMailError } from './notify';
 import { toMailError } from '../core/errors';
-import type { MailDesk } from '../core/maildesk';
-import type { ParsedAttachment } from '../core/mime/parse';
-import { searchMessages, type SearchHit } from '../core/search/search';
-import { threadPageHtml, webviewCsp } from '../core/threads/page';
+import type { SearchHit } from '../core/search/search';
 import { escapeHtml } from '../shared/html';
-import { markRead, setSenderAllowsRemote, type OpenedMessage } from '../core/threads/reading';
-import { threadKeyOf, threadMessages } from '../core/threads/threads';
-import { defaultExpanded, loadThreadView, type ThreadView } from '../core/threads/view';
+import type { ThreadRowWire } from '../shared/protocol/engineAreas/reading';
 import { dispatchThread, isOpenableLink, parseThreadMessage, type ThreadHandlers } from '../shared/protocol/thread';
 import { DisposableBase, toDisposable, type Disposable } from './lifecycle';
 import { type ThreadProContext, threadProHooks } from './pro/threadHooks';
 import { type ListSurface, mailFocus, type ThreadSurface, type TriageTarget } from './mailFocus';
-import { THREAD_TOOLBAR_COMMANDS, threadToolbarHtml } from '../core/threads/toolbar';
+import { THREAD_TOOLBAR_COMMANDS } from '../core/threads/toolbar';
 import type { MessageKey } from '../core/triage/triage';
 import type { EngineClient } from '../engine/client';
 
@@ -35,7 +30,6 @@ const SOURCE_SCHEME = 'maildesk-source';
 export interface ReadingDeps {
   /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
   engine: EngineClient;
-  mail: MailDesk;
   extensionUri: vscode.Uri;
   log: vscode.LogOutputChannel;
 }
@@ -53,7 +47,7 @@ function readingSettings(): { markRead: boolean } {
   return { markRead: c.get<boolean>('reading.markReadOnOpen', true) };
 }
 
-/** Registers the thread view, View source and Search Mail (bodies are fetched ahead by the core's "bodies" job). */
+/** Registers the thread view, View source and Search Mail (bodies are fetched ahead by the engine's "bodies" job). */
 export function registerReading(deps: ReadingDeps): Disposable[] {
   const panels = new ThreadPanels(deps);
   const out: Disposable[] = [panels];
@@ -62,8 +56,7 @@ export function registerReading(deps: ReadingDeps): Disposable[] {
       // A content provider's documents are read-only: the source cannot be edited by mistake.
       provideTextDocumentContent: async (uri) => {
         const q = new URLSearchParams(uri.query);
-        const raw = await deps.mail.messageSource(Number(q.get('m')), Number(q.get('f')));
-        return raw.toString('utf8');
+        return deps.engine.request('reading/source', { messageId: Number(q.get('m')), folderId: Number(q.get('f')) });
       },
     }),
   );
@@ -97,8 +90,13 @@ class ThreadPanels extends DisposableBase {
     this._register(toDisposable(() => [...this.panels.values()].forEach((p) => p.dispose())));
     // An account removed while its threads are open: close them.
     this._register(
-      deps.mail.onDidChange((c) => {
-        for (const p of [...this.panels.values()]) if (c.accounts.has(p.accountId) && !deps.mail.store.getAccount(p.accountId)) p.dispose();
+      deps.engine.on('store/changed', (c) => {
+        const touched = new Set([...this.panels.values()].map((p) => p.accountId).filter((a) => c.accounts.includes(a)));
+        for (const accountId of touched) {
+          void deps.engine.request('accounts/get', { accountId }).then((a) => {
+            if (!a) for (const p of [...this.panels.values()]) if (p.accountId === accountId) p.dispose();
+          }, () => undefined);
+        }
       }),
     );
     // Archived or deleted from the list: the reading pane does not keep showing it.
@@ -106,13 +104,20 @@ class ThreadPanels extends DisposableBase {
   }
 
   async show(messageId: number, folderId: number, opts: { preview?: boolean } = {}): Promise<void> {
-    const store = this.deps.mail.store;
-    const m = store.getMessage(messageId, folderId) ?? store.getMessage(messageId);
-    const threadKey = threadKeyOf(store, messageId);
-    if (!m || !threadKey) {
+    let m;
+    try {
+      m = await this.deps.engine.request('reading/locate', { messageId, folderId });
+    } catch (e) {
+      const err = toMailError(e, 'opening the conversation');
+      this.deps.log.error(`thread view: ${err.describe()}`);
+      void showMailError(`MailDesk: could not open the conversation: ${err.describe()}`, this.deps.log);
+      return;
+    }
+    if (!m) {
       void vscode.window.showWarningMessage('MailDesk: that message is no longer in the store (it was moved or deleted).');
       return;
     }
+    const { threadKey } = m;
     const key = `${m.accountId}\n${threadKey}`;
     const existing = this.panels.get(key);
     if (existing) {
@@ -126,11 +131,11 @@ class ThreadPanels extends DisposableBase {
     if (pane) {
       for (const [k, p] of this.panels) if (p === pane) this.panels.delete(k);
       this.panels.set(key, pane);
-      await pane.retarget(m.accountId, threadKey, m.folderId ?? folderId, messageId);
+      await pane.retarget(m.accountId, threadKey, m.folderId, messageId);
       return;
     }
     const column = vscode.ViewColumn.Beside;
-    const panel = new ThreadPanel(this.deps, m.accountId, threadKey, m.folderId ?? folderId, messageId, () => {
+    const panel = new ThreadPanel(this.deps, m.accountId, threadKey, m.folderId, messageId, () => {
       for (const [k, p] of this.panels) if (p === panel) this.panels.delete(k);
       if (this.preview === panel) this.preview = undefined;
     }, opts.preview ? { column, preserveFocus: true, list } : undefined);
@@ -145,8 +150,8 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
   private readonly panel: vscode.WebviewPanel;
   private readonly remoteAllowed = new Set<number>();
   private expanded: Set<number> | undefined;
-  private cache = new Map<number, OpenedMessage>();
-  private view: ThreadView | undefined;
+  /** The messages shown, as the engine last sent them (bodies stay in the engine). */
+  private view: { rows: ThreadRowWire[] } | undefined;
   private seq = 0;
   private knownIds = '';
   private timer: NodeJS.Timeout | undefined;
@@ -181,11 +186,16 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
     if (!pane?.preserveFocus) mailFocus.activated(this);
     // A new reply (or a message moved away) changes the thread: show it without a reload by hand.
     this._register(
-      deps.mail.onDidChange((c) => {
+      deps.engine.on('store/changed', (c) => {
         if (!c.messages || this.isDisposed || this.timer) return;
         this.timer = setTimeout(() => {
           this.timer = undefined;
-          if (this.idsNow() !== this.knownIds) void this.render();
+          void this.idsNow().then(
+            (ids) => {
+              if (ids !== this.knownIds && !this.isDisposed) void this.render();
+            },
+            () => undefined,
+          );
         }, 300);
       }),
     );
@@ -200,7 +210,6 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
     this.folderId = folderId;
     this.clicked = messageId;
     this.expanded = undefined;
-    this.cache = new Map();
     this.view = undefined;
     this.knownIds = '';
     this.remoteAllowed.clear();
@@ -244,65 +253,67 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
     }
   }
 
-  private idsNow(): string {
-    return threadMessages(this.deps.mail.store, this.accountId, this.threadKey, { keepFolderId: this.folderId })
-      .map((m) => m.id)
-      .join(',');
+  private async idsNow(): Promise<string> {
+    const ids = await this.deps.engine.request('reading/threadIds', { accountId: this.accountId, threadKey: this.threadKey, keepFolderId: this.folderId });
+    return ids.join(',');
   }
 
-  /** Builds the page in the host (bodies sanitised here) and hands it to the webview whole. */
+  /**
+   * Asks the engine for the page (bodies parsed and sanitised there, expanded messages marked
+   * read there when the setting says so) and hands it to the webview whole.
+   */
   async render(): Promise<void> {
     const seq = ++this.seq;
-    const mail = this.deps.mail;
-    if (!this.expanded) {
-      const rows = threadMessages(mail.store, this.accountId, this.threadKey, { keepFolderId: this.folderId });
-      this.expanded = defaultExpanded(rows, this.clicked);
-      this.clicked = undefined;
-    }
-    let view: ThreadView;
+    const { engine, extensionUri } = this.deps;
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview-thread.js'));
+    const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'thread.css'));
+    // Pro's AI and bridge buttons (absent in Basic); a failure there never blocks reading.
+    const pro = await threadProHooks()?.page(this.accountId, this.threadKey).catch(() => undefined);
+    if (seq !== this.seq || this.isDisposed) return;
+    const clicked = this.clicked;
+    let page;
     try {
-      view = await loadThreadView(mail, this.accountId, this.threadKey, { expanded: this.expanded, remoteAllowed: this.remoteAllowed, keepFolderId: this.folderId }, this.cache);
+      page = await engine.request('reading/thread', {
+        accountId: this.accountId,
+        threadKey: this.threadKey,
+        keepFolderId: this.folderId,
+        expanded: this.expanded ? [...this.expanded] : undefined,
+        clicked,
+        remoteAllowed: [...this.remoteAllowed],
+        markRead: readingSettings().markRead,
+        webview: { cspSource: webview.cspSource, nonce, scriptSrc: script.toString(), cssHref: css.toString() },
+        pro,
+      });
     } catch (e) {
       const err = toMailError(e, 'opening the conversation');
       this.deps.log.error(`thread view: ${err.describe()}`);
       if (seq === this.seq && !this.isDisposed) this.panel.webview.html = this.loadingHtml(`Could not open the conversation: ${err.describe()}`);
       return;
     }
+    for (const w of page.warnings) this.deps.log.warn(w);
     if (seq !== this.seq || this.isDisposed) return;
-    if (!view.rows.length) {
+    if (!page.rows.length) {
       this.dispose();
       return;
     }
-    this.view = view;
-    this.cache = view.opened;
-    this.knownIds = view.rows.map((r) => r.id).join(',');
-    const webview = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview-thread.js'));
-    const css = webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'thread.css'));
-    this.panel.title = view.subject || '(no subject)';
-    // Pro's AI and bridge buttons (absent in Basic); a failure there never blocks reading.
-    const pro = await threadProHooks()?.page(this.accountId, this.threadKey).catch(() => undefined);
-    if (seq !== this.seq || this.isDisposed) return;
-    webview.html = threadPageHtml(view.subject, view.messages, {
-      pro,
-      toolbar: threadToolbarHtml({ unread: view.rows.some((r) => !r.flags.some((f) => f.toLowerCase() === '\\seen')), flagged: view.rows.some((r) => r.flags.some((f) => f.toLowerCase() === '\\flagged')) }),
-      csp: webviewCsp(webview.cspSource, nonce, view.remoteOrigins),
-      script: { src: script.toString(), nonce },
-      cssHref: css.toString(),
-      interactive: true,
-    });
-    if (readingSettings().markRead) for (const r of view.rows) if (this.expanded.has(r.id)) this.markRead(r.id);
+    if (!this.expanded) {
+      this.expanded = new Set(page.expanded);
+      if (this.clicked === clicked) this.clicked = undefined;
+    }
+    this.view = { rows: page.rows };
+    this.knownIds = page.rows.map((r) => r.id).join(',');
+    this.panel.title = page.subject || '(no subject)';
+    webview.html = page.html;
   }
 
   private markRead(messageId: number): void {
     const row = this.view?.rows.find((r) => r.id === messageId);
-    if (!row) return;
-    try {
-      markRead(this.deps.mail, row);
-    } catch (e) {
+    if (!row || row.flags.some((f) => f.toLowerCase() === '\\seen')) return;
+    this.deps.engine.request('reading/markRead', { messageId: row.id, folderId: row.folderId }).catch((e: unknown) => {
       this.deps.log.warn(`marking message ${messageId} read failed: ${toMailError(e).describe()}`);
-    }
+    });
   }
 
   private loadingHtml(message = 'Loading the conversation…'): string {
@@ -328,10 +339,14 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
     allowSender: (m) => {
       const addr = this.view?.rows.find((r) => r.id === m.messageId)?.fromAddr;
       if (!addr) return;
-      setSenderAllowsRemote(this.deps.mail.store, addr, true);
       this.expanded?.add(m.messageId);
-      void this.render();
-      vscode.window.setStatusBarMessage(`MailDesk: remote content is now loaded for mail from ${addr}`, 5000);
+      void this.deps.engine.request('reading/allowSender', { address: addr }).then(
+        () => {
+          void this.render();
+          vscode.window.setStatusBarMessage(`MailDesk: remote content is now loaded for mail from ${addr}`, 5000);
+        },
+        (e: unknown) => this.fail('Allowing remote content', e),
+      );
     },
     saveAttachment: (m) => void this.saveAttachment(m.messageId, m.attachmentId),
     openAttachment: (m) => void this.openAttachment(m.messageId, m.attachmentId),
@@ -395,12 +410,22 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
     if (choice === 'Open') await vscode.env.openExternal(vscode.Uri.parse(href, true));
   }
 
-  private attachment(messageId: number, attachmentId: string): ParsedAttachment | undefined {
-    return this.cache.get(messageId)?.rendered.parsed.attachments.find((a) => a.id === attachmentId);
+  /** The attachment's name and bytes, from the engine (which keeps the message it parsed). */
+  private async attachment(messageId: number, attachmentId: string): Promise<{ filename: string; content: Uint8Array } | undefined> {
+    const row = this.view?.rows.find((r) => r.id === messageId);
+    if (!row) return undefined;
+    const a = await this.deps.engine.request('reading/attachment', { messageId, folderId: row.folderId, attachmentId });
+    return a ? { filename: a.filename, content: Buffer.from(a.contentBase64, 'base64') } : undefined;
   }
 
   private async saveAttachment(messageId: number, attachmentId: string): Promise<void> {
-    const a = this.attachment(messageId, attachmentId);
+    let a;
+    try {
+      a = await this.attachment(messageId, attachmentId);
+    } catch (e) {
+      this.fail('Saving the attachment', e);
+      return;
+    }
     if (!a) return;
     const dir = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(path.join(os.homedir(), 'Downloads'));
     const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(dir, safeFileName(a.filename)), saveLabel: 'Save Attachment' });
@@ -415,9 +440,9 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
 
   /** Saved to a private temporary folder, then opened in VS Code (which previews images, PDFs and text). */
   private async openAttachment(messageId: number, attachmentId: string): Promise<void> {
-    const a = this.attachment(messageId, attachmentId);
-    if (!a) return;
     try {
+      const a = await this.attachment(messageId, attachmentId);
+      if (!a) return;
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maildesk-att-'));
       const file = path.join(dir, safeFileName(a.filename));
       fs.writeFileSync(file, a.content, { mode: 0o600 });
@@ -456,8 +481,18 @@ async function searchMail(deps: ReadingDeps, panels: ThreadPanels): Promise<void
   qp.matchOnDetail = true;
   const fmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
   let timer: NodeJS.Timeout | undefined;
-  const update = (value: string): void => {
-    const hits = value.trim() ? searchMessages(deps.mail.store, value, { limit: 60 }) : [];
+  let seq = 0;
+  const update = async (value: string): Promise<void> => {
+    const mine = ++seq;
+    let hits: SearchHit[];
+    try {
+      hits = value.trim() ? await deps.engine.request('reading/search', { query: value, limit: 60 }) : [];
+    } catch (e) {
+      deps.log.warn(`search: ${toMailError(e).describe()}`);
+      hits = [];
+    }
+    // A newer query's results may already be shown: do not replace them with older ones.
+    if (mine !== seq) return;
     qp.items = hits.map((h) => ({
       label: `${h.unread ? '$(circle-filled) ' : ''}${h.subject || '(no subject)'}`,
       description: `${h.from} · ${h.folderPath}`,
@@ -476,18 +511,16 @@ async function searchMail(deps: ReadingDeps, panels: ThreadPanels): Promise<void
   };
   qp.onDidChangeValue((v) => {
     if (timer) clearTimeout(timer);
-    timer = setTimeout(() => update(v), 120);
+    timer = setTimeout(() => void update(v), 120);
   });
   qp.onDidAccept(async () => {
     if (qp.selectedItems[0]?.server) {
       const q = qp.value;
       qp.busy = true;
       try {
-        const results = await Promise.all(deps.mail.store.listAccounts().map((a) => searchOnServer(deps.mail, a.id, q)));
-        const errors = results.flat().filter((r) => r.error);
-        for (const r of errors) deps.log.warn(`server search in ${r.folder.path}: ${r.error}`);
-        update(q);
-        const found = results.flat().reduce((n, r) => n + r.messageIds.length, 0);
+        const { found, errors } = await deps.engine.request('reading/searchServer', { query: q });
+        for (const r of errors) deps.log.warn(`server search in ${r.folderPath}: ${r.error}`);
+        await update(q);
         qp.title = `MailDesk: Search Mail — ${found} found on the server${errors.length ? `, ${errors.length} folder(s) could not be searched (see the log)` : ''}`;
       } finally {
         qp.busy = false;
