@@ -79,8 +79,8 @@ export class EngineClient {
   }
 
   /**
-   * A client of an engine this process runs on its own thread (VS Code, while the extension's
-   * views still read the core directly: see src/extension/extension.ts).
+   * A client of an engine this process started itself with `Engine.start` on a MessagePort
+   * (tests and benchmarks that host one in their own thread). It does not take over.
    */
   static async overPort(port: MessagePort, o: EngineClientOptions): Promise<EngineClient> {
     const c = new EngineClient({ ...o, dataDir: path.resolve(o.dataDir) });

@@ -14,6 +14,7 @@ import type { AccountConfig, CredentialSource, OAuthConfig, SecretStore } from '
 import { MailError } from '../core/errors';
 import { formatLogLine, type Logger, type LogLevel } from '../core/log';
 import { saveError } from '../core/store/recovery';
+import { storeOpenProblem } from '../core/diagnostics/troubleshoot';
 import { MailDesk } from '../core/maildesk';
 import { withDeadline } from '../core/deadline';
 import { ENGINE_TOKEN_FILE, EngineErrorCodes, type EngineNotifications, type HelloParams, type HelloResult, type ClientKind } from '../shared/protocol/engine';
@@ -107,7 +108,9 @@ export class Engine {
       for (const socket of early) socket.destroy();
       e.server.close();
       e.release();
-      throw err;
+      // Classified here, where the file-system error code is known: across the worker boundary
+      // only a MailError keeps its meaning ("not a file this user can read and write", disk full).
+      throw storeOpenProblem(err, o.dataDir);
     }
     e.handlers = engineHandlers(e, e.core);
     e.core.onDidChange((c) => void e.broadcast('store/changed', { accounts: [...c.accounts], folders: [...c.folders], messages: c.messages, jobs: c.jobs }));
@@ -120,10 +123,7 @@ export class Engine {
     return { kind: 'ready', engine: e };
   }
 
-  /**
-   * The engine's MailDesk, for a host that runs the engine on its own thread while parts of it
-   * still read the core directly (VS Code's views, until each reads through the protocol).
-   */
+  /** The engine's MailDesk, for tests that host an engine in their own thread and check its store. */
   get hostedCore(): MailDesk {
     return this.core;
   }

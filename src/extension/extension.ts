@@ -1,20 +1,20 @@
 /**
- * Entry point: wires the core facade to the views, commands and status bar by hand,
- * and disposes everything from one root. Activation only opens the store and starts
- * the scheduler; network work happens in the background, never awaited here.
+ * Entry point: connects this window to the engine of the profile's data folder and wires the
+ * views, commands and status bar to it by hand, disposing everything from one root.
+ *
+ * One engine serves every window (and `maildesk` commands): the first window hosts it in a
+ * worker thread of its extension host, so this thread never runs SQL, sync or saves; later
+ * windows connect to it over the data folder's socket. When the hosting window closes, the
+ * others take over: one hosts a new engine, the rest reconnect (src/engine/client.ts).
  */
-import { MessageChannel } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import { EngineClient } from '../engine/client';
-import { Engine } from '../engine/engine';
 import { secretAnswers } from '../engine/secretAnswers';
-import { MailError } from '../core/errors';
 import { showMailError } from './notify';
 import type { WorkflowBridge } from '../core/bridges/bridge';
 import { secretCredentials } from '../core/config';
 import { storeOpenProblem } from '../core/diagnostics/troubleshoot';
 import { fromWireError } from '../engine/wire';
-import { MailDesk } from '../core/maildesk';
 import { AccountAlerts } from './accountAlerts';
 import { AccountsTreeProvider } from './accountsTree';
 import { registerCommands } from './commands';
@@ -29,15 +29,16 @@ import { MailStatusBar } from './statusBar';
 import { registerPro } from './pro/pro';
 import { registerReading } from './threadView';
 import { registerTroubleshoot } from './troubleshoot/panel';
+import { openStandIn } from './troubleshoot/standIn';
 import { registerCompose } from './compose/composePanel';
-import { agentSettings, registerAgent } from './agent/agent';
+import { registerAgent } from './agent/agent';
 import { registerTriage } from './triageCommands';
 import { UnreadBadge } from './unreadBadge';
 
-/** What `activate` returns; tests reach the core through it. */
 /** What `activate` returns to other extensions (and tests). */
 export interface MailDeskApi {
-  core: MailDesk;
+  /** This window's client of the engine (absent when the store could not be opened). */
+  engine?: EngineClient;
   /** Workflow Bridges (Pro): link an email to a record in another system. */
   registerBridge(bridge: WorkflowBridge): vscode.Disposable;
 }
@@ -49,7 +50,6 @@ class Root extends DisposableBase {
 }
 
 let shutdown: (() => Promise<void>) | undefined;
-let hostedEngine: Engine | undefined;
 
 /** The settings the engine takes from this window: OAuth clients and offline bodies. */
 function configureEngine(engine: EngineClient): Promise<null> {
@@ -57,26 +57,26 @@ function configureEngine(engine: EngineClient): Promise<null> {
 }
 
 /**
- * The engine of this profile's data folder, run here on the extension host's thread, and this
- * window's client of it. (While views, commands and panels still read the core directly this
- * window must host it; it moves to a worker thread, shared with other windows, once every
- * reader uses the protocol.)
+ * This window's client of the profile's engine: it connects to the running one, or hosts one in
+ * a worker thread. The sync settings apply to an engine this window starts.
  */
-async function startEngine(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, secrets: StagedSecretStore, settings: vscode.WorkspaceConfiguration): Promise<{ mail: MailDesk; engine: EngineClient }> {
-  const dataDir = context.globalStorageUri.fsPath;
-  const { port1, port2 } = new MessageChannel();
-  const started = await Engine.start(
-    { dataDir, host: 'vscode', syncIntervalMs: Math.max(15, settings.get<number>('intervalSeconds', 120)) * 1000, idle: settings.get<boolean>('idle', true) },
-    port2,
-    (reason) => log.info(`MailDesk engine stopped: ${reason}`),
-  );
-  if (started.kind === 'busy') throw new MailError('internal', `MailDesk is already open in another VS Code window of this profile (data folder ${dataDir}); use that window, or close it and reload this one`);
-  hostedEngine = started.engine;
-  // The AI switches the agent tools obey, read at each call (requests over the protocol send their own).
-  Object.defineProperty(started.engine, 'agentSettings', { get: () => agentSettings(), set: () => undefined, configurable: true });
-  const engine = await EngineClient.overPort(port1, { dataDir, kind: 'vscode', secrets: secretAnswers(secretCredentials(secrets), secrets), logLevel: channelLevel(log), onLog: engineLogLine(log) });
+async function startEngine(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, secrets: StagedSecretStore, settings: vscode.WorkspaceConfiguration): Promise<EngineClient> {
+  const engine = await EngineClient.connect({
+    dataDir: context.globalStorageUri.fsPath,
+    kind: 'vscode',
+    secrets: secretAnswers(secretCredentials(secrets), secrets),
+    logLevel: channelLevel(log),
+    onLog: engineLogLine(log),
+    engine: { syncIntervalMs: Math.max(15, settings.get<number>('intervalSeconds', 120)) * 1000, idle: settings.get<boolean>('idle', true) },
+  });
   await configureEngine(engine);
-  return { mail: started.engine.hostedCore, engine };
+  // After a takeover the new engine knows nothing of this window: its settings, and that mail syncs.
+  engine.onDidReconnect(async () => {
+    await configureEngine(engine);
+    await engine.request('engine/startSync', {});
+    log.info(`MailDesk engine: ${engine.hosting ? 'this window took over the engine' : `reconnected to the engine in process ${engine.engineInfo?.pid}`}`);
+  });
+  return engine;
 }
 
 /** Offline bodies for accounts whose own configuration says nothing (the "bodies" sync job). */
@@ -92,33 +92,32 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   const secrets = new StagedSecretStore(vscodeSecretStore(context.secrets));
   const settings = vscode.workspace.getConfiguration('maildesk.sync');
 
-  let mail: MailDesk;
   let engine: EngineClient;
   try {
-    ({ mail, engine } = await startEngine(context, log, secrets, settings));
+    engine = await startEngine(context, log, secrets, settings);
   } catch (e) {
     const err = storeOpenProblem(e, context.globalStorageUri.fsPath);
     log.error(err.describe());
     void showMailError(`MailDesk: ${err.describe()}`, log);
     // Troubleshoot stays there without a store: it reports this problem with its fix.
-    const standIn = await MailDesk.open({ credentials: secretCredentials(secrets), logger: channelLogger(log), idle: false });
+    const standIn = await openStandIn(secrets, channelLogger(log));
     root.add({ dispose: () => void standIn.close() });
     for (const d of registerTroubleshoot({ standIn, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown'), storeProblem: err, dataDir: context.globalStorageUri.fsPath })) root.add(d);
-    return { core: standIn, registerBridge: () => new vscode.Disposable(() => undefined) };
+    return { registerBridge: () => new vscode.Disposable(() => undefined) };
   }
   const status = await engine.request('engine/status', {});
-  log.info(`MailDesk store: ${status.storePath ?? '(in memory)'} (engine ${status.engineId}, ${engine.hosting ? 'hosted by this window' : `process ${status.pid}`})`);
+  log.info(`MailDesk store: ${status.storePath ?? '(in memory)'} (engine ${status.engineId}, ${engine.hosting ? 'hosted by this window' : `in process ${status.pid}`}; ${status.clients} client${status.clients === 1 ? '' : 's'})`);
   if (status.storeRecovered) void showMailError(`MailDesk: ${status.storeRecovered}`, log);
   // A failing save (disk full) is told once per failure streak, not once per retry.
   let toldSaveFailure = false;
   root.add(engine.on('store/saveFailed', (e) => !toldSaveFailure && (toldSaveFailure = true) && void showMailError(`MailDesk: ${fromWireError(e).describe()}`, log).then(() => (toldSaveFailure = false))));
 
-  // The engine stops last: everything registered after it is disposed before it.
+  // The engine connection goes last: everything registered after it is disposed before it.
+  // An engine hosted here stops after its requests in flight; the other windows take over.
   let stopped: Promise<void> | undefined;
   shutdown = () => (stopped ??= (async () => {
     root.dispose();
     await engine.close();
-    await hostedEngine?.stop('the window closed');
   })());
   root.add(
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -160,7 +159,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
 
   await engine.request('engine/startSync', {});
   // MailDesk Pro (licence, AI, Workflow Bridges); its `registerBridge` is part of the extension API.
-  return { core: mail, ...registerPro((d) => root.add(d), { engine, secrets, log }) };
+  return { engine, ...registerPro((d) => root.add(d), { engine, secrets, log }) };
 }
 
 export function deactivate(): Promise<void> | undefined {

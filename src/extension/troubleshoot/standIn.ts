@@ -7,7 +7,8 @@
  */
 import { secretCredentials, type SecretStore } from '../../core/config';
 import type { MailError } from '../../core/errors';
-import type { MailDesk } from '../../core/maildesk';
+import type { Logger } from '../../core/log';
+import { MailDesk } from '../../core/maildesk';
 import { runTroubleshoot, troubleshootPanelReport } from '../../core/diagnostics/troubleshoot';
 import type { DiagnosticsParams } from '../../shared/protocol/engine';
 import type { PanelReport, ProgressEvent } from './viewModel';
@@ -17,6 +18,11 @@ export interface StandInRun {
   secrets: SecretStore;
   storeProblem?: MailError;
   dataDir?: string;
+}
+
+/** The in-memory core the checks run on when there is no store (nothing is written to disk). */
+export function openStandIn(secrets: SecretStore, logger: Logger): Promise<MailDesk> {
+  return MailDesk.open({ credentials: secretCredentials(secrets), logger, idle: false });
 }
 
 export async function runOnStandIn(s: StandInRun, p: DiagnosticsParams, onProgress: (e: ProgressEvent) => void): Promise<PanelReport> {

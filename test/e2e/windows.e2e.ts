@@ -1,0 +1,174 @@
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import type { Page } from 'playwright-core';
+import { rawMessage } from '../support/rawmail';
+import { sandboxSuite } from './lib/suite';
+import { clickActivityBarItem, openWorkbench, quickInputAccept, quickPickSelect, runCommand, screenshot, setSideBarWidth, treeItems, type TreeRow, type Workbench } from './lib/workbench';
+import { addImapAccount, waitFor } from './lib/flow';
+
+// Two VS Code windows on one profile: two browser pages on one code-server are two windows, each
+// with its own extension host (real-vscode-e2e.md). One engine serves both: what one window does,
+// the other shows; only the hosting window's process talks IMAP; when it closes, the other takes
+// over and keeps syncing; a window opened after all closed finds everything.
+
+const ME = { email: 'sam.rivera@example.test', name: 'Sam Rivera' };
+const MAILBOXES = 'Mailboxes';
+
+describe('Two VS Code windows share one MailDesk engine (code-server + headless Chromium)', function () {
+  const suite = sandboxSuite({ name: 'windows', settings: { 'maildesk.sync.intervalSeconds': 15 } });
+  const windows: Workbench[] = [];
+  after(async () => {
+    for (const w of windows) await w.close().catch(() => undefined);
+  });
+
+  const inboxIs = (total: number) => (rows: TreeRow[]) => rows.some((r) => r.label === 'Inbox' && new RegExp(`(^|· )${total}$`).test(r.description));
+  const deliver = (subject: string) =>
+    suite.mail.dovecot.append(suite.mail.user, 'INBOX', rawMessage({ from: 'CI Bot <ci@builds.example.test>', to: ME.email, subject, date: new Date(), text: 'Build result.' }));
+
+  it('both windows show what either does; one set of IMAP connections; the other window takes over when the hosting one closes; nothing is lost', async () => {
+    const m = suite.mail;
+    const a = suite.page();
+    await clickActivityBarItem(a, 'MailDesk');
+    await setSideBarWidth(a, 470);
+    await addImapAccount(a, { ...ME, password: m.password, imap: { host: m.dovecot.host, port: m.dovecot.port, user: m.user }, smtp: { host: m.smtp.host, port: m.smtp.port, user: m.user } });
+    let total = m.folders.INBOX.total;
+    await waitForTree(a, inboxIs(total), 90_000);
+    const hostA = await waitFor(async () => ((await extensionHosts(suite.server.pid)).length === 1 ? (await extensionHosts(suite.server.pid))[0] : undefined), 'the first window’s extension host');
+
+    // A second window: it shows the account and its mail at once, without a second sync.
+    const second = await openWorkbench(suite.server.url);
+    windows.push(second);
+    const b = second.page;
+    await clickActivityBarItem(b, 'MailDesk');
+    await setSideBarWidth(b, 470);
+    await waitForTree(b, inboxIs(total), 30_000);
+    const hosts = await waitFor(async () => {
+      const h = await extensionHosts(suite.server.pid);
+      return h.length === 2 ? h : undefined;
+    }, 'two extension hosts');
+    const hostB = hosts.find((p) => p !== hostA)!;
+    // Only the hosting window's process holds IMAP connections (after the second window settled).
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.ok(imapConnections(hostA, m.dovecot.port) > 0, 'the hosting window syncs');
+    assert.equal(imapConnections(hostB, m.dovecot.port), 0, 'the second window opens no IMAP connection of its own');
+
+    // A write in the second window (Archive selected for sync) shows in the first.
+    await runCommand(b, 'MailDesk: Select Folders for Sync');
+    await quickPickSelect(b, 'Archive');
+    await quickInputAccept(b);
+    const archived = m.folders.Archive.total;
+    const archiveShown = (rows: TreeRow[]) => rows.some((r) => r.label === 'Archive' && new RegExp(`(^|· )${archived}$`).test(r.description));
+    await waitForTree(a, archiveShown, 60_000);
+    await waitForTree(b, archiveShown, 30_000);
+
+    // New mail reaches both windows.
+    await deliver(`Build 1 is green (${Date.now().toString(36)})`);
+    total++;
+    await waitForTree(a, inboxIs(total), 45_000);
+    await waitForTree(b, inboxIs(total), 15_000);
+    await screenshot(b, 'windows-second');
+
+    // The hosting window reloads (its extension host ends, as when a window closes): the other
+    // window takes over the engine and keeps syncing; the reloaded one comes back as a client.
+    await runCommand(a, 'Developer: Reload Window');
+    await waitFor(async () => (processAlive(hostA) ? undefined : true), 'the first window’s extension host to end', 60_000);
+    await waitFor(async () => (imapConnections(hostB, m.dovecot.port) > 0 ? true : undefined), 'the second window to take over the sync', 60_000);
+    await deliver(`Build 2 is green (${Date.now().toString(36)})`);
+    total++;
+    await waitForTree(b, inboxIs(total), 60_000);
+    await showMailDesk(a);
+    await waitForTree(a, inboxIs(total), 60_000);
+    const hostA2 = (await extensionHosts(suite.server.pid)).find((p) => p !== hostB)!;
+    assert.equal(imapConnections(hostA2, m.dovecot.port), 0, 'the reloaded window is a client: no IMAP connection of its own');
+
+    // Every window gone (both pages closed, their extension hosts ended), then a new window:
+    // the account, the Archive selection and all the mail are there.
+    await new Promise((r) => setTimeout(r, 3000));
+    await second.close();
+    await suite.wb.close();
+    for (const pid of await extensionHosts(suite.server.pid)) process.kill(pid, 'SIGTERM');
+    await waitFor(async () => ((await extensionHosts(suite.server.pid)).length === 0 ? true : undefined), 'every extension host to end', 60_000);
+    const third = await openWorkbench(suite.server.url);
+    windows.push(third);
+    await clickActivityBarItem(third.page, 'MailDesk');
+    await setSideBarWidth(third.page, 470);
+    await waitForTree(third.page, (rows) => inboxIs(total)(rows) && archiveShown(rows), 60_000);
+    await screenshot(third.page, 'windows-reopened');
+  });
+});
+
+/** Opens MailDesk's side bar unless a reload brought it back already (a click would close it). */
+async function showMailDesk(page: Page): Promise<void> {
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  const header = page.locator('.pane-header', { hasText: MAILBOXES });
+  if (await header.isVisible().catch(() => false)) return;
+  await new Promise((r) => setTimeout(r, 2000));
+  if (await header.isVisible().catch(() => false)) return;
+  await clickActivityBarItem(page, 'MailDesk');
+}
+
+async function waitForTree(page: Page, ok: (rows: TreeRow[]) => boolean, timeoutMs: number): Promise<TreeRow[]> {
+  let last: TreeRow[] = [];
+  try {
+    return await waitFor(
+      async () => {
+        last = await treeItems(page, MAILBOXES, 5000).catch(() => []);
+        return ok(last) ? last : undefined;
+      },
+      `the ${MAILBOXES} view`,
+      timeoutMs,
+    );
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; it showed:\n${last.map((r) => `${'  '.repeat(r.level)}${r.label} — ${r.description}`).join('\n')}`);
+  }
+}
+
+/** Extension host processes under code-server (one per window). */
+async function extensionHosts(serverPid: number): Promise<number[]> {
+  const out = execFileSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' });
+  const group = Number(execFileSync('ps', ['-o', 'pgid=', '-p', String(serverPid)], { encoding: 'utf8' }).trim());
+  return out
+    .split('\n')
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
+    .filter((x): x is RegExpExecArray => !!x && Number(x[2]) === group && /--type=extensionHost/.test(x[3]))
+    .map((x) => Number(x[1]));
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Established TCP connections of process `pid` to 127.0.0.1:`port` (its sockets' inodes in /proc/net/tcp). */
+function imapConnections(pid: number, port: number): number {
+  let inodes: Set<string>;
+  try {
+    inodes = new Set(
+      fs
+        .readdirSync(`/proc/${pid}/fd`)
+        .map((fd) => {
+          try {
+            return /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+          } catch {
+            return undefined;
+          }
+        })
+        .filter((x): x is string => !!x),
+    );
+  } catch {
+    return 0;
+  }
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  return fs
+    .readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    // remote address is column 2 (addr:port), state column 3 (01 = ESTABLISHED), inode column 9
+    .filter((c) => c.length > 9 && c[2].endsWith(`:${hexPort}`) && c[3] === '01' && inodes.has(c[9])).length;
+}
