@@ -160,6 +160,21 @@ export function splitFlags(flags: string[]): { seen: number; flagged: number; an
   return r;
 }
 
+/**
+ * Of the rows a new message could take over (same Message-ID in the folder), the one
+ * upsertMessages adopts: a pending one (no UID yet) first, else the lowest UID. Chosen here
+ * rather than by ORDER BY ... LIMIT 1, which made SQLite build a sorter for every header
+ * stored (half the time of storing one, measured) to order the zero or one rows found.
+ */
+function adoptable(rows: Array<{ id: number; uid: number | null }>): number | undefined {
+  let best: { id: number; uid: number | null } | undefined;
+  for (const r of rows) {
+    if (r.uid === null) return r.id;
+    if (!best || r.uid < best.uid!) best = r;
+  }
+  return best?.id;
+}
+
 function joinFlags(row: { seen: number; flagged: number; answered: number; draft: number }, other: string[] = []): string[] {
   const f: string[] = [];
   if (row.seen) f.push('\\Seen');
@@ -308,7 +323,7 @@ export class MailStore {
 
   /** Applies what is missing, one migration per turn of the event loop (a new store runs seven). */
   private async migrate(): Promise<void> {
-    this.db.exec('PRAGMA foreign_keys = ON');
+    this.applyPragmas();
     const version = Number(this.db.exec('PRAGMA user_version')[0]?.values[0]?.[0] ?? 0);
     if (version > MIGRATIONS.length) {
       throw new MailError('store.corrupt', `the mail store was written by a newer MailDesk (schema ${version}); update MailDesk`);
@@ -327,6 +342,18 @@ export class MailStore {
       await new Promise((r) => setImmediate(r));
     }
     if (this.dirty) this.saveNow();
+  }
+
+  /**
+   * Per-connection settings, set at open and again after export() (which reopens the database).
+   * The rollback journal is kept in SQLite's memory instead of a file beside the database in
+   * sql.js's in-memory file system, created and deleted at every commit: the same rollback,
+   * some 10% less time per stored header (measured). Nothing is lost by it, as the database
+   * itself lives in memory and reaches disk only whole, by the saves, between transactions.
+   */
+  private applyPragmas(): void {
+    this.db.exec('PRAGMA foreign_keys = ON');
+    this.db.exec('PRAGMA journal_mode = MEMORY');
   }
 
   get schemaVersion(): number {
@@ -511,7 +538,7 @@ export class MailStore {
     const seq = this.commitSeq;
     const t0 = performance.now();
     const data = this.db.export();
-    this.db.exec('PRAGMA foreign_keys = ON');
+    this.applyPragmas();
     this.dirty = false;
     const exportMs = performance.now() - t0;
     const tmp = `${file}.${process.pid}.bg${gen}.tmp`;
@@ -565,8 +592,8 @@ export class MailStore {
       data = this.memFile.bytes();
     } else {
       data = this.db.export();
-      // export() resets pragmas on some versions; keep foreign keys on.
-      this.db.exec('PRAGMA foreign_keys = ON');
+      // export() reopens the database, which resets these pragmas.
+      this.applyPragmas();
     }
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
@@ -878,12 +905,18 @@ export class MailStore {
           // one under a lower UID: a server that renumbers a folder under the same UIDVALIDITY
           // (Courier-IMAP after another client's COPY) hands the same message out again under a
           // new UID, and it replaces its row instead of becoming a duplicate.
-          id = this.get<{ id: number }>(
-            `SELECT m.id FROM messages m JOIN memberships ms ON ms.message_id = m.id
-             WHERE m.account_id = ? AND m.message_id = ? AND ms.folder_id = ? AND (ms.uid IS NULL OR ms.uid < ?)
-             ORDER BY ms.uid IS NULL DESC, ms.uid LIMIT 1`,
-            [folder.accountId, m.messageId, folderId, m.uid ?? 0],
-          )?.id;
+          // Most new messages share their Message-ID with no stored one: a lookup of the index
+          // alone says so, at a third of the cost of the join below (measured in sql.js).
+          const sameId = this.get('SELECT 1 AS x FROM messages WHERE account_id = ? AND message_id = ? LIMIT 1', [folder.accountId, m.messageId]);
+          if (sameId) {
+            id = adoptable(
+              this.all<{ id: number; uid: number | null }>(
+                `SELECT m.id, ms.uid FROM messages m JOIN memberships ms ON ms.message_id = m.id
+                 WHERE m.account_id = ? AND m.message_id = ? AND ms.folder_id = ? AND (ms.uid IS NULL OR ms.uid < ?)`,
+                [folder.accountId, m.messageId, folderId, m.uid ?? 0],
+              ),
+            );
+          }
           if (id !== undefined) {
             this.run(
               `UPDATE messages SET provider_id = ?, origin = 'remote', seen = ?, flagged = ?, answered = ?, draft = ?, size = COALESCE(?, size) WHERE id = ?`,
@@ -893,9 +926,10 @@ export class MailStore {
           }
         }
         if (id === undefined) {
-          this.run(
+          // RETURNING gives the new row's id in the same step (no last_insert_rowid() query after it).
+          id = this.get<{ id: number }>(
             `INSERT INTO messages(account_id, provider_id, message_id, thread_key, subject, from_name, from_addr, date, size, seen, flagged, answered, draft, has_attachments, data)
-             VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
             [
               folder.accountId,
               m.providerId,
@@ -913,8 +947,7 @@ export class MailStore {
               m.hasAttachments ? 1 : 0,
               data,
             ],
-          );
-          id = this.lastId();
+          )!.id;
           counts.inserted++;
         }
         this.run(
