@@ -192,6 +192,20 @@ const ROOM_FIRST_BYTES = 512 * 1024 * 1024;
 /** ...and is given more when less than this, or half its size, is left. */
 const ROOM_MIN_BYTES = 64 * 1024 * 1024;
 
+/** Values per IN (...) lookup of upsertMessages at most. */
+const LOOKUP_BATCH = 500;
+/**
+ * The lengths an IN (...) list is padded to (by repeating a value, which changes nothing):
+ * each length is one cached statement, so a few of them serve every batch size.
+ */
+const LOOKUP_SIZES = [1, 10, 50, 100, 250, LOOKUP_BATCH];
+
+/** `values` repeated at the end up to the next of LOOKUP_SIZES (values.length ≤ LOOKUP_BATCH). */
+function padLookup(values: string[]): string[] {
+  const size = LOOKUP_SIZES.find((n) => n >= values.length) ?? values.length;
+  return values.length === size ? values : values.concat(Array<string>(size - values.length).fill(values[0]));
+}
+
 /** How long a store waits before saving again after a save failed. */
 const SAVE_RETRY_MS = 10_000;
 
@@ -886,17 +900,22 @@ export class MailStore {
     if (!folder) throw new MailError('folder.notFound', `folder ${folderId} is not in the store`);
     const counts = { inserted: 0, updated: 0, adopted: 0 };
     this.tx(() => {
+      // What the rows below look up one by one, asked for the whole batch at once (a statement
+      // per header was most of the cost of storing one). `byProvider` is kept true as rows
+      // change: a provider id written here is looked up again, and one a row gives up when
+      // it is adopted is dropped; Message-IDs inserted here join `sharedIds`.
+      const byProvider = this.idsByProviderId(folder.accountId, msgs.map((m) => m.providerId));
+      const sharedIds = this.storedMessageIds(
+        folder.accountId,
+        msgs.flatMap((m) => (m.messageId ? [m.messageId] : [])),
+      );
+      const written = new Set<string>();
       for (const m of msgs) {
         const fl = splitFlags(m.flags);
-        const data = JSON.stringify({
-          to: m.to ?? [],
-          cc: m.cc ?? [],
-          inReplyTo: m.inReplyTo,
-          references: m.references,
-          snippet: m.snippet,
-          keywords: fl.other.length ? fl.other : undefined,
-        });
-        let id = this.get<{ id: number }>('SELECT id FROM messages WHERE account_id = ? AND provider_id = ?', [folder.accountId, m.providerId])?.id;
+        let id = written.has(m.providerId)
+          ? this.get<{ id: number }>('SELECT id FROM messages WHERE account_id = ? AND provider_id = ?', [folder.accountId, m.providerId])?.id
+          : byProvider.get(m.providerId);
+        written.add(m.providerId);
         if (id !== undefined) {
           this.run('UPDATE messages SET seen = ?, flagged = ?, answered = ?, draft = ? WHERE id = ?', [fl.seen, fl.flagged, fl.answered, fl.draft, id]);
           counts.updated++;
@@ -905,10 +924,9 @@ export class MailStore {
           // one under a lower UID: a server that renumbers a folder under the same UIDVALIDITY
           // (Courier-IMAP after another client's COPY) hands the same message out again under a
           // new UID, and it replaces its row instead of becoming a duplicate.
-          // Most new messages share their Message-ID with no stored one: a lookup of the index
-          // alone says so, at a third of the cost of the join below (measured in sql.js).
-          const sameId = this.get('SELECT 1 AS x FROM messages WHERE account_id = ? AND message_id = ? LIMIT 1', [folder.accountId, m.messageId]);
-          if (sameId) {
+          // Most new messages share their Message-ID with no stored one: the join below only
+          // runs for those that do (in sql.js it costs three times an index lookup).
+          if (sharedIds.has(m.messageId)) {
             id = adoptable(
               this.all<{ id: number; uid: number | null }>(
                 `SELECT m.id, ms.uid FROM messages m JOIN memberships ms ON ms.message_id = m.id
@@ -923,9 +941,19 @@ export class MailStore {
               [m.providerId, fl.seen, fl.flagged, fl.answered, fl.draft, m.size ?? null, id],
             );
             counts.adopted++;
+            // The row's old provider id no longer names it.
+            for (const [pid, rowId] of byProvider) if (rowId === id) byProvider.delete(pid);
           }
         }
         if (id === undefined) {
+          const data = JSON.stringify({
+            to: m.to ?? [],
+            cc: m.cc ?? [],
+            inReplyTo: m.inReplyTo,
+            references: m.references,
+            snippet: m.snippet,
+            keywords: fl.other.length ? fl.other : undefined,
+          });
           // RETURNING gives the new row's id in the same step (no last_insert_rowid() query after it).
           id = this.get<{ id: number }>(
             `INSERT INTO messages(account_id, provider_id, message_id, thread_key, subject, from_name, from_addr, date, size, seen, flagged, answered, draft, has_attachments, data)
@@ -949,6 +977,7 @@ export class MailStore {
             ],
           )!.id;
           counts.inserted++;
+          if (m.messageId) sharedIds.add(m.messageId);
         }
         this.run(
           `INSERT INTO memberships(folder_id, message_id, uid, modseq, date) VALUES(?, ?, ?, ?, ?)
@@ -960,6 +989,31 @@ export class MailStore {
       this.pending.messages += msgs.length;
     });
     return counts;
+  }
+
+  /** Row ids of the account's messages with these provider ids (those it has), in a few statements. */
+  private idsByProviderId(accountId: string, providerIds: string[]): Map<string, number> {
+    const out = new Map<string, number>();
+    for (let i = 0; i < providerIds.length; i += LOOKUP_BATCH) {
+      const part = padLookup(providerIds.slice(i, i + LOOKUP_BATCH));
+      const rows = this.all<{ id: number; pid: string }>(
+        `SELECT id, provider_id AS pid FROM messages WHERE account_id = ? AND provider_id IN (${part.map(() => '?').join(',')})`,
+        [accountId, ...part],
+      );
+      for (const r of rows) out.set(r.pid, r.id);
+    }
+    return out;
+  }
+
+  /** Which of these Message-IDs some message of the account already has. */
+  private storedMessageIds(accountId: string, messageIds: string[]): Set<string> {
+    const out = new Set<string>();
+    for (let i = 0; i < messageIds.length; i += LOOKUP_BATCH) {
+      const part = padLookup(messageIds.slice(i, i + LOOKUP_BATCH));
+      const rows = this.all<{ mid: string }>(`SELECT message_id AS mid FROM messages WHERE account_id = ? AND message_id IN (${part.map(() => '?').join(',')})`, [accountId, ...part]);
+      for (const r of rows) out.add(r.mid);
+    }
+    return out;
   }
 
   /** Flag changes reported by the server (CONDSTORE or a full flag scan). */
