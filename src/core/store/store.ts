@@ -206,6 +206,11 @@ function padLookup(values: string[]): string[] {
   return values.length === size ? values : values.concat(Array<string>(size - values.length).fill(values[0]));
 }
 
+/** How long migrations run before the event loop gets a turn (between two statements). */
+const MIGRATE_SLICE_MS = 4;
+
+const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 /** How long a store waits before saving again after a save failed. */
 const SAVE_RETRY_MS = 10_000;
 
@@ -264,6 +269,9 @@ export class MailStore {
 
   static async open(opts: StoreOptions = {}): Promise<MailStore> {
     const SQL = await loadSqlJs();
+    // Loading ends a turn of its own: the first SQL of a process is slow enough (sql.js's code is
+    // compiled as it is first called) that opening and migrating give the event loop turns too.
+    await nextTurn();
     let file: string | undefined;
     let db!: Database;
     let recovered: StoreRecovery | undefined;
@@ -342,10 +350,11 @@ export class MailStore {
     if (version > MIGRATIONS.length) {
       throw new MailError('store.corrupt', `the mail store was written by a newer MailDesk (schema ${version}); update MailDesk`);
     }
+    if (version < MIGRATIONS.length) await nextTurn();
     for (let v = version; v < MIGRATIONS.length; v++) {
       this.db.exec('BEGIN');
       try {
-        this.db.exec(MIGRATIONS[v]);
+        await this.execInTurns(MIGRATIONS[v]);
         this.db.exec(`PRAGMA user_version = ${v + 1}`);
         this.db.exec('COMMIT');
       } catch (e) {
@@ -368,6 +377,30 @@ export class MailStore {
   private applyPragmas(): void {
     this.db.exec('PRAGMA foreign_keys = ON');
     this.db.exec('PRAGMA journal_mode = MEMORY');
+  }
+
+  /**
+   * Runs a migration's statements one by one, giving the event loop a turn once they have run
+   * for MIGRATE_SLICE_MS. A new store runs its migrations as the process's first SQL, which is
+   * slow (see open()): the first migration in one go held the thread ~35 ms (measured). The
+   * store is not handed out before open() resolves, so nothing else can reach the open
+   * transaction meanwhile.
+   */
+  private async execInTurns(sql: string): Promise<void> {
+    let t0 = performance.now();
+    for (const st of this.db.iterateStatements(sql)) {
+      try {
+        while (st.step()) {
+          // a migration's statements return no rows that matter
+        }
+      } finally {
+        st.free();
+      }
+      if (performance.now() - t0 >= MIGRATE_SLICE_MS) {
+        await nextTurn();
+        t0 = performance.now();
+      }
+    }
   }
 
   get schemaVersion(): number {
