@@ -28,6 +28,8 @@ export interface MailDeskResult {
   syncMs: number;
   stored: number;
   msgPerSec: number;
+  /** The main thread's own CPU time over syncMs (schedstat; NaN where there is none): the work, without the waits. */
+  syncCpuMs: number;
   /** Median of three forced saves after the full sync (saveNow: the whole atomic save, blocking). */
   saveMs: number;
   /** Median of three background saves (what autosave does): whole time, and the part that held the event loop. */
@@ -262,12 +264,14 @@ export async function runMailDesk(cfg: ChildConfig): Promise<MailDeskResult> {
     tracer.phase = 'INBOX sync';
     let newest100Ms = NaN;
     const tSync = performance.now();
+    const cpuSync = mainThreadTimes();
     const r = await syncOnce(core, [cfg.user], {
       onProgress: () => {
         if (Number.isNaN(newest100Ms) && store.listMessages(inbox.id, { limit: 100 }).length >= 100) newest100Ms = performance.now() - t0;
       },
     });
     const syncMs = performance.now() - tSync;
+    const syncCpuMs = (mainThreadTimes()?.runMs ?? NaN) - (cpuSync?.runMs ?? NaN);
     h.disable();
     if (!r.ok) throw new Error(`INBOX sync failed: ${r.failed.map((j) => `${j.id}: ${j.errorMessage}`).join('; ')}`);
     const stored = store.uidBounds(inbox.id).count;
@@ -325,6 +329,7 @@ export async function runMailDesk(cfg: ChildConfig): Promise<MailDeskResult> {
       syncMs,
       stored,
       msgPerSec: stored / (syncMs / 1000),
+      syncCpuMs,
       saveMs: median(saves),
       bgSaveMs: median(bg.map((x) => x.ms)),
       bgSaveBusyMs: median(bg.map((x) => x.busyMs)),

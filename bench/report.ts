@@ -167,6 +167,15 @@ export function buildFigures(md: MailDeskResult[], base: BaselineResult[], messa
       target: '—',
       pass: null,
     },
+    syncCpu: {
+      name: 'Header sync, main-thread CPU time (INBOX, full)',
+      unit: 'ms',
+      maildesk: m((r) => r.syncCpuMs ?? NaN),
+      baseline: b((r) => r.syncCpuMs ?? NaN),
+      target: '—',
+      pass: null,
+      note: `the work each side's thread did over the sync, without its waits (schedstat): on a machine shared with other work the time ratio below moves with the load, this does not; MailDesk / bare ${fmt(median(md.map((r, i) => (r.syncCpuMs ?? NaN) / (base[i]?.syncCpuMs ?? NaN))), '×')}×`,
+    },
     syncRatio: {
       name: 'Header sync / bare fetch',
       unit: '×',
