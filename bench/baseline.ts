@@ -7,6 +7,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ImapFlow, type FetchMessageObject, type FetchQueryObject } from 'imapflow';
 import type { ChildConfig } from './options';
+import { mainThreadTimes } from './maildeskRun';
 import { HEADER_QUERY } from '../src/core/providers/imap/imapProvider';
 
 /** The provider's own header query, so the baseline fetches exactly the same data. */
@@ -20,6 +21,8 @@ export interface BaselineResult {
   syncMs: number;
   fetched: number;
   msgPerSec: number;
+  /** The main thread's own CPU time over syncMs (as MailDesk's). */
+  syncCpuMs: number;
   /** STATUS of the ten folders on an open connection: the least a no-change sync must do. */
   noChangeMs: number;
   peakRssMb: number;
@@ -78,10 +81,12 @@ export async function runBaseline(cfg: ChildConfig): Promise<BaselineResult> {
   await c.connect();
   let newest100Ms = NaN;
   const tSync = performance.now();
+  const cpuSync = mainThreadTimes();
   const fetched = await fetchFolder(c, cfg.inbox, cfg.firstPageSize, cfg.pageSize, () => {
     newest100Ms = performance.now() - t0;
   });
   const syncMs = performance.now() - tSync;
+  const syncCpuMs = (mainThreadTimes()?.runMs ?? NaN) - (cpuSync?.runMs ?? NaN);
   h.disable();
 
   const condstore = c.capabilities.has('CONDSTORE');
@@ -97,6 +102,7 @@ export async function runBaseline(cfg: ChildConfig): Promise<BaselineResult> {
     syncMs,
     fetched,
     msgPerSec: fetched / (syncMs / 1000),
+    syncCpuMs,
     noChangeMs,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     maxStallMs: h.max / 1e6,

@@ -28,6 +28,8 @@ export interface MailDeskResult {
   syncMs: number;
   stored: number;
   msgPerSec: number;
+  /** The main thread's own CPU time over syncMs (schedstat; NaN where there is none): the work, without the waits. */
+  syncCpuMs: number;
   /** Median of three forced saves after the full sync (saveNow: the whole atomic save, blocking). */
   saveMs: number;
   /** Median of three background saves (what autosave does): whole time, and the part that held the event loop. */
@@ -46,6 +48,8 @@ export interface MailDeskResult {
   peakRssMb: number;
   /** monitorEventLoopDelay max over MailDesk.open → INBOX fully synced. */
   maxStallMs: number;
+  /** The most main-thread CPU time inside one gap of the INBOX sync (StallInfo.mainCpuMs). */
+  maxOwnStallMs: number;
   /** Same, over the ten-folder fill and the no-change sync. */
   maxStallFoldersMs: number;
   /** process.memoryUsage() at the highest RSS sampled (every 5 ms), and the phase it was in. */
@@ -74,6 +78,28 @@ export interface StallInfo {
    * main thread waited: for the disk (saveNow's fsync) or for a core it shares with Dovecot.
    */
   cpuMs: number;
+  /**
+   * Of it, the time the main thread itself ran on a CPU (/proc schedstat; absent where there is
+   * none): the work that held the event loop, whatever the machine's load. `ms` minus this,
+   * roughly, is the thread waiting for a core (`queuedMs`) or for the disk.
+   */
+  mainCpuMs?: number;
+  queuedMs?: number;
+}
+
+/**
+ * The main thread's time on a CPU and waiting for one, in ms, since it started (Linux:
+ * /proc/self/task/<pid>/schedstat, nanoseconds), or undefined elsewhere. On a machine shared
+ * with other work, a 5 ms timer's gap mixes the thread's own work with its wait for a core;
+ * this tells the two apart.
+ */
+export function mainThreadTimes(): { runMs: number; queuedMs: number } | undefined {
+  try {
+    const [run, wait] = fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return Number.isFinite(run) && Number.isFinite(wait) ? { runMs: run / 1e6, queuedMs: wait / 1e6 } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -85,7 +111,8 @@ export class StallTracer {
   private last = 0;
   private lastCpu = 0;
   phase = 'open';
-  readonly gaps: Array<{ start: number; end: number; phase: string; cpuMs: number }> = [];
+  readonly gaps: Array<{ start: number; end: number; phase: string; cpuMs: number; mainCpuMs?: number; queuedMs?: number }> = [];
+  private lastMain: { runMs: number; queuedMs: number } | undefined;
   readonly calls: Array<{ name: string; start: number; end: number; caller?: string }> = [];
   readonly gcs: Array<{ start: number; end: number; kind: string }> = [];
   private gcObserver: PerformanceObserver | undefined;
@@ -108,6 +135,7 @@ export class StallTracer {
     };
     this.last = performance.now();
     this.lastCpu = cpu();
+    this.lastMain = mainThreadTimes();
     const kinds: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weakcb' };
     this.gcObserver = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
@@ -119,9 +147,14 @@ export class StallTracer {
     this.timer = setInterval(() => {
       const now = performance.now();
       const c = cpu();
-      if (now - this.last > 50) this.gaps.push({ start: this.last, end: now, phase: this.phase, cpuMs: c - this.lastCpu });
+      const main = mainThreadTimes();
+      if (now - this.last > 50) {
+        const own = main && this.lastMain ? { mainCpuMs: main.runMs - this.lastMain.runMs, queuedMs: main.queuedMs - this.lastMain.queuedMs } : {};
+        this.gaps.push({ start: this.last, end: now, phase: this.phase, cpuMs: c - this.lastCpu, ...own });
+      }
       this.last = now;
       this.lastCpu = c;
+      this.lastMain = main;
       this.sampleMemory();
     }, 5);
   }
@@ -131,9 +164,16 @@ export class StallTracer {
     this.gcObserver?.disconnect();
   }
 
-  top(n: number): StallInfo[] {
+  /** The most main-thread CPU time in one gap of `phase` (0: no gap over 50 ms, or no schedstat). */
+  maxOwnMs(phase?: string): number {
+    return this.gaps.filter((g) => phase === undefined || g.phase === phase).reduce((a, g) => Math.max(a, g.mainCpuMs ?? 0), 0);
+  }
+
+  /** The n longest gaps (`by: 'own'`: those with the most main-thread CPU time in them). */
+  top(n: number, by: 'ms' | 'own' = 'ms'): StallInfo[] {
+    const len = (g: (typeof this.gaps)[number]): number => (by === 'own' ? g.mainCpuMs ?? 0 : g.end - g.start);
     return [...this.gaps]
-      .sort((a, b) => b.end - b.start - (a.end - a.start))
+      .sort((a, b) => len(b) - len(a))
       .slice(0, n)
       .map((g) => {
         const store: Record<string, number> = {};
@@ -152,13 +192,13 @@ export class StallTracer {
           if (ms > 0) gc[c.kind] = (gc[c.kind] ?? 0) + ms;
         }
         const ms = g.end - g.start;
-        return { ms, at: g.start - this.t0, phase: g.phase, store, caller: longest.caller, outsideStoreMs: Math.max(0, ms - inside), gc, cpuMs: g.cpuMs };
+        return { ms, at: g.start - this.t0, phase: g.phase, store, caller: longest.caller, outsideStoreMs: Math.max(0, ms - inside), gc, cpuMs: g.cpuMs, mainCpuMs: g.mainCpuMs, queuedMs: g.queuedMs };
       });
   }
 }
 
 /** Wraps store methods to time their synchronous work (autosaves included: they call saveNow). */
-function instrument(store: MailStore, tracer: StallTracer): { timings: Record<string, Timing>; reset(): void } {
+export function instrument(store: MailStore, tracer: StallTracer): { timings: Record<string, Timing>; reset(): void } {
   let depth = 0;
   const timings: Record<string, Timing> = {};
   // Every method of the store, so any synchronous hot spot shows up by name.
@@ -224,12 +264,14 @@ export async function runMailDesk(cfg: ChildConfig): Promise<MailDeskResult> {
     tracer.phase = 'INBOX sync';
     let newest100Ms = NaN;
     const tSync = performance.now();
+    const cpuSync = mainThreadTimes();
     const r = await syncOnce(core, [cfg.user], {
       onProgress: () => {
         if (Number.isNaN(newest100Ms) && store.listMessages(inbox.id, { limit: 100 }).length >= 100) newest100Ms = performance.now() - t0;
       },
     });
     const syncMs = performance.now() - tSync;
+    const syncCpuMs = (mainThreadTimes()?.runMs ?? NaN) - (cpuSync?.runMs ?? NaN);
     h.disable();
     if (!r.ok) throw new Error(`INBOX sync failed: ${r.failed.map((j) => `${j.id}: ${j.errorMessage}`).join('; ')}`);
     const stored = store.uidBounds(inbox.id).count;
@@ -287,6 +329,7 @@ export async function runMailDesk(cfg: ChildConfig): Promise<MailDeskResult> {
       syncMs,
       stored,
       msgPerSec: stored / (syncMs / 1000),
+      syncCpuMs,
       saveMs: median(saves),
       bgSaveMs: median(bg.map((x) => x.ms)),
       bgSaveBusyMs: median(bg.map((x) => x.busyMs)),
@@ -299,6 +342,7 @@ export async function runMailDesk(cfg: ChildConfig): Promise<MailDeskResult> {
       peakRssMb: process.resourceUsage().maxRSS / 1024,
       memoryAtPeak: tracer.memoryAtPeak,
       maxStallMs: h.max / 1e6,
+      maxOwnStallMs: tracer.maxOwnMs('INBOX sync'),
       maxStallFoldersMs: h2.max / 1e6,
       storeTimings,
       stalls: tracer.top(3),

@@ -43,11 +43,24 @@ describe('indexer: threads and search built after the headers are stored', () =>
     const { store, inbox } = await setup();
     store.upsertMessages(inbox, Array.from({ length: 250 }, (_, i) => msg(inbox, i + 1)));
     let batches = 0;
-    const n = await indexInBackground(store, { batch: 100, stop: () => ++batches > 2 });
+    const n = await indexInBackground(store, { batch: 100, sliceMs: Number.POSITIVE_INFINITY, stop: () => ++batches > 2 });
     assert.equal(n, 200, 'two batches of 100, then stopped');
     assert.equal(pendingIndex(store), 50);
     assert.equal(await indexInBackground(store, { batch: 100 }), 50);
     assert.equal(searchMessages(store, 'subject', { accountId: 'a', limit: 500 }).length, 250);
+    store.close();
+  });
+
+  it('ends a background batch once it has run its time slice, one message at least', async () => {
+    const { store, inbox } = await setup();
+    store.upsertMessages(inbox, Array.from({ length: 30 }, (_, i) => msg(inbox, i + 1)));
+    let batches = 0;
+    // A slice of 0 ms: every batch ends after its first message, however fast the machine.
+    const n = await indexInBackground(store, { batch: 100, sliceMs: 0, stop: () => ++batches > 3 });
+    assert.equal(n, 3, 'three batches of one message each');
+    assert.equal(pendingIndex(store), 27);
+    assert.equal(await indexInBackground(store), 27, 'the default slice still indexes everything');
+    assert.equal(searchMessages(store, 'subject', { accountId: 'a', limit: 500 }).length, 30);
     store.close();
   });
 

@@ -191,6 +191,46 @@ describe('MailStore', () => {
       assert.deepEqual(subjects(store, sent).sort(), ['A', 'B']);
     });
 
+    it('stores a batch exactly as it stores the same headers one call at a time (lookups made for the batch stay true as rows change)', async () => {
+      // Within one call: a Message-ID stored twice (the second takes the first's row over, as a
+      // server that renumbers does), a row adopted and its old provider id coming again after,
+      // a repeated provider id, a local entry adopted, and headers known from before.
+      const batch = (inbox: number): IncomingMessage[] => [
+        incoming(inbox, 3, { flags: ['\\Seen'] }),
+        incoming(inbox, 10, { messageId: '<dup@example.test>', subject: 'First copy' }),
+        incoming(inbox, 11, { messageId: '<dup@example.test>', subject: 'Second copy' }),
+        incoming(inbox, 12, { messageId: '<m1@example.test>' }),
+        { ...incoming(inbox, 1), providerId: `${inbox}:7:1`, flags: ['\\Flagged'] },
+        incoming(inbox, 13, { messageId: '<local@example.test>' }),
+        incoming(inbox, 14, { messageId: '<new@example.test>' }),
+        { ...incoming(inbox, 14, { messageId: '<new@example.test>' }), flags: ['\\Seen'] },
+      ];
+      const state = async (oneByOne: boolean): Promise<{ counts: number[]; rows: string[] }> => {
+        const { store, inbox } = await storeWithFolders();
+        store.upsertMessages(inbox, [incoming(inbox, 1), incoming(inbox, 2), incoming(inbox, 3)]);
+        store.insertLocalMessage(inbox, { messageId: '<local@example.test>', subject: 'Local', flags: [] });
+        const counts = [0, 0, 0];
+        const add = (r: { inserted: number; updated: number; adopted: number }): void => {
+          counts[0] += r.inserted;
+          counts[1] += r.updated;
+          counts[2] += r.adopted;
+        };
+        if (oneByOne) for (const m of batch(inbox)) add(store.upsertMessages(inbox, [m]));
+        else add(store.upsertMessages(inbox, batch(inbox)));
+        const rows = store
+          .all<{ id: number; pid: string | null; uid: number | null; subject: string; seen: number; flagged: number; origin: string }>(
+            `SELECT m.id, m.provider_id AS pid, ms.uid, m.subject, m.seen, m.flagged, m.origin FROM messages m JOIN memberships ms ON ms.message_id = m.id ORDER BY m.id`,
+          )
+          .map((r) => JSON.stringify(r));
+        store.close();
+        return { counts, rows };
+      };
+      const single = await state(true);
+      const batched = await state(false);
+      assert.deepEqual(batched, single);
+      assert.ok(single.counts[2] >= 2, `the case adopts rows (counts ${single.counts.join('/')})`);
+    });
+
     it('resetFolder forgets server mail but keeps local-only entries, and counts the reset', async () => {
       const { store, inbox, sent } = await storeWithFolders();
       store.upsertMessages(sent, [incoming(sent, 1), incoming(sent, 2)]);

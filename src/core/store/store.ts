@@ -16,7 +16,7 @@ import { BlobStore } from './blobs';
 import { MIGRATIONS } from './schema';
 import { loadSqlJs, type MemFile } from './sqlite';
 import { RECOVERED_SETTING, type SaveFailure, type StoreRecovery } from './recovery';
-import { readDatabase, StoreFile } from './persistence';
+import { applyPragmas, readDatabase, StoreFile } from './persistence';
 import type { StoreSql } from './sql';
 import { SettingsTable } from './settings';
 import { AccountsTable, type AccountRow, type AccountState } from './accounts';
@@ -105,6 +105,21 @@ export function splitFlags(flags: string[]): { seen: number; flagged: number; an
   return r;
 }
 
+/**
+ * Of the rows a new message could take over (same Message-ID in the folder), the one
+ * upsertMessages adopts: a pending one (no UID yet) first, else the lowest UID. Chosen here
+ * rather than by ORDER BY ... LIMIT 1, which made SQLite build a sorter for every header
+ * stored (half the time of storing one, measured) to order the zero or one rows found.
+ */
+function adoptable(rows: Array<{ id: number; uid: number | null }>): number | undefined {
+  let best: { id: number; uid: number | null } | undefined;
+  for (const r of rows) {
+    if (r.uid === null) return r.id;
+    if (!best || r.uid < best.uid!) best = r;
+  }
+  return best?.id;
+}
+
 function joinFlags(row: { seen: number; flagged: number; answered: number; draft: number }, other: string[] = []): string[] {
   const f: string[] = [];
   if (row.seen) f.push('\\Seen');
@@ -113,6 +128,25 @@ function joinFlags(row: { seen: number; flagged: number; answered: number; draft
   if (row.draft) f.push('\\Draft');
   return f.concat(other);
 }
+
+/** Values per IN (...) lookup of upsertMessages at most. */
+const LOOKUP_BATCH = 500;
+/**
+ * The lengths an IN (...) list is padded to (by repeating a value, which changes nothing):
+ * each length is one cached statement, so a few of them serve every batch size.
+ */
+const LOOKUP_SIZES = [1, 10, 50, 100, 250, LOOKUP_BATCH];
+
+/** `values` repeated at the end up to the next of LOOKUP_SIZES (values.length ≤ LOOKUP_BATCH). */
+function padLookup(values: string[]): string[] {
+  const size = LOOKUP_SIZES.find((n) => n >= values.length) ?? values.length;
+  return values.length === size ? values : values.concat(Array<string>(size - values.length).fill(values[0]));
+}
+
+/** How long migrations run before the event loop gets a turn (between two statements). */
+const MIGRATE_SLICE_MS = 4;
+
+const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 export interface StoreOptions {
   /** Folder for the database and blobs; undefined keeps everything in memory (tests). */
@@ -196,6 +230,9 @@ export class MailStore {
 
   static async open(opts: StoreOptions = {}): Promise<MailStore> {
     const SQL = await loadSqlJs();
+    // Loading ends a turn of its own: the first SQL of a process is slow enough (sql.js's code is
+    // compiled as it is first called) that opening and migrating give the event loop turns too.
+    await nextTurn();
     const logger = opts.logger ?? noopLogger;
     const { db, file, recovered } = await readDatabase(SQL, opts.dir, logger);
     let memFile: MemFile | undefined;
@@ -220,15 +257,16 @@ export class MailStore {
 
   /** Applies what is missing, one migration per turn of the event loop (a new store runs seven). */
   private async migrate(): Promise<void> {
-    this.db.exec('PRAGMA foreign_keys = ON');
+    this.applyPragmas();
     const version = Number(this.db.exec('PRAGMA user_version')[0]?.values[0]?.[0] ?? 0);
     if (version > MIGRATIONS.length) {
       throw new MailError('store.corrupt', `the mail store was written by a newer MailDesk (schema ${version}); update MailDesk`);
     }
+    if (version < MIGRATIONS.length) await nextTurn();
     for (let v = version; v < MIGRATIONS.length; v++) {
       this.db.exec('BEGIN');
       try {
-        this.db.exec(MIGRATIONS[v]);
+        await this.execInTurns(MIGRATIONS[v]);
         this.db.exec(`PRAGMA user_version = ${v + 1}`);
         this.db.exec('COMMIT');
       } catch (e) {
@@ -239,6 +277,34 @@ export class MailStore {
       await new Promise((r) => setImmediate(r));
     }
     if (this.persist.isDirty) this.saveNow();
+  }
+
+  private applyPragmas(): void {
+    applyPragmas(this.db);
+  }
+
+  /**
+   * Runs a migration's statements one by one, giving the event loop a turn once they have run
+   * for MIGRATE_SLICE_MS. A new store runs its migrations as the process's first SQL, which is
+   * slow (see open()): the first migration in one go held the thread ~35 ms (measured). The
+   * store is not handed out before open() resolves, so nothing else can reach the open
+   * transaction meanwhile.
+   */
+  private async execInTurns(sql: string): Promise<void> {
+    let t0 = performance.now();
+    for (const st of this.db.iterateStatements(sql)) {
+      try {
+        while (st.step()) {
+          // a migration's statements return no rows that matter
+        }
+      } finally {
+        st.free();
+      }
+      if (performance.now() - t0 >= MIGRATE_SLICE_MS) {
+        await nextTurn();
+        t0 = performance.now();
+      }
+    }
   }
 
   get schemaVersion(): number {
@@ -491,17 +557,22 @@ export class MailStore {
     if (!folder) throw new MailError('folder.notFound', `folder ${folderId} is not in the store`);
     const counts = { inserted: 0, updated: 0, adopted: 0 };
     this.tx(() => {
+      // What the rows below look up one by one, asked for the whole batch at once (a statement
+      // per header was most of the cost of storing one). `byProvider` is kept true as rows
+      // change: a provider id written here is looked up again, and one a row gives up when
+      // it is adopted is dropped; Message-IDs inserted here join `sharedIds`.
+      const byProvider = this.idsByProviderId(folder.accountId, msgs.map((m) => m.providerId));
+      const sharedIds = this.storedMessageIds(
+        folder.accountId,
+        msgs.flatMap((m) => (m.messageId ? [m.messageId] : [])),
+      );
+      const written = new Set<string>();
       for (const m of msgs) {
         const fl = splitFlags(m.flags);
-        const data = JSON.stringify({
-          to: m.to ?? [],
-          cc: m.cc ?? [],
-          inReplyTo: m.inReplyTo,
-          references: m.references,
-          snippet: m.snippet,
-          keywords: fl.other.length ? fl.other : undefined,
-        });
-        let id = this.get<{ id: number }>('SELECT id FROM messages WHERE account_id = ? AND provider_id = ?', [folder.accountId, m.providerId])?.id;
+        let id = written.has(m.providerId)
+          ? this.get<{ id: number }>('SELECT id FROM messages WHERE account_id = ? AND provider_id = ?', [folder.accountId, m.providerId])?.id
+          : byProvider.get(m.providerId);
+        written.add(m.providerId);
         if (id !== undefined) {
           this.run('UPDATE messages SET seen = ?, flagged = ?, answered = ?, draft = ? WHERE id = ?', [fl.seen, fl.flagged, fl.answered, fl.draft, id]);
           counts.updated++;
@@ -510,24 +581,40 @@ export class MailStore {
           // one under a lower UID: a server that renumbers a folder under the same UIDVALIDITY
           // (Courier-IMAP after another client's COPY) hands the same message out again under a
           // new UID, and it replaces its row instead of becoming a duplicate.
-          id = this.get<{ id: number }>(
-            `SELECT m.id FROM messages m JOIN memberships ms ON ms.message_id = m.id
-             WHERE m.account_id = ? AND m.message_id = ? AND ms.folder_id = ? AND (ms.uid IS NULL OR ms.uid < ?)
-             ORDER BY ms.uid IS NULL DESC, ms.uid LIMIT 1`,
-            [folder.accountId, m.messageId, folderId, m.uid ?? 0],
-          )?.id;
+          // Most new messages share their Message-ID with no stored one: the join below only
+          // runs for those that do (in sql.js it costs three times an index lookup).
+          if (sharedIds.has(m.messageId)) {
+            id = adoptable(
+              this.all<{ id: number; uid: number | null }>(
+                `SELECT m.id, ms.uid FROM messages m JOIN memberships ms ON ms.message_id = m.id
+                 WHERE m.account_id = ? AND m.message_id = ? AND ms.folder_id = ? AND (ms.uid IS NULL OR ms.uid < ?)`,
+                [folder.accountId, m.messageId, folderId, m.uid ?? 0],
+              ),
+            );
+          }
           if (id !== undefined) {
             this.run(
               `UPDATE messages SET provider_id = ?, origin = 'remote', seen = ?, flagged = ?, answered = ?, draft = ?, size = COALESCE(?, size) WHERE id = ?`,
               [m.providerId, fl.seen, fl.flagged, fl.answered, fl.draft, m.size ?? null, id],
             );
             counts.adopted++;
+            // The row's old provider id no longer names it.
+            for (const [pid, rowId] of byProvider) if (rowId === id) byProvider.delete(pid);
           }
         }
         if (id === undefined) {
-          this.run(
+          const data = JSON.stringify({
+            to: m.to ?? [],
+            cc: m.cc ?? [],
+            inReplyTo: m.inReplyTo,
+            references: m.references,
+            snippet: m.snippet,
+            keywords: fl.other.length ? fl.other : undefined,
+          });
+          // RETURNING gives the new row's id in the same step (no last_insert_rowid() query after it).
+          id = this.get<{ id: number }>(
             `INSERT INTO messages(account_id, provider_id, message_id, thread_key, subject, from_name, from_addr, date, size, seen, flagged, answered, draft, has_attachments, data)
-             VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
             [
               folder.accountId,
               m.providerId,
@@ -545,9 +632,9 @@ export class MailStore {
               m.hasAttachments ? 1 : 0,
               data,
             ],
-          );
-          id = this.lastId();
+          )!.id;
           counts.inserted++;
+          if (m.messageId) sharedIds.add(m.messageId);
         }
         this.run(
           `INSERT INTO memberships(folder_id, message_id, uid, modseq, date) VALUES(?, ?, ?, ?, ?)
@@ -559,6 +646,31 @@ export class MailStore {
       this.pending.messages += msgs.length;
     });
     return counts;
+  }
+
+  /** Row ids of the account's messages with these provider ids (those it has), in a few statements. */
+  private idsByProviderId(accountId: string, providerIds: string[]): Map<string, number> {
+    const out = new Map<string, number>();
+    for (let i = 0; i < providerIds.length; i += LOOKUP_BATCH) {
+      const part = padLookup(providerIds.slice(i, i + LOOKUP_BATCH));
+      const rows = this.all<{ id: number; pid: string }>(
+        `SELECT id, provider_id AS pid FROM messages WHERE account_id = ? AND provider_id IN (${part.map(() => '?').join(',')})`,
+        [accountId, ...part],
+      );
+      for (const r of rows) out.set(r.pid, r.id);
+    }
+    return out;
+  }
+
+  /** Which of these Message-IDs some message of the account already has. */
+  private storedMessageIds(accountId: string, messageIds: string[]): Set<string> {
+    const out = new Set<string>();
+    for (let i = 0; i < messageIds.length; i += LOOKUP_BATCH) {
+      const part = padLookup(messageIds.slice(i, i + LOOKUP_BATCH));
+      const rows = this.all<{ mid: string }>(`SELECT message_id AS mid FROM messages WHERE account_id = ? AND message_id IN (${part.map(() => '?').join(',')})`, [accountId, ...part]);
+      for (const r of rows) out.add(r.mid);
+    }
+    return out;
   }
 
   /** Flag changes reported by the server (CONDSTORE or a full flag scan). */
