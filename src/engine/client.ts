@@ -72,6 +72,17 @@ export class EngineClient {
 
   private constructor(private readonly o: EngineClientOptions) {}
 
+  /**
+   * A client that connects (or hosts) in the background: requests wait for the link, and fail
+   * with its error when there is none. VS Code's activation returns without waiting for a store
+   * to open this way.
+   */
+  static open(o: EngineClientOptions): EngineClient {
+    const c = new EngineClient({ ...o, dataDir: path.resolve(o.dataDir) });
+    c.ensureLink().catch(() => undefined);
+    return c;
+  }
+
   static async connect(o: EngineClientOptions): Promise<EngineClient> {
     const c = new EngineClient({ ...o, dataDir: path.resolve(o.dataDir) });
     await c.ensureLink();

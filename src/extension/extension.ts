@@ -13,7 +13,7 @@ import { secretAnswers } from '../engine/secretAnswers';
 import { showMailError } from './notify';
 import type { WorkflowBridge } from '../core/bridges/bridge';
 import { secretCredentials } from '../core/config';
-import { storeOpenProblem } from '../core/diagnostics/troubleshoot';
+import { toMailError } from '../core/errors';
 import { fromWireError } from '../engine/wire';
 import { AccountAlerts } from './accountAlerts';
 import { AccountsTreeProvider } from './accountsTree';
@@ -29,7 +29,6 @@ import { MailStatusBar } from './statusBar';
 import { registerPro } from './pro/pro';
 import { registerReading } from './threadView';
 import { registerTroubleshoot } from './troubleshoot/panel';
-import { openStandIn } from './troubleshoot/standIn';
 import { registerCompose } from './compose/composePanel';
 import { registerAgent } from './agent/agent';
 import { registerTriage } from './triageCommands';
@@ -58,10 +57,11 @@ function configureEngine(engine: EngineClient): Promise<null> {
 
 /**
  * This window's client of the profile's engine: it connects to the running one, or hosts one in
- * a worker thread. The sync settings apply to an engine this window starts.
+ * a worker thread, in the background (activation does not wait for a store to open; requests
+ * wait for the link). The sync settings apply to an engine this window starts.
  */
-async function startEngine(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, secrets: StagedSecretStore, settings: vscode.WorkspaceConfiguration): Promise<EngineClient> {
-  const engine = await EngineClient.connect({
+function openEngine(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, secrets: StagedSecretStore, settings: vscode.WorkspaceConfiguration): EngineClient {
+  const engine = EngineClient.open({
     dataDir: context.globalStorageUri.fsPath,
     kind: 'vscode',
     secrets: secretAnswers(secretCredentials(secrets), secrets),
@@ -69,7 +69,6 @@ async function startEngine(context: vscode.ExtensionContext, log: vscode.LogOutp
     onLog: engineLogLine(log),
     engine: { syncIntervalMs: Math.max(15, settings.get<number>('intervalSeconds', 120)) * 1000, idle: settings.get<boolean>('idle', true) },
   });
-  await configureEngine(engine);
   // After a takeover the new engine knows nothing of this window: its settings, and that mail syncs.
   engine.onDidReconnect(async () => {
     await configureEngine(engine);
@@ -79,6 +78,15 @@ async function startEngine(context: vscode.ExtensionContext, log: vscode.LogOutp
   return engine;
 }
 
+/** The engine is there (its store open): this window's settings go to it, and mail syncs. */
+async function engineReady(engine: EngineClient, log: vscode.LogOutputChannel, activated: number): Promise<void> {
+  await configureEngine(engine);
+  const status = await engine.request('engine/status', {});
+  log.info(`MailDesk store: ${status.storePath ?? '(in memory)'} (engine ${status.engineId}, ${engine.hosting ? 'hosted by this window' : `in process ${status.pid}`}; ${status.clients} client${status.clients === 1 ? '' : 's'}; ready ${Date.now() - activated} ms after activation began)`);
+  if (status.storeRecovered) void showMailError(`MailDesk: ${status.storeRecovered}`, log);
+  await engine.request('engine/startSync', {});
+}
+
 /** Offline bodies for accounts whose own configuration says nothing (the "bodies" sync job). */
 function bodySettings(): { days: number; maxBytes: number } {
   const c = vscode.workspace.getConfiguration('maildesk.bodies');
@@ -86,45 +94,50 @@ function bodySettings(): { days: number; maxBytes: number } {
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<MailDeskApi> {
-  const root = new Root();
-  context.subscriptions.push(root);
-  const log = root.add(vscode.window.createOutputChannel('MailDesk', { log: true }));
+  const activated = Date.now();
+  const outer = new Root();
+  context.subscriptions.push(outer);
+  const log = outer.add(vscode.window.createOutputChannel('MailDesk', { log: true }));
   const secrets = new StagedSecretStore(vscodeSecretStore(context.secrets));
   const settings = vscode.workspace.getConfiguration('maildesk.sync');
+  const version = String(context.extension.packageJSON.version ?? 'unknown');
+  const dataDir = context.globalStorageUri.fsPath;
 
-  let engine: EngineClient;
-  try {
-    engine = await startEngine(context, log, secrets, settings);
-  } catch (e) {
-    const err = storeOpenProblem(e, context.globalStorageUri.fsPath);
-    log.error(err.describe());
-    void showMailError(`MailDesk: ${err.describe()}`, log);
-    // Troubleshoot stays there without a store: it reports this problem with its fix.
-    const standIn = await openStandIn(secrets, channelLogger(log));
-    root.add({ dispose: () => void standIn.close() });
-    for (const d of registerTroubleshoot({ standIn, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown'), storeProblem: err, dataDir: context.globalStorageUri.fsPath })) root.add(d);
-    return { registerBridge: () => new vscode.Disposable(() => undefined) };
-  }
-  const status = await engine.request('engine/status', {});
-  log.info(`MailDesk store: ${status.storePath ?? '(in memory)'} (engine ${status.engineId}, ${engine.hosting ? 'hosted by this window' : `in process ${status.pid}`}; ${status.clients} client${status.clients === 1 ? '' : 's'})`);
-  if (status.storeRecovered) void showMailError(`MailDesk: ${status.storeRecovered}`, log);
-  // A failing save (disk full) is told once per failure streak, not once per retry.
-  let toldSaveFailure = false;
-  root.add(engine.on('store/saveFailed', (e) => !toldSaveFailure && (toldSaveFailure = true) && void showMailError(`MailDesk: ${fromWireError(e).describe()}`, log).then(() => (toldSaveFailure = false))));
-
-  // The engine connection goes last: everything registered after it is disposed before it.
-  // An engine hosted here stops after its requests in flight; the other windows take over.
+  const engine = openEngine(context, log, secrets, settings);
+  // Everything that works through the engine; disposed before the engine connection goes (an
+  // engine hosted here stops after its requests in flight, and the other windows take over).
+  const root = new Root();
   let stopped: Promise<void> | undefined;
   shutdown = () => (stopped ??= (async () => {
     root.dispose();
     await engine.close();
   })());
+  outer.add({ dispose: () => void shutdown?.() });
+
+  void engineReady(engine, log, activated).catch(async (e) => {
+    // No engine (the store cannot be opened, the folder is not writable, a newer MailDesk owns
+    // it): the views go, and Troubleshoot stays, on an in-memory stand-in, to report it with its fix.
+    // The engine classified it where the file-system error was known (src/engine/engine.ts).
+    const err = toMailError(e, 'starting the MailDesk engine');
+    log.error(err.describe());
+    root.dispose();
+    await engine.close().catch(() => undefined);
+    // Loaded only now: the stand-in is a whole core (providers, parsers), which a healthy window never loads.
+    const { openStandIn } = await import('./troubleshoot/standIn');
+    const standIn = await openStandIn(secrets, channelLogger(log));
+    outer.add({ dispose: () => void standIn.close() });
+    for (const d of registerTroubleshoot({ standIn, secrets, log, extensionUri: context.extensionUri, version, storeProblem: err, dataDir })) outer.add(d);
+    void showMailError(`MailDesk: ${err.describe()}`, log);
+  });
+
+  // A failing save (disk full) is told once per failure streak, not once per retry.
+  let toldSaveFailure = false;
+  root.add(engine.on('store/saveFailed', (e) => !toldSaveFailure && (toldSaveFailure = true) && void showMailError(`MailDesk: ${fromWireError(e).describe()}`, log).then(() => (toldSaveFailure = false))));
   root.add(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('maildesk.oauth') || e.affectsConfiguration('maildesk.bodies')) void configureEngine(engine);
     }),
   );
-  root.add({ dispose: () => void shutdown?.() });
 
   const accounts = root.add(new AccountsTreeProvider(engine));
   const mailboxesView = root.add(vscode.window.createTreeView('maildesk.mailboxes', { treeDataProvider: accounts, showCollapseAll: true }));
@@ -143,10 +156,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   for (const d of registerCompose({ engine, extensionUri: context.extensionUri, log })) root.add(d);
   // Archive, delete, move, spam, read/unread, flag, undo, and the list's keyboard (see README "Keys").
   for (const d of registerTriage({ engine, log })) root.add(d);
-  for (const d of registerTroubleshoot({ engine, secrets, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown'), dataDir: context.globalStorageUri.fsPath })) root.add(d);
+  for (const d of registerTroubleshoot({ engine, secrets, log, extensionUri: context.extensionUri, version, dataDir })) root.add(d);
   root.add(new AccountAlerts(engine));
   // Agent mode: language model tools, @maildesk in chat, and the MCP server definition (where VS Code has them).
-  for (const d of registerAgent({ engine, log, extensionUri: context.extensionUri, version: String(context.extension.packageJSON.version ?? 'unknown') })) root.add(d);
+  for (const d of registerAgent({ engine, log, extensionUri: context.extensionUri, version })) root.add(d);
 
   root.add(
     vscode.workspace.onDidChangeConfiguration(async (e) => {
@@ -157,7 +170,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
     }),
   );
 
-  await engine.request('engine/startSync', {});
+  log.info(`MailDesk activated in ${Date.now() - activated} ms (the engine gets ready in the background)`);
   // MailDesk Pro (licence, AI, Workflow Bridges); its `registerBridge` is part of the extension API.
   return { engine, ...registerPro((d) => root.add(d), { engine, secrets, log }) };
 }

@@ -19,7 +19,7 @@ import { DisposableBase, type Disposable } from '../lifecycle';
 import { googleFromSettings } from '../gmailCommands';
 import { microsoftFromSettings } from '../outlookCommands';
 import { vscodeModels } from '../pro/lm';
-import { runOnStandIn, type StandInRun } from './standIn';
+import type { StandInRun } from './standIn';
 import { buildViewModel, flattenSettings, progressLine, reportPaths, resolveAction, userStory, type PanelReport, type ProgressEvent } from './viewModel';
 import type { EngineClient } from '../../engine/client';
 
@@ -152,6 +152,8 @@ class TroubleshootController extends DisposableBase {
     const { engine, standIn } = this.deps;
     if (!engine) {
       if (!standIn) throw new MailError('internal', 'Troubleshoot has no engine to run the checks in; reload the window');
+      // Loaded only here: the stand-in runs the checks on a whole core, which a window with an engine never loads.
+      const { runOnStandIn } = await import('./standIn');
       return runOnStandIn({ standIn, secrets: this.deps.secrets, storeProblem: this.deps.storeProblem, dataDir: this.deps.dataDir }, params, onProgress);
     }
     const accounts = (await engine.request('accounts/list', {})).map((a) => a.config);
