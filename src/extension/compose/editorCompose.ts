@@ -333,7 +333,8 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
     }
     const problem = sendProblem(form.meta.fields);
     if (problem) {
-      const fix = /not e-mail address/.test(problem) ? ' Correct it in the To, Cc or Bcc line, e.g. "Ann Lee <ann@example.com>", several separated by commas.' : '';
+      // sendProblem names a bad address; the fix depends on where it is written, so it is said here.
+      const fix = /e-mail address/.test(problem) ? '. Correct it in the To, Cc or Bcc line, e.g. "Ann Lee <ann@example.com>", several separated by commas.' : '';
       void vscode.window.showErrorMessage(`MailDesk: not sent. ${problem}${fix}`);
       return;
     }
