@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { Page } from 'playwright-core';
 import { parseMessage } from '../../src/core/mime/parse';
+import { rawMessage } from '../support/rawmail';
 import type { MailSandbox } from './lib/mailServers';
 import { sandboxSuite } from './lib/suite';
 import { activityBarItem, clickActivityBarItem, openFromTree, runCommand, screenshot, treeItems, waitForNotification, webviewFrame } from './lib/workbench';
@@ -14,6 +15,10 @@ import { addImapAccount, waitFor } from './lib/flow';
 const ME = { email: 'sam.rivera@example.test', name: 'Sam Rivera' };
 const MAILBOXES = 'Mailboxes';
 const TAG = Date.now().toString(36);
+const ORIGINAL = {
+  subject: `Quarterly plan ${TAG}`,
+  messageId: `<plan-${TAG}@partner.example.test>`,
+};
 
 describe('Compose in the editor (code-server + headless Chromium)', function () {
   const suite = sandboxSuite({
@@ -24,6 +29,22 @@ describe('Compose in the editor (code-server + headless Chromium)', function () 
       'maildesk.list.groupByThread': false,
       'maildesk.signatures': {},
       'maildesk.compose.editor': 'textEditor',
+      // The test reads the editor's rendered lines: no soft wrapping in a narrow group.
+      '[markdown]': { 'editor.wordWrap': 'off' },
+    },
+    seed: async (mail) => {
+      await mail.dovecot.append(
+        mail.user,
+        'INBOX',
+        rawMessage({
+          from: 'Ann Lee <ann@partner.example.test>',
+          to: [ME.email],
+          subject: ORIGINAL.subject,
+          date: new Date(),
+          messageId: ORIGINAL.messageId,
+          text: 'Could you send me the numbers by Friday?',
+        }),
+      );
     },
   });
   const page = (): Page => suite.page();
@@ -35,7 +56,7 @@ describe('Compose in the editor (code-server + headless Chromium)', function () 
 
     // The setting sends the ordinary New Message to the text editor.
     await runCommand(page(), 'MailDesk: New Message');
-    const tab = page().locator('.tabs-container .tab', { hasText: 'New Message.md' });
+    const tab = page().locator('.tabs-container .tab', { hasText: /^New Message\.md/ });
     await tab.first().waitFor({ state: 'visible', timeout: 30_000 });
     const preview = page().locator('.tabs-container .tab', { hasText: 'Preview New Message.md' });
     await preview.first().waitFor({ state: 'visible', timeout: 30_000 });
@@ -101,6 +122,61 @@ describe('Compose in the editor (code-server + headless Chromium)', function () 
     await rows.first().waitFor({ state: 'visible', timeout: 30_000 });
     assert.equal(m.smtp.received.length, 1, 'still one message sent');
   });
+
+  it('replies from the thread view in the editor, keeps the draft when its tab closes, continues it from Drafts and sends it quoted', async () => {
+    const m = suite.mail;
+    const reply = `Re: ${ORIGINAL.subject}`;
+    const list = await openFromTree(page(), MAILBOXES, 'Inbox', 'MailDesk: Inbox');
+    const row = list.locator('#list li.msg', { hasText: ORIGINAL.subject });
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    await row.click();
+    const thread = await webviewFrame(page(), ORIGINAL.subject, 30_000);
+    await thread.locator('article.md-msg').last().locator('button[data-md-mode="reply"]').click();
+
+    // The thread view's Reply opens the editor (the setting), filled in from the original.
+    // Anchored: the preview's tab is "Preview Re- ….md".
+    const tab = page().locator('.tabs-container .tab', { hasText: new RegExp(`^Re- ${ORIGINAL.subject}\\.md`) });
+    await tab.first().waitFor({ state: 'visible', timeout: 30_000 });
+    const text = await waitFor(async () => {
+      const t = await editorText(page());
+      return /Quote: yes/.test(t) ? t : undefined;
+    }, 'the reply to be filled in');
+    assert.match(text, /\nTo: Ann Lee <ann@partner\.example\.test>\n/);
+    assert.match(text, new RegExp(`\\nSubject: ${reply}\\n`));
+    const editor = page().locator('.editor-instance .monaco-editor[data-uri^="maildesk-draft:"] .view-lines').first();
+    await editor.click();
+    await page().keyboard.press('Control+End');
+    await page().keyboard.type('Here are the **numbers**.', { delay: 5 });
+    await page().keyboard.press('Control+s');
+    // Saved where a draft is kept: the server's Drafts has the reply with the new text (once).
+    await waitFor(async () => ((await inDrafts(m, reply, 'numbers')) === 1 ? true : undefined), "the reply's text in the server's Drafts", 30_000);
+    assert.equal(await inDrafts(m, reply), 1, 'one copy of the draft on the server');
+    await runCommand(page(), 'View: Close Editor');
+    await waitFor(async () => ((await tab.count()) === 0 ? true : undefined), 'the reply tab to close');
+
+    // Continued from the Drafts folder: it opens in the editor again, as it was saved.
+    const drafts = await openFromTree(page(), MAILBOXES, 'Drafts', 'MailDesk: Drafts');
+    const draftRow = drafts.locator('#list li.msg', { hasText: reply });
+    await draftRow.waitFor({ state: 'visible', timeout: 30_000 });
+    await draftRow.click();
+    await tab.first().waitFor({ state: 'visible', timeout: 30_000 });
+    const again = await waitFor(async () => {
+      const t = await editorText(page());
+      return /numbers/.test(t) ? t : undefined;
+    }, 'the draft to open in the editor');
+    assert.match(again, /Quote: yes[\s\S]*Here are the \*\*numbers\*\*\./);
+    await editor.click();
+    await page().keyboard.press('Control+Enter');
+
+    await waitForNotification(page(), `Sent "${reply}"`, 30_000);
+    assert.equal(m.smtp.received.length, 2, 'one more message went out (the first test sent one)');
+    const sent = await parseMessage(m.smtp.received[1].raw);
+    assert.equal(sent.subject, reply);
+    assert.equal(sent.inReplyTo, ORIGINAL.messageId);
+    assert.match(sent.text ?? '', /^Here are the \*\*numbers\*\*\.[\s\S]*> Could you send me the numbers by Friday\?/);
+    assert.match(sent.htmlParts[0] ?? '', /<strong>numbers<\/strong>[\s\S]*<blockquote/);
+    await waitFor(async () => ((await inDrafts(m, reply)) === 0 ? true : undefined), "the draft gone from the server's Drafts", 30_000);
+  });
 });
 
 // ---- helpers ---------------------------------------------------------------------------
@@ -119,12 +195,12 @@ async function editorText(page: Page): Promise<string> {
   }, 'the draft editor to show its text');
 }
 
-/** How many messages with that subject the server's Drafts folder holds. */
-async function inDrafts(m: MailSandbox, subject: string): Promise<number> {
+/** How many messages with that subject (and that text in the body) the server's Drafts folder holds. */
+async function inDrafts(m: MailSandbox, subject: string, body?: string): Promise<number> {
   const c = await m.dovecot.connect(m.user);
   try {
     await c.mailboxOpen('Drafts');
-    return ((await c.search({ subject }, { uid: true })) || []).length;
+    return ((await c.search({ subject, ...(body ? { body } : {}) }, { uid: true })) || []).length;
   } finally {
     await c.logout();
   }
