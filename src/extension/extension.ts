@@ -30,6 +30,7 @@ import { registerPro } from './pro/pro';
 import { registerReading } from './threadView';
 import { registerTroubleshoot } from './troubleshoot/panel';
 import { registerCompose } from './compose/composePanel';
+import { registerEditorCompose } from './compose/editorCompose';
 import { registerAgent } from './agent/agent';
 import { registerTriage } from './triageCommands';
 import { UnreadBadge } from './unreadBadge';
@@ -154,6 +155,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   for (const d of registerReading({ engine, extensionUri: context.extensionUri, log })) root.add(d);
   root.add(new MailStatusBar(engine));
   for (const d of registerCompose({ engine, extensionUri: context.extensionUri, log })) root.add(d);
+  for (const d of registerEditorCompose({ engine, log })) root.add(d);
   // Archive, delete, move, spam, read/unread, flag, undo, and the list's keyboard (see README "Keys").
   for (const d of registerTriage({ engine, log })) root.add(d);
   for (const d of registerTroubleshoot({ engine, secrets, log, extensionUri: context.extensionUri, version, dataDir })) root.add(d);

@@ -28,6 +28,7 @@ import {
 } from '../../shared/protocol/compose';
 import type { AttachmentWire, ComposeAccountInfo } from '../../shared/protocol/engineAreas/compose';
 import { DisposableBase, toDisposable, type Disposable } from '../lifecycle';
+import { composeInEditor } from './editorCompose';
 import { attachmentList, completionItem, type ComposeMeta, isUntouched, sendProblem, signatureOf, toDraft } from './model';
 import type { EngineClient } from '../../engine/client';
 import { fromWireError } from '../../engine/wire';
@@ -72,13 +73,14 @@ export function registerCompose(deps: ComposeDeps): Disposable[] {
   return [
     panels,
     vscode.commands.registerCommand('maildesk.newMessage', (target?: { accountId?: string }) =>
-      run('New Message', () => panels.newMessage(typeof target?.accountId === 'string' ? target.accountId : undefined)),
+      composeInEditor() ? vscode.commands.executeCommand('maildesk.newMessageInEditor', target) : run('New Message', () => panels.newMessage(typeof target?.accountId === 'string' ? target.accountId : undefined)),
     ),
-    vscode.commands.registerCommand('maildesk.reply', (a?: ComposeMessageArgs) => isArgs(a) && run('Reply', () => panels.reply(a, 'reply'))),
-    vscode.commands.registerCommand('maildesk.replyAll', (a?: ComposeMessageArgs) => isArgs(a) && run('Reply all', () => panels.reply(a, 'replyAll'))),
-    vscode.commands.registerCommand('maildesk.forward', (a?: ComposeMessageArgs) => isArgs(a) && run('Forward', () => panels.reply(a, 'forward'))),
+    vscode.commands.registerCommand('maildesk.reply', (a?: ComposeMessageArgs) => composeInEditor() ? vscode.commands.executeCommand('maildesk.replyInEditor', a) : isArgs(a) && run('Reply', () => panels.reply(a, 'reply'))),
+    vscode.commands.registerCommand('maildesk.replyAll', (a?: ComposeMessageArgs) => composeInEditor() ? vscode.commands.executeCommand('maildesk.replyAllInEditor', a) : isArgs(a) && run('Reply all', () => panels.reply(a, 'replyAll'))),
+    vscode.commands.registerCommand('maildesk.forward', (a?: ComposeMessageArgs) => composeInEditor() ? vscode.commands.executeCommand('maildesk.forwardInEditor', a) : isArgs(a) && run('Forward', () => panels.reply(a, 'forward'))),
     vscode.commands.registerCommand('maildesk.openDraft', (a?: ComposeMessageArgs | { accountId: string; draftId: number }) =>
-      run('Opening the draft', async () => {
+      // The picker (no argument) stays here; what is picked opens where the setting says.
+      a && composeInEditor() ? vscode.commands.executeCommand('maildesk.openDraftInEditor', a) : run('Opening the draft', async () => {
         if (a && 'draftId' in a && typeof a.accountId === 'string' && Number.isSafeInteger(a.draftId)) await panels.openDraft(a.accountId, a.draftId);
         else if (isArgs(a)) await panels.openDraftMessage(a);
         else await panels.pickDraft();
@@ -242,7 +244,8 @@ class ComposePanels extends DisposableBase {
       return;
     }
     const pick = await vscode.window.showQuickPick(items, { title: 'MailDesk: Open Draft', placeHolder: 'Continue writing a draft', matchOnDescription: true, matchOnDetail: true });
-    if (pick) await this.openDraft(pick.accountId, pick.draftId);
+    // Through the command, so it opens where `maildesk.compose.editor` says.
+    if (pick) await vscode.commands.executeCommand('maildesk.openDraft', { accountId: pick.accountId, draftId: pick.draftId });
   }
 
   /** Drafts whose last changes never reached their row (window closed, host killed): saved now, by the engine. */
