@@ -1,16 +1,19 @@
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { rawMessage } from '../support/rawmail';
 import { sandboxSuite } from './lib/suite';
 import { clickActivityBarItem, openWorkbench, quickInputAccept, quickPickSelect, runCommand, screenshot, setSideBarWidth, treeItems, type TreeRow, type Workbench } from './lib/workbench';
 import { addImapAccount, waitFor } from './lib/flow';
+import { REPO_ROOT } from './lib/vsix';
 
 // Two VS Code windows on one profile: two browser pages on one code-server are two windows, each
 // with its own extension host (real-vscode-e2e.md). One engine serves both: what one window does,
 // the other shows; only the hosting window's process talks IMAP; when it closes, the other takes
-// over and keeps syncing; a window opened after all closed finds everything.
+// over and keeps syncing; a `maildesk` command beside them uses the same engine; a window opened
+// after all closed finds everything.
 
 const ME = { email: 'sam.rivera@example.test', name: 'Sam Rivera' };
 const MAILBOXES = 'Mailboxes';
@@ -62,6 +65,26 @@ describe('Two VS Code windows share one MailDesk engine (code-server + headless 
     await waitForTree(a, archiveShown, 60_000);
     await waitForTree(b, archiveShown, 30_000);
 
+    // A `maildesk` command in a terminal beside the windows: it uses the same engine (no second
+    // writer) and what it does shows in the windows (a message sent from the terminal is in Sent).
+    const dataDir = path.join(suite.server.userDataDir, 'User', 'globalStorage', 'maildesk.maildesk');
+    const configFile = path.join(suite.server.tempDir, 'maildesk.config.json');
+    const accountId = 'sam.rivera-at-example.test';
+    fs.writeFileSync(
+      configFile,
+      JSON.stringify({ accounts: [{ id: accountId, provider: 'imap', email: ME.email, name: ME.name, passwordEnv: 'MAILDESK_E2E_PASSWORD', imap: { host: m.dovecot.host, port: m.dovecot.port, security: 'none', user: m.user }, smtp: { host: m.smtp.host, port: m.smtp.port, security: 'none', user: m.user } }] }),
+    );
+    const sentBefore = m.smtp.received.length;
+    const subject = `Sent from the terminal (${Date.now().toString(36)})`;
+    // Not spawnSync: the SMTP sink runs in this process and must keep answering meanwhile.
+    const cli = await runCli(['--config', configFile, '--data', dataDir, '-v', 'send', '--account', accountId, '--to', 'bob@example.test', '--subject', subject, '--body', 'Written beside two windows.'], { MAILDESK_E2E_PASSWORD: m.password });
+    assert.equal(cli.status, 0, `maildesk send exited ${cli.status}: ${cli.stderr}\n${cli.stdout}`);
+    assert.match(cli.stderr, new RegExp(`using the engine in process ${hostA}\\b`), 'the command used the window’s engine');
+    assert.equal(m.smtp.received.length, sentBefore + 1, 'the message went out once');
+    const sentTotal = m.folders.Sent.total + 1;
+    await waitForTree(a, (rows) => rows.some((r) => r.label === 'Sent' && new RegExp(`(^|· )${sentTotal}$`).test(r.description)), 60_000);
+    await waitForTree(b, (rows) => rows.some((r) => r.label === 'Sent' && new RegExp(`(^|· )${sentTotal}$`).test(r.description)), 30_000);
+
     // New mail reaches both windows.
     await deliver(`Build 1 is green (${Date.now().toString(36)})`);
     total++;
@@ -93,7 +116,7 @@ describe('Two VS Code windows share one MailDesk engine (code-server + headless 
     windows.push(third);
     await clickActivityBarItem(third.page, 'MailDesk');
     await setSideBarWidth(third.page, 470);
-    await waitForTree(third.page, (rows) => inboxIs(total)(rows) && archiveShown(rows), 60_000);
+    await waitForTree(third.page, (rows) => inboxIs(total)(rows) && archiveShown(rows) && rows.some((r) => r.label === 'Sent' && new RegExp(`(^|· )${sentTotal}$`).test(r.description)), 60_000);
     await screenshot(third.page, 'windows-reopened');
   });
 });
@@ -106,6 +129,15 @@ async function showMailDesk(page: Page): Promise<void> {
   await new Promise((r) => setTimeout(r, 2000));
   if (await header.isVisible().catch(() => false)) return;
   await clickActivityBarItem(page, 'MailDesk');
+}
+
+/** Runs the built `maildesk` CLI (dist/cli.js) and resolves with how it ended (killed after 60 s). */
+function runCli(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.js'), ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ status: err ? ((err as { code?: unknown }).code as number | null) ?? null : 0, stdout, stderr }),
+    );
+  });
 }
 
 async function waitForTree(page: Page, ok: (rows: TreeRow[]) => boolean, timeoutMs: number): Promise<TreeRow[]> {
