@@ -107,7 +107,7 @@ function leaf(path: string): string {
 
 /** Codes of a server that could not be reached or answered "try later": the copies go once it is back. */
 function isTransient(error: string | null): boolean {
-  return !error || /^(net\.|server\.unavailable|server\.rateLimited|auth\.)/.test(error);
+  return !error || /^(net\.|server\.unavailable|server\.rateLimited)/.test(error);
 }
 
 /**
@@ -132,6 +132,14 @@ function waitingCopies(ctx: CheckContext, waiting: WaitingSentCopy[], about: str
       status: 'warn',
       detail,
       remedy: 'Nothing is lost: MailDesk saves the copies by itself as soon as the incoming server answers again (Refresh tries at once). If it stays unreachable, run Test Incoming Server and check your connection and the server settings.',
+      action,
+    };
+  }
+  if (/^(auth\.|config\.missingPassword)/.test(last.error ?? '')) {
+    return {
+      status: 'fail',
+      detail,
+      remedy: 'The incoming server did not accept the sign-in: fix the password or sign in again (see the sign-in checks above); MailDesk then saves the copies by itself, each once.',
       action,
     };
   }
