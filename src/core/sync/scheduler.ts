@@ -228,6 +228,7 @@ export class Scheduler {
     try {
       const provider = this.o.provider(j.accountId);
       let again = false;
+      let reconnected = false;
       /** A task backing off wants the tasks job back sooner than its interval. */
       let tasksNextTry: number | undefined;
       if (j.kind === 'maintenance') {
@@ -279,8 +280,13 @@ export class Scheduler {
                 : now + (j.kind === 'maintenance' ? this.maintenanceInterval : this.interval),
         });
         const acc = store.getAccount(j.accountId);
-        if (acc && acc.state !== 'connected') store.setAccountState(j.accountId, 'connected');
+        if (acc && acc.state !== 'connected') {
+          store.setAccountState(j.accountId, 'connected');
+          reconnected = acc.state === 'disconnected' && j.kind !== 'tasks';
+        }
       });
+      // The server is back: actions and Sent copies that waited for it go now, not when their back-off ends.
+      if (reconnected) this.trigger(jobId(j.accountId, 'tasks'));
     } catch (e) {
       const err = toMailError(e, folder ? folder.path : j.kind);
       const attempts = j.attempts + 1;
