@@ -121,6 +121,7 @@ export function engineHandlers(engine: Engine, core: MailDesk): EngineHandlers {
       return core.markAllRead(folder.id);
     },
     'triage/undo': (p) => core.undo(p.undoId),
+    'triage/undoable': async () => core.triage.undoable(),
     'triage/push': (p) => core.pushActions(p.accountId, p.sinceTaskId),
     'triage/lastTaskId': () => core.lastTaskId(),
 

@@ -12,7 +12,9 @@ import { freePort } from './ports';
  *   that no connection has SELECTed read-write yet (Courier's UID database is saved by that);
  *   with `neverSaves`, even a SELECT does not make it stick;
  * - refuseAppend: every APPEND is refused (a Sent folder that takes no new messages);
- * - dropOnce: the connection is dropped at the first such command (a server restarted then).
+ * - dropOnce: the connection is dropped at the first such command (a server restarted then);
+ * - loseAnswerOnce: the first such command reaches the server and takes effect, but the
+ *   connection drops before its answer comes back (the client cannot know it worked).
  *
  * Commands and responses are split into lines with their literals, so message data passes
  * through untouched.
@@ -24,6 +26,8 @@ export interface CourierProxyOptions {
   refuseAppend?: boolean;
   /** Not Courier: drop the connection the first time a client sends this command (e.g. STATUS). */
   dropOnce?: string;
+  /** Not Courier: the first time a client sends this command (e.g. APPEND) the server runs it, and the connection drops before its answer. */
+  loseAnswerOnce?: string;
 }
 
 export interface CourierProxy {
@@ -33,6 +37,8 @@ export interface CourierProxy {
   madeUp(): number;
   /** APPENDs refused so far. */
   refusedAppends(): number;
+  /** Answers lost so far (loseAnswerOnce). */
+  lostAnswers(): number;
   stop(): Promise<void>;
 }
 
@@ -85,6 +91,9 @@ export async function startCourierProxy(upstreamPort: number, o: CourierProxyOpt
   let madeUp = 0;
   let refused = 0;
   let dropped = false;
+  let lost = 0;
+  /** The tag whose answer is to be lost. */
+  let losing: string | undefined;
   let nextUv = Math.floor(Date.now() / 1000);
   const sockets = new Set<net.Socket>();
 
@@ -117,6 +126,7 @@ export async function startCourierProxy(upstreamPort: number, o: CourierProxyOpt
           end();
           return;
         }
+        if (o.loseAnswerOnce && !lost && losing === undefined && verb === o.loseAnswerOnce.toUpperCase()) losing = tag;
         if (verb === 'APPEND' && (o.refuseAppend || (o.readOnlyAppend && readOnly))) {
           refused++;
           client.write(`${tag} NO ${o.refuseAppend ? 'Permission denied' : 'Current box is selected READ-ONLY'}\r\n`);
@@ -140,6 +150,12 @@ export async function startCourierProxy(upstreamPort: number, o: CourierProxyOpt
 
     const fromServer = new Framer(
       (line) => {
+        if (losing !== undefined && line.toString('latin1').startsWith(`${losing} `)) {
+          losing = undefined;
+          lost++;
+          end();
+          return;
+        }
         if (o.unstableUidValidity && current.folder && !saved.has(current.folder) && /UIDVALIDITY \d+/.test(line.toString('latin1'))) {
           madeUp++;
           line = Buffer.from(line.toString('latin1').replace(/UIDVALIDITY \d+/, `UIDVALIDITY ${++nextUv}`), 'latin1');
@@ -159,6 +175,7 @@ export async function startCourierProxy(upstreamPort: number, o: CourierProxyOpt
     port,
     madeUp: () => madeUp,
     refusedAppends: () => refused,
+    lostAnswers: () => lost,
     stop: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

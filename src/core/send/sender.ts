@@ -3,7 +3,9 @@
  * the message is saved as a draft first, handed to the outgoing server at once, shown
  * in Sent immediately as a local entry (replaced by the provider's copy on the next
  * sync, matched by Message-ID), and copied to Sent by us only where the server keeps
- * no copy of its own. A failure leaves it in Drafts with the exact error.
+ * no copy of its own. A failure leaves it in Drafts with the exact error. A copy that
+ * could not be saved to Sent (server down, connection lost, NO) waits as a task that the
+ * tasks job retries until it is there, once (sentCopyTask.ts).
  *
  * Never twice: a 4xx before the server took the message is retried with back-off; a
  * 5xx is not; a connection lost after the whole message was handed over is not retried
@@ -17,6 +19,7 @@ import type { MailProvider, SendEnvelope } from '../providers/provider';
 import type { FolderRow, MailStore } from '../store/store';
 import { composeMessage, type Draft, parseAddresses } from './compose';
 import { classifySendError, resolveDraftsFolder, resolveSentFolder, sendRetryDelay } from './rules';
+import { queueSentCopy, sentCopyError, sentCopyFailureKey } from './sentCopyTask';
 
 export interface SendOptions {
   /** SMTP attempts for a transient failure, the first included (default 4). */
@@ -29,8 +32,11 @@ export interface SendOptions {
 
 export type SendInput = Draft | { draftId: number } | { raw: Buffer };
 
-/** How Sent got its copy: the server saved one, we appended one, or none is kept. */
-export type SentCopy = 'server' | 'appended' | 'none' | 'failed';
+/**
+ * How Sent got its copy: the server saved one, we appended one, none is kept, or it could not
+ * be saved yet and waits as a task that saves it once the server takes it ('queued').
+ */
+export type SentCopy = 'server' | 'appended' | 'none' | 'failed' | 'queued';
 
 export interface SendResult {
   ok: boolean;
@@ -79,28 +85,8 @@ export function sentCopySettingKey(accountId: string): string {
   return `send.sentCopy.${accountId}`;
 }
 
-/** The last sent message whose copy could not be saved to Sent, as Troubleshoot (sent.mapping) reads it. */
-export interface SentCopyFailure {
-  messageId: string;
-  folder: string;
-  at: number;
-  code: string;
-  error: string;
-}
-
-export function sentCopyFailureKey(accountId: string): string {
-  return `send.sentCopyFailed.${accountId}`;
-}
-
-export function readSentCopyFailure(store: MailStore, accountId: string): SentCopyFailure | undefined {
-  const v = store.getSetting(sentCopyFailureKey(accountId));
-  if (!v) return undefined;
-  try {
-    return JSON.parse(v) as SentCopyFailure;
-  } catch {
-    return undefined;
-  }
-}
+// The record of a copy that failed for good lives with the Sent copy tasks now.
+export { readSentCopyFailure, type SentCopyFailure, sentCopyFailureKey } from './sentCopyTask';
 
 export class Sender {
   private readonly inFlight = new Set<string>();
@@ -289,12 +275,15 @@ export class Sender {
       // A copy saved since: the last failure is history, not the state of this account.
       if (result.sentCopy === 'appended' || result.sentCopy === 'server') store.setSetting(sentCopyFailureKey(r.accountId), '');
     } catch (e) {
-      result.sentCopy = 'failed';
+      // Not lost: the tasks job saves it once the server takes it (sentCopyTask.ts), across restarts.
       const err = toMailError(e);
-      warnings.push(`the copy in ${sent?.path} could not be saved: ${err.message}; the message was sent`);
-      const said = err.providerMessage && !err.message.includes(err.providerMessage) ? `${err.message} (${err.providerMessage})` : err.message;
-      const failure: SentCopyFailure = { messageId: r.messageId, folder: sent?.path ?? '', at: Date.now(), code: err.code, error: said };
-      store.setSetting(sentCopyFailureKey(r.accountId), JSON.stringify(failure));
+      const learnt = store.getSetting(sentCopySettingKey(r.accountId));
+      // A server that may keep its own copy gets the time to save it before we would append one.
+      const wait = acc.config.saveSentCopy === 'always' || learnt === 'client' ? undefined : now + Math.max(0, ...this.o.sentCheckDelaysMs);
+      store.tx(() => queueSentCopy(store, r.accountId, { messageId: r.messageId, blob: copyBlob, folderPath: sent!.path, sentAt: now }, sentCopyError(err), wait));
+      await store.flush();
+      result.sentCopy = 'queued';
+      warnings.push(`the copy in ${sent?.path} could not be saved yet (${err.message}); MailDesk saves it there as soon as the server takes it. The message was sent`);
     }
     if (sent && !sent.selected) {
       await this.d.selectFolder(r.accountId, sent.path).catch(() => undefined);

@@ -32,6 +32,8 @@ export interface TaskRow {
   attempts: number;
   error: string | null;
   createdAt: number;
+  /** Not tried again before this time (a task backing off); null: whenever the tasks job runs. */
+  notBefore: number | null;
 }
 
 function toJob(r: Record<string, SqlValue>): JobRow {
@@ -97,10 +99,17 @@ export class JobsTable {
 
   // ---- tasks --------------------------------------------------------------
 
-  enqueueTask(accountId: string, kind: string, payload: Record<string, unknown>): number {
+  enqueueTask(accountId: string, kind: string, payload: Record<string, unknown>, opts: { notBefore?: number; error?: string } = {}): number {
     let id = 0;
     this.sql.tx(() => {
-      this.sql.run('INSERT INTO tasks(account_id, kind, payload, created_at) VALUES(?, ?, ?, ?)', [accountId, kind, JSON.stringify(payload), Date.now()]);
+      this.sql.run('INSERT INTO tasks(account_id, kind, payload, created_at, not_before, error) VALUES(?, ?, ?, ?, ?, ?)', [
+        accountId,
+        kind,
+        JSON.stringify(payload),
+        Date.now(),
+        opts.notBefore ?? null,
+        opts.error ?? null,
+      ]);
       id = this.sql.lastId();
       this.sql.pending.jobs = true;
     });
@@ -127,7 +136,21 @@ export class JobsTable {
       attempts: r.attempts as number,
       error: (r.error as string) ?? null,
       createdAt: r.created_at as number,
+      notBefore: (r.not_before as number) ?? null,
     }));
+  }
+
+  /** The account's pending tasks of one kind, oldest first (Troubleshoot: Sent copies waiting). */
+  pendingTasksOfKind(accountId: string, kind: string): TaskRow[] {
+    return this.pendingTasks(accountId).filter((t) => t.kind === kind);
+  }
+
+  /** A try failed: the task stays pending with its error, not tried again before `notBefore` (null: next run). */
+  deferTask(id: number, error: string, notBefore: number | null): void {
+    this.sql.tx(() => {
+      this.sql.run(`UPDATE tasks SET status = 'pending', attempts = attempts + 1, error = ?, not_before = ? WHERE id = ?`, [error, notBefore, id]);
+      this.sql.pending.jobs = true;
+    });
   }
 
   /** The account's newest tasks that failed on the server (Troubleshoot lists them). */

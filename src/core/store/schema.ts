@@ -303,4 +303,18 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX messages_body_unindexed ON messages(id) WHERE body_blob IS NOT NULL AND body_indexed = 0;
   ALTER TABLE folder_sync ADD COLUMN bodies_cursor TEXT;
   `,
+  // 10 (issue 12): a task may wait before its next try (a Sent copy the server could not take
+  // yet backs off, src/core/send/sentCopyTask.ts), and triage's Undo records outlive the
+  // process (src/core/store/undoLog.ts), so a restarted engine or a reloaded window can still
+  // undo the last actions. AUTOINCREMENT: an undo id is never given to a later action.
+  `
+  ALTER TABLE tasks ADD COLUMN not_before INTEGER;
+  CREATE TABLE undo_records (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    label TEXT NOT NULL,
+    steps TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX undo_records_created ON undo_records(created_at);
+  `,
 ];

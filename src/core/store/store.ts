@@ -26,6 +26,7 @@ import { JobsTable, type JobKind, type JobRow, type TaskRow } from './jobs';
 import { DraftsTable } from './drafts';
 import { OutboxTable } from './outbox';
 import { BridgeLinksTable } from './bridgeLinks';
+import { UndoLogTable } from './undoLog';
 import { DiagnosticsQueries } from './diagnosticsQueries';
 import { MessageQueries } from './messageQueries';
 import { AgentQueries } from './agentQueries';
@@ -175,6 +176,8 @@ export class MailStore {
   readonly drafts: DraftsTable;
   readonly outbox: OutboxTable;
   readonly bridgeLinks: BridgeLinksTable;
+  /** Triage's Undo records, kept across restarts (undoLog.ts). */
+  readonly undo: UndoLogTable;
   /** Reads over messages for triage, providers, the address book and redaction. */
   readonly messages: MessageQueries;
   /** The agent mailbox's search and unread lists. */
@@ -223,6 +226,7 @@ export class MailStore {
     this.drafts = new DraftsTable(sql, this);
     this.outbox = new OutboxTable(sql);
     this.bridgeLinks = new BridgeLinksTable(sql);
+    this.undo = new UndoLogTable(sql);
     this.diagnostics = new DiagnosticsQueries(sql);
     this.messages = new MessageQueries(sql);
     this.agent = new AgentQueries(sql);

@@ -14,9 +14,10 @@ import type { AccountConfig, BodySettings } from '../config';
 import { MailError, toMailError } from '../errors';
 import type { Logger } from '../log';
 import type { MailProvider } from '../providers/provider';
-import type { FolderRow, JobKind, JobRow, MailStore } from '../store/store';
+import type { FolderRow, JobKind, JobRow, MailStore, TaskRow } from '../store/store';
 import { backoffDelay } from './backoff';
 import { bodyStep } from './bodies';
+import { SENT_COPY_TASK, sentCopyError, sentCopyFailureKey, sentCopyPayload, sentCopyRetryDelay, trySentCopy } from '../send/sentCopyTask';
 
 export interface SchedulerOptions {
   store: MailStore;
@@ -227,10 +228,13 @@ export class Scheduler {
     try {
       const provider = this.o.provider(j.accountId);
       let again = false;
+      let reconnected = false;
+      /** A task backing off wants the tasks job back sooner than its interval. */
+      let tasksNextTry: number | undefined;
       if (j.kind === 'maintenance') {
         await this.refreshFolders(j.accountId, provider);
       } else if (j.kind === 'tasks') {
-        await this.runTasks(j.accountId, provider);
+        tasksNextTry = await this.runTasks(j.accountId, provider);
       } else if (j.kind === 'bodies' && folder) {
         this.bodiesAgain.delete(j.id);
         const r = await bodyStep({
@@ -266,11 +270,23 @@ export class Scheduler {
           attempts: 0,
           errorCode: null,
           errorMessage: null,
-          nextRun: j.kind === 'backfill' || j.kind === 'bodies' ? (again ? now : null) : now + (j.kind === 'maintenance' ? this.maintenanceInterval : j.kind === 'tasks' ? this.interval : this.interval),
+          nextRun:
+            j.kind === 'backfill' || j.kind === 'bodies'
+              ? again
+                ? now
+                : null
+              : j.kind === 'tasks'
+                ? Math.min(now + this.interval, tasksNextTry ?? Number.POSITIVE_INFINITY)
+                : now + (j.kind === 'maintenance' ? this.maintenanceInterval : this.interval),
         });
         const acc = store.getAccount(j.accountId);
-        if (acc && acc.state !== 'connected') store.setAccountState(j.accountId, 'connected');
+        if (acc && acc.state !== 'connected') {
+          store.setAccountState(j.accountId, 'connected');
+          reconnected = acc.state === 'disconnected' && j.kind !== 'tasks';
+        }
       });
+      // The server is back: actions and Sent copies that waited for it go now, not when their back-off ends.
+      if (reconnected) this.trigger(jobId(j.accountId, 'tasks'));
     } catch (e) {
       const err = toMailError(e, folder ? folder.path : j.kind);
       const attempts = j.attempts + 1;
@@ -322,9 +338,15 @@ export class Scheduler {
   }
 
   /** Remote steps of local actions, oldest first; a failed one does not block the rest. */
-  private async runTasks(accountId: string, provider: MailProvider): Promise<void> {
+  private async runTasks(accountId: string, provider: MailProvider): Promise<number | undefined> {
     const { store } = this.o;
+    let nextTry: number | undefined;
     for (const t of store.pendingTasks(accountId)) {
+      if (t.kind === SENT_COPY_TASK) {
+        const at = await this.runSentCopy(t, provider);
+        if (at !== undefined) nextTry = Math.min(nextTry ?? at, at);
+        continue;
+      }
       try {
         const p = t.payload as Record<string, unknown>;
         const r = await provider.applyTask(p.task as Parameters<MailProvider['applyTask']>[0]);
@@ -339,6 +361,50 @@ export class Scheduler {
         if (AUTH_CODES.has(err.code) || err.offline) throw err;
         store.finishTask(t.id, err.retryable && t.attempts < 5 ? 'pending' : 'failed', err.describe());
       }
+    }
+    return nextTry;
+  }
+
+  /**
+   * A Sent copy that could not be saved when the message went out: tried until it is in Sent
+   * (sentCopyTask.ts). Unreachable server: the job backs off as a whole. Refused: this task
+   * backs off on its own, up to an hour, and keeps trying. Returns when it wants its next try.
+   */
+  private async runSentCopy(t: TaskRow, provider: MailProvider): Promise<number | undefined> {
+    const { store, logger } = this.o;
+    const now = this.now();
+    if (t.notBefore !== null && t.notBefore > now) return t.notBefore;
+    try {
+      const r = await trySentCopy(store, provider, t, logger);
+      if (r.outcome === 'lost') {
+        // Trying again cannot help; Troubleshoot (sent.mapping) shows it until a copy is saved.
+        const p = sentCopyPayload(t);
+        const reason = r.reason ?? 'the copy cannot be saved';
+        store.tx(() => {
+          store.finishTask(t.id, 'failed', reason);
+          store.setSetting(sentCopyFailureKey(t.accountId), JSON.stringify({ messageId: p?.messageId ?? '', folder: r.folder ?? p?.folderPath ?? '', at: now, code: 'internal', error: reason }));
+        });
+        logger.log('warn', reason, { account: t.accountId });
+        return undefined;
+      }
+      store.tx(() => {
+        store.finishTask(t.id, 'done');
+        if (r.outcome !== 'notWanted') store.setSetting(sentCopyFailureKey(t.accountId), '');
+      });
+      // The server's copy replaces the local Sent entry at the folder's next sync: make that now.
+      if (r.folder) this.trigger(jobId(t.accountId, 'sync', r.folder));
+      return undefined;
+    } catch (e) {
+      const err = toMailError(e, 'Sent copy');
+      const said = sentCopyError(err);
+      if (AUTH_CODES.has(err.code) || err.offline) {
+        store.jobs.deferTask(t.id, said, null);
+        throw err;
+      }
+      const at = now + sentCopyRetryDelay(t.attempts + 1);
+      store.jobs.deferTask(t.id, said, at);
+      logger.log('warn', `the waiting Sent copy could not be saved (${said}); next try at ${new Date(at).toISOString()}`, { account: t.accountId, code: err.code });
+      return at;
     }
   }
 }

@@ -3,6 +3,8 @@
  * Undo for each. Every action is the store's local step at once (through MailDesk's
  * setFlags / moveMessage / deleteMessage) and the server's step later by the tasks job;
  * its inverse is kept as an undo record, applied the same way when the user undoes it.
+ * Undo records live in the store (store.undo), so a restarted engine or a reloaded window
+ * can still undo the last actions: the last UNDO_KEEP of the past UNDO_TTL_MS.
  *
  * Arguments and results are plain JSON (ids and paths, never rows), so the same calls
  * serve the extension, the CLI and an engine process speaking JSON-RPC.
@@ -73,14 +75,10 @@ type UndoStep =
   | { kind: 'move'; messageId: number; nowFolderId: number; backToPath: string }
   | { kind: 'flags'; messageId: number; add: string[]; remove: string[] };
 
-interface UndoRecord {
-  id: string;
-  label: string;
-  steps: UndoStep[];
-}
-
 /** Undo records kept (the oldest go first); Undo is for the last few actions, not history. */
-const MAX_UNDO = 50;
+export const UNDO_KEEP = 50;
+/** How long an action can be undone: long enough for a restart or a reload, short of yesterday's mail. */
+export const UNDO_TTL_MS = 24 * 60 * 60_000;
 /** Recent move targets per account, offered first in the move quick pick. */
 const MAX_RECENT = 8;
 
@@ -113,12 +111,34 @@ const VERB: Record<TriageKind, string> = {
   unflag: 'Removed the flag from',
 };
 
-export class TriageService {
-  private readonly undos: UndoRecord[] = [];
-  private readonly recent = new Map<string, string[]>();
-  private seq = 0;
+/** `u12` for undo record 12: the id the caller keeps is opaque text. */
+function undoIdOf(n: number): string {
+  return `u${n}`;
+}
 
-  constructor(private readonly core: TriageCore) {}
+function undoNumber(undoId: string): number | undefined {
+  const m = /^u(\d+)$/.exec(undoId);
+  return m ? Number(m[1]) : undefined;
+}
+
+function isUndoStep(v: unknown): v is UndoStep {
+  if (!v || typeof v !== 'object') return false;
+  const s = v as Record<string, unknown>;
+  if (typeof s.messageId !== 'number') return false;
+  if (s.kind === 'move') return typeof s.nowFolderId === 'number' && typeof s.backToPath === 'string';
+  return s.kind === 'flags' && Array.isArray(s.add) && Array.isArray(s.remove);
+}
+
+export class TriageService {
+  private readonly recent = new Map<string, string[]>();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly core: TriageCore,
+    opts: { now?: () => number } = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
 
   private get store(): MailStore {
     return this.core.store;
@@ -126,6 +146,11 @@ export class TriageService {
 
   /** Applies an action to messages (or their conversations), locally at once. */
   apply(keys: MessageKey[], action: TriageAction, opts: TriageOptions = {}): TriageResult {
+    // One commit for the action and its undo record: a crash leaves both or neither.
+    return this.store.tx(() => this.applyNow(keys, action, opts));
+  }
+
+  private applyNow(keys: MessageKey[], action: TriageAction, opts: TriageOptions): TriageResult {
     const targets = this.expand(keys, opts.wholeThread === true);
     const flag = FLAG_OF[action.kind];
     if (flag) return this.applyFlag(targets, action.kind, flag.flag, flag.set);
@@ -152,18 +177,41 @@ export class TriageService {
     if (!folder) throw new MailError('folder.notFound', `folder ${folderId} is not in the store`);
     const unread = this.store.messages.unreadIdsIn(folderId);
     const targets = unread.map((id) => ({ m: this.store.getMessage(id, folderId)!, folder })).filter((t) => t.m);
-    return this.applyFlag(targets, 'read', '\\Seen', true);
+    return this.store.tx(() => this.applyFlag(targets, 'read', '\\Seen', true));
   }
 
   /** Puts back what an action changed (the last one when no id is given). An undo is used once. */
   undo(undoId?: string): UndoResult {
-    const i = undoId === undefined ? this.undos.length - 1 : this.undos.findIndex((u) => u.id === undoId);
-    if (i < 0) return { ok: false, label: 'Nothing to undo', count: 0, skipped: 0 };
-    const [rec] = this.undos.splice(i, 1);
+    const since = this.now() - UNDO_TTL_MS;
+    const n = undoId === undefined ? undefined : undoNumber(undoId);
+    const rec = n === undefined ? (undoId === undefined ? this.store.undo.latest(since) : undefined) : this.store.undo.get(n, since);
+    if (!rec) {
+      return {
+        ok: false,
+        label: undoId === undefined ? 'Nothing to undo' : 'Nothing to undo: that action was undone already or is too old (Undo keeps the last 50 actions of the past 24 hours)',
+        count: 0,
+        skipped: 0,
+      };
+    }
+    let count = 0;
+    let skipped = 0;
+    // Used once: the record goes in the same commit as the steps that put things back.
+    this.store.tx(() => {
+      this.store.undo.remove(rec.id);
+      ({ count, skipped } = this.applyUndo(rec.steps));
+    });
+    return { ok: count > 0, label: `Undid: ${rec.label}`, count, skipped };
+  }
+
+  private applyUndo(steps: unknown[]): { count: number; skipped: number } {
     let count = 0;
     let skipped = 0;
     // Newest step first, so a message touched twice in one record ends where it started.
-    for (const s of [...rec.steps].reverse()) {
+    for (const s of [...steps].reverse()) {
+      if (!isUndoStep(s)) {
+        skipped++;
+        continue;
+      }
       if (s.kind === 'move') {
         if (!this.store.getMessage(s.messageId, s.nowFolderId)) {
           skipped++;
@@ -180,12 +228,12 @@ export class TriageService {
       }
       count++;
     }
-    return { ok: count > 0, label: `Undid: ${rec.label}`, count, skipped };
+    return { count, skipped };
   }
 
   /** The actions that can still be undone, newest first. */
-  undoable(): Array<{ undoId: string; label: string }> {
-    return [...this.undos].reverse().map((u) => ({ undoId: u.id, label: u.label }));
+  undoable(): Array<{ undoId: string; label: string; at: number }> {
+    return this.store.undo.list(this.now() - UNDO_TTL_MS, UNDO_KEEP).map((u) => ({ undoId: undoIdOf(u.id), label: u.label, at: u.createdAt }));
   }
 
   /** Folders one can move messages of this account to: recent targets first, then the rest by path. */
@@ -277,10 +325,13 @@ export class TriageService {
     const count = steps.length;
     const label = `${VERB[kind]} ${plural(count)}`;
     if (!count) return { ok: true, kind, count, label, moved };
-    const id = `u${++this.seq}`;
-    this.undos.push({ id, label, steps });
-    if (this.undos.length > MAX_UNDO) this.undos.shift();
-    return { ok: true, kind, count, label, undoId: id, moved };
+    const now = this.now();
+    let n = 0;
+    this.store.tx(() => {
+      n = this.store.undo.add(label, steps, now);
+      this.store.undo.prune(UNDO_KEEP, now - UNDO_TTL_MS);
+    });
+    return { ok: true, kind, count, label, undoId: undoIdOf(n), moved };
   }
 
   private remember(accountId: string, path: string): void {

@@ -260,6 +260,8 @@ export interface EngineRequests extends ComposeRequests, ReadingRequests, Window
   'triage/apply': { params: { keys: MessageKey[]; action: TriageAction; opts?: TriageOptions }; result: TriageResult };
   'triage/markAllRead': { params: { accountId: string; folderPath: string }; result: TriageResult };
   'triage/undo': { params: { undoId?: string }; result: UndoResult };
+  /** What can still be undone, newest first (kept in the store: a reloaded window or a restarted engine still has it). */
+  'triage/undoable': { params: NoParams; result: Array<{ undoId: string; label: string; at: number }> };
   /** Carries the account's waiting actions to the server now; how those after `sinceTaskId` went. */
   'triage/push': { params: { accountId: string; sinceTaskId: number }; result: { done: number; pending: number; failed: Array<{ kind: string; error: string }> } };
   'triage/lastTaskId': { params: NoParams; result: number };

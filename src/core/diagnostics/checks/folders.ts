@@ -5,9 +5,10 @@
  */
 import { describeError } from '../../errors';
 import { readSentCopyFailure, sentCopySettingKey } from '../../send/sender';
+import { type WaitingSentCopy, waitingSentCopies } from '../../send/sentCopyTask';
 import { defaultSelection } from '../../sync/scheduler';
 import type { FolderRole } from '../../store/store';
-import { accountTarget, type Check, type CheckContext } from '../check';
+import { accountTarget, type Check, type CheckContext, type CheckResult } from '../check';
 
 interface FolderView {
   path: string;
@@ -104,6 +105,52 @@ function leaf(path: string): string {
   return path.split(/[/.]/).pop()!.toLowerCase();
 }
 
+/** Codes of a server that could not be reached or answered "try later": the copies go once it is back. */
+function isTransient(error: string | null): boolean {
+  return !error || /^(net\.|server\.unavailable|server\.rateLimited)/.test(error);
+}
+
+/**
+ * Sent copies that could not be saved when their messages went out and wait as tasks
+ * (src/core/send/sentCopyTask.ts): how many, since when, why the last try failed, the next try.
+ */
+function waitingCopies(ctx: CheckContext, waiting: WaitingSentCopy[], about: string): CheckResult {
+  const n = waiting.length;
+  const oldest = waiting[0];
+  const last = waiting.reduce((a, w) => (w.attempts >= a.attempts ? w : a), oldest);
+  const folders = [...new Set(waiting.map((w) => w.folder))].map((f) => `"${f}"`).join(', ');
+  const tries = waiting.reduce((a, w) => a + w.attempts, 0);
+  const next = waiting.map((w) => w.nextTry).filter((t): t is number => t !== null);
+  const when = next.length ? `next try ${new Date(Math.min(...next)).toISOString()}` : 'next try at the next run of the tasks job';
+  const detail =
+    `the copy of ${n === 1 ? '1 sent message' : `${n} sent messages`} could not be saved to ${folders} yet and ${n === 1 ? 'waits' : 'wait'} to be saved ` +
+    `(oldest ${oldest.messageId}, sent ${new Date(oldest.sentAt).toISOString()}; ${tries} ${tries === 1 ? 'try' : 'tries'} since, ${when}): ${last.error ?? 'not tried yet'}. ` +
+    `The messages were sent; Sent shows them as local entries until their copies are saved, each exactly once. ${about}`;
+  const action = { title: 'Test Incoming Server', command: 'maildesk.testIncoming', args: [accountTarget(ctx.account.id)] };
+  if (isTransient(last.error)) {
+    return {
+      status: 'warn',
+      detail,
+      remedy: 'Nothing is lost: MailDesk saves the copies by itself as soon as the incoming server answers again (Refresh tries at once). If it stays unreachable, run Test Incoming Server and check your connection and the server settings.',
+      action,
+    };
+  }
+  if (/^(auth\.|config\.missingPassword)/.test(last.error ?? '')) {
+    return {
+      status: 'fail',
+      detail,
+      remedy: 'The incoming server did not accept the sign-in: fix the password or sign in again (see the sign-in checks above); MailDesk then saves the copies by itself, each once.',
+      action,
+    };
+  }
+  return {
+    status: 'fail',
+    detail,
+    remedy: `The server refuses the copies: check that ${folders} exists on the server and accepts new messages (try moving a message there in webmail, and check your mailbox quota), then run Test Incoming Server. MailDesk keeps trying, at most an hour apart, and saves each copy once.`,
+    action,
+  };
+}
+
 export const sentMapping: Check = {
   id: 'sent.mapping',
   title: 'Sent folder mapping',
@@ -157,6 +204,8 @@ export const sentMapping: Check = {
       if (stuck) issues.push(`${stuck} message(s) sent more than an hour ago are still only local entries in "${mapped.path}": the server's copy never arrived`);
     }
     const how = configured ? 'set for this account' : special ? marked : 'found by name';
+    const waiting = waitingSentCopies(ctx.store, ctx.account.id);
+    if (waiting.length) return [waitingCopies(ctx, waiting, `Sent folder "${mapped.path}" (${how}); provider keeps its own copy: ${serverKeeps}${issues.length ? `; also: ${issues.join('; ')}` : ''}${list.note}`)];
     const failure = readSentCopyFailure(ctx.store, ctx.account.id);
     if (failure) {
       return [
