@@ -220,6 +220,9 @@ export class MessageListPanel extends DisposableBase implements ListSurface {
       this.sendSelection();
       if (!m.shift && !m.ctrl) this.open(m.messageId);
     },
+    // Through the triage command with the row as its argument (as the context menu passes it):
+    // same request, same notification with Undo, same cursor move as the key.
+    rowAction: (m) => void vscode.commands.executeCommand(`maildesk.${m.action}`, { messageId: m.messageId, folderId: this.folderId }),
     contextRow: (m) => {
       if (!this.selected.has(m.messageId)) this.setActive(m.messageId, 'single');
       this.sendSelection();

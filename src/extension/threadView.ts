@@ -269,6 +269,7 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
     const nonce = randomBytes(16).toString('base64');
     const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview-thread.js'));
     const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'thread.css'));
+    const codicons = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'codicons', 'codicon.css'));
     // Pro's AI and bridge buttons (absent in Basic); a failure there never blocks reading.
     const pro = await threadProHooks()?.page(this.accountId, this.threadKey).catch(() => undefined);
     if (seq !== this.seq || this.isDisposed) return;
@@ -283,7 +284,7 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
         clicked,
         remoteAllowed: [...this.remoteAllowed],
         markRead: readingSettings().markRead,
-        webview: { cspSource: webview.cspSource, nonce, scriptSrc: script.toString(), cssHref: css.toString() },
+        webview: { cspSource: webview.cspSource, nonce, scriptSrc: script.toString(), cssHref: css.toString(), codiconCssHref: codicons.toString() },
         pro,
       });
     } catch (e) {

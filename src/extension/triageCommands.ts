@@ -34,8 +34,19 @@ function folderOf(arg: unknown): number | undefined {
   return mailFocus.list?.folderId;
 }
 
+/**
+ * An explicit conversation (`conversation: true` beside messageId/folderId), as "Send + Archive"
+ * passes the message it replied to: that conversation in that folder, whatever is selected.
+ */
+function conversationOf(arg: unknown): MessageKey | undefined {
+  const hint = hintOf(arg);
+  return hint && (arg as { conversation?: unknown }).conversation === true ? hint : undefined;
+}
+
 function currentTarget(arg: unknown): TriageTarget | undefined {
   const hint = hintOf(arg);
+  const conversation = conversationOf(arg);
+  if (conversation) return { keys: [conversation], wholeThread: true, accountId: '', folderId: conversation.folderId };
   const cur = mailFocus.current;
   if (cur?.kind === 'thread' && !hint) return cur.target();
   const list = mailFocus.list;
@@ -87,7 +98,9 @@ export function registerTriage(deps: TriageDeps): vscode.Disposable[] {
       void vscode.window.showInformationMessage(`MailDesk: ${what}: select a message in a MailDesk list (or open a conversation) first.`);
       return;
     }
-    const fromThread = mailFocus.current?.kind === 'thread' ? mailFocus.current : undefined;
+    // An explicit conversation closes the conversation view only if that is the one it shows.
+    const explicit = conversationOf(arg) !== undefined;
+    const fromThread = explicit ? mailFocus.thread : mailFocus.current?.kind === 'thread' ? mailFocus.current : undefined;
     try {
       let r = await engine.request('triage/apply', { keys: t.keys, action, opts: { wholeThread: t.wholeThread } });
       if (!r.ok && r.confirm && action.kind === 'delete') {
@@ -96,9 +109,10 @@ export function registerTriage(deps: TriageDeps): vscode.Disposable[] {
         r = await engine.request('triage/apply', { keys: t.keys, action: { kind: 'delete', permanent: true }, opts: { wholeThread: t.wholeThread } });
       }
       if (MOVING.has(action.kind) && r.count) {
-        mailFocus.moved(new Set([...r.moved.map((m) => m.messageId), ...t.keys.map((k) => k.messageId)]));
+        const gone = new Set([...r.moved.map((m) => m.messageId), ...t.keys.map((k) => k.messageId)]);
+        mailFocus.moved(gone);
         // Out of this folder: the conversation view closes and the list takes the keyboard again.
-        if (fromThread) {
+        if (fromThread && (!explicit || fromThread.target()?.keys.some((k) => gone.has(k.messageId)))) {
           fromThread.close();
           fromThread.list?.reveal();
         }

@@ -19,6 +19,7 @@ const ORIGINAL = {
   messageId: `<plan-${TAG}@partner.example.test>`,
   references: `<kickoff-${TAG}@partner.example.test>`,
 };
+const TO_ARCHIVE = `Send and archive ${TAG}`;
 
 describe('Compose in VS Code (code-server + headless Chromium)', function () {
   const suite = sandboxSuite({
@@ -40,6 +41,11 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
           references: [ORIGINAL.references],
           text: 'Could you send me the numbers by Friday?',
         }),
+      );
+      await mail.dovecot.append(
+        mail.user,
+        'INBOX',
+        rawMessage({ from: 'Bob Stone <bob@partner.example.test>', to: ME.email, subject: TO_ARCHIVE, date: new Date(Date.now() - 60_000), text: 'Done on my side; reply when you have it.' }),
       );
     },
   });
@@ -99,6 +105,49 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
     await page().waitForTimeout(4000);
     assert.equal(await rows.count(), 1, 'the reply shows once in Sent');
     assert.equal(await onServer(), 1, 'one copy in the server\'s Sent folder');
+  });
+
+  it('Send + Archive on a reply: a failed send archives nothing; once it goes out the conversation is archived, with Undo', async () => {
+    const m = suite.mail;
+    const inFolder = async (folder: string): Promise<boolean> => (await m.dovecot.flagsBySubject(m.user, folder)).has(TO_ARCHIVE);
+    // The Sent list of the test before would sit over the reading pane in the side group.
+    await runCommand(page(), 'View: Close All Editors');
+    const list = await openFromTree(page(), MAILBOXES, 'Inbox', 'MailDesk: Inbox');
+    const row = list.locator('#list li.msg', { hasText: TO_ARCHIVE });
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    await row.click();
+    const thread = await webviewFrame(page(), TO_ARCHIVE, 30_000);
+    await thread.locator('article.md-msg').last().locator('button[data-md-mode="reply"]').click();
+
+    const reply = `Re: ${TO_ARCHIVE}`;
+    const compose = await webviewFrame(page(), reply, 30_000);
+    await waitFor(async () => ((await compose.locator('#to').inputValue()) ? true : undefined), 'the reply to be filled in');
+    const both = compose.locator('#send-archive');
+    assert.equal(await both.innerText(), 'Send + Archive');
+    assert.match((await both.getAttribute('title')) ?? '', /Ctrl\+Shift\+Enter/, 'the tooltip names the key');
+    await compose.locator('#body').fill('Thanks, all received.');
+
+    // The server refuses the message: it stays in Drafts with the error, and Inbox keeps the conversation.
+    const before = m.smtp.received.length;
+    m.smtp.setFault({ kind: 'rejectData', code: 550, message: 'Requested action not taken: policy' });
+    await both.click();
+    await compose.locator('#error').waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(m.smtp.received.length, before, 'nothing was accepted');
+    await page().waitForTimeout(3000);
+    assert.equal(await inFolder('INBOX'), true, 'a failed send archives nothing (server Inbox)');
+    assert.equal(await inFolder('Archive'), false, 'a failed send archives nothing (server Archive)');
+    assert.equal(await row.count(), 1, 'the row is still in the list');
+
+    // "Send again" repeats the choice: sent, then archived, with Undo in the notification.
+    m.smtp.setFault({ kind: 'none' });
+    await compose.locator('#send-again').click();
+    await waitForNotification(page(), `Sent "${reply}"`, 30_000);
+    const archived = await waitForNotification(page(), 'Archived 1 message', 30_000);
+    assert.ok(archived.buttons.includes('Undo'), 'the archive offers Undo');
+    assert.equal(m.smtp.received.length, before + 1, 'one message went out');
+    await waitFor(async () => ((await inFolder('Archive')) && !(await inFolder('INBOX')) ? true : undefined), 'the conversation in Archive on the server', 30_000);
+    await screenshot(page(), 'compose-send-archive');
+    await runCommand(page(), 'Notifications: Clear All Notifications');
   });
 
   it('a new message survives closing its tab and is continued from Drafts', async () => {

@@ -196,6 +196,38 @@ describe('Triage in VS Code (code-server + headless Chromium)', function () {
     await runCommand(page(), 'Notifications: Clear All Notifications');
   });
 
+  it('row hover actions: Archive, Report spam and Delete show on hover and on the keyboard\'s row, and act on that row', async () => {
+    const r = row(T(0));
+    await r.hover();
+    const actions = r.locator('.row-actions button');
+    await actions.first().waitFor({ state: 'visible', timeout: 10_000 });
+    const shown = await actions.evaluateAll((els) => els.map((e) => ({ title: e.getAttribute('title'), label: e.getAttribute('aria-label'), tab: (e as HTMLElement).tabIndex })));
+    assert.deepEqual(shown, [
+      { title: 'Archive (e)', label: 'Archive', tab: -1 },
+      { title: 'Report spam (!)', label: 'Report spam', tab: -1 },
+      { title: 'Delete (#)', label: 'Delete', tab: -1 },
+    ], 'codicon buttons with the key in the tooltip, no tab stops');
+    const iconFont = await actions.first().locator('.codicon').evaluate((el) => getComputedStyle(el, '::before').fontFamily.replace(/"/g, ''));
+    assert.equal(iconFont, 'codicon');
+    // Hidden on the other rows (the mouse is on this one, the list not focused).
+    assert.equal(await r.locator('.row-actions').isVisible(), true);
+    assert.equal(await list.locator('#list li.msg:not(:hover) .row-actions:visible').count(), 0, 'only the hovered row shows its actions');
+
+    await r.locator('.row-actions button[aria-label="Report spam"]').click();
+    const spam = await waitForNotification(page(), 'Reported as spam 1 message', 15_000);
+    assert.ok(spam.buttons.includes('Undo'), 'the notification offers Undo');
+    await r.waitFor({ state: 'detached', timeout: 10_000 });
+    await serverHas('Junk', T(0), true);
+    await serverHas('INBOX', T(0), false);
+    await runCommand(page(), 'Notifications: Clear All Notifications');
+
+    // On the keyboard's row, with the list focused, the actions show without the mouse.
+    await page().mouse.move(0, 0);
+    await list.locator('#list').focus();
+    await list.locator('#list li.msg.active .row-actions').waitFor({ state: 'visible', timeout: 10_000 });
+    assert.equal(await list.locator('#list li.msg .row-actions:visible').count(), 1, 'one row (the active one) shows its actions');
+  });
+
   it('reading pane: opens beside the list and is replaced as one moves on; the list keeps scroll and selection', async () => {
     await list.locator('#list').focus();
     // Each key waits for the cursor to move, as a person sees it move before pressing again.
@@ -258,6 +290,16 @@ describe('Triage in VS Code (code-server + headless Chromium)', function () {
     await quote.waitFor({ state: 'visible', timeout: 30_000 });
     const toolbar = await thread.locator('.md-toolbar button').allInnerTexts();
     for (const b of ['Reply', 'Reply all', 'Forward', 'Archive', 'Delete', 'Move…', 'Spam']) assert.ok(toolbar.includes(b), `the action bar has ${b}: ${toolbar.join(', ')}`);
+    // Each button has its codicon, and the font loads under the page's CSP (font-src: the webview's own resources).
+    const icons = await thread.locator('.md-toolbar button').evaluateAll(async (els) => {
+      await document.fonts.ready;
+      let loaded = false;
+      document.fonts.forEach((f) => {
+        if (f.family.replace(/"/g, '') === 'codicon' && f.status === 'loaded') loaded = true;
+      });
+      return { withIcon: els.filter((e) => e.querySelector('.codicon') && getComputedStyle(e.querySelector('.codicon')!, '::before').fontFamily.replace(/"/g, '') === 'codicon').length, all: els.length, loaded };
+    });
+    assert.deepEqual(icons, { withIcon: icons.all, all: icons.all, loaded: true }, 'every action has a codicon and the icon font loaded');
 
     for (const [theme, kind] of [
       ['Dark Modern', 'vscode-dark'],

@@ -68,6 +68,13 @@ describe('compose view model: the draft that is saved and sent', () => {
 });
 
 describe('compose protocol', () => {
+  it('Send + Archive is a send with archive: true; anything else there is dropped', () => {
+    assert.deepEqual(parseComposeMessage({ type: 'send', fields: fields(), archive: true }), { type: 'send', fields: fields(), archive: true });
+    assert.deepEqual(parseComposeMessage({ type: 'send', fields: fields(), archive: false }), { type: 'send', fields: fields() }, 'a plain send archives nothing');
+    assert.deepEqual(parseComposeMessage({ type: 'send', fields: fields() }), { type: 'send', fields: fields() });
+    assert.equal(parseComposeMessage({ type: 'send', fields: fields(), archive: 'yes' }), undefined);
+  });
+
   it('drops malformed messages from the page', () => {
     assert.equal(parseComposeMessage({ type: 'send', fields: { ...fields(), format: 'html' } }), undefined);
     assert.deepEqual(parseComposeMessage({ type: 'checkAi', fields: fields() }), { type: 'checkAi', fields: fields() }, 'Check with AI carries the draft as typed');

@@ -129,4 +129,13 @@ describe('extension wording', () => {
     assert.equal(parseWebviewMessage({ type: 'runCommand' }), undefined);
     assert.equal(parseWebviewMessage(null), undefined);
   });
+
+  it('a row action names one of the row commands (archive, reportSpam, delete) and nothing else', () => {
+    assert.deepEqual(parseWebviewMessage({ type: 'rowAction', messageId: 7, action: 'archive' }), { type: 'rowAction', messageId: 7, action: 'archive' });
+    assert.deepEqual(parseWebviewMessage({ type: 'rowAction', messageId: 7, action: 'reportSpam' }), { type: 'rowAction', messageId: 7, action: 'reportSpam' });
+    // The host runs `maildesk.<action>`: any other command name is dropped.
+    assert.equal(parseWebviewMessage({ type: 'rowAction', messageId: 7, action: 'deletePermanently' }), undefined);
+    assert.equal(parseWebviewMessage({ type: 'rowAction', messageId: 7, action: 'removeAccount' }), undefined);
+    assert.equal(parseWebviewMessage({ type: 'rowAction', messageId: '7', action: 'delete' }), undefined);
+  });
 });

@@ -248,6 +248,13 @@ describe('thread page CSP: remote content allowed for one message opens only wha
     assert.equal(sanitizeHtml('<img src="https://cdn.shop.example/a.png">', { allowRemote: false }).loaded, undefined);
   });
 
+  it('opens font-src to the webview\'s own resource root only when the page loads the codicon font, never to remote origins or data:', () => {
+    const withFonts = webviewCsp('https://res.vscode-cdn.example', 'n', true, true);
+    assert.match(withFonts, /(^|; )font-src https:\/\/res\.vscode-cdn\.example;/);
+    assert.doesNotMatch(withFonts, /font-src[^;]*(https:(?!\/\/res)|http:|data:)/, 'remote content allowed for images does not open fonts');
+    assert.doesNotMatch(webviewCsp('https://res.vscode-cdn.example', 'n', true), /font-src/, 'no font-src unless asked (default-src none blocks fonts)');
+  });
+
   it('falls back to schemes past a bound, rather than writing an endless policy', () => {
     const many = Array.from({ length: 100 }, (_, i) => `https://h${i}.example/x.png`);
     assert.deepEqual(remoteOrigins(many, 64), ['https:']);

@@ -35,6 +35,8 @@ export interface PageOptions {
   /** Our script (absent in the CLI's standalone page, which has no script at all). */
   script?: { src: string; nonce: string };
   cssHref?: string;
+  /** VS Code's icon font stylesheet (dist/codicons/codicon.css) for the action bar's icons. */
+  codiconsHref?: string;
   /** Action buttons (Save, Open, View source, Load remote): only where a host answers them. */
   interactive: boolean;
   formatDate?: (ms: number) => string;
@@ -90,11 +92,13 @@ function proHtml(p: PagePro): string {
  * "Load for this message" would leave every http image of a message broken. Given the
  * origins the allowed messages load from (remoteOrigins), only those are opened: the page is
  * one document, so a load allowed for one message must not open every host for the others.
+ * `fonts` opens font-src to the webview's own resource root only (the codicon font of the
+ * action bar): never to remote origins or data:, so a message still cannot load a font.
  */
-export function webviewCsp(cspSource: string, nonce: string, allowRemote: boolean | readonly string[]): string {
+export function webviewCsp(cspSource: string, nonce: string, allowRemote: boolean | readonly string[], fonts = false): string {
   const remote = allowRemote === true ? ' https: http:' : Array.isArray(allowRemote) && allowRemote.length ? ` ${allowRemote.join(' ')}` : '';
   return (
-    `default-src 'none'; img-src ${cspSource} data:${remote}; style-src ${cspSource} 'unsafe-inline'; ` +
+    `default-src 'none'; img-src ${cspSource} data:${remote}; style-src ${cspSource} 'unsafe-inline'; ${fonts ? `font-src ${cspSource}; ` : ''}` +
     `script-src 'nonce-${nonce}'; form-action 'none'; frame-src 'none'; base-uri 'none'`
   );
 }
@@ -234,7 +238,7 @@ export function threadPageHtml(subject: string, messages: PageMessage[], o: Page
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(o.csp)}">
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-${o.cssHref ? `<link rel="stylesheet" href="${escapeHtml(o.cssHref)}">` : ''}${o.inlineCss ? `<style>${o.inlineCss}</style>` : ''}
+${o.codiconsHref ? `<link rel="stylesheet" href="${escapeHtml(o.codiconsHref)}">` : ''}${o.cssHref ? `<link rel="stylesheet" href="${escapeHtml(o.cssHref)}">` : ''}${o.inlineCss ? `<style>${o.inlineCss}</style>` : ''}
 <title>${escapeHtml(title)}</title>
 </head>
 <body>

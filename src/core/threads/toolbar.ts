@@ -20,24 +20,32 @@ export const THREAD_TOOLBAR_COMMANDS: readonly string[] = [
   'reportSpam',
 ];
 
-function button(command: string, label: string, key: string, extra = ''): string {
+/**
+ * A codicon (VS Code's icon font, dist/codicons, loaded by the page when the window gives its
+ * stylesheet) before the label: the label stays visible, so the button's name, its tooltip and
+ * what a screen reader says do not depend on the font having loaded.
+ */
+function button(command: string, label: string, key: string, icon: string, extra = ''): string {
   const title = `${label} (${key})`;
-  return `<button type="button" class="md-btn md-tool" data-md-action="triage" data-md-id="0" data-md-cmd="${escapeHtml(command)}" title="${escapeHtml(title)}" aria-keyshortcuts="${escapeHtml(key)}"${extra}>${escapeHtml(label)}</button>`;
+  return (
+    `<button type="button" class="md-btn md-tool" data-md-action="triage" data-md-id="0" data-md-cmd="${escapeHtml(command)}" title="${escapeHtml(title)}" aria-keyshortcuts="${escapeHtml(key)}"${extra}>` +
+    `<span class="codicon codicon-${escapeHtml(icon)}" aria-hidden="true"></span><span class="md-tool-label">${escapeHtml(label)}</span></button>`
+  );
 }
 
 export function threadToolbarHtml(state: { unread: boolean; flagged: boolean }): string {
   return (
     `<div class="md-toolbar" role="toolbar" aria-label="Conversation actions">` +
-    button('replyToSelected', 'Reply', 'r') +
-    button('replyAllToSelected', 'Reply all', 'a') +
-    button('forwardSelected', 'Forward', 'f') +
+    button('replyToSelected', 'Reply', 'r', 'reply') +
+    button('replyAllToSelected', 'Reply all', 'a', 'reply') +
+    button('forwardSelected', 'Forward', 'f', 'forward') +
     `<span class="md-tool-sep" aria-hidden="true"></span>` +
-    button('archive', 'Archive', 'e') +
-    button('delete', 'Delete', '#') +
-    button('moveTo', 'Move…', 'v') +
-    button('toggleFlag', state.flagged ? 'Unflag' : 'Flag', 's', ` aria-pressed="${state.flagged}"`) +
-    (state.unread ? button('markRead', 'Mark read', 'Shift+I') : button('markUnread', 'Mark unread', 'Shift+U')) +
-    button('reportSpam', 'Spam', '!') +
+    button('archive', 'Archive', 'e', 'archive') +
+    button('delete', 'Delete', '#', 'trash') +
+    button('moveTo', 'Move…', 'v', 'folder-opened') +
+    button('toggleFlag', state.flagged ? 'Unflag' : 'Flag', 's', 'flag', ` aria-pressed="${state.flagged}"`) +
+    (state.unread ? button('markRead', 'Mark read', 'Shift+I', 'mail-read') : button('markUnread', 'Mark unread', 'Shift+U', 'mail')) +
+    button('reportSpam', 'Spam', '!', 'report') +
     `</div>`
   );
 }

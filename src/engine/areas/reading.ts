@@ -89,9 +89,10 @@ async function threadPage(core: MailDesk, p: ThreadPageParams, opened: OpenedCac
     ? threadPageHtml(view.subject, view.messages, {
         pro: p.pro,
         toolbar: threadToolbarHtml({ unread: view.rows.some((r) => !seen(r.flags, '\\seen')), flagged: view.rows.some((r) => seen(r.flags, '\\flagged')) }),
-        csp: webviewCsp(p.webview.cspSource, p.webview.nonce, view.remoteOrigins),
+        csp: webviewCsp(p.webview.cspSource, p.webview.nonce, view.remoteOrigins, p.webview.codiconCssHref !== undefined),
         script: { src: p.webview.scriptSrc, nonce: p.webview.nonce },
         cssHref: p.webview.cssHref,
+        codiconsHref: p.webview.codiconCssHref,
         interactive: true,
       })
     : '';

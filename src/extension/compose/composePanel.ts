@@ -145,14 +145,14 @@ class ComposePanels extends DisposableBase {
     }
   }
 
-  private open(meta: ComposeMeta, attachments: AttachmentWire[]): ComposePanel {
+  private open(meta: ComposeMeta, attachments: AttachmentWire[], replyingTo?: ComposeMessageArgs): ComposePanel {
     const key = `${meta.accountId}\n${meta.messageId}`;
     const existing = this.panels.get(key);
     if (existing) {
       existing.reveal();
       return existing;
     }
-    const panel = new ComposePanel(this, meta, attachments, (k) => this.panels.delete(k));
+    const panel = new ComposePanel(this, meta, attachments, (k) => this.panels.delete(k), replyingTo);
     this.panels.set(key, panel);
     return panel;
   }
@@ -199,7 +199,9 @@ class ComposePanels extends DisposableBase {
       initialBody: body,
     };
     // Saved at once: the draft row holds the forwarded attachments (already in the blob store).
-    await this.open(meta, d.attachments).saveLocal();
+    // A reply offers "Send + Archive" for the conversation of the message answered (not a forward).
+    const replyingTo = mode === 'forward' ? undefined : { messageId: a.messageId, folderId: a.folderId };
+    await this.open(meta, d.attachments, replyingTo).saveLocal();
   }
 
   /** Continues a saved draft: its own form when MailDesk wrote it, else the message as plain text. */
@@ -277,6 +279,8 @@ class ComposePanel extends DisposableBase {
     /** Files on this computer or blobs of the data folder; replaced (never changed in place) on every change. */
     private attachments: AttachmentWire[],
     private readonly onGone: (key: string) => void,
+    /** The message a reply answers: "Send + Archive" archives its conversation after sending. */
+    private readonly replyingTo?: ComposeMessageArgs,
   ) {
     super();
     const { extensionUri } = owner.deps;
@@ -349,6 +353,7 @@ class ComposePanel extends DisposableBase {
       kind: this.meta.kind,
       error: this.pendingError,
       hasQuote: !!this.meta.quote,
+      sendArchive: this.replyingTo !== undefined,
     };
     this.post({ type: 'init', init });
   }
@@ -495,7 +500,7 @@ class ComposePanel extends DisposableBase {
       this.remoteDirty = true;
       void this.saveLocal();
     },
-    send: (m) => this.sendAgain(m.fields),
+    send: (m) => this.sendAgain(m.fields, m.archive === true),
     close: (m) => {
       this.update(m.fields);
       this.panel.dispose();
@@ -559,7 +564,7 @@ class ComposePanel extends DisposableBase {
     this.panel.dispose();
   }
 
-  private async send(fields: ComposeFields, confirmResend: boolean): Promise<void> {
+  private async send(fields: ComposeFields, confirmResend: boolean, archive = false): Promise<void> {
     if (this.sending || this.finished) return;
     if (fields.accountId !== this.meta.accountId) await this.changeAccount(fields);
     else this.update(fields);
@@ -586,6 +591,9 @@ class ComposePanel extends DisposableBase {
         this.panel.dispose();
         const n = r.accepted.length;
         void vscode.window.showInformationMessage(`MailDesk: Sent "${subject}" to ${n} recipient${n === 1 ? '' : 's'}.${r.warning ? ` ${r.warning}` : ''}`);
+        // Only once the message went out (a failed send returns above with nothing archived):
+        // the same Archive command as the key, on that conversation, with its own Undo.
+        if (archive && this.replyingTo) void vscode.commands.executeCommand('maildesk.archive', { ...this.replyingTo, conversation: true });
         return;
       }
       this.meta = { ...this.meta, draftId: r.draftId, pending: false };
@@ -604,24 +612,24 @@ class ComposePanel extends DisposableBase {
   }
 
   /** "May have been sent": the user decides whether it goes out again, never a retry. */
-  private async askResend(message: string): Promise<void> {
+  private async askResend(message: string, archive: boolean): Promise<void> {
     const c = await vscode.window.showWarningMessage(
       'This message may already have been sent.',
       { modal: true, detail: `${message}\n\nSend it again anyway? Recipients may get it twice.` },
       'Send Again',
     );
-    if (c === 'Send Again') await this.send(this.meta.fields, true);
+    if (c === 'Send Again') await this.send(this.meta.fields, true, archive);
   }
 
   /** Send (and "Send again"): after a "may have been sent" the user is asked first. */
-  private sendAgain(fields: ComposeFields): void {
+  private sendAgain(fields: ComposeFields, archive: boolean): void {
     if (this.sending || this.finished) return;
     if (!this.pendingError?.maybeSent) {
-      void this.send(fields, false);
+      void this.send(fields, false, archive);
       return;
     }
     if (fields.accountId === this.meta.accountId) this.update(fields);
-    void this.askResend(this.pendingError.message);
+    void this.askResend(this.pendingError.message, archive);
   }
 
   // ---- the page ----------------------------------------------------------------------
@@ -648,11 +656,12 @@ class ComposePanel extends DisposableBase {
 <div class="row"><label for="subject">Subject</label><input id="subject" type="text"></div>
 <div class="toolbar" role="toolbar" aria-label="Message actions">
 <button type="button" id="send" class="primary" title="Send (Ctrl+Enter)" aria-keyshortcuts="Control+Enter">Send</button>
-<button type="button" id="attach" title="Attach files from disk">Attach…</button>
+${this.replyingTo ? `<button type="button" id="send-archive" class="primary" title="Send, then archive the conversation replied to (Ctrl+Shift+Enter)" aria-keyshortcuts="Control+Shift+Enter">Send + Archive</button>
+` : ''}<button type="button" id="attach" title="Attach files from disk">Attach…</button>
 <button type="button" id="check-ai" title="Check with AI (MailDesk Pro): tone, unanswered questions, a missing attachment, odd recipients">Check with AI</button>
 <label class="fmt">Format <select id="format"><option value="markdown">Markdown</option><option value="plain">Plain text</option></select></label>
 <button type="button" id="discard" class="secondary">Discard</button>
-<span class="hint">Ctrl+Enter sends · Esc saves and closes</span>
+<span class="hint">Ctrl+Enter sends${this.replyingTo ? ' · Ctrl+Shift+Enter sends and archives' : ''} · Esc saves and closes</span>
 </div>
 <div id="error" class="error" role="alert" hidden><span id="error-text"></span> <button type="button" id="send-again">Send again</button></div>
 <textarea id="body" aria-label="Message text (Markdown)" spellcheck="true"></textarea>

@@ -42,6 +42,8 @@ export interface ComposeInit {
   error?: ComposeError;
   /** Whether there is a quoted original (the page shows it read-only below the editor). */
   hasQuote: boolean;
+  /** A reply: "Send + Archive" is offered (send, then archive the conversation replied to). */
+  sendArchive?: boolean;
 }
 
 export interface ComposeError {
@@ -58,7 +60,8 @@ export type ComposeWebviewToHost =
   | { type: 'complete'; field: AddressField; query: string; requestId: number }
   | { type: 'addAttachments' }
   | { type: 'removeAttachment'; index: number }
-  | { type: 'send'; fields: ComposeFields }
+  /** `archive`: "Send + Archive", the conversation replied to is archived once the message went out. */
+  | { type: 'send'; fields: ComposeFields; archive?: boolean }
   /** "Check with AI" (Pro): review the draft as it stands before sending. */
   | { type: 'checkAi'; fields: ComposeFields }
   /** Esc: save, then close. */
@@ -114,9 +117,13 @@ export function parseComposeMessage(v: unknown): ComposeWebviewToHost | undefine
     case 'addAttachments':
     case 'discard':
       return { type: o.type };
+    case 'send': {
+      const fields = parseFields(o.fields);
+      if (!fields || (o.archive !== undefined && typeof o.archive !== 'boolean')) return undefined;
+      return o.archive === true ? { type: 'send', fields, archive: true } : { type: 'send', fields };
+    }
     case 'changed':
     case 'checkAi':
-    case 'send':
     case 'close': {
       const fields = parseFields(o.fields);
       return fields ? { type: o.type, fields } : undefined;

@@ -36,6 +36,10 @@ export interface MessageListItem {
   to?: string;
 }
 
+/** The actions a row offers on hover and on keyboard focus, by the MailDesk command they run. */
+export const ROW_ACTIONS = ['archive', 'reportSpam', 'delete'] as const;
+export type RowAction = (typeof ROW_ACTIONS)[number];
+
 export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'loadMore' }
@@ -44,6 +48,11 @@ export type WebviewToHost =
   | { type: 'open'; messageId: number }
   /** A mouse click on a row: plain selects and opens; Ctrl/Cmd toggles; Shift selects a range. */
   | { type: 'click'; messageId: number; ctrl: boolean; shift: boolean }
+  /**
+   * A row's hover action (Archive, Report spam, Delete): the host runs the same MailDesk command
+   * as the key, on that row (or on the selection when the row is in it, as the context menu does).
+   */
+  | { type: 'rowAction'; messageId: number; action: RowAction }
   /** A right-click: the row joins the selection unless it is in it already (as in VS Code's lists). */
   | { type: 'contextRow'; messageId: number };
 
@@ -73,6 +82,10 @@ export function parseWebviewMessage(v: unknown): WebviewToHost | undefined {
     case 'open':
     case 'contextRow':
       return Number.isSafeInteger(o.messageId) ? { type: o.type, messageId: o.messageId as number } : undefined;
+    case 'rowAction':
+      return Number.isSafeInteger(o.messageId) && typeof o.action === 'string' && (ROW_ACTIONS as readonly string[]).includes(o.action)
+        ? { type: 'rowAction', messageId: o.messageId as number, action: o.action as RowAction }
+        : undefined;
     case 'click':
       return Number.isSafeInteger(o.messageId) && typeof o.ctrl === 'boolean' && typeof o.shift === 'boolean'
         ? { type: 'click', messageId: o.messageId as number, ctrl: o.ctrl, shift: o.shift }

@@ -35,6 +35,8 @@ const status = $('status');
 const errorBox = $('error');
 const errorText = $('error-text');
 const sendButton = $<HTMLButtonElement>('send');
+/** "Send + Archive": only on a reply (the host puts it in the page). */
+const sendArchiveButton = document.getElementById('send-archive') as HTMLButtonElement | null;
 
 let ready = false;
 let sending = false;
@@ -158,14 +160,19 @@ function showError(message: string): void {
 
 // ---- controls ------------------------------------------------------------------------
 
-function send(): void {
+/** Whether the last send asked to archive too: "Send again" after a failure repeats that choice. */
+let lastArchive = false;
+
+function send(archive = lastArchive && sendArchiveButton !== null): void {
   if (sending || !ready) return;
   flush();
-  vscode.postMessage({ type: 'send', fields: fields() });
+  lastArchive = archive;
+  vscode.postMessage(archive ? { type: 'send', fields: fields(), archive: true } : { type: 'send', fields: fields() });
 }
 
-sendButton.addEventListener('click', send);
-$('send-again').addEventListener('click', send);
+sendButton.addEventListener('click', () => send(false));
+sendArchiveButton?.addEventListener('click', () => send(true));
+$('send-again').addEventListener('click', () => send());
 $('attach').addEventListener('click', () => vscode.postMessage({ type: 'addAttachments' }));
 $('check-ai').addEventListener('click', () => {
   flush();
@@ -191,7 +198,7 @@ document.addEventListener('auxclick', (e) => {
 document.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
     e.preventDefault();
-    send();
+    send(e.shiftKey && sendArchiveButton !== null);
     return;
   }
   if (e.key === 'Escape') {
@@ -319,7 +326,11 @@ window.addEventListener('message', (e: MessageEvent<ComposeHostToWebview>) => {
     case 'sending':
       sending = msg.on;
       sendButton.disabled = msg.on;
-      sendButton.textContent = msg.on ? 'Sending…' : 'Send';
+      sendButton.textContent = msg.on && !lastArchive ? 'Sending…' : 'Send';
+      if (sendArchiveButton) {
+        sendArchiveButton.disabled = msg.on;
+        sendArchiveButton.textContent = msg.on && lastArchive ? 'Sending…' : 'Send + Archive';
+      }
       if (msg.on) errorBox.hidden = true;
       break;
     case 'error':

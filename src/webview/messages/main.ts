@@ -2,7 +2,7 @@
  * Browser side of the message list. Message data is untrusted: it only ever reaches
  * the page through textContent and attributes set by code, never innerHTML.
  */
-import type { FolderInfo, HostToWebview, MessageListItem, WebviewToHost } from '../../shared/protocol/messageList';
+import type { FolderInfo, HostToWebview, MessageListItem, RowAction, WebviewToHost } from '../../shared/protocol/messageList';
 
 declare function acquireVsCodeApi(): { postMessage(msg: WebviewToHost): void };
 
@@ -13,7 +13,7 @@ const more = $('more') as HTMLButtonElement;
 const empty = $('empty');
 const errorBox = $('error');
 /** A codicon (VS Code's own icon font, shipped in dist/codicons): takes the theme colour. */
-function icon(name: 'flag' | 'attach'): HTMLSpanElement {
+function icon(name: 'flag' | 'attach' | 'archive' | 'report' | 'trash'): HTMLSpanElement {
   const span = document.createElement('span');
   span.className = `codicon codicon-${name}`;
   span.setAttribute('aria-hidden', 'true');
@@ -39,6 +39,36 @@ function shortDate(ms: number): string {
   if (d.toDateString() === now.toDateString()) return timeFmt.format(d);
   if (d.getFullYear() === now.getFullYear()) return dayFmt.format(d);
   return fullFmt.format(d);
+}
+
+/** The hover actions, with the key that does the same from the keyboard (package.json keybindings). */
+const ROW_ACTION_BUTTONS: ReadonlyArray<{ action: RowAction; icon: 'archive' | 'report' | 'trash'; label: string; key: string }> = [
+  { action: 'archive', icon: 'archive', label: 'Archive', key: 'e' },
+  { action: 'reportSpam', icon: 'report', label: 'Report spam', key: '!' },
+  { action: 'delete', icon: 'trash', label: 'Delete', key: '#' },
+];
+
+/**
+ * Archive, Report spam and Delete, shown on hover and on the row the keyboard is on. They are
+ * no tab stops (the row stays one): from the keyboard the keys in their tooltips do the same.
+ */
+function rowActions(messageId: number): HTMLSpanElement {
+  const bar = el('span', 'row-actions');
+  bar.setAttribute('role', 'group');
+  bar.setAttribute('aria-label', 'Actions');
+  for (const a of ROW_ACTION_BUTTONS) {
+    const b = el('button', `row-action row-${a.action}`);
+    b.type = 'button';
+    b.tabIndex = -1;
+    b.title = `${a.label} (${a.key})`;
+    b.setAttribute('aria-label', a.label);
+    b.setAttribute('aria-keyshortcuts', a.key);
+    b.dataset.action = a.action;
+    b.appendChild(icon(a.icon));
+    b.addEventListener('click', () => vscode.postMessage({ type: 'rowAction', messageId, action: a.action }));
+    bar.appendChild(b);
+  }
+  return bar;
 }
 
 // The rows' ids and whether Sent/Drafts show recipients, from the last `messages`.
@@ -96,7 +126,7 @@ function row(m: MessageListItem): HTMLLIElement {
     date.dateTime = new Date(m.date).toISOString();
     date.title = longFmt.format(new Date(m.date));
   }
-  li.append(read, flag, from, subject, attach, date);
+  li.append(read, flag, from, subject, attach, date, rowActions(m.id));
   const parts = [m.unread ? 'Unread' : '', m.flagged ? 'Flagged' : '', who, m.subject, m.threadCount && m.threadCount > 1 ? `${m.threadCount} messages` : '', m.hasAttachments ? 'has attachments' : '', date.title];
   li.setAttribute('aria-label', parts.filter(Boolean).join(', '));
   li.addEventListener('click', (e) => {

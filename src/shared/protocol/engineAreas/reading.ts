@@ -26,6 +26,8 @@ export interface ThreadPageWebview {
   nonce: string;
   scriptSrc: string;
   cssHref: string;
+  /** dist/codicons/codicon.css as the webview sees it: the action bar's icons (font-src opens to cspSource only). */
+  codiconCssHref?: string;
 }
 
 export interface ThreadPageParams {
