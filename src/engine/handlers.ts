@@ -11,6 +11,7 @@ import type { AiModel } from '../core/ai/provider';
 import { AgentRefusal } from '../core/agent/mailbox';
 import { recoveryNotice } from '../core/store/recovery';
 import { EDITABLE_ROLES } from '../core/store/folders';
+import { roleFolders } from '../core/folderRoles';
 import { syncOnce } from '../core/sync/once';
 import { openMessage } from '../core/threads/reading';
 import type { EngineMethod, OpenedMessageWire, ParamsOf, ResultOf, SyncOnceResult } from '../shared/protocol/engine';
@@ -92,7 +93,10 @@ export function engineHandlers(engine: Engine, core: MailDesk): EngineHandlers {
       }
       return folderInfos(store, p.accountId);
     },
-    'folders/roleOverrides': (p) => store.folderRoleOverrides(p.accountId),
+    'folders/roles': async (p) => {
+      await needFolders(p.accountId);
+      return roleFolders(store.getAccount(p.accountId)!.config, store.listFolders(p.accountId), store.folderRoleOverrides(p.accountId));
+    },
 
     'messages/list': (p) => {
       const f = store.getFolder(p.accountId, p.folderPath);

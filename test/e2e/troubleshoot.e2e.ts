@@ -4,7 +4,7 @@ import { sandboxSuite } from './lib/suite';
 import {
   clickActivityBarItem,
   clickDialogButton,
-  clickNotificationButton,
+  clickNotificationLink,
   dialogState,
   quickInputState,
   screenshot,
@@ -50,8 +50,8 @@ describe('MailDesk: Troubleshoot in VS Code (code-server + headless Chromium)', 
     // The disconnected account's notification offers Troubleshoot.
     const toastRe = new RegExp(`MailDesk: ${escapeRegExp(BAD.name)}: `);
     const toast = await waitForNotification(page(), toastRe, 60_000);
-    assert.ok(toast.buttons.includes('Troubleshoot'), `the notification offers Troubleshoot: ${toast.buttons}`);
-    await clickNotificationButton(page(), toastRe, 'Troubleshoot');
+    assert.ok(toast.links.includes('Troubleshoot'), `the notification offers Troubleshoot: ${toast.links}`);
+    await clickNotificationLink(page(), toastRe, 'Troubleshoot');
 
     // The two optional questions.
     await answer(page(), /What did you expect/, 'New mail in both accounts');

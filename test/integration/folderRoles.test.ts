@@ -4,6 +4,7 @@
  */
 import { strict as assert } from 'node:assert';
 import type { MailDesk } from '../../src/core/maildesk';
+import { roleFolders } from '../../src/core/folderRoles';
 import { syncOnce } from '../../src/core/sync/once';
 import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { imapAccount, openCore } from '../support/core';
@@ -50,6 +51,8 @@ describe('folder roles chosen by the user (Dovecot)', function () {
     assert.equal(c.store.folderByRole('roles', 'archive')?.path, 'Projects', 'the choice survives the refresh');
     assert.equal(roleOf(c, 'roles', 'Archive'), null);
     assert.deepEqual(c.store.folderRoleOverrides('roles'), { archive: 'Projects' });
+    const shown = roleFolders(c.store.getAccount('roles')!.config, c.store.listFolders('roles'), c.store.folderRoleOverrides('roles'));
+    assert.deepEqual([shown.archive, shown.trash], [{ path: 'Projects', source: 'chosen' }, { path: 'Trash', source: 'server' }], 'what Edit Account shows');
 
     const inbox = c.store.getFolder('roles', 'INBOX')!;
     const msg = c.store.listMessages(inbox.id, { limit: 10 }).find((m) => m.subject === 'Msg 1')!;
