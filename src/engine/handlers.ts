@@ -90,6 +90,8 @@ export function engineHandlers(engine: Engine, core: MailDesk): EngineHandlers {
       if (p.role === 'sent' && acc?.config.sentFolder && acc.config.sentFolder !== p.path) {
         const { sentFolder: _old, ...rest } = acc.config;
         core.ensureAccount(p.path === null ? rest : { ...rest, sentFolder: p.path });
+        // Changed settings close the account's connection and its Inbox watch: start them again.
+        core.resume(p.accountId);
       }
       return folderInfos(store, p.accountId);
     },

@@ -117,6 +117,8 @@ async function editDisplayName(deps: AccountSettingsDeps, acc: AccountRow): Prom
   if (name === undefined) return;
   const config = { ...acc.config, name: name.trim() || undefined };
   await deps.engine.request('accounts/ensure', { accounts: [config] });
+  // Changed settings close the account's connection and its Inbox watch: start them again.
+  await deps.engine.request('accounts/resume', { accountId: acc.id });
   vscode.window.setStatusBarMessage(`MailDesk: saved the name of ${acc.email}`, 5000);
 }
 
