@@ -91,7 +91,7 @@ export class AccountAlerts extends DisposableBase {
     const closed = new Promise<void>((resolve) => (close = resolve));
     this.shown.set(a.id, close);
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `MailDesk: ${accountLabel(a)}: ${reason}. ${links}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `MailDesk: ${accountLabel(a)}: ${reason.replace(/[.\s]+$/, '')}. ${links}`, cancellable: true },
       (_progress, token) =>
         new Promise<void>((resolve) => {
           token.onCancellationRequested(() => resolve());
