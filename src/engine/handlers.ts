@@ -10,6 +10,8 @@ import { attachProHost } from '../core/licence/pro';
 import type { AiModel } from '../core/ai/provider';
 import { AgentRefusal } from '../core/agent/mailbox';
 import { recoveryNotice } from '../core/store/recovery';
+import { EDITABLE_ROLES } from '../core/store/folders';
+import { roleFolders } from '../core/folderRoles';
 import { syncOnce } from '../core/sync/once';
 import { openMessage } from '../core/threads/reading';
 import type { EngineMethod, OpenedMessageWire, ParamsOf, ResultOf, SyncOnceResult } from '../shared/protocol/engine';
@@ -74,6 +76,28 @@ export function engineHandlers(engine: Engine, core: MailDesk): EngineHandlers {
       await needFolders(p.accountId);
       core.triggerBackfill(p.accountId, p.path);
       return null;
+    },
+    'folders/setRole': async (p) => {
+      await needFolders(p.accountId);
+      if (!(EDITABLE_ROLES as readonly string[]).includes(p.role)) throw new MailError('config.invalid', `"${p.role}" is not a folder role one can choose; choose one of ${EDITABLE_ROLES.join(', ')}`);
+      if (p.path !== null && !store.getFolder(p.accountId, p.path)) {
+        throw new MailError('folder.notFound', `the folder "${p.path}" is not in the folder list of account "${p.accountId}"; refresh the account and choose one of its folders`);
+      }
+      store.setFolderRoleOverride(p.accountId, p.role, p.path);
+      // A Sent folder named in the account's settings (sentFolder) wins over roles when sending:
+      // keep it the same as the choice made here so both say one thing.
+      const acc = store.getAccount(p.accountId);
+      if (p.role === 'sent' && acc?.config.sentFolder && acc.config.sentFolder !== p.path) {
+        const { sentFolder: _old, ...rest } = acc.config;
+        core.ensureAccount(p.path === null ? rest : { ...rest, sentFolder: p.path });
+        // Changed settings close the account's connection and its Inbox watch: start them again.
+        core.resume(p.accountId);
+      }
+      return folderInfos(store, p.accountId);
+    },
+    'folders/roles': async (p) => {
+      await needFolders(p.accountId);
+      return roleFolders(store.getAccount(p.accountId)!.config, store.listFolders(p.accountId), store.folderRoleOverrides(p.accountId));
     },
 
     'messages/list': (p) => {

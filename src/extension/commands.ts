@@ -11,7 +11,8 @@ import { passwordSecretKey, type SecretStore } from '../core/config';
 import { describeError, toMailError } from '../core/errors';
 import type { VerifyReport } from '../core/providers/provider';
 import type { AccountRow, FolderRow } from '../core/store/store';
-import { addImapAccount, editImapAccount } from './addAccountFlow';
+import { addImapAccount } from './addAccountFlow';
+import { editAccount } from './accountSettings';
 import { accountLabel, compareFolders, folderDescription, folderLabel, needsPassword, verifyReportLines } from './format';
 import type { Disposable } from './lifecycle';
 import { MailboxesModel } from './mailboxesModel';
@@ -54,7 +55,7 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
 
     reg('maildesk.editAccount', async (t) => {
       const a = await accountOf(engine, t);
-      if (a) await editImapAccount({ engine, secrets: deps.secrets, log }, a.id);
+      if (a) await editAccount({ engine, secrets: deps.secrets, log }, a.id);
     }),
     reg('maildesk.removeAccount', async (t) => {
       const a = await accountOf(engine, t);

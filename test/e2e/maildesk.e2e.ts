@@ -10,7 +10,7 @@ import {
   activityBarItem,
   clickActivityBarItem,
   clickDialogButton,
-  clickNotificationButton,
+  clickNotificationLink,
   openFromTree,
   dialogState,
   dismissHover,
@@ -170,7 +170,7 @@ describe('MailDesk in VS Code (code-server + headless Chromium)', function () {
     const row = rows.find((x) => x.label === OTHER.name)!;
     assert.match(row.description, /disconnected: .*(password|login|auth)/i, 'the row says why');
     const toast = await waitForNotification(page(), new RegExp(`MailDesk: ${escapeRegExp(OTHER.name)}: `), 30_000);
-    assert.ok(toast.buttons.includes('Enter Password'), `the notification offers the fix: ${toast.buttons}`);
+    assert.ok(toast.links.includes('Enter Password'), `the notification offers the fix: ${toast.links}`);
     const statusBar = page().locator('.part.statusbar', { hasText: /MailDesk: 1 account disconnected/ });
     await statusBar.waitFor({ state: 'visible', timeout: 15_000 });
 
@@ -182,7 +182,7 @@ describe('MailDesk in VS Code (code-server + headless Chromium)', function () {
     await dismissHover(page());
 
     // The fix offered: enter the right password, and the account reconnects and reads its folders.
-    await clickNotificationButton(page(), new RegExp(`MailDesk: ${escapeRegExp(OTHER.name)}: `), 'Enter Password');
+    await clickNotificationLink(page(), new RegExp(`MailDesk: ${escapeRegExp(OTHER.name)}: `), 'Enter Password');
     await answer(page(), new RegExp(`^Password of ${m.otherUser} on`), m.otherPassword);
     await waitForTree(
       page(),
@@ -194,6 +194,10 @@ describe('MailDesk in VS Code (code-server + headless Chromium)', function () {
       60_000,
     );
     await page().locator('.part.statusbar', { hasText: /MailDesk: 1 account disconnected/ }).waitFor({ state: 'hidden', timeout: 30_000 });
+    // The alert about the wrong password went away by itself once the account was connected.
+    await page()
+      .locator('.notifications-toasts .notification-toast', { hasText: new RegExp(`MailDesk: ${escapeRegExp(OTHER.name)}: `) })
+      .waitFor({ state: 'hidden', timeout: 15_000 });
     await screenshot(page(), '04-reconnected');
     await clearNotifications(page());
   });

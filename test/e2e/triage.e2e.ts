@@ -16,6 +16,7 @@ const MAILBOXES = 'Mailboxes';
 const TAG = Date.now().toString(36);
 const T = (i: number): string => `Triage ${TAG} ${i}`;
 const QUOTED = `Quoted reply ${TAG}`;
+const EDIT_MENU = 'Review the account; pick a setting to change it';
 
 describe('Triage in VS Code (code-server + headless Chromium)', function () {
   const suite = sandboxSuite({
@@ -28,6 +29,8 @@ describe('Triage in VS Code (code-server + headless Chromium)', function () {
       // A server without SPECIAL-USE folders: plain Trash and Junk beside the sandbox's Archive.
       await mail.dovecot.createFolder(mail.user, 'Trash');
       await mail.dovecot.createFolder(mail.user, 'Junk');
+      // A folder the person makes their Archive in Edit Account (Folder roles).
+      await mail.dovecot.createFolder(mail.user, 'Kept');
       const now = Date.now();
       for (let i = 0; i < 6; i++) {
         const date = new Date(now - i * 60_000);
@@ -334,6 +337,13 @@ describe('Triage in VS Code (code-server + headless Chromium)', function () {
       await answer(page(), prompt, next);
     };
     await command('MailDesk: Edit Account…');
+    // The account's values first, for review, and what can be changed.
+    const menu = await waitFor(async () => {
+      const st = await quickInputState(page(), 2000).catch(() => undefined);
+      return st?.placeholder === EDIT_MENU && st.items.includes('Folder roles…') ? st : undefined;
+    }, 'the Edit Account menu');
+    for (const item of ['Email address', 'Provider', 'Connection', 'Name and servers…', 'Folder roles…']) assert.ok(menu.items.includes(item), `Edit Account shows ${item}: ${menu.items.join(', ')}`);
+    await pick(page(), EDIT_MENU, 'Name and servers…');
     await review(/^Email address/, ME.email);
     await review(/^Display name/, ME.name, 'Sam R.');
     await review(/^Incoming \(IMAP\) server host/, m.dovecot.host);
@@ -348,6 +358,45 @@ describe('Triage in VS Code (code-server + headless Chromium)', function () {
     await waitFor(async () => ((await treeItems(page(), MAILBOXES)).some((r) => r.label === 'Sam R.' && r.level === 1) ? true : undefined), 'the account to show its new name', 60_000);
     assert.equal(await page().locator('.monaco-dialog-box').count(), 0, 'both server tests passed');
     await serverHas('Archive', QUOTED, true); // its mail is untouched
+  });
+
+  it('Edit Account, Folder roles: Archive set to another folder; archiving then moves mail there on the server', async () => {
+    const ROLES = 'Pick a role to choose its folder';
+    const quickRow = (label: string) =>
+      page().locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({ has: page().locator('.label-name', { hasText: new RegExp(`^${label}$`) }) });
+    await command('MailDesk: Edit Account…');
+    await pick(page(), EDIT_MENU, 'Folder roles…');
+    const roles = await waitFor(async () => {
+      const st = await quickInputState(page(), 2000).catch(() => undefined);
+      return st?.placeholder === ROLES && st.items.includes('Archive') ? st : undefined;
+    }, 'the folder roles');
+    // (Each row's detail line is a label too: keep the role names.)
+    const names = ['Sent', 'Drafts', 'Trash', 'Junk (spam)', 'Archive'];
+    assert.deepEqual(roles.items.filter((i) => names.includes(i)), names);
+    assert.match(await quickRow('Archive').locator('.label-description').innerText(), /^Archive$/, 'Archive is the folder the server marks');
+    await pick(page(), ROLES, 'Archive');
+
+    // The account's folders, the current one marked.
+    await waitFor(async () => ((await quickInputState(page(), 2000).catch(() => undefined))?.placeholder === 'Archive folder' ? true : undefined), 'the folder pick');
+    assert.match(await quickRow('Archive').locator('.label-description').innerText(), /current/);
+    await pick(page(), 'Archive folder', 'Kept');
+    // Back in the roles, Archive now names the folder chosen.
+    await waitFor(async () => ((await quickRow('Archive').locator('.label-description').innerText().catch(() => '')) === 'Kept' ? true : undefined), 'Archive to be Kept');
+    // Escape goes back to the Edit Account menu, a second Escape closes it.
+    await page().keyboard.press('Escape');
+    await waitFor(async () => ((await quickInputState(page(), 2000).catch(() => undefined))?.placeholder === EDIT_MENU ? true : undefined), 'the Edit Account menu again');
+    await page().keyboard.press('Escape');
+    await page().locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+
+    list = await openFromTree(page(), MAILBOXES, 'Inbox', 'MailDesk: Inbox');
+    await row(T(2)).click();
+    await waitActive(T(2));
+    await page().keyboard.press('e');
+    await waitForNotification(page(), 'Archived 1 message', 15_000);
+    await serverHas('Kept', T(2), true);
+    await serverHas('INBOX', T(2), false);
+    assert.equal((await onServer('Archive')).includes(T(2)), false, 'not in the folder the server marks \\Archive');
+    await runCommand(page(), 'Notifications: Clear All Notifications');
   });
 });
 

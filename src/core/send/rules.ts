@@ -8,7 +8,7 @@ import { MailError, toMailError } from '../errors';
 import type { FolderRow } from '../store/store';
 import { smtpAuthError } from '../providers/imap/smtp';
 
-const SENT_NAMES = ['sent', 'sent items', 'sent mail', 'sent messages', 'sent-mail'];
+export const SENT_NAMES = ['sent', 'sent items', 'sent mail', 'sent messages', 'sent-mail'];
 const DRAFT_NAMES = ['drafts', 'draft'];
 
 function lastSegment(f: FolderRow): string {
@@ -16,7 +16,7 @@ function lastSegment(f: FolderRow): string {
   return parts[parts.length - 1].toLowerCase();
 }
 
-function byName(folders: FolderRow[], names: string[]): FolderRow | undefined {
+export function byName(folders: FolderRow[], names: string[]): FolderRow | undefined {
   const hits = folders.filter((f) => f.remoteExists && names.includes(lastSegment(f)));
   // "Sent" before "Archive/2019/Sent": the shallowest path is the account's own.
   hits.sort((a, b) => a.path.length - b.path.length || names.indexOf(lastSegment(a)) - names.indexOf(lastSegment(b)));

@@ -4,6 +4,14 @@ import type { StoreSql } from './sql';
 
 export type FolderRole = 'inbox' | 'sent' | 'drafts' | 'trash' | 'junk' | 'archive' | 'all' | 'flagged' | 'important';
 
+/** The roles a user may assign to a folder of their choice in Edit Account. */
+export const EDITABLE_ROLES = ['sent', 'drafts', 'trash', 'junk', 'archive'] as const;
+export type EditableRole = (typeof EDITABLE_ROLES)[number];
+
+// A role chosen by the user is kept in `settings` under this key (value: the folder path) so the
+// next folder refresh, which rewrites every role from the server's markers, puts it back.
+const overrideKey = (accountId: string, role: EditableRole): string => `folderRole:${accountId}:${role}`;
+
 export interface FolderRow {
   id: number;
   accountId: string;
@@ -72,8 +80,50 @@ export class FoldersTable {
           ]);
         }
       }
+      this.applyRoleOverrides(accountId);
       sql.pending.accounts.add(accountId);
     });
+  }
+
+  /** The roles the user chose for this account (role -> folder path). */
+  roleOverrides(accountId: string): Partial<Record<EditableRole, string>> {
+    const out: Partial<Record<EditableRole, string>> = {};
+    for (const role of EDITABLE_ROLES) {
+      const v = this.sql.get<{ value: string }>('SELECT value FROM settings WHERE key = ?', [overrideKey(accountId, role)])?.value;
+      if (v !== undefined) out[role] = v;
+    }
+    return out;
+  }
+
+  /**
+   * Makes `folderPath` the account's folder for `role` (null: back to what the server marks),
+   * and keeps that choice across folder refreshes.
+   */
+  setRoleOverride(accountId: string, role: EditableRole, folderPath: string | null): void {
+    const { sql } = this;
+    sql.tx(() => {
+      if (folderPath === null) sql.run('DELETE FROM settings WHERE key = ?', [overrideKey(accountId, role)]);
+      else
+        sql.run('INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [overrideKey(accountId, role), folderPath]);
+      this.applyRoleOverrides(accountId);
+      sql.pending.accounts.add(accountId);
+    });
+  }
+
+  /**
+   * Moves each overridden role onto the chosen folder: the folder the server marked for that role
+   * loses it (one folder per role), and the chosen folder's own server role gives way.
+   */
+  private applyRoleOverrides(accountId: string): void {
+    const { sql } = this;
+    for (const [role, folderPath] of Object.entries(this.roleOverrides(accountId))) {
+      const target = sql.get<{ id: number }>('SELECT id FROM folders WHERE account_id = ? AND path = ?', [accountId, folderPath]);
+      // A chosen folder that is gone (renamed or deleted on the server) leaves the server's marker in charge.
+      if (!target) continue;
+      sql.run('UPDATE folders SET role = NULL WHERE account_id = ? AND role = ? AND id != ?', [accountId, role, target.id]);
+      sql.run('UPDATE folders SET role = ? WHERE id = ?', [role, target.id]);
+      sql.pending.folders.add(target.id);
+    }
   }
 
   list(accountId: string): FolderRow[] {

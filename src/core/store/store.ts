@@ -502,6 +502,16 @@ export class MailStore {
     return this.folders.byRole(accountId, role);
   }
 
+  /** The folder roles the user chose for the account (role -> folder path). */
+  folderRoleOverrides(accountId: string): ReturnType<FoldersTable['roleOverrides']> {
+    return this.folders.roleOverrides(accountId);
+  }
+
+  /** Sets (or with null, clears) the user's choice of folder for a role; it survives folder refreshes. */
+  setFolderRoleOverride(accountId: string, role: Parameters<FoldersTable['setRoleOverride']>[1], folderPath: string | null): void {
+    this.folders.setRoleOverride(accountId, role, folderPath);
+  }
+
   setFolderSelected(folderId: number, selected: boolean): void {
     this.folders.setSelected(folderId, selected);
   }

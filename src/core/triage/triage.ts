@@ -93,7 +93,8 @@ const FLAG_OF: Partial<Record<TriageKind, { flag: string; set: boolean }>> = {
  * Folder names that stand for a role on servers without SPECIAL-USE (a plain "Archive" or
  * "Trash" folder), so Archive and Delete work there as a user expects.
  */
-const ROLE_NAMES: Partial<Record<FolderRole, RegExp>> = {
+/** Names a folder has for a role when the server marks none (no SPECIAL-USE). */
+export const ROLE_NAMES: Partial<Record<FolderRole, RegExp>> = {
   archive: /^archives?$/i,
   trash: /^(trash|deleted items|deleted messages|bin)$/i,
   junk: /^(junk|spam|junk e-?mail|bulk mail)$/i,

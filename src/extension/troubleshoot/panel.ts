@@ -16,6 +16,7 @@ import { MailError, toMailError } from '../../core/errors';
 import type { DiagnosticsParams } from '../../shared/protocol/engine';
 import { parseTroubleshootMessage, type HostToTroubleshoot, type TroubleshootModel, type TroubleshootToHost } from '../../shared/protocol/troubleshoot';
 import { DisposableBase, type Disposable } from '../lifecycle';
+import { MailboxesModel } from '../mailboxesModel';
 import { googleFromSettings } from '../gmailCommands';
 import { microsoftFromSettings } from '../outlookCommands';
 import { vscodeModels } from '../pro/lm';
@@ -57,6 +58,9 @@ function checkedEnv(accounts: AccountConfig[]): Record<string, string> {
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && (names.has(k) || k.startsWith('MAILDESK_'))) out[k] = v;
   return out;
 }
+
+/** How long, after a fix for an account, the panel waits for it to reconnect to check again. */
+const RECHECK_WAIT_MS = 60_000;
 
 export function registerTroubleshoot(deps: TroubleshootDeps): Disposable[] {
   const controller = new TroubleshootController(deps);
@@ -108,6 +112,7 @@ class TroubleshootController extends DisposableBase {
   }
 
   private async runOnce(story: RunResult['story']): Promise<void> {
+    this.lastRunStarted = Date.now();
     const panel = this.showPanel();
     panel.reveal();
     const lines: string[] = [];
@@ -171,6 +176,46 @@ class TroubleshootController extends DisposableBase {
     }
   }
 
+  private recheck: Disposable | undefined;
+
+  /** Runs the checks again once the account is connected (if it is not already), while the panel is open. */
+  private recheckWhenConnected(accountId: string): void {
+    const { engine } = this.deps;
+    this.recheck?.dispose();
+    if (!engine) return;
+    const model = MailboxesModel.of(engine);
+    let done = false;
+    const stop = (): void => {
+      done = true;
+      listener.dispose();
+      clearTimeout(timer);
+      if (this.recheck === handle) this.recheck = undefined;
+    };
+    const look = async (): Promise<void> => {
+      const a = (await model.snapshot()).accounts.find((x) => x.id === accountId);
+      if (done || !this.panel || this.panel.closed || !a) return void stop();
+      if (a.state !== 'connected') return;
+      stop();
+      if (this.running) await this.running.catch(() => undefined);
+      // A run that started after the account connected already shows the outcome.
+      if (this.lastRunAfter(a.stateAt)) return;
+      await this.run(this.last?.story ?? {});
+    };
+    const listener = model.onDidChange((c) => (c.all || c.accounts.includes(accountId)) && void look().catch(() => undefined));
+    // A fix that did not work leaves the account disconnected: stop waiting after a while.
+    const timer = setTimeout(stop, RECHECK_WAIT_MS);
+    const handle: Disposable = { dispose: stop };
+    this.recheck = handle;
+    this._register(handle);
+    void look().catch(() => undefined);
+  }
+
+  /** Whether the last run started after `at` (a state change's time). */
+  private lastRunAfter(at: number | null): boolean {
+    return !!at && !!this.lastRunStarted && this.lastRunStarted > at;
+  }
+  private lastRunStarted: number | undefined;
+
   /** The view of the last run, with or without email addresses. */
   private rebuild(): void {
     const r = this.last?.result;
@@ -207,6 +252,11 @@ class TroubleshootController extends DisposableBase {
           await vscode.commands.executeCommand(action.command, ...(action.args ?? []));
           // The fix ran (or its dialog closed): check again, so the page shows whether it worked.
           await this.run(this.last?.story ?? {});
+          // A fix for an account (Enter Password, Sign in again) resumes its sync in the engine,
+          // which reconnects a moment later: until then a check still says "sync is paused".
+          // Check once more when it is connected, so the page ends on the outcome of the fix.
+          const target = action.args?.[0] as { kind?: string; accountId?: string } | undefined;
+          if (target?.kind === 'account' && target.accountId) this.recheckWhenConnected(target.accountId);
           return;
         }
         case 'runAgain':

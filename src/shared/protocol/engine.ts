@@ -17,6 +17,8 @@ import type { AccountConfig, BodySettings, OAuthConfig } from '../../core/config
 import type { MailErrorCode } from '../../core/errors';
 import type { LogLevel } from '../../core/log';
 import type { AccountRow, FolderRow, JobRow, MessageRow } from '../../core/store/store';
+import type { EditableRole } from '../../core/store/folders';
+import type { RoleFolder } from '../../core/folderRoles';
 import type { SupportReport } from '../../core/diagnostics/report';
 import type { SendResult } from '../../core/send/sender';
 import type { MessageKey, TriageAction, TriageOptions, TriageResult, UndoResult } from '../../core/triage/triage';
@@ -242,6 +244,13 @@ export interface EngineRequests extends ComposeRequests, ReadingRequests, Window
   'folders/list': { params: { accountId: string; refresh?: boolean }; result: FolderInfo[] };
   'folders/select': { params: { accountId: string; paths: string[]; selected: boolean }; result: null };
   'folders/backfill': { params: { accountId: string; path: string }; result: null };
+  /**
+   * The user's choice of folder for a role (Edit Account); `path: null` gives the role back to
+   * what the server marks. Kept across folder refreshes; sync, triage and sending use it.
+   */
+  'folders/setRole': { params: { accountId: string; role: EditableRole; path: string | null }; result: FolderInfo[] };
+  /** The folder each role uses now and why (chosen by the user, the sentFolder setting, the server's marker, its name). */
+  'folders/roles': { params: { accountId: string }; result: Record<EditableRole, RoleFolder | null> };
 
   'messages/list': { params: { accountId: string; folderPath: string; limit?: number; offset?: number }; result: MessageRow[] | null };
   'messages/open': { params: { accountId: string; folderPath: string; uid: number }; result: OpenedMessageWire };

@@ -254,6 +254,8 @@ export interface NotificationInfo {
   /** Source line, e.g. 'Source: MailDesk (Extension)'; empty when VS Code hides it. */
   source: string;
   buttons: string[];
+  /** Links in the message (command links offering a fix, for instance). */
+  links: string[];
 }
 
 /** Notification toasts currently on screen, newest first. */
@@ -267,6 +269,7 @@ export async function notifications(page: Page): Promise<NotificationInfo[]> {
         buttons: Array.from(el.querySelectorAll('.notification-list-item-buttons-container .monaco-button')).map((b) =>
           (b.textContent ?? '').trim(),
         ),
+        links: Array.from(el.querySelectorAll('.notification-list-item-message a')).map((a) => (a.textContent ?? '').trim()),
       })),
   );
 }
@@ -290,6 +293,15 @@ export async function clickNotificationButton(page: Page, message: string | RegE
     .filter({ has: page.locator('.notification-list-item-message', { hasText: message }) })
     .first();
   await toast.locator('.notification-list-item-buttons-container .monaco-button', { hasText: exactText(button) }).first().click({ timeout: timeoutMs });
+}
+
+/** Clicks a link in the message of the toast whose message matches. */
+export async function clickNotificationLink(page: Page, message: string | RegExp, link: string, timeoutMs = 15_000): Promise<void> {
+  const toast = page
+    .locator('.notifications-toasts .notification-toast')
+    .filter({ has: page.locator('.notification-list-item-message', { hasText: message }) })
+    .first();
+  await toast.locator('.notification-list-item-message a', { hasText: exactText(link) }).first().click({ timeout: timeoutMs });
 }
 
 export interface DialogInfo {
