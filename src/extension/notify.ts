@@ -3,6 +3,7 @@
  * Troubleshoot and the log: the guide's "Where an administrator looks".
  */
 import * as vscode from 'vscode';
+import { toMailError } from '../core/errors';
 
 export interface LogShower {
   show(): void;
@@ -18,4 +19,20 @@ export async function showMailError(message: string, log: LogShower, buttons: st
   else if (c === 'Show Log') log.show();
   else return c;
   return undefined;
+}
+
+/**
+ * Runs a command's work and, when it fails, logs and shows "<what> failed: <problem and fix>"
+ * (commands never fail silently, nor with VS Code's bare "command failed").
+ */
+export function commandRunner(log: vscode.LogOutputChannel): (what: string, fn: () => Promise<unknown>) => Promise<void> {
+  return (what, fn) =>
+    fn().then(
+      () => undefined,
+      (e) => {
+        const err = toMailError(e, what);
+        log.error(`${what}: ${err.describe()}`);
+        void vscode.window.showErrorMessage(`MailDesk: ${what} failed: ${err.describe()}`);
+      },
+    );
 }

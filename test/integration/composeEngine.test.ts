@@ -8,46 +8,24 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import { MessageChannel } from 'node:worker_threads';
-import { memorySecretStore } from '../../src/core/auth/tokens';
-import { passwordSecretKey, secretCredentials } from '../../src/core/config';
 import { MailError } from '../../src/core/errors';
 import { parseMessage } from '../../src/core/mime/parse';
 import { type ComposeMeta, toDraft } from '../../src/core/send/composeForm';
-import { EngineClient } from '../../src/engine/client';
-import { Engine } from '../../src/engine/engine';
-import { secretAnswers } from '../../src/engine/secretAnswers';
 import type { ComposeFields } from '../../src/shared/protocol/compose';
 import { imapAccount, tempDir } from '../support/core';
 import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { rawMessage } from '../support/rawmail';
 import { startSmtp, type SmtpServer } from '../support/smtp';
+import { type EngineHere, startEngineHere, stopEngineHere } from '../support/engineHere';
 
 const USER = 'writer';
 const PASSWORD = 'compose-secret';
 const ORIGINAL = { subject: 'Budget review', messageId: '<budget-1@partner.example.test>' };
 const REPORT = Buffer.from('%PDF-1.4 quarterly numbers\n');
 
-interface Running {
-  engine: Engine;
-  client: EngineClient;
-}
-
-/** An engine on `dataDir` hosted here, and its client over a MessagePort (as a VS Code window has it). */
-async function startEngine(dataDir: string): Promise<Running> {
-  const { port1, port2 } = new MessageChannel();
-  const started = await Engine.start({ dataDir, host: 'vscode', idle: false }, port2, () => undefined);
-  assert.equal(started.kind, 'ready');
-  const secrets = memorySecretStore({ [passwordSecretKey(USER, 'imap')]: PASSWORD });
-  const client = await EngineClient.overPort(port1, { dataDir, kind: 'vscode', secrets: secretAnswers(secretCredentials(secrets), secrets) });
-  return { engine: (started as { engine: Engine }).engine, client };
-}
-
-async function stopEngine(r: Running | undefined): Promise<void> {
-  if (!r) return;
-  await r.client.close().catch(() => undefined);
-  await r.engine.stop('test done').catch(() => undefined);
-}
+type Running = EngineHere;
+const startEngine = (dataDir: string): Promise<Running> => startEngineHere(dataDir, { [USER]: PASSWORD });
+const stopEngine = stopEngineHere;
 
 const fields = (f: Partial<ComposeFields> = {}): ComposeFields => ({ accountId: USER, to: '', cc: '', bcc: '', subject: '', body: '', format: 'markdown', includeQuote: false, ...f });
 

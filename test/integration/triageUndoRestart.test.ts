@@ -6,38 +6,17 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import { MessageChannel } from 'node:worker_threads';
-import { memorySecretStore } from '../../src/core/auth/tokens';
-import { passwordSecretKey, secretCredentials } from '../../src/core/config';
-import { EngineClient } from '../../src/engine/client';
-import { Engine } from '../../src/engine/engine';
-import { secretAnswers } from '../../src/engine/secretAnswers';
 import { imapAccount, tempDir } from '../support/core';
 import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { seedMessages } from '../support/seed';
+import { type EngineHere, startEngineHere, stopEngineHere } from '../support/engineHere';
 
 const USER = 'undoer';
 const PASSWORD = 'undo-secret';
 
-interface Running {
-  engine: Engine;
-  client: EngineClient;
-}
-
-async function startEngine(dataDir: string): Promise<Running> {
-  const { port1, port2 } = new MessageChannel();
-  const started = await Engine.start({ dataDir, host: 'vscode', idle: false }, port2, () => undefined);
-  assert.equal(started.kind, 'ready');
-  const secrets = memorySecretStore({ [passwordSecretKey(USER, 'imap')]: PASSWORD });
-  const client = await EngineClient.overPort(port1, { dataDir, kind: 'vscode', secrets: secretAnswers(secretCredentials(secrets), secrets) });
-  return { engine: (started as { engine: Engine }).engine, client };
-}
-
-async function stopEngine(r: Running | undefined): Promise<void> {
-  if (!r) return;
-  await r.client.close().catch(() => undefined);
-  await r.engine.stop('test done').catch(() => undefined);
-}
+type Running = EngineHere;
+const startEngine = (dataDir: string): Promise<Running> => startEngineHere(dataDir, { [USER]: PASSWORD });
+const stopEngine = stopEngineHere;
 
 describe('Undo after the engine restarts (engine over a MessagePort, Dovecot)', function () {
   this.timeout(60_000);

@@ -32,6 +32,7 @@ import { composeInEditor } from './editorCompose';
 import { attachmentList, completionItem, type ComposeMeta, isUntouched, sendProblem, signatureOf, toDraft } from './model';
 import type { EngineClient } from '../../engine/client';
 import { fromWireError } from '../../engine/wire';
+import { commandRunner } from '../notify';
 
 const VIEW_TYPE = 'maildesk.compose';
 const LOCAL_SAVE_MS = 2_000;
@@ -58,15 +59,7 @@ export function signatureFor(account: ComposeAccountInfo): string {
 /** Registers the composer's commands and catches up drafts left unsaved by a closed window. */
 export function registerCompose(deps: ComposeDeps): Disposable[] {
   const panels = new ComposePanels(deps);
-  const run = (what: string, fn: () => Promise<unknown>): Promise<void> =>
-    fn().then(
-      () => undefined,
-      (e) => {
-        const err = toMailError(e, what);
-        deps.log.error(`${what}: ${err.describe()}`);
-        void vscode.window.showErrorMessage(`MailDesk: ${what} failed: ${err.describe()}`);
-      },
-    );
+  const run = commandRunner(deps.log);
   const isArgs = (a: unknown): a is ComposeMessageArgs =>
     !!a && typeof a === 'object' && Number.isSafeInteger((a as ComposeMessageArgs).messageId) && Number.isSafeInteger((a as ComposeMessageArgs).folderId);
   void panels.recover();

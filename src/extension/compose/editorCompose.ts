@@ -27,6 +27,7 @@ import { DisposableBase, toDisposable, type Disposable } from '../lifecycle';
 import { parseAddresses } from '../../core/send/compose';
 import { attachmentList, type ComposeMeta, isUntouched, sendProblem, signatureOf, toDraft } from './model';
 import { draftFileName, formatDraftDocument, keptAttachments, parseDraftDocument } from './draftDocument';
+import { commandRunner } from '../notify';
 
 export const DRAFT_SCHEME = 'maildesk-draft';
 /** A save to the server's Drafts at most this often; saves in between stay on this computer. */
@@ -53,15 +54,7 @@ const isArgs = (a: unknown): a is MessageArgs =>
 /** Registers the `maildesk-draft:` file system and the editor composer's commands. */
 export function registerEditorCompose(deps: EditorComposeDeps): Disposable[] {
   const drafts = new EditorDrafts(deps);
-  const run = (what: string, fn: () => Promise<unknown>): Promise<void> =>
-    fn().then(
-      () => undefined,
-      (e) => {
-        const err = toMailError(e, what);
-        deps.log.error(`${what}: ${err.describe()}`);
-        void vscode.window.showErrorMessage(`MailDesk: ${what} failed: ${err.describe()}`);
-      },
-    );
+  const run = commandRunner(deps.log);
   return [
     drafts,
     vscode.workspace.registerFileSystemProvider(DRAFT_SCHEME, drafts, { isCaseSensitive: true }),
