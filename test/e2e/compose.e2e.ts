@@ -2,10 +2,9 @@ import { strict as assert } from 'node:assert';
 import type { Page } from 'playwright-core';
 import { parseMessage } from '../../src/core/mime/parse';
 import { rawMessage } from '../support/rawmail';
-import type { MailSandbox } from './lib/mailServers';
 import { sandboxSuite } from './lib/suite';
-import { activityBarItem, clickActivityBarItem, openFromTree, runCommand, screenshot, treeItems, waitForNotification, webviewFrame } from './lib/workbench';
-import { addImapAccount, waitFor } from './lib/flow';
+import { openFromTree, runCommand, screenshot, waitForNotification, webviewFrame } from './lib/workbench';
+import { addSandboxAccount, waitFor } from './lib/flow';
 
 // Writing mail as a person does it, in a real VS Code (code-server + headless Chromium) against a
 // private Dovecot and SMTP server: reply to a message from the thread view and send it; write a
@@ -53,7 +52,7 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
 
   it('replies from the thread view: one message goes out with In-Reply-To, References and "Re:", and Sent shows it once', async () => {
     const m = suite.mail;
-    await addAccount(page(), m);
+    await addSandboxAccount(page(), m, ME);
     const list = await openFromTree(page(), MAILBOXES, 'Inbox', 'MailDesk: Inbox');
     const row = list.locator('#list li.msg', { hasText: ORIGINAL.subject });
     await row.waitFor({ state: 'visible', timeout: 30_000 });
@@ -180,16 +179,4 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
 
 // ---- helpers ---------------------------------------------------------------------------
 
-async function addAccount(page: Page, m: MailSandbox): Promise<void> {
-  await activityBarItem(page, 'MailDesk').waitFor({ state: 'visible', timeout: 30_000 });
-  await clickActivityBarItem(page, 'MailDesk');
-  await addImapAccount(page, {
-    ...ME,
-    password: m.password,
-    imap: { host: m.dovecot.host, port: m.dovecot.port, user: m.user },
-    smtp: { host: m.smtp.host, port: m.smtp.port, user: m.user },
-  });
-  await waitForNotification(page, `${ME.email} added with`, 60_000);
-  await waitFor(async () => ((await treeItems(page, MAILBOXES, 5000)).some((r) => r.label === 'Drafts') ? true : undefined), 'the folders in Mailboxes', 30_000);
-}
 

@@ -4,8 +4,8 @@ import { parseMessage } from '../../src/core/mime/parse';
 import { rawMessage } from '../support/rawmail';
 import type { MailSandbox } from './lib/mailServers';
 import { sandboxSuite } from './lib/suite';
-import { activityBarItem, clickActivityBarItem, openFromTree, runCommand, screenshot, treeItems, waitForNotification, webviewFrame } from './lib/workbench';
-import { addImapAccount, waitFor } from './lib/flow';
+import { openFromTree, runCommand, screenshot, waitForNotification, webviewFrame } from './lib/workbench';
+import { addSandboxAccount, waitFor } from './lib/flow';
 
 // Writing mail in a real VS Code text editor (setting maildesk.compose.editor: "textEditor"), in
 // code-server + headless Chromium against a private Dovecot and SMTP server: the message is a
@@ -51,7 +51,7 @@ describe('Compose in the editor (code-server + headless Chromium)', function () 
 
   it('writes a new message in a Markdown editor with the preview beside it, refuses it without a recipient, saves with Ctrl+S and sends it once', async () => {
     const m = suite.mail;
-    await addAccount(page(), m);
+    await addSandboxAccount(page(), m, ME);
     const subject = `Numbers from the editor ${TAG}`;
 
     // The setting sends the ordinary New Message to the text editor.
@@ -206,15 +206,3 @@ async function inDrafts(m: MailSandbox, subject: string, body?: string): Promise
   }
 }
 
-async function addAccount(page: Page, m: MailSandbox): Promise<void> {
-  await activityBarItem(page, 'MailDesk').waitFor({ state: 'visible', timeout: 30_000 });
-  await clickActivityBarItem(page, 'MailDesk');
-  await addImapAccount(page, {
-    ...ME,
-    password: m.password,
-    imap: { host: m.dovecot.host, port: m.dovecot.port, user: m.user },
-    smtp: { host: m.smtp.host, port: m.smtp.port, user: m.user },
-  });
-  await waitForNotification(page, `${ME.email} added with`, 60_000);
-  await waitFor(async () => ((await treeItems(page, MAILBOXES, 5000)).some((r) => r.label === 'Drafts') ? true : undefined), 'the folders in Mailboxes', 30_000);
-}

@@ -29,7 +29,7 @@ import {
 import type { AttachmentWire, ComposeAccountInfo } from '../../shared/protocol/engineAreas/compose';
 import { DisposableBase, toDisposable, type Disposable } from '../lifecycle';
 import { composeInEditor } from './editorCompose';
-import { attachmentList, completionItem, type ComposeMeta, isUntouched, sendProblem, signatureOf, toDraft } from './model';
+import { attachmentList, completionItem, type ComposeMeta, isUntouched, sendProblem, signatureOf, toDraft, prefilledMeta } from './model';
 import type { EngineClient } from '../../engine/client';
 import { fromWireError } from '../../engine/wire';
 import { commandRunner } from '../notify';
@@ -180,17 +180,7 @@ class ComposePanels extends DisposableBase {
     const acc = await this.accountById(d.accountId);
     if (!acc) throw new Error(`no account "${d.accountId}"`);
     const body = withSignature('', signatureFor(acc));
-    const meta: ComposeMeta = {
-      accountId: acc.id,
-      messageId: d.messageId,
-      fields: { accountId: acc.id, to: d.to, cc: d.cc, bcc: '', subject: d.subject, body, format: 'markdown', includeQuote: true },
-      quote: d.quote,
-      inReplyTo: d.inReplyTo,
-      references: d.references,
-      kind: d.kind,
-      pending: true,
-      initialBody: body,
-    };
+    const meta = prefilledMeta(d, acc.id, body, true);
     // Saved at once: the draft row holds the forwarded attachments (already in the blob store).
     // A reply offers "Send + Archive" for the conversation of the message answered (not a forward).
     const replyingTo = mode === 'forward' ? undefined : { messageId: a.messageId, folderId: a.folderId };

@@ -25,7 +25,7 @@ import type { EngineClient } from '../../engine/client';
 import { fromWireError } from '../../engine/wire';
 import { DisposableBase, toDisposable, type Disposable } from '../lifecycle';
 import { parseAddresses } from '../../core/send/compose';
-import { attachmentList, type ComposeMeta, isUntouched, sendProblem, signatureOf, toDraft } from './model';
+import { attachmentList, type ComposeMeta, isUntouched, sendProblem, signatureOf, toDraft, prefilledMeta } from './model';
 import { draftFileName, formatDraftDocument, keptAttachments, parseDraftDocument } from './draftDocument';
 import { commandRunner } from '../notify';
 
@@ -154,17 +154,7 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
     const acc = (await this.accounts()).find((x) => x.id === d.accountId);
     if (!acc) throw new Error(`no account "${d.accountId}"`);
     const body = withSignature('', this.signature(acc));
-    const meta: ComposeMeta = {
-      accountId: acc.id,
-      messageId: d.messageId,
-      fields: { accountId: acc.id, to: d.to, cc: d.cc, bcc: '', subject: d.subject, body, format: 'markdown', includeQuote: true },
-      quote: d.quote,
-      inReplyTo: d.inReplyTo,
-      references: d.references,
-      kind: d.kind,
-      pending: false,
-      initialBody: body,
-    };
+    const meta = prefilledMeta(d, acc.id, body, false);
     // Saved at once, as the composer does: the draft row holds the forwarded attachments.
     await this.open(meta, d.attachments, acc, true);
   }

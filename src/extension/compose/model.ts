@@ -5,7 +5,8 @@
  * The form and how it becomes a draft live in src/core/send/composeForm.ts (the engine builds
  * drafts with it too); the journal of it is the engine's (src/engine/areas/composeJournal.ts).
  */
-import type { AttachmentWire, ComposeAccountInfo } from '../../shared/protocol/engineAreas/compose';
+import type { ComposeMeta } from '../../core/send/composeForm';
+import type { AttachmentWire, ComposeAccountInfo, ComposePrefill } from '../../shared/protocol/engineAreas/compose';
 
 export { addressText, type ComposeMeta, isUntouched, sendProblem, toDraft } from '../../core/send/composeForm';
 
@@ -23,4 +24,19 @@ export function attachmentList(list: AttachmentWire[]): Array<{ name: string; si
 /** The suggestion as the page lists it: the address and how many messages it was seen in. */
 export function completionItem(s: { label: string; count: number }): { label: string; detail: string } {
   return { label: s.label, detail: `${s.count} message${s.count === 1 ? '' : 's'}` };
+}
+
+/** The form of a reply, reply all or forward, filled in by the engine (`compose/prefill`), with the signature in `body`. */
+export function prefilledMeta(d: ComposePrefill, accountId: string, body: string, pending: boolean): ComposeMeta {
+  return {
+    accountId,
+    messageId: d.messageId,
+    fields: { accountId, to: d.to, cc: d.cc, bcc: '', subject: d.subject, body, format: 'markdown', includeQuote: true },
+    quote: d.quote,
+    inReplyTo: d.inReplyTo,
+    references: d.references,
+    kind: d.kind,
+    pending,
+    initialBody: body,
+  };
 }

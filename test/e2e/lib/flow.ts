@@ -3,7 +3,8 @@
  * instead of sleeping. Shared by every e2e suite (the guided Add Account flow above all).
  */
 import type { Page } from 'playwright-core';
-import { quickInputAccept, quickPickSelect, runCommand } from './workbench';
+import type { MailSandbox } from './mailServers';
+import { activityBarItem, clickActivityBarItem, quickInputAccept, quickPickSelect, runCommand, treeItems, waitForNotification } from './workbench';
 
 /** Polls `probe` until it returns a value; fails naming `what` (and the last error) after `timeoutMs`. */
 export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
@@ -69,4 +70,18 @@ export async function addImapAccount(page: Page, a: { email: string; name: strin
   await pick(page, 'Outgoing server security', 'None');
   await answer(page, /^Outgoing server port/, String(a.smtp.port));
   await answer(page, /^Outgoing server user name/, a.smtp.user);
+}
+
+/** Opens MailDesk's view and adds the sandbox's IMAP and SMTP account as `me`; resolves once its folders show. */
+export async function addSandboxAccount(page: Page, m: MailSandbox, me: { email: string; name: string }): Promise<void> {
+  await activityBarItem(page, 'MailDesk').waitFor({ state: 'visible', timeout: 30_000 });
+  await clickActivityBarItem(page, 'MailDesk');
+  await addImapAccount(page, {
+    ...me,
+    password: m.password,
+    imap: { host: m.dovecot.host, port: m.dovecot.port, user: m.user },
+    smtp: { host: m.smtp.host, port: m.smtp.port, user: m.user },
+  });
+  await waitForNotification(page, `${me.email} added with`, 60_000);
+  await waitFor(async () => ((await treeItems(page, 'Mailboxes', 5000)).some((r) => r.label === 'Drafts') ? true : undefined), 'the folders in Mailboxes', 30_000);
 }
