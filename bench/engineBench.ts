@@ -8,6 +8,7 @@
  * - secondClient*: a second process (`--second-client`) connecting to the running engine and
  *   listing Inbox's newest 100: process start excluded, connect + hello + list timed; once
  *   while the engine syncs, once after.
+ * - hostPeakRssMb: the hosting process's peak RSS while its engine syncs (engine and one client).
  * - controlStallMs: the same timer in an idle process running beside it (`--idle-probe`): what
  *   the machine alone costs (a busy machine delays every process's timers), to read the first against.
  * Seeds a private Dovecot with the bench profile (bench/seed.ts). Prints one JSON object.
@@ -106,11 +107,15 @@ async function main(): Promise<void> {
     const h = monitorEventLoopDelay({ resolution: 5 });
     let last = performance.now();
     let worst = 0;
+    // The engine is a worker thread of this process: the process's RSS is the engine's plus a
+    // client's (a window would add its own client, not a second engine).
+    let peakRss = 0;
     const timer = setInterval(() => {
       const now = performance.now();
       worst = Math.max(worst, now - last - 5);
       last = now;
     }, 5);
+    const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
     h.enable();
     const control = startIdleProbe();
     const t0 = performance.now();
@@ -122,6 +127,7 @@ async function main(): Promise<void> {
     const syncMs = performance.now() - t0;
     h.disable();
     clearInterval(timer);
+    clearInterval(rssTimer);
     const controlWorst = await control.stop();
     const after = await runSecondClient(dataDir);
     const inbox = r.accounts[0].folders.find((f) => f.path === 'INBOX');
@@ -133,6 +139,7 @@ async function main(): Promise<void> {
       hostStallMs: Math.round(worst * 10) / 10,
       hostLoopDelayMaxMs: Math.round((h.max / 1e6) * 10) / 10,
       controlStallMs: Math.round(controlWorst * 10) / 10,
+      hostPeakRssMb: Math.round(peakRss / 1024 / 1024),
       secondClientDuringSync: during,
       secondClientAfterSync: after,
       cpus: os.cpus().length,
