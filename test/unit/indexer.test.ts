@@ -51,6 +51,17 @@ describe('indexer: threads and search built after the headers are stored', () =>
     store.close();
   });
 
+  it('announces what the background pass threaded with a change event (one per pass, not one per batch)', async () => {
+    const { store, inbox } = await setup();
+    store.upsertMessages(inbox, Array.from({ length: 250 }, (_, i) => msg(inbox, i + 1, i % 2 ? { inReplyTo: `<m${i}@example.test>` } : {})));
+    const changes: Array<{ accounts: string[]; messages: number }> = [];
+    const sub = store.onDidChange((c) => changes.push({ accounts: [...c.accounts], messages: c.messages }));
+    assert.equal(await indexInBackground(store, { batch: 50, sliceMs: Number.POSITIVE_INFINITY, announceMs: 60_000 }), 250);
+    sub.dispose();
+    assert.deepEqual(changes, [{ accounts: ['a'], messages: 250 }], 'the lists of account "a" regroup once the pass is done');
+    store.close();
+  });
+
   it('ends a background batch once it has run its time slice, one message at least', async () => {
     const { store, inbox } = await setup();
     store.upsertMessages(inbox, Array.from({ length: 30 }, (_, i) => msg(inbox, i + 1)));

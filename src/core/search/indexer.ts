@@ -133,13 +133,29 @@ export function indexMessage(store: MailStore, id: number): void {
  * whose thread merges with many others costs more than most). Stops when nothing is left or
  * `stop()` says so.
  */
-export async function indexInBackground(store: MailStore, opts: { batch?: number; sliceMs?: number; stop?: () => boolean } = {}): Promise<number> {
+export async function indexInBackground(store: MailStore, opts: { batch?: number; sliceMs?: number; stop?: () => boolean; announceMs?: number } = {}): Promise<number> {
   let total = 0;
-  for (;;) {
-    if (opts.stop?.()) return total;
-    const n = indexBatch(store, opts.batch ?? 100, opts.sliceMs ?? INDEX_SLICE_MS);
-    if (!n) return total;
-    total += n;
-    await new Promise((r) => setImmediate(r));
+  // What was threaded since the last announcement: said with a change event at most once per
+  // `announceMs` and at the end, so lists regroup their conversations without a repaint per batch.
+  let unannounced = 0;
+  let lastAnnounced = performance.now();
+  const announce = (): void => {
+    if (!unannounced) return;
+    store.announceIndexed(unannounced);
+    unannounced = 0;
+    lastAnnounced = performance.now();
+  };
+  try {
+    for (;;) {
+      if (opts.stop?.()) return total;
+      const n = indexBatch(store, opts.batch ?? 100, opts.sliceMs ?? INDEX_SLICE_MS);
+      if (!n) return total;
+      total += n;
+      unannounced += n;
+      if (performance.now() - lastAnnounced >= (opts.announceMs ?? 1000)) announce();
+      await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    announce();
   }
 }

@@ -410,6 +410,19 @@ export class MailStore {
     return this.persist.saveInBackground();
   }
 
+  /**
+   * The background indexer threaded `count` messages (its writes go through no other store
+   * method): one change event for the accounts that have messages, so lists regroup their
+   * conversations and search finds them. Threads span folders, so no folder is named.
+   */
+  announceIndexed(count: number): void {
+    if (count <= 0) return;
+    this.tx(() => {
+      for (const a of this.listAccounts()) this.pending.accounts.add(a.id);
+      this.pending.messages += count;
+    });
+  }
+
   /** Called with the error of every failed save (background ones included). */
   onSaveFailed(listener: (e: MailError) => void): { dispose(): void } {
     this.events.on('saveFailed', listener);
