@@ -151,6 +151,7 @@ describe('Keyboard-only journey (code-server + headless Chromium)', function () 
     const thread = await webviewFrame(page(), K(1), 30_000);
     await thread.locator('.md-content:not([hidden]) .md-body').first().waitFor({ state: 'visible', timeout: 30_000 });
 
+    const messagesBefore = await thread.locator('.md-msg').count();
     await keys().press('r');
     const reply = `Re: ${K(1)}`;
     const compose = await webviewFrame(page(), reply, 30_000);
@@ -167,6 +168,13 @@ describe('Keyboard-only journey (code-server + headless Chromium)', function () 
     assert.equal(sent.subject, reply);
     assert.match(sent.text ?? '', /^Confirmed, thanks\./);
     await serverHas('Sent', reply, true);
+    // The composer's tab closes after the send, and VS Code moves the focus when it does: keys
+    // typed before that land in the page that gets it (a "c" there composes a new message).
+    await page().locator('.tabs-container .tab', { hasText: reply }).waitFor({ state: 'detached', timeout: 15_000 });
+    // The conversation then shows the reply (it came back from Sent) and its page is drawn anew,
+    // which gives it the keyboard again: wait for that before typing into the palette.
+    await waitFor(async () => ((await thread.locator('.md-msg').count()) > messagesBefore ? true : undefined), 'the reply in the conversation', 60_000);
+    await new Promise((r) => setTimeout(r, 1000));
     await palette('Notifications: Clear All Notifications');
   });
 
