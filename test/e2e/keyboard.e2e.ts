@@ -171,11 +171,12 @@ describe('Keyboard-only journey (code-server + headless Chromium)', function () 
     // The composer's tab closes after the send, and VS Code moves the focus when it does: keys
     // typed before that land in the page that gets it (a "c" there composes a new message).
     await page().locator('.tabs-container .tab', { hasText: reply }).waitFor({ state: 'detached', timeout: 15_000 });
-    // The conversation then shows the reply (it came back from Sent) and its page is drawn anew,
-    // which gives it the keyboard again: wait for that before typing into the palette.
-    await waitFor(async () => ((await thread.locator('.md-msg').count()) > messagesBefore ? true : undefined), 'the reply in the conversation', 60_000);
-    await new Promise((r) => setTimeout(r, 1000));
+    // The conversation is drawn anew when the reply comes back from Sent, often while the palette
+    // below is being typed into: the page must not take the keyboard then (it did: "c", "r" and
+    // "f" of the typed command opened composers).
     await palette('Notifications: Clear All Notifications');
+    await waitFor(async () => ((await thread.locator('.md-msg').count()) > messagesBefore ? true : undefined), 'the reply in the conversation', 60_000);
+    assert.equal(await page().locator('.tabs-container .tab', { hasText: /^(Re|Fwd): |New Message/ }).count(), 0, 'no composer was opened by keys meant for the palette');
   });
 
   it('back to the list, archives with e and undoes with z; the server\'s folders follow', async () => {

@@ -145,6 +145,13 @@ window.addEventListener('message', (e: MessageEvent<ThreadHostToWebview>) => {
   }
 });
 
-// Focus the newest expanded message's header, so a screen reader starts where the news is.
-const expanded = document.querySelectorAll<HTMLElement>('.md-toggle[aria-expanded="true"]');
-expanded[expanded.length - 1]?.focus({ preventScroll: false });
+// Focus the newest expanded message's header, so a screen reader starts where the news is:
+// now if this view has the keyboard, else when it gets it. The page is drawn anew when the
+// conversation changes (a reply arrives) while the user types elsewhere (the command palette):
+// taking the focus then would send their keys here, where "e" archives and "r" replies.
+const focusNewest = (): void => {
+  const expanded = document.querySelectorAll<HTMLElement>('.md-toggle[aria-expanded="true"]');
+  expanded[expanded.length - 1]?.focus({ preventScroll: false });
+};
+if (document.hasFocus()) focusNewest();
+else window.addEventListener('focus', () => document.activeElement === document.body && focusNewest(), { once: true });
