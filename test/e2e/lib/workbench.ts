@@ -280,10 +280,16 @@ export async function waitForNotification(page: Page, message: string | RegExp, 
     has: page.locator('.notification-list-item-message', { hasText: message }),
   });
   await toast.first().waitFor({ state: 'visible', timeout: timeoutMs });
-  const all = await notifications(page);
-  const found = all.find((n) => (typeof message === 'string' ? n.message.includes(message) : message.test(n.message)));
-  if (!found) throw new Error(`notification ${String(message)} vanished before it could be read`);
-  return found;
+  const matches = (n: NotificationInfo): boolean => (typeof message === 'string' ? n.message.includes(message) : message.test(n.message));
+  const found = (await notifications(page)).find(matches);
+  if (found) return found;
+  // It was on screen (the wait above saw it) and is already leaving: another toast can push it
+  // into the notification center.
+  const text = await toast.first().locator('.notification-list-item-message').innerText({ timeout: 1000 }).catch(() => undefined);
+  if (text !== undefined) return { message: text, source: '', buttons: [], links: [] };
+  // Gone before its text could be read again: the wait above saw a toast saying `message`
+  // (its buttons and links are unknown now, so a caller checking them still fails).
+  return { message: String(message), source: '', buttons: [], links: [] };
 }
 
 /** Clicks a button on the toast whose message matches. */
