@@ -7,7 +7,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ImapFlow, type FetchMessageObject, type FetchQueryObject } from 'imapflow';
 import type { ChildConfig } from './options';
-import { mainThreadTimes } from './maildeskRun';
+import { mainThreadTimes } from './threadTimes';
 import { HEADER_QUERY } from '../src/core/providers/imap/imapProvider';
 
 /** The provider's own header query, so the baseline fetches exactly the same data. */

@@ -9,6 +9,9 @@
  *   listing Inbox's newest 100: process start excluded, connect + hello + list timed; once
  *   while the engine syncs, once after.
  * - hostPeakRssMb: the hosting process's peak RSS while its engine syncs (engine and one client).
+ * - hostStallOwnCpuMs: of the worst gap, the time the main thread itself ran (/proc schedstat):
+ *   the part that was the host's own work, not its wait for one of the machine's cores;
+ *   hostMaxOwnCpuInOneGapMs: the most the main thread ran between two ticks, over the whole sync.
  * - controlStallMs: the same timer in an idle process running beside it (`--idle-probe`): what
  *   the machine alone costs (a busy machine delays every process's timers), to read the first against.
  * Seeds a private Dovecot with the bench profile (bench/seed.ts). Prints one JSON object.
@@ -20,6 +23,7 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startDovecot } from '../test/support/dovecot';
 import { EngineClient } from '../src/engine/client';
+import { mainThreadTimes } from './threadTimes';
 import { seedBench } from './seed';
 
 const USER = 'alice';
@@ -107,13 +111,23 @@ async function main(): Promise<void> {
     const h = monitorEventLoopDelay({ resolution: 5 });
     let last = performance.now();
     let worst = 0;
+    let worstOwn = 0;
+    let maxOwn = 0;
+    let lastMain = mainThreadTimes();
     // The engine is a worker thread of this process: the process's RSS is the engine's plus a
     // client's (a window would add its own client, not a second engine).
     let peakRss = 0;
     const timer = setInterval(() => {
       const now = performance.now();
-      worst = Math.max(worst, now - last - 5);
+      const main = mainThreadTimes();
+      const own = main && lastMain ? main.runMs - lastMain.runMs : NaN;
+      if (now - last - 5 > worst) {
+        worst = now - last - 5;
+        worstOwn = own;
+      }
+      maxOwn = Math.max(maxOwn, own);
       last = now;
+      lastMain = main;
     }, 5);
     const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
     h.enable();
@@ -137,6 +151,8 @@ async function main(): Promise<void> {
       synced: inbox?.local ?? 0,
       syncMs: Math.round(syncMs),
       hostStallMs: Math.round(worst * 10) / 10,
+      hostStallOwnCpuMs: Math.round(worstOwn * 10) / 10,
+      hostMaxOwnCpuInOneGapMs: Math.round(maxOwn * 10) / 10,
       hostLoopDelayMaxMs: Math.round((h.max / 1e6) * 10) / 10,
       controlStallMs: Math.round(controlWorst * 10) / 10,
       hostPeakRssMb: Math.round(peakRss / 1024 / 1024),
