@@ -9,7 +9,19 @@ const require = createRequire(import.meta.url);
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
+// smtp-server (the sandbox's SMTP, src/sandbox/server.ts) keeps a pregenerated localhost key
+// in tls-options.js; the sandbox offers no TLS, and no private key ships in a bundle.
+const noSmtpDefaultKey = {
+  name: 'no-smtp-default-key',
+  setup(build) {
+    build.onResolve({ filter: /[\\/]tls-options(\.js)?$/ }, (args) =>
+      /[\\/]smtp-server[\\/]/.test(args.importer) ? { path: path.resolve('src/sandbox/smtpTlsOptions.ts') } : undefined,
+    );
+  },
+};
+
 const node = {
+  plugins: [noSmtpDefaultKey],
   bundle: true,
   platform: 'node',
   target: 'node20',

@@ -39,6 +39,8 @@ export interface AccountConfig {
   tokenCacheEnv?: string;
   /** Offline bodies: which are fetched ahead by the "bodies" job (defaults: BODY_DEFAULTS). */
   bodies?: BodySettings;
+  /** The engine's own demo mailbox ("Try the Sandbox", src/engine/sandboxHost.ts): served on 127.0.0.1, its password a constant. */
+  sandbox?: boolean;
 }
 
 /**

@@ -23,6 +23,7 @@ import { engineHandlers, resumeWaitingForPassword, type EngineHandlers } from '.
 import { onEngineRequest, sendClientRequest, sendNotification } from './rpc';
 import { fromWireError, toWireError } from './wire';
 import { engineProtocolVersion } from './version';
+import { isSandboxAccount, SandboxHost } from './sandboxHost';
 
 export interface EngineOptions {
   dataDir: string;
@@ -54,6 +55,8 @@ export class Engine {
   private token = '';
   private core!: MailDesk;
   private handlers!: EngineHandlers;
+  /** The demo mailbox this engine serves, when the user tried it ("Try the Sandbox"). */
+  sandbox!: SandboxHost;
   private inFlight = 0;
   private drained: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
@@ -111,6 +114,13 @@ export class Engine {
       // Classified here, where the file-system error code is known: across the worker boundary
       // only a MailError keeps its meaning ("not a file this user can read and write", disk full).
       throw storeOpenProblem(err, o.dataDir);
+    }
+    e.sandbox = new SandboxHost(e.core);
+    try {
+      await e.sandbox.restore();
+    } catch (err) {
+      // The account stays; its sync says it cannot connect, as for any server that is down.
+      e.core.log.log('warn', 'sandbox could not start again', { error: String(err) });
     }
     e.handlers = engineHandlers(e, e.core);
     e.core.onDidChange((c) => void e.broadcast('store/changed', { accounts: [...c.accounts], folders: [...c.folders], messages: c.messages, jobs: c.jobs }));
@@ -217,6 +227,7 @@ export class Engine {
       await told;
       this.server.close();
       try {
+        await this.sandbox?.stop();
         await this.core.close();
       } finally {
         this.release();
@@ -236,6 +247,7 @@ export class Engine {
   private credentials(): CredentialSource {
     return {
       password: async (account: AccountConfig, server: 'imap' | 'smtp') => {
+        if (isSandboxAccount(account)) return SandboxHost.password();
         // Every client that keeps secrets is asked at once; the first password wins, so a slow
         // or departing client never holds up one that has it. With none, the most trusted
         // client's reason is reported (the host first).

@@ -58,7 +58,12 @@ export function engineHandlers(engine: Engine, core: MailDesk): EngineHandlers {
       return null;
     },
     'accounts/add': (p) => core.addAccount(p.account),
-    'accounts/remove': async (p) => (await core.removeAccount(p.accountId), null),
+    'accounts/remove': async (p) => {
+      await core.removeAccount(p.accountId);
+      await engine.sandbox.removed(p.accountId);
+      return null;
+    },
+    'accounts/addSandbox': () => engine.sandbox.start(),
     'accounts/resume': (p) => (core.resume(p.accountId), null),
     'accounts/testIncoming': async (p) => verifyToWire(await core.testIncoming(p.account)),
     'accounts/testOutgoing': async (p) => verifyToWire(await core.testOutgoing(p.account)),

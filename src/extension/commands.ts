@@ -52,6 +52,18 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
 
   return [
     reg('maildesk.addImapAccount', () => addImapAccount({ engine, secrets: deps.secrets, log })),
+    reg('maildesk.trySandbox', async () => {
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('MailDesk: starting the sandbox mailbox…') }, () =>
+        engine.request('accounts/addSandbox', {}),
+      );
+      const open = vscode.l10n.t('Open Inbox');
+      const said = r.added
+        ? vscode.l10n.t('MailDesk: sandbox mailbox added ({0}). Its server runs on this computer and sends nothing anywhere; its mail starts afresh when VS Code restarts.', r.email)
+        : vscode.l10n.t('MailDesk: the sandbox mailbox ({0}) is already in Mailboxes.', r.email);
+      if ((await vscode.window.showInformationMessage(said, open)) !== open) return;
+      const inbox = (await engine.request('folders/list', { accountId: r.accountId })).find((f) => f.role === 'inbox' || f.path === 'INBOX');
+      if (inbox) await vscode.commands.executeCommand('maildesk.openFolder', { kind: 'folder', folderId: inbox.id });
+    }),
 
     reg('maildesk.editAccount', async (t) => {
       const a = await accountOf(engine, t);

@@ -10,6 +10,7 @@ import {
   activityBarItem,
   clickActivityBarItem,
   clickDialogButton,
+  clickNotificationButton,
   clickNotificationLink,
   openFromTree,
   dialogState,
@@ -22,6 +23,7 @@ import {
   treeItems,
   viewPane,
   waitForNotification,
+  webviewFrame,
   type TreeRow,
 } from './lib/workbench';
 import { updateReadmeScreenshot } from './lib/readmeScreenshots';
@@ -242,6 +244,32 @@ describe('MailDesk in VS Code (code-server + headless Chromium)', function () {
     ]) {
       await updateReadmeScreenshot(path.join(artifacts, from), to);
     }
+  });
+
+  it('6. "Try a Sandbox Mailbox" adds a mailbox that MailDesk serves on this computer, with mail to read', async () => {
+    const mailboxes = await viewPane(page(), MAILBOXES);
+    if ((await mailboxes.locator('.pane-header').first().getAttribute('aria-expanded')) === 'false') await mailboxes.locator('.pane-header').first().click();
+    // Only the list "Open Inbox" opens is on screen afterwards.
+    await runCommand(page(), 'View: Close All Editors');
+    await runCommand(page(), 'MailDesk: Try a Sandbox Mailbox (no account needed)');
+    const added = /sandbox mailbox added/;
+    await waitForNotification(page(), added, 60_000);
+    await clickNotificationButton(page(), added, 'Open Inbox');
+    // Its own account in Mailboxes, beside the two real ones, with Inbox counted.
+    const rows = await waitForTree(
+      page(),
+      MAILBOXES,
+      (r) => {
+        const at = r.findIndex((x) => x.level === 1 && /Sandbox/.test(x.label));
+        const inbox = at >= 0 ? r.slice(at + 1).find((x) => x.level === 1 || x.label === 'Inbox') : undefined;
+        return !!inbox && inbox.label === 'Inbox' && /\d/.test(inbox.description);
+      },
+      60_000,
+    );
+    assert.equal(rows.filter((x) => x.level === 1).length, 3, 'two real accounts and the sandbox');
+    const frame = await webviewFrame(page(), 'MailDesk: Inbox');
+    await waitFor(async () => ((await frame.locator('#list li.msg').count()) > 0 ? true : undefined), 'the sandbox Inbox listed', 30_000);
+    await screenshot(page(), '06-sandbox');
   });
 });
 

@@ -236,6 +236,8 @@ export interface EngineRequests extends ComposeRequests, ReadingRequests, Window
   'accounts/ensure': { params: { accounts: AccountConfig[]; oauth?: OAuthConfig }; result: null };
   'accounts/add': { params: { account: AccountConfig }; result: FolderRow[] };
   'accounts/remove': { params: { accountId: string }; result: null };
+  /** "Try the Sandbox": the engine serves a demo mailbox on 127.0.0.1 and adds its account (src/engine/sandboxHost.ts). */
+  'accounts/addSandbox': { params: Record<string, never>; result: { accountId: string; email: string; added: boolean } };
   'accounts/resume': { params: { accountId: string }; result: null };
   'accounts/testIncoming': { params: { account: AccountConfig | string }; result: VerifyReportWire };
   'accounts/testOutgoing': { params: { account: AccountConfig | string }; result: VerifyReportWire };
