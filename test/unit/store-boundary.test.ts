@@ -107,20 +107,9 @@ export function storeSqlCalls(source: string, fileName = 'x.ts'): number[] {
 }
 
 /** The module specifiers a file imports, re-exports or requires (`import()` and `require()` with a string). */
-export function importedModules(source: string, fileName = 'x.ts'): string[] {
-  const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.ES2022, true);
-  const out: string[] = [];
-  const visit = (n: ts.Node): void => {
-    if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier && ts.isStringLiteralLike(n.moduleSpecifier)) out.push(n.moduleSpecifier.text);
-    else if (ts.isImportEqualsDeclaration(n) && ts.isExternalModuleReference(n.moduleReference) && ts.isStringLiteralLike(n.moduleReference.expression)) out.push(n.moduleReference.expression.text);
-    else if (ts.isCallExpression(n) && (n.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(n.expression) && n.expression.text === 'require'))) {
-      const a = n.arguments[0];
-      if (a && ts.isStringLiteralLike(a)) out.push(a.text);
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(sf);
-  return out;
+export function importedModules(source: string): string[] {
+  // TypeScript's own pre-scan (as the compiler finds a program's files): no syntax tree built.
+  return ts.preProcessFile(source, true, true).importedFiles.map((f) => f.fileName);
 }
 
 /** A relative specifier as a path from the root without its extension (`src/core/store/sql`); others as they are. */
@@ -130,16 +119,26 @@ function resolved(fromRel: string, spec: string): string {
   return abs.replace(/\.(ts|js|mjs|cjs)$/, '').replace(/\/index$/, '');
 }
 
-/** Files of these folders (relative, with forward slashes) whose imports resolve to `target`. */
-function importersOf(target: string, dirs: string[]): string[] {
-  const out: string[] = [];
-  for (const dir of dirs) {
-    for (const f of tsFiles(path.join(ROOT, dir))) {
-      const rel = path.relative(ROOT, f).split(path.sep).join('/');
-      if (importedModules(fs.readFileSync(f, 'utf8'), f).some((spec) => resolved(rel, spec) === target)) out.push(rel);
+const SCANNED = ['src', 'test', 'bench', 'scripts'];
+let imports: Map<string, string[]> | undefined;
+
+/** Every file of SCANNED (relative, forward slashes) with what it imports, resolved; read once for the tests below. */
+function importsByFile(): Map<string, string[]> {
+  if (!imports) {
+    imports = new Map();
+    for (const dir of SCANNED) {
+      for (const f of tsFiles(path.join(ROOT, dir))) {
+        const rel = path.relative(ROOT, f).split(path.sep).join('/');
+        imports.set(rel, importedModules(fs.readFileSync(f, 'utf8')).map((spec) => resolved(rel, spec)));
+      }
     }
   }
-  return out.sort();
+  return imports;
+}
+
+/** The files whose imports resolve to `target`. */
+function importersOf(target: string): string[] {
+  return [...importsByFile()].filter(([, specs]) => specs.includes(target)).map(([rel]) => rel).sort();
 }
 
 describe('store boundary: SQL runs only in src/core/store', () => {
@@ -160,7 +159,9 @@ describe('store boundary: SQL runs only in src/core/store', () => {
     assert.deepEqual(storeSqlCalls(`store.drafts.byId(1); store.listJobs();`), []);
   });
 
-  it('no file of src/ or bench/ outside src/core/store runs SQL on the store, except the listed ones', () => {
+  it('no file of src/ or bench/ outside src/core/store runs SQL on the store, except the listed ones', function () {
+    // Parses every file: seconds on a busy machine.
+    this.timeout(60_000);
     const files = tsFiles(path.join(ROOT, 'src'));
     assert.ok(files.length > 100, 'src should hold the TypeScript sources');
     const bench = tsFiles(path.join(ROOT, 'bench'));
@@ -198,15 +199,16 @@ describe('store boundary: SQL runs only in src/core/store', () => {
     assert.notEqual(resolved('src/core/store/sqlite.ts', './sqlite'), SQL_MODULE);
   });
 
-  it('only src/core/store and the test helper import the store\'s raw SQL (src/core/store/sql.ts)', () => {
-    const importers = importersOf(SQL_MODULE, ['src', 'test', 'bench', 'scripts']);
+  it('only src/core/store and the test helper import the store\'s raw SQL (src/core/store/sql.ts)', function () {
+    this.timeout(60_000);
+    const importers = importersOf(SQL_MODULE);
     assert.ok(importers.some((rel) => rel.startsWith(STORE_DIR)), 'the store modules import it (or the check finds nothing)');
     const outside = importers.filter((rel) => !rel.startsWith(STORE_DIR) && rel !== `${TEST_HELPER}.ts`);
     assert.deepEqual(outside, [], `these files reach the store's raw SQL; call a named store method instead (tests that must: test/support/rawStoreSql.ts): ${outside.join(', ')}`);
   });
 
   it('only the listed tests use raw SQL through the test helper', () => {
-    const users = importersOf(TEST_HELPER, ['src', 'test', 'bench', 'scripts']);
+    const users = importersOf(TEST_HELPER);
     const unlisted = users.filter((rel) => !(rel in TEST_READERS));
     assert.deepEqual(unlisted, [], `these files use raw SQL on the store: use a named store method, or list the test in TEST_READERS with why: ${unlisted.join(', ')}`);
     const stale = Object.keys(TEST_READERS).filter((rel) => !users.includes(rel));

@@ -20,18 +20,7 @@ export const INDEX_SLICE_MS = 8;
  * the batch ends once it has run that long (after one message at least). Returns how many.
  */
 export function indexBatch(store: MailStore, limit = 200, maxMs = Number.POSITIVE_INFINITY): number {
-  const ids = store.index.pendingIds(limit);
-  if (!ids.length) return 0;
-  const t0 = performance.now();
-  let n = 0;
-  store.tx(() => {
-    for (const id of ids) {
-      store.index.index(id);
-      n++;
-      if (performance.now() - t0 >= maxMs) break;
-    }
-  });
-  return n;
+  return store.index.index(store.index.pendingIds(limit), maxMs);
 }
 
 /**
@@ -53,7 +42,7 @@ export function catchUpIndex(store: MailStore, budgetMs = 50): number {
 
 /** Threads and indexes one message now, if it is still pending (before its body is indexed). */
 export function indexMessage(store: MailStore, id: number): void {
-  if (store.index.isPending(id)) store.index.index(id);
+  if (store.index.isPending(id)) store.index.index([id]);
 }
 
 /**

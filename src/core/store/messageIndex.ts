@@ -75,31 +75,46 @@ export class MessageIndex {
   }
 
   /**
+   * Threads and indexes `ids` in order, in one transaction; with `maxMs`, it ends once it has
+   * run that long (after one message at least). Returns how many it did.
+   */
+  index(ids: number[], maxMs = Number.POSITIVE_INFINITY): number {
+    if (!ids.length) return 0;
+    const t0 = performance.now();
+    let n = 0;
+    this.sql.tx(() => {
+      for (const id of ids) {
+        this.indexOne(id);
+        n++;
+        if (performance.now() - t0 >= maxMs) break;
+      }
+    });
+    return n;
+  }
+
+  /**
    * Threads and indexes one message. The threads it connects are merged under the key of the
    * oldest message among them (migration 3's rule): every message under one of their keys takes
    * that key. Done here in three small statements rather than one UPDATE with the keys and the
    * new key as subqueries, which cost SQLite temporary b-trees for every message; the rows it
-   * changes, and what they end up with, are the same. Joins the caller's transaction (the
-   * indexer runs a batch in one).
+   * changes, and what they end up with, are the same.
    */
-  index(id: number): void {
-    this.sql.tx(() => {
-      for (const q of INSERT_REFS) this.sql.run(q, [id]);
-      const self = this.sql.get<{ account: string; own: number }>(KEEPS_OWN_KEY, [id]);
-      if (self?.own) {
-        let oldest: { id: number; key: string } | undefined;
-        const keys = new Set<string>();
-        for (const t of this.sql.all<{ id: number; key: string | null }>(CONNECTED, [id])) {
-          if (t.key === null) continue;
-          keys.add(t.key);
-          if (!oldest || t.id < oldest.id) oldest = { id: t.id, key: t.key };
-        }
-        // Rows already under the oldest key keep it; the others move to it.
-        if (oldest) for (const k of keys) if (k !== oldest.key) this.sql.run('UPDATE messages SET thread_key = ? WHERE account_id = ? AND thread_key = ?', [oldest.key, self.account, k]);
+  private indexOne(id: number): void {
+    for (const q of INSERT_REFS) this.sql.run(q, [id]);
+    const self = this.sql.get<{ account: string; own: number }>(KEEPS_OWN_KEY, [id]);
+    if (self?.own) {
+      let oldest: { id: number; key: string } | undefined;
+      const keys = new Set<string>();
+      for (const t of this.sql.all<{ id: number; key: string | null }>(CONNECTED, [id])) {
+        if (t.key === null) continue;
+        keys.add(t.key);
+        if (!oldest || t.id < oldest.id) oldest = { id: t.id, key: t.key };
       }
-      this.sql.run(INSERT_FTS, [id]);
-      this.sql.run('UPDATE messages SET indexed = 1 WHERE id = ?', [id]);
-    });
+      // Rows already under the oldest key keep it; the others move to it.
+      if (oldest) for (const k of keys) if (k !== oldest.key) this.sql.run('UPDATE messages SET thread_key = ? WHERE account_id = ? AND thread_key = ?', [oldest.key, self.account, k]);
+    }
+    this.sql.run(INSERT_FTS, [id]);
+    this.sql.run('UPDATE messages SET indexed = 1 WHERE id = ?', [id]);
   }
 
   /**
