@@ -13,6 +13,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MailDesk } from '../src/core/maildesk';
 import { indexBodiesInBackground } from '../src/core/search/bodyIndexer';
 import { indexInBackground } from '../src/core/search/indexer';
+import { bodyCounts, bodyPage, KEY_BOTTOM, KEY_TOP } from '../src/core/store/bodies';
 import { syncOnce } from '../src/core/sync/once';
 import { openMessage } from '../src/core/threads/reading';
 import { imapAccount, mapCredentials } from '../test/support/core';
@@ -96,14 +97,14 @@ export async function runMailDeskBodies(cfg: ChildConfig): Promise<MailDeskBodie
     tracer.phase = 'open + index';
 
     const inbox = store.getFolder(cfg.user, cfg.inbox)!;
-    const counts = store.get<{ n: number; b: number; bytes: number }>(
-      `SELECT COUNT(*) AS n, SUM(m.body_blob IS NOT NULL) AS b, SUM(CASE WHEN m.body_blob IS NOT NULL THEN m.size ELSE 0 END) AS bytes
-       FROM memberships ms JOIN messages m ON m.id = ms.message_id WHERE ms.folder_id = ?`,
-      [inbox.id],
-    )!;
+    // Every message of the folder, no size cap (bodies: N of M as the job counts them).
+    const counted = await bodyCounts(store, inbox.id, 'uid', 0, Number.MAX_SAFE_INTEGER);
+    const counts = { n: counted.total, b: counted.stored, bytes: counted.bytes };
 
     // Opening: evenly spread over the folder, from the store (the server is not asked).
-    const ids = store.all<{ id: number }>('SELECT message_id AS id FROM memberships WHERE folder_id = ? ORDER BY uid', [inbox.id]).map((x) => x.id);
+    const ids = bodyPage(store, inbox.id, 'uid', KEY_TOP, KEY_BOTTOM, Number.MAX_SAFE_INTEGER)
+      .map((x) => x.id)
+      .reverse();
     const open: number[] = [];
     for (let i = 0; i < OPEN_SAMPLES; i++) {
       const id = ids[Math.floor((i * (ids.length - 1)) / (OPEN_SAMPLES - 1))];

@@ -9,6 +9,7 @@ import { syncOnce } from '../../src/core/sync/once';
 import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { imapAccount, openCore } from '../support/core';
 import { seedMessages } from '../support/seed';
+import { rawSql } from '../support/rawStoreSql';
 
 const USERS = ['flags', 'move', 'moveunsynced', 'del'];
 
@@ -48,7 +49,7 @@ describe('local actions reach the server (Dovecot)', function () {
   async function settle(c: MailDesk, user: string): Promise<void> {
     const r = await syncOnce(c, [user]);
     assert.ok(r.ok, r.failed.map((j) => `${j.id}: ${j.errorMessage}`).join('; '));
-    const failedTasks = c.store.all<{ kind: string; error: string }>(`SELECT kind, error FROM tasks WHERE status != 'done'`);
+    const failedTasks = rawSql(c.store).all<{ kind: string; error: string }>(`SELECT kind, error FROM tasks WHERE status != 'done'`);
     assert.deepEqual(failedTasks, [], 'every local action reached the server');
   }
 

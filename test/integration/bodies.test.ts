@@ -27,6 +27,7 @@ import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { startGoogleServer } from '../support/googleServer';
 import { FakeMicrosoft, simulateBrowser } from '../support/graphServer';
 import { rawMessage } from '../support/rawmail';
+import { rawSql } from '../support/rawStoreSql';
 
 const DAY = 86_400_000;
 const RECENT = 24;
@@ -105,7 +106,7 @@ describe('offline bodies', function () {
       // What the CLI left on disk: every body of the window, not the 400-day-old one.
       const store = await MailStore.open({ dir: data });
       try {
-        const rows = store.all<{ subject: string; blob: string | null }>('SELECT subject, body_blob AS blob FROM messages ORDER BY subject');
+        const rows = rawSql(store).all<{ subject: string; blob: string | null }>('SELECT subject, body_blob AS blob FROM messages ORDER BY subject');
         assert.equal(rows.length, RECENT + 1);
         assert.deepEqual(rows.filter((r) => !r.blob).map((r) => r.subject), ['Ancient'], 'only the message outside the window has no body');
         for (const r of rows) if (r.blob) assert.ok(store.blobs.has(r.blob), `the body of ${r.subject} is on disk`);
@@ -161,7 +162,7 @@ describe('offline bodies', function () {
     await a.addAccount({ ...imapAccount('kill', dv.port) });
     await a.store.flush();
     assert.ok((await syncOnce(a, ['kill'], { maxAttempts: 1 })).ok);
-    assert.equal(a.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM messages WHERE body_blob IS NOT NULL')!.n, 0, 'bodies off: none fetched');
+    assert.equal(rawSql(a.store).get<{ n: number }>('SELECT COUNT(*) AS n FROM messages WHERE body_blob IS NOT NULL')!.n, 0, 'bodies off: none fetched');
     await a.close();
     // Bodies for all mail, with the connection dropping after 10 bodies.
     const first = { bodies: 0, failAfter: 10 };
@@ -181,13 +182,13 @@ describe('offline bodies', function () {
     const r = await syncOnce(b, ['kill']);
     assert.ok(r.ok, r.failed.map((j) => j.errorMessage).join('; '));
     assert.equal(second.bodies, RECENT + 1 - 10, 'the 10 bodies fetched before the kill are not fetched again');
-    assert.equal(b.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM messages WHERE body_blob IS NULL')!.n, 0, 'and every body is stored');
+    assert.equal(rawSql(b.store).get<{ n: number }>('SELECT COUNT(*) AS n FROM messages WHERE body_blob IS NULL')!.n, 0, 'and every body is stored');
 
     await dv.append('kill', 'INBOX', rawMessage({ from: 'New <new@example.test>', to: 'kill@example.test', subject: 'Fresh', messageId: 'fresh@example.test', date: new Date(), text: 'just arrived\n' }));
     for (const j of b.store.listJobs('kill')) if (j.kind === 'sync') b.store.updateJob(j.id, { status: 'pending', nextRun: 0 });
     assert.ok((await syncOnce(b, ['kill'])).ok);
     assert.equal(second.bodies, RECENT + 1 - 10 + 1, 'the new message, and only it');
-    const fresh = b.store.all<{ blob: string | null }>(`SELECT body_blob AS blob FROM messages WHERE subject = 'Fresh'`);
+    const fresh = rawSql(b.store).all<{ blob: string | null }>(`SELECT body_blob AS blob FROM messages WHERE subject = 'Fresh'`);
     assert.ok(fresh[0]?.blob);
   });
 });
@@ -210,7 +211,7 @@ describe('offline bodies through the API providers', function () {
       await core.addAccount({ id: 'g', provider: 'gmail', email: 'ana@gmail.example', bodies: { days: 30 } });
       const r = await syncOnce(core, ['g']);
       assert.ok(r.ok, r.failed.map((j) => j.errorMessage).join('; '));
-      const rows = core.store.all<{ subject: string; blob: string | null }>('SELECT subject, body_blob AS blob FROM messages');
+      const rows = rawSql(core.store).all<{ subject: string; blob: string | null }>('SELECT subject, body_blob AS blob FROM messages');
       assert.equal(rows.length, 13);
       assert.deepEqual(rows.filter((x) => !x.blob).map((x) => x.subject), ['old'], 'every body of the window, not the old one');
       assert.equal(g.count('messages.get:raw'), 12, 'each body fetched once');

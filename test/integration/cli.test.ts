@@ -15,6 +15,7 @@ import { tempDir } from '../support/core';
 import { freePort } from '../support/ports';
 import { seedMessages } from '../support/seed';
 import { startSmtp, type SmtpServer } from '../support/smtp';
+import { rawSql } from '../support/rawStoreSql';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PW_GOOD = 'MAILDESK_CLI_TEST_PW_GOOD';
@@ -388,7 +389,7 @@ describe('maildesk CLI process killed mid-backfill', function () {
     const store = await MailStore.open({ dir: dataDir });
     try {
       const inbox = store.getFolder('alice', 'INBOX')!.id;
-      const c = store.get<{ n: number; uids: number; lo: number; hi: number }>(
+      const c = rawSql(store).get<{ n: number; uids: number; lo: number; hi: number }>(
         'SELECT COUNT(*) AS n, COUNT(DISTINCT uid) AS uids, MIN(uid) AS lo, MAX(uid) AS hi FROM memberships WHERE folder_id = ?',
         [inbox],
       )!;

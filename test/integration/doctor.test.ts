@@ -18,6 +18,7 @@ import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { freePort } from '../support/ports';
 import { rawMessage } from '../support/rawmail';
 import { startSmtp, type SmtpServer } from '../support/smtp';
+import { rawSql } from '../support/rawStoreSql';
 
 /**
  * The Troubleshoot fault matrix: each fault, made real against Dovecot, an SMTP server and
@@ -341,7 +342,7 @@ doctorCommand({ config: process.argv[2], dataDir: process.argv[3], out: process.
 
   it('a send that failed: drafts.unsent fails with the error and says the message is still in Drafts', async () => {
     const { core } = await synced('sendfail');
-    core.store.run(`INSERT INTO outbox(account_id, message_id, raw_blob, status, attempts, error_code, error_message, created_at) VALUES(?, ?, ?, 'failed', 3, 'send.rejected', ?, ?)`, [
+    rawSql(core.store).run(`INSERT INTO outbox(account_id, message_id, raw_blob, status, attempts, error_code, error_message, created_at) VALUES(?, ?, ?, 'failed', 3, 'send.rejected', ?, ?)`, [
       'sendfail',
       '<m1@example.test>',
       'blob',

@@ -15,6 +15,7 @@ import { tempDir } from '../support/core';
 import { rawMessage } from '../support/rawmail';
 import { seedMessages } from '../support/seed';
 import { startSmtp, type SmtpServer } from '../support/smtp';
+import { rawSql } from '../support/rawStoreSql';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'maildesk.js');
@@ -190,7 +191,7 @@ describe('one engine per data folder (real processes)', function () {
     const store = await MailStore.open({ dir: data2 });
     try {
       const inbox = store.getFolder('alice', 'INBOX')!;
-      const c = store.get<{ n: number; uids: number }>('SELECT COUNT(*) AS n, COUNT(DISTINCT uid) AS uids FROM memberships WHERE folder_id = ?', [inbox.id])!;
+      const c = rawSql(store).get<{ n: number; uids: number }>('SELECT COUNT(*) AS n, COUNT(DISTINCT uid) AS uids FROM memberships WHERE folder_id = ?', [inbox.id])!;
       assert.equal(c.n, c.uids);
       assert.equal(c.n, store.localCounts(inbox.id).total);
       assert.ok(c.n >= 50);
@@ -236,9 +237,9 @@ describe('one engine per data folder (real processes)', function () {
     const store = await MailStore.open({ dir: data });
     try {
       const bulk = store.getFolder('alice', 'Bulk')!.id;
-      const c = store.get<{ n: number; uids: number; lo: number; hi: number }>('SELECT COUNT(*) AS n, COUNT(DISTINCT uid) AS uids, MIN(uid) AS lo, MAX(uid) AS hi FROM memberships WHERE folder_id = ?', [bulk])!;
+      const c = rawSql(store).get<{ n: number; uids: number; lo: number; hi: number }>('SELECT COUNT(*) AS n, COUNT(DISTINCT uid) AS uids, MIN(uid) AS lo, MAX(uid) AS hi FROM memberships WHERE folder_id = ?', [bulk])!;
       assert.deepEqual(c, { n: TOTAL, uids: TOTAL, lo: 1, hi: TOTAL });
-      const ids = store.get<{ n: number; different: number }>("SELECT COUNT(*) AS n, COUNT(DISTINCT message_id) AS different FROM messages WHERE message_id LIKE '<bulk-%'")!;
+      const ids = rawSql(store).get<{ n: number; different: number }>("SELECT COUNT(*) AS n, COUNT(DISTINCT message_id) AS different FROM messages WHERE message_id LIKE '<bulk-%'")!;
       assert.deepEqual(ids, { n: TOTAL, different: TOTAL }, 'a message row is duplicated');
     } finally {
       store.close();

@@ -10,11 +10,12 @@ import { requireDovecot, startDovecot } from '../support/dovecot';
 import { imapAccount, openCore, tempDir } from '../support/core';
 import { rawMessage } from '../support/rawmail';
 import { seedMessages } from '../support/seed';
+import { rawSql } from '../support/rawStoreSql';
 
 /** Held UIDs and how many distinct ones: equal when nothing is duplicated. */
 function uidCounts(store: MailStore, folderId: number): { rows: number; distinct: number; messages: number } {
-  const r = store.get<{ rows: number; uniq: number }>('SELECT COUNT(*) AS rows, COUNT(DISTINCT uid) AS uniq FROM memberships WHERE folder_id = ? AND missing_since IS NULL', [folderId])!;
-  const m = store.get<{ n: number }>('SELECT COUNT(DISTINCT message_id) AS n FROM memberships WHERE folder_id = ?', [folderId])!;
+  const r = rawSql(store).get<{ rows: number; uniq: number }>('SELECT COUNT(*) AS rows, COUNT(DISTINCT uid) AS uniq FROM memberships WHERE folder_id = ? AND missing_since IS NULL', [folderId])!;
+  const m = rawSql(store).get<{ n: number }>('SELECT COUNT(DISTINCT message_id) AS n FROM memberships WHERE folder_id = ?', [folderId])!;
   return { rows: r.rows, distinct: r.uniq, messages: m.n };
 }
 

@@ -16,6 +16,7 @@ import { ALL_MAIL_PATH, type GmailProvider } from '../../src/core/providers/gmai
 import { forwardDraft, replyDraft } from '../../src/core/send/compose';
 import { syncOnce } from '../../src/core/sync/once';
 import { type GoogleServer, PLAIN_BODY_LIMIT, startGoogleServer, TESTING_REFRESH_TOKEN_MS } from '../support/googleServer';
+import { rawSql } from '../support/rawStoreSql';
 
 const noPasswords = { password: async () => Promise.reject(new Error('no passwords for OAuth accounts')) };
 const EMAIL = 'ana@gmail.example';
@@ -112,7 +113,7 @@ describe('Gmail as the service behaves (uploads, threads, label views, lockouts,
     await open({ folders: ['INBOX', 'SENT', 'DRAFT'] });
     await syncOnce(c(), ['g']);
     const row = c().store.listMessages(folder('INBOX').id)[0];
-    const stored = c().store.get<{ t: string }>('SELECT provider_thread AS t FROM messages WHERE provider_id = ?', [parentId]);
+    const stored = rawSql(c().store).get<{ t: string }>('SELECT provider_thread AS t FROM messages WHERE provider_id = ?', [parentId]);
     assert.equal(stored?.t, g.messages.get(parentId)!.threadId, 'Gmail threadId stored with the message');
 
     const parent = await parseMessage(await c().messageSource(row.id, row.folderId));

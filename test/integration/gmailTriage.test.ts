@@ -9,6 +9,7 @@ import { MailDesk } from '../../src/core/maildesk';
 import { ALL_MAIL_PATH } from '../../src/core/providers/gmail/gmailProvider';
 import { syncOnce } from '../../src/core/sync/once';
 import { type GoogleServer, startGoogleServer } from '../support/googleServer';
+import { rawSql } from '../support/rawStoreSql';
 
 const EMAIL = 'ana@gmail.example';
 const noPasswords = { password: async () => Promise.reject(new Error('no passwords for OAuth accounts')) };
@@ -47,7 +48,7 @@ describe('triage on Gmail (Gmail API on a local server)', function () {
   async function settle(): Promise<void> {
     const r = await syncOnce(core, ['g']);
     assert.ok(r.ok, r.failed.map((j) => `${j.id}: ${j.errorMessage}`).join('; '));
-    assert.deepEqual(core.store.all(`SELECT kind, error FROM tasks WHERE status != 'done'`), [], 'every action reached Gmail');
+    assert.deepEqual(rawSql(core.store).all(`SELECT kind, error FROM tasks WHERE status != 'done'`), [], 'every action reached Gmail');
   }
 
   const labels = (id: string): string[] => [...(g.messages.get(id)?.labelIds ?? [])].sort();

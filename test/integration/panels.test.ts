@@ -24,6 +24,7 @@ import type { EngineNotifications } from '../../src/shared/protocol/engine';
 import { FakeOpenAiServer } from '../support/openaiServer';
 import { mapCredentials, tempDir } from '../support/core';
 import { rawMessage } from '../support/rawmail';
+import { rawSql } from '../support/rawStoreSql';
 
 const PUB = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'licence', 'test-public.pem'), 'utf8');
 const IMAP_PASSWORD = 'IMAP-PASSWORD-panels-Xk29';
@@ -139,13 +140,13 @@ describe('Troubleshoot, Pro and triage in a window: through the engine', functio
         refresh: async (records) => records.map((r) => ({ ...r, gone: true })),
       });
       // The newest message is the reply (no attachment): the bridge acts on Ann's own message here.
-      core.store.run('UPDATE messages SET thread_key = ? WHERE id = ?', ['solo', core.store.getMessageByUid(inbox, 1)!.id]);
+      rawSql(core.store).run('UPDATE messages SET thread_key = ? WHERE id = ?', ['solo', core.store.getMessageByUid(inbox, 1)!.id]);
       const r = await pro.bridges.run('acme.tracker', 'work', 'solo');
       assert.equal(r.message, 'Issue TRK-7 created.');
       assert.equal(bytes, ATTACHMENT_BYTES, 'the attachment crossed whole');
       const links = await pro.bridges.links('work', 'solo');
       assert.deepEqual(links.map((l) => [l.model, l.id, l.name, l.state, l.emails]), [['tracker.issue', 'TRK-7', 'Offer for S00042', 'ok', 1]]);
-      assert.equal(core.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM bridge_links')!.n, 1, 'stored by the engine');
+      assert.equal(rawSql(core.store).get<{ n: number }>('SELECT COUNT(*) AS n FROM bridge_links')!.n, 1, 'stored by the engine');
       const refreshed = await pro.bridges.refreshLinks('work', 'solo');
       assert.equal(refreshed[0].state, 'gone');
     } finally {

@@ -20,6 +20,7 @@ import { FakeOdooServer } from '../support/odooServer';
 import { FakeOpenAiServer } from '../support/openaiServer';
 import { openCore } from '../support/core';
 import { rawMessage } from '../support/rawmail';
+import { rawSql } from '../support/rawStoreSql';
 
 const PUB = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'licence', 'test-public.pem'), 'utf8');
 const IMAP_PASSWORD = 'IMAP-PASSWORD-never-leaves';
@@ -213,7 +214,7 @@ describe('MailDesk Pro: AI actions against an OpenAI-compatible endpoint', funct
     assert.match(opened.text ?? '', /^Hi Ann,\n\nthe updated offer is attached/);
     assert.match(opened.text ?? '', /> please send the updated offer/, 'the parent is quoted below');
     assert.equal(opened.inReplyTo, '<m1@customer.test>');
-    assert.equal(w.mail.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM outbox')!.n, 0, 'nothing was queued for sending');
+    assert.equal(rawSql(w.mail.store).get<{ n: number }>('SELECT COUNT(*) AS n FROM outbox')!.n, 0, 'nothing was queued for sending');
   });
 
   it('"Check with AI" reviews a draft: local findings always, the model when available', async () => {
@@ -381,7 +382,7 @@ describe('MailDesk Pro: Workflow Bridges against Odoo JSON-RPC', function () {
   it('"Save attachments" sends the files of an e-mail that has them to Documents', async () => {
     // Only the thread of Ann's first message: make it its own thread by asking for her message.
     const inbox = w.mail.store.getFolder('work', 'INBOX')!.id;
-    w.mail.store.run('UPDATE messages SET thread_key = ? WHERE id = ?', ['solo', w.mail.store.getMessageByUid(inbox, 1)!.id]);
+    rawSql(w.mail.store).run('UPDATE messages SET thread_key = ? WHERE id = ?', ['solo', w.mail.store.getMessageByUid(inbox, 1)!.id]);
     const r = await w.pro.bridges.run('documents', 'work', 'solo');
     assert.equal(r.message, '1 attachment saved to Documents.');
     const doc = [...odoo.table('documents.document').values()][0];

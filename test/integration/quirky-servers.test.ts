@@ -17,6 +17,7 @@ import { imapAccount, openCore, tempDir } from '../support/core';
 import { seedMessages } from '../support/seed';
 import { startCourierProxy, type CourierProxyOptions } from '../support/courierProxy';
 import { startSmtp } from '../support/smtp';
+import { rawSql } from '../support/rawStoreSql';
 
 const USERS = ['dropped', 'relay', 'nouser', 'wrong', 'restart', 'renum', 'roappend', 'unstable', 'neversaves', 'nocopy', 'ident'];
 const PASSWORDS = Object.fromEntries(USERS.map((u) => [u, 'secret']));
@@ -160,14 +161,14 @@ describe('quirky servers (Dovecot + SMTP)', function () {
     }
     await syncOnce(c, ['renum']);
     // Replaced, not added beside rows marked missing: the same local messages (ids, bodies) stay.
-    const all = c.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM memberships WHERE folder_id = ?', [inbox])!.n;
+    const all = rawSql(c.store).get<{ n: number }>('SELECT COUNT(*) AS n FROM memberships WHERE folder_id = ?', [inbox])!.n;
     assert.equal(all, 5, 'no second row per message, not even one marked missing');
     assert.deepEqual(
       c.store.listMessages(inbox, { limit: 50 }).map((m) => m.id).sort(),
       before.map((m) => m.id).sort(),
     );
     await syncOnce(c, ['renum']);
-    const rows = c.store.all<{ uid: number; message_id: string }>(
+    const rows = rawSql(c.store).all<{ uid: number; message_id: string }>(
       `SELECT ms.uid, m.message_id FROM memberships ms JOIN messages m ON m.id = ms.message_id WHERE ms.folder_id = ? AND ms.missing_since IS NULL ORDER BY ms.uid`,
       [inbox],
     );

@@ -20,6 +20,7 @@ import { loadThreadView } from '../../src/core/threads/view';
 import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { imapAccount, openCore, tempDir } from '../support/core';
 import { rawMessage } from '../support/rawmail';
+import { rawSql } from '../support/rawStoreSql';
 
 const DAY = 86_400_000;
 
@@ -146,7 +147,7 @@ describe('reading against Dovecot', function () {
   it('the bodies job of sync --once fetches recent mail only (the window), into the search index', async () => {
     if (!dv.running) await dv.start();
     const c = await synced('reader', undefined, { days: 90 });
-    const withBody = () => c.store.all<{ m: string }>('SELECT message_id AS m FROM messages WHERE body_blob IS NOT NULL ORDER BY message_id').map((r) => r.m);
+    const withBody = () => rawSql(c.store).all<{ m: string }>('SELECT message_id AS m FROM messages WHERE body_blob IS NOT NULL ORDER BY message_id').map((r) => r.m);
     assert.deepEqual(withBody(), ['<t1@example.test>', '<t2@example.test>', '<t3@example.test>', '<z1@example.test>'], 'the four messages of the last 90 days (Inbox and Sent), not the 400-day-old one');
     assert.equal(await indexBodiesInBackground(c.store), 4);
     assert.deepEqual(searchMessages(c.store, 'lighthouse').map((h) => h.subject), ['Trip plan']);

@@ -19,6 +19,7 @@ import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { imapAccount, openCore, tempDir } from '../support/core';
 import { rawMessage } from '../support/rawmail';
 import { startSmtp, type SmtpOptions, type SmtpServer } from '../support/smtp';
+import { rawSql } from '../support/rawStoreSql';
 
 const ROOT = path.resolve(__dirname, '../..');
 const USERS = ['gmail', 'classic', 'always', 'rcpt', 'temp2', 'temp10', 'perm', 'drop', 'auth', 'refused', 'big', 'drafts', 'killed', 'thread', 'nosent', 'cli'];
@@ -145,7 +146,7 @@ describe('sending, Sent and Drafts (Dovecot + SMTP)', function () {
     assert.match(d.error!.message, /Recipient address rejected/);
     assert.equal(inFolder(c, 'rcpt', 'Drafts', r.messageId).length, 1, 'shown in Drafts');
     assert.equal(inFolder(c, 'rcpt', 'Sent', r.messageId).length, 0, 'not shown in Sent');
-    const ob = c.store.get<{ status: string; error_code: string; error_message: string }>('SELECT status, error_code, error_message FROM outbox WHERE message_id = ?', [r.messageId]);
+    const ob = rawSql(c.store).get<{ status: string; error_code: string; error_message: string }>('SELECT status, error_code, error_message FROM outbox WHERE message_id = ?', [r.messageId]);
     assert.deepEqual([ob?.status, ob?.error_code], ['failed', 'send.rejected']);
     assert.equal((await serverUids('rcpt', 'Drafts', r.messageId)).length, 1, 'also in the server Drafts');
 
@@ -205,7 +206,7 @@ describe('sending, Sent and Drafts (Dovecot + SMTP)', function () {
     assert.equal(c.listDrafts('perm').length, 0);
     assert.equal(inFolder(c, 'perm', 'Drafts', r.messageId).length, 0);
     assert.equal((await serverUids('perm', 'Drafts', r.messageId)).length, 0);
-    assert.equal(c.store.get<{ status: string }>('SELECT status FROM outbox WHERE message_id = ?', [r.messageId])?.status, 'done');
+    assert.equal(rawSql(c.store).get<{ status: string }>('SELECT status FROM outbox WHERE message_id = ?', [r.messageId])?.status, 'done');
   });
 
   it('connection dropped after DATA: "may have been sent", never resent without the user, same Message-ID on resend', async () => {

@@ -8,6 +8,7 @@ import { imapAccount, openCore } from '../support/core';
 import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { seedMessages } from '../support/seed';
 import { startSmtp, type SmtpServer } from '../support/smtp';
+import { rawSql } from '../support/rawStoreSql';
 
 /**
  * The guide's symptoms that the fault matrix (doctor.test.ts) does not cover, each caused on
@@ -89,7 +90,7 @@ describe('Troubleshoot: the guide\'s symptoms on real servers', function () {
     assert.ok((await syncOnce(core, ['gap'])).ok);
     const inbox = core.store.getFolder('gap', 'INBOX')!;
     // Two messages the fill never stored: the store loses their rows (what a failed page leaves).
-    core.store.run('DELETE FROM memberships WHERE folder_id = ? AND uid IN (2, 3)', [inbox.id]);
+    rawSql(core.store).run('DELETE FROM memberships WHERE folder_id = ? AND uid IN (2, 3)', [inbox.id]);
     const [hit] = one(await check(core, 'gap'), 'mail.missing');
     assert.equal(hit.status, 'warn', hit.detail);
     assert.match(hit.detail, /"INBOX": 2 older message\(s\) on the server did not arrive although the initial fill is complete \(server 12, here 10/);

@@ -11,6 +11,7 @@ import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { imapAccount, openCore } from '../support/core';
 import { rawMessage } from '../support/rawmail';
 import { seedMessages } from '../support/seed';
+import { rawSql } from '../support/rawStoreSql';
 
 const USERS = ['arch', 'archlate', 'trash', 'forgood', 'junk', 'moveto', 'flags', 'allread', 'thread', 'notrash'];
 const ALL = ['INBOX', 'Archive', 'Trash', 'Junk', 'Projects'];
@@ -57,7 +58,7 @@ describe('triage and undo reach the server (Dovecot)', function () {
   async function settle(c: MailDesk, user: string): Promise<void> {
     const r = await syncOnce(c, [user]);
     assert.ok(r.ok, r.failed.map((j) => `${j.id}: ${j.errorMessage}`).join('; '));
-    const failedTasks = c.store.all<{ kind: string; error: string }>(`SELECT kind, error FROM tasks WHERE status != 'done'`);
+    const failedTasks = rawSql(c.store).all<{ kind: string; error: string }>(`SELECT kind, error FROM tasks WHERE status != 'done'`);
     assert.deepEqual(failedTasks, [], 'every local action reached the server');
   }
 
@@ -142,13 +143,13 @@ describe('triage and undo reach the server (Dovecot)', function () {
   it('a server without SPECIAL-USE: the folder named Trash serves; with no Trash at all, delete asks for confirmation', async () => {
     const c = await synced('notrash', 2, ['INBOX']);
     // The store forgets the role, as for a server that announces none.
-    c.store.run(`UPDATE folders SET role = NULL WHERE account_id = 'notrash' AND role = 'trash'`);
+    rawSql(c.store).run(`UPDATE folders SET role = NULL WHERE account_id = 'notrash' AND role = 'trash'`);
     const r = await c.applyAction([key(c, 'notrash', 'INBOX', 'Msg 0')], { kind: 'delete' });
     assert.deepEqual([r.ok, r.count], [true, 1]);
     await settle(c, 'notrash');
     assert.deepEqual(await serverSubjects('notrash', 'Trash'), ['Msg 0']);
 
-    c.store.run(`UPDATE folders SET remote_exists = 0 WHERE account_id = 'notrash' AND path = 'Trash'`);
+    rawSql(c.store).run(`UPDATE folders SET remote_exists = 0 WHERE account_id = 'notrash' AND path = 'Trash'`);
     const ask = await c.applyAction([key(c, 'notrash', 'INBOX', 'Msg 1')], { kind: 'delete' });
     assert.equal(ask.ok, false);
     assert.ok(ask.confirm);

@@ -184,7 +184,7 @@ describe('agent tools: local search and changes', () => {
     settings = { 'maildesk.ai.account.b.enabled': false };
     assert.deepEqual(await subjects('invoice'), ['Invoice February', 'Invoice March']);
     await assert.rejects(box.search({ query: 'invoice', account: 'b' }), /there is no mailbox "b"; the mailboxes are: a \(a@example\.test\)/);
-    const bId = String(store.get<{ id: number }>(`SELECT id FROM messages WHERE provider_id = 'q5'`)!.id);
+    const bId = String(store.messages.idByProviderId('b', 'q5')!);
     const r = await box.mark({ ids: [bId], action: 'read' });
     assert.equal(r[0].ok, false);
     assert.match(r[0].detail, /there is no message/);

@@ -9,6 +9,7 @@ import { uidSet } from '../../src/core/providers/imap/imapProvider';
 import type { BodyRef, MailProvider } from '../../src/core/providers/provider';
 import { type IncomingMessage, MailStore } from '../../src/core/store/store';
 import { bodyStep, PAGE_ROWS, windowStart } from '../../src/core/sync/bodies';
+import { rawSql } from '../support/rawStoreSql';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 5, 1);
@@ -51,7 +52,7 @@ async function runToEnd(store: MailStore, inbox: number, p: MailProvider, settin
   }
 }
 
-const withBody = (store: MailStore): number => store.get<{ n: number }>('SELECT COUNT(*) AS n FROM messages WHERE body_blob IS NOT NULL')!.n;
+const withBody = (store: MailStore): number => rawSql(store).get<{ n: number }>('SELECT COUNT(*) AS n FROM messages WHERE body_blob IS NOT NULL')!.n;
 
 describe('bodies job', function () {
   // Storing 1,200 headers in sql.js takes a while on a busy machine; nothing here is timed.

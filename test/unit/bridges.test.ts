@@ -4,6 +4,7 @@ import { invitationTimes, noAccessReason, ODOO_BRIDGES, odooDatetime } from '../
 import { bridgeEnabled } from '../../src/core/bridges/service';
 import { MailStore } from '../../src/core/store/store';
 import { threadKeyOf } from '../../src/core/threads/threads';
+import { rawSql } from '../support/rawStoreSql';
 
 describe('Workflow Bridges: rules and links', () => {
   it('enabled on a mailbox by its own list, or for every mailbox by the administrator', () => {
@@ -64,7 +65,7 @@ describe('Workflow Bridges: rules and links', () => {
       assert.equal(threadLinks(store, 'a', t3)[0].inThread, 1);
       // Removing the account removes its links.
       store.removeAccount('a');
-      assert.equal(store.get<{ n: number }>('SELECT COUNT(*) AS n FROM bridge_links')!.n, 0);
+      assert.equal(rawSql(store).get<{ n: number }>('SELECT COUNT(*) AS n FROM bridge_links')!.n, 0);
     } finally {
       store.close();
     }

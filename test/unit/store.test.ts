@@ -7,6 +7,7 @@ import { MailError } from '../../src/core/errors';
 import { MIGRATIONS } from '../../src/core/store/schema';
 import { loadSqlJs } from '../../src/core/store/sqlite';
 import { type IncomingMessage, MailStore, type StoreChange } from '../../src/core/store/store';
+import { rawSql } from '../support/rawStoreSql';
 
 const ACCOUNT: AccountConfig = {
   id: 'alice',
@@ -69,7 +70,7 @@ describe('MailStore', () => {
     it('the search index merges its segments a little at a time (FTS4 automerge is set)', async () => {
       const s = await MailStore.open({});
       // message_fts_stat row 2 holds the automerge setting.
-      assert.equal(String(s.get<{ v: unknown }>('SELECT value AS v FROM message_fts_stat WHERE id = 2')?.v), '8');
+      assert.equal(String(rawSql(s).get<{ v: unknown }>('SELECT value AS v FROM message_fts_stat WHERE id = 2')?.v), '8');
       s.close();
     });
 
@@ -81,7 +82,7 @@ describe('MailStore', () => {
       db.close();
       const s = await MailStore.open({ dir });
       assert.equal(s.schemaVersion, MIGRATIONS.length);
-      assert.equal(s.get<{ x: number }>('SELECT x FROM leftover')?.x, 42);
+      assert.equal(rawSql(s).get<{ x: number }>('SELECT x FROM leftover')?.x, 42);
       s.close();
     });
 
@@ -217,7 +218,7 @@ describe('MailStore', () => {
         };
         if (oneByOne) for (const m of batch(inbox)) add(store.upsertMessages(inbox, [m]));
         else add(store.upsertMessages(inbox, batch(inbox)));
-        const rows = store
+        const rows = rawSql(store)
           .all<{ id: number; pid: string | null; uid: number | null; subject: string; seen: number; flagged: number; origin: string }>(
             `SELECT m.id, m.provider_id AS pid, ms.uid, m.subject, m.seen, m.flagged, m.origin FROM messages m JOIN memberships ms ON ms.message_id = m.id ORDER BY m.id`,
           )
@@ -279,7 +280,7 @@ describe('MailStore', () => {
       const { store, inbox, sent } = await storeWithFolders();
       store.upsertMessages(inbox, [incoming(inbox, 1)]);
       const id = store.getMessageByUid(inbox, 1)!.id;
-      store.run('INSERT INTO memberships(folder_id, message_id, uid, date) VALUES(?, ?, ?, ?)', [sent, id, 5, 0]);
+      rawSql(store).run('INSERT INTO memberships(folder_id, message_id, uid, date) VALUES(?, ?, ?, ?)', [sent, id, 5, 0]);
       store.markMissing(inbox, [1], 10);
       store.purgeMissing(inbox, 20);
       assert.equal(store.listMessages(inbox).length, 0);

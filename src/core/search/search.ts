@@ -1,9 +1,9 @@
 /**
  * Local search over sender, recipients, subject and body text, with SQLite FTS4 (sql.js
- * ships FTS4, not FTS5). Headers are indexed by triggers on `messages` (schema migration 3);
- * body text is added here when a body is fetched and parsed (`indexBody`).
+ * ships FTS4, not FTS5). Headers are indexed by the indexer (indexer.ts, after they are
+ * stored); body text is added here when a body is fetched and parsed (`indexBody`). The
+ * statements are the store's (store.search, store.index); the query language is this file's.
  */
-import type { SqlValue } from 'sql.js';
 import type { MailStore } from '../store/store';
 import { catchUpIndex, indexMessage } from './indexer';
 
@@ -77,40 +77,23 @@ export function searchMessages(store: MailStore, query: string, opts: SearchOpti
   catchUpIndex(store);
   const match = toMatchExpression(query);
   if (!match) return [];
-  const params: SqlValue[] = [match];
-  let accountFilter = '';
-  if (opts.accountId) {
-    accountFilter = 'AND m.account_id = ?';
-    params.push(opts.accountId);
-  }
-  params.push(opts.limit ?? 50);
-  const rows = store.all<Record<string, SqlValue>>(
-    `SELECT m.id, m.account_id, m.subject, m.from_name, m.from_addr, m.date, m.seen, COALESCE(m.thread_key, '#' || m.id) AS tk,
-            snippet(message_fts, '', '', '…', -1, 12) AS snip,
-            (SELECT ms.folder_id FROM memberships ms LEFT JOIN folders f ON f.id = ms.folder_id
-              WHERE ms.message_id = m.id AND ms.missing_since IS NULL
-              ORDER BY CASE f.role WHEN 'inbox' THEN 0 WHEN 'trash' THEN 3 WHEN 'junk' THEN 3 ELSE 1 END, ms.folder_id LIMIT 1) AS folder_id
-     FROM message_fts JOIN messages m ON m.id = message_fts.docid
-     WHERE message_fts MATCH ? ${accountFilter}
-     ORDER BY m.date DESC LIMIT ?`,
-    params,
-  );
+  const rows = store.search.fullText(match, { accountId: opts.accountId, limit: opts.limit ?? 50 });
   const out: SearchHit[] = [];
   for (const r of rows) {
-    if (r.folder_id === null || r.folder_id === undefined) continue; // deleted, waiting to be purged
-    const folder = store.getFolderById(r.folder_id as number);
+    if (r.folderId === null) continue; // deleted, waiting to be purged
+    const folder = store.getFolderById(r.folderId);
     out.push({
-      messageId: r.id as number,
-      accountId: r.account_id as string,
-      folderId: r.folder_id as number,
+      messageId: r.id,
+      accountId: r.accountId,
+      folderId: r.folderId,
       folderPath: folder?.path ?? '',
-      threadKey: r.tk as string,
-      subject: (r.subject as string) || '',
-      from: (r.from_name as string) || (r.from_addr as string) || '',
-      fromAddr: (r.from_addr as string) || '',
-      date: (r.date as number) ?? 0,
+      threadKey: r.threadKey,
+      subject: r.subject || '',
+      from: r.fromName || r.fromAddr || '',
+      fromAddr: r.fromAddr || '',
+      date: r.date ?? 0,
       unread: r.seen === 0,
-      snippet: String(r.snip ?? '').replace(/\s+/g, ' ').trim(),
+      snippet: String(r.snippet ?? '').replace(/\s+/g, ' ').trim(),
     });
   }
   return out;
@@ -119,26 +102,18 @@ export function searchMessages(store: MailStore, query: string, opts: SearchOpti
 /** Adds a message's body text to the index (called when the body is fetched). */
 export function indexBody(store: MailStore, messageId: number, text: string): void {
   indexMessage(store, messageId);
-  store.tx(() => {
-    store.run('UPDATE message_fts SET body = ? WHERE docid = ?', [text.slice(0, MAX_BODY_CHARS), messageId]);
-    store.run('UPDATE messages SET body_indexed = 1 WHERE id = ?', [messageId]);
-  });
+  store.index.setBodyTexts([{ id: messageId, text: text.slice(0, MAX_BODY_CHARS) }]);
 }
 
 /** Adds the body text of several messages in one transaction (the background body indexer). */
 export function indexBodies(store: MailStore, items: Array<{ id: number; text: string }>): void {
   if (!items.length) return;
   for (const it of items) indexMessage(store, it.id);
-  store.tx(() => {
-    for (const it of items) {
-      store.run('UPDATE message_fts SET body = ? WHERE docid = ?', [it.text.slice(0, MAX_BODY_CHARS), it.id]);
-      store.run('UPDATE messages SET body_indexed = 1 WHERE id = ?', [it.id]);
-    }
-  });
+  store.index.setBodyTexts(items.map((it) => ({ id: it.id, text: it.text.slice(0, MAX_BODY_CHARS) })));
 }
 
 /** Whether the body text of a message is in the index yet. */
 export function isBodyIndexed(store: MailStore, messageId: number): boolean {
   indexMessage(store, messageId);
-  return store.get('SELECT 1 AS x FROM messages WHERE id = ? AND body_indexed = 1', [messageId]) !== undefined;
+  return store.index.isBodyIndexed(messageId);
 }

@@ -6,6 +6,7 @@
  */
 import type { SqlValue } from 'sql.js';
 import type { MailStore } from './store';
+import { storeSql } from './sql';
 
 /**
  * How a folder's messages are ordered for the job: IMAP by UID (a message that arrives or is
@@ -43,14 +44,14 @@ export function bodyPage(store: MailStore, folderId: number, key: BodyKey, next:
   const cols = `ms.message_id AS id, ms.uid, ms.date AS mdate, m.provider_id, m.message_id AS mid, m.size, m.date, m.body_blob IS NOT NULL AS has`;
   let rows: Array<Record<string, SqlValue>>;
   if (key === 'uid') {
-    rows = store.all(
+    rows = storeSql(store).all(
       `SELECT ${cols} FROM memberships ms JOIN messages m ON m.id = ms.message_id
        WHERE ms.folder_id = ? AND ms.uid IS NOT NULL AND ms.missing_since IS NULL AND ms.uid < ? AND ms.uid > ?
        ORDER BY ms.uid DESC LIMIT ?`,
       [folderId, next.k, floor.k, limit],
     );
   } else {
-    rows = store.all(
+    rows = storeSql(store).all(
       `SELECT ${cols} FROM memberships ms JOIN messages m ON m.id = ms.message_id
        WHERE ms.folder_id = ? AND ms.missing_since IS NULL
          AND ms.date <= ? AND (ms.date < ? OR ms.message_id < ?)
@@ -79,10 +80,10 @@ export function bodyPage(store: MailStore, folderId: number, key: BodyKey, next:
 /** The newest point of the folder (highest UID, or latest date). */
 export function topKey(store: MailStore, folderId: number, key: BodyKey): KeyPoint | undefined {
   if (key === 'uid') {
-    const r = store.get<{ k: number | null }>('SELECT MAX(uid) AS k FROM memberships WHERE folder_id = ? AND uid IS NOT NULL AND missing_since IS NULL', [folderId]);
+    const r = storeSql(store).get<{ k: number | null }>('SELECT MAX(uid) AS k FROM memberships WHERE folder_id = ? AND uid IS NOT NULL AND missing_since IS NULL', [folderId]);
     return r?.k !== null && r?.k !== undefined ? { k: r.k, id: Number.MAX_SAFE_INTEGER } : undefined;
   }
-  const r = store.get<{ k: number | null }>('SELECT MAX(date) AS k FROM memberships WHERE folder_id = ? AND missing_since IS NULL', [folderId]);
+  const r = storeSql(store).get<{ k: number | null }>('SELECT MAX(date) AS k FROM memberships WHERE folder_id = ? AND missing_since IS NULL', [folderId]);
   return r?.k !== null && r?.k !== undefined ? { k: r.k, id: Number.MAX_SAFE_INTEGER } : undefined;
 }
 
@@ -90,8 +91,8 @@ export function topKey(store: MailStore, folderId: number, key: BodyKey): KeyPoi
 export function bottomKey(store: MailStore, folderId: number, key: BodyKey): KeyPoint | undefined {
   const r =
     key === 'uid'
-      ? store.get<{ k: number | null }>('SELECT MIN(uid) AS k FROM memberships WHERE folder_id = ? AND uid IS NOT NULL AND missing_since IS NULL', [folderId])
-      : store.get<{ k: number | null }>('SELECT MIN(date) AS k FROM memberships WHERE folder_id = ? AND missing_since IS NULL', [folderId]);
+      ? storeSql(store).get<{ k: number | null }>('SELECT MIN(uid) AS k FROM memberships WHERE folder_id = ? AND uid IS NOT NULL AND missing_since IS NULL', [folderId])
+      : storeSql(store).get<{ k: number | null }>('SELECT MIN(date) AS k FROM memberships WHERE folder_id = ? AND missing_since IS NULL', [folderId]);
   return r?.k !== null && r?.k !== undefined ? { k: r.k, id: -1 } : undefined;
 }
 
@@ -128,7 +129,7 @@ export async function bodyCounts(store: MailStore, folderId: number, key: BodyKe
     out.overCap += r?.over ?? 0;
   };
   if (key === 'date') {
-    add(store.get(`SELECT ${COUNT_COLUMNS} FROM memberships ms JOIN messages m ON m.id = ms.message_id WHERE ms.folder_id = ?1 AND ms.missing_since IS NULL AND m.date >= ?3`, [folderId, maxBytes, since]));
+    add(storeSql(store).get(`SELECT ${COUNT_COLUMNS} FROM memberships ms JOIN messages m ON m.id = ms.message_id WHERE ms.folder_id = ?1 AND ms.missing_since IS NULL AND m.date >= ?3`, [folderId, maxBytes, since]));
     return out;
   }
   const lo = bottomKey(store, folderId, 'uid');
@@ -136,7 +137,7 @@ export async function bodyCounts(store: MailStore, folderId: number, key: BodyKe
   if (!lo || !hi) return out;
   for (let from = lo.k; from <= hi.k; from += COUNT_SLICE_UIDS) {
     add(
-      store.get(
+      storeSql(store).get(
         `SELECT ${COUNT_COLUMNS} FROM memberships ms JOIN messages m ON m.id = ms.message_id
          WHERE ms.folder_id = ?1 AND ms.uid IS NOT NULL AND ms.missing_since IS NULL AND ms.uid >= ?4 AND ms.uid < ?5 AND m.date >= ?3`,
         [folderId, maxBytes, since, from, from + COUNT_SLICE_UIDS],
@@ -149,14 +150,15 @@ export async function bodyCounts(store: MailStore, folderId: number, key: BodyKe
 
 /** Records fetched bodies (blobs already written), in one transaction; a body already set is kept. */
 export function recordBodies(store: MailStore, items: Array<{ id: number; hash: string }>, also?: () => void): void {
+  const sql = storeSql(store);
   store.tx(() => {
-    for (const it of items) store.run('UPDATE messages SET body_blob = ? WHERE id = ? AND body_blob IS NULL', [it.hash, it.id]);
+    for (const it of items) sql.run('UPDATE messages SET body_blob = ? WHERE id = ? AND body_blob IS NULL', [it.hash, it.id]);
     also?.();
   });
 }
 
 export function getBodiesCursor<T>(store: MailStore, folderId: number): T | undefined {
-  const r = store.get<{ c: string | null }>('SELECT bodies_cursor AS c FROM folder_sync WHERE folder_id = ?', [folderId]);
+  const r = storeSql(store).get<{ c: string | null }>('SELECT bodies_cursor AS c FROM folder_sync WHERE folder_id = ?', [folderId]);
   if (!r?.c) return undefined;
   try {
     return JSON.parse(r.c) as T;
@@ -167,7 +169,7 @@ export function getBodiesCursor<T>(store: MailStore, folderId: number): T | unde
 
 export function setBodiesCursor(store: MailStore, folderId: number, cursor: unknown): void {
   store.tx(() =>
-    store.run(
+    storeSql(store).run(
       `INSERT INTO folder_sync(folder_id, bodies_cursor) VALUES(?, ?)
        ON CONFLICT(folder_id) DO UPDATE SET bodies_cursor = excluded.bodies_cursor`,
       [folderId, cursor === undefined ? null : JSON.stringify(cursor)],
@@ -177,16 +179,16 @@ export function setBodiesCursor(store: MailStore, folderId: number, cursor: unkn
 
 /** Stored bodies whose text is not in the search index yet, newest rows first. */
 export function unindexedBodies(store: MailStore, limit: number): Array<{ id: number; blob: string }> {
-  return store.all<{ id: number; blob: string }>('SELECT id, body_blob AS blob FROM messages WHERE body_blob IS NOT NULL AND body_indexed = 0 ORDER BY id DESC LIMIT ?', [limit]);
+  return storeSql(store).all<{ id: number; blob: string }>('SELECT id, body_blob AS blob FROM messages WHERE body_blob IS NOT NULL AND body_indexed = 0 ORDER BY id DESC LIMIT ?', [limit]);
 }
 
 /** How many stored bodies still wait for the search index. */
 export function pendingBodyIndex(store: MailStore): number {
-  return store.get<{ n: number }>('SELECT COUNT(*) AS n FROM messages WHERE body_blob IS NOT NULL AND body_indexed = 0')?.n ?? 0;
+  return storeSql(store).get<{ n: number }>('SELECT COUNT(*) AS n FROM messages WHERE body_blob IS NOT NULL AND body_indexed = 0')?.n ?? 0;
 }
 
 /** Messages of the account that lack a body, by provider id, for the journal's replay. */
 export function bodyMissing(store: MailStore, accountId: string, providerId: string): { id: number; messageId: string | null } | undefined {
-  const r = store.get<{ id: number; mid: string | null }>('SELECT id, message_id AS mid FROM messages WHERE account_id = ? AND provider_id = ? AND body_blob IS NULL', [accountId, providerId]);
+  const r = storeSql(store).get<{ id: number; mid: string | null }>('SELECT id, message_id AS mid FROM messages WHERE account_id = ? AND provider_id = ? AND body_blob IS NULL', [accountId, providerId]);
   return r ? { id: r.id, messageId: r.mid ?? null } : undefined;
 }

@@ -17,7 +17,7 @@ import { MIGRATIONS } from './schema';
 import { loadSqlJs, type MemFile } from './sqlite';
 import { RECOVERED_SETTING, type SaveFailure, type StoreRecovery } from './recovery';
 import { applyPragmas, readDatabase, StoreFile } from './persistence';
-import type { StoreSql } from './sql';
+import { registerStoreSql, type StoreSql } from './sql';
 import { SettingsTable } from './settings';
 import { AccountsTable, type AccountRow, type AccountState } from './accounts';
 import { FoldersTable, type FolderRole, type FolderRow } from './folders';
@@ -30,6 +30,9 @@ import { UndoLogTable } from './undoLog';
 import { DiagnosticsQueries } from './diagnosticsQueries';
 import { MessageQueries } from './messageQueries';
 import { AgentQueries } from './agentQueries';
+import { MessageIndex } from './messageIndex';
+import { SearchQueries } from './searchQueries';
+import { ThreadQueries } from './threadQueries';
 
 export type { AccountRow, AccountState } from './accounts';
 export type { FolderRole, FolderRow } from './folders';
@@ -162,6 +165,8 @@ export interface StoreOptions {
 }
 
 export class MailStore {
+  /** The database: `#private`, so only this class and what it hands a StoreSql to can run SQL. */
+  readonly #db: Database;
   private readonly statements = new Map<string, Statement>();
   private depth = 0;
   private pending = emptyChange();
@@ -184,13 +189,19 @@ export class MailStore {
   readonly agent: AgentQueries;
   /** Counts for the Troubleshoot checks. */
   readonly diagnostics: DiagnosticsQueries;
+  /** Threads and the search index, built after headers are stored (src/core/search/indexer.ts runs it). */
+  readonly index: MessageIndex;
+  /** Local full-text search (src/core/search/search.ts). */
+  readonly search: SearchQueries;
+  /** A folder's threads and a thread's messages (src/core/threads/threads.ts). */
+  readonly threads: ThreadQueries;
   /** A damaged store file moved aside when this store opened (Troubleshoot reports it). */
   recovered: StoreRecovery | undefined;
   /** The file on disk and its saves (persistence.ts). */
   private readonly persist: StoreFile;
 
   private constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly file: string | undefined,
     logger: Logger,
     saveDelayMs: number,
@@ -198,6 +209,7 @@ export class MailStore {
     private readonly memFile: MemFile | undefined,
     saveSliceBytes: number | undefined,
   ) {
+    this.#db = db;
     this.blobs = new BlobStore(file ? path.join(path.dirname(file), 'blobs') : undefined);
     this.events.setMaxListeners(100);
     this.persist = new StoreFile(db, file, memFile, saveSliceBytes, {
@@ -209,15 +221,16 @@ export class MailStore {
     // The concern modules' way in: SQL stays inside src/core/store.
     const pending = () => this.pending;
     const sql: StoreSql = {
-      run: (q, params) => this.run(q, params),
-      all: <T>(q: string, params?: SqlValue[]) => this.all<T>(q, params),
-      get: <T>(q: string, params?: SqlValue[]) => this.get<T>(q, params),
+      run: (q, params) => this.#run(q, params),
+      all: <T>(q: string, params?: SqlValue[]) => this.#all<T>(q, params),
+      get: <T>(q: string, params?: SqlValue[]) => this.#get<T>(q, params),
       lastId: () => this.lastId(),
       tx: <T>(fn: () => T) => this.tx(fn),
       get pending() {
         return pending();
       },
     };
+    registerStoreSql(this, sql);
     this.settings = new SettingsTable(sql);
     this.accounts = new AccountsTable(sql, this.blobs);
     this.folders = new FoldersTable(sql);
@@ -230,6 +243,9 @@ export class MailStore {
     this.diagnostics = new DiagnosticsQueries(sql);
     this.messages = new MessageQueries(sql);
     this.agent = new AgentQueries(sql);
+    this.index = new MessageIndex(sql);
+    this.search = new SearchQueries(sql);
+    this.threads = new ThreadQueries(sql);
   }
 
   static async open(opts: StoreOptions = {}): Promise<MailStore> {
@@ -262,19 +278,19 @@ export class MailStore {
   /** Applies what is missing, one migration per turn of the event loop (a new store runs seven). */
   private async migrate(): Promise<void> {
     this.applyPragmas();
-    const version = Number(this.db.exec('PRAGMA user_version')[0]?.values[0]?.[0] ?? 0);
+    const version = Number(this.#db.exec('PRAGMA user_version')[0]?.values[0]?.[0] ?? 0);
     if (version > MIGRATIONS.length) {
       throw new MailError('store.corrupt', `the mail store was written by a newer MailDesk (schema ${version}); update MailDesk`);
     }
     if (version < MIGRATIONS.length) await nextTurn();
     for (let v = version; v < MIGRATIONS.length; v++) {
-      this.db.exec('BEGIN');
+      this.#db.exec('BEGIN');
       try {
         await this.execInTurns(MIGRATIONS[v]);
-        this.db.exec(`PRAGMA user_version = ${v + 1}`);
-        this.db.exec('COMMIT');
+        this.#db.exec(`PRAGMA user_version = ${v + 1}`);
+        this.#db.exec('COMMIT');
       } catch (e) {
-        this.db.exec('ROLLBACK');
+        this.#db.exec('ROLLBACK');
         throw e;
       }
       this.persist.markDirty();
@@ -284,7 +300,7 @@ export class MailStore {
   }
 
   private applyPragmas(): void {
-    applyPragmas(this.db);
+    applyPragmas(this.#db);
   }
 
   /**
@@ -296,7 +312,7 @@ export class MailStore {
    */
   private async execInTurns(sql: string): Promise<void> {
     let t0 = performance.now();
-    for (const st of this.db.iterateStatements(sql)) {
+    for (const st of this.#db.iterateStatements(sql)) {
       try {
         while (st.step()) {
           // a migration's statements return no rows that matter
@@ -312,7 +328,7 @@ export class MailStore {
   }
 
   get schemaVersion(): number {
-    return Number(this.db.exec('PRAGMA user_version')[0]?.values[0]?.[0] ?? 0);
+    return Number(this.#db.exec('PRAGMA user_version')[0]?.values[0]?.[0] ?? 0);
   }
 
   // ---- events -------------------------------------------------------------
@@ -324,25 +340,23 @@ export class MailStore {
 
   // ---- low level ----------------------------------------------------------
 
-  private stmt(sql: string): Statement {
+  #stmt(sql: string): Statement {
     let s = this.statements.get(sql);
     if (!s) {
-      s = this.db.prepare(sql);
+      s = this.#db.prepare(sql);
       this.statements.set(sql, s);
     }
     return s;
   }
 
   /**
-   * Raw SQL, for src/core/store only (its concern modules get it through `StoreSql`): everything
-   * else calls named methods. They stay public for the few files listed in
-   * test/unit/store-boundary.test.ts (search and threads, reserved for now, and the engine's
-   * compose area, which has named methods waiting: store.settings.delete/withPrefix,
-   * store.drafts.idByEntry) and for tests that set up or inspect rows; that test fails when any
-   * other file outside src/core/store calls them.
+   * Raw SQL: `#private`, so no code outside this class can call it, whatever its types say.
+   * The concern modules of src/core/store get it through the `StoreSql` handed to them (and
+   * bodies.ts through `storeSql(store)` in sql.ts); everything else calls named methods
+   * (test/unit/store-boundary.test.ts keeps it so). Statements are prepared once per text.
    */
-  run(sql: string, params: SqlValue[] = []): void {
-    const s = this.stmt(sql);
+  #run(sql: string, params: SqlValue[] = []): void {
+    const s = this.#stmt(sql);
     try {
       s.run(params);
     } finally {
@@ -350,8 +364,8 @@ export class MailStore {
     }
   }
 
-  all<T = Record<string, SqlValue>>(sql: string, params: SqlValue[] = []): T[] {
-    const s = this.stmt(sql);
+  #all<T = Record<string, SqlValue>>(sql: string, params: SqlValue[] = []): T[] {
+    const s = this.#stmt(sql);
     const rows: T[] = [];
     try {
       s.bind(params);
@@ -362,8 +376,8 @@ export class MailStore {
     return rows;
   }
 
-  get<T = Record<string, SqlValue>>(sql: string, params: SqlValue[] = []): T | undefined {
-    const s = this.stmt(sql);
+  #get<T = Record<string, SqlValue>>(sql: string, params: SqlValue[] = []): T | undefined {
+    const s = this.#stmt(sql);
     try {
       s.bind(params);
       return s.step() ? (s.getAsObject() as T) : undefined;
@@ -373,7 +387,7 @@ export class MailStore {
   }
 
   private lastId(): number {
-    return Number(this.get<{ id: number }>('SELECT last_insert_rowid() AS id')!.id);
+    return Number(this.#get<{ id: number }>('SELECT last_insert_rowid() AS id')!.id);
   }
 
   /**
@@ -383,13 +397,13 @@ export class MailStore {
   tx<T>(fn: () => T): T {
     if (this.depth > 0) return fn();
     this.depth++;
-    this.db.exec('BEGIN');
+    this.#db.exec('BEGIN');
     let result: T;
     try {
       result = fn();
-      this.db.exec('COMMIT');
+      this.#db.exec('COMMIT');
     } catch (e) {
-      this.db.exec('ROLLBACK');
+      this.#db.exec('ROLLBACK');
       this.pending = emptyChange();
       throw e;
     } finally {
@@ -460,7 +474,7 @@ export class MailStore {
     this.persist.close();
     for (const s of this.statements.values()) s.free();
     this.statements.clear();
-    this.db.close();
+    this.#db.close();
   }
 
   // ---- settings, accounts, folders, sync state (settings.ts, accounts.ts, folders.ts, syncState.ts) ----
@@ -555,12 +569,12 @@ export class MailStore {
   resetFolder(folderId: number): void {
     const prev = this.getSyncState(folderId);
     this.tx(() => {
-      this.run(
+      this.#run(
         `DELETE FROM memberships WHERE folder_id = ? AND message_id IN (SELECT id FROM messages WHERE origin = 'remote')`,
         [folderId],
       );
       this.deleteOrphans();
-      this.run('DELETE FROM folder_sync WHERE folder_id = ?', [folderId]);
+      this.#run('DELETE FROM folder_sync WHERE folder_id = ?', [folderId]);
       this.saveSyncState(folderId, { resetCount: prev.resetCount + 1, lastResetAt: Date.now() });
       this.pending.folders.add(folderId);
       this.pending.messages++;
@@ -568,7 +582,7 @@ export class MailStore {
   }
 
   private deleteOrphans(): void {
-    this.run(`DELETE FROM messages WHERE origin = 'remote' AND id NOT IN (SELECT message_id FROM memberships)`);
+    this.#run(`DELETE FROM messages WHERE origin = 'remote' AND id NOT IN (SELECT message_id FROM memberships)`);
   }
 
   // ---- messages -----------------------------------------------------------
@@ -597,11 +611,11 @@ export class MailStore {
       for (const m of msgs) {
         const fl = splitFlags(m.flags);
         let id = written.has(m.providerId)
-          ? this.get<{ id: number }>('SELECT id FROM messages WHERE account_id = ? AND provider_id = ?', [folder.accountId, m.providerId])?.id
+          ? this.#get<{ id: number }>('SELECT id FROM messages WHERE account_id = ? AND provider_id = ?', [folder.accountId, m.providerId])?.id
           : byProvider.get(m.providerId);
         written.add(m.providerId);
         if (id !== undefined) {
-          this.run('UPDATE messages SET seen = ?, flagged = ?, answered = ?, draft = ? WHERE id = ?', [fl.seen, fl.flagged, fl.answered, fl.draft, id]);
+          this.#run('UPDATE messages SET seen = ?, flagged = ?, answered = ?, draft = ? WHERE id = ?', [fl.seen, fl.flagged, fl.answered, fl.draft, id]);
           counts.updated++;
         } else if (m.messageId) {
           // A pending membership in this folder (uid not yet known) with the same Message-ID; or
@@ -612,7 +626,7 @@ export class MailStore {
           // runs for those that do (in sql.js it costs three times an index lookup).
           if (sharedIds.has(m.messageId)) {
             id = adoptable(
-              this.all<{ id: number; uid: number | null }>(
+              this.#all<{ id: number; uid: number | null }>(
                 `SELECT m.id, ms.uid FROM messages m JOIN memberships ms ON ms.message_id = m.id
                  WHERE m.account_id = ? AND m.message_id = ? AND ms.folder_id = ? AND (ms.uid IS NULL OR ms.uid < ?)`,
                 [folder.accountId, m.messageId, folderId, m.uid ?? 0],
@@ -620,7 +634,7 @@ export class MailStore {
             );
           }
           if (id !== undefined) {
-            this.run(
+            this.#run(
               `UPDATE messages SET provider_id = ?, origin = 'remote', seen = ?, flagged = ?, answered = ?, draft = ?, size = COALESCE(?, size) WHERE id = ?`,
               [m.providerId, fl.seen, fl.flagged, fl.answered, fl.draft, m.size ?? null, id],
             );
@@ -639,7 +653,7 @@ export class MailStore {
             keywords: fl.other.length ? fl.other : undefined,
           });
           // RETURNING gives the new row's id in the same step (no last_insert_rowid() query after it).
-          id = this.get<{ id: number }>(
+          id = this.#get<{ id: number }>(
             `INSERT INTO messages(account_id, provider_id, message_id, thread_key, subject, from_name, from_addr, date, size, seen, flagged, answered, draft, has_attachments, data)
              VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
             [
@@ -663,7 +677,7 @@ export class MailStore {
           counts.inserted++;
           if (m.messageId) sharedIds.add(m.messageId);
         }
-        this.run(
+        this.#run(
           `INSERT INTO memberships(folder_id, message_id, uid, modseq, date) VALUES(?, ?, ?, ?, ?)
            ON CONFLICT(folder_id, message_id) DO UPDATE SET uid = excluded.uid, modseq = excluded.modseq, missing_since = NULL`,
           [folderId, id, m.uid ?? null, m.modseq ?? null, m.date ?? 0],
@@ -680,7 +694,7 @@ export class MailStore {
     const out = new Map<string, number>();
     for (let i = 0; i < providerIds.length; i += LOOKUP_BATCH) {
       const part = padLookup(providerIds.slice(i, i + LOOKUP_BATCH));
-      const rows = this.all<{ id: number; pid: string }>(
+      const rows = this.#all<{ id: number; pid: string }>(
         `SELECT id, provider_id AS pid FROM messages WHERE account_id = ? AND provider_id IN (${part.map(() => '?').join(',')})`,
         [accountId, ...part],
       );
@@ -694,7 +708,7 @@ export class MailStore {
     const out = new Set<string>();
     for (let i = 0; i < messageIds.length; i += LOOKUP_BATCH) {
       const part = padLookup(messageIds.slice(i, i + LOOKUP_BATCH));
-      const rows = this.all<{ mid: string }>(`SELECT message_id AS mid FROM messages WHERE account_id = ? AND message_id IN (${part.map(() => '?').join(',')})`, [accountId, ...part]);
+      const rows = this.#all<{ mid: string }>(`SELECT message_id AS mid FROM messages WHERE account_id = ? AND message_id IN (${part.map(() => '?').join(',')})`, [accountId, ...part]);
       for (const r of rows) out.add(r.mid);
     }
     return out;
@@ -706,10 +720,10 @@ export class MailStore {
     this.tx(() => {
       for (const c of changes) {
         const fl = splitFlags(c.flags);
-        const row = this.get<{ message_id: number }>('SELECT message_id FROM memberships WHERE folder_id = ? AND uid = ?', [folderId, c.uid]);
+        const row = this.#get<{ message_id: number }>('SELECT message_id FROM memberships WHERE folder_id = ? AND uid = ?', [folderId, c.uid]);
         if (!row) continue;
-        this.run('UPDATE messages SET seen = ?, flagged = ?, answered = ?, draft = ? WHERE id = ?', [fl.seen, fl.flagged, fl.answered, fl.draft, row.message_id]);
-        if (c.modseq) this.run('UPDATE memberships SET modseq = ? WHERE folder_id = ? AND uid = ?', [c.modseq, folderId, c.uid]);
+        this.#run('UPDATE messages SET seen = ?, flagged = ?, answered = ?, draft = ? WHERE id = ?', [fl.seen, fl.flagged, fl.answered, fl.draft, row.message_id]);
+        if (c.modseq) this.#run('UPDATE memberships SET modseq = ? WHERE folder_id = ? AND uid = ?', [c.modseq, folderId, c.uid]);
         n++;
       }
       if (n) {
@@ -729,9 +743,9 @@ export class MailStore {
     let n = 0;
     this.tx(() => {
       for (const uid of uids) {
-        const before = this.get('SELECT 1 FROM memberships WHERE folder_id = ? AND uid = ? AND missing_since IS NULL', [folderId, uid]);
+        const before = this.#get('SELECT 1 FROM memberships WHERE folder_id = ? AND uid = ? AND missing_since IS NULL', [folderId, uid]);
         if (!before) continue;
-        this.run('UPDATE memberships SET missing_since = ? WHERE folder_id = ? AND uid = ?', [now, folderId, uid]);
+        this.#run('UPDATE memberships SET missing_since = ? WHERE folder_id = ? AND uid = ?', [now, folderId, uid]);
         n++;
       }
       if (n) {
@@ -754,19 +768,19 @@ export class MailStore {
     this.tx(() => {
       const blobs: string[] = [];
       for (const pid of providerIds) {
-        const row = this.get<{ id: number; body_blob: string | null }>(
+        const row = this.#get<{ id: number; body_blob: string | null }>(
           `SELECT m.id, m.body_blob FROM messages m JOIN memberships ms ON ms.message_id = m.id
            WHERE m.account_id = ? AND m.provider_id = ? AND ms.folder_id = ?`,
           [folder.accountId, pid, folderId],
         );
         if (!row) continue;
-        this.run('DELETE FROM memberships WHERE folder_id = ? AND message_id = ?', [folderId, row.id]);
+        this.#run('DELETE FROM memberships WHERE folder_id = ? AND message_id = ?', [folderId, row.id]);
         if (row.body_blob) blobs.push(row.body_blob);
         n++;
       }
       if (!n) return;
       this.deleteOrphans();
-      for (const b of blobs) if (!this.get('SELECT 1 FROM messages WHERE body_blob = ? LIMIT 1', [b])) this.blobs.delete(b);
+      for (const b of blobs) if (!this.#get('SELECT 1 FROM messages WHERE body_blob = ? LIMIT 1', [b])) this.blobs.delete(b);
       this.pending.folders.add(folderId);
       this.pending.messages += n;
     });
@@ -777,16 +791,16 @@ export class MailStore {
   purgeMissing(folderId: number, cutoff: number): number {
     let n = 0;
     this.tx(() => {
-      n = this.get<{ n: number }>('SELECT COUNT(*) AS n FROM memberships WHERE folder_id = ? AND missing_since IS NOT NULL AND missing_since < ?', [folderId, cutoff])?.n ?? 0;
+      n = this.#get<{ n: number }>('SELECT COUNT(*) AS n FROM memberships WHERE folder_id = ? AND missing_since IS NOT NULL AND missing_since < ?', [folderId, cutoff])?.n ?? 0;
       if (!n) return;
-      const blobs = this.all<{ body_blob: string }>(
+      const blobs = this.#all<{ body_blob: string }>(
         `SELECT m.body_blob FROM messages m JOIN memberships ms ON ms.message_id = m.id
          WHERE ms.folder_id = ? AND ms.missing_since IS NOT NULL AND ms.missing_since < ? AND m.body_blob IS NOT NULL`,
         [folderId, cutoff],
       );
-      this.run('DELETE FROM memberships WHERE folder_id = ? AND missing_since IS NOT NULL AND missing_since < ?', [folderId, cutoff]);
+      this.#run('DELETE FROM memberships WHERE folder_id = ? AND missing_since IS NOT NULL AND missing_since < ?', [folderId, cutoff]);
       this.deleteOrphans();
-      for (const b of blobs) if (!this.get('SELECT 1 FROM messages WHERE body_blob = ? LIMIT 1', [b.body_blob])) this.blobs.delete(b.body_blob);
+      for (const b of blobs) if (!this.#get('SELECT 1 FROM messages WHERE body_blob = ? LIMIT 1', [b.body_blob])) this.blobs.delete(b.body_blob);
     });
     return n;
   }
@@ -794,7 +808,7 @@ export class MailStore {
   /** UIDs the store holds for a folder, with their flags, for a plain comparison. */
   knownUids(folderId: number): Map<number, string[]> {
     const out = new Map<number, string[]>();
-    for (const r of this.all<{ uid: number; seen: number; flagged: number; answered: number; draft: number }>(
+    for (const r of this.#all<{ uid: number; seen: number; flagged: number; answered: number; draft: number }>(
       `SELECT ms.uid, m.seen, m.flagged, m.answered, m.draft FROM memberships ms JOIN messages m ON m.id = ms.message_id
        WHERE ms.folder_id = ? AND ms.uid IS NOT NULL AND ms.missing_since IS NULL`,
       [folderId],
@@ -805,7 +819,7 @@ export class MailStore {
   }
 
   uidBounds(folderId: number): { min: number | null; max: number | null; count: number } {
-    const r = this.get<{ mn: number | null; mx: number | null; n: number }>(
+    const r = this.#get<{ mn: number | null; mx: number | null; n: number }>(
       'SELECT MIN(uid) AS mn, MAX(uid) AS mx, COUNT(uid) AS n FROM memberships WHERE folder_id = ? AND uid IS NOT NULL AND missing_since IS NULL',
       [folderId],
     );
@@ -837,7 +851,7 @@ export class MailStore {
 
   /** A folder's messages, newest first, one page at a time. */
   listMessages(folderId: number, opts: { limit?: number; offset?: number } = {}): MessageRow[] {
-    return this.all(
+    return this.#all(
       `SELECT m.*, ms.uid, ms.folder_id FROM memberships ms JOIN messages m ON m.id = ms.message_id
        WHERE ms.folder_id = ? AND ms.missing_since IS NULL
        ORDER BY ms.date DESC, m.id DESC LIMIT ? OFFSET ?`,
@@ -847,20 +861,20 @@ export class MailStore {
 
   getMessage(id: number, folderId?: number): MessageRow | undefined {
     const r = folderId
-      ? this.get('SELECT m.*, ms.uid, ms.folder_id FROM messages m JOIN memberships ms ON ms.message_id = m.id WHERE m.id = ? AND ms.folder_id = ?', [id, folderId])
-      : this.get('SELECT m.*, ms.uid, ms.folder_id FROM messages m LEFT JOIN memberships ms ON ms.message_id = m.id WHERE m.id = ? LIMIT 1', [id]);
+      ? this.#get('SELECT m.*, ms.uid, ms.folder_id FROM messages m JOIN memberships ms ON ms.message_id = m.id WHERE m.id = ? AND ms.folder_id = ?', [id, folderId])
+      : this.#get('SELECT m.*, ms.uid, ms.folder_id FROM messages m LEFT JOIN memberships ms ON ms.message_id = m.id WHERE m.id = ? LIMIT 1', [id]);
     return r ? this.toMessage(r) : undefined;
   }
 
   getMessageByUid(folderId: number, uid: number): MessageRow | undefined {
-    const r = this.get('SELECT m.*, ms.uid, ms.folder_id FROM memberships ms JOIN messages m ON m.id = ms.message_id WHERE ms.folder_id = ? AND ms.uid = ?', [folderId, uid]);
+    const r = this.#get('SELECT m.*, ms.uid, ms.folder_id FROM memberships ms JOIN messages m ON m.id = ms.message_id WHERE ms.folder_id = ? AND ms.uid = ?', [folderId, uid]);
     return r ? this.toMessage(r) : undefined;
   }
 
   setBody(messageId: number, raw: Buffer): string {
     const hash = this.blobs.put(raw);
     this.tx(() => {
-      this.run('UPDATE messages SET body_blob = ? WHERE id = ?', [hash, messageId]);
+      this.#run('UPDATE messages SET body_blob = ? WHERE id = ?', [hash, messageId]);
       this.pending.messages++;
     });
     return hash;
@@ -870,8 +884,8 @@ export class MailStore {
   setLocalFlags(messageId: number, flags: string[]): void {
     const fl = splitFlags(flags);
     this.tx(() => {
-      this.run('UPDATE messages SET seen = ?, flagged = ?, answered = ?, draft = ? WHERE id = ?', [fl.seen, fl.flagged, fl.answered, fl.draft, messageId]);
-      for (const r of this.all<{ folder_id: number }>('SELECT folder_id FROM memberships WHERE message_id = ?', [messageId])) this.pending.folders.add(r.folder_id);
+      this.#run('UPDATE messages SET seen = ?, flagged = ?, answered = ?, draft = ? WHERE id = ?', [fl.seen, fl.flagged, fl.answered, fl.draft, messageId]);
+      for (const r of this.#all<{ folder_id: number }>('SELECT folder_id FROM memberships WHERE message_id = ?', [messageId])) this.pending.folders.add(r.folder_id);
       this.pending.messages++;
     });
   }
@@ -882,8 +896,8 @@ export class MailStore {
    */
   moveLocal(messageId: number, fromFolder: number, toFolder: number): void {
     this.tx(() => {
-      this.run('DELETE FROM memberships WHERE folder_id = ? AND message_id = ?', [toFolder, messageId]);
-      this.run('UPDATE memberships SET folder_id = ?, uid = NULL, modseq = NULL, missing_since = NULL WHERE folder_id = ? AND message_id = ?', [toFolder, fromFolder, messageId]);
+      this.#run('DELETE FROM memberships WHERE folder_id = ? AND message_id = ?', [toFolder, messageId]);
+      this.#run('UPDATE memberships SET folder_id = ?, uid = NULL, modseq = NULL, missing_since = NULL WHERE folder_id = ? AND message_id = ?', [toFolder, fromFolder, messageId]);
       this.pending.folders.add(fromFolder);
       this.pending.folders.add(toFolder);
       this.pending.messages++;
@@ -893,7 +907,7 @@ export class MailStore {
   /** Local delete: hidden at once, purged after the server confirms. */
   removeLocal(messageId: number, folderId: number): void {
     this.tx(() => {
-      this.run('UPDATE memberships SET missing_since = ? WHERE folder_id = ? AND message_id = ?', [Date.now(), folderId, messageId]);
+      this.#run('UPDATE memberships SET missing_since = ? WHERE folder_id = ? AND message_id = ?', [Date.now(), folderId, messageId]);
       this.pending.folders.add(folderId);
       this.pending.messages++;
     });
@@ -902,10 +916,10 @@ export class MailStore {
   /** Records a UID learned after a move (UIDPLUS COPYUID) for a pending membership. */
   setMembershipUid(folderId: number, messageId: number, uid: number, providerId: string): void {
     this.tx(() => {
-      const clash = this.get<{ message_id: number }>('SELECT message_id FROM memberships WHERE folder_id = ? AND uid = ?', [folderId, uid]);
+      const clash = this.#get<{ message_id: number }>('SELECT message_id FROM memberships WHERE folder_id = ? AND uid = ?', [folderId, uid]);
       if (clash && clash.message_id !== messageId) return; // the sync got there first
-      this.run('UPDATE memberships SET uid = ? WHERE folder_id = ? AND message_id = ?', [uid, folderId, messageId]);
-      this.run(`UPDATE messages SET provider_id = ?, origin = 'remote' WHERE id = ?`, [providerId, messageId]);
+      this.#run('UPDATE memberships SET uid = ? WHERE folder_id = ? AND message_id = ?', [uid, folderId, messageId]);
+      this.#run(`UPDATE messages SET provider_id = ?, origin = 'remote' WHERE id = ?`, [providerId, messageId]);
       this.pending.folders.add(folderId);
     });
   }
@@ -917,7 +931,7 @@ export class MailStore {
     let id = 0;
     this.tx(() => {
       const fl = splitFlags(m.flags);
-      this.run(
+      this.#run(
         `INSERT INTO messages(account_id, provider_id, message_id, thread_key, subject, from_name, from_addr, date, size, seen, flagged, answered, draft, has_attachments, origin, body_blob, data)
          VALUES(?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local', ?, ?)`,
         [
@@ -939,7 +953,7 @@ export class MailStore {
         ],
       );
       id = this.lastId();
-      this.run('INSERT INTO memberships(folder_id, message_id, uid, date) VALUES(?, ?, NULL, ?)', [folderId, id, m.date ?? Date.now()]);
+      this.#run('INSERT INTO memberships(folder_id, message_id, uid, date) VALUES(?, ?, NULL, ?)', [folderId, id, m.date ?? Date.now()]);
       this.pending.folders.add(folderId);
       this.pending.messages++;
     });
@@ -951,7 +965,7 @@ export class MailStore {
   /** Which of these provider ids the account already holds (a known message is never downloaded again). */
   knownProviderIds(accountId: string, providerIds: string[]): Set<string> {
     const out = new Set<string>();
-    for (const id of providerIds) if (this.get('SELECT 1 FROM messages WHERE account_id = ? AND provider_id = ?', [accountId, id])) out.add(id);
+    for (const id of providerIds) if (this.#get('SELECT 1 FROM messages WHERE account_id = ? AND provider_id = ?', [accountId, id])) out.add(id);
     return out;
   }
 
@@ -964,16 +978,16 @@ export class MailStore {
   setMemberships(accountId: string, providerId: string, folderIds: number[], managed: number[], flags?: string[]): boolean {
     let changed = false;
     this.tx(() => {
-      const m = this.get<{ id: number; date: number; seen: number; flagged: number; answered: number; draft: number }>(
+      const m = this.#get<{ id: number; date: number; seen: number; flagged: number; answered: number; draft: number }>(
         'SELECT id, date, seen, flagged, answered, draft FROM messages WHERE account_id = ? AND provider_id = ?',
         [accountId, providerId],
       );
       if (!m) return;
       const want = new Set(folderIds);
-      const have = new Set(this.all<{ folder_id: number }>('SELECT folder_id FROM memberships WHERE message_id = ? AND missing_since IS NULL', [m.id]).map((r) => r.folder_id));
+      const have = new Set(this.#all<{ folder_id: number }>('SELECT folder_id FROM memberships WHERE message_id = ? AND missing_since IS NULL', [m.id]).map((r) => r.folder_id));
       for (const f of want) {
         if (have.has(f)) continue;
-        this.run(
+        this.#run(
           `INSERT INTO memberships(folder_id, message_id, uid, date) VALUES(?, ?, NULL, ?)
            ON CONFLICT(folder_id, message_id) DO UPDATE SET missing_since = NULL`,
           [f, m.id, m.date],
@@ -983,20 +997,20 @@ export class MailStore {
       }
       for (const f of managed) {
         if (want.has(f) || !have.has(f)) continue;
-        this.run('DELETE FROM memberships WHERE folder_id = ? AND message_id = ?', [f, m.id]);
+        this.#run('DELETE FROM memberships WHERE folder_id = ? AND message_id = ?', [f, m.id]);
         this.pending.folders.add(f);
         changed = true;
       }
       if (flags) {
         const fl = splitFlags(flags);
         if (fl.seen !== m.seen || fl.flagged !== m.flagged || fl.answered !== m.answered || fl.draft !== m.draft) {
-          this.run('UPDATE messages SET seen = ?, flagged = ?, answered = ?, draft = ? WHERE id = ?', [fl.seen, fl.flagged, fl.answered, fl.draft, m.id]);
+          this.#run('UPDATE messages SET seen = ?, flagged = ?, answered = ?, draft = ? WHERE id = ?', [fl.seen, fl.flagged, fl.answered, fl.draft, m.id]);
           for (const f of want) this.pending.folders.add(f);
           changed = true;
         }
       }
-      if (!this.get('SELECT 1 FROM memberships WHERE message_id = ? LIMIT 1', [m.id])) {
-        this.run(`DELETE FROM messages WHERE id = ? AND origin = 'remote'`, [m.id]);
+      if (!this.#get('SELECT 1 FROM memberships WHERE message_id = ? LIMIT 1', [m.id])) {
+        this.#run(`DELETE FROM messages WHERE id = ? AND origin = 'remote'`, [m.id]);
         changed = true;
       }
       if (changed) {
@@ -1012,12 +1026,12 @@ export class MailStore {
     let n = 0;
     this.tx(() => {
       for (const pid of providerIds) {
-        const m = this.get<{ id: number; body_blob: string | null }>(`SELECT id, body_blob FROM messages WHERE account_id = ? AND provider_id = ? AND origin = 'remote'`, [accountId, pid]);
+        const m = this.#get<{ id: number; body_blob: string | null }>(`SELECT id, body_blob FROM messages WHERE account_id = ? AND provider_id = ? AND origin = 'remote'`, [accountId, pid]);
         if (!m) continue;
-        for (const r of this.all<{ folder_id: number }>('SELECT folder_id FROM memberships WHERE message_id = ?', [m.id])) this.pending.folders.add(r.folder_id);
-        this.run('DELETE FROM memberships WHERE message_id = ?', [m.id]);
-        this.run('DELETE FROM messages WHERE id = ?', [m.id]);
-        if (m.body_blob && !this.get('SELECT 1 FROM messages WHERE body_blob = ? LIMIT 1', [m.body_blob])) this.blobs.delete(m.body_blob);
+        for (const r of this.#all<{ folder_id: number }>('SELECT folder_id FROM memberships WHERE message_id = ?', [m.id])) this.pending.folders.add(r.folder_id);
+        this.#run('DELETE FROM memberships WHERE message_id = ?', [m.id]);
+        this.#run('DELETE FROM messages WHERE id = ?', [m.id]);
+        if (m.body_blob && !this.#get('SELECT 1 FROM messages WHERE body_blob = ? LIMIT 1', [m.body_blob])) this.blobs.delete(m.body_blob);
         n++;
       }
       if (n) this.pending.messages += n;
@@ -1027,13 +1041,13 @@ export class MailStore {
 
   /** Records the provider's own thread id (Gmail threadId) of messages known by provider id. */
   setProviderThreads(accountId: string, threads: Array<{ providerId: string; thread: string }>): void {
-    for (const t of threads) this.run('UPDATE messages SET provider_thread = ? WHERE account_id = ? AND provider_id = ? AND provider_thread IS NOT ?', [t.thread, accountId, t.providerId, t.thread]);
+    for (const t of threads) this.#run('UPDATE messages SET provider_thread = ? WHERE account_id = ? AND provider_id = ? AND provider_thread IS NOT ?', [t.thread, accountId, t.providerId, t.thread]);
   }
 
   /** The provider thread id (Gmail threadId) of the newest stored message with one of these Message-IDs. */
   providerThreadOf(accountId: string, messageIds: string[]): string | undefined {
     for (const mid of [...messageIds].reverse()) {
-      const r = this.get<{ t: string }>('SELECT provider_thread AS t FROM messages WHERE account_id = ? AND message_id = ? AND provider_thread IS NOT NULL ORDER BY date DESC LIMIT 1', [accountId, mid]);
+      const r = this.#get<{ t: string }>('SELECT provider_thread AS t FROM messages WHERE account_id = ? AND message_id = ? AND provider_thread IS NOT NULL ORDER BY date DESC LIMIT 1', [accountId, mid]);
       if (r) return r.t;
     }
     return undefined;
@@ -1041,7 +1055,7 @@ export class MailStore {
 
   /** The folder of a local-only entry (a Sent copy shown until the server's arrives) with this Message-ID. */
   localEntryFolder(accountId: string, messageId: string): number | undefined {
-    return this.get<{ folder_id: number }>(
+    return this.#get<{ folder_id: number }>(
       `SELECT ms.folder_id FROM messages m JOIN memberships ms ON ms.message_id = m.id
        WHERE m.account_id = ? AND m.message_id = ? AND m.origin = 'local' AND ms.uid IS NULL LIMIT 1`,
       [accountId, messageId],
@@ -1063,7 +1077,7 @@ export class MailStore {
     saves: 'sliced' | 'export' | 'memory';
     lastSave: { at: string; ms: number; busyMs: number; bytes: number } | null;
   } {
-    const n = (sql: string) => this.get<{ n: number }>(sql)?.n ?? 0;
+    const n = (sql: string) => this.#get<{ n: number }>(sql)?.n ?? 0;
     const pages = n('SELECT page_count * page_size AS n FROM pragma_page_count(), pragma_page_size()');
     const l = this.lastSave;
     return {
@@ -1125,12 +1139,12 @@ export class MailStore {
 
   /** The newest message id present in a folder (0 when empty): what "new since" is measured from. */
   newestMessageId(folderId: number): number {
-    return this.get<{ id: number }>('SELECT COALESCE(MAX(message_id), 0) AS id FROM memberships WHERE folder_id = ? AND missing_since IS NULL', [folderId])?.id ?? 0;
+    return this.#get<{ id: number }>('SELECT COALESCE(MAX(message_id), 0) AS id FROM memberships WHERE folder_id = ? AND missing_since IS NULL', [folderId])?.id ?? 0;
   }
 
   /** Unread mail from the server that arrived in a folder after `afterMessageId`, newest first. */
   unreadArrivedAfter(folderId: number, afterMessageId: number, limit = 20): Array<{ fromName: string; fromAddr: string; subject: string }> {
-    return this.all<{ from_name: string; from_addr: string; subject: string }>(
+    return this.#all<{ from_name: string; from_addr: string; subject: string }>(
       `SELECT m.from_name, m.from_addr, m.subject FROM memberships ms JOIN messages m ON m.id = ms.message_id
        WHERE ms.folder_id = ? AND ms.message_id > ? AND ms.missing_since IS NULL AND m.seen = 0 AND m.origin = 'remote' ORDER BY ms.date DESC LIMIT ?`,
       [folderId, afterMessageId, limit],
@@ -1140,7 +1154,7 @@ export class MailStore {
   /** Where a Message-ID is held in an account (one folder, or every folder it is in). */
   membershipsByMessageId(accountId: string, messageId: string, folderId?: number): Array<{ messageId: number; folderId: number }> {
     const bare = messageId.trim().replace(/^<|>$/g, '');
-    return this.all<{ id: number; folder_id: number }>(
+    return this.#all<{ id: number; folder_id: number }>(
       `SELECT m.id, ms.folder_id FROM messages m JOIN memberships ms ON ms.message_id = m.id
        WHERE m.account_id = ? AND lower(trim(m.message_id, '<> ')) = lower(?) AND ms.missing_since IS NULL ${folderId !== undefined ? 'AND ms.folder_id = ?' : ''}`,
       folderId !== undefined ? [accountId, bare, folderId] : [accountId, bare],

@@ -1,10 +1,10 @@
 /**
  * Threads as the store keeps them: `messages.thread_key` is the provider's thread id where
- * it has one, else assigned on insert from the Message-ID graph (References / In-Reply-To)
- * by the triggers of schema migration 3. A thread spans folders, so a reply in Sent sits in
- * the same thread as the message in Inbox. These are the queries the views use.
+ * it has one, else assigned from the Message-ID graph (References / In-Reply-To) by the
+ * indexer (src/core/search/indexer.ts). A thread spans folders, so a reply in Sent sits in
+ * the same thread as the message in Inbox. These are what the views read; the statements
+ * are the store's (store.threads, src/core/store/threadQueries.ts).
  */
-import type { SqlValue } from 'sql.js';
 import type { MailStore, MessageRow } from '../store/store';
 import { catchUpIndex } from '../search/indexer';
 
@@ -32,36 +32,24 @@ export interface ThreadMessage extends MessageRow {
 /** Folders whose messages do not count in a thread shown elsewhere (deleted and spam mail). */
 const HIDDEN_ROLES = ['trash', 'junk'];
 
-function keyExpr(alias: string): string {
-  return `COALESCE(${alias}.thread_key, '#' || ${alias}.id)`;
-}
-
 /** One row per thread with mail in the folder, newest activity first. */
 export function listThreads(store: MailStore, folderId: number, opts: { limit?: number; offset?: number } = {}): ThreadRow[] {
   catchUpIndex(store);
   const folder = store.getFolderById(folderId);
   if (!folder) return [];
-  const page = store.all<{ tk: string; newest_id: number }>(
-    `SELECT tk, newest_id FROM (
-       SELECT ${keyExpr('m')} AS tk, m.id AS newest_id, ms.date AS d,
-              ROW_NUMBER() OVER (PARTITION BY ${keyExpr('m')} ORDER BY ms.date DESC, m.id DESC) AS rn
-       FROM memberships ms JOIN messages m ON m.id = ms.message_id
-       WHERE ms.folder_id = ? AND ms.missing_since IS NULL)
-     WHERE rn = 1 ORDER BY d DESC, newest_id DESC LIMIT ? OFFSET ?`,
-    [folderId, opts.limit ?? 100, opts.offset ?? 0],
-  );
+  const page = store.threads.page(folderId, opts.limit ?? 100, opts.offset ?? 0);
   const out: ThreadRow[] = [];
   for (const p of page) {
-    const newest = store.getMessage(p.newest_id, folderId);
+    const newest = store.getMessage(p.newestId, folderId);
     if (!newest) continue;
-    const msgs = threadMessages(store, folder.accountId, p.tk, { keepFolderId: folderId });
+    const msgs = threadMessages(store, folder.accountId, p.threadKey, { keepFolderId: folderId });
     const senders: string[] = [];
     for (const m of msgs) {
       const s = m.fromName || m.fromAddr;
       if (s && !senders.includes(s)) senders.push(s);
     }
     out.push({
-      threadKey: p.tk,
+      threadKey: p.threadKey,
       accountId: folder.accountId,
       newest,
       count: Math.max(1, msgs.length),
@@ -77,13 +65,7 @@ export function listThreads(store: MailStore, folderId: number, opts: { limit?: 
 /** How many threads the folder has (for "Load more"). */
 export function countThreads(store: MailStore, folderId: number): number {
   catchUpIndex(store);
-  return (
-    store.get<{ n: number }>(
-      `SELECT COUNT(DISTINCT ${keyExpr('m')}) AS n FROM memberships ms JOIN messages m ON m.id = ms.message_id
-       WHERE ms.folder_id = ? AND ms.missing_since IS NULL`,
-      [folderId],
-    )?.n ?? 0
-  );
+  return store.threads.count(folderId);
 }
 
 export function isSeen(m: MessageRow): boolean {
@@ -93,8 +75,7 @@ export function isSeen(m: MessageRow): boolean {
 /** The thread key of a message, in the form `threadMessages` takes. */
 export function threadKeyOf(store: MailStore, messageId: number): string | undefined {
   catchUpIndex(store);
-  const r = store.get<{ tk: string }>(`SELECT ${keyExpr('m')} AS tk FROM messages m WHERE m.id = ?`, [messageId]);
-  return r?.tk;
+  return store.messages.threadKeyOf(messageId);
 }
 
 /**
@@ -104,22 +85,15 @@ export function threadKeyOf(store: MailStore, messageId: number): string | undef
  */
 export function threadMessages(store: MailStore, accountId: string, threadKey: string, opts: { keepFolderId?: number } = {}): ThreadMessage[] {
   catchUpIndex(store);
-  const single = /^#(\d+)$/.exec(threadKey);
-  const rows = store.all<{ id: number; folder_id: number; uid: number | null; role: string | null; blob: string | null; mid: string | null; date: number }>(
-    `SELECT m.id, ms.folder_id, ms.uid, f.role, m.body_blob AS blob, lower(trim(m.message_id, '<> ')) AS mid, m.date
-     FROM messages m JOIN memberships ms ON ms.message_id = m.id JOIN folders f ON f.id = ms.folder_id
-     WHERE m.account_id = ? AND ${single ? 'm.id = ?' : 'm.thread_key = ?'} AND ms.missing_since IS NULL
-     ORDER BY m.date ASC, m.id ASC`,
-    [accountId, (single ? Number(single[1]) : threadKey) as SqlValue],
-  );
+  const rows = store.threads.members(accountId, threadKey);
   // Group memberships by message, then messages by Message-ID.
   const byMessage = new Map<number, { folders: Array<{ id: number; uid: number | null; role: string | null }>; blob: string | null; mid: string | null }>();
   for (const r of rows) {
-    const hidden = r.role !== null && HIDDEN_ROLES.includes(r.role) && r.folder_id !== opts.keepFolderId;
+    const hidden = r.role !== null && HIDDEN_ROLES.includes(r.role) && r.folderId !== opts.keepFolderId;
     if (hidden) continue;
     let e = byMessage.get(r.id);
     if (!e) byMessage.set(r.id, (e = { folders: [], blob: r.blob, mid: r.mid }));
-    e.folders.push({ id: r.folder_id, uid: r.uid, role: r.role });
+    e.folders.push({ id: r.folderId, uid: r.uid, role: r.role });
   }
   const chosen = new Map<string, { id: number; score: number; folderIds: number[] }>();
   for (const [id, e] of byMessage) {
