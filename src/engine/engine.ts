@@ -123,7 +123,7 @@ export class Engine {
       e.core.log.log('warn', 'sandbox could not start again', { error: String(err) });
     }
     e.handlers = engineHandlers(e, e.core);
-    e.core.onDidChange((c) => void e.broadcast('store/changed', { accounts: [...c.accounts], folders: [...c.folders], messages: c.messages, jobs: c.jobs }));
+    e.core.onDidChange((c) => void e.broadcast('store/changed', { accounts: [...c.accounts], folders: [...c.folders], messages: c.messages, jobs: c.jobs, local: [...c.local] }));
     e.core.store.onSaveFailed((err) => void e.broadcast('store/saveFailed', toWireError(err)));
     const serve = (socket: net.Socket): void => e.attach(createMessageConnection(new SocketMessageReader(socket.on('error', () => undefined)), new SocketMessageWriter(socket)), false);
     e.server.off('connection', hold);

@@ -29,8 +29,11 @@ export class MailboxesModel {
   private readonly listeners = new Set<(c: MailboxesChange) => void>();
 
   private constructor(private readonly engine: EngineClient) {
-    engine.on('store/changed', (c) => this.changed(c));
-    engine.onDidReconnect(() => this.changed({ accounts: [], folders: [], messages: 0, jobs: true, all: true }));
+    engine.on('store/changed', (c) => {
+      // Drafts, outbox, settings and the like are not in the snapshot: nothing to read again.
+      if (c.accounts.length || c.folders.length || c.messages || c.jobs) this.changed(c);
+    });
+    engine.onDidReconnect(() => this.changed({ accounts: [], folders: [], messages: 0, jobs: true, local: [], all: true }));
   }
 
   private changed(c: MailboxesChange): void {

@@ -20,7 +20,8 @@ export class UnreadBadge extends DisposableBase {
   ) {
     super();
     this._register(toDisposable(() => this.timer && clearTimeout(this.timer)));
-    this._register(engine.on('store/changed', () => this.soon()));
+    // Only mail changes the badge (not a draft saved, a setting written).
+    this._register(engine.on('store/changed', (c) => (c.accounts.length || c.folders.length || c.messages) && this.soon()));
     this._register(engine.onDidReconnect(() => this.soon()));
     void this.update(false);
   }

@@ -85,10 +85,36 @@ export interface StoreChange {
   folders: Set<number>;
   messages: number;
   jobs: boolean;
+  /** Local data written (drafts, outbox, settings…): named from the table each write touched. */
+  local: Set<LocalData>;
+}
+
+/** Local data a change event names, by the table that holds it. */
+export type LocalData = 'drafts' | 'outbox' | 'settings' | 'bridgeLinks' | 'undo' | 'tasks';
+
+/**
+ * Tables whose writes the store names by the table itself (in `StoreChange.local`), found
+ * from each statement's text, so no write to them can go unannounced. Every other table's
+ * writes are announced by the methods that make them (accounts, folders, messages, jobs) or
+ * once per pass (the indexer's). test/unit/storeConcerns.test.ts fails on a table in neither.
+ */
+export const LOCAL_TABLES: Readonly<Record<string, LocalData>> = {
+  drafts: 'drafts',
+  outbox: 'outbox',
+  settings: 'settings',
+  bridge_links: 'bridgeLinks',
+  undo_records: 'undo',
+  tasks: 'tasks',
+};
+
+/** The local data a statement writes, if it writes one of LOCAL_TABLES. */
+export function localDataWritten(sql: string): LocalData | undefined {
+  const m = /^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+["`]?(\w+)/i.exec(sql);
+  return m ? LOCAL_TABLES[m[1].toLowerCase()] : undefined;
 }
 
 function emptyChange(): StoreChange {
-  return { accounts: new Set(), folders: new Set(), messages: 0, jobs: false };
+  return { accounts: new Set(), folders: new Set(), messages: 0, jobs: false, local: new Set() };
 }
 
 const SYSTEM_FLAGS: Record<string, 'seen' | 'flagged' | 'answered' | 'draft'> = {
@@ -168,6 +194,8 @@ export class MailStore {
   /** The database: `#private`, so only this class and what it hands a StoreSql to can run SQL. */
   readonly #db: Database;
   private readonly statements = new Map<string, Statement>();
+  /** Statement texts that write one of LOCAL_TABLES, and which (read when prepared). */
+  private readonly localWrites = new Map<string, LocalData>();
   private depth = 0;
   private pending = emptyChange();
   private readonly events = new EventEmitter();
@@ -345,7 +373,11 @@ export class MailStore {
     if (!s) {
       s = this.#db.prepare(sql);
       this.statements.set(sql, s);
+      const local = localDataWritten(sql);
+      if (local) this.localWrites.set(sql, local);
     }
+    const local = this.localWrites.get(sql);
+    if (local) this.pending.local.add(local);
     return s;
   }
 
@@ -412,7 +444,7 @@ export class MailStore {
     const change = this.pending;
     this.pending = emptyChange();
     this.persist.committedTx();
-    if (change.accounts.size || change.folders.size || change.messages || change.jobs) this.events.emit('change', change);
+    if (change.accounts.size || change.folders.size || change.messages || change.jobs || change.local.size) this.events.emit('change', change);
     return result;
   }
 

@@ -36,6 +36,7 @@ import type {
   MarkAction,
 } from '../../core/agent/mailbox';
 
+import type { LocalData } from '../../core/store/store';
 import type { ComposeRequests } from './engineAreas/compose';
 import type { PanelRequests } from './engineAreas/panels';
 import type { ReadingRequests } from './engineAreas/reading';
@@ -302,7 +303,7 @@ export interface AgentParams<I> {
 /** What the engine tells every client, unasked. */
 export interface EngineNotifications {
   /** After every store commit: which accounts and folders changed, how many messages. */
-  'store/changed': { accounts: string[]; folders: number[]; messages: number; jobs: boolean };
+  'store/changed': { accounts: string[]; folders: number[]; messages: number; jobs: boolean; local: LocalData[] };
   /** A job's state after it ran (status, progress, error). */
   'sync/progress': JobInfo;
   /** One Troubleshoot check started or finished. */
