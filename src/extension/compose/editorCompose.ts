@@ -269,6 +269,8 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
     if (entry.finished) return;
     const r = await this.engine.request('compose/save', { meta: entry.meta, attachments: entry.attachments, remote });
     if (!r) throw new Error('the account of this message was removed. Copy the text into a new message from another account');
+    // Saved without a revision, so never refused as stale (the text editor is its one copy in this window).
+    if ('stale' in r) throw new Error('this draft was changed in another window; open it again to continue');
     if (remote) entry.lastRemote = Date.now();
     entry.remoteDirty = !remote;
     entry.attachments = r.attachments;

@@ -66,7 +66,13 @@ export type ComposeWebviewToHost =
   | { type: 'checkAi'; fields: ComposeFields }
   /** Esc: save, then close. */
   | { type: 'close'; fields: ComposeFields }
-  | { type: 'discard' };
+  | { type: 'discard' }
+  /** The draft was changed in another window: load that version (this form's changes are dropped). */
+  | { type: 'reload' }
+  /** The draft was changed in another window: save this form over it anyway. */
+  | { type: 'keepMine' }
+  /** A `replace` not applied: the form had changes the host had not been sent yet (these). */
+  | { type: 'replaceRefused'; fields: ComposeFields };
 
 export type ComposeHostToWebview =
   | { type: 'init'; init: ComposeInit }
@@ -77,7 +83,15 @@ export type ComposeHostToWebview =
   | { type: 'sending'; on: boolean }
   | { type: 'error'; error: ComposeError }
   /** The From account changed the body (signature swapped). */
-  | { type: 'body'; body: string };
+  | { type: 'body'; body: string }
+  /** Another window saved this draft while this form had changes of its own: "Reload" or "Keep mine". */
+  | { type: 'conflict'; on: boolean }
+  /**
+   * The draft as another window saved it, put into the form: nothing typed here was pending at
+   * the host. Unless `force` (the user chose Reload), a form with changes not yet sent to the host
+   * keeps them and answers `replaceRefused`.
+   */
+  | { type: 'replace'; fields: ComposeFields; attachments: ComposeAttachment[]; force: boolean };
 
 export type ComposeHandlers = { [K in ComposeWebviewToHost['type']]: (msg: Extract<ComposeWebviewToHost, { type: K }>) => void };
 
@@ -116,6 +130,8 @@ export function parseComposeMessage(v: unknown): ComposeWebviewToHost | undefine
     case 'ready':
     case 'addAttachments':
     case 'discard':
+    case 'reload':
+    case 'keepMine':
       return { type: o.type };
     case 'send': {
       const fields = parseFields(o.fields);
@@ -123,6 +139,7 @@ export function parseComposeMessage(v: unknown): ComposeWebviewToHost | undefine
       return o.archive === true ? { type: 'send', fields, archive: true } : { type: 'send', fields };
     }
     case 'changed':
+    case 'replaceRefused':
     case 'checkAi':
     case 'close': {
       const fields = parseFields(o.fields);

@@ -301,6 +301,41 @@ for (const [field, input] of Object.entries(inputs) as Array<[AddressField, HTML
   input.addEventListener('blur', () => setTimeout(hideSuggestions, 100));
 }
 
+// ---- the draft changed in another window ----------------------------------------------
+
+/** The other window's version replaces the form, unless this form has changes the host has not seen. */
+function replace(f: ComposeFields, attachments: ComposeAttachment[], force: boolean): void {
+  if (!force && JSON.stringify(fields()) !== lastSent) {
+    if (changeTimer !== undefined) clearTimeout(changeTimer);
+    changeTimer = undefined;
+    lastSent = JSON.stringify(fields());
+    vscode.postMessage({ type: 'replaceRefused', fields: fields() });
+    return;
+  }
+  if (changeTimer !== undefined) clearTimeout(changeTimer);
+  changeTimer = undefined;
+  from.value = f.accountId;
+  inputs.to.value = f.to;
+  inputs.cc.value = f.cc;
+  inputs.bcc.value = f.bcc;
+  subject.value = f.subject;
+  body.value = f.body;
+  format.value = f.format;
+  updateBodyLabel();
+  if (includeQuote) includeQuote.checked = f.includeQuote;
+  if (quote && includeQuote) quote.hidden = !f.includeQuote;
+  if (f.cc || f.bcc) showCc();
+  showAttachments(attachments);
+  lastSent = JSON.stringify(fields());
+  $('conflict').hidden = true;
+}
+
+$('conflict-reload').addEventListener('click', () => vscode.postMessage({ type: 'reload' }));
+$('conflict-keep').addEventListener('click', () => {
+  flush();
+  vscode.postMessage({ type: 'keepMine' });
+});
+
 // ---- the host's messages -------------------------------------------------------------
 
 window.addEventListener('message', (e: MessageEvent<ComposeHostToWebview>) => {
@@ -339,6 +374,12 @@ window.addEventListener('message', (e: MessageEvent<ComposeHostToWebview>) => {
     case 'body':
       body.value = msg.body;
       lastSent = JSON.stringify(fields());
+      break;
+    case 'conflict':
+      $('conflict').hidden = !msg.on;
+      break;
+    case 'replace':
+      replace(msg.fields, msg.attachments, msg.force);
       break;
   }
 });
