@@ -400,6 +400,7 @@ class ComposePanel extends DisposableBase {
     this.localTimer = undefined;
     this.owner.deps.log.info(`compose: draft ${this.meta.messageId} was saved by another window (revision ${revision}, this form had ${this.revision}): waiting for Reload or Keep mine`);
     this.post({ type: 'conflict', on: true });
+    this.post({ type: 'status', message: 'Not saved: this draft was changed in another window' });
   }
 
   /** The draft as saved now (by another window) replaces the form; `force`: the user chose Reload. */
