@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { rawMessage } from '../support/rawmail';
 import { sandboxSuite } from './lib/suite';
-import { clickActivityBarItem, openFromTree, openWorkbench, quickInputAccept, quickPickSelect, runCommand, screenshot, setSideBarWidth, treeItems, type TreeRow, webviewFrame, type Workbench } from './lib/workbench';
+import { clickActivityBarItem, openFromTree, openWorkbench, quickInputAccept, quickPickSelect, runCommand, screenshot, setSideBarWidth, treeItems, type TreeRow, waitForNotification, webviewFrame, type Workbench } from './lib/workbench';
 import { addImapAccount, waitFor } from './lib/flow';
 import { REPO_ROOT } from './lib/vsix';
 
@@ -189,7 +189,24 @@ describe('Two VS Code windows share one MailDesk engine (code-server + headless 
     await conflict.loser.locator('#body').fill(both);
     await bodyIs(winner, both, 'the other window to show both lines');
 
-    // Every window closed, then a new one: the draft has every edit of both windows.
+    // Both write at once again, and the window told of the conflict is closed without choosing:
+    // what it had is kept as a separate draft, the other window's text stays in this one.
+    await composeA.locator('#body').fill(`${both}\nA: and a late checkout.`);
+    await composeB.locator('#body').fill(`${both}\nB: and a bus.`);
+    const late = await waitFor(
+      async () => {
+        if (await composeA.locator('#conflict').isVisible()) return { loserPage: a, loserText: `${both}\nA: and a late checkout.`, winnerText: `${both}\nB: and a bus.` };
+        if (await composeB.locator('#conflict').isVisible()) return { loserPage: b, loserText: `${both}\nB: and a bus.`, winnerText: `${both}\nA: and a late checkout.` };
+        return undefined;
+      },
+      'one window to say the draft was changed in the other (again)',
+      30_000,
+    );
+    await runCommand(late.loserPage, 'View: Close Editor');
+    await waitForNotification(late.loserPage, 'kept as a separate draft', 30_000);
+
+    // Every window closed, then a new one: the draft has every edit of both windows, and the
+    // closed window's last text is the separate draft beside it.
     await new Promise((r) => setTimeout(r, 3000));
     await second.close();
     await first.close();
@@ -202,11 +219,21 @@ describe('Two VS Code windows share one MailDesk engine (code-server + headless 
     await waitForTree(next.page, (rows) => rows.some((r) => r.label === 'Drafts'), 60_000);
     const list = await openFromTree(next.page, MAILBOXES, 'Drafts', 'MailDesk: Drafts');
     const again = list.locator('#list li.msg', { hasText: subject });
-    await again.waitFor({ state: 'visible', timeout: 30_000 });
-    assert.equal(await again.count(), 1, 'one draft, not a copy per window');
-    await again.click();
-    const reopened = await webviewFrame(next.page, subject, 30_000);
-    await bodyIs(reopened, both, 'the reopened draft to hold both windows’ edits');
+    await waitFor(async () => ((await again.count()) === 2 ? true : undefined), 'the draft and the closed window’s separate draft in Drafts', 30_000).catch(async (e) => {
+      throw new Error(`${(e as Error).message}: ${await again.count()} rows`);
+    });
+    const bodies: string[] = [];
+    for (const i of [0, 1]) {
+      const rows = (await openFromTree(next.page, MAILBOXES, 'Drafts', 'MailDesk: Drafts')).locator('#list li.msg', { hasText: subject });
+      await rows.nth(i).click();
+      const reopened = await webviewFrame(next.page, subject, 30_000);
+      const want = new Set([late.winnerText, late.loserText].filter((t) => !bodies.includes(t)));
+      bodies.push(await waitFor(async () => {
+        const text = await reopened.locator('#body').inputValue();
+        return want.has(text) ? text : undefined;
+      }, `draft ${i + 1} to hold one of the two versions`));
+    }
+    assert.deepEqual(bodies.sort(), [late.winnerText, late.loserText].sort(), 'both windows’ last texts are kept, each in one draft, every earlier edit in both');
     await screenshot(next.page, 'windows-draft-reopened');
   });
 });

@@ -424,6 +424,30 @@ class ComposePanel extends DisposableBase {
     }
   }
 
+  /**
+   * Closed while the draft was changed in another window (neither Reload nor Keep mine chosen):
+   * this form's text becomes a draft of its own (a new Message-ID), so neither version is lost.
+   */
+  private async keepAsCopy(): Promise<void> {
+    const { engine } = this;
+    const { log } = this.owner.deps;
+    try {
+      const acc = await this.owner.accountById(this.meta.accountId);
+      if (!acc) return;
+      const copy: ComposeMeta = { ...this.meta, messageId: newMessageId(acc.from.address), draftId: undefined, pending: true };
+      // The journal first (on disk before the answer): a window closing with VS Code still leaves it to recover.
+      await engine.request('compose/journal', { meta: copy, flush: true });
+      const r = await engine.request('compose/save', { meta: copy, attachments: this.attachments, remote: true, revision: 0, writer: this.writer });
+      if (!r || 'stale' in r) return;
+      await engine.request('compose/journal', { meta: { ...copy, draftId: r.draftId, pending: false } });
+      log.info(`compose: ${this.meta.messageId} was changed in another window; this window's version is kept as draft ${r.draftId} (${copy.messageId})`);
+      const subject = this.meta.fields.subject || '(no subject)';
+      void vscode.window.showInformationMessage(`MailDesk: "${subject}" was changed in another window, so what you wrote here is kept as a separate draft in Drafts.`);
+    } catch (e) {
+      log.error(`compose: keeping this window's version of ${this.meta.messageId} as a separate draft failed: ${toMailError(e).describe()}`);
+    }
+  }
+
   /** "Keep mine": this form is saved over the other window's version, on purpose. */
   private keepMine(): void {
     if (!this.stale) return;
@@ -547,9 +571,9 @@ class ComposePanel extends DisposableBase {
     this.clearTimers();
     if (!this.finished) {
       if (this.stale) {
-        // Saving it would overwrite what the other window saved; the user had Reload and Keep mine.
+        // Saving it would overwrite what the other window saved: both are kept, this one apart.
         this.finished = true;
-        this.owner.deps.log.warn(`compose: ${this.meta.messageId} closed while changed in another window: its version is kept, this window's changes are not saved`);
+        void this.keepAsCopy();
       } else if (this.reopened && !this.unsaved && !this.remoteDirty) {
         // A draft opened and closed without a change here: nothing to write (and no save to
         // race with a window that goes on writing it).
