@@ -149,7 +149,8 @@ export function composeHandlers(engine: Engine, core: MailDesk): HandlersFor<Com
 
     'compose/discard': async (p) => {
       deleteMeta(store, p.accountId, p.messageId);
-      if (p.draftId !== undefined) deleteRevision(store, p.accountId, p.messageId);
+      // Sent or discarded: a window still holding it is refused from now on (its revision is not 0).
+      deleteRevision(store, p.accountId, p.messageId);
       if (p.draftId !== undefined) await core.deleteDraft(p.accountId, p.draftId);
       return null;
     },
