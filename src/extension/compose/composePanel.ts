@@ -371,7 +371,8 @@ class ComposePanel extends DisposableBase {
     if (this.stale) return Promise.resolve();
     return this.engine.request('compose/journal', { meta: this.meta, flush, revision: this.revision, writer: this.writer }).then(
       (r) => {
-        if (r.stale) this.conflict(r.revision);
+        // (An engine of the build before answers null: it checks nothing.)
+        if (r?.stale) this.conflict(r.revision);
       },
       (e) => this.owner.deps.log.warn(`compose: keeping the unsaved changes of ${this.meta.messageId} failed: ${toMailError(e).describe()}`),
     );
