@@ -93,6 +93,10 @@ describe('compose protocol', () => {
     assert.deepEqual(parseComposeMessage({ type: 'replaceRefused', fields: fields({ body: 'mine' }) }), { type: 'replaceRefused', fields: fields({ body: 'mine' }) });
     assert.equal(parseComposeMessage({ type: 'replaceRefused' }), undefined, 'a refusal without the form is dropped');
     assert.equal(parseComposeMessage({ type: 'replaceRefused', fields: { ...fields(), body: 7 } }), undefined);
+    assert.deepEqual(parseComposeMessage({ type: 'changed', fields: fields(), gen: 2 }), { type: 'changed', fields: fields(), gen: 2 }, 'a change says which version from the other window it follows');
+    assert.deepEqual(parseComposeMessage({ type: 'changed', fields: fields() }), { type: 'changed', fields: fields() });
+    assert.equal(parseComposeMessage({ type: 'changed', fields: fields(), gen: -1 }), undefined);
+    assert.equal(parseComposeMessage({ type: 'changed', fields: fields(), gen: '2' }), undefined);
   });
 
   it('completes the address being typed, after commas outside quotes', () => {

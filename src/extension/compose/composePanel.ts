@@ -272,6 +272,8 @@ class ComposePanel extends DisposableBase {
    * Reload or Keep mine; `revision` is the draft's now.
    */
   private stale: { revision: number; draftId?: number } | undefined;
+  /** How many times another window's version was put into the page (`replace`); the page's changes say which they follow. */
+  private gen = 0;
   /** A saved draft opened again (not a new message, reply or forward). */
   private readonly reopened: boolean;
 
@@ -410,13 +412,18 @@ class ComposePanel extends DisposableBase {
     try {
       const d = await this.engine.request('compose/openDraft', { accountId: this.meta.accountId, draftId });
       if (this.finished) return;
+      if (!force && (this.unsaved || this.stale)) {
+        // A change from the page arrived while the other version was read: the user chooses.
+        this.conflict(d.revision, draftId);
+        return;
+      }
       this.meta = { ...draftMeta(d), pending: false };
       this.attachments = d.attachments;
       this.revision = d.revision;
       this.stale = undefined;
       this.remoteDirty = false;
       this.panel.title = this.title();
-      this.post({ type: 'replace', fields: this.meta.fields, attachments: attachmentList(this.attachments), force });
+      this.post({ type: 'replace', fields: this.meta.fields, attachments: attachmentList(this.attachments), force, gen: ++this.gen });
       this.post({ type: 'status', message: 'Updated with the changes saved in another window' });
     } catch (e) {
       const err = toMailError(e, 'reloading the draft');
@@ -595,7 +602,14 @@ class ComposePanel extends DisposableBase {
 
   private readonly handlers: ComposeHandlers = {
     ready: () => void this.sendInit(),
-    changed: (m) => this.update(m.fields),
+    changed: (m) => {
+      if ((m.gen ?? 0) >= this.gen) return this.update(m.fields);
+      // Typed before the page put in the other window's version (the two messages crossed): the
+      // page shows this text again, and the user chooses between the two.
+      this.meta = { ...this.meta, fields: m.fields, pending: true };
+      this.post({ type: 'replace', fields: m.fields, attachments: attachmentList(this.attachments), force: true, gen: this.gen });
+      this.conflict(this.revision);
+    },
     complete: (m) => void this.complete(m.query, m.requestId),
     addAttachments: () => void this.addAttachments(),
     checkAi: (m) => void this.checkAi(m.fields),

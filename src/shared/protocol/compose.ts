@@ -56,7 +56,8 @@ export interface ComposeError {
 export type ComposeWebviewToHost =
   | { type: 'ready' }
   /** The form as it is now (debounced in the page; also sent on blur, pagehide and before closing). */
-  | { type: 'changed'; fields: ComposeFields }
+  /** `gen`: the last `replace` the form had applied (0: none), so a change made before one is not taken as made after it. */
+  | { type: 'changed'; fields: ComposeFields; gen?: number }
   | { type: 'complete'; field: AddressField; query: string; requestId: number }
   | { type: 'addAttachments' }
   | { type: 'removeAttachment'; index: number }
@@ -91,7 +92,7 @@ export type ComposeHostToWebview =
    * the host. Unless `force` (the user chose Reload), a form with changes not yet sent to the host
    * keeps them and answers `replaceRefused`.
    */
-  | { type: 'replace'; fields: ComposeFields; attachments: ComposeAttachment[]; force: boolean };
+  | { type: 'replace'; fields: ComposeFields; attachments: ComposeAttachment[]; force: boolean; gen: number };
 
 export type ComposeHandlers = { [K in ComposeWebviewToHost['type']]: (msg: Extract<ComposeWebviewToHost, { type: K }>) => void };
 
@@ -138,7 +139,11 @@ export function parseComposeMessage(v: unknown): ComposeWebviewToHost | undefine
       if (!fields || (o.archive !== undefined && typeof o.archive !== 'boolean')) return undefined;
       return o.archive === true ? { type: 'send', fields, archive: true } : { type: 'send', fields };
     }
-    case 'changed':
+    case 'changed': {
+      const fields = parseFields(o.fields);
+      if (!fields || (o.gen !== undefined && !(Number.isSafeInteger(o.gen) && (o.gen as number) >= 0))) return undefined;
+      return o.gen === undefined ? { type: 'changed', fields } : { type: 'changed', fields, gen: o.gen as number };
+    }
     case 'replaceRefused':
     case 'checkAi':
     case 'close': {

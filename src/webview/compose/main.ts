@@ -58,6 +58,8 @@ function fields(): ComposeFields {
 
 let changeTimer: number | undefined;
 let lastSent = '';
+/** The last version from another window put into the form (see `replace`). */
+let gen = 0;
 
 /** Sends the form if it changed since the last time. */
 function flush(): void {
@@ -68,7 +70,7 @@ function flush(): void {
   const json = JSON.stringify(f);
   if (json === lastSent) return;
   lastSent = json;
-  vscode.postMessage({ type: 'changed', fields: f });
+  vscode.postMessage({ type: 'changed', fields: f, gen });
 }
 
 function changed(): void {
@@ -304,7 +306,7 @@ for (const [field, input] of Object.entries(inputs) as Array<[AddressField, HTML
 // ---- the draft changed in another window ----------------------------------------------
 
 /** The other window's version replaces the form, unless this form has changes the host has not seen. */
-function replace(f: ComposeFields, attachments: ComposeAttachment[], force: boolean): void {
+function replace(f: ComposeFields, attachments: ComposeAttachment[], force: boolean, replaceGen: number): void {
   if (!force && JSON.stringify(fields()) !== lastSent) {
     if (changeTimer !== undefined) clearTimeout(changeTimer);
     changeTimer = undefined;
@@ -327,6 +329,7 @@ function replace(f: ComposeFields, attachments: ComposeAttachment[], force: bool
   if (f.cc || f.bcc) showCc();
   showAttachments(attachments);
   lastSent = JSON.stringify(fields());
+  gen = replaceGen;
   $('conflict').hidden = true;
 }
 
@@ -379,7 +382,7 @@ window.addEventListener('message', (e: MessageEvent<ComposeHostToWebview>) => {
       $('conflict').hidden = !msg.on;
       break;
     case 'replace':
-      replace(msg.fields, msg.attachments, msg.force);
+      replace(msg.fields, msg.attachments, msg.force, msg.gen);
       break;
   }
 });
