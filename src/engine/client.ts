@@ -295,7 +295,7 @@ export class EngineClient {
 
   /** Notifications and secret answers on a new connection. */
   private wire(conn: MessageConnection): void {
-    for (const method of ['store/changed', 'store/saveFailed', 'sync/progress', 'diagnostics/progress', 'engine/stopping'] as const) {
+    for (const method of ['store/changed', 'store/saveFailed', 'sync/progress', 'diagnostics/progress', 'engine/stopping', 'compose/draftSaved'] as const) {
       onNotification(conn, method, (p) => {
         if (method === 'engine/stopping') this.stopping.add(conn);
         for (const l of this.listeners.get(method) ?? []) (l as Listener<typeof p>)(p);

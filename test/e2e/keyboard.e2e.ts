@@ -203,4 +203,36 @@ describe('Keyboard-only journey (code-server + headless Chromium)', function () 
     for (const i of [0, 2, 3]) assert.ok((await onServer('INBOX')).includes(K(i)), `${K(i)} still in INBOX`);
     await screenshot(page(), 'keyboard-journey');
   });
+
+  it('reaches the Mailboxes tree by its key, opens a folder with Enter and the row\'s menu with Shift+F10', async () => {
+    const tree = page().locator('.part.sidebar .pane').filter({ has: page().locator('.pane-header h3.title', { hasText: /^\s*Mailboxes\s*$/ }) });
+    const treeHasKeys = () => tree.evaluate((pane) => (pane.contains(document.activeElement) && !!document.activeElement?.closest('.monaco-list') ? true : undefined));
+    const focusedRow = () => tree.locator('.monaco-list-row.focused .label-name').evaluateAll((els) => (els[0]?.textContent ?? '').trim());
+    await palette('View: Focus Active Editor Group');
+    await keys().press('Control+K');
+    await keys().press('Control+Shift+M');
+    await waitFor(treeHasKeys, 'the Mailboxes tree to take the keyboard (Ctrl+K Ctrl+Shift+M)', 10_000);
+
+    // Arrows to Sent, Enter opens it in the message list.
+    await keys().press('Home');
+    for (let i = 0; i < 30 && (await focusedRow()) !== 'Sent'; i++) await keys().press('ArrowDown');
+    assert.equal(await focusedRow(), 'Sent', 'the arrows reach the Sent folder');
+    await keys().press('Enter');
+    const sent = await webviewFrame(page(), 'MailDesk: Sent', 30_000);
+    await sent.locator('#list li.msg', { hasText: `Re: ${K(1)}` }).waitFor({ state: 'visible', timeout: 60_000 });
+
+    // Back in the tree (the same key), the row's menu by Shift+F10, its actions by arrows and Enter.
+    await keys().press('Control+K');
+    await keys().press('Control+Shift+M');
+    await waitFor(treeHasKeys, 'the Mailboxes tree to take the keyboard again', 10_000);
+    assert.equal(await focusedRow(), 'Sent', 'the tree keeps its row');
+    await keys().press('Shift+F10');
+    const menu = page().locator('.context-view .monaco-menu');
+    await menu.waitFor({ state: 'visible', timeout: 10_000 });
+    const actions = (await menu.locator('.action-label').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+    for (const want of ['Open Folder', 'Mark All as Read']) assert.ok(actions.includes(want), `the menu offers ${want}: ${actions.join(', ')}`);
+    await screenshot(page(), 'keyboard-mailboxes-menu');
+    await keys().press('Escape');
+    await menu.waitFor({ state: 'hidden', timeout: 10_000 });
+  });
 });

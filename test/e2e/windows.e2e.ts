@@ -2,10 +2,10 @@ import { strict as assert } from 'node:assert';
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { FrameLocator, Page } from 'playwright-core';
 import { rawMessage } from '../support/rawmail';
 import { sandboxSuite } from './lib/suite';
-import { clickActivityBarItem, openWorkbench, quickInputAccept, quickPickSelect, runCommand, screenshot, setSideBarWidth, treeItems, type TreeRow, type Workbench } from './lib/workbench';
+import { clickActivityBarItem, openFromTree, openWorkbench, quickInputAccept, quickPickSelect, runCommand, screenshot, setSideBarWidth, treeItems, type TreeRow, waitForNotification, webviewFrame, type Workbench } from './lib/workbench';
 import { addImapAccount, waitFor } from './lib/flow';
 import { REPO_ROOT } from './lib/vsix';
 
@@ -119,7 +119,141 @@ describe('Two VS Code windows share one MailDesk engine (code-server + headless 
     await waitForTree(third.page, (rows) => inboxIs(total)(rows) && archiveShown(rows) && rows.some((r) => r.label === 'Sent' && new RegExp(`(^|· )${sentTotal}$`).test(r.description)), 60_000);
     await screenshot(third.page, 'windows-reopened');
   });
+
+  it('a draft typed in one window is continued in the other and seen back in the first; when both write at once, neither overwrites the other silently; a new window finds both edits', async () => {
+    // The window left open by the test before; the account is there.
+    const first = windows.at(-1)!;
+    const a = first.page;
+    await waitForTree(a, (rows) => rows.some((r) => r.label === 'Drafts'), 60_000);
+    const second = await openWorkbench(suite.server.url);
+    windows.push(second);
+    const b = second.page;
+    await clickActivityBarItem(b, 'MailDesk');
+    await setSideBarWidth(b, 470);
+    await waitForTree(b, (rows) => rows.some((r) => r.label === 'Drafts'), 60_000);
+
+    // Window A: a new message, typed and left to autosave as a draft.
+    const subject = `Offsite agenda (${Date.now().toString(36)})`;
+    const typedInA = 'Dear Bob,\nfirst, the budget.';
+    await runCommand(a, 'MailDesk: New Message');
+    const fresh = await webviewFrame(a, 'New Message', 30_000);
+    await fresh.locator('#subject').fill(subject);
+    const composeA = await waitFor(async () => webviewFrame(a, subject, 1000).catch(() => undefined), 'the compose tab to take the subject as its title');
+    await composeA.locator('#to').fill('bob@partner.example.test');
+    await composeA.locator('#body').fill(typedInA);
+
+    // Window B: the Drafts folder lists it (once A autosaved); opened there, it shows what A typed.
+    const drafts = await openFromTree(b, MAILBOXES, 'Drafts', 'MailDesk: Drafts');
+    const row = drafts.locator('#list li.msg', { hasText: subject });
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    await row.click();
+    const composeB = await webviewFrame(b, subject, 30_000);
+    await waitFor(async () => ((await composeB.locator('#body').inputValue()) === typedInA ? true : undefined), 'window B to show the body typed in A');
+    assert.equal(await composeB.locator('#to').inputValue(), 'bob@partner.example.test');
+
+    // B continues it and saves; A's open composer (nothing unsaved there) shows the continuation.
+    const continued = `${typedInA}\nthen the offsite (written in B).`;
+    await composeB.locator('#body').fill(continued);
+    await bodyIs(composeA, continued, 'window A’s composer to show B’s continuation');
+    await screenshot(a, 'windows-draft-continued');
+
+    // Both windows write at once (each before the other's autosave): the first save wins; the
+    // other window is not saved over it but says so, and Reload shows the winner's text.
+    const lineA = 'A: and dinner.';
+    const lineB = 'B: and a boat trip.';
+    await composeA.locator('#body').fill(`${continued}\n${lineA}`);
+    await composeB.locator('#body').fill(`${continued}\n${lineB}`);
+    const conflict = await waitFor(
+      async () => {
+        if (await composeA.locator('#conflict').isVisible()) return { loser: composeA, page: a, winnerLine: lineB, loserLine: lineA };
+        if (await composeB.locator('#conflict').isVisible()) return { loser: composeB, page: b, winnerLine: lineA, loserLine: lineB };
+        return undefined;
+      },
+      'one window to say the draft was changed in the other',
+      30_000,
+    );
+    const winner = conflict.loser === composeA ? composeB : composeA;
+    assert.match(await conflict.loser.locator('#conflict').innerText(), /changed in another window/);
+    assert.equal(await conflict.loser.locator('#body').inputValue(), `${continued}\n${conflict.loserLine}`, 'the losing window keeps its own text on screen until the user chooses');
+    await screenshot(conflict.page, 'windows-draft-conflict');
+    // The losing window's autosave did not overwrite the winner: had it saved, the winning window
+    // (nothing unsaved there) would have reloaded its text; it still shows its own, well past an autosave.
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.equal(await winner.locator('#body').inputValue(), `${continued}\n${conflict.winnerLine}`);
+    await conflict.loser.locator('#conflict-reload').click();
+    const afterRace = `${continued}\n${conflict.winnerLine}`;
+    await bodyIs(conflict.loser, afterRace, 'Reload to show the winning window’s text');
+    assert.equal(await conflict.loser.locator('#conflict').isVisible(), false, 'the notice is gone after Reload');
+    // The losing window adds its line again, now on top of the winner's: the other window follows.
+    const both = `${afterRace}\n${conflict.loserLine}`;
+    await conflict.loser.locator('#body').fill(both);
+    await bodyIs(winner, both, 'the other window to show both lines');
+
+    // Both write at once again, and the window told of the conflict is closed without choosing:
+    // what it had is kept as a separate draft, the other window's text stays in this one.
+    await composeA.locator('#body').fill(`${both}\nA: and a late checkout.`);
+    await composeB.locator('#body').fill(`${both}\nB: and a bus.`);
+    const late = await waitFor(
+      async () => {
+        if (await composeA.locator('#conflict').isVisible()) return { loserPage: a, loserText: `${both}\nA: and a late checkout.`, winnerText: `${both}\nB: and a bus.` };
+        if (await composeB.locator('#conflict').isVisible()) return { loserPage: b, loserText: `${both}\nB: and a bus.`, winnerText: `${both}\nA: and a late checkout.` };
+        return undefined;
+      },
+      'one window to say the draft was changed in the other (again)',
+      30_000,
+    );
+    await runCommand(late.loserPage, 'View: Close Editor');
+    await waitForNotification(late.loserPage, 'kept as a separate draft', 30_000);
+
+    // Every window closed, then a new one: the draft has every edit of both windows, and the
+    // closed window's last text is the separate draft beside it.
+    await new Promise((r) => setTimeout(r, 3000));
+    await second.close();
+    await first.close();
+    for (const pid of await extensionHosts(suite.server.pid)) process.kill(pid, 'SIGTERM');
+    await waitFor(async () => ((await extensionHosts(suite.server.pid)).length === 0 ? true : undefined), 'every extension host to end', 60_000);
+    const next = await openWorkbench(suite.server.url);
+    windows.push(next);
+    await clickActivityBarItem(next.page, 'MailDesk');
+    await setSideBarWidth(next.page, 470);
+    await waitForTree(next.page, (rows) => rows.some((r) => r.label === 'Drafts'), 60_000);
+    const list = await openFromTree(next.page, MAILBOXES, 'Drafts', 'MailDesk: Drafts');
+    const again = list.locator('#list li.msg', { hasText: subject });
+    await waitFor(async () => ((await again.count()) === 2 ? true : undefined), 'the draft and the closed window’s separate draft in Drafts', 30_000).catch(async (e) => {
+      throw new Error(`${(e as Error).message}: ${await again.count()} rows`);
+    });
+    const bodies: string[] = [];
+    for (const i of [0, 1]) {
+      const rows = (await openFromTree(next.page, MAILBOXES, 'Drafts', 'MailDesk: Drafts')).locator('#list li.msg', { hasText: subject });
+      await rows.nth(i).click();
+      const reopened = await webviewFrame(next.page, subject, 30_000);
+      const want = new Set([late.winnerText, late.loserText].filter((t) => !bodies.includes(t)));
+      let last = '';
+      bodies.push(
+        await waitFor(async () => {
+          last = await reopened.locator('#body').inputValue();
+          return want.has(last) ? last : undefined;
+        }, `draft ${i + 1} to hold one of the two versions`).catch((e) => {
+          throw new Error(`${(e as Error).message}; it holds:\n${last}`);
+        }),
+      );
+      // Closed before the next one opens under the same title (opened and closed unchanged: nothing is saved).
+      await runCommand(next.page, 'View: Close Editor');
+      await waitFor(async () => ((await next.page.locator('.tabs-container .tab', { hasText: subject }).count()) === 0 ? true : undefined), 'the draft’s tab to close');
+    }
+    assert.deepEqual(bodies.sort(), [late.winnerText, late.loserText].sort(), 'both windows’ last texts are kept, each in one draft, every earlier edit in both');
+    await screenshot(next.page, 'windows-draft-reopened');
+  });
 });
+
+async function bodyIs(compose: FrameLocator, text: string, what: string): Promise<void> {
+  let last = '';
+  try {
+    await waitFor(async () => ((last = await compose.locator('#body').inputValue()) === text ? true : undefined), what, 30_000);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; the body was:\n${last}`);
+  }
+}
 
 /** Opens MailDesk's side bar unless a reload brought it back already (a click would close it). */
 async function showMailDesk(page: Page): Promise<void> {

@@ -120,7 +120,7 @@ describe('compose through the engine (Dovecot + SMTP)', function () {
       initialBody: '',
     };
     const saved = await client.request('compose/save', { meta, attachments: fwd.attachments, remote: false });
-    assert.ok(saved);
+    assert.ok(saved && !('stale' in saved));
     assert.equal(saved.server, 'skipped');
     assert.deepEqual(saved.attachments.map((a) => [a.filename, a.size]), [['report.pdf', REPORT.length]]);
     await client.request('compose/journal', { meta: { ...meta, draftId: saved.draftId, pending: false } });

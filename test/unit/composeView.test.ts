@@ -87,6 +87,18 @@ describe('compose protocol', () => {
     assert.deepEqual(parseComposeMessage({ type: 'send', fields: fields({ to: 'a@x.test' }) }), { type: 'send', fields: fields({ to: 'a@x.test' }) });
   });
 
+  it('carries the choices of a draft changed in another window: Reload, Keep mine, and a form kept because it had changes on the way', () => {
+    assert.deepEqual(parseComposeMessage({ type: 'reload' }), { type: 'reload' });
+    assert.deepEqual(parseComposeMessage({ type: 'keepMine', extra: 1 }), { type: 'keepMine' }, 'nothing else crosses');
+    assert.deepEqual(parseComposeMessage({ type: 'replaceRefused', fields: fields({ body: 'mine' }) }), { type: 'replaceRefused', fields: fields({ body: 'mine' }) });
+    assert.equal(parseComposeMessage({ type: 'replaceRefused' }), undefined, 'a refusal without the form is dropped');
+    assert.equal(parseComposeMessage({ type: 'replaceRefused', fields: { ...fields(), body: 7 } }), undefined);
+    assert.deepEqual(parseComposeMessage({ type: 'changed', fields: fields(), gen: 2 }), { type: 'changed', fields: fields(), gen: 2 }, 'a change says which version from the other window it follows');
+    assert.deepEqual(parseComposeMessage({ type: 'changed', fields: fields() }), { type: 'changed', fields: fields() });
+    assert.equal(parseComposeMessage({ type: 'changed', fields: fields(), gen: -1 }), undefined);
+    assert.equal(parseComposeMessage({ type: 'changed', fields: fields(), gen: '2' }), undefined);
+  });
+
   it('completes the address being typed, after commas outside quotes', () => {
     assert.deepEqual(currentToken('"Lee, Ann" <a@x>, jo'), { start: 18, token: 'jo' });
     assert.deepEqual(currentToken('"Lee, An'), { start: 0, token: '"Lee, An' });

@@ -14,6 +14,7 @@ import type { AttachmentWire, ComposeAccountInfo, ComposeDraft, ComposeRequests 
 import type { Engine } from '../engine';
 import type { HandlersFor } from '../handlers';
 import { deleteMeta, metaKey, pendingMetas, readMeta, writeMeta } from './composeJournal';
+import { deleteRevision, readRevision, replyTarget, setRevision } from './composeRevision';
 
 /** The From identity of an account: "Name <email>". */
 function identity(acc: AccountRow): Address {
@@ -32,7 +33,6 @@ function attachmentsToWire(core: MailDesk, list: DraftAttachment[] | undefined):
 }
 
 export function composeHandlers(engine: Engine, core: MailDesk): HandlersFor<ComposeRequests> {
-  void engine;
   const store = core.store;
   let addressBook: AddressBook | undefined;
   let recoveryRan = false;
@@ -71,6 +71,8 @@ export function composeHandlers(engine: Engine, core: MailDesk): HandlersFor<Com
       error: d.error,
       maybeSent: d.maybeSent,
       meta: readMeta(store, accountId, d.messageId) ?? null,
+      revision: readRevision(store, accountId, d.messageId).n,
+      replyingTo: d.inReplyTo ? replyTarget(store, accountId, d.inReplyTo) : undefined,
     };
   };
 
@@ -116,20 +118,39 @@ export function composeHandlers(engine: Engine, core: MailDesk): HandlersFor<Com
       // The account was removed while its draft was open: the window closes the tab.
       const acc = store.getAccount(p.meta.accountId);
       if (!acc) return null;
-      const ref = await core.saveDraft(acc.id, toDraft(p.meta, identity(acc), p.attachments), { remote: p.remote });
+      // Checked and taken before the first await: of two windows saving on one revision, the
+      // second is refused even while the first one's save is still being written.
+      const current = readRevision(store, acc.id, p.meta.messageId);
+      if (p.revision !== undefined && p.revision !== current.n) return { stale: { revision: current.n } };
+      const revision = current.n + 1;
+      const writer = p.writer ?? '';
+      setRevision(store, acc.id, p.meta.messageId, { n: revision, writer });
+      let ref;
+      try {
+        ref = await core.saveDraft(acc.id, toDraft(p.meta, identity(acc), p.attachments), { remote: p.remote });
+      } catch (e) {
+        // Nothing was written: the composer's revision is still the draft's.
+        if (readRevision(store, acc.id, p.meta.messageId).n === revision) setRevision(store, acc.id, p.meta.messageId, current);
+        throw e;
+      }
       const fresh = core.openDraft(acc.id, ref.id);
-      return { draftId: ref.id, server: ref.server, serverError: ref.serverError, attachments: attachmentsToWire(core, fresh.attachments) };
+      void engine.broadcast('compose/draftSaved', { accountId: acc.id, messageId: p.meta.messageId, draftId: ref.id, revision, writer });
+      return { draftId: ref.id, server: ref.server, serverError: ref.serverError, attachments: attachmentsToWire(core, fresh.attachments), revision };
     },
 
     'compose/journal': (p) => {
+      const current = readRevision(store, p.meta.accountId, p.meta.messageId);
+      if (p.revision !== undefined && p.revision !== current.n && !(p.writer && p.writer === current.writer)) return { stale: true, revision: current.n };
       live.add(metaKey(p.meta.accountId, p.meta.messageId));
       writeMeta(store, p.meta);
       if (p.flush) store.saveNow();
-      return null;
+      return { stale: false, revision: current.n };
     },
 
     'compose/discard': async (p) => {
       deleteMeta(store, p.accountId, p.messageId);
+      // Sent or discarded: a window still holding it is refused from now on (its revision is not 0).
+      deleteRevision(store, p.accountId, p.messageId);
       if (p.draftId !== undefined) await core.deleteDraft(p.accountId, p.draftId);
       return null;
     },
@@ -154,6 +175,8 @@ export function composeHandlers(engine: Engine, core: MailDesk): HandlersFor<Com
             continue;
           }
           const ref = await core.saveDraft(meta.accountId, toDraft({ ...meta, draftId: row?.id }, identity(acc), atts), { remote: false });
+          // A composer still holding the revision before this catch-up has not seen these changes.
+          setRevision(store, meta.accountId, meta.messageId, { n: readRevision(store, meta.accountId, meta.messageId).n + 1, writer: '' });
           writeMeta(store, { ...meta, draftId: ref.id, pending: false });
           out.recovered.push({ draftId: ref.id, messageId: meta.messageId });
         } catch (e) {

@@ -10,6 +10,7 @@
  * in order on this window's connection), so a window closed before the next draft save is
  * caught up by `compose/recover`.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -26,7 +27,7 @@ import {
   dispatchCompose,
   parseComposeMessage,
 } from '../../shared/protocol/compose';
-import type { AttachmentWire, ComposeAccountInfo } from '../../shared/protocol/engineAreas/compose';
+import type { AttachmentWire, ComposeAccountInfo, ComposeDraft, ComposeDraftSaved } from '../../shared/protocol/engineAreas/compose';
 import { DisposableBase, toDisposable, type Disposable } from '../lifecycle';
 import { composeInEditor } from './editorCompose';
 import { attachmentList, completionItem, type ComposeMeta, isUntouched, sendProblem, signatureOf, toDraft, prefilledMeta } from './model';
@@ -92,6 +93,8 @@ class ComposePanels extends DisposableBase {
     const { engine } = deps;
     this._register(toDisposable(() => [...this.panels.values()].forEach((p) => p.dispose())));
     this._register(engine.on('store/changed', (c) => void this.accountsChanged(c.accounts)));
+    // Another window (or another composer) saved a draft open here: it reloads, or says so.
+    this._register(engine.on('compose/draftSaved', (e) => this.panels.get(`${e.accountId}\n${e.messageId}`)?.savedElsewhere(e)));
     this._register(
       engine.onDidReconnect(() => {
         // Another engine (after a takeover) learns which drafts are being written here, so its
@@ -138,14 +141,14 @@ class ComposePanels extends DisposableBase {
     }
   }
 
-  private open(meta: ComposeMeta, attachments: AttachmentWire[], replyingTo?: ComposeMessageArgs): ComposePanel {
+  private open(meta: ComposeMeta, attachments: AttachmentWire[], replyingTo?: ComposeMessageArgs, revision = 0): ComposePanel {
     const key = `${meta.accountId}\n${meta.messageId}`;
     const existing = this.panels.get(key);
     if (existing) {
       existing.reveal();
       return existing;
     }
-    const panel = new ComposePanel(this, meta, attachments, (k) => this.panels.delete(k), replyingTo);
+    const panel = new ComposePanel(this, meta, attachments, (k) => this.panels.delete(k), replyingTo, revision);
     this.panels.set(key, panel);
     return panel;
   }
@@ -190,20 +193,9 @@ class ComposePanels extends DisposableBase {
   /** Continues a saved draft: its own form when MailDesk wrote it, else the message as plain text. */
   async openDraft(accountId: string, draftId: number): Promise<void> {
     const d = await this.engine.request('compose/openDraft', { accountId, draftId });
-    const meta: ComposeMeta = d.meta
-      ? { ...d.meta, draftId: d.id }
-      : {
-          accountId,
-          messageId: d.messageId,
-          draftId: d.id,
-          fields: { accountId, to: d.to, cc: d.cc, bcc: d.bcc, subject: d.subject, body: d.text.replace(/\n+$/, ''), format: 'plain', includeQuote: false },
-          inReplyTo: d.inReplyTo,
-          references: d.references,
-          kind: 'Draft',
-          pending: false,
-          initialBody: '',
-        };
-    const panel = this.open(meta, d.attachments);
+    // A reopened reply offers "Send + Archive" too, for the stored message it answers. Not
+    // pending: what the journal holds beyond the row was typed elsewhere, not in this form.
+    const panel = this.open({ ...draftMeta(d), pending: false }, d.attachments, d.replyingTo, d.revision);
     if (d.status === 'failed' && d.error) panel.showError({ message: d.error.message, code: d.error.code, maybeSent: d.maybeSent });
   }
 
@@ -246,6 +238,23 @@ class ComposePanels extends DisposableBase {
   }
 }
 
+/** The form of a saved draft: its own journal when MailDesk wrote it, else the message as plain text. */
+function draftMeta(d: ComposeDraft): ComposeMeta {
+  return d.meta
+    ? { ...d.meta, draftId: d.id }
+    : {
+        accountId: d.accountId,
+        messageId: d.messageId,
+        draftId: d.id,
+        fields: { accountId: d.accountId, to: d.to, cc: d.cc, bcc: d.bcc, subject: d.subject, body: d.text.replace(/\n+$/, ''), format: 'plain', includeQuote: false },
+        inReplyTo: d.inReplyTo,
+        references: d.references,
+        kind: 'Draft',
+        pending: false,
+        initialBody: '',
+      };
+}
+
 class ComposePanel extends DisposableBase {
   private readonly panel: vscode.WebviewPanel;
   private localTimer: NodeJS.Timeout | undefined;
@@ -255,6 +264,18 @@ class ComposePanel extends DisposableBase {
   /** Sent or discarded: nothing more is saved. */
   private finished = false;
   private saving: Promise<void> = Promise.resolve();
+  /** This composer, in the engine's `compose/draftSaved` (so it does not react to its own saves). */
+  private readonly writer = crypto.randomUUID();
+  /**
+   * Set when another window saved this draft while this form had changes of its own: nothing
+   * is saved from here (that would overwrite the other window's text) until the user chooses
+   * Reload or Keep mine; `revision` is the draft's now.
+   */
+  private stale: { revision: number; draftId?: number } | undefined;
+  /** How many times another window's version was put into the page (`replace`); the page's changes say which they follow. */
+  private gen = 0;
+  /** A saved draft opened again (not a new message, reply or forward). */
+  private readonly reopened: boolean;
 
   constructor(
     private readonly owner: ComposePanels,
@@ -264,8 +285,11 @@ class ComposePanel extends DisposableBase {
     private readonly onGone: (key: string) => void,
     /** The message a reply answers: "Send + Archive" archives its conversation after sending. */
     private readonly replyingTo?: ComposeMessageArgs,
+    /** The draft's revision this form builds on (`compose/save` refuses to save over a newer one). */
+    private revision = 0,
   ) {
     super();
+    this.reopened = meta.draftId !== undefined;
     const { extensionUri } = owner.deps;
     this.panel = this._register(
       vscode.window.createWebviewPanel(
@@ -345,10 +369,103 @@ class ComposePanel extends DisposableBase {
 
   /** The form as it is now goes to the engine's journal; `flush` puts it on disk before the answer. */
   private journal(flush = false): Promise<void> {
-    return this.engine.request('compose/journal', { meta: this.meta, flush }).then(
-      () => undefined,
+    // A form out of date with the draft never replaces the journal of the window that saved it.
+    if (this.stale) return Promise.resolve();
+    return this.engine.request('compose/journal', { meta: this.meta, flush, revision: this.revision, writer: this.writer }).then(
+      (r) => {
+        // (An engine of the build before answers null: it checks nothing.)
+        if (r?.stale) this.conflict(r.revision);
+      },
       (e) => this.owner.deps.log.warn(`compose: keeping the unsaved changes of ${this.meta.messageId} failed: ${toMailError(e).describe()}`),
     );
+  }
+
+  /** Whether this form holds changes the draft row does not have yet. */
+  private get unsaved(): boolean {
+    return this.meta.pending || this.localTimer !== undefined;
+  }
+
+  /**
+   * Another composer (another window, mostly) saved this draft. With nothing unsaved here the
+   * form shows that version at once; with changes of its own, the user is asked what to keep.
+   */
+  savedElsewhere(e: ComposeDraftSaved): void {
+    if (this.finished || e.writer === this.writer || e.revision <= this.revision || (this.stale && e.revision <= this.stale.revision)) return;
+    if (this.unsaved || this.stale) this.conflict(e.revision, e.draftId);
+    else void this.queue(() => this.reload(false, e.draftId));
+  }
+
+  /** Stops saving from here and shows "This draft was changed in another window" with Reload and Keep mine. */
+  private conflict(revision: number, draftId?: number): void {
+    if (this.finished) return;
+    this.stale = { revision, draftId: draftId ?? this.stale?.draftId };
+    if (this.localTimer) clearTimeout(this.localTimer);
+    this.localTimer = undefined;
+    this.owner.deps.log.info(`compose: draft ${this.meta.messageId} was saved by another window (revision ${revision}, this form had ${this.revision}): waiting for Reload or Keep mine`);
+    this.post({ type: 'conflict', on: true });
+    this.post({ type: 'status', message: 'Not saved: this draft was changed in another window' });
+  }
+
+  /** The draft as saved now (by another window) replaces the form; `force`: the user chose Reload. */
+  private async reload(force: boolean, draftId = this.stale?.draftId ?? this.meta.draftId): Promise<void> {
+    if (this.finished || draftId === undefined) return;
+    try {
+      const d = await this.engine.request('compose/openDraft', { accountId: this.meta.accountId, draftId });
+      if (this.finished) return;
+      if (!force && (this.unsaved || this.stale)) {
+        // A change from the page arrived while the other version was read: the user chooses.
+        this.conflict(d.revision, draftId);
+        return;
+      }
+      this.meta = { ...draftMeta(d), pending: false };
+      this.attachments = d.attachments;
+      this.revision = d.revision;
+      this.stale = undefined;
+      this.remoteDirty = false;
+      this.panel.title = this.title();
+      this.post({ type: 'replace', fields: this.meta.fields, attachments: attachmentList(this.attachments), force, gen: ++this.gen });
+      this.post({ type: 'status', message: 'Updated with the changes saved in another window' });
+    } catch (e) {
+      const err = toMailError(e, 'reloading the draft');
+      this.owner.deps.log.warn(`compose: ${err.describe()}`);
+      this.post({ type: 'status', message: `The draft could not be reloaded: ${err.describe()}` });
+    }
+  }
+
+  /**
+   * Closed while the draft was changed in another window (neither Reload nor Keep mine chosen):
+   * this form's text becomes a draft of its own (a new Message-ID), so neither version is lost.
+   */
+  private async keepAsCopy(): Promise<void> {
+    const { engine } = this;
+    const { log } = this.owner.deps;
+    try {
+      const acc = await this.owner.accountById(this.meta.accountId);
+      if (!acc) return;
+      const copy: ComposeMeta = { ...this.meta, messageId: newMessageId(acc.from.address), draftId: undefined, pending: true };
+      // The journal first (on disk before the answer): a window closing with VS Code still leaves it to recover.
+      await engine.request('compose/journal', { meta: copy, flush: true });
+      const r = await engine.request('compose/save', { meta: copy, attachments: this.attachments, remote: true, revision: 0, writer: this.writer });
+      if (!r || 'stale' in r) return;
+      await engine.request('compose/journal', { meta: { ...copy, draftId: r.draftId, pending: false } });
+      log.info(`compose: ${this.meta.messageId} was changed in another window; this window's version is kept as draft ${r.draftId} (${copy.messageId})`);
+      const subject = this.meta.fields.subject || '(no subject)';
+      void vscode.window.showInformationMessage(`MailDesk: "${subject}" was changed in another window, so what you wrote here is kept as a separate draft in Drafts.`);
+    } catch (e) {
+      log.error(`compose: keeping this window's version of ${this.meta.messageId} as a separate draft failed: ${toMailError(e).describe()}`);
+    }
+  }
+
+  /** "Keep mine": this form is saved over the other window's version, on purpose. */
+  private keepMine(): void {
+    if (!this.stale) return;
+    this.revision = this.stale.revision;
+    this.stale = undefined;
+    this.post({ type: 'conflict', on: false });
+    this.meta = { ...this.meta, pending: true };
+    this.remoteDirty = true;
+    void this.journal();
+    void this.saveLocal();
   }
 
   /** Tells the engine (again) that this draft is being written here: after a reconnect. */
@@ -430,13 +547,18 @@ class ComposePanel extends DisposableBase {
   }
 
   private async save(remote: boolean): Promise<void> {
-    if (this.finished || this.sending) return;
+    if (this.finished || this.sending || this.stale) return;
     const saved = this.meta;
     const attachments = this.attachments;
     try {
-      const r = await this.engine.request('compose/save', { meta: saved, attachments, remote });
+      const r = await this.engine.request('compose/save', { meta: saved, attachments, remote, revision: this.revision, writer: this.writer });
       // null: the account is gone (its tabs close).
       if (!r || this.finished) return;
+      if ('stale' in r) {
+        this.conflict(r.stale.revision);
+        return;
+      }
+      this.revision = r.revision;
       // Attachments added or removed during the save are kept; the next save stores them.
       if (this.attachments === attachments) this.attachments = r.attachments;
       // A change typed during the save is not in the row yet: it stays pending until the next one.
@@ -456,7 +578,15 @@ class ComposePanel extends DisposableBase {
   private closed(): void {
     this.clearTimers();
     if (!this.finished) {
-      if (isUntouched(this.meta, this.attachments.length)) {
+      if (this.stale) {
+        // Saving it would overwrite what the other window saved: both are kept, this one apart.
+        this.finished = true;
+        void this.keepAsCopy();
+      } else if (this.reopened && !this.unsaved && !this.remoteDirty) {
+        // A draft opened and closed without a change here: nothing to write (and no save to
+        // race with a window that goes on writing it).
+        this.finished = true;
+      } else if (isUntouched(this.meta, this.attachments.length)) {
         this.finished = true;
         void this.engine.request('compose/discard', { accountId: this.meta.accountId, messageId: this.meta.messageId, draftId: this.meta.draftId }).catch(() => undefined);
       } else {
@@ -472,7 +602,14 @@ class ComposePanel extends DisposableBase {
 
   private readonly handlers: ComposeHandlers = {
     ready: () => void this.sendInit(),
-    changed: (m) => this.update(m.fields),
+    changed: (m) => {
+      if ((m.gen ?? 0) >= this.gen) return this.update(m.fields);
+      // Typed before the page put in the other window's version (the two messages crossed): the
+      // page shows this text again, and the user chooses between the two.
+      this.meta = { ...this.meta, fields: m.fields, pending: true };
+      this.post({ type: 'replace', fields: m.fields, attachments: attachmentList(this.attachments), force: true, gen: this.gen });
+      this.conflict(this.revision);
+    },
     complete: (m) => void this.complete(m.query, m.requestId),
     addAttachments: () => void this.addAttachments(),
     checkAi: (m) => void this.checkAi(m.fields),
@@ -484,6 +621,14 @@ class ComposePanel extends DisposableBase {
       void this.saveLocal();
     },
     send: (m) => this.sendAgain(m.fields, m.archive === true),
+    reload: () => void this.queue(() => this.reload(true)),
+    // The page had changes on the way when the other window's version came: they are this
+    // form's, made on the version before, so the user chooses (Reload or Keep mine).
+    replaceRefused: (m) => {
+      this.meta = { ...this.meta, fields: m.fields, pending: true };
+      this.conflict(this.revision);
+    },
+    keepMine: () => this.keepMine(),
     close: (m) => {
       this.update(m.fields);
       this.panel.dispose();
@@ -549,6 +694,11 @@ class ComposePanel extends DisposableBase {
 
   private async send(fields: ComposeFields, confirmResend: boolean, archive = false): Promise<void> {
     if (this.sending || this.finished) return;
+    if (this.stale) {
+      // Sending this form would drop what the other window wrote, unseen.
+      this.showError({ message: 'This draft was changed in another window. Choose Reload (their version) or Keep mine, then send.', code: 'compose.conflict', maybeSent: false });
+      return;
+    }
     if (fields.accountId !== this.meta.accountId) await this.changeAccount(fields);
     else this.update(fields);
     const problem = sendProblem(this.meta.fields);
@@ -647,6 +797,7 @@ ${this.replyingTo ? `<button type="button" id="send-archive" class="primary" tit
 <span class="hint">Ctrl+Enter sends${this.replyingTo ? ' · Ctrl+Shift+Enter sends and archives' : ''} · Esc saves and closes</span>
 </div>
 <div id="error" class="error" role="alert" hidden><span id="error-text"></span> <button type="button" id="send-again">Send again</button></div>
+<div id="conflict" class="error" role="alert" hidden>This draft was changed in another window. <button type="button" id="conflict-reload" title="Show the version saved in the other window; the changes made here are dropped">Reload</button> <button type="button" id="conflict-keep" title="Save this window's version over the other one">Keep mine</button></div>
 <textarea id="body" aria-label="Message text (Markdown)" spellcheck="true"></textarea>
 <ul id="atts" class="atts" aria-label="Attachments"></ul>
 ${

@@ -16,6 +16,7 @@
  * itself is in the engine (reopened with Open Draft), and its form is journaled (not pending)
  * after each save so a reopened draft keeps its quoted original.
  */
+import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import { toMailError } from '../../core/errors';
 import { newMessageId } from '../../core/send/compose';
@@ -81,6 +82,12 @@ export function registerEditorCompose(deps: EditorComposeDeps): Disposable[] {
 interface Entry {
   uri: vscode.Uri;
   meta: ComposeMeta;
+  /** The draft's revision this document builds on: a save on an older one is refused (another window saved since). */
+  revision: number;
+  /** This document in `compose/draftSaved` and the revision's writer. */
+  writer: string;
+  /** Set when a save was refused because another window saved the draft: the next Ctrl+S replaces that version, on purpose. */
+  stale?: number;
   attachments: AttachmentWire[];
   /** The document's text as last read or saved (what `readFile` returns). */
   text: Uint8Array;
@@ -97,6 +104,8 @@ interface Entry {
   /** Saves of this message, one at a time and in order. */
   saving: Promise<void>;
 }
+
+const STALE = 'this draft was changed in another window after you opened it here, so it was not saved. To keep that version, close this tab without saving and open the draft again; to replace it with this one, save again (Ctrl+S).';
 
 class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
   private readonly entries = new Map<string, Entry>();
@@ -146,6 +155,7 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
       [],
       acc,
       false,
+      0,
     );
   }
 
@@ -156,7 +166,7 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
     const body = withSignature('', this.signature(acc));
     const meta = prefilledMeta(d, acc.id, body, false);
     // Saved at once, as the composer does: the draft row holds the forwarded attachments.
-    await this.open(meta, d.attachments, acc, true);
+    await this.open(meta, d.attachments, acc, true, 0);
   }
 
   async openDraft(accountId: string, draftId: number): Promise<void> {
@@ -176,7 +186,7 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
           pending: false,
           initialBody: '',
         };
-    await this.open(meta, d.attachments, acc, false);
+    await this.open(meta, d.attachments, acc, false, d.revision);
     if (d.status === 'failed' && d.error) {
       const entry = this.find(accountId, meta.messageId);
       if (entry) entry.maybeSent = d.maybeSent;
@@ -188,7 +198,7 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
     return [...this.entries.values()].find((e) => !e.finished && e.meta.accountId === accountId && e.meta.messageId === messageId);
   }
 
-  private async open(meta: ComposeMeta, attachments: AttachmentWire[], acc: ComposeAccountInfo, saveNow: boolean): Promise<void> {
+  private async open(meta: ComposeMeta, attachments: AttachmentWire[], acc: ComposeAccountInfo, saveNow: boolean, revision: number): Promise<void> {
     const existing = this.find(meta.accountId, meta.messageId);
     if (existing) {
       await vscode.window.showTextDocument(existing.uri, { preview: false });
@@ -209,7 +219,7 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
     // A folder per message keeps two messages with the same subject apart; the file's name is the tab's.
     const uri = vscode.Uri.from({ scheme: DRAFT_SCHEME, path: `/${++this.seq}/${draftFileName(meta.fields.subject, meta.kind)}` });
     const now = Date.now();
-    const entry: Entry = { uri, meta, attachments, text: this.encoder.encode(text), mtime: now, ctime: now, finished: false, sending: false, maybeSent: false, lastRemote: 0, remoteDirty: false, saving: Promise.resolve() };
+    const entry: Entry = { uri, meta, revision, writer: crypto.randomUUID(), attachments, text: this.encoder.encode(text), mtime: now, ctime: now, finished: false, sending: false, maybeSent: false, lastRemote: 0, remoteDirty: false, saving: Promise.resolve() };
     this.entries.set(uri.toString(), entry);
     if (saveNow) await this.queue(entry, () => this.save(entry, false));
     const doc = await vscode.workspace.openTextDocument(uri);
@@ -267,14 +277,24 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
   /** The draft as the entry holds it, here and (every 30 s at most) in the server's Drafts. */
   private async save(entry: Entry, remote: boolean): Promise<void> {
     if (entry.finished) return;
-    const r = await this.engine.request('compose/save', { meta: entry.meta, attachments: entry.attachments, remote });
+    if (entry.stale !== undefined) throw new Error(STALE);
+    const r = await this.engine.request('compose/save', { meta: entry.meta, attachments: entry.attachments, remote, revision: entry.revision, writer: entry.writer });
     if (!r) throw new Error('the account of this message was removed. Copy the text into a new message from another account');
+    if ('stale' in r) {
+      // Nothing was written, and nothing more is until the user saves again (that replaces the other version).
+      entry.stale = r.stale.revision;
+      entry.remoteDirty = false;
+      if (entry.remoteTimer) clearTimeout(entry.remoteTimer);
+      entry.remoteTimer = undefined;
+      throw new Error(STALE);
+    }
+    entry.revision = r.revision;
     if (remote) entry.lastRemote = Date.now();
     entry.remoteDirty = !remote;
     entry.attachments = r.attachments;
     entry.meta = { ...entry.meta, draftId: r.draftId, pending: false };
     // Not pending: only so a reopened draft gets its form back (quote, references, kind).
-    await this.engine.request('compose/journal', { meta: entry.meta });
+    await this.engine.request('compose/journal', { meta: entry.meta, revision: entry.revision, writer: entry.writer });
     const where = !remote ? 'on this computer' : r.server === 'saved' ? "here and in the server's Drafts" : `on this computer (server: ${r.serverError ?? 'not saved'})`;
     vscode.window.setStatusBarMessage(`MailDesk: draft saved ${where}`, 5000);
     if (!remote) this.scheduleRemote(entry);
@@ -285,7 +305,10 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
     entry.remoteTimer = setTimeout(() => {
       entry.remoteTimer = undefined;
       if (entry.remoteDirty && !entry.finished && !entry.sending) {
-        void this.queue(entry, () => this.save(entry, true)).catch((e) => this.deps.log.warn(`compose: saving to the server's Drafts failed: ${toMailError(e).describe()}`));
+        void this.queue(entry, () => this.save(entry, true)).catch((e) => {
+          if ((e as Error).message === STALE) void vscode.window.showWarningMessage(`MailDesk: "${entry.meta.fields.subject || '(no subject)'}": ${STALE}`);
+          else this.deps.log.warn(`compose: saving to the server's Drafts failed: ${toMailError(e).describe()}`);
+        });
       }
     }, REMOTE_SAVE_MS);
   }
@@ -299,6 +322,11 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
       return;
     }
     if (entry.sending) return;
+    if (entry.stale !== undefined) {
+      // Sending this version would drop, unseen, what the other window saved.
+      void vscode.window.showErrorMessage(`MailDesk: not sent: ${STALE}`);
+      return;
+    }
     if (entry.maybeSent) {
       const c = await vscode.window.showWarningMessage(
         'This message may already have been sent.',
@@ -340,7 +368,7 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
       entry.meta = { ...entry.meta, draftId: r.draftId };
       entry.maybeSent = !!r.maybeSent;
       const err = r.error ? fromWireError(r.error) : toMailError(new Error('the message was not sent'));
-      void this.engine.request('compose/journal', { meta: entry.meta }).catch(() => undefined);
+      void this.engine.request('compose/journal', { meta: entry.meta, revision: entry.revision, writer: entry.writer }).catch(() => undefined);
       void vscode.window.showErrorMessage(`MailDesk: "${entry.meta.fields.subject || '(no subject)'}" was not sent: ${err.describe()} It is kept in Drafts; Send tries again.`);
     } catch (e) {
       void vscode.window.showErrorMessage(`MailDesk: not sent: ${toMailError(e, 'sending').describe()} It is kept in Drafts; Send tries again.`);
@@ -416,6 +444,11 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
     if (!entry.finished) {
       const form = await this.read(entry, this.decoder.decode(content));
       if ('problem' in form) throw new Error(`The draft was not saved. ${form.problem}`);
+      // Saved again after "changed in another window": this version replaces that one, as the message said.
+      if (entry.stale !== undefined) {
+        entry.revision = entry.stale;
+        entry.stale = undefined;
+      }
       entry.meta = form.meta;
       entry.attachments = form.attachments;
       entry.remoteDirty = true;

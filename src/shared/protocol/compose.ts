@@ -56,7 +56,8 @@ export interface ComposeError {
 export type ComposeWebviewToHost =
   | { type: 'ready' }
   /** The form as it is now (debounced in the page; also sent on blur, pagehide and before closing). */
-  | { type: 'changed'; fields: ComposeFields }
+  /** `gen`: the last `replace` the form had applied (0: none), so a change made before one is not taken as made after it. */
+  | { type: 'changed'; fields: ComposeFields; gen?: number }
   | { type: 'complete'; field: AddressField; query: string; requestId: number }
   | { type: 'addAttachments' }
   | { type: 'removeAttachment'; index: number }
@@ -66,7 +67,13 @@ export type ComposeWebviewToHost =
   | { type: 'checkAi'; fields: ComposeFields }
   /** Esc: save, then close. */
   | { type: 'close'; fields: ComposeFields }
-  | { type: 'discard' };
+  | { type: 'discard' }
+  /** The draft was changed in another window: load that version (this form's changes are dropped). */
+  | { type: 'reload' }
+  /** The draft was changed in another window: save this form over it anyway. */
+  | { type: 'keepMine' }
+  /** A `replace` not applied: the form had changes the host had not been sent yet (these). */
+  | { type: 'replaceRefused'; fields: ComposeFields };
 
 export type ComposeHostToWebview =
   | { type: 'init'; init: ComposeInit }
@@ -77,7 +84,15 @@ export type ComposeHostToWebview =
   | { type: 'sending'; on: boolean }
   | { type: 'error'; error: ComposeError }
   /** The From account changed the body (signature swapped). */
-  | { type: 'body'; body: string };
+  | { type: 'body'; body: string }
+  /** Another window saved this draft while this form had changes of its own: "Reload" or "Keep mine". */
+  | { type: 'conflict'; on: boolean }
+  /**
+   * The draft as another window saved it, put into the form: nothing typed here was pending at
+   * the host. Unless `force` (the user chose Reload), a form with changes not yet sent to the host
+   * keeps them and answers `replaceRefused`.
+   */
+  | { type: 'replace'; fields: ComposeFields; attachments: ComposeAttachment[]; force: boolean; gen: number };
 
 export type ComposeHandlers = { [K in ComposeWebviewToHost['type']]: (msg: Extract<ComposeWebviewToHost, { type: K }>) => void };
 
@@ -116,13 +131,20 @@ export function parseComposeMessage(v: unknown): ComposeWebviewToHost | undefine
     case 'ready':
     case 'addAttachments':
     case 'discard':
+    case 'reload':
+    case 'keepMine':
       return { type: o.type };
     case 'send': {
       const fields = parseFields(o.fields);
       if (!fields || (o.archive !== undefined && typeof o.archive !== 'boolean')) return undefined;
       return o.archive === true ? { type: 'send', fields, archive: true } : { type: 'send', fields };
     }
-    case 'changed':
+    case 'changed': {
+      const fields = parseFields(o.fields);
+      if (!fields || (o.gen !== undefined && !(Number.isSafeInteger(o.gen) && (o.gen as number) >= 0))) return undefined;
+      return o.gen === undefined ? { type: 'changed', fields } : { type: 'changed', fields, gen: o.gen as number };
+    }
+    case 'replaceRefused':
     case 'checkAi':
     case 'close': {
       const fields = parseFields(o.fields);

@@ -37,7 +37,7 @@ import type {
 } from '../../core/agent/mailbox';
 
 import type { LocalData } from '../../core/store/store';
-import type { ComposeRequests } from './engineAreas/compose';
+import type { ComposeDraftSaved, ComposeRequests } from './engineAreas/compose';
 import type { PanelRequests } from './engineAreas/panels';
 import type { ReadingRequests } from './engineAreas/reading';
 import type { WindowRequests } from './engineAreas/window';
@@ -313,6 +313,8 @@ export interface EngineNotifications {
   'store/saveFailed': WireError;
   /** The engine stops (host closing, handing over): reconnect, or host one. */
   'engine/stopping': { reason: string };
+  /** A composer saved a draft (src/shared/protocol/engineAreas/compose.ts). */
+  'compose/draftSaved': ComposeDraftSaved;
 }
 
 /**

@@ -58,6 +58,8 @@ function fields(): ComposeFields {
 
 let changeTimer: number | undefined;
 let lastSent = '';
+/** The last version from another window put into the form (see `replace`). */
+let gen = 0;
 
 /** Sends the form if it changed since the last time. */
 function flush(): void {
@@ -68,7 +70,7 @@ function flush(): void {
   const json = JSON.stringify(f);
   if (json === lastSent) return;
   lastSent = json;
-  vscode.postMessage({ type: 'changed', fields: f });
+  vscode.postMessage({ type: 'changed', fields: f, gen });
 }
 
 function changed(): void {
@@ -301,6 +303,42 @@ for (const [field, input] of Object.entries(inputs) as Array<[AddressField, HTML
   input.addEventListener('blur', () => setTimeout(hideSuggestions, 100));
 }
 
+// ---- the draft changed in another window ----------------------------------------------
+
+/** The other window's version replaces the form, unless this form has changes the host has not seen. */
+function replace(f: ComposeFields, attachments: ComposeAttachment[], force: boolean, replaceGen: number): void {
+  if (!force && JSON.stringify(fields()) !== lastSent) {
+    if (changeTimer !== undefined) clearTimeout(changeTimer);
+    changeTimer = undefined;
+    lastSent = JSON.stringify(fields());
+    vscode.postMessage({ type: 'replaceRefused', fields: fields() });
+    return;
+  }
+  if (changeTimer !== undefined) clearTimeout(changeTimer);
+  changeTimer = undefined;
+  from.value = f.accountId;
+  inputs.to.value = f.to;
+  inputs.cc.value = f.cc;
+  inputs.bcc.value = f.bcc;
+  subject.value = f.subject;
+  body.value = f.body;
+  format.value = f.format;
+  updateBodyLabel();
+  if (includeQuote) includeQuote.checked = f.includeQuote;
+  if (quote && includeQuote) quote.hidden = !f.includeQuote;
+  if (f.cc || f.bcc) showCc();
+  showAttachments(attachments);
+  lastSent = JSON.stringify(fields());
+  gen = replaceGen;
+  $('conflict').hidden = true;
+}
+
+$('conflict-reload').addEventListener('click', () => vscode.postMessage({ type: 'reload' }));
+$('conflict-keep').addEventListener('click', () => {
+  flush();
+  vscode.postMessage({ type: 'keepMine' });
+});
+
 // ---- the host's messages -------------------------------------------------------------
 
 window.addEventListener('message', (e: MessageEvent<ComposeHostToWebview>) => {
@@ -339,6 +377,12 @@ window.addEventListener('message', (e: MessageEvent<ComposeHostToWebview>) => {
     case 'body':
       body.value = msg.body;
       lastSent = JSON.stringify(fields());
+      break;
+    case 'conflict':
+      $('conflict').hidden = !msg.on;
+      break;
+    case 'replace':
+      replace(msg.fields, msg.attachments, msg.force, msg.gen);
       break;
   }
 });

@@ -60,6 +60,42 @@ export interface ComposeDraft {
   error?: { code: string; message: string };
   maybeSent: boolean;
   meta: ComposeMeta | null;
+  /**
+   * How many times a composer saved this draft (see `compose/save`): a window that saves on
+   * top of an older revision than the draft's is refused, so it never overwrites silently
+   * what another window wrote meanwhile.
+   */
+  revision: number;
+  /**
+   * A reply: the stored message it answers (by its In-Reply-To), so a reopened reply offers
+   * "Send + Archive" as a fresh one does. Undefined when that message is not stored here.
+   */
+  replyingTo?: { messageId: number; folderId: number };
+}
+
+/** `compose/save`'s answer when the form was saved. */
+export interface ComposeSaved {
+  draftId: number;
+  server: 'saved' | 'skipped' | 'failed';
+  serverError?: string;
+  attachments: AttachmentWire[];
+  /** The draft's revision now: the composer's next save builds on it. */
+  revision: number;
+}
+
+/** `compose/save`'s answer when another window saved the draft after this one's `revision`: nothing was written. */
+export interface ComposeStale {
+  stale: { revision: number };
+}
+
+/** Told to every window after a composer saved a draft: an open composer of it reloads, or says it was changed elsewhere. */
+export interface ComposeDraftSaved {
+  accountId: string;
+  messageId: string;
+  draftId: number;
+  revision: number;
+  /** The composer that saved it (its `writer`), so it does not react to its own save. */
+  writer: string;
 }
 
 export interface ComposeRequests {
@@ -78,13 +114,21 @@ export interface ComposeRequests {
   /**
    * Saves the form as a draft: here at once (on disk before the answer), then in the server's
    * Drafts unless `remote` is false. Returns the draft's attachments as now stored (blobs).
+   * With `revision` (the draft's revision the composer last saved or opened), a draft saved
+   * since by another window is not overwritten: the answer is `stale`, with the revision to
+   * reload or to save over on purpose. `writer` names the composer in `compose/draftSaved`.
    */
   'compose/save': {
-    params: { meta: ComposeMeta; attachments: AttachmentWire[]; remote: boolean };
-    result: { draftId: number; server: 'saved' | 'skipped' | 'failed'; serverError?: string; attachments: AttachmentWire[] } | null;
+    params: { meta: ComposeMeta; attachments: AttachmentWire[]; remote: boolean; revision?: number; writer?: string };
+    result: ComposeSaved | ComposeStale | null;
   };
-  /** Writes the composer's journal of one message; `flush` puts the store on disk before answering (a closing tab). */
-  'compose/journal': { params: { meta: ComposeMeta; flush?: boolean }; result: null };
+  /**
+   * Writes the composer's journal of one message; `flush` puts the store on disk before answering (a closing tab).
+   * With `revision` and `writer`, a composer whose draft was saved since by another window is refused
+   * (`stale`): its out-of-date form never replaces the journal the other window's form is in. (Its own
+   * save still in flight is no reason: the journal of the composer that saved last is taken.)
+   */
+  'compose/journal': { params: { meta: ComposeMeta; flush?: boolean; revision?: number; writer?: string }; result: { stale: boolean; revision: number } };
   /** Removes the journal of one message and, with `draftId`, the draft here and on the server. */
   'compose/discard': { params: { accountId: string; messageId: string; draftId?: number }; result: null };
   /**
