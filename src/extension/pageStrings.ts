@@ -1,0 +1,53 @@
+/**
+ * The words of the webview pages, in the window's language (the pages hold no English of their
+ * own: src/shared/protocol/pageStrings.ts). Built when a page's HTML is, so a new bundle applies
+ * to pages opened after a reload like everything else.
+ */
+import * as vscode from 'vscode';
+import type { MessageListStrings, TroubleshootStrings } from '../shared/protocol/pageStrings';
+
+export function messageListStrings(): MessageListStrings {
+  return {
+    actions: vscode.l10n.t('Actions'),
+    archive: vscode.l10n.t('Archive'),
+    reportSpam: vscode.l10n.t('Report spam'),
+    delete: vscode.l10n.t('Delete'),
+    withKey: vscode.l10n.t('{0} ({1})'),
+    markRead: vscode.l10n.t('Mark as read (Shift+I)'),
+    markUnread: vscode.l10n.t('Mark as unread (Shift+U)'),
+    removeFlag: vscode.l10n.t('Remove flag (s)'),
+    flag: vscode.l10n.t('Flag (s)'),
+    to: vscode.l10n.t('To: {0}'),
+    noRecipients: vscode.l10n.t('(no recipients)'),
+    messages: vscode.l10n.t('{0} messages'),
+    hasAttachmentsTitle: vscode.l10n.t('Has attachments'),
+    hasAttachments: vscode.l10n.t('has attachments'),
+    unread: vscode.l10n.t('Unread'),
+    flagged: vscode.l10n.t('Flagged'),
+    selected: vscode.l10n.t('{0} selected'),
+    pageTitle: vscode.l10n.t('MailDesk: {0}'),
+    empty: vscode.l10n.t('No messages here yet. New mail appears on its own after the next sync.'),
+    notSynced: vscode.l10n.t('This folder is not selected for sync. Use "Select Folders for Sync" on the account to fill it.'),
+  };
+}
+
+export function troubleshootStrings(): TroubleshootStrings {
+  return {
+    passed: vscode.l10n.t('Passed'),
+    warning: vscode.l10n.t('Warning'),
+    failed: vscode.l10n.t('Failed'),
+    skipped: vscode.l10n.t('Skipped'),
+    seen: vscode.l10n.t('Seen'),
+    fix: vscode.l10n.t('Fix'),
+    guide: vscode.l10n.t('Guide'),
+    problems: vscode.l10n.t('Problems: {0}'),
+    noProblems: vscode.l10n.t('No problems found.'),
+    passedAndSkipped: vscode.l10n.t('Passed and skipped: {0}'),
+    expected: vscode.l10n.t('Expected'),
+    happened: vscode.l10n.t('Happened'),
+    when: vscode.l10n.t('When'),
+    notGiven: vscode.l10n.t('(not given)'),
+    running: vscode.l10n.t('Running checks…'),
+    runningOf: vscode.l10n.t('Running checks… {0} of {1}'),
+  };
+}
