@@ -111,7 +111,7 @@ export function registerOutlookCommands(deps: OutlookCommandDeps): Disposable[] 
       const email = await vscode.window.showInputBox({
         title: vscode.l10n.t('Add Outlook / Microsoft 365 Account'),
         prompt: vscode.l10n.t('Your work, school or Outlook.com address (the browser sign-in confirms it)'),
-        placeHolder: 'name@contoso.com',
+        placeHolder: vscode.l10n.t('name@contoso.com'),
         ignoreFocusOut: true,
         validateInput: (s) => (/^[^@\s]+@[^@\s]+$/.test(s.trim()) ? undefined : vscode.l10n.t('Enter an email address')),
       });

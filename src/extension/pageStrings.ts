@@ -49,5 +49,9 @@ export function troubleshootStrings(): TroubleshootStrings {
     notGiven: vscode.l10n.t('(not given)'),
     running: vscode.l10n.t('Running checks…'),
     runningOf: vscode.l10n.t('Running checks… {0} of {1}'),
+    countsOneWarning: vscode.l10n.t('{0} failed, {1} warning, {2} passed, {3} skipped'),
+    counts: vscode.l10n.t('{0} failed, {1} warnings, {2} passed, {3} skipped'),
+    passedSkipped: vscode.l10n.t('{0} passed, {1} skipped'),
+    fixes: vscode.l10n.t('{0} (fixes: {1})'),
   };
 }

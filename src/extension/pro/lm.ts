@@ -26,7 +26,7 @@ class VsCodeModel implements AiModel {
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (opts.signal?.aborted) throw abortError();
-      const res = await this.m.sendRequest(msgs, { justification: 'MailDesk sends the open conversation (or draft) to this model for the AI action you chose.' }, cts.token);
+      const res = await this.m.sendRequest(msgs, { justification: vscode.l10n.t('MailDesk sends the open conversation (or draft) to this model for the AI action you chose.') }, cts.token);
       let out = '';
       for await (const piece of res.text) {
         if (opts.signal?.aborted) throw abortError();

@@ -55,6 +55,14 @@ export interface TroubleshootStrings {
   running: string;
   /** "Running checks… {0} of {1}" */
   runningOf: string;
+  /** "{0} failed, {1} warning, {2} passed, {3} skipped" (one warning) */
+  countsOneWarning: string;
+  /** "{0} failed, {1} warnings, {2} passed, {3} skipped" */
+  counts: string;
+  /** "{0} passed, {1} skipped" */
+  passedSkipped: string;
+  /** "{0} (fixes: {1})": a fix button and the check it fixes. */
+  fixes: string;
 }
 
 /** The element the page reads its words from (hidden; an attribute, so no script runs for it). */
