@@ -16,6 +16,7 @@ import * as l10n from '@vscode/l10n';
 import * as ts from 'typescript';
 import { describeError, MailError, toMailError } from '../../src/core/errors';
 import { threadToolbarHtml } from '../../src/core/threads/toolbar';
+import { writePseudoBundle } from '../support/pseudoLocale';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -177,12 +178,8 @@ describe('l10n: every word MailDesk shows can be translated', () => {
   describe('a pseudo-locale bundle', () => {
     let dir: string;
     before(() => {
-      // Every message of the bundle, wrapped in brackets with its letters accented, as translators' tools do it.
-      const english = JSON.parse(fs.readFileSync(path.join(ROOT, 'l10n', 'bundle.l10n.json'), 'utf8')) as Record<string, string>;
-      const pseudo = Object.fromEntries(Object.keys(english).map((k) => [k, `[${k.replace(/[aeiou](?![^{]*\})/g, (c) => ({ a: 'á', e: 'é', i: 'í', o: 'ó', u: 'ú' })[c] ?? c)}]`]));
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maildesk-l10n-'));
-      fs.writeFileSync(path.join(dir, 'bundle.l10n.qps-ploc.json'), JSON.stringify(pseudo));
-      l10n.config({ fsPath: path.join(dir, 'bundle.l10n.qps-ploc.json') });
+      l10n.config({ fsPath: writePseudoBundle(dir) });
     });
     after(() => {
       l10n.config({ contents: {} });
