@@ -4,7 +4,7 @@
  * to pages opened after a reload like everything else.
  */
 import * as vscode from 'vscode';
-import type { MessageListStrings, TroubleshootStrings } from '../shared/protocol/pageStrings';
+import type { ComposeStrings, MessageListStrings, TroubleshootStrings } from '../shared/protocol/pageStrings';
 
 export function messageListStrings(): MessageListStrings {
   return {
@@ -53,5 +53,41 @@ export function troubleshootStrings(): TroubleshootStrings {
     counts: vscode.l10n.t('{0} failed, {1} warnings, {2} passed, {3} skipped'),
     passedSkipped: vscode.l10n.t('{0} passed, {1} skipped'),
     fixes: vscode.l10n.t('{0} (fixes: {1})'),
+  };
+}
+
+export function composeStrings(): ComposeStrings {
+  return {
+    from: vscode.l10n.t('From'),
+    to: vscode.l10n.t('To'),
+    ccBcc: vscode.l10n.t('Cc/Bcc'),
+    cc: vscode.l10n.t('Cc'),
+    bcc: vscode.l10n.t('Bcc'),
+    subject: vscode.l10n.t('Subject'),
+    addressSuggestions: vscode.l10n.t('Address suggestions'),
+    messageActions: vscode.l10n.t('Message actions'),
+    send: vscode.l10n.t('Send'),
+    sendTitle: vscode.l10n.t('Send (Ctrl+Enter)'),
+    sendArchive: vscode.l10n.t('Send + Archive'),
+    sendArchiveTitle: vscode.l10n.t('Send, then archive the conversation replied to (Ctrl+Shift+Enter)'),
+    attach: vscode.l10n.t('Attach…'),
+    attachTitle: vscode.l10n.t('Attach files from disk'),
+    checkWithAi: vscode.l10n.t('Check with AI'),
+    checkWithAiTitle: vscode.l10n.t('Check with AI (MailDesk Pro): tone, unanswered questions, a missing attachment, odd recipients'),
+    format: vscode.l10n.t('Format'),
+    markdown: vscode.l10n.t('Markdown'),
+    plainText: vscode.l10n.t('Plain text'),
+    discard: vscode.l10n.t('Discard'),
+    hint: vscode.l10n.t('Ctrl+Enter sends · Esc saves and closes'),
+    hintWithArchive: vscode.l10n.t('Ctrl+Enter sends · Ctrl+Shift+Enter sends and archives · Esc saves and closes'),
+    sendAgain: vscode.l10n.t('Send again'),
+    bodyMarkdown: vscode.l10n.t('Message text (Markdown)'),
+    bodyPlain: vscode.l10n.t('Message text (plain text)'),
+    attachments: vscode.l10n.t('Attachments'),
+    includeOriginal: vscode.l10n.t('Include the original message'),
+    originalMessage: vscode.l10n.t('Original message (quoted)'),
+    remove: vscode.l10n.t('Remove'),
+    removeAttachment: vscode.l10n.t('Remove attachment {0}'),
+    sending: vscode.l10n.t('Sending…'),
   };
 }

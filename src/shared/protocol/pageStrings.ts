@@ -65,6 +65,46 @@ export interface TroubleshootStrings {
   fixes: string;
 }
 
+/**
+ * The composer (src/webview/compose), for its markup and its script: built by the host
+ * (composeStrings in src/extension/pageStrings.ts); the page being rebuilt is connected to it
+ * with `pageStringsHtml` in its HTML and `pageStrings<ComposeStrings>()` in its script.
+ */
+export interface ComposeStrings {
+  from: string;
+  to: string;
+  ccBcc: string;
+  cc: string;
+  bcc: string;
+  subject: string;
+  addressSuggestions: string;
+  messageActions: string;
+  send: string;
+  sendTitle: string;
+  sendArchive: string;
+  sendArchiveTitle: string;
+  attach: string;
+  attachTitle: string;
+  checkWithAi: string;
+  checkWithAiTitle: string;
+  format: string;
+  markdown: string;
+  plainText: string;
+  discard: string;
+  hint: string;
+  hintWithArchive: string;
+  sendAgain: string;
+  bodyMarkdown: string;
+  bodyPlain: string;
+  attachments: string;
+  includeOriginal: string;
+  originalMessage: string;
+  remove: string;
+  /** "Remove attachment {0}" */
+  removeAttachment: string;
+  sending: string;
+}
+
 /** The element the page reads its words from (hidden; an attribute, so no script runs for it). */
 export const PAGE_STRINGS_ID = 'md-strings';
 
