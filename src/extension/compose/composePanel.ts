@@ -178,7 +178,7 @@ class ComposePanels extends DisposableBase {
     // Built in the engine from the stored message (fetched from the server when not kept here).
     const d = await this.engine.request('compose/prefill', { messageId: a.messageId, folderId: a.folderId, mode });
     const acc = await this.accountById(d.accountId);
-    if (!acc) throw new Error(`no account "${d.accountId}"`);
+    if (!acc) throw new Error(vscode.l10n.t('no account "{0}"', d.accountId));
     const body = withSignature('', signatureFor(acc));
     const meta = prefilledMeta(d, acc.id, body, true);
     // Saved at once: the draft row holds the forwarded attachments (already in the blob store).

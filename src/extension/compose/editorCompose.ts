@@ -152,7 +152,7 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
   async reply(a: MessageArgs, mode: 'reply' | 'replyAll' | 'forward'): Promise<void> {
     const d = await this.engine.request('compose/prefill', { messageId: a.messageId, folderId: a.folderId, mode });
     const acc = (await this.accounts()).find((x) => x.id === d.accountId);
-    if (!acc) throw new Error(`no account "${d.accountId}"`);
+    if (!acc) throw new Error(vscode.l10n.t('no account "{0}"', d.accountId));
     const body = withSignature('', this.signature(acc));
     const meta = prefilledMeta(d, acc.id, body, false);
     // Saved at once, as the composer does: the draft row holds the forwarded attachments.
@@ -162,7 +162,7 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
   async openDraft(accountId: string, draftId: number): Promise<void> {
     const d = await this.engine.request('compose/openDraft', { accountId, draftId });
     const acc = (await this.accounts()).find((x) => x.id === accountId);
-    if (!acc) throw new Error(`no account "${accountId}"`);
+    if (!acc) throw new Error(vscode.l10n.t('no account "{0}"', accountId));
     const meta: ComposeMeta = d.meta
       ? { ...d.meta, draftId: d.id, pending: false }
       : {
