@@ -12,4 +12,4 @@ const file = path.join(__dirname, '..', 'package.json');
 const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { contributes: Record<string, unknown> };
 Object.assign(pkg.contributes, agentManifest());
 fs.writeFileSync(file, JSON.stringify(pkg, null, 2) + '\n');
-process.stdout.write('package.json: languageModelTools, chatParticipants and mcpServerDefinitionProviders written\n');
+process.stdout.write('package.json: languageModelTools, chatParticipants and mcpServerDefinitionProviders written; now run node scripts/package-nls.mjs to move their words to package.nls.json\n');

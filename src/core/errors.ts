@@ -3,7 +3,10 @@
  * whether the cause is being offline, the provider's own words and the cause.
  * The scheduler decides back-off from `retryable`; Troubleshoot and the CLI print
  * `describeError(code)` so a user reads the problem and the fix, never a stack trace.
+ * Its words go through `l10n.t` (@vscode/l10n): English unless a bundle was configured.
  */
+import * as l10n from '@vscode/l10n';
+
 export type MailErrorCode =
   | 'config.invalid'
   | 'config.unknownAccount'
@@ -86,136 +89,140 @@ export interface ErrorDescription {
   section: string;
 }
 
-const TABLE: Record<MailErrorCode, ErrorDescription> = {
+/**
+ * Built on each lookup, not at load: the words are in the language of the l10n bundle, which
+ * the engine's worker and the extension load after this module (English without one).
+ */
+const table = (): Record<MailErrorCode, ErrorDescription> => ({
   'config.invalid': {
-    title: 'The configuration is not valid',
-    remedy: 'Fix the named field in the configuration file and run the command again',
+    title: l10n.t('The configuration is not valid'),
+    remedy: l10n.t('Fix the named field in the configuration file and run the command again'),
     section: 'Mailbox is disconnected',
   },
   'config.unknownAccount': {
-    title: 'No such account',
-    remedy: 'Use one of the account ids from the configuration file (`maildesk accounts`)',
+    title: l10n.t('No such account'),
+    remedy: l10n.t('Use one of the account ids from the configuration file (`maildesk accounts`)'),
     section: 'Mailbox is disconnected',
   },
   'config.missingPassword': {
-    title: 'The password is not available',
-    remedy: 'Set the environment variable named by passwordEnv, or enter the password again in VS Code',
+    title: l10n.t('The password is not available'),
+    remedy: l10n.t('Set the environment variable named by passwordEnv, or enter the password again in VS Code'),
     section: 'Mailbox is disconnected',
   },
   'oauth.notConfigured': {
-    title: 'OAuth not configured',
-    remedy: 'An administrator must set the provider client credentials, then start the sign-in again',
+    title: l10n.t('OAuth not configured'),
+    remedy: l10n.t('An administrator must set the provider client credentials, then start the sign-in again'),
     section: 'OAuth and re-authorization',
   },
   'auth.failed': {
-    title: 'Login failed',
-    remedy: 'Check the user name and password (a recently changed password must be entered again), then use Test Incoming Server',
+    title: l10n.t('Login failed'),
+    remedy: l10n.t('Check the user name and password (a recently changed password must be entered again), then use Test Incoming Server'),
     section: 'Mailbox is disconnected',
   },
   'auth.expired': {
-    title: 'Authorization expired',
-    remedy: 'Sign in to the provider again; no synced mail is lost',
+    title: l10n.t('Authorization expired'),
+    remedy: l10n.t('Sign in to the provider again; no synced mail is lost'),
     section: 'OAuth and re-authorization',
   },
   'auth.reauthRequired': {
-    title: 'Re-authorization required',
-    remedy: 'Sign in to the provider again; no synced mail is lost',
+    title: l10n.t('Re-authorization required'),
+    remedy: l10n.t('Sign in to the provider again; no synced mail is lost'),
     section: 'OAuth and re-authorization',
   },
   'auth.accessDenied': {
-    title: 'Access denied',
-    remedy: 'Accept the requested permissions during sign-in; on Microsoft 365 an administrator must grant tenant admin consent',
+    title: l10n.t('Access denied'),
+    remedy: l10n.t('Accept the requested permissions during sign-in; on Microsoft 365 an administrator must grant tenant admin consent'),
     section: 'OAuth and re-authorization',
   },
   'net.dns': {
-    title: 'The server name could not be resolved',
-    remedy: 'Check the host name in the account settings and that this machine can reach the internet',
+    title: l10n.t('The server name could not be resolved'),
+    remedy: l10n.t('Check the host name in the account settings and that this machine can reach the internet'),
     section: 'Mailbox is disconnected',
   },
   'net.refused': {
-    title: 'The server refused the connection',
-    remedy: 'Check the host, port and security setting; the server may be down or a firewall may block the port',
+    title: l10n.t('The server refused the connection'),
+    remedy: l10n.t('Check the host, port and security setting; the server may be down or a firewall may block the port'),
     section: 'Mailbox is disconnected',
   },
   'net.timeout': {
-    title: 'The server did not answer in time',
-    remedy: 'Check the network and firewall; MailDesk retries automatically',
+    title: l10n.t('The server did not answer in time'),
+    remedy: l10n.t('Check the network and firewall; MailDesk retries automatically'),
     section: 'How synchronisation behaves under failure',
   },
   'net.reset': {
-    title: 'The connection was dropped',
-    remedy: 'MailDesk retries automatically; if it persists, check the network',
+    title: l10n.t('The connection was dropped'),
+    remedy: l10n.t('MailDesk retries automatically; if it persists, check the network'),
     section: 'How synchronisation behaves under failure',
   },
   'net.tls': {
-    title: 'The secure connection failed',
-    remedy: 'Check the security setting (TLS, STARTTLS or none) and the server certificate (valid, not expired, matching the host name)',
+    title: l10n.t('The secure connection failed'),
+    remedy: l10n.t('Check the security setting (TLS, STARTTLS or none) and the server certificate (valid, not expired, matching the host name)'),
     section: 'Mailbox is disconnected',
   },
   'server.unavailable': {
-    title: 'The server is temporarily unavailable',
-    remedy: 'MailDesk retries automatically with a back-off; give it a sync cycle or two',
+    title: l10n.t('The server is temporarily unavailable'),
+    remedy: l10n.t('MailDesk retries automatically with a back-off; give it a sync cycle or two'),
     section: 'How synchronisation behaves under failure',
   },
   'server.rateLimited': {
-    title: 'The provider is rate-limiting this account',
-    remedy: 'MailDesk waits and retries automatically; try again in a minute',
+    title: l10n.t('The provider is rate-limiting this account'),
+    remedy: l10n.t('MailDesk waits and retries automatically; try again in a minute'),
     section: 'Authorization succeeds but mail does not sync',
   },
   'server.protocol': {
-    title: 'The server answered something unexpected',
-    remedy: 'Run MailDesk: Troubleshoot and send the support report to support',
+    title: l10n.t('The server answered something unexpected'),
+    remedy: l10n.t('Run MailDesk: Troubleshoot and send the support report to support'),
     section: 'When to contact support',
   },
   'folder.notFound': {
-    title: 'The folder no longer exists on the server',
-    remedy: 'Open Select Folders for Sync and pick the folders that exist',
+    title: l10n.t('The folder no longer exists on the server'),
+    remedy: l10n.t('Open Select Folders for Sync and pick the folders that exist'),
     section: 'A folder shows "0 emails"',
   },
   'folder.reset': {
-    title: 'The provider reset the folder',
-    remedy: 'Nothing to do: MailDesk re-fetches the folder from scratch and keeps local drafts',
+    title: l10n.t('The provider reset the folder'),
+    remedy: l10n.t('Nothing to do: MailDesk re-fetches the folder from scratch and keeps local drafts'),
     section: 'How synchronisation behaves under failure',
   },
   'send.rejected': {
-    title: 'The outgoing server refused the message',
-    remedy: 'The message stays in Drafts; check the recipients and the outgoing server settings (Test Outgoing Server), then send again',
+    title: l10n.t('The outgoing server refused the message'),
+    remedy: l10n.t('The message stays in Drafts; check the recipients and the outgoing server settings (Test Outgoing Server), then send again'),
     section: 'If sending failed',
   },
   'send.tempFailure': {
-    title: 'The outgoing server failed temporarily',
-    remedy: 'The message stays in Drafts; MailDesk retries a few times, then you can send again',
+    title: l10n.t('The outgoing server failed temporarily'),
+    remedy: l10n.t('The message stays in Drafts; MailDesk retries a few times, then you can send again'),
     section: 'If sending failed',
   },
   'send.tooLarge': {
-    title: 'The message is too large for the outgoing server',
-    remedy: 'The message stays in Drafts; remove or shrink attachments and send again',
+    title: l10n.t('The message is too large for the outgoing server'),
+    remedy: l10n.t('The message stays in Drafts; remove or shrink attachments and send again'),
     section: 'If sending failed',
   },
   'store.corrupt': {
-    title: 'The local mail store could not be read',
-    remedy: 'Move the data folder aside and sync again; the mail is still on the server',
+    title: l10n.t('The local mail store could not be read'),
+    remedy: l10n.t('Move the data folder aside and sync again; the mail is still on the server'),
     section: 'When to contact support',
   },
   'store.saveFailed': {
-    title: 'The local mail store could not be saved',
-    remedy: 'Free space on the disk that holds the MailDesk data folder (or make the folder writable again), then run MailDesk: Troubleshoot; MailDesk saves again with the next change, and mail on the server is not affected',
+    title: l10n.t('The local mail store could not be saved'),
+    remedy: l10n.t('Free space on the disk that holds the MailDesk data folder (or make the folder writable again), then run MailDesk: Troubleshoot; MailDesk saves again with the next change, and mail on the server is not affected'),
     section: 'When to contact support',
   },
   'agent.refused': {
-    title: 'The agent tools refused this request',
-    remedy: 'The message says which switch or mailbox setting hides the mail from agents (MailDesk: Troubleshoot, check agent.tools, shows them all)',
+    title: l10n.t('The agent tools refused this request'),
+    remedy: l10n.t('The message says which switch or mailbox setting hides the mail from agents (MailDesk: Troubleshoot, check agent.tools, shows them all)'),
     section: 'MailDesk AI',
   },
   internal: {
-    title: 'Something went wrong inside MailDesk',
-    remedy: 'Run MailDesk: Troubleshoot and send the support report to support',
+    title: l10n.t('Something went wrong inside MailDesk'),
+    remedy: l10n.t('Run MailDesk: Troubleshoot and send the support report to support'),
     section: 'When to contact support',
   },
-};
+});
 
 export function describeError(code: MailErrorCode): ErrorDescription {
-  return TABLE[code];
+  return table()[code];
 }
 
 export function isMailError(e: unknown): e is MailError {
@@ -235,30 +242,30 @@ export function toMailError(e: unknown, context = ''): MailError {
   const pm = [msg, err.response, err.responseText].filter((x) => typeof x === 'string' && x).join(' | ');
   const opts = { cause: e, providerMessage: pm || undefined };
   if (err.authenticationFailed === true || code === 'EAUTH' || /AUTHENTICATIONFAILED|authentication failed|invalid credentials|535/i.test(msg + ' ' + String(err.responseText ?? '') + String(err.response ?? ''))) {
-    return new MailError('auth.failed', `${where}the server rejected the user name or password`, opts);
+    return new MailError('auth.failed', l10n.t('{0}the server rejected the user name or password', where), opts);
   }
   // imapflow: no TCP connection, no greeting, or no byte during a command in time.
   // Its greeting-timeout text guesses at TLS ("Maybe should use TLS?"): silence says nothing about TLS.
-  if (code === 'GREETING_TIMEOUT') return new MailError('net.timeout', `${where}the server accepted the connection but sent no greeting in time`, { cause: e });
-  if (code === 'CONNECT_TIMEOUT' || code === 'ETIMEOUT') return new MailError('net.timeout', `${where}timed out (${msg})`, opts);
+  if (code === 'GREETING_TIMEOUT') return new MailError('net.timeout', l10n.t('{0}the server accepted the connection but sent no greeting in time', where), { cause: e });
+  if (code === 'CONNECT_TIMEOUT' || code === 'ETIMEOUT') return new MailError('net.timeout', l10n.t('{0}timed out ({1})', where, msg), opts);
   // imapflow: the server closed the connection before the session began.
-  if (code === 'ClosedAfterConnectText' || code === 'ClosedAfterConnectTLS') return new MailError('net.reset', `${where}the server closed the connection`, opts);
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EDNS') return new MailError('net.dns', `${where}cannot resolve the host name`, opts);
-  if (code === 'ECONNREFUSED') return new MailError('net.refused', `${where}connection refused`, opts);
+  if (code === 'ClosedAfterConnectText' || code === 'ClosedAfterConnectTLS') return new MailError('net.reset', l10n.t('{0}the server closed the connection', where), opts);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EDNS') return new MailError('net.dns', l10n.t('{0}cannot resolve the host name', where), opts);
+  if (code === 'ECONNREFUSED') return new MailError('net.refused', l10n.t('{0}connection refused', where), opts);
   if (code === 'ETIMEDOUT' || code === 'ETIMEOUT' || code === 'NoConnection' && /timeout/i.test(msg) || /timed? ?out/i.test(msg)) {
-    return new MailError('net.timeout', `${where}timed out`, opts);
+    return new MailError('net.timeout', l10n.t('{0}timed out', where), opts);
   }
   if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'NoConnection' || code === 'ECONNECTION' || /connection (closed|not available)|socket closed/i.test(msg)) {
-    return new MailError('net.reset', `${where}connection lost`, opts);
+    return new MailError('net.reset', l10n.t('{0}connection lost', where), opts);
   }
   if (code === 'ETLS' || /certificate|self[- ]signed|ssl|tls|wrong version number|altnames/i.test(msg) || code.startsWith('ERR_TLS') || code.startsWith('CERT_') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE') {
-    return new MailError('net.tls', `${where}secure connection failed (${msg})`, opts);
+    return new MailError('net.tls', l10n.t('{0}secure connection failed ({1})', where, msg), opts);
   }
   if (/\[UNAVAILABLE\]|\[INUSE\]|try again later/i.test(msg + String(err.responseText ?? ''))) {
-    return new MailError('server.unavailable', `${where}server temporarily unavailable`, opts);
+    return new MailError('server.unavailable', l10n.t('{0}server temporarily unavailable', where), opts);
   }
   if (/\[NONEXISTENT\]|mailbox doesn't exist|Mailbox does not exist|no such mailbox/i.test(msg + String(err.responseText ?? ''))) {
-    return new MailError('folder.notFound', `${where}folder does not exist on the server`, opts);
+    return new MailError('folder.notFound', l10n.t('{0}folder does not exist on the server', where), opts);
   }
   return new MailError('internal', `${where}${msg}`, { ...opts, retryable: false });
 }

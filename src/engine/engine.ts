@@ -32,6 +32,12 @@ export interface EngineOptions {
   idle?: boolean;
   syncIntervalMs?: number;
   imap?: { firstPageSize?: number; pageSize?: number };
+  /**
+   * The l10n bundle (bundle.l10n.<locale>.json) of the hosting window's language: the worker
+   * loads it so the engine's words (errors and their fixes, Troubleshoot, the thread page) are in
+   * that language. None: English.
+   */
+  l10nBundle?: string;
 }
 
 const LEVELS: Record<LogLevel, number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4 };

@@ -5,6 +5,7 @@
  * ('busy') or could not open it ('failed'), and when it stopped ('stopped').
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import * as l10n from '@vscode/l10n';
 import { toMailError } from '../core/errors';
 import { Engine, type EngineOptions } from './engine';
 import { toWireError } from './wire';
@@ -27,6 +28,15 @@ function post(m: EngineWorkerMessage): void {
 
 async function run(): Promise<void> {
   const data = workerData as EngineWorkerData;
+  // Before any word is made: the words of the core come from this bundle. One that cannot be
+  // read leaves them in English; it never keeps the engine from starting.
+  if (data.options.l10nBundle) {
+    try {
+      l10n.config({ fsPath: data.options.l10nBundle });
+    } catch {
+      // English it is.
+    }
+  }
   try {
     const r = await Engine.start(data.options, data.port, (reason) => {
       post({ type: 'stopped', reason });

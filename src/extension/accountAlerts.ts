@@ -72,26 +72,26 @@ export class AccountAlerts extends DisposableBase {
   }
 
   private notify(a: AccountRow): void {
-    const reason = a.stateReason || (a.stateCode ? describeError(a.stateCode as MailErrorCode)?.title : undefined) || 'disconnected';
+    const reason = a.stateReason || (a.stateCode ? describeError(a.stateCode as MailErrorCode)?.title : undefined) || vscode.l10n.t('disconnected');
     const node = { kind: 'account', accountId: a.id };
     // Offer the password only when it is the fix; a refused connection needs the server test instead.
     const fixes: Array<[string, string, unknown[]]> =
       a.provider !== 'imap'
-        ? [['Sign in again', a.provider === 'gmail' ? 'maildesk.signInGoogleAgain' : 'maildesk.connectMicrosoftGraph', [node]]]
+        ? [[vscode.l10n.t('Sign in again'), a.provider === 'gmail' ? 'maildesk.signInGoogleAgain' : 'maildesk.connectMicrosoftGraph', [node]]]
         : needsPassword(a.stateCode)
           ? [
-              ['Enter Password', 'maildesk.enterPassword', [node]],
-              ['Test Incoming Server', 'maildesk.testIncoming', [node]],
+              [vscode.l10n.t('Enter Password'), 'maildesk.enterPassword', [node]],
+              [vscode.l10n.t('Test Incoming Server'), 'maildesk.testIncoming', [node]],
             ]
-          : [['Test Incoming Server', 'maildesk.testIncoming', [node]]];
+          : [[vscode.l10n.t('Test Incoming Server'), 'maildesk.testIncoming', [node]]];
     // Every alert offers Troubleshoot: it finds the cause and builds the report support asks for.
-    fixes.push(['Troubleshoot', 'maildesk.troubleshoot', []], ['Show Log', 'maildesk.showLog', []]);
+    fixes.push([vscode.l10n.t('Troubleshoot'), 'maildesk.troubleshoot', []], [vscode.l10n.t('Show Log'), 'maildesk.showLog', []]);
     const links = fixes.map(([label, command, args]) => `[${label}](${commandUri(command, args)})`).join(' · ');
     let close!: () => void;
     const closed = new Promise<void>((resolve) => (close = resolve));
     this.shown.set(a.id, close);
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `MailDesk: ${accountLabel(a)}: ${reason.replace(/[.\s]+$/, '')}. ${links}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('MailDesk: {0}: {1}. {2}', accountLabel(a), reason.replace(/[.\s]+$/, ''), links), cancellable: true },
       (_progress, token) =>
         new Promise<void>((resolve) => {
           token.onCancellationRequested(() => resolve());

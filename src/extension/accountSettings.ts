@@ -15,10 +15,16 @@ import { accountLabel, accountStateText, compareFolders, folderLabel } from './f
 
 export type AccountSettingsDeps = AddAccountDeps;
 
-const PROVIDER_NAMES: Record<string, string> = { imap: 'IMAP', gmail: 'Gmail (Google sign-in)', outlook: 'Outlook / Microsoft 365 (Microsoft sign-in)' };
+const PROVIDER_NAMES: Record<string, string> = { imap: 'IMAP', gmail: vscode.l10n.t('Gmail (Google sign-in)'), outlook: vscode.l10n.t('Outlook / Microsoft 365 (Microsoft sign-in)') };
 
 /** Shown in this order; the names people know from other mail clients. */
-export const ROLE_LABELS: Record<EditableRole, string> = { sent: 'Sent', drafts: 'Drafts', trash: 'Trash', junk: 'Junk (spam)', archive: 'Archive' };
+export const ROLE_LABELS: Record<EditableRole, string> = {
+  sent: vscode.l10n.t('Sent'),
+  drafts: vscode.l10n.t('Drafts'),
+  trash: vscode.l10n.t('Trash'),
+  junk: vscode.l10n.t('Junk (spam)'),
+  archive: vscode.l10n.t('Archive'),
+};
 
 type MenuAction = 'servers' | 'name' | 'roles' | 'signIn' | 'none';
 interface MenuItem extends vscode.QuickPickItem {
@@ -33,8 +39,8 @@ export async function editAccount(deps: AccountSettingsDeps, accountId: string):
     const folders = await deps.engine.request('folders/list', { accountId });
     const roles = await deps.engine.request('folders/roles', { accountId });
     const choice = await vscode.window.showQuickPick(menuItems(acc, folders, roles), {
-      title: `MailDesk: Edit ${acc.email}`,
-      placeHolder: 'Review the account; pick a setting to change it',
+      title: vscode.l10n.t('MailDesk: Edit {0}', acc.email),
+      placeHolder: vscode.l10n.t('Review the account; pick a setting to change it'),
       matchOnDescription: true,
       ignoreFocusOut: true,
     });
@@ -65,26 +71,26 @@ function menuItems(acc: AccountRow, folders: FolderRow[], roles: Roles): MenuIte
   const c = acc.config;
   const info = (label: string, description: string): MenuItem => ({ label, description, action: 'none' });
   const items: MenuItem[] = [
-    { label: 'Account', kind: vscode.QuickPickItemKind.Separator, action: 'none' },
-    info('Email address', acc.email),
-    info('Provider', PROVIDER_NAMES[acc.provider] ?? acc.provider),
-    info(acc.provider === 'imap' ? 'Connection' : 'Sign-in', accountStateText(acc)),
-    { label: 'Change', kind: vscode.QuickPickItemKind.Separator, action: 'none' },
+    { label: vscode.l10n.t('Account'), kind: vscode.QuickPickItemKind.Separator, action: 'none' },
+    info(vscode.l10n.t('Email address'), acc.email),
+    info(vscode.l10n.t('Provider'), PROVIDER_NAMES[acc.provider] ?? acc.provider),
+    info(acc.provider === 'imap' ? vscode.l10n.t('Connection') : vscode.l10n.t('Sign-in'), accountStateText(acc)),
+    { label: vscode.l10n.t('Change'), kind: vscode.QuickPickItemKind.Separator, action: 'none' },
   ];
   if (acc.provider === 'imap') {
-    const server = (s: { host: string; port: number; security: string } | undefined) => (s ? `${s.host}:${s.port} (${s.security.toUpperCase()})` : 'none');
+    const server = (s: { host: string; port: number; security: string } | undefined) => (s ? `${s.host}:${s.port} (${s.security.toUpperCase()})` : vscode.l10n.t('none'));
     items.push({
-      label: 'Name and servers…',
+      label: vscode.l10n.t('Name and servers…'),
       description: accountLabel(acc),
-      detail: `Incoming ${server(c.imap)}, user ${c.imap?.user ?? ''} · Outgoing ${server(c.smtp)}`,
+      detail: vscode.l10n.t('Incoming {0}, user {1} · Outgoing {2}', server(c.imap), c.imap?.user ?? '', server(c.smtp)),
       action: 'servers',
     });
   } else {
-    items.push({ label: 'Display name…', description: c.name ?? '(none: the address is shown)', action: 'name' });
+    items.push({ label: vscode.l10n.t('Display name…'), description: c.name ?? vscode.l10n.t('(none: the address is shown)'), action: 'name' });
   }
-  items.push({ label: 'Folder roles…', description: 'Sent, Drafts, Trash, Junk, Archive', detail: roleSummary(folders, roles), action: 'roles' });
+  items.push({ label: vscode.l10n.t('Folder roles…'), description: vscode.l10n.t('Sent, Drafts, Trash, Junk, Archive'), detail: roleSummary(folders, roles), action: 'roles' });
   if (acc.provider !== 'imap') {
-    items.push({ label: 'Sign in again', description: acc.provider === 'gmail' ? 'with Google in your browser' : 'with Microsoft in your browser', action: 'signIn' });
+    items.push({ label: vscode.l10n.t('Sign in again'), description: acc.provider === 'gmail' ? vscode.l10n.t('with Google in your browser') : vscode.l10n.t('with Microsoft in your browser'), action: 'signIn' });
   }
   return items;
 }
@@ -94,23 +100,23 @@ function roleSummary(folders: FolderRow[], roles: Roles): string {
 }
 
 function labelOf(folders: FolderRow[], path: string | undefined): string {
-  if (path === undefined) return 'none';
+  if (path === undefined) return vscode.l10n.t('none');
   const f = folders.find((x) => x.path === path);
   return f ? folderLabel(f) : path;
 }
 
 const SOURCE_TEXT: Record<RoleSource, string> = {
-  chosen: 'chosen by you',
-  settings: 'set in the account settings (sentFolder)',
-  server: 'as the server marks it',
-  name: 'found by its name (the server marks none)',
+  chosen: vscode.l10n.t('chosen by you'),
+  settings: vscode.l10n.t('set in the account settings (sentFolder)'),
+  server: vscode.l10n.t('as the server marks it'),
+  name: vscode.l10n.t('found by its name (the server marks none)'),
 };
 
 /** Gmail / Outlook: the name shown for the account; the settings are saved without touching mail. */
 async function editDisplayName(deps: AccountSettingsDeps, acc: AccountRow): Promise<void> {
   const name = await vscode.window.showInputBox({
-    title: `MailDesk: Edit ${acc.email}`,
-    prompt: 'Display name (shown in the Mailboxes view and as the sender name); leave empty to show the address',
+    title: vscode.l10n.t('MailDesk: Edit {0}', acc.email),
+    prompt: vscode.l10n.t('Display name (shown in the Mailboxes view and as the sender name); leave empty to show the address'),
     value: acc.config.name ?? '',
     ignoreFocusOut: true,
   });
@@ -119,7 +125,7 @@ async function editDisplayName(deps: AccountSettingsDeps, acc: AccountRow): Prom
   await deps.engine.request('accounts/ensure', { accounts: [config] });
   // Changed settings close the account's connection and its Inbox watch: start them again.
   await deps.engine.request('accounts/resume', { accountId: acc.id });
-  vscode.window.setStatusBarMessage(`MailDesk: saved the name of ${acc.email}`, 5000);
+  vscode.window.setStatusBarMessage(vscode.l10n.t('MailDesk: saved the name of {0}', acc.email), 5000);
 }
 
 interface RoleItem extends vscode.QuickPickItem {
@@ -146,12 +152,12 @@ export async function editFolderRoles(deps: { engine: EngineClient; log: vscode.
         role,
         label: ROLE_LABELS[role],
         description: labelOf(folders, r?.path),
-        detail: r ? (r.source === 'server' && acc.provider !== 'imap' ? "the provider's own folder" : SOURCE_TEXT[r.source]) : 'no folder: choose one',
+        detail: r ? (r.source === 'server' && acc.provider !== 'imap' ? vscode.l10n.t("the provider's own folder") : SOURCE_TEXT[r.source]) : vscode.l10n.t('no folder: choose one'),
       };
     });
     const role = await vscode.window.showQuickPick(roleItems, {
-      title: `MailDesk: Folder roles of ${acc.email}`,
-      placeHolder: 'Pick a role to choose its folder',
+      title: vscode.l10n.t('MailDesk: Folder roles of {0}', acc.email),
+      placeHolder: vscode.l10n.t('Pick a role to choose its folder'),
       ignoreFocusOut: true,
     });
     if (!role) return;
@@ -159,19 +165,24 @@ export async function editFolderRoles(deps: { engine: EngineClient; log: vscode.
     const folderItems: FolderItem[] = folders.map((f) => ({
       path: f.path,
       label: folderLabel(f),
-      description: f.path === current?.path ? '$(check) current' : undefined,
+      description: f.path === current?.path ? vscode.l10n.t('$(check) current') : undefined,
       detail: f.path !== folderLabel(f) ? f.path : undefined,
     }));
-    if (roles[role.role]?.source === 'chosen') folderItems.push({ path: null, label: 'Automatic', description: 'the folder the server marks for this role' });
+    if (roles[role.role]?.source === 'chosen') folderItems.push({ path: null, label: vscode.l10n.t('Automatic'), description: vscode.l10n.t('the folder the server marks for this role') });
     const chosen = await vscode.window.showQuickPick(folderItems, {
-      title: `MailDesk: ${ROLE_LABELS[role.role]} folder of ${acc.email}`,
-      placeHolder: `${ROLE_LABELS[role.role]} folder`,
+      title: vscode.l10n.t('MailDesk: {0} folder of {1}', ROLE_LABELS[role.role], acc.email),
+      placeHolder: vscode.l10n.t('{0} folder', ROLE_LABELS[role.role]),
       matchOnDetail: true,
       ignoreFocusOut: true,
     });
     if (!chosen || (chosen.path !== null && chosen.path === current?.path)) continue;
     await deps.engine.request('folders/setRole', { accountId, role: role.role, path: chosen.path });
     deps.log.info(`${acc.email}: ${ROLE_LABELS[role.role]} folder set to ${chosen.path ?? 'automatic'}`);
-    vscode.window.setStatusBarMessage(`MailDesk: ${ROLE_LABELS[role.role]} folder of ${acc.email} is now ${chosen.path === null ? 'chosen by the server' : chosen.label}`, 5000);
+    vscode.window.setStatusBarMessage(
+      chosen.path === null
+        ? vscode.l10n.t('MailDesk: {0} folder of {1} is now chosen by the server', ROLE_LABELS[role.role], acc.email)
+        : vscode.l10n.t('MailDesk: {0} folder of {1} is now {2}', ROLE_LABELS[role.role], acc.email, chosen.label),
+      5000,
+    );
   }
 }

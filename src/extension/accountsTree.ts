@@ -124,7 +124,7 @@ export class AccountsTreeProvider extends DisposableBase implements vscode.TreeD
     // Unselected folders are drawn in the disabled colour so the synced ones stand out.
     item.iconPath = f.selected ? new vscode.ThemeIcon(icon) : new vscode.ThemeIcon(icon, new vscode.ThemeColor('disabledForeground'));
     item.contextValue = f.selected ? 'folder.selected' : 'folder.unselected';
-    item.command = { command: 'maildesk.openFolder', title: 'Open Folder', arguments: [node] };
+    item.command = { command: 'maildesk.openFolder', title: vscode.l10n.t('Open Folder'), arguments: [node] };
     return item;
   }
 }
@@ -151,11 +151,17 @@ function accountIcon(a: AccountRow, syncing: boolean): vscode.ThemeIcon {
 function accountTooltip(a: AccountRow, syncing: boolean): string {
   const lines = [a.email];
   const imap = a.config.imap;
-  if (imap) lines.push(`Incoming: ${imap.host}:${imap.port} (${imap.security}), user ${imap.user}`);
+  if (imap) lines.push(vscode.l10n.t('Incoming: {0}:{1} ({2}), user {3}', imap.host, imap.port, imap.security, imap.user));
   const smtp = a.config.smtp;
-  if (smtp) lines.push(`Outgoing: ${smtp.host}:${smtp.port} (${smtp.security}), ${smtp.user ? `user ${smtp.user}` : 'no login (relay)'}`);
-  lines.push('', `State: ${accountStateText(a)}${a.stateAt ? ` (${ago(a.stateAt)})` : ''}`);
-  if (a.stateCode) lines.push(`Code: ${a.stateCode}`);
-  if (syncing) lines.push('Syncing now');
+  if (smtp) {
+    lines.push(
+      smtp.user
+        ? vscode.l10n.t('Outgoing: {0}:{1} ({2}), user {3}', smtp.host, smtp.port, smtp.security, smtp.user)
+        : vscode.l10n.t('Outgoing: {0}:{1} ({2}), no login (relay)', smtp.host, smtp.port, smtp.security),
+    );
+  }
+  lines.push('', a.stateAt ? vscode.l10n.t('State: {0} ({1})', accountStateText(a), ago(a.stateAt)) : vscode.l10n.t('State: {0}', accountStateText(a)));
+  if (a.stateCode) lines.push(vscode.l10n.t('Code: {0}', a.stateCode));
+  if (syncing) lines.push(vscode.l10n.t('Syncing now'));
   return lines.join('\n');
 }

@@ -41,14 +41,17 @@ const CANCEL = Symbol('cancel');
 type Outcome<T> = T | typeof BACK | typeof CANCEL;
 type Step = (d: Draft) => Promise<Outcome<void>>;
 
-const ADD_TITLE = 'MailDesk: Add IMAP Account';
+const ADD_TITLE = vscode.l10n.t('MailDesk: Add IMAP Account');
+/** The buttons after a failed server test (compared with what VS Code returns). */
+const EDIT_SETTINGS = vscode.l10n.t('Edit Settings');
+const SAVE_ANYWAY = vscode.l10n.t('Save Anyway');
 /** The running flow's title: Add, or Edit for an account that exists. */
 let TITLE = ADD_TITLE;
 
 const SECURITY_ITEMS: Array<vscode.QuickPickItem & { value: Security }> = [
-  { label: 'TLS', description: 'encrypted from the start (ports 993 / 465)', value: 'tls' },
-  { label: 'STARTTLS', description: 'plain connection upgraded to TLS (ports 143 / 587)', value: 'starttls' },
-  { label: 'None', description: 'unencrypted: only for local test servers', value: 'none' },
+  { label: 'TLS', description: vscode.l10n.t('encrypted from the start (ports 993 / 465)'), value: 'tls' },
+  { label: 'STARTTLS', description: vscode.l10n.t('plain connection upgraded to TLS (ports 143 / 587)'), value: 'starttls' },
+  { label: vscode.l10n.t('None'), description: vscode.l10n.t('unencrypted: only for local test servers'), value: 'none' },
 ];
 
 /** Runs the flow; resolves with the new account id, or undefined when cancelled. */
@@ -67,16 +70,16 @@ export async function addImapAccount(deps: AddAccountDeps): Promise<string | und
       const failure = failed?.report;
       if (failure) {
         const choice = await vscode.window.showErrorMessage(
-          `MailDesk: testing ${cfg.email} failed: ${failure.error ? describeError(failure.error.code).title : 'the server test did not pass'}`,
+          vscode.l10n.t('MailDesk: testing {0} failed: {1}', cfg.email, failure.error ? describeError(failure.error.code).title : vscode.l10n.t('the server test did not pass')),
           { modal: true, detail: verifyReportLines(failure).join('\n') },
-          'Edit Settings',
-          'Save Anyway',
+          EDIT_SETTINGS,
+          SAVE_ANYWAY,
         );
-        if (choice === 'Edit Settings') {
+        if (choice === EDIT_SETTINGS) {
           startAt = failed.which === 'incoming' ? STEP_IMAP_HOST : STEP_SMTP_HOST;
           continue;
         }
-        if (choice !== 'Save Anyway') return undefined;
+        if (choice !== SAVE_ANYWAY) return undefined;
       }
       await deps.secrets.set(key, draft.password ?? '');
       return await save(deps, cfg);
@@ -96,10 +99,12 @@ export async function editImapAccount(deps: AddAccountDeps, accountId: string): 
   if (!acc) return false;
   const c = acc.config;
   if (c.provider !== 'imap' || !c.imap) {
-    void vscode.window.showInformationMessage(`MailDesk: ${c.email} signs in with ${c.provider === 'gmail' ? 'Google' : 'Microsoft'}; there are no server settings to edit. Use "Sign in again" from its menu if it is disconnected.`);
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('MailDesk: {0} signs in with {1}; there are no server settings to edit. Use "Sign in again" from its menu if it is disconnected.', c.email, c.provider === 'gmail' ? 'Google' : 'Microsoft'),
+    );
     return false;
   }
-  TITLE = `MailDesk: Edit ${c.email}`;
+  TITLE = vscode.l10n.t('MailDesk: Edit {0}', c.email);
   const key = passwordSecretKey(accountId, 'imap');
   const draft: Draft = {
     email: c.email,
@@ -125,21 +130,21 @@ export async function editImapAccount(deps: AddAccountDeps, accountId: string): 
       const failed = await testServers(deps, cfg);
       if (failed) {
         const choice = await vscode.window.showErrorMessage(
-          `MailDesk: testing ${cfg.email} failed: ${failed.report.error ? describeError(failed.report.error.code).title : 'the server test did not pass'}`,
+          vscode.l10n.t('MailDesk: testing {0} failed: {1}', cfg.email, failed.report.error ? describeError(failed.report.error.code).title : vscode.l10n.t('the server test did not pass')),
           { modal: true, detail: verifyReportLines(failed.report).join('\n') },
-          'Edit Settings',
-          'Save Anyway',
+          EDIT_SETTINGS,
+          SAVE_ANYWAY,
         );
-        if (choice === 'Edit Settings') {
+        if (choice === EDIT_SETTINGS) {
           startAt = failed.which === 'incoming' ? STEP_IMAP_HOST : STEP_SMTP_HOST;
           continue;
         }
-        if (choice !== 'Save Anyway') return false;
+        if (choice !== SAVE_ANYWAY) return false;
       }
       await deps.secrets.set(key, draft.password ?? '');
       try {
         await deps.engine.request('accounts/add', { account: cfg });
-        vscode.window.setStatusBarMessage(`MailDesk: saved the settings of ${cfg.email}`, 5000);
+        vscode.window.setStatusBarMessage(vscode.l10n.t('MailDesk: saved the settings of {0}', cfg.email), 5000);
       } catch (e) {
         // Saved; the account shows as disconnected with the reason (AccountAlerts offers the fix).
         deps.log.error(`Editing ${cfg.email}: ${toMailError(e).describe()}`);
@@ -167,13 +172,13 @@ function toConfig(d: Draft, taken: string[]): AccountConfig {
 /** Returns the first failing report and which server it is, or undefined when every tested server passed. */
 async function testServers(deps: AddAccountDeps, cfg: AccountConfig): Promise<{ report: VerifyReport; which: 'incoming' | 'outgoing' } | undefined> {
   return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `MailDesk: testing ${cfg.email}` },
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('MailDesk: testing {0}', cfg.email) },
     async (progress) => {
       const reports: Array<{ report: VerifyReport; which: 'incoming' | 'outgoing' }> = [];
-      progress.report({ message: `incoming server ${cfg.imap!.host}…` });
+      progress.report({ message: vscode.l10n.t('incoming server {0}…', cfg.imap!.host) });
       reports.push({ report: await runTest(deps, cfg, 'incoming'), which: 'incoming' });
       if (cfg.smtp) {
-        progress.report({ message: `outgoing server ${cfg.smtp.host}…` });
+        progress.report({ message: vscode.l10n.t('outgoing server {0}…', cfg.smtp.host) });
         reports.push({ report: await runTest(deps, cfg, 'outgoing'), which: 'outgoing' });
       }
       return reports.find((r) => !r.report.ok);
@@ -191,32 +196,36 @@ async function runTest(deps: AddAccountDeps, cfg: AccountConfig, which: 'incomin
 async function save(deps: AddAccountDeps, cfg: AccountConfig): Promise<string | undefined> {
   try {
     const folders = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `MailDesk: adding ${cfg.email}`, cancellable: false },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('MailDesk: adding {0}', cfg.email), cancellable: false },
       async (progress) => {
-        progress.report({ message: 'reading the folder list…' });
+        progress.report({ message: vscode.l10n.t('reading the folder list…') });
         return deps.engine.request('accounts/add', { account: cfg });
       },
     );
     const synced = folders.filter((f) => f.selected).sort(compareFolders).map(folderLabel);
     void vscode.window
       .showInformationMessage(
-        `MailDesk: ${cfg.email} added with ${folders.length} folder${folders.length === 1 ? '' : 's'}; syncing ${synced.join(', ') || 'no folder yet'}.`,
-        'Select Folders for Sync',
+        folders.length === 1
+          ? vscode.l10n.t('MailDesk: {0} added with 1 folder; syncing {1}.', cfg.email, synced.join(', ') || vscode.l10n.t('no folder yet'))
+          : vscode.l10n.t('MailDesk: {0} added with {1} folders; syncing {2}.', cfg.email, folders.length, synced.join(', ') || vscode.l10n.t('no folder yet')),
+        vscode.l10n.t('Select Folders for Sync'),
       )
       .then((c) => c && vscode.commands.executeCommand('maildesk.selectFolders', { kind: 'account', accountId: cfg.id }));
   } catch (e) {
     // The account is saved even when the folder list could not be read: it shows as
     // disconnected with the reason, and Refresh / Enter Password can fix it later.
-    const err = toMailError(e, 'reading the folder list');
+    const err = toMailError(e, vscode.l10n.t('reading the folder list'));
     deps.log.error(`Adding ${cfg.email}: ${err.describe()}`);
     // AccountAlerts already tells the user about the disconnected account, with the same fix
     // as buttons; a second toast saying the same thing would only crowd the screen.
     const state = (await deps.engine.request('accounts/get', { accountId: cfg.id }).catch(() => null))?.state;
     if (state === 'disconnected' || state === 'reauth') return cfg.id;
     const node = { kind: 'account', accountId: cfg.id };
-    void showMailError(`MailDesk: ${cfg.email} was saved, but ${err.describe()}`, deps.log, [needsPassword(err.code) ? 'Enter Password' : 'Test Incoming Server']).then((c) => {
-      if (c === 'Enter Password') void vscode.commands.executeCommand('maildesk.enterPassword', node);
-      else if (c === 'Test Incoming Server') void vscode.commands.executeCommand('maildesk.testIncoming', node);
+    const enter = vscode.l10n.t('Enter Password');
+    const test = vscode.l10n.t('Test Incoming Server');
+    void showMailError(vscode.l10n.t('MailDesk: {0} was saved, but {1}', cfg.email, err.describe()), deps.log, [needsPassword(err.code) ? enter : test]).then((c) => {
+      if (c === enter) void vscode.commands.executeCommand('maildesk.enterPassword', node);
+      else if (c === test) void vscode.commands.executeCommand('maildesk.testIncoming', node);
     });
   }
   return cfg.id;
@@ -229,8 +238,8 @@ function domainOf(email: string | undefined): string {
   return at >= 0 ? email!.slice(at + 1).trim() : '';
 }
 
-const validHost = (v: string) => (/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:.]+\]$/.test(v.trim()) ? undefined : 'Enter a host name such as imap.example.com');
-const validPort = (v: string) => (/^\d+$/.test(v.trim()) && +v >= 1 && +v <= 65535 ? undefined : 'Enter a port number from 1 to 65535');
+const validHost = (v: string) => (/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:.]+\]$/.test(v.trim()) ? undefined : vscode.l10n.t('Enter a host name such as imap.example.com'));
+const validPort = (v: string) => (/^\d+$/.test(v.trim()) && +v >= 1 && +v <= 65535 ? undefined : vscode.l10n.t('Enter a port number from 1 to 65535'));
 
 /** Indexes in steps(): where "Edit Settings" resumes after the incoming or the outgoing test failed. */
 const STEP_IMAP_HOST = 2;
@@ -247,7 +256,7 @@ export function smtpHostGuess(email: string | undefined, imapHost: string | unde
 function steps(): Step[] {
   return [
     async (d) => {
-      const v = await ask({ step: 1, value: d.email, prompt: 'Email address', placeholder: 'ann@example.com', validate: (s) => (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.trim()) ? undefined : 'Enter an email address such as ann@example.com') }, false);
+      const v = await ask({ step: 1, value: d.email, prompt: vscode.l10n.t('Email address'), placeholder: 'ann@example.com', validate: (s) => (/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.trim()) ? undefined : vscode.l10n.t('Enter an email address such as ann@example.com')) }, false);
       if (typeof v !== 'string') return v;
       if (v.trim() !== d.email) {
         // A new address changes the guesses that were derived from the old one.
@@ -261,13 +270,13 @@ function steps(): Step[] {
       return undefined;
     },
     async (d) => {
-      const v = await ask({ step: 2, value: d.name, prompt: 'Display name (optional): the name recipients see', placeholder: 'Ann Example' });
+      const v = await ask({ step: 2, value: d.name, prompt: vscode.l10n.t('Display name (optional): the name recipients see'), placeholder: vscode.l10n.t('Ann Example') });
       if (typeof v !== 'string') return v;
       d.name = v.trim();
       return undefined;
     },
     async (d) => {
-      const v = await ask({ step: 3, value: d.imapHost ?? `imap.${domainOf(d.email)}`, prompt: 'Incoming (IMAP) server host', validate: validHost });
+      const v = await ask({ step: 3, value: d.imapHost ?? `imap.${domainOf(d.email)}`, prompt: vscode.l10n.t('Incoming (IMAP) server host'), validate: validHost });
       if (typeof v !== 'string') return v;
       // The outgoing guess follows the incoming host, unless the user typed one of their own.
       if (d.smtpHost && d.smtpHost === smtpHostGuess(d.email, d.imapHost)) d.smtpHost = undefined;
@@ -275,39 +284,39 @@ function steps(): Step[] {
       return undefined;
     },
     async (d) => {
-      const v = await pickSecurity(4, 'Incoming server security', d.imapSecurity ?? 'tls');
+      const v = await pickSecurity(4, vscode.l10n.t('Incoming server security'), d.imapSecurity ?? 'tls');
       if (typeof v !== 'string') return v;
       if (d.imapPort !== undefined && d.imapPort === defaultPort('imap', d.imapSecurity ?? 'tls')) d.imapPort = undefined;
       d.imapSecurity = v;
       return undefined;
     },
     async (d) => {
-      const v = await ask({ step: 5, value: String(d.imapPort ?? defaultPort('imap', d.imapSecurity!)), prompt: 'Incoming server port', validate: validPort });
+      const v = await ask({ step: 5, value: String(d.imapPort ?? defaultPort('imap', d.imapSecurity!)), prompt: vscode.l10n.t('Incoming server port'), validate: validPort });
       if (typeof v !== 'string') return v;
       d.imapPort = Number(v.trim());
       return undefined;
     },
     async (d) => {
-      const v = await ask({ step: 6, value: d.imapUser ?? d.email, prompt: 'Incoming server user name (often the email address)', validate: (s) => (s.trim() ? undefined : 'Enter the user name') });
+      const v = await ask({ step: 6, value: d.imapUser ?? d.email, prompt: vscode.l10n.t('Incoming server user name (often the email address)'), validate: (s) => (s.trim() ? undefined : vscode.l10n.t('Enter the user name')) });
       if (typeof v !== 'string') return v;
       d.imapUser = v.trim();
       return undefined;
     },
     async (d) => {
-      const v = await ask({ step: 7, value: d.password, prompt: `Password for ${d.imapUser} (stored in the system keychain, never in settings)`, password: true, validate: (s) => (s ? undefined : 'Enter the password') });
+      const v = await ask({ step: 7, value: d.password, prompt: vscode.l10n.t('Password for {0} (stored in the system keychain, never in settings)', d.imapUser ?? ''), password: true, validate: (s) => (s ? undefined : vscode.l10n.t('Enter the password')) });
       if (typeof v !== 'string') return v;
       d.password = v;
       return undefined;
     },
     async (d) => {
-      const v = await ask({ step: 8, value: d.smtpHost ?? smtpHostGuess(d.email, d.imapHost), prompt: 'Outgoing (SMTP) server host; leave empty to only read mail with this account', validate: (s) => (s.trim() ? validHost(s) : undefined) });
+      const v = await ask({ step: 8, value: d.smtpHost ?? smtpHostGuess(d.email, d.imapHost), prompt: vscode.l10n.t('Outgoing (SMTP) server host; leave empty to only read mail with this account'), validate: (s) => (s.trim() ? validHost(s) : undefined) });
       if (typeof v !== 'string') return v;
       d.smtpHost = v.trim();
       return undefined;
     },
     async (d) => {
       if (!d.smtpHost) return;
-      const v = await pickSecurity(9, 'Outgoing server security', d.smtpSecurity ?? 'tls');
+      const v = await pickSecurity(9, vscode.l10n.t('Outgoing server security'), d.smtpSecurity ?? 'tls');
       if (typeof v !== 'string') return v;
       if (d.smtpPort !== undefined && d.smtpPort === defaultPort('smtp', d.smtpSecurity ?? 'tls')) d.smtpPort = undefined;
       d.smtpSecurity = v;
@@ -315,7 +324,7 @@ function steps(): Step[] {
     },
     async (d) => {
       if (!d.smtpHost) return;
-      const v = await ask({ step: 10, value: String(d.smtpPort ?? defaultPort('smtp', d.smtpSecurity!)), prompt: 'Outgoing server port', validate: validPort });
+      const v = await ask({ step: 10, value: String(d.smtpPort ?? defaultPort('smtp', d.smtpSecurity!)), prompt: vscode.l10n.t('Outgoing server port'), validate: validPort });
       if (typeof v !== 'string') return v;
       d.smtpPort = Number(v.trim());
       return undefined;
@@ -323,7 +332,7 @@ function steps(): Step[] {
     async (d) => {
       if (!d.smtpHost) return;
       // Empty: a relay that takes mail without a login (no AUTH is sent).
-      const v = await ask({ step: 11, value: d.smtpUser ?? d.imapUser, prompt: 'Outgoing server user name (the incoming password is used; leave empty for a relay without login)' });
+      const v = await ask({ step: 11, value: d.smtpUser ?? d.imapUser, prompt: vscode.l10n.t('Outgoing server user name (the incoming password is used; leave empty for a relay without login)') });
       if (typeof v !== 'string') return v;
       d.smtpUser = v.trim();
       return undefined;

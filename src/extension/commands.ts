@@ -46,7 +46,7 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
         // A command never fails silently: the user gets the problem and the fix.
         const err = toMailError(e);
         log.error(`${id}: ${err.describe()}`);
-        await showMailError(`MailDesk: ${err.describe()}`, log);
+        await showMailError(vscode.l10n.t('MailDesk: {0}', err.describe()), log);
       }
     });
 
@@ -72,20 +72,21 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
     reg('maildesk.removeAccount', async (t) => {
       const a = await accountOf(engine, t);
       if (!a) return;
+      const remove = vscode.l10n.t('Remove Account');
       const ok = await vscode.window.showWarningMessage(
-        `Remove the account ${accountLabel(a)}?`,
+        vscode.l10n.t('Remove the account {0}?', accountLabel(a)),
         {
           modal: true,
-          detail: `Its mail stored on this computer and its saved password or sign-in tokens are deleted. Mail on the server is not touched.${revokeHint(a.provider)}`,
+          detail: vscode.l10n.t('Its mail stored on this computer and its saved password or sign-in tokens are deleted. Mail on the server is not touched.{0}', revokeHint(a.provider)),
         },
-        'Remove Account',
+        remove,
       );
-      if (ok !== 'Remove Account') return;
+      if (ok !== remove) return;
       deps.panels.closeAccount(a.id);
       await engine.request('accounts/remove', { accountId: a.id });
       await deleteSecrets(deps.secrets, a.id);
-      if (a.provider === 'imap') vscode.window.setStatusBarMessage(`MailDesk: ${accountLabel(a)} removed`, 4000);
-      else void vscode.window.showInformationMessage(`MailDesk: ${accountLabel(a)} removed.${revokeHint(a.provider)}`);
+      if (a.provider === 'imap') vscode.window.setStatusBarMessage(vscode.l10n.t('MailDesk: {0} removed', accountLabel(a)), 4000);
+      else void vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: {0} removed.{1}', accountLabel(a), revokeHint(a.provider)));
     }),
 
     reg('maildesk.refresh', async (t) => {
@@ -96,7 +97,7 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
         const job = (await engine.request('jobs/list', { accountIds: [t.accountId] })).find((j) => j.id === t.jobId);
         await engine.request('sync/now', { accountId: t.accountId, folderPath: job?.folderPath ?? undefined });
       }
-      vscode.window.setStatusBarMessage('MailDesk: sync started', 3000);
+      vscode.window.setStatusBarMessage(vscode.l10n.t('MailDesk: sync started'), 3000);
     }),
 
     reg('maildesk.selectFolders', async (t) => {
@@ -108,7 +109,7 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
       const f = await folderOf(engine, t);
       if (!f) return;
       await engine.request('folders/backfill', { accountId: f.accountId, path: f.path });
-      void vscode.window.showInformationMessage(`MailDesk: deep backfill of ${folderLabel(f)} started; its progress shows in Sync Jobs.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: deep backfill of {0} started; its progress shows in Sync Jobs.', folderLabel(f)));
     }),
 
     reg('maildesk.testIncoming', async (t) => {
@@ -120,7 +121,7 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
       const a = await accountOf(engine, t);
       if (!a) return;
       if (!a.config.smtp) {
-        void vscode.window.showInformationMessage(`MailDesk: ${accountLabel(a)} has no outgoing server configured.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: {0} has no outgoing server configured.', accountLabel(a)));
         return;
       }
       await testServer(deps, a, 'outgoing');
@@ -146,14 +147,14 @@ async function accountOf(engine: EngineClient, t: Target): Promise<AccountRow | 
   if (t) return (await engine.request('accounts/get', { accountId: t.accountId })) ?? undefined;
   const accounts = await engine.request('accounts/list', {});
   if (!accounts.length) {
-    const c = await vscode.window.showInformationMessage('MailDesk: no mail account yet.', 'Add IMAP Account');
+    const c = await vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: no mail account yet.'), vscode.l10n.t('Add IMAP Account'));
     if (c) await vscode.commands.executeCommand('maildesk.addImapAccount');
     return undefined;
   }
   if (accounts.length === 1) return accounts[0];
   const pick = await vscode.window.showQuickPick(
     accounts.map((a) => ({ label: accountLabel(a), description: a.name ? a.email : undefined, account: a })),
-    { placeHolder: 'Choose an account' },
+    { placeHolder: vscode.l10n.t('Choose an account') },
   );
   return pick?.account;
 }
@@ -172,7 +173,7 @@ async function folderOf(engine: EngineClient, t: Target): Promise<FolderRow | un
     folders
       .sort(compareFolders)
       .map((f) => ({ label: f.path, description: folderDescription(f, { total: f.local ?? 0, unread: f.localUnread ?? 0 }), folder: f })),
-    { placeHolder: `Choose a folder of ${accountLabel(a)}` },
+    { placeHolder: vscode.l10n.t('Choose a folder of {0}', accountLabel(a)) },
   );
   return pick?.folder;
 }
@@ -185,7 +186,7 @@ async function selectFolders(deps: CommandDeps, a: AccountRow): Promise<void> {
   let folders: Array<FolderRow & { local: number | null; localUnread: number | null }> = (await MailboxesModel.of(engine).snapshot({ counts: true })).folders.filter((f) => f.accountId === a.id);
   if (!folders.length) {
     folders = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `MailDesk: reading the folders of ${accountLabel(a)}…` },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('MailDesk: reading the folders of {0}…', accountLabel(a)) },
       () => engine.request('folders/list', { accountId: a.id, refresh: true }),
     );
   } else {
@@ -196,19 +197,20 @@ async function selectFolders(deps: CommandDeps, a: AccountRow): Promise<void> {
     .sort(compareFolders)
     .map((f) => {
       const local = { total: f.local ?? 0, unread: f.localUnread ?? 0 };
-      const server = f.remoteTotal === null ? '' : `server: ${f.remoteTotal}${f.remoteUnread ? `, ${f.remoteUnread} unread` : ''}`;
+      const server = f.remoteTotal === null ? '' : f.remoteUnread ? vscode.l10n.t('server: {0}, {1} unread', f.remoteTotal, f.remoteUnread) : vscode.l10n.t('server: {0}', f.remoteTotal);
+      const here = !f.selected ? '' : local.unread ? vscode.l10n.t('local: {0}, {1} unread', local.total, local.unread) : vscode.l10n.t('local: {0}', local.total);
       return {
         label: f.path,
-        description: [f.selected ? `local: ${local.total}${local.unread ? `, ${local.unread} unread` : ''}` : '', server].filter(Boolean).join(' · '),
-        detail: f.remoteExists ? undefined : 'no longer on the server',
+        description: [here, server].filter(Boolean).join(' · '),
+        detail: f.remoteExists ? undefined : vscode.l10n.t('no longer on the server'),
         picked: f.selected,
         folder: f,
       };
     });
   const picked = await vscode.window.showQuickPick(items, {
     canPickMany: true,
-    title: `MailDesk: Select Folders for Sync (${accountLabel(a)})`,
-    placeHolder: 'Only selected folders are synced and filled',
+    title: vscode.l10n.t('MailDesk: Select Folders for Sync ({0})', accountLabel(a)),
+    placeHolder: vscode.l10n.t('Only selected folders are synced and filled'),
     ignoreFocusOut: true,
   });
   if (!picked) return;
@@ -219,14 +221,15 @@ async function selectFolders(deps: CommandDeps, a: AccountRow): Promise<void> {
     const paths = changes.filter((c) => chosen.has(c.folder.path) === selected).map((c) => c.folder.path);
     if (paths.length) await engine.request('folders/select', { accountId: a.id, paths, selected });
   }
-  if (changes.length) vscode.window.setStatusBarMessage(`MailDesk: ${chosen.size} folder${chosen.size === 1 ? '' : 's'} selected for sync`, 4000);
+  if (changes.length) vscode.window.setStatusBarMessage(chosen.size === 1 ? vscode.l10n.t('MailDesk: 1 folder selected for sync') : vscode.l10n.t('MailDesk: {0} folders selected for sync', chosen.size), 4000);
 }
 
 async function testServer(deps: CommandDeps, a: AccountRow, which: 'incoming' | 'outgoing'): Promise<void> {
   const { engine, log } = deps;
   const label = accountLabel(a);
+  const incoming = which === 'incoming';
   const report: VerifyReport = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `MailDesk: testing the ${which} server of ${label}…` },
+    { location: vscode.ProgressLocation.Notification, title: incoming ? vscode.l10n.t('MailDesk: testing the incoming server of {0}…', label) : vscode.l10n.t('MailDesk: testing the outgoing server of {0}…', label) },
     () => testServerVia(engine, a.id, which),
   );
   const lines = verifyReportLines(report);
@@ -234,27 +237,29 @@ async function testServer(deps: CommandDeps, a: AccountRow, which: 'incoming' | 
   for (const l of lines) if (l) log.info(`  ${l}`);
   const detail = [report.server, '', ...lines].join('\n');
   if (report.ok) {
-    await vscode.window.showInformationMessage(`MailDesk: the ${which} server of ${label} works.`, { modal: true, detail });
+    await vscode.window.showInformationMessage(incoming ? vscode.l10n.t('MailDesk: the incoming server of {0} works.', label) : vscode.l10n.t('MailDesk: the outgoing server of {0} works.', label), { modal: true, detail });
     return;
   }
+  const why = report.error ? describeError(report.error.code).title : vscode.l10n.t('unknown error');
+  const enter = vscode.l10n.t('Enter Password');
   const c = await showMailError(
-    `MailDesk: the ${which} server test of ${label} failed: ${report.error ? describeError(report.error.code).title : 'unknown error'}`,
+    incoming ? vscode.l10n.t('MailDesk: the incoming server test of {0} failed: {1}', label, why) : vscode.l10n.t('MailDesk: the outgoing server test of {0} failed: {1}', label, why),
     log,
-    needsPassword(report.error?.code) ? ['Enter Password'] : [],
+    needsPassword(report.error?.code) ? [enter] : [],
     { modal: true, detail },
   );
-  if (c === 'Enter Password') await enterPassword(deps, a);
+  if (c === enter) await enterPassword(deps, a);
 }
 
 /** Asks for the password again, stores it in SecretStorage and lets the account reconnect. */
 export async function enterPassword(deps: Pick<CommandDeps, 'engine' | 'secrets'>, a: AccountRow): Promise<void> {
   const imap = a.config.imap;
   const pw = await vscode.window.showInputBox({
-    title: `MailDesk: password for ${accountLabel(a)}`,
-    prompt: imap ? `Password of ${imap.user} on ${imap.host} (stored in the system keychain)` : 'Password (stored in the system keychain)',
+    title: vscode.l10n.t('MailDesk: password for {0}', accountLabel(a)),
+    prompt: imap ? vscode.l10n.t('Password of {0} on {1} (stored in the system keychain)', imap.user, imap.host) : vscode.l10n.t('Password (stored in the system keychain)'),
     password: true,
     ignoreFocusOut: true,
-    validateInput: (v) => (v ? undefined : 'Enter the password'),
+    validateInput: (v) => (v ? undefined : vscode.l10n.t('Enter the password')),
   });
   if (!pw) return;
   await deps.secrets.set(passwordSecretKey(a.id, 'imap'), pw);
@@ -262,10 +267,10 @@ export async function enterPassword(deps: Pick<CommandDeps, 'engine' | 'secrets'
   const smtpKey = passwordSecretKey(a.id, 'smtp');
   if (a.config.smtp && a.config.smtp.user === imap?.user && (await deps.secrets.get(smtpKey))) await deps.secrets.set(smtpKey, pw);
   await deps.engine.request('accounts/resume', { accountId: a.id });
-  vscode.window.setStatusBarMessage(`MailDesk: password saved, reconnecting ${accountLabel(a)}…`, 5000);
+  vscode.window.setStatusBarMessage(vscode.l10n.t('MailDesk: password saved, reconnecting {0}…', accountLabel(a)), 5000);
   if (!(await deps.engine.request('folders/list', { accountId: a.id })).length) {
     // The account was saved while its login failed, so its folders were never read: do it now.
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `MailDesk: connecting ${accountLabel(a)}…` }, () =>
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('MailDesk: connecting {0}…', accountLabel(a)) }, () =>
       deps.engine.request('accounts/add', { account: a.config }),
     );
   }
@@ -280,7 +285,7 @@ async function deleteSecrets(secrets: SecretStore, accountId: string): Promise<v
 
 /** "Resetting access cleanly" in the guide: where to revoke MailDesk on the provider's side. */
 function revokeHint(provider: string): string {
-  if (provider === 'gmail') return ' To revoke MailDesk\'s access too, open your Google Account → Security → Third-party apps with account access.';
-  if (provider === 'outlook') return ' To revoke MailDesk\'s access too, remove the app in Microsoft Entra (My Apps / Enterprise applications, or ask your administrator).';
+  if (provider === 'gmail') return vscode.l10n.t(" To revoke MailDesk's access too, open your Google Account → Security → Third-party apps with account access.");
+  if (provider === 'outlook') return vscode.l10n.t(" To revoke MailDesk's access too, remove the app in Microsoft Entra (My Apps / Enterprise applications, or ask your administrator).");
   return '';
 }

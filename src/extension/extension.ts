@@ -34,6 +34,7 @@ import { registerEditorCompose } from './compose/editorCompose';
 import { registerAgent } from './agent/agent';
 import { registerTriage } from './triageCommands';
 import { UnreadBadge } from './unreadBadge';
+import { configureL10n, engineL10nBundle } from './localize';
 
 /** What `activate` returns to other extensions (and tests). */
 export interface MailDeskApi {
@@ -68,7 +69,7 @@ function openEngine(context: vscode.ExtensionContext, log: vscode.LogOutputChann
     secrets: secretAnswers(secretCredentials(secrets), secrets),
     logLevel: channelLevel(log),
     onLog: engineLogLine(log),
-    engine: { syncIntervalMs: Math.max(15, settings.get<number>('intervalSeconds', 120)) * 1000, idle: settings.get<boolean>('idle', true) },
+    engine: { syncIntervalMs: Math.max(15, settings.get<number>('intervalSeconds', 120)) * 1000, idle: settings.get<boolean>('idle', true), l10nBundle: engineL10nBundle() },
   });
   // After a takeover the new engine knows nothing of this window: its settings, and that mail syncs.
   engine.onDidReconnect(async () => {
@@ -96,6 +97,7 @@ function bodySettings(): { days: number; maxBytes: number } {
 
 export async function activate(context: vscode.ExtensionContext): Promise<MailDeskApi> {
   const activated = Date.now();
+  configureL10n();
   const outer = new Root();
   context.subscriptions.push(outer);
   const log = outer.add(vscode.window.createOutputChannel('MailDesk', { log: true }));
@@ -167,7 +169,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (!e.affectsConfiguration('maildesk.sync')) return;
       // The scheduler reads these when it starts; a reload applies them cleanly.
-      const c = await vscode.window.showInformationMessage('MailDesk: reload the window to apply the new sync settings.', 'Reload Window');
+      const c = await vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: reload the window to apply the new sync settings.'), vscode.l10n.t('Reload Window'));
       if (c) await vscode.commands.executeCommand('workbench.action.reloadWindow');
     }),
   );

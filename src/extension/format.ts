@@ -1,7 +1,9 @@
 /**
  * Words the trees and the status bar show. Kept free of `vscode` so the wording
- * is tested in plain Node.
+ * is tested in plain Node: its words go through @vscode/l10n, which the extension
+ * configures with VS Code's bundle for the display language (English without one).
  */
+import * as l10n from '@vscode/l10n';
 import type { VerifyReport } from '../core/providers/provider';
 import type { AccountRow, FolderRole, FolderRow, JobRow } from '../core/store/store';
 import { bodiesProgressText } from '../core/sync/bodiesProgress';
@@ -9,39 +11,39 @@ import { bodiesProgressText } from '../core/sync/bodiesProgress';
 /** "just now", "2 min ago", "3 h ago", "4 days ago". */
 export function ago(ms: number, now = Date.now()): string {
   const s = Math.max(0, Math.round((now - ms) / 1000));
-  if (s < 45) return 'just now';
-  return `${span(s)} ago`;
+  if (s < 45) return l10n.t('just now');
+  return l10n.t('{0} ago', span(s));
 }
 
 /** "now", "in 1 min", "in 2 h". */
 export function until(ms: number, now = Date.now()): string {
   const s = Math.round((ms - now) / 1000);
-  if (s <= 0) return 'now';
-  if (s < 60) return `in ${s} s`;
-  return `in ${span(s)}`;
+  if (s <= 0) return l10n.t('now');
+  if (s < 60) return l10n.t('in {0} s', s);
+  return l10n.t('in {0}', span(s));
 }
 
 function span(s: number): string {
   const m = Math.round(s / 60);
-  if (m < 60) return `${Math.max(1, m)} min`;
+  if (m < 60) return l10n.t('{0} min', Math.max(1, m));
   const h = Math.round(m / 60);
-  if (h < 48) return `${h} h`;
-  return `${Math.round(h / 24)} days`;
+  if (h < 48) return l10n.t('{0} h', h);
+  return l10n.t('{0} days', Math.round(h / 24));
 }
 
 /** Tree description of a folder: "3 unread · 120", or "not synced" for an unselected one. */
 export function folderDescription(folder: Pick<FolderRow, 'selected' | 'remoteExists'>, local: { total: number; unread: number }): string {
-  if (!folder.remoteExists) return folder.selected ? 'gone from server' : 'not on server';
-  if (!folder.selected) return 'not synced';
-  return local.unread ? `${local.unread} unread · ${local.total}` : `${local.total}`;
+  if (!folder.remoteExists) return folder.selected ? l10n.t('gone from server') : l10n.t('not on server');
+  if (!folder.selected) return l10n.t('not synced');
+  return local.unread ? l10n.t('{0} unread · {1}', local.unread, local.total) : `${local.total}`;
 }
 
 /** Local and server counts side by side, so a half-filled folder is visible. */
 export function folderCountsTooltip(folder: Pick<FolderRow, 'path' | 'selected' | 'remoteTotal' | 'remoteUnread' | 'remoteExists'>, local: { total: number; unread: number }): string {
-  const server = folder.remoteTotal === null ? 'not known yet' : `${folder.remoteTotal} messages, ${folder.remoteUnread ?? 0} unread`;
-  const lines = [folder.path, `Local: ${local.total} messages, ${local.unread} unread`, `Server: ${server}`];
-  if (!folder.selected) lines.push('Not selected for sync: use Select Folders for Sync to fill it.');
-  if (!folder.remoteExists) lines.push('This folder no longer exists on the server.');
+  const server = folder.remoteTotal === null ? l10n.t('not known yet') : l10n.t('{0} messages, {1} unread', folder.remoteTotal, folder.remoteUnread ?? 0);
+  const lines = [folder.path, l10n.t('Local: {0} messages, {1} unread', local.total, local.unread), l10n.t('Server: {0}', server)];
+  if (!folder.selected) lines.push(l10n.t('Not selected for sync: use Select Folders for Sync to fill it.'));
+  if (!folder.remoteExists) lines.push(l10n.t('This folder no longer exists on the server.'));
   return lines.join('\n');
 }
 
@@ -61,7 +63,7 @@ export function compareFolders(a: Pick<FolderRow, 'role' | 'path'>, b: Pick<Fold
  * every mail client shows "Inbox".
  */
 export function folderLabel(f: Pick<FolderRow, 'path' | 'name'>): string {
-  if (f.path.toUpperCase() === 'INBOX') return 'Inbox';
+  if (f.path.toUpperCase() === 'INBOX') return l10n.t('Inbox');
   return f.name || f.path;
 }
 
@@ -72,22 +74,22 @@ export function accountLabel(a: Pick<AccountRow, 'name' | 'email'>): string {
 export function accountStateText(a: Pick<AccountRow, 'state' | 'stateReason'>): string {
   switch (a.state) {
     case 'connected':
-      return 'connected';
+      return l10n.t('connected');
     case 'disconnected':
-      return a.stateReason ? `disconnected: ${a.stateReason}` : 'disconnected';
+      return a.stateReason ? l10n.t('disconnected: {0}', a.stateReason) : l10n.t('disconnected');
     case 'reauth':
-      return a.stateReason ? `re-authorization required: ${a.stateReason}` : 're-authorization required';
+      return a.stateReason ? l10n.t('re-authorization required: {0}', a.stateReason) : l10n.t('re-authorization required');
     default:
-      return 'not connected yet';
+      return l10n.t('not connected yet');
   }
 }
 
 /** Short state for the tree row; the full reason (with the fix) is in the tooltip. */
 export function accountStateShort(a: Pick<AccountRow, 'state' | 'stateCode'>, title: (code: string) => string | undefined): string {
   const why = a.stateCode ? title(a.stateCode) : undefined;
-  if (a.state === 'disconnected') return why ? `disconnected: ${why}` : 'disconnected';
-  if (a.state === 'reauth') return 're-authorization required';
-  return a.state === 'connected' ? 'connected' : 'not connected yet';
+  if (a.state === 'disconnected') return why ? l10n.t('disconnected: {0}', why) : l10n.t('disconnected');
+  if (a.state === 'reauth') return l10n.t('re-authorization required');
+  return a.state === 'connected' ? l10n.t('connected') : l10n.t('not connected yet');
 }
 
 const KIND_ORDER = ['sync', 'fill', 'backfill', 'bodies', 'tasks', 'maintenance'];
@@ -103,7 +105,7 @@ export function compareJobs(
 
 /** "Inbox · sync", or "Account · maintenance" for account-wide jobs. */
 export function jobLabel(job: Pick<JobRow, 'kind'>, folderName: string | undefined): string {
-  return `${folderName ?? 'Account'} · ${job.kind}`;
+  return `${folderName ?? l10n.t('Account')} · ${job.kind}`;
 }
 
 /** "ok · last run 2 min ago · next in 1 min"; a running job shows its progress instead. */
@@ -122,15 +124,15 @@ export function jobDescription(job: Pick<JobRow, 'status' | 'lastRun' | 'nextRun
   } else {
     parts.push(job.status);
   }
-  parts.push(job.lastRun ? `last run ${ago(job.lastRun, now)}` : 'never run');
-  if (job.nextRun && job.status !== 'running' && job.status !== 'paused' && job.status !== 'done') parts.push(`next ${until(job.nextRun, now)}`);
+  parts.push(job.lastRun ? l10n.t('last run {0}', ago(job.lastRun, now)) : l10n.t('never run'));
+  if (job.nextRun && job.status !== 'running' && job.status !== 'paused' && job.status !== 'done') parts.push(l10n.t('next {0}', until(job.nextRun, now)));
   return parts.join(' · ');
 }
 
 /** The status-bar text: a disconnected account outranks syncing, which the user cannot act on. */
 export function statusText(syncingFolders: number, troubled: number): { text: string; kind: 'syncing' | 'error' | 'ok' } {
-  if (troubled) return { text: `$(error) MailDesk: ${troubled} account${troubled === 1 ? '' : 's'} disconnected`, kind: 'error' };
-  if (syncingFolders) return { text: `$(sync~spin) MailDesk: syncing ${syncingFolders} folder${syncingFolders === 1 ? '' : 's'}`, kind: 'syncing' };
+  if (troubled) return { text: troubled === 1 ? l10n.t('$(error) MailDesk: 1 account disconnected') : l10n.t('$(error) MailDesk: {0} accounts disconnected', troubled), kind: 'error' };
+  if (syncingFolders) return { text: syncingFolders === 1 ? l10n.t('$(sync~spin) MailDesk: syncing 1 folder') : l10n.t('$(sync~spin) MailDesk: syncing {0} folders', syncingFolders), kind: 'syncing' };
   return { text: '$(check) MailDesk', kind: 'ok' };
 }
 

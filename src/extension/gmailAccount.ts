@@ -4,6 +4,7 @@
  * store (SecretStorage), and the engine is asked to save, add or resume the account; it reads
  * the tokens back from this window when it needs them and never writes one itself.
  */
+import * as l10n from '@vscode/l10n';
 import { TokenStore } from '../core/auth/tokens';
 import type { OAuthConfig, SecretStore } from '../core/config';
 import { MailError, toMailError } from '../core/errors';
@@ -50,7 +51,7 @@ export async function saveGmailSignIn(w: GmailWindow, r: GoogleSignInResult): Pr
 /** "Sign in to Google again": the same address or nothing; only the tokens change, every synced message stays. */
 export async function saveGmailReauth(w: GmailWindow, acc: Pick<AccountRow, 'id' | 'email'>, r: GoogleSignInResult): Promise<void> {
   if (r.email.toLowerCase() !== acc.email.toLowerCase()) {
-    throw new MailError('auth.accessDenied', `you signed in as ${r.email}, but this account is ${acc.email}; sign in again with ${acc.email} (or add ${r.email} as its own account)`);
+    throw new MailError('auth.accessDenied', l10n.t('you signed in as {0}, but this account is {1}; sign in again with {1} (or add {0} as its own account)', r.email, acc.email));
   }
   await new TokenStore(w.secrets).save(acc.id, r.tokens);
   await w.engine.request('window/signedIn', { accountId: acc.id });

@@ -31,15 +31,17 @@ export function googleFromSettings(): NonNullable<OAuthConfig['google']> {
 }
 
 async function reportNotConfigured(err: MailError): Promise<void> {
-  const c = await vscode.window.showErrorMessage(`MailDesk: ${err.message}`, { modal: false }, 'Open Setting', 'Set Google Client Secret');
-  if (c === 'Open Setting') await vscode.commands.executeCommand('workbench.action.openSettings', 'maildesk.oauth.google.clientId');
-  if (c === 'Set Google Client Secret') await vscode.commands.executeCommand('maildesk.setGoogleClientSecret');
+  const openSetting = vscode.l10n.t('Open Setting');
+  const setSecret = vscode.l10n.t('Set Google Client Secret');
+  const c = await vscode.window.showErrorMessage(vscode.l10n.t('MailDesk: {0}', err.message), { modal: false }, openSetting, setSecret);
+  if (c === openSetting) await vscode.commands.executeCommand('workbench.action.openSettings', 'maildesk.oauth.google.clientId');
+  if (c === setSecret) await vscode.commands.executeCommand('maildesk.setGoogleClientSecret');
 }
 
 async function signIn(deps: GmailCommandDeps, loginHint?: string): Promise<GoogleSignInResult | undefined> {
   try {
     return await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'MailDesk: waiting for the Google sign-in in your browser…', cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('MailDesk: waiting for the Google sign-in in your browser…'), cancellable: true },
       // Remembered when it fails, so Troubleshoot reports "Access denied" after the fact.
       (_p, token) =>
         googleSignInVia(deps, googleFromSettings(), {
@@ -67,22 +69,22 @@ export function registerGmailCommands(deps: GmailCommandDeps): Disposable[] {
       } catch (e) {
         const err = toMailError(e);
         log.error(`${id}: ${err.describe()}`);
-        await showMailError(`MailDesk: ${err.describe()}`, log);
+        await showMailError(vscode.l10n.t('MailDesk: {0}', err.describe()), log);
       }
     });
 
   return [
     reg('maildesk.setGoogleClientSecret', async () => {
       const v = await vscode.window.showInputBox({
-        title: 'Google OAuth client secret',
-        prompt: 'The client secret of the "Desktop app" OAuth client (Google Cloud Console → APIs & Services → Credentials). Kept in SecretStorage.',
+        title: vscode.l10n.t('Google OAuth client secret'),
+        prompt: vscode.l10n.t('The client secret of the "Desktop app" OAuth client (Google Cloud Console → APIs & Services → Credentials). Kept in SecretStorage.'),
         password: true,
         ignoreFocusOut: true,
-        validateInput: (s) => (s.trim() ? undefined : 'Enter the client secret'),
+        validateInput: (s) => (s.trim() ? undefined : vscode.l10n.t('Enter the client secret')),
       });
       if (!v) return;
       await deps.secrets.set(GOOGLE_CLIENT_SECRET_KEY, v.trim());
-      vscode.window.setStatusBarMessage('MailDesk: Google client secret saved', 4000);
+      vscode.window.setStatusBarMessage(vscode.l10n.t('MailDesk: Google client secret saved'), 4000);
     }),
 
     reg('maildesk.addGmailAccount', async () => {
@@ -90,28 +92,28 @@ export function registerGmailCommands(deps: GmailCommandDeps): Disposable[] {
       if (!r) return;
       const { existed } = await saveGmailSignIn(deps, r);
       if (existed) {
-        vscode.window.showInformationMessage(`MailDesk: ${r.email} is signed in again; its mail was kept.`);
+        vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: {0} is signed in again; its mail was kept.', r.email));
         return;
       }
-      vscode.window.showInformationMessage(`MailDesk: ${r.email} added. Inbox, Sent and Drafts are synced; pick more labels with Select Folders for Sync.`);
+      vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: {0} added. Inbox, Sent and Drafts are synced; pick more labels with Select Folders for Sync.', r.email));
     }),
 
     reg('maildesk.signInGoogleAgain', async (arg) => {
       let accountId = arg?.accountId;
       if (!accountId) {
         const gmailAccounts = (await engine.request('accounts/list', {})).filter((a) => a.provider === 'gmail');
-        if (!gmailAccounts.length) throw new MailError('config.unknownAccount', 'there is no Gmail account; use "MailDesk: Add Gmail Account"');
-        const pick = gmailAccounts.length === 1 ? gmailAccounts[0] : (await vscode.window.showQuickPick(gmailAccounts.map((a) => ({ label: a.email, description: a.state === 'reauth' ? 'sign-in required' : undefined, a })), { title: 'Sign in to Google again' }))?.a;
+        if (!gmailAccounts.length) throw new MailError('config.unknownAccount', vscode.l10n.t('there is no Gmail account; use "MailDesk: Add Gmail Account"'));
+        const pick = gmailAccounts.length === 1 ? gmailAccounts[0] : (await vscode.window.showQuickPick(gmailAccounts.map((a) => ({ label: a.email, description: a.state === 'reauth' ? vscode.l10n.t('sign-in required') : undefined, a })), { title: vscode.l10n.t('Sign in to Google again') }))?.a;
         if (!pick) return;
         accountId = pick.id;
       }
       const acc = await engine.request('accounts/get', { accountId });
-      if (!acc || acc.provider !== 'gmail') throw new MailError('config.unknownAccount', `"${accountId}" is not a Gmail account`);
+      if (!acc || acc.provider !== 'gmail') throw new MailError('config.unknownAccount', vscode.l10n.t('"{0}" is not a Gmail account', accountId));
       const r = await signIn(deps, acc.email);
       if (!r) return;
       // Only the tokens change: every synced message stays where it is.
       await saveGmailReauth(deps, acc, r);
-      vscode.window.showInformationMessage(`MailDesk: ${acc.email} is signed in again; no synced mail was lost.`);
+      vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: {0} is signed in again; no synced mail was lost.', acc.email));
     }),
   ];
 }

@@ -105,11 +105,12 @@ function folderOf(view: MailboxesSnapshot, j: JobRow): MailboxesSnapshot['folder
 }
 
 function jobTooltip(j: JobRow, folderPath: string | undefined): string {
-  const lines = [`${folderPath ?? 'Account'}: ${j.kind}`, `Status: ${j.status}`];
-  lines.push(`Last run: ${j.lastRun ? `${new Date(j.lastRun).toLocaleString()} (${ago(j.lastRun)})` : 'never'}`);
-  lines.push(`Last success: ${j.lastSuccess ? `${new Date(j.lastSuccess).toLocaleString()} (${ago(j.lastSuccess)})` : 'never'}`);
-  if (j.nextRun) lines.push(`Next run: ${new Date(j.nextRun).toLocaleString()} (${until(j.nextRun)})`);
-  if (j.attempts) lines.push(`Attempts since last success: ${j.attempts}`);
-  if (j.errorCode || j.errorMessage) lines.push('', `Error${j.errorCode ? ` [${j.errorCode}]` : ''}: ${j.errorMessage ?? ''}`);
+  const when = (t: number | null) => (t ? vscode.l10n.t('{0} ({1})', new Date(t).toLocaleString(), ago(t)) : vscode.l10n.t('never'));
+  const lines = [`${folderPath ?? vscode.l10n.t('Account')}: ${j.kind}`, vscode.l10n.t('Status: {0}', j.status)];
+  lines.push(vscode.l10n.t('Last run: {0}', when(j.lastRun)));
+  lines.push(vscode.l10n.t('Last success: {0}', when(j.lastSuccess)));
+  if (j.nextRun) lines.push(vscode.l10n.t('Next run: {0} ({1})', new Date(j.nextRun).toLocaleString(), until(j.nextRun)));
+  if (j.attempts) lines.push(vscode.l10n.t('Attempts since last success: {0}', j.attempts));
+  if (j.errorCode || j.errorMessage) lines.push('', j.errorCode ? vscode.l10n.t('Error [{0}]: {1}', j.errorCode, j.errorMessage ?? '') : vscode.l10n.t('Error: {0}', j.errorMessage ?? ''));
   return lines.join('\n');
 }

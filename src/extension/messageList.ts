@@ -21,6 +21,9 @@ import {
   type WebviewToHost,
 } from '../shared/protocol/messageList';
 import { accountLabel, folderLabel } from './format';
+import { escapeHtml } from '../shared/html';
+import { pageStringsHtml } from '../shared/protocol/pageStrings';
+import { messageListStrings } from './pageStrings';
 import { DisposableBase } from './lifecycle';
 import { type CursorMove, type ListSurface, mailFocus, type TriageTarget } from './mailFocus';
 import type { MessageKey } from '../core/triage/triage';
@@ -53,7 +56,7 @@ export class MessageListPanels extends DisposableBase {
         const panel = new MessageListPanel(this.engine, this.extensionUri, folder, () => this.panels.delete(folderId));
         this.panels.set(folderId, panel);
       })
-      .catch((e: unknown) => void vscode.window.showErrorMessage(`MailDesk: could not open the folder: ${toMailError(e, 'opening the folder').describe()}`))
+      .catch((e: unknown) => void vscode.window.showErrorMessage(vscode.l10n.t('MailDesk: could not open the folder: {0}', toMailError(e, vscode.l10n.t('opening the folder')).describe())))
       .finally(() => this.opening.delete(folderId));
   }
 
@@ -92,7 +95,7 @@ export class MessageListPanel extends DisposableBase implements ListSurface {
     this.accountId = folder.accountId;
     this.folderId = folder.id;
     this.panel = this._register(
-      vscode.window.createWebviewPanel(VIEW_TYPE, `MailDesk: ${folderLabel(folder)}`, vscode.ViewColumn.Active, {
+      vscode.window.createWebviewPanel(VIEW_TYPE, vscode.l10n.t('MailDesk: {0}', folderLabel(folder)), vscode.ViewColumn.Active, {
         enableScripts: true,
         enableCommandUris: false,
         // Coming back to the list (from the reading pane or another tab) shows it as it was:
@@ -238,7 +241,7 @@ export class MessageListPanel extends DisposableBase implements ListSurface {
     // Local at once (the store change repaints this list), server afterwards as a task.
     this.engine
       .request('reading/toggleFlag', { messageId, folderId: this.folderId, flag })
-      .catch((e: unknown) => this.send({ type: 'error', message: `Could not change the message: ${(e as Error).message}` }));
+      .catch((e: unknown) => this.send({ type: 'error', message: vscode.l10n.t('Could not change the message: {0}', (e as Error).message) }));
   }
 
   private postSoon(): void {
@@ -251,7 +254,7 @@ export class MessageListPanel extends DisposableBase implements ListSurface {
 
   private post(): void {
     void this.paint().catch((e: unknown) => {
-      if (!this.isDisposed) this.send({ type: 'error', message: `Could not list the messages: ${toMailError(e, 'listing the messages').describe()}` });
+      if (!this.isDisposed) this.send({ type: 'error', message: vscode.l10n.t('Could not list the messages: {0}', toMailError(e, vscode.l10n.t('listing the messages')).describe()) });
     });
   }
 
@@ -305,12 +308,13 @@ export class MessageListPanel extends DisposableBase implements ListSurface {
       script: 'webview-messages.js',
       stylesheet: 'messages.css',
       codicons: true,
-      title: `MailDesk: ${folderLabel(folder)}`,
-      body: `<header class="header"><h1 id="title"></h1><span id="subtitle" class="subtitle"></span><span id="count" class="subtitle" role="status" aria-live="polite"></span></header>
+      title: vscode.l10n.t('MailDesk: {0}', folderLabel(folder)),
+      body: `${pageStringsHtml(messageListStrings())}
+<header class="header"><h1 id="title"></h1><span id="subtitle" class="subtitle"></span><span id="count" class="subtitle" role="status" aria-live="polite"></span></header>
 <div id="error" class="error" role="alert" hidden></div>
 <div id="empty" class="empty" hidden></div>
-<ul id="list" class="list" role="listbox" aria-multiselectable="true" tabindex="0" aria-label="Messages. j and k move, Enter opens, x selects, e archives, # deletes"></ul>
-<div class="footer"><button id="more" type="button" hidden>Load more</button></div>`,
+<ul id="list" class="list" role="listbox" aria-multiselectable="true" tabindex="0" aria-label="${escapeHtml(vscode.l10n.t('Messages. j and k move, Enter opens, x selects, e archives, # deletes'))}"></ul>
+<div class="footer"><button id="more" type="button" hidden>${escapeHtml(vscode.l10n.t('Load more'))}</button></div>`,
     });
   }
 }

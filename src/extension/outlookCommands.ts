@@ -33,7 +33,7 @@ export function microsoftFromSettings(): NonNullable<OAuthConfig['microsoft']> {
 
 const openBrowser = async (url: string): Promise<void> => {
   const ok = await vscode.env.openExternal(vscode.Uri.parse(url, true));
-  if (!ok) throw new MailError('auth.failed', 'the browser could not be opened for the Microsoft sign-in');
+  if (!ok) throw new MailError('auth.failed', vscode.l10n.t('the browser could not be opened for the Microsoft sign-in'));
 };
 
 function outlookAccountId(accounts: AccountRow[], email: string): string {
@@ -69,7 +69,7 @@ async function reconnectOutlookAccount(deps: OutlookCommandDeps, acc: AccountRow
   const auth = new MsalAuth({ ...o, accountId: acc.id, loginHint: acc.config.email });
   const who = await recordingSignInVia(deps.engine, { provider: 'outlook', accountId: acc.id, email: acc.config.email }, () => auth.signIn(openBrowser), (e) => toMailError(e), deps.log);
   if (who.username && who.username.toLowerCase() !== acc.config.email.toLowerCase()) {
-    throw new MailError('auth.failed', `signed in as ${who.username}, but this account is ${acc.config.email}; sign in with ${acc.config.email}`);
+    throw new MailError('auth.failed', vscode.l10n.t('signed in as {0}, but this account is {1}; sign in with {1}', who.username, acc.config.email));
   }
   await deps.engine.request('accounts/resume', { accountId: acc.id });
 }
@@ -79,16 +79,16 @@ async function report(deps: OutlookCommandDeps, id: string, e: unknown): Promise
   const err = toMailError(e);
   deps.log.error(`${id}: ${err.describe()}`);
   if (err.code === 'oauth.notConfigured') {
-    const c = await vscode.window.showErrorMessage(`MailDesk: ${err.message}`, 'Open Settings');
+    const c = await vscode.window.showErrorMessage(vscode.l10n.t('MailDesk: {0}', err.message), vscode.l10n.t('Open Settings'));
     if (c) await vscode.commands.executeCommand('workbench.action.openSettings', 'maildesk.oauth.microsoft');
     return;
   }
   if (err.code === 'auth.accessDenied') {
     // The remedy names tenant admin consent (describeError).
-    await showMailError(`MailDesk: Access denied. ${err.describe()}`, deps.log);
+    await showMailError(vscode.l10n.t('MailDesk: Access denied. {0}', err.describe()), deps.log);
     return;
   }
-  await showMailError(`MailDesk: ${err.describe()}`, deps.log);
+  await showMailError(vscode.l10n.t('MailDesk: {0}', err.describe()), deps.log);
 }
 
 export function registerOutlookCommands(deps: OutlookCommandDeps): Disposable[] {
@@ -109,11 +109,11 @@ export function registerOutlookCommands(deps: OutlookCommandDeps): Disposable[] 
       // Checked by addOutlookAccount too; asking for the address first would be wasted if unset.
       requireMicrosoftOAuth(microsoftFromSettings());
       const email = await vscode.window.showInputBox({
-        title: 'Add Outlook / Microsoft 365 Account',
-        prompt: 'Your work, school or Outlook.com address (the browser sign-in confirms it)',
-        placeHolder: 'name@contoso.com',
+        title: vscode.l10n.t('Add Outlook / Microsoft 365 Account'),
+        prompt: vscode.l10n.t('Your work, school or Outlook.com address (the browser sign-in confirms it)'),
+        placeHolder: vscode.l10n.t('name@contoso.com'),
         ignoreFocusOut: true,
-        validateInput: (s) => (/^[^@\s]+@[^@\s]+$/.test(s.trim()) ? undefined : 'Enter an email address'),
+        validateInput: (s) => (/^[^@\s]+@[^@\s]+$/.test(s.trim()) ? undefined : vscode.l10n.t('Enter an email address')),
       });
       if (!email) return;
       const accounts = await engine.request('accounts/list', {});
@@ -124,32 +124,32 @@ export function registerOutlookCommands(deps: OutlookCommandDeps): Disposable[] 
       }
       const id = outlookAccountId(accounts, email.trim());
       const r = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'MailDesk: waiting for the Microsoft sign-in in your browser…' },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('MailDesk: waiting for the Microsoft sign-in in your browser…') },
         () => addOutlookAccount(deps, { id, email: email.trim() }, signInOpts()),
       );
-      vscode.window.showInformationMessage(`MailDesk: ${r.account.email} added. Inbox, Sent Items and Drafts are synced; pick more folders with Select Folders for Sync.`);
+      vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: {0} added. Inbox, Sent Items and Drafts are synced; pick more folders with Select Folders for Sync.', r.account.email));
     }),
 
     reg('maildesk.connectMicrosoftGraph', async (arg) => {
       let accountId = arg?.accountId;
       if (!accountId) {
         const list = (await engine.request('accounts/list', {})).filter((a) => a.provider === 'outlook');
-        if (!list.length) throw new MailError('config.unknownAccount', 'there is no Outlook / Microsoft 365 account; use "MailDesk: Add Outlook / Microsoft 365 Account"');
+        if (!list.length) throw new MailError('config.unknownAccount', vscode.l10n.t('there is no Outlook / Microsoft 365 account; use "MailDesk: Add Outlook / Microsoft 365 Account"'));
         const pick =
           list.length === 1
             ? list[0]
-            : (await vscode.window.showQuickPick(list.map((a) => ({ label: a.email, description: a.state === 'reauth' ? 'Re-authorization required' : undefined, a })), { title: 'Connect Microsoft Graph (OAuth)' }))?.a;
+            : (await vscode.window.showQuickPick(list.map((a) => ({ label: a.email, description: a.state === 'reauth' ? vscode.l10n.t('Re-authorization required') : undefined, a })), { title: vscode.l10n.t('Connect Microsoft Graph (OAuth)') }))?.a;
         if (!pick) return;
         accountId = pick.id;
       }
       const acc = await engine.request('accounts/get', { accountId });
-      if (!acc || acc.provider !== 'outlook') throw new MailError('config.unknownAccount', `"${accountId}" is not an Outlook / Microsoft 365 account`);
+      if (!acc || acc.provider !== 'outlook') throw new MailError('config.unknownAccount', vscode.l10n.t('"{0}" is not an Outlook / Microsoft 365 account', accountId));
       await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `MailDesk: sign in as ${acc.email} in your browser…` },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('MailDesk: sign in as {0} in your browser…', acc.email) },
         () => reconnectOutlookAccount(deps, acc, signInOpts()),
       );
       if (!(await engine.request('folders/list', { accountId: acc.id })).length) await engine.request('accounts/add', { account: acc.config });
-      vscode.window.showInformationMessage(`MailDesk: ${acc.email} is connected again; no synced mail was lost.`);
+      vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: {0} is connected again; no synced mail was lost.', acc.email));
     }),
   ];
 }

@@ -58,9 +58,9 @@ export class MailStatusBar extends DisposableBase {
     const sum = (k: string): number => bodyJobs.reduce((n, j) => n + (typeof j.progress?.[k] === 'number' ? (j.progress[k] as number) : 0), 0);
     const bodies = bodiesProgressText({ phase: 'bodies', fetched: sum('fetched'), total: sum('total'), bytes: sum('bytes'), overCap: sum('overCap') });
     this.item.text = s.kind === 'syncing' && fetching && bodies ? `${s.text} · ${bodies.replace(/ \(.*$/, '')}` : s.text;
-    this.item.tooltip = [...accounts.map((a) => `${accountLabel(a)}: ${accountStateText(a)}`), ...(bodyJobs.length && bodies ? [`Offline ${bodies}`] : [])].join('\n');
+    this.item.tooltip = [...accounts.map((a) => `${accountLabel(a)}: ${accountStateText(a)}`), ...(bodyJobs.length && bodies ? [vscode.l10n.t('Offline {0}', bodies)] : [])].join('\n');
     this.item.backgroundColor = s.kind === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
-    this.item.command = s.kind === 'error' ? { command: 'maildesk.mailboxes.focus', title: 'Show Mailboxes' } : { command: 'maildesk.showLog', title: 'Show Log' };
+    this.item.command = s.kind === 'error' ? { command: 'maildesk.mailboxes.focus', title: vscode.l10n.t('Show Mailboxes') } : { command: 'maildesk.showLog', title: vscode.l10n.t('Show Log') };
     this.item.show();
   }
 }

@@ -108,13 +108,13 @@ class ThreadPanels extends DisposableBase {
     try {
       m = await this.deps.engine.request('reading/locate', { messageId, folderId });
     } catch (e) {
-      const err = toMailError(e, 'opening the conversation');
+      const err = toMailError(e, vscode.l10n.t('opening the conversation'));
       this.deps.log.error(`thread view: ${err.describe()}`);
-      void showMailError(`MailDesk: could not open the conversation: ${err.describe()}`, this.deps.log);
+      void showMailError(vscode.l10n.t('MailDesk: could not open the conversation: {0}', err.describe()), this.deps.log);
       return;
     }
     if (!m) {
-      void vscode.window.showWarningMessage('MailDesk: that message is no longer in the store (it was moved or deleted).');
+      void vscode.window.showWarningMessage(vscode.l10n.t('MailDesk: that message is no longer in the store (it was moved or deleted).'));
       return;
     }
     const { threadKey } = m;
@@ -168,7 +168,7 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
     super();
     const { extensionUri } = deps;
     this.panel = this._register(
-      vscode.window.createWebviewPanel(VIEW_TYPE, 'MailDesk: loading…', pane ? { viewColumn: pane.column, preserveFocus: pane.preserveFocus } : vscode.ViewColumn.Active, {
+      vscode.window.createWebviewPanel(VIEW_TYPE, vscode.l10n.t('MailDesk: loading…'), pane ? { viewColumn: pane.column, preserveFocus: pane.preserveFocus } : vscode.ViewColumn.Active, {
         enableScripts: true,
         enableCommandUris: false,
         enableForms: false,
@@ -288,9 +288,9 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
         pro,
       });
     } catch (e) {
-      const err = toMailError(e, 'opening the conversation');
+      const err = toMailError(e, vscode.l10n.t('opening the conversation'));
       this.deps.log.error(`thread view: ${err.describe()}`);
-      if (seq === this.seq && !this.isDisposed) this.panel.webview.html = this.loadingHtml(`Could not open the conversation: ${err.describe()}`);
+      if (seq === this.seq && !this.isDisposed) this.panel.webview.html = this.loadingHtml(vscode.l10n.t('Could not open the conversation: {0}', err.describe()));
       return;
     }
     for (const w of page.warnings) this.deps.log.warn(w);
@@ -305,7 +305,7 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
     }
     this.view = { rows: page.rows };
     this.knownIds = page.rows.map((r) => r.id).join(',');
-    this.panel.title = page.subject || '(no subject)';
+    this.panel.title = page.subject || vscode.l10n.t('(no subject)');
     webview.html = page.html;
   }
 
@@ -317,9 +317,9 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
     });
   }
 
-  private loadingHtml(message = 'Loading the conversation…'): string {
+  private loadingHtml(message = vscode.l10n.t('Loading the conversation…')): string {
     const csp = `default-src 'none'; style-src ${this.panel.webview.cspSource} 'unsafe-inline'`;
-    return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${csp}"></head>
+    return `<!DOCTYPE html><html lang="${escapeHtml(vscode.env.language)}"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${csp}"></head>
 <body style="font-family:var(--vscode-font-family);color:var(--vscode-foreground);padding:16px"><p role="status">${escapeHtml(message)}</p></body></html>`;
   }
 
@@ -344,16 +344,16 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
       void this.deps.engine.request('reading/allowSender', { address: addr }).then(
         () => {
           void this.render();
-          vscode.window.setStatusBarMessage(`MailDesk: remote content is now loaded for mail from ${addr}`, 5000);
+          vscode.window.setStatusBarMessage(vscode.l10n.t('MailDesk: remote content is now loaded for mail from {0}', addr), 5000);
         },
-        (e: unknown) => this.fail('Allowing remote content', e),
+        (e: unknown) => this.fail(vscode.l10n.t('Allowing remote content'), e),
       );
     },
     saveAttachment: (m) => void this.saveAttachment(m.messageId, m.attachmentId),
     openAttachment: (m) => void this.openAttachment(m.messageId, m.attachmentId),
     viewSource: (m) => {
       const row = this.view?.rows.find((r) => r.id === m.messageId);
-      if (row) void viewSource(row.id, row.folderId, row.subject).catch((e) => this.fail('View source', e));
+      if (row) void viewSource(row.id, row.folderId, row.subject).catch((e) => this.fail(vscode.l10n.t('View source'), e));
     },
     reply: (m) => {
       const row = this.view?.rows.find((r) => r.id === m.messageId);
@@ -394,21 +394,22 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
   private fail(what: string, e: unknown): void {
     const err = toMailError(e, what);
     this.deps.log.error(`${what}: ${err.describe()}`);
-    void showMailError(`MailDesk: ${what} failed: ${err.describe()}`, this.deps.log);
+    void showMailError(vscode.l10n.t('MailDesk: {0} failed: {1}', what, err.describe()), this.deps.log);
   }
 
   /** Shows the real target first; only the web and mailto: are ever opened, in the system's apps. */
   private async openLink(href: string): Promise<void> {
     if (!isOpenableLink(href)) {
-      void vscode.window.showWarningMessage(`MailDesk does not open this kind of link: ${href.slice(0, 200)}`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('MailDesk does not open this kind of link: {0}', href.slice(0, 200)));
       return;
     }
+    const open = vscode.l10n.t('Open');
     const choice = await vscode.window.showInformationMessage(
-      `Open ${href.length > 300 ? `${href.slice(0, 300)}…` : href}?`,
-      { modal: true, detail: 'The link in the message goes to this address. It opens in your browser (or mail app).' },
-      'Open',
+      vscode.l10n.t('Open {0}?', href.length > 300 ? `${href.slice(0, 300)}…` : href),
+      { modal: true, detail: vscode.l10n.t('The link in the message goes to this address. It opens in your browser (or mail app).') },
+      open,
     );
-    if (choice === 'Open') await vscode.env.openExternal(vscode.Uri.parse(href, true));
+    if (choice === open) await vscode.env.openExternal(vscode.Uri.parse(href, true));
   }
 
   /** The attachment's name and bytes, from the engine (which keeps the message it parsed). */
@@ -424,18 +425,18 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
     try {
       a = await this.attachment(messageId, attachmentId);
     } catch (e) {
-      this.fail('Saving the attachment', e);
+      this.fail(vscode.l10n.t('Saving the attachment'), e);
       return;
     }
     if (!a) return;
     const dir = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(path.join(os.homedir(), 'Downloads'));
-    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(dir, safeFileName(a.filename)), saveLabel: 'Save Attachment' });
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(dir, safeFileName(a.filename)), saveLabel: vscode.l10n.t('Save Attachment') });
     if (!target) return;
     try {
       await vscode.workspace.fs.writeFile(target, a.content);
-      vscode.window.setStatusBarMessage(`MailDesk: saved ${path.basename(target.fsPath)}`, 4000);
+      vscode.window.setStatusBarMessage(vscode.l10n.t('MailDesk: saved {0}', path.basename(target.fsPath)), 4000);
     } catch (e) {
-      this.fail('Saving the attachment', e);
+      this.fail(vscode.l10n.t('Saving the attachment'), e);
     }
   }
 
@@ -449,7 +450,7 @@ class ThreadPanel extends DisposableBase implements ThreadSurface {
       fs.writeFileSync(file, a.content, { mode: 0o600 });
       await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file));
     } catch (e) {
-      this.fail('Opening the attachment', e);
+      this.fail(vscode.l10n.t('Opening the attachment'), e);
     }
   }
 }
@@ -476,8 +477,8 @@ interface HitItem extends vscode.QuickPickItem {
 
 async function searchMail(deps: ReadingDeps, panels: ThreadPanels): Promise<void> {
   const qp = vscode.window.createQuickPick<HitItem>();
-  qp.title = 'MailDesk: Search Mail';
-  qp.placeholder = 'Words from the sender, recipients, subject or text (from:, to:, subject: limit a word)';
+  qp.title = vscode.l10n.t('MailDesk: Search Mail');
+  qp.placeholder = vscode.l10n.t('Words from the sender, recipients, subject or text (from:, to:, subject: limit a word)');
   qp.matchOnDescription = true;
   qp.matchOnDetail = true;
   const fmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
@@ -495,18 +496,23 @@ async function searchMail(deps: ReadingDeps, panels: ThreadPanels): Promise<void
     // A newer query's results may already be shown: do not replace them with older ones.
     if (mine !== seq) return;
     qp.items = hits.map((h) => ({
-      label: `${h.unread ? '$(circle-filled) ' : ''}${h.subject || '(no subject)'}`,
+      label: `${h.unread ? '$(circle-filled) ' : ''}${h.subject || vscode.l10n.t('(no subject)')}`,
       description: `${h.from} · ${h.folderPath}`,
       detail: `${h.date ? fmt.format(new Date(h.date)) : ''}${h.snippet ? ` — ${h.snippet}` : ''}`,
       // Our own matching decided; the QuickPick must not filter our results again.
       alwaysShow: true,
       hit: h,
     }));
-    if (value.trim() && !hits.length) qp.items = [{ label: 'No mail found on this computer', detail: 'Only mail that has been synced is searched.', alwaysShow: true }];
+    if (value.trim() && !hits.length) qp.items = [{ label: vscode.l10n.t('No mail found on this computer'), detail: vscode.l10n.t('Only mail that has been synced is searched.'), alwaysShow: true }];
     if (value.trim()) {
       qp.items = [
         ...qp.items,
-        { label: `$(cloud) Search on the server for “${value.trim()}”`, detail: 'Looks in folders that are not synced, or whose older history has not arrived yet.', alwaysShow: true, server: true },
+        {
+          label: vscode.l10n.t('$(cloud) Search on the server for “{0}”', value.trim()),
+          detail: vscode.l10n.t('Looks in folders that are not synced, or whose older history has not arrived yet.'),
+          alwaysShow: true,
+          server: true,
+        },
       ];
     }
   };
@@ -522,7 +528,9 @@ async function searchMail(deps: ReadingDeps, panels: ThreadPanels): Promise<void
         const { found, errors } = await deps.engine.request('reading/searchServer', { query: q });
         for (const r of errors) deps.log.warn(`server search in ${r.folderPath}: ${r.error}`);
         await update(q);
-        qp.title = `MailDesk: Search Mail — ${found} found on the server${errors.length ? `, ${errors.length} folder(s) could not be searched (see the log)` : ''}`;
+        qp.title = errors.length
+          ? vscode.l10n.t('MailDesk: Search Mail — {0} found on the server, {1} folder(s) could not be searched (see the log)', found, errors.length)
+          : vscode.l10n.t('MailDesk: Search Mail — {0} found on the server', found);
       } finally {
         qp.busy = false;
       }

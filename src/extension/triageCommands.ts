@@ -62,22 +62,23 @@ export function registerTriage(deps: TriageDeps): vscode.Disposable[] {
   const report = (what: string, e: unknown): void => {
     const err = toMailError(e, what);
     log.error(`${what}: ${err.describe()}`);
-    void showMailError(`MailDesk: ${what} failed: ${err.describe()}`, log);
+    void showMailError(vscode.l10n.t('MailDesk: {0} failed: {1}', what, err.describe()), log);
   };
 
   /** Shows the result with Undo; the notification is not awaited, so the next key works at once. */
   const announce = (r: TriageResult): void => {
     if (!r.count) {
-      vscode.window.setStatusBarMessage(`MailDesk: ${r.label} (nothing to change)`, 3000);
+      vscode.window.setStatusBarMessage(vscode.l10n.t('MailDesk: {0} (nothing to change)', r.label), 3000);
       return;
     }
     if (!r.undoId) {
-      vscode.window.setStatusBarMessage(`MailDesk: ${r.label}`, 5000);
+      vscode.window.setStatusBarMessage(vscode.l10n.t('MailDesk: {0}', r.label), 5000);
       return;
     }
     const undoId = r.undoId;
-    void vscode.window.showInformationMessage(`MailDesk: ${r.label}.`, 'Undo').then(async (choice) => {
-      if (choice !== 'Undo') return;
+    const undoButton = vscode.l10n.t('Undo');
+    void vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: {0}.', r.label), undoButton).then(async (choice) => {
+      if (choice !== undoButton) return;
       await undo(undoId);
     });
   };
@@ -85,17 +86,20 @@ export function registerTriage(deps: TriageDeps): vscode.Disposable[] {
   const undo = async (undoId?: string): Promise<void> => {
     try {
       const u = await engine.request('triage/undo', { undoId });
-      vscode.window.setStatusBarMessage(`MailDesk: ${u.label}${u.skipped ? ` (${u.skipped} had changed since and were left as they are)` : ''}`, 5000);
-      if (!u.ok && !undoId) void vscode.window.showInformationMessage(`MailDesk: ${u.label}.`);
+      vscode.window.setStatusBarMessage(
+        u.skipped ? vscode.l10n.t('MailDesk: {0} ({1} had changed since and were left as they are)', u.label, u.skipped) : vscode.l10n.t('MailDesk: {0}', u.label),
+        5000,
+      );
+      if (!u.ok && !undoId) void vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: {0}.', u.label));
     } catch (e) {
-      report('Undo', e);
+      report(vscode.l10n.t('Undo'), e);
     }
   };
 
   const run = async (action: TriageAction, arg: unknown, what: string): Promise<void> => {
     const t = currentTarget(arg);
     if (!t || !t.keys.length) {
-      void vscode.window.showInformationMessage(`MailDesk: ${what}: select a message in a MailDesk list (or open a conversation) first.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: {0}: select a message in a MailDesk list (or open a conversation) first.', what));
       return;
     }
     // An explicit conversation closes the conversation view only if that is the one it shows.
@@ -104,8 +108,9 @@ export function registerTriage(deps: TriageDeps): vscode.Disposable[] {
     try {
       let r = await engine.request('triage/apply', { keys: t.keys, action, opts: { wholeThread: t.wholeThread } });
       if (!r.ok && r.confirm && action.kind === 'delete') {
-        const ok = await vscode.window.showWarningMessage(r.confirm, { modal: true }, 'Delete for Good');
-        if (ok !== 'Delete for Good') return;
+        const deleteForGood = vscode.l10n.t('Delete for Good');
+        const ok = await vscode.window.showWarningMessage(r.confirm, { modal: true }, deleteForGood);
+        if (ok !== deleteForGood) return;
         r = await engine.request('triage/apply', { keys: t.keys, action: { kind: 'delete', permanent: true }, opts: { wholeThread: t.wholeThread } });
       }
       if (MOVING.has(action.kind) && r.count) {
@@ -126,52 +131,58 @@ export function registerTriage(deps: TriageDeps): vscode.Disposable[] {
   const deletePermanently = async (arg: unknown): Promise<void> => {
     const t = currentTarget(arg);
     if (!t) return;
-    const ok = await vscode.window.showWarningMessage(
-      `Delete ${t.keys.length === 1 ? (t.wholeThread ? 'this conversation' : 'this message') : `these ${t.keys.length} ${t.wholeThread ? 'conversations' : 'messages'}`} for good? This cannot be undone.`,
-      { modal: true },
-      'Delete for Good',
-    );
-    if (ok === 'Delete for Good') await run({ kind: 'delete', permanent: true }, arg, 'Delete');
+    const n = t.keys.length;
+    const question =
+      n === 1
+        ? t.wholeThread
+          ? vscode.l10n.t('Delete this conversation for good? This cannot be undone.')
+          : vscode.l10n.t('Delete this message for good? This cannot be undone.')
+        : t.wholeThread
+          ? vscode.l10n.t('Delete these {0} conversations for good? This cannot be undone.', n)
+          : vscode.l10n.t('Delete these {0} messages for good? This cannot be undone.', n);
+    const deleteForGood = vscode.l10n.t('Delete for Good');
+    const ok = await vscode.window.showWarningMessage(question, { modal: true }, deleteForGood);
+    if (ok === deleteForGood) await run({ kind: 'delete', permanent: true }, arg, vscode.l10n.t('Delete'));
   };
 
   const moveTo = async (arg: unknown): Promise<void> => {
     const t = currentTarget(arg);
-    if (!t) return run({ kind: 'move', toPath: '' }, arg, 'Move');
+    if (!t) return run({ kind: 'move', toPath: '' }, arg, vscode.l10n.t('Move'));
     const found = await engine.request('triage/moveTargets', { folderId: t.folderId, accountId: t.accountId || undefined });
     if (!found) return;
     const targets = found.targets;
     type Item = vscode.QuickPickItem & { path?: string };
     const items: Item[] = [];
     const recent = targets.filter((f) => f.recent);
-    if (recent.length) items.push({ label: 'Recent', kind: vscode.QuickPickItemKind.Separator });
+    if (recent.length) items.push({ label: vscode.l10n.t('Recent'), kind: vscode.QuickPickItemKind.Separator });
     for (const f of recent) items.push({ label: `$(history) ${f.name}`, description: f.path !== f.name ? f.path : undefined, path: f.path });
-    if (recent.length) items.push({ label: 'All folders', kind: vscode.QuickPickItemKind.Separator });
+    if (recent.length) items.push({ label: vscode.l10n.t('All folders'), kind: vscode.QuickPickItemKind.Separator });
     for (const f of targets.filter((x) => !x.recent)) items.push({ label: `$(folder) ${f.name}`, description: [f.path !== f.name ? f.path : '', f.role ?? ''].filter(Boolean).join(' · ') || undefined, path: f.path });
-    const pick = await vscode.window.showQuickPick(items, { title: 'MailDesk: Move to Folder', placeHolder: 'Type a folder name', matchOnDescription: true });
-    if (pick?.path) await run({ kind: 'move', toPath: pick.path }, arg, 'Move');
+    const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('MailDesk: Move to Folder'), placeHolder: vscode.l10n.t('Type a folder name'), matchOnDescription: true });
+    if (pick?.path) await run({ kind: 'move', toPath: pick.path }, arg, vscode.l10n.t('Move'));
   };
 
   const markAllRead = async (arg: unknown): Promise<void> => {
     const folderId = folderOf(arg);
     if (folderId === undefined) {
-      void vscode.window.showInformationMessage('MailDesk: Mark All as Read: open a folder first (or use the folder\'s context menu).');
+      void vscode.window.showInformationMessage(vscode.l10n.t("MailDesk: Mark All as Read: open a folder first (or use the folder's context menu)."));
       return;
     }
     try {
       const folder = await engine.request('triage/folder', { folderId });
-      if (!folder) throw new MailError('folder.notFound', `folder ${folderId} is not in MailDesk any more (refresh the Mailboxes view)`);
+      if (!folder) throw new MailError('folder.notFound', vscode.l10n.t('folder {0} is not in MailDesk any more (refresh the Mailboxes view)', folderId));
       announce(await engine.request('triage/markAllRead', { accountId: folder.accountId, folderPath: folder.path }));
     } catch (e) {
-      report('Mark all as read', e);
+      report(vscode.l10n.t('Mark all as read'), e);
     }
   };
 
   const toggleFlag = async (arg: unknown): Promise<void> => {
     const t = currentTarget(arg);
-    if (!t) return run({ kind: 'flag' }, arg, 'Flag');
+    if (!t) return run({ kind: 'flag' }, arg, vscode.l10n.t('Flag'));
     // Flag unless every target is flagged already (then unflag), as the list's star does.
     const allFlagged = await engine.request('triage/allFlagged', { keys: t.keys });
-    await run({ kind: allFlagged ? 'unflag' : 'flag' }, arg, 'Flag');
+    await run({ kind: allFlagged ? 'unflag' : 'flag' }, arg, vscode.l10n.t('Flag'));
   };
 
   const cursor = (move: CursorMove) => () => {
@@ -189,7 +200,7 @@ export function registerTriage(deps: TriageDeps): vscode.Disposable[] {
     const cur = mailFocus.current;
     const key = hint ?? (cur?.kind === 'thread' ? cur.current() : cur?.target()?.keys[0]);
     if (!key) {
-      void vscode.window.showInformationMessage('MailDesk: select a message first.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: select a message first.'));
       return;
     }
     return vscode.commands.executeCommand(`maildesk.${mode}`, key);
@@ -198,23 +209,23 @@ export function registerTriage(deps: TriageDeps): vscode.Disposable[] {
   const pro = (action: string, what: string) => () => {
     const t = mailFocus.thread;
     if (!t) {
-      void vscode.window.showInformationMessage(`MailDesk: ${what}: open a conversation first.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: {0}: open a conversation first.', what));
       return;
     }
-    if (!t.runPro(action)) void vscode.window.showInformationMessage(`MailDesk: ${what} is part of MailDesk Pro. Enter a licence key (MailDesk: Enter Licence Key) to use it.`);
+    if (!t.runPro(action)) void vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: {0} is part of MailDesk Pro. Enter a licence key (MailDesk: Enter Licence Key) to use it.', what));
   };
 
   return [
-    vscode.commands.registerCommand('maildesk.ai.summarizeCurrent', pro('ai.summarize', 'Summarize current')),
-    vscode.commands.registerCommand('maildesk.ai.draftFromContext', pro('ai.draft', 'Draft from context')),
-    vscode.commands.registerCommand('maildesk.archive', (a) => run({ kind: 'archive' }, a, 'Archive')),
-    vscode.commands.registerCommand('maildesk.delete', (a) => run({ kind: 'delete' }, a, 'Delete')),
+    vscode.commands.registerCommand('maildesk.ai.summarizeCurrent', pro('ai.summarize', vscode.l10n.t('Summarize current'))),
+    vscode.commands.registerCommand('maildesk.ai.draftFromContext', pro('ai.draft', vscode.l10n.t('Draft from context'))),
+    vscode.commands.registerCommand('maildesk.archive', (a) => run({ kind: 'archive' }, a, vscode.l10n.t('Archive'))),
+    vscode.commands.registerCommand('maildesk.delete', (a) => run({ kind: 'delete' }, a, vscode.l10n.t('Delete'))),
     vscode.commands.registerCommand('maildesk.deletePermanently', (a) => deletePermanently(a)),
     vscode.commands.registerCommand('maildesk.moveTo', (a) => moveTo(a)),
-    vscode.commands.registerCommand('maildesk.reportSpam', (a) => run({ kind: 'junk' }, a, 'Report spam')),
-    vscode.commands.registerCommand('maildesk.notSpam', (a) => run({ kind: 'notJunk' }, a, 'Not spam')),
-    vscode.commands.registerCommand('maildesk.markRead', (a) => run({ kind: 'read' }, a, 'Mark as read')),
-    vscode.commands.registerCommand('maildesk.markUnread', (a) => run({ kind: 'unread' }, a, 'Mark as unread')),
+    vscode.commands.registerCommand('maildesk.reportSpam', (a) => run({ kind: 'junk' }, a, vscode.l10n.t('Report spam'))),
+    vscode.commands.registerCommand('maildesk.notSpam', (a) => run({ kind: 'notJunk' }, a, vscode.l10n.t('Not spam'))),
+    vscode.commands.registerCommand('maildesk.markRead', (a) => run({ kind: 'read' }, a, vscode.l10n.t('Mark as read'))),
+    vscode.commands.registerCommand('maildesk.markUnread', (a) => run({ kind: 'unread' }, a, vscode.l10n.t('Mark as unread'))),
     vscode.commands.registerCommand('maildesk.toggleFlag', (a) => toggleFlag(a)),
     vscode.commands.registerCommand('maildesk.markAllRead', (a) => markAllRead(a)),
     vscode.commands.registerCommand('maildesk.undo', () => undo()),

@@ -52,10 +52,13 @@ export class UnreadBadge extends DisposableBase {
       if (before === undefined || inbox.newest <= before) continue;
       for (const m of inbox.arrived) fresh.push({ ...m, folderId: inbox.folderId });
     }
-    this.view.badge = unread ? { value: unread, tooltip: unread === 1 ? '1 unread message in Inbox' : `${unread} unread messages in Inbox` } : undefined;
+    this.view.badge = unread ? { value: unread, tooltip: unread === 1 ? vscode.l10n.t('1 unread message in Inbox') : vscode.l10n.t('{0} unread messages in Inbox', unread) } : undefined;
     if (!announce || !fresh.length || !vscode.workspace.getConfiguration('maildesk.notifications').get<boolean>('newMail', false)) return;
-    const text = fresh.length === 1 ? `New mail from ${fresh[0].from}: ${fresh[0].subject}` : `${fresh.length} new messages, the newest from ${fresh[0].from}: ${fresh[0].subject}`;
-    void vscode.window.showInformationMessage(`MailDesk: ${text}`, 'Open Inbox').then((c) => {
+    const text =
+      fresh.length === 1
+        ? vscode.l10n.t('MailDesk: New mail from {0}: {1}', fresh[0].from, fresh[0].subject)
+        : vscode.l10n.t('MailDesk: {0} new messages, the newest from {1}: {2}', fresh.length, fresh[0].from, fresh[0].subject);
+    void vscode.window.showInformationMessage(text, vscode.l10n.t('Open Inbox')).then((c) => {
       if (c) void vscode.commands.executeCommand('maildesk.openFolder', { kind: 'folder', folderId: fresh[0].folderId });
     });
   }

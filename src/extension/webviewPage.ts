@@ -45,7 +45,7 @@ export function webviewPage(o: WebviewPageOptions, nonce = newNonce()): string {
     .filter(Boolean)
     .join('; ');
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeHtml(vscode.env.language)}">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">

@@ -91,9 +91,12 @@ describe('agent tools: switches', () => {
 
 describe('agent tools: one definition', () => {
   it("package.json's languageModelTools, participant and MCP provider are generated from it (npx tsx scripts/agent-manifest.ts)", () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { contributes: Record<string, unknown> };
+    // package.json names its words as "%key%" (package.nls.json holds the English).
+    const nls = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.nls.json'), 'utf8')) as Record<string, string>;
+    const english = (_k: string, v: unknown): unknown => (typeof v === 'string' && /^%.+%$/.test(v) ? (nls[v.slice(1, -1)] ?? v) : v);
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'), english) as { contributes: Record<string, unknown> };
     const m = agentManifest();
-    for (const key of Object.keys(m)) assert.deepEqual(pkg.contributes[key], m[key], `contributes.${key} differs from src/core/agent: run npx tsx scripts/agent-manifest.ts`);
+    for (const key of Object.keys(m)) assert.deepEqual(pkg.contributes[key], m[key], `contributes.${key} differs from src/core/agent: run npx tsx scripts/agent-manifest.ts, then node scripts/package-nls.mjs`);
     const settings = (pkg.contributes.configuration as { properties: Record<string, unknown> }).properties ?? (pkg.contributes.configuration as Array<{ properties: Record<string, unknown> }>)[0].properties;
     assert.ok(settings['maildesk.ai.feature.tools.enabled'], 'the tools have their own switch');
   });

@@ -2,6 +2,7 @@
  * What a Troubleshoot check is and what it returns. The VS Code view and `maildesk doctor`
  * both render these; neither knows what any single check does.
  */
+import * as l10n from '@vscode/l10n';
 import type { OAuthConfig } from '../config';
 import type { MailError } from '../errors';
 import type { LogLine } from '../log';
@@ -119,5 +120,5 @@ export function folderTarget(accountId: string, folderId: number, path: string):
 }
 
 export function openSettingsAction(query: string): CheckAction {
-  return { title: 'Open Settings', command: 'workbench.action.openSettings', args: [query] };
+  return { title: l10n.t('Open Settings'), command: 'workbench.action.openSettings', args: [query] };
 }

@@ -3,6 +3,7 @@
  * and outgoing server tests and the folder list run once per account and are shared, so an
  * unreachable server costs one timeout for the whole run, not one per check.
  */
+import * as l10n from '@vscode/l10n';
 import type { OAuthConfig } from '../config';
 import { MailError } from '../errors';
 import type { VerifyReport } from '../providers/provider';
@@ -121,12 +122,12 @@ export async function runChecks(host: DiagnosticsHost, o: RunOptions = {}): Prom
     const outcome: CheckOutcome = {
       id: 'accounts',
       account: null,
-      title: 'Mail accounts',
+      title: l10n.t('Mail accounts'),
       status: 'warn',
-      detail: 'no mail account is configured, so there is nothing to check',
-      remedy: 'Add an account with MailDesk: Add IMAP Account (in the CLI: add it to the configuration file).',
+      detail: l10n.t('no mail account is configured, so there is nothing to check'),
+      remedy: l10n.t('Add an account with MailDesk: Add IMAP Account (in the CLI: add it to the configuration file).'),
       section: 'Mailbox is disconnected',
-      action: { title: 'Add IMAP Account', command: 'maildesk.addImapAccount' },
+      action: { title: l10n.t('Add IMAP Account'), command: 'maildesk.addImapAccount' },
       ms: 0,
     };
     o.onProgress?.({ phase: 'done', check: 'accounts', account: null, done: 1, total: 1, outcome });
@@ -154,7 +155,7 @@ export async function runChecks(host: DiagnosticsHost, o: RunOptions = {}): Prom
               title: check.title,
               status: r.status,
               detail: r.detail,
-              remedy: r.status === 'pass' || r.status === 'skip' ? r.remedy ?? '' : r.remedy ?? 'Send this report to support.',
+              remedy: r.status === 'pass' || r.status === 'skip' ? r.remedy ?? '' : r.remedy ?? l10n.t('Send this report to support.'),
               section: r.section ?? check.section,
               action: r.action,
               ms,
@@ -168,8 +169,8 @@ export async function runChecks(host: DiagnosticsHost, o: RunOptions = {}): Prom
                 account: account.id,
                 title: check.title,
                 status: 'fail',
-                detail: `the check could not complete: ${err.message}`,
-                remedy: 'Run Troubleshoot again; if it keeps failing, send this report to support.',
+                detail: l10n.t('the check could not complete: {0}', err.message),
+                remedy: l10n.t('Run Troubleshoot again; if it keeps failing, send this report to support.'),
                 section: check.section,
                 ms: Math.round(performance.now() - t0),
               },
@@ -197,7 +198,7 @@ async function runInstallationChecks(host: DiagnosticsHost, o: RunOptions, now: 
     try {
       results = await check.run(ctx);
     } catch (e) {
-      results = [{ status: 'fail', detail: `the check could not complete: ${diagnosticError(e, check.id).message}`, remedy: 'Run Troubleshoot again; if it keeps failing, send this report to support.' }];
+      results = [{ status: 'fail', detail: l10n.t('the check could not complete: {0}', diagnosticError(e, check.id).message), remedy: l10n.t('Run Troubleshoot again; if it keeps failing, send this report to support.') }];
     }
     const ms = Math.round(performance.now() - t0);
     for (const r of results) {

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { parseMessage, type Address, type ParsedAttachment, type ParsedMessage, type ParseLimits } from '../mime/parse';
 import { MAX_HTML_CHARS, sanitizeHtml, type RemoteKind, type SanitizeOptions, type SanitizeResult } from './sanitize';
 import { isolatedPartHtml } from './isolate';
@@ -73,19 +74,20 @@ function fmtAddresses(list: Address[]): string {
   return list.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(', ');
 }
 
-const KIND_WORDS: Record<RemoteKind, [string, string]> = {
-  image: ['image', 'images'],
-  css: ['stylesheet', 'stylesheets'],
-  font: ['font', 'fonts'],
-  media: ['media file', 'media files'],
-  other: ['other item', 'other items'],
+/** Functions: the words are looked up when used, after the l10n bundle is configured. */
+const KIND_WORDS: Record<RemoteKind, (n: number) => string> = {
+  image: (n) => (n === 1 ? l10n.t('{0} image', n) : l10n.t('{0} images', n)),
+  css: (n) => (n === 1 ? l10n.t('{0} stylesheet', n) : l10n.t('{0} stylesheets', n)),
+  font: (n) => (n === 1 ? l10n.t('{0} font', n) : l10n.t('{0} fonts', n)),
+  media: (n) => (n === 1 ? l10n.t('{0} media file', n) : l10n.t('{0} media files', n)),
+  other: (n) => (n === 1 ? l10n.t('{0} other item', n) : l10n.t('{0} other items', n)),
 };
 
 /** "3 images, 1 stylesheet": what the banner says was blocked. */
 export function describeBlocked(blocked: Array<{ kind: RemoteKind }>): string {
   const counts = new Map<RemoteKind, number>();
   for (const b of blocked) counts.set(b.kind, (counts.get(b.kind) ?? 0) + 1);
-  return [...counts.entries()].map(([k, n]) => `${n} ${KIND_WORDS[k][n === 1 ? 0 : 1]}`).join(', ');
+  return [...counts.entries()].map(([k, n]) => KIND_WORDS[k](n)).join(', ');
 }
 
 const PAGE_CSS = `

@@ -4,6 +4,7 @@
  * code. The webview's own script (nonce'd) only handles clicks on our controls. The same
  * builder serves `maildesk render`, so the CLI prints exactly what the reader shows.
  */
+import * as l10n from '@vscode/l10n';
 import type { Address } from '../mime/parse';
 import { isolatedPartHtml } from '../render/isolate';
 import { bodyNotices, describeBlocked, type RenderedMessage } from '../render/render';
@@ -75,15 +76,15 @@ function proHtml(p: PagePro): string {
     )
     .join(' ');
   const links = p.links.length
-    ? `<ul class="md-links" aria-label="Linked records">${p.links
-        .map((l) => `<li${l.gone ? ' style="text-decoration:line-through" title="The record no longer exists"' : ''}>${escapeHtml(l.text)}</li>`)
+    ? `<ul class="md-links" aria-label="${escapeHtml(l10n.t('Linked records'))}">${p.links
+        .map((l) => `<li${l.gone ? ` style="text-decoration:line-through" title="${escapeHtml(l10n.t('The record no longer exists'))}"` : ''}>${escapeHtml(l.text)}</li>`)
         .join('')}</ul>`
     : '';
   const summary =
-    `<section id="md-ai" class="md-ai" aria-label="AI summary"${p.summary ? '' : ' hidden'} style="margin:8px 16px;padding:8px;border:1px solid var(--vscode-panel-border,#ccc)">` +
-    `<strong>Summary</strong> <button type="button" class="md-btn" data-md-action="pro" data-md-id="0" data-md-pro="ai.cancel">Stop</button>` +
+    `<section id="md-ai" class="md-ai" aria-label="${escapeHtml(l10n.t('AI summary'))}"${p.summary ? '' : ' hidden'} style="margin:8px 16px;padding:8px;border:1px solid var(--vscode-panel-border,#ccc)">` +
+    `<strong>${escapeHtml(l10n.t('Summary'))}</strong> <button type="button" class="md-btn" data-md-action="pro" data-md-id="0" data-md-pro="ai.cancel">${escapeHtml(l10n.t('Stop'))}</button>` +
     `<div id="md-ai-text" style="white-space:pre-wrap">${escapeHtml(p.summary ?? '')}</div></section>`;
-  return `<div class="md-pro" role="toolbar" aria-label="AI and Workflow Bridges" style="padding:4px 16px">${buttons}</div>${links}${summary}`;
+  return `<div class="md-pro" role="toolbar" aria-label="${escapeHtml(l10n.t('AI and Workflow Bridges'))}" style="padding:4px 16px">${buttons}</div>${links}${summary}`;
 }
 
 /**
@@ -161,29 +162,29 @@ function messageHtml(m: PageMessage, o: PageOptions): string {
     `<h2 class="md-msg-h" id="md-h-${m.id}">` +
     `<button type="button" class="md-toggle" data-md-action="toggle" data-md-id="${m.id}" aria-expanded="${m.expanded}" aria-controls="md-c-${m.id}">` +
     `<span class="md-from">${escapeHtml(sender)}</span>` +
-    (m.unread ? '<span class="md-unread" aria-label="unread">●</span>' : '') +
+    (m.unread ? `<span class="md-unread" aria-label="${escapeHtml(l10n.t('unread'))}">●</span>` : '') +
     `<span class="md-preview">${escapeHtml(m.preview ?? '')}</span>` +
     `<time class="md-date" datetime="${iso}">${escapeHtml(when)}</time>` +
     `</button></h2>`;
 
   parts.push(
-    `<dl class="md-meta">${metaRow('From', m.from ? formatAddress(m.from) : '')}${metaRow('To', m.to.map(formatAddress).join(', '))}${metaRow(
-      'Cc',
+    `<dl class="md-meta">${metaRow(l10n.t('From'), m.from ? formatAddress(m.from) : '')}${metaRow(l10n.t('To'), m.to.map(formatAddress).join(', '))}${metaRow(
+      l10n.t('Cc'),
       m.cc.map(formatAddress).join(', '),
-    )}${metaRow('Date', when)}${m.folderNames.length ? metaRow('Folder', m.folderNames.join(', ')) : ''}</dl>`,
+    )}${metaRow(l10n.t('Date'), when)}${m.folderNames.length ? metaRow(l10n.t('Folder'), m.folderNames.join(', ')) : ''}</dl>`,
   );
 
   const r = m.rendered;
   if (!r) {
-    parts.push(`<div class="md-error" role="alert">${escapeHtml(m.error ?? 'The message body is not available.')}</div>`);
+    parts.push(`<div class="md-error" role="alert">${escapeHtml(m.error ?? l10n.t('The message body is not available.'))}</div>`);
   } else {
     const blocked = r.bodies.flatMap((b) => b.blocked);
     if (blocked.length && !m.remoteAllowed) {
       const addr = m.from?.address;
       parts.push(
-        `<div class="md-banner" role="status"><span>${escapeHtml(describeBlocked(blocked))} blocked to protect your privacy.</span>` +
+        `<div class="md-banner" role="status"><span>${escapeHtml(l10n.t('{0} blocked to protect your privacy.', describeBlocked(blocked)))}</span>` +
           (o.interactive
-            ? ` ${action('loadRemote', m.id, 'Load for this message')}${addr ? ` ${action('allowSender', m.id, `Always for ${addr}`)}` : ''}`
+            ? ` ${action('loadRemote', m.id, l10n.t('Load for this message'))}${addr ? ` ${action('allowSender', m.id, l10n.t('Always for {0}', addr))}` : ''}`
             : '') +
           `</div>`,
       );
@@ -196,15 +197,15 @@ function messageHtml(m: PageMessage, o: PageOptions): string {
     const atts = r.parsed.attachments.filter((a) => !a.inline || !a.contentId);
     if (atts.length) {
       parts.push(
-        `<ul class="md-atts" aria-label="Attachments">${atts
+        `<ul class="md-atts" aria-label="${escapeHtml(l10n.t('Attachments'))}">${atts
           .map(
             (a) =>
-              `<li class="md-att"><span class="md-att-name">${escapeHtml(a.filename || 'attachment')}</span> <span class="md-att-size">${escapeHtml(
+              `<li class="md-att"><span class="md-att-name">${escapeHtml(a.filename || l10n.t('attachment'))}</span> <span class="md-att-size">${escapeHtml(
                 formatSize(a.size),
               )}</span>` +
               (o.interactive
-                ? ` ${action('saveAttachment', m.id, 'Save', ` data-md-att="${escapeHtml(a.id)}" aria-label="Save ${escapeHtml(a.filename)}"`)}` +
-                  ` ${action('openAttachment', m.id, 'Open', ` data-md-att="${escapeHtml(a.id)}" aria-label="Open ${escapeHtml(a.filename)}"`)}`
+                ? ` ${action('saveAttachment', m.id, l10n.t('Save'), ` data-md-att="${escapeHtml(a.id)}" aria-label="${escapeHtml(l10n.t('Save {0}', a.filename))}"`)}` +
+                  ` ${action('openAttachment', m.id, l10n.t('Open'), ` data-md-att="${escapeHtml(a.id)}" aria-label="${escapeHtml(l10n.t('Open {0}', a.filename))}"`)}`
                 : '') +
               `</li>`,
           )
@@ -214,8 +215,8 @@ function messageHtml(m: PageMessage, o: PageOptions): string {
   }
   if (o.interactive) {
     parts.push(
-      `<div class="md-actions">${action('reply', m.id, 'Reply', ' data-md-mode="reply"')} ${action('reply', m.id, 'Reply all', ' data-md-mode="replyAll"')} ` +
-        `${action('reply', m.id, 'Forward', ' data-md-mode="forward"')} ${action('viewSource', m.id, 'View source')}</div>`,
+      `<div class="md-actions">${action('reply', m.id, l10n.t('Reply'), ' data-md-mode="reply"')} ${action('reply', m.id, l10n.t('Reply all'), ' data-md-mode="replyAll"')} ` +
+        `${action('reply', m.id, l10n.t('Forward'), ' data-md-mode="forward"')} ${action('viewSource', m.id, l10n.t('View source'))}</div>`,
     );
   }
 
@@ -229,8 +230,8 @@ function messageHtml(m: PageMessage, o: PageOptions): string {
 
 /** The whole page for a thread (or one message, for the CLI). */
 export function threadPageHtml(subject: string, messages: PageMessage[], o: PageOptions): string {
-  const title = subject || '(no subject)';
-  const count = messages.length === 1 ? '1 message' : `${messages.length} messages`;
+  const title = subject || l10n.t('(no subject)');
+  const count = messages.length === 1 ? l10n.t('1 message') : l10n.t('{0} messages', messages.length);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -242,7 +243,7 @@ ${o.codiconsHref ? `<link rel="stylesheet" href="${escapeHtml(o.codiconsHref)}">
 <title>${escapeHtml(title)}</title>
 </head>
 <body>
-<main class="md-thread" aria-label="Conversation">
+<main class="md-thread" aria-label="${escapeHtml(l10n.t('Conversation'))}">
 <header class="md-head"><h1 class="md-subject">${escapeHtml(title)}</h1><span class="md-count">${count}</span></header>
 <div id="md-status" class="md-status" role="status" aria-live="polite"></div>
 ${o.toolbar ?? ''}${o.pro ? proHtml(o.pro) : ''}

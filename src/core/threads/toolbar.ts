@@ -4,6 +4,7 @@
  * command name to the host (src/extension/threadView.ts), which runs the MailDesk command
  * of that name on this conversation, so the toolbar, the keys and the palette do the same.
  */
+import * as l10n from '@vscode/l10n';
 import { escapeHtml } from '../../shared/html';
 
 /** The commands a toolbar button may ask for (the host runs `maildesk.<name>`). */
@@ -26,7 +27,7 @@ export const THREAD_TOOLBAR_COMMANDS: readonly string[] = [
  * what a screen reader says do not depend on the font having loaded.
  */
 function button(command: string, label: string, key: string, icon: string, extra = ''): string {
-  const title = `${label} (${key})`;
+  const title = l10n.t('{0} ({1})', label, key);
   return (
     `<button type="button" class="md-btn md-tool" data-md-action="triage" data-md-id="0" data-md-cmd="${escapeHtml(command)}" title="${escapeHtml(title)}" aria-keyshortcuts="${escapeHtml(key)}"${extra}>` +
     `<span class="codicon codicon-${escapeHtml(icon)}" aria-hidden="true"></span><span class="md-tool-label">${escapeHtml(label)}</span></button>`
@@ -35,17 +36,17 @@ function button(command: string, label: string, key: string, icon: string, extra
 
 export function threadToolbarHtml(state: { unread: boolean; flagged: boolean }): string {
   return (
-    `<div class="md-toolbar" role="toolbar" aria-label="Conversation actions">` +
-    button('replyToSelected', 'Reply', 'r', 'reply') +
-    button('replyAllToSelected', 'Reply all', 'a', 'reply') +
-    button('forwardSelected', 'Forward', 'f', 'forward') +
+    `<div class="md-toolbar" role="toolbar" aria-label="${escapeHtml(l10n.t('Conversation actions'))}">` +
+    button('replyToSelected', l10n.t('Reply'), 'r', 'reply') +
+    button('replyAllToSelected', l10n.t('Reply all'), 'a', 'reply') +
+    button('forwardSelected', l10n.t('Forward'), 'f', 'forward') +
     `<span class="md-tool-sep" aria-hidden="true"></span>` +
-    button('archive', 'Archive', 'e', 'archive') +
-    button('delete', 'Delete', '#', 'trash') +
-    button('moveTo', 'Move…', 'v', 'folder-opened') +
-    button('toggleFlag', state.flagged ? 'Unflag' : 'Flag', 's', 'flag', ` aria-pressed="${state.flagged}"`) +
-    (state.unread ? button('markRead', 'Mark read', 'Shift+I', 'mail-read') : button('markUnread', 'Mark unread', 'Shift+U', 'mail')) +
-    button('reportSpam', 'Spam', '!', 'report') +
+    button('archive', l10n.t('Archive'), 'e', 'archive') +
+    button('delete', l10n.t('Delete'), '#', 'trash') +
+    button('moveTo', l10n.t('Move…'), 'v', 'folder-opened') +
+    button('toggleFlag', state.flagged ? l10n.t('Unflag') : l10n.t('Flag'), 's', 'flag', ` aria-pressed="${state.flagged}"`) +
+    (state.unread ? button('markRead', l10n.t('Mark read'), 'Shift+I', 'mail-read') : button('markUnread', l10n.t('Mark unread'), 'Shift+U', 'mail')) +
+    button('reportSpam', l10n.t('Spam'), '!', 'report') +
     `</div>`
   );
 }

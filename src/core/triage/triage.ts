@@ -9,6 +9,7 @@
  * Arguments and results are plain JSON (ids and paths, never rows), so the same calls
  * serve the extension, the CLI and an engine process speaking JSON-RPC.
  */
+import * as l10n from '@vscode/l10n';
 import { MailError } from '../errors';
 import type { FolderRole, FolderRow, MailStore, MessageRow } from '../store/store';
 
@@ -100,16 +101,17 @@ export const ROLE_NAMES: Partial<Record<FolderRole, RegExp>> = {
   junk: /^(junk|spam|junk e-?mail|bulk mail)$/i,
 };
 
-const VERB: Record<TriageKind, string> = {
-  archive: 'Archived',
-  delete: 'Moved to Trash',
-  move: 'Moved',
-  junk: 'Reported as spam',
-  notJunk: 'Moved to Inbox (not spam)',
-  read: 'Marked as read',
-  unread: 'Marked as unread',
-  flag: 'Flagged',
-  unflag: 'Removed the flag from',
+/** "Archived 2 messages": one whole sentence per action and number, so each language can say it its way. */
+const DONE: Record<TriageKind, (n: number) => string> = {
+  archive: (n) => (n === 1 ? l10n.t('Archived 1 message') : l10n.t('Archived {0} messages', n)),
+  delete: (n) => (n === 1 ? l10n.t('Moved to Trash 1 message') : l10n.t('Moved to Trash {0} messages', n)),
+  move: (n) => (n === 1 ? l10n.t('Moved 1 message') : l10n.t('Moved {0} messages', n)),
+  junk: (n) => (n === 1 ? l10n.t('Reported as spam 1 message') : l10n.t('Reported as spam {0} messages', n)),
+  notJunk: (n) => (n === 1 ? l10n.t('Moved to Inbox (not spam) 1 message') : l10n.t('Moved to Inbox (not spam) {0} messages', n)),
+  read: (n) => (n === 1 ? l10n.t('Marked as read 1 message') : l10n.t('Marked as read {0} messages', n)),
+  unread: (n) => (n === 1 ? l10n.t('Marked as unread 1 message') : l10n.t('Marked as unread {0} messages', n)),
+  flag: (n) => (n === 1 ? l10n.t('Flagged 1 message') : l10n.t('Flagged {0} messages', n)),
+  unflag: (n) => (n === 1 ? l10n.t('Removed the flag from 1 message') : l10n.t('Removed the flag from {0} messages', n)),
 };
 
 /** `u12` for undo record 12: the id the caller keeps is opaque text. */
@@ -189,7 +191,10 @@ export class TriageService {
     if (!rec) {
       return {
         ok: false,
-        label: undoId === undefined ? 'Nothing to undo' : 'Nothing to undo: that action was undone already or is too old (Undo keeps the last 50 actions of the past 24 hours)',
+        label:
+          undoId === undefined
+            ? l10n.t('Nothing to undo')
+            : l10n.t('Nothing to undo: that action was undone already or is too old (Undo keeps the last 50 actions of the past 24 hours)'),
         count: 0,
         skipped: 0,
       };
@@ -201,7 +206,7 @@ export class TriageService {
       this.store.undo.remove(rec.id);
       ({ count, skipped } = this.applyUndo(rec.steps));
     });
-    return { ok: count > 0, label: `Undid: ${rec.label}`, count, skipped };
+    return { ok: count > 0, label: l10n.t('Undid: {0}', rec.label), count, skipped };
   }
 
   private applyUndo(steps: unknown[]): { count: number; skipped: number } {
@@ -283,9 +288,12 @@ export class TriageService {
         ok: false,
         kind: 'delete',
         count: 0,
-        label: 'Nothing deleted',
+        label: l10n.t('Nothing deleted'),
         moved: [],
-        confirm: `${n === 1 ? 'This message is' : `These ${n} messages are`} in Trash or in an account without Trash: deleting removes ${n === 1 ? 'it' : 'them'} for good, on the server too.`,
+        confirm:
+          n === 1
+            ? l10n.t('This message is in Trash or in an account without Trash: deleting removes it for good, on the server too.')
+            : l10n.t('These {0} messages are in Trash or in an account without Trash: deleting removes them for good, on the server too.', n),
       };
     }
     const steps: UndoStep[] = [];
@@ -300,7 +308,7 @@ export class TriageService {
       moved.push({ messageId: m.id, fromFolderId: folder.id, toFolderId: trash.id });
       steps.push({ kind: 'move', messageId: m.id, nowFolderId: trash.id, backToPath: folder.path });
     }
-    if (permanent) return { ok: true, kind: 'delete', count: targets.length, label: `Deleted ${plural(targets.length)} for good`, moved: [] };
+    if (permanent) return { ok: true, kind: 'delete', count: targets.length, label: targets.length === 1 ? l10n.t('Deleted 1 message for good') : l10n.t('Deleted {0} messages for good', targets.length), moved: [] };
     return this.result('delete', steps, moved);
   }
 
@@ -324,7 +332,7 @@ export class TriageService {
 
   private result(kind: TriageKind, steps: UndoStep[], moved: TriageResult['moved']): TriageResult {
     const count = steps.length;
-    const label = `${VERB[kind]} ${plural(count)}`;
+    const label = DONE[kind](count);
     if (!count) return { ok: true, kind, count, label, moved };
     const now = this.now();
     let n = 0;
@@ -378,8 +386,4 @@ export class TriageService {
     }
     return out;
   }
-}
-
-function plural(n: number): string {
-  return n === 1 ? '1 message' : `${n} messages`;
 }

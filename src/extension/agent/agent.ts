@@ -56,7 +56,7 @@ function registerTools(d: AgentDeps): vscode.Disposable[] {
           const parsed = t.input.safeParse(options.input ?? {});
           const c = parsed.success ? t.confirm?.(parsed.data) : undefined;
           return {
-            invocationMessage: `MailDesk: ${t.title}`,
+            invocationMessage: vscode.l10n.t('MailDesk: {0}', t.title),
             confirmationMessages: c ? { title: c.title, message: new vscode.MarkdownString().appendText(c.message) } : undefined,
           };
         },
@@ -87,7 +87,7 @@ function registerParticipant(d: AgentDeps): vscode.Disposable[] {
     }
     const model = request.model ?? (await lm.selectChatModels?.())?.[0];
     if (!model) {
-      stream.markdown('No chat model is available. Pick one in the chat view (for example GitHub Copilot) and ask again.');
+      stream.markdown(vscode.l10n.t('No chat model is available. Pick one in the chat view (for example GitHub Copilot) and ask again.'));
       return {};
     }
     const mine = new Set(AGENT_TOOLS.map(vscodeToolName));
@@ -103,7 +103,7 @@ function registerParticipant(d: AgentDeps): vscode.Disposable[] {
     }
     messages.push(vscode.LanguageModelChatMessage.User(request.prompt || (request.command ? `/${request.command}` : '')));
     for (let round = 0; round < MAX_CHAT_ROUNDS && !token.isCancellationRequested; round++) {
-      const res = await model.sendRequest(messages, { tools, justification: 'MailDesk lets the chat model read the mail you ask about and save drafts, through its tools.' }, token);
+      const res = await model.sendRequest(messages, { tools, justification: vscode.l10n.t('MailDesk lets the chat model read the mail you ask about and save drafts, through its tools.') }, token);
       const calls: vscode.LanguageModelToolCallPart[] = [];
       let text = '';
       for await (const part of res.stream) {

@@ -67,14 +67,14 @@ export function registerCompose(deps: ComposeDeps): Disposable[] {
   return [
     panels,
     vscode.commands.registerCommand('maildesk.newMessage', (target?: { accountId?: string }) =>
-      composeInEditor() ? vscode.commands.executeCommand('maildesk.newMessageInEditor', target) : run('New Message', () => panels.newMessage(typeof target?.accountId === 'string' ? target.accountId : undefined)),
+      composeInEditor() ? vscode.commands.executeCommand('maildesk.newMessageInEditor', target) : run(vscode.l10n.t('New Message'), () => panels.newMessage(typeof target?.accountId === 'string' ? target.accountId : undefined)),
     ),
-    vscode.commands.registerCommand('maildesk.reply', (a?: ComposeMessageArgs) => composeInEditor() ? vscode.commands.executeCommand('maildesk.replyInEditor', a) : isArgs(a) && run('Reply', () => panels.reply(a, 'reply'))),
-    vscode.commands.registerCommand('maildesk.replyAll', (a?: ComposeMessageArgs) => composeInEditor() ? vscode.commands.executeCommand('maildesk.replyAllInEditor', a) : isArgs(a) && run('Reply all', () => panels.reply(a, 'replyAll'))),
-    vscode.commands.registerCommand('maildesk.forward', (a?: ComposeMessageArgs) => composeInEditor() ? vscode.commands.executeCommand('maildesk.forwardInEditor', a) : isArgs(a) && run('Forward', () => panels.reply(a, 'forward'))),
+    vscode.commands.registerCommand('maildesk.reply', (a?: ComposeMessageArgs) => composeInEditor() ? vscode.commands.executeCommand('maildesk.replyInEditor', a) : isArgs(a) && run(vscode.l10n.t('Reply'), () => panels.reply(a, 'reply'))),
+    vscode.commands.registerCommand('maildesk.replyAll', (a?: ComposeMessageArgs) => composeInEditor() ? vscode.commands.executeCommand('maildesk.replyAllInEditor', a) : isArgs(a) && run(vscode.l10n.t('Reply all'), () => panels.reply(a, 'replyAll'))),
+    vscode.commands.registerCommand('maildesk.forward', (a?: ComposeMessageArgs) => composeInEditor() ? vscode.commands.executeCommand('maildesk.forwardInEditor', a) : isArgs(a) && run(vscode.l10n.t('Forward'), () => panels.reply(a, 'forward'))),
     vscode.commands.registerCommand('maildesk.openDraft', (a?: ComposeMessageArgs | { accountId: string; draftId: number }) =>
       // The picker (no argument) stays here; what is picked opens where the setting says.
-      a && composeInEditor() ? vscode.commands.executeCommand('maildesk.openDraftInEditor', a) : run('Opening the draft', async () => {
+      a && composeInEditor() ? vscode.commands.executeCommand('maildesk.openDraftInEditor', a) : run(vscode.l10n.t('Opening the draft'), async () => {
         if (a && 'draftId' in a && typeof a.accountId === 'string' && Number.isSafeInteger(a.draftId)) await panels.openDraft(a.accountId, a.draftId);
         else if (isArgs(a)) await panels.openDraftMessage(a);
         else await panels.pickDraft();
@@ -162,7 +162,7 @@ class ComposePanels extends DisposableBase {
   async newMessage(accountId?: string): Promise<void> {
     const acc = await this.account(accountId);
     if (!acc) {
-      void vscode.window.showInformationMessage('MailDesk: add a mail account first.', 'Add IMAP Account').then((c) => c && vscode.commands.executeCommand('maildesk.addImapAccount'));
+      void vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: add a mail account first.'), vscode.l10n.t('Add IMAP Account')).then((c) => c && vscode.commands.executeCommand('maildesk.addImapAccount'));
       return;
     }
     const body = withSignature('', signatureFor(acc));
@@ -181,7 +181,7 @@ class ComposePanels extends DisposableBase {
     // Built in the engine from the stored message (fetched from the server when not kept here).
     const d = await this.engine.request('compose/prefill', { messageId: a.messageId, folderId: a.folderId, mode });
     const acc = await this.accountById(d.accountId);
-    if (!acc) throw new Error(`no account "${d.accountId}"`);
+    if (!acc) throw new Error(vscode.l10n.t('no account "{0}"', d.accountId));
     const body = withSignature('', signatureFor(acc));
     const meta = prefilledMeta(d, acc.id, body, true);
     // Saved at once: the draft row holds the forwarded attachments (already in the blob store).
@@ -209,18 +209,20 @@ class ComposePanels extends DisposableBase {
     const all = await this.engine.request('compose/listDrafts', {});
     const items = all.flatMap((acc) =>
       acc.drafts.map((d) => ({
-        label: `${d.status === 'failed' ? '$(error) ' : ''}${d.subject || '(no subject)'}`,
-        description: d.to.length ? `to ${d.to.join(', ')}` : '(no recipients)',
-        detail: `${acc.accountLabel} · ${new Date(d.updatedAt).toLocaleString()}${d.error ? ` · not sent: ${d.error.message}` : ''}`,
+        label: `${d.status === 'failed' ? '$(error) ' : ''}${d.subject || vscode.l10n.t('(no subject)')}`,
+        description: d.to.length ? vscode.l10n.t('to {0}', d.to.join(', ')) : vscode.l10n.t('(no recipients)'),
+        detail: d.error
+          ? vscode.l10n.t('{0} · {1} · not sent: {2}', acc.accountLabel, new Date(d.updatedAt).toLocaleString(), d.error.message)
+          : `${acc.accountLabel} · ${new Date(d.updatedAt).toLocaleString()}`,
         accountId: acc.accountId,
         draftId: d.id,
       })),
     );
     if (!items.length) {
-      void vscode.window.showInformationMessage('MailDesk: there are no drafts.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: there are no drafts.'));
       return;
     }
-    const pick = await vscode.window.showQuickPick(items, { title: 'MailDesk: Open Draft', placeHolder: 'Continue writing a draft', matchOnDescription: true, matchOnDetail: true });
+    const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('MailDesk: Open Draft'), placeHolder: vscode.l10n.t('Continue writing a draft'), matchOnDescription: true, matchOnDetail: true });
     // Through the command, so it opens where `maildesk.compose.editor` says.
     if (pick) await vscode.commands.executeCommand('maildesk.openDraft', { accountId: pick.accountId, draftId: pick.draftId });
   }
@@ -449,8 +451,8 @@ class ComposePanel extends DisposableBase {
       if (!r || 'stale' in r) return;
       await engine.request('compose/journal', { meta: { ...copy, draftId: r.draftId, pending: false } });
       log.info(`compose: ${this.meta.messageId} was changed in another window; this window's version is kept as draft ${r.draftId} (${copy.messageId})`);
-      const subject = this.meta.fields.subject || '(no subject)';
-      void vscode.window.showInformationMessage(`MailDesk: "${subject}" was changed in another window, so what you wrote here is kept as a separate draft in Drafts.`);
+      const subject = this.meta.fields.subject || vscode.l10n.t('(no subject)');
+      void vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: "{0}" was changed in another window, so what you wrote here is kept as a separate draft in Drafts.', subject));
     } catch (e) {
       log.error(`compose: keeping this window's version of ${this.meta.messageId} as a separate draft failed: ${toMailError(e).describe()}`);
     }
@@ -565,12 +567,16 @@ class ComposePanel extends DisposableBase {
       this.meta = { ...this.meta, draftId: r.draftId, pending: this.meta !== saved };
       void this.journal();
       const at = new Date().toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
-      const where = !remote ? 'on this computer' : r.server === 'saved' ? 'here and in the server\'s Drafts' : `on this computer (server: ${r.serverError ?? 'not saved'})`;
-      this.post({ type: 'status', message: `Draft saved ${where} at ${at}` });
+      const message = !remote
+        ? vscode.l10n.t('Draft saved on this computer at {0}', at)
+        : r.server === 'saved'
+          ? vscode.l10n.t("Draft saved here and in the server's Drafts at {0}", at)
+          : vscode.l10n.t('Draft saved on this computer (server: {0}) at {1}', r.serverError ?? vscode.l10n.t('not saved'), at);
+      this.post({ type: 'status', message });
     } catch (e) {
-      const err = toMailError(e, 'saving the draft');
+      const err = toMailError(e, vscode.l10n.t('saving the draft'));
       this.owner.deps.log.error(`compose: ${err.describe()}`);
-      this.post({ type: 'status', message: `The draft could not be saved: ${err.describe()}` });
+      this.post({ type: 'status', message: vscode.l10n.t('The draft could not be saved: {0}', err.describe()) });
     }
   }
 
@@ -664,7 +670,7 @@ class ComposePanel extends DisposableBase {
   }
 
   private async addAttachments(): Promise<void> {
-    const uris = await vscode.window.showOpenDialog({ canSelectMany: true, canSelectFiles: true, canSelectFolders: false, openLabel: 'Attach' });
+    const uris = await vscode.window.showOpenDialog({ canSelectMany: true, canSelectFiles: true, canSelectFolders: false, openLabel: vscode.l10n.t('Attach') });
     if (!uris?.length) return;
     const added: AttachmentWire[] = [];
     for (const u of uris) {
@@ -672,7 +678,7 @@ class ComposePanel extends DisposableBase {
         const size = fs.statSync(u.fsPath).size;
         added.push({ path: u.fsPath, filename: path.basename(u.fsPath), size });
       } catch (e) {
-        void vscode.window.showErrorMessage(`MailDesk: cannot attach ${u.fsPath}: ${(e as Error).message}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('MailDesk: cannot attach {0}: {1}', u.fsPath, (e as Error).message));
       }
     }
     this.attachments = [...this.attachments, ...added];
@@ -683,8 +689,9 @@ class ComposePanel extends DisposableBase {
   }
 
   private async discard(): Promise<void> {
-    const c = await vscode.window.showWarningMessage('Discard this message?', { modal: true, detail: 'The draft is deleted here and in the server\'s Drafts folder.' }, 'Discard');
-    if (c !== 'Discard') return;
+    const discard = vscode.l10n.t('Discard');
+    const c = await vscode.window.showWarningMessage(vscode.l10n.t('Discard this message?'), { modal: true, detail: vscode.l10n.t("The draft is deleted here and in the server's Drafts folder.") }, discard);
+    if (c !== discard) return;
     this.finished = true;
     this.clearTimers();
     await this.saving;
@@ -711,7 +718,7 @@ class ComposePanel extends DisposableBase {
     this.sending = true;
     this.pendingError = undefined;
     this.post({ type: 'sending', on: true });
-    this.post({ type: 'status', message: 'Sending…' });
+    this.post({ type: 'status', message: vscode.l10n.t('Sending…') });
     try {
       const acc = await this.owner.accountById(this.meta.accountId);
       if (!acc) return;
@@ -720,10 +727,11 @@ class ComposePanel extends DisposableBase {
       if (r.ok) {
         this.finished = true;
         void engine.request('compose/discard', { accountId: this.meta.accountId, messageId: this.meta.messageId }).catch(() => undefined);
-        const subject = this.meta.fields.subject || '(no subject)';
+        const subject = this.meta.fields.subject || vscode.l10n.t('(no subject)');
         this.panel.dispose();
         const n = r.accepted.length;
-        void vscode.window.showInformationMessage(`MailDesk: Sent "${subject}" to ${n} recipient${n === 1 ? '' : 's'}.${r.warning ? ` ${r.warning}` : ''}`);
+        const sent = n === 1 ? vscode.l10n.t('MailDesk: Sent "{0}" to 1 recipient.', subject) : vscode.l10n.t('MailDesk: Sent "{0}" to {1} recipients.', subject, n);
+        void vscode.window.showInformationMessage(r.warning ? `${sent} ${r.warning}` : sent);
         // Only once the message went out (a failed send returns above with nothing archived):
         // the same Archive command as the key, on that conversation, with its own Undo.
         if (archive && this.replyingTo) void vscode.commands.executeCommand('maildesk.archive', { ...this.replyingTo, conversation: true });
@@ -731,12 +739,12 @@ class ComposePanel extends DisposableBase {
       }
       this.meta = { ...this.meta, draftId: r.draftId, pending: false };
       void this.journal();
-      const err = r.error ? fromWireError(r.error) : toMailError(new Error('the message was not sent'));
+      const err = r.error ? fromWireError(r.error) : toMailError(new Error(vscode.l10n.t('the message was not sent')));
       const error = { message: err.describe(), code: err.code, maybeSent: !!r.maybeSent };
       this.showError(error);
-      this.post({ type: 'status', message: 'Not sent: the message is kept in Drafts.' });
+      this.post({ type: 'status', message: vscode.l10n.t('Not sent: the message is kept in Drafts.') });
     } catch (e) {
-      const err = toMailError(e, 'sending');
+      const err = toMailError(e, vscode.l10n.t('sending'));
       this.showError({ message: err.describe(), code: err.code, maybeSent: false });
     } finally {
       this.sending = false;
@@ -746,12 +754,13 @@ class ComposePanel extends DisposableBase {
 
   /** "May have been sent": the user decides whether it goes out again, never a retry. */
   private async askResend(message: string, archive: boolean): Promise<void> {
+    const sendAgain = vscode.l10n.t('Send Again');
     const c = await vscode.window.showWarningMessage(
-      'This message may already have been sent.',
-      { modal: true, detail: `${message}\n\nSend it again anyway? Recipients may get it twice.` },
-      'Send Again',
+      vscode.l10n.t('This message may already have been sent.'),
+      { modal: true, detail: vscode.l10n.t('{0}\n\nSend it again anyway? Recipients may get it twice.', message) },
+      sendAgain,
     );
-    if (c === 'Send Again') await this.send(this.meta.fields, true, archive);
+    if (c === sendAgain) await this.send(this.meta.fields, true, archive);
   }
 
   /** Send (and "Send again"): after a "may have been sent" the user is asked first. */

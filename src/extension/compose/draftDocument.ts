@@ -20,6 +20,7 @@
  * Free of `vscode`, so it is unit-tested in plain Node. Parsing never guesses: anything it does
  * not understand is a problem named with its fix, and nothing is saved or sent.
  */
+import * as l10n from '@vscode/l10n';
 
 export interface DraftHeaders {
   /** The account as "Name <email>" (or the address alone). */
@@ -65,11 +66,11 @@ export function formatDraftDocument(doc: DraftDocument): string {
 /** The header block and body of a document's text, or the first problem found in it. */
 export function parseDraftDocument(text: string): DraftParse {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const howTo = 'The message must begin with a line "---", then the lines From:, To:, Cc:, Bcc: and Subject:, then another "---" line, then the text.';
+  const howTo = l10n.t('The message must begin with a line "---", then the lines From:, To:, Cc:, Bcc: and Subject:, then another "---" line, then the text.');
   // Empty lines before the block are forgiven (an editor may keep one at the top).
   let i = 0;
   while (i < lines.length && !lines[i].trim()) i++;
-  if (lines[i]?.trim() !== FENCE) return { ok: false, problem: `The header block is missing. ${howTo}` };
+  if (lines[i]?.trim() !== FENCE) return { ok: false, problem: l10n.t('The header block is missing. {0}', howTo) };
   const values = new Map<Key, string>();
   let last: Key | undefined;
   for (i++; i < lines.length; i++) {
@@ -78,26 +79,26 @@ export function parseDraftDocument(text: string): DraftParse {
     if (!line.trim()) continue;
     if (/^[ \t]/.test(line)) {
       // A folded line goes on with the header above it.
-      if (!last) return { ok: false, problem: `Line ${i + 1} begins with a space but there is no header above it to continue. ${howTo}` };
+      if (!last) return { ok: false, problem: l10n.t('Line {0} begins with a space but there is no header above it to continue. {1}', i + 1, howTo) };
       values.set(last, `${values.get(last)} ${line.trim()}`.trim());
       continue;
     }
     const m = /^([A-Za-z-]+)[ \t]*:(.*)$/.exec(line);
-    if (!m) return { ok: false, problem: `Line ${i + 1} ("${line.trim()}") is not a header: write it as "Name: value" (${KEYS.join(', ')}), or end the header block with "---".` };
+    if (!m) return { ok: false, problem: l10n.t('Line {0} ("{1}") is not a header: write it as "Name: value" ({2}), or end the header block with "---".', i + 1, line.trim(), KEYS.join(', ')) };
     const key = KEYS.find((k) => k.toLowerCase() === m[1].toLowerCase());
-    if (!key) return { ok: false, problem: `Line ${i + 1}: "${m[1]}" is not a header MailDesk knows. Use ${KEYS.join(', ')}.` };
-    if (values.has(key)) return { ok: false, problem: `Line ${i + 1}: "${key}" is written twice. Keep one ${key} line (put several addresses on one line, separated by commas).` };
+    if (!key) return { ok: false, problem: l10n.t('Line {0}: "{1}" is not a header MailDesk knows. Use {2}.', i + 1, m[1], KEYS.join(', ')) };
+    if (values.has(key)) return { ok: false, problem: l10n.t('Line {0}: "{1}" is written twice. Keep one {1} line (put several addresses on one line, separated by commas).', i + 1, key) };
     values.set(key, m[2].trim());
     last = key;
   }
-  if (i >= lines.length) return { ok: false, problem: `The header block is not closed: add a line "---" after the Subject line. ${howTo}` };
-  if (!values.has('From')) return { ok: false, problem: 'The From line is missing: add "From: " with one of your accounts (e.g. "From: Sam Rivera <sam@example.test>").' };
+  if (i >= lines.length) return { ok: false, problem: l10n.t('The header block is not closed: add a line "---" after the Subject line. {0}', howTo) };
+  if (!values.has('From')) return { ok: false, problem: l10n.t('The From line is missing: add "From: " with one of your accounts (e.g. "From: Sam Rivera <sam@example.test>").') };
   let quote: boolean | undefined;
   const q = values.get('Quote');
   if (q !== undefined) {
     if (/^(yes|y|true|on)$/i.test(q)) quote = true;
     else if (/^(no|n|false|off)$/i.test(q)) quote = false;
-    else return { ok: false, problem: `Quote: "${q}" is neither yes nor no. Write "Quote: yes" to put the original below your text, or "Quote: no" to leave it out.` };
+    else return { ok: false, problem: l10n.t('Quote: "{0}" is neither yes nor no. Write "Quote: yes" to put the original below your text, or "Quote: no" to leave it out.', q) };
   }
   const a = values.get('Attachments');
   const attachments = a === undefined ? undefined : a.split(a.includes(';') ? ';' : ',').map((s) => s.trim()).filter(Boolean);
@@ -135,7 +136,10 @@ export function keptAttachments<T>(all: T[], nameOf: (a: T) => string, listed: s
     if (at < 0) {
       return {
         ok: false,
-        problem: `"${name}" is not attached to this message. The Attachments line only lists the files already attached (delete a name to remove that file); to attach a new file, use the message composer (setting maildesk.compose.editor: "panel").`,
+        problem: l10n.t(
+          '"{0}" is not attached to this message. The Attachments line only lists the files already attached (delete a name to remove that file); to attach a new file, use the message composer (setting maildesk.compose.editor: "panel").',
+          name,
+        ),
       };
     }
     kept.push(left.splice(at, 1)[0]);

@@ -60,13 +60,13 @@ export function registerEditorCompose(deps: EditorComposeDeps): Disposable[] {
     drafts,
     vscode.workspace.registerFileSystemProvider(DRAFT_SCHEME, drafts, { isCaseSensitive: true }),
     vscode.commands.registerCommand('maildesk.newMessageInEditor', (target?: { accountId?: string }) =>
-      run('New Message', () => drafts.newMessage(typeof target?.accountId === 'string' ? target.accountId : undefined)),
+      run(vscode.l10n.t('New Message'), () => drafts.newMessage(typeof target?.accountId === 'string' ? target.accountId : undefined)),
     ),
-    vscode.commands.registerCommand('maildesk.replyInEditor', (a?: MessageArgs) => isArgs(a) && run('Reply', () => drafts.reply(a, 'reply'))),
-    vscode.commands.registerCommand('maildesk.replyAllInEditor', (a?: MessageArgs) => isArgs(a) && run('Reply all', () => drafts.reply(a, 'replyAll'))),
-    vscode.commands.registerCommand('maildesk.forwardInEditor', (a?: MessageArgs) => isArgs(a) && run('Forward', () => drafts.reply(a, 'forward'))),
+    vscode.commands.registerCommand('maildesk.replyInEditor', (a?: MessageArgs) => isArgs(a) && run(vscode.l10n.t('Reply'), () => drafts.reply(a, 'reply'))),
+    vscode.commands.registerCommand('maildesk.replyAllInEditor', (a?: MessageArgs) => isArgs(a) && run(vscode.l10n.t('Reply all'), () => drafts.reply(a, 'replyAll'))),
+    vscode.commands.registerCommand('maildesk.forwardInEditor', (a?: MessageArgs) => isArgs(a) && run(vscode.l10n.t('Forward'), () => drafts.reply(a, 'forward'))),
     vscode.commands.registerCommand('maildesk.openDraftInEditor', (a?: MessageArgs | { accountId: string; draftId: number }) =>
-      run('Opening the draft', async () => {
+      run(vscode.l10n.t('Opening the draft'), async () => {
         if (a && 'draftId' in a && typeof a.accountId === 'string' && Number.isSafeInteger(a.draftId)) await drafts.openDraft(a.accountId, a.draftId);
         else if (isArgs(a)) {
           const d = await deps.engine.request('compose/draftForMessage', { messageId: a.messageId, folderId: a.folderId });
@@ -105,7 +105,10 @@ interface Entry {
   saving: Promise<void>;
 }
 
-const STALE = 'this draft was changed in another window after you opened it here, so it was not saved. To keep that version, close this tab without saving and open the draft again; to replace it with this one, save again (Ctrl+S).';
+const staleText = (): string =>
+  vscode.l10n.t(
+    'this draft was changed in another window after you opened it here, so it was not saved. To keep that version, close this tab without saving and open the draft again; to replace it with this one, save again (Ctrl+S).',
+  );
 
 class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
   private readonly entries = new Map<string, Entry>();
@@ -139,7 +142,7 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
     const all = await this.accounts();
     const acc = (accountId ? all.find((a) => a.id === accountId) : undefined) ?? all[0];
     if (!acc) {
-      void vscode.window.showInformationMessage('MailDesk: add a mail account first.', 'Add IMAP Account').then((c) => c && vscode.commands.executeCommand('maildesk.addImapAccount'));
+      void vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: add a mail account first.'), vscode.l10n.t('Add IMAP Account')).then((c) => c && vscode.commands.executeCommand('maildesk.addImapAccount'));
       return;
     }
     const body = withSignature('', this.signature(acc));
@@ -162,7 +165,7 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
   async reply(a: MessageArgs, mode: 'reply' | 'replyAll' | 'forward'): Promise<void> {
     const d = await this.engine.request('compose/prefill', { messageId: a.messageId, folderId: a.folderId, mode });
     const acc = (await this.accounts()).find((x) => x.id === d.accountId);
-    if (!acc) throw new Error(`no account "${d.accountId}"`);
+    if (!acc) throw new Error(vscode.l10n.t('no account "{0}"', d.accountId));
     const body = withSignature('', this.signature(acc));
     const meta = prefilledMeta(d, acc.id, body, false);
     // Saved at once, as the composer does: the draft row holds the forwarded attachments.
@@ -172,7 +175,7 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
   async openDraft(accountId: string, draftId: number): Promise<void> {
     const d = await this.engine.request('compose/openDraft', { accountId, draftId });
     const acc = (await this.accounts()).find((x) => x.id === accountId);
-    if (!acc) throw new Error(`no account "${accountId}"`);
+    if (!acc) throw new Error(vscode.l10n.t('no account "{0}"', accountId));
     const meta: ComposeMeta = d.meta
       ? { ...d.meta, draftId: d.id, pending: false }
       : {
@@ -190,7 +193,7 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
     if (d.status === 'failed' && d.error) {
       const entry = this.find(accountId, meta.messageId);
       if (entry) entry.maybeSent = d.maybeSent;
-      void vscode.window.showWarningMessage(`MailDesk: this draft was not sent: ${d.error.message} Send it again with the Send button when it is ready.`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('MailDesk: this draft was not sent: {0} Send it again with the Send button when it is ready.', d.error.message));
     }
   }
 
@@ -249,10 +252,16 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
     const wanted = parseAddresses(h.from).addresses[0]?.address.toLowerCase();
     const from = all.find((a) => a.label === h.from.trim()) ?? (wanted ? all.find((a) => a.from.address.toLowerCase() === wanted) : undefined);
     if (!from) {
-      return { problem: `From: "${h.from}" is none of your accounts. Write one of: ${all.map((a) => a.label).join('; ') || '(no accounts: add one first)'}.` };
+      return { problem: vscode.l10n.t('From: "{0}" is none of your accounts. Write one of: {1}.', h.from, all.map((a) => a.label).join('; ') || vscode.l10n.t('(no accounts: add one first)')) };
     }
     if (from.id !== entry.meta.accountId) {
-      return { problem: `From: the message was started in another account (${all.find((a) => a.id === entry.meta.accountId)?.label ?? entry.meta.accountId}); to send from ${from.label}, start a new message from that account (or put the From line back).` };
+      return {
+        problem: vscode.l10n.t(
+          'From: the message was started in another account ({0}); to send from {1}, start a new message from that account (or put the From line back).',
+          all.find((a) => a.id === entry.meta.accountId)?.label ?? entry.meta.accountId,
+          from.label,
+        ),
+      };
     }
     const kept = keptAttachments(entry.attachments, (a) => attachmentList([a])[0].name, h.attachments);
     if (!kept.ok) return { problem: kept.problem };
@@ -277,16 +286,16 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
   /** The draft as the entry holds it, here and (every 30 s at most) in the server's Drafts. */
   private async save(entry: Entry, remote: boolean): Promise<void> {
     if (entry.finished) return;
-    if (entry.stale !== undefined) throw new Error(STALE);
+    if (entry.stale !== undefined) throw new Error(staleText());
     const r = await this.engine.request('compose/save', { meta: entry.meta, attachments: entry.attachments, remote, revision: entry.revision, writer: entry.writer });
-    if (!r) throw new Error('the account of this message was removed. Copy the text into a new message from another account');
+    if (!r) throw new Error(vscode.l10n.t('the account of this message was removed. Copy the text into a new message from another account'));
     if ('stale' in r) {
       // Nothing was written, and nothing more is until the user saves again (that replaces the other version).
       entry.stale = r.stale.revision;
       entry.remoteDirty = false;
       if (entry.remoteTimer) clearTimeout(entry.remoteTimer);
       entry.remoteTimer = undefined;
-      throw new Error(STALE);
+      throw new Error(staleText());
     }
     entry.revision = r.revision;
     if (remote) entry.lastRemote = Date.now();
@@ -295,8 +304,14 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
     entry.meta = { ...entry.meta, draftId: r.draftId, pending: false };
     // Not pending: only so a reopened draft gets its form back (quote, references, kind).
     await this.engine.request('compose/journal', { meta: entry.meta, revision: entry.revision, writer: entry.writer });
-    const where = !remote ? 'on this computer' : r.server === 'saved' ? "here and in the server's Drafts" : `on this computer (server: ${r.serverError ?? 'not saved'})`;
-    vscode.window.setStatusBarMessage(`MailDesk: draft saved ${where}`, 5000);
+    vscode.window.setStatusBarMessage(
+      !remote
+        ? vscode.l10n.t('MailDesk: draft saved on this computer')
+        : r.server === 'saved'
+          ? vscode.l10n.t("MailDesk: draft saved here and in the server's Drafts")
+          : vscode.l10n.t('MailDesk: draft saved on this computer (server: {0})', r.serverError ?? vscode.l10n.t('not saved')),
+      5000,
+    );
     if (!remote) this.scheduleRemote(entry);
   }
 
@@ -306,7 +321,7 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
       entry.remoteTimer = undefined;
       if (entry.remoteDirty && !entry.finished && !entry.sending) {
         void this.queue(entry, () => this.save(entry, true)).catch((e) => {
-          if ((e as Error).message === STALE) void vscode.window.showWarningMessage(`MailDesk: "${entry.meta.fields.subject || '(no subject)'}": ${STALE}`);
+          if ((e as Error).message === staleText()) void vscode.window.showWarningMessage(vscode.l10n.t('MailDesk: "{0}": {1}', entry.meta.fields.subject || vscode.l10n.t('(no subject)'), staleText()));
           else this.deps.log.warn(`compose: saving to the server's Drafts failed: ${toMailError(e).describe()}`);
         });
       }
@@ -318,35 +333,39 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
   async send(uri: vscode.Uri | undefined): Promise<void> {
     const entry = uri && this.entries.get(uri.toString());
     if (!entry || entry.finished) {
-      void vscode.window.showErrorMessage('MailDesk: Send works in a message opened with "MailDesk: New Message in Editor" (or Reply / Forward in the editor). Click into that message and try again.');
+      void vscode.window.showErrorMessage(vscode.l10n.t('MailDesk: Send works in a message opened with "MailDesk: New Message in Editor" (or Reply / Forward in the editor). Click into that message and try again.'));
       return;
     }
     if (entry.sending) return;
     if (entry.stale !== undefined) {
       // Sending this version would drop, unseen, what the other window saved.
-      void vscode.window.showErrorMessage(`MailDesk: not sent: ${STALE}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('MailDesk: not sent: {0}', staleText()));
       return;
     }
     if (entry.maybeSent) {
+      const sendAgain = vscode.l10n.t('Send Again');
       const c = await vscode.window.showWarningMessage(
-        'This message may already have been sent.',
-        { modal: true, detail: 'The last attempt ended without a clear answer from the server. Send it again anyway? Recipients may get it twice.' },
-        'Send Again',
+        vscode.l10n.t('This message may already have been sent.'),
+        { modal: true, detail: vscode.l10n.t('The last attempt ended without a clear answer from the server. Send it again anyway? Recipients may get it twice.') },
+        sendAgain,
       );
-      if (c !== 'Send Again') return;
+      if (c !== sendAgain) return;
     }
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === entry.uri.toString());
     const text = doc ? doc.getText() : this.decoder.decode(entry.text);
     const form = await this.read(entry, text);
     if ('problem' in form) {
-      void vscode.window.showErrorMessage(`MailDesk: not sent. ${form.problem}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('MailDesk: not sent. {0}', form.problem));
       return;
     }
     const problem = sendProblem(form.meta.fields);
     if (problem) {
       // sendProblem names a bad address; the fix depends on where it is written, so it is said here.
-      const fix = /e-mail address/.test(problem) ? '. Correct it in the To, Cc or Bcc line, e.g. "Ann Lee <ann@example.com>", several separated by commas.' : '';
-      void vscode.window.showErrorMessage(`MailDesk: not sent. ${problem}${fix}`);
+      void vscode.window.showErrorMessage(
+        /e-mail address/.test(problem)
+          ? vscode.l10n.t('MailDesk: not sent. {0}. Correct it in the To, Cc or Bcc line, e.g. "Ann Lee <ann@example.com>", several separated by commas.', problem)
+          : vscode.l10n.t('MailDesk: not sent. {0}', problem),
+      );
       return;
     }
     entry.sending = true;
@@ -354,7 +373,7 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
       await entry.saving;
       entry.meta = form.meta;
       entry.attachments = form.attachments;
-      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MailDesk: sending…' }, () =>
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('MailDesk: sending…') }, () =>
         this.engine.request('mail/send', { accountId: entry.meta.accountId, input: { draft: toDraft(entry.meta, form.from.from, entry.attachments) }, confirmResend: entry.maybeSent }),
       );
       if (r.ok) {
@@ -362,16 +381,20 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
         void this.engine.request('compose/discard', { accountId: entry.meta.accountId, messageId: entry.meta.messageId }).catch(() => undefined);
         await this.close(entry);
         const n = r.accepted.length;
-        void vscode.window.showInformationMessage(`MailDesk: Sent "${entry.meta.fields.subject || '(no subject)'}" to ${n} recipient${n === 1 ? '' : 's'}.${r.warning ? ` ${r.warning}` : ''}`);
+        const subject = entry.meta.fields.subject || vscode.l10n.t('(no subject)');
+        const sent = n === 1 ? vscode.l10n.t('MailDesk: Sent "{0}" to 1 recipient.', subject) : vscode.l10n.t('MailDesk: Sent "{0}" to {1} recipients.', subject, n);
+        void vscode.window.showInformationMessage(r.warning ? `${sent} ${r.warning}` : sent);
         return;
       }
       entry.meta = { ...entry.meta, draftId: r.draftId };
       entry.maybeSent = !!r.maybeSent;
-      const err = r.error ? fromWireError(r.error) : toMailError(new Error('the message was not sent'));
+      const err = r.error ? fromWireError(r.error) : toMailError(new Error(vscode.l10n.t('the message was not sent')));
       void this.engine.request('compose/journal', { meta: entry.meta, revision: entry.revision, writer: entry.writer }).catch(() => undefined);
-      void vscode.window.showErrorMessage(`MailDesk: "${entry.meta.fields.subject || '(no subject)'}" was not sent: ${err.describe()} It is kept in Drafts; Send tries again.`);
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t('MailDesk: "{0}" was not sent: {1} It is kept in Drafts; Send tries again.', entry.meta.fields.subject || vscode.l10n.t('(no subject)'), err.describe()),
+      );
     } catch (e) {
-      void vscode.window.showErrorMessage(`MailDesk: not sent: ${toMailError(e, 'sending').describe()} It is kept in Drafts; Send tries again.`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('MailDesk: not sent: {0} It is kept in Drafts; Send tries again.', toMailError(e, vscode.l10n.t('sending')).describe()));
     } finally {
       entry.sending = false;
     }
@@ -443,7 +466,7 @@ class EditorDrafts extends DisposableBase implements vscode.FileSystemProvider {
     const entry = this.entry(uri);
     if (!entry.finished) {
       const form = await this.read(entry, this.decoder.decode(content));
-      if ('problem' in form) throw new Error(`The draft was not saved. ${form.problem}`);
+      if ('problem' in form) throw new Error(vscode.l10n.t('The draft was not saved. {0}', form.problem));
       // Saved again after "changed in another window": this version replaces that one, as the message said.
       if (entry.stale !== undefined) {
         entry.revision = entry.stale;

@@ -26,7 +26,7 @@ class VsCodeModel implements AiModel {
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (opts.signal?.aborted) throw abortError();
-      const res = await this.m.sendRequest(msgs, { justification: 'MailDesk sends the open conversation (or draft) to this model for the AI action you chose.' }, cts.token);
+      const res = await this.m.sendRequest(msgs, { justification: vscode.l10n.t('MailDesk sends the open conversation (or draft) to this model for the AI action you chose.') }, cts.token);
       let out = '';
       for await (const piece of res.text) {
         if (opts.signal?.aborted) throw abortError();
@@ -37,9 +37,9 @@ class VsCodeModel implements AiModel {
     } catch (e) {
       if (opts.signal?.aborted) throw abortError();
       if (e instanceof vscode.LanguageModelError) {
-        if (/quota|rate/i.test(`${e.code} ${e.message}`)) throw new MailError('server.rateLimited', 'the provider is rate-limiting; try again in a minute', { providerMessage: e.message });
-        if (e.code === vscode.LanguageModelError.NoPermissions().code) throw new MailError('auth.accessDenied', `VS Code did not allow MailDesk to use ${this.m.name}: ${e.message}`);
-        throw new MailError('server.unavailable', `${this.m.name} failed: ${e.message}`);
+        if (/quota|rate/i.test(`${e.code} ${e.message}`)) throw new MailError('server.rateLimited', vscode.l10n.t('the provider is rate-limiting; try again in a minute'), { providerMessage: e.message });
+        if (e.code === vscode.LanguageModelError.NoPermissions().code) throw new MailError('auth.accessDenied', vscode.l10n.t('VS Code did not allow MailDesk to use {0}: {1}', this.m.name, e.message));
+        throw new MailError('server.unavailable', vscode.l10n.t('{0} failed: {1}', this.m.name, e.message));
       }
       throw e;
     } finally {

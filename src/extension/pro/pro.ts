@@ -42,17 +42,19 @@ function settings(): Record<string, unknown> {
 }
 
 const APP_RECORD: Record<string, string> = {
-  'crm.lead': 'CRM lead',
-  'helpdesk.ticket': 'Helpdesk ticket',
-  'sale.order': 'Sales order',
-  'calendar.event': 'Calendar event',
-  'documents.document': 'Document',
-  'res.partner': 'Contact',
+  'crm.lead': vscode.l10n.t('CRM lead'),
+  'helpdesk.ticket': vscode.l10n.t('Helpdesk ticket'),
+  'sale.order': vscode.l10n.t('Sales order'),
+  'calendar.event': vscode.l10n.t('Calendar event'),
+  'documents.document': vscode.l10n.t('Document'),
+  'res.partner': vscode.l10n.t('Contact'),
 };
 
 export function linkLine(l: LinkSummary): string {
   const what = APP_RECORD[l.model] ?? l.model;
-  return `${what}: ${l.name ?? `#${l.id}`} · ${l.emails} e-mail${l.emails === 1 ? '' : 's'}${l.state === 'gone' ? ' (deleted)' : ''}`;
+  const name = l.name ?? `#${l.id}`;
+  const line = l.emails === 1 ? vscode.l10n.t('{0}: {1} · 1 e-mail', what, name) : vscode.l10n.t('{0}: {1} · {2} e-mails', what, name, l.emails);
+  return l.state === 'gone' ? vscode.l10n.t('{0} (deleted)', line) : line;
 }
 
 class ProUi implements Disposable {
@@ -69,7 +71,7 @@ class ProUi implements Disposable {
       settings,
     });
     this.item = vscode.window.createStatusBarItem('maildesk.licence', vscode.StatusBarAlignment.Left, 9);
-    this.item.name = 'MailDesk Licence';
+    this.item.name = vscode.l10n.t('MailDesk Licence');
     this.disposables.push(this.item);
     // Links and access rights are looked up again after a sync, so counts catch up by themselves.
     this.disposables.push(d.engine.on('store/changed', (c) => c.messages && this.pro.bridges.invalidate()));
@@ -78,7 +80,7 @@ class ProUi implements Disposable {
 
   async updateStatus(): Promise<LicenceStatus> {
     const s = await this.pro.licence();
-    this.item.text = s.pro ? '$(verified) MailDesk Pro' : 'MailDesk Basic';
+    this.item.text = s.pro ? vscode.l10n.t('$(verified) MailDesk Pro') : vscode.l10n.t('MailDesk Basic');
     this.item.tooltip = `${s.message}${s.remedy ? `\n${s.remedy}` : ''}`;
     this.item.command = 'maildesk.enterLicenceKey';
     this.item.backgroundColor = s.state !== 'none' && !s.pro ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
@@ -89,17 +91,19 @@ class ProUi implements Disposable {
   async enterLicence(): Promise<void> {
     const current = await this.pro.licence();
     const raw = await vscode.window.showInputBox({
-      title: 'MailDesk: Enter Licence Key',
-      prompt: current.pro ? `Current: ${current.message}. Paste a new key to replace it.` : 'Paste the licence key from your licence e-mail (it starts with "MDL1."). Basic stays fully usable without one.',
-      placeHolder: 'MDL1.…',
+      title: vscode.l10n.t('MailDesk: Enter Licence Key'),
+      prompt: current.pro
+        ? vscode.l10n.t('Current: {0}. Paste a new key to replace it.', current.message)
+        : vscode.l10n.t('Paste the licence key from your licence e-mail (it starts with "MDL1."). Basic stays fully usable without one.'),
+      placeHolder: vscode.l10n.t('MDL1.…'),
       ignoreFocusOut: true,
       password: false,
     });
     if (raw === undefined) return;
     const s = await this.pro.enterLicence(raw);
     await this.updateStatus();
-    if (s.state === 'valid') void vscode.window.showInformationMessage(`MailDesk: ${s.message}. AI features and Workflow Bridges are now available.`);
-    else void vscode.window.showErrorMessage(`MailDesk: ${s.message}. The key was not saved.`, { detail: s.remedy, modal: true });
+    if (s.state === 'valid') void vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: {0}. AI features and Workflow Bridges are now available.', s.message));
+    else void vscode.window.showErrorMessage(vscode.l10n.t('MailDesk: {0}. The key was not saved.', s.message), { detail: s.remedy, modal: true });
   }
 
   async setSecret(key: string, title: string, prompt: string): Promise<void> {
@@ -108,15 +112,16 @@ class ProUi implements Disposable {
     if (v.trim()) await this.d.secrets.set(key, v.trim());
     else await this.d.secrets.delete(key);
     this.pro.bridges.invalidate();
-    vscode.window.setStatusBarMessage(`MailDesk: ${v.trim() ? 'saved' : 'removed'} (${title.replace(/^MailDesk: /, '')})`, 4000);
+    const what = title.replace(/^MailDesk: /, '');
+    vscode.window.setStatusBarMessage(v.trim() ? vscode.l10n.t('MailDesk: saved ({0})', what) : vscode.l10n.t('MailDesk: removed ({0})', what), 4000);
   }
 
   // ---- thread view ----------------------------------------------------------------------
 
   async page(accountId: string, threadKey: string): Promise<PagePro | undefined> {
     const feats: Array<[AiFeature, string, string]> = [
-      ['summarize', 'ai.summarize', 'Summarize current'],
-      ['draft', 'ai.draft', 'Draft from context'],
+      ['summarize', 'ai.summarize', vscode.l10n.t('Summarize current')],
+      ['draft', 'ai.draft', vscode.l10n.t('Draft from context')],
     ];
     const actions: PageProAction[] = [];
     for (const [f, action, label] of feats) {
@@ -129,7 +134,7 @@ class ProUi implements Disposable {
       if (b.visible) actions.push({ action: `bridge.${b.id}`, label: b.label, enabled: b.available, reason: b.available ? `${b.app}` : b.reason });
     }
     const links = await this.pro.bridges.links(accountId, threadKey);
-    if (links.length) actions.push({ action: 'bridge.refresh', label: 'Refresh links', enabled: true, reason: 'Look up the linked records again' });
+    if (links.length) actions.push({ action: 'bridge.refresh', label: vscode.l10n.t('Refresh links'), enabled: true, reason: vscode.l10n.t('Look up the linked records again') });
     return { actions, links: links.map((l) => ({ text: linkLine(l), gone: l.state === 'gone' })), summary: this.summaries.get(`${accountId}\n${threadKey}`) };
   }
 
@@ -164,12 +169,12 @@ class ProUi implements Disposable {
         },
       });
       this.summaries.set(key, r.text);
-      const cut = r.trimmed.bodiesDropped || r.trimmed.truncated ? ' (the thread was shortened to fit the model)' : '';
+      const cut = r.trimmed.bodiesDropped || r.trimmed.truncated;
       ctx.post({ type: 'aiSummary', phase: 'done', text: '' });
-      ctx.post({ type: 'status', message: `Summary by ${r.model}${cut}.` });
+      ctx.post({ type: 'status', message: cut ? vscode.l10n.t('Summary by {0} (the thread was shortened to fit the model).', r.model) : vscode.l10n.t('Summary by {0}.', r.model) });
     } catch (e) {
       if (text) this.summaries.set(key, text);
-      const msg = isCancelled(e) ? 'Summary stopped.' : `Summarize current failed: ${toMailError(e, 'AI').message}`;
+      const msg = isCancelled(e) ? vscode.l10n.t('Summary stopped.') : vscode.l10n.t('Summarize current failed: {0}', toMailError(e, 'AI').message);
       if (!isCancelled(e)) this.d.log.warn(msg);
       ctx.post({ type: 'aiSummary', phase: 'error', text: msg });
     } finally {
@@ -180,7 +185,7 @@ class ProUi implements Disposable {
   private async draft(ctx: ThreadProContext): Promise<void> {
     try {
       const r = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'MailDesk: Draft from context', cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('MailDesk: Draft from context'), cancellable: true },
         (_p, token) => {
           const ac = new AbortController();
           token.onCancellationRequested(() => ac.abort());
@@ -188,10 +193,10 @@ class ProUi implements Disposable {
         },
       );
       await this.openDraft(ctx.accountId, r.draft, r.saved?.id);
-      void vscode.window.showInformationMessage(`MailDesk: ${r.note}`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: {0}', r.note));
     } catch (e) {
       if (isCancelled(e)) return;
-      void vscode.window.showErrorMessage(`MailDesk: Draft from context failed: ${toMailError(e, 'AI').message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('MailDesk: Draft from context failed: {0}', toMailError(e, 'AI').message));
     }
   }
 
@@ -211,25 +216,25 @@ class ProUi implements Disposable {
   private async choose<T>(title: string, items: Array<BridgeChoice<T>>): Promise<T | undefined> {
     const picked = await vscode.window.showQuickPick(
       items.map((i) => ({ label: i.label, detail: i.detail, value: i.value })),
-      { title: `MailDesk: ${title}`, ignoreFocusOut: true },
+      { title: vscode.l10n.t('MailDesk: {0}', title), ignoreFocusOut: true },
     );
     return picked?.value;
   }
 
   private async runBridge(id: string, ctx: ThreadProContext): Promise<void> {
     try {
-      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MailDesk: Workflow Bridge' }, () =>
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('MailDesk: Workflow Bridge') }, () =>
         this.pro.bridges.run(id, ctx.accountId, ctx.threadKey, { choose: (t, items) => this.choose(t, items) }),
       );
       ctx.rerender();
       const open = r.open?.url ?? r.records[0]?.url;
-      const choice = await vscode.window.showInformationMessage(`MailDesk: ${r.message}`, ...(open ? ['Open in Odoo'] : []));
+      const choice = await vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: {0}', r.message), ...(open ? [vscode.l10n.t('Open in Odoo')] : []));
       if (choice && open) await vscode.env.openExternal(vscode.Uri.parse(open));
     } catch (e) {
       if (isCancelled(e)) return;
       const err = toMailError(e, 'Workflow Bridge');
       this.d.log.warn(`bridge ${id}: ${err.message}`);
-      void vscode.window.showErrorMessage(`MailDesk: ${err.message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('MailDesk: {0}', err.message));
     }
   }
 
@@ -238,23 +243,23 @@ class ProUi implements Disposable {
       await this.pro.bridges.refreshLinks(ctx.accountId, ctx.threadKey);
       ctx.rerender();
     } catch (e) {
-      ctx.post({ type: 'status', message: `Refreshing the links failed: ${toMailError(e, 'Workflow Bridge').message}` });
+      ctx.post({ type: 'status', message: vscode.l10n.t('Refreshing the links failed: {0}', toMailError(e, 'Workflow Bridge').message) });
     }
   }
 
   /** "Check with AI" for compose: local checks always, the model's review when AI is available. */
   async checkDraft(arg: { accountId: string; draft: Draft; threadKey?: string } | undefined): Promise<unknown> {
     if (!arg?.accountId || !arg.draft) {
-      void vscode.window.showInformationMessage('MailDesk: Check with AI works on a draft: use it from the compose window.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: Check with AI works on a draft: use it from the compose window.'));
       return undefined;
     }
-    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MailDesk: Check with AI', cancellable: true }, (_p, token) => {
+    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('MailDesk: Check with AI'), cancellable: true }, (_p, token) => {
       const ac = new AbortController();
       token.onCancellationRequested(() => ac.abort());
       return this.pro.ai.checkDraft(arg.accountId, arg.draft, { threadKey: arg.threadKey, signal: ac.signal });
     });
-    const lines = [...r.local.map((f) => `• ${f.message}`), ...(r.ai ? [r.ai] : r.unavailable ? [`(AI review unavailable: ${r.unavailable})`] : [])];
-    void vscode.window.showInformationMessage('MailDesk: Check with AI', { modal: true, detail: lines.join('\n') || 'No problems found.' });
+    const lines = [...r.local.map((f) => `• ${f.message}`), ...(r.ai ? [r.ai] : r.unavailable ? [vscode.l10n.t('(AI review unavailable: {0})', r.unavailable)] : [])];
+    void vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: Check with AI'), { modal: true, detail: lines.join('\n') || vscode.l10n.t('No problems found.') });
     return r;
   }
 
@@ -281,8 +286,8 @@ export function registerPro(register: (d: Disposable) => void, deps: ProDeps): M
         await ui.updateStatus();
       },
     ],
-    ['maildesk.setAiApiKey', () => ui.setSecret(AI_API_KEY_SECRET, 'MailDesk: Set AI API Key', 'API key of the OpenAI-compatible endpoint (maildesk.ai.openai.url). Leave empty to remove it.')],
-    ['maildesk.setOdooApiKey', () => ui.setSecret(ODOO_API_KEY_SECRET, 'MailDesk: Set Odoo API Key', 'API key of the Odoo user in maildesk.odoo.user (Odoo: Preferences → Account Security → New API Key). Leave empty to remove it.')],
+    ['maildesk.setAiApiKey', () => ui.setSecret(AI_API_KEY_SECRET, vscode.l10n.t('MailDesk: Set AI API Key'), vscode.l10n.t('API key of the OpenAI-compatible endpoint (maildesk.ai.openai.url). Leave empty to remove it.'))],
+    ['maildesk.setOdooApiKey', () => ui.setSecret(ODOO_API_KEY_SECRET, vscode.l10n.t('MailDesk: Set Odoo API Key'), vscode.l10n.t('API key of the Odoo user in maildesk.odoo.user (Odoo: Preferences → Account Security → New API Key). Leave empty to remove it.'))],
     ['maildesk.ai.checkDraft', (arg: { accountId: string; draft: Draft; threadKey?: string } | undefined) => ui.checkDraft(arg)],
   ];
   for (const [id, fn] of cmds) register(vscode.commands.registerCommand(id, fn));

@@ -8,6 +8,9 @@
  */
 import * as vscode from 'vscode';
 import { webviewPage } from '../webviewPage';
+import { escapeHtml } from '../../shared/html';
+import { pageStringsHtml } from '../../shared/protocol/pageStrings';
+import { troubleshootStrings } from '../pageStrings';
 import { secretCredentials, type AccountConfig, type SecretStore } from '../../core/config';
 import type { CheckAction } from '../../core/diagnostics/check';
 import { collectSecrets } from '../../core/diagnostics/redact';
@@ -87,9 +90,9 @@ class TroubleshootController extends DisposableBase {
       return this.running;
     }
     const expected = await vscode.window.showInputBox({
-      title: 'MailDesk Troubleshoot (1/2, optional)',
-      prompt: 'What did you expect? (Esc skips both questions)',
-      placeHolder: 'e.g. new mail in Inbox every few minutes',
+      title: vscode.l10n.t('MailDesk Troubleshoot (1/2, optional)'),
+      prompt: vscode.l10n.t('What did you expect? (Esc skips both questions)'),
+      placeHolder: vscode.l10n.t('e.g. new mail in Inbox every few minutes'),
       ignoreFocusOut: true,
     });
     // Esc on the first question skips both: the checks matter more than the story.
@@ -97,9 +100,9 @@ class TroubleshootController extends DisposableBase {
       expected === undefined
         ? undefined
         : await vscode.window.showInputBox({
-            title: 'MailDesk Troubleshoot (2/2, optional)',
-            prompt: 'What happened instead, and roughly when? (Esc skips)',
-            placeHolder: 'e.g. Inbox shows 0 emails since this morning',
+            title: vscode.l10n.t('MailDesk Troubleshoot (2/2, optional)'),
+            prompt: vscode.l10n.t('What happened instead, and roughly when? (Esc skips)'),
+            placeHolder: vscode.l10n.t('e.g. Inbox shows 0 emails since this morning'),
             ignoreFocusOut: true,
           });
     await this.run(userStory(expected, happened, new Date()));
@@ -133,7 +136,7 @@ class TroubleshootController extends DisposableBase {
         includeAddresses: false,
         forPanel: true,
       };
-      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MailDesk: Troubleshoot' }, (progress) =>
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('MailDesk: Troubleshoot') }, (progress) =>
         this.diagnose(params, (p) => {
           const line = progressLine(p);
           if (!line) return;
@@ -147,8 +150,8 @@ class TroubleshootController extends DisposableBase {
     } catch (e) {
       const err = toMailError(e, 'Troubleshoot');
       this.deps.log.error(`Troubleshoot: ${err.describe()}`);
-      this.panel?.notice(`Troubleshoot could not finish: ${err.describe()}`, 'error');
-      void vscode.window.showErrorMessage(`MailDesk: Troubleshoot could not finish: ${err.describe()}`, 'Show Log').then((c) => c && this.deps.log.show());
+      this.panel?.notice(vscode.l10n.t('Troubleshoot could not finish: {0}', err.describe()), 'error');
+      void vscode.window.showErrorMessage(vscode.l10n.t('MailDesk: Troubleshoot could not finish: {0}', err.describe()), vscode.l10n.t('Show Log')).then((c) => c && this.deps.log.show());
     }
   }
 
@@ -156,7 +159,7 @@ class TroubleshootController extends DisposableBase {
   private async diagnose(params: DiagnosticsParams, onProgress: (p: ProgressEvent) => void): Promise<PanelReport> {
     const { engine, standIn } = this.deps;
     if (!engine) {
-      if (!standIn) throw new MailError('internal', 'Troubleshoot has no engine to run the checks in; reload the window');
+      if (!standIn) throw new MailError('internal', vscode.l10n.t('Troubleshoot has no engine to run the checks in; reload the window'));
       // Loaded only here: the stand-in runs the checks on a whole core, which a window with an engine never loads.
       const { runOnStandIn } = await import('./standIn');
       return runOnStandIn({ standIn, secrets: this.deps.secrets, storeProblem: this.deps.storeProblem, dataDir: this.deps.dataDir }, params, onProgress);
@@ -169,7 +172,7 @@ class TroubleshootController extends DisposableBase {
     const progress = engine.on('diagnostics/progress', onProgress);
     try {
       const r = await engine.request('diagnostics/run', { ...params, accounts: accounts.map((a) => a.id), oauth, env: checkedEnv(accounts), secrets, pro: { hostModels } });
-      if (!r.panel) throw new MailError('internal', 'the engine answered Troubleshoot without the panel data; reload the window');
+      if (!r.panel) throw new MailError('internal', vscode.l10n.t('the engine answered Troubleshoot without the panel data; reload the window'));
       return { ...r, panel: r.panel };
     } finally {
       progress.dispose();
@@ -281,7 +284,10 @@ class TroubleshootController extends DisposableBase {
   private async copy(): Promise<void> {
     if (!this.report) return;
     await vscode.env.clipboard.writeText(renderMarkdown(this.report));
-    this.panel?.notice(`Report copied to the clipboard (Markdown${this.includeAddresses ? ', with email addresses' : ', email addresses masked'}).`, 'info');
+    this.panel?.notice(
+      this.includeAddresses ? vscode.l10n.t('Report copied to the clipboard (Markdown, with email addresses).') : vscode.l10n.t('Report copied to the clipboard (Markdown, email addresses masked).'),
+      'info',
+    );
   }
 
   private async save(): Promise<void> {
@@ -289,8 +295,8 @@ class TroubleshootController extends DisposableBase {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const name = 'maildesk-support-report.md';
     const target = await vscode.window.showSaveDialog({
-      title: 'Save MailDesk support report (a .json with the same content is saved beside it)',
-      saveLabel: 'Save Report',
+      title: vscode.l10n.t('Save MailDesk support report (a .json with the same content is saved beside it)'),
+      saveLabel: vscode.l10n.t('Save Report'),
       defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
       filters: { Markdown: ['md'] },
     });
@@ -302,8 +308,8 @@ class TroubleshootController extends DisposableBase {
     await vscode.workspace.fs.writeFile(md, enc.encode(renderMarkdown(this.report)));
     await vscode.workspace.fs.writeFile(json, enc.encode(JSON.stringify(this.report, null, 2) + '\n'));
     const shortName = (u: vscode.Uri) => u.path.slice(u.path.lastIndexOf('/') + 1);
-    this.panel?.notice(`Saved ${shortName(md)} and ${shortName(json)}.`, 'info');
-    const c = await vscode.window.showInformationMessage(`MailDesk: support report saved as ${shortName(md)} and ${shortName(json)}.`, 'Open Report');
+    this.panel?.notice(vscode.l10n.t('Saved {0} and {1}.', shortName(md), shortName(json)), 'info');
+    const c = await vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: support report saved as {0} and {1}.', shortName(md), shortName(json)), vscode.l10n.t('Open Report'));
     if (c) await vscode.window.showTextDocument(md);
   }
 }
@@ -325,7 +331,7 @@ class TroubleshootPanel extends DisposableBase {
   constructor(extensionUri: vscode.Uri, onMessage: (m: TroubleshootToHost) => void) {
     super();
     this.panel = this._register(
-      vscode.window.createWebviewPanel(VIEW_TYPE, 'MailDesk: Troubleshoot', vscode.ViewColumn.Active, {
+      vscode.window.createWebviewPanel(VIEW_TYPE, vscode.l10n.t('MailDesk: Troubleshoot'), vscode.ViewColumn.Active, {
         enableScripts: true,
         enableCommandUris: false,
         localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
@@ -387,21 +393,22 @@ class TroubleshootPanel extends DisposableBase {
       extensionUri,
       script: 'webview-troubleshoot.js',
       stylesheet: 'troubleshoot.css',
-      title: 'MailDesk: Troubleshoot',
-      body: `<header class="header">
-  <h1 id="title" tabindex="-1">MailDesk Troubleshoot</h1>
+      title: vscode.l10n.t('MailDesk: Troubleshoot'),
+      body: `${pageStringsHtml(troubleshootStrings())}
+<header class="header">
+  <h1 id="title" tabindex="-1">${escapeHtml(vscode.l10n.t('MailDesk Troubleshoot'))}</h1>
   <p id="summary" class="summary"></p>
-  <div class="toolbar" role="toolbar" aria-label="Report">
-    <button id="copy" type="button" disabled>Copy report</button>
-    <button id="save" type="button" disabled>Save report</button>
-    <button id="again" type="button" class="secondary" disabled>Run again</button>
-    <label class="addresses"><input id="addresses" type="checkbox" disabled> Include email addresses in the report</label>
+  <div class="toolbar" role="toolbar" aria-label="${escapeHtml(vscode.l10n.t('Report'))}">
+    <button id="copy" type="button" disabled>${escapeHtml(vscode.l10n.t('Copy report'))}</button>
+    <button id="save" type="button" disabled>${escapeHtml(vscode.l10n.t('Save report'))}</button>
+    <button id="again" type="button" class="secondary" disabled>${escapeHtml(vscode.l10n.t('Run again'))}</button>
+    <label class="addresses"><input id="addresses" type="checkbox" disabled> ${escapeHtml(vscode.l10n.t('Include email addresses in the report'))}</label>
   </div>
   <div id="notice" class="notice" role="status" aria-live="polite"></div>
 </header>
-<section id="story" class="story" aria-label="What you told us" hidden></section>
-<section id="progress" class="progress" aria-label="Progress" hidden>
-  <h2 id="progress-title">Running checks…</h2>
+<section id="story" class="story" aria-label="${escapeHtml(vscode.l10n.t('What you told us'))}" hidden></section>
+<section id="progress" class="progress" aria-label="${escapeHtml(vscode.l10n.t('Progress'))}" hidden>
+  <h2 id="progress-title">${escapeHtml(vscode.l10n.t('Running checks…'))}</h2>
   <ol id="progress-lines" class="progress-lines"></ol>
 </section>
 <main id="results"></main>`,

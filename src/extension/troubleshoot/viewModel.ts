@@ -6,6 +6,7 @@
  * The panel shows report.checks (already redacted) rather than the raw outcomes, so what the
  * user sees is exactly what Copy report and Save report hand to support.
  */
+import * as l10n from '@vscode/l10n';
 import type { CheckAction, CheckOutcome, CheckStatus } from '../../core/diagnostics/check';
 import type { CheckProgress } from '../../core/diagnostics/runner';
 import type { SupportReport } from '../../core/diagnostics/report';
@@ -62,7 +63,7 @@ export function buildViewModel(input: ViewModelInput): BuiltView {
   const total = emptyCounts();
   const order = report.checks.map((_, i) => i).sort((a, b) => SEVERITY[report.checks[a].status] - SEVERITY[report.checks[b].status] || a - b);
   // Installation-wide results first, then accounts in the order the runner reported them.
-  if (report.checks.some((c) => c.account === null)) groups.set(null, newGroup(null, 'Installation'));
+  if (report.checks.some((c) => c.account === null)) groups.set(null, newGroup(null, l10n.t('Installation')));
   for (const c of report.checks) {
     if (c.account !== null && !groups.has(c.account)) groups.set(c.account, newGroup(c.account, accountHeading(report, c.account)));
   }
@@ -104,7 +105,7 @@ function newGroup(account: string | null, heading: string): ViewGroup {
 /** "Account work (IMAP, j***@example.com)": the address as the report shows it (masked or not). */
 function accountHeading(report: SupportReport, id: string): string {
   const a = report.accounts.find((x) => x.id === id);
-  return a ? `Account ${a.id} (${a.provider}, ${a.email})` : `Account ${id}`;
+  return a ? l10n.t('Account {0} ({1}, {2})', a.id, a.provider, a.email) : l10n.t('Account {0}', id);
 }
 
 /** The action behind a `runAction` index, or undefined when the index is not one we handed out. */
@@ -114,7 +115,8 @@ export function resolveAction(actions: readonly CheckAction[], index: unknown): 
   return isAllowedActionCommand(a.command) ? a : undefined;
 }
 
-const WORD: Record<CheckStatus, string> = { pass: 'passed', warn: 'warning', fail: 'FAILED', skip: 'skipped' };
+/** A function: the words are looked up after the extension has configured @vscode/l10n. */
+const word = (s: CheckStatus): string | undefined => ({ pass: l10n.t('passed'), warn: l10n.t('warning'), fail: l10n.t('FAILED'), skip: l10n.t('skipped') })[s];
 
 /** A check starting or finishing: the engine's `diagnostics/progress` (a status) or the runner's (an outcome). */
 export type ProgressEvent = Pick<CheckProgress, 'phase' | 'check' | 'account' | 'done' | 'total'> & { status?: string; outcome?: Pick<CheckOutcome, 'status'> };
@@ -123,12 +125,14 @@ export type ProgressEvent = Pick<CheckProgress, 'phase' | 'check' | 'account' | 
 export function progressLine(p: ProgressEvent): string | undefined {
   const status = p.outcome?.status ?? p.status;
   if (p.phase !== 'done' || !status) return undefined;
-  return `${p.done}/${p.total} ${p.check}${p.account ? ` [${p.account}]` : ''}: ${WORD[status as CheckStatus] ?? status}`;
+  return `${p.done}/${p.total} ${p.check}${p.account ? ` [${p.account}]` : ''}: ${word(status as CheckStatus) ?? status}`;
 }
 
 /** "2 failed, 1 warning, 20 passed, 3 skipped". */
 export function countsText(c: Record<ViewStatus, number>): string {
-  return `${c.fail} failed, ${c.warn} warning${c.warn === 1 ? '' : 's'}, ${c.pass} passed, ${c.skip} skipped`;
+  return c.warn === 1
+    ? l10n.t('{0} failed, {1} warning, {2} passed, {3} skipped', c.fail, c.warn, c.pass, c.skip)
+    : l10n.t('{0} failed, {1} warnings, {2} passed, {3} skipped', c.fail, c.warn, c.pass, c.skip);
 }
 
 /**

@@ -3,6 +3,8 @@
  * the page through textContent and attributes set by code, never innerHTML.
  */
 import type { FolderInfo, HostToWebview, MessageListItem, RowAction, WebviewToHost } from '../../shared/protocol/messageList';
+import type { MessageListStrings } from '../../shared/protocol/pageStrings';
+import { fillIn, pageStrings } from '../pageStrings';
 
 declare function acquireVsCodeApi(): { postMessage(msg: WebviewToHost): void };
 
@@ -12,6 +14,8 @@ const list = $('list') as HTMLUListElement;
 const more = $('more') as HTMLButtonElement;
 const empty = $('empty');
 const errorBox = $('error');
+/** The words, in the window's language, from the host. */
+const S = pageStrings<MessageListStrings>();
 /** A codicon (VS Code's own icon font, shipped in dist/codicons): takes the theme colour. */
 function icon(name: 'flag' | 'attach' | 'archive' | 'report' | 'trash'): HTMLSpanElement {
   const span = document.createElement('span');
@@ -43,9 +47,9 @@ function shortDate(ms: number): string {
 
 /** The hover actions, with the key that does the same from the keyboard (package.json keybindings). */
 const ROW_ACTION_BUTTONS: ReadonlyArray<{ action: RowAction; icon: 'archive' | 'report' | 'trash'; label: string; key: string }> = [
-  { action: 'archive', icon: 'archive', label: 'Archive', key: 'e' },
-  { action: 'reportSpam', icon: 'report', label: 'Report spam', key: '!' },
-  { action: 'delete', icon: 'trash', label: 'Delete', key: '#' },
+  { action: 'archive', icon: 'archive', label: S.archive, key: 'e' },
+  { action: 'reportSpam', icon: 'report', label: S.reportSpam, key: '!' },
+  { action: 'delete', icon: 'trash', label: S.delete, key: '#' },
 ];
 
 /**
@@ -55,12 +59,12 @@ const ROW_ACTION_BUTTONS: ReadonlyArray<{ action: RowAction; icon: 'archive' | '
 function rowActions(messageId: number): HTMLSpanElement {
   const bar = el('span', 'row-actions');
   bar.setAttribute('role', 'group');
-  bar.setAttribute('aria-label', 'Actions');
+  bar.setAttribute('aria-label', S.actions);
   for (const a of ROW_ACTION_BUTTONS) {
     const b = el('button', `row-action row-${a.action}`);
     b.type = 'button';
     b.tabIndex = -1;
-    b.title = `${a.label} (${a.key})`;
+    b.title = fillIn(S.withKey, a.label, a.key);
     b.setAttribute('aria-label', a.label);
     b.setAttribute('aria-keyshortcuts', a.key);
     b.dataset.action = a.action;
@@ -93,19 +97,19 @@ function row(m: MessageListItem): HTMLLIElement {
   const read = el('button', 'read-toggle');
   read.type = 'button';
   read.tabIndex = -1;
-  read.title = m.unread ? 'Mark as read (Shift+I)' : 'Mark as unread (Shift+U)';
+  read.title = m.unread ? S.markRead : S.markUnread;
   read.setAttribute('aria-hidden', 'true');
   read.addEventListener('click', () => vscode.postMessage({ type: 'toggleRead', messageId: m.id }));
 
   const flag = el('button', m.flagged ? 'flag-toggle flagged' : 'flag-toggle');
   flag.type = 'button';
   flag.tabIndex = -1;
-  flag.title = m.flagged ? 'Remove flag (s)' : 'Flag (s)';
+  flag.title = m.flagged ? S.removeFlag : S.flag;
   flag.setAttribute('aria-hidden', 'true');
   flag.appendChild(icon('flag'));
   flag.addEventListener('click', () => vscode.postMessage({ type: 'toggleFlag', messageId: m.id }));
 
-  const who = showRecipients ? `To: ${m.to || '(no recipients)'}` : m.from;
+  const who = showRecipients ? fillIn(S.to, m.to || S.noRecipients) : m.from;
   const from = el('span', 'from', who);
   if (!showRecipients && m.fromAddr) from.title = m.fromAddr;
   else from.title = who;
@@ -113,13 +117,13 @@ function row(m: MessageListItem): HTMLLIElement {
   subject.title = m.subject;
   if (m.threadCount && m.threadCount > 1) {
     const n = el('span', 'count', ` (${m.threadCount})`);
-    n.setAttribute('aria-label', `${m.threadCount} messages`);
+    n.setAttribute('aria-label', fillIn(S.messages, m.threadCount));
     subject.appendChild(n);
   }
   const attach = el('span', 'attach');
   if (m.hasAttachments) {
     attach.appendChild(icon('attach'));
-    attach.title = 'Has attachments';
+    attach.title = S.hasAttachmentsTitle;
   }
   const date = el('time', 'date', shortDate(m.date));
   if (m.date) {
@@ -127,7 +131,7 @@ function row(m: MessageListItem): HTMLLIElement {
     date.title = longFmt.format(new Date(m.date));
   }
   li.append(read, flag, from, subject, attach, date, rowActions(m.id));
-  const parts = [m.unread ? 'Unread' : '', m.flagged ? 'Flagged' : '', who, m.subject, m.threadCount && m.threadCount > 1 ? `${m.threadCount} messages` : '', m.hasAttachments ? 'has attachments' : '', date.title];
+  const parts = [m.unread ? S.unread : '', m.flagged ? S.flagged : '', who, m.subject, m.threadCount && m.threadCount > 1 ? fillIn(S.messages, m.threadCount) : '', m.hasAttachments ? S.hasAttachments : '', date.title];
   li.setAttribute('aria-label', parts.filter(Boolean).join(', '));
   li.addEventListener('click', (e) => {
     if (e.target instanceof Element && e.target.closest('button')) return;
@@ -152,7 +156,7 @@ function paintSelection(scroll: boolean): void {
     list.setAttribute('aria-activedescendant', a.id);
     if (scroll) a.scrollIntoView({ block: 'nearest' });
   } else list.removeAttribute('aria-activedescendant');
-  $('count').textContent = selected.size > 1 ? `${selected.size} selected` : '';
+  $('count').textContent = selected.size > 1 ? fillIn(S.selected, selected.size) : '';
 }
 
 function render(folder: FolderInfo, items: MessageListItem[], hasMore: boolean): void {
@@ -160,7 +164,7 @@ function render(folder: FolderInfo, items: MessageListItem[], hasMore: boolean):
   showRecipients = folder.showRecipients === true;
   $('title').textContent = folder.name;
   $('subtitle').textContent = folder.accountLabel;
-  document.title = `MailDesk: ${folder.name}`;
+  document.title = fillIn(S.pageTitle, folder.name);
   errorBox.hidden = true;
   // Keep the scroll position: an update (new mail, a flag) must not jump the list.
   const scroll = window.scrollY;
@@ -173,9 +177,7 @@ function render(folder: FolderInfo, items: MessageListItem[], hasMore: boolean):
     empty.hidden = true;
   } else {
     empty.hidden = false;
-    empty.textContent = folder.selected
-      ? 'No messages here yet. New mail appears on its own after the next sync.'
-      : 'This folder is not selected for sync. Use "Select Folders for Sync" on the account to fill it.';
+    empty.textContent = folder.selected ? S.empty : S.notSynced;
   }
 }
 

@@ -4,6 +4,8 @@
  * never innerHTML. Buttons send the index of an action the host handed out, never a command.
  */
 import type { HostToTroubleshoot, TroubleshootModel, TroubleshootToHost, ViewCheck, ViewGroup, ViewStatus } from '../../shared/protocol/troubleshoot';
+import type { TroubleshootStrings } from '../../shared/protocol/pageStrings';
+import { fillIn, pageStrings } from '../pageStrings';
 
 declare function acquireVsCodeApi(): { postMessage(msg: TroubleshootToHost): void };
 
@@ -23,7 +25,9 @@ const progressLines = $('progress-lines');
 const results = $('results');
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
-const LABEL: Record<ViewStatus, string> = { pass: 'Passed', warn: 'Warning', fail: 'Failed', skip: 'Skipped' };
+/** The words, in the window's language, from the host. */
+const S = pageStrings<TroubleshootStrings>();
+const LABEL: Record<ViewStatus, string> = { pass: S.passed, warn: S.warning, fail: S.failed, skip: S.skipped };
 
 /** Status icons drawn as SVG (shapes after the codicons), coloured by the theme through CSS. */
 function statusIcon(status: ViewStatus): HTMLSpanElement {
@@ -66,7 +70,7 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, t
 }
 
 function countsText(c: Record<ViewStatus, number>): string {
-  return `${c.fail} failed, ${c.warn} warning${c.warn === 1 ? '' : 's'}, ${c.pass} passed, ${c.skip} skipped`;
+  return fillIn(c.warn === 1 ? S.countsOneWarning : S.counts, c.fail, c.warn, c.pass, c.skip);
 }
 
 function setBusy(busy: boolean): void {
@@ -85,16 +89,16 @@ function problemItem(c: ViewCheck): HTMLLIElement {
   head.append(name, el('code', 'check-id', c.id));
   li.append(head);
   const dl = el('dl', 'check-body');
-  dl.append(el('dt', '', 'Seen'), Object.assign(el('dd', 'detail'), { textContent: c.detail }));
-  if (c.remedy) dl.append(el('dt', '', 'Fix'), el('dd', 'remedy', c.remedy));
-  dl.append(el('dt', '', 'Guide'), el('dd', 'section', c.section));
+  dl.append(el('dt', '', S.seen), Object.assign(el('dd', 'detail'), { textContent: c.detail }));
+  if (c.remedy) dl.append(el('dt', '', S.fix), el('dd', 'remedy', c.remedy));
+  dl.append(el('dt', '', S.guide), el('dd', 'section', c.section));
   li.append(dl);
   if (c.action) {
     const index = c.action.index;
     const b = el('button', 'action', c.action.title);
     b.type = 'button';
     // The visible label is short ("Select Folders for Sync"); say which check it fixes.
-    b.setAttribute('aria-label', `${c.action.title} (fixes: ${c.title})`);
+    b.setAttribute('aria-label', fillIn(S.fixes, c.action.title, c.title));
     b.addEventListener('click', () => vscode.postMessage({ type: 'runAction', index }));
     li.append(b);
   }
@@ -121,17 +125,17 @@ function group(g: ViewGroup, n: number): HTMLElement {
   if (problems.length) {
     const ul = el('ul', 'checks');
     ul.setAttribute('role', 'list');
-    ul.setAttribute('aria-label', `Problems: ${g.heading}`);
+    ul.setAttribute('aria-label', fillIn(S.problems, g.heading));
     for (const c of problems) ul.append(problemItem(c));
     sec.append(ul);
-  } else sec.append(el('p', 'all-good', 'No problems found.'));
+  } else sec.append(el('p', 'all-good', S.noProblems));
   if (rest.length) {
     // Passed and skipped checks are context, not work: folded away, open with Enter/Space.
     const d = el('details', 'rest');
-    d.append(el('summary', '', `${g.counts.pass} passed, ${g.counts.skip} skipped`));
+    d.append(el('summary', '', fillIn(S.passedSkipped, g.counts.pass, g.counts.skip)));
     const ul = el('ul', 'checks');
     ul.setAttribute('role', 'list');
-    ul.setAttribute('aria-label', `Passed and skipped: ${g.heading}`);
+    ul.setAttribute('aria-label', fillIn(S.passedAndSkipped, g.heading));
     for (const c of rest) ul.append(okItem(c));
     d.append(ul);
     sec.append(d);
@@ -146,9 +150,9 @@ function renderStory(m: TroubleshootModel): void {
     return;
   }
   const dl = el('dl');
-  dl.append(el('dt', '', 'Expected'), el('dd', '', m.expected ?? '(not given)'));
-  dl.append(el('dt', '', 'Happened'), el('dd', '', m.happened ?? '(not given)'));
-  if (m.when) dl.append(el('dt', '', 'When'), el('dd', '', new Date(m.when).toLocaleString()));
+  dl.append(el('dt', '', S.expected), el('dd', '', m.expected ?? S.notGiven));
+  dl.append(el('dt', '', S.happened), el('dd', '', m.happened ?? S.notGiven));
+  if (m.when) dl.append(el('dt', '', S.when), el('dd', '', new Date(m.when).toLocaleString()));
   story.append(dl);
   story.hidden = false;
 }
@@ -170,7 +174,7 @@ function renderModel(m: TroubleshootModel): void {
 function renderRunning(done: number, total: number, lines: string[]): void {
   setBusy(true);
   progress.hidden = false;
-  progressTitle.textContent = total ? `Running checks… ${done} of ${total}` : 'Running checks…';
+  progressTitle.textContent = total ? fillIn(S.runningOf, done, total) : S.running;
   // Append only the new lines, so a screen reader is not made to re-read the list.
   for (let i = progressLines.childElementCount; i < lines.length; i++) progressLines.append(el('li', '', lines[i]));
   if (lines.length < progressLines.childElementCount) progressLines.replaceChildren(...lines.map((l) => el('li', '', l)));

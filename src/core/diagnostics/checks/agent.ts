@@ -4,6 +4,7 @@
  * mailbox, and which clients called them lately. Names and counts only: never a query,
  * an id or an answer.
  */
+import * as l10n from '@vscode/l10n';
 import { agentAccess } from '../../agent/access';
 import { agentCalls, agentHost } from '../../agent/mailbox';
 import { AGENT_TOOLS } from '../../agent/tools';
@@ -15,7 +16,9 @@ function iso(ms: number): string {
 
 export const agentTools: Check = {
   id: 'agent.tools',
-  title: 'Agent tools',
+  get title() {
+    return l10n.t('Agent tools');
+  },
   section: 'An AI action is unavailable (Pro)',
   async run(ctx) {
     const access = agentAccess(ctx.settings, [ctx.account]);
@@ -30,12 +33,12 @@ export const agentTools: Check = {
       ? `recent callers: ${[...byClient].map(([client, tools]) => `${client}: ${tools.join(', ')}`).join('; ')}; last call ${iso(calls[0].lastAt)}`
       : 'no agent has called them yet';
     if (!access.enabled) {
-      return [{ status: 'warn', detail: `${access.reason} (${where}; ${callers})`, remedy: `Turn ${access.setting} back on in Settings (or in the CLI configuration's "settings") if agents should use MailDesk.`, action: openSettingsAction(access.setting ?? 'maildesk.ai') }];
+      return [{ status: 'warn', detail: l10n.t('{0} ({1}; {2})', access.reason, where, callers), remedy: l10n.t('Turn {0} back on in Settings (or in the CLI configuration\'s "settings") if agents should use MailDesk.', String(access.setting)), action: openSettingsAction(access.setting ?? 'maildesk.ai') }];
     }
     if (!access.visible.length) {
       const key = `maildesk.ai.account.${ctx.account.id}.enabled`;
-      return [{ status: 'warn', detail: `agent tools cannot see this mailbox: "Enable AI features" is off (${key}); its mail never appears in their answers (${where}; ${callers})`, remedy: `Turn on ${key} if agents should read and draft mail in this mailbox.`, action: openSettingsAction(key) }];
+      return [{ status: 'warn', detail: l10n.t('agent tools cannot see this mailbox: "Enable AI features" is off ({0}); its mail never appears in their answers ({1}; {2})', key, where, callers), remedy: l10n.t('Turn on {0} if agents should read and draft mail in this mailbox.', key), action: openSettingsAction(key) }];
     }
-    return [{ status: 'pass', detail: `agent tools can read this mailbox and save drafts, never send (${where}); ${callers}` }];
+    return [{ status: 'pass', detail: l10n.t('agent tools can read this mailbox and save drafts, never send ({0}); {1}', where, callers) }];
   },
 };

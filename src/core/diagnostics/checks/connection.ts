@@ -3,6 +3,7 @@
  * the provider endpoints. The two server tests run once per account (the runner shares them),
  * so checks that read the same test never connect twice.
  */
+import * as l10n from '@vscode/l10n';
 import type { AccountConfig } from '../../config';
 import { describeError, type MailError, type MailErrorCode } from '../../errors';
 import type { VerifyReport, VerifyStep } from '../../providers/provider';
@@ -73,31 +74,33 @@ export function oauthClientMissing(cfg: AccountConfig, ctx: CheckContext): strin
 /** The guide's re-authorization button per provider: Gmail re-runs the Google sign-in, Outlook connects Graph again. */
 export function reauthAction(provider: 'gmail' | 'outlook', accountId: string): CheckAction {
   return provider === 'gmail'
-    ? { title: 'Sign in to Google Again', command: 'maildesk.signInGoogleAgain', args: [accountTarget(accountId)] }
-    : { title: 'Connect Microsoft Graph (OAuth)', command: 'maildesk.connectMicrosoftGraph', args: [accountTarget(accountId)] };
+    ? { title: l10n.t('Sign in to Google Again'), command: 'maildesk.signInGoogleAgain', args: [accountTarget(accountId)] }
+    : { title: l10n.t('Connect Microsoft Graph (OAuth)'), command: 'maildesk.connectMicrosoftGraph', args: [accountTarget(accountId)] };
 }
 
 function serverAction(kind: 'incoming' | 'outgoing', accountId: string) {
   return kind === 'incoming'
-    ? { title: 'Test Incoming Server', command: 'maildesk.testIncoming', args: [accountTarget(accountId)] }
-    : { title: 'Test Outgoing Server', command: 'maildesk.testOutgoing', args: [accountTarget(accountId)] };
+    ? { title: l10n.t('Test Incoming Server'), command: 'maildesk.testIncoming', args: [accountTarget(accountId)] }
+    : { title: l10n.t('Test Outgoing Server'), command: 'maildesk.testOutgoing', args: [accountTarget(accountId)] };
 }
 
 export const oauthConfigured: Check = {
   id: 'oauth.configured',
-  title: 'OAuth client configured',
+  get title() {
+    return l10n.t('OAuth client configured');
+  },
   section: '"OAuth not configured"',
   async run(ctx) {
     const cfg = ctx.account.config;
-    if (cfg.provider === 'imap') return [{ status: 'skip', detail: 'password account (IMAP): no OAuth sign-in is used' }];
+    if (cfg.provider === 'imap') return [{ status: 'skip', detail: l10n.t('password account (IMAP): no OAuth sign-in is used') }];
     const missing = oauthClientMissing(cfg, ctx);
     const who = cfg.provider === 'gmail' ? 'Google' : 'Microsoft';
     if (missing) {
       return [
         {
           status: 'fail',
-          detail: `OAuth not configured: ${missing}, so the ${providerLabel(cfg.provider)} sign-in cannot start`,
-          remedy: `An administrator configures the ${who} OAuth client once (setting maildesk.oauth.${cfg.provider === 'gmail' ? 'google' : 'microsoft'}.clientId, or "oauth" in the CLI configuration file); then start the mailbox sign-in again.`,
+          detail: l10n.t('OAuth not configured: {0}, so the {1} sign-in cannot start', missing, providerLabel(cfg.provider)),
+          remedy: l10n.t('An administrator configures the {0} OAuth client once (setting maildesk.oauth.{1}.clientId, or "oauth" in the CLI configuration file); then start the mailbox sign-in again.', who, cfg.provider === 'gmail' ? 'google' : 'microsoft'),
           action: openSettingsAction(`maildesk.oauth`),
         },
       ];
@@ -105,15 +108,17 @@ export const oauthConfigured: Check = {
     // Gmail sign-ins that end after about a week: the OAuth app's "Testing" publishing status.
     const acc = ctx.account;
     if (cfg.provider === 'gmail' && acc.stateCode === 'auth.reauthRequired') {
-      return [{ status: 'warn', detail: `${who} OAuth client id is configured, but Google ended the sign-in: ${acc.stateReason ?? 'invalid_grant'}`, remedy: `Sign in to Google again. ${GOOGLE_TESTING_EXPIRY}` }];
+      return [{ status: 'warn', detail: l10n.t('{0} OAuth client id is configured, but Google ended the sign-in: {1}', who, acc.stateReason ?? 'invalid_grant'), remedy: l10n.t('Sign in to Google again. {0}', GOOGLE_TESTING_EXPIRY) }];
     }
-    return [{ status: 'pass', detail: `${who} OAuth client id is configured` }];
+    return [{ status: 'pass', detail: l10n.t('{0} OAuth client id is configured', who) }];
   },
 };
 
 export const authStatus: Check = {
   id: 'auth.status',
-  title: 'Authorization',
+  get title() {
+    return l10n.t('Authorization');
+  },
   section: 'Mailbox is disconnected',
   async run(ctx) {
     const { account } = ctx;
@@ -122,7 +127,7 @@ export const authStatus: Check = {
     const [incoming, outgoing] = await Promise.all([ctx.incoming(), cfg.provider === 'imap' && !cfg.smtp ? Promise.resolve(undefined) : ctx.outgoing()]);
     const err = incoming.error;
     if (err && err.code === 'oauth.notConfigured' && oauthClientMissing(cfg, ctx)) {
-      return [{ status: 'skip', detail: 'the sign-in cannot start until OAuth is configured (see oauth.configured)' }];
+      return [{ status: 'skip', detail: l10n.t('the sign-in cannot start until OAuth is configured (see oauth.configured)') }];
     }
     const refused = [incoming, outgoing].filter((r): r is VerifyReport => !!r?.error && AUTH_CODES.has(r.error.code));
     if (refused.length) {
@@ -132,11 +137,11 @@ export const authStatus: Check = {
         cfg.provider !== 'imap'
           ? reauthAction(cfg.provider, account.id)
           : first.code === 'auth.failed' || first.code === 'config.missingPassword'
-            ? { title: 'Enter Password', command: 'maildesk.enterPassword', args: [accountTarget(account.id)] }
+            ? { title: l10n.t('Enter Password'), command: 'maildesk.enterPassword', args: [accountTarget(account.id)] }
             : serverAction(refused[0] === incoming ? 'incoming' : 'outgoing', account.id);
       // A Gmail grant that ends every week is the "Testing" publishing status: say so with the fix.
       const weekly = cfg.provider === 'gmail' && first.code === 'auth.reauthRequired' && !first.message.includes(GOOGLE_TESTING_EXPIRY) ? ` If this happens about every 7 days: ${GOOGLE_TESTING_EXPIRY}` : '';
-      return [{ status: 'fail', detail: `${d.title}: ${refused.map((r) => exactError(r.error!)).join('; ')}`, remedy: first.remedy + weekly, section: d.section, action }];
+      return [{ status: 'fail', detail: l10n.t('{0}: {1}', d.title, refused.map((r) => exactError(r.error!)).join('; ')), remedy: first.remedy + weekly, section: d.section, action }];
     }
     const pausedForAuth = account.state === 'reauth' || (account.state === 'disconnected' && !!account.stateCode && (AUTH_CODES.has(account.stateCode as MailErrorCode) || account.stateCode === 'oauth.notConfigured'));
     const since = account.stateAt ? ` since ${new Date(account.stateAt).toISOString()}` : '';
@@ -144,17 +149,17 @@ export const authStatus: Check = {
       // The server was not reached: the login was never tried, unless sync already recorded why it stopped.
       if (pausedForAuth) {
         const d = describeError((account.stateCode as MailErrorCode) ?? 'auth.failed') ?? describeError('auth.failed');
-        return [{ status: 'fail', detail: `sync stopped${since}: ${account.stateReason ?? account.stateCode}`, remedy: d.remedy, section: d.section, action: cfg.provider !== 'imap' ? reauthAction(cfg.provider, account.id) : serverAction('incoming', account.id) }];
+        return [{ status: 'fail', detail: l10n.t('sync stopped{0}: {1}', since, String(account.stateReason ?? account.stateCode)), remedy: d.remedy, section: d.section, action: cfg.provider !== 'imap' ? reauthAction(cfg.provider, account.id) : serverAction('incoming', account.id) }];
       }
-      return [{ status: 'skip', detail: 'the server was not reached, so the login was not tried (see incoming.connect)' }];
+      return [{ status: 'skip', detail: l10n.t('the server was not reached, so the login was not tried (see incoming.connect)') }];
     }
     if (pausedForAuth) {
       return [
         {
           status: 'warn',
-          detail: `the login works now, but sync is paused${since} after: ${account.stateReason ?? account.stateCode}`,
+          detail: l10n.t('the login works now, but sync is paused{0} after: {1}', since, String(account.stateReason ?? account.stateCode)),
           remedy: cfg.provider === 'imap' ? 'Enter the password again (MailDesk: Enter Password): that resumes sync. No synced mail is lost.' : `Sign in again (${reauthAction(cfg.provider, account.id).title}): that resumes sync. No synced mail is lost.`,
-          action: cfg.provider === 'imap' ? { title: 'Enter Password', command: 'maildesk.enterPassword', args: [accountTarget(account.id)] } : reauthAction(cfg.provider, account.id),
+          action: cfg.provider === 'imap' ? { title: l10n.t('Enter Password'), command: 'maildesk.enterPassword', args: [accountTarget(account.id)] } : reauthAction(cfg.provider, account.id),
         },
       ];
     }
@@ -179,9 +184,9 @@ function serverCheck(kind: 'incoming' | 'outgoing'): Check {
         return [
           {
             status: 'warn',
-            detail: 'no outgoing (SMTP) server is configured: this account cannot send',
-            remedy: 'Add the account again with MailDesk: Add IMAP Account and fill in the outgoing server, then Test Outgoing Server.',
-            action: { title: 'Add IMAP Account', command: 'maildesk.addImapAccount' },
+            detail: l10n.t('no outgoing (SMTP) server is configured: this account cannot send'),
+            remedy: l10n.t('Add the account again with MailDesk: Add IMAP Account and fill in the outgoing server, then Test Outgoing Server.'),
+            action: { title: l10n.t('Add IMAP Account'), command: 'maildesk.addImapAccount' },
           },
         ];
       }
@@ -189,11 +194,11 @@ function serverCheck(kind: 'incoming' | 'outgoing'): Check {
       const steps = formatSteps(report.steps);
       const err = report.error;
       if (err && err.code === 'oauth.notConfigured' && oauthClientMissing(cfg, ctx)) {
-        return [{ status: 'skip', detail: 'not tested: OAuth is not configured (see oauth.configured)' }];
+        return [{ status: 'skip', detail: l10n.t('not tested: OAuth is not configured (see oauth.configured)') }];
       }
       if (err && AUTH_CODES.has(err.code)) {
         // Reached and refused: the connection itself works; auth.status carries the failure.
-        return [{ status: 'pass', detail: `${report.server} reached; the login was refused (see auth.status). ${steps}` }];
+        return [{ status: 'pass', detail: l10n.t('{0} reached; the login was refused (see auth.status). {1}', report.server, steps) }];
       }
       if (err) {
         const failed = report.steps.find((s) => !s.ok);
@@ -203,7 +208,7 @@ function serverCheck(kind: 'incoming' | 'outgoing'): Check {
           {
             status: 'fail',
             detail: `${report.server}: ${failed ? `step "${failed.name}" failed` : 'failed'}: ${exactError(err)}${steps ? `. Steps: ${steps}` : ''}`,
-            remedy: `${remedy}${kind === 'outgoing' ? ' Unsent messages stay in Drafts.' : ''}`,
+            remedy: `${remedy}${kind === 'outgoing' ? l10n.t(' Unsent messages stay in Drafts.') : ''}`,
             section: d.section,
             action: serverAction(kind, ctx.account.id),
           },
@@ -218,14 +223,14 @@ function serverCheck(kind: 'incoming' | 'outgoing'): Check {
         return [
           {
             status: 'warn',
-            detail: `${warnings.join('; ')}. Steps: ${steps}`,
-            remedy: 'Use TLS or STARTTLS for this server, and have the administrator renew the certificate before it expires.',
+            detail: l10n.t('{0}. Steps: {1}', warnings.join('; '), steps),
+            remedy: l10n.t('Use TLS or STARTTLS for this server, and have the administrator renew the certificate before it expires.'),
             action: serverAction(kind, ctx.account.id),
           },
         ];
       }
       const total = report.steps.reduce((a, s) => a + s.ms, 0);
-      return [{ status: 'pass', detail: `${report.server} passed in ${total} ms: ${steps}` }];
+      return [{ status: 'pass', detail: l10n.t('{0} passed in {1} ms: {2}', report.server, total, steps) }];
     },
   };
 }
@@ -256,11 +261,13 @@ function providerEndpoints(cfg: AccountConfig, ctx: CheckContext): string[] {
 
 export const networkProvider: Check = {
   id: 'network.provider',
-  title: 'Provider endpoints reachable',
+  get title() {
+    return l10n.t('Provider endpoints reachable');
+  },
   section: 'Authorization succeeds but mail does not sync',
   async run(ctx) {
     const cfg = ctx.account.config;
-    if (cfg.provider === 'imap') return [{ status: 'skip', detail: 'IMAP account: no Gmail, Graph or OAuth endpoints are used (the server itself is tested by incoming.connect)' }];
+    if (cfg.provider === 'imap') return [{ status: 'skip', detail: l10n.t('IMAP account: no Gmail, Graph or OAuth endpoints are used (the server itself is tested by incoming.connect)') }];
     const urls = [...new Set(providerEndpoints(cfg, ctx))];
     const results = await Promise.all(
       urls.map(async (u) => {
@@ -286,8 +293,8 @@ export const networkProvider: Check = {
       return [
         {
           status: 'fail',
-          detail: `not reachable from this machine: ${bad.map((b) => b.text).join('; ')}`,
-          remedy: 'Confirm this machine has outbound internet access to the provider (firewall, proxy, outbound rules) and that the provider\'s API is available. MailDesk retries automatically.',
+          detail: l10n.t('not reachable from this machine: {0}', bad.map((b) => b.text).join('; ')),
+          remedy: l10n.t('Confirm this machine has outbound internet access to the provider (firewall, proxy, outbound rules) and that the provider\'s API is available. MailDesk retries automatically.'),
         },
       ];
     }

@@ -3,6 +3,7 @@
  * or a selected folder that is gone) and the Sent mapping. Both read the server's folder
  * list when the server answers, and the list from the last sync when it does not.
  */
+import * as l10n from '@vscode/l10n';
 import { describeError } from '../../errors';
 import { readSentCopyFailure, sentCopySettingKey } from '../../send/sender';
 import { type WaitingSentCopy, waitingSentCopies } from '../../send/sentCopyTask';
@@ -68,11 +69,13 @@ const IGNORABLE: Array<FolderRole | null> = ['trash', 'junk'];
 
 export const foldersSelection: Check = {
   id: 'folders.selection',
-  title: 'Folders selected for sync',
+  get title() {
+    return l10n.t('Folders selected for sync');
+  },
   section: 'A folder shows "0 emails"',
   async run(ctx) {
     const list = await folderList(ctx);
-    if (!list) return [{ status: 'skip', detail: 'the server could not be reached and no folder list is known yet (see incoming.connect)' }];
+    if (!list) return [{ status: 'skip', detail: l10n.t('the server could not be reached and no folder list is known yet (see incoming.connect)') }];
     const unselected = list.folders.filter((f) => !f.selected && (f.total ?? 0) > 0 && !IGNORABLE.includes(f.role));
     const problems: string[] = [];
     if (unselected.length) {
@@ -86,14 +89,14 @@ export const foldersSelection: Check = {
           status: 'warn',
           detail: problems.join('; ') + list.note,
           remedy: `A folder only fills when it is selected: open Select Folders for Sync (Mailboxes view, on the account) and select the folders you want to see${list.gone.length ? `; ${describeError('folder.notFound').remedy.toLowerCase()}` : ''}. Confirm in your webmail that the folder actually contains messages.`,
-          action: { title: 'Select Folders for Sync', command: 'maildesk.selectFolders', args: [accountTarget(ctx.account.id)] },
+          action: { title: l10n.t('Select Folders for Sync'), command: 'maildesk.selectFolders', args: [accountTarget(ctx.account.id)] },
         },
       ];
     }
     return [
       {
         status: 'pass',
-        detail: `${selected.length} of ${list.folders.length} folders selected (${selected.map((f) => f.path).join(', ') || 'none'}); no unselected folder holds mail${list.note}`,
+        detail: l10n.t('{0} of {1} folders selected ({2}); no unselected folder holds mail{3}', selected.length, list.folders.length, selected.map((f) => f.path).join(', ') || 'none', list.note),
       },
     ];
   },
@@ -126,12 +129,12 @@ function waitingCopies(ctx: CheckContext, waiting: WaitingSentCopy[], about: str
     `the copy of ${n === 1 ? '1 sent message' : `${n} sent messages`} could not be saved to ${folders} yet and ${n === 1 ? 'waits' : 'wait'} to be saved ` +
     `(oldest ${oldest.messageId}, sent ${new Date(oldest.sentAt).toISOString()}; ${tries} ${tries === 1 ? 'try' : 'tries'} since, ${when}): ${last.error ?? 'not tried yet'}. ` +
     `The messages were sent; Sent shows them as local entries until their copies are saved, each exactly once. ${about}`;
-  const action = { title: 'Test Incoming Server', command: 'maildesk.testIncoming', args: [accountTarget(ctx.account.id)] };
+  const action = { title: l10n.t('Test Incoming Server'), command: 'maildesk.testIncoming', args: [accountTarget(ctx.account.id)] };
   if (isTransient(last.error)) {
     return {
       status: 'warn',
       detail,
-      remedy: 'Nothing is lost: MailDesk saves the copies by itself as soon as the incoming server answers again (Refresh tries at once). If it stays unreachable, run Test Incoming Server and check your connection and the server settings.',
+      remedy: l10n.t('Nothing is lost: MailDesk saves the copies by itself as soon as the incoming server answers again (Refresh tries at once). If it stays unreachable, run Test Incoming Server and check your connection and the server settings.'),
       action,
     };
   }
@@ -139,27 +142,29 @@ function waitingCopies(ctx: CheckContext, waiting: WaitingSentCopy[], about: str
     return {
       status: 'fail',
       detail,
-      remedy: 'The incoming server did not accept the sign-in: fix the password or sign in again (see the sign-in checks above); MailDesk then saves the copies by itself, each once.',
+      remedy: l10n.t('The incoming server did not accept the sign-in: fix the password or sign in again (see the sign-in checks above); MailDesk then saves the copies by itself, each once.'),
       action,
     };
   }
   return {
     status: 'fail',
     detail,
-    remedy: `The server refuses the copies: check that ${folders} exists on the server and accepts new messages (try moving a message there in webmail, and check your mailbox quota), then run Test Incoming Server. MailDesk keeps trying, at most an hour apart, and saves each copy once.`,
+    remedy: l10n.t('The server refuses the copies: check that {0} exists on the server and accepts new messages (try moving a message there in webmail, and check your mailbox quota), then run Test Incoming Server. MailDesk keeps trying, at most an hour apart, and saves each copy once.', folders),
     action,
   };
 }
 
 export const sentMapping: Check = {
   id: 'sent.mapping',
-  title: 'Sent folder mapping',
+  get title() {
+    return l10n.t('Sent folder mapping');
+  },
   section: 'Check the correct Sent folder',
   async run(ctx) {
     const cfg = ctx.account.config;
     const list = await folderList(ctx);
-    if (!list) return [{ status: 'skip', detail: 'the server could not be reached and no folder list is known yet (see incoming.connect)' }];
-    const action = { title: 'Select Folders for Sync', command: 'maildesk.selectFolders', args: [accountTarget(ctx.account.id)] };
+    if (!list) return [{ status: 'skip', detail: l10n.t('the server could not be reached and no folder list is known yet (see incoming.connect)') }];
+    const action = { title: l10n.t('Select Folders for Sync'), command: 'maildesk.selectFolders', args: [accountTarget(ctx.account.id)] };
     // Graph names its Sent Items folder (well-known name "sentitems") and Gmail its SENT label:
     // their role is the provider's own word, not a guess from the name.
     const special = list.folders.find((f) => f.specialUse === '\\Sent') ?? (cfg.provider !== 'imap' ? list.folders.find((f) => f.role === 'sent') : undefined);
@@ -171,7 +176,7 @@ export const sentMapping: Check = {
       return [
         {
           status: 'fail',
-          detail: `the Sent folder set for this account, "${configured}", does not exist on the server${list.note}`,
+          detail: l10n.t('the Sent folder set for this account, "{0}", does not exist on the server{1}', configured, list.note),
           remedy: `Set the account's Sent folder (sentFolder) to the folder your provider stores sent mail in${special ? ` — the server marks "${special.path}" as \\Sent` : ''}; check your webmail to see where that is.`,
           action,
         },
@@ -181,8 +186,8 @@ export const sentMapping: Check = {
       return [
         {
           status: 'fail',
-          detail: `no Sent folder: the server marks no folder as \\Sent (special-use) and none is named Sent, Sent Items or Sent Mail; folders: ${list.folders.map((f) => f.path).join(', ')}${list.note}`,
-          remedy: 'Check in your webmail where your provider stores sent mail, then set that folder as the account\'s Sent folder (sentFolder) and select it in Select Folders for Sync; until then sent messages have no server copy.',
+          detail: l10n.t('no Sent folder: the server marks no folder as \\Sent (special-use) and none is named Sent, Sent Items or Sent Mail; folders: {0}{1}', list.folders.map((f) => f.path).join(', '), list.note),
+          remedy: l10n.t('Check in your webmail where your provider stores sent mail, then set that folder as the account\'s Sent folder (sentFolder) and select it in Select Folders for Sync; until then sent messages have no server copy.'),
           action,
         },
       ];
@@ -212,8 +217,8 @@ export const sentMapping: Check = {
         {
           status: 'fail',
           detail: `the copy of a sent message (${failure.messageId}, ${new Date(failure.at).toISOString()}) could not be saved to "${failure.folder}": ${failure.code}: ${failure.error}. The message itself was sent; Sent shows it only as a local entry. Sent folder "${mapped.path}" (${how}); provider keeps its own copy: ${serverKeeps}${issues.length ? `; also: ${issues.join('; ')}` : ''}${list.note}`,
-          remedy: `Check that "${failure.folder}" exists on the server and accepts new messages (try moving a message there in webmail), then run Test Incoming Server; send the support report to support if it keeps failing. The next successful copy clears this.`,
-          action: { title: 'Test Incoming Server', command: 'maildesk.testIncoming', args: [accountTarget(ctx.account.id)] },
+          remedy: l10n.t('Check that "{0}" exists on the server and accepts new messages (try moving a message there in webmail), then run Test Incoming Server; send the support report to support if it keeps failing. The next successful copy clears this.', failure.folder),
+          action: { title: l10n.t('Test Incoming Server'), command: 'maildesk.testIncoming', args: [accountTarget(ctx.account.id)] },
         },
       ];
     }
@@ -222,11 +227,11 @@ export const sentMapping: Check = {
         {
           status: 'warn',
           detail: issues.join('; ') + list.note,
-          remedy: `Check in your webmail where your provider stores sent mail (Sent, Sent Items or Sent Mail) and set that folder as the account's Sent folder (sentFolder); make sure it is selected in Select Folders for Sync. If the server does not keep sent mail itself, set saveSentCopy to "always"; if it does, to "auto".`,
+          remedy: l10n.t('Check in your webmail where your provider stores sent mail (Sent, Sent Items or Sent Mail) and set that folder as the account\'s Sent folder (sentFolder); make sure it is selected in Select Folders for Sync. If the server does not keep sent mail itself, set saveSentCopy to "always"; if it does, to "auto".'),
           action,
         },
       ];
     }
-    return [{ status: 'pass', detail: `Sent folder "${mapped.path}" (${how}), selected for sync; saving a copy: ${mode} (provider keeps its own Sent copy: ${serverKeeps})${list.note}` }];
+    return [{ status: 'pass', detail: l10n.t('Sent folder "{0}" ({1}), selected for sync; saving a copy: {2} (provider keeps its own Sent copy: {3}){4}', mapped.path, how, mode, serverKeeps, list.note) }];
   },
 };

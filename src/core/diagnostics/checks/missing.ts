@@ -4,6 +4,7 @@
  * older mail still coming in during the initial fill (leave MailDesk open, do not reconnect),
  * and older mail that did not arrive after the fill (Trigger Backfill on that folder).
  */
+import * as l10n from '@vscode/l10n';
 import type { FolderRow } from '../../store/store';
 import { accountTarget, folderTarget, type Check, type CheckContext, type CheckResult } from '../check';
 
@@ -21,14 +22,16 @@ function serverCopiesHere(ctx: CheckContext, f: FolderRow): number {
 
 export const mailMissing: Check = {
   id: 'mail.missing',
-  title: 'Mail on the server that is not here',
+  get title() {
+    return l10n.t('Mail on the server that is not here');
+  },
   section: 'Emails are missing or delayed',
   async run(ctx) {
     const { store, account, now } = ctx;
     const selected = store.listFolders(account.id).filter((f) => f.selected && f.remoteExists);
-    if (!selected.length) return [{ status: 'skip', detail: 'no folder is selected for sync yet (see folders.selection and sync.progress)' }];
+    if (!selected.length) return [{ status: 'skip', detail: l10n.t('no folder is selected for sync yet (see folders.selection and sync.progress)') }];
     const remote = await ctx.remoteFolders();
-    if (!remote.ok) return [{ status: 'skip', detail: `the server could not be asked for its counts now (see incoming.connect): ${remote.error.message}` }];
+    if (!remote.ok) return [{ status: 'skip', detail: l10n.t('the server could not be asked for its counts now (see incoming.connect): {0}', remote.error.message) }];
     const live = new Map(remote.folders.map((f) => [f.path, f.total]));
     const interval = Math.round(ctx.syncIntervalMs / 60_000) || 1;
     const out: CheckResult[] = [];
@@ -52,8 +55,8 @@ export const mailMissing: Check = {
       if (!st.fillDone || !st.backfillDone) {
         out.push({
           status: 'warn',
-          detail: `${counts}: the initial fill is ${st.fillDone ? 'loading older history in the background' : 'running'}, newest first`,
-          remedy: 'This is the initial fill: leave MailDesk open and give it time to complete, and avoid disconnecting and reconnecting the account (that restarts the work). New mail keeps arriving meanwhile.',
+          detail: l10n.t('{0}: the initial fill is {1}, newest first', counts, st.fillDone ? 'loading older history in the background' : 'running'),
+          remedy: l10n.t('This is the initial fill: leave MailDesk open and give it time to complete, and avoid disconnecting and reconnecting the account (that restarts the work). New mail keeps arriving meanwhile.'),
           section: 'Older emails seem to be missing',
         });
         continue;
@@ -71,21 +74,21 @@ export const mailMissing: Check = {
             ? 'Synchronisation is not running: keep VS Code open (or run `maildesk sync`) and Refresh the account; if it still does not move, run Test Incoming Server.'
             : `New mail appears with the next background sync (every ${interval} min): Refresh the view to fetch it now. If a message is not in your webmail either, it has not been delivered yet.`,
           section: 'New mail has not appeared yet',
-          action: { title: 'Refresh', command: 'maildesk.refresh', args: [accountTarget(account.id)] },
+          action: { title: l10n.t('Refresh'), command: 'maildesk.refresh', args: [accountTarget(account.id)] },
         });
       }
       if (older > 0) {
         out.push({
           status: 'warn',
-          detail: `"${f.path}": ${older} older message(s) on the server did not arrive although the initial fill is complete (server ${server}, here ${here}; ${last})`,
-          remedy: `Run Trigger Backfill on "${f.path}" (Mailboxes view, on the folder): it compares every message on the server with what is here and fetches what is missing.`,
+          detail: l10n.t('"{0}": {1} older message(s) on the server did not arrive although the initial fill is complete (server {2}, here {3}; {4})', f.path, older, server, here, last),
+          remedy: l10n.t('Run Trigger Backfill on "{0}" (Mailboxes view, on the folder): it compares every message on the server with what is here and fetches what is missing.', f.path),
           section: 'Older emails seem to be missing',
-          action: { title: 'Trigger Backfill', command: 'maildesk.triggerBackfill', args: [folderTarget(account.id, f.id, f.path)] },
+          action: { title: l10n.t('Trigger Backfill'), command: 'maildesk.triggerBackfill', args: [folderTarget(account.id, f.id, f.path)] },
         });
       }
     }
     if (out.length) return out;
     const note = unknown.length ? `; the server gives no count for ${unknown.join(', ')}` : '';
-    return [{ status: 'pass', detail: `every selected folder holds what the server has now: ${fine.join(', ') || 'none counted'}${note}` }];
+    return [{ status: 'pass', detail: l10n.t('every selected folder holds what the server has now: {0}{1}', fine.join(', ') || 'none counted', note) }];
   },
 };

@@ -3,6 +3,7 @@
  * last three ask the same services the extension uses (src/core/ai, src/core/licence,
  * src/core/bridges), with the secrets the host attached to the store (env in the CLI).
  */
+import * as l10n from '@vscode/l10n';
 import { aiAvailability } from '../../ai/availability';
 import { lastAiFailure } from '../../ai/failures';
 import { AiService } from '../../ai/service';
@@ -30,7 +31,9 @@ function isOff(v: unknown): boolean {
 
 export const aiSwitches: Check = {
   id: 'ai.switches',
-  title: 'AI switches',
+  get title() {
+    return l10n.t('AI switches');
+  },
   section: 'An AI action is unavailable (Pro)',
   async run(ctx) {
     const s = ctx.settings;
@@ -59,13 +62,13 @@ export const aiSwitches: Check = {
       return [
         {
           status: 'warn',
-          detail: `${off.map((o) => o.text).join('; ')} (${states.join(', ')})`,
-          remedy: `Turn the switch back on in Settings (${off.map((o) => o.key).join(', ')}); all AI switches are on by default and AI is off only where one is set off. AI also needs a configured AI provider and MailDesk Pro.`,
+          detail: l10n.t('{0} ({1})', off.map((o) => o.text).join('; '), states.join(', ')),
+          remedy: l10n.t('Turn the switch back on in Settings ({0}); all AI switches are on by default and AI is off only where one is set off. AI also needs a configured AI provider and MailDesk Pro.', off.map((o) => o.key).join(', ')),
           action: openSettingsAction(off[0].key),
         },
       ];
     }
-    return [{ status: 'pass', detail: `all AI switches on (${states.join(', ')})` }];
+    return [{ status: 'pass', detail: l10n.t('all AI switches on ({0})', states.join(', ')) }];
   },
 };
 
@@ -79,7 +82,9 @@ function proFor(ctx: CheckContext): { host: ProHost; ai: AiService; bridges: Bri
 
 export const aiProvider: Check = {
   id: 'ai.provider',
-  title: 'AI provider configured',
+  get title() {
+    return l10n.t('AI provider configured');
+  },
   section: 'An AI action is unavailable (Pro)',
   async run(ctx) {
     const { host, ai } = proFor(ctx);
@@ -91,19 +96,19 @@ export const aiProvider: Check = {
         return [
           {
             status: 'warn',
-            detail: `Summarize current, Draft from context and Check with AI are not shown: this is MailDesk Basic (${lic.message}), although an AI provider is configured (${p.detail})`,
-            remedy: 'AI features are part of MailDesk Pro, not Basic: enter a Pro licence key with "MailDesk: Enter Licence Key" (see the licence check for why a key is not accepted).',
-            action: { title: 'Enter Licence Key', command: 'maildesk.enterLicenceKey' },
+            detail: l10n.t('Summarize current, Draft from context and Check with AI are not shown: this is MailDesk Basic ({0}), although an AI provider is configured ({1})', lic.message, p.detail),
+            remedy: l10n.t('AI features are part of MailDesk Pro, not Basic: enter a Pro licence key with "MailDesk: Enter Licence Key" (see the licence check for why a key is not accepted).'),
+            action: { title: l10n.t('Enter Licence Key'), command: 'maildesk.enterLicenceKey' },
           },
         ];
       }
-      return [{ status: 'skip', detail: `AI features are not part of MailDesk Basic (${lic.message}) and no AI provider is configured` }];
+      return [{ status: 'skip', detail: l10n.t('AI features are not part of MailDesk Basic ({0}) and no AI provider is configured', lic.message) }];
     }
     if (!p.configured) {
       return [
         {
           status: 'warn',
-          detail: `no AI provider is configured: ${p.detail}; Summarize current, Draft from context and Check with AI are greyed out`,
+          detail: l10n.t('no AI provider is configured: {0}; Summarize current, Draft from context and Check with AI are greyed out', p.detail),
           remedy:
             'An administrator configures at least one provider: a VS Code language model (e.g. GitHub Copilot), or an OpenAI-compatible endpoint in Settings (maildesk.ai.openai.url, maildesk.ai.openai.model) with its key stored by "MailDesk: Set AI API Key".',
           action: openSettingsAction('maildesk.ai'),
@@ -117,7 +122,7 @@ export const aiProvider: Check = {
       return [
         {
           status: 'warn',
-          detail: `the AI provider (${failure.model}) ${limited ? 'is rate-limiting (HTTP 429)' : 'failed'}: the last AI request, at ${when}, ended with ${failure.code}: ${failure.error}`,
+          detail: l10n.t('the AI provider ({0}) {1}: the last AI request, at {2}, ended with {3}: {4}', failure.model, limited ? 'is rate-limiting (HTTP 429)' : 'failed', when, failure.code, failure.error),
           remedy: limited
             ? 'The provider briefly rate-limits, most often on very long threads: try again in a minute. If it keeps happening, the administrator raises the provider\'s limit or picks another model (maildesk.ai.openai.model).'
             : 'Try the action again; if it fails again, check the AI provider settings (maildesk.ai.openai.url, maildesk.ai.openai.model) and its key ("MailDesk: Set AI API Key").',
@@ -135,30 +140,34 @@ export const aiProvider: Check = {
 
 export const licence: Check = {
   id: 'licence',
-  title: 'Licence',
+  get title() {
+    return l10n.t('Licence');
+  },
   section: 'An AI action is unavailable (Pro)',
   async run(ctx) {
     const { host } = proFor(ctx);
     const s = await currentLicence(host, ctx.now);
-    const action = { title: 'Enter Licence Key', command: 'maildesk.enterLicenceKey' };
+    const action = { title: l10n.t('Enter Licence Key'), command: 'maildesk.enterLicenceKey' };
     switch (s.state) {
       case 'valid':
         return [{ status: 'pass', detail: s.message }];
       case 'none':
         // Basic is a complete product: nothing to check, nothing wrong.
-        return [{ status: 'skip', detail: 'MailDesk Basic: no licence key is entered (Basic is fully usable; AI and Workflow Bridges need Pro)' }];
+        return [{ status: 'skip', detail: l10n.t('MailDesk Basic: no licence key is entered (Basic is fully usable; AI and Workflow Bridges need Pro)') }];
       case 'wrongProduct':
       case 'notYetValid':
         return [{ status: 'warn', detail: s.message, remedy: s.remedy, action }];
       default:
-        return [{ status: 'warn', detail: `${s.message}; MailDesk runs as Basic`, remedy: s.remedy, action }];
+        return [{ status: 'warn', detail: l10n.t('{0}; MailDesk runs as Basic', s.message), remedy: s.remedy, action }];
     }
   },
 };
 
 export const bridges: Check = {
   id: 'bridges',
-  title: 'Workflow Bridges',
+  get title() {
+    return l10n.t('Workflow Bridges');
+  },
   section: 'A Workflow Bridge action is missing on a record',
   async run(ctx) {
     const { bridges: svc } = proFor(ctx);
@@ -179,16 +188,16 @@ export const bridges: Check = {
           },
         ];
       }
-      return [{ status: 'skip', detail: 'no Workflow Bridge is set up (no Odoo connection, none enabled on any mailbox)', remedy }];
+      return [{ status: 'skip', detail: l10n.t('no Workflow Bridge is set up (no Odoo connection, none enabled on any mailbox)'), remedy }];
     }
     const out: CheckResult[] = [];
     const ok = enabled.filter((a) => a.available);
     if (enabled.some((a) => a.state === 'no-licence')) {
       out.push({
         status: 'warn',
-        detail: `${enabled.map((a) => a.label).join(', ')} ${enabled.length === 1 ? 'is' : 'are'} enabled on this mailbox, but every bridge requires MailDesk Pro`,
-        remedy: 'Enter a Pro licence key with "MailDesk: Enter Licence Key".',
-        action: { title: 'Enter Licence Key', command: 'maildesk.enterLicenceKey' },
+        detail: l10n.t('{0} {1} enabled on this mailbox, but every bridge requires MailDesk Pro', enabled.map((a) => a.label).join(', '), enabled.length === 1 ? 'is' : 'are'),
+        remedy: l10n.t('Enter a Pro licence key with "MailDesk: Enter Licence Key".'),
+        action: { title: l10n.t('Enter Licence Key'), command: 'maildesk.enterLicenceKey' },
       });
       return out;
     }
@@ -199,17 +208,17 @@ export const bridges: Check = {
           : a.state === 'no-access'
             ? `Ask your Odoo administrator for read access to ${a.app}.`
             : 'Check the Odoo connection settings (maildesk.odoo.url, maildesk.odoo.database, maildesk.odoo.user) and the API key ("MailDesk: Set Odoo API Key").';
-      out.push({ status: 'warn', detail: `${a.label} (${a.app}): ${a.reason}`, remedy });
+      out.push({ status: 'warn', detail: l10n.t('{0} ({1}): {2}', a.label, a.app, a.reason), remedy });
     }
     // Smart-button counts come from the links; a link not checked for a day may count a record that is gone.
     const links = ctx.store.bridgeLinks.staleness(ctx.account.id, ctx.now - STALE_LINK_MS);
     if (links && links.stale > 0) {
       out.push({
         status: 'warn',
-        detail: `${links.stale} of ${links.n} linked record(s) were not checked against Odoo for more than a day (oldest check ${new Date(links.oldest ?? 0).toISOString().replace(/\.\d+Z$/, 'Z')}): a smart-button count on those records may be out of date`,
-        remedy: 'Refresh the form in Odoo and open the linked conversation in MailDesk: the count updates on the next synchronisation.',
+        detail: l10n.t('{0} of {1} linked record(s) were not checked against Odoo for more than a day (oldest check {2}): a smart-button count on those records may be out of date', links.stale, links.n, new Date(links.oldest ?? 0).toISOString().replace(/\.\d+Z$/, 'Z')),
+        remedy: l10n.t('Refresh the form in Odoo and open the linked conversation in MailDesk: the count updates on the next synchronisation.'),
         section: 'A Workflow Bridge action is missing on a record',
-        action: { title: 'Refresh', command: 'maildesk.refresh', args: [accountTarget(ctx.account.id)] },
+        action: { title: l10n.t('Refresh'), command: 'maildesk.refresh', args: [accountTarget(ctx.account.id)] },
       });
     }
     if (ok.length) out.push({ status: 'pass', detail: `offered on this mailbox: ${ok.map((a) => `${a.label} (${a.app})`).join(', ')}${links?.n ? `; ${links.n} linked record(s), checked within a day` : ''}` });

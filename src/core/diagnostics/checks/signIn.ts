@@ -4,6 +4,7 @@
  * is told with its provider, exact error and time, the guide's remedy and the button that
  * starts that provider's sign-in again.
  */
+import * as l10n from '@vscode/l10n';
 import { signInFailures, type SignInFailure } from '../../auth/signInRecord';
 import { describeError, type MailErrorCode } from '../../errors';
 import type { MailStore } from '../../store/store';
@@ -13,7 +14,7 @@ import { providerLabel, reauthAction } from './connection';
 /** The button that signs a provider's account in again (or adds it, when the sign-in never got that far). */
 export function signInAction(provider: 'gmail' | 'outlook', accountId: string | undefined): CheckAction {
   if (accountId) return reauthAction(provider, accountId);
-  return provider === 'gmail' ? { title: 'Add Gmail Account', command: 'maildesk.addGmailAccount' } : { title: 'Add Outlook / Microsoft 365 Account', command: 'maildesk.addOutlookAccount' };
+  return provider === 'gmail' ? { title: l10n.t('Add Gmail Account'), command: 'maildesk.addGmailAccount' } : { title: l10n.t('Add Outlook / Microsoft 365 Account'), command: 'maildesk.addOutlookAccount' };
 }
 
 const ACCESS_DENIED_REMEDY =
@@ -27,11 +28,13 @@ function accountOf(store: MailStore, f: SignInFailure): string | undefined {
 
 export const signInFailuresCheck: InstallationCheck = {
   id: 'auth.signIn',
-  title: 'OAuth sign-ins',
+  get title() {
+    return l10n.t('OAuth sign-ins');
+  },
   section: '"Access denied" during sign-in',
   async run(ctx) {
     const list = signInFailures(ctx.store, ctx.now);
-    if (!list.length) return [{ status: 'pass', detail: 'no failed Google or Microsoft sign-in in the last 7 days' }];
+    if (!list.length) return [{ status: 'pass', detail: l10n.t('no failed Google or Microsoft sign-in in the last 7 days') }];
     return list
       .sort((a, b) => b.at - a.at)
       .map((f) => {

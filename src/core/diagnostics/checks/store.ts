@@ -3,6 +3,7 @@
  * run, before the accounts, and work without a store: when the data folder's store cannot be
  * opened, Troubleshoot runs on an in-memory stand-in and these checks say why and what to do.
  */
+import * as l10n from '@vscode/l10n';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError } from '../../errors';
@@ -17,7 +18,7 @@ function mb(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MB`;
 }
 
-const SHOW_LOG = { title: 'Show Log', command: 'maildesk.showLog' };
+const showLog = () => ({ title: l10n.t('Show Log'), command: 'maildesk.showLog' });
 
 function rememberedRecovery(ctx: { store: { recovered?: StoreRecovery; getSetting(k: string): string | undefined } }): StoreRecovery | undefined {
   if (ctx.store.recovered) return ctx.store.recovered;
@@ -31,7 +32,9 @@ function rememberedRecovery(ctx: { store: { recovered?: StoreRecovery; getSettin
 
 export const storeHealth: InstallationCheck = {
   id: 'store.health',
-  title: 'Local mail store',
+  get title() {
+    return l10n.t('Local mail store');
+  },
   section: 'When to contact support',
   async run(ctx) {
     const { store } = ctx;
@@ -40,9 +43,9 @@ export const storeHealth: InstallationCheck = {
       return [
         {
           status: 'fail',
-          detail: `the mail store in ${ctx.dataDir ?? '(memory)'} could not be opened: ${e.message}; Troubleshoot ran without it (accounts from the store and sync history are not shown)`,
-          remedy: `${describeError(e.code).remedy}. Then run Troubleshoot again.`,
-          action: SHOW_LOG,
+          detail: l10n.t('the mail store in {0} could not be opened: {1}; Troubleshoot ran without it (accounts from the store and sync history are not shown)', ctx.dataDir ?? '(memory)', e.message),
+          remedy: l10n.t('{0}. Then run Troubleshoot again.', describeError(e.code).remedy),
+          action: showLog(),
         },
       ];
     }
@@ -52,8 +55,8 @@ export const storeHealth: InstallationCheck = {
         {
           status: 'fail',
           detail: `saving the mail store fails since ${iso(f.at)}: ${f.error.message}. Changes since the last save${store.lastSave ? ` (${iso(store.lastSave.at)})` : ''} are only in memory`,
-          remedy: `${describeError('store.saveFailed').remedy}. Keep MailDesk open until a save succeeds: closing it now loses those changes.`,
-          action: SHOW_LOG,
+          remedy: l10n.t('{0}. Keep MailDesk open until a save succeeds: closing it now loses those changes.', describeError('store.saveFailed').remedy),
+          action: showLog(),
         },
       ];
     }
@@ -62,16 +65,16 @@ export const storeHealth: InstallationCheck = {
       return [
         {
           status: 'warn',
-          detail: `on ${iso(rec.at)} the mail store could not be read (${rec.reason}); it was moved aside to ${rec.movedTo} (${mb(rec.bytes)}) and a new store was started, which syncs mail again from the server`,
-          remedy: `Mail on the server comes back by itself. What lived only in the old file is not in the new one: ${LOCAL_ONLY_DATA}. Add accounts again where they are missing (MailDesk: Add IMAP Account), and send the moved file to support if you need any of that back; delete it once you do not.`,
-          action: { title: 'Add IMAP Account', command: 'maildesk.addImapAccount' },
+          detail: l10n.t('on {0} the mail store could not be read ({1}); it was moved aside to {2} ({3}) and a new store was started, which syncs mail again from the server', iso(rec.at), rec.reason, rec.movedTo, mb(rec.bytes)),
+          remedy: l10n.t('Mail on the server comes back by itself. What lived only in the old file is not in the new one: {0}. Add accounts again where they are missing (MailDesk: Add IMAP Account), and send the moved file to support if you need any of that back; delete it once you do not.', LOCAL_ONLY_DATA),
+          action: { title: l10n.t('Add IMAP Account'), command: 'maildesk.addImapAccount' },
         },
       ];
     }
     const file = store.path;
-    if (!file) return [{ status: 'pass', detail: `in-memory store (no data folder), schema ${store.schemaVersion}` }];
+    if (!file) return [{ status: 'pass', detail: l10n.t('in-memory store (no data folder), schema {0}', store.schemaVersion) }];
     const saved = store.lastSave ? `last saved ${iso(store.lastSave.at)} (${mb(store.lastSave.bytes)} in ${Math.round(store.lastSave.ms)} ms)` : 'not saved by this process yet';
-    return [{ status: 'pass', detail: `${file} opened, schema ${store.schemaVersion}, ${saved}` }];
+    return [{ status: 'pass', detail: l10n.t('{0} opened, schema {1}, {2}', file, store.schemaVersion, saved) }];
   },
 };
 
@@ -86,17 +89,19 @@ function storeBytes(file: string | undefined): number {
 
 export const diskSpace: InstallationCheck = {
   id: 'disk.space',
-  title: 'Free space for the mail store',
+  get title() {
+    return l10n.t('Free space for the mail store');
+  },
   section: 'When to contact support',
   async run(ctx) {
     const dir = ctx.dataDir ?? (ctx.store.path ? path.dirname(ctx.store.path) : undefined);
-    if (!dir) return [{ status: 'skip', detail: 'no data folder: the store is kept in memory' }];
+    if (!dir) return [{ status: 'skip', detail: l10n.t('no data folder: the store is kept in memory') }];
     let free: number;
     try {
       const st = fs.statfsSync(fs.existsSync(dir) ? dir : path.dirname(dir));
       free = st.bavail * st.bsize;
     } catch (e) {
-      return [{ status: 'warn', detail: `the free space of ${dir} could not be read: ${(e as Error).message}`, remedy: `Check that ${dir} exists and is readable for this user.`, action: SHOW_LOG }];
+      return [{ status: 'warn', detail: l10n.t('the free space of {0} could not be read: {1}', dir, (e as Error).message), remedy: l10n.t('Check that {0} exists and is readable for this user.', dir), action: showLog() }];
     }
     const size = storeBytes(ctx.store.path);
     const need = size + 1048576;
@@ -106,9 +111,9 @@ export const diskSpace: InstallationCheck = {
       return [
         {
           status: 'fail',
-          detail: `${mb(free)} free on ${where}, but a save of the ${mb(size)} mail store needs ${mb(need)}: saves fail and new mail is kept only in memory`,
-          remedy: `Free space on ${where}: at least ${mb(need - free)} more. MailDesk saves again with the next change.`,
-          action: SHOW_LOG,
+          detail: l10n.t('{0} free on {1}, but a save of the {2} mail store needs {3}: saves fail and new mail is kept only in memory', mb(free), where, mb(size), mb(need)),
+          remedy: l10n.t('Free space on {0}: at least {1} more. MailDesk saves again with the next change.', where, mb(need - free)),
+          action: showLog(),
         },
       ];
     }
@@ -116,11 +121,11 @@ export const diskSpace: InstallationCheck = {
       return [
         {
           status: 'warn',
-          detail: `only ${mb(free)} free on ${where} for a ${mb(size)} mail store: a few more days of mail can fill it`,
-          remedy: `Free space on ${where}: a save needs room for a second copy of the store while it writes.`,
+          detail: l10n.t('only {0} free on {1} for a {2} mail store: a few more days of mail can fill it', mb(free), where, mb(size)),
+          remedy: l10n.t('Free space on {0}: a save needs room for a second copy of the store while it writes.', where),
         },
       ];
     }
-    return [{ status: 'pass', detail: `${mb(free)} free on ${where}; the mail store is ${mb(size)}` }];
+    return [{ status: 'pass', detail: l10n.t('{0} free on {1}; the mail store is {2}', mb(free), where, mb(size)) }];
   },
 };

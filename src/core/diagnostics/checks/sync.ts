@@ -2,6 +2,7 @@
  * Sync and sending checks, read from the store alone: the job table ("Scheduled Actions" in
  * the guide), fill and backfill progress, folder resets, failed remote steps, failed sends.
  */
+import * as l10n from '@vscode/l10n';
 import { describeError, type MailErrorCode } from '../../errors';
 import type { JobRow } from '../../store/store';
 import { accountTarget, folderTarget, type Check, type CheckAction, type CheckStatus } from '../check';
@@ -20,7 +21,9 @@ function ago(now: number, ms: number): string {
 
 export const draftsUnsent: Check = {
   id: 'drafts.unsent',
-  title: 'Messages whose sending failed',
+  get title() {
+    return l10n.t('Messages whose sending failed');
+  },
   section: 'If sending failed',
   async run(ctx) {
     const rows = ctx.store.outbox.problems(ctx.account.id);
@@ -34,9 +37,9 @@ export const draftsUnsent: Check = {
       {
         status: failed.length ? 'fail' : 'warn',
         detail: `${failed.length ? `${failed.length} message(s) could not be sent` : `${rows.length} message(s) are being retried after an error`}: ${lines.join('; ')}${rows.length > 10 ? `; and ${rows.length - 10} more` : ''}`,
-        remedy: `The message is not lost: it stays in Drafts. Open Drafts and confirm it is there, run Test Outgoing Server, then send it again.${specific}`,
+        remedy: l10n.t('The message is not lost: it stays in Drafts. Open Drafts and confirm it is there, run Test Outgoing Server, then send it again.{0}', specific),
         section: code && describeError(code) ? describeError(code).section : undefined,
-        action: { title: 'Test Outgoing Server', command: 'maildesk.testOutgoing', args: [accountTarget(ctx.account.id)] },
+        action: { title: l10n.t('Test Outgoing Server'), command: 'maildesk.testOutgoing', args: [accountTarget(ctx.account.id)] },
       },
     ];
   },
@@ -44,20 +47,22 @@ export const draftsUnsent: Check = {
 
 export const syncProgress: Check = {
   id: 'sync.progress',
-  title: 'Synchronisation progress (Sync Jobs)',
+  get title() {
+    return l10n.t('Synchronisation progress (Sync Jobs)');
+  },
   section: 'Where an administrator looks',
   async run(ctx) {
     const { store, account, now } = ctx;
     const jobs = store.listJobs(account.id);
     const folders = store.listFolders(account.id);
     const selected = folders.filter((f) => f.selected);
-    const refresh: CheckAction = { title: 'Refresh', command: 'maildesk.refresh', args: [accountTarget(account.id)] };
+    const refresh: CheckAction = { title: l10n.t('Refresh'), command: 'maildesk.refresh', args: [accountTarget(account.id)] };
     if (!folders.length || !jobs.length) {
       return [
         {
           status: 'warn',
           detail: !folders.length ? 'this account has not been synced yet: no folders and no scheduled jobs' : `no scheduled jobs although ${selected.length} folder(s) are selected`,
-          remedy: 'Refresh the account (MailDesk: Refresh in the Mailboxes view; `maildesk sync` in the CLI) and watch the Sync Jobs view.',
+          remedy: l10n.t('Refresh the account (MailDesk: Refresh in the Mailboxes view; `maildesk sync` in the CLI) and watch the Sync Jobs view.'),
           section: 'New mail has not appeared yet',
           action: refresh,
         },
@@ -79,8 +84,8 @@ export const syncProgress: Check = {
             code.startsWith('auth.') || code === 'config.missingPassword'
               ? account.config.provider !== 'imap'
                 ? reauthAction(account.config.provider, account.id)
-                : { title: 'Enter Password', command: 'maildesk.enterPassword', args: [accountTarget(account.id)] }
-              : { title: 'Test Incoming Server', command: 'maildesk.testIncoming', args: [accountTarget(account.id)] },
+                : { title: l10n.t('Enter Password'), command: 'maildesk.enterPassword', args: [accountTarget(account.id)] }
+              : { title: l10n.t('Test Incoming Server'), command: 'maildesk.testIncoming', args: [accountTarget(account.id)] },
         });
         continue;
       }
@@ -91,7 +96,7 @@ export const syncProgress: Check = {
           level: repeated ? 'fail' : 'warn',
           text: `${name} ${repeated ? `failed ${j.attempts} times in a row` : `failed (attempt ${j.attempts})`}${j.lastRun ? `, last at ${iso(j.lastRun)}` : ''}: ${j.errorMessage ?? j.errorCode}${j.nextRun ? `; next try ${iso(j.nextRun)}` : ''}`,
           remedy: d ? `${d.remedy}.` : 'MailDesk retries automatically with a back-off; if it keeps failing, send this report to support.',
-          action: { title: 'Show Log', command: 'maildesk.showLog' },
+          action: { title: l10n.t('Show Log'), command: 'maildesk.showLog' },
         });
         continue;
       }
@@ -101,7 +106,7 @@ export const syncProgress: Check = {
       if (j.lastSuccess === null) {
         const due = j.nextRun ?? j.lastRun;
         if (due !== null && due < now - limit) {
-          problems.push({ level: 'warn', text: `${name} has never completed (due since ${iso(due)}, ${ago(now, due)})`, remedy: 'Synchronisation is not running: keep VS Code open (or run `maildesk sync`), then Refresh the account.', action: refresh });
+          problems.push({ level: 'warn', text: `${name} has never completed (due since ${iso(due)}, ${ago(now, due)})`, remedy: l10n.t('Synchronisation is not running: keep VS Code open (or run `maildesk sync`), then Refresh the account.'), action: refresh });
         }
         continue;
       }
@@ -113,7 +118,7 @@ export const syncProgress: Check = {
           remedy: backfill
             ? 'Leave MailDesk running so the background fill can complete; if this folder stays incomplete, run Trigger Backfill on it.'
             : 'Synchronisation has not progressed: keep VS Code open (or run `maildesk sync`) and Refresh the account; if it still does not move, run Test Incoming Server.',
-          action: backfill ? { title: 'Trigger Backfill', command: 'maildesk.triggerBackfill', args: [folderTarget(account.id, j.folderId!, folderPath(j))] } : refresh,
+          action: backfill ? { title: l10n.t('Trigger Backfill'), command: 'maildesk.triggerBackfill', args: [folderTarget(account.id, j.folderId!, folderPath(j))] } : refresh,
         });
       }
     }
@@ -128,8 +133,8 @@ export const syncProgress: Check = {
         problems.push({
           level: 'warn',
           text: `${f.path} was reset by the provider ${st.resetCount} times and re-fetched from scratch each time (last ${st.lastResetAt ? iso(st.lastResetAt) : '?'})`,
-          remedy: 'Repeated resets usually mean the server changes the folder\'s UIDVALIDITY; ask the administrator to check the server. No mail is lost: MailDesk re-fetches the folder.',
-          action: { title: 'Show Log', command: 'maildesk.showLog' },
+          remedy: l10n.t('Repeated resets usually mean the server changes the folder\'s UIDVALIDITY; ask the administrator to check the server. No mail is lost: MailDesk re-fetches the folder.'),
+          action: { title: l10n.t('Show Log'), command: 'maildesk.showLog' },
         });
       }
     }
@@ -138,7 +143,7 @@ export const syncProgress: Check = {
       problems.push({
         level: 'warn',
         text: `local action(s) could not be applied on the server: ${failedTasks.map((t) => `${t.kind}: ${t.error ?? '?'}`).join('; ')}`,
-        remedy: 'The change is shown locally but not on the server: Refresh the folder and do it again; if it fails again, send this report to support.',
+        remedy: l10n.t('The change is shown locally but not on the server: Refresh the folder and do it again; if it fails again, send this report to support.'),
         action: refresh,
       });
     }
@@ -150,7 +155,7 @@ export const syncProgress: Check = {
     return [
       {
         status: level,
-        detail: `${problems.map((p) => p.text).join('; ')}. ${summary}`,
+        detail: l10n.t('{0}. {1}', problems.map((p) => p.text).join('; '), summary),
         remedy: [...new Set(worst.map((p) => p.remedy))].join(' '),
         action: worst[0].action,
       },
