@@ -14,8 +14,9 @@
 // extension's main module with require(). So an `await import('./x')` in src/extension of a
 // module listed in LAZY_BUNDLES becomes `require('./extension-<name>.js')` of a bundle built
 // from that module beside dist/extension.js (a lazy require, so Node's module cache loads it
-// once). The source stays plain TypeScript: tests and tsx import the module itself. A dynamic
-// import of a module not listed is a build error, so nothing is inlined back by accident.
+// once); so does a require() of one, where a synchronous function needs it. The source stays
+// plain TypeScript: tests and tsx import the module itself. A dynamic import of a module not
+// listed is a build error, so nothing is inlined back by accident.
 // A lazy bundle carries its own copy of the small modules it shares with the startup bundle
 // (errors, html escaping, protocol types): test/unit/bundle.test.ts lists which may be shared.
 import { existsSync, statSync } from 'node:fs';
@@ -31,6 +32,8 @@ export const LAZY_BUNDLES = {
   'extension-signInMicrosoft': 'src/core/providers/graph/msalAuth.ts',
   // The agent tools' schemas and runner (zod, the agent mailbox).
   'extension-agentTools': 'src/extension/agent/agentTools.ts',
+  // The compose form's rules and markdown-it (a Markdown body's HTML), for the compose windows.
+  'extension-composeForm': 'src/core/send/composeForm.ts',
   // MailDesk Pro's AI service and Workflow Bridges (the licence itself is in the startup bundle).
   'extension-pro': 'src/core/licence/maildeskPro.ts',
 };
@@ -51,10 +54,11 @@ export function lazyBundlesPlugin(root = process.cwd()) {
     name: 'maildesk-lazy-bundles',
     setup(build) {
       build.onResolve({ filter: /^\./ }, (args) => {
-        // MailDesk's own dynamic imports; a library's stay as esbuild bundles them.
-        if (args.kind !== 'dynamic-import' || !path.resolve(args.importer).startsWith(src)) return undefined;
+        // MailDesk's own dynamic imports and require()s; a library's stay as esbuild bundles them.
+        if ((args.kind !== 'dynamic-import' && args.kind !== 'require-call') || !path.resolve(args.importer).startsWith(src)) return undefined;
         const file = sourceFile(path.resolve(args.resolveDir, args.path));
         const name = file && byFile.get(path.resolve(file));
+        if (!name && args.kind === 'require-call') return undefined;
         if (!name) return { errors: [{ text: `${args.path} is imported with import() but is not a lazy bundle: add it to LAZY_BUNDLES in scripts/extensionBundles.mjs (or import it statically)` }] };
         return { path: name, namespace: 'maildesk-lazy' };
       });
