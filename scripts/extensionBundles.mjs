@@ -11,12 +11,13 @@
 //
 // Why separate CommonJS bundles and not esbuild's code splitting: splitting works only with
 // the ESM format, and VS Code 1.100 (the lowest version MailDesk supports) loads an
-// extension's main module with require(). So an `await import('./x')` in src/extension of a
-// module listed in LAZY_BUNDLES becomes `require('./extension-<name>.js')` of a bundle built
-// from that module beside dist/extension.js (a lazy require, so Node's module cache loads it
-// once); so does a require() of one, where a synchronous function needs it. The source stays
-// plain TypeScript: tests and tsx import the module itself. A dynamic import of a module not
-// listed is a build error, so nothing is inlined back by accident.
+// extension's main module with require(). So a `require('./x')` (or `await import('./x')`) in
+// src of a module listed in LAZY_BUNDLES becomes `require('./extension-<name>.js')` of a bundle
+// built from that module beside dist/extension.js, run when that line first runs (Node's module
+// cache loads it once). The source says `require()`, typed with `typeof import('./x')`: tsx (the
+// tests) runs it on the TypeScript module itself, where its `import()` would go to Node's ESM
+// loader and miss the extensionless path. A dynamic import of a module not listed is a build
+// error, so nothing is inlined back by accident.
 // A lazy bundle carries its own copy of the small modules it shares with the startup bundle
 // (errors, html escaping, protocol types): test/unit/bundle.test.ts lists which may be shared.
 import { existsSync, statSync } from 'node:fs';

@@ -18,7 +18,8 @@ import type { EngineClient } from '../engine/client';
 
 // Google sign-in (google-auth-library, the Gmail API client) loads on first use, as a bundle of
 // its own (scripts/extensionBundles.mjs): activation only registers the commands.
-const gmailAccount = (): Promise<typeof GmailAccount> => import('./gmailAccount');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const gmailAccount = async (): Promise<typeof GmailAccount> => require('./gmailAccount') as typeof GmailAccount;
 const googleSignInVia: typeof GmailAccount.googleSignInVia = async (...a) => (await gmailAccount()).googleSignInVia(...a);
 const saveGmailSignIn: typeof GmailAccount.saveGmailSignIn = async (...a) => (await gmailAccount()).saveGmailSignIn(...a);
 const saveGmailReauth: typeof GmailAccount.saveGmailReauth = async (...a) => (await gmailAccount()).saveGmailReauth(...a);

@@ -18,7 +18,8 @@ import { recordingSignInVia } from './signInRecord';
 import type { EngineClient } from '../engine/client';
 
 // MSAL loads on first sign-in, as a bundle of its own (scripts/extensionBundles.mjs).
-const msalAuth = (): Promise<typeof import('../core/providers/graph/msalAuth')> => import('../core/providers/graph/msalAuth');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const msalAuth = async (): Promise<typeof import('../core/providers/graph/msalAuth')> => require('../core/providers/graph/msalAuth') as typeof import('../core/providers/graph/msalAuth');
 
 export interface OutlookCommandDeps {
   /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */

@@ -14,6 +14,10 @@ import { AGENT_TOOLS } from '../../src/core/agent/tools';
 import { AGENT_TOOL_NAMES } from '../../src/core/agent/toolNames';
 import { OdooRpcError } from '../../src/core/bridges/odoo';
 import { MailError, toMailError } from '../../src/core/errors';
+import { memorySecretStore } from '../../src/core/auth/tokens';
+import type { WorkflowBridge } from '../../src/core/bridges/bridge';
+import { MailStore } from '../../src/core/store/store';
+import { LazyMailDeskPro } from '../../src/extension/pro/lazyPro';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -193,5 +197,43 @@ describe('a MailError thrown in one bundle and caught in another', () => {
     assert.ok(!(new MailError('internal', 'x') instanceof OdooRpcError));
     const odoo = new OdooRpcError('odoo.exceptions.AccessError', 'no access');
     assert.ok(odoo instanceof OdooRpcError && odoo instanceof MailError);
+  });
+});
+
+describe('MailDesk Pro in a window, loaded on first use', () => {
+  const bridge = (id: string): WorkflowBridge => ({ id, label: `Bridge ${id}`, app: 'Test', check: async () => ({ state: 'ok' }), run: async () => ({ message: 'done', records: [] }) });
+
+  it('answers the licence without loading, and keeps the bridges other extensions registered before it loaded', async () => {
+    const store = await MailStore.open({});
+    const refused: string[] = [];
+    const pro = new LazyMailDeskPro({ core: { store, messageSource: async () => Buffer.alloc(0) }, host: { secrets: memorySecretStore() }, settings: () => ({}) }, (b) => refused.push(b.id));
+    const loaded = () => (pro as unknown as { loaded?: unknown }).loaded !== undefined;
+    try {
+      assert.equal((await pro.licence()).pro, false);
+      assert.equal((await pro.enterLicence('not a key')).state, 'malformed');
+      pro.bridges.invalidate();
+      pro.bridges.register(bridge('test.early'));
+      const gone = pro.bridges.register(bridge('test.gone'));
+      gone.dispose();
+      // A built-in id is refused when MailDeskPro loads; an early duplicate at once.
+      pro.bridges.register(bridge('crm'));
+      assert.throws(() => pro.bridges.register(bridge('test.early')), (e: MailError) => e.code === 'config.invalid');
+      assert.throws(() => pro.bridges.register({ id: '' } as WorkflowBridge), (e: MailError) => e.code === 'config.invalid');
+      assert.equal(loaded(), false, 'the licence and registrations did not load the AI service and bridges');
+
+      const ids = (await pro.bridges.actionsFor('work')).map((a) => a.id);
+      assert.equal(loaded(), true);
+      assert.ok(ids.includes('test.early'), `kept: ${ids}`);
+      assert.ok(!ids.includes('test.gone'), 'disposed before loading, never added');
+      assert.deepEqual(refused, ['crm']);
+      // Registered after loading: straight to the service.
+      const late = pro.bridges.register(bridge('test.late'));
+      assert.ok((await pro.bridges.actionsFor('work')).some((a) => a.id === 'test.late'));
+      late.dispose();
+      assert.ok(!(await pro.bridges.actionsFor('work')).some((a) => a.id === 'test.late'));
+    } finally {
+      pro.dispose();
+      store.close();
+    }
   });
 });

@@ -36,7 +36,8 @@ export interface AgentDeps {
 export const registeredTools = { names: [] as string[], participant: false, mcpProvider: false };
 
 /** The tools' schemas and runner, loaded on first use (a bundle of their own: scripts/extensionBundles.mjs). */
-const agentTools = (): Promise<typeof import('./agentTools')> => import('./agentTools');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const agentTools = async (): Promise<typeof import('./agentTools')> => require('./agentTools') as typeof import('./agentTools');
 
 /** The agent tools' mailbox: the engine's `agent/*` requests, each with this window's settings read at the call. */
 function mailbox(d: AgentDeps): () => Promise<AgentMailDesk> {

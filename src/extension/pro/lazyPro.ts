@@ -10,6 +10,7 @@ import type { BridgeService } from '../../core/bridges/service';
 import type { WorkflowBridge } from '../../core/bridges/bridge';
 import type { LicenceStatus } from '../../core/licence/licence';
 import type { MailDeskPro, MailDeskProDeps } from '../../core/licence/maildeskPro';
+import { MailError } from '../../core/errors';
 import { ProLicence } from '../../core/licence/proLicence';
 
 type Later<T, K extends keyof T> = { [P in K]: T[P] extends (...a: infer A) => Promise<infer R> ? (...a: A) => Promise<R> : never };
@@ -38,12 +39,21 @@ export class LazyMailDeskPro {
     invalidate: () => this.loaded?.bridges.invalidate(),
     register: (bridge) => {
       if (this.loaded) return this.loaded.bridges.register(bridge);
+      // The checks BridgeService makes, now rather than when it loads (the built-in ids aside).
+      if (!bridge || typeof bridge.id !== 'string' || !bridge.id || typeof bridge.run !== 'function' || typeof bridge.check !== 'function') {
+        throw new MailError('config.invalid', 'a Workflow Bridge needs an id, a label, an app, check() and run()');
+      }
+      if ([...this.early.keys()].some((b) => b.id === bridge.id)) throw new MailError('config.invalid', `a Workflow Bridge with the id "${bridge.id}" is already registered`);
       this.early.set(bridge, undefined);
       return { dispose: () => (this.early.get(bridge) ?? { dispose: () => this.early.delete(bridge) }).dispose() };
     },
   };
 
-  constructor(private readonly d: MailDeskProDeps) {
+  /** `refused` hears of a bridge registered early that MailDeskPro refused when it loaded (an id of a built-in one). */
+  constructor(
+    private readonly d: MailDeskProDeps,
+    private readonly refused: (bridge: WorkflowBridge, e: unknown) => void = () => undefined,
+  ) {
     this.keys = new ProLicence(d);
   }
 
@@ -60,10 +70,19 @@ export class LazyMailDeskPro {
   }
 
   private load(): Promise<MailDeskPro> {
-    return (this.loading ??= import('../../core/licence/maildeskPro').then(({ MailDeskPro }) => {
+    return (this.loading ??= Promise.resolve().then(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { MailDeskPro } = require('../../core/licence/maildeskPro') as typeof import('../../core/licence/maildeskPro');
       const pro = new MailDeskPro(this.d);
       if (this.disposed) pro.dispose();
-      for (const bridge of this.early.keys()) this.early.set(bridge, pro.bridges.register(bridge));
+      for (const bridge of this.early.keys()) {
+        try {
+          this.early.set(bridge, pro.bridges.register(bridge));
+        } catch (e) {
+          this.early.delete(bridge);
+          this.refused(bridge, e);
+        }
+      }
       this.loaded = pro;
       return pro;
     }));

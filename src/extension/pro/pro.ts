@@ -67,7 +67,7 @@ class ProUi implements Disposable {
       data: engineProData(d.engine),
       host: { secrets: d.secrets, hostModels: () => vscodeModels() },
       settings,
-    });
+    }, (b, e) => d.log.warn(`Workflow Bridge ${b.id} was not added: ${toMailError(e).message}`));
     this.item = vscode.window.createStatusBarItem('maildesk.licence', vscode.StatusBarAlignment.Left, 9);
     this.item.name = 'MailDesk Licence';
     this.disposables.push(this.item);
