@@ -161,6 +161,8 @@ describe('the startup bundle (what VS Code loads to activate MailDesk)', functio
     assert.ok(!pkg.activationEvents.includes('*'), 'no "*" activation: it would run during startup');
     // Mail syncs, and the badge and status bar show, once VS Code has started, MailDesk's view open or not.
     assert.ok(pkg.activationEvents.includes('onStartupFinished'));
+    // A draft editor restored at startup needs its file system provider (src/extension/compose/editorCompose.ts).
+    assert.ok(pkg.activationEvents.includes('onFileSystem:maildesk-draft'));
   });
 });
 
