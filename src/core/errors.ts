@@ -45,7 +45,20 @@ export interface MailErrorOptions {
   remedy?: string;
 }
 
+/**
+ * Marks a MailError of any copy of this module. VS Code's extension loads some code as bundles
+ * of their own (scripts/extensionBundles.mjs), each with its own copy of this class, and an
+ * error thrown in one is caught in another: `instanceof MailError` must still hold there.
+ */
+const MAIL_ERROR = Symbol.for('maildesk.MailError');
+
 export class MailError extends Error {
+  /** Any copy's MailError is a MailError; a subclass (OdooRpcError) keeps the usual check. */
+  static [Symbol.hasInstance](v: unknown): boolean {
+    if (this !== MailError) return Function.prototype[Symbol.hasInstance].call(this, v);
+    return typeof v === 'object' && v !== null && (v as { [MAIL_ERROR]?: unknown })[MAIL_ERROR] === true;
+  }
+
   readonly code: MailErrorCode;
   readonly retryable: boolean;
   readonly offline: boolean;
@@ -64,6 +77,7 @@ export class MailError extends Error {
     this.retryAfter = opts.retryAfter;
     this.remedy = opts.remedy ?? describeError(code).remedy;
     this.cause = opts.cause;
+    Object.defineProperty(this, MAIL_ERROR, { value: true });
   }
 
   /** "problem. fix" in one line, for notifications and the CLI. */

@@ -6,7 +6,7 @@ import { MailError } from '../core/errors';
 import type { MailStore } from '../core/store/store';
 import type { VerifyReport } from '../core/providers/provider';
 import type { SendInput, SendResult } from '../core/send/sender';
-import { jobId } from '../core/sync/scheduler';
+import { jobId } from '../core/sync/jobId';
 import type { BodiesSummary, FolderInfo, JobInfo, SendInputWire, SendResultWire, VerifyReportWire, WireError } from '../shared/protocol/engine';
 
 export function toWireError(e: MailError): WireError {

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { showMailError } from './notify';
 import { tokenSecretKey } from '../core/auth/tokens';
-import { msalCacheSecretKey } from '../core/providers/graph/msalAuth';
+import { msalCacheSecretKey } from '../core/providers/graph/msalSettings';
 import { passwordSecretKey, type SecretStore } from '../core/config';
 import { describeError, toMailError } from '../core/errors';
 import type { VerifyReport } from '../core/providers/provider';

@@ -12,9 +12,17 @@ import type { OAuthConfig, SecretStore } from '../core/config';
 import { MailError, toMailError } from '../core/errors';
 import { GOOGLE_CLIENT_SECRET_KEY } from '../core/auth/oauthConfig';
 import type { GoogleSignInResult } from '../core/providers/gmail/signIn';
-import { googleSignInVia, saveGmailReauth, saveGmailSignIn } from './gmailAccount';
+import type * as GmailAccount from './gmailAccount';
 import type { Disposable } from './lifecycle';
 import type { EngineClient } from '../engine/client';
+
+// Google sign-in (google-auth-library, the Gmail API client) loads on first use, as a bundle of
+// its own (scripts/extensionBundles.mjs): activation only registers the commands.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const gmailAccount = async (): Promise<typeof GmailAccount> => require('./gmailAccount') as typeof GmailAccount;
+const googleSignInVia: typeof GmailAccount.googleSignInVia = async (...a) => (await gmailAccount()).googleSignInVia(...a);
+const saveGmailSignIn: typeof GmailAccount.saveGmailSignIn = async (...a) => (await gmailAccount()).saveGmailSignIn(...a);
+const saveGmailReauth: typeof GmailAccount.saveGmailReauth = async (...a) => (await gmailAccount()).saveGmailReauth(...a);
 
 export interface GmailCommandDeps {
   /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */

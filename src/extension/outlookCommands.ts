@@ -10,12 +10,16 @@ import * as vscode from 'vscode';
 import { showMailError } from './notify';
 import type { AccountConfig, OAuthConfig, SecretStore } from '../core/config';
 import { MailError, toMailError } from '../core/errors';
-import { MsalAuth, msalCacheSecretKey, requireMicrosoftOAuth } from '../core/providers/graph/msalAuth';
+import { msalCacheSecretKey, requireMicrosoftOAuth } from '../core/providers/graph/msalSettings';
 import type { AccountRow } from '../core/store/store';
 import type { Disposable } from './lifecycle';
 import { channelLogger } from './logChannel';
 import { recordingSignInVia } from './signInRecord';
 import type { EngineClient } from '../engine/client';
+
+// MSAL loads on first sign-in, as a bundle of its own (scripts/extensionBundles.mjs).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const msalAuth = async (): Promise<typeof import('../core/providers/graph/msalAuth')> => require('../core/providers/graph/msalAuth') as typeof import('../core/providers/graph/msalAuth');
 
 export interface OutlookCommandDeps {
   /** This window's client of the engine: every read and action goes through it (src/shared/protocol/engine.ts). */
@@ -53,7 +57,7 @@ type SignInOptions = { settings: NonNullable<OAuthConfig['microsoft']>; secrets:
  */
 async function addOutlookAccount(deps: OutlookCommandDeps, cfg: { id: string; email: string }, o: SignInOptions): Promise<{ account: AccountConfig }> {
   requireMicrosoftOAuth(o.settings);
-  const auth = new MsalAuth({ ...o, accountId: cfg.id, loginHint: cfg.email || undefined });
+  const auth = new (await msalAuth()).MsalAuth({ ...o, accountId: cfg.id, loginHint: cfg.email || undefined });
   const who = await recordingSignInVia(deps.engine, { provider: 'outlook', email: cfg.email || undefined }, () => auth.signIn(openBrowser), (e) => toMailError(e), deps.log);
   const account: AccountConfig = { ...cfg, provider: 'outlook', email: who.username || cfg.email };
   await deps.engine.request('accounts/add', { account });
@@ -66,7 +70,7 @@ async function addOutlookAccount(deps: OutlookCommandDeps, cfg: { id: string; em
  */
 async function reconnectOutlookAccount(deps: OutlookCommandDeps, acc: AccountRow, o: SignInOptions): Promise<void> {
   requireMicrosoftOAuth(o.settings);
-  const auth = new MsalAuth({ ...o, accountId: acc.id, loginHint: acc.config.email });
+  const auth = new (await msalAuth()).MsalAuth({ ...o, accountId: acc.id, loginHint: acc.config.email });
   const who = await recordingSignInVia(deps.engine, { provider: 'outlook', accountId: acc.id, email: acc.config.email }, () => auth.signIn(openBrowser), (e) => toMailError(e), deps.log);
   if (who.username && who.username.toLowerCase() !== acc.config.email.toLowerCase()) {
     throw new MailError('auth.failed', vscode.l10n.t('signed in as {0}, but this account is {1}; sign in with {1}', who.username, acc.config.email));

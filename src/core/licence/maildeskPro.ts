@@ -6,8 +6,9 @@
 import { AiService, type AiCore } from '../ai/service';
 import type { OpenAiOptions } from '../ai/openai';
 import { BridgeService } from '../bridges/service';
-import { LICENCE_SECRET, verifyLicence, type LicenceStatus } from './licence';
-import { attachProHost, currentLicence, type ProHost } from './pro';
+import type { LicenceStatus } from './licence';
+import { attachProHost, type ProHost } from './pro';
+import { ProLicence } from './proLicence';
 import type { ProData } from './proData';
 
 export interface MailDeskProDeps {
@@ -25,31 +26,28 @@ export class MailDeskPro {
   readonly ai: AiService;
   readonly bridges: BridgeService;
   private readonly attached: { dispose(): void };
+  private readonly keys: ProLicence;
 
-  constructor(private readonly d: MailDeskProDeps) {
+  constructor(d: MailDeskProDeps) {
     this.ai = new AiService(d);
     this.bridges = new BridgeService(d);
+    this.keys = new ProLicence(d);
     // Troubleshoot's checks find the same secrets and models through the store (through the
     // engine's `diagnostics/run` when the store is the engine's).
     this.attached = d.core ? attachProHost(d.core.store, d.host) : { dispose: () => undefined };
   }
 
   licence(): Promise<LicenceStatus> {
-    return currentLicence(this.d.host, this.d.now?.() ?? Date.now());
+    return this.keys.licence();
   }
 
-  /**
-   * Verifies a pasted key and stores it (cleaned of quotes and line breaks) when it is
-   * valid; a key that is not valid is not stored, and the status says why.
-   */
-  async enterLicence(raw: string): Promise<LicenceStatus> {
-    const s = verifyLicence(raw, { publicKey: this.d.host.publicKey, now: this.d.now?.() ?? Date.now() });
-    if (s.state === 'valid' && s.key) await this.d.host.secrets.set(LICENCE_SECRET, s.key);
-    return s;
+  /** Verifies a pasted key and stores it when it is valid (./proLicence.ts). */
+  enterLicence(raw: string): Promise<LicenceStatus> {
+    return this.keys.enterLicence(raw);
   }
 
-  async removeLicence(): Promise<void> {
-    await this.d.host.secrets.delete(LICENCE_SECRET);
+  removeLicence(): Promise<void> {
+    return this.keys.removeLicence();
   }
 
   dispose(): void {

@@ -1,24 +1,18 @@
 /**
- * Building outgoing mail: addresses, RFC 5322 messages (nodemailer's MailComposer, the
- * same code nodemailer itself sends with), Message-IDs, and the header rules of replies
- * and forwards. Pure functions apart from reading attachment files.
- *
- * Addresses are parsed with nodemailer's `addressparser`: it is already shipped with the
- * transport, handles quoted names, comments and groups, and is exactly the parser that
- * turns our headers into the SMTP envelope, so what we validate is what gets sent.
+ * Building outgoing mail: RFC 5322 messages (nodemailer's MailComposer, the same code
+ * nodemailer itself sends with) and the header rules of replies and forwards; addresses and
+ * Message-IDs come from ./addresses.ts. Pure functions apart from reading attachment files.
  */
-import * as crypto from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import addressparser from 'nodemailer/lib/addressparser';
+import { type Address, bracketId, formatAddress, newMessageId, parseAddresses } from './addresses';
 import type { ParsedMessage } from '../mime/parse';
 import { sanitizeHtml } from '../render/sanitize';
 import { textToSafeHtml } from '../render/text';
 import { escapeHtml } from '../../shared/html';
 
-export interface Address {
-  name?: string;
-  address: string;
-}
+// Addresses and Message-IDs live in ./addresses.ts, without MailComposer and the HTML
+// sanitiser: VS Code's compose code needs them at activation (scripts/extensionBundles.mjs).
+export { type Address, bracketId, formatAddress, newMessageId, parseAddresses };
 
 /** An attachment as the user picked it: a file on disk, bytes, or bytes already in the blob store. */
 export interface DraftAttachment {
@@ -63,50 +57,6 @@ export interface ComposedMessage {
   /** What Drafts and Sent keep: with Bcc, so the sender still sees whom they copied. */
   rawWithBcc: Buffer;
   envelope: { from: string; to: string[] };
-}
-
-const ADDRESS_RE = /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+$/;
-
-/**
- * Parses address fields as the user typed them ("Ann <a@x>, b@y; Team: c@z;").
- * Everything that is not a usable address ends up in `invalid`, word for word.
- */
-export function parseAddresses(input: Array<Address | string> | string | undefined): { addresses: Address[]; invalid: string[] } {
-  const list = input === undefined ? [] : Array.isArray(input) ? input : [input];
-  const addresses: Address[] = [];
-  const invalid: string[] = [];
-  for (const item of list) {
-    if (typeof item !== 'string') {
-      if (ADDRESS_RE.test(item.address)) addresses.push({ name: item.name || undefined, address: item.address });
-      else invalid.push(item.address);
-      continue;
-    }
-    if (!item.trim()) continue;
-    // addressparser takes "," as the separator; people also type ";".
-    for (const a of addressparser(item.replace(/;(?=[^"]*(?:"[^"]*"[^"]*)*$)/g, ','), { flatten: true })) {
-      if (!a.address && !a.name) continue;
-      if (a.address && ADDRESS_RE.test(a.address)) addresses.push({ name: a.name || undefined, address: a.address });
-      else invalid.push(a.address || a.name);
-    }
-  }
-  return { addresses, invalid };
-}
-
-export function formatAddress(a: Address): string {
-  if (!a.name) return a.address;
-  return /^[\w .'-]*$/.test(a.name) ? `${a.name} <${a.address}>` : `"${a.name.replace(/["\\]/g, '\\$&')}" <${a.address}>`;
-}
-
-/** `<random@domain-of-sender>`: unique, and says nothing about the machine it came from. */
-export function newMessageId(fromAddress?: string): string {
-  const domain = fromAddress?.split('@')[1]?.replace(/[^A-Za-z0-9.-]/g, '') || 'maildesk.invalid';
-  return `<${crypto.randomUUID()}@${domain}>`;
-}
-
-/** Normalises "abc@x" and " <abc@x> " to "<abc@x>". */
-export function bracketId(id: string): string {
-  const t = id.trim();
-  return t.startsWith('<') ? t : `<${t}>`;
 }
 
 /**

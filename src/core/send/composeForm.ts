@@ -5,7 +5,8 @@
  * whose last changes never reached their row.
  */
 import type { ComposeFields } from '../../shared/protocol/compose';
-import { type Address, type Draft, type DraftAttachment, formatAddress, parseAddresses } from './compose';
+import { type Address, formatAddress, parseAddresses } from './addresses';
+import type { Draft, DraftAttachment } from './compose';
 import { buildBodies, type Quote } from './markdown';
 
 export interface ComposeMeta {

@@ -1,6 +1,6 @@
 /**
  * The composer's body: what the user writes (Markdown or plain text) turned into the
- * message's HTML and plain-text parts, plus the signature rules. Pure functions.
+ * message's HTML and plain-text parts (the signature rules are in ./signature.ts). Pure functions.
  *
  * Markdown is rendered with markdown-it: CommonMark-compliant, maintained, no runtime
  * dependencies of note, already in the dependency tree (vsce uses it), and with `html`
@@ -15,8 +15,9 @@ import { escapeHtml } from '../../shared/html';
 
 export type BodyFormat = 'markdown' | 'plain';
 
-/** The signature delimiter of RFC 3676 ("-- " on its own line): clients fold what follows. */
-export const SIGNATURE_DELIMITER = '-- ';
+// The signature rules live in ./signature.ts, without markdown-it (VS Code's compose code
+// needs them at activation: scripts/extensionBundles.mjs).
+export { SIGNATURE_DELIMITER, signatureBlock, swapSignature, withSignature } from './signature';
 
 const md = new MarkdownIt({ html: false, linkify: true, breaks: true, typographer: false });
 md.disable(['image']);
@@ -59,34 +60,4 @@ export function buildBodies(body: string, format: BodyFormat, quote?: Quote): Bo
   if (format === 'plain' && !quote) return { text };
   const ownHtml = format === 'markdown' ? renderMarkdown(own) : plainToHtml(own);
   return { html: quote ? `${ownHtml}${quote.html}` : ownHtml, text };
-}
-
-/** The block put at the end of a new body: "\n\n-- \n<signature>". Empty when there is none. */
-export function signatureBlock(signature: string | undefined): string {
-  const sig = (signature ?? '').replace(/\r\n?/g, '\n').replace(/\s+$/, '');
-  return sig ? `\n\n${SIGNATURE_DELIMITER}\n${sig}` : '';
-}
-
-/**
- * Appends the signature once: a body that already ends with it (a reopened draft) is
- * returned unchanged.
- */
-export function withSignature(body: string, signature: string | undefined): string {
-  const block = signatureBlock(signature);
-  if (!block) return body;
-  const trimmed = body.replace(/\s+$/, '');
-  if (trimmed.endsWith(block.trim()) && trimmed.includes(`${SIGNATURE_DELIMITER}\n`)) return body;
-  return `${trimmed}${block}`;
-}
-
-/**
- * Changing the From account swaps the signature when the old one is still there as it
- * was appended; a signature the user edited is left alone (and the new one not added).
- */
-export function swapSignature(body: string, oldSignature: string | undefined, newSignature: string | undefined): string {
-  const oldBlock = signatureBlock(oldSignature);
-  const trimmed = body.replace(/\s+$/, '');
-  if (oldBlock && trimmed.endsWith(oldBlock)) return `${trimmed.slice(0, -oldBlock.length)}${signatureBlock(newSignature)}`;
-  if (!oldBlock) return withSignature(body, newSignature);
-  return body;
 }

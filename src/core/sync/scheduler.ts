@@ -16,6 +16,7 @@ import type { Logger } from '../log';
 import type { MailProvider } from '../providers/provider';
 import type { FolderRow, JobKind, JobRow, MailStore, TaskRow } from '../store/store';
 import { backoffDelay } from './backoff';
+import { jobId } from './jobId';
 import { bodyStep } from './bodies';
 import { SENT_COPY_TASK, sentCopyError, sentCopyFailureKey, sentCopyPayload, sentCopyRetryDelay, trySentCopy } from '../send/sentCopyTask';
 
@@ -37,9 +38,7 @@ export interface SchedulerOptions {
 
 const AUTH_CODES = new Set(['auth.failed', 'auth.expired', 'auth.reauthRequired', 'auth.accessDenied', 'config.missingPassword', 'oauth.notConfigured']);
 
-export function jobId(accountId: string, kind: JobKind, folderPath?: string): string {
-  return folderPath === undefined ? `${accountId}:${kind}` : `${accountId}:${kind}:${folderPath}`;
-}
+export { jobId };
 
 /** Folders selected by default: Inbox, Sent and Drafts. */
 export function defaultSelection(account: AccountConfig): (f: { path: string; role?: string | null }) => boolean {

@@ -8,11 +8,11 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { AGENT_TOOLS, runAgentTool, type AgentMailDesk, type AgentTool } from '../../core/agent/tools';
+import type { AgentMailDesk, AgentTool } from '../../core/agent/tools';
+import { AGENT_TOOL_NAMES } from '../../core/agent/toolNames';
 import { chatInstructions, MAX_CHAT_ROUNDS } from '../../core/agent/chatPrompts';
 import { flattenSettings } from '../troubleshoot/viewModel';
 import type { EngineClient } from '../../engine/client';
-import { engineAgent } from '../../engine/agentClient';
 
 /** The name a tool has in VS Code (tool names are shared by every extension). */
 export function vscodeToolName(t: Pick<AgentTool, 'name'>): string {
@@ -35,9 +35,14 @@ export interface AgentDeps {
 /** Which tools were registered in this window (Troubleshoot reads it). */
 export const registeredTools = { names: [] as string[], participant: false, mcpProvider: false };
 
+/** The tools' schemas and runner, loaded on first use (a bundle of their own: scripts/extensionBundles.mjs). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const agentTools = async (): Promise<typeof import('./agentTools')> => require('./agentTools') as typeof import('./agentTools');
+
 /** The agent tools' mailbox: the engine's `agent/*` requests, each with this window's settings read at the call. */
-function mailbox(d: AgentDeps): AgentMailDesk {
-  return engineAgent(d.engine, agentSettings);
+function mailbox(d: AgentDeps): () => Promise<AgentMailDesk> {
+  let mail: Promise<AgentMailDesk> | undefined;
+  return () => (mail ??= agentTools().then((m) => m.engineAgent(d.engine, agentSettings)));
 }
 
 function registerTools(d: AgentDeps): vscode.Disposable[] {
@@ -48,11 +53,12 @@ function registerTools(d: AgentDeps): vscode.Disposable[] {
   }
   const out: vscode.Disposable[] = [];
   const mail = mailbox(d);
-  for (const t of AGENT_TOOLS) {
-    const name = vscodeToolName(t);
+  for (const toolName of AGENT_TOOL_NAMES) {
+    const name = vscodeToolName({ name: toolName });
     out.push(
       lm.registerTool<Record<string, unknown>>(name, {
-        prepareInvocation(options) {
+        async prepareInvocation(options) {
+          const t = (await agentTools()).findAgentTool(toolName)!;
           const parsed = t.input.safeParse(options.input ?? {});
           const c = parsed.success ? t.confirm?.(parsed.data) : undefined;
           return {
@@ -63,7 +69,7 @@ function registerTools(d: AgentDeps): vscode.Disposable[] {
         async invoke(options) {
           // A token means chat called it (agent mode or @maildesk); without one, another extension did.
           const client = options.toolInvocationToken !== undefined ? 'VS Code chat' : 'VS Code extension';
-          const r = await runAgentTool(mail, t.name, options.input, client);
+          const r = await (await agentTools()).runAgentTool(await mail(), toolName, options.input, client);
           return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(r.text)]);
         },
       }),
@@ -80,7 +86,7 @@ function registerParticipant(d: AgentDeps): vscode.Disposable[] {
   if (typeof chat?.createChatParticipant !== 'function' || typeof lm?.invokeTool !== 'function') return [];
   const mail = mailbox(d);
   const handler: vscode.ChatRequestHandler = async (request, context, stream, token) => {
-    const status = await mail.agentStatus();
+    const status = await (await mail()).agentStatus();
     if (!status.enabled) {
       stream.markdown(status.reason);
       return {};
@@ -90,7 +96,7 @@ function registerParticipant(d: AgentDeps): vscode.Disposable[] {
       stream.markdown(vscode.l10n.t('No chat model is available. Pick one in the chat view (for example GitHub Copilot) and ask again.'));
       return {};
     }
-    const mine = new Set(AGENT_TOOLS.map(vscodeToolName));
+    const mine = new Set(AGENT_TOOL_NAMES.map((name) => vscodeToolName({ name })));
     const tools: vscode.LanguageModelChatTool[] = (lm.tools ?? []).filter((t) => mine.has(t.name)).map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }));
     const messages: vscode.LanguageModelChatMessage[] = [vscode.LanguageModelChatMessage.User(chatInstructions(request.command))];
     // Earlier turns of this conversation with @maildesk, as text.

@@ -16,8 +16,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { webviewPage } from '../webviewPage';
 import { toMailError } from '../../core/errors';
-import { newMessageId } from '../../core/send/compose';
-import { swapSignature, withSignature } from '../../core/send/markdown';
+import { newMessageId } from '../../core/send/addresses';
+import { swapSignature, withSignature } from '../../core/send/signature';
 import { escapeHtml } from '../../shared/html';
 import {
   type ComposeFields,

@@ -19,13 +19,13 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import { toMailError } from '../../core/errors';
-import { newMessageId } from '../../core/send/compose';
-import { withSignature } from '../../core/send/markdown';
+import { newMessageId } from '../../core/send/addresses';
+import { withSignature } from '../../core/send/signature';
 import type { AttachmentWire, ComposeAccountInfo } from '../../shared/protocol/engineAreas/compose';
 import type { EngineClient } from '../../engine/client';
 import { fromWireError } from '../../engine/wire';
 import { DisposableBase, toDisposable, type Disposable } from '../lifecycle';
-import { parseAddresses } from '../../core/send/compose';
+import { parseAddresses } from '../../core/send/addresses';
 import { attachmentList, type ComposeMeta, isUntouched, sendProblem, signatureOf, toDraft, prefilledMeta } from './model';
 import { draftFileName, formatDraftDocument, keptAttachments, parseDraftDocument } from './draftDocument';
 import { commandRunner } from '../notify';

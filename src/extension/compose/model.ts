@@ -5,10 +5,20 @@
  * The form and how it becomes a draft live in src/core/send/composeForm.ts (the engine builds
  * drafts with it too); the journal of it is the engine's (src/engine/areas/composeJournal.ts).
  */
+import type * as ComposeForm from '../../core/send/composeForm';
 import type { ComposeMeta } from '../../core/send/composeForm';
 import type { AttachmentWire, ComposeAccountInfo, ComposePrefill } from '../../shared/protocol/engineAreas/compose';
 
-export { addressText, type ComposeMeta, isUntouched, sendProblem, toDraft } from '../../core/send/composeForm';
+export type { ComposeMeta } from '../../core/send/composeForm';
+
+// The form's rules load when a compose window first uses them, with markdown-it (a Markdown
+// body's HTML): a bundle of their own (scripts/extensionBundles.mjs), required synchronously.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const form = (): typeof ComposeForm => require('../../core/send/composeForm') as typeof ComposeForm;
+export const addressText: typeof ComposeForm.addressText = (...a) => form().addressText(...a);
+export const isUntouched: typeof ComposeForm.isUntouched = (...a) => form().isUntouched(...a);
+export const sendProblem: typeof ComposeForm.sendProblem = (...a) => form().sendProblem(...a);
+export const toDraft: typeof ComposeForm.toDraft = (...a) => form().toDraft(...a);
 
 /** The signature for an account: the window's `maildesk.signatures` map (accountId → text) wins over the stored one. */
 export function signatureOf(account: ComposeAccountInfo, settings: Record<string, unknown> | undefined): string {

@@ -12,7 +12,7 @@ import type { BridgeChoice, WorkflowBridge } from '../../core/bridges/bridge';
 import type { LinkSummary } from '../../core/bridges/links';
 import type { SecretStore } from '../../core/config';
 import { toMailError } from '../../core/errors';
-import { MailDeskPro } from '../../core/licence/maildeskPro';
+import { LazyMailDeskPro } from './lazyPro';
 import { AI_API_KEY_SECRET, ODOO_API_KEY_SECRET } from '../../core/licence/pro';
 import type { LicenceStatus } from '../../core/licence/licence';
 import type { Draft } from '../../core/send/compose';
@@ -58,18 +58,18 @@ export function linkLine(l: LinkSummary): string {
 }
 
 class ProUi implements Disposable {
-  readonly pro: MailDeskPro;
+  readonly pro: LazyMailDeskPro;
   private readonly item: vscode.StatusBarItem;
   private readonly running = new Map<string, AbortController>();
   private readonly summaries = new Map<string, string>();
   private readonly disposables: Array<{ dispose(): unknown }> = [];
 
   constructor(private readonly d: ProDeps) {
-    this.pro = new MailDeskPro({
+    this.pro = new LazyMailDeskPro({
       data: engineProData(d.engine),
       host: { secrets: d.secrets, hostModels: () => vscodeModels() },
       settings,
-    });
+    }, (b, e) => d.log.warn(`Workflow Bridge ${b.id} was not added: ${toMailError(e).message}`));
     this.item = vscode.window.createStatusBarItem('maildesk.licence', vscode.StatusBarAlignment.Left, 9);
     this.item.name = vscode.l10n.t('MailDesk Licence');
     this.disposables.push(this.item);

@@ -22,42 +22,13 @@ import { MailError } from '../../errors';
 import { type Logger, noopLogger } from '../../log';
 import { classifyMsalError } from './graphErrors';
 
+import { type MicrosoftOAuthSettings, msalCacheSecretKey, requireMicrosoftOAuth } from './msalSettings';
+
+// The settings check and the cache's key, without MSAL: VS Code's extension needs them at activation.
+export { MICROSOFT_SETUP_STEPS, type MicrosoftOAuthSettings, msalCacheSecretKey, requireMicrosoftOAuth } from './msalSettings';
+
 /** Delegated Graph permissions MailDesk asks for (offline_access gives the refresh token). */
 export const GRAPH_SCOPES = ['https://graph.microsoft.com/Mail.ReadWrite', 'https://graph.microsoft.com/Mail.Send', 'https://graph.microsoft.com/User.Read', 'offline_access'];
-
-export const MICROSOFT_SETUP_STEPS =
-  'Register an app in Microsoft Entra ID (portal.azure.com → Microsoft Entra ID → App registrations → New registration): ' +
-  'supported account types as your users need, platform "Mobile and desktop applications" with the redirect URI http://localhost, ' +
-  '"Allow public client flows" on, and the delegated Microsoft Graph permissions Mail.ReadWrite, Mail.Send, User.Read and offline_access. ' +
-  'Copy the Application (client) ID into maildesk.oauth.microsoft.clientId and set maildesk.oauth.microsoft.tenant to common, organizations or your tenant id.';
-
-export interface MicrosoftOAuthSettings {
-  clientId?: string;
-  tenant?: string;
-  /** Overrides https://login.microsoftonline.com/<tenant> (sovereign clouds, tests). */
-  authority?: string;
-  graphBaseUrl?: string;
-}
-
-/**
- * The settings, checked before any browser opens. `where` names the place to fix them
- * ("setting" in VS Code, "config" in the CLI).
- */
-export function requireMicrosoftOAuth(s: MicrosoftOAuthSettings | undefined, where: 'settings' | 'config' = 'settings'): { clientId: string; tenant: string; authority: string } {
-  const name = (k: string) => (where === 'settings' ? `maildesk.oauth.microsoft.${k}` : `oauth.microsoft.${k}`);
-  const clientId = s?.clientId?.trim();
-  if (!clientId) throw new MailError('oauth.notConfigured', `OAuth not configured: set ${name('clientId')} to the Application (client) ID of your Entra app registration. ${MICROSOFT_SETUP_STEPS}`);
-  const tenant = s?.tenant?.trim() || 'common';
-  if (!/^(common|organizations|consumers|[0-9a-f-]{36}|[A-Za-z0-9.-]+\.[A-Za-z]{2,})$/i.test(tenant)) {
-    throw new MailError('oauth.notConfigured', `OAuth not configured: ${name('tenant')} must be common, organizations or a tenant id (got "${tenant}"). ${MICROSOFT_SETUP_STEPS}`);
-  }
-  const authority = (s?.authority?.trim() || `https://login.microsoftonline.com/${tenant}`).replace(/\/+$/, '');
-  return { clientId, tenant, authority };
-}
-
-export function msalCacheSecretKey(accountId: string): string {
-  return `maildesk.oauth.microsoft.${accountId}.msalCache`;
-}
 
 /**
  * MSAL's HTTP client over node:https with extra trusted certificates: the test servers use
