@@ -100,7 +100,7 @@ export function buildBodyFigures(b: BodyRuns, messages: number): Record<string, 
       baseline: null,
       target: '≤ 350 MB',
       pass: m((r) => r.peakRssMb) <= 350,
-      note: scaleNote,
+      note: `${scaleNote}; ${describeMemory(b.maildesk)}`,
     },
     bodiesStall: {
       name: 'Longest event-loop stall, headers + bodies',
@@ -122,6 +122,13 @@ export function buildBodyFigures(b: BodyRuns, messages: number): Record<string, 
     },
   };
   return figs;
+}
+
+/** Where the memory of the first bodies run was at its highest RSS (memoryProbe.ts). */
+function describeMemory(runs: MailDeskBodiesResult[]): string {
+  const p = runs[0]?.memoryAtPeak;
+  if (!p) return 'no memory breakdown';
+  return `at the peak (run 1, ${p.phase}): heap ${p.heapUsedMb} of ${p.heapTotalMb} MB, external ${p.externalMb} MB (array buffers ${p.arrayBuffersMb}, of which the database file in memory ${p.memfsMb} MB in a ${p.memfsCapacityMb} MB array), SQLite's wasm heap ${p.wasmMb} MB`;
 }
 
 const OWN_NOTE =
