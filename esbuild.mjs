@@ -32,6 +32,7 @@ const targets = [
   { ...node, entryPoints: { demo: 'scripts/demo.ts' }, outdir: 'dist', external: ['vscode', 'sql.js', 'hoodiecrow-imap'] },
   { ...node, entryPoints: { bench: 'bench/bench.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { engineBench: 'bench/engineBench.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { reopenMemory: 'bench/reopenMemory.ts' }, outdir: 'dist' },
   {
     bundle: true,
     platform: 'browser',
