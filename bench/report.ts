@@ -100,7 +100,7 @@ export function buildBodyFigures(b: BodyRuns, messages: number): Record<string, 
       baseline: null,
       target: '≤ 350 MB',
       pass: m((r) => r.peakRssMb) <= 350,
-      note: `${scaleNote}; ${describeMemory(b.maildesk)}`,
+      note: [scaleNote, describeMemory(b.maildesk)].filter(Boolean).join('; '),
     },
     bodiesSyncRss: {
       name: 'Peak RSS while syncing (headers + bodies, before indexing)',
