@@ -14,7 +14,7 @@ import { startDovecot, type Dovecot } from '../test/support/dovecot';
 import { bareClient, fetchFolder, runBaseline, type BaselineResult } from './baseline';
 import { runMailDesk, type MailDeskResult } from './maildeskRun';
 import { hasMbsync, runFullFetch, runMailDeskBodies, runMbsync, type FullFetchResult, type MailDeskBodiesResult, type MbsyncResult } from './bodiesRun';
-import { FIRST_PAGE_SIZE, MAX_CONNECTIONS, PAGE_SIZE, parseArgs, type BenchOptions, type ChildConfig } from './options';
+import { BODY_SIDES, FIRST_PAGE_SIZE, MAX_CONNECTIONS, PAGE_SIZE, parseArgs, type BenchOptions, type ChildConfig } from './options';
 import { buildBodyFigures, buildFigures, renderTable, type BenchReport } from './report';
 import { seedBench } from './seed';
 
@@ -87,6 +87,7 @@ function commandLine(o: BenchOptions): string {
   if (o.firstPageSize !== FIRST_PAGE_SIZE) parts.push(`--first-page-size ${o.firstPageSize}`);
   if (!o.headers) parts.push('--no-headers');
   if (!o.bodies) parts.push('--no-bodies');
+  if (o.bodySides.join(',') !== BODY_SIDES.join(',')) parts.push(`--body-sides ${o.bodySides.join(',')}`);
   return parts.join(' ');
 }
 
@@ -152,9 +153,9 @@ async function main(): Promise<void> {
     // fetch, one after the other per run, the order turning so none always meets a warmer server.
     const bodies: { maildesk: MailDeskBodiesResult[]; mbsync: MbsyncResult[]; fullfetch: FullFetchResult[]; mbsyncMissing?: string } = { maildesk: [], mbsync: [], fullfetch: [] };
     if (o.bodies) {
-      const mbsync = ensureMbsync();
+      const mbsync = o.bodySides.includes('mbsync') ? ensureMbsync() : { ok: false, why: 'left out (--body-sides)' };
       if (!mbsync.ok) bodies.mbsyncMissing = mbsync.why;
-      const kinds: Array<'maildesk-bodies' | 'mbsync' | 'fullfetch'> = mbsync.ok ? ['maildesk-bodies', 'mbsync', 'fullfetch'] : ['maildesk-bodies', 'fullfetch'];
+      const kinds = o.bodySides.filter((k) => k !== 'mbsync' || mbsync.ok);
       for (let i = 0; i < o.runs; i++) {
         const order = kinds.map((_, k) => kinds[(k + i) % kinds.length]);
         for (const kind of order) {

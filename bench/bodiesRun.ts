@@ -19,6 +19,8 @@ import { openMessage } from '../src/core/threads/reading';
 import { imapAccount, mapCredentials } from '../test/support/core';
 import { bareClient } from './baseline';
 import { instrument, StallTracer, type StallInfo } from './maildeskRun';
+import { mainThreadTimes } from './threadTimes';
+import { MemoryProbe, type MemorySample } from './memoryProbe';
 import { median, type ChildConfig } from './options';
 
 export interface MailDeskBodiesResult {
@@ -41,6 +43,13 @@ export interface MailDeskBodiesResult {
   bodyIndexed: number;
   indexStallMs: number;
   peakRssMb: number;
+  /** Where the memory was at the highest RSS, and at each phase's own highest (memoryProbe.ts). */
+  memoryAtPeak: MemorySample | undefined;
+  memoryByPhase: MemorySample[];
+  /** One sample a second, for a plot of where it grows. */
+  memorySeries: MemorySample[];
+  /** The main thread's own CPU time over the sync (schedstat; NaN where there is none). */
+  syncCpuMs: number;
   /** monitorEventLoopDelay max over the sync (headers + bodies). */
   maxStallMs: number;
   /** The most main-thread CPU time inside one gap of the sync (StallInfo.mainCpuMs): its own work. */
@@ -73,6 +82,8 @@ export async function runMailDeskBodies(cfg: ChildConfig): Promise<MailDeskBodie
   const tracer = new StallTracer(t0);
   tracer.phase = 'headers + bodies';
   tracer.start();
+  const mem = new MemoryProbe();
+  await mem.start();
   h.enable();
   const core = await MailDesk.open({
     dataDir: cfg.dataDir,
@@ -81,13 +92,22 @@ export async function runMailDeskBodies(cfg: ChildConfig): Promise<MailDeskBodie
     imap: { firstPageSize: cfg.firstPageSize, pageSize: cfg.pageSize, maxConnections: cfg.maxConnections },
   });
   const { store } = core;
+  mem.attach(store);
   // Store calls are timed so a stall names those inside it.
   instrument(store, tracer);
   try {
     await core.addAccount({ ...imapAccount(cfg.user, cfg.port, { folders: [cfg.inbox] }), bodies: { days: 'all' } });
     const tSync = performance.now();
-    const r = await syncOnce(core, [cfg.user]);
+    const cpuSync = mainThreadTimes();
+    mem.phase = 'headers + bodies';
+    const r = await syncOnce(core, [cfg.user], {
+      onProgress: (j) => {
+        if (j.kind === 'backfill' && j.status === 'done') mem.phase = 'bodies';
+      },
+    });
     const syncMs = performance.now() - tSync;
+    const syncCpuMs = (mainThreadTimes()?.runMs ?? NaN) - (cpuSync?.runMs ?? NaN);
+    mem.phase = 'final save';
     if (!r.ok) throw new Error(`sync failed: ${r.failed.map((j) => `${j.id}: ${j.errorMessage}`).join('; ')}`);
     const tSave = performance.now();
     await store.flush();
@@ -95,6 +115,7 @@ export async function runMailDeskBodies(cfg: ChildConfig): Promise<MailDeskBodie
     const totalMs = performance.now() - t0;
     h.disable();
     tracer.phase = 'open + index';
+    mem.phase = 'open';
 
     const inbox = store.getFolder(cfg.user, cfg.inbox)!;
     // Every message of the folder, no size cap (bodies: N of M as the job counts them).
@@ -117,10 +138,12 @@ export async function runMailDeskBodies(cfg: ChildConfig): Promise<MailDeskBodie
     const hIdx = monitorEventLoopDelay({ resolution: 10 });
     hIdx.enable();
     const tIdx = performance.now();
+    mem.phase = 'thread + header index';
     await indexInBackground(store, { batch: 100 });
     const indexMs = performance.now() - tIdx;
     // Time-boxed: at 10,000 messages and more, the rate is what matters, not waiting for all.
     const tBody = performance.now();
+    mem.phase = 'body index';
     const bodyIndexed = await indexBodiesInBackground(store, { stop: () => performance.now() - tBody > BODY_INDEX_BOX_MS });
     const bodyIndexMs = performance.now() - tBody;
     hIdx.disable();
@@ -140,6 +163,10 @@ export async function runMailDeskBodies(cfg: ChildConfig): Promise<MailDeskBodie
       bodyIndexed,
       indexStallMs: hIdx.max / 1e6,
       peakRssMb: process.resourceUsage().maxRSS / 1024,
+      memoryAtPeak: mem.peak(),
+      memoryByPhase: [...mem.peaks.values()],
+      memorySeries: mem.series,
+      syncCpuMs,
       maxStallMs: h.max / 1e6,
       maxOwnStallMs: tracer.maxOwnMs('headers + bodies'),
       // The three longest of each phase (syncing, and opening + indexing after it), and the
@@ -152,6 +179,7 @@ export async function runMailDeskBodies(cfg: ChildConfig): Promise<MailDeskBodie
     };
   } finally {
     tracer.stop();
+    mem.stop();
     await core.close();
   }
 }

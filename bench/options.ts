@@ -14,7 +14,12 @@ export interface BenchOptions {
   headers: boolean;
   /** Run the offline-bodies comparison (MailDesk headers + bodies vs mbsync vs bare full-source fetch). */
   bodies: boolean;
+  /** Which sides of the bodies comparison run (all three by default; one, to iterate on it). */
+  bodySides: BodySide[];
 }
+
+export type BodySide = 'maildesk-bodies' | 'mbsync' | 'fullfetch';
+export const BODY_SIDES: BodySide[] = ['maildesk-bodies', 'mbsync', 'fullfetch'];
 
 /** What a child process needs to measure one run. */
 export interface ChildConfig {
@@ -45,10 +50,11 @@ export const USAGE = `Usage: npm run bench -- [--messages N] [--runs N] [--json]
   --page-size N  backfill page size for both sides (default ${PAGE_SIZE}, the provider's)
   --first-page-size N  first (fill) page size for both sides (default ${FIRST_PAGE_SIZE})
   --no-headers   skip the header-only comparison
-  --no-bodies    skip the offline-bodies comparison (MailDesk vs mbsync vs bare full-source fetch)`;
+  --no-bodies    skip the offline-bodies comparison (MailDesk vs mbsync vs bare full-source fetch)
+  --body-sides L which sides of it run, comma-separated (default ${BODY_SIDES.join(',')})`;
 
 export function parseArgs(argv: string[]): BenchOptions {
-  const o: BenchOptions = { messages: 10_000, runs: 3, json: false, keep: false, dataRoot: undefined, firstPageSize: FIRST_PAGE_SIZE, pageSize: PAGE_SIZE, headers: true, bodies: true };
+  const o: BenchOptions = { messages: 10_000, runs: 3, json: false, keep: false, dataRoot: undefined, firstPageSize: FIRST_PAGE_SIZE, pageSize: PAGE_SIZE, headers: true, bodies: true, bodySides: BODY_SIDES };
   const num = (name: string, v: string | undefined, min: number): number => {
     const n = Number(v?.replace(/[_,]/g, ''));
     if (!Number.isInteger(n) || n < min) throw new Error(`${name} needs a whole number >= ${min} (got ${v ?? 'nothing'})\n${USAGE}`);
@@ -67,6 +73,12 @@ export function parseArgs(argv: string[]): BenchOptions {
     else if (flag === '--first-page-size') o.firstPageSize = num('--first-page-size', value(), 100);
     else if (flag === '--no-headers') o.headers = false;
     else if (flag === '--no-bodies') o.bodies = false;
+    else if (flag === '--body-sides') {
+      const sides = (value() ?? '').split(',').filter(Boolean);
+      const bad = sides.filter((x) => !BODY_SIDES.includes(x as BodySide));
+      if (!sides.length || bad.length) throw new Error(`--body-sides takes some of ${BODY_SIDES.join(',')} (got ${bad.join(',') || 'nothing'})\n${USAGE}`);
+      o.bodySides = sides as BodySide[];
+    }
     else if (flag === '--help' || flag === '-h') {
       console.log(USAGE);
       process.exit(0);

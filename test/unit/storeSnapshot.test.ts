@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Database } from 'sql.js';
+import { noopLogger } from '../../src/core/log';
 import { writeSnapshot } from '../../src/core/store/memfsSnapshot';
+import { readDatabase } from '../../src/core/store/persistence';
 import { loadSqlJs, patchSqlJs } from '../../src/core/store/sqlite';
 import { type IncomingMessage, MailStore } from '../../src/core/store/store';
 
@@ -203,6 +205,29 @@ describe('saving the store in slices (copy-on-write snapshot of the in-memory fi
     assert.equal(store.stats().saves, 'sliced');
     assert.equal(store.stats().bytes, mem.bytes().length);
     store.close();
+  });
+
+  it('a stored database is opened in place, in an array with room to grow, and SQLite reads, writes and saves it', async () => {
+    const { store, inbox } = await storeAt(dir);
+    store.upsertMessages(inbox, Array.from({ length: 200 }, (_, i) => incoming(inbox, i + 1)));
+    store.close();
+    const size = fs.statSync(path.join(dir, 'maildesk.db')).size;
+    // Read as a start reads it: the file as it was on disk, byte for byte, already in the big
+    // array (sql.js's own way leaves it in an array of its size, which keepRoom then copies).
+    const SQL = await loadSqlJs();
+    const read = await readDatabase(SQL, dir, noopLogger);
+    const mem = SQL.memFile!((read.db as unknown as { filename: string }).filename);
+    assert.equal(mem.bytes().length, size);
+    assert.deepEqual(Buffer.from(mem.bytes()), fs.readFileSync(path.join(dir, 'maildesk.db')));
+    assert.ok(mem.capacity() >= 512 * 1024 * 1024);
+    assert.equal(read.db.exec('SELECT COUNT(*) FROM memberships')[0].values[0][0], 200);
+    read.db.close();
+    const again = await MailStore.open({ dir, saveDelayMs: 60_000 });
+    assert.equal(again.uidBounds(inbox).count, 200);
+    again.upsertMessages(inbox, [incoming(inbox, 201)]);
+    assert.equal(again.uidBounds(inbox).count, 201);
+    again.close();
+    await reopenCopy(path.join(dir, 'maildesk.db'), (s) => assert.equal(s.uidBounds(inbox).count, 201));
   });
 
   it('without file access (another sql.js build) the store still saves, by export', async () => {

@@ -7,12 +7,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Database, SqlJsStatic } from 'sql.js';
+import type { Database } from 'sql.js';
 import { type MailError, toMailError } from '../errors';
 import type { Logger } from '../log';
 import { writeSnapshot } from './memfsSnapshot';
 import { moveAside, saveError, type SaveFailure, type StoreRecovery } from './recovery';
-import type { MemFile } from './sqlite';
+import type { MemFile, SqlJs } from './sqlite';
 
 /**
  * The in-memory file starts with room for this much (some 380,000 messages' headers): growing
@@ -22,6 +22,11 @@ const ROOM_FIRST_BYTES = 512 * 1024 * 1024;
 /** ...and is given more when less than this, or half its size, is left. */
 const ROOM_MIN_BYTES = 64 * 1024 * 1024;
 
+/** The capacity the in-memory file is given for `size` bytes: room to grow, and then some. */
+function roomFor(size: number): number {
+  return Math.max(ROOM_FIRST_BYTES, size * 2);
+}
+
 /** How long a store waits before saving again after a save failed. */
 const SAVE_RETRY_MS = 10_000;
 
@@ -30,7 +35,7 @@ const SAVE_RETRY_MS = 10_000;
  * Temporary files of a save a killed process never renamed are removed; a file that is empty
  * or not a readable SQLite database is moved aside (`recovered`) and a new store starts.
  */
-export async function readDatabase(SQL: SqlJsStatic, dir: string | undefined, logger: Logger): Promise<{ db: Database; file: string | undefined; recovered: StoreRecovery | undefined }> {
+export async function readDatabase(SQL: SqlJs, dir: string | undefined, logger: Logger): Promise<{ db: Database; file: string | undefined; recovered: StoreRecovery | undefined }> {
   let file: string | undefined;
   let db!: Database;
   let recovered: StoreRecovery | undefined;
@@ -43,12 +48,12 @@ export async function readDatabase(SQL: SqlJsStatic, dir: string | undefined, lo
     if (fs.existsSync(file)) {
       // Read off the thread: at 100,000 messages the file is ~130 MB. A read error (EACCES,
       // EIO) is the folder's problem and is thrown as it is; bad contents are moved aside.
-      const bytes = await fs.promises.readFile(file);
+      const { bytes, size } = await readFileWithRoom(file, SQL.memFile !== undefined);
       let damage: string | undefined;
-      if (!bytes.length) damage = 'the file is empty (0 bytes): a save was cut off';
+      if (!size) damage = 'the file is empty (0 bytes): a save was cut off';
       else {
         try {
-          db = new SQL.Database(bytes);
+          db = openBytes(SQL, bytes, size);
           db.exec('PRAGMA user_version');
           db.exec('SELECT COUNT(*) FROM sqlite_master');
         } catch (e) {
@@ -57,7 +62,7 @@ export async function readDatabase(SQL: SqlJsStatic, dir: string | undefined, lo
         }
       }
       if (damage) {
-        recovered = moveAside(file, damage, bytes.length);
+        recovered = moveAside(file, damage, size);
         logger.log('warn', `the mail store ${file} was damaged (${damage}); moved aside to ${recovered.movedTo}; a new store syncs again from the server`);
         db = new SQL.Database();
       }
@@ -68,6 +73,48 @@ export async function readDatabase(SQL: SqlJsStatic, dir: string | undefined, lo
     db = new SQL.Database();
   }
   return { db, file, recovered };
+}
+
+/**
+ * The file's bytes. With `room`, read into an array already big enough to grow in (its unused
+ * end takes address space, not memory), so the database is held once, not three times
+ * (sql.js copies what it is given into MEMFS, and keepRoom() copies that again): at 100,000
+ * messages that was ~400 MB at the peak of every start.
+ */
+async function readFileWithRoom(file: string, room: boolean): Promise<{ bytes: Uint8Array; size: number }> {
+  if (!room) {
+    const bytes = await fs.promises.readFile(file);
+    return { bytes, size: bytes.length };
+  }
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const bytes = new Uint8Array(roomFor(size));
+    let off = 0;
+    while (off < size) {
+      const { bytesRead } = await fh.read(bytes, off, Math.min(size - off, 16 * 1024 * 1024), off);
+      // The file shrank while it was read (another process saved): what was read is judged as it is.
+      if (!bytesRead) break;
+      off += bytesRead;
+    }
+    return { bytes, size: off };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A database over `bytes[0, size)`: in place when the in-memory file can be reached, else copied by sql.js. */
+function openBytes(SQL: SqlJs, bytes: Uint8Array, size: number): Database {
+  if (!SQL.memFile) return new SQL.Database(bytes.subarray(0, size));
+  // An empty file first (SQLite reads nothing before the first statement), then these bytes as its contents.
+  const db = new SQL.Database(new Uint8Array(0));
+  try {
+    SQL.memFile((db as unknown as { filename: string }).filename).adopt(bytes, size);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  return db;
 }
 
 /** What a StoreFile needs of its store. */
@@ -140,7 +187,7 @@ export class StoreFile {
     const size = m.bytes().length;
     const cap = m.capacity();
     if (cap - size >= Math.max(ROOM_MIN_BYTES, size / 2)) return;
-    m.reserve(Math.max(ROOM_FIRST_BYTES, size * 2));
+    m.reserve(roomFor(size));
   }
 
   private scheduleSave(): void {

@@ -31,15 +31,25 @@ export interface MemFile {
    * so it takes address space, not memory.
    */
   reserve(bytes: number): void;
+  /**
+   * Makes `bytes[0, size)` the file's contents, the array itself and not a copy (its length is
+   * the capacity). Only for a file SQLite has not read yet: readDatabase loads a stored
+   * database this way, straight from disk into an array with room to grow, where sql.js's own
+   * way holds the file read, its copy in MEMFS and then the bigger array all at once.
+   */
+  adopt(bytes: Uint8Array, size: number): void;
 }
 
 export interface SqlJs extends SqlJsStatic {
   /** The file behind a database (`db.filename`); undefined when this sql.js build hides it. */
   memFile?: (filename: string) => MemFile;
+  /** Bytes of WebAssembly memory SQLite has grown to (it never shrinks), for memory reports. */
+  wasmBytes?: () => number;
 }
 
 interface MemfsAccess {
   node(filename: string): { node: object; contents: Uint8Array; size: number; ops: { write: (...a: unknown[]) => unknown } };
+  wasmBytes?: () => number;
 }
 
 let loading: Promise<SqlJs> | undefined;
@@ -66,7 +76,10 @@ export function patchSqlJs(source: string): string | undefined {
   const db = /(\w+)\.Database=(\w+)\}/.exec(source);
   if (!exp || !db || source.indexOf(db[0]) !== source.lastIndexOf(db[0])) return undefined;
   const [, , lookup, ops, contents, used] = exp;
-  const add = `${db[1]}.__maildeskMemfs={node:function(n){var r=${lookup}(n).node;return{node:r,get contents(){return r.${contents}},set contents(v){r.${contents}=v},get size(){return r.${used}},ops:r.${ops}}}};`;
+  // The WebAssembly memory, found where sql.js makes its heap views of it (`var a=M.buffer;X=new Int8Array(a)`).
+  const mem = /var (\w+)=(\w+)\.buffer;\w+=new Int8Array\(\1\)/.exec(source);
+  const wasm = mem ? `,wasmBytes:function(){return ${mem[2]}.buffer.byteLength}` : '';
+  const add = `${db[1]}.__maildeskMemfs={node:function(n){var r=${lookup}(n).node;return{node:r,get contents(){return r.${contents}},set contents(v){r.${contents}=v},get size(){return r.${used}},set size(v){r.${used}=v},ops:r.${ops}}}${wasm}};`;
   return source.replace(db[0], `${db[1]}.Database=${db[2]};${add}}`);
 }
 
@@ -111,6 +124,11 @@ function memFileAccess(memfs: MemfsAccess): (filename: string) => MemFile {
         next.set(n.contents.subarray(0, n.size));
         n.contents = next;
       },
+      adopt: (bytes, size) => {
+        if (size > bytes.length) throw new RangeError(`the file's ${size} bytes do not fit in ${bytes.length}`);
+        n.contents = bytes;
+        n.size = size;
+      },
       onWrite: (listener) => {
         if (listener) writeListeners.set(n.node, listener);
         else writeListeners.delete(n.node);
@@ -130,6 +148,7 @@ export function loadSqlJs(): Promise<SqlJs> {
       const memfs = (SQL as unknown as { __maildeskMemfs?: MemfsAccess }).__maildeskMemfs;
       const out = SQL as SqlJs;
       if (memfs) out.memFile = memFileAccess(memfs);
+      if (memfs?.wasmBytes) out.wasmBytes = memfs.wasmBytes;
       return out;
     });
   }
