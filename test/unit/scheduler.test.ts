@@ -49,4 +49,18 @@ describe('Scheduler: sign-in failures and resume', () => {
     assert.ok(after.nextRun !== null && after.nextRun <= Date.now());
     assert.ok(store.listJobs('alice').every((j) => j.status !== 'paused'), JSON.stringify(store.listJobs('alice').map((j) => [j.id, j.status])));
   });
+
+  it('a tasks job with nothing to do leaves a disconnected account disconnected; a sync that reaches the server connects it', async () => {
+    const { store, scheduler } = await setup(async () => ({ newMessages: 0, complete: true }) as never);
+    store.setAccountState('alice', 'disconnected', 'auth.failed', 'IMAP: login failed (wrong password)');
+    // No task is queued: the job succeeds without asking the server anything.
+    await scheduler.runJob(store.getJob(jobId('alice', 'tasks'))!);
+    assert.equal(store.getJob(jobId('alice', 'tasks'))!.status, 'ok');
+    assert.equal(store.getAccount('alice')!.state, 'disconnected', 'an idle tasks job says nothing of the connection');
+    assert.equal(store.getAccount('alice')!.stateCode, 'auth.failed');
+    await scheduler.runJob(store.getJob(jobId('alice', 'sync', 'INBOX'))!);
+    await scheduler.stop();
+    assert.equal(store.getAccount('alice')!.state, 'connected', 'a sync that reached the server');
+  });
 });
+

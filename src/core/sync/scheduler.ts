@@ -230,10 +230,18 @@ export class Scheduler {
       let reconnected = false;
       /** A task backing off wants the tasks job back sooner than its interval. */
       let tasksNextTry: number | undefined;
+      /**
+       * Whether this run heard from the server. A tasks or bodies job with nothing to do never
+       * asks it, so its success says nothing of the account's connection (it must not undo
+       * "disconnected: wrong password" that a sync job found).
+       */
+      let reachedServer = true;
       if (j.kind === 'maintenance') {
         await this.refreshFolders(j.accountId, provider);
       } else if (j.kind === 'tasks') {
-        tasksNextTry = await this.runTasks(j.accountId, provider);
+        const t = await this.runTasks(j.accountId, provider);
+        tasksNextTry = t.nextTry;
+        reachedServer = t.asked;
       } else if (j.kind === 'bodies' && folder) {
         this.bodiesAgain.delete(j.id);
         const r = await bodyStep({
@@ -244,6 +252,7 @@ export class Scheduler {
           progress: (p) => store.updateJob(j.id, { progress: { ...p } }),
         });
         again = !r.complete || this.bodiesAgain.delete(j.id);
+        reachedServer = r.fetched > 0;
       } else if (folder) {
         const r = await provider.syncFolder(j.kind === 'backfill' ? 'backfill' : 'sync', {
           store,
@@ -279,7 +288,7 @@ export class Scheduler {
                 : now + (j.kind === 'maintenance' ? this.maintenanceInterval : this.interval),
         });
         const acc = store.getAccount(j.accountId);
-        if (acc && acc.state !== 'connected') {
+        if (acc && acc.state !== 'connected' && reachedServer) {
           store.setAccountState(j.accountId, 'connected');
           reconnected = acc.state === 'disconnected' && j.kind !== 'tasks';
         }
@@ -337,15 +346,20 @@ export class Scheduler {
   }
 
   /** Remote steps of local actions, oldest first; a failed one does not block the rest. */
-  private async runTasks(accountId: string, provider: MailProvider): Promise<number | undefined> {
+  /** Runs the account's due tasks: when the job wants to run again, and whether any task asked the server. */
+  private async runTasks(accountId: string, provider: MailProvider): Promise<{ nextTry: number | undefined; asked: boolean }> {
     const { store } = this.o;
     let nextTry: number | undefined;
+    let asked = false;
     for (const t of store.pendingTasks(accountId)) {
       if (t.kind === SENT_COPY_TASK) {
+        const now = this.now();
+        if (t.notBefore === null || t.notBefore <= now) asked = true;
         const at = await this.runSentCopy(t, provider);
         if (at !== undefined) nextTry = Math.min(nextTry ?? at, at);
         continue;
       }
+      asked = true;
       try {
         const p = t.payload as Record<string, unknown>;
         const r = await provider.applyTask(p.task as Parameters<MailProvider['applyTask']>[0]);
@@ -361,7 +375,7 @@ export class Scheduler {
         store.finishTask(t.id, err.retryable && t.attempts < 5 ? 'pending' : 'failed', err.describe());
       }
     }
-    return nextTry;
+    return { nextTry, asked };
   }
 
   /**
