@@ -21,6 +21,7 @@ import { googleFromSettings } from '../gmailCommands';
 import { microsoftFromSettings } from '../outlookCommands';
 import { vscodeModels } from '../pro/lm';
 import type { StandInRun } from './standIn';
+import { troubleshootPageBody } from './troubleshootPage';
 import { buildViewModel, flattenSettings, progressLine, reportPaths, resolveAction, userStory, type PanelReport, type ProgressEvent } from './viewModel';
 import type { EngineClient } from '../../engine/client';
 
@@ -388,23 +389,9 @@ class TroubleshootPanel extends DisposableBase {
       script: 'webview-troubleshoot.js',
       stylesheet: 'troubleshoot.css',
       title: 'MailDesk: Troubleshoot',
-      body: `<header class="header">
-  <h1 id="title" tabindex="-1">MailDesk Troubleshoot</h1>
-  <p id="summary" class="summary"></p>
-  <div class="toolbar" role="toolbar" aria-label="Report">
-    <button id="copy" type="button" disabled>Copy report</button>
-    <button id="save" type="button" disabled>Save report</button>
-    <button id="again" type="button" class="secondary" disabled>Run again</button>
-    <label class="addresses"><input id="addresses" type="checkbox" disabled> Include email addresses in the report</label>
-  </div>
-  <div id="notice" class="notice" role="status" aria-live="polite"></div>
-</header>
-<section id="story" class="story" aria-label="What you told us" hidden></section>
-<section id="progress" class="progress" aria-label="Progress" hidden>
-  <h2 id="progress-title">Running checks…</h2>
-  <ol id="progress-lines" class="progress-lines"></ol>
-</section>
-<main id="results"></main>`,
+      // The status icons and the buttons' icons are codicons (font from dist/codicons only).
+      codicons: true,
+      body: troubleshootPageBody(),
     });
   }
 }
