@@ -6,7 +6,7 @@ import { sandboxSuite } from './lib/suite';
 import { openFromTree, runCommand, screenshot, waitForNotification, webviewFrame } from './lib/workbench';
 import { addSandboxAccount, waitFor } from './lib/flow';
 import { updateReadmeScreenshot } from './lib/readmeScreenshots';
-import { THEMES, componentColour, setColorTheme } from './lib/themes';
+import { THEMES, componentColour, setColorTheme, textContrast } from './lib/themes';
 
 // Writing mail as a person does it, in a real VS Code (code-server + headless Chromium) against a
 // private Dovecot and SMTP server: reply to a message from the thread view and send it; write a
@@ -90,6 +90,10 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
       if (theme.kind !== 'vscode-high-contrast') {
         const send = await componentColour(compose, '#send', '.base', 'backgroundColor', '--vscode-button-background');
         assert.equal(send.painted, send.expected, `${theme.label}: Send is painted as VS Code's primary button`);
+      }
+      for (const sel of ['#to', '.hint', '.row > label']) {
+        const c = await textContrast(compose, sel);
+        assert.ok(c.ratio >= 4.5, `${theme.label}: ${sel} has contrast ${c.ratio.toFixed(2)}:1 (${c.fg} on ${c.bg}), below WCAG AA 4.5:1`);
       }
       await updateReadmeScreenshot(await screenshot(page(), `compose-reply-${theme.slug}`), `compose-${theme.slug}.png`);
     }

@@ -14,7 +14,7 @@ import {
 } from './lib/workbench';
 import { updateReadmeScreenshot } from './lib/readmeScreenshots';
 import { addImapAccount, answer, escapeRegExp, waitFor } from './lib/flow';
-import { THEMES, codiconFontLoaded, componentColour, setColorTheme } from './lib/themes';
+import { THEMES, codiconFontLoaded, componentColour, setColorTheme, textContrast } from './lib/themes';
 
 // "MailDesk: Troubleshoot" as a person meets it: one healthy account with a folder full of mail
 // that is not selected for sync (a warning), one with a wrong password (a failure). The error
@@ -92,6 +92,11 @@ describe('MailDesk: Troubleshoot in VS Code (code-server + headless Chromium)', 
       if (theme.kind !== 'vscode-high-contrast') {
         const copy = await componentColour(frame, '#copy', '.base', 'backgroundColor', '--vscode-button-background');
         assert.equal(copy.painted, copy.expected, `${theme.label}: Copy report is painted as VS Code's primary button`);
+      }
+      // Readable in every theme (WCAG AA): the check's id, a count badge, a fix.
+      for (const sel of ['.check-id', '.group-counts vscode-badge', '.check-body .remedy']) {
+        const c = await textContrast(frame, sel);
+        assert.ok(c.ratio >= 4.5, `${theme.label}: ${sel} has contrast ${c.ratio.toFixed(2)}:1 (${c.fg} on ${c.bg}), below WCAG AA 4.5:1`);
       }
       const shot = await screenshot(page(), `troubleshoot-${theme.slug}`);
       await updateReadmeScreenshot(shot, theme.kind === 'vscode-dark' ? 'troubleshoot.png' : `troubleshoot-${theme.slug}.png`);
