@@ -79,7 +79,7 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
     // VS Code's look in each theme: the components' styles reach their shadow roots under the
     // page's CSP, and the native address fields are drawn like the component fields beside them.
     for (const theme of THEMES) {
-      await setColorTheme(page(), compose, theme);
+      await setColorTheme(page(), compose, theme, suite.server.userDataDir);
       const field = await componentColour(compose, '#subject', '.root', 'backgroundColor', '--vscode-settings-textInputBackground');
       assert.equal(field.painted, field.expected, `${theme.label}: Subject is painted in the theme's input colour`);
       const to = await compose.locator('#to').evaluate((e) => getComputedStyle(e).backgroundColor);
@@ -95,6 +95,8 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
         const c = await textContrast(compose, sel);
         assert.ok(c.ratio >= 4.5, `${theme.label}: ${sel} has contrast ${c.ratio.toFixed(2)}:1 (${c.fg} on ${c.bg}), below WCAG AA 4.5:1`);
       }
+      // The account's toasts come and go; the screenshot shows the page.
+      await runCommand(page(), 'Notifications: Clear All Notifications');
       await updateReadmeScreenshot(await screenshot(page(), `compose-reply-${theme.slug}`), `compose-${theme.slug}.png`);
     }
     await body.press('Control+Enter');
@@ -179,6 +181,21 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
     const subject = `Draft that survives ${TAG}`;
     await compose.locator('#to').fill('bob@partner.example.test');
     await compose.locator('#body textarea').fill('Dear Bob,\nthe first paragraph.');
+    // Plain text, chosen by keyboard in the Format select (a vscode-single-select): Escape
+    // closes its open list, not the composer; Space opens it, ArrowDown and Enter choose.
+    const format = compose.locator('#format');
+    const isOpen = (): Promise<boolean> => format.evaluate((e) => (e as HTMLElement & { open: boolean }).open);
+    await format.press('Space');
+    await waitFor(async () => ((await isOpen()) ? true : undefined), 'the Format list to open', 5000);
+    await format.press('Escape');
+    await waitFor(async () => ((await isOpen()) ? undefined : true), 'the Format list to close', 5000);
+    await page().waitForTimeout(500);
+    assert.equal(await format.count(), 1, 'Escape on the open list left the composer open');
+    await format.press('Space');
+    await format.press('ArrowDown');
+    await format.press('Enter');
+    assert.equal(await format.evaluate((e) => (e as HTMLElement & { value: string }).value), 'plain');
+    assert.equal(await compose.locator('#body textarea').getAttribute('aria-label'), 'Message text (plain text)', 'the text area says what it holds');
     // Last: the tab takes the subject as its title, and this frame locator goes by the title.
     await compose.locator('#subject input').fill(subject);
     // Closed right away, before the 2-second autosave: the last edit still reaches the host.
@@ -197,6 +214,7 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
     await waitFor(async () => ((await again.locator('#subject input').inputValue()) === subject ? true : undefined), 'the draft to load');
     assert.equal(await again.locator('#body textarea').inputValue(), 'Dear Bob,\nthe first paragraph.');
     assert.equal(await again.locator('#to').inputValue(), 'bob@partner.example.test');
+    assert.equal(await again.locator('#format').evaluate((e) => (e as HTMLElement & { value: string }).value), 'plain', 'the draft kept its format');
     await screenshot(page(), 'compose-draft-reopened');
   });
 });

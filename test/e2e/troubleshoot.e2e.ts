@@ -7,6 +7,7 @@ import {
   clickNotificationLink,
   dialogState,
   quickInputState,
+  runCommand,
   screenshot,
   treeItems,
   waitForNotification,
@@ -85,7 +86,7 @@ describe('MailDesk: Troubleshoot in VS Code (code-server + headless Chromium)', 
     assert.equal(await codiconFontLoaded(frame), true, 'the codicon font of the status icons loaded');
     assert.equal(await good.locator('h2 [role="img"] .codicon-warning').count(), 1, 'the warning is drawn as its codicon');
     for (const theme of THEMES) {
-      await setColorTheme(page(), frame, theme);
+      await setColorTheme(page(), frame, theme, suite.server.userDataDir);
       const box = await componentColour(frame, '#addresses', '.icon', 'backgroundColor', '--vscode-settings-checkboxBackground');
       assert.equal(box.painted, box.expected, `${theme.label}: the address box is painted as VS Code's checkbox`);
       // High contrast themes leave button.background unset (buttons are outlined there).
@@ -98,6 +99,8 @@ describe('MailDesk: Troubleshoot in VS Code (code-server + headless Chromium)', 
         const c = await textContrast(frame, sel);
         assert.ok(c.ratio >= 4.5, `${theme.label}: ${sel} has contrast ${c.ratio.toFixed(2)}:1 (${c.fg} on ${c.bg}), below WCAG AA 4.5:1`);
       }
+      // The account's toasts come and go; the screenshot shows the page.
+      await runCommand(page(), 'Notifications: Clear All Notifications');
       const shot = await screenshot(page(), `troubleshoot-${theme.slug}`);
       await updateReadmeScreenshot(shot, theme.kind === 'vscode-dark' ? 'troubleshoot.png' : `troubleshoot-${theme.slug}.png`);
     }

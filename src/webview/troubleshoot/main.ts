@@ -50,13 +50,7 @@ function statusIcon(status: ViewStatus): HTMLSpanElement {
 /** A group's counts as badges, the nonzero ones only ("1 failed", "4 passed"). */
 function countBadges(c: Record<ViewStatus, number>): HTMLSpanElement {
   const wrap = el('span', 'group-counts');
-  const parts: Array<[ViewStatus, string]> = [
-    ['fail', `${c.fail} failed`],
-    ['warn', `${c.warn} warning${c.warn === 1 ? '' : 's'}`],
-    ['pass', `${c.pass} passed`],
-    ['skip', `${c.skip} skipped`],
-  ];
-  for (const [status, text] of parts) {
+  for (const [status, text] of countParts(c)) {
     if (!c[status]) continue;
     const b = document.createElement('vscode-badge');
     b.className = `count ${status}`;
@@ -73,8 +67,20 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, t
   return e;
 }
 
+/** "1 failed", "2 warnings", "4 passed", "0 skipped": the summary line and the badges say the same. */
+function countParts(c: Record<ViewStatus, number>): Array<[ViewStatus, string]> {
+  return [
+    ['fail', `${c.fail} failed`],
+    ['warn', `${c.warn} warning${c.warn === 1 ? '' : 's'}`],
+    ['pass', `${c.pass} passed`],
+    ['skip', `${c.skip} skipped`],
+  ];
+}
+
 function countsText(c: Record<ViewStatus, number>): string {
-  return `${c.fail} failed, ${c.warn} warning${c.warn === 1 ? '' : 's'}, ${c.pass} passed, ${c.skip} skipped`;
+  return countParts(c)
+    .map(([, text]) => text)
+    .join(', ');
 }
 
 function setBusy(busy: boolean): void {

@@ -4,47 +4,46 @@
  * shadow root, which the page's Content-Security-Policy must let through (an element whose
  * styles were refused draws as unstyled text, which no other assertion would notice).
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
-import { quickInputType, runCommand } from './workbench';
 import { waitFor } from './flow';
 
-/** VS Code's built-in themes, with the class a webview's body gets under each. */
+/** VS Code's built-in themes: the name shown, the id settings use, the classes the workbench and a webview's body get. */
 export const THEMES = [
-  { label: 'Light Modern', kind: 'vscode-light', workbench: 'vs', slug: 'light' },
-  { label: 'Dark High Contrast', kind: 'vscode-high-contrast', workbench: 'hc-black', slug: 'hc' },
+  { label: 'Light Modern', id: 'Default Light Modern', kind: 'vscode-light', workbench: 'vs', slug: 'light' },
+  { label: 'Dark High Contrast', id: 'Default High Contrast', kind: 'vscode-high-contrast', workbench: 'hc-black', slug: 'hc' },
   // Last: the theme the suites start in, so what follows runs as before.
-  { label: 'Dark Modern', kind: 'vscode-dark', workbench: 'vs-dark', slug: 'dark' },
+  { label: 'Dark Modern', id: 'Default Dark Modern', kind: 'vscode-dark', workbench: 'vs-dark', slug: 'dark' },
 ] as const;
 
 export type Theme = (typeof THEMES)[number];
 
 /**
- * Switches the colour theme and waits until the workbench and the webview in `frame` have it.
- * The picker previews the theme under the cursor and puts the old one back when it closes
- * without a choice: a theme seen in the page is not yet chosen, so the picker must have
- * closed and the theme must still be there after it.
+ * Switches the colour theme the way Settings does, by `workbench.colorTheme` in the user's
+ * settings.json (VS Code applies a change to that file at once), and waits until the
+ * workbench and the webview in `frame` have it and keep it. Not through the theme picker:
+ * it previews the theme under the cursor, and a preview still pending when the choice is
+ * made can put the old theme back a moment later (seen: a screenshot "in Light Modern"
+ * drawn dark after both had reported the light theme).
  */
-export async function setColorTheme(page: Page, frame: FrameLocator, theme: Theme): Promise<void> {
+export async function setColorTheme(page: Page, frame: FrameLocator, theme: Theme, userDataDir: string): Promise<void> {
+  const file = path.join(userDataDir, 'User', 'settings.json');
+  const settings = JSON.parse(await fs.promises.readFile(file, 'utf8').catch(() => '{}')) as Record<string, unknown>;
+  settings['workbench.colorTheme'] = theme.id;
+  await fs.promises.writeFile(file, JSON.stringify(settings, null, 2));
   const has = async (): Promise<boolean> => {
     const bench = ((await page.locator('.monaco-workbench').first().getAttribute('class')) ?? '').split(/\s+/);
     const view = ((await frame.locator('body').getAttribute('class').catch(() => '')) ?? '').split(/\s+/);
-    return bench.includes(theme.workbench) && view.includes(theme.kind);
+    if (!bench.includes(theme.workbench) || !view.includes(theme.kind)) return false;
+    // The classes are not the colours: the side bar must be painted light or dark too.
+    const sideBar = await page.locator('.part.sidebar').first().evaluate((e) => getComputedStyle(e).backgroundColor);
+    return theme.kind === 'vscode-light' ? luminance(sideBar) > 0.5 : luminance(sideBar) < 0.2;
   };
-  for (let attempt = 1; ; attempt++) {
-    await runCommand(page, 'Preferences: Color Theme');
-    await quickInputType(page, theme.label);
-    const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row .label-name', { hasText: new RegExp(`^${theme.label}$`) }).first();
-    await row.waitFor({ state: 'visible', timeout: 15_000 });
-    // Enter accepts the row the filter leaves focused: the theme typed.
-    await page.locator('.quick-input-widget .quick-input-box input').press('Enter');
-    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
-    const ok = await waitFor(async () => ((await has()) ? true : undefined), `the ${theme.label} theme in the workbench and the webview`, 15_000).catch(() => false);
-    if (ok) {
-      await page.waitForTimeout(500);
-      if (await has()) return;
-    }
-    if (attempt === 3) throw new Error(`the ${theme.label} theme did not stay chosen`);
-  }
+  await waitFor(async () => ((await has()) ? true : undefined), `the ${theme.label} theme in the workbench and the webview`, 20_000);
+  // Kept for a while, not only reached.
+  await page.waitForTimeout(1500);
+  if (!(await has())) throw new Error(`the ${theme.label} theme did not stay`);
 }
 
 export interface Painted {
