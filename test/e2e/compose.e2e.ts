@@ -6,7 +6,7 @@ import { sandboxSuite } from './lib/suite';
 import { openFromTree, runCommand, screenshot, waitForNotification, webviewFrame } from './lib/workbench';
 import { addSandboxAccount, waitFor } from './lib/flow';
 import { updateReadmeScreenshot } from './lib/readmeScreenshots';
-import { THEMES, componentColour, setColorTheme, textContrast } from './lib/themes';
+import { THEMES, componentColour, setColorTheme, showsTheme, textContrast, themeScreenshot } from './lib/themes';
 
 // Writing mail as a person does it, in a real VS Code (code-server + headless Chromium) against a
 // private Dovecot and SMTP server: reply to a message from the thread view and send it; write a
@@ -78,8 +78,10 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
     await screenshot(page(), 'compose-reply');
     // VS Code's look in each theme: the components' styles reach their shadow roots under the
     // page's CSP, and the native address fields are drawn like the component fields beside them.
+    // The theme is switched from the workbench, as from the palette (the composer had the keyboard).
+    await runCommand(page(), 'Notifications: Clear All Notifications');
     for (const theme of THEMES) {
-      await setColorTheme(page(), compose, theme, suite.server.userDataDir);
+      await setColorTheme(page(), compose, theme);
       const field = await componentColour(compose, '#subject', '.root', 'backgroundColor', '--vscode-settings-textInputBackground');
       assert.equal(field.painted, field.expected, `${theme.label}: Subject is painted in the theme's input colour`);
       const to = await compose.locator('#to').evaluate((e) => getComputedStyle(e).backgroundColor);
@@ -97,7 +99,10 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
       }
       // The account's toasts come and go; the screenshot shows the page.
       await runCommand(page(), 'Notifications: Clear All Notifications');
-      await updateReadmeScreenshot(await screenshot(page(), `compose-reply-${theme.slug}`), `compose-${theme.slug}.png`);
+      const shot = await themeScreenshot(page(), `compose-reply-${theme.slug}`);
+      // A screenshot shows the theme only if the theme was still there once it was taken.
+      assert.ok(await showsTheme(page(), compose, theme), `${theme.label} was still on when the screenshot was taken`);
+      await updateReadmeScreenshot(shot, `compose-${theme.slug}.png`);
     }
     await body.press('Control+Enter');
 

@@ -8,14 +8,13 @@ import {
   dialogState,
   quickInputState,
   runCommand,
-  screenshot,
   treeItems,
   waitForNotification,
   webviewFrame,
 } from './lib/workbench';
 import { updateReadmeScreenshot } from './lib/readmeScreenshots';
 import { addImapAccount, answer, escapeRegExp, waitFor } from './lib/flow';
-import { THEMES, codiconFontLoaded, componentColour, setColorTheme, textContrast } from './lib/themes';
+import { THEMES, codiconFontLoaded, componentColour, setColorTheme, showsTheme, textContrast, themeScreenshot } from './lib/themes';
 
 // "MailDesk: Troubleshoot" as a person meets it: one healthy account with a folder full of mail
 // that is not selected for sync (a warning), one with a wrong password (a failure). The error
@@ -86,7 +85,7 @@ describe('MailDesk: Troubleshoot in VS Code (code-server + headless Chromium)', 
     assert.equal(await codiconFontLoaded(frame), true, 'the codicon font of the status icons loaded');
     assert.equal(await good.locator('h2 [role="img"] .codicon-warning').count(), 1, 'the warning is drawn as its codicon');
     for (const theme of THEMES) {
-      await setColorTheme(page(), frame, theme, suite.server.userDataDir);
+      await setColorTheme(page(), frame, theme);
       const box = await componentColour(frame, '#addresses', '.icon', 'backgroundColor', '--vscode-settings-checkboxBackground');
       assert.equal(box.painted, box.expected, `${theme.label}: the address box is painted as VS Code's checkbox`);
       // High contrast themes leave button.background unset (buttons are outlined there).
@@ -101,7 +100,8 @@ describe('MailDesk: Troubleshoot in VS Code (code-server + headless Chromium)', 
       }
       // The account's toasts come and go; the screenshot shows the page.
       await runCommand(page(), 'Notifications: Clear All Notifications');
-      const shot = await screenshot(page(), `troubleshoot-${theme.slug}`);
+      const shot = await themeScreenshot(page(), `troubleshoot-${theme.slug}`);
+      assert.ok(await showsTheme(page(), frame, theme), `${theme.label} was still on when the screenshot was taken`);
       await updateReadmeScreenshot(shot, theme.kind === 'vscode-dark' ? 'troubleshoot.png' : `troubleshoot-${theme.slug}.png`);
     }
 

@@ -6,7 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import type { FrameLocator, Page } from 'playwright-core';
+import { ARTIFACTS_DIR, quickInputType, runCommand } from './workbench';
 import { waitFor } from './flow';
 
 /** VS Code's built-in themes: the name shown, the id settings use, the classes the workbench and a webview's body get. */
@@ -20,30 +22,92 @@ export const THEMES = [
 export type Theme = (typeof THEMES)[number];
 
 /**
- * Switches the colour theme the way Settings does, by `workbench.colorTheme` in the user's
- * settings.json (VS Code applies a change to that file at once), and waits until the
- * workbench and the webview in `frame` have it and keep it. Not through the theme picker:
- * it previews the theme under the cursor, and a preview still pending when the choice is
- * made can put the old theme back a moment later (seen: a screenshot "in Light Modern"
- * drawn dark after both had reported the light theme).
+ * Switches the colour theme with the theme picker (Preferences: Color Theme) and waits until
+ * the workbench and the webview in `frame` have it, keep it, and show it on screen. (Writing
+ * `workbench.colorTheme` into settings.json was tried: a high contrast theme set that way
+ * was never applied.)
  */
-export async function setColorTheme(page: Page, frame: FrameLocator, theme: Theme, userDataDir: string): Promise<void> {
-  const file = path.join(userDataDir, 'User', 'settings.json');
-  const settings = JSON.parse(await fs.promises.readFile(file, 'utf8').catch(() => '{}')) as Record<string, unknown>;
-  settings['workbench.colorTheme'] = theme.id;
-  await fs.promises.writeFile(file, JSON.stringify(settings, null, 2));
-  const has = async (): Promise<boolean> => {
-    const bench = ((await page.locator('.monaco-workbench').first().getAttribute('class')) ?? '').split(/\s+/);
-    const view = ((await frame.locator('body').getAttribute('class').catch(() => '')) ?? '').split(/\s+/);
-    if (!bench.includes(theme.workbench) || !view.includes(theme.kind)) return false;
-    // The classes are not the colours: the side bar must be painted light or dark too.
-    const sideBar = await page.locator('.part.sidebar').first().evaluate((e) => getComputedStyle(e).backgroundColor);
-    return theme.kind === 'vscode-light' ? luminance(sideBar) > 0.5 : luminance(sideBar) < 0.2;
-  };
+export async function setColorTheme(page: Page, frame: FrameLocator, theme: Theme): Promise<void> {
+  // The first change in a window was seen undone a few seconds later (the screenshot showed
+  // the old theme): the theme must hold for a while, else it is chosen again.
+  for (let attempt = 1; ; attempt++) {
+    await chooseTheme(page, frame, theme);
+    await page.waitForTimeout(3000);
+    if (await showsTheme(page, frame, theme)) return;
+    if (attempt === 3) throw new Error(`${theme.label} did not stay after being chosen ${attempt} times`);
+  }
+}
+
+async function chooseTheme(page: Page, frame: FrameLocator, theme: Theme): Promise<void> {
+  await runCommand(page, 'Preferences: Color Theme');
+  await quickInputType(page, theme.label);
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row .label-name', { hasText: new RegExp(`^${theme.label}$`) }).first().waitFor({ state: 'visible', timeout: 15_000 });
+  // Enter accepts the row the filter leaves focused: the theme typed.
+  await page.locator('.quick-input-widget .quick-input-box input').press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
+  const has = (): Promise<boolean> => showsTheme(page, frame, theme);
   await waitFor(async () => ((await has()) ? true : undefined), `the ${theme.label} theme in the workbench and the webview`, 20_000);
-  // Kept for a while, not only reached.
-  await page.waitForTimeout(1500);
-  if (!(await has())) throw new Error(`the ${theme.label} theme did not stay`);
+  // On screen too: a change of the window's size has the whole page drawn again; the side
+  // bar's pixels must then be light or dark as the theme is.
+  const box = await page.locator('.part.sidebar').first().boundingBox();
+  if (!box) throw new Error('no side bar to check the theme on screen');
+  const size = page.viewportSize();
+  await waitFor(
+    async () => {
+      if (size) {
+        await page.setViewportSize({ width: size.width, height: size.height - 1 });
+        await page.setViewportSize(size);
+      }
+      const png = await page.screenshot({ clip: { x: box.x + box.width / 2, y: box.y + box.height - 4, width: 1, height: 1 } });
+      const [r, g, b] = firstPixel(png);
+      const l = luminance(`rgb(${r}, ${g}, ${b})`);
+      return (theme.kind === 'vscode-light' ? l > 0.5 : l < 0.2) ? true : undefined;
+    },
+    `the ${theme.label} theme on screen`,
+    15_000,
+  );
+}
+
+/** Whether the workbench and the webview in `frame` have `theme`, by class and by painted colour. */
+export async function showsTheme(page: Page, frame: FrameLocator, theme: Theme): Promise<boolean> {
+  const bench = ((await page.locator('.monaco-workbench').first().getAttribute('class')) ?? '').split(/\s+/);
+  const view = ((await frame.locator('body').getAttribute('class').catch(() => '')) ?? '').split(/\s+/);
+  if (!bench.includes(theme.workbench) || !view.includes(theme.kind)) return false;
+  // The classes are not the colours: the side bar must be painted light or dark too.
+  const sideBar = await page.locator('.part.sidebar').first().evaluate((e) => getComputedStyle(e).backgroundColor);
+  return theme.kind === 'vscode-light' ? luminance(sideBar) > 0.5 : luminance(sideBar) < 0.2;
+}
+
+/**
+ * A screenshot of the page as it is on screen, for the theme shots. Not `screenshot()` with its
+ * animations stopped: right after a theme change that one came out with the workbench in the
+ * old theme (the webviews already in the new one) while this one, taken the same moment, and
+ * the DOM had the new theme.
+ */
+export async function themeScreenshot(page: Page, name: string): Promise<string> {
+  await fs.promises.mkdir(ARTIFACTS_DIR, { recursive: true });
+  const file = path.join(ARTIFACTS_DIR, `${name.replace(/[^\w.-]+/g, '_')}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** The first pixel of a PNG (8-bit RGB or RGBA, as Chromium writes them). */
+function firstPixel(png: Buffer): [number, number, number] {
+  let at = 8;
+  let colourType = 6;
+  const idat: Buffer[] = [];
+  while (at < png.length) {
+    const len = png.readUInt32BE(at);
+    const type = png.toString('latin1', at + 4, at + 8);
+    const data = png.subarray(at + 8, at + 8 + len);
+    if (type === 'IHDR') colourType = data[9];
+    if (type === 'IDAT') idat.push(data);
+    at += 12 + len;
+  }
+  const raw = zlib.inflateSync(Buffer.concat(idat));
+  // Row 0, pixel 0: every PNG filter predicts it from zeros (or from nothing), so it is as stored.
+  if (colourType !== 2 && colourType !== 6) throw new Error(`unexpected PNG colour type ${colourType}`);
+  return [raw[1], raw[2], raw[3]];
 }
 
 export interface Painted {
