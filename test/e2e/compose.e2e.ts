@@ -78,8 +78,6 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
     await screenshot(page(), 'compose-reply');
     // VS Code's look in each theme: the components' styles reach their shadow roots under the
     // page's CSP, and the native address fields are drawn like the component fields beside them.
-    // The theme is switched from the workbench, as from the palette (the composer had the keyboard).
-    await runCommand(page(), 'Notifications: Clear All Notifications');
     for (const theme of THEMES) {
       await setColorTheme(page(), compose, theme);
       const field = await componentColour(compose, '#subject', '.root', 'backgroundColor', '--vscode-settings-textInputBackground');
@@ -99,7 +97,7 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
       }
       // The account's toasts come and go; the screenshot shows the page.
       await runCommand(page(), 'Notifications: Clear All Notifications');
-      const shot = await themeScreenshot(page(), `compose-reply-${theme.slug}`);
+      const shot = await themeScreenshot(page(), `compose-reply-${theme.slug}`, theme);
       // A screenshot shows the theme only if the theme was still there once it was taken.
       assert.ok(await showsTheme(page(), compose, theme), `${theme.label} was still on when the screenshot was taken`);
       await updateReadmeScreenshot(shot, `compose-${theme.slug}.png`);

@@ -100,7 +100,7 @@ describe('MailDesk: Troubleshoot in VS Code (code-server + headless Chromium)', 
       }
       // The account's toasts come and go; the screenshot shows the page.
       await runCommand(page(), 'Notifications: Clear All Notifications');
-      const shot = await themeScreenshot(page(), `troubleshoot-${theme.slug}`);
+      const shot = await themeScreenshot(page(), `troubleshoot-${theme.slug}`, theme);
       assert.ok(await showsTheme(page(), frame, theme), `${theme.label} was still on when the screenshot was taken`);
       await updateReadmeScreenshot(shot, theme.kind === 'vscode-dark' ? 'troubleshoot.png' : `troubleshoot-${theme.slug}.png`);
     }

@@ -28,11 +28,10 @@ export type Theme = (typeof THEMES)[number];
  * was never applied.)
  */
 export async function setColorTheme(page: Page, frame: FrameLocator, theme: Theme): Promise<void> {
-  // The first change in a window was seen undone a few seconds later (the screenshot showed
-  // the old theme): the theme must hold for a while, else it is chosen again.
+  // The picker previews each theme the cursor passes: a choice is certain once it stays.
   for (let attempt = 1; ; attempt++) {
     await chooseTheme(page, frame, theme);
-    await page.waitForTimeout(3000);
+    await page.waitForTimeout(1000);
     if (await showsTheme(page, frame, theme)) return;
     if (attempt === 3) throw new Error(`${theme.label} did not stay after being chosen ${attempt} times`);
   }
@@ -47,21 +46,13 @@ async function chooseTheme(page: Page, frame: FrameLocator, theme: Theme): Promi
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
   const has = (): Promise<boolean> => showsTheme(page, frame, theme);
   await waitFor(async () => ((await has()) ? true : undefined), `the ${theme.label} theme in the workbench and the webview`, 20_000);
-  // On screen too: a change of the window's size has the whole page drawn again; the side
-  // bar's pixels must then be light or dark as the theme is.
+  // On screen too: the side bar's pixels light or dark as the theme is.
   const box = await page.locator('.part.sidebar').first().boundingBox();
   if (!box) throw new Error('no side bar to check the theme on screen');
-  const size = page.viewportSize();
   await waitFor(
     async () => {
-      if (size) {
-        await page.setViewportSize({ width: size.width, height: size.height - 1 });
-        await page.setViewportSize(size);
-      }
       const png = await page.screenshot({ clip: { x: box.x + box.width / 2, y: box.y + box.height - 4, width: 1, height: 1 } });
-      const [r, g, b] = firstPixel(png);
-      const l = luminance(`rgb(${r}, ${g}, ${b})`);
-      return (theme.kind === 'vscode-light' ? l > 0.5 : l < 0.2) ? true : undefined;
+      return paintedAs(theme, pixelAt(png, 0, 0)) ? true : undefined;
     },
     `the ${theme.label} theme on screen`,
     15_000,
@@ -79,35 +70,78 @@ export async function showsTheme(page: Page, frame: FrameLocator, theme: Theme):
 }
 
 /**
- * A screenshot of the page as it is on screen, for the theme shots. Not `screenshot()` with its
- * animations stopped: right after a theme change that one came out with the workbench in the
- * old theme (the webviews already in the new one) while this one, taken the same moment, and
- * the DOM had the new theme.
+ * A screenshot of the page in `theme`, checked: a pixel of its side bar must have the theme's
+ * lightness, so a shot named after a theme never shows another one (else it is taken again).
  */
-export async function themeScreenshot(page: Page, name: string): Promise<string> {
+export async function themeScreenshot(page: Page, name: string, theme: Theme): Promise<string> {
   await fs.promises.mkdir(ARTIFACTS_DIR, { recursive: true });
   const file = path.join(ARTIFACTS_DIR, `${name.replace(/[^\w.-]+/g, '_')}.png`);
-  await page.screenshot({ path: file });
-  return file;
+  const box = await page.locator('.part.sidebar').first().boundingBox();
+  const size = page.viewportSize();
+  if (!box || !size) throw new Error('no side bar or viewport to check the screenshot by');
+  for (let attempt = 1; ; attempt++) {
+    const png = await page.screenshot({ clip: { x: 0, y: 0, width: size.width, height: size.height } });
+    if (paintedAs(theme, pixelAt(png, Math.round(box.x + box.width / 2), Math.round(box.y + box.height - 4)))) {
+      await fs.promises.writeFile(file, png);
+      return file;
+    }
+    if (attempt === 5) throw new Error(`every screenshot for ${name} showed the workbench in another theme than ${theme.label}`);
+    await page.waitForTimeout(1000);
+  }
 }
 
-/** The first pixel of a PNG (8-bit RGB or RGBA, as Chromium writes them). */
-function firstPixel(png: Buffer): [number, number, number] {
+/** The pixel at (x, y) of a PNG as Chromium writes them (8-bit RGB or RGBA, not interlaced). */
+function pixelAt(png: Buffer, x: number, y: number): [number, number, number] {
   let at = 8;
+  let width = 0;
   let colourType = 6;
   const idat: Buffer[] = [];
   while (at < png.length) {
     const len = png.readUInt32BE(at);
     const type = png.toString('latin1', at + 4, at + 8);
     const data = png.subarray(at + 8, at + 8 + len);
-    if (type === 'IHDR') colourType = data[9];
+    if (type === 'IHDR') {
+      width = data.readUInt32BE(0);
+      colourType = data[9];
+    }
     if (type === 'IDAT') idat.push(data);
     at += 12 + len;
   }
-  const raw = zlib.inflateSync(Buffer.concat(idat));
-  // Row 0, pixel 0: every PNG filter predicts it from zeros (or from nothing), so it is as stored.
   if (colourType !== 2 && colourType !== 6) throw new Error(`unexpected PNG colour type ${colourType}`);
-  return [raw[1], raw[2], raw[3]];
+  const bpp = colourType === 6 ? 4 : 3;
+  const stride = width * bpp;
+  const raw = zlib.inflateSync(Buffer.concat(idat));
+  let prev = Buffer.alloc(stride);
+  let row = prev;
+  for (let r = 0; r <= y; r++) {
+    const filter = raw[r * (stride + 1)];
+    const src = raw.subarray(r * (stride + 1) + 1, (r + 1) * (stride + 1));
+    row = Buffer.alloc(stride);
+    for (let i = 0; i < stride; i++) {
+      const a = i >= bpp ? row[i - bpp] : 0;
+      const b = prev[i];
+      const c = i >= bpp ? prev[i - bpp] : 0;
+      let p = 0;
+      if (filter === 1) p = a;
+      else if (filter === 2) p = b;
+      else if (filter === 3) p = (a + b) >> 1;
+      else if (filter === 4) {
+        const pa = Math.abs(b - c);
+        const pb = Math.abs(a - c);
+        const pc = Math.abs(a + b - 2 * c);
+        p = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      }
+      row[i] = (src[i] + p) & 0xff;
+    }
+    prev = row;
+  }
+  return [row[x * bpp], row[x * bpp + 1], row[x * bpp + 2]];
+}
+
+/** Whether a colour (r, g, b) is as light or as dark as `theme` paints its side bar. */
+function paintedAs(theme: Theme, [r, g, b]: [number, number, number]): boolean {
+  const l = luminance(`rgb(${r}, ${g}, ${b})`);
+  return theme.kind === 'vscode-light' ? l > 0.5 : l < 0.2;
 }
 
 export interface Painted {
