@@ -53,6 +53,11 @@ export function troubleshootStrings(): TroubleshootStrings {
     counts: vscode.l10n.t('{0} failed, {1} warnings, {2} passed, {3} skipped'),
     passedSkipped: vscode.l10n.t('{0} passed, {1} skipped'),
     fixes: vscode.l10n.t('{0} (fixes: {1})'),
+    nFailed: vscode.l10n.t('{0} failed'),
+    oneWarning: vscode.l10n.t('{0} warning'),
+    nWarnings: vscode.l10n.t('{0} warnings'),
+    nPassed: vscode.l10n.t('{0} passed'),
+    nSkipped: vscode.l10n.t('{0} skipped'),
   };
 }
 

@@ -20,7 +20,10 @@ export interface WebviewPageOptions {
   allowDataImages?: boolean;
   /** style="" attributes (the sanitised HTML of a quoted message keeps its inline styles). */
   allowInlineStyles?: boolean;
-  /** VS Code's icon font (dist/codicons): `<span class="codicon codicon-flag">`. */
+  /**
+   * VS Code's icon font (dist/codicons): `<span class="codicon codicon-flag">`. The link's id is
+   * where @vscode-elements' vscode-icon (a vscode-button's `icon`) finds the same stylesheet.
+   */
   codicons?: boolean;
 }
 
@@ -51,7 +54,7 @@ export function webviewPage(o: WebviewPageOptions, nonce = newNonce()): string {
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-${o.codicons ? `<link rel="stylesheet" href="${escapeHtml(webview.asWebviewUri(vscode.Uri.joinPath(o.extensionUri, 'dist', 'codicons', 'codicon.css')).toString())}">
+${o.codicons ? `<link rel="stylesheet" id="vscode-codicon-stylesheet" href="${escapeHtml(webview.asWebviewUri(vscode.Uri.joinPath(o.extensionUri, 'dist', 'codicons', 'codicon.css')).toString())}">
 ` : ''}<link rel="stylesheet" href="${escapeHtml(css.toString())}">
 <title>${escapeHtml(o.title)}</title>
 </head>

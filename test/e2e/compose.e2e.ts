@@ -5,6 +5,8 @@ import { rawMessage } from '../support/rawmail';
 import { sandboxSuite } from './lib/suite';
 import { openFromTree, runCommand, screenshot, waitForNotification, webviewFrame } from './lib/workbench';
 import { addSandboxAccount, waitFor } from './lib/flow';
+import { updateReadmeScreenshot } from './lib/readmeScreenshots';
+import { THEMES, componentColour, setColorTheme, showsTheme, textContrast, themeScreenshot } from './lib/themes';
 
 // Writing mail as a person does it, in a real VS Code (code-server + headless Chromium) against a
 // private Dovecot and SMTP server: reply to a message from the thread view and send it; write a
@@ -66,13 +68,40 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
     const compose = await webviewFrame(page(), reply, 30_000);
     await waitFor(async () => ((await compose.locator('#to').inputValue()) ? true : undefined), 'the reply to be filled in');
     assert.equal(await compose.locator('#to').inputValue(), 'Ann Lee <ann@partner.example.test>');
-    assert.equal(await compose.locator('#subject').inputValue(), reply);
+    // Subject is a vscode-textfield: its value is in the input inside the component.
+    assert.equal(await compose.locator('#subject input').inputValue(), reply);
     assert.match(await compose.locator('#quote').innerText(), /Could you send me the numbers by Friday\?/, 'the original is quoted');
     const body = compose.locator('#body');
     await body.focus();
     await body.press('Control+Home');
     await body.pressSequentially('Here are the **numbers**.', { delay: 5 });
     await screenshot(page(), 'compose-reply');
+    // VS Code's look in each theme: the components' styles reach their shadow roots under the
+    // page's CSP, and the native address fields are drawn like the component fields beside them.
+    for (const theme of THEMES) {
+      await setColorTheme(page(), compose, theme);
+      const field = await componentColour(compose, '#subject', '.root', 'backgroundColor', '--vscode-settings-textInputBackground');
+      assert.equal(field.painted, field.expected, `${theme.label}: Subject is painted in the theme's input colour`);
+      const to = await compose.locator('#to').evaluate((e) => getComputedStyle(e).backgroundColor);
+      assert.equal(to, field.painted, `${theme.label}: To looks like Subject`);
+      const text = await componentColour(compose, '#body', 'textarea', 'color', '--vscode-editor-foreground');
+      assert.equal(text.painted, text.expected, `${theme.label}: the message text is in the editor's colour`);
+      // High contrast themes leave button.background unset (buttons are outlined there).
+      if (theme.kind !== 'vscode-high-contrast') {
+        const send = await componentColour(compose, '#send', '.base', 'backgroundColor', '--vscode-button-background');
+        assert.equal(send.painted, send.expected, `${theme.label}: Send is painted as VS Code's primary button`);
+      }
+      for (const sel of ['#to', '.hint', '.row > label']) {
+        const c = await textContrast(compose, sel);
+        assert.ok(c.ratio >= 4.5, `${theme.label}: ${sel} has contrast ${c.ratio.toFixed(2)}:1 (${c.fg} on ${c.bg}), below WCAG AA 4.5:1`);
+      }
+      // The account's toasts come and go; the screenshot shows the page.
+      await runCommand(page(), 'Notifications: Clear All Notifications');
+      const shot = await themeScreenshot(page(), `compose-reply-${theme.slug}`, theme);
+      // A screenshot shows the theme only if the theme was still there once it was taken.
+      assert.ok(await showsTheme(page(), compose, theme), `${theme.label} was still on when the screenshot was taken`);
+      await updateReadmeScreenshot(shot, `compose-${theme.slug}.png`);
+    }
     await body.press('Control+Enter');
 
     await waitForNotification(page(), `Sent "${reply}"`, 30_000);
@@ -124,7 +153,7 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
     const both = compose.locator('#send-archive');
     assert.equal(await both.innerText(), 'Send + Archive');
     assert.match((await both.getAttribute('title')) ?? '', /Ctrl\+Shift\+Enter/, 'the tooltip names the key');
-    await compose.locator('#body').fill('Thanks, all received.');
+    await compose.locator('#body textarea').fill('Thanks, all received.');
 
     // The server refuses the message: it stays in Drafts with the error, and Inbox keeps the conversation.
     const before = m.smtp.received.length;
@@ -154,9 +183,24 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
     const compose = await webviewFrame(page(), 'New Message', 30_000);
     const subject = `Draft that survives ${TAG}`;
     await compose.locator('#to').fill('bob@partner.example.test');
-    await compose.locator('#body').fill('Dear Bob,\nthe first paragraph.');
+    await compose.locator('#body textarea').fill('Dear Bob,\nthe first paragraph.');
+    // Plain text, chosen by keyboard in the Format select (a vscode-single-select): Escape
+    // closes its open list, not the composer; Space opens it, ArrowDown and Enter choose.
+    const format = compose.locator('#format');
+    const isOpen = (): Promise<boolean> => format.evaluate((e) => (e as HTMLElement & { open: boolean }).open);
+    await format.press('Space');
+    await waitFor(async () => ((await isOpen()) ? true : undefined), 'the Format list to open', 5000);
+    await format.press('Escape');
+    await waitFor(async () => ((await isOpen()) ? undefined : true), 'the Format list to close', 5000);
+    await page().waitForTimeout(500);
+    assert.equal(await format.count(), 1, 'Escape on the open list left the composer open');
+    await format.press('Space');
+    await format.press('ArrowDown');
+    await format.press('Enter');
+    assert.equal(await format.evaluate((e) => (e as HTMLElement & { value: string }).value), 'plain');
+    assert.equal(await compose.locator('#body textarea').getAttribute('aria-label'), 'Message text (plain text)', 'the text area says what it holds');
     // Last: the tab takes the subject as its title, and this frame locator goes by the title.
-    await compose.locator('#subject').fill(subject);
+    await compose.locator('#subject input').fill(subject);
     // Closed right away, before the 2-second autosave: the last edit still reaches the host.
     await runCommand(page(), 'View: Close Editor');
     await webviewFrame(page(), subject, 2000).then(
@@ -170,9 +214,10 @@ describe('Compose in VS Code (code-server + headless Chromium)', function () {
     assert.equal(await row.count(), 1, 'the draft is listed once');
     await row.click();
     const again = await webviewFrame(page(), subject, 30_000);
-    await waitFor(async () => ((await again.locator('#subject').inputValue()) === subject ? true : undefined), 'the draft to load');
-    assert.equal(await again.locator('#body').inputValue(), 'Dear Bob,\nthe first paragraph.');
+    await waitFor(async () => ((await again.locator('#subject input').inputValue()) === subject ? true : undefined), 'the draft to load');
+    assert.equal(await again.locator('#body textarea').inputValue(), 'Dear Bob,\nthe first paragraph.');
     assert.equal(await again.locator('#to').inputValue(), 'bob@partner.example.test');
+    assert.equal(await again.locator('#format').evaluate((e) => (e as HTMLElement & { value: string }).value), 'plain', 'the draft kept its format');
     await screenshot(page(), 'compose-draft-reopened');
   });
 });

@@ -7,13 +7,14 @@ import {
   clickNotificationLink,
   dialogState,
   quickInputState,
-  screenshot,
+  runCommand,
   treeItems,
   waitForNotification,
   webviewFrame,
 } from './lib/workbench';
 import { updateReadmeScreenshot } from './lib/readmeScreenshots';
 import { addImapAccount, answer, escapeRegExp, waitFor } from './lib/flow';
+import { THEMES, codiconFontLoaded, componentColour, setColorTheme, showsTheme, textContrast, themeScreenshot } from './lib/themes';
 
 // "MailDesk: Troubleshoot" as a person meets it: one healthy account with a folder full of mail
 // that is not selected for sync (a warning), one with a wrong password (a failure). The error
@@ -79,8 +80,30 @@ describe('MailDesk: Troubleshoot in VS Code (code-server + headless Chromium)', 
     assert.match(await frame.locator('#story').innerText(), /New mail in both accounts[\s\S]*Bob Stone shows disconnected/);
 
     await page().locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
-    const shot = await screenshot(page(), 'troubleshoot');
-    await updateReadmeScreenshot(shot, 'troubleshoot.png');
+    // VS Code's look in each theme, under a CSP without inline styles: the components' adopted
+    // styles reach their shadow roots, and the status codicons' font loads from our own files.
+    assert.equal(await codiconFontLoaded(frame), true, 'the codicon font of the status icons loaded');
+    assert.equal(await good.locator('h2 [role="img"] .codicon-warning').count(), 1, 'the warning is drawn as its codicon');
+    for (const theme of THEMES) {
+      await setColorTheme(page(), frame, theme);
+      const box = await componentColour(frame, '#addresses', '.icon', 'backgroundColor', '--vscode-settings-checkboxBackground');
+      assert.equal(box.painted, box.expected, `${theme.label}: the address box is painted as VS Code's checkbox`);
+      // High contrast themes leave button.background unset (buttons are outlined there).
+      if (theme.kind !== 'vscode-high-contrast') {
+        const copy = await componentColour(frame, '#copy', '.base', 'backgroundColor', '--vscode-button-background');
+        assert.equal(copy.painted, copy.expected, `${theme.label}: Copy report is painted as VS Code's primary button`);
+      }
+      // Readable in every theme (WCAG AA): the check's id, a count badge, a fix.
+      for (const sel of ['.check-id', '.group-counts vscode-badge', '.check-body .remedy']) {
+        const c = await textContrast(frame, sel);
+        assert.ok(c.ratio >= 4.5, `${theme.label}: ${sel} has contrast ${c.ratio.toFixed(2)}:1 (${c.fg} on ${c.bg}), below WCAG AA 4.5:1`);
+      }
+      // The account's toasts come and go; the screenshot shows the page.
+      await runCommand(page(), 'Notifications: Clear All Notifications');
+      const shot = await themeScreenshot(page(), `troubleshoot-${theme.slug}`, theme);
+      assert.ok(await showsTheme(page(), frame, theme), `${theme.label} was still on when the screenshot was taken`);
+      await updateReadmeScreenshot(shot, theme.kind === 'vscode-dark' ? 'troubleshoot.png' : `troubleshoot-${theme.slug}.png`);
+    }
 
     // Copy report: the Markdown support staff get, with the user's story and no password.
     await frame.locator('#copy').click();
@@ -93,11 +116,13 @@ describe('MailDesk: Troubleshoot in VS Code (code-server + headless Chromium)', 
     assert.ok(!md.includes(BAD.email), 'addresses masked in the report');
 
     // The address box rebuilds the panel (and the report) with the addresses.
-    await frame.locator('#addresses').check();
+    // A vscode-checkbox: clicked as a person does; its inner checkbox is what a screen reader hears.
+    await frame.locator('#addresses').click();
+    assert.equal(await frame.getByRole('checkbox', { name: 'Include email addresses in the report' }).isChecked(), true, 'the address box is ticked');
     await frame.locator('section.group', { hasText: BAD.email }).waitFor({ timeout: 10_000 });
 
     // The warning's button goes there: the folder picker of that account.
-    await good.locator('li.check.problem.warn', { hasText: 'Archive' }).locator('button.action').click();
+    await good.locator('li.check.problem.warn', { hasText: 'Archive' }).locator('vscode-button.action').click();
     const picker = await waitFor(async () => {
       const s = await quickInputState(page(), 2000).catch(() => undefined);
       return s && s.items.some((i) => /Archive/.test(i)) ? s : undefined;
@@ -107,7 +132,7 @@ describe('MailDesk: Troubleshoot in VS Code (code-server + headless Chromium)', 
 
     // A fix button for the failing account: Enter Password. The checks run again by themselves,
     // and once the account has reconnected the login failure (and "sync is paused") is gone.
-    await bad.locator('li.check.problem.fail', { hasText: 'Enter Password' }).first().locator('button.action').click();
+    await bad.locator('li.check.problem.fail', { hasText: 'Enter Password' }).first().locator('vscode-button.action').click();
     await answer(page(), new RegExp(`^Password of ${m.otherUser} on`), m.otherPassword);
     await waitFor(
       async () =>

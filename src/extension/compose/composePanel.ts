@@ -18,7 +18,6 @@ import { webviewPage } from '../webviewPage';
 import { toMailError } from '../../core/errors';
 import { newMessageId } from '../../core/send/addresses';
 import { swapSignature, withSignature } from '../../core/send/signature';
-import { escapeHtml } from '../../shared/html';
 import {
   type ComposeFields,
   type ComposeHandlers,
@@ -30,6 +29,7 @@ import {
 import type { AttachmentWire, ComposeAccountInfo, ComposeDraft, ComposeDraftSaved } from '../../shared/protocol/engineAreas/compose';
 import { DisposableBase, toDisposable, type Disposable } from '../lifecycle';
 import { composeInEditor } from './editorCompose';
+import { composePageBody } from './composePage';
 import { attachmentList, completionItem, type ComposeMeta, isUntouched, sendProblem, signatureOf, toDraft, prefilledMeta } from './model';
 import type { EngineClient } from '../../engine/client';
 import { fromWireError } from '../../engine/wire';
@@ -788,35 +788,7 @@ class ComposePanel extends DisposableBase {
       title: this.title(),
       allowDataImages: true,
       allowInlineStyles: true,
-      body: `<main class="compose" aria-label="${escapeHtml(this.meta.kind)}">
-<div class="row"><label for="from">From</label><select id="from"></select></div>
-<div class="row"><label for="to">To</label><div class="addr"><input id="to" type="text" autocomplete="off" spellcheck="false" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="suggest"></div>
-<button type="button" id="show-cc" class="link" aria-controls="row-cc row-bcc">Cc/Bcc</button></div>
-<div class="row" id="row-cc" hidden><label for="cc">Cc</label><div class="addr"><input id="cc" type="text" autocomplete="off" spellcheck="false" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="suggest"></div></div>
-<div class="row" id="row-bcc" hidden><label for="bcc">Bcc</label><div class="addr"><input id="bcc" type="text" autocomplete="off" spellcheck="false" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="suggest"></div></div>
-<ul id="suggest" class="suggest" role="listbox" aria-label="Address suggestions" hidden></ul>
-<div class="row"><label for="subject">Subject</label><input id="subject" type="text"></div>
-<div class="toolbar" role="toolbar" aria-label="Message actions">
-<button type="button" id="send" class="primary" title="Send (Ctrl+Enter)" aria-keyshortcuts="Control+Enter">Send</button>
-${this.replyingTo ? `<button type="button" id="send-archive" class="primary" title="Send, then archive the conversation replied to (Ctrl+Shift+Enter)" aria-keyshortcuts="Control+Shift+Enter">Send + Archive</button>
-` : ''}<button type="button" id="attach" title="Attach files from disk">Attach…</button>
-<button type="button" id="check-ai" title="Check with AI (MailDesk Pro): tone, unanswered questions, a missing attachment, odd recipients">Check with AI</button>
-<label class="fmt">Format <select id="format"><option value="markdown">Markdown</option><option value="plain">Plain text</option></select></label>
-<button type="button" id="discard" class="secondary">Discard</button>
-<span class="hint">Ctrl+Enter sends${this.replyingTo ? ' · Ctrl+Shift+Enter sends and archives' : ''} · Esc saves and closes</span>
-</div>
-<div id="error" class="error" role="alert" hidden><span id="error-text"></span> <button type="button" id="send-again">Send again</button></div>
-<div id="conflict" class="error" role="alert" hidden>This draft was changed in another window. <button type="button" id="conflict-reload" title="Show the version saved in the other window; the changes made here are dropped">Reload</button> <button type="button" id="conflict-keep" title="Save this window's version over the other one">Keep mine</button></div>
-<textarea id="body" aria-label="Message text (Markdown)" spellcheck="true"></textarea>
-<ul id="atts" class="atts" aria-label="Attachments"></ul>
-${
-  quote
-    ? `<div class="quote-head"><label><input type="checkbox" id="include-quote"> Include the original message</label></div>
-<section id="quote" class="quote" aria-label="Original message (quoted)">${quote}</section>`
-    : ''
-}
-<div id="status" class="status" role="status" aria-live="polite"></div>
-</main>`,
+      body: composePageBody({ kind: this.meta.kind, replyingTo: !!this.replyingTo, quoteHtml: quote }),
     });
   }
 }

@@ -8,7 +8,6 @@
  */
 import * as vscode from 'vscode';
 import { webviewPage } from '../webviewPage';
-import { escapeHtml } from '../../shared/html';
 import { pageStringsHtml } from '../../shared/protocol/pageStrings';
 import { troubleshootStrings } from '../pageStrings';
 import { secretCredentials, type AccountConfig, type SecretStore } from '../../core/config';
@@ -24,6 +23,7 @@ import { googleFromSettings } from '../gmailCommands';
 import { microsoftFromSettings } from '../outlookCommands';
 import { vscodeModels } from '../pro/lm';
 import type { StandInRun } from './standIn';
+import { troubleshootPageBody } from './troubleshootPage';
 import { buildViewModel, flattenSettings, progressLine, reportPaths, resolveAction, userStory, type PanelReport, type ProgressEvent } from './viewModel';
 import type { EngineClient } from '../../engine/client';
 
@@ -394,24 +394,20 @@ class TroubleshootPanel extends DisposableBase {
       script: 'webview-troubleshoot.js',
       stylesheet: 'troubleshoot.css',
       title: vscode.l10n.t('MailDesk: Troubleshoot'),
+      // The status icons and the buttons' icons are codicons (font from dist/codicons only).
+      codicons: true,
       body: `${pageStringsHtml(troubleshootStrings())}
-<header class="header">
-  <h1 id="title" tabindex="-1">${escapeHtml(vscode.l10n.t('MailDesk Troubleshoot'))}</h1>
-  <p id="summary" class="summary"></p>
-  <div class="toolbar" role="toolbar" aria-label="${escapeHtml(vscode.l10n.t('Report'))}">
-    <button id="copy" type="button" disabled>${escapeHtml(vscode.l10n.t('Copy report'))}</button>
-    <button id="save" type="button" disabled>${escapeHtml(vscode.l10n.t('Save report'))}</button>
-    <button id="again" type="button" class="secondary" disabled>${escapeHtml(vscode.l10n.t('Run again'))}</button>
-    <label class="addresses"><input id="addresses" type="checkbox" disabled> ${escapeHtml(vscode.l10n.t('Include email addresses in the report'))}</label>
-  </div>
-  <div id="notice" class="notice" role="status" aria-live="polite"></div>
-</header>
-<section id="story" class="story" aria-label="${escapeHtml(vscode.l10n.t('What you told us'))}" hidden></section>
-<section id="progress" class="progress" aria-label="${escapeHtml(vscode.l10n.t('Progress'))}" hidden>
-  <h2 id="progress-title">${escapeHtml(vscode.l10n.t('Running checks…'))}</h2>
-  <ol id="progress-lines" class="progress-lines"></ol>
-</section>
-<main id="results"></main>`,
+${troubleshootPageBody({
+  title: vscode.l10n.t('MailDesk Troubleshoot'),
+  report: vscode.l10n.t('Report'),
+  copy: vscode.l10n.t('Copy report'),
+  save: vscode.l10n.t('Save report'),
+  again: vscode.l10n.t('Run again'),
+  addresses: vscode.l10n.t('Include email addresses in the report'),
+  told: vscode.l10n.t('What you told us'),
+  progress: vscode.l10n.t('Progress'),
+  running: vscode.l10n.t('Running checks…'),
+})}`,
     });
   }
 }

@@ -63,6 +63,12 @@ export interface TroubleshootStrings {
   passedSkipped: string;
   /** "{0} (fixes: {1})": a fix button and the check it fixes. */
   fixes: string;
+  /** A group's badges: "{0} failed", "{0} warning" (one), "{0} warnings", "{0} passed", "{0} skipped". */
+  nFailed: string;
+  oneWarning: string;
+  nWarnings: string;
+  nPassed: string;
+  nSkipped: string;
 }
 
 /**

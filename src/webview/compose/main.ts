@@ -17,39 +17,78 @@ import {
   currentToken,
 } from '../../shared/protocol/compose';
 
+// VS Code's own controls (@vscode-elements/elements), each imported alone so the bundle
+// carries only these; the page (src/extension/compose/composePage.ts) lists the same ones.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-textarea/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import type { VscodeButton } from '@vscode-elements/elements/dist/vscode-button/index.js';
+import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import type { VscodeTextarea } from '@vscode-elements/elements/dist/vscode-textarea/index.js';
+import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/index.js';
+
 declare function acquireVsCodeApi(): { postMessage(msg: ComposeWebviewToHost): void };
+
+/**
+ * The words this script writes itself (everything else is in the page the host built).
+ * One record, so the host can hand over translated ones.
+ */
+const strings = {
+  send: 'Send',
+  sendArchive: 'Send + Archive',
+  sending: 'Sending…',
+  remove: 'Remove',
+  removeAttachment: (name: string) => `Remove attachment ${name}`,
+  bodyMarkdown: 'Message text (Markdown)',
+  bodyPlain: 'Message text (plain text)',
+};
 
 const vscode = acquireVsCodeApi();
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 
-const from = $<HTMLSelectElement>('from');
+const from = $<VscodeSingleSelect>('from');
 const inputs: Record<AddressField, HTMLInputElement> = { to: $<HTMLInputElement>('to'), cc: $<HTMLInputElement>('cc'), bcc: $<HTMLInputElement>('bcc') };
-const subject = $<HTMLInputElement>('subject');
-const body = $<HTMLTextAreaElement>('body');
-const format = $<HTMLSelectElement>('format');
-const includeQuote = document.getElementById('include-quote') as HTMLInputElement | null;
+const subject = $<VscodeTextfield>('subject');
+const body = $<VscodeTextarea>('body');
+const format = $<VscodeSingleSelect>('format');
+const includeQuote = document.getElementById('include-quote') as VscodeCheckbox | null;
 const quote = document.getElementById('quote');
 const suggest = $<HTMLUListElement>('suggest');
 const atts = $<HTMLUListElement>('atts');
 const status = $('status');
 const errorBox = $('error');
 const errorText = $('error-text');
-const sendButton = $<HTMLButtonElement>('send');
+const sendButton = $<VscodeButton>('send');
 /** "Send + Archive": only on a reply (the host puts it in the page). */
-const sendArchiveButton = document.getElementById('send-archive') as HTMLButtonElement | null;
+const sendArchiveButton = document.getElementById('send-archive') as VscodeButton | null;
+
+// The components name their inner field from `label`: the same words as the visible label.
+subject.label = document.querySelector('label[for="subject"]')?.textContent ?? '';
+body.spellcheck = true;
+
+/**
+ * The selects' values as last chosen: a select knows its value only once its options are
+ * slotted in (a moment after they are added), and the form must never read "no account".
+ */
+let accountId = '';
+let bodyFormat: ComposeFields['format'] = 'markdown';
 
 let ready = false;
 let sending = false;
 
 function fields(): ComposeFields {
   return {
-    accountId: from.value,
+    accountId,
     to: inputs.to.value,
     cc: inputs.cc.value,
     bcc: inputs.bcc.value,
     subject: subject.value,
     body: body.value,
-    format: format.value === 'plain' ? 'plain' : 'markdown',
+    format: bodyFormat,
     includeQuote: includeQuote ? includeQuote.checked : false,
   };
 }
@@ -90,18 +129,20 @@ window.addEventListener('blur', flush);
 function init(i: ComposeInit): void {
   from.textContent = '';
   for (const a of i.accounts) {
-    const o = document.createElement('option');
-    o.value = a.id;
+    const o = document.createElement('vscode-option');
+    o.setAttribute('value', a.id);
     o.textContent = a.label;
     from.appendChild(o);
   }
-  from.value = i.fields.accountId;
+  accountId = i.fields.accountId;
+  from.value = accountId;
   inputs.to.value = i.fields.to;
   inputs.cc.value = i.fields.cc;
   inputs.bcc.value = i.fields.bcc;
   subject.value = i.fields.subject;
   body.value = i.fields.body;
-  format.value = i.fields.format;
+  bodyFormat = i.fields.format;
+  format.value = bodyFormat;
   updateBodyLabel();
   if (includeQuote) {
     includeQuote.checked = i.fields.includeQuote;
@@ -113,13 +154,19 @@ function init(i: ComposeInit): void {
   lastSent = JSON.stringify(fields());
   ready = true;
   // Where the person starts typing: the recipients of a new message or forward, else the text.
-  const target = !i.fields.to ? inputs.to : body;
-  target.focus();
-  if (target === body) body.setSelectionRange(0, 0);
+  if (!i.fields.to) inputs.to.focus();
+  else {
+    // The text area is drawn a moment after its value is set: the caret goes in once it is.
+    body.focus();
+    void body.updateComplete.then(() => {
+      body.focus();
+      body.wrappedElement?.setSelectionRange(0, 0);
+    });
+  }
 }
 
 function updateBodyLabel(): void {
-  body.setAttribute('aria-label', format.value === 'plain' ? 'Message text (plain text)' : 'Message text (Markdown)');
+  body.label = bodyFormat === 'plain' ? strings.bodyPlain : strings.bodyMarkdown;
 }
 
 function showCc(): void {
@@ -144,10 +191,10 @@ function showAttachments(items: ComposeAttachment[]): void {
     const size = document.createElement('span');
     size.className = 'att-size';
     size.textContent = formatSize(a.size);
-    const remove = document.createElement('button');
-    remove.type = 'button';
-    remove.textContent = 'Remove';
-    remove.setAttribute('aria-label', `Remove attachment ${a.name}`);
+    const remove = document.createElement('vscode-button');
+    remove.secondary = true;
+    remove.textContent = strings.remove;
+    remove.setAttribute('aria-label', strings.removeAttachment(a.name));
     remove.addEventListener('click', () => vscode.postMessage({ type: 'removeAttachment', index }));
     li.append(name, ' ', size, ' ', remove);
     atts.appendChild(li);
@@ -185,7 +232,16 @@ $('show-cc').addEventListener('click', () => {
   showCc();
   inputs.cc.focus();
 });
-format.addEventListener('change', updateBodyLabel);
+// A select's change event does not bubble: each is heard where it happens.
+from.addEventListener('change', () => {
+  accountId = from.value;
+  changed();
+});
+format.addEventListener('change', () => {
+  bodyFormat = format.value === 'plain' ? 'plain' : 'markdown';
+  updateBodyLabel();
+  changed();
+});
 includeQuote?.addEventListener('change', () => {
   if (quote) quote.hidden = !includeQuote.checked;
 });
@@ -197,22 +253,31 @@ document.addEventListener('auxclick', (e) => {
   if (e.target instanceof Element && e.target.closest('a')) e.preventDefault();
 });
 
-document.addEventListener('keydown', (e) => {
-  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-    e.preventDefault();
-    send(e.shiftKey && sendArchiveButton !== null);
-    return;
-  }
-  if (e.key === 'Escape') {
-    if (!suggest.hidden) {
+// Capturing, so these keys are ours before a focused control acts on them: Ctrl+Enter on a
+// button would click it too (a second send), and a select swallows Escape even when closed.
+document.addEventListener(
+  'keydown',
+  (e) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
-      hideSuggestions();
+      e.stopPropagation();
+      send(e.shiftKey && sendArchiveButton !== null);
       return;
     }
-    e.preventDefault();
-    if (ready) vscode.postMessage({ type: 'close', fields: fields() });
-  }
-});
+    if (e.key === 'Escape') {
+      // An open drop-down closes first; the composer on the next Escape.
+      if (e.target instanceof HTMLElement && e.target.localName === 'vscode-single-select' && (e.target as VscodeSingleSelect).open) return;
+      e.preventDefault();
+      e.stopPropagation();
+      if (!suggest.hidden) {
+        hideSuggestions();
+        return;
+      }
+      if (ready) vscode.postMessage({ type: 'close', fields: fields() });
+    }
+  },
+  true,
+);
 
 // ---- address completion --------------------------------------------------------------
 
@@ -364,10 +429,10 @@ window.addEventListener('message', (e: MessageEvent<ComposeHostToWebview>) => {
     case 'sending':
       sending = msg.on;
       sendButton.disabled = msg.on;
-      sendButton.textContent = msg.on && !lastArchive ? 'Sending…' : 'Send';
+      sendButton.textContent = msg.on && !lastArchive ? strings.sending : strings.send;
       if (sendArchiveButton) {
         sendArchiveButton.disabled = msg.on;
-        sendArchiveButton.textContent = msg.on && lastArchive ? 'Sending…' : 'Send + Archive';
+        sendArchiveButton.textContent = msg.on && lastArchive ? strings.sending : strings.sendArchive;
       }
       if (msg.on) errorBox.hidden = true;
       break;

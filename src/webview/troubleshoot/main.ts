@@ -6,6 +6,14 @@
 import type { HostToTroubleshoot, TroubleshootModel, TroubleshootToHost, ViewCheck, ViewGroup, ViewStatus } from '../../shared/protocol/troubleshoot';
 import type { TroubleshootStrings } from '../../shared/protocol/pageStrings';
 import { fillIn, pageStrings } from '../pageStrings';
+// VS Code's own controls (@vscode-elements/elements), each imported alone so the bundle
+// carries only these; the page (src/extension/troubleshoot/troubleshootPage.ts) lists the same ones.
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
+import type { VscodeButton } from '@vscode-elements/elements/dist/vscode-button/index.js';
+import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 
 declare function acquireVsCodeApi(): { postMessage(msg: TroubleshootToHost): void };
 
@@ -13,52 +21,46 @@ const vscode = acquireVsCodeApi();
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const title = $('title');
 const summary = $('summary');
-const copyBtn = $<HTMLButtonElement>('copy');
-const saveBtn = $<HTMLButtonElement>('save');
-const againBtn = $<HTMLButtonElement>('again');
-const addresses = $<HTMLInputElement>('addresses');
+const copyBtn = $<VscodeButton>('copy');
+const saveBtn = $<VscodeButton>('save');
+const againBtn = $<VscodeButton>('again');
+const addresses = $<VscodeCheckbox>('addresses');
 const notice = $('notice');
 const story = $('story');
 const progress = $('progress');
 const progressTitle = $('progress-title');
 const progressLines = $('progress-lines');
 const results = $('results');
-const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** The words, in the window's language, from the host. */
 const S = pageStrings<TroubleshootStrings>();
 const LABEL: Record<ViewStatus, string> = { pass: S.passed, warn: S.warning, fail: S.failed, skip: S.skipped };
 
-/** Status icons drawn as SVG (shapes after the codicons), coloured by the theme through CSS. */
+/** The codicon of each status, as the Testing view and the Problems panel draw them. */
+const ICON: Record<ViewStatus, string> = { pass: 'pass-filled', warn: 'warning', fail: 'error', skip: 'circle-slash' };
+
+/** A status icon (a codicon coloured by the theme through CSS) that a screen reader names. */
 function statusIcon(status: ViewStatus): HTMLSpanElement {
   const wrap = el('span', `status-icon ${status}`);
   wrap.setAttribute('role', 'img');
   wrap.setAttribute('aria-label', LABEL[status]);
   wrap.title = LABEL[status];
-  const svg = document.createElementNS(SVG_NS, 'svg');
-  svg.setAttribute('viewBox', '0 0 16 16');
-  svg.setAttribute('width', '16');
-  svg.setAttribute('height', '16');
-  svg.setAttribute('aria-hidden', 'true');
-  const add = (tag: string, attrs: Record<string, string>) => {
-    const e = document.createElementNS(SVG_NS, tag);
-    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-    svg.appendChild(e);
-  };
-  if (status === 'pass') {
-    add('circle', { cx: '8', cy: '8', r: '7', class: 'shape' });
-    add('path', { d: 'M4.5 8.2 7 10.6l4.6-5', class: 'mark' });
-  } else if (status === 'fail') {
-    add('circle', { cx: '8', cy: '8', r: '7', class: 'shape' });
-    add('path', { d: 'M5.3 5.3l5.4 5.4M10.7 5.3l-5.4 5.4', class: 'mark' });
-  } else if (status === 'warn') {
-    add('path', { d: 'M8 1.2 15.2 14.3H.8z', class: 'shape' });
-    add('path', { d: 'M8 5.6v4.4M8 11.6v1', class: 'mark' });
-  } else {
-    add('circle', { cx: '8', cy: '8', r: '6.2', class: 'outline' });
-    add('path', { d: 'M3.6 12.4l8.8-8.8', class: 'outline' });
+  const glyph = el('span', `codicon codicon-${ICON[status]}`);
+  glyph.setAttribute('aria-hidden', 'true');
+  wrap.appendChild(glyph);
+  return wrap;
+}
+
+/** A group's counts as badges, the nonzero ones only ("1 failed", "4 passed"). */
+function countBadges(c: Record<ViewStatus, number>): HTMLSpanElement {
+  const wrap = el('span', 'group-counts');
+  for (const [status, text] of countParts(c)) {
+    if (!c[status]) continue;
+    const b = document.createElement('vscode-badge');
+    b.className = `count ${status}`;
+    b.textContent = text;
+    wrap.append(b);
   }
-  wrap.appendChild(svg);
   return wrap;
 }
 
@@ -67,6 +69,16 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, t
   if (className) e.className = className;
   if (text !== undefined) e.textContent = text;
   return e;
+}
+
+/** "1 failed", "2 warnings", "4 passed", "0 skipped": the group badges (the summary line says the same in one sentence). */
+function countParts(c: Record<ViewStatus, number>): Array<[ViewStatus, string]> {
+  return [
+    ['fail', fillIn(S.nFailed, c.fail)],
+    ['warn', fillIn(c.warn === 1 ? S.oneWarning : S.nWarnings, c.warn)],
+    ['pass', fillIn(S.nPassed, c.pass)],
+    ['skip', fillIn(S.nSkipped, c.skip)],
+  ];
 }
 
 function countsText(c: Record<ViewStatus, number>): string {
@@ -78,6 +90,8 @@ function setBusy(busy: boolean): void {
   saveBtn.disabled = busy;
   againBtn.disabled = busy;
   addresses.disabled = busy;
+  // The components take no "disabled" state into the accessibility tree by themselves.
+  for (const b of [copyBtn, saveBtn, againBtn]) b.setAttribute('aria-disabled', String(busy));
   document.body.setAttribute('aria-busy', String(busy));
 }
 
@@ -95,8 +109,10 @@ function problemItem(c: ViewCheck): HTMLLIElement {
   li.append(dl);
   if (c.action) {
     const index = c.action.index;
-    const b = el('button', 'action', c.action.title);
-    b.type = 'button';
+    const b = document.createElement('vscode-button');
+    b.className = 'action';
+    b.secondary = true;
+    b.textContent = c.action.title;
     // The visible label is short ("Select Folders for Sync"); say which check it fixes.
     b.setAttribute('aria-label', fillIn(S.fixes, c.action.title, c.title));
     b.addEventListener('click', () => vscode.postMessage({ type: 'runAction', index }));
@@ -118,7 +134,7 @@ function group(g: ViewGroup, n: number): HTMLElement {
   sec.setAttribute('aria-labelledby', headingId);
   const h = el('h2', 'group-title');
   h.id = headingId;
-  h.append(statusIcon(g.worst), el('span', '', g.heading), el('span', 'group-counts', countsText(g.counts)));
+  h.append(statusIcon(g.worst), el('span', '', g.heading), countBadges(g.counts));
   sec.append(h);
   const problems = g.checks.filter((c) => c.status === 'fail' || c.status === 'warn');
   const rest = g.checks.filter((c) => c.status === 'pass' || c.status === 'skip');
@@ -190,9 +206,11 @@ window.addEventListener('message', (e: MessageEvent<HostToTroubleshoot>) => {
   }
 });
 
-copyBtn.addEventListener('click', () => vscode.postMessage({ type: 'copyReport' }));
-saveBtn.addEventListener('click', () => vscode.postMessage({ type: 'saveReport' }));
+// A disabled component still hears clicks: the buttons do nothing while checks run.
+copyBtn.addEventListener('click', () => !copyBtn.disabled && vscode.postMessage({ type: 'copyReport' }));
+saveBtn.addEventListener('click', () => !saveBtn.disabled && vscode.postMessage({ type: 'saveReport' }));
 againBtn.addEventListener('click', () => {
+  if (againBtn.disabled) return;
   notice.textContent = '';
   progressLines.replaceChildren();
   vscode.postMessage({ type: 'runAgain' });
