@@ -11,6 +11,7 @@ import { chromium, type Page } from 'playwright-core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { composePageBody } from '../src/extension/compose/composePage';
+import { composeStrings } from '../src/extension/pageStrings';
 import { troubleshootPageBody } from '../src/extension/troubleshoot/troubleshootPage';
 import type { ComposeInit } from '../src/shared/protocol/compose';
 import type { TroubleshootModel, ViewCheck, ViewGroup, ViewStatus } from '../src/shared/protocol/troubleshoot';
@@ -81,7 +82,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 async function main(): Promise<void> {
   const runs = Number(process.argv[2] ?? 15);
   const pages = [
-    { name: 'composer (reply)', script: 'webview-compose.js', html: page(composePageBody({ kind: 'Reply', replyingTo: true, quoteHtml: '<blockquote><p>Could you send the numbers?</p></blockquote>' }), 'compose.css', 'webview-compose.js', { type: 'init', init: composeInit }) },
+    { name: 'composer (reply)', script: 'webview-compose.js', html: page(composePageBody({ kind: 'Reply', replyingTo: true, quoteHtml: '<blockquote><p>Could you send the numbers?</p></blockquote>' }, composeStrings()), 'compose.css', 'webview-compose.js', { type: 'init', init: composeInit }) },
     { name: 'Troubleshoot (60 checks)', script: 'webview-troubleshoot.js', html: page(troubleshootPageBody(), 'troubleshoot.css', 'webview-troubleshoot.js', { type: 'model', model: troubleshootModel() }) },
   ];
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });

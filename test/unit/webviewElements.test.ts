@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { COMPOSE_ELEMENTS, composePageBody } from '../../src/extension/compose/composePage';
+import { composeStrings } from '../../src/extension/pageStrings';
 import { TROUBLESHOOT_ELEMENTS, troubleshootPageBody } from '../../src/extension/troubleshoot/troubleshootPage';
 
 // The composer and Troubleshoot pages are built on the host and driven by a browser script:
@@ -40,16 +41,16 @@ describe('webview pages built with @vscode-elements', () => {
     const src = script('compose');
     const { required, optional } = idsUsed(src);
     assert.ok(required.includes('to') && required.includes('body') && required.includes('send'), `ids found in the script: ${required.join(', ')}`);
-    const full = idsIn(composePageBody({ kind: 'Reply', replyingTo: true, quoteHtml }));
+    const full = idsIn(composePageBody({ kind: 'Reply', replyingTo: true, quoteHtml }, composeStrings()));
     for (const id of [...required, ...optional]) assert.ok(full.has(id), `#${id} is in the reply's page`);
-    const bare = idsIn(composePageBody({ kind: 'New Message', replyingTo: false, quoteHtml: '' }));
+    const bare = idsIn(composePageBody({ kind: 'New Message', replyingTo: false, quoteHtml: '' }, composeStrings()));
     for (const id of required) assert.ok(bare.has(id), `#${id} is in a new message's page`);
     for (const id of ['send-archive', 'include-quote', 'quote']) assert.ok(!bare.has(id), `a new message has no #${id}`);
   });
 
   it('composer: the components used are imported one by one; To, Cc and Bcc stay native comboboxes over the suggestion list', () => {
     const src = script('compose');
-    const page = composePageBody({ kind: 'Reply', replyingTo: true, quoteHtml });
+    const page = composePageBody({ kind: 'Reply', replyingTo: true, quoteHtml }, composeStrings());
     checkElements(src, [page], COMPOSE_ELEMENTS);
     for (const id of ['to', 'cc', 'bcc']) assert.match(page, new RegExp(`<input id="${id}"[^>]*role="combobox"[^>]*aria-controls="suggest"`), `#${id} is a native combobox`);
     assert.match(page, /<vscode-button id="send"[^>]*aria-keyshortcuts="Control\+Enter"/);
@@ -57,7 +58,7 @@ describe('webview pages built with @vscode-elements', () => {
   });
 
   it('composer: the page has no script and no inline style of its own (the CSP allows neither)', () => {
-    const page = composePageBody({ kind: 'New <Message>', replyingTo: false, quoteHtml: '' });
+    const page = composePageBody({ kind: 'New <Message>', replyingTo: false, quoteHtml: '' }, composeStrings());
     assert.doesNotMatch(page, /<script|\sstyle=|\son\w+=/i);
     assert.match(page, /aria-label="New &lt;Message&gt;"/, 'the kind is escaped');
   });

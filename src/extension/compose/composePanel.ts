@@ -30,6 +30,7 @@ import type { AttachmentWire, ComposeAccountInfo, ComposeDraft, ComposeDraftSave
 import { DisposableBase, toDisposable, type Disposable } from '../lifecycle';
 import { composeInEditor } from './editorCompose';
 import { composePageBody } from './composePage';
+import { composeStrings } from '../pageStrings';
 import { attachmentList, completionItem, type ComposeMeta, isUntouched, sendProblem, signatureOf, toDraft, prefilledMeta } from './model';
 import type { EngineClient } from '../../engine/client';
 import { fromWireError } from '../../engine/wire';
@@ -788,7 +789,7 @@ class ComposePanel extends DisposableBase {
       title: this.title(),
       allowDataImages: true,
       allowInlineStyles: true,
-      body: composePageBody({ kind: this.meta.kind, replyingTo: !!this.replyingTo, quoteHtml: quote }),
+      body: composePageBody({ kind: this.meta.kind, replyingTo: !!this.replyingTo, quoteHtml: quote }, composeStrings()),
     });
   }
 }

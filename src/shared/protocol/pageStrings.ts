@@ -109,6 +109,12 @@ export interface ComposeStrings {
   /** "Remove attachment {0}" */
   removeAttachment: string;
   sending: string;
+  /** A draft written in two windows at once (the notice and its two buttons). */
+  changedElsewhere: string;
+  reload: string;
+  reloadTitle: string;
+  keepMine: string;
+  keepMineTitle: string;
 }
 
 /** The element the page reads its words from (hidden; an attribute, so no script runs for it). */

@@ -31,20 +31,24 @@ import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-s
 import type { VscodeTextarea } from '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/index.js';
 
+import type { ComposeStrings } from '../../shared/protocol/pageStrings';
+import { fillIn, pageStrings } from '../pageStrings';
+
 declare function acquireVsCodeApi(): { postMessage(msg: ComposeWebviewToHost): void };
 
 /**
- * The words this script writes itself (everything else is in the page the host built).
- * One record, so the host can hand over translated ones.
+ * The words this script writes itself (everything else is in the page the host built), in
+ * the window's language: the host put them in the page (src/extension/pageStrings.ts).
  */
+const S = pageStrings<ComposeStrings>();
 const strings = {
-  send: 'Send',
-  sendArchive: 'Send + Archive',
-  sending: 'Sending…',
-  remove: 'Remove',
-  removeAttachment: (name: string) => `Remove attachment ${name}`,
-  bodyMarkdown: 'Message text (Markdown)',
-  bodyPlain: 'Message text (plain text)',
+  send: S.send,
+  sendArchive: S.sendArchive,
+  sending: S.sending,
+  remove: S.remove,
+  removeAttachment: (name: string) => fillIn(S.removeAttachment, name),
+  bodyMarkdown: S.bodyMarkdown,
+  bodyPlain: S.bodyPlain,
 };
 
 const vscode = acquireVsCodeApi();
