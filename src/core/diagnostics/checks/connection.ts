@@ -185,8 +185,8 @@ function serverCheck(kind: 'incoming' | 'outgoing'): Check {
           {
             status: 'warn',
             detail: l10n.t('no outgoing (SMTP) server is configured: this account cannot send'),
-            remedy: l10n.t('Add the account again with MailDesk: Add IMAP Account and fill in the outgoing server, then Test Outgoing Server.'),
-            action: { title: l10n.t('Add IMAP Account'), command: 'maildesk.addImapAccount' },
+            remedy: l10n.t("Open Edit Account (the account's context menu in Mailboxes), fill in the outgoing server, then Test Outgoing Server; in the CLI, add \"smtp\" to the account in the configuration file."),
+            action: { title: l10n.t('Edit Account'), command: 'maildesk.editAccount', args: [accountTarget(ctx.account.id)] },
           },
         ];
       }
