@@ -137,10 +137,10 @@ describe('Two VS Code windows share one MailDesk engine (code-server + headless 
     const typedInA = 'Dear Bob,\nfirst, the budget.';
     await runCommand(a, 'MailDesk: New Message');
     const fresh = await webviewFrame(a, 'New Message', 30_000);
-    await fresh.locator('#subject').fill(subject);
+    await fresh.locator('#subject input').fill(subject);
     const composeA = await waitFor(async () => webviewFrame(a, subject, 1000).catch(() => undefined), 'the compose tab to take the subject as its title');
     await composeA.locator('#to').fill('bob@partner.example.test');
-    await composeA.locator('#body').fill(typedInA);
+    await composeA.locator('#body textarea').fill(typedInA);
 
     // Window B: the Drafts folder lists it (once A autosaved); opened there, it shows what A typed.
     const drafts = await openFromTree(b, MAILBOXES, 'Drafts', 'MailDesk: Drafts');
@@ -148,12 +148,12 @@ describe('Two VS Code windows share one MailDesk engine (code-server + headless 
     await row.waitFor({ state: 'visible', timeout: 30_000 });
     await row.click();
     const composeB = await webviewFrame(b, subject, 30_000);
-    await waitFor(async () => ((await composeB.locator('#body').inputValue()) === typedInA ? true : undefined), 'window B to show the body typed in A');
+    await waitFor(async () => ((await composeB.locator('#body textarea').inputValue()) === typedInA ? true : undefined), 'window B to show the body typed in A');
     assert.equal(await composeB.locator('#to').inputValue(), 'bob@partner.example.test');
 
     // B continues it and saves; A's open composer (nothing unsaved there) shows the continuation.
     const continued = `${typedInA}\nthen the offsite (written in B).`;
-    await composeB.locator('#body').fill(continued);
+    await composeB.locator('#body textarea').fill(continued);
     await bodyIs(composeA, continued, 'window A’s composer to show B’s continuation');
     await screenshot(a, 'windows-draft-continued');
 
@@ -161,8 +161,8 @@ describe('Two VS Code windows share one MailDesk engine (code-server + headless 
     // other window is not saved over it but says so, and Reload shows the winner's text.
     const lineA = 'A: and dinner.';
     const lineB = 'B: and a boat trip.';
-    await composeA.locator('#body').fill(`${continued}\n${lineA}`);
-    await composeB.locator('#body').fill(`${continued}\n${lineB}`);
+    await composeA.locator('#body textarea').fill(`${continued}\n${lineA}`);
+    await composeB.locator('#body textarea').fill(`${continued}\n${lineB}`);
     const conflict = await waitFor(
       async () => {
         if (await composeA.locator('#conflict').isVisible()) return { loser: composeA, page: a, winnerLine: lineB, loserLine: lineA };
@@ -174,25 +174,25 @@ describe('Two VS Code windows share one MailDesk engine (code-server + headless 
     );
     const winner = conflict.loser === composeA ? composeB : composeA;
     assert.match(await conflict.loser.locator('#conflict').innerText(), /changed in another window/);
-    assert.equal(await conflict.loser.locator('#body').inputValue(), `${continued}\n${conflict.loserLine}`, 'the losing window keeps its own text on screen until the user chooses');
+    assert.equal(await conflict.loser.locator('#body textarea').inputValue(), `${continued}\n${conflict.loserLine}`, 'the losing window keeps its own text on screen until the user chooses');
     await screenshot(conflict.page, 'windows-draft-conflict');
     // The losing window's autosave did not overwrite the winner: had it saved, the winning window
     // (nothing unsaved there) would have reloaded its text; it still shows its own, well past an autosave.
     await new Promise((r) => setTimeout(r, 4000));
-    assert.equal(await winner.locator('#body').inputValue(), `${continued}\n${conflict.winnerLine}`);
+    assert.equal(await winner.locator('#body textarea').inputValue(), `${continued}\n${conflict.winnerLine}`);
     await conflict.loser.locator('#conflict-reload').click();
     const afterRace = `${continued}\n${conflict.winnerLine}`;
     await bodyIs(conflict.loser, afterRace, 'Reload to show the winning window’s text');
     assert.equal(await conflict.loser.locator('#conflict').isVisible(), false, 'the notice is gone after Reload');
     // The losing window adds its line again, now on top of the winner's: the other window follows.
     const both = `${afterRace}\n${conflict.loserLine}`;
-    await conflict.loser.locator('#body').fill(both);
+    await conflict.loser.locator('#body textarea').fill(both);
     await bodyIs(winner, both, 'the other window to show both lines');
 
     // Both write at once again, and the window told of the conflict is closed without choosing:
     // what it had is kept as a separate draft, the other window's text stays in this one.
-    await composeA.locator('#body').fill(`${both}\nA: and a late checkout.`);
-    await composeB.locator('#body').fill(`${both}\nB: and a bus.`);
+    await composeA.locator('#body textarea').fill(`${both}\nA: and a late checkout.`);
+    await composeB.locator('#body textarea').fill(`${both}\nB: and a bus.`);
     const late = await waitFor(
       async () => {
         if (await composeA.locator('#conflict').isVisible()) return { loserPage: a, loserText: `${both}\nA: and a late checkout.`, winnerText: `${both}\nB: and a bus.` };
@@ -231,7 +231,7 @@ describe('Two VS Code windows share one MailDesk engine (code-server + headless 
       let last = '';
       bodies.push(
         await waitFor(async () => {
-          last = await reopened.locator('#body').inputValue();
+          last = await reopened.locator('#body textarea').inputValue();
           return want.has(last) ? last : undefined;
         }, `draft ${i + 1} to hold one of the two versions`).catch((e) => {
           throw new Error(`${(e as Error).message}; it holds:\n${last}`);
@@ -249,7 +249,7 @@ describe('Two VS Code windows share one MailDesk engine (code-server + headless 
 async function bodyIs(compose: FrameLocator, text: string, what: string): Promise<void> {
   let last = '';
   try {
-    await waitFor(async () => ((last = await compose.locator('#body').inputValue()) === text ? true : undefined), what, 30_000);
+    await waitFor(async () => ((last = await compose.locator('#body textarea').inputValue()) === text ? true : undefined), what, 30_000);
   } catch (e) {
     throw new Error(`${(e as Error).message}; the body was:\n${last}`);
   }
