@@ -193,9 +193,8 @@ export interface StoreOptions {
 export class MailStore {
   /** The database: `#private`, so only this class and what it hands a StoreSql to can run SQL. */
   readonly #db: Database;
-  private readonly statements = new Map<string, Statement>();
-  /** Statement texts that write one of LOCAL_TABLES, and which (read when prepared). */
-  private readonly localWrites = new Map<string, LocalData>();
+  /** Prepared once per text, with the local data the statement writes (read when prepared). */
+  private readonly statements = new Map<string, { stmt: Statement; local: LocalData | undefined }>();
   private depth = 0;
   private pending = emptyChange();
   private readonly events = new EventEmitter();
@@ -371,14 +370,11 @@ export class MailStore {
   #stmt(sql: string): Statement {
     let s = this.statements.get(sql);
     if (!s) {
-      s = this.#db.prepare(sql);
+      s = { stmt: this.#db.prepare(sql), local: localDataWritten(sql) };
       this.statements.set(sql, s);
-      const local = localDataWritten(sql);
-      if (local) this.localWrites.set(sql, local);
     }
-    const local = this.localWrites.get(sql);
-    if (local) this.pending.local.add(local);
-    return s;
+    if (s.local) this.pending.local.add(s.local);
+    return s.stmt;
   }
 
   /**
@@ -504,7 +500,7 @@ export class MailStore {
 
   close(): void {
     this.persist.close();
-    for (const s of this.statements.values()) s.free();
+    for (const s of this.statements.values()) s.stmt.free();
     this.statements.clear();
     this.#db.close();
   }
