@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { AccountConfig } from '../../src/core/config';
 import type { Check } from '../../src/core/diagnostics/check';
-import { authStatus, incomingConnect, oauthConfigured } from '../../src/core/diagnostics/checks/connection';
+import { authStatus, incomingConnect, oauthConfigured, outgoingConnect } from '../../src/core/diagnostics/checks/connection';
 import { aiSwitches } from '../../src/core/diagnostics/checks/product';
 import { syncProgress } from '../../src/core/diagnostics/checks/sync';
 import { CHECKS } from '../../src/core/diagnostics/registry';
@@ -75,6 +75,16 @@ describe('Troubleshoot checks without a server', () => {
     core.store.updateJob(jobId('w', 'tasks'), { status: 'paused', errorCode: 'auth.failed', errorMessage: 'the server rejected the user name or password' });
     const paused = (await runChecks(core, { checks: [syncProgress] }))[0];
     assert.match(paused.detail, /w:tasks is paused: the server rejected/);
+  });
+
+  it('outgoing.connect: an IMAP account without an outgoing server is fixed by Edit Account, for that account', async () => {
+    core.store.upsertAccount({ id: 'w', provider: 'imap', email: 'w@example.test', imap: { host: 'h', port: 1, security: 'none', user: 'w' } });
+    const r = (await runChecks(core, { checks: [outgoingConnect] }))[0];
+    assert.equal(r.status, 'warn');
+    assert.match(r.detail, /no outgoing \(SMTP\) server is configured/);
+    assert.match(r.remedy, /Edit Account/);
+    assert.equal(r.action?.command, 'maildesk.editAccount');
+    assert.deepEqual(r.action?.args?.[0], { kind: 'account', accountId: 'w' });
   });
 
   it('reports progress per check, keeps registry order, and turns a throwing or hanging check into a failure', async () => {
