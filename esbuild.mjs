@@ -49,7 +49,6 @@ const targets = [
   // Load + activate time as VS Code counts it (bench/activation.ts): requires dist/extension.js.
   { ...node, entryPoints: { activationBench: 'bench/activation.ts' }, outdir: 'dist' },
   // Peak memory of opening a stored database in place, against sql.js's own way.
-  { ...node, entryPoints: { reopenMemory: 'bench/reopenMemory.ts' }, outdir: 'dist' },
   {
     bundle: true,
     platform: 'browser',

@@ -25,22 +25,17 @@ export interface MailDeskResult {
   newest100Ms: number;
   /** MailDesk.open + addAccount alone. */
   openMs: number;
-  /** syncOnce of INBOX: fill + backfill to completion (+ its final save), login excluded. */
+  /** syncOnce of INBOX: fill + backfill to completion, login excluded. */
   syncMs: number;
   stored: number;
   msgPerSec: number;
   /** The main thread's own CPU time over syncMs (schedstat; NaN where there is none): the work, without the waits. */
   syncCpuMs: number;
-  /** Median of three forced saves after the full sync (saveNow: the whole atomic save, blocking). */
+  /** Median of three flushes after a commit, after the full sync (fsync of the write-ahead log, blocking). */
   saveMs: number;
-  /** Median of three background saves (what autosave does): whole time, and the part that held the event loop. */
-  bgSaveMs: number;
-  bgSaveBusyMs: number;
   dbBytes: number;
-  /** syncOnce over ten folders with nothing changed on the server (includes its closing save). */
+  /** syncOnce over ten folders with nothing changed on the server. */
   noChangeMs: number;
-  /** Of noChangeMs, the closing save (0 when nothing needed saving). */
-  noChangeSaveMs: number;
   /** Threading and search-indexing the synced INBOX in background batches, after the headers. */
   indexMs: number;
   indexed: number;
@@ -76,7 +71,7 @@ export interface StallInfo {
   gc: Record<string, number>;
   /**
    * CPU time of the whole process (all threads) during the stall. Well below `ms` means the
-   * main thread waited: for the disk (saveNow's fsync) or for a core it shares with Dovecot.
+   * main thread waited: for the disk (an fsync) or for a core it shares with Dovecot.
    */
   cpuMs: number;
   /**
@@ -183,14 +178,14 @@ export class StallTracer {
   }
 }
 
-/** Wraps store methods to time their synchronous work (autosaves included: they call saveNow). */
+/** Wraps store methods to time their synchronous work. */
 export function instrument(store: MailStore, tracer: StallTracer): { timings: Record<string, Timing>; reset(): void } {
   let depth = 0;
   const timings: Record<string, Timing> = {};
   // Every method of the store, so any synchronous hot spot shows up by name.
   const proto = Object.getPrototypeOf(store) as object;
   // SQL helpers and row mappers are left out: they run inside the named calls.
-  const helpers = new Set(['constructor', 'stmt', 'run', 'get', 'all', 'lastId', 'migrate', 'scheduleSave']);
+  const helpers = new Set(['constructor', 'stmt', 'run', 'get', 'all', 'lastId', 'migrate', 'rollback']);
   const names = Object.getOwnPropertyNames(proto).filter((n) => !helpers.has(n) && !n.startsWith('to') && typeof Object.getOwnPropertyDescriptor(proto, n)?.value === 'function');
   const target = store as unknown as Record<string, (...a: unknown[]) => unknown>;
   for (const name of names) {
@@ -273,19 +268,14 @@ export async function runMailDesk(cfg: ChildConfig): Promise<MailDeskResult> {
     const indexMs = performance.now() - tIdx;
     hIdx.disable();
 
-    // A trivial transaction marks the store dirty, so saveNow really exports and writes.
+    // A commit of one setting, then what a draft's save waits for: the log on disk for good.
     tracer.phase = 'forced saves';
     const saves: number[] = [];
     for (let i = 0; i < 3; i++) {
-      store.tx(() => undefined);
-      store.saveNow();
-      saves.push(store.lastSave?.ms ?? NaN);
-    }
-    const bg: Array<{ ms: number; busyMs: number }> = [];
-    for (let i = 0; i < 3; i++) {
-      store.tx(() => undefined);
-      await store.saveInBackground();
-      bg.push({ ms: store.lastSave?.ms ?? NaN, busyMs: store.lastSave?.busyMs ?? NaN });
+      store.setSetting('bench.flush', String(i));
+      const t = performance.now();
+      await store.flush();
+      saves.push(performance.now() - t);
     }
     const dbBytes = fs.statSync(store.path!).size;
 
@@ -299,13 +289,11 @@ export async function runMailDesk(cfg: ChildConfig): Promise<MailDeskResult> {
     if (selected !== cfg.otherFolders.length + 1) throw new Error(`expected ${cfg.otherFolders.length + 1} selected folders, found ${selected}`);
 
     tracer.phase = 'no-change sync';
-    const saveBefore = store.lastSave?.at;
     const tNoChange = performance.now();
     const again = await syncOnce(core, [cfg.user]);
     const noChangeMs = performance.now() - tNoChange;
     h2.disable();
     if (!again.ok) throw new Error(`no-change sync failed: ${again.failed.map((j) => j.id).join(', ')}`);
-    const noChangeSaveMs = store.lastSave && store.lastSave.at !== saveBefore ? store.lastSave.ms : 0;
     tracer.stop();
 
     return {
@@ -317,11 +305,8 @@ export async function runMailDesk(cfg: ChildConfig): Promise<MailDeskResult> {
       msgPerSec: stored / (syncMs / 1000),
       syncCpuMs,
       saveMs: median(saves),
-      bgSaveMs: median(bg.map((x) => x.ms)),
-      bgSaveBusyMs: median(bg.map((x) => x.busyMs)),
       dbBytes,
       noChangeMs,
-      noChangeSaveMs,
       indexMs,
       indexed,
       indexStallMs: hIdx.max / 1e6,

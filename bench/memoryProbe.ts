@@ -1,11 +1,10 @@
 /**
- * Where a run's memory goes: process.memoryUsage() split by kind, with the two big holders
- * of the store beside it (sql.js's WebAssembly heap, where SQLite's page cache and working
- * memory live, and the MEMFS file that holds the database as a JS typed array), sampled
- * every few ms, with the sample at the highest RSS kept per phase.
+ * Where a run's memory goes: process.memoryUsage() split by kind, with sql.js's WebAssembly
+ * heap beside it (SQLite's page cache and working memory; the database itself is on disk),
+ * sampled every few ms, with the sample at the highest RSS kept per phase.
  */
+import * as fs from 'node:fs';
 import { loadSqlJs } from '../src/core/store/sqlite';
-import type { MemFile } from '../src/core/store/sqlite';
 import type { MailStore } from '../src/core/store/store';
 
 export interface MemorySample {
@@ -20,12 +19,19 @@ export interface MemorySample {
   arrayBuffersMb: number;
   /** sql.js's WebAssembly memory (grown, never shrunk). */
   wasmMb: number;
-  /** The database file in MEMFS: its size, and the typed array's length (capacity). */
-  memfsMb: number;
-  memfsCapacityMb: number;
+  /** The database file and its write-ahead log on disk (not memory: how big the store is by then). */
+  dbOnDiskMb: number;
 }
 
 const mb = (n: number): number => Math.round((n / 1048576) * 10) / 10;
+
+function sizeOf(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
 
 export class MemoryProbe {
   phase = 'open';
@@ -50,8 +56,7 @@ export class MemoryProbe {
 
   sample(): MemorySample {
     const m = process.memoryUsage();
-    // The store keeps its MEMFS file private; the bench reads it to measure it.
-    const mem = (this.store as unknown as { memFile?: MemFile } | undefined)?.memFile;
+    const file = this.store?.path;
     const s: MemorySample = {
       phase: this.phase,
       at: Math.round(performance.now() - this.t0),
@@ -61,8 +66,7 @@ export class MemoryProbe {
       externalMb: mb(m.external),
       arrayBuffersMb: mb(m.arrayBuffers),
       wasmMb: mb(this.wasm?.() ?? 0),
-      memfsMb: mb(mem?.bytes().length ?? 0),
-      memfsCapacityMb: mb(mem?.capacity() ?? 0),
+      dbOnDiskMb: mb(file ? sizeOf(file) + sizeOf(`${file}-wal`) : 0),
     };
     const p = this.peaks.get(s.phase);
     if (!p || s.rssMb > p.rssMb) this.peaks.set(s.phase, s);

@@ -170,7 +170,7 @@ export class MailDesk {
   async removeAccount(id: string): Promise<void> {
     await this.dropProvider(id);
     this.store.removeAccount(id);
-    this.store.saveNow();
+    await this.store.flush();
   }
 
   async refreshFolders(accountId: string): Promise<FolderRow[]> {
@@ -535,7 +535,7 @@ export class MailDesk {
     this.watchers.clear();
     await Promise.all([...this.providers.values()].map((p) => p.close()));
     this.providers.clear();
-    this.store.saveNow();
+    this.store.syncNow();
   }
 
   async close(): Promise<void> {

@@ -217,7 +217,8 @@ export class Engine {
       setTimeout(() => void this.stop(`a newer MailDesk (protocol ${p.protocolVersion}) took over this data folder`), 100);
       return { ...result, handingOver: true };
     }
-    if (p.protocolVersion === mine && !this.stopping) {
+    if (this.stopping) return { ...result, handingOver: true };
+    if (p.protocolVersion === mine) {
       client.hello = p;
       if (p.answersSecrets) resumeWaitingForPassword(this.core);
     }
@@ -231,11 +232,14 @@ export class Engine {
       if (this.inFlight > 0) await new Promise<void>((r) => (this.drained = r));
       // Every client knows before its connection closes (so it may resend what was refused).
       await told;
-      this.server.close();
+      // The endpoint is the lock, and the store is a file two engines must never write at once:
+      // it stays held until the store is closed. Clients that connect meanwhile are told the
+      // engine is handing over, and wait until the endpoint is free to start the next one.
       try {
         await this.sandbox?.stop();
         await this.core.close();
       } finally {
+        this.server.close();
         this.release();
         for (const c of this.clients) c.conn.dispose();
         this.clients.clear();

@@ -171,7 +171,7 @@ describe('offline bodies', function () {
     await a2.scheduler.runJob(a2.store.getJob('kill:bodies:INBOX')!);
     assert.equal(first.bodies, 10);
     assert.equal(a2.store.getJob('kill:bodies:INBOX')!.status, 'error');
-    // What a kill leaves on disk right now: the last saved database, the blobs, the journal.
+    // What a kill leaves on disk right now: the database and its write-ahead log, the blobs.
     const copy = dir();
     fs.cpSync(data, copy, { recursive: true });
     await a2.close();

@@ -313,22 +313,33 @@ describe('maildesk CLI process killed mid-backfill', function () {
 
   /** Reads a copy of the store file the way a restarted process would see it. */
   async function snapshot(dbFile: string): Promise<{ count: number; cursor: number | null; done: boolean } | undefined> {
-    let bytes: Buffer;
+    // The file and its write-ahead log as they are now (a running process appends to the log).
+    const copy = tempDir('maildesk-cli-snap-');
+    const SQL = await loadSqlJs();
+    let opened: ReturnType<NonNullable<typeof SQL.openOnDisk>>;
     try {
-      bytes = fs.readFileSync(dbFile);
+      for (const f of ['', '-wal']) if (fs.existsSync(dbFile + f)) fs.copyFileSync(dbFile + f, path.join(copy, 'maildesk.db' + f));
+      if (!fs.existsSync(path.join(copy, 'maildesk.db'))) return undefined;
+      opened = SQL.openOnDisk!(path.join(copy, 'maildesk.db'));
+      opened.db.exec('PRAGMA locking_mode = EXCLUSIVE');
     } catch {
+      fs.rmSync(copy, { recursive: true, force: true });
       return undefined;
     }
-    const SQL = await loadSqlJs();
-    const db = new SQL.Database(bytes);
+    const db = opened.db;
     try {
       const f = db.exec(`SELECT id FROM folders WHERE account_id = 'alice' AND path = 'INBOX'`)[0]?.values[0]?.[0];
       if (f === undefined) return undefined;
       const count = Number(db.exec(`SELECT COUNT(*) FROM memberships WHERE folder_id = ${f}`)[0].values[0][0]);
       const st = db.exec(`SELECT backfill_cursor, backfill_done FROM folder_sync WHERE folder_id = ${f}`)[0]?.values[0];
       return { count, cursor: st?.[0] != null ? Number(st[0]) : null, done: st?.[1] === 1 };
+    } catch {
+      // copied while a checkpoint moved pages from the log to the file: read again next time
+      return undefined;
     } finally {
       db.close();
+      opened.disk.release();
+      fs.rmSync(copy, { recursive: true, force: true });
     }
   }
 

@@ -14,7 +14,7 @@ const ACCOUNT: AccountConfig = {
 
 describe('Scheduler: sign-in failures and resume', () => {
   async function setup(syncFolder: () => Promise<never>): Promise<{ store: MailStore; scheduler: Scheduler }> {
-    const store = await MailStore.open({ saveDelayMs: 60_000 });
+    const store = await MailStore.open();
     store.upsertAccount(ACCOUNT);
     store.upsertFolders('alice', [{ path: 'INBOX', name: 'INBOX', role: 'inbox' }], () => true);
     const provider = { syncFolder } as unknown as MailProvider;

@@ -24,7 +24,7 @@ describe('Sent copy tasks in the tasks job', () => {
   let appends: number;
 
   beforeEach(async () => {
-    store = await MailStore.open({ saveDelayMs: 60_000 });
+    store = await MailStore.open();
     store.upsertAccount({ ...ACCOUNT, saveSentCopy: 'always' });
     store.upsertFolders('al', [{ path: 'INBOX', name: 'INBOX', role: 'inbox' }, { path: 'Sent', name: 'Sent', role: 'sent', specialUse: '\\Sent' }], (f) => f.path === 'INBOX');
     mode = 'down';

@@ -30,7 +30,7 @@ function incoming(folderId: number, uid: number, extra: Partial<IncomingMessage>
 }
 
 async function storeWithFolders(dir?: string): Promise<{ store: MailStore; inbox: number; sent: number }> {
-  const store = await MailStore.open({ dir, saveDelayMs: 60_000 });
+  const store = await MailStore.open({ dir });
   store.upsertAccount(ACCOUNT);
   store.upsertFolders(
     'alice',
@@ -123,45 +123,79 @@ describe('MailStore', () => {
     }
   });
 
-  describe('atomic save', () => {
-    it('when writing the new file fails, the old database file is left intact and readable', async () => {
-      const { store, inbox } = await storeWithFolders(dir);
-      store.upsertMessages(inbox, [incoming(inbox, 1), incoming(inbox, 2)]);
-      store.saveNow();
-      const file = path.join(dir, 'maildesk.db');
-      const before = fs.readFileSync(file);
-
-      store.upsertMessages(inbox, [incoming(inbox, 3)]);
-      // The temporary file's path is taken by a directory, so writing it fails.
-      const tmp = `${file}.${process.pid}.tmp`;
-      fs.mkdirSync(tmp);
-      assert.throws(() => store.saveNow());
-      assert.deepEqual(fs.readFileSync(file), before, 'the database file was modified by a failed save');
-
-      const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'maildesk-store-copy-'));
+  describe('on disk', () => {
+    it('an empty file is moved aside with its write-ahead log, which the fresh store never reads as its own', async () => {
+      const other = fs.mkdtempSync(path.join(os.tmpdir(), 'maildesk-store-other-'));
       try {
-        fs.copyFileSync(file, path.join(copy, 'maildesk.db'));
-        const reopened = await MailStore.open({ dir: copy });
-        assert.deepEqual(subjects(reopened, inbox), ['Message 2', 'Message 1']);
-        reopened.close();
+        const { store } = await storeWithFolders(other);
+        store.setSetting('other', 'yes');
+        fs.copyFileSync(path.join(other, 'maildesk.db-wal'), path.join(dir, 'maildesk.db-wal'));
+        store.close();
       } finally {
-        fs.rmSync(copy, { recursive: true, force: true });
+        fs.rmSync(other, { recursive: true, force: true });
       }
-
-      // Once writing works again, the pending change is saved.
-      fs.rmdirSync(tmp);
-      store.saveNow();
-      store.close();
-      const after = await MailStore.open({ dir });
-      assert.deepEqual(subjects(after, inbox), ['Message 3', 'Message 2', 'Message 1']);
-      after.close();
+      // A file cut to 0 bytes beside a log that is whole (a log of its own would look the same).
+      fs.writeFileSync(path.join(dir, 'maildesk.db'), '');
+      const fresh = await MailStore.open({ dir });
+      try {
+        assert.ok(fresh.recovered);
+        assert.ok(fs.existsSync(`${fresh.recovered.movedTo}-wal`), 'the log went with its file');
+        assert.equal(fresh.getSetting('other'), undefined);
+        assert.equal(fresh.listAccounts().length, 0);
+      } finally {
+        fresh.close();
+      }
     });
 
-    it('leaves no temporary file behind after a good save', async () => {
+
+    /** The data folder's files as they are now: what a process killed at this moment leaves. */
+    function copyFolder(from: string): string {
+      const to = fs.mkdtempSync(path.join(os.tmpdir(), 'maildesk-store-copy-'));
+      for (const f of fs.readdirSync(from)) if (f.startsWith('maildesk.db')) fs.copyFileSync(path.join(from, f), path.join(to, f));
+      return to;
+    }
+
+    it('every commit is on disk when it returns, and a transaction cut off before its commit leaves nothing', async () => {
+      const { store, inbox } = await storeWithFolders(dir);
+      const copies: string[] = [];
+      try {
+        store.upsertMessages(inbox, [incoming(inbox, 1), incoming(inbox, 2)]);
+        const committed = copyFolder(dir);
+        copies.push(committed);
+        assert.ok(fs.existsSync(path.join(dir, 'maildesk.db-wal')), 'commits go to the write-ahead log beside the file');
+        let midway = '';
+        store.tx(() => {
+          store.upsertMessages(inbox, [incoming(inbox, 3)]);
+          midway = copyFolder(dir);
+          copies.push(midway);
+        });
+        const reopened = await MailStore.open({ dir: committed });
+        assert.deepEqual(subjects(reopened, inbox), ['Message 2', 'Message 1']);
+        reopened.close();
+        const cut = await MailStore.open({ dir: midway });
+        assert.deepEqual(subjects(cut, inbox), ['Message 2', 'Message 1'], 'half a transaction is never read back');
+        cut.close();
+        await store.flush();
+        const last = copyFolder(dir);
+        copies.push(last);
+        const later = await MailStore.open({ dir: last });
+        assert.deepEqual(subjects(later, inbox), ['Message 3', 'Message 2', 'Message 1']);
+        later.close();
+      } finally {
+        store.close();
+        for (const c of copies) fs.rmSync(c, { recursive: true, force: true });
+      }
+    });
+
+    it('closing folds the log into the file, which then holds everything alone, and leaves no temporary file', async () => {
       const { store, inbox } = await storeWithFolders(dir);
       store.upsertMessages(inbox, [incoming(inbox, 1)]);
       store.close();
-      assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+      assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('maildesk.db')), ['maildesk.db']);
+      const SQL = await loadSqlJs();
+      const db = new SQL.Database(fs.readFileSync(path.join(dir, 'maildesk.db')));
+      assert.equal(db.exec("SELECT subject FROM messages")[0].values[0][0], 'Message 1');
+      db.close();
     });
   });
 
@@ -343,44 +377,5 @@ describe('MailStore', () => {
       store.upsertMessages(inbox, [incoming(inbox, 2)]);
       assert.equal(n, 1);
     });
-  });
-});
-
-describe('MailStore background saves', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maildesk-store-bg-'));
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  it('an older background write never replaces a newer save, and leaves no temporary file', async () => {
-    const { store, inbox } = await storeWithFolders(dir);
-    store.upsertMessages(inbox, [incoming(inbox, 1)]);
-    const older = store.saveInBackground(); // exported now, written later
-    store.upsertMessages(inbox, [incoming(inbox, 2)]);
-    store.saveNow(); // newer, lands first
-    await older;
-    store.close();
-    const reopened = await MailStore.open({ dir });
-    assert.deepEqual(subjects(reopened, inbox), ['Message 2', 'Message 1']);
-    reopened.close();
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
-  });
-
-  it('a background save persists what was committed before it began', async () => {
-    const { store, inbox } = await storeWithFolders(dir);
-    store.upsertMessages(inbox, [incoming(inbox, 1), incoming(inbox, 2)]);
-    await store.saveInBackground();
-    assert.ok(store.lastSave && store.lastSave.bytes > 0);
-    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'maildesk-store-bg-copy-'));
-    try {
-      fs.copyFileSync(path.join(dir, 'maildesk.db'), path.join(copy, 'maildesk.db'));
-      const reopened = await MailStore.open({ dir: copy });
-      assert.deepEqual(subjects(reopened, inbox), ['Message 2', 'Message 1']);
-      reopened.close();
-    } finally {
-      fs.rmSync(copy, { recursive: true, force: true });
-      store.close();
-    }
   });
 });

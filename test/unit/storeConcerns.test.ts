@@ -17,7 +17,7 @@ const ACCOUNT: AccountConfig = {
 };
 
 async function openStore(): Promise<{ store: MailStore; changes: StoreChange[]; inbox: number; drafts: number }> {
-  const store = await MailStore.open({ saveDelayMs: 60_000 });
+  const store = await MailStore.open();
   store.upsertAccount(ACCOUNT);
   store.upsertFolders(
     'alice',

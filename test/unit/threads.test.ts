@@ -25,7 +25,7 @@ function msg(folderId: number, s: Spec): IncomingMessage {
 }
 
 async function setup(dir?: string): Promise<{ store: MailStore; inbox: number; sent: number; trash: number }> {
-  const store = await MailStore.open({ dir, saveDelayMs: 60_000 });
+  const store = await MailStore.open({ dir });
   store.upsertAccount({ id: 'a', provider: 'imap', email: 'a@example.test', imap: { host: '127.0.0.1', port: 1, security: 'none', user: 'a' } });
   store.upsertFolders(
     'a',
@@ -173,7 +173,7 @@ describe('threads', () => {
       }
       fs.writeFileSync(path.join(dir, 'maildesk.db'), db.export());
       db.close();
-      const store = await MailStore.open({ dir, saveDelayMs: 60_000 });
+      const store = await MailStore.open({ dir });
       assert.equal(listThreads(store, 1).length, 1, 'the old In-Reply-To chain is one thread after the upgrade');
       assert.equal(listThreads(store, 1)[0].count, 3);
       store.close();

@@ -114,7 +114,7 @@ export class DraftService {
       store.drafts.failSending(msg);
       store.outbox.failSending(msg, Date.now());
     });
-    this.d.store.saveNow();
+    this.d.store.syncNow();
   }
 
   // ---- rows -------------------------------------------------------------------------

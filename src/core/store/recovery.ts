@@ -42,6 +42,8 @@ export function moveAside(file: string, reason: string, bytes: number, now = Dat
   const movedTo = damagedName(file, now);
   try {
     fs.renameSync(file, movedTo);
+    // Its write-ahead log and journal belong to it: a new store beside them would read them as its own.
+    for (const side of ['-wal', '-journal']) if (fs.existsSync(file + side)) fs.renameSync(file + side, movedTo + side);
   } catch (e) {
     throw new MailError('store.corrupt', `the mail store ${file} is damaged (${reason}) and could not be moved aside: ${(e as Error).message}`, { cause: e });
   }

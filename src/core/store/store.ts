@@ -1,10 +1,10 @@
 /**
- * The local mail store: one sql.js database per profile plus a blob folder.
+ * The local mail store: one SQLite database per data folder (sql.js, its pages on disk:
+ * persistence.ts, diskFiles.ts) plus a blob folder.
  *
- * sql.js keeps the whole database in memory and can only persist by exporting it,
- * so writes are grouped in transactions (`tx`) and the file is saved atomically
- * (temporary file, fsync, rename) after a batch, never once per message. Every
- * commit emits one change event, which is how trees and open views refresh themselves.
+ * Writes are grouped in transactions (`tx`), a batch of messages at a time, never one per
+ * message: each commit is one append to the write-ahead log. Every commit emits one change
+ * event, which is how trees and open views refresh themselves.
  */
 import * as path from 'node:path';
 import type { Database, SqlValue, Statement } from 'sql.js';
@@ -14,9 +14,10 @@ import type { AccountConfig } from '../config';
 import { Logger, noopLogger } from '../log';
 import { BlobStore } from './blobs';
 import { MIGRATIONS } from './schema';
-import { loadSqlJs, type MemFile } from './sqlite';
+import { loadSqlJs } from './sqlite';
 import { RECOVERED_SETTING, type SaveFailure, type StoreRecovery } from './recovery';
-import { applyPragmas, readDatabase, StoreFile } from './persistence';
+import { readDatabase, StoreDisk, useWriteAheadLog } from './persistence';
+import type { DiskDatabase } from './diskFiles';
 import { registerStoreSql, type StoreSql } from './sql';
 import { SettingsTable } from './settings';
 import { AccountsTable, type AccountRow, type AccountState } from './accounts';
@@ -182,12 +183,6 @@ export interface StoreOptions {
   /** Folder for the database and blobs; undefined keeps everything in memory (tests). */
   dir?: string;
   logger?: Logger;
-  /** Debounce for automatic saves after commits. */
-  saveDelayMs?: number;
-  /** Background saves in slices (memfsSnapshot.ts); false exports in one go (tests compare both). */
-  sliceSaves?: boolean;
-  /** Bytes per slice of a background save (default 4 MiB; tests use small ones). */
-  saveSliceBytes?: number;
 }
 
 export class MailStore {
@@ -224,27 +219,18 @@ export class MailStore {
   readonly threads: ThreadQueries;
   /** A damaged store file moved aside when this store opened (Troubleshoot reports it). */
   recovered: StoreRecovery | undefined;
-  /** The file on disk and its saves (persistence.ts). */
-  private readonly persist: StoreFile;
+  /** The files under the database: error words for failed writes, and a sync (persistence.ts). */
+  private readonly persist: StoreDisk;
 
   private constructor(
     db: Database,
     private readonly file: string | undefined,
-    logger: Logger,
-    saveDelayMs: number,
-    /** The file SQLite keeps in memory, when this sql.js build lets us reach it. */
-    private readonly memFile: MemFile | undefined,
-    saveSliceBytes: number | undefined,
+    private readonly disk: DiskDatabase | undefined,
   ) {
     this.#db = db;
     this.blobs = new BlobStore(file ? path.join(path.dirname(file), 'blobs') : undefined);
     this.events.setMaxListeners(100);
-    this.persist = new StoreFile(db, file, memFile, saveSliceBytes, {
-      logger,
-      saveDelayMs,
-      inTx: () => this.depth > 0,
-      failed: (e) => this.events.emit('saveFailed', e),
-    });
+    this.persist = new StoreDisk(file, disk, (e) => this.events.emit('saveFailed', e));
     // The concern modules' way in: SQL stays inside src/core/store.
     const pending = () => this.pending;
     const sql: StoreSql = {
@@ -281,18 +267,15 @@ export class MailStore {
     // compiled as it is first called) that opening and migrating give the event loop turns too.
     await nextTurn();
     const logger = opts.logger ?? noopLogger;
-    const { db, file, recovered } = await readDatabase(SQL, opts.dir, logger);
-    let memFile: MemFile | undefined;
-    try {
-      memFile = SQL.memFile?.((db as unknown as { filename: string }).filename);
-    } catch {
-      memFile = undefined;
-    }
-    if (file && !memFile) logger.log('warn', 'this sql.js build hides its file system: the mail store saves by exporting the whole database');
-    const store = new MailStore(db, file, logger, opts.saveDelayMs ?? 1000, opts.sliceSaves === false ? undefined : memFile, opts.saveSliceBytes);
+    const { db, disk, file, recovered } = await readDatabase(SQL, opts.dir, logger);
+    const store = new MailStore(db, file, disk);
     store.recovered = recovered;
-    store.persist.keepRoom();
-    await store.migrate();
+    try {
+      await store.migrate();
+    } catch (e) {
+      store.close();
+      throw e;
+    }
     // Remembered in the new store, so Troubleshoot still tells of it in a later process.
     if (recovered) store.setSetting(RECOVERED_SETTING, JSON.stringify(recovered));
     return store;
@@ -304,30 +287,35 @@ export class MailStore {
 
   /** Applies what is missing, one migration per turn of the event loop (a new store runs seven). */
   private async migrate(): Promise<void> {
-    this.applyPragmas();
     const version = Number(this.#db.exec('PRAGMA user_version')[0]?.values[0]?.[0] ?? 0);
     if (version > MIGRATIONS.length) {
       throw new MailError('store.corrupt', `the mail store was written by a newer MailDesk (schema ${version}); update MailDesk`);
     }
+    if (this.disk) useWriteAheadLog(this.#db);
     if (version < MIGRATIONS.length) await nextTurn();
     for (let v = version; v < MIGRATIONS.length; v++) {
+      this.persist.begin();
       this.#db.exec('BEGIN');
       try {
         await this.execInTurns(MIGRATIONS[v]);
         this.#db.exec(`PRAGMA user_version = ${v + 1}`);
         this.#db.exec('COMMIT');
       } catch (e) {
-        this.#db.exec('ROLLBACK');
-        throw e;
+        this.rollback();
+        throw this.persist.failure(e);
       }
-      this.persist.markDirty();
+      this.persist.committed();
       await new Promise((r) => setImmediate(r));
     }
-    if (this.persist.isDirty) this.saveNow();
   }
 
-  private applyPragmas(): void {
-    applyPragmas(this.#db);
+  /** After a failed statement; SQLite may have rolled back already (a full disk does that). */
+  private rollback(): void {
+    try {
+      this.#db.exec('ROLLBACK');
+    } catch {
+      // no transaction left to roll back
+    }
   }
 
   /**
@@ -425,31 +413,24 @@ export class MailStore {
   tx<T>(fn: () => T): T {
     if (this.depth > 0) return fn();
     this.depth++;
-    this.#db.exec('BEGIN');
+    this.persist.begin();
     let result: T;
     try {
+      this.#db.exec('BEGIN');
       result = fn();
       this.#db.exec('COMMIT');
     } catch (e) {
-      this.#db.exec('ROLLBACK');
+      this.rollback();
       this.pending = emptyChange();
-      throw e;
+      throw this.persist.failure(e);
     } finally {
       this.depth--;
     }
     const change = this.pending;
     this.pending = emptyChange();
-    this.persist.committedTx();
+    this.persist.committed();
     if (change.accounts.size || change.folders.size || change.messages || change.jobs || change.local.size) this.events.emit('change', change);
     return result;
-  }
-
-  /**
-   * Saves without holding the thread (StoreFile.saveInBackground): the file is written in
-   * slices as it stood when the save began, then fsynced off the thread and renamed.
-   */
-  saveInBackground(): Promise<void> {
-    return this.persist.saveInBackground();
   }
 
   /**
@@ -465,44 +446,51 @@ export class MailStore {
     });
   }
 
-  /** Called with the error of every failed save (background ones included). */
+  /** Called with the error of every write that failed for the disk's sake (full, read-only). */
   onSaveFailed(listener: (e: MailError) => void): { dispose(): void } {
     this.events.on('saveFailed', listener);
     return { dispose: () => this.events.off('saveFailed', listener) };
   }
 
   /**
-   * Resolves once everything committed before the call is on disk, through background saves:
-   * for callers that must not go on before that (a draft being saved, a send being recorded).
-   * A failed save rejects.
+   * Resolves once everything committed before the call is on disk for good (fsynced): for
+   * callers that must not go on before that (a draft being saved, a send being recorded).
+   * A failure rejects with the store's error naming the folder and the fix.
    */
-  flush(): Promise<void> {
-    return this.persist.flush();
+  async flush(): Promise<void> {
+    this.persist.sync();
   }
 
-  /** Writes the database atomically, now (never inside a transaction). */
-  saveNow(): void {
-    this.persist.saveNow();
+  /** flush(), for callers that cannot wait a turn. */
+  syncNow(): void {
+    this.persist.sync();
   }
 
-  /**
-   * Time of the last save, how long it took, and how much of that held the event loop:
-   * reported by the bench and Troubleshoot.
-   */
-  get lastSave(): StoreFile['lastSave'] {
-    return this.persist.lastSave;
+  /** When this process last committed a change (Troubleshoot). */
+  get lastCommitAt(): number | undefined {
+    return this.persist.lastCommitAt;
   }
 
-  /** The last save that failed, until one succeeds: a failure is never silent. */
+  /** The last write that failed for the disk's sake, until one succeeds: a failure is never silent. */
   get saveFailure(): SaveFailure | undefined {
-    return this.persist.saveFailure;
+    return this.persist.writeFailure;
   }
 
   close(): void {
-    this.persist.close();
     for (const s of this.statements.values()) s.stmt.free();
     this.statements.clear();
+    if (this.disk) {
+      // Folds the log into the file and leaves it in the rollback format: the file alone then
+      // holds everything, for any SQLite (an older MailDesk, support's tools). A full disk
+      // leaves the log, which the next open reads.
+      try {
+        this.#db.exec('PRAGMA journal_mode = DELETE');
+      } catch {
+        // kept in the log
+      }
+    }
     this.#db.close();
+    this.disk?.release();
   }
 
   // ---- settings, accounts, folders, sync state (settings.ts, accounts.ts, folders.ts, syncState.ts) ----
@@ -1092,9 +1080,8 @@ export class MailStore {
 
   /** Counts for the bench and Troubleshoot. */
   /**
-   * Counts, and how the store saves (for the support report: "MailDesk is slow" starts here).
-   * `saves`: 'sliced' writes the in-memory file in slices (memfsSnapshot.ts), 'export' uses
-   * sql.js's export() (a build that hides its file), 'memory' never saves (no folder).
+   * Counts, and where the store keeps its pages (for the support report: "MailDesk is slow"
+   * starts here). `saves`: 'disk' (a data folder), 'memory' (none: nothing is kept).
    */
   stats(): {
     accounts: number;
@@ -1102,20 +1089,20 @@ export class MailStore {
     messages: number;
     memberships: number;
     bytes: number;
-    saves: 'sliced' | 'export' | 'memory';
-    lastSave: { at: string; ms: number; busyMs: number; bytes: number } | null;
+    saves: 'disk' | 'memory';
+    lastCommit: string | null;
   } {
     const n = (sql: string) => this.#get<{ n: number }>(sql)?.n ?? 0;
     const pages = n('SELECT page_count * page_size AS n FROM pragma_page_count(), pragma_page_size()');
-    const l = this.lastSave;
+    const l = this.lastCommitAt;
     return {
       accounts: n('SELECT COUNT(*) AS n FROM accounts'),
       folders: n('SELECT COUNT(*) AS n FROM folders'),
       messages: n('SELECT COUNT(*) AS n FROM messages'),
       memberships: n('SELECT COUNT(*) AS n FROM memberships'),
       bytes: pages,
-      saves: !this.file ? 'memory' : this.memFile ? 'sliced' : 'export',
-      lastSave: l ? { at: new Date(l.at).toISOString(), ms: Math.round(l.ms), busyMs: Math.round(l.busyMs), bytes: l.bytes } : null,
+      saves: this.disk ? 'disk' : 'memory',
+      lastCommit: l ? new Date(l).toISOString() : null,
     };
   }
 

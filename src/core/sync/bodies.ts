@@ -5,8 +5,8 @@
  * - One step is one page: up to PAGE_ROWS messages below the job's cursor, of which those
  *   without a body, in the window and under the size cap go out in ONE request to the
  *   provider (IMAP: one streamed UID FETCH), and each body is written as a blob the moment
- *   it arrives. Rows pointing to them are committed every COMMIT_EVERY bodies, with a line
- *   each in the body journal first (bodyJournal.ts), so a killed process fetches none again.
+ *   it arrives. Rows pointing to them are committed every COMMIT_EVERY bodies (each commit is
+ *   on disk when it returns), so a killed process fetches again at most the bodies of one batch.
  * - The cursor (store/bodies.ts) walks the folder from the newest message down; a finished
  *   pass remembers the range it covered, so new mail (above it) and older history stored
  *   later by the backfill (below it) are fetched without walking the rest again.
@@ -16,7 +16,6 @@
 import { BODY_DEFAULTS, type BodySettings } from '../config';
 import type { BodyRef, MailProvider } from '../providers/provider';
 import { bodyCounts, bodyPage, bottomKey, type BodyCandidate, type BodyCounts, type BodyKey, getBodiesCursor, KEY_BOTTOM, KEY_TOP, type KeyPoint, recordBodies, setBodiesCursor, topKey } from '../store/bodies';
-import { bodyJournal, type JournalEntry } from '../store/bodyJournal';
 import type { FolderRow, MailStore } from '../store/store';
 
 /** Messages looked at per step: one request at most this many. */
@@ -99,8 +98,6 @@ const after = (a: KeyPoint, b: KeyPoint): boolean => a.k > b.k || (a.k === b.k &
 export async function bodyStep(ctx: BodyStepContext): Promise<BodyStepResult> {
   const { store, provider, folder } = ctx;
   const now = ctx.now ?? Date.now();
-  const journal = bodyJournal(store);
-  await journal.replay();
   const since = windowStart(ctx.settings, now);
   const maxBytes = ctx.settings?.maxBytes ?? BODY_DEFAULTS.maxBytes;
   const none: BodyCounts = { total: 0, stored: 0, bytes: 0, overCap: 0 };
@@ -168,7 +165,7 @@ export async function bodyStep(ctx: BodyStepContext): Promise<BodyStepResult> {
     for (const r of want) busy.add(r.id);
     let got: { count: number; bytes: number };
     try {
-      got = await fetchPage(ctx, want, uv, journal, cur);
+      got = await fetchPage(ctx, want, uv, cur);
     } finally {
       for (const r of want) busy.delete(r.id);
     }
@@ -213,7 +210,7 @@ function finishSegment(cur: Cursor, seg: Segment): void {
 }
 
 /** Fetches the bodies of one page and stores each as it arrives (blobs at once, rows in batches). */
-async function fetchPage(ctx: BodyStepContext, want: BodyCandidate[], uv: string | null, journal: ReturnType<typeof bodyJournal>, cur: Cursor): Promise<{ count: number; bytes: number }> {
+async function fetchPage(ctx: BodyStepContext, want: BodyCandidate[], uv: string | null, cur: Cursor): Promise<{ count: number; bytes: number }> {
   const { store, provider, folder } = ctx;
   if (!want.length) return { count: 0, bytes: 0 };
   const byRef = new Map<BodyRef, BodyCandidate>();
@@ -230,11 +227,7 @@ async function fetchPage(ctx: BodyStepContext, want: BodyCandidate[], uv: string
     if (!pending.length) return;
     const batch = pending;
     pending = [];
-    const entries: JournalEntry[] = batch.filter((b) => b.row.providerId).map((b) => ({ accountId: folder.accountId, providerId: b.row.providerId!, messageId: b.row.messageId, hash: b.hash }));
-    // Journal line, row and count move together, in one synchronous run (no save can cut in).
-    journal.append(entries);
     recordBodies(store, batch.map((b) => ({ id: b.row.id, hash: b.hash })));
-    journal.committed();
     for (const b of batch) {
       cur.counts.stored++;
       cur.counts.bytes += b.row.size || b.size;
@@ -263,7 +256,6 @@ async function fetchPage(ctx: BodyStepContext, want: BodyCandidate[], uv: string
   // What arrived before a failure is kept.
   const failedWrite = (await Promise.allSettled(writes)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
   commit();
-  journal.trimIfSaved();
   if (error !== undefined) throw error;
   if (failedWrite) throw failedWrite.reason;
   return { count, bytes };

@@ -143,7 +143,7 @@ export function composeHandlers(engine: Engine, core: MailDesk): HandlersFor<Com
       if (p.revision !== undefined && p.revision !== current.n && !(p.writer && p.writer === current.writer)) return { stale: true, revision: current.n };
       live.add(metaKey(p.meta.accountId, p.meta.messageId));
       writeMeta(store, p.meta);
-      if (p.flush) store.saveNow();
+      if (p.flush) store.syncNow();
       return { stale: false, revision: current.n };
     },
 

@@ -54,8 +54,8 @@ export const storeHealth: InstallationCheck = {
       return [
         {
           status: 'fail',
-          detail: `saving the mail store fails since ${iso(f.at)}: ${f.error.message}. Changes since the last save${store.lastSave ? ` (${iso(store.lastSave.at)})` : ''} are only in memory`,
-          remedy: l10n.t('{0}. Keep MailDesk open until a save succeeds: closing it now loses those changes.', describeError('store.saveFailed').remedy),
+          detail: l10n.t('writing to the mail store fails since {0}: {1}. What failed to be written was not stored (mail is fetched again from the server; a draft stays in its editor)', iso(f.at), f.error.message),
+          remedy: l10n.t('{0}. MailDesk writes again with the next change.', describeError('store.saveFailed').remedy),
           action: showLog(),
         },
       ];
@@ -73,12 +73,12 @@ export const storeHealth: InstallationCheck = {
     }
     const file = store.path;
     if (!file) return [{ status: 'pass', detail: l10n.t('in-memory store (no data folder), schema {0}', store.schemaVersion) }];
-    const saved = store.lastSave ? `last saved ${iso(store.lastSave.at)} (${mb(store.lastSave.bytes)} in ${Math.round(store.lastSave.ms)} ms)` : 'not saved by this process yet';
-    return [{ status: 'pass', detail: l10n.t('{0} opened, schema {1}, {2}', file, store.schemaVersion, saved) }];
+    const written = store.lastCommitAt ? l10n.t('last change written {0}', iso(store.lastCommitAt)) : l10n.t('nothing written by this process yet');
+    return [{ status: 'pass', detail: l10n.t('{0} opened, schema {1}, {2} on disk, {3}', file, store.schemaVersion, mb(storeBytes(file)), written) }];
   },
 };
 
-/** Room a save needs: the store is written whole to a temporary file beside it, then renamed. */
+/** The store's size on disk (its write-ahead log not counted: a few MB at most). */
 function storeBytes(file: string | undefined): number {
   try {
     return file ? fs.statSync(file).size : 0;
@@ -104,25 +104,26 @@ export const diskSpace: InstallationCheck = {
       return [{ status: 'warn', detail: l10n.t('the free space of {0} could not be read: {1}', dir, (e as Error).message), remedy: l10n.t('Check that {0} exists and is readable for this user.', dir), action: showLog() }];
     }
     const size = storeBytes(ctx.store.path);
-    const need = size + 1048576;
+    // Writing needs room for the write-ahead log (cut back to 16 MB) and the pages it adds.
+    const need = 20 * 1048576;
     const mount = mountOf(dir);
     const where = mount === dir ? dir : `${mount} (the disk of ${dir})`;
     if (free < need) {
       return [
         {
           status: 'fail',
-          detail: l10n.t('{0} free on {1}, but a save of the {2} mail store needs {3}: saves fail and new mail is kept only in memory', mb(free), where, mb(size), mb(need)),
-          remedy: l10n.t('Free space on {0}: at least {1} more. MailDesk saves again with the next change.', where, mb(need - free)),
+          detail: l10n.t('{0} free on {1}, but writing to the {2} mail store needs {3}: new mail and changes cannot be stored', mb(free), where, mb(size), mb(need)),
+          remedy: l10n.t('Free space on {0}: at least {1} more. MailDesk writes again with the next change.', where, mb(need - free)),
           action: showLog(),
         },
       ];
     }
-    if (free < Math.max(3 * size, 50 * 1048576)) {
+    if (free < Math.max(size, 100 * 1048576)) {
       return [
         {
           status: 'warn',
           detail: l10n.t('only {0} free on {1} for a {2} mail store: a few more days of mail can fill it', mb(free), where, mb(size)),
-          remedy: l10n.t('Free space on {0}: a save needs room for a second copy of the store while it writes.', where),
+          remedy: l10n.t('Free space on {0}: the store grows with every message and its body stored for offline reading.', where),
         },
       ];
     }
