@@ -10,6 +10,7 @@ import { parseMessage } from '../mime/parse';
 import { unindexedBodies } from '../store/bodies';
 import type { MailStore } from '../store/store';
 import { indexBodies, MAX_BODY_CHARS } from './search';
+import { nextTurn, takeTurn } from '../turns';
 
 export const SLICE_MS = 8;
 const PARSE_BYTES = 256 * 1024;
@@ -44,8 +45,9 @@ export async function indexBodiesInBackground(store: MailStore, opts: { stop?: (
       chars += Math.min(text.length, MAX_BODY_CHARS);
       if (performance.now() - t0 >= slice || chars >= BATCH_CHARS) break;
     }
+    await takeTurn();
     indexBodies(store, items);
     total += items.length;
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
   }
 }

@@ -6,6 +6,7 @@
  * time; the background pass keeps what is left short.
  */
 import type { MailStore } from '../store/store';
+import { nextTurn, takeTurn } from '../turns';
 
 /** How many stored messages are not threaded and indexed yet. */
 export function pendingIndex(store: MailStore): number {
@@ -66,12 +67,14 @@ export async function indexInBackground(store: MailStore, opts: { batch?: number
   try {
     for (;;) {
       if (opts.stop?.()) return total;
+      // Its share of a turn, beside a sync storing headers (turns.ts).
+      await takeTurn();
       const n = indexBatch(store, opts.batch ?? 100, opts.sliceMs ?? INDEX_SLICE_MS);
       if (!n) return total;
       total += n;
       unannounced += n;
       if (performance.now() - lastAnnounced >= (opts.announceMs ?? 1000)) announce();
-      await new Promise((r) => setImmediate(r));
+      await nextTurn();
     }
   } finally {
     announce();

@@ -9,14 +9,16 @@
  *
  * This puts in place of imapflow's two loops (over reads, and over the pieces of one read)
  * the same loops, step for step, that give the event loop a turn once parsing, on all
- * connections together, has run for SLICE_MS. They are installed on imapflow's stream class
+ * connections together and beside the engine's other slicers (turns.ts), has run for
+ * SLICE_MS. They are installed on imapflow's stream class
  * the first time a client is made, and only if that class still has the loops they replace
  * (imapflow 2.x); another version is left exactly as it is.
  */
 import type { ImapFlow } from 'imapflow';
+import { takeTurn, TURN_MS, turnSpent } from '../../turns';
 
-/** How long imapflow may parse before the event loop gets a turn. */
-export const SLICE_MS = 8;
+/** How long imapflow may parse before the event loop gets a turn: the engine's one budget (turns.ts). */
+export const SLICE_MS = TURN_MS;
 
 interface InputItem {
   chunk: Buffer;
@@ -31,25 +33,6 @@ interface StreamInternals {
   processInputChunk(chunk: Buffer): Promise<void>;
   processChunkSegment(chunk: Buffer, from: number): Promise<number | null>;
   releaseInput(item: InputItem): void;
-}
-
-/** One budget for every connection: three parsing side by side share one turn. */
-let sliceStart = performance.now();
-let turn: Promise<void> | undefined;
-
-function sliceSpent(): boolean {
-  return performance.now() - sliceStart >= SLICE_MS;
-}
-
-function nextTurn(): Promise<void> {
-  turn ??= new Promise((resolve) =>
-    setImmediate(() => {
-      turn = undefined;
-      sliceStart = performance.now();
-      resolve();
-    }),
-  );
-  return turn;
 }
 
 const seen = new WeakSet<object>();
@@ -82,7 +65,7 @@ async function slicedProcessInputChunk(this: StreamInternals, chunk: Buffer): Pr
   let nextPos: number | null = 0;
   while (nextPos !== null) {
     nextPos = await this.processChunkSegment(chunk, nextPos);
-    if (nextPos !== null && sliceSpent()) await nextTurn();
+    if (nextPos !== null && turnSpent()) await takeTurn();
   }
 }
 
@@ -94,7 +77,7 @@ async function slicedProcessInput(this: StreamInternals): Promise<void> {
       await this.processInputChunk(item.chunk);
       this.activeInput = null;
       this.releaseInput(item);
-      if (sliceSpent()) await nextTurn();
+      if (turnSpent()) await takeTurn();
     }
   } finally {
     // Cleared in the same step that found the queue empty, as imapflow does: a chunk

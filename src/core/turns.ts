@@ -1,0 +1,40 @@
+/**
+ * One budget of the engine thread's time per turn of the event loop, shared by everything that
+ * works in slices: imapflow's parsing (providers/imap/parseSlices.ts), storing fetched headers,
+ * threading and indexing in the background, indexing bodies.
+ *
+ * Each of them used to give the event loop a turn with setImmediate between its slices. But
+ * Node runs every immediate queued before its check phase in that one phase: nine folders
+ * syncing side by side, or a sync beside the indexer, ran nine slices back to back and held
+ * the thread 50–60 ms (`npm run bench`, ten-folder sync). Here a slicer asks for the turn;
+ * once slices of this turn have run for TURN_MS, the next one waits for the next turn, so a
+ * turn holds at most TURN_MS plus one slice, however many are working.
+ */
+
+/** How long slices may run, all together, before the event loop gets a turn. */
+export const TURN_MS = 8;
+
+let turnStart = performance.now();
+let next: Promise<void> | undefined;
+
+/** Whether this turn's budget is spent. */
+export function turnSpent(): boolean {
+  return performance.now() - turnStart >= TURN_MS;
+}
+
+/** The next turn of the event loop (one shared wait for every slicer). */
+export function nextTurn(): Promise<void> {
+  next ??= new Promise((resolve) =>
+    setImmediate(() => {
+      next = undefined;
+      turnStart = performance.now();
+      resolve();
+    }),
+  );
+  return next;
+}
+
+/** Waits until a slice may run: now, while the budget lasts, else in a later turn. */
+export async function takeTurn(): Promise<void> {
+  while (turnSpent()) await nextTurn();
+}
