@@ -21,7 +21,7 @@ describe('MailDesk: Troubleshoot without a store (code-server + headless Chromiu
     const storage = path.join(suite.server.userDataDir, 'User', 'globalStorage', 'maildesk.maildesk');
     const db = path.join(storage, 'maildesk.db');
     await waitFor(async () => (fs.existsSync(db) ? true : undefined), 'the store to be created', 30_000);
-    // The old window saves once more as it closes: a folder with a file in it cannot be renamed over.
+    // The old window's engine writes to the file it has open until it closes; the next one finds a folder.
     fs.rmSync(db, { force: true });
     fs.mkdirSync(db);
     fs.writeFileSync(path.join(db, 'in-the-way'), '');

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { storeOpenProblem } from '../../src/core/diagnostics/troubleshoot';
 import { MailError } from '../../src/core/errors';
 import { loadSqlJs } from '../../src/core/store/sqlite';
 import { MailStore } from '../../src/core/store/store';
@@ -64,5 +65,18 @@ describe('the store on disk, page by page (diskFiles.ts)', () => {
     } finally {
       full.close();
     }
+  });
+
+  it('a store that cannot be opened says why, as node:fs did (a folder in the file\'s place: EISDIR), so Troubleshoot can name the fix', async () => {
+    fs.mkdirSync(path.join(dir, 'maildesk.db'));
+    fs.writeFileSync(path.join(dir, 'maildesk.db', 'in-the-way'), '');
+    const e = await MailStore.open({ dir }).then(
+      () => assert.fail('opened'),
+      (err: unknown) => err,
+    );
+    assert.equal((e as NodeJS.ErrnoException).code, 'EISDIR');
+    const problem = storeOpenProblem(e, dir);
+    assert.match(problem.message, /could not be opened \(EISDIR/);
+    assert.match(problem.message, /read and write/);
   });
 });

@@ -342,7 +342,8 @@ export function diskFiles(
         value = create();
       } catch (e) {
         db.release();
-        throw e;
+        // SQLite says "unable to open database file"; node:fs said why (EISDIR, EACCES, ENOSPC).
+        throw db.lastError?.error ?? e;
       } finally {
         pending = undefined;
       }
