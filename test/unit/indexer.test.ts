@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
 import type { AccountConfig } from '../../src/core/config';
-import { catchUpIndex, indexInBackground, pendingIndex } from '../../src/core/search/indexer';
+import { catchUpIndex, indexInBackground, MERGE_PAGES, mergeIndexInTurns, pendingIndex } from '../../src/core/search/indexer';
 import { indexBody, searchMessages } from '../../src/core/search/search';
 import { MailStore, type IncomingMessage } from '../../src/core/store/store';
 import { listThreads, threadKeyOf } from '../../src/core/threads/threads';
+import { rawSql } from '../support/rawStoreSql';
 
 const ACCOUNT: AccountConfig = { id: 'a', provider: 'imap', email: 'a@example.test', imap: { host: '127.0.0.1', port: 1, security: 'none', user: 'a' } };
 
@@ -36,6 +37,24 @@ describe('indexer: threads and search built after the headers are stored', () =>
     assert.equal(listThreads(store, inbox).length, 1, 'the list groups the reply with its parent');
     assert.equal(pendingIndex(store), 0);
     assert.equal(searchMessages(store, 'budget', { accountId: 'a' }).length, 2);
+    store.close();
+  });
+
+  it('merges the index\'s segments in bounded steps, not inside the writes that add them, and search finds everything after', async () => {
+    const { store, inbox } = await setup();
+    store.upsertMessages(inbox, Array.from({ length: 400 }, (_, i) => msg(inbox, i + 1, { subject: `Quarterly report ${i + 1}` })));
+    // Fourteen writes: fourteen segments, none merged by the writes themselves (automerge is off;
+    // FTS4 merges a level in one go only at sixteen, which the steps keep it from reaching).
+    const ids = Array.from({ length: 400 }, (_, i) => i + 1);
+    for (let i = 0; i < 400; i += 30) store.index.index(ids.slice(i, i + 30));
+    const segments = (): number => rawSql(store).get<{ n: number }>('SELECT COUNT(*) AS n FROM message_fts_segdir')!.n;
+    const before = segments();
+    assert.ok(before >= 14, `${before} segments after 14 writes`);
+    assert.equal(store.index.mergeStep(MERGE_PAGES), true, 'a step finds work');
+    await mergeIndexInTurns(store);
+    assert.ok(segments() < before / 4, `merged down to ${segments()} segments from ${before}`);
+    assert.equal(store.index.mergeStep(MERGE_PAGES), false, 'nothing left to merge');
+    assert.equal(searchMessages(store, 'quarterly', { accountId: 'a', limit: 500 }).length, 400);
     store.close();
   });
 

@@ -11,6 +11,7 @@ import { unindexedBodies } from '../store/bodies';
 import type { MailStore } from '../store/store';
 import { indexBodies, MAX_BODY_CHARS } from './search';
 import { nextTurn, takeTurn } from '../turns';
+import { mergeIndexInTurns, mergeIndexStep } from './indexer';
 
 export const SLICE_MS = 8;
 const PARSE_BYTES = 256 * 1024;
@@ -29,7 +30,10 @@ export async function indexBodiesInBackground(store: MailStore, opts: { stop?: (
   for (;;) {
     if (opts.stop?.()) return total;
     const rows = unindexedBodies(store, BATCH);
-    if (!rows.length) return total;
+    if (!rows.length) {
+      await mergeIndexInTurns(store, opts.stop);
+      return total;
+    }
     const t0 = performance.now();
     const items: Array<{ id: number; text: string }> = [];
     let chars = 0;
@@ -49,5 +53,7 @@ export async function indexBodiesInBackground(store: MailStore, opts: { stop?: (
     indexBodies(store, items);
     total += items.length;
     await nextTurn();
+    // The segments this write added are merged a bounded step at a time (schema migration 11).
+    await mergeIndexStep(store);
   }
 }

@@ -130,6 +130,17 @@ export class MessageIndex {
     });
   }
 
+  /**
+   * One bounded step of merging the search index's segments (FTS4 'merge=X,Y': at most `pages`
+   * pages written, 8 segments at a time), in its own transaction. Returns whether there was
+   * anything to merge (FTS4 changes at least two rows when it does work).
+   */
+  mergeStep(pages: number): boolean {
+    const before = this.sql.get<{ n: number }>('SELECT total_changes() AS n')!.n;
+    this.sql.tx(() => this.sql.run(`INSERT INTO message_fts(message_fts) VALUES('merge=${Math.max(1, Math.floor(pages))},8')`));
+    return this.sql.get<{ n: number }>('SELECT total_changes() AS n')!.n - before >= 2;
+  }
+
   /** Whether the body text of a message is in the search index. */
   isBodyIndexed(id: number): boolean {
     return this.sql.get('SELECT 1 AS x FROM messages WHERE id = ? AND body_indexed = 1', [id]) !== undefined;

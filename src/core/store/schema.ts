@@ -317,4 +317,11 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX undo_records_created ON undo_records(created_at);
   `,
+  // 11: the search index's segments are merged by the background indexers, a bounded step per
+  // turn of the event loop (MessageIndex.mergeStep), not inside the write that fills a level:
+  // with the store on disk an automerge inside a body-index write held the thread 57–75 ms
+  // (`npm run bench -- --no-headers --body-sides maildesk-bodies`, 10,000 messages).
+  `
+  INSERT INTO message_fts(message_fts) VALUES('automerge=0');
+  `,
 ];
