@@ -36,8 +36,8 @@ export class BlobStore {
   }
 
   /**
-   * Like put, with the writing done off the thread (libuv's pool), so a stream of bodies is
-   * written while the next ones are parsed. Only the hash is computed on the thread. The
+   * Like put, with the writing (and its fdatasync) done off the thread (libuv's pool), so a
+   * stream of bodies is written while the next ones are parsed. Only the hash is computed on the thread. The
    * temporary file and rename keep a half-written blob from ever carrying the hash's name.
    */
   async putAsync(data: Buffer): Promise<string> {
@@ -54,7 +54,16 @@ export class BlobStore {
     }
     const tmp = `${f}.${process.pid}.${++this.seq}.tmp`;
     try {
-      await fs.promises.writeFile(tmp, data);
+      const fh = await fs.promises.open(tmp, 'w');
+      try {
+        await fh.writeFile(data);
+        // On disk before its row is committed (a power cut must not leave a row pointing at an
+        // empty file), and off the thread: written back as it goes, bodies arriving by the GB
+        // never pile up in the page cache for the store's own fsyncs to wait behind.
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
       // Over an existing blob of the same hash this replaces identical bytes.
       await fs.promises.rename(tmp, f);
     } catch (e) {
