@@ -78,13 +78,18 @@ export const storeHealth: InstallationCheck = {
   },
 };
 
-/** The store's size on disk (its write-ahead log not counted: a few MB at most). */
+/** The store's size on disk: the file and its write-ahead log (commits not folded into the file yet). */
 function storeBytes(file: string | undefined): number {
-  try {
-    return file ? fs.statSync(file).size : 0;
-  } catch {
-    return 0;
+  if (!file) return 0;
+  let n = 0;
+  for (const f of [file, `${file}-wal`]) {
+    try {
+      n += fs.statSync(f).size;
+    } catch {
+      // no log (closed cleanly), or no file yet
+    }
   }
+  return n;
 }
 
 export const diskSpace: InstallationCheck = {
