@@ -219,8 +219,8 @@ const table = (): Record<MailErrorCode, ErrorDescription> => ({
     section: 'When to contact support',
   },
   'store.saveFailed': {
-    title: l10n.t('The local mail store could not be saved'),
-    remedy: l10n.t('Free space on the disk that holds the MailDesk data folder (or make the folder writable again), then run MailDesk: Troubleshoot; MailDesk saves again with the next change, and mail on the server is not affected'),
+    title: l10n.t('The local mail store could not be written'),
+    remedy: l10n.t('Free space on the disk that holds the MailDesk data folder (or make the folder writable again), then run MailDesk: Troubleshoot; MailDesk writes again with the next change, and mail on the server is not affected'),
     section: 'When to contact support',
   },
   'agent.refused': {

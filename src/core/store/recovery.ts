@@ -74,12 +74,12 @@ export function saveError(e: unknown, file: string): MailError {
   const text = e instanceof Error ? e.message : String(e);
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     const mount = mountOf(dir);
-    return new MailError('store.saveFailed', `the mail store could not be saved in ${dir}: the disk is full (${code}); free space on ${mount === dir ? dir : `${mount} (the disk of ${dir})`}`, { cause: e, providerMessage: text });
+    return new MailError('store.saveFailed', `the mail store could not be written in ${dir}: the disk is full (${code}); free space on ${mount === dir ? dir : `${mount} (the disk of ${dir})`}`, { cause: e, providerMessage: text });
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    return new MailError('store.saveFailed', `the mail store could not be saved in ${dir}: the folder is not writable (${code}); make ${dir} writable for this user`, { cause: e, providerMessage: text });
+    return new MailError('store.saveFailed', `the mail store could not be written in ${dir}: the folder is not writable (${code}); make ${dir} writable for this user`, { cause: e, providerMessage: text });
   }
-  return new MailError('store.saveFailed', `the mail store could not be saved in ${dir}: ${text}`, { cause: e, providerMessage: text });
+  return new MailError('store.saveFailed', `the mail store could not be written in ${dir}: ${text}`, { cause: e, providerMessage: text });
 }
 
 /** What the user is told once, when a damaged store was moved aside. */
