@@ -269,7 +269,7 @@ export async function runMailDesk(cfg: ChildConfig): Promise<MailDeskResult> {
     hIdx.disable();
 
     // A commit of one setting, then what a draft's save waits for: the log on disk for good.
-    tracer.phase = 'forced saves';
+    tracer.phase = 'flushes';
     const saves: number[] = [];
     for (let i = 0; i < 3; i++) {
       store.setSetting('bench.flush', String(i));

@@ -178,6 +178,28 @@ export function diskFiles(
     s.db.lastError = { op, file: s.path, error };
     throw new ErrnoError(ERRNO[error.code ?? ''] ?? ERRNO.EIO);
   };
+  /** fs.readSync/writeSync until `length` bytes moved or one moves none; returns how many moved. */
+  const transfer = (
+    s: FileState,
+    op: 'read' | 'write',
+    io: (fd: number, buf: Int8Array, off: number, len: number, pos: number) => number,
+    buffer: Int8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): number => {
+    let done = 0;
+    try {
+      while (done < length) {
+        const n = io(s.fd, buffer, offset + done, length - done, position + done);
+        if (n <= 0) break;
+        done += n;
+      }
+    } catch (e) {
+      fail(s.bound, op, e);
+    }
+    return done;
+  };
   const state = (node: MemfsNode): FileState => {
     const s = stateOf.get(node);
     if (!s) throw new ErrnoError(ERRNO.EBADF);
@@ -214,29 +236,13 @@ export function diskFiles(
     },
     read(stream: Stream, buffer: Int8Array, offset: number, length: number, position: number) {
       const s = state(stream.node);
-      let done = 0;
-      try {
-        while (done < length) {
-          const n = fs.readSync(s.fd, buffer, offset + done, length - done, position + done);
-          if (n <= 0) break;
-          done += n;
-        }
-      } catch (e) {
-        fail(s.bound, 'read', e);
-      }
-      return done;
+      // A read may stop short at the end of the file; what it got is what SQLite gets.
+      return transfer(s, 'read', fs.readSync, buffer, offset, length, position);
     },
     write(stream: Stream, buffer: Int8Array, offset: number, length: number, position: number) {
       const s = state(stream.node);
-      let done = 0;
-      try {
-        while (done < length) {
-          const n = fs.writeSync(s.fd, buffer, offset + done, length - done, position + done);
-          if (n <= 0) throw Object.assign(new Error('the disk took no bytes'), { code: 'EIO' });
-          done += n;
-        }
-      } catch (e) {
-        fail(s.bound, 'write', e);
+      if (transfer(s, 'write', fs.writeSync, buffer, offset, length, position) < length) {
+        fail(s.bound, 'write', Object.assign(new Error('the disk took no bytes'), { code: 'EIO' }));
       }
       s.size = Math.max(s.size, position + length);
       return length;
