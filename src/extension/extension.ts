@@ -163,7 +163,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<MailDe
   for (const d of registerTroubleshoot({ engine, secrets, log, extensionUri: context.extensionUri, version, dataDir })) root.add(d);
   root.add(new AccountAlerts(engine));
   // Agent mode: language model tools, @maildesk in chat, and the MCP server definition (where VS Code has them).
-  for (const d of registerAgent({ engine, log, extensionUri: context.extensionUri, version })) root.add(d);
+  for (const d of registerAgent({ engine, log, extensionUri: context.extensionUri, version, dataDir })) root.add(d);
 
   root.add(
     vscode.workspace.onDidChangeConfiguration(async (e) => {

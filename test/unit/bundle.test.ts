@@ -80,6 +80,7 @@ const SHAREABLE = new Set([
   'src/core/diagnostics/check.ts',
   'src/core/diagnostics/checks/connection.ts',
   'src/core/sync/bodiesProgress.ts',
+  'src/core/agent/switches.ts',
   'src/engine/wire.ts',
   'src/extension/signInRecord.ts',
 ]);

@@ -27,14 +27,16 @@ export interface McpArgs {
 
 /** The configuration file's flat `maildesk.*` settings, read again when the file changes. */
 export function fileSettings(file: string): () => Record<string, unknown> {
-  let cached: { mtimeMs: number; settings: Record<string, unknown> } | undefined;
+  let cached: { stamp: string; settings: Record<string, unknown> } | undefined;
   return () => {
     try {
       const st = fs.statSync(file);
-      if (cached && cached.mtimeMs === st.mtimeMs) return cached.settings;
+      // A file replaced by a rename (as VS Code writes its switches) is a new inode, maybe within the same millisecond.
+      const stamp = `${st.mtimeMs}:${st.ino}:${st.size}`;
+      if (cached && cached.stamp === stamp) return cached.settings;
       const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as { settings?: unknown };
       const settings = raw.settings && typeof raw.settings === 'object' ? (raw.settings as Record<string, unknown>) : {};
-      cached = { mtimeMs: st.mtimeMs, settings };
+      cached = { stamp, settings };
       return settings;
     } catch {
       // Unreadable now (being saved): keep the last good settings; none at all means AI stays off.

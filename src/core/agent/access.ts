@@ -7,8 +7,9 @@
 import { accountAiSetting, isSwitchOff } from '../ai/availability';
 import { settingValue } from '../licence/pro';
 import type { AccountRow } from '../store/store';
+import { TOOLS_FEATURE_KEY } from './switches';
 
-export const TOOLS_FEATURE_KEY = 'maildesk.ai.feature.tools.enabled';
+export { TOOLS_FEATURE_KEY };
 
 export interface AgentAccess {
   /** False when a switch turns every tool off; `reason` then names it and the fix. */
@@ -59,3 +60,4 @@ export function agentAccess(settings: Record<string, unknown>, accounts: Account
   }
   return { enabled: true, reason: '', visible, hidden };
 }
+

@@ -1,23 +1,20 @@
 /**
  * MailDesk in VS Code's agent mode: the agent tools as language model tools
  * (`vscode.lm.registerTool`), the `@maildesk` chat participant with /summarize, /triage and
- * /draft in the user's own chat model, and (VS Code 1.101+, opted in by a setting) an MCP
- * server definition pointing at `maildesk mcp`. Every API is looked up at run time, so the
- * extension still runs on VS Code 1.100 and on hosts without chat. All logic is in
- * src/core/agent; this file only moves it into VS Code.
+ * /draft in the user's own chat model, and (VS Code 1.101+) an MCP server definition running
+ * the extension's own `maildesk mcp` as a client of this window's engine. Every API is looked
+ * up at run time, so the extension still runs on VS Code 1.100 and on hosts without chat. The
+ * tools are in src/core/agent, the participant in ./chatParticipant.ts, the MCP command line in
+ * ./mcpDefinition.ts (all testable without VS Code); this file only hands them to VS Code.
  */
-import * as path from 'node:path';
+import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import type { AgentMailDesk, AgentTool } from '../../core/agent/tools';
+import type { AgentMailDesk } from '../../core/agent/tools';
 import { AGENT_TOOL_NAMES } from '../../core/agent/toolNames';
-import { chatInstructions, MAX_CHAT_ROUNDS } from '../../core/agent/chatPrompts';
+import { agentLanguageModelTool, chatRequestHandler, vscodeToolName } from './chatParticipant';
+import { mcpServerLaunch, writeMcpSettings } from './mcpDefinition';
 import { flattenSettings } from '../troubleshoot/viewModel';
 import type { EngineClient } from '../../engine/client';
-
-/** The name a tool has in VS Code (tool names are shared by every extension). */
-export function vscodeToolName(t: Pick<AgentTool, 'name'>): string {
-  return `maildesk_${t.name}`;
-}
 
 /** `maildesk.*` settings as flat keys, what the core's AI switches read. */
 export function agentSettings(): Record<string, unknown> {
@@ -30,6 +27,8 @@ export interface AgentDeps {
   log: vscode.LogOutputChannel;
   extensionUri: vscode.Uri;
   version: string;
+  /** The window's data folder (globalStorage): the engine a `maildesk mcp` started from VS Code joins. */
+  dataDir: string;
 }
 
 /** Which tools were registered in this window (Troubleshoot reads it). */
@@ -55,25 +54,7 @@ function registerTools(d: AgentDeps): vscode.Disposable[] {
   const mail = mailbox(d);
   for (const toolName of AGENT_TOOL_NAMES) {
     const name = vscodeToolName({ name: toolName });
-    out.push(
-      lm.registerTool<Record<string, unknown>>(name, {
-        async prepareInvocation(options) {
-          const t = (await agentTools()).findAgentTool(toolName)!;
-          const parsed = t.input.safeParse(options.input ?? {});
-          const c = parsed.success ? t.confirm?.(parsed.data) : undefined;
-          return {
-            invocationMessage: vscode.l10n.t('MailDesk: {0}', t.title),
-            confirmationMessages: c ? { title: c.title, message: new vscode.MarkdownString().appendText(c.message) } : undefined,
-          };
-        },
-        async invoke(options) {
-          // A token means chat called it (agent mode or @maildesk); without one, another extension did.
-          const client = options.toolInvocationToken !== undefined ? 'VS Code chat' : 'VS Code extension';
-          const r = await (await agentTools()).runAgentTool(await mail(), toolName, options.input, client);
-          return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(r.text)]);
-        },
-      }),
-    );
+    out.push(lm.registerTool<Record<string, unknown>>(name, agentLanguageModelTool(vscode, toolName, agentTools, mail)));
     registeredTools.names.push(name);
   }
   out.push({ dispose: () => (registeredTools.names = []) });
@@ -84,57 +65,7 @@ function registerParticipant(d: AgentDeps): vscode.Disposable[] {
   const chat = (vscode as { chat?: Partial<typeof vscode.chat> }).chat;
   const lm = (vscode as { lm?: Partial<typeof vscode.lm> }).lm;
   if (typeof chat?.createChatParticipant !== 'function' || typeof lm?.invokeTool !== 'function') return [];
-  const mail = mailbox(d);
-  const handler: vscode.ChatRequestHandler = async (request, context, stream, token) => {
-    const status = await (await mail()).agentStatus();
-    if (!status.enabled) {
-      stream.markdown(status.reason);
-      return {};
-    }
-    const model = request.model ?? (await lm.selectChatModels?.())?.[0];
-    if (!model) {
-      stream.markdown(vscode.l10n.t('No chat model is available. Pick one in the chat view (for example GitHub Copilot) and ask again.'));
-      return {};
-    }
-    const mine = new Set(AGENT_TOOL_NAMES.map((name) => vscodeToolName({ name })));
-    const tools: vscode.LanguageModelChatTool[] = (lm.tools ?? []).filter((t) => mine.has(t.name)).map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }));
-    const messages: vscode.LanguageModelChatMessage[] = [vscode.LanguageModelChatMessage.User(chatInstructions(request.command))];
-    // Earlier turns of this conversation with @maildesk, as text.
-    for (const h of context.history) {
-      if (h instanceof vscode.ChatRequestTurn) messages.push(vscode.LanguageModelChatMessage.User(h.prompt));
-      else if (h instanceof vscode.ChatResponseTurn) {
-        const text = h.response.map((p) => (p instanceof vscode.ChatResponseMarkdownPart ? p.value.value : '')).join('');
-        if (text) messages.push(vscode.LanguageModelChatMessage.Assistant(text));
-      }
-    }
-    messages.push(vscode.LanguageModelChatMessage.User(request.prompt || (request.command ? `/${request.command}` : '')));
-    for (let round = 0; round < MAX_CHAT_ROUNDS && !token.isCancellationRequested; round++) {
-      const res = await model.sendRequest(messages, { tools, justification: vscode.l10n.t('MailDesk lets the chat model read the mail you ask about and save drafts, through its tools.') }, token);
-      const calls: vscode.LanguageModelToolCallPart[] = [];
-      let text = '';
-      for await (const part of res.stream) {
-        if (part instanceof vscode.LanguageModelTextPart) {
-          text += part.value;
-          stream.markdown(part.value);
-        } else if (part instanceof vscode.LanguageModelToolCallPart) calls.push(part);
-      }
-      if (!calls.length) return {};
-      messages.push(vscode.LanguageModelChatMessage.Assistant([...(text ? [new vscode.LanguageModelTextPart(text)] : []), ...calls]));
-      for (const call of calls) {
-        let content: unknown[];
-        try {
-          const r = await lm.invokeTool!(call.name, { input: call.input, toolInvocationToken: request.toolInvocationToken }, token);
-          content = r.content;
-        } catch (e) {
-          // Declined by the user, or failed: the model hears why and carries on.
-          content = [new vscode.LanguageModelTextPart(`The tool was not run: ${(e as Error).message}`)];
-        }
-        messages.push(vscode.LanguageModelChatMessage.User([new vscode.LanguageModelToolResultPart(call.callId, content)]));
-      }
-    }
-    return {};
-  };
-  const p = chat.createChatParticipant('maildesk.chat', handler);
+  const p = chat.createChatParticipant('maildesk.chat', chatRequestHandler(vscode, mailbox(d)));
   p.iconPath = vscode.Uri.joinPath(d.extensionUri, 'media', 'maildesk.svg');
   registeredTools.participant = true;
   return [p, { dispose: () => (registeredTools.participant = false) }];
@@ -153,23 +84,40 @@ function registerMcpProvider(d: AgentDeps): vscode.Disposable[] {
   const Ctor = (vscode as unknown as { McpStdioServerDefinition?: McpStdioCtor }).McpStdioServerDefinition;
   if (typeof lm?.registerMcpServerDefinitionProvider !== 'function' || !Ctor) return [];
   const changed = new vscode.EventEmitter<void>();
-  const cli = path.join(d.extensionUri.fsPath, 'dist', 'cli.js');
+  // The switches `maildesk mcp` obeys, from this window's settings; written again when they change.
+  const writeSwitches = (): void => {
+    try {
+      writeMcpSettings(d.dataDir, agentSettings());
+    } catch (e) {
+      d.log.warn(`Agent mode: cannot write the MCP server's settings to ${d.dataDir}: ${(e as Error).message}`);
+    }
+  };
+  writeSwitches();
   const provider = {
     onDidChangeMcpServerDefinitions: changed.event,
     provideMcpServerDefinitions: () => {
-      // The tools already reach chat in this window; the MCP server is for a CLI configuration
-      // (its own data folder), offered only when the user names one.
-      const file = vscode.workspace.getConfiguration().get<string>(MCP_CONFIG_SETTING, '').trim();
-      if (!file) return [];
-      // The extension host's runtime runs the bundled CLI as plain Node.
-      return [new Ctor('MailDesk', process.execPath, [cli, '--config', file, 'mcp'], { ELECTRON_RUN_AS_NODE: '1' }, d.version)];
+      const launch = mcpServerLaunch({
+        // The extension host's runtime runs the bundled CLI as plain Node.
+        execPath: process.execPath,
+        extensionPath: d.extensionUri.fsPath,
+        dataDir: d.dataDir,
+        configFile: vscode.workspace.getConfiguration().get<string>(MCP_CONFIG_SETTING, ''),
+      });
+      if (!fs.existsSync(launch.args[0])) {
+        d.log.warn(`Agent mode: ${launch.args[0]} is missing from this installation of MailDesk, so it offers no MCP server; reinstall the extension.`);
+        return [];
+      }
+      return [new Ctor(launch.label, launch.command, launch.args, launch.env, d.version)];
     },
   };
   registeredTools.mcpProvider = true;
   return [
     changed,
     lm.registerMcpServerDefinitionProvider('maildesk.mcp', provider),
-    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(MCP_CONFIG_SETTING) && changed.fire()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('maildesk.ai')) writeSwitches();
+      if (e.affectsConfiguration(MCP_CONFIG_SETTING)) changed.fire();
+    }),
     { dispose: () => (registeredTools.mcpProvider = false) },
   ];
 }
