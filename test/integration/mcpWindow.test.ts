@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { agentHosts } from '../../src/core/agent/mailbox';
 import { mcpServerLaunch, writeMcpSettings, type McpLaunch } from '../../src/extension/agent/mcpDefinition';
 import { imapAccount, tempDir } from '../support/core';
 import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
@@ -106,6 +107,8 @@ describe('the MCP server definition of a VS Code window (maildesk mcp on the win
   });
 
   it('an MCP client running exactly that command lists the tools and reads the window\'s mail through the window\'s engine', async () => {
+    // What registerAgent tells the engine for Troubleshoot.
+    await here.client.request('agent/registered', { input: { surface: 'vscode', tools: 8, participant: true, mcpProvider: true }, settings: {} });
     // No password in its environment: only the window has it.
     const transport = new StdioClientTransport({ command: launch.command, args: launch.args, env: launch.env, stderr: 'pipe' });
     transport.stderr?.on('data', (d) => (stderr += String(d)));
@@ -118,6 +121,9 @@ describe('the MCP server definition of a VS Code window (maildesk mcp on the win
     const status = await here.client.request('engine/status', {});
     assert.equal(status.pid, process.pid);
     assert.equal(status.clients, 2, `the MCP server joined the window's engine (stderr: ${stderr})`);
+    // Troubleshoot still sees the window's registration beside the MCP server's.
+    for (let i = 0; i < 50 && agentHosts(here.engine.hostedCore.store).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(agentHosts(here.engine.hostedCore.store).map((h) => h.surface).sort(), ['cli', 'vscode']);
 
     const found = await call('search_mail', { query: 'from:hannah' });
     assert.equal(found.isError, false, found.text);

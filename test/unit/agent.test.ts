@@ -249,6 +249,17 @@ describe('Troubleshoot: agent.tools', () => {
     assert.match(r.detail, /recent callers: MCP: Claude Desktop 1\.0: read_thread ×1 \(1 refused or failed\); VS Code chat: search_mail ×1/);
   });
 
+  it('keeps the window\'s registration when a `maildesk mcp` joins its engine', async () => {
+    await core.agentRegistered({ surface: 'vscode', tools: 8, participant: false, mcpProvider: true });
+    await new Promise((r) => setTimeout(r, 5));
+    await core.agentRegistered({ surface: 'cli', tools: 8, participant: false, mcpProvider: false });
+    const r = await run({});
+    assert.match(r.detail, /`maildesk mcp`: 8 tools \(registered [^)]+\); VS Code: 8 language model tool\(s\), no chat participant \(this VS Code has no chat API\), MCP server definition provider/);
+    // The record an older MailDesk kept (the last registration only) still reads.
+    core.store.setSetting('agent.host', JSON.stringify({ surface: 'vscode', tools: 7, participant: true, mcpProvider: false, at: 1000 }));
+    assert.match((await run({})).detail, /VS Code: 7 language model tool\(s\), @maildesk chat participant \(registered 1970-01-01T00:00:01Z\)/);
+  });
+
   it('warns and names the setting when a switch keeps the tools from this mailbox', async () => {
     const off = await run({ 'maildesk.ai.feature.tools.enabled': false });
     assert.equal(off.status, 'warn');

@@ -546,19 +546,29 @@ export class AgentMailbox {
     return agentCalls(this.store);
   }
 
+  /**
+   * Notes where the tools were last registered, one record per surface: a `maildesk mcp` that
+   * VS Code starts on the window's engine must not hide the window's own registration.
+   */
   recordHost(info: Omit<AgentHostInfo, 'at'>, now = Date.now()): void {
-    this.store.setSetting(HOST_KEY, JSON.stringify({ ...info, at: now }));
+    const bySurface = Object.fromEntries(agentHosts(this.store).map((h) => [h.surface, h]));
+    bySurface[info.surface] = { ...info, at: now };
+    this.store.setSetting(HOST_KEY, JSON.stringify(bySurface));
   }
 }
 
-/** What the last host registered (Troubleshoot's `agent.tools`), if any. */
-export function agentHost(store: MailStore): AgentHostInfo | undefined {
+/** Where the tools were registered on this data folder (Troubleshoot's `agent.tools`), newest first. */
+export function agentHosts(store: MailStore): AgentHostInfo[] {
+  let v: unknown;
   try {
-    const v = JSON.parse(store.getSetting(HOST_KEY) ?? 'null') as AgentHostInfo | null;
-    return v && typeof v.surface === 'string' && typeof v.at === 'number' ? v : undefined;
+    v = JSON.parse(store.getSetting(HOST_KEY) ?? 'null');
   } catch {
-    return undefined;
+    return [];
   }
+  const isHost = (x: unknown): x is AgentHostInfo => !!x && typeof (x as AgentHostInfo).surface === 'string' && typeof (x as AgentHostInfo).at === 'number';
+  // One record for every surface; before, the last registration only.
+  const list = isHost(v) ? [v] : v && typeof v === 'object' ? Object.values(v).filter(isHost) : [];
+  return list.sort((a, b) => b.at - a.at);
 }
 
 /** The recent-calls log as Troubleshoot reads it, newest first. */

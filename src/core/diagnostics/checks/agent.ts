@@ -6,12 +6,20 @@
  */
 import * as l10n from '@vscode/l10n';
 import { agentAccess } from '../../agent/access';
-import { agentCalls, agentHost } from '../../agent/mailbox';
+import { agentCalls, agentHosts, type AgentHostInfo } from '../../agent/mailbox';
 import { AGENT_TOOLS } from '../../agent/tools';
 import { openSettingsAction, type Check } from '../check';
 
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+function registeredWhere(host: AgentHostInfo): string {
+  const what =
+    host.surface === 'vscode'
+      ? `VS Code: ${host.tools} language model tool(s)${host.participant ? ', @maildesk chat participant' : ', no chat participant (this VS Code has no chat API)'}${host.mcpProvider ? ', MCP server definition provider' : ''}`
+      : `\`maildesk mcp\`: ${host.tools} tools`;
+  return `${what} (registered ${iso(host.at)})`;
 }
 
 export const agentTools: Check = {
@@ -22,9 +30,9 @@ export const agentTools: Check = {
   section: 'An AI action is unavailable (Pro)',
   async run(ctx) {
     const access = agentAccess(ctx.settings, [ctx.account]);
-    const host = agentHost(ctx.store);
-    const where = host
-      ? `${host.surface === 'vscode' ? `VS Code: ${host.tools} language model tool(s)${host.participant ? ', @maildesk chat participant' : ', no chat participant (this VS Code has no chat API)'}${host.mcpProvider ? ', MCP server definition provider' : ''}` : `\`maildesk mcp\`: ${host.tools} tools`} (registered ${iso(host.at)})`
+    const hosts = agentHosts(ctx.store);
+    const where = hosts.length
+      ? hosts.map(registeredWhere).join('; ')
       : `${AGENT_TOOLS.length} tools for \`maildesk mcp\`; not registered in VS Code on this data folder yet`;
     const calls = agentCalls(ctx.store);
     const byClient = new Map<string, string[]>();
