@@ -12,6 +12,8 @@ import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { agentHosts } from '../../src/core/agent/mailbox';
+import { runAgentTool } from '../../src/core/agent/tools';
+import { engineAgent } from '../../src/engine/agentClient';
 import { mcpServerLaunch, writeMcpSettings, type McpLaunch } from '../../src/extension/agent/mcpDefinition';
 import { imapAccount, tempDir } from '../support/core';
 import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
@@ -152,6 +154,23 @@ describe('the MCP server definition of a VS Code window (maildesk mcp on the win
 
     writeMcpSettings(dataDir, {});
     assert.equal((await call('search_mail', { query: 'from:hannah' })).isError, false);
+  });
+
+  it('applies each client\'s own switches to its own calls, also when they reach the engine together', async () => {
+    // The window has the tools on; the MCP server's switches (another window's, say) have them off.
+    writeMcpSettings(dataDir, { 'maildesk.ai.feature.tools.enabled': false });
+    const window = engineAgent(here.client, () => ({ 'maildesk.ai.enabled': true }));
+    const [mine, theirs] = await Promise.all([
+      // Free words: each search also asks the server, so the engine interleaves the calls.
+      Promise.all(Array.from({ length: 8 }, () => runAgentTool(window, 'search_mail', { query: 'thursday' }, 'test window'))),
+      Promise.all(Array.from({ length: 8 }, () => call('search_mail', { query: 'thursday' }))),
+    ]);
+    for (const r of mine) assert.match(r.text, /Data migration plan/);
+    for (const r of theirs) {
+      assert.equal(r.isError, true, r.text);
+      assert.doesNotMatch(r.text, /migration/i);
+    }
+    writeMcpSettings(dataDir, {});
   });
 
   it('leaves the window\'s engine serving the window when the MCP client goes', async () => {
