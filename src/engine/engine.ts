@@ -8,6 +8,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import { createMessageConnection, PortMessageReader, PortMessageWriter, ResponseError, type MessageConnection, SocketMessageReader, SocketMessageWriter } from 'vscode-jsonrpc/node';
 import type { AccountConfig, CredentialSource, OAuthConfig, SecretStore } from '../core/config';
@@ -111,7 +112,7 @@ export class Engine {
         syncIntervalMs: o.syncIntervalMs,
         imap: o.imap,
         oauth: e.oauth,
-        settings: () => e.agentSettings,
+        settings: () => e.agentCall.getStore() ?? e.agentSettings,
       });
     } catch (err) {
       for (const socket of early) socket.destroy();
@@ -156,8 +157,13 @@ export class Engine {
     return this.core.store.path ?? null;
   }
 
-  /** The `maildesk.*` settings of the client whose agent-tool call runs now (the AI switches). */
+  /** The `maildesk.*` settings (the AI switches) of the client whose agent-tool call came last. */
   agentSettings: Record<string, unknown> = {};
+  /**
+   * The settings of the agent-tool call running in this async context: a window's and an MCP
+   * server's calls interleave at every await, and each must see its own client's switches.
+   */
+  readonly agentCall = new AsyncLocalStorage<Record<string, unknown>>();
 
   /** OAuth clients from a client's configuration (the CLI's `oauth`), read when a provider is created. */
   useOAuth(oauth: OAuthConfig | undefined): void {

@@ -173,12 +173,14 @@ export function engineHandlers(engine: Engine, core: MailDesk): EngineHandlers {
  */
 async function agentCall<R>(engine: Engine, settings: Record<string, unknown>, fn: () => Promise<R>): Promise<R> {
   engine.agentSettings = settings;
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof AgentRefusal) throw new MailError('agent.refused', e.message);
-    throw e;
-  }
+  return engine.agentCall.run(settings, async () => {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof AgentRefusal) throw new MailError('agent.refused', e.message);
+      throw e;
+    }
+  });
 }
 
 /** A client's language model as Troubleshoot's ai.provider check sees it: by its label (it never chats here). */
