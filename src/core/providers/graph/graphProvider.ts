@@ -29,6 +29,7 @@ import { DEFAULT_LIMITS, formatBytes, formatSeconds } from '../../limits';
 import { type Logger, noopLogger } from '../../log';
 import { parseMessage } from '../../mime/parse';
 import type { FolderRole, FolderRow, IncomingMessage, MailStore } from '../../store/store';
+import { providerThreadKey } from '../../store/threadKeys';
 import type {
   BodyRef,
   FolderSyncResult,
@@ -231,7 +232,7 @@ function toIncoming(m: GraphMessage): IncomingMessage {
   return {
     providerId: m.id,
     messageId: mid ? (mid.startsWith('<') ? mid : `<${mid}>`) : undefined,
-    threadKey: m.conversationId ? `graph:${m.conversationId}` : undefined,
+    threadKey: m.conversationId ? providerThreadKey('graph', m.conversationId) : undefined,
     subject: m.subject ?? '',
     from: address(m.from),
     to: (m.toRecipients ?? []).map(address).filter((a): a is NonNullable<typeof a> => !!a),
