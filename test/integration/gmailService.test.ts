@@ -133,6 +133,13 @@ describe('Gmail as the service behaves (uploads, threads, label views, lockouts,
     assert.equal(draft.server, 'saved', draft.serverError);
     const dm = g.messages.get(g.draftList()[0].messageId)!;
     assert.equal(dm.threadId, g.messages.get(parentId)!.threadId, 'the reply draft is in the conversation');
+    // Saved again: drafts.update replaces the draft's message, which stays in the conversation.
+    const again = await c().saveDraft('g', { ...c().openDraft('g', draft.id), text: 'thinking more' });
+    assert.equal(again.server, 'saved', again.serverError);
+    assert.equal(g.count('drafts.update'), 1);
+    const dm2 = g.messages.get(g.draftList()[0].messageId)!;
+    assert.notEqual(dm2.id, dm.id, 'Gmail gave the updated draft a new message');
+    assert.equal(dm2.threadId, g.messages.get(parentId)!.threadId, 'the updated reply draft is still in the conversation');
 
     // The parent is not in the store (label not synced): Gmail is asked by its Message-ID.
     const other = await c().send('g', { to: ['bo@example.test'], subject: 'Re: Offsite', text: 'yes', inReplyTo: '<m2@example.test>', references: ['<m2@example.test>'] });
