@@ -9,7 +9,9 @@ import { randomBytes } from 'node:crypto';
 import * as https from 'node:https';
 import type { AccountConfig, OAuthConfig } from '../../src/core/config';
 import { memorySecretStore } from '../../src/core/auth/tokens';
+import type { MailError } from '../../src/core/errors';
 import type { MailDesk } from '../../src/core/maildesk';
+import type { GraphProvider } from '../../src/core/providers/graph/graphProvider';
 import { composeMessage } from '../../src/core/send/compose';
 import { httpsNetworkClient } from '../../src/core/providers/graph/msalAuth';
 import { splitAttachments } from '../../src/core/providers/graph/mimeSplit';
@@ -123,6 +125,17 @@ describe('Outlook as Microsoft Graph behaves (4 MB requests, upload sessions, no
     assert.match(first.serverError!, /the text of this one is 5 MB/, 'the size named is the text, not the text and attachment');
     assert.ok(ms.requests.every((q) => q.status !== 413), 'nothing was refused by Graph as too large: refused here first');
     assert.ok(ms.requestBytes.every((q) => q.bytes <= GRAPH_REQUEST_LIMIT));
+  });
+
+  it('a message or draft over the 150 MB Exchange Online takes at all fails before any request, naming that limit', async () => {
+    await signedIn();
+    const p = c().provider('o') as GraphProvider;
+    const huge = Buffer.concat([Buffer.from('To: bob@fabrikam.test\r\nSubject: huge\r\nMessage-ID: <huge@x>\r\n\r\n'), Buffer.alloc(151 * MB, 97)]);
+    const before = ms.requests.length;
+    const tooLarge = (e: unknown) => (e as MailError).code === 'send.tooLarge' && /Exchange Online\) accepts .* of at most 150 MB; this one is 151 MB/.test((e as MailError).message);
+    await assert.rejects(p.sendMessage(huge, { from: ms.user.email, to: ['bob@fabrikam.test'] }), tooLarge);
+    await assert.rejects(p.saveDraftRemote(huge, { messageId: '<huge@x>' }), tooLarge);
+    assert.deepEqual(ms.requests.slice(before).map((q) => `${q.method} ${q.path}`), [], 'nothing went to Graph');
   });
 
   it('a mailbox with a 20 MB send limit refuses a 30 MB message: send.tooLarge with Outlook\'s limit, nothing sent, no helper draft left', async () => {

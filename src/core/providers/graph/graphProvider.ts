@@ -47,7 +47,7 @@ import type {
 import { StepRunner } from '../verify';
 import { mayHaveArrived, maybeSentError, megabytes, tooLargeError } from '../apiSend';
 import { classifyGraphError, isSyncStateGone } from './graphErrors';
-import { base64Size, fitsOnePost, GRAPH_MAX_ATTACHMENT_BYTES, GRAPH_MAX_MIME_BASE64, GRAPH_MAX_REQUEST_BYTES, GRAPH_UPLOAD_SESSION_FROM, uploadRanges } from './graphUpload';
+import { base64Size, fitsOnePost, GRAPH_MAX_ATTACHMENT_BYTES, GRAPH_MAX_MESSAGE_BYTES, GRAPH_MAX_MIME_BASE64, GRAPH_MAX_REQUEST_BYTES, GRAPH_UPLOAD_SESSION_FROM, uploadRanges } from './graphUpload';
 import { splitAttachments, type TakenAttachment, unsplittableSize } from './mimeSplit';
 import { type MicrosoftOAuthSettings, MsalAuth, requireMicrosoftOAuth } from './msalAuth';
 
@@ -311,9 +311,11 @@ function headerAddresses(raw: Buffer): Set<string> {
  * A message's headers and text go to Graph in one request whatever route it takes (sendMail,
  * a draft create, a draft PATCH): at most 4 MB, so about 3 MB of MIME once base64-encoded
  * (https://learn.microsoft.com/en-us/graph/outlook-large-attachments: only file attachments
- * have a route for more, the upload session). Over that, refused here before any request.
+ * have a route for more, the upload session). Over that, refused here before any request; and so
+ * is a message over the largest Exchange Online takes at all (150 MB).
  */
 function checkTextSize(raw: Buffer, what: string): void {
+  if (raw.length > GRAPH_MAX_MESSAGE_BYTES) throw tooLargeError('Outlook (Exchange Online)', raw.length, GRAPH_MAX_MESSAGE_BYTES, what);
   const text = unsplittableSize(raw);
   if (base64Size(text) <= GRAPH_MAX_MIME_BASE64) return;
   throw new MailError(
@@ -662,6 +664,7 @@ export class GraphProvider implements MailProvider {
   async sendMessage(raw: Buffer, envelope: SendEnvelope): Promise<SendReceipt> {
     // The caller strips Bcc from the headers; Graph takes recipients from the MIME headers,
     // so Bcc recipients (envelope only) are put back in a Bcc header Graph does not transmit.
+    if (raw.length > GRAPH_MAX_MESSAGE_BYTES) throw tooLargeError('Outlook (Exchange Online)', raw.length, GRAPH_MAX_MESSAGE_BYTES, 'a message to send');
     const named = headerAddresses(raw);
     const bcc = envelope.to.filter((a) => !named.has(a.toLowerCase()));
     const mime = bcc.length ? Buffer.concat([Buffer.from(`Bcc: ${bcc.join(', ')}\r\n`), raw]) : raw;
