@@ -227,6 +227,9 @@ describe('Gmail as the service behaves (uploads, threads, label views, lockouts,
     // Delete in MailDesk (from Work) = Gmail's Delete: messages.trash; it stays out of Work after sync.
     const rowD = c().store.listMessages(folder('Work').id).find((m) => m.subject === 'deleted here')!;
     c().deleteMessage(rowD.id, folder('Work').id);
+    assert.deepEqual(subjects('INBOX'), ['archived here'], 'out of every label folder at once, as Gmail shows it');
+    assert.deepEqual(subjects('Work'), ['archived here']);
+    assert.deepEqual(subjects('TRASH'), ['deleted here', 'to trash']);
     await resync();
     assert.equal(g.count('messages.trash'), 1);
     assert.ok(g.messages.get(d)!.labelIds.has('TRASH'));

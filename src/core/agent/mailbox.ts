@@ -19,7 +19,7 @@ import { catchUpIndex } from '../search/indexer';
 import { replyDraft, type Draft } from '../send/compose';
 import type { AccountRow, FolderRow, MailStore } from '../store/store';
 import { threadMessages } from '../threads/threads';
-import { archiveSource } from '../triage/gmailArchive';
+import { archiveSource } from '../triage/gmailLabels';
 import { agentAccess, type AgentAccess } from './access';
 import { isEmptyQuery, parseAgentQuery, QueryError, type AgentQuery } from './query';
 

@@ -12,7 +12,7 @@
 import * as l10n from '@vscode/l10n';
 import { MailError } from '../errors';
 import type { FolderRole, FolderRow, MailStore, MessageRow } from '../store/store';
-import { archiveSource } from './gmailArchive';
+import { archiveSource } from './gmailLabels';
 
 /** One message as the list shows it: its id and the folder it is listed in. */
 export interface MessageKey {
