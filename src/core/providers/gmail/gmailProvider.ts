@@ -21,7 +21,8 @@
  *
  * Sending and drafts go through the media upload URI (message/rfc822, up to 35 MB) with the
  * Gmail threadId of the message replied to or forwarded, so Gmail files them in its
- * conversation. A send or draft create is never retried after it went out.
+ * conversation. A send or draft create is never retried after it went out. The threadId is
+ * also each message's thread key, so MailDesk's conversations are Gmail's own.
  */
 import { Readable } from 'node:stream';
 import { gmail, type gmail_v1 } from '@googleapis/gmail';
