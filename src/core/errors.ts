@@ -210,7 +210,7 @@ const table = (): Record<MailErrorCode, ErrorDescription> => ({
   },
   'send.tooLarge': {
     title: l10n.t('The message is too large for the outgoing server'),
-    remedy: l10n.t('The message stays in Drafts; remove or shrink attachments and send again'),
+    remedy: l10n.t('The message stays in Drafts; the error names the limit: remove or shrink attachments (or shorten a very long text) and send again'),
     section: 'If sending failed',
   },
   'store.corrupt': {

@@ -20,6 +20,7 @@ import type { Draft } from './send/compose';
 import { type SendInput, type SendOptions, type SendResult, Sender } from './send/sender';
 import { AgentMailbox, type AgentHostInfo, type AgentChangeResult, type AgentDraftInput, type AgentDraftResult, type AgentMailboxInfo, type AgentSearchInput, type AgentSearchResult, type AgentStatus, type AgentThread, type AgentUnreadFolder, type MarkAction } from './agent/mailbox';
 import { type MessageKey, type TriageAction, type TriageOptions, type TriageResult, TriageService, type UndoResult } from './triage/triage';
+import { leaveLabelFoldersIfBinned } from './triage/gmailLabels';
 
 export interface MailDeskOptions {
   /** Folder for maildesk.db and blobs/ (undefined keeps everything in memory). */
@@ -254,6 +255,7 @@ export class MailDesk {
     if (!to) throw new MailError('folder.notFound', `account "${from.accountId}" has no folder "${toPath}"`);
     this.store.tx(() => {
       this.store.moveLocal(messageId, from.id, to.id);
+      leaveLabelFoldersIfBinned(this.store, messageId, to);
       if (onServer(m)) {
         this.store.enqueueTask(from.accountId, 'move', {
           task: { kind: 'move', folderPath: from.path, ...ref(m), toPath, messageId: m.messageId ?? undefined },

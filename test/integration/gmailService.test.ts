@@ -15,6 +15,7 @@ import { parseMessage } from '../../src/core/mime/parse';
 import { ALL_MAIL_PATH, type GmailProvider } from '../../src/core/providers/gmail/gmailProvider';
 import { forwardDraft, replyDraft } from '../../src/core/send/compose';
 import { syncOnce } from '../../src/core/sync/once';
+import { listThreads, threadKeyOf, threadMessages } from '../../src/core/threads/threads';
 import { type GoogleServer, PLAIN_BODY_LIMIT, startGoogleServer, TESTING_REFRESH_TOKEN_MS } from '../support/googleServer';
 import { rawSql } from '../support/rawStoreSql';
 
@@ -132,6 +133,13 @@ describe('Gmail as the service behaves (uploads, threads, label views, lockouts,
     assert.equal(draft.server, 'saved', draft.serverError);
     const dm = g.messages.get(g.draftList()[0].messageId)!;
     assert.equal(dm.threadId, g.messages.get(parentId)!.threadId, 'the reply draft is in the conversation');
+    // Saved again: drafts.update replaces the draft's message, which stays in the conversation.
+    const again = await c().saveDraft('g', { ...c().openDraft('g', draft.id), text: 'thinking more' });
+    assert.equal(again.server, 'saved', again.serverError);
+    assert.equal(g.count('drafts.update'), 1);
+    const dm2 = g.messages.get(g.draftList()[0].messageId)!;
+    assert.notEqual(dm2.id, dm.id, 'Gmail gave the updated draft a new message');
+    assert.equal(dm2.threadId, g.messages.get(parentId)!.threadId, 'the updated reply draft is still in the conversation');
 
     // The parent is not in the store (label not synced): Gmail is asked by its Message-ID.
     const other = await c().send('g', { to: ['bo@example.test'], subject: 'Re: Offsite', text: 'yes', inReplyTo: '<m2@example.test>', references: ['<m2@example.test>'] });
@@ -143,6 +151,56 @@ describe('Gmail as the service behaves (uploads, threads, label views, lockouts,
     assert.ok(fresh.ok);
     const freshMsg = [...g.messages.values()].find((m) => m.labelIds.has('SENT') && /new topic/.test(m.raw.toString()))!;
     assert.equal(freshMsg.threadId, freshMsg.id, 'no reply headers: a conversation of its own');
+  });
+
+  it('conversations are Gmail\'s threads: joined where Gmail joined them, split where Gmail split them; a sent reply and a sent new message join theirs', async () => {
+    const a = g.addMessage(mail(1, 'Plan'), ['INBOX']);
+    // Gmail put this one in the same conversation, though no header links it to the first.
+    const b = g.addMessage(mail(2, 'Plan'), ['INBOX']);
+    g.messages.get(b)!.threadId = g.messages.get(a)!.threadId;
+    // This one points at the first, but Gmail split it off (a changed subject starts a new conversation).
+    const split = g.addMessage(`From: Bo <bo@example.test>\nTo: ${EMAIL}\nSubject: Other topic\nMessage-ID: <m3@example.test>\nIn-Reply-To: <m1@example.test>\nReferences: <m1@example.test>\nDate: Mon, 6 Jan 2025 11:00:00 +0000\n\nbody 3\n`, ['INBOX'], Date.now() - 60_000);
+    await open({ folders: ['INBOX', 'SENT'] });
+    await syncOnce(c(), ['g']);
+    const inbox = folder('INBOX');
+    const rowOf = (pid: string) => rawSql(c().store).get<{ id: number }>('SELECT id FROM messages WHERE provider_id = ?', [pid])!.id;
+    const keyOf = (pid: string) => threadKeyOf(c().store, rowOf(pid))!;
+    const conversation = (pid: string) => threadMessages(c().store, 'g', keyOf(pid), { keepFolderId: inbox.id }).map((m) => m.subject);
+    assert.equal(keyOf(a), keyOf(b), 'joined as Gmail joined them');
+    assert.notEqual(keyOf(split), keyOf(a), 'split as Gmail split them');
+    assert.deepEqual(conversation(a), ['Plan', 'Plan']);
+    assert.equal(listThreads(c().store, inbox.id).length, 2);
+
+    // A reply from here: in the conversation at once (the local Sent entry), and still after its server copy took over.
+    const parentRow = c().store.listMessages(inbox.id).find((m) => m.messageId === '<m2@example.test>')!;
+    const parent = await parseMessage(await c().messageSource(parentRow.id, inbox.id));
+    const reply = await c().send('g', { ...replyDraft(parent, { self: [EMAIL] }), text: 'agreed' });
+    assert.ok(reply.ok, reply.error?.message);
+    assert.deepEqual(conversation(a), ['Plan', 'Plan', 'Re: Plan'], 'the local Sent entry is in the conversation');
+    await resync();
+    assert.deepEqual(conversation(a), ['Plan', 'Plan', 'Re: Plan'], 'the server copy took the entry over, in the same conversation');
+
+    // A reply to the split-off message names both conversations' messages in References: they stay apart.
+    const splitRow = c().store.listMessages(inbox.id).find((m) => m.messageId === '<m3@example.test>')!;
+    const splitParent = await parseMessage(await c().messageSource(splitRow.id, inbox.id));
+    const reply2 = await c().send('g', { ...replyDraft(splitParent, { self: [EMAIL] }), text: 'on the other topic' });
+    assert.ok(reply2.ok, reply2.error?.message);
+    assert.deepEqual(conversation(split), ['Other topic', 'Re: Other topic'], 'the local Sent entry joins the conversation it answers');
+    assert.deepEqual(conversation(a), ['Plan', 'Plan', 'Re: Plan'], 'and merges no conversation into another');
+    await resync();
+    assert.deepEqual(conversation(split), ['Other topic', 'Re: Other topic']);
+    assert.deepEqual(conversation(a), ['Plan', 'Plan', 'Re: Plan']);
+
+    // A new message from here; Bo answers it without any reply header, and Gmail still files the answer in its thread.
+    const fresh = await c().send('g', { to: ['bo@example.test'], subject: 'Fresh', text: 'new topic' });
+    assert.ok(fresh.ok, fresh.error?.message);
+    await resync();
+    const sentCopy = [...g.messages.values()].find((m) => m.labelIds.has('SENT') && /new topic/.test(m.raw.toString()))!;
+    const answer = g.addMessage(mail(4, 'Re: Fresh'), ['INBOX']);
+    g.messages.get(answer)!.threadId = sentCopy.threadId;
+    await resync();
+    assert.equal(keyOf(answer), keyOf(sentCopy.id), 'the answer is in the conversation of the message sent from here');
+    assert.deepEqual(conversation(answer), ['Fresh', 'Re: Fresh']);
   });
 
   it('a message trashed or marked spam elsewhere leaves Work, Starred and All Mail; Delete and Archive act as Gmail\'s buttons', async () => {
@@ -169,6 +227,9 @@ describe('Gmail as the service behaves (uploads, threads, label views, lockouts,
     // Delete in MailDesk (from Work) = Gmail's Delete: messages.trash; it stays out of Work after sync.
     const rowD = c().store.listMessages(folder('Work').id).find((m) => m.subject === 'deleted here')!;
     c().deleteMessage(rowD.id, folder('Work').id);
+    assert.deepEqual(subjects('INBOX'), ['archived here'], 'out of every label folder at once, as Gmail shows it');
+    assert.deepEqual(subjects('Work'), ['archived here']);
+    assert.deepEqual(subjects('TRASH'), ['deleted here', 'to trash']);
     await resync();
     assert.equal(g.count('messages.trash'), 1);
     assert.ok(g.messages.get(d)!.labelIds.has('TRASH'));

@@ -31,7 +31,7 @@ describe('triage on Gmail (Gmail API on a local server)', function () {
     await g.close();
   });
 
-  async function open(): Promise<void> {
+  async function open(folders: string[] = ['INBOX', 'TRASH', 'SPAM', ALL_MAIL_PATH]): Promise<void> {
     const secrets = memorySecretStore({ [GOOGLE_CLIENT_SECRET_KEY]: g.clientSecret });
     await new TokenStore(secrets).save('g', { refreshToken: g.issueRefreshToken() });
     core = await MailDesk.open({
@@ -41,7 +41,7 @@ describe('triage on Gmail (Gmail API on a local server)', function () {
       idle: false,
       backoffBaseMs: 20,
     });
-    await core.addAccount({ id: 'g', provider: 'gmail', email: EMAIL, folders: ['INBOX', 'TRASH', 'SPAM', ALL_MAIL_PATH] });
+    await core.addAccount({ id: 'g', provider: 'gmail', email: EMAIL, folders });
     await settle();
   }
 
@@ -88,5 +88,29 @@ describe('triage on Gmail (Gmail API on a local server)', function () {
     await settle();
     assert.deepEqual(labels(a), ['INBOX']);
     assert.deepEqual(labels(b), ['INBOX']);
+  });
+
+  it('archive used in a label folder does what Gmail\'s Archive does there: INBOX off, the label and the message in that folder stay; Undo puts INBOX back', async () => {
+    const work = g.addLabel('Work');
+    const both = g.addMessage(mail(4), ['INBOX', work]);
+    const onlyWork = g.addMessage(mail(5), [work]);
+    await open(['INBOX', 'Work', ALL_MAIL_PATH]);
+    const list = (path: string) => core.store.listMessages(core.store.getFolder('g', path)!.id, { limit: 100 }).map((m) => m.subject).sort();
+    const r = await core.applyAction([key('Work', 'message 4'), key('Work', 'message 5')], { kind: 'archive' });
+    assert.equal(r.count, 1, 'the message only under Work is not in the Inbox: nothing to archive');
+    assert.deepEqual(r.moved.map((x) => x.fromFolderId), [core.store.getFolder('g', 'INBOX')!.id], 'out of Inbox, not out of Work');
+    assert.deepEqual(list('Work'), ['message 4', 'message 5'], 'still listed in Work at once');
+    assert.deepEqual(list('INBOX'), []);
+    await settle();
+    assert.deepEqual(labels(both), [work], 'INBOX off, Work kept');
+    assert.deepEqual(labels(onlyWork), [work], 'untouched');
+    await settle();
+    assert.deepEqual(list('Work'), ['message 4', 'message 5'], 'and still in Work after a sync');
+    assert.deepEqual(list('INBOX'), []);
+    await core.undo(r.undoId);
+    await settle();
+    assert.deepEqual(labels(both), ['INBOX', work].sort());
+    assert.deepEqual(list('INBOX'), ['message 4']);
+    assert.deepEqual(list('Work'), ['message 4', 'message 5']);
   });
 });

@@ -9,7 +9,9 @@ import { randomBytes } from 'node:crypto';
 import * as https from 'node:https';
 import type { AccountConfig, OAuthConfig } from '../../src/core/config';
 import { memorySecretStore } from '../../src/core/auth/tokens';
+import type { MailError } from '../../src/core/errors';
 import type { MailDesk } from '../../src/core/maildesk';
+import type { GraphProvider } from '../../src/core/providers/graph/graphProvider';
 import { composeMessage } from '../../src/core/send/compose';
 import { httpsNetworkClient } from '../../src/core/providers/graph/msalAuth';
 import { splitAttachments } from '../../src/core/providers/graph/mimeSplit';
@@ -103,6 +105,37 @@ describe('Outlook as Microsoft Graph behaves (4 MB requests, upload sessions, no
     assert.match(r.error!.message, /at most 3 MB/);
     assert.equal(ms.sent.length, 0);
     assert.deepEqual(ms.requests.slice(before).filter((q) => q.method === 'POST').map((q) => q.path), [], 'no sendMail and no draft create went out');
+  });
+
+  it('a draft whose text alone outgrows one 4 MB request is refused before any request, on the first save and on a later save (PATCH), naming the limit', async () => {
+    await signedIn();
+    const long = 'word '.repeat(1_000_000); // 5 MB of text: no attachment to take out
+    const ref = await c().saveDraft('o', { to: ['bob@fabrikam.test'], subject: 'grows', text: 'short for now' });
+    assert.equal(ref.server, 'saved', ref.serverError);
+    const [draft] = ms.inFolder('drafts');
+    const before = ms.requests.length;
+    const grown = await c().saveDraft('o', { ...c().openDraft('o', ref.id), text: long });
+    assert.equal(grown.server, 'failed');
+    assert.match(grown.serverError!, /one request of at most 4 MB.*at most 3 MB.*the text of this one is 5 MB.*attachment/);
+    const after = ms.requests.slice(before);
+    assert.deepEqual(after.filter((q) => q.method !== 'GET').map((q) => `${q.method} ${q.path}`), [], 'no PATCH and no create went out');
+    assert.equal(ms.inFolder('drafts')[0].body, draft.body, 'the server draft keeps its last good version');
+    const first = await c().saveDraft('o', { to: ['bob@fabrikam.test'], subject: 'long from the start', text: long, attachments: [{ filename: 'a.bin', content: randomBytes(4 * MB) }] });
+    assert.equal(first.server, 'failed');
+    assert.match(first.serverError!, /the text of this one is 5 MB/, 'the size named is the text, not the text and attachment');
+    assert.ok(ms.requests.every((q) => q.status !== 413), 'nothing was refused by Graph as too large: refused here first');
+    assert.ok(ms.requestBytes.every((q) => q.bytes <= GRAPH_REQUEST_LIMIT));
+  });
+
+  it('a message or draft over the 150 MB Exchange Online takes at all fails before any request, naming that limit', async () => {
+    await signedIn();
+    const p = c().provider('o') as GraphProvider;
+    const huge = Buffer.concat([Buffer.from('To: bob@fabrikam.test\r\nSubject: huge\r\nMessage-ID: <huge@x>\r\n\r\n'), Buffer.alloc(151 * MB, 97)]);
+    const before = ms.requests.length;
+    const tooLarge = (e: unknown) => (e as MailError).code === 'send.tooLarge' && /Exchange Online\) accepts .* of at most 150 MB; this one is 151 MB/.test((e as MailError).message);
+    await assert.rejects(p.sendMessage(huge, { from: ms.user.email, to: ['bob@fabrikam.test'] }), tooLarge);
+    await assert.rejects(p.saveDraftRemote(huge, { messageId: '<huge@x>' }), tooLarge);
+    assert.deepEqual(ms.requests.slice(before).map((q) => `${q.method} ${q.path}`), [], 'nothing went to Graph');
   });
 
   it('a mailbox with a 20 MB send limit refuses a 30 MB message: send.tooLarge with Outlook\'s limit, nothing sent, no helper draft left', async () => {

@@ -292,7 +292,11 @@ export class FakeMicrosoft {
     return t;
   }
 
-  /** The next `count` Graph requests whose path matches answer 429 with Retry-After. */
+  /**
+   * The next `count` Graph requests whose path matches answer 429 with Retry-After, as a
+   * throttled mailbox does (https://learn.microsoft.com/en-us/graph/throttling: "a Retry-After
+   * header ... the number of seconds to wait").
+   */
   throttle(match: RegExp, count: number, retryAfter: number): void {
     this.throttles.push({ match, remaining: count, retryAfter });
   }
@@ -525,7 +529,8 @@ export class FakeMicrosoft {
       if (method !== 'GET' && method !== 'DELETE') {
         const bytes = (await this.rawBody(req)).length;
         this.requestBytes.push({ method, path: p, bytes });
-        if (bytes > GRAPH_REQUEST_LIMIT) return send(413, { error: { code: 'RequestEntityTooLarge', message: `The request is larger than ${GRAPH_REQUEST_LIMIT} bytes.` } });
+        // Graph's own words for it: "The maximum request length supported is 4MB."
+        if (bytes > GRAPH_REQUEST_LIMIT) return send(413, { error: { code: 'RequestEntityTooLarge', message: 'The maximum request length supported is 4MB.' } });
       }
       const fa = this.failAfter.find((x) => x.remaining > 0 && x.match.test(p));
       if (fa) {

@@ -19,6 +19,7 @@ import { catchUpIndex } from '../search/indexer';
 import { replyDraft, type Draft } from '../send/compose';
 import type { AccountRow, FolderRow, MailStore } from '../store/store';
 import { threadMessages } from '../threads/threads';
+import { archiveSource } from '../triage/gmailLabels';
 import { agentAccess, type AgentAccess } from './access';
 import { isEmptyQuery, parseAgentQuery, QueryError, type AgentQuery } from './query';
 
@@ -515,8 +516,11 @@ export class AgentMailbox {
       const to = this.store.folderByRole(t.account.id, 'archive') ?? (t.account.config.provider === 'gmail' ? this.store.folderByRole(t.account.id, 'all') : undefined);
       if (!to) throw new AgentRefusal(`${t.account.id} has no Archive folder; the user can create one on the server (it is found by its \\Archive flag)`);
       if (t.folder.id === to.id) return `already in ${to.path}`;
-      this.core.moveMessage(t.messageId, t.folder.id, to.path);
-      return `moved from ${t.folder.path} to ${to.path}`;
+      // Gmail's Archive takes the message out of Inbox only; its other labels stay.
+      const from = archiveSource(this.store, t.messageId, t.folder);
+      if (!from) return `not in the Inbox, so nothing to archive (Gmail's Archive only takes a message out of the Inbox; its labels stay)`;
+      this.core.moveMessage(t.messageId, from.id, to.path);
+      return `moved from ${from.path} to ${to.path}`;
     });
   }
 

@@ -13,7 +13,8 @@ export function megabytes(n: number): string {
 
 /** The message is over the provider's documented limit: refused here, before any request. */
 export function tooLargeError(who: string, size: number, limit: number, what = 'a message'): MailError {
-  return new MailError('send.tooLarge', `${who} accepts ${what} of at most ${megabytes(limit)}; this one is ${megabytes(size)}`, { retryable: false });
+  const said = megabytes(size) === megabytes(limit) ? `slightly over ${megabytes(limit)}` : megabytes(size);
+  return new MailError('send.tooLarge', `${who} accepts ${what} of at most ${megabytes(limit)}; this one is ${said}`, { retryable: false });
 }
 
 /**

@@ -4,16 +4,18 @@
  * parsed). src/core/search/indexer.ts decides when and how much to index (batches, time
  * slices, the change event per pass); this module holds the statements.
  *
- * It does per message exactly what migration 3's triggers did on insert, in the same order,
- * so the result is the same:
+ * It does per message what migration 3's triggers did on insert, in the same order, so the
+ * result is the same but for a provider's thread keys:
  *  - the message's own Message-ID and the ids it points to go into message_refs, and the
- *    threads it connects are merged under the key of the oldest message;
+ *    threads it connects are merged under the key of the oldest message (a provider's thread
+ *    key, where one is connected, wins and is never rewritten: src/core/store/threadKeys.ts);
  *  - sender, recipients and subject go into the FTS4 index.
  *
  * Its writes record no change: the indexer announces what it threaded once per pass
  * (MailStore.announceIndexed), so lists regroup once rather than once per batch.
  */
 import type { StoreSql } from './sql';
+import { isProviderThreadKey } from './threadKeys';
 
 const DATA = `CASE WHEN json_valid(m.data) THEN m.data ELSE '{}' END`;
 
@@ -39,11 +41,12 @@ const INSERT_REFS = [
  * Migration 3's rule for merging threads applies only while the message still carries the key
  * it was stored with (its first reference, else In-Reply-To, else its own Message-ID).
  */
-const KEEPS_OWN_KEY = `SELECT account_id AS account, m.thread_key IS COALESCE(json_extract(${DATA}, '$.references[0]'), json_extract(${DATA}, '$.inReplyTo'), m.message_id) AS own FROM messages m WHERE m.id = ?1`;
+const KEEPS_OWN_KEY = `SELECT account_id AS account, m.thread_key IS COALESCE(json_extract(${DATA}, '$.references[0]'), json_extract(${DATA}, '$.inReplyTo'), m.message_id) AS own,
+  lower(trim(json_extract(${DATA}, '$.inReplyTo'), '<> ')) AS parent FROM messages m WHERE m.id = ?1`;
 
 /** The messages this one shares an id with (itself included), with their thread keys. */
 const CONNECTED = `
-  SELECT t.id, t.thread_key AS key FROM message_refs a
+  SELECT t.id, t.thread_key AS key, lower(trim(t.message_id, '<> ')) AS mid FROM message_refs a
     JOIN message_refs b ON b.account_id = a.account_id AND b.ref = a.ref
     JOIN messages t ON t.id = b.message_rowid
   WHERE a.message_rowid = ?1`;
@@ -101,17 +104,26 @@ export class MessageIndex {
    */
   private indexOne(id: number): void {
     for (const q of INSERT_REFS) this.sql.run(q, [id]);
-    const self = this.sql.get<{ account: string; own: number }>(KEEPS_OWN_KEY, [id]);
+    const self = this.sql.get<{ account: string; own: number; parent: string | null }>(KEEPS_OWN_KEY, [id]);
     if (self?.own) {
       let oldest: { id: number; key: string } | undefined;
+      let oldestProvider: { id: number; key: string } | undefined;
+      let parentProvider: string | undefined;
       const keys = new Set<string>();
-      for (const t of this.sql.all<{ id: number; key: string | null }>(CONNECTED, [id])) {
+      for (const t of this.sql.all<{ id: number; key: string | null; mid: string | null }>(CONNECTED, [id])) {
         if (t.key === null) continue;
         keys.add(t.key);
         if (!oldest || t.id < oldest.id) oldest = { id: t.id, key: t.key };
+        if (!isProviderThreadKey(t.key)) continue;
+        if (!oldestProvider || t.id < oldestProvider.id) oldestProvider = { id: t.id, key: t.key };
+        if (self.parent && t.mid === self.parent) parentProvider = t.key;
       }
-      // Rows already under the oldest key keep it; the others move to it.
-      if (oldest) for (const k of keys) if (k !== oldest.key) this.sql.run('UPDATE messages SET thread_key = ? WHERE account_id = ? AND thread_key = ?', [oldest.key, self.account, k]);
+      // Rows already under the chosen key keep it; the others move to it. A provider's key
+      // (Gmail threadId, Outlook conversationId) wins and is never rewritten: the provider
+      // decided that conversation (src/core/store/threadKeys.ts); the one of the message
+      // replied to first, as the provider files a reply there.
+      const to = parentProvider !== undefined ? { key: parentProvider } : (oldestProvider ?? oldest);
+      if (to) for (const k of keys) if (k !== to.key && !isProviderThreadKey(k)) this.sql.run('UPDATE messages SET thread_key = ? WHERE account_id = ? AND thread_key = ?', [to.key, self.account, k]);
     }
     this.sql.run(INSERT_FTS, [id]);
     this.sql.run('UPDATE messages SET indexed = 1 WHERE id = ?', [id]);

@@ -324,4 +324,18 @@ export const MIGRATIONS: string[] = [
   `
   INSERT INTO message_fts(message_fts) VALUES('automerge=0');
   `,
+  // 12 (Gmail threads, issue 17): Gmail's threadId (migration 8) becomes the thread key, as
+  // Outlook's conversationId already is (src/core/store/threadKeys.ts). What was threaded with
+  // such a message under a key derived from Message-IDs (a local draft or Sent entry, mail
+  // stored before migration 8) follows it, so no conversation splits on the way.
+  `
+  CREATE TEMP TABLE _gmail_keys AS
+    SELECT account_id, thread_key AS old, MIN('gmail:' || provider_thread) AS new FROM messages
+    WHERE provider_thread IS NOT NULL AND thread_key IS NOT NULL AND thread_key NOT LIKE 'gmail:%' AND thread_key NOT LIKE 'graph:%'
+    GROUP BY account_id, thread_key;
+  UPDATE messages SET thread_key = 'gmail:' || provider_thread WHERE provider_thread IS NOT NULL;
+  UPDATE messages SET thread_key = (SELECT k.new FROM _gmail_keys k WHERE k.account_id = messages.account_id AND k.old = messages.thread_key)
+    WHERE provider_thread IS NULL AND EXISTS (SELECT 1 FROM _gmail_keys k WHERE k.account_id = messages.account_id AND k.old = messages.thread_key);
+  DROP TABLE _gmail_keys;
+  `,
 ];

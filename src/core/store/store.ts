@@ -34,6 +34,7 @@ import { AgentQueries } from './agentQueries';
 import { MessageIndex } from './messageIndex';
 import { SearchQueries } from './searchQueries';
 import { ThreadQueries } from './threadQueries';
+import { isProviderThreadKey } from './threadKeys';
 
 export type { AccountRow, AccountState } from './accounts';
 export type { FolderRole, FolderRow } from './folders';
@@ -654,6 +655,8 @@ export class MailStore {
               `UPDATE messages SET provider_id = ?, origin = 'remote', seen = ?, flagged = ?, answered = ?, draft = ?, size = COALESCE(?, size) WHERE id = ?`,
               [m.providerId, fl.seen, fl.flagged, fl.answered, fl.draft, m.size ?? null, id],
             );
+            // The provider's conversation now holds the entry (a Sent message or draft written here).
+            if (m.threadKey) this.adoptThreadKey(folder.accountId, id, m.threadKey);
             counts.adopted++;
             // The row's old provider id no longer names it.
             for (const [pid, rowId] of byProvider) if (rowId === id) byProvider.delete(pid);
@@ -703,6 +706,18 @@ export class MailStore {
       this.pending.messages += msgs.length;
     });
     return counts;
+  }
+
+  /**
+   * A local entry taken over by the provider's copy joins the provider's conversation, and so
+   * does what was threaded with it under the key derived from its Message-IDs (a reply drafted
+   * to it); a provider's key already there is the provider's decision and stays.
+   */
+  private adoptThreadKey(accountId: string, rowId: number, key: string): void {
+    const old = this.#get<{ k: string | null }>('SELECT thread_key AS k FROM messages WHERE id = ?', [rowId])?.k ?? null;
+    if (old === key) return;
+    if (old !== null && !isProviderThreadKey(old)) this.#run('UPDATE messages SET thread_key = ? WHERE account_id = ? AND thread_key = ?', [key, accountId, old]);
+    else this.#run('UPDATE messages SET thread_key = ? WHERE id = ?', [key, rowId]);
   }
 
   /** Row ids of the account's messages with these provider ids (those it has), in a few statements. */

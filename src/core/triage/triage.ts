@@ -12,6 +12,7 @@
 import * as l10n from '@vscode/l10n';
 import { MailError } from '../errors';
 import type { FolderRole, FolderRow, MailStore, MessageRow } from '../store/store';
+import { archiveSource } from './gmailLabels';
 
 /** One message as the list shows it: its id and the folder it is listed in. */
 export interface MessageKey {
@@ -163,8 +164,10 @@ export class TriageService {
     const perAccount = this.byAccount(targets);
     for (const [accountId, rows] of perAccount) {
       const to = this.targetFolder(accountId, action);
-      for (const { m, folder } of rows) {
-        if (folder.id === to.id) continue;
+      for (const { m, folder: listedIn } of rows) {
+        // Gmail's Archive takes the message out of Inbox whatever folder it is used in.
+        const folder = action.kind === 'archive' ? archiveSource(this.store, m.id, listedIn) : listedIn;
+        if (!folder || folder.id === to.id) continue;
         this.core.moveMessage(m.id, folder.id, to.path);
         moved.push({ messageId: m.id, fromFolderId: folder.id, toFolderId: to.id });
         steps.push({ kind: 'move', messageId: m.id, nowFolderId: to.id, backToPath: folder.path });

@@ -21,7 +21,8 @@
  *
  * Sending and drafts go through the media upload URI (message/rfc822, up to 35 MB) with the
  * Gmail threadId of the message replied to or forwarded, so Gmail files them in its
- * conversation. A send or draft create is never retried after it went out.
+ * conversation. A send or draft create is never retried after it went out. The threadId is
+ * also each message's thread key, so MailDesk's conversations are Gmail's own.
  */
 import { Readable } from 'node:stream';
 import { gmail, type gmail_v1 } from '@googleapis/gmail';
@@ -35,6 +36,7 @@ import { explainGoogleGrantEnd, type GoogleOAuthSettings } from '../../auth/oaut
 import { AccessTokenSource, type TokenStore } from '../../auth/tokens';
 import { parseAddresses } from '../../send/compose';
 import type { FolderRole, FolderRow, IncomingMessage, MailStore } from '../../store/store';
+import { providerThreadKey } from '../../store/threadKeys';
 import type {
   BodyRef,
   FolderSyncResult,
@@ -132,6 +134,9 @@ export function toIncoming(m: gmail_v1.Schema$Message): IncomingMessage {
   return {
     providerId: m.id!,
     messageId: h.get('message-id')?.trim() || undefined,
+    // Gmail's conversation is the thread (it splits a chain whose subject changed, and joins
+    // what no header links): https://developers.google.com/workspace/gmail/api/guides/threads.
+    threadKey: m.threadId ? providerThreadKey('gmail', m.threadId) : undefined,
     subject: h.get('subject') ?? '',
     from: from ? { name: from.name, address: from.address } : { address: h.get('from') ?? '' },
     to: parseAddresses(h.get('to') ?? '').addresses,

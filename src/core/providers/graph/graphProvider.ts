@@ -16,6 +16,8 @@
  * - Every request stays under Graph's 4 MB: a message too big for one sendMail goes as a
  *   draft from its MIME without the big attachments, which follow by POST (under 3 MB) or an
  *   upload session (up to 150 MB each), then the draft is sent. Drafts are saved the same way.
+ *   Headers and text have no such route: over one request they are refused before any request,
+ *   as send.tooLarge naming the limit (checkTextSize).
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -27,6 +29,7 @@ import { DEFAULT_LIMITS, formatBytes, formatSeconds } from '../../limits';
 import { type Logger, noopLogger } from '../../log';
 import { parseMessage } from '../../mime/parse';
 import type { FolderRole, FolderRow, IncomingMessage, MailStore } from '../../store/store';
+import { providerThreadKey } from '../../store/threadKeys';
 import type {
   BodyRef,
   FolderSyncResult,
@@ -42,10 +45,10 @@ import type {
   VerifyReport,
 } from '../provider';
 import { StepRunner } from '../verify';
-import { mayHaveArrived, maybeSentError, tooLargeError } from '../apiSend';
+import { mayHaveArrived, maybeSentError, megabytes, tooLargeError } from '../apiSend';
 import { classifyGraphError, isSyncStateGone } from './graphErrors';
-import { base64Size, fitsOnePost, GRAPH_MAX_ATTACHMENT_BYTES, GRAPH_MAX_MIME_BASE64, GRAPH_UPLOAD_SESSION_FROM, uploadRanges } from './graphUpload';
-import { splitAttachments, type TakenAttachment } from './mimeSplit';
+import { base64Size, fitsOnePost, GRAPH_MAX_ATTACHMENT_BYTES, GRAPH_MAX_MESSAGE_BYTES, GRAPH_MAX_MIME_BASE64, GRAPH_MAX_REQUEST_BYTES, GRAPH_UPLOAD_SESSION_FROM, uploadRanges } from './graphUpload';
+import { splitAttachments, type TakenAttachment, unsplittableSize } from './mimeSplit';
 import { type MicrosoftOAuthSettings, MsalAuth, requireMicrosoftOAuth } from './msalAuth';
 
 export const GRAPH_BASE_URL = 'https://graph.microsoft.com';
@@ -229,7 +232,7 @@ function toIncoming(m: GraphMessage): IncomingMessage {
   return {
     providerId: m.id,
     messageId: mid ? (mid.startsWith('<') ? mid : `<${mid}>`) : undefined,
-    threadKey: m.conversationId ? `graph:${m.conversationId}` : undefined,
+    threadKey: m.conversationId ? providerThreadKey('graph', m.conversationId) : undefined,
     subject: m.subject ?? '',
     from: address(m.from),
     to: (m.toRecipients ?? []).map(address).filter((a): a is NonNullable<typeof a> => !!a),
@@ -302,6 +305,24 @@ function headerAddresses(raw: Buffer): Set<string> {
     for (const a of m[2].match(/[^\s<>,;"]+@[^\s<>,;"]+/g) ?? []) out.add(a.toLowerCase());
   }
   return out;
+}
+
+/**
+ * A message's headers and text go to Graph in one request whatever route it takes (sendMail,
+ * a draft create, a draft PATCH): at most 4 MB, so about 3 MB of MIME once base64-encoded
+ * (https://learn.microsoft.com/en-us/graph/outlook-large-attachments: only file attachments
+ * have a route for more, the upload session). Over that, refused here before any request; and so
+ * is a message over the largest Exchange Online takes at all (150 MB).
+ */
+function checkTextSize(raw: Buffer, what: string): void {
+  if (raw.length > GRAPH_MAX_MESSAGE_BYTES) throw tooLargeError('Outlook (Exchange Online)', raw.length, GRAPH_MAX_MESSAGE_BYTES, what);
+  const text = unsplittableSize(raw);
+  if (base64Size(text) <= GRAPH_MAX_MIME_BASE64) return;
+  throw new MailError(
+    'send.tooLarge',
+    `Outlook (Microsoft Graph) takes the text and headers of ${what} in one request of at most ${megabytes(GRAPH_MAX_REQUEST_BYTES)}, which holds at most ${megabytes(Math.floor((GRAPH_MAX_MIME_BASE64 * 3) / 4))} of message; the text of this one is ${megabytes(text)}. Shorten the text or send the long part as an attachment (attachments go separately, up to ${megabytes(GRAPH_MAX_ATTACHMENT_BYTES)} each)`,
+    { retryable: false },
+  );
 }
 
 export class GraphProvider implements MailProvider {
@@ -643,9 +664,11 @@ export class GraphProvider implements MailProvider {
   async sendMessage(raw: Buffer, envelope: SendEnvelope): Promise<SendReceipt> {
     // The caller strips Bcc from the headers; Graph takes recipients from the MIME headers,
     // so Bcc recipients (envelope only) are put back in a Bcc header Graph does not transmit.
+    if (raw.length > GRAPH_MAX_MESSAGE_BYTES) throw tooLargeError('Outlook (Exchange Online)', raw.length, GRAPH_MAX_MESSAGE_BYTES, 'a message to send');
     const named = headerAddresses(raw);
     const bcc = envelope.to.filter((a) => !named.has(a.toLowerCase()));
     const mime = bcc.length ? Buffer.concat([Buffer.from(`Bcc: ${bcc.join(', ')}\r\n`), raw]) : raw;
+    checkTextSize(mime, 'a message to send');
     if (base64Size(mime.length) > GRAPH_MAX_MIME_BASE64) {
       let id: string;
       try {
@@ -737,6 +760,7 @@ export class GraphProvider implements MailProvider {
     let mime = raw;
     let later: TakenAttachment[] = [];
     if (base64Size(raw.length) > GRAPH_MAX_MIME_BASE64) {
+      checkTextSize(raw, what);
       const split = splitAttachments(raw, GRAPH_MAX_MIME_BASE64, GRAPH_UPLOAD_SESSION_FROM);
       if (!split) throw tooLargeError('Outlook (Microsoft Graph)', raw.length, Math.floor((GRAPH_MAX_MIME_BASE64 * 3) / 4), `${what} without separate attachments`);
       const big = split.attachments.find((a) => a.content.length > GRAPH_MAX_ATTACHMENT_BYTES);
@@ -764,6 +788,7 @@ export class GraphProvider implements MailProvider {
    * before) is replaced by a new MIME draft and the old one deleted: still one draft.
    */
   async saveDraftRemote(raw: Buffer, opts: { messageId: string; previousRef?: string }): Promise<{ ref: string }> {
+    checkTextSize(raw, 'a draft');
     const found = opts.previousRef ? [opts.previousRef] : await this.findDrafts(opts.messageId);
     const [target, ...extra] = found;
     let ref: string | undefined;
@@ -771,7 +796,8 @@ export class GraphProvider implements MailProvider {
       const cur = await this.draftState(target);
       if (cur?.isDraft) {
         const patch = await draftPatch(raw);
-        if (patch && !cur.hasAttachments) {
+        // JSON escaping can make the PATCH bigger than the MIME: then the MIME create, which fits.
+        if (patch && !cur.hasAttachments && Buffer.byteLength(JSON.stringify(patch)) <= GRAPH_MAX_REQUEST_BYTES) {
           await this.call('save draft', (c) => c.api(`/me/messages/${encodeURIComponent(target)}`).header('Prefer', PREFER_IMMUTABLE).patch(patch) as Promise<unknown>);
           ref = target;
         } else {

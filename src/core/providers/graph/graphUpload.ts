@@ -17,6 +17,12 @@ export const GRAPH_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 /** Files from this size on need an upload session. */
 export const GRAPH_UPLOAD_SESSION_FROM = 3 * 1024 * 1024;
 export const GRAPH_MAX_ATTACHMENT_BYTES = 150 * 1024 * 1024;
+/**
+ * The largest message Exchange Online takes at all, whatever an administrator sets ("Message
+ * size limit ... 150 MB", https://learn.microsoft.com/en-us/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits);
+ * a mailbox's own limit (35 MB by default) is only known from its refusal.
+ */
+export const GRAPH_MAX_MESSAGE_BYTES = 150 * 1024 * 1024;
 /** Range size: a multiple of 320 KiB under 4 MB (the size Microsoft's own upload tasks use). */
 export const GRAPH_RANGE_BYTES = 320 * 1024 * 12;
 /** Room for the JSON around base64 content in one request. */

@@ -132,3 +132,11 @@ export function splitAttachments(raw: Buffer, maxRestBase64: number, moveAtLeast
   const rest = Buffer.from(`${prologue}${body}${epilogue}`, 'latin1');
   return { rest, attachments: parts.filter((p) => moved.has(p)).map((p) => p.attachment!) };
 }
+
+/**
+ * Bytes of `raw` that must go in one request whatever is taken out: the message without
+ * any of its separable attachments (headers, text, inline parts), or all of it when it has none.
+ */
+export function unsplittableSize(raw: Buffer): number {
+  return splitAttachments(raw, Number.POSITIVE_INFINITY, 0)?.rest.length ?? raw.length;
+}
