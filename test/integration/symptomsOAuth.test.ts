@@ -1,14 +1,18 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { doctorCommand } from '../../src/cli/commands/doctor';
 import { GOOGLE_CLIENT_SECRET_KEY } from '../../src/core/auth/oauthConfig';
 import { memorySecretStore, TokenStore } from '../../src/core/auth/tokens';
 import type { OAuthConfig } from '../../src/core/config';
 import type { CheckOutcome } from '../../src/core/diagnostics/check';
+import type { SupportReport } from '../../src/core/diagnostics/report';
 import { runChecks } from '../../src/core/diagnostics/runner';
 import { MailDesk } from '../../src/core/maildesk';
 import { httpsNetworkClient } from '../../src/core/providers/graph/msalAuth';
 import { addOutlookAccount } from '../../src/core/providers/graph/outlookAccount';
 import { syncOnce } from '../../src/core/sync/once';
-import { openCore } from '../support/core';
+import { openCore, tempDir } from '../support/core';
 import { type GoogleServer, startGoogleServer } from '../support/googleServer';
 import { FakeMicrosoft, simulateBrowser } from '../support/graphServer';
 
@@ -67,6 +71,24 @@ describe('Troubleshoot: OAuth and Gmail symptoms on the local provider servers',
       ms.authorizeError = undefined;
       await addOutlookAccount(c, { id: 'o', provider: 'outlook', email: ms.user.email }, browser, signInOpts());
       assert.equal(only(await check(c, ['o']), 'auth.signIn').status, 'pass');
+    });
+
+    it('"OAuth not configured" (Outlook): no Microsoft client id where MailDesk runs; connecting stops with oauth.notConfigured and oauth.configured fails with the administrator\'s remedy and Open Settings; auth.status waits for it', async () => {
+      const c = await openCore(undefined, {}, { secrets, oauth: {}, graph: { ca: ms.cert, msalNetworkClient: httpsNetworkClient({ ca: ms.cert }) } });
+      core = c;
+      c.ensureAccount({ id: 'o', provider: 'outlook', email: ms.user.email });
+      // Connecting the account stops before any sign-in: its folders cannot be listed.
+      await assert.rejects(c.refreshFolders('o'), (e: unknown) => (e as { code?: string }).code === 'oauth.notConfigured');
+      const outcomes = await runChecks(c, { accounts: ['o'], oauth: {}, timeoutMs: 5000 });
+      const hit = only(outcomes, 'oauth.configured');
+      assert.equal(hit.status, 'fail', hit.detail);
+      assert.match(hit.detail, /OAuth not configured: no Microsoft OAuth client id \(application id\) is configured \(oauth\.microsoft\.clientId\), so the Outlook \/ Microsoft 365 sign-in cannot start/);
+      assert.match(hit.remedy, /An administrator configures the Microsoft OAuth client once \(setting maildesk\.oauth\.microsoft\.clientId, or "oauth" in the CLI configuration file\); then start the mailbox sign-in again/);
+      assert.equal(hit.section, '"OAuth not configured"');
+      assert.deepEqual(hit.action, { title: 'Open Settings', command: 'workbench.action.openSettings', args: ['maildesk.oauth'] });
+      assert.equal(only(outcomes, 'auth.status').status, 'skip');
+      // Configured, the same account's check passes.
+      assert.equal(only(await check(c, ['o']), 'oauth.configured').status, 'pass');
     });
 
     it('"Re-authorization required" (revoked token): auth.status fails and offers Connect Microsoft Graph (OAuth), not Enter Password', async () => {
@@ -157,6 +179,30 @@ describe('Troubleshoot: OAuth and Gmail symptoms on the local provider servers',
       const hit = only(await check(c), 'gmail.labels');
       assert.equal(hit.status, 'pass', hit.detail);
       assert.match(hit.detail, /1 message\(s\) carry several of the selected labels .* "INBOX" and "Work".* normal Gmail behaviour, one message with several labels, not duplication/);
+    });
+
+    it('"OAuth not configured" (Gmail): `maildesk doctor` with no Google OAuth client in its configuration fails oauth.configured, prints the fix, and the report carries the remedy and Open Settings', async () => {
+      const dataDir = tempDir('maildesk-oauth-doctor-data-');
+      const out = tempDir('maildesk-oauth-doctor-out-');
+      try {
+        let text = '';
+        const io = { out: (x: string) => (text += x), err: () => undefined };
+        const code = await doctorCommand({ config: { accounts: [{ id: 'g', provider: 'gmail', email: EMAIL }] }, dataDir, out, json: false, env: {}, timeoutMs: 5000 }, io);
+        assert.equal(code, 1, text);
+        assert.match(text, /^FAIL oauth\.configured +\[g\] OAuth not configured: no Google OAuth client id is configured \(oauth\.google\.clientId\), so the Gmail sign-in cannot start\n {5}fix: Open Settings \(workbench\.action\.openSettings\)\n {5}since: \S+; last passed: never seen passing$/m);
+        const report = JSON.parse(fs.readFileSync(path.join(out, 'maildesk-support-report.json'), 'utf8')) as SupportReport;
+        const hit = report.checks.find((x) => x.id === 'oauth.configured')!;
+        assert.equal(hit.status, 'fail');
+        assert.match(hit.remedy, /An administrator configures the Google OAuth client once .*"oauth" in the CLI configuration file.*; then start the mailbox sign-in again/);
+        assert.equal(hit.section, '"OAuth not configured"');
+        assert.deepEqual(hit.action, { title: 'Open Settings', command: 'workbench.action.openSettings' });
+        assert.equal(report.checks.find((x) => x.id === 'auth.status')!.status, 'skip');
+      } finally {
+        fs.rmSync(dataDir, { recursive: true, force: true });
+        fs.rmSync(out, { recursive: true, force: true });
+      }
+      // With the client configured (and its secret), the same check passes.
+      assert.equal(only(await check(await gmail()), 'oauth.configured').status, 'pass');
     });
 
     it('"Authorization expired" (access revoked in Google Account): auth.status fails and offers Sign in to Google Again', async () => {
