@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import type { Check } from '../../src/core/diagnostics/check';
 import { accountTarget, openSettingsAction } from '../../src/core/diagnostics/check';
 import { aiSwitches } from '../../src/core/diagnostics/checks/product';
+import { applyHistory } from '../../src/core/diagnostics/history';
 import { Redactor } from '../../src/core/diagnostics/redact';
 import { buildReport } from '../../src/core/diagnostics/report';
 import { runChecks, type CheckProgress } from '../../src/core/diagnostics/runner';
@@ -90,6 +91,26 @@ describe('Troubleshoot view model', () => {
     assert.equal(model.expected, 'mail in Inbox');
     assert.equal(model.happened, '0 emails');
     assert.equal(model.ms, 1234);
+  });
+
+  it('says since when each problem is there and when it last passed, as the report does; nothing for what passes', async () => {
+    const t0 = Date.parse('2026-12-06T09:02:10.000Z');
+    const t1 = t0 + 600_000;
+    applyHistory(core.store, await runChecks(core, { checks: fixed }), t0);
+    const outcomes = applyHistory(core.store, await runChecks(core, { checks: fixed }), t1);
+    const report = buildReport({ host: core, outcomes, version: '0.1.0', app: 'vscode', redactor: new Redactor({ secrets: [PASSWORD] }) });
+    const { model } = buildViewModel({ report, outcomes, includeAddresses: false, ms: 1 });
+    const checks = model.groups.flatMap((g) => g.checks.map((c) => ({ ...c, account: g.account })));
+    const failing = checks.find((c) => c.id === 'incoming.connect' && c.account === 'home')!;
+    assert.equal(failing.firstSeen, '2026-12-06T09:02:10.000Z');
+    assert.equal(failing.lastSuccess, null);
+    const passing = checks.find((c) => c.id === 'incoming.connect' && c.account === 'work')!;
+    assert.equal(passing.firstSeen, null);
+    assert.equal(passing.lastSuccess, new Date(t1).toISOString());
+    for (const c of checks) {
+      const r = report.checks.find((x) => x.id === c.id && x.account === c.account)!;
+      assert.deepEqual([c.firstSeen, c.lastSuccess], [r.firstSeen, r.lastSuccess], `${c.id} [${c.account}]`);
+    }
   });
 
   it('shows what the report says: the password and the address never reach the panel unless addresses are included', async () => {

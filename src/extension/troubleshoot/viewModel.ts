@@ -71,7 +71,7 @@ export function buildViewModel(input: ViewModelInput): BuiltView {
     const c = report.checks[i];
     const o = outcomes[i];
     const g = groups.get(c.account)!;
-    const check: ViewCheck = { id: c.id, title: c.title, status: c.status, detail: c.detail, remedy: c.remedy, section: c.section, ms: o.ms };
+    const check: ViewCheck = { id: c.id, title: c.title, status: c.status, detail: c.detail, remedy: c.remedy, section: c.section, ms: o.ms, firstSeen: c.firstSeen, lastSuccess: c.lastSuccess };
     // A button only where there is something to fix, and only for a command we allow.
     if (o.action && (c.status === 'fail' || c.status === 'warn') && isAllowedActionCommand(o.action.command)) {
       check.action = { index: actions.length, title: o.action.title };
