@@ -115,6 +115,8 @@ describe('MailDesk: Troubleshoot in VS Code (code-server + headless Chromium)', 
     assert.match(md, /^# MailDesk support report/);
     assert.match(md, /\*\*Expected:\*\* New mail in both accounts/);
     assert.match(md, /### Failing checks/);
+    // The engine section: this window's extension host runs the engine, and the window is its client.
+    assert.match(md, /## Engine\n\n- Hosted by a VS Code window \(extension host\), process \d+, in a worker thread;.*\n- Data folder: .*\n- Clients \(\d+\): .*vscode process \d+ \(the host\)/);
     assert.ok(!md.includes('not-the-password') && !md.includes(m.otherPassword), 'no password in the report');
     assert.ok(!md.includes(BAD.email), 'addresses masked in the report');
 
