@@ -214,7 +214,7 @@ describe('Troubleshoot: the guide\'s symptoms on real servers', function () {
       assert.equal(hit.status, 'fail', hit.detail);
       assert.match(hit.detail, /stuck:sync:INBOX failed 3 times in a row, last at \S+: .*connection .*; next try \S+/);
       assert.match(hit.remedy, /MailDesk retries automatically; if it persists, check the network/);
-      assert.equal(hit.section, 'Where an administrator looks');
+      assert.equal(hit.section, 'How synchronisation behaves under failure');
       assert.deepEqual(hit.action, { title: 'Show Log', command: 'maildesk.showLog' });
       proxy.dropOn = undefined;
     } finally {

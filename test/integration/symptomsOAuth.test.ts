@@ -100,7 +100,8 @@ describe('Troubleshoot: OAuth and Gmail symptoms on the local provider servers',
       const hit = only(await check(c, ['o']), 'auth.status');
       assert.equal(hit.status, 'fail', hit.detail);
       assert.match(hit.detail, /700082/);
-      assert.match(hit.remedy, /sign/i);
+      assert.match(hit.remedy, /Sign in to the provider again; no synced mail is lost/);
+      assert.equal(hit.section, 'OAuth and re-authorization');
       assert.deepEqual(hit.action, { title: 'Connect Microsoft Graph (OAuth)', command: 'maildesk.connectMicrosoftGraph', args: [{ kind: 'account', accountId: 'o' }] });
     });
 
@@ -115,6 +116,7 @@ describe('Troubleshoot: OAuth and Gmail symptoms on the local provider servers',
       assert.ok(hit.status === 'warn' || hit.status === 'fail', hit.detail);
       assert.match(hit.detail, /rate-limit/i);
       assert.match(hit.remedy, /waits and retries automatically; try again in a minute/);
+      assert.equal(hit.section, 'Authorization succeeds but mail does not sync');
       assert.deepEqual(hit.action, { title: 'Show Log', command: 'maildesk.showLog' });
     });
 
@@ -130,6 +132,8 @@ describe('Troubleshoot: OAuth and Gmail symptoms on the local provider servers',
       assert.equal(bad.status, 'fail', bad.detail);
       assert.match(bad.detail, new RegExp(`not reachable from this machine: 127\\.0\\.0\\.1:${ms.port}: .*refused`));
       assert.match(bad.remedy, /outbound internet access .*firewall/);
+      assert.equal(bad.section, 'Authorization succeeds but mail does not sync');
+      assert.deepEqual(bad.action, { title: 'Test Incoming Server', command: 'maildesk.testIncoming', args: [{ kind: 'account', accountId: 'o' }] });
     });
   });
 
@@ -212,6 +216,8 @@ describe('Troubleshoot: OAuth and Gmail symptoms on the local provider servers',
       await syncOnce(c, ['g']);
       const hit = only(await check(c), 'auth.status');
       assert.equal(hit.status, 'fail', hit.detail);
+      assert.match(hit.remedy, /Sign in to the provider again; no synced mail is lost/);
+      assert.equal(hit.section, 'OAuth and re-authorization');
       assert.deepEqual(hit.action, { title: 'Sign in to Google Again', command: 'maildesk.signInGoogleAgain', args: [{ kind: 'account', accountId: 'g' }] });
     });
   });
