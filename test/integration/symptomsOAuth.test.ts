@@ -91,6 +91,15 @@ describe('Troubleshoot: OAuth and Gmail symptoms on the local provider servers',
       assert.equal(only(await check(c, ['o']), 'oauth.configured').status, 'pass');
     });
 
+    it('"Check the correct Sent folder" on a healthy Outlook account: sent.mapping knows Graph\'s well-known Sent Items and that the provider keeps its own copy, and passes', async () => {
+      const c = await open();
+      await addOutlookAccount(c, { id: 'o', provider: 'outlook', email: ms.user.email }, browser, signInOpts());
+      assert.ok((await syncOnce(c, ['o'])).ok);
+      const hit = only(await check(c, ['o']), 'sent.mapping');
+      assert.equal(hit.status, 'pass', hit.detail);
+      assert.match(hit.detail, /^Sent folder "Sent Items" \(the provider's own Sent folder\), selected for sync; saving a copy: auto \(provider keeps its own Sent copy: yes\)/);
+    });
+
     it('"Re-authorization required" (revoked token): auth.status fails and offers Connect Microsoft Graph (OAuth), not Enter Password', async () => {
       const c = await open();
       await addOutlookAccount(c, { id: 'o', provider: 'outlook', email: ms.user.email }, browser, signInOpts());
