@@ -3,13 +3,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { doctorCommand } from '../../src/cli/commands/doctor';
 import { GOOGLE_CLIENT_SECRET_KEY } from '../../src/core/auth/oauthConfig';
+import { recordingSignIn } from '../../src/core/auth/signInRecord';
 import { memorySecretStore, TokenStore } from '../../src/core/auth/tokens';
 import type { OAuthConfig } from '../../src/core/config';
 import type { CheckOutcome } from '../../src/core/diagnostics/check';
 import type { SupportReport } from '../../src/core/diagnostics/report';
 import { runChecks } from '../../src/core/diagnostics/runner';
+import { toMailError } from '../../src/core/errors';
 import { MailDesk } from '../../src/core/maildesk';
 import { httpsNetworkClient } from '../../src/core/providers/graph/msalAuth';
+import { startGoogleSignIn } from '../../src/core/providers/gmail/signIn';
 import { addOutlookAccount } from '../../src/core/providers/graph/outlookAccount';
 import { syncOnce } from '../../src/core/sync/once';
 import { openCore, tempDir } from '../support/core';
@@ -192,6 +195,30 @@ describe('Troubleshoot: OAuth and Gmail symptoms on the local provider servers',
       const hit = only(await check(c), 'gmail.labels');
       assert.equal(hit.status, 'pass', hit.detail);
       assert.match(hit.detail, /1 message\(s\) carry several of the selected labels .* "INBOX" and "Work".* normal Gmail behaviour, one message with several labels, not duplication/);
+    });
+
+    it('"Access denied" during the Google sign-in (consent refused): no account is left, yet auth.signIn reports Gmail, the exact error and when, with the guide\'s remedy and Add Gmail Account', async () => {
+      const c = (core = await MailDesk.open({ credentials: { password: () => Promise.reject(new Error('OAuth only')) }, idle: false }));
+      g.consent = 'deny';
+      const oauth = { google: { clientId: g.clientId, clientSecretEnv: 'MD_TEST_GOOGLE_SECRET', authBaseUrl: g.baseUrl, apiBaseUrl: g.baseUrl } };
+      const followed = async (url: string): Promise<boolean> => {
+        await (await fetch(url)).text();
+        return true;
+      };
+      const signIn = () => recordingSignIn(c.store, { provider: 'gmail', email: EMAIL }, () => startGoogleSignIn({ oauth, env: { MD_TEST_GOOGLE_SECRET: g.clientSecret } }, { openBrowser: followed, loginHint: EMAIL }), (e) => toMailError(e));
+      await assert.rejects(signIn(), (e: unknown) => (e as { code?: string }).code === 'auth.accessDenied');
+      assert.equal(c.store.listAccounts().length, 0);
+      const hit = only(await runChecks(c, { oauth, timeoutMs: 5000 }), 'auth.signIn');
+      assert.equal(hit.status, 'fail', hit.detail);
+      assert.equal(hit.account, null);
+      assert.match(hit.detail, /the Gmail sign-in for ana@gmail\.example failed at \d{4}-\d\d-\d\dT[\d:]+Z: auth\.accessDenied: .*Access denied/);
+      assert.match(hit.remedy, /accept every permission/);
+      assert.equal(hit.section, '"Access denied" during sign-in');
+      assert.deepEqual(hit.action, { title: 'Add Gmail Account', command: 'maildesk.addGmailAccount' });
+      // Granted the next time: the failure is forgotten.
+      g.consent = 'grant';
+      await signIn();
+      assert.equal(only(await runChecks(c, { oauth, timeoutMs: 5000 }), 'auth.signIn').status, 'pass');
     });
 
     it('"OAuth not configured" (Gmail): `maildesk doctor` with no Google OAuth client in its configuration fails oauth.configured, prints the fix, and the report carries the remedy and Open Settings', async () => {
