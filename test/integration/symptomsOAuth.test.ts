@@ -103,6 +103,24 @@ describe('Troubleshoot: OAuth and Gmail symptoms on the local provider servers',
       assert.match(hit.detail, /^Sent folder "Sent Items" \(the provider's own Sent folder\), selected for sync; saving a copy: auto \(provider keeps its own Sent copy: yes\)/);
     });
 
+    it('"Why a sent email can seem to disappear" on Outlook: after a send, sent.swap explains the local entry in Sent Items waiting for Graph\'s copy as normal, and the next sync swaps it', async () => {
+      const c = await open();
+      await addOutlookAccount(c, { id: 'o', provider: 'outlook', email: ms.user.email }, browser, signInOpts());
+      assert.ok((await syncOnce(c, ['o'])).ok);
+      const r = await c.send('o', { to: ['bob@example.test'], subject: 'Quarterly figures', text: 'attached' });
+      assert.ok(r.ok, r.error?.message);
+      const waiting = only(await check(c, ['o']), 'sent.swap');
+      assert.equal(waiting.status, 'pass', waiting.detail);
+      assert.match(waiting.detail, /^1 message\(s\) sent in the last hour are local entries in "Sent Items" waiting for the provider's copy; .*that brief swap is normal/);
+      assert.equal(waiting.section, 'Why a sent email can seem to "disappear"');
+      assert.ok((await syncOnce(c, ['o'])).ok);
+      const swapped = only(await check(c, ['o']), 'sent.swap');
+      assert.equal(swapped.status, 'pass');
+      assert.match(swapped.detail, /^no sent message is waiting for its provider copy in "Sent Items"/);
+      const sent = c.store.folderByRole('o', 'sent')!;
+      assert.equal(c.store.listMessages(sent.id, { limit: 10 }).filter((m) => m.subject === 'Quarterly figures').length, 1, 'one copy: the provider\'s');
+    });
+
     it('"Re-authorization required" (revoked token): auth.status fails and offers Connect Microsoft Graph (OAuth), not Enter Password', async () => {
       const c = await open();
       await addOutlookAccount(c, { id: 'o', provider: 'outlook', email: ms.user.email }, browser, signInOpts());
