@@ -14,6 +14,7 @@ import {
   progressLine,
   reportPaths,
   resolveAction,
+  saveReportFiles,
   userStory,
 } from '../../src/extension/troubleshoot/viewModel';
 import { parseTroubleshootMessage } from '../../src/shared/protocol/troubleshoot';
@@ -193,5 +194,31 @@ describe('Troubleshoot view model', () => {
     assert.deepEqual(userStory(undefined, undefined, now), {});
     assert.deepEqual(userStory('  ', '', now), {});
     assert.deepEqual(userStory(' new mail ', undefined, now), { expected: 'new mail', happened: undefined, when: '2025-02-03T04:05:06.000Z' });
+  });
+
+  it('Save report writes both files or neither: a full disk or a read-only folder leaves no half report and says what to do', async () => {
+    const paths = { md: '/reports/r.md', json: '/reports/r.json' };
+    const texts = { md: '# report', json: '{}' };
+    const disk = (failOn: string | undefined, error: string) => {
+      const files = new Map<string, string>();
+      return {
+        files,
+        write: async (p: string, t: string) => {
+          // A write that fails part-way leaves what it wrote, as a full disk does.
+          files.set(p, p === failOn ? '' : t);
+          if (p === failOn) throw new Error(error);
+        },
+        remove: async (p: string) => void files.delete(p),
+      };
+    };
+    const ok = disk(undefined, '');
+    await saveReportFiles(ok, paths, texts);
+    assert.deepEqual([...ok.files], [['/reports/r.md', '# report'], ['/reports/r.json', '{}']]);
+    const full = disk('/reports/r.json', 'ENOSPC: no space left on device, write');
+    await assert.rejects(saveReportFiles(full, paths, texts), /^Error: The support report could not be saved in \/reports: the disk is full\. Nothing was left there; the report is still in this panel: use Copy report, or Save report to another folder\.$/);
+    assert.equal(full.files.size, 0, 'no half report is left');
+    const ro = disk('/reports/r.md', 'EROFS: read-only file system, open');
+    await assert.rejects(saveReportFiles(ro, paths, texts), /could not be saved in \/reports: the folder is not writable/);
+    assert.equal(ro.files.size, 0);
   });
 });

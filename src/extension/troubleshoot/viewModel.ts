@@ -144,6 +144,40 @@ export function reportPaths(chosen: string): { md: string; json: string } {
   return { md: `${base}.md`, json: `${base}.json` };
 }
 
+/** What Save report needs of a file system (VS Code's workspace.fs in the panel). */
+export interface ReportFiles {
+  write(path: string, text: string): Promise<void>;
+  remove(path: string): Promise<void>;
+}
+
+/**
+ * Writes the two report files, or neither: on a full disk or a read-only folder a half-written
+ * file is removed and the error says what happened and what to do, naming the folder. The
+ * report stays in the panel, so Copy report still hands it over.
+ */
+export async function saveReportFiles(files: ReportFiles, paths: { md: string; json: string }, texts: { md: string; json: string }): Promise<void> {
+  const tried: string[] = [];
+  try {
+    for (const [p, text] of [
+      [paths.md, texts.md],
+      [paths.json, texts.json],
+    ] as const) {
+      tried.push(p);
+      await files.write(p, text);
+    }
+  } catch (e) {
+    for (const p of tried) await files.remove(p).catch(() => undefined);
+    const text = e instanceof Error ? e.message : String(e);
+    const folder = paths.md.slice(0, Math.max(0, paths.md.lastIndexOf('/'))) || '/';
+    const why = /ENOSPC|EDQUOT|no space left|quota/i.test(text)
+      ? l10n.t('the disk is full')
+      : /EROFS|EACCES|EPERM|read-only|permission|NoPermissions/i.test(text)
+        ? l10n.t('the folder is not writable')
+        : text;
+    throw new Error(l10n.t('The support report could not be saved in {0}: {1}. Nothing was left there; the report is still in this panel: use Copy report, or Save report to another folder.', folder, why), { cause: e });
+  }
+}
+
 /**
  * `maildesk.*` settings as flat keys (`maildesk.ai.enabled`), from the nested object VS Code's
  * configuration serialises to: the form the checks read, the same as the CLI's `settings`.
