@@ -213,6 +213,11 @@ describe('Troubleshoot: OAuth and Gmail symptoms on the local provider servers',
       const hit = only(await check(c), 'gmail.labels');
       assert.equal(hit.status, 'pass', hit.detail);
       assert.match(hit.detail, /1 message\(s\) carry several of the selected labels .* "INBOX" and "Work".* normal Gmail behaviour, one message with several labels, not duplication/);
+      // The configured Google endpoints are the ones probed (not accounts.google.com), and they answer.
+      const net = only(await check(c), 'network.provider');
+      assert.equal(net.status, 'pass', net.detail);
+      assert.match(net.detail, new RegExp(`127\\.0\\.0\\.1:${new URL(g.baseUrl).port} ok`));
+      assert.doesNotMatch(net.detail, /google(apis)?\.com/);
     });
 
     it('"Access denied" during the Google sign-in (consent refused): no account is left, yet auth.signIn reports Gmail, the exact error and when, with the guide\'s remedy and Add Gmail Account', async () => {
