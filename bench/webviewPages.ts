@@ -58,6 +58,8 @@ function troubleshootModel(): TroubleshootModel {
     remedy: status === 'pass' || status === 'skip' ? '' : 'Do this',
     section: 'Guide section',
     ms: 3,
+    firstSeen: status === 'fail' || status === 'warn' ? '2026-12-06T09:12:04.000Z' : null,
+    lastSuccess: null,
     action: status === 'fail' ? { index: 0, title: 'Fix it' } : undefined,
   });
   const groups: ViewGroup[] = Array.from({ length: 3 }, (_, g) => ({

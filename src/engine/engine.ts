@@ -15,6 +15,7 @@ import type { AccountConfig, CredentialSource, OAuthConfig, SecretStore } from '
 import { MailError } from '../core/errors';
 import { formatLogLine, type Logger, type LogLevel } from '../core/log';
 import { saveError } from '../core/store/recovery';
+import type { ReportEngine } from '../core/diagnostics/report';
 import { storeOpenProblem } from '../core/diagnostics/troubleshoot';
 import { MailDesk } from '../core/maildesk';
 import { withDeadline } from '../core/deadline';
@@ -56,6 +57,7 @@ export type StartResult = { kind: 'ready'; engine: Engine } | { kind: 'busy' };
 
 export class Engine {
   readonly id = crypto.randomBytes(8).toString('hex');
+  readonly startedAt = Date.now();
   private readonly clients = new Set<Client>();
   private readonly server = net.createServer();
   private release: () => void = () => undefined;
@@ -143,6 +145,20 @@ export class Engine {
   /** The engine's MailDesk, for tests that host an engine in their own thread and check its store. */
   get hostedCore(): MailDesk {
     return this.core;
+  }
+
+  /** Who hosts this engine and who is connected: the support report's "engine" section. */
+  describe(): ReportEngine {
+    return {
+      state: 'running',
+      id: this.id,
+      host: this.o.host,
+      pid: process.pid,
+      startedAt: new Date(this.startedAt).toISOString(),
+      protocolVersion: engineProtocolVersion(),
+      dataDir: this.o.dataDir,
+      clients: [...this.clients].flatMap((c) => (c.hello ? [{ kind: c.hello.client, pid: c.hello.pid, viaHost: c.trusted, answersSecrets: c.hello.answersSecrets }] : [])),
+    };
   }
 
   get clientCount(): number {

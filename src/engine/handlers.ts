@@ -138,7 +138,7 @@ export function engineHandlers(engine: Engine, core: MailDesk): EngineHandlers {
         pro?.dispose();
       }
       run.secrets.push(...p.secrets);
-      const input = { version: p.version, app: p.app, vscodeVersion: p.vscodeVersion, expected: p.expected, happened: p.happened, when: p.when, includeAddresses: p.includeAddresses, extraEnvironment: p.extraEnvironment };
+      const input = { version: p.version, app: p.app, vscodeVersion: p.vscodeVersion, expected: p.expected, happened: p.happened, when: p.when, includeAddresses: p.includeAddresses, extraEnvironment: p.extraEnvironment, engine: engine.describe() };
       return p.forPanel ? troubleshootPanelReport(core, run, input) : troubleshootReport(core, run, input);
     },
 

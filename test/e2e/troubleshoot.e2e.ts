@@ -76,6 +76,9 @@ describe('MailDesk: Troubleshoot in VS Code (code-server + headless Chromium)', 
     const login = bad.locator('li.check.problem.fail', { hasText: 'Enter Password' }).first();
     await login.waitFor({ state: 'visible', timeout: 10_000 });
     assert.match(await login.innerText(), /password|login|auth/i);
+    // Since when: the first run that saw it fail, and that it never passed (the panel says what the report says).
+    assert.match(await login.locator('dd.since').innerText(), /; last passed never seen passing$/);
+    assert.ok(!Number.isNaN(Date.parse((await login.locator('dd.since time').first().getAttribute('datetime')) ?? '')), 'the time carries its ISO value');
     assert.equal(await bad.locator('h2 [role="img"]').first().getAttribute('aria-label'), 'Failed');
     assert.match(await frame.locator('#story').innerText(), /New mail in both accounts[\s\S]*Bob Stone shows disconnected/);
 
@@ -112,6 +115,8 @@ describe('MailDesk: Troubleshoot in VS Code (code-server + headless Chromium)', 
     assert.match(md, /^# MailDesk support report/);
     assert.match(md, /\*\*Expected:\*\* New mail in both accounts/);
     assert.match(md, /### Failing checks/);
+    // The engine section: this window's extension host runs the engine, and the window is its client.
+    assert.match(md, /## Engine\n\n- Hosted by a VS Code window \(extension host\), process \d+, in a worker thread;.*\n- Data folder: .*\n- Clients \(\d+\): .*vscode process \d+ \(the host\)/);
     assert.ok(!md.includes('not-the-password') && !md.includes(m.otherPassword), 'no password in the report');
     assert.ok(!md.includes(BAD.email), 'addresses masked in the report');
 

@@ -403,7 +403,13 @@ doctorCommand({ config: process.argv[2], dataDir: process.argv[3], out: process.
       assert.equal(text.split('\n').filter((l) => /^(PASS|WARN|FAIL|SKIP) /.test(l)).length, INSTALLATION_CHECKS.length + CHECKS.length);
       assert.match(text, /^PASS incoming\.connect +\[cli\] IMAP 127\.0\.0\.1:\d+ passed/m);
       const json = JSON.parse(fs.readFileSync(path.join(out, 'maildesk-support-report.json'), 'utf8')) as SupportReport;
-      assert.deepEqual(Object.keys(json), ['generatedAt', 'product', 'version', 'environment', 'expected', 'happened', 'when', 'accounts', 'checks', 'jobs', 'log']);
+      assert.deepEqual(Object.keys(json), ['generatedAt', 'product', 'version', 'environment', 'engine', 'expected', 'happened', 'when', 'accounts', 'checks', 'jobs', 'log']);
+      // The engine section: `doctor` found no engine running, so it hosted one in a worker thread of its own process.
+      assert.equal(json.engine?.state, 'running');
+      assert.equal(json.engine?.host, 'cli');
+      assert.equal(json.engine?.pid, process.pid);
+      assert.match(json.engine?.startedAt ?? '', /^\d{4}-\d\d-\d\dT/);
+      assert.deepEqual(json.engine?.clients, [{ kind: 'cli', pid: process.pid, viaHost: true, answersSecrets: true }]);
       assert.deepEqual(Object.keys(json.checks[0]), ['id', 'account', 'title', 'status', 'detail', 'remedy', 'section', 'firstSeen', 'lastSuccess', 'action']);
       assert.equal(json.product, 'MailDesk');
       assert.equal(json.version, JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version);
@@ -415,6 +421,7 @@ doctorCommand({ config: process.argv[2], dataDir: process.argv[3], out: process.
       assert.match(md, /^# MailDesk support report/);
       assert.match(md, /\*\*Provider:\*\* IMAP \(account `cli`/);
       assert.match(md, /\*\*Happened:\*\* nothing arrived/);
+      assert.match(md, new RegExp(`## Engine\\n\\n- Hosted by a \`maildesk\` command, process ${process.pid}, in a worker thread; engine [0-9a-f]{16}, protocol \\d+, started \\S+\\n- Data folder: .*\\n- Clients \\(1\\): cli process ${process.pid} \\(the host\\), answers for secrets\\n`));
       for (const f of [md, JSON.stringify(json)]) assert.ok(!f.includes(password('cli')), 'the password never reaches a report');
 
       lines.length = 0;

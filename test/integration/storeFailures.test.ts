@@ -33,7 +33,7 @@ describe('A broken store or a full disk: Troubleshoot reports it, nothing looks 
 
   before(async function () {
     requireDovecot(this);
-    dv = await startDovecot({ users: { damaged: PW, empty: PW, full: PW } });
+    dv = await startDovecot({ users: { damaged: PW, empty: PW, full: PW, readonly: PW } });
   });
 
   after(async () => {
@@ -176,6 +176,61 @@ describe('A broken store or a full disk: Troubleshoot reports it, nothing looks 
         const p = path.join(out, f);
         assert.ok(!fs.existsSync(p) || fs.statSync(p).size > 0, `${f} is not left empty`);
       }
+    } finally {
+      execFileSync('umount', ['-l', mnt], { stdio: 'pipe' });
+    }
+  });
+
+  it('a read-only data folder: doctor, with no engine able to start, fails store.health naming the folder and the fix, reports it (engine "none") and writes the report elsewhere, or prints it when the report folder is read-only too', async function () {
+    if (process.getuid?.() !== 0) {
+      console.warn('SKIPPED: remounting a tmpfs read-only needs root (CI runs as root)');
+      this.skip();
+    }
+    const mnt = tempDir('maildesk-sf-ro-');
+    dirs.push(mnt);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32m', 'tmpfs', mnt], { stdio: 'pipe' });
+    } catch (e) {
+      console.warn(`SKIPPED: cannot mount a tmpfs here: ${(e as Error).message}`);
+      this.skip();
+    }
+    try {
+      const dataDir = path.join(mnt, 'data');
+      dv.seedMaildir('readonly', 'INBOX', seedMessages(3, 'ro'));
+      const core = await openCore(dataDir, { readonly: PW });
+      core.ensureAccount(imapAccount('readonly', dv.port));
+      assert.ok((await syncOnce(core, ['readonly'])).ok);
+      await core.close();
+      // Root ignores file modes: only a read-only mount refuses root's writes (and Linux remounts
+      // read-only only a disk no one writes to, so the store is closed first).
+      execFileSync('mount', ['-o', 'remount,ro', mnt], { stdio: 'pipe' });
+      assert.throws(() => fs.writeFileSync(path.join(dataDir, 'probe'), 'x'), /EROFS/);
+
+      // doctor: no engine can start on a read-only folder; the checks still run and say why.
+      const cfg = configFile('readonly');
+      const out = tempDir('maildesk-sf-ro-out-');
+      dirs.push(out);
+      const d = capture();
+      const code = await doctorCommand({ config: cfg, dataDir, out, json: false, env: { MD_SF_PW: PW }, timeoutMs: 5000 }, d.io);
+      assert.equal(code, 1, d.out());
+      assert.match(d.err(), /not writable \(EROFS\)/);
+      assert.match(d.out(), /^FAIL store\.health +the mail store in .* could not be opened: .*not writable \(EROFS\).*Troubleshoot ran without it/m);
+      assert.match(d.out(), /^ {5}fix: Show Log \(maildesk\.showLog\)$/m);
+      const report = JSON.parse(fs.readFileSync(path.join(out, 'maildesk-support-report.json'), 'utf8')) as SupportReport;
+      const health = report.checks.find((c) => c.id === 'store.health')!;
+      assert.equal(health.status, 'fail');
+      assert.match(health.remedy, /make the folder writable again\)?.*Then run Troubleshoot again/);
+      assert.equal(report.engine?.state, 'none');
+      assert.match(report.engine?.reason ?? '', /no engine could open the data folder: .*not writable \(EROFS\)/);
+      assert.match(fs.readFileSync(path.join(out, 'maildesk-support-report.md'), 'utf8'), /## Engine\n\n- No engine is running: no engine could open the data folder/);
+
+      // The report folder on the same read-only disk: the report is printed, and no file is left.
+      const roOut = path.join(mnt, 'reports');
+      const p = capture();
+      assert.equal(await doctorCommand({ config: cfg, dataDir, out: roOut, json: false, env: { MD_SF_PW: PW }, timeoutMs: 5000 }, p.io), 1);
+      assert.match(p.err(), /the support report could not be written to .*\(pass --out FOLDER to write it elsewhere\); it follows on standard output instead/);
+      assert.match(p.out(), /# MailDesk support report[\s\S]*### Failing checks[\s\S]*\*\*store\.health\*\*/);
+      assert.ok(!fs.existsSync(roOut));
     } finally {
       execFileSync('umount', ['-l', mnt], { stdio: 'pipe' });
     }

@@ -1,14 +1,21 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { doctorCommand } from '../../src/cli/commands/doctor';
 import { GOOGLE_CLIENT_SECRET_KEY } from '../../src/core/auth/oauthConfig';
+import { recordingSignIn } from '../../src/core/auth/signInRecord';
 import { memorySecretStore, TokenStore } from '../../src/core/auth/tokens';
 import type { OAuthConfig } from '../../src/core/config';
 import type { CheckOutcome } from '../../src/core/diagnostics/check';
+import type { SupportReport } from '../../src/core/diagnostics/report';
 import { runChecks } from '../../src/core/diagnostics/runner';
+import { toMailError } from '../../src/core/errors';
 import { MailDesk } from '../../src/core/maildesk';
 import { httpsNetworkClient } from '../../src/core/providers/graph/msalAuth';
+import { startGoogleSignIn } from '../../src/core/providers/gmail/signIn';
 import { addOutlookAccount } from '../../src/core/providers/graph/outlookAccount';
 import { syncOnce } from '../../src/core/sync/once';
-import { openCore } from '../support/core';
+import { openCore, tempDir } from '../support/core';
 import { type GoogleServer, startGoogleServer } from '../support/googleServer';
 import { FakeMicrosoft, simulateBrowser } from '../support/graphServer';
 
@@ -69,6 +76,51 @@ describe('Troubleshoot: OAuth and Gmail symptoms on the local provider servers',
       assert.equal(only(await check(c, ['o']), 'auth.signIn').status, 'pass');
     });
 
+    it('"OAuth not configured" (Outlook): no Microsoft client id where MailDesk runs; connecting stops with oauth.notConfigured and oauth.configured fails with the administrator\'s remedy and Open Settings; auth.status waits for it', async () => {
+      const c = await openCore(undefined, {}, { secrets, oauth: {}, graph: { ca: ms.cert, msalNetworkClient: httpsNetworkClient({ ca: ms.cert }) } });
+      core = c;
+      c.ensureAccount({ id: 'o', provider: 'outlook', email: ms.user.email });
+      // Connecting the account stops before any sign-in: its folders cannot be listed.
+      await assert.rejects(c.refreshFolders('o'), (e: unknown) => (e as { code?: string }).code === 'oauth.notConfigured');
+      const outcomes = await runChecks(c, { accounts: ['o'], oauth: {}, timeoutMs: 5000 });
+      const hit = only(outcomes, 'oauth.configured');
+      assert.equal(hit.status, 'fail', hit.detail);
+      assert.match(hit.detail, /OAuth not configured: no Microsoft OAuth client id \(application id\) is configured \(oauth\.microsoft\.clientId\), so the Outlook \/ Microsoft 365 sign-in cannot start/);
+      assert.match(hit.remedy, /An administrator configures the Microsoft OAuth client once \(setting maildesk\.oauth\.microsoft\.clientId, or "oauth" in the CLI configuration file\); then start the mailbox sign-in again/);
+      assert.equal(hit.section, '"OAuth not configured"');
+      assert.deepEqual(hit.action, { title: 'Open Settings', command: 'workbench.action.openSettings', args: ['maildesk.oauth'] });
+      assert.equal(only(outcomes, 'auth.status').status, 'skip');
+      // Configured, the same account's check passes.
+      assert.equal(only(await check(c, ['o']), 'oauth.configured').status, 'pass');
+    });
+
+    it('"Check the correct Sent folder" on a healthy Outlook account: sent.mapping knows Graph\'s well-known Sent Items and that the provider keeps its own copy, and passes', async () => {
+      const c = await open();
+      await addOutlookAccount(c, { id: 'o', provider: 'outlook', email: ms.user.email }, browser, signInOpts());
+      assert.ok((await syncOnce(c, ['o'])).ok);
+      const hit = only(await check(c, ['o']), 'sent.mapping');
+      assert.equal(hit.status, 'pass', hit.detail);
+      assert.match(hit.detail, /^Sent folder "Sent Items" \(the provider's own Sent folder\), selected for sync; saving a copy: auto \(provider keeps its own Sent copy: yes\)/);
+    });
+
+    it('"Why a sent email can seem to disappear" on Outlook: after a send, sent.swap explains the local entry in Sent Items waiting for Graph\'s copy as normal, and the next sync swaps it', async () => {
+      const c = await open();
+      await addOutlookAccount(c, { id: 'o', provider: 'outlook', email: ms.user.email }, browser, signInOpts());
+      assert.ok((await syncOnce(c, ['o'])).ok);
+      const r = await c.send('o', { to: ['bob@example.test'], subject: 'Quarterly figures', text: 'attached' });
+      assert.ok(r.ok, r.error?.message);
+      const waiting = only(await check(c, ['o']), 'sent.swap');
+      assert.equal(waiting.status, 'pass', waiting.detail);
+      assert.match(waiting.detail, /^1 message\(s\) sent in the last hour are local entries in "Sent Items" waiting for the provider's copy; .*that brief swap is normal/);
+      assert.equal(waiting.section, 'Why a sent email can seem to "disappear"');
+      assert.ok((await syncOnce(c, ['o'])).ok);
+      const swapped = only(await check(c, ['o']), 'sent.swap');
+      assert.equal(swapped.status, 'pass');
+      assert.match(swapped.detail, /^no sent message is waiting for its provider copy in "Sent Items"/);
+      const sent = c.store.folderByRole('o', 'sent')!;
+      assert.equal(c.store.listMessages(sent.id, { limit: 10 }).filter((m) => m.subject === 'Quarterly figures').length, 1, 'one copy: the provider\'s');
+    });
+
     it('"Re-authorization required" (revoked token): auth.status fails and offers Connect Microsoft Graph (OAuth), not Enter Password', async () => {
       const c = await open();
       await addOutlookAccount(c, { id: 'o', provider: 'outlook', email: ms.user.email }, browser, signInOpts());
@@ -78,7 +130,8 @@ describe('Troubleshoot: OAuth and Gmail symptoms on the local provider servers',
       const hit = only(await check(c, ['o']), 'auth.status');
       assert.equal(hit.status, 'fail', hit.detail);
       assert.match(hit.detail, /700082/);
-      assert.match(hit.remedy, /sign/i);
+      assert.match(hit.remedy, /Sign in to the provider again; no synced mail is lost/);
+      assert.equal(hit.section, 'OAuth and re-authorization');
       assert.deepEqual(hit.action, { title: 'Connect Microsoft Graph (OAuth)', command: 'maildesk.connectMicrosoftGraph', args: [{ kind: 'account', accountId: 'o' }] });
     });
 
@@ -93,6 +146,7 @@ describe('Troubleshoot: OAuth and Gmail symptoms on the local provider servers',
       assert.ok(hit.status === 'warn' || hit.status === 'fail', hit.detail);
       assert.match(hit.detail, /rate-limit/i);
       assert.match(hit.remedy, /waits and retries automatically; try again in a minute/);
+      assert.equal(hit.section, 'Authorization succeeds but mail does not sync');
       assert.deepEqual(hit.action, { title: 'Show Log', command: 'maildesk.showLog' });
     });
 
@@ -108,6 +162,8 @@ describe('Troubleshoot: OAuth and Gmail symptoms on the local provider servers',
       assert.equal(bad.status, 'fail', bad.detail);
       assert.match(bad.detail, new RegExp(`not reachable from this machine: 127\\.0\\.0\\.1:${ms.port}: .*refused`));
       assert.match(bad.remedy, /outbound internet access .*firewall/);
+      assert.equal(bad.section, 'Authorization succeeds but mail does not sync');
+      assert.deepEqual(bad.action, { title: 'Test Incoming Server', command: 'maildesk.testIncoming', args: [{ kind: 'account', accountId: 'o' }] });
     });
   });
 
@@ -157,6 +213,59 @@ describe('Troubleshoot: OAuth and Gmail symptoms on the local provider servers',
       const hit = only(await check(c), 'gmail.labels');
       assert.equal(hit.status, 'pass', hit.detail);
       assert.match(hit.detail, /1 message\(s\) carry several of the selected labels .* "INBOX" and "Work".* normal Gmail behaviour, one message with several labels, not duplication/);
+      // The configured Google endpoints are the ones probed (not accounts.google.com), and they answer.
+      const net = only(await check(c), 'network.provider');
+      assert.equal(net.status, 'pass', net.detail);
+      assert.match(net.detail, new RegExp(`127\\.0\\.0\\.1:${new URL(g.baseUrl).port} ok`));
+      assert.doesNotMatch(net.detail, /google(apis)?\.com/);
+    });
+
+    it('"Access denied" during the Google sign-in (consent refused): no account is left, yet auth.signIn reports Gmail, the exact error and when, with the guide\'s remedy and Add Gmail Account', async () => {
+      const c = (core = await MailDesk.open({ credentials: { password: () => Promise.reject(new Error('OAuth only')) }, idle: false }));
+      g.consent = 'deny';
+      const oauth = { google: { clientId: g.clientId, clientSecretEnv: 'MD_TEST_GOOGLE_SECRET', authBaseUrl: g.baseUrl, apiBaseUrl: g.baseUrl } };
+      const followed = async (url: string): Promise<boolean> => {
+        await (await fetch(url)).text();
+        return true;
+      };
+      const signIn = () => recordingSignIn(c.store, { provider: 'gmail', email: EMAIL }, () => startGoogleSignIn({ oauth, env: { MD_TEST_GOOGLE_SECRET: g.clientSecret } }, { openBrowser: followed, loginHint: EMAIL }), (e) => toMailError(e));
+      await assert.rejects(signIn(), (e: unknown) => (e as { code?: string }).code === 'auth.accessDenied');
+      assert.equal(c.store.listAccounts().length, 0);
+      const hit = only(await runChecks(c, { oauth, timeoutMs: 5000 }), 'auth.signIn');
+      assert.equal(hit.status, 'fail', hit.detail);
+      assert.equal(hit.account, null);
+      assert.match(hit.detail, /the Gmail sign-in for ana@gmail\.example failed at \d{4}-\d\d-\d\dT[\d:]+Z: auth\.accessDenied: .*Access denied/);
+      assert.match(hit.remedy, /accept every permission/);
+      assert.equal(hit.section, '"Access denied" during sign-in');
+      assert.deepEqual(hit.action, { title: 'Add Gmail Account', command: 'maildesk.addGmailAccount' });
+      // Granted the next time: the failure is forgotten.
+      g.consent = 'grant';
+      await signIn();
+      assert.equal(only(await runChecks(c, { oauth, timeoutMs: 5000 }), 'auth.signIn').status, 'pass');
+    });
+
+    it('"OAuth not configured" (Gmail): `maildesk doctor` with no Google OAuth client in its configuration fails oauth.configured, prints the fix, and the report carries the remedy and Open Settings', async () => {
+      const dataDir = tempDir('maildesk-oauth-doctor-data-');
+      const out = tempDir('maildesk-oauth-doctor-out-');
+      try {
+        let text = '';
+        const io = { out: (x: string) => (text += x), err: () => undefined };
+        const code = await doctorCommand({ config: { accounts: [{ id: 'g', provider: 'gmail', email: EMAIL }] }, dataDir, out, json: false, env: {}, timeoutMs: 5000 }, io);
+        assert.equal(code, 1, text);
+        assert.match(text, /^FAIL oauth\.configured +\[g\] OAuth not configured: no Google OAuth client id is configured \(oauth\.google\.clientId\), so the Gmail sign-in cannot start\n {5}fix: Open Settings \(workbench\.action\.openSettings\)\n {5}since: \S+; last passed: never seen passing$/m);
+        const report = JSON.parse(fs.readFileSync(path.join(out, 'maildesk-support-report.json'), 'utf8')) as SupportReport;
+        const hit = report.checks.find((x) => x.id === 'oauth.configured')!;
+        assert.equal(hit.status, 'fail');
+        assert.match(hit.remedy, /An administrator configures the Google OAuth client once .*"oauth" in the CLI configuration file.*; then start the mailbox sign-in again/);
+        assert.equal(hit.section, '"OAuth not configured"');
+        assert.deepEqual(hit.action, { title: 'Open Settings', command: 'workbench.action.openSettings' });
+        assert.equal(report.checks.find((x) => x.id === 'auth.status')!.status, 'skip');
+      } finally {
+        fs.rmSync(dataDir, { recursive: true, force: true });
+        fs.rmSync(out, { recursive: true, force: true });
+      }
+      // With the client configured (and its secret), the same check passes.
+      assert.equal(only(await check(await gmail()), 'oauth.configured').status, 'pass');
     });
 
     it('"Authorization expired" (access revoked in Google Account): auth.status fails and offers Sign in to Google Again', async () => {
@@ -166,6 +275,8 @@ describe('Troubleshoot: OAuth and Gmail symptoms on the local provider servers',
       await syncOnce(c, ['g']);
       const hit = only(await check(c), 'auth.status');
       assert.equal(hit.status, 'fail', hit.detail);
+      assert.match(hit.remedy, /Sign in to the provider again; no synced mail is lost/);
+      assert.equal(hit.section, 'OAuth and re-authorization');
       assert.deepEqual(hit.action, { title: 'Sign in to Google Again', command: 'maildesk.signInGoogleAgain', args: [{ kind: 'account', accountId: 'g' }] });
     });
   });

@@ -53,7 +53,6 @@ const TEST_READERS: Record<string, string> = {
   'test/integration/gmailService.test.ts': 'checks the Gmail thread id stored for a provider id',
   'test/integration/panels.test.ts': 'splits a message from its thread (a thread key no sync gives) and counts bridge_links rows',
   'test/integration/pro.test.ts': 'splits a message from its thread (a thread key no sync gives) and checks the outbox stays empty',
-  'test/integration/symptoms.test.ts': 'drops memberships behind the store\'s back (a store that lost mail the server has)',
   'test/integration/sync.test.ts': 'drops memberships behind the store\'s back (a store that lost mail the server has)',
 };
 

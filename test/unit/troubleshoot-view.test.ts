@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import type { Check } from '../../src/core/diagnostics/check';
 import { accountTarget, openSettingsAction } from '../../src/core/diagnostics/check';
 import { aiSwitches } from '../../src/core/diagnostics/checks/product';
+import { applyHistory } from '../../src/core/diagnostics/history';
 import { Redactor } from '../../src/core/diagnostics/redact';
 import { buildReport } from '../../src/core/diagnostics/report';
 import { runChecks, type CheckProgress } from '../../src/core/diagnostics/runner';
@@ -13,6 +14,7 @@ import {
   progressLine,
   reportPaths,
   resolveAction,
+  saveReportFiles,
   userStory,
 } from '../../src/extension/troubleshoot/viewModel';
 import { parseTroubleshootMessage } from '../../src/shared/protocol/troubleshoot';
@@ -90,6 +92,26 @@ describe('Troubleshoot view model', () => {
     assert.equal(model.expected, 'mail in Inbox');
     assert.equal(model.happened, '0 emails');
     assert.equal(model.ms, 1234);
+  });
+
+  it('says since when each problem is there and when it last passed, as the report does; nothing for what passes', async () => {
+    const t0 = Date.parse('2026-12-06T09:02:10.000Z');
+    const t1 = t0 + 600_000;
+    applyHistory(core.store, await runChecks(core, { checks: fixed }), t0);
+    const outcomes = applyHistory(core.store, await runChecks(core, { checks: fixed }), t1);
+    const report = buildReport({ host: core, outcomes, version: '0.1.0', app: 'vscode', redactor: new Redactor({ secrets: [PASSWORD] }) });
+    const { model } = buildViewModel({ report, outcomes, includeAddresses: false, ms: 1 });
+    const checks = model.groups.flatMap((g) => g.checks.map((c) => ({ ...c, account: g.account })));
+    const failing = checks.find((c) => c.id === 'incoming.connect' && c.account === 'home')!;
+    assert.equal(failing.firstSeen, '2026-12-06T09:02:10.000Z');
+    assert.equal(failing.lastSuccess, null);
+    const passing = checks.find((c) => c.id === 'incoming.connect' && c.account === 'work')!;
+    assert.equal(passing.firstSeen, null);
+    assert.equal(passing.lastSuccess, new Date(t1).toISOString());
+    for (const c of checks) {
+      const r = report.checks.find((x) => x.id === c.id && x.account === c.account)!;
+      assert.deepEqual([c.firstSeen, c.lastSuccess], [r.firstSeen, r.lastSuccess], `${c.id} [${c.account}]`);
+    }
   });
 
   it('shows what the report says: the password and the address never reach the panel unless addresses are included', async () => {
@@ -172,5 +194,31 @@ describe('Troubleshoot view model', () => {
     assert.deepEqual(userStory(undefined, undefined, now), {});
     assert.deepEqual(userStory('  ', '', now), {});
     assert.deepEqual(userStory(' new mail ', undefined, now), { expected: 'new mail', happened: undefined, when: '2025-02-03T04:05:06.000Z' });
+  });
+
+  it('Save report writes both files or neither: a full disk or a read-only folder leaves no half report and says what to do', async () => {
+    const paths = { md: '/reports/r.md', json: '/reports/r.json' };
+    const texts = { md: '# report', json: '{}' };
+    const disk = (failOn: string | undefined, error: string) => {
+      const files = new Map<string, string>();
+      return {
+        files,
+        write: async (p: string, t: string) => {
+          // A write that fails part-way leaves what it wrote, as a full disk does.
+          files.set(p, p === failOn ? '' : t);
+          if (p === failOn) throw new Error(error);
+        },
+        remove: async (p: string) => void files.delete(p),
+      };
+    };
+    const ok = disk(undefined, '');
+    await saveReportFiles(ok, paths, texts);
+    assert.deepEqual([...ok.files], [['/reports/r.md', '# report'], ['/reports/r.json', '{}']]);
+    const full = disk('/reports/r.json', 'ENOSPC: no space left on device, write');
+    await assert.rejects(saveReportFiles(full, paths, texts), /^Error: The support report could not be saved in \/reports: the disk is full\. Nothing was left there; the report is still in this panel: use Copy report, or Save report to another folder\.$/);
+    assert.equal(full.files.size, 0, 'no half report is left');
+    const ro = disk('/reports/r.md', 'EROFS: read-only file system, open');
+    await assert.rejects(saveReportFiles(ro, paths, texts), /could not be saved in \/reports: the folder is not writable/);
+    assert.equal(ro.files.size, 0);
   });
 });

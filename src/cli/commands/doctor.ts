@@ -140,7 +140,8 @@ export async function doctorCommand(args: DoctorArgs, io: DoctorIo): Promise<num
       io.err(`maildesk: ${standIn.storeProblem?.describe()}\n`);
       for (const a of cfg.accounts) local.ensureAccount(a);
       const run = await runTroubleshoot(local, { ...shared, accounts: accounts.map((a) => a.id), credentials, storeProblem: standIn.storeProblem, dataDir, onProgress: args.verbose ? (p) => showProgress({ ...p, status: p.outcome?.status }) : undefined });
-      report = troubleshootReport(local, run, { ...shared, extraEnvironment: { dataDir } });
+      const engine = { state: 'none' as const, reason: `no engine could open the data folder: ${standIn.storeProblem?.message ?? toMailError(engineProblem).message}` };
+      report = troubleshootReport(local, run, { ...shared, extraEnvironment: { dataDir }, engine });
     }
     const n = countStatuses(report.checks);
     const jsonText = JSON.stringify(report, null, 2) + '\n';

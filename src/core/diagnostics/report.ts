@@ -74,11 +74,33 @@ export interface ReportLogLine {
   fields?: Record<string, unknown>;
 }
 
+/**
+ * The engine that ran the checks: which process hosts it (a VS Code window's extension host,
+ * a `maildesk` command, `maildesk engine`) and who is connected to it. Support reads here
+ * whether two windows share one engine, or a CLI command hosts it for its own duration.
+ */
+export interface ReportEngine {
+  /** 'running': the checks ran in this engine; 'none': no engine could open the data folder. */
+  state: 'running' | 'none';
+  /** Why there is no engine (the store or folder problem that stopped it), for 'none'. */
+  reason?: string;
+  id?: string;
+  /** Kind of the process that hosts it, and its pid (the engine is a worker thread of it). */
+  host?: 'vscode' | 'cli' | 'headless';
+  pid?: number;
+  startedAt?: string;
+  protocolVersion?: number;
+  dataDir?: string;
+  /** Connected clients: their kind and pid; `viaHost` for the hosting process's own port. */
+  clients?: Array<{ kind: 'vscode' | 'cli' | 'headless'; pid: number; viaHost: boolean; answersSecrets: boolean }>;
+}
+
 export interface SupportReport {
   generatedAt: string;
   product: 'MailDesk';
   version: string;
   environment: Record<string, unknown>;
+  engine: ReportEngine | null;
   /** What the user expected, what happened, and roughly when (their words, redacted). */
   expected: string | null;
   happened: string | null;
@@ -99,6 +121,8 @@ export interface ReportInput {
   app: 'cli' | 'vscode';
   vscodeVersion?: string;
   extraEnvironment?: Record<string, unknown>;
+  /** The engine the checks ran in, or why there was none (null: not known, e.g. a unit test). */
+  engine?: ReportEngine;
   expected?: string;
   happened?: string;
   when?: string;
@@ -186,6 +210,7 @@ export function buildReport(input: ReportInput): SupportReport {
       store: host.store.stats(),
       ...input.extraEnvironment,
     },
+    engine: input.engine ?? null,
     expected: input.expected?.trim() || null,
     happened: input.happened?.trim() || null,
     when: input.when?.trim() || (input.expected || input.happened ? now.toISOString() : null),
@@ -249,6 +274,18 @@ function cell(s: string | number | null | undefined): string {
 
 function fence(s: string): string {
   return s.replace(/```/g, "'''");
+}
+
+function engineLines(e: ReportEngine | null): string[] {
+  if (!e) return ['Not recorded.'];
+  if (e.state === 'none') return [`- No engine is running: ${e.reason ?? 'no reason recorded'}`, '- The checks ran in this process on a stand-in store.'];
+  const host = e.host === 'vscode' ? 'a VS Code window (extension host)' : e.host === 'cli' ? 'a `maildesk` command' : 'a headless `maildesk engine`';
+  const clients = e.clients ?? [];
+  return [
+    `- Hosted by ${host}, process ${e.pid ?? '?'}, in a worker thread; engine ${e.id ?? '?'}, protocol ${e.protocolVersion ?? '?'}, started ${e.startedAt ?? '?'}`,
+    `- Data folder: ${e.dataDir ?? '?'}`,
+    `- Clients (${clients.length}): ${clients.map((c) => `${c.kind} process ${c.pid}${c.viaHost ? ' (the host)' : ''}${c.answersSecrets ? ', answers for secrets' : ''}`).join('; ') || 'none'}`,
+  ];
 }
 
 /** The Markdown support staff read: summary first, then checks by account, accounts, jobs, log. */
@@ -327,6 +364,7 @@ export function renderMarkdown(r: SupportReport): string {
   } else L.push('No scheduled jobs.');
   L.push('');
 
+  L.push('## Engine', '', ...engineLines(r.engine), '');
   L.push('## Environment', '', '```json', fence(JSON.stringify(r.environment, null, 2)), '```', '');
   L.push(`## Recent log (${r.log.length} lines)`, '', '```');
   for (const l of r.log) L.push(fence(`${l.time} ${l.level.toUpperCase()} ${l.msg}${l.fields ? ' ' + JSON.stringify(l.fields) : ''}`));

@@ -24,7 +24,7 @@ import { microsoftFromSettings } from '../outlookCommands';
 import { vscodeModels } from '../pro/lm';
 import type { StandInRun } from './standIn';
 import { troubleshootPageBody } from './troubleshootPage';
-import { buildViewModel, flattenSettings, progressLine, reportPaths, resolveAction, userStory, type PanelReport, type ProgressEvent } from './viewModel';
+import { buildViewModel, flattenSettings, progressLine, reportPaths, resolveAction, saveReportFiles, userStory, type PanelReport, type ProgressEvent } from './viewModel';
 import type { EngineClient } from '../../engine/client';
 
 const VIEW_TYPE = 'maildesk.troubleshoot';
@@ -305,8 +305,17 @@ class TroubleshootController extends DisposableBase {
     const md = target.with({ path: p.md });
     const json = target.with({ path: p.json });
     const enc = new TextEncoder();
-    await vscode.workspace.fs.writeFile(md, enc.encode(renderMarkdown(this.report)));
-    await vscode.workspace.fs.writeFile(json, enc.encode(JSON.stringify(this.report, null, 2) + '\n'));
+    const files = {
+      write: (path: string, text: string) => Promise.resolve(vscode.workspace.fs.writeFile(target.with({ path }), enc.encode(text))),
+      remove: (path: string) => Promise.resolve(vscode.workspace.fs.delete(target.with({ path }))),
+    };
+    try {
+      await saveReportFiles(files, p, { md: renderMarkdown(this.report), json: JSON.stringify(this.report, null, 2) + '\n' });
+    } catch (e) {
+      this.deps.log.error(`Troubleshoot (saveReport): ${(e as Error).message} [${String((e as Error).cause)}]`);
+      this.panel?.notice((e as Error).message, 'error');
+      return;
+    }
     const shortName = (u: vscode.Uri) => u.path.slice(u.path.lastIndexOf('/') + 1);
     this.panel?.notice(vscode.l10n.t('Saved {0} and {1}.', shortName(md), shortName(json)), 'info');
     const c = await vscode.window.showInformationMessage(vscode.l10n.t('MailDesk: support report saved as {0} and {1}.', shortName(md), shortName(json)), vscode.l10n.t('Open Report'));

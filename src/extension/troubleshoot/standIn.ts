@@ -35,5 +35,6 @@ export async function runOnStandIn(s: StandInRun, p: DiagnosticsParams, onProgre
     onProgress,
   });
   run.secrets.push(...p.secrets);
-  return troubleshootPanelReport(s.standIn, run, { version: p.version, app: p.app, vscodeVersion: p.vscodeVersion, expected: p.expected, happened: p.happened, when: p.when });
+  const engine = { state: 'none' as const, reason: s.storeProblem ? `no engine could open the data folder: ${s.storeProblem.message}` : 'no engine is running for this window' };
+  return troubleshootPanelReport(s.standIn, run, { version: p.version, app: p.app, vscodeVersion: p.vscodeVersion, expected: p.expected, happened: p.happened, when: p.when, engine });
 }

@@ -71,7 +71,7 @@ export function buildViewModel(input: ViewModelInput): BuiltView {
     const c = report.checks[i];
     const o = outcomes[i];
     const g = groups.get(c.account)!;
-    const check: ViewCheck = { id: c.id, title: c.title, status: c.status, detail: c.detail, remedy: c.remedy, section: c.section, ms: o.ms };
+    const check: ViewCheck = { id: c.id, title: c.title, status: c.status, detail: c.detail, remedy: c.remedy, section: c.section, ms: o.ms, firstSeen: c.firstSeen, lastSuccess: c.lastSuccess };
     // A button only where there is something to fix, and only for a command we allow.
     if (o.action && (c.status === 'fail' || c.status === 'warn') && isAllowedActionCommand(o.action.command)) {
       check.action = { index: actions.length, title: o.action.title };
@@ -142,6 +142,40 @@ export function countsText(c: Record<ViewStatus, number>): string {
 export function reportPaths(chosen: string): { md: string; json: string } {
   const base = chosen.replace(/\.(md|markdown|json)$/i, '');
   return { md: `${base}.md`, json: `${base}.json` };
+}
+
+/** What Save report needs of a file system (VS Code's workspace.fs in the panel). */
+export interface ReportFiles {
+  write(path: string, text: string): Promise<void>;
+  remove(path: string): Promise<void>;
+}
+
+/**
+ * Writes the two report files, or neither: on a full disk or a read-only folder a half-written
+ * file is removed and the error says what happened and what to do, naming the folder. The
+ * report stays in the panel, so Copy report still hands it over.
+ */
+export async function saveReportFiles(files: ReportFiles, paths: { md: string; json: string }, texts: { md: string; json: string }): Promise<void> {
+  const tried: string[] = [];
+  try {
+    for (const [p, text] of [
+      [paths.md, texts.md],
+      [paths.json, texts.json],
+    ] as const) {
+      tried.push(p);
+      await files.write(p, text);
+    }
+  } catch (e) {
+    for (const p of tried) await files.remove(p).catch(() => undefined);
+    const text = e instanceof Error ? e.message : String(e);
+    const folder = paths.md.slice(0, Math.max(0, paths.md.lastIndexOf('/'))) || '/';
+    const why = /ENOSPC|EDQUOT|no space left|quota/i.test(text)
+      ? l10n.t('the disk is full')
+      : /EROFS|EACCES|EPERM|read-only|permission|NoPermissions/i.test(text)
+        ? l10n.t('the folder is not writable')
+        : text;
+    throw new Error(l10n.t('The support report could not be saved in {0}: {1}. Nothing was left there; the report is still in this panel: use Copy report, or Save report to another folder.', folder, why), { cause: e });
+  }
 }
 
 /**

@@ -43,6 +43,11 @@ export interface TroubleshootStrings {
   seen: string;
   fix: string;
   guide: string;
+  since: string;
+  /** "{0}; last passed {1}": since when a check fails, and when it last passed. */
+  sinceLastPassed: string;
+  /** What "last passed" says when no run of this check ever passed. */
+  neverPassed: string;
   /** "Problems: {0}" */
   problems: string;
   noProblems: string;

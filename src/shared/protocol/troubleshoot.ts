@@ -17,6 +17,10 @@ export interface ViewCheck {
   remedy: string;
   section: string;
   ms: number;
+  /** ISO time this check started failing or warning (the first run of the current streak); null when it passes. */
+  firstSeen: string | null;
+  /** ISO time of the last run at which it passed; null when never seen passing. */
+  lastSuccess: string | null;
   /** The button "that goes there": its index in the host's action table, and its label. */
   action?: { index: number; title: string };
 }

@@ -106,6 +106,8 @@ function problemItem(c: ViewCheck): HTMLLIElement {
   dl.append(el('dt', '', S.seen), Object.assign(el('dd', 'detail'), { textContent: c.detail }));
   if (c.remedy) dl.append(el('dt', '', S.fix), el('dd', 'remedy', c.remedy));
   dl.append(el('dt', '', S.guide), el('dd', 'section', c.section));
+  // "Since when?": support asks it first; the report and `maildesk doctor` say the same.
+  if (c.firstSeen) dl.append(el('dt', '', S.since), since(c.firstSeen, c.lastSuccess));
   li.append(dl);
   if (c.action) {
     const index = c.action.index;
@@ -119,6 +121,16 @@ function problemItem(c: ViewCheck): HTMLLIElement {
     li.append(b);
   }
   return li;
+}
+
+/** "6 Dec 2026, 09:12:04; last passed 6 Dec 2026, 09:02:10", each a <time> with its ISO value. */
+function since(firstSeen: string, lastSuccess: string | null): HTMLElement {
+  const dd = el('dd', 'since');
+  const time = (iso: string): HTMLTimeElement => Object.assign(el('time', '', new Date(iso).toLocaleString()), { dateTime: iso });
+  // A translation may put the two in either order: each placeholder becomes its node.
+  const fill: Record<string, Node | string> = { '{0}': time(firstSeen), '{1}': lastSuccess ? time(lastSuccess) : S.neverPassed };
+  dd.append(...S.sinceLastPassed.split(/(\{[01]\})/).map((part) => fill[part] ?? part));
+  return dd;
 }
 
 function okItem(c: ViewCheck): HTMLLIElement {

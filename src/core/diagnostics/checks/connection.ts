@@ -295,6 +295,8 @@ export const networkProvider: Check = {
           status: 'fail',
           detail: l10n.t('not reachable from this machine: {0}', bad.map((b) => b.text).join('; ')),
           remedy: l10n.t('Confirm this machine has outbound internet access to the provider (firewall, proxy, outbound rules) and that the provider\'s API is available. MailDesk retries automatically.'),
+          // Once the way out is open, the connection test says so at once.
+          action: serverAction('incoming', ctx.account.id),
         },
       ];
     }

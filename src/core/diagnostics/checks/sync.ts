@@ -71,7 +71,7 @@ export const syncProgress: Check = {
     const syncThreshold = Math.max(3 * ctx.syncIntervalMs, 10 * 60_000);
     const threshold = (j: JobRow) => (j.kind === 'maintenance' ? 3 * MAINTENANCE_INTERVAL_MS : syncThreshold);
     const folderPath = (j: JobRow) => (j.folderId !== null ? store.getFolderById(j.folderId)?.path ?? `folder ${j.folderId}` : '');
-    const problems: Array<{ level: CheckStatus; text: string; remedy: string; action?: CheckAction }> = [];
+    const problems: Array<{ level: CheckStatus; text: string; remedy: string; action?: CheckAction; section?: string }> = [];
     for (const j of jobs) {
       const name = j.id;
       if (j.status === 'paused') {
@@ -96,6 +96,8 @@ export const syncProgress: Check = {
           level: repeated ? 'fail' : 'warn',
           text: `${name} ${repeated ? `failed ${j.attempts} times in a row` : `failed (attempt ${j.attempts})`}${j.lastRun ? `, last at ${iso(j.lastRun)}` : ''}: ${j.errorMessage ?? j.errorCode}${j.nextRun ? `; next try ${iso(j.nextRun)}` : ''}`,
           remedy: d ? `${d.remedy}.` : 'MailDesk retries automatically with a back-off; if it keeps failing, send this report to support.',
+          // The guide's section for that error (rate limiting: "Authorization succeeds but mail does not sync").
+          section: d?.section,
           action: { title: l10n.t('Show Log'), command: 'maildesk.showLog' },
         });
         continue;
@@ -157,6 +159,7 @@ export const syncProgress: Check = {
         status: level,
         detail: l10n.t('{0}. {1}', problems.map((p) => p.text).join('; '), summary),
         remedy: [...new Set(worst.map((p) => p.remedy))].join(' '),
+        section: worst[0].section,
         action: worst[0].action,
       },
     ];
