@@ -119,10 +119,14 @@ export class ImapProvider implements MailProvider {
   /** UIDVALIDITY changes per folder since a sync last found the server agreeing with itself. */
   private readonly resetsInARow = new Map<number, number>();
   /**
-   * Set once this server reported two UIDVALIDITYs for one folder within one sync (Courier-IMAP
-   * before a client SELECTed the folder read-write): every sync then selects read-write first.
+   * Courier-IMAP saves a folder's UIDs, and its UIDVALIDITY, only when a client opens the folder
+   * read-write. What STATUS and EXAMINE report before that is made up again: a new UIDVALIDITY
+   * a second later, and the UIDs of mail no read-write SELECT has seen go to the messages of
+   * another client's COPY, under the same UIDVALIDITY. On such a server every sync opens its
+   * folder read-write, so every UID MailDesk stores is one the server has saved. Known from the
+   * greeting (Courier names itself there), or learnt when a folder's UIDVALIDITY changes.
    */
-  private selectReadWriteFirst = false;
+  private syncReadWrite = false;
   private readonly logger: Logger;
   private readonly firstPageSize: number;
   private readonly pageSize: number;
@@ -147,6 +151,7 @@ export class ImapProvider implements MailProvider {
     try {
       const c = await connectImap({ server: this.account.imap!, password, logger: this.logger, accountId: this.account.id, qresync, limits: this.opts.limits });
       if (!this.caps) this.caps = new Set([...c.capabilities.keys()].map((k) => k.toUpperCase()));
+      if (!this.syncReadWrite && savesUidsOnlyReadWrite(c)) this.syncReadWrite = true;
       return c;
     } catch (e) {
       throw toMailError(e, `IMAP ${this.account.imap!.host}:${this.account.imap!.port}`);
@@ -246,7 +251,7 @@ export class ImapProvider implements MailProvider {
       const condstore = this.caps?.has('CONDSTORE') ?? false;
       // Courier-IMAP gives a folder whose UID database no client has saved yet a new UIDVALIDITY
       // on every STATUS and EXAMINE; a read-write SELECT saves it, and the values hold from then on.
-      if (this.selectReadWriteFirst) (await c.getMailboxLock(folder.path, { readOnly: false })).release();
+      if (this.syncReadWrite) (await c.getMailboxLock(folder.path, { readOnly: false })).release();
       const st = await c.status(folder.path, { messages: true, uidNext: true, uidValidity: true, unseen: true, highestModseq: condstore });
       if (!st) throw await this.statusFailed(c, folder.path);
       const result: FolderSyncResult = { newMessages: 0, flagChanges: 0, removed: 0, reset: false, complete: false, remoteTotal: st.messages, remoteUnread: st.unseen };
@@ -282,6 +287,9 @@ export class ImapProvider implements MailProvider {
 
       if (plan.kind === 'sync' && plan.reset) {
         this.countReset(folder, state.uidValidity, remote.uidValidity);
+        // A server that renumbers its folders may be one that keeps numbers only for folders
+        // opened read-write (Courier behind a proxy that hides its greeting): from now on they are.
+        this.syncReadWrite = true;
         this.logger.log('warn', `UIDVALIDITY changed (${state.uidValidity} → ${remote.uidValidity}): the folder was reset on the server; fetching it anew`, {
           account: this.account.id,
           folder: folder.path,
@@ -302,13 +310,13 @@ export class ImapProvider implements MailProvider {
         return result;
       }
 
-      const lock = await c.getMailboxLock(folder.path, { readOnly: true });
+      const lock = await c.getMailboxLock(folder.path, { readOnly: !this.syncReadWrite });
       try {
         const mbox = c.mailbox && typeof c.mailbox === 'object' ? c.mailbox : undefined;
         // One UIDVALIDITY per sync: the one the plan was made with. UIDs fetched from a mailbox
         // that reports another belong to another numbering, so none is stored under either.
         if (mbox?.uidValidity !== undefined && String(mbox.uidValidity) !== remote.uidValidity) {
-          this.selectReadWriteFirst = true;
+          this.syncReadWrite = true;
           this.countReset(folder, remote.uidValidity, String(mbox.uidValidity));
           throw new MailError(
             'folder.reset',
@@ -428,7 +436,7 @@ export class ImapProvider implements MailProvider {
     const { store, folder } = ctx;
     const state = store.getSyncState(folder.id);
     if (state.backfillDone && !state.deepBackfill) return { complete: true };
-    const lock = await c.getMailboxLock(folder.path, { readOnly: true });
+    const lock = await c.getMailboxLock(folder.path, { readOnly: !this.syncReadWrite });
     try {
       if (state.deepBackfill) {
         // "Trigger Backfill": compare every UID on the server with what we hold and
@@ -771,6 +779,17 @@ export class ImapProvider implements MailProvider {
     await this.pool?.close();
     this.pool = undefined;
   }
+}
+
+/**
+ * A server that keeps a folder's UIDs only once a client has opened it read-write: Courier-IMAP,
+ * which names itself in its greeting ("* OK [CAPABILITY ...] Courier-IMAP ready.") and does not
+ * answer ID.
+ */
+export function savesUidsOnlyReadWrite(c: ImapFlow): boolean {
+  const greeting = (c as unknown as { greeting?: unknown }).greeting;
+  const info = (c as unknown as { serverInfo?: Record<string, unknown> | null }).serverInfo;
+  return (typeof greeting === 'string' && /\bCourier-IMAP\b/i.test(greeting)) || (typeof info?.name === 'string' && /courier/i.test(info.name));
 }
 
 /**

@@ -1,0 +1,188 @@
+/**
+ * Real Courier-IMAP (Debian's courier-imap 5.0.13, unpacked and run privately by
+ * test/support/courier.ts): the behaviours of issue #15 as a user's Courier shows them, with
+ * MailDesk's own sync and send. Mail "delivered by the MTA" is written straight into the
+ * Maildir (tmp/, then new/), as Courier's deliverquota or any MTA does.
+ *
+ * What Courier does here, checked by each test before MailDesk meets it:
+ * - APPEND on a connection that has a folder EXAMINEd: `NO Current box is selected READ-ONLY`;
+ * - a folder whose UID database no read-write SELECT has saved: a new UIDVALIDITY on every
+ *   STATUS/EXAMINE a second apart;
+ * - mail an EXAMINE saw but no read-write SELECT saved: another client's COPY takes its UIDs,
+ *   and it moves to new ones under the same UIDVALIDITY.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import type { MailDesk } from '../../src/core/maildesk';
+import { syncOnce } from '../../src/core/sync/once';
+import { requireCourier, startCourier, type Courier } from '../support/courier';
+import { imapAccount, openCore, tempDir } from '../support/core';
+import { seedMessages } from '../support/seed';
+import { startSmtp } from '../support/smtp';
+import { rawSql } from '../support/rawStoreSql';
+
+const USERS = ['sent', 'unstable', 'renum', 'later'];
+const PASSWORDS = Object.fromEntries(USERS.map((u) => [u, 'secret']));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function raws(n: number, prefix: string): Buffer[] {
+  return seedMessages(n, prefix).map((m) => (typeof m.raw === 'string' ? Buffer.from(m.raw) : m.raw));
+}
+
+describe('real Courier-IMAP (test/support/courier.ts)', function () {
+  let cr: Courier;
+  const cleanup: Array<() => Promise<void> | void> = [];
+  before(async function () {
+    this.timeout(240_000);
+    requireCourier(this);
+    cr = await startCourier({ users: { ...PASSWORDS }, folders: ['INBOX.Sent', 'INBOX.Lists'] });
+  });
+  afterEach(async () => {
+    for (const f of cleanup.splice(0).reverse()) await f();
+  });
+  after(async () => {
+    await cr?.dispose();
+  });
+
+  async function core(): Promise<MailDesk> {
+    const dir = tempDir();
+    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const c = await openCore(dir, PASSWORDS, { send: { retryBaseMs: 20, sentCheckDelaysMs: [100] } });
+    cleanup.push(() => c.close().catch(() => undefined));
+    return c;
+  }
+
+  /** Subjects by UID as another client sees the folder (read-only, so nothing is saved). */
+  async function serverView(user: string, folder: string): Promise<Map<number, string>> {
+    const cl = await cr.connect(user);
+    try {
+      const out = new Map<number, string>();
+      const lock = await cl.getMailboxLock(folder, { readOnly: true });
+      try {
+        if (cl.mailbox && typeof cl.mailbox === 'object' && cl.mailbox.exists) {
+          for await (const m of cl.fetch('1:*', { uid: true, envelope: true })) out.set(m.uid, m.envelope?.subject ?? '');
+        }
+      } finally {
+        lock.release();
+      }
+      return out;
+    } finally {
+      await cl.logout();
+    }
+  }
+
+  /** The folder as MailDesk holds it: subject by UID of the rows not marked missing. */
+  function localView(c: MailDesk, account: string, folder: string): Map<number, string> {
+    const id = c.store.getFolder(account, folder)!.id;
+    const rows = rawSql(c.store).all<{ uid: number; subject: string }>(
+      `SELECT ms.uid, m.subject FROM memberships ms JOIN messages m ON m.id = ms.message_id WHERE ms.folder_id = ? AND ms.missing_since IS NULL ORDER BY ms.uid`,
+      [id],
+    );
+    return new Map(rows.map((r) => [r.uid, r.subject]));
+  }
+
+  it('is the real thing: greets as Courier-IMAP, no CONDSTORE/QRESYNC/MOVE, the INBOX. namespace', async () => {
+    const cl = await cr.connect('sent');
+    try {
+      assert.match(String((cl as unknown as { greeting?: string }).greeting ?? ''), /Courier-IMAP ready/);
+      const caps = [...cl.capabilities.keys()];
+      for (const absent of ['CONDSTORE', 'QRESYNC', 'MOVE', 'SPECIAL-USE']) assert.ok(!caps.includes(absent), `${absent} offered: ${caps.join(' ')}`);
+      const list = await cl.list();
+      assert.ok(list.some((f) => f.path === 'INBOX.Sent' && f.delimiter === '.'), JSON.stringify(list.map((f) => f.path)));
+    } finally {
+      await cl.logout();
+    }
+  });
+
+  it('the Sent copy is saved although the pooled connection has Sent EXAMINEd (Courier refuses APPEND there)', async () => {
+    // Courier's own answer, first: APPEND with a folder EXAMINEd is refused.
+    const cl = await cr.connect('sent');
+    try {
+      await cl.mailboxOpen('INBOX.Sent', { readOnly: true });
+      await assert.rejects(cl.append('INBOX.Sent', 'Subject: probe\r\n\r\nx\r\n'), /READ-ONLY|Command failed/);
+    } finally {
+      await cl.logout();
+    }
+    const s = await startSmtp({ noAuth: true });
+    cleanup.push(() => s.stop());
+    const c = await core();
+    await c.addAccount(imapAccount('sent', cr.port, { smtpPort: s.port }));
+    await syncOnce(c, ['sent']);
+    const r = await c.send('sent', { to: ['bob@example.test'], subject: 'copy me', text: 'x' });
+    assert.ok(r.ok, r.error?.describe());
+    assert.equal(r.sentCopy, 'appended', r.warning);
+    assert.deepEqual([...(await serverView('sent', 'INBOX.Sent')).values()], ['copy me']);
+    // The next send knows the server keeps no copy, and saves it again.
+    const r2 = await c.send('sent', { to: ['bob@example.test'], subject: 'copy me too', text: 'y' });
+    assert.equal(r2.sentCopy, 'appended', r2.warning);
+    assert.deepEqual([...(await serverView('sent', 'INBOX.Sent')).values()].sort(), ['copy me', 'copy me too']);
+  });
+
+  it('mail delivered by the MTA into folders never SELECTed read-write: UIDVALIDITY changes each second, yet sync --once ends with every message once', async () => {
+    cr.deliver('unstable', 'INBOX', raws(40, 'Inbox'));
+    cr.deliver('unstable', 'INBOX.Lists', raws(30, 'List'));
+    // Courier's own answer, first: two STATUS a second apart give two UIDVALIDITYs.
+    const probe = await cr.connect('unstable');
+    const uidValidity = async (): Promise<bigint | undefined> => {
+      const st = await probe.status('INBOX.Lists', { uidValidity: true });
+      return st ? st.uidValidity : undefined;
+    };
+    let uv1: bigint | undefined;
+    let uv2: bigint | undefined;
+    try {
+      uv1 = await uidValidity();
+      await sleep(1100);
+      uv2 = await uidValidity();
+    } finally {
+      await probe.logout();
+    }
+    assert.ok(uv1 !== undefined && uv1 !== uv2, 'Courier kept the UIDVALIDITY of a folder no client has SELECTed read-write');
+    const c = await core();
+    await c.addAccount({ ...imapAccount('unstable', cr.port), folders: ['INBOX', 'INBOX.Lists'] });
+    const r = await syncOnce(c, ['unstable'], { maxAttempts: 4 });
+    assert.ok(r.ok, JSON.stringify(r.failed.map((j) => [j.id, j.errorCode, j.errorMessage])));
+    assert.equal(localView(c, 'unstable', 'INBOX').size, 40);
+    assert.equal(localView(c, 'unstable', 'INBOX.Lists').size, 30);
+    // The values hold from now on: more mail, a second later, is new mail and not a reset.
+    await sleep(1100);
+    cr.deliver('unstable', 'INBOX.Lists', raws(5, 'Later'));
+    const resetsBefore = c.log.recent().filter((l) => /UIDVALIDITY changed/.test(l.msg)).length;
+    const r2 = await syncOnce(c, ['unstable']);
+    assert.ok(r2.ok, JSON.stringify(r2.failed.map((j) => [j.id, j.errorCode, j.errorMessage])));
+    assert.equal(c.log.recent().filter((l) => /UIDVALIDITY changed/.test(l.msg)).length, resetsBefore, 'no reset once synced');
+    assert.deepEqual(localView(c, 'unstable', 'INBOX.Lists'), await serverView('unstable', 'INBOX.Lists'));
+    assert.equal(localView(c, 'unstable', 'INBOX.Lists').size, 35);
+  });
+
+  it("another client's COPY into a folder MailDesk has synced: every message once, under the server's UIDs", async () => {
+    cr.deliver('renum', 'INBOX.Lists', raws(5, 'Old'));
+    cr.deliver('renum', 'INBOX', raws(5, 'Copied'));
+    const c = await core();
+    await c.addAccount({ ...imapAccount('renum', cr.port), folders: ['INBOX', 'INBOX.Lists'] });
+    let r = await syncOnce(c, ['renum'], { maxAttempts: 4 });
+    assert.ok(r.ok, JSON.stringify(r.failed.map((j) => [j.id, j.errorCode, j.errorMessage])));
+    assert.equal(localView(c, 'renum', 'INBOX.Lists').size, 5);
+    // New mail arrives by the MTA after that sync, and MailDesk syncs it...
+    cr.deliver('renum', 'INBOX.Lists', raws(3, 'New'));
+    r = await syncOnce(c, ['renum']);
+    assert.ok(r.ok);
+    assert.equal(localView(c, 'renum', 'INBOX.Lists').size, 8);
+    // ...then another client copies 5 messages in.
+    const other = await cr.connect('renum');
+    try {
+      const lock = await other.getMailboxLock('INBOX');
+      try {
+        await other.messageCopy('1:*', 'INBOX.Lists');
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await other.logout();
+    }
+    r = await syncOnce(c, ['renum']);
+    assert.ok(r.ok, JSON.stringify(r.failed.map((j) => [j.id, j.errorCode, j.errorMessage])));
+    const server = await serverView('renum', 'INBOX.Lists');
+    assert.equal(server.size, 13);
+    assert.deepEqual(localView(c, 'renum', 'INBOX.Lists'), server);
+  });
+});
