@@ -15,13 +15,12 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import type { MailDesk } from '../../src/core/maildesk';
 import { syncOnce } from '../../src/core/sync/once';
-import { requireCourier, startCourier, type Courier } from '../support/courier';
+import { requireCourier, startCourier, startGreetingProxy, type Courier } from '../support/courier';
 import { imapAccount, openCore, tempDir } from '../support/core';
 import { seedMessages } from '../support/seed';
 import { startSmtp } from '../support/smtp';
-import { rawSql } from '../support/rawStoreSql';
 
-const USERS = ['sent', 'unstable', 'renum', 'later'];
+const USERS = ['sent', 'unstable', 'renum', 'hidden'];
 const PASSWORDS = Object.fromEntries(USERS.map((u) => [u, 'secret']));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -71,14 +70,16 @@ describe('real Courier-IMAP (test/support/courier.ts)', function () {
     }
   }
 
-  /** The folder as MailDesk holds it: subject by UID of the rows not marked missing. */
+  /** The folder as MailDesk shows it: subject by UID (a row without a UID fails the test). */
   function localView(c: MailDesk, account: string, folder: string): Map<number, string> {
-    const id = c.store.getFolder(account, folder)!.id;
-    const rows = rawSql(c.store).all<{ uid: number; subject: string }>(
-      `SELECT ms.uid, m.subject FROM memberships ms JOIN messages m ON m.id = ms.message_id WHERE ms.folder_id = ? AND ms.missing_since IS NULL ORDER BY ms.uid`,
-      [id],
-    );
-    return new Map(rows.map((r) => [r.uid, r.subject]));
+    const rows = c.store.listMessages(c.store.getFolder(account, folder)!.id, { limit: 10_000 });
+    const out = new Map<number, string>();
+    for (const r of rows.slice().sort((a, b) => (a.uid ?? 0) - (b.uid ?? 0))) {
+      assert.ok(r.uid !== null, `a row without a UID: ${r.subject}`);
+      out.set(r.uid, r.subject);
+    }
+    assert.equal(out.size, rows.length);
+    return out;
   }
 
   it('is the real thing: greets as Courier-IMAP, no CONDSTORE/QRESYNC/MOVE, the INBOX. namespace', async () => {
@@ -184,5 +185,52 @@ describe('real Courier-IMAP (test/support/courier.ts)', function () {
     const server = await serverView('renum', 'INBOX.Lists');
     assert.equal(server.size, 13);
     assert.deepEqual(localView(c, 'renum', 'INBOX.Lists'), server);
+  });
+
+  it("behind a proxy that hides Courier's greeting: mail seen only by EXAMINE is renumbered by another client's COPY, and MailDesk follows the new numbering", async () => {
+    const proxy = await startGreetingProxy(cr.port);
+    cleanup.push(() => proxy.stop());
+    cr.deliver('hidden', 'INBOX.Lists', raws(5, 'Old'));
+    cr.deliver('hidden', 'INBOX', raws(5, 'Copied'));
+    // The user's other client opened both folders read-write once, so Courier saved their UIDs
+    // and their UIDVALIDITY holds: MailDesk sees no reset and has no reason to open them read-write.
+    const other = await cr.connect('hidden');
+    try {
+      (await other.getMailboxLock('INBOX')).release();
+      (await other.getMailboxLock('INBOX.Lists')).release();
+    } finally {
+      await other.logout();
+    }
+    const c = await core();
+    await c.addAccount({ ...imapAccount('hidden', proxy.port), folders: ['INBOX', 'INBOX.Lists'] });
+    let r = await syncOnce(c, ['hidden'], { maxAttempts: 4 });
+    assert.ok(r.ok, JSON.stringify(r.failed.map((j) => [j.id, j.errorCode, j.errorMessage])));
+    cr.deliver('hidden', 'INBOX.Lists', raws(3, 'New'));
+    r = await syncOnce(c, ['hidden']);
+    assert.ok(r.ok);
+    assert.deepEqual([...localView(c, 'hidden', 'INBOX.Lists').values()].slice(5), ['New 0', 'New 1', 'New 2']);
+    const c2 = await cr.connect('hidden');
+    try {
+      const lock = await c2.getMailboxLock('INBOX');
+      try {
+        await c2.messageCopy('1:*', 'INBOX.Lists');
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await c2.logout();
+    }
+    const server = await serverView('hidden', 'INBOX.Lists');
+    // Courier's own behaviour, first: the copies took the UIDs MailDesk holds the new mail under.
+    const heldAs = [...localView(c, 'hidden', 'INBOX.Lists').entries()].filter(([, s]) => s.startsWith('New')).map(([u]) => u);
+    assert.ok(heldAs.every((u) => server.get(u)?.startsWith('Copied')), `server now: ${JSON.stringify([...server])}`);
+    r = await syncOnce(c, ['hidden']);
+    assert.ok(r.ok, JSON.stringify(r.failed.map((j) => [j.id, j.errorCode, j.errorMessage])));
+    assert.equal(server.size, 13);
+    assert.deepEqual(localView(c, 'hidden', 'INBOX.Lists'), server);
+    assert.match(c.log.recent().map((l) => l.msg).join('\n'), /renumbered "INBOX.Lists" under the same UIDVALIDITY/);
+    // A sync later, nothing moves again.
+    r = await syncOnce(c, ['hidden']);
+    assert.deepEqual(localView(c, 'hidden', 'INBOX.Lists'), await serverView('hidden', 'INBOX.Lists'));
   });
 });

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ImapFlow } from 'imapflow';
@@ -437,4 +438,59 @@ export async function startCourier(opts: CourierOptions = {}): Promise<Courier> 
     throw e;
   }
   return server;
+}
+
+export interface GreetingProxy {
+  host: '127.0.0.1';
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * A TCP proxy in front of a server that greets in its own name, as mail proxies do (nginx's
+ * mail proxy says "* OK IMAP4 ready"): a client then cannot tell Courier by its greeting.
+ * Everything after the greeting passes through untouched.
+ */
+export async function startGreetingProxy(upstreamPort: number, greeting = '* OK IMAP4 ready'): Promise<GreetingProxy> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const up = net.connect(upstreamPort, '127.0.0.1');
+    sockets.add(client);
+    sockets.add(up);
+    const end = (): void => {
+      client.destroy();
+      up.destroy();
+    };
+    for (const s of [client, up]) {
+      s.on('error', end);
+      s.on('close', end);
+    }
+    let head: Buffer | undefined = Buffer.alloc(0);
+    up.on('data', (d: Buffer) => {
+      if (!head) {
+        client.write(d);
+        return;
+      }
+      head = Buffer.concat([head, d]);
+      const nl = head.indexOf(0x0a);
+      if (nl < 0) return;
+      client.write(Buffer.concat([Buffer.from(greeting + '\r\n'), head.subarray(nl + 1)]));
+      head = undefined;
+    });
+    client.pipe(up);
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return {
+    host: '127.0.0.1',
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }

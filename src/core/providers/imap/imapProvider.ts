@@ -358,8 +358,13 @@ export class ImapProvider implements MailProvider {
           const lastKnown = Number(plan.newRange.split(':')[0]) - 1;
           // "N:*" always returns the last message even when its UID is below N.
           const msgs = (await this.fetchAll(c, plan.newRange, true, HEADER_QUERY)).filter((m) => m.uid > lastKnown);
-          await storeInChunks(store, folder.id, msgs.map((m) => toIncoming(folder.id, uidValidity, m)));
+          const renumbered = await storeInChunks(store, folder.id, msgs.map((m) => toIncoming(folder.id, uidValidity, m)));
           result.newMessages = msgs.length;
+          if (renumbered) {
+            const r = await this.followRenumbering(c, ctx, uidValidity, cycleStart);
+            result.newMessages += r.fetched;
+            result.removed += r.missing;
+          }
         }
 
         const known = plan.flags.kind === 'scan' || plan.checkExpunged ? store.knownUids(folder.id) : undefined;
@@ -398,6 +403,34 @@ export class ImapProvider implements MailProvider {
         lock.release();
       }
     }
+  }
+
+  /**
+   * Messages the store held under lower UIDs came back as new ones under the same UIDVALIDITY:
+   * the server renumbered the folder (Courier-IMAP does when another client COPYs into a folder
+   * whose latest mail no read-write SELECT has saved: the copies take those UIDs). Then the UIDs
+   * the store knows may name other messages, and the messages that took them are below the
+   * range a sync fetches. Every UID of the folder is read again with its Message-ID, the store
+   * follows the server's numbering, and what it lacks is fetched.
+   */
+  private async followRenumbering(c: ImapFlow, ctx: SyncContext, uidValidity: string, now: number): Promise<{ fetched: number; missing: number }> {
+    const { store, folder } = ctx;
+    const all = await this.fetchAll(c, '1:*', true, { uid: true, envelope: true });
+    const r = store.renumberFolder(
+      folder.id,
+      uidValidity,
+      all.map((m) => ({ uid: m.uid, messageId: m.envelope?.messageId || undefined })),
+      now,
+    );
+    const msgs = r.toFetch.length ? await this.fetchAll(c, r.toFetch.join(','), true, HEADER_QUERY) : [];
+    // These are messages the store does not hold under any UID of the folder: a second copy of a
+    // Message-ID is a second message here, not the first one moving.
+    await storeInChunks(store, folder.id, msgs.map((m) => toIncoming(folder.id, uidValidity, m)), undefined, { adoptFromLowerUid: false });
+    this.logger.log('warn', `the server renumbered "${folder.path}" under the same UIDVALIDITY ${uidValidity}: ${r.moved} message(s) took new UIDs, ${msgs.length} fetched, ${r.missing} gone; MailDesk follows its numbering`, {
+      account: this.account.id,
+      folder: folder.path,
+    });
+    return { fetched: msgs.length, missing: r.missing };
   }
 
   /**
@@ -839,10 +872,12 @@ const STORE_CHUNK = 50;
  * backfill cursor) runs in the same transaction as the final chunk, so a crash in
  * between only means some headers are fetched again (they are keyed, never duplicated).
  */
-async function storeInChunks(store: MailStore, folderId: number, msgs: IncomingMessage[], last?: () => void): Promise<void> {
+/** Returns how many stored rows the messages took over from another UID (see upsertMessages). */
+async function storeInChunks(store: MailStore, folderId: number, msgs: IncomingMessage[], last?: () => void, opts?: { adoptFromLowerUid?: boolean }): Promise<number> {
+  let renumbered = 0;
   if (!msgs.length) {
     if (last) store.tx(last);
-    return;
+    return 0;
   }
   // Newest first, so what the list shows while a page is stored has no gap below the top.
   msgs = msgs.slice().sort((a, b) => (b.uid ?? 0) - (a.uid ?? 0));
@@ -851,8 +886,9 @@ async function storeInChunks(store: MailStore, folderId: number, msgs: IncomingM
     const final = i + STORE_CHUNK >= msgs.length;
     await takeTurn();
     store.tx(() => {
-      store.upsertMessages(folderId, chunk);
+      renumbered += store.upsertMessages(folderId, chunk, opts).renumbered;
       if (final && last) last();
     });
   }
+  return renumbered;
 }
