@@ -1,8 +1,9 @@
 /**
  * Working servers with quirks a user meets: an SMTP relay without AUTH, a Dovecot restarted in
- * the middle of a sync, and a folder renumbered under the same UIDVALIDITY (what Courier-IMAP
- * does after another client's COPY; reproduced on Dovecot by expunging and appending the same
- * messages again, since installing Courier in CI is impractical).
+ * the middle of a sync, and a folder renumbered under the same UIDVALIDITY (reproduced on Dovecot
+ * by expunging and appending the same messages again). Real Courier-IMAP, with the renumbering
+ * its COPY causes, is tested in courier.test.ts; the proxy here makes its behaviours happen on
+ * every command (test/support/courierProxy.ts).
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
