@@ -61,6 +61,9 @@ export function courierBlocker(): string | null {
     const r = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
     if (r.status !== 0) return `${tool} is not installed`;
   }
+  // A container without CAP_SYS_ADMIN has root but no namespaces.
+  const probe = spawnSync('unshare', ['--mount', '--propagation', 'private', '--pid', '--fork', 'true'], { encoding: 'utf8', timeout: 10_000 });
+  if (probe.status !== 0) return `unshare cannot make a private mount and pid namespace here (${(probe.stderr || String(probe.error ?? probe.signal)).trim()})`;
   return null;
 }
 
