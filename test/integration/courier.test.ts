@@ -24,7 +24,7 @@ import { imapAccount, openCore, tempDir } from '../support/core';
 import { seedMessages } from '../support/seed';
 import { startSmtp } from '../support/smtp';
 
-const USERS = ['sent', 'unstable', 'renum', 'hidden', 'cli'];
+const USERS = ['sent', 'unstable', 'renum', 'hidden', 'cli', 'triage'];
 const ROOT = path.resolve(__dirname, '..', '..');
 const PASSWORDS = Object.fromEntries(USERS.map((u) => [u, 'secret']));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -39,7 +39,7 @@ describe('real Courier-IMAP (test/support/courier.ts)', function () {
   before(async function () {
     this.timeout(240_000);
     requireCourier(this);
-    cr = await startCourier({ users: { ...PASSWORDS }, folders: ['INBOX.Sent', 'INBOX.Lists'] });
+    cr = await startCourier({ users: { ...PASSWORDS }, folders: ['INBOX.Sent', 'INBOX.Lists', 'INBOX.Trash'] });
   });
   afterEach(async () => {
     for (const f of cleanup.splice(0).reverse()) await f();
@@ -245,6 +245,48 @@ describe('real Courier-IMAP (test/support/courier.ts)', function () {
     // A sync later, nothing moves again.
     r = await syncOnce(c, ['hidden']);
     assert.deepEqual(localView(c, 'hidden', 'INBOX.Lists'), await serverView('hidden', 'INBOX.Lists'));
+  });
+
+  it('triage without MOVE (Courier has none): move, delete to Trash and flag reach the server, and the next sync agrees', async () => {
+    cr.deliver('triage', 'INBOX', raws(4, 'Tri'));
+    const c = await core();
+    await c.addAccount({ ...imapAccount('triage', cr.port), folders: ['INBOX', 'INBOX.Lists', 'INBOX.Trash'] });
+    const settle = async (): Promise<void> => {
+      const r = await syncOnce(c, ['triage'], { maxAttempts: 4 });
+      assert.ok(r.ok, JSON.stringify(r.failed.map((j) => [j.id, j.errorCode, j.errorMessage])));
+      const p = await c.pushActions('triage');
+      assert.deepEqual(p.failed, [], 'every action reached the server');
+    };
+    await settle();
+    const key = (folder: string, subject: string) => {
+      const f = c.store.getFolder('triage', folder)!.id;
+      const m = c.store.listMessages(f, { limit: 100 }).find((x) => x.subject === subject)!;
+      assert.ok(m, `${subject} not in ${folder}`);
+      return { messageId: m.id, folderId: f };
+    };
+    assert.ok((await c.applyAction([key('INBOX', 'Tri 0')], { kind: 'move', toPath: 'INBOX.Lists' })).ok);
+    assert.ok((await c.applyAction([key('INBOX', 'Tri 1')], { kind: 'delete' })).ok);
+    assert.ok((await c.applyAction([key('INBOX', 'Tri 2')], { kind: 'flag' })).ok);
+    await settle();
+    await settle();
+    const inbox = await serverView('triage', 'INBOX');
+    assert.deepEqual([...inbox.values()].sort(), ['Tri 2', 'Tri 3']);
+    assert.deepEqual([...(await serverView('triage', 'INBOX.Lists')).values()], ['Tri 0']);
+    assert.deepEqual([...(await serverView('triage', 'INBOX.Trash')).values()], ['Tri 1']);
+    for (const f of ['INBOX', 'INBOX.Lists', 'INBOX.Trash']) assert.deepEqual(localView(c, 'triage', f), await serverView('triage', f), f);
+    const other = await cr.connect('triage');
+    try {
+      const lock = await other.getMailboxLock('INBOX', { readOnly: true });
+      try {
+        const flagged = [];
+        for await (const m of other.fetch('1:*', { envelope: true, flags: true })) if (m.flags?.has('\\Flagged')) flagged.push(m.envelope?.subject);
+        assert.deepEqual(flagged, ['Tri 2']);
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await other.logout();
+    }
   });
 
   it('`maildesk sync --once` (the CLI process) ends against Courier with MTA-delivered mail, and `list` shows each message once', async function () {
