@@ -206,7 +206,7 @@ describe('MailStore', () => {
       assert.equal(store.listMessages(sent)[0].origin, 'local');
 
       const r = store.upsertMessages(sent, [incoming(sent, 9, { messageId: '<sent-1@example.test>', subject: 'Hello from me', flags: ['\\Seen'] })]);
-      assert.deepEqual(r, { inserted: 0, updated: 0, adopted: 1, renumbered: 0 });
+      assert.deepEqual(r, { inserted: 0, updated: 0, adopted: 1, movedFrom: [] });
       const list = store.listMessages(sent);
       assert.equal(list.length, 1);
       assert.equal(list[0].id, localId, 'the local row was taken over, not duplicated');
@@ -214,7 +214,7 @@ describe('MailStore', () => {
       assert.equal(list[0].origin, 'remote');
 
       // A second sync of the same UID only updates.
-      assert.deepEqual(store.upsertMessages(sent, [incoming(sent, 9, { messageId: '<sent-1@example.test>', flags: ['\\Seen', '\\Flagged'] })]), { inserted: 0, updated: 1, adopted: 0, renumbered: 0 });
+      assert.deepEqual(store.upsertMessages(sent, [incoming(sent, 9, { messageId: '<sent-1@example.test>', flags: ['\\Seen', '\\Flagged'] })]), { inserted: 0, updated: 1, adopted: 0, movedFrom: [] });
       assert.equal(store.listMessages(sent).length, 1);
       assert.deepEqual(store.listMessages(sent)[0].flags, ['\\Seen', '\\Flagged']);
     });
@@ -310,7 +310,7 @@ describe('MailStore', () => {
       assert.equal(now.get(5)!.subject, 'Message 1 again');
       // The freed UIDs take the fetched messages, and the moved rows answer to their new provider ids.
       const again = store.upsertMessages(inbox, [incoming(inbox, 3, { messageId: '<x1@example.test>', subject: 'X1' }), incoming(inbox, 6, { messageId: '<m3@example.test>' })], { adoptFromLowerUid: false });
-      assert.deepEqual(again, { inserted: 1, updated: 1, adopted: 0, renumbered: 0 });
+      assert.deepEqual(again, { inserted: 1, updated: 1, adopted: 0, movedFrom: [] });
       assert.equal(store.listMessages(inbox).find((m) => m.uid === 3)!.subject, 'X1');
       assert.equal(store.listMessages(inbox).find((m) => m.uid === 6)!.id, idOf.get(3));
       // Nothing to follow: nothing changes.

@@ -609,12 +609,16 @@ export class MailStore {
    * pending local entry (a local Sent copy, a move not yet confirmed) by Message-ID
    * takes that entry over, so the user never sees two.
    */
-  upsertMessages(folderId: number, msgs: IncomingMessage[], opts: { adoptFromLowerUid?: boolean } = {}): { inserted: number; updated: number; adopted: number; renumbered: number } {
+  upsertMessages(
+    folderId: number,
+    msgs: IncomingMessage[],
+    opts: { adoptFromLowerUid?: boolean } = {},
+  ): { inserted: number; updated: number; adopted: number; movedFrom: Array<{ uid: number; messageId: string }> } {
     const fromLowerUid = opts.adoptFromLowerUid ?? true;
     const folder = this.getFolderById(folderId);
     if (!folder) throw new MailError('folder.notFound', `folder ${folderId} is not in the store`);
-    // renumbered: adopted rows that had a UID already (the server handed their message out again).
-    const counts = { inserted: 0, updated: 0, adopted: 0, renumbered: 0 };
+    // movedFrom: the UIDs of adopted rows that had one already (their message came back under a new UID).
+    const counts = { inserted: 0, updated: 0, adopted: 0, movedFrom: [] as Array<{ uid: number; messageId: string }> };
     this.tx(() => {
       // What the rows below look up one by one, asked for the whole batch at once (a statement
       // per header was most of the cost of storing one). `byProvider` is kept true as rows
@@ -649,7 +653,8 @@ export class MailStore {
               [folder.accountId, m.messageId, folderId, fromLowerUid ? m.uid ?? 0 : 0],
             );
             id = adoptable(rows);
-            if (id !== undefined && rows.find((r) => r.id === id)!.uid !== null) counts.renumbered++;
+            const from = rows.find((r) => r.id === id)?.uid;
+            if (from !== undefined && from !== null) counts.movedFrom.push({ uid: from, messageId: m.messageId });
           }
           if (id !== undefined) {
             this.#run(

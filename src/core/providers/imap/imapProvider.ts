@@ -358,10 +358,10 @@ export class ImapProvider implements MailProvider {
           const lastKnown = Number(plan.newRange.split(':')[0]) - 1;
           // "N:*" always returns the last message even when its UID is below N.
           const msgs = (await this.fetchAll(c, plan.newRange, true, HEADER_QUERY)).filter((m) => m.uid > lastKnown);
-          const renumbered = await storeInChunks(store, folder.id, msgs.map((m) => toIncoming(folder.id, uidValidity, m)));
+          const movedFrom = await storeInChunks(store, folder.id, msgs.map((m) => toIncoming(folder.id, uidValidity, m)));
           result.newMessages = msgs.length;
-          if (renumbered) {
-            const r = await this.followRenumbering(c, ctx, uidValidity, cycleStart);
+          if (movedFrom.length) {
+            const r = await this.followRenumbering(c, ctx, uidValidity, cycleStart, movedFrom);
             result.newMessages += r.fetched;
             result.removed += r.missing;
           }
@@ -413,8 +413,24 @@ export class ImapProvider implements MailProvider {
    * range a sync fetches. Every UID of the folder is read again with its Message-ID, the store
    * follows the server's numbering, and what it lacks is fetched.
    */
-  private async followRenumbering(c: ImapFlow, ctx: SyncContext, uidValidity: string, now: number): Promise<{ fetched: number; missing: number }> {
+  private async followRenumbering(
+    c: ImapFlow,
+    ctx: SyncContext,
+    uidValidity: string,
+    now: number,
+    movedFrom: Array<{ uid: number; messageId: string }>,
+  ): Promise<{ fetched: number; missing: number }> {
     const { store, folder } = ctx;
+    // A second copy of a message arriving (a list post that was also sent to you) looks the same,
+    // but there the old UIDs still hold what they held: both copies are kept, and the folder
+    // needs no second look.
+    const before = await this.fetchAll(c, movedFrom.map((m) => m.uid).join(','), true, { uid: true, envelope: true });
+    const held = new Map(before.map((m) => [m.uid, m.envelope?.messageId]));
+    if (movedFrom.every((m) => held.get(m.uid) === m.messageId)) {
+      const copies = await this.fetchAll(c, movedFrom.map((m) => m.uid).join(','), true, HEADER_QUERY);
+      await storeInChunks(store, folder.id, copies.map((m) => toIncoming(folder.id, uidValidity, m)), undefined, { adoptFromLowerUid: false });
+      return { fetched: copies.length, missing: 0 };
+    }
     const all = await this.fetchAll(c, '1:*', true, { uid: true, envelope: true });
     const r = store.renumberFolder(
       folder.id,
@@ -872,12 +888,18 @@ const STORE_CHUNK = 50;
  * backfill cursor) runs in the same transaction as the final chunk, so a crash in
  * between only means some headers are fetched again (they are keyed, never duplicated).
  */
-/** Returns how many stored rows the messages took over from another UID (see upsertMessages). */
-async function storeInChunks(store: MailStore, folderId: number, msgs: IncomingMessage[], last?: () => void, opts?: { adoptFromLowerUid?: boolean }): Promise<number> {
-  let renumbered = 0;
+/** Returns the UIDs of stored rows the messages took over from (see upsertMessages). */
+async function storeInChunks(
+  store: MailStore,
+  folderId: number,
+  msgs: IncomingMessage[],
+  last?: () => void,
+  opts?: { adoptFromLowerUid?: boolean },
+): Promise<Array<{ uid: number; messageId: string }>> {
+  const movedFrom: Array<{ uid: number; messageId: string }> = [];
   if (!msgs.length) {
     if (last) store.tx(last);
-    return 0;
+    return movedFrom;
   }
   // Newest first, so what the list shows while a page is stored has no gap below the top.
   msgs = msgs.slice().sort((a, b) => (b.uid ?? 0) - (a.uid ?? 0));
@@ -886,9 +908,9 @@ async function storeInChunks(store: MailStore, folderId: number, msgs: IncomingM
     const final = i + STORE_CHUNK >= msgs.length;
     await takeTurn();
     store.tx(() => {
-      renumbered += store.upsertMessages(folderId, chunk, opts).renumbered;
+      movedFrom.push(...store.upsertMessages(folderId, chunk, opts).movedFrom);
       if (final && last) last();
     });
   }
-  return renumbered;
+  return movedFrom;
 }
