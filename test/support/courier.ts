@@ -169,19 +169,21 @@ export interface Courier {
   dispose(): Promise<void>;
 }
 
-const live = new Set<number>();
+/** Running namespaces (the `unshare` pid) with their instance folders, for a run that ends without dispose(). */
+const live = new Map<number, string>();
 let hooksInstalled = false;
 
 function installExitHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
   process.on('exit', () => {
-    for (const pid of live) {
+    for (const [pid, dir] of live) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
         // already gone
       }
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 }
@@ -348,7 +350,7 @@ wait
       throw new Error(`Courier failed to start (${exitInfo ?? 'no pid'})\n${this.logTail()}`);
     }
     this.pid = child.pid;
-    live.add(child.pid);
+    live.set(child.pid, this.dir);
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
       if (exitInfo !== undefined) throw new Error(`Courier exited during start (${exitInfo})\n${this.logTail()}`);
