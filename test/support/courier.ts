@@ -326,7 +326,11 @@ wait
     fs.writeFileSync(path.join(this.dir, 'run.sh'), this.script());
     const log = fs.openSync(path.join(this.dir, 'courier.log'), 'a');
     // --kill-child: the namespace's pid 1 dies with `unshare`, and with it every process inside.
-    const child = spawn('unshare', ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child=SIGKILL', 'sh', path.join(this.dir, 'run.sh')], {
+    // setpriv --pdeathsig: `unshare` dies with this process, even when it is killed outright.
+    const unshare = ['unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child=SIGKILL', 'sh', path.join(this.dir, 'run.sh')];
+    const withDeath = spawnSync('sh', ['-c', 'command -v setpriv'], { encoding: 'utf8' }).status === 0;
+    const [cmd, ...args] = withDeath ? ['setpriv', '--pdeathsig', 'KILL', ...unshare] : unshare;
+    const child = spawn(cmd, args, {
       stdio: ['ignore', log, log],
       detached: true,
     });
