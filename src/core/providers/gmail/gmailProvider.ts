@@ -839,7 +839,6 @@ function empty(): FolderSyncResult {
   return { newMessages: 0, flagChanges: 0, removed: 0, reset: false, complete: true };
 }
 
-/** What the core needs to build a Gmail provider for an account. */
 /**
  * A request that met MailDesk's limits (src/core/limits.ts), which the libraries report in their
  * own words: gaxios aborts a request at its timeout ("The operation was aborted"), node-fetch
@@ -859,6 +858,7 @@ function limitHit(e: unknown, l: ConnectionLimits, elapsedMs: number, name: stri
   return undefined;
 }
 
+/** What the core needs to build a Gmail provider for an account. */
 export interface GmailProviderDeps {
   settings(): Promise<GoogleOAuthSettings>;
   tokens: TokenStore;

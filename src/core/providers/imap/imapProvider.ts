@@ -887,8 +887,8 @@ const STORE_CHUNK = 50;
  * Stores a page in small transactions, each in its share of a turn (turns.ts); `last` (e.g. moving the
  * backfill cursor) runs in the same transaction as the final chunk, so a crash in
  * between only means some headers are fetched again (they are keyed, never duplicated).
+ * Returns the UIDs of stored rows the messages took over from (see upsertMessages).
  */
-/** Returns the UIDs of stored rows the messages took over from (see upsertMessages). */
 async function storeInChunks(
   store: MailStore,
   folderId: number,
