@@ -1,8 +1,9 @@
 /**
  * Working servers with quirks a user meets: an SMTP relay without AUTH, a Dovecot restarted in
- * the middle of a sync, and a folder renumbered under the same UIDVALIDITY (what Courier-IMAP
- * does after another client's COPY; reproduced on Dovecot by expunging and appending the same
- * messages again, since installing Courier in CI is impractical).
+ * the middle of a sync, and a folder renumbered under the same UIDVALIDITY (reproduced on Dovecot
+ * by expunging and appending the same messages again). Real Courier-IMAP, with the renumbering
+ * its COPY causes, is tested in courier.test.ts; the proxy here makes its behaviours happen on
+ * every command (test/support/courierProxy.ts).
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
@@ -15,11 +16,12 @@ import { syncOnce } from '../../src/core/sync/once';
 import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { imapAccount, openCore, tempDir } from '../support/core';
 import { seedMessages } from '../support/seed';
+import { rawMessage } from '../support/rawmail';
 import { startCourierProxy, type CourierProxyOptions } from '../support/courierProxy';
 import { startSmtp } from '../support/smtp';
 import { rawSql } from '../support/rawStoreSql';
 
-const USERS = ['dropped', 'relay', 'nouser', 'wrong', 'restart', 'renum', 'roappend', 'unstable', 'neversaves', 'nocopy', 'ident'];
+const USERS = ['dropped', 'relay', 'nouser', 'wrong', 'restart', 'renum', 'twice', 'roappend', 'unstable', 'neversaves', 'nocopy', 'ident'];
 const PASSWORDS = Object.fromEntries(USERS.map((u) => [u, 'secret']));
 
 describe('quirky servers (Dovecot + SMTP)', function () {
@@ -176,6 +178,24 @@ describe('quirky servers (Dovecot + SMTP)', function () {
     assert.equal(new Set(rows.map((r) => r.message_id)).size, 5);
     assert.ok(rows.every((r) => r.uid > 5), `the new UIDs: ${rows.map((r) => r.uid).join(',')}`);
     assert.equal(c.store.listMessages(inbox, { limit: 50 }).length, 5);
+  });
+
+  it('a second copy of a message (same Message-ID) arriving later is a second message, not the first one renumbered', async () => {
+    const raw = rawMessage({ from: 'List <list@example.test>', to: 'twice@example.test', subject: 'Posted twice', messageId: '<post-1@lists.example.test>', text: 'hello' });
+    dv.seedMaildir('twice', 'INBOX', [{ raw }, ...seedMessages(3, 'Other')]);
+    const c = await core();
+    await c.addAccount(imapAccount('twice', dv.port));
+    await syncOnce(c, ['twice']);
+    const inbox = c.store.getFolder('twice', 'INBOX')!.id;
+    const first = c.store.listMessages(inbox, { limit: 50 }).find((m) => m.subject === 'Posted twice')!;
+    // The copy sent to the user directly arrives too.
+    dv.seedMaildir('twice', 'INBOX', [{ raw }]);
+    await syncOnce(c, ['twice']);
+    const rows = c.store.listMessages(inbox, { limit: 50 }).filter((m) => m.subject === 'Posted twice');
+    assert.deepEqual(rows.map((m) => m.uid).sort(), [1, 5], 'both copies, each under its own UID');
+    assert.equal(rows.find((m) => m.uid === 1)?.id === first.id || rows.find((m) => m.uid === 5)?.id === first.id, true);
+    assert.equal(c.store.listMessages(inbox, { limit: 50 }).length, 5);
+    assert.doesNotMatch(c.log.recent().map((l) => l.msg).join('\n'), /renumbered/);
   });
 
   async function courier(o: CourierProxyOptions) {

@@ -2,9 +2,11 @@ import * as net from 'node:net';
 import { freePort } from './ports';
 
 /**
- * A proxy in front of the test Dovecot that behaves like Courier-IMAP where Courier differs,
- * since running Courier itself in CI is impractical (Debian's courier-imap conflicts with
- * dovecot-imapd; unpacked privately it needs its own authdaemon and gamin):
+ * A proxy in front of the test Dovecot that behaves like Courier-IMAP where Courier differs, on
+ * demand and every time. Real Courier runs in test/integration/courier.test.ts
+ * (test/support/courier.ts); this proxy stays for what a real server shows only by chance or
+ * never: a new UIDVALIDITY on every single STATUS (Courier's changes once a second), one that
+ * never sticks, a refused APPEND, a connection dropped at a chosen command:
  *
  * - readOnlyAppend: APPEND while the connection has a mailbox EXAMINEd (read-only) is refused
  *   with `NO Current box is selected READ-ONLY`, until CLOSE, UNSELECT or a SELECT;

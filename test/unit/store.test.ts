@@ -206,7 +206,7 @@ describe('MailStore', () => {
       assert.equal(store.listMessages(sent)[0].origin, 'local');
 
       const r = store.upsertMessages(sent, [incoming(sent, 9, { messageId: '<sent-1@example.test>', subject: 'Hello from me', flags: ['\\Seen'] })]);
-      assert.deepEqual(r, { inserted: 0, updated: 0, adopted: 1 });
+      assert.deepEqual(r, { inserted: 0, updated: 0, adopted: 1, movedFrom: [] });
       const list = store.listMessages(sent);
       assert.equal(list.length, 1);
       assert.equal(list[0].id, localId, 'the local row was taken over, not duplicated');
@@ -214,7 +214,7 @@ describe('MailStore', () => {
       assert.equal(list[0].origin, 'remote');
 
       // A second sync of the same UID only updates.
-      assert.deepEqual(store.upsertMessages(sent, [incoming(sent, 9, { messageId: '<sent-1@example.test>', flags: ['\\Seen', '\\Flagged'] })]), { inserted: 0, updated: 1, adopted: 0 });
+      assert.deepEqual(store.upsertMessages(sent, [incoming(sent, 9, { messageId: '<sent-1@example.test>', flags: ['\\Seen', '\\Flagged'] })]), { inserted: 0, updated: 1, adopted: 0, movedFrom: [] });
       assert.equal(store.listMessages(sent).length, 1);
       assert.deepEqual(store.listMessages(sent)[0].flags, ['\\Seen', '\\Flagged']);
     });
@@ -283,6 +283,42 @@ describe('MailStore', () => {
       assert.equal(st.resetCount, 1);
       assert.ok(st.lastResetAt);
       assert.equal(store.stats().messages, 2, 'orphaned server messages are deleted');
+    });
+
+    it('renumberFolder follows a server that renumbered under the same UIDVALIDITY: rows move by Message-ID, the rest is fetched or gone', async () => {
+      const { store, inbox } = await storeWithFolders();
+      // Held: m1..m4 under UIDs 1..4, and a second message with m1's Message-ID under 5.
+      store.upsertMessages(inbox, [1, 2, 3, 4].map((u) => incoming(inbox, u)));
+      store.upsertMessages(inbox, [incoming(inbox, 5, { messageId: '<m1@example.test>', subject: 'Message 1 again' })], { adoptFromLowerUid: false });
+      const idOf = new Map(store.listMessages(inbox).map((m) => [m.uid, m.id]));
+      assert.equal(idOf.size, 5);
+      // Now: two new messages took UIDs 3 and 4; m3 is at 6, m4 at 7; m2 was deleted; m1 twice stays.
+      const r = store.renumberFolder(inbox, '7', [
+        { uid: 1, messageId: '<m1@example.test>' },
+        { uid: 3, messageId: '<x1@example.test>' },
+        { uid: 4, messageId: '<x2@example.test>' },
+        { uid: 5, messageId: '<m1@example.test>' },
+        { uid: 6, messageId: '<m3@example.test>' },
+        { uid: 7, messageId: '<m4@example.test>' },
+      ]);
+      assert.deepEqual(r, { moved: 2, missing: 1, toFetch: [3, 4] });
+      const now = new Map(store.listMessages(inbox).map((m) => [m.uid, m]));
+      assert.deepEqual([...now.keys()].sort(), [1, 5, 6, 7]);
+      assert.equal(now.get(6)!.id, idOf.get(3), 'the same row (body, local state) under its new UID');
+      assert.equal(now.get(7)!.id, idOf.get(4));
+      assert.equal(now.get(1)!.id, idOf.get(1));
+      assert.equal(now.get(5)!.subject, 'Message 1 again');
+      // The freed UIDs take the fetched messages, and the moved rows answer to their new provider ids.
+      const again = store.upsertMessages(inbox, [incoming(inbox, 3, { messageId: '<x1@example.test>', subject: 'X1' }), incoming(inbox, 6, { messageId: '<m3@example.test>' })], { adoptFromLowerUid: false });
+      assert.deepEqual(again, { inserted: 1, updated: 1, adopted: 0, movedFrom: [] });
+      assert.equal(store.listMessages(inbox).find((m) => m.uid === 3)!.subject, 'X1');
+      assert.equal(store.listMessages(inbox).find((m) => m.uid === 6)!.id, idOf.get(3));
+      // Nothing to follow: nothing changes.
+      assert.deepEqual(store.renumberFolder(inbox, '7', [{ uid: 1, messageId: '<m1@example.test>' }, { uid: 3, messageId: '<x1@example.test>' }, { uid: 5, messageId: '<m1@example.test>' }, { uid: 6, messageId: '<m3@example.test>' }, { uid: 7, messageId: '<m4@example.test>' }]), {
+        moved: 0,
+        missing: 0,
+        toFetch: [],
+      });
     });
 
     it('markMissing hides a message at once; purgeMissing deletes it only a cycle later', async () => {

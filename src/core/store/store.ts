@@ -610,10 +610,16 @@ export class MailStore {
    * pending local entry (a local Sent copy, a move not yet confirmed) by Message-ID
    * takes that entry over, so the user never sees two.
    */
-  upsertMessages(folderId: number, msgs: IncomingMessage[]): { inserted: number; updated: number; adopted: number } {
+  upsertMessages(
+    folderId: number,
+    msgs: IncomingMessage[],
+    opts: { adoptFromLowerUid?: boolean } = {},
+  ): { inserted: number; updated: number; adopted: number; movedFrom: Array<{ uid: number; messageId: string }> } {
+    const fromLowerUid = opts.adoptFromLowerUid ?? true;
     const folder = this.getFolderById(folderId);
     if (!folder) throw new MailError('folder.notFound', `folder ${folderId} is not in the store`);
-    const counts = { inserted: 0, updated: 0, adopted: 0 };
+    // movedFrom: the UIDs of adopted rows that had one already (their message came back under a new UID).
+    const counts = { inserted: 0, updated: 0, adopted: 0, movedFrom: [] as Array<{ uid: number; messageId: string }> };
     this.tx(() => {
       // What the rows below look up one by one, asked for the whole batch at once (a statement
       // per header was most of the cost of storing one). `byProvider` is kept true as rows
@@ -642,13 +648,14 @@ export class MailStore {
           // Most new messages share their Message-ID with no stored one: the join below only
           // runs for those that do (in sql.js it costs three times an index lookup).
           if (sharedIds.has(m.messageId)) {
-            id = adoptable(
-              this.#all<{ id: number; uid: number | null }>(
-                `SELECT m.id, ms.uid FROM messages m JOIN memberships ms ON ms.message_id = m.id
-                 WHERE m.account_id = ? AND m.message_id = ? AND ms.folder_id = ? AND (ms.uid IS NULL OR ms.uid < ?)`,
-                [folder.accountId, m.messageId, folderId, m.uid ?? 0],
-              ),
+            const rows = this.#all<{ id: number; uid: number | null }>(
+              `SELECT m.id, ms.uid FROM messages m JOIN memberships ms ON ms.message_id = m.id
+               WHERE m.account_id = ? AND m.message_id = ? AND ms.folder_id = ? AND (ms.uid IS NULL OR ms.uid < ?)`,
+              [folder.accountId, m.messageId, folderId, fromLowerUid ? m.uid ?? 0 : 0],
             );
+            id = adoptable(rows);
+            const from = rows.find((r) => r.id === id)?.uid;
+            if (from !== undefined && from !== null) counts.movedFrom.push({ uid: from, messageId: m.messageId });
           }
           if (id !== undefined) {
             this.#run(
@@ -763,6 +770,63 @@ export class MailStore {
       }
     });
     return n;
+  }
+
+  /**
+   * The server renumbered the folder under the same UIDVALIDITY (Courier-IMAP does after another
+   * client's COPY): messages hold other UIDs now, and UIDs the store knows name other messages.
+   * `server` is every UID of the folder up to some point, each with the Message-ID it holds now.
+   * A row whose Message-ID the server holds under another UID moves to it (keeping its body and
+   * local state), a row the server no longer holds is marked missing and gives up its UID, and
+   * the UIDs whose messages the store does not hold are returned, to be fetched.
+   */
+  renumberFolder(folderId: number, uidValidity: string, server: Array<{ uid: number; messageId?: string }>, now = Date.now()): { moved: number; missing: number; toFetch: number[] } {
+    const out = { moved: 0, missing: 0, toFetch: [] as number[] };
+    if (!server.length) return out;
+    const upTo = server.reduce((a, s) => Math.max(a, s.uid), 0);
+    this.tx(() => {
+      const local = this.#all<{ id: number; uid: number; mid: string | null; pid: string | null }>(
+        `SELECT m.id, ms.uid, m.message_id AS mid, m.provider_id AS pid FROM memberships ms JOIN messages m ON m.id = ms.message_id
+         WHERE ms.folder_id = ? AND ms.uid IS NOT NULL AND ms.uid <= ?`,
+        [folderId, upTo],
+      );
+      const byUid = new Map(local.map((l) => [l.uid, l]));
+      const claimed = new Set<number>();
+      const open: Array<{ uid: number; messageId?: string }> = [];
+      for (const s of server) {
+        const l = byUid.get(s.uid);
+        // Without a Message-ID on either side the row cannot be checked: it is taken as it is.
+        if (l && (l.mid ?? undefined) === s.messageId) claimed.add(l.id);
+        else open.push(s);
+      }
+      const byMid = new Map<string, typeof local>();
+      for (const l of local) if (l.mid && !claimed.has(l.id)) byMid.set(l.mid, [...(byMid.get(l.mid) ?? []), l]);
+      const moves: Array<{ row: (typeof local)[number]; uid: number }> = [];
+      for (const s of open) {
+        const row = s.messageId ? byMid.get(s.messageId)?.find((l) => !claimed.has(l.id)) : undefined;
+        if (row) {
+          claimed.add(row.id);
+          moves.push({ row, uid: s.uid });
+        } else out.toFetch.push(s.uid);
+      }
+      const gone = local.filter((l) => !claimed.has(l.id));
+      if (!moves.length && !gone.length) return;
+      // UIDs and provider ids are unique: every row that changes gives its own up first.
+      for (const l of [...moves.map((m) => m.row), ...gone]) {
+        this.#run('UPDATE memberships SET uid = NULL WHERE folder_id = ? AND message_id = ?', [folderId, l.id]);
+        this.#run('UPDATE messages SET provider_id = ? WHERE id = ?', [`${l.pid ?? ''}~renumbered~${l.id}`, l.id]);
+      }
+      for (const m of moves) {
+        this.#run('UPDATE memberships SET uid = ?, missing_since = NULL WHERE folder_id = ? AND message_id = ?', [m.uid, folderId, m.row.id]);
+        this.#run('UPDATE messages SET provider_id = ? WHERE id = ?', [`${folderId}:${uidValidity}:${m.uid}`, m.row.id]);
+      }
+      for (const l of gone) this.#run('UPDATE memberships SET missing_since = COALESCE(missing_since, ?) WHERE folder_id = ? AND message_id = ?', [now, folderId, l.id]);
+      out.moved = moves.length;
+      out.missing = gone.length;
+      this.pending.folders.add(folderId);
+      this.pending.messages += moves.length + gone.length;
+    });
+    return out;
   }
 
   /**

@@ -226,7 +226,8 @@ export const sentMapping: Check = {
       return [
         {
           status: 'warn',
-          detail: issues.join('; ') + list.note,
+          // What the sender learnt is said here too: a server without special-use (Courier) always lands here.
+          detail: `${issues.join('; ')}; provider keeps its own copy: ${serverKeeps}${list.note}`,
           remedy: l10n.t('Check in your webmail where your provider stores sent mail (Sent, Sent Items or Sent Mail) and set that folder as the account\'s Sent folder (sentFolder); make sure it is selected in Select Folders for Sync. If the server does not keep sent mail itself, set saveSentCopy to "always"; if it does, to "auto".'),
           action,
         },

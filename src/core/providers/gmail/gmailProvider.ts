@@ -29,7 +29,7 @@ import { gmail, type gmail_v1 } from '@googleapis/gmail';
 import { OAuth2Client } from 'google-auth-library';
 import type { AccountConfig, ProviderKind } from '../../config';
 import { MailError } from '../../errors';
-import { DEFAULT_LIMITS } from '../../limits';
+import { formatBytes, formatSeconds, resolveLimits, type ConnectionLimits } from '../../limits';
 import { type Logger, noopLogger } from '../../log';
 import { classifyProviderError, errorFacts } from '../../auth/classify';
 import { explainGoogleGrantEnd, type GoogleOAuthSettings } from '../../auth/oauthConfig';
@@ -102,6 +102,8 @@ export interface GmailProviderOptions {
   /** The stored Gmail threadId of a message with one of these Message-IDs (replies, forwards). */
   threadOf?(messageIds: string[]): string | undefined;
   now?: () => number;
+  /** Request deadlines and response size (src/core/limits.ts); tests pass small ones. */
+  limits?: Partial<ConnectionLimits>;
 }
 
 interface Label {
@@ -186,7 +188,10 @@ export class GmailProvider implements MailProvider {
   }
   private readonly now: () => number;
 
+  private readonly limits: ConnectionLimits;
+
   constructor(private readonly o: GmailProviderOptions) {
+    this.limits = resolveLimits(o.limits);
     this.accountId = o.account.id;
     this.logger = o.logger ?? noopLogger;
     this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -238,10 +243,12 @@ export class GmailProvider implements MailProvider {
     this.authClient = new OAuth2Client({ clientId: s.clientId, clientSecret: s.clientSecret, endpoints: { oauth2TokenUrl: s.tokenUrl, oauth2AuthBaseUrl: s.authUrl } });
     // Retries are ours too, so Retry-After is honoured and a 403 rateLimitExceeded is retried.
     // A whole request has a deadline (src/core/limits.ts), not only a socket that goes quiet.
-    this.api = gmail({ version: 'v1', auth: this.authClient, rootUrl: s.apiRootUrl, retry: false, timeout: DEFAULT_LIMITS.httpRequestMs });
+    // And a response a size limit: node-fetch (gaxios' fetch in Node) stops reading beyond it.
+    const l = this.limits;
+    this.api = gmail({ version: 'v1', auth: this.authClient, rootUrl: s.apiRootUrl, retry: false, timeout: l.httpRequestMs, maxContentLength: l.httpMaxResponseBytes });
     // The library builds the /upload URI from a per-call rootUrl only (the client-wide one is not applied to it).
     // An upload of up to 35 MB gets longer than an ordinary request on a slow uplink.
-    this.uploadOpts = { rootUrl: s.apiRootUrl, timeout: DEFAULT_LIMITS.httpUploadMs };
+    this.uploadOpts = { rootUrl: s.apiRootUrl, timeout: l.httpUploadMs };
     return this.api;
   }
 
@@ -279,11 +286,12 @@ export class GmailProvider implements MailProvider {
       await this.bucket.take(units);
       this.checkLockout(name);
       this.authClient!.setCredentials({ access_token: await src.accessToken() });
+      const started = Date.now();
       try {
         this.count(name);
         return (await fn(api)).data;
       } catch (e) {
-        const err = classifyProviderError(e, 'google', name);
+        const err = limitHit(e, this.limits, Date.now() - started, name) ?? classifyProviderError(e, 'google', name);
         const status = errorFacts(e).status;
         if (status === 401 && !refreshed) {
           refreshed = true;
@@ -834,6 +842,25 @@ export class GmailProvider implements MailProvider {
 
 function empty(): FolderSyncResult {
   return { newMessages: 0, flagChanges: 0, removed: 0, reset: false, complete: true };
+}
+
+/**
+ * A request that met MailDesk's limits (src/core/limits.ts), which the libraries report in their
+ * own words: gaxios aborts a request at its timeout ("The operation was aborted"), node-fetch
+ * ends a body over the size limit (a FetchError of type max-size).
+ */
+function limitHit(e: unknown, l: ConnectionLimits, elapsedMs: number, name: string): MailError | undefined {
+  const chain: Array<{ name?: unknown; type?: unknown }> = [];
+  for (let x: unknown = e; x && typeof x === 'object' && chain.length < 5; x = (x as { cause?: unknown }).cause) chain.push(x as { name?: unknown; type?: unknown });
+  if (chain.some((x) => x.type === 'max-size')) {
+    return new MailError('server.protocol', `${name}: Gmail sent a response larger than MailDesk's limit of ${formatBytes(l.httpMaxResponseBytes)}; the request was stopped`, { cause: e });
+  }
+  // An abort is MailDesk's timeout only once that much time has passed (uploads have a longer one).
+  if (chain.some((x) => x.name === 'AbortError') && elapsedMs >= l.httpRequestMs) {
+    const limit = elapsedMs >= l.httpUploadMs ? l.httpUploadMs : l.httpRequestMs;
+    return new MailError('net.timeout', `${name}: Gmail did not finish its answer within ${formatSeconds(limit)}`, { cause: e });
+  }
+  return undefined;
 }
 
 /** What the core needs to build a Gmail provider for an account. */

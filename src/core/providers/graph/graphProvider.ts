@@ -25,7 +25,7 @@ import { Client, type Context, type Middleware, ResponseType, RetryHandler, Retr
 import type { INetworkModule } from '@azure/msal-node';
 import type { AccountConfig, SecretStore } from '../../config';
 import { MailError } from '../../errors';
-import { DEFAULT_LIMITS, formatBytes, formatSeconds } from '../../limits';
+import { formatBytes, formatSeconds, resolveLimits, type ConnectionLimits } from '../../limits';
 import { type Logger, noopLogger } from '../../log';
 import { parseMessage } from '../../mime/parse';
 import type { FolderRole, FolderRow, IncomingMessage, MailStore } from '../../store/store';
@@ -83,6 +83,8 @@ export interface GraphProviderOptions {
   /** Longest Retry-After waited in-process; longer ones go back to the scheduler. */
   maxInlineRetryAfterSec?: number;
   where?: 'settings' | 'config';
+  /** Request deadline and response size (src/core/limits.ts); tests pass small ones. */
+  limits?: Partial<ConnectionLimits>;
 }
 
 interface GraphRecipient {
@@ -164,11 +166,15 @@ class BearerMiddleware implements Middleware {
  * trusted (tests; NODE_EXTRA_CA_CERTS is only read at start) and the socket error's code
  * (ECONNREFUSED, ENOTFOUND...) survives into the message.
  */
-class NodeTransport implements Middleware {
+export class NodeTransport implements Middleware {
+  private readonly limits: ConnectionLimits;
   constructor(
     private readonly ca: string | Buffer | undefined,
     private readonly timeoutMs = 60_000,
-  ) {}
+    limits?: Partial<ConnectionLimits>,
+  ) {
+    this.limits = resolveLimits(limits);
+  }
   async execute(ctx: Context): Promise<void> {
     const url = typeof ctx.request === 'string' ? ctx.request : (ctx.request as Request).url;
     const o = ctx.options ?? {};
@@ -188,13 +194,14 @@ class NodeTransport implements Middleware {
     ctx.response = await new Promise<Response>((resolve, reject) => {
       // A whole request has a deadline and a response a size limit (src/core/limits.ts), not only
       // the socket's inactivity timeout: a server trickling bytes or sending without end is cut off.
-      const deadline = setTimeout(() => req.destroy(Object.assign(new Error(`ETIMEDOUT: ${new URL(url).host} did not finish its answer within ${formatSeconds(DEFAULT_LIMITS.httpRequestMs)}`), { code: 'ETIMEDOUT' })), DEFAULT_LIMITS.httpRequestMs);
+      const { httpRequestMs, httpMaxResponseBytes } = this.limits;
+      const deadline = setTimeout(() => req.destroy(Object.assign(new Error(`ETIMEDOUT: ${new URL(url).host} did not finish its answer within ${formatSeconds(httpRequestMs)}`), { code: 'ETIMEDOUT' })), httpRequestMs);
       const req = lib.request(url, { method: o.method ?? 'GET', headers, ca: this.ca, timeout: this.timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {
           size += c.length;
-          if (size > DEFAULT_LIMITS.httpMaxResponseBytes) req.destroy(new MailError('server.protocol', `${new URL(url).host} sent a response larger than ${formatBytes(DEFAULT_LIMITS.httpMaxResponseBytes)}`));
+          if (size > httpMaxResponseBytes) req.destroy(new MailError('server.protocol', `${new URL(url).host} sent a response larger than ${formatBytes(httpMaxResponseBytes)}`));
           else chunks.push(c);
         });
         res.on('close', () => clearTimeout(deadline));
@@ -374,7 +381,7 @@ export class GraphProvider implements MailProvider {
       baseUrl: base,
       defaultVersion: 'v1.0',
       customHosts: new Set([new URL(base).hostname]),
-      middleware: [new BearerMiddleware(() => this.accessToken), retry, new NodeTransport(this.o.ca)],
+      middleware: [new BearerMiddleware(() => this.accessToken), retry, new NodeTransport(this.o.ca, undefined, this.o.limits)],
     });
     return this.client;
   }

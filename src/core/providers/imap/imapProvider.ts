@@ -119,10 +119,14 @@ export class ImapProvider implements MailProvider {
   /** UIDVALIDITY changes per folder since a sync last found the server agreeing with itself. */
   private readonly resetsInARow = new Map<number, number>();
   /**
-   * Set once this server reported two UIDVALIDITYs for one folder within one sync (Courier-IMAP
-   * before a client SELECTed the folder read-write): every sync then selects read-write first.
+   * Courier-IMAP saves a folder's UIDs, and its UIDVALIDITY, only when a client opens the folder
+   * read-write. What STATUS and EXAMINE report before that is made up again: a new UIDVALIDITY
+   * a second later, and the UIDs of mail no read-write SELECT has seen go to the messages of
+   * another client's COPY, under the same UIDVALIDITY. On such a server every sync opens its
+   * folder read-write, so every UID MailDesk stores is one the server has saved. Known from the
+   * greeting (Courier names itself there), or learnt when a folder's UIDVALIDITY changes.
    */
-  private selectReadWriteFirst = false;
+  private syncReadWrite = false;
   private readonly logger: Logger;
   private readonly firstPageSize: number;
   private readonly pageSize: number;
@@ -147,6 +151,7 @@ export class ImapProvider implements MailProvider {
     try {
       const c = await connectImap({ server: this.account.imap!, password, logger: this.logger, accountId: this.account.id, qresync, limits: this.opts.limits });
       if (!this.caps) this.caps = new Set([...c.capabilities.keys()].map((k) => k.toUpperCase()));
+      if (!this.syncReadWrite && savesUidsOnlyReadWrite(c)) this.syncReadWrite = true;
       return c;
     } catch (e) {
       throw toMailError(e, `IMAP ${this.account.imap!.host}:${this.account.imap!.port}`);
@@ -246,7 +251,7 @@ export class ImapProvider implements MailProvider {
       const condstore = this.caps?.has('CONDSTORE') ?? false;
       // Courier-IMAP gives a folder whose UID database no client has saved yet a new UIDVALIDITY
       // on every STATUS and EXAMINE; a read-write SELECT saves it, and the values hold from then on.
-      if (this.selectReadWriteFirst) (await c.getMailboxLock(folder.path, { readOnly: false })).release();
+      if (this.syncReadWrite) (await c.getMailboxLock(folder.path, { readOnly: false })).release();
       const st = await c.status(folder.path, { messages: true, uidNext: true, uidValidity: true, unseen: true, highestModseq: condstore });
       if (!st) throw await this.statusFailed(c, folder.path);
       const result: FolderSyncResult = { newMessages: 0, flagChanges: 0, removed: 0, reset: false, complete: false, remoteTotal: st.messages, remoteUnread: st.unseen };
@@ -282,6 +287,9 @@ export class ImapProvider implements MailProvider {
 
       if (plan.kind === 'sync' && plan.reset) {
         this.countReset(folder, state.uidValidity, remote.uidValidity);
+        // A server that renumbers its folders may be one that keeps numbers only for folders
+        // opened read-write (Courier behind a proxy that hides its greeting): from now on they are.
+        this.syncReadWrite = true;
         this.logger.log('warn', `UIDVALIDITY changed (${state.uidValidity} → ${remote.uidValidity}): the folder was reset on the server; fetching it anew`, {
           account: this.account.id,
           folder: folder.path,
@@ -302,13 +310,13 @@ export class ImapProvider implements MailProvider {
         return result;
       }
 
-      const lock = await c.getMailboxLock(folder.path, { readOnly: true });
+      const lock = await c.getMailboxLock(folder.path, { readOnly: !this.syncReadWrite });
       try {
         const mbox = c.mailbox && typeof c.mailbox === 'object' ? c.mailbox : undefined;
         // One UIDVALIDITY per sync: the one the plan was made with. UIDs fetched from a mailbox
         // that reports another belong to another numbering, so none is stored under either.
         if (mbox?.uidValidity !== undefined && String(mbox.uidValidity) !== remote.uidValidity) {
-          this.selectReadWriteFirst = true;
+          this.syncReadWrite = true;
           this.countReset(folder, remote.uidValidity, String(mbox.uidValidity));
           throw new MailError(
             'folder.reset',
@@ -350,8 +358,13 @@ export class ImapProvider implements MailProvider {
           const lastKnown = Number(plan.newRange.split(':')[0]) - 1;
           // "N:*" always returns the last message even when its UID is below N.
           const msgs = (await this.fetchAll(c, plan.newRange, true, HEADER_QUERY)).filter((m) => m.uid > lastKnown);
-          await storeInChunks(store, folder.id, msgs.map((m) => toIncoming(folder.id, uidValidity, m)));
+          const movedFrom = await storeInChunks(store, folder.id, msgs.map((m) => toIncoming(folder.id, uidValidity, m)));
           result.newMessages = msgs.length;
+          if (movedFrom.length) {
+            const r = await this.followRenumbering(c, ctx, uidValidity, cycleStart, movedFrom);
+            result.newMessages += r.fetched;
+            result.removed += r.missing;
+          }
         }
 
         const known = plan.flags.kind === 'scan' || plan.checkExpunged ? store.knownUids(folder.id) : undefined;
@@ -393,6 +406,50 @@ export class ImapProvider implements MailProvider {
   }
 
   /**
+   * Messages the store held under lower UIDs came back as new ones under the same UIDVALIDITY:
+   * the server renumbered the folder (Courier-IMAP does when another client COPYs into a folder
+   * whose latest mail no read-write SELECT has saved: the copies take those UIDs). Then the UIDs
+   * the store knows may name other messages, and the messages that took them are below the
+   * range a sync fetches. Every UID of the folder is read again with its Message-ID, the store
+   * follows the server's numbering, and what it lacks is fetched.
+   */
+  private async followRenumbering(
+    c: ImapFlow,
+    ctx: SyncContext,
+    uidValidity: string,
+    now: number,
+    movedFrom: Array<{ uid: number; messageId: string }>,
+  ): Promise<{ fetched: number; missing: number }> {
+    const { store, folder } = ctx;
+    // A second copy of a message arriving (a list post that was also sent to you) looks the same,
+    // but there the old UIDs still hold what they held: both copies are kept, and the folder
+    // needs no second look.
+    const before = await this.fetchAll(c, movedFrom.map((m) => m.uid).join(','), true, { uid: true, envelope: true });
+    const held = new Map(before.map((m) => [m.uid, m.envelope?.messageId]));
+    if (movedFrom.every((m) => held.get(m.uid) === m.messageId)) {
+      const copies = await this.fetchAll(c, movedFrom.map((m) => m.uid).join(','), true, HEADER_QUERY);
+      await storeInChunks(store, folder.id, copies.map((m) => toIncoming(folder.id, uidValidity, m)), undefined, { adoptFromLowerUid: false });
+      return { fetched: copies.length, missing: 0 };
+    }
+    const all = await this.fetchAll(c, '1:*', true, { uid: true, envelope: true });
+    const r = store.renumberFolder(
+      folder.id,
+      uidValidity,
+      all.map((m) => ({ uid: m.uid, messageId: m.envelope?.messageId || undefined })),
+      now,
+    );
+    const msgs = r.toFetch.length ? await this.fetchAll(c, r.toFetch.join(','), true, HEADER_QUERY) : [];
+    // These are messages the store does not hold under any UID of the folder: a second copy of a
+    // Message-ID is a second message here, not the first one moving.
+    await storeInChunks(store, folder.id, msgs.map((m) => toIncoming(folder.id, uidValidity, m)), undefined, { adoptFromLowerUid: false });
+    this.logger.log('warn', `the server renumbered "${folder.path}" under the same UIDVALIDITY ${uidValidity}: ${r.moved} message(s) took new UIDs, ${msgs.length} fetched, ${r.missing} gone; MailDesk follows its numbering`, {
+      account: this.account.id,
+      folder: folder.path,
+    });
+    return { fetched: msgs.length, missing: r.missing };
+  }
+
+  /**
    * Counts a UIDVALIDITY change of a folder; too many in a row means the server hands out a
    * new one whatever we do, and syncing it again would only download the folder again.
    */
@@ -428,7 +485,7 @@ export class ImapProvider implements MailProvider {
     const { store, folder } = ctx;
     const state = store.getSyncState(folder.id);
     if (state.backfillDone && !state.deepBackfill) return { complete: true };
-    const lock = await c.getMailboxLock(folder.path, { readOnly: true });
+    const lock = await c.getMailboxLock(folder.path, { readOnly: !this.syncReadWrite });
     try {
       if (state.deepBackfill) {
         // "Trigger Backfill": compare every UID on the server with what we hold and
@@ -774,6 +831,17 @@ export class ImapProvider implements MailProvider {
 }
 
 /**
+ * A server that keeps a folder's UIDs only once a client has opened it read-write: Courier-IMAP,
+ * which names itself in its greeting ("* OK [CAPABILITY ...] Courier-IMAP ready.") and does not
+ * answer ID.
+ */
+export function savesUidsOnlyReadWrite(c: ImapFlow): boolean {
+  const greeting = (c as unknown as { greeting?: unknown }).greeting;
+  const info = (c as unknown as { serverInfo?: Record<string, unknown> | null }).serverInfo;
+  return (typeof greeting === 'string' && /\bCourier-IMAP\b/i.test(greeting)) || (typeof info?.name === 'string' && /courier/i.test(info.name));
+}
+
+/**
  * Which server this is, for the support report: its greeting and what it said to ID (name,
  * version, vendor; nothing else, as other ID fields can carry paths or addresses).
  */
@@ -819,11 +887,19 @@ const STORE_CHUNK = 50;
  * Stores a page in small transactions, each in its share of a turn (turns.ts); `last` (e.g. moving the
  * backfill cursor) runs in the same transaction as the final chunk, so a crash in
  * between only means some headers are fetched again (they are keyed, never duplicated).
+ * Returns the UIDs of stored rows the messages took over from (see upsertMessages).
  */
-async function storeInChunks(store: MailStore, folderId: number, msgs: IncomingMessage[], last?: () => void): Promise<void> {
+async function storeInChunks(
+  store: MailStore,
+  folderId: number,
+  msgs: IncomingMessage[],
+  last?: () => void,
+  opts?: { adoptFromLowerUid?: boolean },
+): Promise<Array<{ uid: number; messageId: string }>> {
+  const movedFrom: Array<{ uid: number; messageId: string }> = [];
   if (!msgs.length) {
     if (last) store.tx(last);
-    return;
+    return movedFrom;
   }
   // Newest first, so what the list shows while a page is stored has no gap below the top.
   msgs = msgs.slice().sort((a, b) => (b.uid ?? 0) - (a.uid ?? 0));
@@ -832,8 +908,9 @@ async function storeInChunks(store: MailStore, folderId: number, msgs: IncomingM
     const final = i + STORE_CHUNK >= msgs.length;
     await takeTurn();
     store.tx(() => {
-      store.upsertMessages(folderId, chunk);
+      movedFrom.push(...store.upsertMessages(folderId, chunk, opts).movedFrom);
       if (final && last) last();
     });
   }
+  return movedFrom;
 }
