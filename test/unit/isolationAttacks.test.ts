@@ -142,6 +142,24 @@ describe('message CSS, generated attacks through the sanitiser (issue 16, held o
   });
 });
 
+describe('remote images load the same whatever the reader\'s screen', () => {
+  it('with remote content allowed, turns a srcset into one fixed src (the 1x or undescribed candidate, else the first)', () => {
+    const cases: Array<[string, string]> = [
+      ['<img srcset="https://t.example/2x.png 2x, https://t.example/1x.png 1x">', 'https://t.example/1x.png'],
+      ['<img srcset="https://t.example/s.png 300w, https://t.example/l.png 1200w" sizes="50vw">', 'https://t.example/s.png'],
+      ['<img srcset="https://t.example/plain.png, https://t.example/3x.png 3x">', 'https://t.example/plain.png'],
+      ['<img src="https://t.example/own.png" srcset="https://t.example/big.png 2x">', 'https://t.example/own.png'],
+    ];
+    for (const [html, src] of cases) {
+      const r = sanitizeHtml(html, { allowRemote: true });
+      assert.equal(r.html, `<img src="${src}" />`, html);
+      assert.deepEqual(r.loaded, [src], html);
+      assert.equal(sanitizeHtml(r.html, { allowRemote: true }).html, r.html, 'a fixed point');
+    }
+    assert.doesNotMatch(sanitizeHtml('<img srcset="https://t.example/a.png 1x">', { allowRemote: false }).html, /t\.example/);
+  });
+});
+
 describe('CSS values are read as a browser tokenizes them', () => {
   it('gives strings back in double quotes, resolves escapes to name characters only, and refuses the rest', () => {
     assert.deepEqual(readCssValue('"a" \'b\' \\72 ed'), { text: '"a" "b" red', urls: [] });

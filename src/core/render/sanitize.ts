@@ -513,16 +513,21 @@ function transformTag(tagName: string, attribs: sanitize.Attributes, ctx: Ctx): 
       }
     }
     if (attribs['data-maildesk-blocked'] !== undefined && !out.src) out['data-maildesk-blocked'] = 'image';
-    if (attribs.srcset && ctx.opts.allowRemote) {
-      const keep: string[] = [];
-      for (const cand of parseSrcset(attribs.srcset)) {
+    // The browser picks a srcset candidate by the reader's screen density and window width:
+    // a load that tells the sender those. The image loads as one fixed picture instead (the
+    // `1x` or undescribed candidate, else the first), and only when it has no src of its own.
+    if (attribs.srcset && ctx.opts.allowRemote && !out.src && c.kind !== 'cid') {
+      const cands = parseSrcset(attribs.srcset).filter((cand) => {
         const cc = classifyUrl(cand.url);
-        if (cc.kind === 'remote' && !/[\s,]/.test(cc.href)) {
-          keep.push(cand.descriptor ? `${cc.href} ${cand.descriptor}` : cc.href);
-          kept.add(cc.href);
-        }
+        return cc.kind === 'remote' && !/[\s,"]/.test(cc.href);
+      });
+      const pick = cands.find((cand) => cand.descriptor === '' || /^1(?:\.0*)?x$/i.test(cand.descriptor)) ?? cands[0];
+      const cc = pick && classifyUrl(pick.url);
+      if (cc && cc.kind === 'remote') {
+        out.src = cc.href;
+        kept.add(cc.href);
+        delete out['data-maildesk-blocked'];
       }
-      if (keep.length) out.srcset = keep.join(', ');
     }
   }
 
