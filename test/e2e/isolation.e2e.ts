@@ -71,8 +71,7 @@ const SPOOFS: Spoof[] = [
     // Escapes that a decode-then-write sanitiser turns into a second rule or declaration.
     id: 'smuggle-out-of-a-value',
     html:
-      '<style>p{content:"a\\22 } :host{contain:none!important;position:fixed!important;inset:0;z-index:2147483647;background:#fff} .md-banner{display:none} x{y:\\22"}' +
-      'q{color:red \\7d :host\\7b display:none}</style>' +
+      '<style>p{content:"a\\22 }:host{contain:none\\21 important;position:absolute\\21 important;top:-300px;left:0;width:3000px;height:3000px;background:#fff;z-index:2147483647}.md-banner{display:none}x{y:\\22"}</style>' +
       '<div style="content:\'\\27 ;position:fixed;top:0;left:0;width:100vw;height:100vh;background:#fff;z-index:99999;x:\\27\'">Cover</div><p class="inside">Hello</p>IMG',
   },
   { id: 'transform-escape', html: '<div style="transform:translate(-2000px,-2000px) scale(50);transform-origin:0 0;background:#fff;width:400px;height:400px">Big</div><p class="inside">Hello</p>IMG' },
@@ -193,7 +192,7 @@ describe('Message CSS stays inside its message (code-server + headless Chromium)
       `p:hover{background:url(${ex('hover')})}`,
       `@media (min-width:10px){p{background:url(${ex('media')})}}`,
       `p{cursor:url(${ex('cursor')}),auto}`,
-      `p{content:"\\22}:host-context(.md-thread) *{background:url(${ex('smuggled')})} x{y:\\22"}`,
+      `p{content:"\\22}:host p{background:url(${ex('smuggled')})} x{y:\\22"}`,
       `p::selection{background:url(${ex('selection')})}`,
       `.mine{background:url(${t().httpsUrl('/t/exfil/own-bg.png')})}`,
     ].join('\n');
