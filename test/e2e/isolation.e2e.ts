@@ -67,6 +67,13 @@ const SPOOFS: Spoof[] = [
       '<style>html{filter:invert(1);zoom:3}:root{transform:scale(3)}body{font:100px "y";transform:rotate(180deg)}*{color:red!important;background:#f0f!important;letter-spacing:20px}' +
       ':host-context(body){filter:invert(1)}::slotted(*){display:none}</style><p class="inside">Hello</p>IMG',
   },
+  {
+    // Escapes that a decode-then-write sanitiser turns into a second rule or declaration.
+    id: 'smuggle-out-of-a-value',
+    html:
+      '<style>p{content:"a\\22 }:host{contain:none\\21 important;position:absolute\\21 important;top:-300px;left:0;width:3000px;height:3000px;background:#fff;z-index:2147483647}.md-banner{display:none}x{y:\\22"}</style>' +
+      '<div style="content:\'\\27 ;position:fixed;top:0;left:0;width:100vw;height:100vh;background:#fff;z-index:99999;x:\\27\'">Cover</div><p class="inside">Hello</p>IMG',
+  },
   { id: 'transform-escape', html: '<div style="transform:translate(-2000px,-2000px) scale(50);transform-origin:0 0;background:#fff;width:400px;height:400px">Big</div><p class="inside">Hello</p>IMG' },
 ];
 
@@ -101,7 +108,7 @@ const CONTROLS = [
   '.md-actions [data-md-action="viewSource"]',
 ];
 
-async function readControls(frame: FrameLocator): Promise<{ controls: ControlView[]; page: string; inside: string }> {
+async function readControls(frame: FrameLocator): Promise<{ controls: ControlView[]; page: string; inside: string; part: string }> {
   return frame.locator('body').evaluate((_body, sels: string[]) => {
     const controls = sels.map((sel) => {
       const el = document.querySelector<HTMLElement>(sel);
@@ -133,7 +140,10 @@ async function readControls(frame: FrameLocator): Promise<{ controls: ControlVie
     const host = document.querySelector('.md-part');
     const p = host?.shadowRoot?.querySelector('.inside') ?? host?.querySelector('.inside');
     const inside = p ? getComputedStyle(p).color : 'no message content';
-    return { controls, page: pageLook, inside };
+    // The part's own box (the shadow host): shown and contained as the page made it.
+    const hs = host ? getComputedStyle(host) : undefined;
+    const part = hs ? [hs.display, hs.position, hs.contain, hs.overflow, hs.isolation, hs.zoom, hs.transform, hs.filter, hs.opacity, hs.visibility].join('|') : 'no part';
+    return { controls, page: pageLook, inside, part };
   }, CONTROLS);
 }
 
@@ -181,6 +191,9 @@ describe('Message CSS stays inside its message (code-server + headless Chromium)
       `time[datetime^="2025"]{background:url(${ex('date')})}`,
       `p:hover{background:url(${ex('hover')})}`,
       `@media (min-width:10px){p{background:url(${ex('media')})}}`,
+      `p{cursor:url(${ex('cursor')}),auto}`,
+      `p{content:"\\22}:host p{background:url(${ex('smuggled')})} x{y:\\22"}`,
+      `p::selection{background:url(${ex('selection')})}`,
       `.mine{background:url(${t().httpsUrl('/t/exfil/own-bg.png')})}`,
     ].join('\n');
     messages.push({
@@ -258,6 +271,7 @@ describe('Message CSS stays inside its message (code-server + headless Chromium)
           continue;
         }
         if (seen.page !== base.page) problems.push(`${s.id}: the page's own look changed: ${seen.page} (was ${base.page})`);
+        if (seen.part !== base.part) problems.push(`${s.id}: the message's box changed: ${seen.part} (was ${base.part})`);
         for (const [i, c] of seen.controls.entries()) {
           const b = base.controls[i];
           const where = `${s.id}: ${c.sel}`;

@@ -49,10 +49,14 @@ describe('sanitizeHtml', () => {
       '<img src="https://cdn.example/a.png" srcset="https://cdn.example/a2.png 2x, javascript:x 3x"><img src="ftp://h/x.png"><p style="background:url(https://cdn.example/bg.png)">x</p><style>@import url(https://cdn.example/s.css);</style>',
       { allowRemote: true },
     );
-    assert.match(r.html, /<img src="https:\/\/cdn\.example\/a\.png" srcset="https:\/\/cdn\.example\/a2\.png 2x" \/>/);
+    // The srcset is not kept: which candidate loads would tell the sender the reader's screen.
+    assert.match(r.html, /<img src="https:\/\/cdn\.example\/a\.png" \/>/);
     assert.match(r.html, /<img \/>/);
     assert.match(r.html, /background:url\(&quot;https:\/\/cdn\.example\/bg\.png&quot;\)/);
-    assert.deepEqual(r.blocked, [{ kind: 'css', url: 'https://cdn.example/s.css' }]);
+    assert.deepEqual(r.blocked, [
+      { kind: 'css', url: 'https://cdn.example/s.css' },
+      { kind: 'image', url: 'https://cdn.example/a2.png' },
+    ]);
   });
 
   it('maps cid: images through the host hook and accepts only raster data: URLs from it', () => {

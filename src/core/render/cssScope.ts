@@ -39,6 +39,8 @@ const VALUE_ATTRS = new Set([
 ]);
 const STATIC_PSEUDO = new Set(['first-child', 'last-child', 'only-child', 'first-of-type', 'last-of-type', 'only-of-type', 'empty', 'link', 'any-link']);
 const DYNAMIC_PSEUDO = new Set(['hover', 'active', 'focus', 'focus-visible', 'focus-within', 'visited', 'target']);
+// Pseudo-elements the reader brings about (selecting text): as dynamic as :hover.
+const DYNAMIC_PSEUDO_ELEMENTS = new Set(['selection']);
 const NTH_PSEUDO = new Set(['nth-child', 'nth-last-child', 'nth-of-type', 'nth-last-of-type']);
 const LIST_PSEUDO = new Set(['not', 'is', 'where', 'has']);
 const PSEUDO_ELEMENTS = new Set(['before', 'after', 'first-line', 'first-letter', 'marker', 'selection', 'placeholder']);
@@ -165,6 +167,7 @@ class SelectorParser {
         const name = this.ident().toLowerCase();
         if (pseudoElement || !PSEUDO_ELEMENTS.has(name) || this.s[this.i] === '(') throw new Refused();
         pseudoElement = true;
+        if (DYNAMIC_PSEUDO_ELEMENTS.has(name)) dynamic = true;
         simples.push(`::${name}`);
       } else if (c === ':') {
         this.i++;
@@ -222,6 +225,9 @@ class SelectorParser {
     }
     // eslint-disable-next-line no-control-regex
     if (/["\\<>\u0000-\u001f\u007f]/.test(value)) throw new Refused();
+    // A class comparison that names the reader's namespace matches nothing of the message (its
+    // md-* classes are removed): it can only be meant for the reader.
+    if (name === 'class' && /md-|maildesk/i.test(value)) throw new Refused();
     this.ws();
     let flag = '';
     const f = this.at(ATTR_FLAG);

@@ -2,6 +2,7 @@ import sanitize = require('sanitize-html');
 import { parse as parseCss, type ChildNode as CssNode, type Declaration } from 'postcss';
 import { Parser } from 'htmlparser2';
 import { scopeSelectorList } from './cssScope';
+import { readCssValue } from './cssValue';
 
 /**
  * Mail HTML is hostile. This module turns it into a fragment that can be shown in the
@@ -218,6 +219,11 @@ const SAFE_CSS_FUNCS = new Set([
   'polygon', 'counter', 'counters', 'blur', 'brightness', 'contrast', 'grayscale', 'opacity', 'saturate', 'sepia',
   'drop-shadow', 'hue-rotate', 'invert', 'minmax', 'repeat', 'fit-content',
 ]);
+// The properties whose remote url() may load when remote content is allowed: images drawn as
+// they are, whatever the reader does. A cursor loads when the pointer is over it (the sender
+// would learn where the reader points), and filter, mask, clip-path or shape-outside load
+// documents or need CORS: their remote url()s are blocked like any other.
+const REMOTE_IMAGE_PROPS = new Set(['background', 'background-image', 'list-style', 'list-style-image', 'border-image', 'border-image-source', 'content']);
 const BANNED_PROPS = new Set(['behavior', '-ms-behavior', '-moz-binding', 'binding', '-webkit-binding']);
 
 /** Resolves CSS escapes (`\75 rl(` is `url(`) so checks see what the browser will see. */
@@ -260,11 +266,19 @@ function sanitizeDeclaration(rawProp: string, rawValue: string, important: boole
     reportUrlsIn(ctx, decodeCssEscapes(rawValue), 'other');
     return undefined;
   }
-  let value = decodeCssEscapes(stripCssComments(rawValue)).replace(/[\r\n\f]+/g, ' ').trim();
   const kind = cssKindFor(prop);
+  // Read as a browser tokenizes it (cssValue.ts): strings, escapes and url()s resolved, and a
+  // text that cannot mean anything else once written into a <style> block or a style attribute.
+  const read = readCssValue(rawValue);
+  if (!read) {
+    reportUrlsIn(ctx, decodeCssEscapes(rawValue), kind);
+    return undefined;
+  }
+  let value = read.text.replace(/[\r\n\f]+/g, ' ').trim();
+  const urlText = read.urls.join(' ');
   // eslint-disable-next-line no-control-regex
-  if (/[\\<\u0000-\u0008\u000b\u000e-\u001f\u007f\ue000\ue001]/.test(value) || /expression|javascript:|vbscript:|@import|behavior/i.test(value)) {
-    reportUrlsIn(ctx, value, kind);
+  if (/[\\<\u0000-\u0008\u000b\u000e-\u001f\u007f]/.test(value) || /expression|javascript:|vbscript:|@import|behavior/i.test(value)) {
+    reportUrlsIn(ctx, `${value} ${urlText}`, kind);
     return undefined;
   }
   // Spoofing the reader's own banner or buttons needs an element pinned over them.
@@ -278,35 +292,33 @@ function sanitizeDeclaration(rawProp: string, rawValue: string, important: boole
     return undefined;
   };
   let failed = false;
-  value = value.replace(/url\(\s*(?:"([^"]*)"|'([^']*)'|([^"'()\s]*))\s*\)/gi, (_m, dq?: string, sq?: string, bare?: string) => {
-    const c = classifyUrl(dq ?? sq ?? bare ?? '');
+  for (const raw of read.urls) {
+    const c = classifyUrl(raw);
     let out: string | undefined;
     if (c.kind === 'cid') {
       out = hostUrl(ctx.opts.cidUrl?.(c.cid));
     } else if (c.kind === 'remote') {
-      if (ctx.opts.allowRemote && kind === 'image' && !ctx.conditional) {
+      // Only images that show whatever the reader does: not a cursor (loaded when the pointer
+      // is over it), nor SVG filters, masks or clip paths (documents, not images).
+      if (ctx.opts.allowRemote && REMOTE_IMAGE_PROPS.has(prop) && !ctx.conditional) {
         out = c.href;
         remoteHere.push(c.href);
       } else {
         block(ctx, kind, c.href);
       }
     }
-    if (out === undefined || /["\\\s]/.test(out)) {
-      failed = true;
-      return '';
-    }
-    urls.push(out);
-    return `\ue000${urls.length - 1}\ue001`;
-  });
+    if (out === undefined || /["\\\s]/.test(out)) failed = true;
+    urls.push(out ?? '');
+  }
   if (failed) return reject();
-  // Any url( left over was malformed, and any other function must be on the safe list.
+  // Any other function must be on the safe list.
   for (const m of value.toLowerCase().matchAll(/([a-z0-9_-]*)\s*\(/g)) {
     if (!SAFE_CSS_FUNCS.has(m[1])) {
-      reportUrlsIn(ctx, value, kind);
+      reportUrlsIn(ctx, `${value} ${urlText}`, kind);
       return reject();
     }
   }
-  if (/(?:https?:)?\/\//i.test(value.replace(/\ue000\d+\ue001/g, ''))) {
+  if (/(?:https?:)?\/\//i.test(value)) {
     // A URL outside url() only loads inside functions dropped above; keep nothing that looks like one.
     reportUrlsIn(ctx, value, kind);
     return reject();
@@ -364,7 +376,9 @@ function sanitizeCssNodes(nodes: CssNode[], ctx: Ctx, depth: number): string {
     } else if (n.type === 'atrule') {
       const name = n.name.toLowerCase();
       const params = decodeCssEscapes(stripCssComments(n.params)).replace(/\s+/g, ' ').trim();
-      if (name === 'media' && depth < 3 && n.nodes && !/[<{};\\]|url\(/i.test(params)) {
+      // A media query is names, numbers, ratios and comparisons: no string, escape or function
+      // that could leave the prelude open or load something.
+      if (name === 'media' && depth < 3 && n.nodes && /^[-a-z0-9 (),:.%/>=]*$/i.test(params) && !/url|\/\*/i.test(params)) {
         // A media query reads the reader's window and theme: no remote load may depend on it.
         const wasConditional = ctx.conditional;
         ctx.conditional = true;
@@ -499,16 +513,21 @@ function transformTag(tagName: string, attribs: sanitize.Attributes, ctx: Ctx): 
       }
     }
     if (attribs['data-maildesk-blocked'] !== undefined && !out.src) out['data-maildesk-blocked'] = 'image';
-    if (attribs.srcset && ctx.opts.allowRemote) {
-      const keep: string[] = [];
-      for (const cand of parseSrcset(attribs.srcset)) {
+    // The browser picks a srcset candidate by the reader's screen density and window width:
+    // a load that tells the sender those. The image loads as one fixed picture instead (the
+    // `1x` or undescribed candidate, else the first), and only when it has no src of its own.
+    if (attribs.srcset && ctx.opts.allowRemote && !out.src && c.kind !== 'cid') {
+      const cands = parseSrcset(attribs.srcset).filter((cand) => {
         const cc = classifyUrl(cand.url);
-        if (cc.kind === 'remote' && !/[\s,]/.test(cc.href)) {
-          keep.push(cand.descriptor ? `${cc.href} ${cand.descriptor}` : cc.href);
-          kept.add(cc.href);
-        }
+        return cc.kind === 'remote' && !/[\s,"]/.test(cc.href);
+      });
+      const pick = cands.find((cand) => cand.descriptor === '' || /^1(?:\.0*)?x$/i.test(cand.descriptor)) ?? cands[0];
+      const cc = pick && classifyUrl(pick.url);
+      if (cc && cc.kind === 'remote') {
+        out.src = cc.href;
+        kept.add(cc.href);
+        delete out['data-maildesk-blocked'];
       }
-      if (keep.length) out.srcset = keep.join(', ');
     }
   }
 
