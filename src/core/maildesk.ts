@@ -123,7 +123,12 @@ export class MailDesk {
       // The CLI's refresh token comes from the variable named by tokenEnv; a stored (rotated) one wins.
       const tokens = new TokenStore(secrets, () => (cfg.tokenEnv ? process.env[cfg.tokenEnv] : undefined));
       const settings = () => googleOAuthSettings({ oauth: this.o.oauth, secrets, surface: this.surface });
-      return createGmailProvider(cfg, { settings, tokens, logger: this.log, threadOf: (ids) => this.store.providerThreadOf(cfg.id, ids), options: this.o.gmail });
+      const lockoutKey = `gmail.lockedUntil.${cfg.id}`;
+      const lockout = {
+        read: () => Number(this.store.getSetting(lockoutKey) ?? 0) || 0,
+        write: (until: number) => this.store.setSetting(lockoutKey, String(until)),
+      };
+      return createGmailProvider(cfg, { settings, tokens, logger: this.log, threadOf: (ids) => this.store.providerThreadOf(cfg.id, ids), lockout, options: this.o.gmail });
     }
     if (cfg.provider === 'outlook') return new GraphProvider(cfg, { oauth: this.o.oauth?.microsoft, secrets: this.secretStore, logger: this.log, where: this.surface === 'vscode' ? 'settings' : 'config', ...this.o.graph });
     throw new MailError('oauth.notConfigured', `${cfg.provider} accounts are not supported by this version of MailDesk yet`);

@@ -7,12 +7,15 @@
  */
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { GOOGLE_CLIENT_SECRET_KEY, GOOGLE_SETUP_STEPS } from '../../src/core/auth/oauthConfig';
 import { memorySecretStore, type StoredTokens, TokenStore } from '../../src/core/auth/tokens';
 import type { AccountConfig } from '../../src/core/config';
 import { MailDesk, type MailDeskOptions } from '../../src/core/maildesk';
 import { parseMessage } from '../../src/core/mime/parse';
-import { ALL_MAIL_PATH, type GmailProvider } from '../../src/core/providers/gmail/gmailProvider';
+import { ALL_MAIL_PATH, GmailProvider } from '../../src/core/providers/gmail/gmailProvider';
 import { forwardDraft, replyDraft } from '../../src/core/send/compose';
 import { syncOnce } from '../../src/core/sync/once';
 import { listThreads, threadKeyOf, threadMessages } from '../../src/core/threads/threads';
@@ -305,6 +308,50 @@ describe('Gmail as the service behaves (uploads, threads, label views, lockouts,
     assert.equal(provider.lockedUntil, 0, 'the lockout is over and forgotten');
     } finally {
       provider.lockedUntil = 0; // process-wide per account: never leak into the next test
+    }
+  });
+
+  it('a lockout outlives the engine: started again within it, MailDesk sends Gmail nothing until it ends', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'maildesk-gmail-lockout-'));
+    try {
+      g.addMessage(mail(1), ['INBOX']);
+      const secrets = memorySecretStore({ [GOOGLE_CLIENT_SECRET_KEY]: g.clientSecret });
+      await new TokenStore(secrets).save('g', { refreshToken: g.issueRefreshToken() });
+      const options: MailDeskOptions = {
+        dataDir,
+        credentials: noPasswords,
+        secrets,
+        oauth: { google: { clientId: g.clientId, authBaseUrl: g.baseUrl, apiBaseUrl: g.baseUrl } },
+        idle: false,
+        backoffBaseMs: 20,
+        send: { sentCheckDelaysMs: [] },
+      };
+      core = await MailDesk.open(options);
+      await core.addAccount({ id: 'g', provider: 'gmail', email: EMAIL, folders: ['INBOX'] });
+      await syncOnce(c(), ['g']);
+      const until = new Date(Date.now() + 15 * 60_000);
+      g.throttle = { remaining: 1000, status: 429, message: `User-rate limit exceeded.  Retry after ${until.toISOString()}` };
+      const total = () => [...g.counts].filter(([k]) => k !== 'token' && k !== 'authorize').reduce((a, [, n]) => a + n, 0);
+      const before = total();
+      await c().scheduler.runJob(c().store.getJob('g:sync:INBOX')!);
+      assert.equal(total() - before, 1, 'one refused request');
+      await core.close();
+      // A new process remembers nothing: a provider that keeps its lockout in this process only forgets it.
+      new GmailProvider({ account: { id: 'g', provider: 'gmail', email: EMAIL }, settings: () => Promise.reject(new Error('unused')), tokens: new TokenStore(secrets) }).lockedUntil = 0;
+
+      // The engine starts again (a window reloads) while Gmail still refuses the account.
+      core = await MailDesk.open(options);
+      for (const j of c().store.listJobs('g')) c().store.updateJob(j.id, { status: 'pending', nextRun: 0 });
+      await syncOnce(c(), ['g']);
+      const r = await c().send('g', { to: ['bo@example.test'], subject: 'after the restart', text: 'x' });
+      assert.equal(r.error?.code, 'server.rateLimited');
+      assert.match(r.error!.message, new RegExp(until.toISOString().slice(0, 16)));
+      assert.equal(c().store.getJob('g:sync:INBOX')!.errorCode, 'server.rateLimited');
+      assert.equal(total() - before, 1, 'no request to Gmail after the restart, within the lockout');
+    } finally {
+      await core?.close();
+      core = undefined;
+      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 

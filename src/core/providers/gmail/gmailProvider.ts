@@ -62,7 +62,7 @@ import { GMAIL_UNITS, mapLimit, TokenBucket } from './quota';
  */
 export const GMAIL_MAX_UPLOAD_BYTES = 35 * 1024 * 1024;
 
-/** Gmail lockouts by account id (see GmailProvider.lockedUntil). */
+/** Gmail lockouts by account id, for providers made without a `lockout` store (see GmailProvider.lockedUntil). */
 const lockouts = new Map<string, number>();
 
 /** The virtual folder holding every message not in Spam or Trash. */
@@ -101,6 +101,11 @@ export interface GmailProviderOptions {
   sleep?: (ms: number) => Promise<void>;
   /** The stored Gmail threadId of a message with one of these Message-IDs (replies, forwards). */
   threadOf?(messageIds: string[]): string | undefined;
+  /**
+   * Where a lockout outlives the process (the store): an engine started again within Gmail's
+   * lockout must not spend a request to learn it again.
+   */
+  lockout?: { read(): number; write(until: number): void };
   now?: () => number;
   /** Request deadlines and response size (src/core/limits.ts); tests pass small ones. */
   limits?: Partial<ConnectionLimits>;
@@ -177,13 +182,15 @@ export class GmailProvider implements MailProvider {
   readonly calls = new Map<string, number>();
   /**
    * Epoch ms until which Gmail refuses this account (a 429 lockout): no request before then.
-   * Shared by every provider instance of the account in the process (Troubleshoot makes its own).
+   * Kept where `lockout` says (the store: every provider of the account, Troubleshoot's own
+   * too, and an engine started again see it), else shared by the account's providers in the process.
    */
   get lockedUntil(): number {
-    return lockouts.get(this.accountId) ?? 0;
+    return this.o.lockout ? this.o.lockout.read() : lockouts.get(this.accountId) ?? 0;
   }
   set lockedUntil(t: number) {
-    if (t > 0) lockouts.set(this.accountId, t);
+    if (this.o.lockout) this.o.lockout.write(Math.max(0, t));
+    else if (t > 0) lockouts.set(this.accountId, t);
     else lockouts.delete(this.accountId);
   }
   private readonly now: () => number;
@@ -870,9 +877,10 @@ export interface GmailProviderDeps {
   logger?: Logger;
   /** The stored Gmail threadId for a reply's parent Message-IDs (MailStore.providerThreadOf). */
   threadOf?(messageIds: string[]): string | undefined;
-  options?: Omit<GmailProviderOptions, 'account' | 'settings' | 'tokens' | 'logger' | 'threadOf'>;
+  lockout?: GmailProviderOptions['lockout'];
+  options?: Omit<GmailProviderOptions, 'account' | 'settings' | 'tokens' | 'logger' | 'threadOf' | 'lockout'>;
 }
 
 export function createGmailProvider(account: AccountConfig, deps: GmailProviderDeps): GmailProvider {
-  return new GmailProvider({ account, settings: deps.settings, tokens: deps.tokens, logger: deps.logger, threadOf: deps.threadOf, ...deps.options });
+  return new GmailProvider({ account, settings: deps.settings, tokens: deps.tokens, logger: deps.logger, threadOf: deps.threadOf, lockout: deps.lockout, ...deps.options });
 }
