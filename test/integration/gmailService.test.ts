@@ -35,10 +35,11 @@ describe('Gmail as the service behaves (uploads, threads, label views, lockouts,
   let g: GoogleServer;
   let core: MailDesk | undefined;
 
-  async function open(acc: Partial<AccountConfig> = {}, extra: Partial<MailDeskOptions> = {}, tokens?: Partial<StoredTokens>): Promise<MailDesk> {
+  /** A MailDesk signed in to the local Gmail (a refresh token in its secrets), without an account yet. */
+  async function options(extra: Partial<MailDeskOptions> = {}, tokens?: Partial<StoredTokens>): Promise<MailDeskOptions> {
     const secrets = memorySecretStore({ [GOOGLE_CLIENT_SECRET_KEY]: g.clientSecret });
     await new TokenStore(secrets).save('g', { refreshToken: g.issueRefreshToken(), ...tokens });
-    core = await MailDesk.open({
+    return {
       credentials: noPasswords,
       secrets,
       oauth: { google: { clientId: g.clientId, authBaseUrl: g.baseUrl, apiBaseUrl: g.baseUrl } },
@@ -46,7 +47,11 @@ describe('Gmail as the service behaves (uploads, threads, label views, lockouts,
       backoffBaseMs: 20,
       send: { sentCheckDelaysMs: [] },
       ...extra,
-    });
+    };
+  }
+
+  async function open(acc: Partial<AccountConfig> = {}, extra: Partial<MailDeskOptions> = {}, tokens?: Partial<StoredTokens>): Promise<MailDesk> {
+    core = await MailDesk.open(await options(extra, tokens));
     await core.addAccount({ id: 'g', provider: 'gmail', email: EMAIL, ...acc });
     return core;
   }
@@ -315,19 +320,8 @@ describe('Gmail as the service behaves (uploads, threads, label views, lockouts,
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'maildesk-gmail-lockout-'));
     try {
       g.addMessage(mail(1), ['INBOX']);
-      const secrets = memorySecretStore({ [GOOGLE_CLIENT_SECRET_KEY]: g.clientSecret });
-      await new TokenStore(secrets).save('g', { refreshToken: g.issueRefreshToken() });
-      const options: MailDeskOptions = {
-        dataDir,
-        credentials: noPasswords,
-        secrets,
-        oauth: { google: { clientId: g.clientId, authBaseUrl: g.baseUrl, apiBaseUrl: g.baseUrl } },
-        idle: false,
-        backoffBaseMs: 20,
-        send: { sentCheckDelaysMs: [] },
-      };
-      core = await MailDesk.open(options);
-      await core.addAccount({ id: 'g', provider: 'gmail', email: EMAIL, folders: ['INBOX'] });
+      const opts = await options({ dataDir });
+      await open({ folders: ['INBOX'] }, opts);
       await syncOnce(c(), ['g']);
       const until = new Date(Date.now() + 15 * 60_000);
       g.throttle = { remaining: 1000, status: 429, message: `User-rate limit exceeded.  Retry after ${until.toISOString()}` };
@@ -335,12 +329,12 @@ describe('Gmail as the service behaves (uploads, threads, label views, lockouts,
       const before = total();
       await c().scheduler.runJob(c().store.getJob('g:sync:INBOX')!);
       assert.equal(total() - before, 1, 'one refused request');
-      await core.close();
+      await c().close();
       // A new process remembers nothing: a provider that keeps its lockout in this process only forgets it.
-      new GmailProvider({ account: { id: 'g', provider: 'gmail', email: EMAIL }, settings: () => Promise.reject(new Error('unused')), tokens: new TokenStore(secrets) }).lockedUntil = 0;
+      new GmailProvider({ account: { id: 'g', provider: 'gmail', email: EMAIL }, settings: () => Promise.reject(new Error('unused')), tokens: new TokenStore(opts.secrets!) }).lockedUntil = 0;
 
       // The engine starts again (a window reloads) while Gmail still refuses the account.
-      core = await MailDesk.open(options);
+      core = await MailDesk.open(opts);
       for (const j of c().store.listJobs('g')) c().store.updateJob(j.id, { status: 'pending', nextRun: 0 });
       await syncOnce(c(), ['g']);
       const r = await c().send('g', { to: ['bo@example.test'], subject: 'after the restart', text: 'x' });
