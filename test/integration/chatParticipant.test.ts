@@ -93,23 +93,7 @@ describe('@maildesk chat participant (scripted model, real tools over the engine
   let here: EngineHere;
   let settings: Record<string, unknown> = {};
 
-  async function serverDrafts(): Promise<string[]> {
-    const c = await dv.connect('alice');
-    try {
-      const lock = await c.getMailboxLock('Drafts');
-      try {
-        const out: string[] = [];
-        for await (const m of c.fetch('1:*', { envelope: true })) out.push(m.envelope?.subject ?? '');
-        return out;
-      } catch {
-        return [];
-      } finally {
-        lock.release();
-      }
-    } finally {
-      await c.logout();
-    }
-  }
+  const serverDrafts = async (): Promise<string[]> => (await dv.messages('alice', 'Drafts')).map((m) => m.subject);
 
   /**
    * One chat request to @maildesk: `steps` play the model, one per round; `decline` makes the

@@ -60,25 +60,7 @@ describe('maildesk mcp (MCP client against the built CLI)', function () {
     return { text: r.content.map((c) => c.text ?? '').join('\n'), isError: r.isError === true, data: r.structuredContent ?? {} };
   }
 
-  async function serverMessages(user: string, folder: string): Promise<Array<{ uid: number; subject: string; flags: string[]; text: string }>> {
-    const c = await dv.connect(user);
-    try {
-      const lock = await c.getMailboxLock(folder);
-      try {
-        const out: Array<{ uid: number; subject: string; flags: string[]; text: string }> = [];
-        for await (const m of c.fetch('1:*', { uid: true, envelope: true, flags: true, source: true })) {
-          out.push({ uid: m.uid, subject: m.envelope?.subject ?? '', flags: [...(m.flags ?? [])], text: m.source?.toString('utf8') ?? '' });
-        }
-        return out;
-      } catch {
-        return [];
-      } finally {
-        lock.release();
-      }
-    } finally {
-      await c.logout();
-    }
-  }
+  const serverMessages = (user: string, folder: string) => dv.messages(user, folder);
 
   async function until(what: string, check: () => Promise<boolean>): Promise<void> {
     for (let i = 0; i < 100; i++) {

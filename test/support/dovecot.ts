@@ -46,6 +46,15 @@ export function requireDovecot(ctx: Mocha.Context): void {
 
 export type SpecialFolder = 'Trash' | 'Junk' | 'Archive';
 
+/** A message as another mail client reads it from the server. */
+export interface ServerMessage {
+  uid: number;
+  subject: string;
+  flags: string[];
+  /** The whole message source. */
+  text: string;
+}
+
 export interface DovecotOptions {
   /** user -> password; default { alice: 'secret', bob: 'secret' } */
   users?: Record<string, string>;
@@ -107,6 +116,8 @@ export interface Dovecot {
   connect(user: string, password?: string): Promise<ImapFlow>;
   /** What another mail client sees in a folder: subject -> sorted flags (read-only). */
   flagsBySubject(user: string, folder: string): Promise<Map<string, string[]>>;
+  /** Every message of a folder as another client reads it (read-only); none when the folder is missing. */
+  messages(user: string, folder: string): Promise<ServerMessage[]>;
   /** Last lines of the Dovecot log, for error messages. */
   logTail(lines?: number): string;
 }
@@ -556,6 +567,29 @@ class DovecotServer implements Dovecot {
         lock.release();
       }
       return out;
+    });
+  }
+
+  messages(user: string, folder: string): Promise<ServerMessage[]> {
+    return this.withClient(user, async (c) => {
+      let lock;
+      try {
+        lock = await c.getMailboxLock(folder, { readOnly: true });
+      } catch {
+        return []; // no such folder (yet)
+      }
+      try {
+        const out: ServerMessage[] = [];
+        const exists = c.mailbox && typeof c.mailbox === 'object' ? c.mailbox.exists : 0;
+        if (exists) {
+          for await (const m of c.fetch('1:*', { uid: true, envelope: true, flags: true, source: true })) {
+            out.push({ uid: m.uid, subject: m.envelope?.subject ?? '', flags: [...(m.flags ?? [])], text: m.source?.toString('utf8') ?? '' });
+          }
+        }
+        return out;
+      } finally {
+        lock.release();
+      }
     });
   }
 
