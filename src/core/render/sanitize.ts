@@ -2,6 +2,7 @@ import sanitize = require('sanitize-html');
 import { parse as parseCss, type ChildNode as CssNode, type Declaration } from 'postcss';
 import { Parser } from 'htmlparser2';
 import { scopeSelectorList } from './cssScope';
+import { boundCssCost } from './cssCost';
 import { readCssValue } from './cssValue';
 
 /**
@@ -323,6 +324,11 @@ function sanitizeDeclaration(rawProp: string, rawValue: string, important: boole
     reportUrlsIn(ctx, value, kind);
     return reject();
   }
+  // What it may cost the renderer: factors that only shrink, bounded lengths, blurs and
+  // layers (cssCost.ts); a message must not be able to freeze the thread view.
+  const bounded = boundCssCost(prop, value);
+  if (bounded === undefined) return reject();
+  value = bounded;
   for (const u of remoteHere) ctx.kept.add(u);
   value = value.replace(/\ue000(\d+)\ue001/g, (_m, i: string) => `url("${urls[Number(i)]}")`);
   return `${prop}:${value}${important ? ' !important' : ''}`;

@@ -1,0 +1,131 @@
+/**
+ * Generated message CSS whose rendering cost explodes (issue 16: a denial of service by
+ * mail), by class: factors that multiply down the tree (scale, zoom, matrices, skews, font
+ * sizes in em or %, reflections), what is drawn over a magnified area (blurs, shadows,
+ * backdrop filters), sheer sizes (1e9px, calc() and viewport units times big factors), layer
+ * makers (blend modes, masks, will-change, 3D), complexity (shadow layers, filter chains,
+ * polygons, columns, counters, huge generated content) and work every frame (animations,
+ * transitions). Each class is written several ways (in a <style> block and inline, literal
+ * and through calc()) and nested DEPTH levels deep, so that a cap that only holds for one
+ * element does not hold here. Used by test/unit/cssCost.test.ts (every declaration through
+ * the sanitiser) and test/integration/renderCostChromium.test.ts (the page in Chromium).
+ */
+
+export interface CostAttack {
+  /** Class and a short name, e.g. `multiply/scale+blur`. */
+  id: string;
+  /** The declarations, as a message writes them (one element's worth). */
+  decls: string;
+  /** The message's HTML: the declarations on every level of a deep nest. */
+  html: string;
+}
+
+/** How deep every attack nests its elements: deeper than any newsletter, shallow enough to parse quickly. */
+export const DEPTH = 24;
+
+/** `<div class=n>` DEPTH levels deep, some text at each level. */
+function nest(attr: string): string {
+  let s = '<p>Deep text</p>';
+  for (let i = 0; i < DEPTH; i++) s = `<div ${attr}>Level ${i} ${s}</div>`;
+  return s;
+}
+
+const CLASSES: Array<[string, string[]]> = [
+  [
+    'multiply',
+    [
+      'transform:scale(50);filter:blur(30px)',
+      'scale:50;filter:blur(20px)',
+      'scale:5000%;filter:blur(10px) blur(10px)',
+      'transform:scale(calc(10 * 5)) rotate(1deg);filter:blur(calc(1px * 100))',
+      'transform:matrix(50,0,0,50,0,0);filter:drop-shadow(0 0 80px red)',
+      'transform:scaleX(40) scaleY(40);box-shadow:0 0 300px red',
+      'transform:skewX(80deg) skewY(80deg);filter:blur(5px)',
+      'transform:skew(60deg,60deg) scale(1.5);text-shadow:0 0 100px red',
+      'zoom:30;filter:blur(15px)',
+      'zoom:3000%;box-shadow:0 0 200px 50px red',
+      'font-size:3em;text-shadow:0 0 200px red',
+      'font-size:400%;line-height:5',
+      'font:bold 2.5em/9 serif;letter-spacing:2em',
+      'font-size:larger;font-size:calc(1em * 3)',
+      '-webkit-box-reflect:below 0;filter:blur(4px)',
+      'box-reflect:right 0',
+      'width:200%;height:200%;filter:blur(8px)',
+    ],
+  ],
+  [
+    'size',
+    [
+      'width:1e9px;height:1e9px;filter:blur(50px)',
+      'width:calc(1e6 * 100vw);height:calc(100vh * 1e6);box-shadow:0 0 100px red',
+      'min-width:999999999px;min-height:1e8em;background:linear-gradient(red,blue)',
+      'padding:1e7px;margin:1e7px 0;border:1e7px solid red',
+      'outline:1e8px solid red;outline-offset:1e8px',
+      'letter-spacing:1e6px;word-spacing:1e6px;text-indent:1e9px',
+      'line-height:1e9;font-size:1e9px',
+      'border-width:99999vw;border-style:solid;border-radius:1e9px',
+      'width:max(1e9px,1px);height:clamp(1e9px,1e9px,1e9px)',
+      'inset:-1e9px;position:absolute;width:1e9in',
+      'tab-size:1e9;white-space:pre',
+      'column-count:1000000;column-gap:1px',
+      'columns:100000 1px',
+      '-webkit-text-stroke:1e6px red',
+    ],
+  ],
+  [
+    'layers',
+    [
+      'backdrop-filter:blur(100px);-webkit-backdrop-filter:blur(100px) saturate(3)',
+      'mix-blend-mode:difference;isolation:isolate;filter:opacity(0.99)',
+      'will-change:transform,opacity,filter',
+      'perspective:1px;transform:translate3d(0,0,-100px)',
+      'transform-style:preserve-3d;backface-visibility:hidden;rotate:x 45deg',
+      'translate:0 0 500px;scale:2 2 2',
+      'filter:grayscale(1) invert(1) sepia(1) contrast(2)',
+      'opacity:0.99;filter:brightness(1.1)',
+      'mask-image:linear-gradient(red,transparent);-webkit-mask-image:radial-gradient(red,blue);mask-size:1px 1px',
+    ],
+  ],
+  [
+    'complexity',
+    [
+      `box-shadow:${Array.from({ length: 60 }, (_, i) => `0 0 ${i * 20}px ${i}px red`).join(',')}`,
+      `text-shadow:${Array.from({ length: 60 }, (_, i) => `${i}px ${i}px ${i * 10}px red`).join(',')}`,
+      `filter:${Array.from({ length: 40 }, () => 'blur(3px)').join(' ')}`,
+      `filter:${Array.from({ length: 20 }, (_, i) => `drop-shadow(${i}px ${i}px ${i * 10}px red)`).join(' ')}`,
+      `clip-path:polygon(${Array.from({ length: 2000 }, (_, i) => `${(i * 37) % 100}% ${(i * 53) % 100}%`).join(',')})`,
+      `background:${Array.from({ length: 200 }, (_, i) => `radial-gradient(circle at ${i % 100}% 50%, red, transparent 1px)`).join(',')}`,
+      `counter-reset:${Array.from({ length: 500 }, (_, i) => `c${i} 1`).join(' ')};counter-increment:${Array.from({ length: 500 }, (_, i) => `c${i}`).join(' ')}`,
+    ],
+  ],
+  [
+    'animate',
+    [
+      'animation:md-spin 1ms linear infinite;animation-name:spin',
+      'animation-duration:1ms;animation-iteration-count:infinite',
+      'transition:all 1ms;transition-property:transform',
+      '-webkit-animation:x 1ms infinite',
+    ],
+  ],
+];
+
+/** Declarations and their nested messages, every class. */
+export function costAttacks(): CostAttack[] {
+  const out: CostAttack[] = [];
+  for (const [cls, list] of CLASSES) {
+    for (const [i, decls] of list.entries()) {
+      // Alternate the way in: a rule for every level, or the same style attribute on each.
+      const html = i % 2 === 0 ? `<style>.n{${decls}}</style>${nest('class="n"')}` : nest(`style="${decls.replace(/"/g, '&quot;')}"`);
+      out.push({ id: `${cls}/${i}/${decls.slice(0, 40)}`, decls, html });
+    }
+  }
+  // Generated content that multiplies: a long string on every element, counters() down a deep nest.
+  const long = 'x'.repeat(20_000);
+  out.push({ id: 'content/long', decls: `content:"${long}"`, html: `<style>*::before,*::after{content:"${long}"}</style>${nest('class="n"')}` });
+  out.push({
+    id: 'content/counters',
+    decls: 'counter-reset:c;content:counters(c,".")',
+    html: `<style>.n{counter-reset:c 5}.n::before{counter-increment:c 1e9;content:counters(c,"....................")}</style>${nest('class="n"')}`,
+  });
+  return out;
+}
