@@ -99,6 +99,16 @@ const CLASSES: Array<[string, string[]]> = [
     ],
   ],
   [
+    // Everything the bounds let through, at their caps, on every level: the caps themselves must be cheap.
+    'caps',
+    [
+      `transform:rotate(45deg) scale(1);filter:grayscale(1) invert(1) sepia(1) contrast(2);opacity:.9;width:10000px;height:10000px;border-radius:50%;overflow:hidden;box-shadow:${Array.from({ length: 4 }, (_, i) => `${i}px 0 100px 100px red`).join(',')}`,
+      `font-size:200px;line-height:10;letter-spacing:200px;text-shadow:${Array.from({ length: 4 }, (_, i) => `${i * 30}px 0 100px red`).join(',')};outline:200px solid red;outline-offset:200px;border:200px dashed blue`,
+      `clip-path:polygon(${Array.from({ length: 64 }, (_, i) => `${(i * 37) % 100}% ${(i * 53) % 100}%`).join(',')});overflow:scroll;position:relative;z-index:1;padding:10000px 0 0 10000px`,
+      `background:${Array.from({ length: 8 }, (_, i) => `repeating-radial-gradient(circle at ${i * 10}% 50%, red, blue 1px, red 2px)`).join(',')};background-size:1px 1px;width:10000px;height:10000px`,
+    ],
+  ],
+  [
     'animate',
     [
       'animation:md-spin 1ms linear infinite;animation-name:spin',
