@@ -86,16 +86,24 @@ type Tok =
   | { t: 'num'; n: number; unit: string; s: string }
   | { t: 'fn'; name: string; args: Tok[]; s: string };
 
-const NUM = /^[+-]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?/;
-const WORD = /^-?(?:[a-zA-Z_\u0080-\uffff]|--)[-\w\u0080-\uffff]*/;
+// Sticky (matched at lastIndex): the tokenizer never copies the rest of the value.
+const NUM = /[+-]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?/y;
+const UNIT = /%|-?[a-zA-Z_][-\w]*/y;
+const WORD = /-?(?:[a-zA-Z_\u0080-\uffff]|--)[-\w\u0080-\uffff]*/y;
+const WS = /\s+/y;
+const HASH = /#[-\w\u0080-\uffff]*/y;
 
 function tokenize(s: string): Tok[] {
   let i = 0;
+  const at = (re: RegExp): string | undefined => {
+    re.lastIndex = i;
+    return re.exec(s)?.[0];
+  };
   const read = (closing: boolean): Tok[] => {
     const out: Tok[] = [];
     while (i < s.length) {
       const c = s[i];
-      const rest = s.slice(i, i + 400);
+      let m: string | undefined;
       if (c === ')') {
         if (!closing) throw new Drop();
         i++;
@@ -108,24 +116,22 @@ function tokenize(s: string): Tok[] {
         i = end + 1;
       } else if (c === '\ue000') {
         const end = s.indexOf('\ue001', i);
+        if (end < 0) throw new Drop();
         out.push({ t: 'str', s: s.slice(i, end + 1) });
         i = end + 1;
-      } else if (/\s/.test(c)) {
-        const m = /^\s+/.exec(rest)![0];
+      } else if ((m = at(WS))) {
         out.push({ t: 'ws', s: ' ' });
         i += m.length;
       } else if (c === '#') {
-        const m = /^#[-\w\u0080-\uffff]*/.exec(rest)![0];
+        m = at(HASH)!;
         out.push({ t: 'word', s: m });
         i += m.length;
-      } else if (NUM.test(rest) && (out.length === 0 || out[out.length - 1].t !== 'word' || !/[-\w]$/.test(out[out.length - 1].s))) {
-        const m = NUM.exec(rest)![0];
+      } else if ((m = at(NUM)) !== undefined) {
         i += m.length;
-        const u = /^(?:%|-?[a-zA-Z_][-\w]*)/.exec(s.slice(i, i + 40))?.[0] ?? '';
+        const u = at(UNIT) ?? '';
         i += u.length;
         out.push({ t: 'num', n: Number(m), unit: u.toLowerCase(), s: m + u });
-      } else if (WORD.test(rest)) {
-        const m = WORD.exec(rest)![0];
+      } else if ((m = at(WORD))) {
         i += m.length;
         if (s[i] === '(') {
           i++;
