@@ -129,6 +129,15 @@ export function costAttacks(): CostAttack[] {
       out.push({ id: `${cls}/${i}/${decls.slice(0, 40)}`, decls, html });
     }
   }
+  // Many elements side by side rather than deep, each with everything at its cap: the cost per element times thousands.
+  const maxed = 'filter:grayscale(1) invert(1) sepia(1) contrast(2);opacity:.9;border-radius:50%;overflow:hidden;box-shadow:0 0 100px 100px red,0 0 100px red,0 0 100px red,0 0 100px red;text-shadow:0 0 100px red,0 0 100px red,0 0 100px red,0 0 100px red;transform:rotate(3deg);position:relative;z-index:2;display:inline-block;width:300px;height:300px';
+  out.push({ id: 'many/maxed', decls: maxed, html: `<style>.m{${maxed}}</style>${'<span class="m">x</span>'.repeat(3000)}` });
+  // Generated text at its cap on both pseudo-elements of tens of thousands of tiny elements: text the markup never carried.
+  out.push({ id: 'many/generated-text', decls: '', html: `<style>i::before,i::after{content:"${'w '.repeat(15)}"}</style>${'<i></i>'.repeat(60_000)}` });
+  // Presentational attributes as big as the markup allows, nested: sizes the sanitiser keeps as HTML, not CSS.
+  let tables = '<p>Deep text</p>';
+  for (let i = 0; i < DEPTH; i++) tables = `<table width="1000000000" height="1000000000" cellpadding="100000000" cellspacing="100000000" border="100000000" bgcolor="#fff"><tr><td width="1e9" height="99999999" colspan="1000" rowspan="65534">${tables}<img width="1000000000" height="1000000000" alt="x" src="data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="></td></tr></table>`;
+  out.push({ id: 'attrs/huge-sizes', decls: '', html: tables });
   // Generated content that multiplies: a long string on every element, counters() down a deep nest.
   const long = 'x'.repeat(20_000);
   out.push({ id: 'content/long', decls: `content:"${long}"`, html: `<style>*::before,*::after{content:"${long}"}</style>${nest('class="n"')}` });

@@ -147,7 +147,7 @@ function declProblems({ prop, value }: { prop: string; value: string }): string[
     if (lh !== undefined && Number(lh) > 10) out.push(`${at}: line height factor`);
   }
   if (/^(?:counter-(?:reset|increment|set))$/.test(p) && value.split(/\s+/).filter((w) => /^[a-z_-]/i.test(w)).length > 4) out.push(`${at}: counter list`);
-  if ((p === 'content' || p === 'quotes') && value.length > 300) out.push(`${at}: long content`);
+  if (/^(?:content|quotes|list-style(?:-type)?)$/.test(p) && value.replace(/counter\([^)]*\)/g, '').length > 40) out.push(`${at}: long content`);
   if (/^(?:clip-path|shape-outside)$/.test(p) && (value.match(/,/g) ?? []).length > 64) out.push(`${at}: polygon`);
   if (/^background(?:-image)?$/.test(p) && top(value, ',').length > 8) out.push(`${at}: background layers`);
   if (p !== 'transform' && p !== 'scale' && p !== 'zoom' && !/^(?:line-height|tab-size)$/.test(p) && !/color|rgb|hsl/i.test(value)) {
@@ -271,9 +271,13 @@ describe('message CSS: what it may cost the renderer (issue 16, denial of servic
     assert.deepEqual(declsOf('<p style="box-shadow:0 0 1e6px 9e9px red">x</p>'), [{ prop: 'box-shadow', value: '0 0 100px 100px red' }]);
   });
 
-  it('generated content: no counters() (its text grows with the depth), no long strings repeated on every element', () => {
+  it('generated content: no counters() (its text grows with the depth), no strings over 32 characters repeated on every element', () => {
     assert.deepEqual(declsOf('<style>p::before{content:counters(c, ".")}</style><p>x</p>'), []);
-    assert.deepEqual(declsOf(`<style>p::before{content:"${'x'.repeat(300)}"}</style><p>x</p>`), []);
+    for (const prop of ['content', 'quotes', 'list-style-type', 'list-style']) {
+      assert.deepEqual(declsOf(`<style>p::before{${prop}:"${'x'.repeat(33)}"}</style><p>x</p>`), [], prop);
+      assert.deepEqual(declsOf(`<style>p::before{${prop}:"${'x'.repeat(20)}" "${'x'.repeat(13)}"}</style><p>x</p>`), [], prop);
+      assert.equal(declsOf(`<style>p::before{${prop}:"${'x'.repeat(32)}"}</style><p>x</p>`).length, 1, prop);
+    }
     assert.deepEqual(declsOf('<style>p::before{content:"\\2022 - " counter(item)}</style><p>x</p>'), [{ prop: 'content', value: '"•- " counter(item)' }]);
     assert.deepEqual(declsOf('<style>p{counter-reset:a b c d e}</style><p>x</p>'), []);
   });
