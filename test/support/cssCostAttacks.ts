@@ -70,6 +70,11 @@ const CLASSES: Array<[string, string[]]> = [
       'column-count:1000000;column-gap:1px',
       'columns:100000 1px',
       '-webkit-text-stroke:1e6px red',
+      'display:grid;grid-template-columns:repeat(1000000, 1px);grid-template-rows:repeat(1000000, minmax(1px, 1fr))',
+      'display:grid;grid-template-columns:repeat(auto-fill, 0.01px);grid-auto-rows:0.01px;grid-column:span 100000',
+      'border:200px solid;border-image:linear-gradient(red,blue) 1 / 0.01px round;width:10000px;height:10000px',
+      'border:200px solid;border-image-source:repeating-linear-gradient(red,blue 1px);border-image-slice:1;border-image-width:0.001;border-image-repeat:repeat;border-image-outset:100',
+      'background:linear-gradient(red,blue);background-size:0.01px 0.01px;width:10000px;height:10000px',
     ],
   ],
   [
