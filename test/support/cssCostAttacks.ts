@@ -21,7 +21,7 @@ export interface CostAttack {
 }
 
 /** How deep every attack nests its elements: deeper than any newsletter, shallow enough to parse quickly. */
-export const DEPTH = 24;
+export const DEPTH = 100;
 
 /** `<div class=n>` DEPTH levels deep, some text at each level. */
 function nest(attr: string): string {
