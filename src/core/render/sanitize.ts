@@ -18,7 +18,8 @@ import { readCssValue } from './cssValue';
  *  3. a CSS sanitiser for `style` attributes and `<style>` blocks: CSS escapes and comments
  *     are resolved first, then every `url()` is classified like any other URL, and only a
  *     short list of CSS functions survives (sanitize-html itself passes `<style>` through raw);
- *     every selector is checked and scoped to the message's own box (cssScope.ts).
+ *     every selector is checked and scoped to the message's own box (cssScope.ts), and what
+ *     each declaration may cost the renderer is bounded (cssCost.ts: no freezing the view).
  * Every rewritten element keeps its origin in a `data-maildesk-*` attribute that is
  * re-validated on input, so sanitising the output again gives the same output.
  */
