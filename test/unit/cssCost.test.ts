@@ -59,9 +59,13 @@ function lengthProblems(value: string, cap: number, font: boolean): string[] {
     const m = /^(clamp|min|max|calc)\(/i.exec(value.slice(i));
     if (m && !/[-\w]$/.test(value.slice(0, i))) {
       const [inner, end] = group(value, i + m[1].length);
-      const last = /,\s*(-?[\d.]+)px\s*$/.exec(inner);
-      if (!/^(clamp|min)$/i.test(m[1]) || !last || Number(last[1]) > cap) problems.push(`unbounded math: ${value.slice(i, end)}`);
-      if (m[1].toLowerCase() === 'clamp' && !/^\s*(?:0px|-[\d.]+px)\s*,/.test(inner)) problems.push(`clamp without our lower bound: ${inner}`);
+      const last = /,\s*(-?[\d.]+(?:e[+-]?\d+)?)(px|pt|pc|in|cm|mm|q)\s*$/i.exec(inner);
+      const first = /^\s*(-?[\d.]+(?:e[+-]?\d+)?)(px|pt|pc|in|cm|mm|q)\s*,/i.exec(inner);
+      const hi = last ? Number(last[1]) * PX[last[2].toLowerCase()] : Infinity;
+      if (!/^(clamp|min)$/i.test(m[1]) || hi > cap) problems.push(`unbounded math: ${value.slice(i, end)}`);
+      // min() bounds only from above: kept for font sizes (never negative); a clamp() needs both bounds in range and in order.
+      if (m[1].toLowerCase() === 'min' && !font) problems.push(`min() without a lower bound: ${inner}`);
+      if (m[1].toLowerCase() === 'clamp' && (!first || Number(first[1]) * PX[first[2].toLowerCase()] < -cap || Number(first[1]) * PX[first[2].toLowerCase()] > hi)) problems.push(`clamp without a lower bound in range: ${inner}`);
       rest += ' B ';
       i = end;
     } else {
@@ -164,7 +168,9 @@ function problemsFor(prop: string, value: string): string[] {
   return declsOf(html).flatMap(declProblems);
 }
 
-describe('message CSS: what it may cost the renderer (issue 16, denial of service)', () => {
+describe('message CSS: what it may cost the renderer (issue 16, denial of service)', function () {
+  // Thousands of generated values through the whole sanitiser, on a shared machine.
+  this.timeout(30_000);
   it('generated attacks of every class (multiply, size, layers, complexity, animate, content): nothing kept is unbounded', () => {
     const attacks = costAttacks();
     assert.ok(attacks.length >= 40, `${attacks.length} attacks`);
@@ -186,7 +192,7 @@ describe('message CSS: what it may cost the renderer (issue 16, denial of servic
       'text-indent', 'letter-spacing', 'word-spacing', 'border', 'border-width', 'border-left-width', 'outline', 'outline-width', 'outline-offset', 'font-size',
       'background-size', 'background-position', 'flex-basis', '-webkit-text-stroke-width', 'translate', 'transform-origin', 'border-spacing', 'box-shadow', 'text-shadow',
     ];
-    const sizes = ['1e9', '123456', '20001', '-1e9', '5e4', '250', '3'];
+    const sizes = ['1e9', '20001', '-1e9', '250', '3'];
     const units = ['px', 'in', 'cm', 'pt', 'em', 'rem', 'ex', 'vw', 'vh', 'vmax', '%', 'lh', 'cqw'];
     const forms = (v: string): string[] => [v, `calc(${v} * 1)`, `calc(1px * ${v.replace(/[a-z%]+$/, '')})`, `max(${v}, 1px)`, `min(${v}, ${v})`, `clamp(1px, ${v}, ${v})`, `${v} auto`, `0 0 ${v} ${v}`];
     const problems: string[] = [];
@@ -201,7 +207,7 @@ describe('message CSS: what it may cost the renderer (issue 16, denial of servic
         }
       }
     }
-    assert.ok(n > 2000, `${n} values`);
+    assert.ok(n > 1500, `${n} values`);
     assert.deepEqual(problems.slice(0, 20), []);
   });
 
@@ -280,6 +286,22 @@ describe('message CSS: what it may cost the renderer (issue 16, denial of servic
     }
     assert.deepEqual(declsOf('<style>p::before{content:"\\2022 - " counter(item)}</style><p>x</p>'), [{ prop: 'content', value: '"•- " counter(item)' }]);
     assert.deepEqual(declsOf('<style>p{counter-reset:a b c d e}</style><p>x</p>'), []);
+  });
+
+  it('is a fixed point: the bounded output, bounded again, is the same (so sanitising twice changes nothing)', () => {
+    const values: Array<[string, string]> = [
+      ['width', 'calc(1e6 * 100vw)'], ['width', '200%'], ['height', 'max(1e9px, 1px)'], ['margin', '1e9px calc(2em * 1e9) 0 auto'], ['font-size', '3em'], ['font-size', 'calc(1em * 3)'],
+      ['font', 'bold 2.5em/1e9 serif'], ['transform', 'scale(calc(10 * 5)) translate(1e9px, calc(1px * 1e9))'], ['scale', 'calc(50) 2'], ['zoom', 'calc(3 * 1)'], ['tab-size', '1e9'],
+      ['line-height', '1e9'], ['box-shadow', '0 0 calc(1px * 1e9) red'], ['letter-spacing', '1e6em'], ['width', 'clamp(-1e9px, 50%, 600px)'], ['width', 'clamp(-50px, 1e9px, 600px)'], ['width', 'clamp(1e9px, 1px, 1px)'], ['width', 'min(100%, 600px)'],
+    ];
+    for (const [prop, v] of values) {
+      const once = boundCssCost(prop, v);
+      assert.ok(once !== undefined, `${prop}:${v} is kept`);
+      assert.equal(boundCssCost(prop, once), once, `${prop}:${v}`);
+    }
+    const html = `<style>p{${values.map(([p, v]) => `${p}:${v}`).join(';')}}</style><p style="${values.map(([p, v]) => `${p}:${v}`).join(';')}">x</p>`;
+    const first = sanitizeHtml(html, { allowRemote: false }).html;
+    assert.equal(sanitizeHtml(first, { allowRemote: false }).html, first);
   });
 
   it('ordinary newsletters keep every declaration as written (the caps are far above what they use)', () => {

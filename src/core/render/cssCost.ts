@@ -183,6 +183,29 @@ function literalPx(t: { n: number; unit: string }, caps: Caps): number | undefin
   return f === undefined ? undefined : Math.abs(t.n) * f;
 }
 
+/** An absolute literal (px, pt…) as px, or undefined. */
+function absolutePx(toks: Tok[]): number | undefined {
+  const v = toks.filter((x) => x.t !== 'ws');
+  if (v.length !== 1 || v[0].t !== 'num' || !ABSOLUTE_UNITS.has(v[0].unit)) return undefined;
+  return v[0].n * UNIT_PX[v[0].unit];
+}
+
+/**
+ * `clamp(M, …, N)` with absolute literal bounds within the cap (or, for a font size, which
+ * cannot be negative, `min(…, N)`): bounded whatever is inside, so left as it is. That is
+ * what this module writes, so sanitising the output again changes nothing.
+ */
+function boundedAlready(t: Extract<Tok, { t: 'fn' }>, caps: Caps): boolean {
+  const a = layers(t.args);
+  const hi = absolutePx(a[a.length - 1]);
+  if (hi === undefined || hi > caps.px) return false;
+  if (t.name === 'min') return caps.font === true && a.length >= 2;
+  if (t.name !== 'clamp' || a.length !== 3) return false;
+  const lo = absolutePx(a[0]);
+  // clamp() gives its minimum when the minimum is above the maximum: both must be in range, in order.
+  return lo !== undefined && lo >= (caps.font ? 0 : -caps.px) && lo <= hi;
+}
+
 /** Every length bounded: in-range literals as they are, out-of-range absolute ones replaced by the cap, the rest clamp()ed. */
 function boundLengths(toks: Tok[], caps: Caps): Tok[] {
   const lo = caps.font ? '0px' : `-${caps.px}px`;
@@ -196,7 +219,7 @@ function boundLengths(toks: Tok[], caps: Caps): Tok[] {
       return wrap(t.s);
     }
     if (t.t === 'fn') {
-      if (MATH.has(t.name)) return wrap(write([t]));
+      if (MATH.has(t.name)) return boundedAlready(t, caps) ? t : wrap(write([t]));
       if (COLOUR_FNS.has(t.name)) return t;
       return { ...t, args: boundLengths(t.args, caps) };
     }
@@ -212,7 +235,12 @@ function boundFactor(t: Tok, max: number): Tok {
     if (t.unit === '%') return Math.abs(t.n) <= max * 100 ? t : { t: 'word', s: `${fmt(Math.sign(t.n) * max * 100)}%` };
     throw new Drop();
   }
-  if (t.t === 'fn' && MATH.has(t.name)) return { t: 'word', s: `clamp(${-max}, ${write([t])}, ${max})` };
+  if (t.t === 'fn' && MATH.has(t.name)) {
+    const written = write([t]);
+    // Ours already (sanitising the output again changes nothing).
+    if (written.startsWith(`clamp(${-max}, `) && written.endsWith(`, ${max})`) && layers(t.args).length === 3) return t;
+    return { t: 'word', s: `clamp(${-max}, ${written}, ${max})` };
+  }
   throw new Drop();
 }
 
@@ -304,11 +332,11 @@ function boundLineHeight(toks: Tok[]): Tok[] {
   );
 }
 
-/** Integers bounded to `max` (tab sizes); math clamp()ed. */
+/** A count bounded to `max` (a tab size), or a literal length; nothing computed (no template computes one). */
 function boundCount(toks: Tok[], max: number): Tok[] {
   return toks.map((t) => {
+    if (t.t === 'fn') throw new Drop();
     if (t.t === 'num' && t.unit === '') return t.n <= max ? t : { t: 'word', s: String(max) };
-    if (t.t === 'fn' && MATH.has(t.name)) return { t: 'word', s: `clamp(1, ${write([t])}, ${max})` };
     return t;
   });
 }
