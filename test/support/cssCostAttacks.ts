@@ -137,6 +137,8 @@ export function costAttacks(): CostAttack[] {
   // Many elements side by side rather than deep, each with everything at its cap: the cost per element times thousands.
   const maxed = 'filter:grayscale(1) invert(1) sepia(1) contrast(2);opacity:.9;border-radius:50%;overflow:hidden;box-shadow:0 0 100px 100px red,0 0 100px red,0 0 100px red,0 0 100px red;text-shadow:0 0 100px red,0 0 100px red,0 0 100px red,0 0 100px red;transform:rotate(3deg);position:relative;z-index:2;display:inline-block;width:300px;height:300px';
   out.push({ id: 'many/maxed', decls: maxed, html: `<style>.m{${maxed}}</style>${'<span class="m">x</span>'.repeat(3000)}` });
+  // Thousands of scrolling boxes (a scroller is a layer with scrollbars of its own), nested in a scroller each.
+  out.push({ id: 'many/scrollers', decls: '', html: `<style>.s{overflow:scroll;display:inline-block;width:60px;height:60px;position:relative;z-index:1}</style>${'<span class="s"><span class="s">x</span></span>'.repeat(3000)}` });
   // Generated text at its cap on both pseudo-elements of tens of thousands of tiny elements: text the markup never carried.
   out.push({ id: 'many/generated-text', decls: '', html: `<style>i::before,i::after{content:"${'w '.repeat(15)}"}</style>${'<i></i>'.repeat(60_000)}` });
   // Presentational attributes as big as the markup allows, nested: sizes the sanitiser keeps as HTML, not CSS.
