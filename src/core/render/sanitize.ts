@@ -2,6 +2,7 @@ import sanitize = require('sanitize-html');
 import { parse as parseCss, type ChildNode as CssNode, type Declaration } from 'postcss';
 import { Parser } from 'htmlparser2';
 import { scopeSelectorList } from './cssScope';
+import { boundCssCost } from './cssCost';
 import { readCssValue } from './cssValue';
 
 /**
@@ -17,7 +18,8 @@ import { readCssValue } from './cssValue';
  *  3. a CSS sanitiser for `style` attributes and `<style>` blocks: CSS escapes and comments
  *     are resolved first, then every `url()` is classified like any other URL, and only a
  *     short list of CSS functions survives (sanitize-html itself passes `<style>` through raw);
- *     every selector is checked and scoped to the message's own box (cssScope.ts).
+ *     every selector is checked and scoped to the message's own box (cssScope.ts), and what
+ *     each declaration may cost the renderer is bounded (cssCost.ts: no freezing the view).
  * Every rewritten element keeps its origin in a `data-maildesk-*` attribute that is
  * re-validated on input, so sanitising the output again gives the same output.
  */
@@ -323,6 +325,11 @@ function sanitizeDeclaration(rawProp: string, rawValue: string, important: boole
     reportUrlsIn(ctx, value, kind);
     return reject();
   }
+  // What it may cost the renderer: factors that only shrink, bounded lengths, blurs and
+  // layers (cssCost.ts); a message must not be able to freeze the thread view.
+  const bounded = boundCssCost(prop, value);
+  if (bounded === undefined) return reject();
+  value = bounded;
   for (const u of remoteHere) ctx.kept.add(u);
   value = value.replace(/\ue000(\d+)\ue001/g, (_m, i: string) => `url("${urls[Number(i)]}")`);
   return `${prop}:${value}${important ? ' !important' : ''}`;
