@@ -20,6 +20,7 @@ import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { startEngineHere, stopEngineHere, type EngineHere } from '../support/engineHere';
 import { rawMessage } from '../support/rawmail';
 import { startSmtp, type SmtpServer } from '../support/smtp';
+import { BOBS_PRIVATE, HANNAHS_PLAN } from '../support/agentMail';
 
 // ---- the parts of the VS Code API the participant uses, as plain classes ----------------
 class TextPart {
@@ -167,20 +168,11 @@ describe('@maildesk chat participant (scripted model, real tools over the engine
     dv = await startDovecot();
     smtp = await startSmtp();
     dv.seedMaildir('alice', 'INBOX', [
-      {
-        raw: rawMessage({
-          from: 'Hannah Weber <hannah@example.test>',
-          to: 'alice@example.test',
-          subject: 'Data migration plan',
-          date: new Date(Date.UTC(2025, 2, 3, 9)),
-          text: 'Hi Alice,\n\nthe cutover of the zeppelin cluster moves to Thursday night.\n\nOn Mon, 3 Mar 2025, Alice wrote:\n> Can we move the quokka window?\n\n-- \nHannah Weber\nHead of Platform Operations\n',
-        }),
-        flags: ['\\Seen'],
-      },
+      HANNAHS_PLAN,
       { raw: rawMessage({ from: 'Billing <billing@vendor.example>', to: 'alice@example.test', subject: 'Invoice 4711', date: new Date(Date.UTC(2025, 2, 4, 9)), text: 'Please pay by Friday.\n' }) },
       { raw: rawMessage({ from: 'News <news@example.test>', to: 'alice@example.test', subject: 'Weekly digest', date: new Date(Date.UTC(2025, 2, 5, 9)), text: 'Nothing new.\n' }) },
     ]);
-    dv.seedMaildir('bob', 'INBOX', [{ raw: rawMessage({ from: 'Hannah Weber <hannah@example.test>', to: 'bob@example.test', subject: 'Private zeppelin matter', text: 'Only for Bob: zeppelin.\n' }) }]);
+    dv.seedMaildir('bob', 'INBOX', [BOBS_PRIVATE]);
     here = await startEngineHere(path.join(tempDir('maildesk-chat-'), 'data'), { work: 'secret', private: 'secret' });
     await here.client.request('accounts/add', { account: { ...imapAccount('work', dv.port, { user: 'alice', smtpPort: smtp.port }), name: 'Alice' } });
     await here.client.request('accounts/add', { account: imapAccount('private', dv.port, { user: 'bob', smtpPort: smtp.port }) });

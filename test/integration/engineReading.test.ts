@@ -7,15 +7,11 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import { MessageChannel } from 'node:worker_threads';
-import { memorySecretStore } from '../../src/core/auth/tokens';
-import { passwordSecretKey, secretCredentials } from '../../src/core/config';
-import { EngineClient } from '../../src/engine/client';
-import { Engine } from '../../src/engine/engine';
-import { secretAnswers } from '../../src/engine/secretAnswers';
+import type { EngineClient } from '../../src/engine/client';
 import type { ThreadPageParams } from '../../src/shared/protocol/engineAreas/reading';
 import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { imapAccount, tempDir } from '../support/core';
+import { type EngineHere, startEngineHere, stopEngineHere } from '../support/engineHere';
 import { rawMessage } from '../support/rawmail';
 
 const WEBVIEW = { cspSource: 'vscode-webview://x', nonce: 'bm9uY2U=', scriptSrc: 'vscode-webview://x/thread.js', cssHref: 'vscode-webview://x/thread.css' };
@@ -31,7 +27,7 @@ describe('reading through the engine (MessagePort client, Dovecot)', function ()
   this.timeout(60_000);
   let dv: Dovecot;
   let dir: string;
-  let engine: Engine;
+  let here: EngineHere | undefined;
   let client: EngineClient;
   let inboxId: number;
 
@@ -60,12 +56,8 @@ describe('reading through the engine (MessagePort client, Dovecot)', function ()
       { raw: rawMessage({ from: 'Me <reader@example.test>', to: 'ann@example.test', subject: 'Re: Trip plan', messageId: 't2@example.test', inReplyTo: 't1@example.test', date: at(4), text: 'Yes! Saturday.\n' }), flags: ['\\Seen'] },
     ]);
     dir = tempDir('maildesk-engine-reading-');
-    const { port1, port2 } = new MessageChannel();
-    const started = await Engine.start({ dataDir: dir, host: 'vscode', idle: false }, port2, () => undefined);
-    assert.equal(started.kind, 'ready');
-    engine = (started as { engine: Engine }).engine;
-    const secrets = memorySecretStore({ [passwordSecretKey('reader', 'imap')]: 'secret' });
-    client = await EngineClient.overPort(port1, { dataDir: dir, kind: 'vscode', secrets: secretAnswers(secretCredentials(secrets), secrets) });
+    here = await startEngineHere(dir, { reader: 'secret' });
+    client = here.client;
     await client.request('accounts/add', { account: imapAccount('reader', dv.port) });
     await client.request('folders/select', { accountId: 'reader', paths: ['Sent'], selected: true });
     const r = await client.request('sync/once', { accountIds: ['reader'] });
@@ -73,8 +65,7 @@ describe('reading through the engine (MessagePort client, Dovecot)', function ()
     inboxId = r.accounts[0].folders.find((f) => f.path === 'INBOX')!.id;
   });
   after(async () => {
-    await client?.close().catch(() => undefined);
-    await engine?.stop('test done').catch(() => undefined);
+    await stopEngineHere(here);
     await dv?.dispose();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });

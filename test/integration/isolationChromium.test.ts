@@ -22,17 +22,13 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { MessageChannel } from 'node:worker_threads';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { memorySecretStore } from '../../src/core/auth/tokens';
-import { passwordSecretKey, secretCredentials } from '../../src/core/config';
-import { EngineClient } from '../../src/engine/client';
-import { Engine } from '../../src/engine/engine';
-import { secretAnswers } from '../../src/engine/secretAnswers';
+import type { EngineClient } from '../../src/engine/client';
 import type { ThreadPageParams } from '../../src/shared/protocol/engineAreas/reading';
 import { startTracker, type Tracker } from '../e2e/lib/tracker';
 import { exfilAttacks, overlayAttacks, selectorAttacks, valueBreakouts, type CssAttack } from '../support/cssAttacks';
 import { imapAccount, tempDir } from '../support/core';
+import { type EngineHere, startEngineHere, stopEngineHere } from '../support/engineHere';
 import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { rawMessage } from '../support/rawmail';
 
@@ -128,7 +124,7 @@ describe('message CSS in the real thread page (engine + headless Chromium, gener
   this.timeout(180_000);
   let dv: Dovecot;
   let dir: string;
-  let engine: Engine;
+  let here: EngineHere | undefined;
   let client: EngineClient;
   let tracker: Tracker;
   let browser: Browser;
@@ -189,12 +185,8 @@ describe('message CSS in the real thread page (engine + headless Chromium, gener
     }
     dv.seedMaildir('reader', 'INBOX', seeded);
     dir = tempDir('maildesk-isolation-chromium-');
-    const { port1, port2 } = new MessageChannel();
-    const started = await Engine.start({ dataDir: dir, host: 'vscode', idle: false }, port2, () => undefined);
-    assert.equal(started.kind, 'ready');
-    engine = (started as { engine: Engine }).engine;
-    const secrets = memorySecretStore({ [passwordSecretKey('reader', 'imap')]: 'secret' });
-    client = await EngineClient.overPort(port1, { dataDir: dir, kind: 'vscode', secrets: secretAnswers(secretCredentials(secrets), secrets) });
+    here = await startEngineHere(dir, { reader: 'secret' });
+    client = here.client;
     await client.request('accounts/add', { account: imapAccount('reader', dv.port) });
     const r = await client.request('sync/once', { accountIds: ['reader'] });
     assert.ok(r.ok, `sync failed: ${r.failed.map((j) => j.errorMessage).join('; ')}`);
@@ -216,8 +208,7 @@ describe('message CSS in the real thread page (engine + headless Chromium, gener
 
   after(async () => {
     await browser?.close().catch(() => undefined);
-    await client?.close().catch(() => undefined);
-    await engine?.stop('test done').catch(() => undefined);
+    await stopEngineHere(here);
     await dv?.dispose();
     await tracker?.stop();
     await new Promise((resolve) => (site ? site.close(resolve) : resolve(undefined)));

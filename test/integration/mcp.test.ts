@@ -17,6 +17,7 @@ import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { tempDir } from '../support/core';
 import { rawMessage } from '../support/rawmail';
 import { startSmtp, type SmtpServer } from '../support/smtp';
+import { BOBS_PRIVATE, HANNAHS_PLAN } from '../support/agentMail';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PW = 'MAILDESK_MCP_TEST_PW';
@@ -84,16 +85,7 @@ describe('maildesk mcp (MCP client against the built CLI)', function () {
     writeConfig({ 'maildesk.ai.account.private.enabled': false });
     process.env[PW] = 'secret';
     dv.seedMaildir('alice', 'INBOX', [
-      {
-        raw: rawMessage({
-          from: 'Hannah Weber <hannah@example.test>',
-          to: 'alice@example.test',
-          subject: 'Data migration plan',
-          date: new Date(Date.UTC(2025, 2, 3, 9)),
-          text: 'Hi Alice,\n\nthe cutover of the zeppelin cluster moves to Thursday night.\n\nOn Mon, 3 Mar 2025, Alice wrote:\n> Can we move the quokka window?\n\n-- \nHannah Weber\nHead of Platform Operations\n',
-        }),
-        flags: ['\\Seen'],
-      },
+      HANNAHS_PLAN,
       {
         raw: rawMessage({
           from: 'Billing <billing@vendor.example>',
@@ -108,9 +100,7 @@ describe('maildesk mcp (MCP client against the built CLI)', function () {
         raw: rawMessage({ from: 'News <news@example.test>', to: 'alice@example.test', subject: 'Weekly digest', date: new Date(Date.UTC(2025, 2, 5, 9)), text: 'Nothing new.\n' }),
       },
     ]);
-    dv.seedMaildir('bob', 'INBOX', [
-      { raw: rawMessage({ from: 'Hannah Weber <hannah@example.test>', to: 'bob@example.test', subject: 'Private zeppelin matter', text: 'Only for Bob: zeppelin.\n' }) },
-    ]);
+    dv.seedMaildir('bob', 'INBOX', [BOBS_PRIVATE]);
     let out = '';
     let err = '';
     const code = await main(['--config', configFile, '--data', dataDir, 'sync', '--once'], { out: (s) => (out += s), err: (s) => (err += s) });

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { freePort, isPortOpen, waitForPortClosed } from './ports';
+import { defaultTmpRoot, lookupIds } from './localSystem';
 
 /**
  * A real Courier-IMAP (Debian's courier-imap 5.0.13) for integration tests, on a free port of
@@ -186,28 +187,6 @@ function installExitHooks(): void {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
-}
-
-function lookupIds(name: string): { uid: number; gid: number } {
-  const line = fs
-    .readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(name + ':'));
-  if (!line) throw new Error(`user '${name}' not found in /etc/passwd`);
-  const parts = line.split(':');
-  return { uid: Number(parts[2]), gid: Number(parts[3]) };
-}
-
-function defaultTmpRoot(): string {
-  const env = process.env.MAILDESK_TEST_TMPDIR;
-  if (env) return env;
-  try {
-    fs.accessSync('/dev/shm', fs.constants.W_OK | fs.constants.X_OK);
-    if (fs.statSync('/dev/shm').isDirectory()) return '/dev/shm';
-  } catch {
-    // no tmpfs here
-  }
-  return os.tmpdir();
 }
 
 /** A userdb .dat file (gdbm) written with Courier's own makedatprog, as makeuserdb does. */

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { freePort, waitForPortClosed, isPortOpen } from './ports';
+import { defaultTmpRoot, lookupIds } from './localSystem';
 
 /**
  * A private Dovecot for integration tests: own config, own temp folder, own port on
@@ -168,16 +168,6 @@ function installExitHooks(): void {
   }
 }
 
-function lookupIds(name: string): { uid: number; gid: number } {
-  const line = fs
-    .readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(name + ':'));
-  if (!line) throw new Error(`user '${name}' not found in /etc/passwd (is dovecot-imapd installed?)`);
-  const parts = line.split(':');
-  return { uid: Number(parts[2]), gid: Number(parts[3]) };
-}
-
 /** IMAP modified UTF-7 (RFC 3501 5.1.3), which Dovecot uses for folder names on disk. */
 function toMutf7(name: string): string {
   let out = '';
@@ -221,18 +211,6 @@ function dateFromHeaders(raw: Buffer): Date | undefined {
 
 function q(value: string): string {
   return '"' + value.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
-}
-
-function defaultTmpRoot(): string {
-  const env = process.env.MAILDESK_TEST_TMPDIR;
-  if (env) return env;
-  try {
-    fs.accessSync('/dev/shm', fs.constants.W_OK | fs.constants.X_OK);
-    if (fs.statSync('/dev/shm').isDirectory()) return '/dev/shm';
-  } catch {
-    // no tmpfs here
-  }
-  return os.tmpdir();
 }
 
 function buildConfig(dir: string, port: number, o: Required<Omit<DovecotOptions, 'tmpRoot'>>): string {
@@ -310,7 +288,7 @@ class DovecotServer implements Dovecot {
   private exited: Promise<void> = Promise.resolve();
   private stderr = '';
   private seq = 0;
-  private readonly mailIds = lookupIds('mail');
+  private readonly mailIds = lookupIds('mail', 'is dovecot-imapd installed?');
 
   constructor(
     readonly binary: string,
@@ -671,7 +649,8 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<Dovecot> 
   const server = new DovecotServer(binary, dir, port, o.users);
   const mailRoot = path.join(dir, 'mail');
   fs.mkdirSync(mailRoot, { mode: 0o755 });
-  fs.chownSync(mailRoot, lookupIds('mail').uid, lookupIds('mail').gid);
+  const mail = lookupIds('mail', 'is dovecot-imapd installed?');
+  fs.chownSync(mailRoot, mail.uid, mail.gid);
   for (const user of Object.keys(o.users)) {
     server.ensureFolder(user, 'INBOX');
     for (const f of o.extraFolders) server.ensureFolder(user, f);
