@@ -42,6 +42,8 @@ const targets = [
   { ...node, entryPoints: { cli: 'src/cli/run.ts' }, outdir: 'dist' },
   // The engine's worker thread (src/engine/client.ts starts it from beside the bundle).
   { ...node, entryPoints: { engineWorker: 'src/engine/engineWorker.ts' }, outdir: 'dist' },
+  // The engine's IMAP header worker (src/core/providers/imap/headerFetcher.ts starts it from beside the bundle).
+  { ...node, entryPoints: { imapHeaderWorker: 'src/core/providers/imap/headerWorker.ts' }, outdir: 'dist' },
   // hoodiecrow-imap loads its plugins by computed require: leave it in node_modules.
   { ...node, entryPoints: { demo: 'scripts/demo.ts' }, outdir: 'dist', external: ['vscode', 'sql.js', 'hoodiecrow-imap'] },
   { ...node, entryPoints: { bench: 'bench/bench.ts' }, outdir: 'dist' },

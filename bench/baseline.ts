@@ -8,7 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ImapFlow, type FetchMessageObject, type FetchQueryObject } from 'imapflow';
 import type { ChildConfig } from './options';
 import { mainThreadTimes } from './threadTimes';
-import { HEADER_QUERY } from '../src/core/providers/imap/imapProvider';
+import { HEADER_QUERY } from '../src/core/providers/imap/headerRows';
 
 /** The provider's own header query, so the baseline fetches exactly the same data. */
 export const BENCH_HEADER_QUERY = HEADER_QUERY as unknown as FetchQueryObject;

@@ -128,6 +128,7 @@ async function main(): Promise<void> {
       firstPageSize: o.firstPageSize,
       pageSize: o.pageSize,
       maxConnections: MAX_CONNECTIONS,
+      headerWorker: o.headerWorker,
       dataDir: path.join(dataRoot, `${name}-${i + 1}`),
     });
     for (let i = 0; o.headers && i < o.runs; i++) {

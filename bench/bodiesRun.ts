@@ -89,7 +89,7 @@ export async function runMailDeskBodies(cfg: ChildConfig): Promise<MailDeskBodie
     dataDir: cfg.dataDir,
     credentials: mapCredentials({ [cfg.user]: cfg.password }),
     idle: false,
-    imap: { firstPageSize: cfg.firstPageSize, pageSize: cfg.pageSize, maxConnections: cfg.maxConnections },
+    imap: { firstPageSize: cfg.firstPageSize, pageSize: cfg.pageSize, maxConnections: cfg.maxConnections, headerWorker: cfg.headerWorker },
   });
   const { store } = core;
   mem.attach(store);

@@ -16,6 +16,8 @@ export interface BenchOptions {
   bodies: boolean;
   /** Which sides of the bodies comparison run (all three by default; one, to iterate on it). */
   bodySides: BodySide[];
+  /** MailDesk's IMAP header worker (imapProvider.ts): 'auto' as shipped, 'off' to measure without it. */
+  headerWorker: 'auto' | 'off';
 }
 
 export type BodySide = 'maildesk-bodies' | 'mbsync' | 'fullfetch';
@@ -33,6 +35,7 @@ export interface ChildConfig {
   firstPageSize: number;
   pageSize: number;
   maxConnections: number;
+  headerWorker: 'auto' | 'off';
   dataDir: string;
 }
 
@@ -51,10 +54,11 @@ export const USAGE = `Usage: npm run bench -- [--messages N] [--runs N] [--json]
   --first-page-size N  first (fill) page size for both sides (default ${FIRST_PAGE_SIZE})
   --no-headers   skip the header-only comparison
   --no-bodies    skip the offline-bodies comparison (MailDesk vs mbsync vs bare full-source fetch)
-  --body-sides L which sides of it run, comma-separated (default ${BODY_SIDES.join(',')})`;
+  --body-sides L which sides of it run, comma-separated (default ${BODY_SIDES.join(',')})
+  --header-worker off  MailDesk parses backfill pages on the engine's thread, as before its header worker`;
 
 export function parseArgs(argv: string[]): BenchOptions {
-  const o: BenchOptions = { messages: 10_000, runs: 3, json: false, keep: false, dataRoot: undefined, firstPageSize: FIRST_PAGE_SIZE, pageSize: PAGE_SIZE, headers: true, bodies: true, bodySides: BODY_SIDES };
+  const o: BenchOptions = { messages: 10_000, runs: 3, json: false, keep: false, dataRoot: undefined, firstPageSize: FIRST_PAGE_SIZE, pageSize: PAGE_SIZE, headers: true, bodies: true, bodySides: BODY_SIDES, headerWorker: 'auto' };
   const num = (name: string, v: string | undefined, min: number): number => {
     const n = Number(v?.replace(/[_,]/g, ''));
     if (!Number.isInteger(n) || n < min) throw new Error(`${name} needs a whole number >= ${min} (got ${v ?? 'nothing'})\n${USAGE}`);
@@ -73,6 +77,11 @@ export function parseArgs(argv: string[]): BenchOptions {
     else if (flag === '--first-page-size') o.firstPageSize = num('--first-page-size', value(), 100);
     else if (flag === '--no-headers') o.headers = false;
     else if (flag === '--no-bodies') o.bodies = false;
+    else if (flag === '--header-worker') {
+      const v = value();
+      if (v !== 'auto' && v !== 'off') throw new Error(`--header-worker takes auto or off (got ${v ?? 'nothing'})\n${USAGE}`);
+      o.headerWorker = v;
+    }
     else if (flag === '--body-sides') {
       const sides = (value() ?? '').split(',').filter(Boolean);
       const bad = sides.filter((x) => !BODY_SIDES.includes(x as BodySide));

@@ -33,7 +33,7 @@ export interface MailDeskOptions {
   idle?: boolean;
   /** Lets tests and future providers (Gmail, Graph) plug in without special cases. */
   providerFactory?: (account: AccountConfig, credentials: CredentialSource, logger: Logger) => MailProvider;
-  imap?: Pick<ImapProviderOptions, 'firstPageSize' | 'pageSize' | 'maxConnections' | 'limits' | 'maxConsecutiveResets'>;
+  imap?: Pick<ImapProviderOptions, 'firstPageSize' | 'pageSize' | 'maxConnections' | 'limits' | 'maxConsecutiveResets' | 'headerWorker'>;
   /** SMTP retries and the wait for a server-side Sent copy (tests shorten them). */
   send?: SendOptions;
   /** OAuth tokens (SecretStorage in VS Code; in memory, seeded from env, in the CLI). */

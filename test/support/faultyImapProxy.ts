@@ -7,7 +7,9 @@ import * as net from 'node:net';
  * - omitUids: FETCH answers leave out these UIDs, as a server does that cannot read some of
  *   its messages for a while (the command still ends OK): a fill then completes without them;
  * - dropOn: the connection is dropped whenever the client sends this command (e.g. STATUS),
- *   so logins and folder lists work while every sync of a folder fails.
+ *   so logins and folder lists work while every sync of a folder fails;
+ * - dropAfterFetches: a connection is dropped once it has passed this many FETCH responses,
+ *   as a server does that dies in the middle of a page.
  *
  * Server responses are framed into whole responses (a line with the literals it announces and
  * the lines after them), so message data passes through untouched.
@@ -17,8 +19,11 @@ export interface FaultyImapProxy {
   port: number;
   omitUids: Set<number>;
   dropOn: RegExp | undefined;
+  dropAfterFetches: number | undefined;
   /** FETCH responses left out so far. */
   omitted(): number;
+  /** Client connections open now. */
+  open(): number;
   stop(): Promise<void>;
 }
 
@@ -56,13 +61,16 @@ class ResponseFramer {
 
 export async function startFaultyImapProxy(upstreamPort: number): Promise<FaultyImapProxy> {
   const sockets = new Set<net.Socket>();
+  const clients = new Set<net.Socket>();
   let omitted = 0;
   const proxy: FaultyImapProxy = {
     host: '127.0.0.1',
     port: 0,
     omitUids: new Set(),
     dropOn: undefined,
+    dropAfterFetches: undefined,
     omitted: () => omitted,
+    open: () => clients.size,
     stop: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();
@@ -72,6 +80,9 @@ export async function startFaultyImapProxy(upstreamPort: number): Promise<Faulty
   const server = net.createServer((client) => {
     const up = net.connect(upstreamPort, '127.0.0.1');
     sockets.add(client).add(up);
+    clients.add(client);
+    client.on('close', () => clients.delete(client));
+    let fetches = 0;
     const drop = (): void => {
       client.destroy();
       up.destroy();
@@ -94,6 +105,7 @@ export async function startFaultyImapProxy(upstreamPort: number): Promise<Faulty
         omitted++;
         return;
       }
+      if (/^\* \d+ FETCH /.test(head) && proxy.dropAfterFetches !== undefined && ++fetches > proxy.dropAfterFetches) return drop();
       client.write(r);
     });
     up.on('data', (d: Buffer) => framer.push(d));

@@ -7,7 +7,7 @@
  * - never `fetchAll` a whole large folder: newest page first, then pages below a cursor;
  * - one connection per folder at a time, from a small pool.
  */
-import { type FetchMessageObject, ImapFlow, type MessageStructureObject } from 'imapflow';
+import { type FetchMessageObject, ImapFlow } from 'imapflow';
 import { Readable } from 'node:stream';
 import type { AccountConfig, CredentialSource } from '../../config';
 import { MailError, toMailError } from '../../errors';
@@ -32,6 +32,8 @@ import type {
 import { StepRunner, verifyTransport } from '../verify';
 import type { ConnectionLimits } from '../../limits';
 import { connectImap, createImapClient, faultOr, openImapClient } from './connect';
+import { HeaderFetcher } from './headerFetcher';
+import { HEADER_QUERY, toIncoming } from './headerRows';
 import { ConnectionPool } from './pool';
 import { connectSmtp, describeSmtpAuth, smtpAuthError, smtpConnection, smtpLogin } from './smtp';
 import { takeTurn } from '../../turns';
@@ -47,7 +49,15 @@ export interface ImapProviderOptions {
   limits?: Partial<ConnectionLimits>;
   /** UIDVALIDITY changes of one folder in a row before its sync stops with an error (default 5). */
   maxConsecutiveResets?: number;
+  /**
+   * Backfill pages parsed on a thread of their own (headerWorker.ts): 'auto' when pages hold
+   * at least HEADER_WORKER_MIN_PAGE messages (the default size does), 'always', or 'off'.
+   */
+  headerWorker?: 'auto' | 'always' | 'off';
 }
+
+/** Below this page size the worker's second connection and thread cost more than they save. */
+const HEADER_WORKER_MIN_PAGE = 200;
 
 const ROLE_BY_SPECIAL_USE: Record<string, FolderRole> = {
   '\\Inbox': 'inbox',
@@ -60,60 +70,10 @@ const ROLE_BY_SPECIAL_USE: Record<string, FolderRole> = {
   '\\Flagged': 'flagged',
 };
 
-/** What a header sync fetches per message (also the benchmark baseline's query). */
-export const HEADER_QUERY = {
-  uid: true,
-  flags: true,
-  envelope: true,
-  internalDate: true,
-  size: true,
-  bodyStructure: true,
-  headers: ['references'],
-} as const;
-
-function hasAttachment(node: MessageStructureObject | undefined, depth = 0): boolean {
-  if (!node || depth > 30) return false;
-  if (node.childNodes?.length) return node.childNodes.some((c) => hasAttachment(c, depth + 1));
-  if (node.disposition === 'attachment') return true;
-  const type = (node.type ?? '').toLowerCase();
-  return node.disposition !== 'inline' && !type.startsWith('text/') && !type.startsWith('multipart/');
-}
-
-function parseReferences(headers: Buffer | undefined): string[] | undefined {
-  if (!headers?.length) return undefined;
-  const text = headers.toString('utf8').replace(/\r?\n[ \t]+/g, ' ');
-  const m = /^references:\s*(.*)$/im.exec(text);
-  if (!m) return undefined;
-  const ids = m[1].match(/<[^<>\s]+>/g);
-  return ids ?? undefined;
-}
-
-export function toIncoming(folderId: number, uidValidity: string, msg: FetchMessageObject): IncomingMessage {
-  const env = msg.envelope;
-  const from = env?.from?.[0];
-  const internal = msg.internalDate ? new Date(msg.internalDate).getTime() : NaN;
-  const headerDate = env?.date ? new Date(env.date).getTime() : NaN;
-  return {
-    providerId: `${folderId}:${uidValidity}:${msg.uid}`,
-    uid: msg.uid,
-    modseq: msg.modseq !== undefined ? String(msg.modseq) : undefined,
-    messageId: env?.messageId || undefined,
-    inReplyTo: env?.inReplyTo || undefined,
-    references: parseReferences(msg.headers),
-    subject: env?.subject ?? '',
-    from: from ? { name: from.name ?? '', address: from.address ?? '' } : undefined,
-    to: (env?.to ?? []).map((a) => ({ name: a.name, address: a.address })),
-    cc: (env?.cc ?? []).map((a) => ({ name: a.name, address: a.address })),
-    date: Number.isFinite(internal) ? internal : Number.isFinite(headerDate) ? headerDate : 0,
-    size: msg.size,
-    flags: [...(msg.flags ?? [])],
-    hasAttachments: hasAttachment(msg.bodyStructure),
-  };
-}
-
 export class ImapProvider implements MailProvider {
   readonly kind = 'imap' as const;
   private pool: ConnectionPool | undefined;
+  private headerWorker: HeaderFetcher | undefined;
   private caps: Set<string> | undefined;
   private readonly backfillHeld = new Map<number, number>();
   /** UIDVALIDITY changes per folder since a sync last found the server agreeing with itself. */
@@ -156,6 +116,43 @@ export class ImapProvider implements MailProvider {
     } catch (e) {
       throw toMailError(e, `IMAP ${this.account.imap!.host}:${this.account.imap!.port}`);
     }
+  }
+
+  /** The header worker, when this provider's pages are worth one (see ImapProviderOptions.headerWorker). */
+  private headers(): HeaderFetcher | undefined {
+    const mode = this.opts.headerWorker ?? 'auto';
+    if (mode === 'off' || (mode === 'auto' && this.pageSize < HEADER_WORKER_MIN_PAGE)) return undefined;
+    this.headerWorker ??= new HeaderFetcher(
+      async () => ({
+        connect: { server: this.account.imap!, password: await this.credentials.password(this.account, 'imap'), accountId: this.account.id, limits: this.opts.limits },
+      }),
+      this.logger,
+      { account: this.account.id },
+    );
+    return this.headerWorker;
+  }
+
+  /**
+   * A folder's first sync has begun: its backfill will follow, so the header worker starts now.
+   * Most folders number their mail without gaps (UIDNEXT is one past the count): then the fill's
+   * page, and so the first backfill page below it, are known from STATUS alone, and the worker
+   * fetches that page while this connection fetches the fill's.
+   */
+  private startBackfillAhead(folder: FolderRow, st: { messages?: number; uidNext?: number; uidValidity?: bigint | number }): void {
+    const h = this.headers();
+    if (!h) return;
+    const dense = st.messages !== undefined && st.uidNext !== undefined && st.uidNext - 1 === st.messages;
+    const first = dense && st.messages! > this.firstPageSize ? nextBackfillRange(st.uidNext! - this.firstPageSize, this.pageSize) : null;
+    if (first && st.uidValidity !== undefined) {
+      h.prefetch({ path: folder.path, folderId: folder.id, uidValidity: String(st.uidValidity), readOnly: !this.syncReadWrite, prefetch: first.range });
+    } else {
+      h.warm();
+    }
+  }
+
+  /** Pages the header worker served (of them prefetched) and left to this thread. */
+  get headerWorkerStats(): { pages: number; prefetched: number; declined: number } | undefined {
+    return this.headerWorker?.stats;
   }
 
   private getPool(): ConnectionPool {
@@ -257,6 +254,7 @@ export class ImapProvider implements MailProvider {
       const result: FolderSyncResult = { newMessages: 0, flagChanges: 0, removed: 0, reset: false, complete: false, remoteTotal: st.messages, remoteUnread: st.unseen };
       store.setRemoteCounts(folder.id, st.messages ?? null, st.unseen ?? null);
       const state = store.getSyncState(folder.id);
+      if (!state.fillDone) this.startBackfillAhead(folder, st);
       // A backfill step on a folder already filled under this UIDVALIDITY needs no plan:
       // going straight to the next page spares a look at the folder's UIDs per page.
       if (mode === 'backfill' && state.fillDone && state.uidValidity === String(st.uidValidity ?? '')) {
@@ -350,6 +348,15 @@ export class ImapProvider implements MailProvider {
           });
           result.newMessages = incoming.length;
           result.complete = msgs.length >= exists;
+          // Backfill follows. Unless the header worker is on its first page already (see
+          // startBackfillAhead), that page is fetched on this connection while the worker fetches
+          // the second; from then on, the worker fetches each page while the one before is stored.
+          const first = Number.isFinite(low) ? nextBackfillRange(low, this.pageSize) : null;
+          const second = first ? nextBackfillRange(first.low, this.pageSize)?.range : undefined;
+          const h = this.headers();
+          if (h && first && !result.complete && !h.isAhead(folder.id, first.range) && second) {
+            h.prefetch({ path: folder.path, folderId: folder.id, uidValidity, readOnly: !this.syncReadWrite, prefetch: second });
+          }
           ctx.progress({ fetched: incoming.length, total: exists, phase: 'fill' });
           return result;
         }
@@ -514,18 +521,22 @@ export class ImapProvider implements MailProvider {
         store.saveSyncState(folder.id, { backfillDone: true });
         return { complete: true };
       }
-      let msgs = await this.fetchAll(c, next.range, true, HEADER_QUERY);
-      if (!msgs.length) {
+      // The worker parses this page (most often already fetched, as the last step's prefetch)
+      // and fetches the one below while this thread stores it.
+      const below = nextBackfillRange(next.low, this.pageSize)?.range;
+      let incoming =
+        (await this.headers()?.fetch({ path: folder.path, folderId: folder.id, uidValidity, readOnly: !this.syncReadWrite, range: next.range, prefetch: below })) ??
+        (await this.fetchAll(c, next.range, true, HEADER_QUERY)).map((m) => toIncoming(folder.id, uidValidity, m));
+      if (!incoming.length) {
         // A gap in the UIDs: find the next ones below the cursor instead of walking it.
-        const below = ((await c.search({ uid: `1:${cursor! - 1}` }, { uid: true })) || []).sort((a, b) => b - a).slice(0, this.pageSize);
-        if (below.length) {
-          msgs = await this.fetchAll(c, below.join(','), true, HEADER_QUERY);
-          next = { range: below.join(','), low: Math.min(...below) };
+        const uids = ((await c.search({ uid: `1:${cursor! - 1}` }, { uid: true })) || []).sort((a, b) => b - a).slice(0, this.pageSize);
+        if (uids.length) {
+          incoming = (await this.fetchAll(c, uids.join(','), true, HEADER_QUERY)).map((m) => toIncoming(folder.id, uidValidity, m));
+          next = { range: uids.join(','), low: Math.min(...uids) };
         } else {
           next = { range: '', low: 1 };
         }
       }
-      const incoming = msgs.map((m) => toIncoming(folder.id, uidValidity, m));
       const done = next.low <= 1;
       // The cursor moves in the same transaction as the last messages it covers.
       await storeInChunks(store, folder.id, incoming, () => store.saveSyncState(folder.id, { backfillCursor: String(next!.low), backfillDone: done }));
@@ -825,8 +836,9 @@ export class ImapProvider implements MailProvider {
   }
 
   async close(): Promise<void> {
-    await this.pool?.close();
+    await Promise.all([this.pool?.close(), this.headerWorker?.close()]);
     this.pool = undefined;
+    this.headerWorker = undefined;
   }
 }
 

@@ -1,0 +1,157 @@
+/**
+ * The IMAP header worker (src/core/providers/imap/headerWorker.ts) against a real Dovecot:
+ * backfill pages parsed on their own thread, each fetched while the page before is stored,
+ * give the store exactly what the engine's own fetch gives; a server that refuses the worker
+ * its connection, or dies in the middle of one of its pages, costs nothing but the worker.
+ */
+import { strict as assert } from 'node:assert';
+import type { MailDesk } from '../../src/core/maildesk';
+import type { ImapProvider } from '../../src/core/providers/imap/imapProvider';
+import { syncOnce } from '../../src/core/sync/once';
+import { seedBench } from '../../bench/seed';
+import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
+import { imapAccount, openCore } from '../support/core';
+import { startFaultyImapProxy, type FaultyImapProxy } from '../support/faultyImapProxy';
+
+const USERS = ['worker', 'inthread', 'dies'];
+const PAGES = { firstPageSize: 100, pageSize: 200 };
+
+type SyncResult = Awaited<ReturnType<typeof syncOnce>>;
+
+function assertInStep(r: SyncResult): void {
+  assert.ok(r.ok, `sync failed: ${r.failed.map((j) => `${j.id}: ${j.errorMessage}`).join('; ')}`);
+}
+
+function stats(c: MailDesk, account: string): { pages: number; prefetched: number; declined: number } {
+  return { ...(c.provider(account) as ImapProvider).headerWorkerStats! };
+}
+
+/** Every stored row of INBOX as the list and the reader use it, oldest first. */
+function rows(c: MailDesk, account: string): unknown[] {
+  const f = c.store.getFolder(account, 'INBOX')!;
+  return c.store
+    .listMessages(f.id, { limit: 100_000 })
+    .map((m) => {
+      // Ids of this store and the folder's UIDVALIDITY (in providerId) differ between two stores.
+      const { id: _id, accountId: _a, folderId: _f, providerId, ...rest } = c.store.getMessageByUid(f.id, m.uid!)!;
+      return { ...rest, uidInProviderId: providerId?.split(':').pop() };
+    })
+    .reverse();
+}
+
+async function until(what: string, cond: () => boolean, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('IMAP header worker against Dovecot', function () {
+  this.timeout(120_000);
+  let dv: Dovecot;
+  let proxy: FaultyImapProxy;
+  const cores: MailDesk[] = [];
+  const passwords = Object.fromEntries(USERS.map((u) => [u, 'secret']));
+
+  before(async function () {
+    requireDovecot(this);
+    dv = await startDovecot({ users: passwords });
+    // The bench's mail: sizes, attachments, threads, flags and headers as in a real mailbox.
+    for (const u of USERS) seedBench(dv, u, 1_150, []);
+    proxy = await startFaultyImapProxy(dv.port);
+  });
+  afterEach(async () => {
+    proxy.dropAfterFetches = undefined;
+    for (const c of cores.splice(0)) await c.close().catch(() => undefined);
+  });
+  after(async () => {
+    await proxy?.stop();
+    await dv?.dispose();
+  });
+
+  it('serves backfill pages fetched ahead, the list never has a gap below the newest, and the rows are the engine-thread fetch’s own', async () => {
+    const viaWorker = await openCore(undefined, passwords, { imap: { ...PAGES, headerWorker: 'always' } });
+    const inThread = await openCore(undefined, passwords, { imap: { ...PAGES, headerWorker: 'off' } });
+    cores.push(viaWorker, inThread);
+    await viaWorker.addAccount(imapAccount('worker', dv.port, { folders: ['INBOX'] }));
+    await inThread.addAccount(imapAccount('inthread', dv.port, { folders: ['INBOX'] }));
+    const inbox = viaWorker.store.getFolder('worker', 'INBOX')!.id;
+    const steps: Array<{ count: number; min: number | null; max: number | null }> = [];
+    viaWorker.onDidChange((ch) => {
+      if (!ch.folders.has(inbox)) return;
+      const b = viaWorker.store.uidBounds(inbox);
+      if (b.count && steps[steps.length - 1]?.count !== b.count) steps.push(b);
+    });
+
+    assertInStep(await syncOnce(viaWorker, ['worker']));
+    assertInStep(await syncOnce(inThread, ['inthread']));
+
+    // 1,150 messages: a first page of 100, then pages of 200 below it, the first one fetched
+    // ahead during the fill and each next one while the page before was stored.
+    const s = stats(viaWorker, 'worker');
+    assert.equal(s.pages, 6, `pages the worker served: ${JSON.stringify(s)}`);
+    assert.equal(s.prefetched, 6, `every page was fetched ahead: ${JSON.stringify(s)}`);
+    assert.equal(s.declined, 0);
+    assert.equal((inThread.provider('inthread') as ImapProvider).headerWorkerStats, undefined, 'with the worker off, none was started');
+    for (const [i, st] of steps.entries()) {
+      assert.equal(st.max, 1_150, `step ${i}: the newest message is always there`);
+      assert.equal(st.count, 1_150 - st.min! + 1, `step ${i}: no gap between the oldest shown and the newest`);
+    }
+    assert.ok(steps.length >= 7, `history arrived page by page (${steps.length} steps)`);
+
+    const mine = rows(viaWorker, 'worker');
+    const theirs = rows(inThread, 'inthread');
+    assert.equal(mine.length, 1_150);
+    // Same mail for both users; only the account in the addresses differs.
+    const norm = (r: unknown[]): string => JSON.stringify(r).replace(/\b(worker|inthread)@/g, 'u@');
+    assert.equal(norm(mine), norm(theirs));
+    assert.ok(mine.some((r) => (r as { hasAttachments?: boolean }).hasAttachments), 'the seeded attachments were seen');
+  });
+
+  it('a server that refuses the worker a second connection: the pages come over the engine’s own, and the sync completes', async () => {
+    const limited = await startDovecot({ users: { solo: 'secret' }, extraConfig: 'protocol imap {\n  mail_max_userip_connections = 1\n}' });
+    try {
+      seedBench(limited, 'solo', 700, []);
+      const c = await openCore(undefined, { solo: 'secret' }, { imap: { ...PAGES, maxConnections: 1, headerWorker: 'always' } });
+      cores.push(c);
+      await c.addAccount(imapAccount('solo', limited.port, { folders: ['INBOX'] }));
+      assertInStep(await syncOnce(c, ['solo']));
+      const f = c.store.getFolder('solo', 'INBOX')!;
+      assert.deepEqual(c.store.uidBounds(f.id), { count: 700, min: 1, max: 700 });
+      const s = stats(c, 'solo');
+      assert.equal(s.pages, 0, 'the worker was never let in');
+      assert.ok(s.declined >= 3, `every backfill page went to the engine's connection: ${JSON.stringify(s)}`);
+    } finally {
+      await limited.dispose();
+    }
+  });
+
+  it('a server that dies in the middle of a worker page: the sync says so, the next one completes, and closing ends the worker’s connection', async () => {
+    const c = await openCore(undefined, passwords, { imap: { ...PAGES, maxConnections: 1, headerWorker: 'always' } });
+    cores.push(c);
+    await c.addAccount(imapAccount('dies', proxy.port, { folders: ['INBOX'] }));
+    // The fill's page of 100 passes on the engine's connection; the worker's connection dies
+    // 50 messages into its first page.
+    proxy.dropAfterFetches = 150;
+    const t0 = Date.now();
+    // One attempt: syncOnce would retry the step twice more, as the scheduler does.
+    const failed = await syncOnce(c, ['dies'], { maxAttempts: 1 });
+    assert.equal(failed.ok, false, 'a page cut off was reported as a complete sync');
+    assert.ok(Date.now() - t0 < 30_000, `the cut was noticed in ${Date.now() - t0} ms`);
+    const why = failed.failed.map((j) => j.errorMessage ?? '').join('; ');
+    assert.match(why, /IMAP INBOX/, why);
+    const f = c.store.getFolder('dies', 'INBOX')!;
+    assert.equal(c.store.uidBounds(f.id).count, 100, 'nothing of the page cut off was stored');
+
+    proxy.dropAfterFetches = undefined;
+    assertInStep(await syncOnce(c, ['dies']));
+    assert.deepEqual(c.store.uidBounds(f.id), { count: 1_150, min: 1, max: 1_150 });
+    assert.ok(stats(c, 'dies').pages >= 5);
+
+    // The engine's connection and the worker's.
+    assert.equal(proxy.open(), 2);
+    await c.close();
+    await until('the worker logged out when the engine closed', () => proxy.open() === 0);
+  });
+});
