@@ -9,7 +9,7 @@
  *
  * The connection has every bound of connect.ts (the same client factory), so a silent or
  * hostile server ends a fetch here exactly as it would in the engine. The thread lives as long
- * as its connection: it exits when the server or an idle minute ends it, and the next page
+ * as its connection: it exits when the server or ten idle seconds end it, and the next page
  * starts a new one with the account's current password.
  */
 import type { FetchQueryObject, ImapFlow } from 'imapflow';
@@ -23,8 +23,11 @@ import type { FetchRequest, WorkerReply, WorkerRequest, WorkerSetup } from './he
 
 /** A prefetched page is used only this soon after it arrived; later, the folder may have moved on. */
 const PREFETCH_FRESH_MS = 5_000;
-/** The connection is logged out, and the thread ends, after this long without a request. */
-const IDLE_MS = 60_000;
+/**
+ * The connection is logged out, and the thread ends, after this long without a request: pages
+ * of a backfill come every tenth of a second, and an idle thread holds memory and a connection.
+ */
+const IDLE_MS = 10_000;
 
 type Page = { messages: IncomingMessage[] } | { uidValidity: string };
 
