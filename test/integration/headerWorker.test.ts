@@ -13,7 +13,7 @@ import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { imapAccount, openCore } from '../support/core';
 import { startFaultyImapProxy, type FaultyImapProxy } from '../support/faultyImapProxy';
 
-const USERS = ['worker', 'inthread', 'dies'];
+const USERS = ['worker', 'inthread', 'dies', 'hangs'];
 const PAGES = { firstPageSize: 100, pageSize: 200 };
 
 type SyncResult = Awaited<ReturnType<typeof syncOnce>>;
@@ -63,6 +63,7 @@ describe('IMAP header worker against Dovecot', function () {
   });
   afterEach(async () => {
     proxy.dropAfterFetches = undefined;
+    proxy.silenceAfterFetches = undefined;
     for (const c of cores.splice(0)) await c.close().catch(() => undefined);
   });
   after(async () => {
@@ -153,5 +154,22 @@ describe('IMAP header worker against Dovecot', function () {
     assert.equal(proxy.open(), 2);
     await c.close();
     await until('the worker logged out when the engine closed', () => proxy.open() === 0);
+  });
+
+  it('a server that hangs in the middle of a worker page: the sync fails within the connection’s own time limit, naming it', async () => {
+    const progressMs = 1_500;
+    const c = await openCore(undefined, passwords, { imap: { ...PAGES, maxConnections: 1, headerWorker: 'always', limits: { progressMs } } });
+    cores.push(c);
+    await c.addAccount(imapAccount('hangs', proxy.port, { folders: ['INBOX'] }));
+    proxy.silenceAfterFetches = 150;
+    const t0 = Date.now();
+    const r = await syncOnce(c, ['hangs'], { maxAttempts: 1 });
+    const ms = Date.now() - t0;
+    assert.equal(r.ok, false, 'a page that never ended was reported as a complete sync');
+    const why = r.failed.map((j) => j.errorMessage ?? '').join('; ');
+    // The worker's connection has the limits the engine's has: silence ends it, and says so.
+    assert.match(why, /sent nothing for 1\.5 s/, why);
+    assert.ok(ms < progressMs + 8_000, `the hang was given up after ${ms} ms`);
+    assert.ok(stats(c, 'hangs').pages === 0);
   });
 });

@@ -9,7 +9,9 @@ import * as net from 'node:net';
  * - dropOn: the connection is dropped whenever the client sends this command (e.g. STATUS),
  *   so logins and folder lists work while every sync of a folder fails;
  * - dropAfterFetches: a connection is dropped once it has passed this many FETCH responses,
- *   as a server does that dies in the middle of a page.
+ *   as a server does that dies in the middle of a page;
+ * - silenceAfterFetches: the same, but the connection stays open and nothing more comes, as
+ *   from a server that hangs in the middle of a page.
  *
  * Server responses are framed into whole responses (a line with the literals it announces and
  * the lines after them), so message data passes through untouched.
@@ -20,6 +22,7 @@ export interface FaultyImapProxy {
   omitUids: Set<number>;
   dropOn: RegExp | undefined;
   dropAfterFetches: number | undefined;
+  silenceAfterFetches: number | undefined;
   /** FETCH responses left out so far. */
   omitted(): number;
   /** Client connections open now. */
@@ -69,6 +72,7 @@ export async function startFaultyImapProxy(upstreamPort: number): Promise<Faulty
     omitUids: new Set(),
     dropOn: undefined,
     dropAfterFetches: undefined,
+    silenceAfterFetches: undefined,
     omitted: () => omitted,
     open: () => clients.size,
     stop: () =>
@@ -83,6 +87,7 @@ export async function startFaultyImapProxy(upstreamPort: number): Promise<Faulty
     clients.add(client);
     client.on('close', () => clients.delete(client));
     let fetches = 0;
+    let silent = false;
     const drop = (): void => {
       client.destroy();
       up.destroy();
@@ -105,7 +110,15 @@ export async function startFaultyImapProxy(upstreamPort: number): Promise<Faulty
         omitted++;
         return;
       }
-      if (/^\* \d+ FETCH /.test(head) && proxy.dropAfterFetches !== undefined && ++fetches > proxy.dropAfterFetches) return drop();
+      if (silent) return;
+      if (/^\* \d+ FETCH /.test(head)) {
+        fetches++;
+        if (proxy.dropAfterFetches !== undefined && fetches > proxy.dropAfterFetches) return drop();
+        if (proxy.silenceAfterFetches !== undefined && fetches > proxy.silenceAfterFetches) {
+          silent = true;
+          return;
+        }
+      }
       client.write(r);
     });
     up.on('data', (d: Buffer) => framer.push(d));

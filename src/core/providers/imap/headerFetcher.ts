@@ -50,9 +50,10 @@ export class HeaderFetcher {
   }
 
   /**
-   * Has the worker fetch `req.prefetch` ahead, while the caller fetches the pages before it
-   * itself: a folder's second backfill page, asked for when its first page is stored. The
-   * thread starts, logs in and parses its first page (its code still cold) meanwhile.
+   * Has the worker fetch `req.prefetch` before the caller asks for it: a folder's first backfill
+   * page while the caller fetches the fill's page (when STATUS tells which it is), or else its
+   * second while the caller fetches the first. The thread starts, logs in and parses its first
+   * page (its code still cold) meanwhile.
    */
   prefetch(req: Omit<HeaderPageRequest, 'range'> & { prefetch: string }): void {
     if (!this.take(req.folderId)) return;
