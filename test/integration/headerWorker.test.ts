@@ -5,6 +5,11 @@
  * its connection, or dies in the middle of one of its pages, costs nothing but the worker.
  */
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { WorkerReply, WorkerSetup } from '../../src/core/providers/imap/headerWorkerProtocol';
 import type { MailDesk } from '../../src/core/maildesk';
 import type { ImapProvider } from '../../src/core/providers/imap/imapProvider';
 import { syncOnce } from '../../src/core/sync/once';
@@ -171,5 +176,42 @@ describe('IMAP header worker against Dovecot', function () {
     assert.match(why, /sent nothing for 1\.5 s/, why);
     assert.ok(ms < progressMs + 8_000, `the hang was given up after ${ms} ms`);
     assert.ok(stats(c, 'hangs').pages === 0);
+  });
+
+  it('the worker the package ships (dist/imapHeaderWorker.js) logs in and parses a page, and a wrong password only ends it', async () => {
+    const root = path.resolve(__dirname, '..', '..');
+    const file = path.join(root, 'dist', 'imapHeaderWorker.js');
+    if (!fs.existsSync(file)) execFileSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'pipe' });
+    const probe = await dv.connect('worker');
+    const st = await probe.status('INBOX', { uidValidity: true });
+    const uidValidity = String(st && st.uidValidity);
+    await probe.logout();
+    const run = async (password: string): Promise<WorkerReply[]> => {
+      const setup: WorkerSetup = { connect: { server: { host: '127.0.0.1', port: dv.port, security: 'none', user: 'worker' }, password, accountId: 'worker' } };
+      const w = new Worker(file, { workerData: setup });
+      const replies: WorkerReply[] = [];
+      const done = new Promise<void>((resolve) => {
+        w.on('message', (m: WorkerReply) => {
+          if (m.type !== 'log') replies.push(m);
+          if (m.type === 'page' || m.type === 'error') resolve();
+        });
+        w.on('exit', () => resolve());
+      });
+      w.postMessage({ type: 'fetch', id: 1, path: 'INBOX', folderId: 7, uidValidity, readOnly: true, range: '1:40' });
+      await done;
+      await w.terminate();
+      return replies;
+    };
+    const ok = await run('secret');
+    const page = ok.find((r) => r.type === 'page');
+    assert.ok(page && page.type === 'page', JSON.stringify(ok).slice(0, 300));
+    assert.equal(page.messages.length, 40);
+    assert.deepEqual(page.messages.map((m) => m.uid), Array.from({ length: 40 }, (_, i) => i + 1));
+    assert.ok(page.messages.every((m) => m.providerId.startsWith('7:') && m.subject && m.messageId), 'rows keyed by the folder, with their headers');
+
+    const refused = await run('wrong');
+    assert.ok(refused.some((r) => r.type === 'down'), `a refused login says so: ${JSON.stringify(refused).slice(0, 300)}`);
+    const err = refused.find((r) => r.type === 'error');
+    assert.ok(err && err.type === 'error' && err.phase === 'connect', 'the page is left to the engine, not failed');
   });
 });

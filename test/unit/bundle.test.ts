@@ -153,6 +153,13 @@ describe('the startup bundle (what VS Code loads to activate MailDesk)', functio
     for (const name of Object.keys(bundles.LAZY_BUNDLES)) assert.match(name, /^extension-[\w-]+$/);
   });
 
+  it('is packaged with the engine\'s worker threads, which load from beside the bundles (.vscodeignore)', () => {
+    const ignore = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8').split('\n');
+    for (const f of ['dist/engineWorker.js', 'dist/imapHeaderWorker.js']) assert.ok(ignore.includes(`!${f}`), `.vscodeignore ships ${f}`);
+    const build = fs.readFileSync(path.join(ROOT, 'esbuild.mjs'), 'utf8');
+    assert.match(build, /imapHeaderWorker: 'src\/core\/providers\/imap\/headerWorker\.ts'/, 'esbuild.mjs builds dist/imapHeaderWorker.js');
+  });
+
   it('registers the agent tools by the names of their definitions (without loading zod)', () => {
     assert.deepEqual(AGENT_TOOL_NAMES, AGENT_TOOLS.map((t) => t.name));
   });
