@@ -2,7 +2,8 @@
  * The IMAP header worker (src/core/providers/imap/headerWorker.ts) against a real Dovecot:
  * backfill pages parsed on their own thread, each fetched while the page before is stored,
  * give the store exactly what the engine's own fetch gives; a server that refuses the worker
- * its connection, or dies in the middle of one of its pages, costs nothing but the worker.
+ * its connection, or ends it in the middle of a page, costs nothing but the worker; a server
+ * that fails on every connection is reported as it was without the worker.
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
@@ -18,7 +19,7 @@ import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { imapAccount, openCore } from '../support/core';
 import { startFaultyImapProxy, type FaultyImapProxy } from '../support/faultyImapProxy';
 
-const USERS = ['worker', 'inthread', 'dies', 'hangs'];
+const USERS = ['worker', 'inthread', 'second', 'dies', 'hangs', 'closes'];
 const PAGES = { firstPageSize: 100, pageSize: 200 };
 
 type SyncResult = Awaited<ReturnType<typeof syncOnce>>;
@@ -69,6 +70,7 @@ describe('IMAP header worker against Dovecot', function () {
   afterEach(async () => {
     proxy.dropAfterFetches = undefined;
     proxy.silenceAfterFetches = undefined;
+    proxy.faultyConnection = undefined;
     for (const c of cores.splice(0)) await c.close().catch(() => undefined);
   });
   after(async () => {
@@ -133,12 +135,28 @@ describe('IMAP header worker against Dovecot', function () {
     }
   });
 
-  it('a server that dies in the middle of a worker page: the sync says so, the next one completes, and closing ends the worker’s connection', async () => {
+  it('a server that ends the worker’s session in the middle of a page: the page comes over the engine’s connection, and the sync completes without an error', async () => {
+    const c = await openCore(undefined, passwords, { imap: { ...PAGES, maxConnections: 1, headerWorker: 'always' } });
+    cores.push(c);
+    // The engine's connection is the next one the proxy accepts, the worker's the one after.
+    proxy.faultyConnection = proxy.accepted() + 2;
+    proxy.dropAfterFetches = 50;
+    await c.addAccount(imapAccount('second', proxy.port, { folders: ['INBOX'] }));
+    assertInStep(await syncOnce(c, ['second'], { maxAttempts: 1 }));
+    const f = c.store.getFolder('second', 'INBOX')!;
+    assert.deepEqual(c.store.uidBounds(f.id), { count: 1_150, min: 1, max: 1_150 });
+    const s = stats(c, 'second');
+    assert.equal(s.pages, 0);
+    assert.ok(s.declined >= 5, `every page went over the engine's connection: ${JSON.stringify(s)}`);
+  });
+
+  it('a server that dies in the middle of a page: the sync says so, and the next one completes', async () => {
     const c = await openCore(undefined, passwords, { imap: { ...PAGES, maxConnections: 1, headerWorker: 'always' } });
     cores.push(c);
     await c.addAccount(imapAccount('dies', proxy.port, { folders: ['INBOX'] }));
-    // The fill's page of 100 passes on the engine's connection; the worker's connection dies
-    // 50 messages into its first page.
+    // Every connection dies after 150 messages: the fill's page of 100 passes on the engine's;
+    // the worker's dies 150 messages into its first page, and so does the engine's own fetch of
+    // that page after it.
     proxy.dropAfterFetches = 150;
     const t0 = Date.now();
     // One attempt: syncOnce would retry the step twice more, as the scheduler does.
@@ -146,22 +164,16 @@ describe('IMAP header worker against Dovecot', function () {
     assert.equal(failed.ok, false, 'a page cut off was reported as a complete sync');
     assert.ok(Date.now() - t0 < 30_000, `the cut was noticed in ${Date.now() - t0} ms`);
     const why = failed.failed.map((j) => j.errorMessage ?? '').join('; ');
-    assert.match(why, /IMAP INBOX/, why);
+    assert.match(why, /IMAP INBOX: connection lost/, why);
     const f = c.store.getFolder('dies', 'INBOX')!;
     assert.equal(c.store.uidBounds(f.id).count, 100, 'nothing of the page cut off was stored');
 
     proxy.dropAfterFetches = undefined;
     assertInStep(await syncOnce(c, ['dies']));
     assert.deepEqual(c.store.uidBounds(f.id), { count: 1_150, min: 1, max: 1_150 });
-    assert.ok(stats(c, 'dies').pages >= 5);
-
-    // The engine's connection and the worker's.
-    assert.equal(proxy.open(), 2);
-    await c.close();
-    await until('the worker logged out when the engine closed', () => proxy.open() === 0);
   });
 
-  it('a server that hangs in the middle of a worker page: the sync fails within the connection’s own time limit, naming it', async () => {
+  it('a server that hangs in the middle of a page: the sync fails within the connections’ own time limit, naming it', async () => {
     const progressMs = 1_500;
     const c = await openCore(undefined, passwords, { imap: { ...PAGES, maxConnections: 1, headerWorker: 'always', limits: { progressMs } } });
     cores.push(c);
@@ -172,10 +184,23 @@ describe('IMAP header worker against Dovecot', function () {
     const ms = Date.now() - t0;
     assert.equal(r.ok, false, 'a page that never ended was reported as a complete sync');
     const why = r.failed.map((j) => j.errorMessage ?? '').join('; ');
-    // The worker's connection has the limits the engine's has: silence ends it, and says so.
+    // The worker's connection has the limits the engine's has: silence ends it; the engine's own
+    // fetch of the page then meets the same silence, and says so.
     assert.match(why, /sent nothing for 1\.5 s/, why);
-    assert.ok(ms < progressMs + 8_000, `the hang was given up after ${ms} ms`);
-    assert.ok(stats(c, 'hangs').pages === 0);
+    assert.ok(ms < 2 * progressMs + 8_000, `the hang was given up after ${ms} ms`);
+    assert.equal(stats(c, 'hangs').pages, 0);
+  });
+
+  it('closing the engine logs the worker out', async () => {
+    const c = await openCore(undefined, passwords, { imap: { ...PAGES, maxConnections: 1, headerWorker: 'always' } });
+    cores.push(c);
+    await c.addAccount(imapAccount('closes', proxy.port, { folders: ['INBOX'] }));
+    assertInStep(await syncOnce(c, ['closes']));
+    assert.equal(stats(c, 'closes').pages, 6);
+    // The engine's connection and the worker's.
+    assert.equal(proxy.open(), 2);
+    await c.close();
+    await until('the worker logged out when the engine closed', () => proxy.open() === 0);
   });
 
   it('the worker the package ships (dist/imapHeaderWorker.js) logs in and parses a page, and a wrong password only ends it', async () => {

@@ -11,7 +11,9 @@ import * as net from 'node:net';
  * - dropAfterFetches: a connection is dropped once it has passed this many FETCH responses,
  *   as a server does that dies in the middle of a page;
  * - silenceAfterFetches: the same, but the connection stays open and nothing more comes, as
- *   from a server that hangs in the middle of a page.
+ *   from a server that hangs in the middle of a page;
+ * - faultyConnection: those two only for the connection accepted as this one (1 = the first),
+ *   as from a server that ends or starves a second session while the first works.
  *
  * Server responses are framed into whole responses (a line with the literals it announces and
  * the lines after them), so message data passes through untouched.
@@ -23,10 +25,13 @@ export interface FaultyImapProxy {
   dropOn: RegExp | undefined;
   dropAfterFetches: number | undefined;
   silenceAfterFetches: number | undefined;
+  faultyConnection: number | undefined;
   /** FETCH responses left out so far. */
   omitted(): number;
   /** Client connections open now. */
   open(): number;
+  /** Client connections accepted so far. */
+  accepted(): number;
   stop(): Promise<void>;
 }
 
@@ -65,6 +70,7 @@ class ResponseFramer {
 export async function startFaultyImapProxy(upstreamPort: number): Promise<FaultyImapProxy> {
   const sockets = new Set<net.Socket>();
   const clients = new Set<net.Socket>();
+  let accepted = 0;
   let omitted = 0;
   const proxy: FaultyImapProxy = {
     host: '127.0.0.1',
@@ -73,8 +79,10 @@ export async function startFaultyImapProxy(upstreamPort: number): Promise<Faulty
     dropOn: undefined,
     dropAfterFetches: undefined,
     silenceAfterFetches: undefined,
+    faultyConnection: undefined,
     omitted: () => omitted,
     open: () => clients.size,
+    accepted: () => accepted,
     stop: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();
@@ -88,6 +96,7 @@ export async function startFaultyImapProxy(upstreamPort: number): Promise<Faulty
     client.on('close', () => clients.delete(client));
     let fetches = 0;
     let silent = false;
+    const ordinal = ++accepted;
     const drop = (): void => {
       client.destroy();
       up.destroy();
@@ -111,7 +120,7 @@ export async function startFaultyImapProxy(upstreamPort: number): Promise<Faulty
         return;
       }
       if (silent) return;
-      if (/^\* \d+ FETCH /.test(head)) {
+      if (/^\* \d+ FETCH /.test(head) && (proxy.faultyConnection === undefined || proxy.faultyConnection === ordinal)) {
         fetches++;
         if (proxy.dropAfterFetches !== undefined && fetches > proxy.dropAfterFetches) return drop();
         if (proxy.silenceAfterFetches !== undefined && fetches > proxy.silenceAfterFetches) {

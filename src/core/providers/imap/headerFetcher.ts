@@ -2,14 +2,15 @@
  * The engine's side of the header worker (headerWorker.ts): asks it for backfill pages, and
  * says when it cannot serve one, so the provider fetches that page on its own connection as
  * before. Nothing depends on the worker being there: a thread that cannot start, a login it is
- * refused (a server's limit on connections per user) or a thread that is ending all end in the
- * provider's own fetch. A server fault in the middle of a page is the provider's error, as it
- * would be on its own connection; a folder whose UIDVALIDITY changed under the page is a
- * 'folder.reset', which the next sync follows as it follows any reset.
+ * refused (a server's limit on connections per user), a page that fails on its connection (a
+ * server that ends a second session, or that fails in the middle of the page) or a thread that
+ * is ending all end in the provider's own fetch, which shows a fault of the server as it always
+ * did. A folder whose UIDVALIDITY changed under the page is a 'folder.reset', which the next
+ * sync follows as it follows any reset.
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { MailError, type MailErrorCode } from '../../errors';
+import { MailError } from '../../errors';
 import type { LogFields, Logger } from '../../log';
 import type { IncomingMessage } from '../../store/store';
 import type { FetchRequest, WorkerReply, WorkerRequest, WorkerSetup } from './headerWorkerProtocol';
@@ -63,8 +64,8 @@ export class HeaderFetcher {
 
   /**
    * The page's rows, as the worker parsed them; undefined when the worker cannot serve it and
-   * the caller is to fetch it itself. A server fault during the page is thrown as the MailError
-   * the worker's connection ended with.
+   * the caller is to fetch it itself. Throws only 'folder.reset', for a folder whose UIDVALIDITY
+   * is not the one the page was asked under.
    */
   async fetch(req: HeaderPageRequest): Promise<IncomingMessage[] | undefined> {
     // The worker is on the page after this one already: this one is the caller's, side by side.
@@ -92,12 +93,13 @@ export class HeaderFetcher {
       return reply.messages;
     }
     if (reply.type === 'error') {
-      if (reply.phase === 'connect') {
-        this.downUntil = Date.now() + DOWN_MS;
-        return this.decline();
-      }
-      const e = reply.error;
-      throw new MailError(e.code as MailErrorCode, e.message, { retryable: e.retryable, providerMessage: e.providerMessage });
+      // Whatever failed on the worker's connection (a server that ends or refuses a second
+      // session, or one that failed in the middle of the page), this page and the next minute's
+      // go over the engine's own connection, as without the worker: a fault of the server
+      // shows there, with the engine's own error.
+      this.downUntil = Date.now() + DOWN_MS;
+      if (reply.phase === 'fetch') this.logger.log('warn', `IMAP header worker: ${reply.message}; pages are fetched over the engine's connection for a minute`, this.fields);
+      return this.decline();
     }
     return this.decline();
   }

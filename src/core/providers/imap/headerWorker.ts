@@ -8,7 +8,8 @@
  * the engine's event loop never holds imapflow's parsing at all.
  *
  * The connection has every bound of connect.ts (the same client factory), so a silent or
- * hostile server ends a fetch here exactly as it would in the engine. The thread lives as long
+ * hostile server ends a fetch here as it would in the engine, which then fetches the page on
+ * its own connection and reports what the server does there. The thread lives as long
  * as its connection: it exits when the server or ten idle seconds end it, and the next page
  * starts a new one with the account's current password.
  */
@@ -109,13 +110,7 @@ async function serve(r: FetchRequest): Promise<void> {
       const p = await page;
       post('messages' in p ? { type: 'page', id: r.id, messages: p.messages, prefetched: page === ready?.page } : { type: 'moved', id: r.id, uidValidity: p.uidValidity });
     } catch (e) {
-      const err = toMailError(e);
-      post({
-        type: 'error',
-        id: r.id,
-        phase: (e as { phase?: string }).phase === 'connect' ? 'connect' : 'fetch',
-        error: { code: err.code, message: err.message, retryable: err.retryable, providerMessage: err.providerMessage },
-      });
+      post({ type: 'error', id: r.id, phase: (e as { phase?: string }).phase === 'connect' ? 'connect' : 'fetch', message: toMailError(e).message });
       return;
     }
   }

@@ -33,7 +33,8 @@ export type WorkerReply =
   | { type: 'moved'; id: number; uidValidity: string }
   /** The thread is ending (its connection closed or idled out): the engine fetches the page itself. */
   | { type: 'declined'; id: number }
-  | { type: 'error'; id: number; phase: 'connect' | 'fetch'; error: { code: string; message: string; retryable: boolean; providerMessage?: string } }
+  /** The page failed on the worker's connection: the engine fetches it on its own. */
+  | { type: 'error'; id: number; phase: 'connect' | 'fetch'; message: string }
   /** The login failed: the thread ends. */
   | { type: 'down'; message: string }
   | { type: 'log'; level: LogLevel; msg: string; fields?: LogFields };
