@@ -183,19 +183,11 @@ export class HeaderFetcher {
   }
 }
 
-/**
- * The worker's young generation. V8's default (up to 48 MB) adds ~22 MB to the process's peak
- * RSS; 8 MB saves that but nearly doubles the worker's garbage collection (222 → 410 ms of
- * CPU per 10,000 headers, on the thread the sync waits for). 16 MB: 307 ms, and the engine's
- * peak RSS at 100,000 messages with bodies stays at ~310 MB (`npm run bench`, CPU profiles).
- */
-const YOUNG = { maxYoungGenerationSizeMb: 16 };
-
 /** dist/imapHeaderWorker.js beside the bundle; from the sources (tests under tsx), the .ts entry. */
 function spawn(data: WorkerSetup): Worker {
   if (__filename.endsWith('.ts')) {
     const entry = path.join(__dirname, 'headerWorker.ts');
-    return new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`, { workerData: data, eval: true, resourceLimits: YOUNG });
+    return new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`, { workerData: data, eval: true });
   }
-  return new Worker(path.join(__dirname, 'imapHeaderWorker.js'), { workerData: data, resourceLimits: YOUNG });
+  return new Worker(path.join(__dirname, 'imapHeaderWorker.js'), { workerData: data });
 }
