@@ -17,7 +17,7 @@ import type { FetchRequest, WorkerReply, WorkerRequest, WorkerSetup } from './he
 
 export type HeaderPageRequest = Omit<FetchRequest, 'type' | 'id'>;
 
-/** After the worker could not log in, pages are fetched in the engine's thread for this long. */
+/** After the worker failed (to start, to log in, or on a page), pages are fetched in the engine's thread for this long. */
 const DOWN_MS = 60_000;
 /** A folder that asked for no page for this long no longer holds the worker. */
 const OWNER_IDLE_MS = 2_000;
