@@ -12,6 +12,7 @@ import { createMessageConnection, type MessageConnection, PortMessageReader, Por
 import type { AccountConfig } from '../core/config';
 import { MailError } from '../core/errors';
 import { withDeadline } from '../core/deadline';
+import { startWorkerThread } from '../core/workerThread';
 import type { LogLevel } from '../core/log';
 import { ENGINE_TOKEN_FILE, EngineErrorCodes, type ClientKind, type EngineNotifications, type EngineRequests, type HelloResult, type WireError } from '../shared/protocol/engine';
 import type { EngineOptions } from './engine';
@@ -344,10 +345,5 @@ async function waitUntilFree(ep: Endpoint): Promise<void> {
 
 /** dist/engineWorker.js beside the bundle; from the sources (tests under tsx), the .ts entry. */
 function startWorker(data: EngineWorkerData): Worker {
-  const opts = { workerData: data, transferList: [data.port] };
-  if (__filename.endsWith('.ts')) {
-    const entry = path.join(__dirname, 'engineWorker.ts');
-    return new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`, { ...opts, eval: true });
-  }
-  return new Worker(path.join(__dirname, 'engineWorker.js'), opts);
+  return startWorkerThread(path.join(__dirname, 'engineWorker.ts'), 'engineWorker.js', { workerData: data, transferList: [data.port] });
 }

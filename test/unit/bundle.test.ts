@@ -65,6 +65,7 @@ const SHAREABLE = new Set([
   'src/core/errors.ts',
   'src/core/config.ts',
   'src/core/deadline.ts',
+  'src/core/workerThread.ts',
   'src/shared/html.ts',
   'src/core/providers/graph/msalSettings.ts',
   'src/core/auth/tokens.ts',

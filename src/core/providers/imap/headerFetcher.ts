@@ -9,10 +9,11 @@
  * sync follows as it follows any reset.
  */
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { MailError } from '../../errors';
 import type { LogFields, Logger } from '../../log';
 import type { IncomingMessage } from '../../store/store';
+import { startWorkerThread } from '../../workerThread';
 import type { FetchRequest, WorkerReply, WorkerRequest, WorkerSetup } from './headerWorkerProtocol';
 
 export type HeaderPageRequest = Omit<FetchRequest, 'type' | 'id'>;
@@ -185,9 +186,5 @@ export class HeaderFetcher {
 
 /** dist/imapHeaderWorker.js beside the bundle; from the sources (tests under tsx), the .ts entry. */
 function spawn(data: WorkerSetup): Worker {
-  if (__filename.endsWith('.ts')) {
-    const entry = path.join(__dirname, 'headerWorker.ts');
-    return new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(entry)});`, { workerData: data, eval: true });
-  }
-  return new Worker(path.join(__dirname, 'imapHeaderWorker.js'), { workerData: data });
+  return startWorkerThread(path.join(__dirname, 'headerWorker.ts'), 'imapHeaderWorker.js', { workerData: data });
 }
