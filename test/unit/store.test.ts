@@ -52,6 +52,27 @@ describe('MailStore', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+  describe('rows', () => {
+    it('a statement read again after its table gained a column returns the new column too (names are kept per statement)', async () => {
+      const s = await MailStore.open({ dir });
+      try {
+        const sql = rawSql(s);
+        sql.run('CREATE TABLE grows (a INTEGER, b TEXT)');
+        sql.run("INSERT INTO grows VALUES (1, 'one'), (2, 'two')");
+        assert.deepEqual(sql.all('SELECT * FROM grows ORDER BY a'), [{ a: 1, b: 'one' }, { a: 2, b: 'two' }]);
+        sql.run('ALTER TABLE grows ADD COLUMN c TEXT');
+        sql.run("UPDATE grows SET c = 'x' WHERE a = 2");
+        assert.deepEqual(sql.all('SELECT * FROM grows ORDER BY a'), [{ a: 1, b: 'one', c: null }, { a: 2, b: 'two', c: 'x' }]);
+        assert.deepEqual(sql.get('SELECT * FROM grows WHERE a = 2'), { a: 2, b: 'two', c: 'x' });
+        // Same width, other names: each statement keeps its own.
+        assert.deepEqual(sql.get('SELECT a AS first, b AS second FROM grows WHERE a = 1'), { first: 1, second: 'one' });
+        assert.deepEqual(sql.get('SELECT b AS first, a AS second FROM grows WHERE a = 1'), { first: 'one', second: 1 });
+      } finally {
+        s.close();
+      }
+    });
+  });
+
   describe('migrations', () => {
     it('a new store is at the latest schema version, recorded in user_version, and keeps it on reopen', async () => {
       const s = await MailStore.open({ dir });
