@@ -79,9 +79,14 @@ describe('IMAP sync against Dovecot', function () {
 
     assertInStep(await syncOnce(c, ['fill']));
 
-    // What a user sees: the newest 100 first, then older history arriving below it (stored a
-    // few dozen at a time so the editor stays responsive), never a gap at the top.
-    assert.deepEqual(steps[0], { count: 100, min: 251, max: 350 });
+    // What a user sees: the newest 100 first, then older history arriving below it, never a gap
+    // at the top. Both are stored a few dozen rows per turn of the event loop, so the editor
+    // stays responsive: the first page may show in parts, the newest message in the first.
+    assert.equal(steps[0].max, 350);
+    assert.ok(
+      steps.some((s) => s.count === 100 && s.min === 251),
+      `the newest 100 are all listed before older history: ${JSON.stringify(steps.slice(0, 4))}`,
+    );
     assert.deepEqual(steps[steps.length - 1], { count: 350, min: 1, max: 350 });
     for (const [i, s] of steps.entries()) {
       assert.equal(s.max, 350, `step ${i}: the newest message is always there`);

@@ -17,6 +17,7 @@ import { BODY_DEFAULTS, type BodySettings } from '../config';
 import type { BodyRef, MailProvider } from '../providers/provider';
 import { bodyCounts, bodyPage, bottomKey, type BodyCandidate, type BodyCounts, type BodyKey, getBodiesCursor, KEY_BOTTOM, KEY_TOP, type KeyPoint, recordBodies, setBodiesCursor, topKey } from '../store/bodies';
 import type { FolderRow, MailStore } from '../store/store';
+import { takeTurn } from '../turns';
 
 /** Messages looked at per step: one request at most this many. */
 export const PAGE_ROWS = 500;
@@ -137,6 +138,9 @@ export async function bodyStep(ctx: BodyStepContext): Promise<BodyStepResult> {
       cur.countedLow = bottomKey(store, folder.id, key);
     }
     const seg = cur.seg;
+    // A page of 500 rows takes a few milliseconds to read: in a turn with budget left (turns.ts),
+    // not after the slices of nine other folders' syncs.
+    await takeTurn();
     const page = bodyPage(store, folder.id, key, seg.next, seg.floor, PAGE_ROWS);
     if (!page.length) {
       finishSegment(cur, seg);

@@ -17,6 +17,7 @@ import type { MailProvider } from '../providers/provider';
 import type { FolderRow, JobKind, JobRow, MailStore, TaskRow } from '../store/store';
 import { backoffDelay } from './backoff';
 import { jobId } from './jobId';
+import { takeTurn } from '../turns';
 import { bodyStep } from './bodies';
 import { SENT_COPY_TASK, sentCopyError, sentCopyFailureKey, sentCopyPayload, sentCopyRetryDelay, trySentCopy } from '../send/sentCopyTask';
 
@@ -220,6 +221,10 @@ export class Scheduler {
   /** Runs one job now and records the outcome (also used by the CLI's `--once`). */
   async runJob(j: JobRow): Promise<void> {
     const { store, logger } = this.o;
+    // Several jobs start together (tick, syncOnce's workers), each with a commit and a first
+    // run of cold code before its first wait for the server: in one turn, that held the event
+    // loop 30-40 ms at the start of a sync. Each starts in a turn with budget left (turns.ts).
+    await takeTurn();
     const started = this.now();
     const epochAtStart = this.credentialEpoch;
     store.updateJob(j.id, { status: 'running', lastRun: started });
@@ -334,6 +339,7 @@ export class Scheduler {
     const account = store.getAccount(accountId);
     if (!account) throw new MailError('config.unknownAccount', `account "${accountId}" is not in the store`);
     const remote = (await provider.listFolders()).filter((f) => !f.noSelect);
+    await takeTurn();
     store.tx(() => {
       store.upsertFolders(accountId, remote, defaultSelection(account.config));
       for (const f of remote) {

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import type { AccountConfig, CredentialSource } from '../../config';
 import { MailError, toMailError } from '../../errors';
 import { type Logger, noopLogger } from '../../log';
-import type { FolderRole, FolderRow, IncomingMessage, MailStore } from '../../store/store';
+import type { FolderRole, FolderRow, IncomingMessage } from '../../store/store';
 import { nextBackfillRange, newestPageSeqRange, planImapSync } from '../../sync/imapPlan';
 import type {
   BodyRef,
@@ -35,8 +35,8 @@ import { connectImap, createImapClient, faultOr, openImapClient } from './connec
 import { HeaderFetcher } from './headerFetcher';
 import { HEADER_QUERY, toIncoming } from './headerRows';
 import { ConnectionPool } from './pool';
+import { storeInTurns } from './storeInTurns';
 import { connectSmtp, describeSmtpAuth, smtpAuthError, smtpConnection, smtpLogin } from './smtp';
-import { takeTurn } from '../../turns';
 
 export interface ImapProviderOptions {
   logger?: Logger;
@@ -334,8 +334,8 @@ export class ImapProvider implements MailProvider {
           const msgs = range ? await this.fetchAll(c, range, false, HEADER_QUERY) : [];
           const incoming = msgs.map((m) => toIncoming(folder.id, uidValidity, m));
           const low = incoming.reduce((a, m) => Math.min(a, m.uid!), Number.POSITIVE_INFINITY);
-          store.tx(() => {
-            store.upsertMessages(folder.id, incoming);
+          // The sync state moves with the last of the rows: a crash before it fetches the page again.
+          await storeInTurns(store, folder.id, incoming, () =>
             store.saveSyncState(folder.id, {
               uidValidity,
               uidNext,
@@ -344,8 +344,8 @@ export class ImapProvider implements MailProvider {
               fillDone: true,
               backfillDone: msgs.length >= exists,
               lastSyncAt: cycleStart,
-            });
-          });
+            }),
+          );
           result.newMessages = incoming.length;
           result.complete = msgs.length >= exists;
           // Backfill follows. Unless the header worker is on its first page already (see
@@ -365,7 +365,7 @@ export class ImapProvider implements MailProvider {
           const lastKnown = Number(plan.newRange.split(':')[0]) - 1;
           // "N:*" always returns the last message even when its UID is below N.
           const msgs = (await this.fetchAll(c, plan.newRange, true, HEADER_QUERY)).filter((m) => m.uid > lastKnown);
-          const movedFrom = await storeInChunks(store, folder.id, msgs.map((m) => toIncoming(folder.id, uidValidity, m)));
+          const movedFrom = await storeInTurns(store, folder.id, msgs.map((m) => toIncoming(folder.id, uidValidity, m)));
           result.newMessages = msgs.length;
           if (movedFrom.length) {
             const r = await this.followRenumbering(c, ctx, uidValidity, cycleStart, movedFrom);
@@ -435,7 +435,7 @@ export class ImapProvider implements MailProvider {
     const held = new Map(before.map((m) => [m.uid, m.envelope?.messageId]));
     if (movedFrom.every((m) => held.get(m.uid) === m.messageId)) {
       const copies = await this.fetchAll(c, movedFrom.map((m) => m.uid).join(','), true, HEADER_QUERY);
-      await storeInChunks(store, folder.id, copies.map((m) => toIncoming(folder.id, uidValidity, m)), undefined, { adoptFromLowerUid: false });
+      await storeInTurns(store, folder.id, copies.map((m) => toIncoming(folder.id, uidValidity, m)), undefined, { adoptFromLowerUid: false });
       return { fetched: copies.length, missing: 0 };
     }
     const all = await this.fetchAll(c, '1:*', true, { uid: true, envelope: true });
@@ -448,7 +448,7 @@ export class ImapProvider implements MailProvider {
     const msgs = r.toFetch.length ? await this.fetchAll(c, r.toFetch.join(','), true, HEADER_QUERY) : [];
     // These are messages the store does not hold under any UID of the folder: a second copy of a
     // Message-ID is a second message here, not the first one moving.
-    await storeInChunks(store, folder.id, msgs.map((m) => toIncoming(folder.id, uidValidity, m)), undefined, { adoptFromLowerUid: false });
+    await storeInTurns(store, folder.id, msgs.map((m) => toIncoming(folder.id, uidValidity, m)), undefined, { adoptFromLowerUid: false });
     this.logger.log('warn', `the server renumbered "${folder.path}" under the same UIDVALIDITY ${uidValidity}: ${r.moved} message(s) took new UIDs, ${msgs.length} fetched, ${r.missing} gone; MailDesk follows its numbering`, {
       account: this.account.id,
       folder: folder.path,
@@ -503,7 +503,7 @@ export class ImapProvider implements MailProvider {
         const page = missing.slice(0, this.pageSize);
         if (page.length) {
           const msgs = await this.fetchAll(c, page.join(','), true, HEADER_QUERY);
-          await storeInChunks(store, folder.id, msgs.map((m) => toIncoming(folder.id, uidValidity, m)));
+          await storeInTurns(store, folder.id, msgs.map((m) => toIncoming(folder.id, uidValidity, m)));
         }
         const done = missing.length <= this.pageSize;
         const low = all.length ? all.reduce((a, b) => Math.min(a, b)) : null;
@@ -539,7 +539,7 @@ export class ImapProvider implements MailProvider {
       }
       const done = next.low <= 1;
       // The cursor moves in the same transaction as the last messages it covers.
-      await storeInChunks(store, folder.id, incoming, () => store.saveSyncState(folder.id, { backfillCursor: String(next!.low), backfillDone: done }));
+      await storeInTurns(store, folder.id, incoming, () => store.saveSyncState(folder.id, { backfillCursor: String(next!.low), backfillDone: done }));
       const total = c.mailbox && typeof c.mailbox === 'object' ? c.mailbox.exists : undefined;
       this.backfillHeld.set(folder.id, held + incoming.length);
       ctx.progress({ fetched: held + incoming.length, total, phase: 'backfill' });
@@ -887,42 +887,4 @@ export function uidSet(uids: number[]): string {
 function sameFlags(a: string[], b: string[]): boolean {
   const norm = (x: string[]) => x.map((f) => f.toLowerCase()).filter((f) => f !== '\\recent').sort().join(' ');
   return norm(a) === norm(b);
-}
-
-/**
- * Rows per store transaction. sql.js runs on the engine's thread, so one transaction is one
- * uninterrupted slice: 50 headers take ~5 ms (at most ~20 ms with a cold cache).
- */
-const STORE_CHUNK = 50;
-
-/**
- * Stores a page in small transactions, each in its share of a turn (turns.ts); `last` (e.g. moving the
- * backfill cursor) runs in the same transaction as the final chunk, so a crash in
- * between only means some headers are fetched again (they are keyed, never duplicated).
- * Returns the UIDs of stored rows the messages took over from (see upsertMessages).
- */
-async function storeInChunks(
-  store: MailStore,
-  folderId: number,
-  msgs: IncomingMessage[],
-  last?: () => void,
-  opts?: { adoptFromLowerUid?: boolean },
-): Promise<Array<{ uid: number; messageId: string }>> {
-  const movedFrom: Array<{ uid: number; messageId: string }> = [];
-  if (!msgs.length) {
-    if (last) store.tx(last);
-    return movedFrom;
-  }
-  // Newest first, so what the list shows while a page is stored has no gap below the top.
-  msgs = msgs.slice().sort((a, b) => (b.uid ?? 0) - (a.uid ?? 0));
-  for (let i = 0; i < msgs.length; i += STORE_CHUNK) {
-    const chunk = msgs.slice(i, i + STORE_CHUNK);
-    const final = i + STORE_CHUNK >= msgs.length;
-    await takeTurn();
-    store.tx(() => {
-      movedFrom.push(...store.upsertMessages(folderId, chunk, opts).movedFrom);
-      if (final && last) last();
-    });
-  }
-  return movedFrom;
 }
