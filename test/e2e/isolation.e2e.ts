@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
+import { type ControlsSeen, readControlsInPage } from '../support/controlView';
 import { startDovecot, type Dovecot } from '../support/dovecot';
 import { rawMessage } from '../support/rawmail';
 import { startCodeServer, type CodeServer } from './lib/codeServer';
@@ -77,24 +78,8 @@ const SPOOFS: Spoof[] = [
   { id: 'transform-escape', html: '<div style="transform:translate(-2000px,-2000px) scale(50);transform-origin:0 0;background:#fff;width:400px;height:400px">Big</div><p class="inside">Hello</p>IMG' },
 ];
 
-/** What a reader sees of our own controls, read from the page. */
-interface ControlView {
-  sel: string;
-  missing?: boolean;
-  text?: string;
-  visible?: boolean;
-  left?: number;
-  width?: number;
-  height?: number;
-  /** elementFromPoint at the control's centre is the control (or inside it). */
-  hitOk?: boolean;
-  hitWhat?: string;
-  /** Computed look: size, colours, opacity, visibility, transforms, generated content. */
-  look?: string;
-}
-
-const CONTROLS = [
-  '.md-subject',
+const PAGE_CONTROLS = ['.md-subject'];
+const MESSAGE_CONTROLS = [
   '.md-toggle .md-from',
   '.md-toggle',
   '.md-meta',
@@ -108,34 +93,11 @@ const CONTROLS = [
   '.md-actions [data-md-action="viewSource"]',
 ];
 
-async function readControls(frame: FrameLocator): Promise<{ controls: ControlView[]; page: string; inside: string; part: string }> {
-  return frame.locator('body').evaluate((_body, sels: string[]) => {
-    const controls = sels.map((sel) => {
-      const el = document.querySelector<HTMLElement>(sel);
-      if (!el) return { sel, missing: true };
-      el.scrollIntoView({ block: 'center', inline: 'center' });
-      const r = el.getBoundingClientRect();
-      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-      const cs = getComputedStyle(el);
-      const gen = ['::before', '::after'].map((p) => getComputedStyle(el, p).content).join(' ');
-      return {
-        sel,
-        text: el.innerText.trim(),
-        visible: el.checkVisibility({ opacityProperty: true, visibilityProperty: true }) && r.width > 0 && r.height > 0,
-        left: Math.round(r.left),
-        width: Math.round(r.width),
-        height: Math.round(r.height),
-        hitOk: !!hit && (hit === el || el.contains(hit)),
-        hitWhat: hit ? `${hit.tagName.toLowerCase()}.${hit.className}` : 'nothing',
-        look: [cs.fontSize, cs.color, cs.backgroundColor, cs.opacity, cs.visibility, cs.display, cs.transform, cs.filter, cs.zoom, cs.letterSpacing, gen].join('|'),
-      };
-    });
-    const pageLook = [document.documentElement, document.body]
-      .map((e) => {
-        const cs = getComputedStyle(e);
-        return [cs.filter, cs.zoom, cs.transform, cs.fontSize, cs.color, cs.backgroundColor].join('|');
-      })
-      .join(' / ');
+/** The reader's controls (the thread has one message, `#0`), and what the message's own CSS does to its own box and text. */
+async function readControls(frame: FrameLocator): Promise<ControlsSeen & { inside: string; part: string }> {
+  const body = frame.locator('body');
+  const seen = await body.evaluate(readControlsInPage, { page: PAGE_CONTROLS, message: MESSAGE_CONTROLS });
+  const own = await body.evaluate(() => {
     // The message's own CSS still styles the message itself (it is scoped, not thrown away).
     const host = document.querySelector('.md-part');
     const p = host?.shadowRoot?.querySelector('.inside') ?? host?.querySelector('.inside');
@@ -143,8 +105,9 @@ async function readControls(frame: FrameLocator): Promise<{ controls: ControlVie
     // The part's own box (the shadow host): shown and contained as the page made it.
     const hs = host ? getComputedStyle(host) : undefined;
     const part = hs ? [hs.display, hs.position, hs.contain, hs.overflow, hs.isolation, hs.zoom, hs.transform, hs.filter, hs.opacity, hs.visibility].join('|') : 'no part';
-    return { controls, page: pageLook, inside, part };
-  }, CONTROLS);
+    return { inside, part };
+  });
+  return { ...seen, ...own };
 }
 
 describe('Message CSS stays inside its message (code-server + headless Chromium)', function () {
@@ -260,17 +223,17 @@ describe('Message CSS stays inside its message (code-server + headless Chromium)
           // The yardstick itself must be right: every control there, readable, on top, and the banner's words.
           for (const c of seen.controls) assert.ok(!c.missing && c.visible && c.hitOk, `baseline: ${c.sel} ${JSON.stringify(c)}`);
           const texts = Object.fromEntries(seen.controls.map((c) => [c.sel, c.text]));
-          assert.equal(texts['.md-banner > span'], '1 image blocked to protect your privacy.');
-          assert.equal(texts['.md-banner [data-md-action="loadRemote"]'], 'Load for this message');
-          assert.equal(texts['.md-banner [data-md-action="allowSender"]'], `Always for ${SENDER_ADDR}`);
-          assert.equal(texts['.md-toggle .md-from'], 'Mallory');
+          assert.equal(texts['#0 .md-banner > span'], '1 image blocked to protect your privacy.');
+          assert.equal(texts['#0 .md-banner [data-md-action="loadRemote"]'], 'Load for this message');
+          assert.equal(texts['#0 .md-banner [data-md-action="allowSender"]'], `Always for ${SENDER_ADDR}`);
+          assert.equal(texts['#0 .md-toggle .md-from'], 'Mallory');
           assert.deepEqual(
-            ['reply', 'replyAll', 'forward'].map((m) => texts[`.md-actions [data-md-mode="${m}"]`]),
+            ['reply', 'replyAll', 'forward'].map((m) => texts[`#0 .md-actions [data-md-mode="${m}"]`]),
             ['Reply', 'Reply all', 'Forward'],
           );
           continue;
         }
-        if (seen.page !== base.page) problems.push(`${s.id}: the page's own look changed: ${seen.page} (was ${base.page})`);
+        if (seen.look !== base.look) problems.push(`${s.id}: the page's own look changed: ${seen.look} (was ${base.look})`);
         if (seen.part !== base.part) problems.push(`${s.id}: the message's box changed: ${seen.part} (was ${base.part})`);
         for (const [i, c] of seen.controls.entries()) {
           const b = base.controls[i];
@@ -284,7 +247,7 @@ describe('Message CSS stays inside its message (code-server + headless Chromium)
           // The subject line names each message; everything else reads the same as the baseline.
           if (c.sel === '.md-subject') {
             if (c.text !== subjectOf(s.id)) problems.push(`${where} reads "${c.text}"`);
-          } else if (!['.md-toggle', '.md-meta'].includes(c.sel) && c.text !== b.text) {
+          } else if (!['#0 .md-toggle', '#0 .md-meta'].includes(c.sel) && c.text !== b.text) {
             problems.push(`${where} reads "${c.text}", not "${b.text}"`);
           }
           if (c.look !== b.look) problems.push(`${where} looks different: ${c.look} (was ${b.look})`);

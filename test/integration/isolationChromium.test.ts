@@ -26,6 +26,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { EngineClient } from '../../src/engine/client';
 import type { ThreadPageParams } from '../../src/shared/protocol/engineAreas/reading';
 import { startTracker, type Tracker } from '../e2e/lib/tracker';
+import { type ControlsSeen, readControlsInPage } from '../support/controlView';
 import { exfilAttacks, overlayAttacks, selectorAttacks, valueBreakouts, type CssAttack } from '../support/cssAttacks';
 import { imapAccount, tempDir } from '../support/core';
 import { type EngineHere, startEngineHere, stopEngineHere } from '../support/engineHere';
@@ -51,20 +52,6 @@ interface Reply {
   parts?: string[];
 }
 
-/** What the reader sees of one of our controls, read from the page. */
-interface ControlView {
-  sel: string;
-  missing?: boolean;
-  text?: string;
-  visible?: boolean;
-  left?: number;
-  width?: number;
-  height?: number;
-  hitOk?: boolean;
-  hitWhat?: string;
-  look?: string;
-}
-
 const PAGE_CONTROLS = ['.md-subject', '.md-count', '.md-toolbar'];
 const MESSAGE_CONTROLS = [
   '.md-toggle',
@@ -82,42 +69,8 @@ const MESSAGE_CONTROLS = [
   '.md-actions [data-md-action="viewSource"]',
 ];
 
-async function readControls(page: Page): Promise<{ controls: ControlView[]; look: string }> {
-  return page.evaluate(
-    ({ pageSels, msgSels }) => {
-      const read = (sel: string, el: HTMLElement | null): ControlView => {
-        if (!el) return { sel, missing: true };
-        el.scrollIntoView({ block: 'center', inline: 'center' });
-        const r = el.getBoundingClientRect();
-        const hit = document.elementFromPoint(r.left + Math.min(r.width / 2, 20), r.top + r.height / 2);
-        const cs = getComputedStyle(el);
-        const gen = ['::before', '::after'].map((p) => getComputedStyle(el, p).content).join(' ');
-        return {
-          sel,
-          text: el.innerText.trim(),
-          visible: el.checkVisibility({ opacityProperty: true, visibilityProperty: true }) && r.width > 0 && r.height > 0,
-          left: Math.round(r.left),
-          width: Math.round(r.width),
-          height: Math.round(r.height),
-          hitOk: !!hit && (hit === el || el.contains(hit)),
-          hitWhat: hit ? `${hit.tagName.toLowerCase()}.${String(hit.className)}` : 'nothing',
-          look: [cs.fontSize, cs.fontFamily, cs.color, cs.backgroundColor, cs.opacity, cs.visibility, cs.display, cs.position, cs.transform, cs.filter, cs.zoom, cs.letterSpacing, gen].join('|'),
-        };
-      };
-      const controls: ControlView[] = pageSels.map((s) => read(s, document.querySelector<HTMLElement>(s)));
-      document.querySelectorAll<HTMLElement>('.md-msg').forEach((m, i) => {
-        for (const s of msgSels) controls.push(read(`#${i} ${s}`, m.querySelector<HTMLElement>(s)));
-      });
-      const look = [document.documentElement, document.body]
-        .map((e) => {
-          const cs = getComputedStyle(e);
-          return [cs.filter, cs.zoom, cs.transform, cs.fontSize, cs.fontFamily, cs.color, cs.backgroundColor].join('|');
-        })
-        .join(' / ');
-      return { controls, look };
-    },
-    { pageSels: PAGE_CONTROLS, msgSels: MESSAGE_CONTROLS },
-  );
+function readControls(page: Page): Promise<ControlsSeen> {
+  return page.locator('body').evaluate(readControlsInPage, { page: PAGE_CONTROLS, message: MESSAGE_CONTROLS });
 }
 
 describe('message CSS in the real thread page (engine + headless Chromium, generated attacks)', function () {
