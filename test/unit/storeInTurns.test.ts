@@ -31,6 +31,30 @@ function slowClock(): { restore(): void; charge(rows: number): void } {
   };
 }
 
+/**
+ * Records the store's outermost transactions (upsertMessages opens one inside each): the rows
+ * stored by each and the (clock) time it took, and the newest message listed after it.
+ */
+function recordTransactions(store: MailStore, folderId: number): Array<{ rows: number; ms: number; newestStored: number }> {
+  const txs: Array<{ rows: number; ms: number; newestStored: number }> = [];
+  const tx = store.tx.bind(store);
+  const count = (): number => store.listMessages(folderId, { limit: 1000 }).length;
+  let depth = 0;
+  store.tx = <T>(fn: () => T): T => {
+    if (depth) return tx(fn);
+    const t0 = performance.now();
+    const before = count();
+    depth++;
+    try {
+      return tx(fn);
+    } finally {
+      depth--;
+      txs.push({ rows: count() - before, ms: performance.now() - t0, newestStored: store.listMessages(folderId, { limit: 1 })[0]?.uid ?? 0 });
+    }
+  };
+  return txs;
+}
+
 describe('storeInTurns: a page of headers stored without holding the event loop', () => {
   let store: MailStore;
   let inbox: number;
@@ -49,21 +73,8 @@ describe('storeInTurns: a page of headers stored without holding the event loop'
       clock.charge(msgs.length);
       return upsert(folderId, msgs, opts);
     };
-    // Outermost transactions only (upsertMessages opens one inside): rows and (clock) time in each.
-    const txs: Array<{ rows: number; ms: number; newestStored: number }> = [];
-    const tx = store.tx.bind(store);
-    let depth = 0;
+    const txs = recordTransactions(store, inbox);
     const count = (): number => store.listMessages(inbox, { limit: 1000 }).length;
-    store.tx = <T>(fn: () => T): T => {
-      const t0 = performance.now();
-      const before = depth === 0 ? count() : 0;
-      depth++;
-      try {
-        return tx(fn);
-      } finally {
-        if (--depth === 0) txs.push({ rows: count() - before, ms: performance.now() - t0, newestStored: store.listMessages(inbox, { limit: 1 })[0]?.uid ?? 0 });
-      }
-    };
     // Turns the event loop got while the page was stored.
     let turns = 0;
     const tick = (): void => {
@@ -99,23 +110,13 @@ describe('storeInTurns: a page of headers stored without holding the event loop'
   });
 
   it('a fast store takes many rows per transaction; an empty page still runs `last`', async () => {
-    let n = 0;
-    let depth = 0;
-    const tx = store.tx.bind(store);
-    store.tx = <T>(fn: () => T): T => {
-      if (depth++ === 0) n++;
-      try {
-        return tx(fn);
-      } finally {
-        depth--;
-      }
-    };
+    const txs = recordTransactions(store, inbox);
     await storeInTurns(store, inbox, Array.from({ length: 60 }, (_, i) => header(i + 1)));
     assert.equal(store.listMessages(inbox, { limit: 1000 }).length, 60);
     let ran = false;
     await storeInTurns(store, inbox, [], () => (ran = true));
     assert.ok(ran);
     // The rows in at most a few transactions (one per 20 rows at worst), `last` in one more.
-    assert.ok(n <= 4, `60 rows and an empty page in ${n} transactions`);
+    assert.ok(txs.length <= 4, `60 rows and an empty page in ${txs.length} transactions`);
   });
 });
