@@ -1,21 +1,44 @@
 /**
  * Bodies and attachments live as files beside the database, named by their SHA-256,
  * so saving the database (a full export with sql.js) stays cheap as mail grows and
- * the same attachment is stored once.
+ * the same attachment is stored once. Bodies fetched in bulk go into packs instead
+ * (blobPacks.ts); their references say so (`pk:`), and get/has/delete take both.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isPackRef, PackWriter, packHolds, packPrefix, parsePackRef, readPacked, removePack } from './blobPacks';
 
 export class BlobStore {
   private readonly memory = new Map<string, Buffer>();
-  /** Sub-folders known to exist (putAsync creates each once). */
-  private readonly made = new Set<string>();
-  private seq = 0;
-  constructor(private readonly dir: string | undefined) {}
+  /** Bodies fetched in bulk (append): packs of them, not a file each. */
+  private packs: PackWriter | undefined;
+  /**
+   * `referenced(prefix)`: whether any message still points to a reference starting with it;
+   * a pack goes once none does.
+   */
+  constructor(
+    private readonly dir: string | undefined,
+    private readonly referenced?: (prefix: string) => boolean,
+  ) {}
+
+  /** Packs a deleted record was in: each goes if nothing points into it any more. */
+  private readonly emptied = new Set<string>();
 
   private file(hash: string): string {
     return path.join(this.dir!, hash.slice(0, 2), hash);
+  }
+
+  private dropEmptied(): void {
+    const dir = path.join(this.dir!, 'packs');
+    for (const pack of this.emptied) {
+      try {
+        if (!this.packs?.isOpen(pack) && !this.referenced!(packPrefix(pack))) removePack(dir, pack);
+      } catch {
+        // the store closed: the next deletion into this pack checks again
+      }
+    }
+    this.emptied.clear();
   }
 
   put(data: Buffer | Uint8Array): string {
@@ -36,51 +59,43 @@ export class BlobStore {
   }
 
   /**
-   * Like put, with the writing (and its fdatasync) done off the thread (libuv's pool), so a
-   * stream of bodies is written while the next ones are parsed. Only the hash is computed on the thread. The
-   * temporary file and rename keep a half-written blob from ever carrying the hash's name.
+   * For a stream of fetched bodies: appended to a pack (blobPacks.ts) instead of a file each,
+   * the writing off the thread. The reference is returned at once; the bytes are on disk for
+   * good only once flush() given it resolves, and nothing may point to it before.
    */
-  async putAsync(data: Buffer): Promise<string> {
-    const hash = crypto.createHash('sha256').update(data).digest('hex');
-    if (!this.dir) {
-      this.memory.set(hash, data);
-      return hash;
-    }
-    const f = this.file(hash);
-    const d = path.dirname(f);
-    if (!this.made.has(d)) {
-      await fs.promises.mkdir(d, { recursive: true });
-      this.made.add(d);
-    }
-    const tmp = `${f}.${process.pid}.${++this.seq}.tmp`;
-    try {
-      const fh = await fs.promises.open(tmp, 'w');
-      try {
-        await fh.writeFile(data);
-        // On disk before its row is committed (a power cut must not leave a row pointing at an
-        // empty file), and off the thread: written back as it goes, bodies arriving by the GB
-        // never pile up in the page cache for the store's own fsyncs to wait behind.
-        await fh.datasync();
-      } finally {
-        await fh.close();
-      }
-      // Over an existing blob of the same hash this replaces identical bytes.
-      await fs.promises.rename(tmp, f);
-    } catch (e) {
-      await fs.promises.rm(tmp, { force: true });
-      throw e;
-    }
-    return hash;
+  append(data: Buffer): string {
+    if (!this.dir) return this.put(data);
+    this.packs ??= new PackWriter(path.join(this.dir, 'packs'));
+    return this.packs.append(data);
+  }
+
+  /** Every reference append() returned before the call on disk for good (rejects if any of `refs` failed). */
+  async flush(refs: readonly string[]): Promise<void> {
+    await this.packs?.flush(refs);
+  }
+
+  /** Closes the pack being written (the store closes). */
+  close(): void {
+    this.packs?.close();
+    this.packs = undefined;
   }
 
   /** Whether the blob is stored (without reading it). */
   has(hash: string): boolean {
+    if (isPackRef(hash)) {
+      const ref = parsePackRef(hash);
+      return !!ref && !!this.dir && packHolds(path.join(this.dir, 'packs'), ref);
+    }
     if (!/^[0-9a-f]{64}$/.test(hash)) return false;
     if (!this.dir) return this.memory.has(hash);
     return fs.existsSync(this.file(hash));
   }
 
   get(hash: string): Buffer | undefined {
+    if (isPackRef(hash)) {
+      const ref = parsePackRef(hash);
+      return ref && this.dir ? readPacked(path.join(this.dir, 'packs'), ref) : undefined;
+    }
     if (!/^[0-9a-f]{64}$/.test(hash)) return undefined;
     if (!this.dir) return this.memory.get(hash);
     try {
@@ -90,7 +105,20 @@ export class BlobStore {
     }
   }
 
+  /**
+   * A file goes at once. A pack record cannot: its pack goes once no message points into it,
+   * checked a turn later, after the transaction that dropped the last reference committed (a
+   * rolled back one still points there, and the pack stays).
+   */
   delete(hash: string): void {
+    if (isPackRef(hash)) {
+      const pack = parsePackRef(hash)?.pack;
+      if (pack && this.dir && this.referenced) {
+        if (!this.emptied.size) setImmediate(() => this.dropEmptied());
+        this.emptied.add(pack);
+      }
+      return;
+    }
     if (!/^[0-9a-f]{64}$/.test(hash)) return;
     if (!this.dir) {
       this.memory.delete(hash);

@@ -229,7 +229,7 @@ export class MailStore {
     private readonly disk: DiskDatabase | undefined,
   ) {
     this.#db = db;
-    this.blobs = new BlobStore(file ? path.join(path.dirname(file), 'blobs') : undefined);
+    this.blobs = new BlobStore(file ? path.join(path.dirname(file), 'blobs') : undefined, (prefix) => !!this.#get('SELECT 1 FROM messages WHERE body_blob >= ? AND body_blob < ? LIMIT 1', [prefix, `${prefix}\uffff`]));
     this.events.setMaxListeners(100);
     this.persist = new StoreDisk(file, disk, (e) => this.events.emit('saveFailed', e));
     // The concern modules' way in: SQL stays inside src/core/store.
@@ -494,6 +494,7 @@ export class MailStore {
   }
 
   close(): void {
+    this.blobs.close();
     for (const s of this.statements.values()) s.stmt.free();
     this.statements.clear();
     if (this.disk) {

@@ -4,9 +4,10 @@
  *
  * - One step is one page: up to PAGE_ROWS messages below the job's cursor, of which those
  *   without a body, in the window and under the size cap go out in ONE request to the
- *   provider (IMAP: one streamed UID FETCH), and each body is written as a blob the moment
- *   it arrives. Rows pointing to them are committed every COMMIT_EVERY bodies (each commit is
- *   on disk when it returns), so a killed process fetches again at most the bodies of one batch.
+ *   provider (IMAP: one streamed UID FETCH), and each body is appended to a pack the moment
+ *   it arrives (store/blobPacks.ts). Rows pointing to them are committed every COMMIT_EVERY
+ *   bodies, after one fdatasync of the pack (and each commit is on disk when it returns), so
+ *   a killed process fetches again at most the bodies of one batch.
  * - The cursor (store/bodies.ts) walks the folder from the newest message down; a finished
  *   pass remembers the range it covered, so new mail (above it) and older history stored
  *   later by the backfill (below it) are fetched without walking the rest again.
@@ -30,8 +31,10 @@ export const PAGE_ROWS = 500;
  * so 32 MB only bound runs of big messages).
  */
 export const PAGE_BYTES = 8 * 1024 * 1024;
-/** Bodies per store transaction while they stream in. */
+/** Bodies per store transaction while they stream in (one fdatasync of the pack each). */
 export const COMMIT_EVERY = 50;
+/** Or fewer, once they hold this many bytes: what a kill can make the job fetch again. */
+export const COMMIT_BYTES = 4 * 1024 * 1024;
 
 interface Segment {
   /** Exclusive upper bound: the last message looked at. */
@@ -223,32 +226,42 @@ async function fetchPage(ctx: BodyStepContext, want: BodyCandidate[], uv: string
     byRef.set(ref, r);
     return ref;
   });
-  let pending: Array<{ row: BodyCandidate; hash: string; size: number }> = [];
-  const writes: Array<Promise<void>> = [];
+  let pending: Array<{ row: BodyCandidate; ref: string; size: number }> = [];
+  let pendingBytes = 0;
+  // Batches commit in order, each once its bodies are on disk for good.
+  let commits: Promise<void> = Promise.resolve();
+  let failed: unknown;
   let count = 0;
   let bytes = 0;
   const commit = (): void => {
     if (!pending.length) return;
     const batch = pending;
     pending = [];
-    recordBodies(store, batch.map((b) => ({ id: b.row.id, hash: b.hash })));
-    for (const b of batch) {
-      cur.counts.stored++;
-      cur.counts.bytes += b.row.size || b.size;
-    }
+    pendingBytes = 0;
+    commits = commits.then(async () => {
+      if (failed !== undefined) return;
+      try {
+        await store.blobs.flush(batch.map((b) => b.ref));
+      } catch (e) {
+        failed = e;
+        return;
+      }
+      recordBodies(store, batch.map((b) => ({ id: b.row.id, hash: b.ref })));
+      for (const b of batch) {
+        cur.counts.stored++;
+        cur.counts.bytes += b.row.size || b.size;
+      }
+    });
   };
   const onBody = (ref: BodyRef, raw: Buffer): void => {
     const row = byRef.get(ref) ?? want.find((r) => (ref.uid !== undefined && r.uid === ref.uid) || (ref.providerId !== undefined && r.providerId === ref.providerId));
     if (!row) return;
     count++;
     bytes += raw.length;
-    // Written off the thread; its row is committed once the blob is on disk.
-    writes.push(
-      store.blobs.putAsync(raw).then((hash) => {
-        pending.push({ row, hash, size: raw.length });
-        if (pending.length >= COMMIT_EVERY) commit();
-      }),
-    );
+    // Appended to a pack, written off the thread; its row is committed once it is on disk.
+    pending.push({ row, ref: store.blobs.append(raw), size: raw.length });
+    pendingBytes += raw.length;
+    if (pending.length >= COMMIT_EVERY || pendingBytes >= COMMIT_BYTES) commit();
   };
   let error: unknown;
   try {
@@ -258,9 +271,9 @@ async function fetchPage(ctx: BodyStepContext, want: BodyCandidate[], uv: string
     error = e;
   }
   // What arrived before a failure is kept.
-  const failedWrite = (await Promise.allSettled(writes)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
   commit();
+  await commits;
   if (error !== undefined) throw error;
-  if (failedWrite) throw failedWrite.reason;
+  if (failed !== undefined) throw failed;
   return { count, bytes };
 }
