@@ -4,7 +4,7 @@
  * newest FIRST_PAGE_SIZE by sequence, then UID ranges of PAGE_SIZE below the lowest UID),
  * results collected per page as the provider does, then dropped.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { loopDelay } from './loopDelay';
 import { ImapFlow, type FetchMessageObject, type FetchQueryObject } from 'imapflow';
 import type { ChildConfig } from './options';
 import { mainThreadTimes } from './threadTimes';
@@ -73,7 +73,7 @@ export async function fetchFolder(c: ImapFlow, folder: string, firstPageSize: nu
 }
 
 export async function runBaseline(cfg: ChildConfig): Promise<BaselineResult> {
-  const h = monitorEventLoopDelay({ resolution: 10 });
+  const h = loopDelay();
   h.enable();
   const t0 = performance.now();
   const c = bareClient(cfg);

@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { loopDelay } from './loopDelay';
 import { MailDesk } from '../src/core/maildesk';
 import { indexBodiesInBackground } from '../src/core/search/bodyIndexer';
 import { indexInBackground } from '../src/core/search/indexer';
@@ -77,7 +77,7 @@ const BODY_INDEX_BOX_MS = 20_000;
 
 export async function runMailDeskBodies(cfg: ChildConfig): Promise<MailDeskBodiesResult> {
   fs.rmSync(cfg.dataDir, { recursive: true, force: true });
-  const h = monitorEventLoopDelay({ resolution: 10 });
+  const h = loopDelay();
   const t0 = performance.now();
   const tracer = new StallTracer(t0);
   tracer.phase = 'headers + bodies';
@@ -147,7 +147,7 @@ export async function runMailDeskBodies(cfg: ChildConfig): Promise<MailDeskBodie
       if (m.rendered.parsed.text === undefined && !m.rendered.bodies.length) throw new Error(`message ${id} rendered nothing`);
     }
 
-    const hIdx = monitorEventLoopDelay({ resolution: 10 });
+    const hIdx = loopDelay();
     hIdx.enable();
     const tIdx = performance.now();
     mem.phase = 'thread + header index';

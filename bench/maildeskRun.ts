@@ -4,7 +4,8 @@
  * sync of them with nothing changed.
  */
 import * as fs from 'node:fs';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { loopDelay } from './loopDelay';
 import { MailDesk } from '../src/core/maildesk';
 import type { ImapProvider } from '../src/core/providers/imap/imapProvider';
 import type { MailStore } from '../src/core/store/store';
@@ -209,7 +210,7 @@ export function instrument(store: MailStore, tracer: StallTracer): { timings: Re
         // Outermost calls only, so time inside a stall is not counted twice (tx → upsertMessages).
         if (depth === 0 && ms > 1) {
           // A slow call names who made it: "tx" alone does not say which work ran inside.
-          const caller = ms > 50 ? new Error().stack?.split('\n').slice(2, 6).map((l) => l.trim().replace(/^at /, '').replace(/\s*\(.*[\\/]/, ' (')).join(' < ') : undefined;
+          const caller = ms > 10 ? new Error().stack?.split('\n').slice(2, 6).map((l) => l.trim().replace(/^at /, '').replace(/\s*\(.*[\\/]/, ' (')).join(' < ') : undefined;
           tracer.calls.push({ name, start: t0, end, caller });
         }
         t.calls++;
@@ -228,7 +229,7 @@ export function instrument(store: MailStore, tracer: StallTracer): { timings: Re
 
 export async function runMailDesk(cfg: ChildConfig): Promise<MailDeskResult> {
   fs.rmSync(cfg.dataDir, { recursive: true, force: true });
-  const h = monitorEventLoopDelay({ resolution: 10 });
+  const h = loopDelay();
   h.enable();
   const t0 = performance.now();
   const tracer = new StallTracer(t0);
@@ -276,7 +277,7 @@ export async function runMailDesk(cfg: ChildConfig): Promise<MailDeskResult> {
     // Threads and the search index are built after the headers, in background batches
     // (src/core/search/indexer.ts): timed on their own, and done before the store is measured.
     tracer.phase = 'thread + search index';
-    const hIdx = monitorEventLoopDelay({ resolution: 10 });
+    const hIdx = loopDelay();
     hIdx.enable();
     const tIdx = performance.now();
     const indexed = await indexInBackground(store, { batch: 100 });
@@ -296,7 +297,7 @@ export async function runMailDesk(cfg: ChildConfig): Promise<MailDeskResult> {
 
     tracer.phase = 'ten-folder first sync';
     for (const f of cfg.otherFolders) await core.setFolderSelected(cfg.user, f, true);
-    const h2 = monitorEventLoopDelay({ resolution: 10 });
+    const h2 = loopDelay();
     h2.enable();
     const tFill = performance.now();
     const fill = await syncOnce(core, [cfg.user]);
