@@ -37,6 +37,7 @@ const EXCEPTIONS: Record<string, string> = {};
 const TEST_READERS: Record<string, string> = {
   'test/unit/store.test.ts': 'checks rows as migrations and upserts leave them (an FTS stats row, a leftover table, every message with its membership) and plants a membership with a UID',
   'test/unit/bodies.test.ts': 'counts the messages of the whole store that hold a body',
+  'test/unit/packCompaction.test.ts': 'reads which pack each message body points into, before and after compaction',
   'test/unit/indexer.test.ts': 'counts the search index\'s segments (no read reports them) as merge steps fold them',
   'test/unit/bridges.test.ts': 'checks that removing an account leaves no bridge_links row',
   'test/integration/actions.test.ts': 'lists every task of every account that did not finish',

@@ -30,15 +30,44 @@ export class BlobStore {
   }
 
   private dropEmptied(): void {
-    const dir = path.join(this.dir!, 'packs');
     for (const pack of this.emptied) {
       try {
-        if (!this.packs?.isOpen(pack) && !this.referenced!(packPrefix(pack))) removePack(dir, pack);
+        this.dropPack(pack);
       } catch {
-        // the store closed: the next deletion into this pack checks again
+        // the store closed: the next deletion into this pack, or compaction, checks again
       }
     }
     this.emptied.clear();
+  }
+
+  /** Deletes the pack if this store is not writing it and no message points into it. */
+  dropPack(pack: string): boolean {
+    if (!this.dir || !this.referenced || this.packs?.isOpen(pack) || this.referenced(packPrefix(pack))) return false;
+    removePack(path.join(this.dir, 'packs'), pack);
+    return true;
+  }
+
+  /** The packs on disk this store is not writing, with their sizes (packCompaction.ts). */
+  closedPacks(): Array<{ name: string; size: number }> {
+    if (!this.dir) return [];
+    const dir = path.join(this.dir, 'packs');
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return [];
+    }
+    const out: Array<{ name: string; size: number }> = [];
+    for (const f of names) {
+      const name = f.endsWith('.pack') ? f.slice(0, -5) : undefined;
+      if (!name || !parsePackRef(`pk:${name}:0:0`) || this.packs?.isOpen(name)) continue;
+      try {
+        out.push({ name, size: fs.statSync(path.join(dir, f)).size });
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return out;
   }
 
   put(data: Buffer | Uint8Array): string {

@@ -19,6 +19,7 @@ import { backoffDelay } from './backoff';
 import { jobId } from './jobId';
 import { takeTurn } from '../turns';
 import { bodyStep } from './bodies';
+import { compactPacks } from '../store/packCompaction';
 import { SENT_COPY_TASK, sentCopyError, sentCopyFailureKey, sentCopyPayload, sentCopyRetryDelay, trySentCopy } from '../send/sentCopyTask';
 
 export interface SchedulerOptions {
@@ -243,6 +244,9 @@ export class Scheduler {
       let reachedServer = true;
       if (j.kind === 'maintenance') {
         await this.refreshFolders(j.accountId, provider);
+        // Space of deleted bodies back from the packs (shared by the accounts of the folder).
+        const c = await compactPacks(store);
+        if (c.removed || c.rewritten) logger.log('info', `bodies compacted: ${c.removed + c.rewritten} packs, ${c.moved} bodies moved, ${Math.round(c.freedBytes / 1048576)} MB freed`, { account: j.accountId, damaged: c.damaged });
       } else if (j.kind === 'tasks') {
         const t = await this.runTasks(j.accountId, provider);
         tasksNextTry = t.nextTry;
