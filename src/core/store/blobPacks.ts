@@ -18,8 +18,8 @@
  *   fdatasync'ed. Rows point to records only after that (src/core/sync/bodies.ts), so a kill
  *   or a power cut leaves at most unreferenced bytes at a pack's end, which nothing reads.
  * - A pack goes when no message points into it any more (the account removed, the folder
- *   reset, old mail expunged: bodies are fetched newest first, so they leave in runs). Space
- *   of single deleted bodies inside a pack still in use is not reclaimed.
+ *   reset, old mail expunged: bodies are fetched newest first, so they leave in runs); one
+ *   mostly of deleted bodies is rewritten by the maintenance job (packCompaction.ts).
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
