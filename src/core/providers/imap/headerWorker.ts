@@ -13,6 +13,8 @@
  * as its connection: it exits when the server or ten idle seconds end it, and the next page
  * starts a new one with the account's current password.
  */
+// First: the thread lowers its priority before it loads and runs the rest (lowPriorityThread.ts).
+import '../../lowPriorityThread';
 import type { FetchQueryObject, ImapFlow } from 'imapflow';
 import { parentPort, workerData } from 'node:worker_threads';
 import { toMailError } from '../../errors';
