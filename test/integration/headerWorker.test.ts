@@ -19,7 +19,7 @@ import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { imapAccount, openCore } from '../support/core';
 import { startFaultyImapProxy, type FaultyImapProxy } from '../support/faultyImapProxy';
 
-const USERS = ['worker', 'inthread', 'second', 'dies', 'hangs', 'closes'];
+const USERS = ['worker', 'inthread', 'second', 'dies', 'hangs', 'closes', 'idles'];
 const PAGES = { firstPageSize: 100, pageSize: 200 };
 
 type SyncResult = Awaited<ReturnType<typeof syncOnce>>;
@@ -201,6 +201,19 @@ describe('IMAP header worker against Dovecot', function () {
     assert.equal(proxy.open(), 2);
     await c.close();
     await until('the worker logged out when the engine closed', () => proxy.open() === 0);
+  });
+
+  it('once the backfill asks for no page for two seconds, the worker logs out and its thread ends (it holds ~70 MB)', async () => {
+    const c = await openCore(undefined, passwords, { imap: { ...PAGES, maxConnections: 1, headerWorker: 'always' } });
+    cores.push(c);
+    await c.addAccount(imapAccount('idles', proxy.port, { folders: ['INBOX'] }));
+    assertInStep(await syncOnce(c, ['idles']));
+    assert.ok(stats(c, 'idles').pages > 0);
+    const done = Date.now();
+    await until('the worker logged out after its idle time', () => proxy.open() === 1, 15_000);
+    const waited = Date.now() - done;
+    assert.ok(waited < 6_000, `ended ${waited} ms after the last page`);
+    assert.equal(proxy.open(), 1, "the engine's own connection stays");
   });
 
   it('the worker the package ships (dist/imapHeaderWorker.js) logs in and parses a page, and a wrong password only ends it', async () => {
