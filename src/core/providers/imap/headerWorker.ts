@@ -34,6 +34,12 @@ const PREFETCH_FRESH_MS = 5_000;
  * the bodies fetch, where the engine's peak is. Starting it again costs ~0.15 s of CPU.
  */
 const IDLE_MS = 2_000;
+/**
+ * After a folder's last page (a fetch with no page to fetch ahead), only this long: another
+ * folder's backfill that wants the thread asks within it; otherwise the ~70 MB go at once,
+ * before the bodies fetch that follows the backfill reaches its peak.
+ */
+const AFTER_LAST_PAGE_MS = 250;
 
 type Page = { messages: IncomingMessage[] } | { uidValidity: string };
 
@@ -156,6 +162,6 @@ port.on('message', (m: WorkerRequest) => {
     .catch((e: unknown) => logger.log('debug', `header worker: ${e instanceof Error ? e.message : String(e)}`))
     .finally(() => {
       clearTimeout(idle);
-      idle = setTimeout(end, IDLE_MS);
+      idle = setTimeout(end, m.type === 'fetch' && m.prefetch === undefined ? AFTER_LAST_PAGE_MS : IDLE_MS);
     });
 });
