@@ -10,7 +10,7 @@ const body = (i: number, size = 3000): Buffer => Buffer.concat([Buffer.from(`Fro
 const packsIn = (dir: string): string[] => (fs.existsSync(path.join(dir, 'packs')) ? fs.readdirSync(path.join(dir, 'packs')).sort() : []);
 
 /** node:fs itself (an `import *` namespace has getters only), for the source's calls to be replaced. */
-const nodeFs = createRequire(__filename)('node:fs') as { writev: typeof fs.writev; fdatasync: typeof fs.fdatasync };
+const nodeFs = createRequire(__filename)('node:fs') as { writev: typeof fs.writev; fdatasync: typeof fs.fdatasync; openSync: typeof fs.openSync };
 
 /** Runs `fn` with fs.writev and fs.fdatasync recorded (and `fail` deciding whether a call fails, with ENOSPC). */
 async function withDisk<T>(fail: (call: 'writev' | 'fdatasync') => boolean, events: string[], fn: () => Promise<T>): Promise<T> {
@@ -97,7 +97,11 @@ describe('blob store: fetched bodies go into packs, on disk for good before thei
       (call) => call === 'writev' && failing,
       events,
       async () => {
-        await assert.rejects(blobs.flush(first), /ENOSPC/);
+        await assert.rejects(blobs.flush(first), (e: Error) => {
+          // Named as the store names a failed save: the folder, the cause, the fix.
+          assert.match(e.message, /could not be written in .*packs: the disk is full \(ENOSPC\); free space on /);
+          return true;
+        });
       },
     );
     failing = false;
@@ -165,6 +169,21 @@ describe('blob store: fetched bodies go into packs, on disk for good before thei
     assert.equal(packsIn(dir).length, 1, 'not inside the deleting turn (its transaction may still roll back)');
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(packsIn(dir), [], 'gone once nothing points into it');
+  });
+
+  it('a packs folder that cannot be written fails the append with the folder and the fix', () => {
+    // As a read-only folder answers (chmod would not stop root, who runs CI).
+    const openSync = nodeFs.openSync;
+    nodeFs.openSync = ((file: fs.PathLike, ...rest: unknown[]) => {
+      if (String(file).endsWith('.pack')) throw Object.assign(new Error(`EACCES: permission denied, open '${String(file)}'`), { code: 'EACCES' });
+      return (openSync as (...a: unknown[]) => number)(file, ...rest);
+    }) as typeof fs.openSync;
+    try {
+      const blobs = new BlobStore(dir);
+      assert.throws(() => blobs.append(body(1)), /could not be written in .*packs: the folder is not writable \(EACCES\); make .* writable/);
+    } finally {
+      nodeFs.openSync = openSync;
+    }
   });
 
   it('put keeps single blobs (drafts, attachments, a body fetched on open) as files named by their hash', () => {

@@ -25,6 +25,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { saveError } from './recovery';
 
 const MAGIC = Buffer.from('MDPK');
 export const HEADER_BYTES = 4 + 4 + 32;
@@ -179,9 +180,14 @@ export class PackWriter {
       this.current.retired = true;
       this.release(this.current);
     }
-    fs.mkdirSync(this.dir, { recursive: true });
     const name = `${Date.now().toString(36)}${crypto.randomBytes(6).toString('hex')}`;
-    const fd = fs.openSync(path.join(this.dir, `${name}.pack`), 'wx');
+    let fd: number;
+    try {
+      fs.mkdirSync(this.dir, { recursive: true });
+      fd = fs.openSync(path.join(this.dir, `${name}.pack`), 'wx');
+    } catch (e) {
+      throw saveError(e, path.join(this.dir, `${name}.pack`));
+    }
     this.current = { name, fd, size: 0, queued: [], queuedAt: 0, queuedBytes: 0, inFlight: new Set(), issued: 0, written: 0, synced: 0, syncing: undefined, retired: false, abandoned: false };
     this.open.add(this.current);
   }
@@ -222,7 +228,8 @@ export class PackWriter {
   }
 
   private fail(p: OpenPack, e: unknown): void {
-    if (!this.broken.has(p.name)) this.broken.set(p.name, e instanceof Error ? e : new Error(String(e)));
+    // The store's own words: which folder, and what to do there (a full disk, a read-only folder).
+    if (!this.broken.has(p.name)) this.broken.set(p.name, saveError(e, path.join(this.dir, `${p.name}.pack`)));
     // Nothing more goes into it: the next append begins a new pack.
     if (this.current === p) this.current = undefined;
     p.retired = true;
