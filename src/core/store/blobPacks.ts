@@ -47,7 +47,13 @@ export interface PackRef {
   length: number;
 }
 
+/** A pack's name (the file is `<name>.pack`): base-36 time and random hex, nothing else. */
+const NAME = /^[0-9a-z]{1,40}$/;
 const REF = /^pk:([0-9a-z]{1,40}):(\d{1,15}):(\d{1,10})$/;
+
+export function isPackName(name: string): boolean {
+  return NAME.test(name);
+}
 
 export function isPackRef(ref: string): boolean {
   return ref.startsWith('pk:');

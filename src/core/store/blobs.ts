@@ -7,7 +7,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isPackRef, PackWriter, packHolds, packPrefix, parsePackRef, readPacked, removePack } from './blobPacks';
+import { isPackName, isPackRef, PackWriter, packHolds, packPrefix, parsePackRef, readPacked, removePack } from './blobPacks';
 
 export class BlobStore {
   private readonly memory = new Map<string, Buffer>();
@@ -20,7 +20,12 @@ export class BlobStore {
   constructor(
     private readonly dir: string | undefined,
     private readonly referenced?: (prefix: string) => boolean,
-  ) {}
+  ) {
+    this.packsDir = dir && path.join(dir, 'packs');
+  }
+
+  /** Where append() writes its packs (undefined: in memory). */
+  private readonly packsDir: string | undefined;
 
   /** Packs a deleted record was in: each goes if nothing points into it any more. */
   private readonly emptied = new Set<string>();
@@ -42,15 +47,15 @@ export class BlobStore {
 
   /** Deletes the pack if this store is not writing it and no message points into it. */
   dropPack(pack: string): boolean {
-    if (!this.dir || !this.referenced || this.packs?.isOpen(pack) || this.referenced(packPrefix(pack))) return false;
-    removePack(path.join(this.dir, 'packs'), pack);
+    if (!this.packsDir || !this.referenced || this.packs?.isOpen(pack) || this.referenced(packPrefix(pack))) return false;
+    removePack(this.packsDir, pack);
     return true;
   }
 
   /** The packs on disk this store is not writing, with their sizes (packCompaction.ts). */
   closedPacks(): Array<{ name: string; size: number }> {
-    if (!this.dir) return [];
-    const dir = path.join(this.dir, 'packs');
+    const dir = this.packsDir;
+    if (!dir) return [];
     let names: string[];
     try {
       names = fs.readdirSync(dir);
@@ -60,7 +65,7 @@ export class BlobStore {
     const out: Array<{ name: string; size: number }> = [];
     for (const f of names) {
       const name = f.endsWith('.pack') ? f.slice(0, -5) : undefined;
-      if (!name || !parsePackRef(`pk:${name}:0:0`) || this.packs?.isOpen(name)) continue;
+      if (!name || !isPackName(name) || this.packs?.isOpen(name)) continue;
       try {
         out.push({ name, size: fs.statSync(path.join(dir, f)).size });
       } catch {
@@ -93,8 +98,8 @@ export class BlobStore {
    * good only once flush() given it resolves, and nothing may point to it before.
    */
   append(data: Buffer): string {
-    if (!this.dir) return this.put(data);
-    this.packs ??= new PackWriter(path.join(this.dir, 'packs'));
+    if (!this.packsDir) return this.put(data);
+    this.packs ??= new PackWriter(this.packsDir);
     return this.packs.append(data);
   }
 
@@ -113,7 +118,7 @@ export class BlobStore {
   has(hash: string): boolean {
     if (isPackRef(hash)) {
       const ref = parsePackRef(hash);
-      return !!ref && !!this.dir && packHolds(path.join(this.dir, 'packs'), ref);
+      return !!ref && !!this.packsDir && packHolds(this.packsDir, ref);
     }
     if (!/^[0-9a-f]{64}$/.test(hash)) return false;
     if (!this.dir) return this.memory.has(hash);
@@ -123,7 +128,7 @@ export class BlobStore {
   get(hash: string): Buffer | undefined {
     if (isPackRef(hash)) {
       const ref = parsePackRef(hash);
-      return ref && this.dir ? readPacked(path.join(this.dir, 'packs'), ref) : undefined;
+      return ref && this.packsDir ? readPacked(this.packsDir, ref) : undefined;
     }
     if (!/^[0-9a-f]{64}$/.test(hash)) return undefined;
     if (!this.dir) return this.memory.get(hash);
@@ -142,7 +147,7 @@ export class BlobStore {
   delete(hash: string): void {
     if (isPackRef(hash)) {
       const pack = parsePackRef(hash)?.pack;
-      if (pack && this.dir && this.referenced) {
+      if (pack && this.packsDir && this.referenced) {
         if (!this.emptied.size) setImmediate(() => this.dropEmptied());
         this.emptied.add(pack);
       }
