@@ -2,12 +2,14 @@
  * The baseline: a bare imapflow client doing the same IMAP work as the provider, with no
  * store behind it. Same header fields (HEADER_QUERY of imapProvider.ts), same pages (the
  * newest FIRST_PAGE_SIZE by sequence, then UID ranges of PAGE_SIZE below the lowest UID),
- * results collected per page as the provider does, then dropped.
+ * results collected per page as the provider does, then dropped. It runs under the same stall
+ * tracer (stallTracer.ts) as MailDesk's run.
  */
 import { loopDelay } from './loopDelay';
 import { ImapFlow, type FetchMessageObject, type FetchQueryObject } from 'imapflow';
 import type { ChildConfig } from './options';
 import { mainThreadTimes } from './threadTimes';
+import { StallTracer } from './stallTracer';
 import { HEADER_QUERY } from '../src/core/providers/imap/headerRows';
 
 /** The provider's own header query, so the baseline fetches exactly the same data. */
@@ -27,6 +29,8 @@ export interface BaselineResult {
   noChangeMs: number;
   peakRssMb: number;
   maxStallMs: number;
+  /** The most main-thread CPU time inside one gap of the sync (as MailDesk's maxOwnStallMs). */
+  maxOwnStallMs: number;
 }
 
 export function bareClient(c: Pick<ChildConfig, 'port' | 'user' | 'password'>): ImapFlow {
@@ -76,6 +80,10 @@ export async function runBaseline(cfg: ChildConfig): Promise<BaselineResult> {
   const h = loopDelay();
   h.enable();
   const t0 = performance.now();
+  // The same instruments as MailDesk's run (maildeskRun.ts), so each side's time carries them.
+  const tracer = new StallTracer(t0);
+  tracer.phase = 'INBOX sync';
+  tracer.start();
   const c = bareClient(cfg);
   c.on('error', () => undefined);
   await c.connect();
@@ -88,6 +96,7 @@ export async function runBaseline(cfg: ChildConfig): Promise<BaselineResult> {
   const syncMs = performance.now() - tSync;
   const syncCpuMs = (mainThreadTimes()?.runMs ?? NaN) - (cpuSync?.runMs ?? NaN);
   h.disable();
+  tracer.stop();
 
   const condstore = c.capabilities.has('CONDSTORE');
   const tStatus = performance.now();
@@ -106,5 +115,6 @@ export async function runBaseline(cfg: ChildConfig): Promise<BaselineResult> {
     noChangeMs,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     maxStallMs: h.max / 1e6,
+    maxOwnStallMs: tracer.maxOwnMs('INBOX sync'),
   };
 }

@@ -279,7 +279,7 @@ export function buildFigures(md: MailDeskResult[], base: BaselineResult[], messa
       name: 'Longest stall, own work only (INBOX sync)',
       unit: 'ms',
       maildesk: m((r) => r.maxOwnStallMs ?? NaN),
-      baseline: null,
+      baseline: b((r) => r.maxOwnStallMs),
       target: '—',
       pass: null,
       note: OWN_NOTE,
