@@ -12,7 +12,7 @@ import { loadSqlJs } from '../../src/core/store/sqlite';
 import { MailStore } from '../../src/core/store/store';
 import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
 import { tempDir } from '../support/core';
-import { freePort } from '../support/ports';
+import { closedPort as findClosedPort } from '../support/ports';
 import { seedMessages } from '../support/seed';
 import { startSmtp, type SmtpServer } from '../support/smtp';
 import { rawSql } from '../support/rawStoreSql';
@@ -67,7 +67,7 @@ describe('maildesk CLI', function () {
     dir = tempDir('maildesk-cli-');
     dataDir = path.join(dir, 'data');
     configFile = path.join(dir, 'maildesk.config.json');
-    closedPort = await freePort();
+    closedPort = await findClosedPort();
     fs.writeFileSync(
       configFile,
       JSON.stringify({

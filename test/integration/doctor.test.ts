@@ -15,7 +15,7 @@ import { jobId } from '../../src/core/sync/scheduler';
 import { syncOnce } from '../../src/core/sync/once';
 import { imapAccount, openCore, tempDir } from '../support/core';
 import { requireDovecot, startDovecot, type Dovecot } from '../support/dovecot';
-import { freePort } from '../support/ports';
+import { closedPort } from '../support/ports';
 import { rawMessage } from '../support/rawmail';
 import { startSmtp, type SmtpServer } from '../support/smtp';
 import { rawSql } from '../support/rawStoreSql';
@@ -223,7 +223,7 @@ describe('Troubleshoot / maildesk doctor: the fault matrix', function () {
 
   it('closed port: incoming.connect fails at the "tcp" step; the rest is read from the last sync', async () => {
     const { core, cfg } = await synced('closed');
-    const port = await freePort();
+    const port = await closedPort();
     core.ensureAccount({ ...cfg, imap: { ...cfg.imap!, port } });
     const outcomes = await run(core, 'closed');
     const hit = expectOnly(outcomes, 'incoming.connect', 'fail', { alsoSkip: ['auth.status', 'mail.missing'], detail: new RegExp(`127\\.0\\.0\\.1:${port}: step "tcp" failed: .*connection refused`), remedy: /host, port and security/ });

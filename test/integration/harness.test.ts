@@ -8,7 +8,7 @@ import * as nodemailer from 'nodemailer';
 import { startDovecot, requireDovecot, type Dovecot } from '../support/dovecot';
 import { startSmtp, type SmtpServer, type SmtpOptions } from '../support/smtp';
 import { rawMessage } from '../support/rawmail';
-import { freePort, isPortOpen } from '../support/ports';
+import { closedPort, freePort, isPortOpen } from '../support/ports';
 
 function msg(i: number, extra: Partial<Parameters<typeof rawMessage>[0]> = {}): string {
   return rawMessage({
@@ -469,6 +469,13 @@ describe('test harness: ports', () => {
   it('freePort gives a port nothing listens on', async () => {
     const p = await freePort();
     assert.ok(p > 0 && p < 65536);
+    assert.equal(await isPortOpen(p), false);
+  });
+
+  it('closedPort gives a port nothing listens on, below the range listen(0) takes its ports from', async () => {
+    const p = await closedPort();
+    const low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    assert.ok(p >= 1024 && p < low, `${p} is below ${low}`);
     assert.equal(await isPortOpen(p), false);
   });
 });

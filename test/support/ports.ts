@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 
 const HOST = '127.0.0.1';
@@ -18,6 +19,27 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(address.port));
     });
   });
+}
+
+/**
+ * A port on 127.0.0.1 that nothing listens on and no test server will take: below the kernel's
+ * range for ports it hands out (`listen(0)`, as freePort and every test server use), so it
+ * stays closed for the whole run. A port from freePort() is only free until the next server
+ * is given it: a test's "closed" port once answered as another test's IMAP server.
+ */
+export async function closedPort(): Promise<number> {
+  let low = 32768;
+  try {
+    low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
+  } catch {
+    // not Linux: its default range starts higher still (49152)
+  }
+  const lowest = Math.min(10_000, low - 1_000);
+  for (let i = 0; i < 50; i++) {
+    const port = lowest + Math.floor(Math.random() * (low - lowest));
+    if (!(await isPortOpen(port))) return port;
+  }
+  throw new Error(`no closed port found below ${low}`);
 }
 
 /** True when something accepts a TCP connection on 127.0.0.1:port right now. */
