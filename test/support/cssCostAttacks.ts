@@ -141,6 +141,8 @@ export function costAttacks(): CostAttack[] {
   out.push({ id: 'many/scrollers', decls: '', html: `<style>.s{overflow:scroll;display:inline-block;width:60px;height:60px;position:relative;z-index:1}</style>${'<span class="s"><span class="s">x</span></span>'.repeat(3000)}` });
   // Generated text at its cap on both pseudo-elements of tens of thousands of tiny elements: text the markup never carried.
   out.push({ id: 'many/generated-text', decls: '', html: `<style>i::before,i::after{content:"${'w '.repeat(15)}"}</style>${'<i></i>'.repeat(60_000)}` });
+  // Quotation marks the browser generates itself, on tens of thousands of <q>: no CSS at all (Chromium's quote depth bookkeeping is quadratic).
+  out.push({ id: 'many/quotes', decls: '', html: '<q>q</q>'.repeat(20_000) });
   // Presentational attributes as big as the markup allows, nested: sizes the sanitiser keeps as HTML, not CSS.
   let tables = '<p>Deep text</p>';
   for (let i = 0; i < DEPTH; i++) tables = `<table width="1000000000" height="1000000000" cellpadding="100000000" cellspacing="100000000" border="100000000" bgcolor="#fff"><tr><td width="1e9" height="99999999" colspan="1000" rowspan="65534">${tables}<img width="1000000000" height="1000000000" alt="x" src="data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="></td></tr></table>`;

@@ -288,6 +288,44 @@ describe('message CSS: what it may cost the renderer (issue 16, denial of servic
     assert.deepEqual(declsOf('<style>p{counter-reset:a b c d e}</style><p>x</p>'), []);
   });
 
+  it('generated content on many elements: a message\'s rules build at most 2,000 boxes of it; past that a rule keeps its other declarations and loses its content', () => {
+    const out = (html: string): string => sanitizeHtml(html, { allowRemote: false }).html;
+    const styleOf = (html: string): string => /<style>([^<]*)<\/style>/.exec(out(html))?.[1] ?? '';
+    const many = (n: number, tag = '<i></i>'): string => tag.repeat(n);
+    // A few elements, or a class or id only a few have: kept.
+    assert.match(styleOf(`<style>i::before{content:"w";color:red}</style>${many(900)}`), /::before\{content:"w";color:red\}/);
+    assert.match(styleOf(`<style>.c::after{content:"w"}</style>${many(10, '<i class="c"></i>')}${many(60_000)}`), /\.c::after\{content:"w"\}/);
+    assert.match(styleOf(`<style>i#only:before{content:"w"}</style><i id="only"></i>${many(60_000)}`), /content:"w"/);
+    // Every element of a type, a universal subject, or a class on all of them: the content goes, the colour stays.
+    for (const [sel, body] of [
+      ['i::before,i::after', many(60_000)],
+      ['*::before', many(3_000, '<b></b>')],
+      ['div > .c::after', many(2_001, '<i class="c"></i>')],
+      [':not(.x)::before', many(3_000, '<i class="x"></i>')],
+      ['p :is(.a, .b)::before', many(3_000, '<i class="a"></i>')],
+    ]) {
+      const kept = styleOf(`<style>${sel}{content:"w";color:red}</style>${body}`);
+      assert.doesNotMatch(kept, /content/, sel);
+      assert.match(kept, /color:red/, sel);
+    }
+    // The budget is the message's: two rules of 1,500 each, the second loses its content.
+    const two = styleOf(`<style>.a::before{content:"1"}.b::before{content:"2"}</style>${many(1_500, '<i class="a"></i>')}${many(1_500, '<i class="b"></i>')}`);
+    assert.match(two, /\.a::before\{content:"1"\}/);
+    assert.doesNotMatch(two, /content:"2"/);
+    // Sanitising the output again changes nothing.
+    const html = `<style>.a::before{content:"1"}.b::before{content:"2";color:red}</style>${many(1_500, '<i class="a"></i>')}${many(1_500, '<i class="b"></i>')}`;
+    assert.equal(out(out(html)), out(html));
+  });
+
+  it('quotation marks: past 500 <q> elements the rest are spans (Chromium\'s cost for them grows with the square of their number); their text stays', () => {
+    const html = sanitizeHtml('<q>a</q>'.repeat(2_000), { allowRemote: false }).html;
+    assert.equal((html.match(/<q>a<\/q>/g) ?? []).length, 500);
+    assert.equal((html.match(/<span>a<\/span>/g) ?? []).length, 1_500);
+    assert.equal(sanitizeHtml(html, { allowRemote: false }).html, html);
+    const few = '<p>He said <q>yes</q> and <q>no</q>.</p>';
+    assert.match(sanitizeHtml(few, { allowRemote: false }).html, /<q>yes<\/q> and <q>no<\/q>/);
+  });
+
   it('is a fixed point: the bounded output, bounded again, is the same (so sanitising twice changes nothing)', () => {
     const values: Array<[string, string]> = [
       ['width', 'calc(1e6 * 100vw)'], ['width', '200%'], ['height', 'max(1e9px, 1px)'], ['margin', '1e9px calc(2em * 1e9) 0 auto'], ['font-size', '3em'], ['font-size', 'calc(1em * 3)'],

@@ -3,6 +3,7 @@ import { parse as parseCss, type ChildNode as CssNode, type Declaration } from '
 import { Parser } from 'htmlparser2';
 import { scopeSelectorList } from './cssScope';
 import { boundCssCost } from './cssCost';
+import { countElement, generatedBoxes, MAX_GENERATED_BOXES, MAX_QUOTE_ELEMENTS, newElementCounts, type ElementCounts } from './generatedContent';
 import { readCssValue } from './cssValue';
 
 /**
@@ -201,6 +202,12 @@ interface Ctx {
    */
   conditional: boolean;
   stylesDropped: number;
+  /** The message's elements by type, class and id (generatedContent.ts). */
+  elements: ElementCounts;
+  /** Boxes of generated content the rules kept so far may still add. */
+  generatedLeft: number;
+  /** `<q>` elements seen so far. */
+  quotes: number;
 }
 
 function block(ctx: Ctx, kind: RemoteKind, url: string): void {
@@ -372,12 +379,19 @@ function sanitizeCssNodes(nodes: CssNode[], ctx: Ctx, depth: number): string {
       }
       const wasConditional = ctx.conditional;
       ctx.conditional = wasConditional || scoped.dynamic;
+      // Its `content` makes a box on every element it matches: within the message's budget, or dropped.
+      const boxes = generatedBoxes(decodeCssEscapes(stripCssComments(n.selector)), ctx.elements);
+      let generates = false;
       const decls: string[] = [];
       for (const d of n.nodes) {
         if (d.type !== 'decl') continue;
+        const isContent = boxes > 0 && decodeCssEscapes(stripCssComments((d as Declaration).prop)).trim().toLowerCase() === 'content';
+        if (isContent && boxes > ctx.generatedLeft) continue;
         const s = sanitizeDeclaration((d as Declaration).prop, (d as Declaration).value, (d as Declaration).important === true, ctx);
         if (s) decls.push(s);
+        if (s && isContent) generates = true;
       }
+      if (generates) ctx.generatedLeft -= boxes;
       ctx.conditional = wasConditional;
       if (decls.length) out += `${scoped.selector}{${decls.join(';')}}`;
     } else if (n.type === 'atrule') {
@@ -471,6 +485,8 @@ function kindForResource(tag: string, attr: string, attribs: Record<string, stri
 function transformTag(tagName: string, attribs: sanitize.Attributes, ctx: Ctx): sanitize.Tag {
   let tag = tagName.toLowerCase();
   if (tag === 'body') tag = 'div'; // keeps the message's background colour and padding
+  // Quotation marks are generated content, and their cost grows with the square of their number.
+  if (tag === 'q' && ++ctx.quotes > MAX_QUOTE_ELEMENTS) tag = 'span';
   const out: Record<string, string> = {};
   const allowed = new Set([...COMMON_ATTRS, ...(TAG_ATTRS[tag] ?? [])]);
   for (const [k, v] of Object.entries(attribs)) {
@@ -567,6 +583,7 @@ function canonical(attribs: Record<string, string>): Record<string, string> {
 
 interface Prepass {
   styles: string[];
+  elements: ElementCounts;
   /** Every remote URL an element would load, with its kind, wherever the element sits. */
   loads: Array<{ kind: RemoteKind; url: string }>;
 }
@@ -580,11 +597,13 @@ interface Prepass {
 function prepass(html: string): Prepass {
   const styles: string[] = [];
   const loads: Prepass['loads'] = [];
+  const elements = newElementCounts();
   let depth = 0;
   let cur = '';
   const p = new Parser(
     {
       onopentag(name, attribs) {
+        countElement(elements, name, attribs);
         if (name === 'style') {
           depth++;
           cur = '';
@@ -622,7 +641,7 @@ function prepass(html: string): Prepass {
   );
   p.write(html);
   p.end();
-  return { styles, loads };
+  return { styles, loads, elements };
 }
 
 const VOID_TAGS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr', 'keygen', 'frame', 'basefont', 'bgsound', 'isindex']);
@@ -705,7 +724,7 @@ function collectLinks(html: string): Array<{ text: string; href: string }> {
  * and each one removed is listed in `blocked`.
  */
 export function sanitizeHtml(input: string, opts: SanitizeOptions): SanitizeResult {
-  const ctx: Ctx = { opts, blocked: [], kept: new Set(), anchorDepth: 0, conditional: false, stylesDropped: 0 };
+  const ctx: Ctx = { opts, blocked: [], kept: new Set(), anchorDepth: 0, conditional: false, stylesDropped: 0, elements: newElementCounts(), generatedLeft: MAX_GENERATED_BOXES, quotes: 0 };
   let html = input;
   let truncated = false;
   const max = Math.max(0, Math.min(opts.maxChars ?? MAX_HTML_CHARS, MAX_HTML_CHARS));
@@ -716,6 +735,7 @@ export function sanitizeHtml(input: string, opts: SanitizeOptions): SanitizeResu
   html = flattenDeepNesting(html);
 
   const pre = prepass(html);
+  ctx.elements = pre.elements;
   const css = pre.styles
     .map((s) => sanitizeStyleSheet(s, ctx))
     .filter(Boolean)

@@ -1,0 +1,106 @@
+/**
+ * Bounds how many boxes of generated content a message can make the renderer build (issue 16:
+ * a denial of service by mail). cssCost.ts bounds one declaration; this bounds the count of
+ * elements it lands on, which no single declaration shows:
+ *  - `content` on ::before/::after is a box per matching element. In Chromium 156 each costs
+ *    20–70 µs of layout whatever its text: 30 characters on both pseudo-elements of 60,000
+ *    empty elements held the page 2.7 s, 2,000 take ~0.1 s. A message's rules together may
+ *    generate at most MAX_GENERATED_BOXES; a rule that would pass it keeps its other
+ *    declarations and loses its `content` (no box at all).
+ *  - `<q>` gets quotation marks from the browser's own style sheet, and Chromium's bookkeeping
+ *    of quote depth is quadratic in their number: 1,000 took 0.24 s, 4,000 1.6 s, 10,000
+ *    8.4 s to load (and 60,000 never did). Past MAX_QUOTE_ELEMENTS a `<q>` becomes a `<span>`:
+ *    its text stays, without the marks.
+ *
+ * The count of elements a rule can match is read from the message's markup before it is
+ * sanitised (an upper bound: sanitising only removes elements) and from the rule's subject
+ * (the compound selector the pseudo-element is on): no more elements than have its id, each
+ * of its classes, or its type. Anything the subject does not narrow counts every element.
+ */
+
+/** Boxes of generated content (::before, ::after) one message may create: ~0.1 s of layout. */
+export const MAX_GENERATED_BOXES = 2_000;
+/** `<q>` elements shown as such (their quotation marks are generated content too). */
+export const MAX_QUOTE_ELEMENTS = 500;
+
+/** How many elements of the message have each type, class and id. */
+export interface ElementCounts {
+  total: number;
+  byTag: Map<string, number>;
+  byClass: Map<string, number>;
+  byId: Map<string, number>;
+}
+
+export function newElementCounts(): ElementCounts {
+  return { total: 0, byTag: new Map(), byClass: new Map(), byId: new Map() };
+}
+
+const bump = (m: Map<string, number>, k: string): void => {
+  m.set(k, (m.get(k) ?? 0) + 1);
+};
+
+/** Counts one start tag (`name` lower case, attribute names lower case). */
+export function countElement(counts: ElementCounts, name: string, attribs: Record<string, string>): void {
+  counts.total++;
+  bump(counts.byTag, name);
+  if (attribs.id) bump(counts.byId, attribs.id.trim());
+  // A class attribute naming a class twice still puts one element in it.
+  if (attribs.class) for (const c of new Set(attribs.class.split(/\s+/).filter(Boolean))) bump(counts.byClass, c);
+}
+
+/** Splits at `sep` characters outside parentheses, brackets and strings. */
+function splitTopLevel(s: string, sep: RegExp): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let cur = '';
+  for (const ch of s) {
+    if (quote) {
+      if (ch === quote) quote = '';
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+    } else if (ch === '(' || ch === '[') {
+      depth++;
+    } else if ((ch === ')' || ch === ']') && depth > 0) {
+      depth--;
+    } else if (depth === 0 && sep.test(ch)) {
+      out.push(cur);
+      cur = '';
+      continue;
+    }
+    cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+const GENERATING = /::?(?:before|after)\b/i;
+
+/** The most elements one complex selector's subject can match in a message with these counts. */
+function subjectBound(complex: string, counts: ElementCounts): number {
+  // The last compound: what follows the last combinator (a space, >, + or ~) outside brackets.
+  const parts = splitTopLevel(complex.trim(), /[\s>+~]/).filter((p) => p.trim());
+  // Arguments of :not(), :is() and the like, and attribute selectors, do not narrow it for certain.
+  let subject = (parts[parts.length - 1] ?? '').replace(/\[[^\]]*\]/g, '');
+  for (let prev = ''; prev !== subject; ) [prev, subject] = [subject, subject.replace(/\([^()]*\)/g, '')];
+  let bound = counts.total;
+  const type = /^([a-z][a-z0-9-]*)/i.exec(subject)?.[1];
+  if (type) bound = Math.min(bound, counts.byTag.get(type.toLowerCase()) ?? 0);
+  for (const m of subject.matchAll(/\.(-?[_a-zA-Z\u00a0-\uffff][\w\u00a0-\uffff-]*)/g)) bound = Math.min(bound, counts.byClass.get(m[1]) ?? 0);
+  for (const m of subject.matchAll(/#(-?[_a-zA-Z\u00a0-\uffff][\w\u00a0-\uffff-]*)/g)) bound = Math.min(bound, counts.byId.get(m[1]) ?? 0);
+  return bound;
+}
+
+/**
+ * How many boxes of generated content a rule with this selector list (escapes and comments
+ * resolved) builds at most, once it has a `content`: 0 when none of its selectors names
+ * ::before or ::after.
+ */
+export function generatedBoxes(selectorList: string, counts: ElementCounts): number {
+  if (!GENERATING.test(selectorList)) return 0;
+  let n = 0;
+  for (const complex of splitTopLevel(selectorList, /,/)) {
+    if (GENERATING.test(complex)) n += subjectBound(complex, counts);
+  }
+  return n;
+}
