@@ -104,6 +104,15 @@ describe('message CSS: scoped to its own message', function () {
     assert.equal(scopeSelectorList(':host'), undefined);
   });
 
+  it('names each selector\'s subject: its type, classes and ids outside :not()/:is(), and whether it makes generated content', () => {
+    assert.deepEqual(scopeSelectorList('div > I.a.b#c::after, :not(.x):before, body p, ul li::marker')?.subjects, [
+      { type: 'i', classes: ['a', 'b'], ids: ['c'], generates: true },
+      { type: '', classes: [], ids: [], generates: true },
+      { type: 'p', classes: [], ids: [], generates: false },
+      { type: 'li', classes: [], ids: [], generates: false },
+    ]);
+  });
+
   it('never pins anything to the window (fixed or sticky), in blocks or in attributes, however it is written', () => {
     for (const v of ['fixed', 'FIXED', 'sticky', '-webkit-sticky', 'f\\69xed', 'fix/**/ed']) {
       const r = sanitizeHtml(`<style>.x{position:${v};top:0}</style><div class="x" style="position:${v};top:0">x</div>`, { allowRemote: false });

@@ -29,6 +29,19 @@ export interface ScopedSelector {
    * would tell the sender so. The caller keeps such rules but not their remote loads.
    */
   dynamic: boolean;
+  /** The subject (last compound) of each selector: what the rule's declarations land on. */
+  subjects: Subject[];
+}
+
+/** A selector's subject as far as it narrows the elements matched: for generatedContent.ts. */
+export interface Subject {
+  /** Element type, lower case ('' or '*' for any). */
+  type: string;
+  /** Classes and ids the element must have (those inside :not(), :is() and the like excluded). */
+  classes: string[];
+  ids: string[];
+  /** It names ::before or ::after: a box of generated content per element, given a `content`. */
+  generates: boolean;
 }
 
 // Attributes whose value a selector may compare: all written by the message itself and
@@ -57,6 +70,7 @@ class Refused extends Error {}
 
 interface Compound {
   text: string;
+  subject: Subject;
   /** `html`, `body`, `:root`, or our own scope written back: the message's box itself. */
   rootLike: boolean;
   dynamic: boolean;
@@ -152,6 +166,7 @@ class SelectorParser {
     if (this.s[this.i] === '|') throw new Refused(); // namespaces
     text += type;
     let pseudoElement = false;
+    const subject: Subject = { type, classes: [], ids: [], generates: false };
     for (;;) {
       const c = this.s[this.i];
       if (c === '.' || c === '#') {
@@ -159,6 +174,7 @@ class SelectorParser {
         const name = this.ident();
         if (READER_NAME.test(name) && !(c === '.' && name === MAIL_SCOPE_CLASS)) throw new Refused();
         simples.push(`${c}${name}`);
+        (c === '.' ? subject.classes : subject.ids).push(name);
       } else if (c === '[') {
         this.i++;
         simples.push(this.attribute());
@@ -168,6 +184,7 @@ class SelectorParser {
         if (pseudoElement || !PSEUDO_ELEMENTS.has(name) || this.s[this.i] === '(') throw new Refused();
         pseudoElement = true;
         if (DYNAMIC_PSEUDO_ELEMENTS.has(name)) dynamic = true;
+        if (name === 'before' || name === 'after') subject.generates = true;
         simples.push(`::${name}`);
       } else if (c === ':') {
         this.i++;
@@ -175,6 +192,7 @@ class SelectorParser {
         if (LEGACY_PSEUDO_ELEMENTS.has(name) && this.s[this.i] !== '(') {
           if (pseudoElement) throw new Refused();
           pseudoElement = true;
+          if (name === 'before' || name === 'after') subject.generates = true;
           simples.push(`::${name}`);
           continue;
         }
@@ -194,7 +212,7 @@ class SelectorParser {
     const rootLike = (isRootType && simples.length === 0) || isRootPseudo || isOurScope;
     if (rootLike && nested) throw new Refused();
     if (dynamic) this.dynamic = true;
-    return { text, rootLike, dynamic };
+    return { text, subject, rootLike, dynamic };
   }
 
   private attribute(): string {
@@ -302,7 +320,7 @@ export function scopeSelectorList(decoded: string): ScopedSelector | undefined {
   try {
     const p = new SelectorParser(decoded);
     const list = p.parseTop();
-    return { selector: list.map(scopeComplex).join(','), dynamic: p.dynamic };
+    return { selector: list.map(scopeComplex).join(','), dynamic: p.dynamic, subjects: list.map((c) => c.parts[c.parts.length - 1].compound.subject) };
   } catch (e) {
     if (e instanceof Refused) return undefined;
     throw e;

@@ -13,10 +13,12 @@
  *    its text stays, without the marks.
  *
  * The count of elements a rule can match is read from the message's markup before it is
- * sanitised (an upper bound: sanitising only removes elements) and from the rule's subject
- * (the compound selector the pseudo-element is on): no more elements than have its id, each
- * of its classes, or its type. Anything the subject does not narrow counts every element.
+ * sanitised (an upper bound: sanitising only removes elements) and from the rule's subjects
+ * as the selector parser read them (cssScope.ts: the compound the pseudo-element is on): no
+ * more elements than have its id, each of its classes, or its type. Anything the subject does
+ * not narrow (`*`, `:not(.x)`, `:is(.a, .b)`) counts every element.
  */
+import type { Subject } from './cssScope';
 
 /** Boxes of generated content (::before, ::after) one message may create: ~0.1 s of layout. */
 export const MAX_GENERATED_BOXES = 2_000;
@@ -48,59 +50,20 @@ export function countElement(counts: ElementCounts, name: string, attribs: Recor
   if (attribs.class) for (const c of new Set(attribs.class.split(/\s+/).filter(Boolean))) bump(counts.byClass, c);
 }
 
-/** Splits at `sep` characters outside parentheses, brackets and strings. */
-function splitTopLevel(s: string, sep: RegExp): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quote = '';
-  let cur = '';
-  for (const ch of s) {
-    if (quote) {
-      if (ch === quote) quote = '';
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-    } else if (ch === '(' || ch === '[') {
-      depth++;
-    } else if ((ch === ')' || ch === ']') && depth > 0) {
-      depth--;
-    } else if (depth === 0 && sep.test(ch)) {
-      out.push(cur);
-      cur = '';
-      continue;
-    }
-    cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
-
-const GENERATING = /::?(?:before|after)\b/i;
-
-/** The most elements one complex selector's subject can match in a message with these counts. */
-function subjectBound(complex: string, counts: ElementCounts): number {
-  // The last compound: what follows the last combinator (a space, >, + or ~) outside brackets.
-  const parts = splitTopLevel(complex.trim(), /[\s>+~]/).filter((p) => p.trim());
-  // Arguments of :not(), :is() and the like, and attribute selectors, do not narrow it for certain.
-  let subject = (parts[parts.length - 1] ?? '').replace(/\[[^\]]*\]/g, '');
-  for (let prev = ''; prev !== subject; ) [prev, subject] = [subject, subject.replace(/\([^()]*\)/g, '')];
-  let bound = counts.total;
-  const type = /^([a-z][a-z0-9-]*)/i.exec(subject)?.[1];
-  if (type) bound = Math.min(bound, counts.byTag.get(type.toLowerCase()) ?? 0);
-  for (const m of subject.matchAll(/\.(-?[_a-zA-Z\u00a0-\uffff][\w\u00a0-\uffff-]*)/g)) bound = Math.min(bound, counts.byClass.get(m[1]) ?? 0);
-  for (const m of subject.matchAll(/#(-?[_a-zA-Z\u00a0-\uffff][\w\u00a0-\uffff-]*)/g)) bound = Math.min(bound, counts.byId.get(m[1]) ?? 0);
-  return bound;
-}
-
 /**
- * How many boxes of generated content a rule with this selector list (escapes and comments
- * resolved) builds at most, once it has a `content`: 0 when none of its selectors names
- * ::before or ::after.
+ * How many boxes of generated content a rule with these subjects (cssScope.ts) builds at most,
+ * once it has a `content`: 0 when none of them names ::before or ::after. A subject matches no
+ * more elements than have its id, each of its classes, or its type.
  */
-export function generatedBoxes(selectorList: string, counts: ElementCounts): number {
-  if (!GENERATING.test(selectorList)) return 0;
+export function generatedBoxes(subjects: Subject[], counts: ElementCounts): number {
   let n = 0;
-  for (const complex of splitTopLevel(selectorList, /,/)) {
-    if (GENERATING.test(complex)) n += subjectBound(complex, counts);
+  for (const s of subjects) {
+    if (!s.generates) continue;
+    let bound = counts.total;
+    if (s.type && s.type !== '*') bound = Math.min(bound, counts.byTag.get(s.type) ?? 0);
+    for (const c of s.classes) bound = Math.min(bound, counts.byClass.get(c) ?? 0);
+    for (const id of s.ids) bound = Math.min(bound, counts.byId.get(id) ?? 0);
+    n += bound;
   }
   return n;
 }

@@ -380,7 +380,7 @@ function sanitizeCssNodes(nodes: CssNode[], ctx: Ctx, depth: number): string {
       const wasConditional = ctx.conditional;
       ctx.conditional = wasConditional || scoped.dynamic;
       // Its `content` makes a box on every element it matches: within the message's budget, or dropped.
-      const boxes = generatedBoxes(decodeCssEscapes(stripCssComments(n.selector)), ctx.elements);
+      const boxes = generatedBoxes(scoped.subjects, ctx.elements);
       let generates = false;
       const decls: string[] = [];
       for (const d of n.nodes) {
