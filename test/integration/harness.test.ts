@@ -8,7 +8,7 @@ import * as nodemailer from 'nodemailer';
 import { startDovecot, requireDovecot, type Dovecot } from '../support/dovecot';
 import { startSmtp, type SmtpServer, type SmtpOptions } from '../support/smtp';
 import { rawMessage } from '../support/rawmail';
-import { closedPort, freePort, isPortOpen } from '../support/ports';
+import { closedPort, ephemeralPortLow, freePort, isPortOpen } from '../support/ports';
 
 function msg(i: number, extra: Partial<Parameters<typeof rawMessage>[0]> = {}): string {
   return rawMessage({
@@ -474,7 +474,7 @@ describe('test harness: ports', () => {
 
   it('closedPort gives a port nothing listens on, below the range listen(0) takes its ports from', async () => {
     const p = await closedPort();
-    const low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    const low = ephemeralPortLow();
     assert.ok(p >= 1024 && p < low, `${p} is below ${low}`);
     assert.equal(await isPortOpen(p), false);
   });

@@ -21,6 +21,15 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The first port of the range the kernel hands out to `listen(0)` (Linux; elsewhere 32768, below their own). */
+export function ephemeralPortLow(): number {
+  try {
+    return Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768; // not Linux: their default range starts higher still (49152)
+  }
+}
+
 /**
  * A port on 127.0.0.1 that nothing listens on and no test server will take: below the kernel's
  * range for ports it hands out (`listen(0)`, as freePort and every test server use), so it
@@ -28,12 +37,7 @@ export function freePort(): Promise<number> {
  * is given it: a test's "closed" port once answered as another test's IMAP server.
  */
 export async function closedPort(): Promise<number> {
-  let low = 32768;
-  try {
-    low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
-  } catch {
-    // not Linux: its default range starts higher still (49152)
-  }
+  const low = ephemeralPortLow();
   const lowest = Math.min(10_000, low - 1_000);
   for (let i = 0; i < 50; i++) {
     const port = lowest + Math.floor(Math.random() * (low - lowest));

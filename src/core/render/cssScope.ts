@@ -57,6 +57,8 @@ const DYNAMIC_PSEUDO_ELEMENTS = new Set(['selection']);
 const NTH_PSEUDO = new Set(['nth-child', 'nth-last-child', 'nth-of-type', 'nth-last-of-type']);
 const LIST_PSEUDO = new Set(['not', 'is', 'where', 'has']);
 const PSEUDO_ELEMENTS = new Set(['before', 'after', 'first-line', 'first-letter', 'marker', 'selection', 'placeholder']);
+// Pseudo-elements that are a box of their own once they have a `content` (generatedContent.ts).
+const GENERATED_PSEUDO_ELEMENTS = new Set(['before', 'after']);
 // CSS2 let these four be written with one colon.
 const LEGACY_PSEUDO_ELEMENTS = new Set(['before', 'after', 'first-line', 'first-letter']);
 const NTH_ARG = /^\s*(?:odd|even|[+-]?\d*n(?:\s*[+-]\s*\d+)?|[+-]?\d+)\s*$/i;
@@ -184,7 +186,7 @@ class SelectorParser {
         if (pseudoElement || !PSEUDO_ELEMENTS.has(name) || this.s[this.i] === '(') throw new Refused();
         pseudoElement = true;
         if (DYNAMIC_PSEUDO_ELEMENTS.has(name)) dynamic = true;
-        if (name === 'before' || name === 'after') subject.generates = true;
+        if (GENERATED_PSEUDO_ELEMENTS.has(name)) subject.generates = true;
         simples.push(`::${name}`);
       } else if (c === ':') {
         this.i++;
@@ -192,7 +194,7 @@ class SelectorParser {
         if (LEGACY_PSEUDO_ELEMENTS.has(name) && this.s[this.i] !== '(') {
           if (pseudoElement) throw new Refused();
           pseudoElement = true;
-          if (name === 'before' || name === 'after') subject.generates = true;
+          if (GENERATED_PSEUDO_ELEMENTS.has(name)) subject.generates = true;
           simples.push(`::${name}`);
           continue;
         }

@@ -269,8 +269,13 @@ function cssKindFor(prop: string): RemoteKind {
  * One declaration, or undefined to drop it. The text returned is exactly what was
  * checked: decoded, comment-free, with every url() rebuilt from a classified URL.
  */
+/** A declaration's property name as the browser reads it: escapes and comments resolved. */
+function propName(rawProp: string): string {
+  return decodeCssEscapes(stripCssComments(rawProp)).trim().toLowerCase();
+}
+
 function sanitizeDeclaration(rawProp: string, rawValue: string, important: boolean, ctx: Ctx): string | undefined {
-  const prop = decodeCssEscapes(stripCssComments(rawProp)).trim().toLowerCase();
+  const prop = propName(rawProp);
   if (!/^-?[a-z][a-z0-9-]*$/.test(prop) || BANNED_PROPS.has(prop)) {
     reportUrlsIn(ctx, decodeCssEscapes(rawValue), 'other');
     return undefined;
@@ -385,7 +390,7 @@ function sanitizeCssNodes(nodes: CssNode[], ctx: Ctx, depth: number): string {
       const decls: string[] = [];
       for (const d of n.nodes) {
         if (d.type !== 'decl') continue;
-        const isContent = boxes > 0 && decodeCssEscapes(stripCssComments((d as Declaration).prop)).trim().toLowerCase() === 'content';
+        const isContent = boxes > 0 && propName((d as Declaration).prop) === 'content';
         if (isContent && boxes > ctx.generatedLeft) continue;
         const s = sanitizeDeclaration((d as Declaration).prop, (d as Declaration).value, (d as Declaration).important === true, ctx);
         if (s) decls.push(s);
