@@ -1,4 +1,8 @@
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as esbuild from 'esbuild';
 import { ImapFlow } from 'imapflow';
 import { parseInSlices, SLICE_MS } from '../../src/core/providers/imap/parseSlices';
 
@@ -11,6 +15,45 @@ describe('imapflow parses big fetches in slices', () => {
   it('recognises the installed imapflow’s parse loop and replaces it, once for every client', () => {
     assert.equal(parseInSlices(client()), true);
     assert.equal(parseInSlices(client()), true);
+  });
+
+  it('recognises it in the shipped bundle too, where esbuild has minified imapflow (no spaces, its local names renamed)', () => {
+    // Built the way `npm run package` builds the engine (esbuild.mjs --production: minify).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maildesk-slices-'));
+    try {
+      const out = path.join(dir, 'bundle.js');
+      const entry = path.resolve(__dirname, '../../src/core/providers/imap/parseSlices.ts');
+      esbuild.buildSync({
+        stdin: {
+          contents: `const { ImapFlow } = require('imapflow');
+const { parseInSlices } = require(${JSON.stringify(entry)});
+module.exports = () => {
+  const c = new ImapFlow({ host: '127.0.0.1', port: 1, auth: { user: 'u', pass: 'p' }, logger: false });
+  return { sliced: parseInSlices(c), input: String(Object.getPrototypeOf(c.streamer).processInput) };
+};`,
+          resolveDir: __dirname,
+          loader: 'js',
+        },
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        minify: true,
+        outfile: out,
+        logLevel: 'silent',
+      });
+      const bundled = fs.readFileSync(out, 'utf8');
+      // The loop as shipped: imapflow's `processedCount % 10` has lost its name and its spaces.
+      assert.doesNotMatch(bundled, /processedCount/);
+      assert.match(bundled, /inputQueue\.shift\(\)/);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const check = require(out) as () => { sliced: boolean; input: string };
+      const r = check();
+      assert.equal(r.sliced, true, `not recognised in the minified bundle:\n${r.input}`);
+      assert.doesNotMatch(r.input, /%\s*10\b/, "the installed loop is the sliced one, not imapflow's turn every 10 reads");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('leaves an imapflow it does not recognise exactly as it is', () => {

@@ -13,6 +13,12 @@
  * SLICE_MS. They are installed on imapflow's stream class
  * the first time a client is made, and only if that class still has the loops they replace
  * (imapflow 2.x); another version is left exactly as it is.
+ *
+ * The loops are recognised by their source text, read the way the shipped bundle has it:
+ * minified (`npm run package` builds with esbuild's minify), so without spaces and with its
+ * local names renamed; only property names and operators are certain. Matching the spaced,
+ * named source of node_modules alone left the shipped engine without slices: its header
+ * sync stalled 150–250 ms where the development build stalled 50.
  */
 import type { ImapFlow } from 'imapflow';
 import { takeTurn, TURN_MS, turnSpent } from '../../turns';
@@ -44,20 +50,25 @@ export function parseInSlices(client: ImapFlow): boolean {
   const proto = Object.getPrototypeOf(streamer) as Record<string, unknown> & { processInput: unknown };
   if (seen.has(proto)) return proto.processInput === slicedProcessInput;
   seen.add(proto);
-  const original = proto.processInput;
-  const recognised =
-    typeof original === 'function' &&
-    typeof proto.processInputChunk === 'function' &&
-    typeof proto.processChunkSegment === 'function' &&
-    typeof proto.releaseInput === 'function' &&
-    /inputQueue\.shift\(\)/.test(String(original)) &&
-    /processedCount % 10/.test(String(original)) &&
-    /nextPos = await this\.processChunkSegment\(chunk, nextPos\)/.test(String(proto.processInputChunk)) &&
-    /nextPos !== null/.test(String(proto.processInputChunk));
-  if (!recognised) return false;
+  if (!recognisedLoops(proto)) return false;
   proto.processInput = slicedProcessInput;
   proto.processInputChunk = slicedProcessInputChunk;
   return true;
+}
+
+/** A local name, as written or as a minifier renamed it. */
+const NAME = '[\\w$]+';
+/** imapflow's loop over reads: each is parsed, released, and every 10th followed by a turn. */
+const INPUT_LOOP = [/this\.inputQueue\.shift\(\)/, /await\s+this\.processInputChunk\(/, /this\.releaseInput\(/, /%\s*10\b/];
+/** Its loop over the pieces of one read: `pos = await this.processChunkSegment(chunk, pos)` until null. */
+const CHUNK_LOOP = [new RegExp(`(${NAME})\\s*=\\s*await\\s+this\\.processChunkSegment\\(\\s*${NAME}\\s*,\\s*\\1\\s*\\)`), /!==?\s*null/];
+
+function recognisedLoops(proto: Record<string, unknown>): boolean {
+  const fns = ['processInput', 'processInputChunk', 'processChunkSegment', 'releaseInput'];
+  if (!fns.every((f) => typeof proto[f] === 'function')) return false;
+  const input = String(proto.processInput);
+  const chunk = String(proto.processInputChunk);
+  return INPUT_LOOP.every((re) => re.test(input)) && CHUNK_LOOP.every((re) => re.test(chunk));
 }
 
 async function slicedProcessInputChunk(this: StreamInternals, chunk: Buffer): Promise<void> {
