@@ -151,8 +151,15 @@ describe('Compose in the editor (code-server + headless Chromium)', function () 
     // Saved where a draft is kept: the server's Drafts has the reply with the new text (once).
     await waitFor(async () => ((await inDrafts(m, reply, 'numbers')) === 1 ? true : undefined), "the reply's text in the server's Drafts", 30_000);
     assert.equal(await inDrafts(m, reply), 1, 'one copy of the draft on the server');
+    // "Close Editor" closes the active editor. The Markdown preview opens beside the reply and
+    // may take the focus after the click into the reply on a slow host, so the reply's own tab
+    // is made the active one first.
+    await tab.first().click();
     await runCommand(page(), 'View: Close Editor');
-    await waitFor(async () => ((await tab.count()) === 0 ? true : undefined), 'the reply tab to close');
+    await waitFor(async () => {
+      if ((await tab.count()) === 0) return true;
+      throw new Error(`tabs open: ${(await page().locator('.tabs-container .tab').allInnerTexts()).join(' | ')}`);
+    }, 'the reply tab to close');
 
     // Continued from the Drafts folder: it opens in the editor again, as it was saved.
     const drafts = await openFromTree(page(), MAILBOXES, 'Drafts', 'MailDesk: Drafts');
