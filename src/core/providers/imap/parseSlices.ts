@@ -17,8 +17,9 @@
  * The loops are recognised by their source text, read the way the shipped bundle has it:
  * minified (`npm run package` builds with esbuild's minify), so without spaces and with its
  * local names renamed; only property names and operators are certain. Matching the spaced,
- * named source of node_modules alone left the shipped engine without slices: its header
- * sync stalled 150–250 ms where the development build stalled 50.
+ * named source of node_modules alone left the shipped engine without slices: the longest
+ * stall of its 10,000-message header sync was 138–188 ms (medians of the bench's runs) where
+ * the development build's was 46–63 ms (docs/offline-bodies.md, "The shipped build").
  */
 import type { ImapFlow } from 'imapflow';
 import { takeTurn, TURN_MS, turnSpent } from '../../turns';
