@@ -209,6 +209,9 @@ describe('Keyboard-only journey (code-server + headless Chromium)', function () 
     const treeHasKeys = () => tree.evaluate((pane) => (pane.contains(document.activeElement) && !!document.activeElement?.closest('.monaco-list') ? true : undefined));
     const focusedRow = () => tree.locator('.monaco-list-row.focused .label-name').evaluateAll((els) => (els[0]?.textContent ?? '').trim());
     await palette('View: Focus Active Editor Group');
+    // VS Code moves the focus into the list's page after the command returns; the chord is
+    // pressed once the page has it, as a user presses it after seeing where the focus is.
+    await waitFor(async () => ((await list.locator('#list').evaluate(() => document.hasFocus()).catch(() => false)) ? true : undefined), 'the Inbox list to have the keyboard', 10_000);
     await keys().press('Control+K');
     await keys().press('Control+Shift+M');
     await waitFor(treeHasKeys, 'the Mailboxes tree to take the keyboard (Ctrl+K Ctrl+Shift+M)', 10_000);
