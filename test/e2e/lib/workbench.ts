@@ -122,14 +122,15 @@ const QUICK_INPUT = '.quick-input-widget';
 export async function runCommand(page: Page, title: string, timeoutMs = 15_000): Promise<void> {
   const widget = page.locator(QUICK_INPUT);
   // F1 is not bound to the palette in some browsers' focus states; Ctrl+Shift+P is the fallback.
-  await focusWorkbench(page);
-  await page.keyboard.press('F1');
-  if (!(await widget.isVisible())) {
-    await widget.waitFor({ state: 'visible', timeout: 2000 }).catch(async () => {
-      await page.keyboard.press('Control+Shift+P');
-    });
+  // A loaded host can take seconds to act on a key, so each try waits longer than the last,
+  // and a key is pressed again only while the palette is still closed.
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; !(await widget.isVisible()); attempt++) {
+    if (Date.now() > deadline) throw new Error(`the command palette did not open within ${timeoutMs} ms (F1, Ctrl+Shift+P)`);
+    await focusWorkbench(page);
+    await page.keyboard.press(attempt % 2 === 0 ? 'F1' : 'Control+Shift+P');
+    await widget.waitFor({ state: 'visible', timeout: 2000 + 2000 * attempt }).catch(() => undefined);
   }
-  await widget.waitFor({ state: 'visible', timeout: timeoutMs });
   const input = widget.locator('.quick-input-box input');
   await input.fill(`>${title}`);
   // Pick the exact row, not whatever is first (recently used commands float to the top).
