@@ -265,15 +265,15 @@ function cssKindFor(prop: string): RemoteKind {
   return 'image';
 }
 
-/**
- * One declaration, or undefined to drop it. The text returned is exactly what was
- * checked: decoded, comment-free, with every url() rebuilt from a classified URL.
- */
 /** A declaration's property name as the browser reads it: escapes and comments resolved. */
 function propName(rawProp: string): string {
   return decodeCssEscapes(stripCssComments(rawProp)).trim().toLowerCase();
 }
 
+/**
+ * One declaration, or undefined to drop it. The text returned is exactly what was
+ * checked: decoded, comment-free, with every url() rebuilt from a classified URL.
+ */
 function sanitizeDeclaration(rawProp: string, rawValue: string, important: boolean, ctx: Ctx): string | undefined {
   const prop = propName(rawProp);
   if (!/^-?[a-z][a-z0-9-]*$/.test(prop) || BANNED_PROPS.has(prop)) {
