@@ -8,7 +8,7 @@
 import { loopDelay } from './loopDelay';
 import { ImapFlow, type FetchMessageObject, type FetchQueryObject } from 'imapflow';
 import type { ChildConfig } from './options';
-import { mainThreadTimes } from './threadTimes';
+import { cpuSnapshot, cpuSplit, mainThreadTimes, type CpuSplit } from './threadTimes';
 import { StallTracer } from './stallTracer';
 import { HEADER_QUERY } from '../src/core/providers/imap/headerRows';
 
@@ -25,6 +25,8 @@ export interface BaselineResult {
   msgPerSec: number;
   /** The main thread's own CPU time over syncMs (as MailDesk's). */
   syncCpuMs: number;
+  /** Where the CPU of the sync went (as MailDesk's): the main thread, V8's helper threads, Dovecot. */
+  syncCpuSplit?: CpuSplit;
   /** STATUS of the ten folders on an open connection: the least a no-change sync must do. */
   noChangeMs: number;
   peakRssMb: number;
@@ -90,10 +92,12 @@ export async function runBaseline(cfg: ChildConfig): Promise<BaselineResult> {
   let newest100Ms = NaN;
   const tSync = performance.now();
   const cpuSync = mainThreadTimes();
+  const cpuBefore = cpuSnapshot(cfg.dovecotPid);
   const fetched = await fetchFolder(c, cfg.inbox, cfg.firstPageSize, cfg.pageSize, () => {
     newest100Ms = performance.now() - t0;
   });
   const syncMs = performance.now() - tSync;
+  const syncCpuSplit = cpuSplit(cpuBefore, cpuSnapshot(cfg.dovecotPid));
   const syncCpuMs = (mainThreadTimes()?.runMs ?? NaN) - (cpuSync?.runMs ?? NaN);
   h.disable();
   tracer.stop();
@@ -112,6 +116,7 @@ export async function runBaseline(cfg: ChildConfig): Promise<BaselineResult> {
     fetched,
     msgPerSec: fetched / (syncMs / 1000),
     syncCpuMs,
+    syncCpuSplit,
     noChangeMs,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     maxStallMs: h.max / 1e6,

@@ -130,6 +130,7 @@ async function main(): Promise<void> {
       maxConnections: MAX_CONNECTIONS,
       headerWorker: o.headerWorker,
       dataDir: path.join(dataRoot, `${name}-${i + 1}`),
+      dovecotPid: d.pid,
     });
     for (let i = 0; o.headers && i < o.runs; i++) {
       const cfg = childConfig(i, 'run');

@@ -12,7 +12,7 @@ import { syncOnce } from '../src/core/sync/once';
 import { indexInBackground } from '../src/core/search/indexer';
 import { imapAccount, mapCredentials } from '../test/support/core';
 import { median, type ChildConfig } from './options';
-import { mainThreadTimes } from './threadTimes';
+import { cpuSnapshot, cpuSplit, mainThreadTimes, type CpuSplit } from './threadTimes';
 import { StallTracer, type StallInfo } from './stallTracer';
 
 export interface Timing {
@@ -33,6 +33,8 @@ export interface MailDeskResult {
   msgPerSec: number;
   /** The main thread's own CPU time over syncMs (schedstat; NaN where there is none): the work, without the waits. */
   syncCpuMs: number;
+  /** Where the CPU of the INBOX sync went: the engine's thread, the header worker, V8's helper threads, Dovecot. */
+  syncCpuSplit?: CpuSplit;
   /** Median of three flushes after a commit, after the full sync (fsync of the write-ahead log, blocking). */
   saveMs: number;
   dbBytes: number;
@@ -131,6 +133,7 @@ export async function runMailDesk(cfg: ChildConfig): Promise<MailDeskResult> {
     let probing = false;
     const tSync = performance.now();
     const cpuSync = mainThreadTimes();
+    const cpuBefore = cpuSnapshot(cfg.dovecotPid);
     const r = await syncOnce(core, [cfg.user], {
       // A window asks for the list after a progress notification reaches it, in a turn of its
       // own; asking inside the callback would count the query in the sync's turn.
@@ -144,6 +147,7 @@ export async function runMailDesk(cfg: ChildConfig): Promise<MailDeskResult> {
       },
     });
     const syncMs = performance.now() - tSync;
+    const syncCpuSplit = cpuSplit(cpuBefore, cpuSnapshot(cfg.dovecotPid));
     const workerStats = (core.provider(cfg.user) as ImapProvider).headerWorkerStats;
     const headerWorker = workerStats ? { ...workerStats } : undefined;
     const syncCpuMs = (mainThreadTimes()?.runMs ?? NaN) - (cpuSync?.runMs ?? NaN);
@@ -200,6 +204,7 @@ export async function runMailDesk(cfg: ChildConfig): Promise<MailDeskResult> {
       stored,
       msgPerSec: stored / (syncMs / 1000),
       syncCpuMs,
+      syncCpuSplit,
       saveMs: median(saves),
       dbBytes,
       noChangeMs,

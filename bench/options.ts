@@ -37,6 +37,8 @@ export interface ChildConfig {
   maxConnections: number;
   headerWorker: 'auto' | 'off';
   dataDir: string;
+  /** Dovecot's master (its process group), whose CPU the runs count beside their own. */
+  dovecotPid?: number;
 }
 
 /** The provider's defaults (imapProvider.ts); the baseline fetches in exactly the same pages. */
