@@ -12,6 +12,7 @@ import { googleOAuthSettings } from './auth/oauthConfig';
 import { createGmailProvider, type GmailProviderDeps } from './providers/gmail/gmailProvider';
 import type { MailProvider, VerifyReport } from './providers/provider';
 import { jobId, Scheduler } from './sync/scheduler';
+import { takeTurn } from './turns';
 import { indexInBackground } from './search/indexer';
 import { indexBodiesInBackground } from './search/bodyIndexer';
 import { type FolderRow, MailStore, type MessageRow, type StoreChange } from './store/store';
@@ -149,6 +150,7 @@ export class MailDesk {
       this.scheduler.ensureJobs(cfg.id);
       throw err;
     }
+    await takeTurn();
     this.store.setAccountState(cfg.id, 'connected');
     if (this.started) {
       this.scheduler.triggerAccount(cfg.id);

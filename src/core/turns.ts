@@ -38,3 +38,14 @@ export function nextTurn(): Promise<void> {
 export async function takeTurn(): Promise<void> {
   while (turnSpent()) await nextTurn();
 }
+
+/**
+ * Runs `fn` in a turn with budget left, the check and the call in one go. Callers that start
+ * together (syncOnce's three workers) each await takeTurn() before any of them has worked, so
+ * all of them pass its check and run in the same turn; here the check is made again right
+ * before each one's work.
+ */
+export async function inTurn<T>(fn: () => T): Promise<T> {
+  while (turnSpent()) await nextTurn();
+  return fn();
+}

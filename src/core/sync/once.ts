@@ -8,6 +8,7 @@
 import type { JobRow } from '../store/store';
 import type { MailDesk } from '../maildesk';
 import { backoffDelay } from './backoff';
+import { inTurn } from '../turns';
 
 export interface OnceResult {
   ok: boolean;
@@ -56,15 +57,22 @@ export async function syncOnce(core: MailDesk, accountIds: string[], opts: { max
         .sort((a, b) => (lastPick.get(a.id) ?? -1) - (lastPick.get(b.id) ?? -1))[0];
     const worker = async (): Promise<void> => {
       for (;;) {
-        const j = pick();
+        // Three workers pick side by side, each reading the jobs table: each in a turn with budget
+        // left. A job is marked taken in the same breath as it is picked, or two workers run it.
+        const j = await inTurn(() => {
+          const next = pick();
+          if (next) {
+            active.add(next.id);
+            lastPick.set(next.id, ++picks);
+          }
+          return next;
+        });
         if (!j) {
           // Another worker's step may make a job runnable again (new headers wake the bodies job).
           if (!active.size) return;
           await changed;
           continue;
         }
-        active.add(j.id);
-        lastPick.set(j.id, ++picks);
         try {
           await scheduler.runJob(j);
         } finally {

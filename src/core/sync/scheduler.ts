@@ -17,7 +17,7 @@ import type { MailProvider } from '../providers/provider';
 import type { FolderRow, JobKind, JobRow, MailStore, TaskRow } from '../store/store';
 import { backoffDelay } from './backoff';
 import { jobId } from './jobId';
-import { takeTurn } from '../turns';
+import { inTurn, takeTurn } from '../turns';
 import { bodyStep } from './bodies';
 import { compactPacks } from '../store/packCompaction';
 import { SENT_COPY_TASK, sentCopyError, sentCopyFailureKey, sentCopyPayload, sentCopyRetryDelay, trySentCopy } from '../send/sentCopyTask';
@@ -224,11 +224,12 @@ export class Scheduler {
     const { store, logger } = this.o;
     // Several jobs start together (tick, syncOnce's workers), each with a commit and a first
     // run of cold code before its first wait for the server: in one turn, that held the event
-    // loop 30-40 ms at the start of a sync. Each starts in a turn with budget left (turns.ts).
-    await takeTurn();
-    const started = this.now();
-    const epochAtStart = this.credentialEpoch;
-    store.updateJob(j.id, { status: 'running', lastRun: started });
+    // loop 30-40 ms at the start of a sync. Each starts in a turn with budget left (turns.ts),
+    // checked right before its commit: jobs started together all passed a check made before.
+    const epochAtStart = await inTurn(() => {
+      store.updateJob(j.id, { status: 'running', lastRun: this.now() });
+      return this.credentialEpoch;
+    });
     const folder = j.folderId !== null ? store.getFolderById(j.folderId) : undefined;
     try {
       const provider = this.o.provider(j.accountId);
@@ -344,13 +345,19 @@ export class Scheduler {
     if (!account) throw new MailError('config.unknownAccount', `account "${accountId}" is not in the store`);
     const remote = (await provider.listFolders()).filter((f) => !f.noSelect);
     await takeTurn();
+    store.upsertFolders(accountId, remote, defaultSelection(account.config));
+    // The counts, then the jobs, each in a turn of its own when this one is spent: on a new store
+    // each of these transactions runs its SQL for the first time, 5-15 ms each (`npm run bench`,
+    // the stalls at the start of the header sync). The counts only inform the tree and the
+    // Troubleshoot checks, so they need not commit with the folder list.
+    await takeTurn();
     store.tx(() => {
-      store.upsertFolders(accountId, remote, defaultSelection(account.config));
       for (const f of remote) {
         const row = store.getFolder(accountId, f.path);
         if (row && f.total !== undefined) store.setRemoteCounts(row.id, f.total, f.unread ?? null);
       }
     });
+    await takeTurn();
     this.ensureJobs(accountId);
     return store.listFolders(accountId);
   }
