@@ -35,8 +35,8 @@ export function nextTurn(): Promise<void> {
 }
 
 /** Waits until a slice may run: now, while the budget lasts, else in a later turn. */
-export async function takeTurn(): Promise<void> {
-  while (turnSpent()) await nextTurn();
+export function takeTurn(): Promise<void> {
+  return inTurn(() => undefined);
 }
 
 /**

@@ -52,6 +52,27 @@ function slowTurns(): { turn(): number; charge(): void; stop(): void } {
   };
 }
 
+/**
+ * A provider whose sync steps take 5 ms: how many ran, and the steps of one job (kind and
+ * folder) found running while another step of it still ran.
+ */
+function jobSteps(): { provider: MailProvider; twice: string[]; count: number } {
+  const inFlight = new Set<string>();
+  const out = { twice: [] as string[], count: 0, provider: undefined as unknown as MailProvider };
+  out.provider = {
+    syncFolder: async (mode: string, ctx: { folder: { path: string } }) => {
+      const key = `${mode} ${ctx.folder.path}`;
+      if (inFlight.has(key)) out.twice.push(key);
+      inFlight.add(key);
+      out.count++;
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight.delete(key);
+      return { newMessages: 0, flagChanges: 0, removed: 0, reset: false, complete: true };
+    },
+  } as unknown as MailProvider;
+  return out;
+}
+
 describe('the start of a first sync gives the event loop turns between its commits', () => {
   let store: MailStore;
   let clock: ReturnType<typeof slowTurns>;
@@ -112,19 +133,7 @@ describe('the start of a first sync gives the event loop turns between its commi
 
   it('three workers of a sync pick their first jobs in turns with budget left, not all in one', async () => {
     store.upsertFolders('alice', FOLDERS, (f) => f.path !== 'Archive');
-    // Each job's step, with the steps of the same job found running at once.
-    const inFlight = new Set<string>();
-    const twice: string[] = [];
-    const provider = {
-      syncFolder: async (mode: string, ctx: { folder: { path: string } }) => {
-        const key = `${mode} ${ctx.folder.path}`;
-        if (inFlight.has(key)) twice.push(key);
-        inFlight.add(key);
-        await new Promise((r) => setTimeout(r, 5));
-        inFlight.delete(key);
-        return { newMessages: 0, flagChanges: 0, removed: 0, reset: false, complete: true };
-      },
-    } as unknown as MailProvider;
+    const { provider, twice } = jobSteps();
     const scheduler = new Scheduler({ store, provider: () => provider, logger: { log: () => undefined } });
     // A worker's pick reads the account's jobs (listJobs with the account); each read is charged a turn.
     const picks: number[] = [];
@@ -149,27 +158,15 @@ describe('the start of a first sync gives the event loop turns between its commi
 
   it('on a fast store too, no job is run by two workers at once', async () => {
     store.upsertFolders('alice', FOLDERS, () => true);
-    const inFlight = new Set<string>();
-    const twice: string[] = [];
-    let steps = 0;
-    const provider = {
-      syncFolder: async (mode: string, ctx: { folder: { path: string } }) => {
-        const key = `${mode} ${ctx.folder.path}`;
-        if (inFlight.has(key)) twice.push(key);
-        inFlight.add(key);
-        steps++;
-        await new Promise((r) => setTimeout(r, 5));
-        inFlight.delete(key);
-        return { newMessages: 0, flagChanges: 0, removed: 0, reset: false, complete: true };
-      },
-    } as unknown as MailProvider;
+    const steps = jobSteps();
+    const { provider, twice } = steps;
     const scheduler = new Scheduler({ store, provider: () => provider, logger: { log: () => undefined } });
 
     const r = await syncOnce({ store, scheduler } as unknown as MailDesk, ['alice']);
 
     assert.ok(r.ok, JSON.stringify(r.failed));
     // A sync and a backfill step for each of the three folders, each once.
-    assert.equal(steps, 6, `steps run: ${steps}`);
+    assert.equal(steps.count, 6, `steps run: ${steps.count}`);
     assert.deepEqual(twice, []);
   });
 });
