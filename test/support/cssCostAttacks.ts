@@ -143,6 +143,12 @@ export function costAttacks(): CostAttack[] {
   out.push({ id: 'many/generated-text', decls: '', html: `<style>i::before,i::after{content:"${'w '.repeat(15)}"}</style>${'<i></i>'.repeat(60_000)}` });
   // Quotation marks the browser generates itself, on tens of thousands of <q>: no CSS at all (Chromium's quote depth bookkeeping is quadratic).
   out.push({ id: 'many/quotes', decls: '', html: '<q>q</q>'.repeat(20_000) });
+  // Quote depth counted again for every element after a quote: quotes from CSS on an element
+  // budget's worth of boxes, the browser's own <q> marks brought back by revert, then thousands
+  // of plain elements.
+  const after = '<span>x</span>'.repeat(18_000);
+  out.push({ id: 'many/open-quotes', decls: 'content:open-quote', html: `<style>b::before{content:open-quote}b::after{content:no-close-quote}</style>${'<b></b>'.repeat(2_000)}${after}` });
+  out.push({ id: 'many/quotes-revert', decls: 'all:revert', html: `<style>q::before,q::after{all:revert}</style>${'<q>q</q>'.repeat(500)}${after}` });
   // Presentational attributes as big as the markup allows, nested: sizes the sanitiser keeps as HTML, not CSS.
   let tables = '<p>Deep text</p>';
   for (let i = 0; i < DEPTH; i++) tables = `<table width="1000000000" height="1000000000" cellpadding="100000000" cellspacing="100000000" border="100000000" bgcolor="#fff"><tr><td width="1e9" height="99999999" colspan="1000" rowspan="65534">${tables}<img width="1000000000" height="1000000000" alt="x" src="data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="></td></tr></table>`;

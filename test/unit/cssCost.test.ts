@@ -152,6 +152,7 @@ function declProblems({ prop, value }: { prop: string; value: string }): string[
   }
   if (/^(?:counter-(?:reset|increment|set))$/.test(p) && value.split(/\s+/).filter((w) => /^[a-z_-]/i.test(w)).length > 4) out.push(`${at}: counter list`);
   if (/^(?:content|quotes|list-style(?:-type)?)$/.test(p) && value.replace(/counter\([^)]*\)/g, '').length > 40) out.push(`${at}: long content`);
+  if (/^(?:content|all)$/.test(p) && /(?:^|[^-\w])(?:(?:no-)?(?:open|close)-quote|revert(?:-layer)?)(?![-\w])/i.test(value)) out.push(`${at}: quote depth`);
   if (/^(?:clip-path|shape-outside)$/.test(p) && (value.match(/,/g) ?? []).length > 64) out.push(`${at}: polygon`);
   if (/^background(?:-image)?$/.test(p) && top(value, ',').length > 8) out.push(`${at}: background layers`);
   if (p !== 'transform' && p !== 'scale' && p !== 'zoom' && !/^(?:line-height|tab-size)$/.test(p) && !/color|rgb|hsl/i.test(value)) {
@@ -324,6 +325,30 @@ describe('message CSS: what it may cost the renderer (issue 16, denial of servic
     assert.equal(sanitizeHtml(html, { allowRemote: false }).html, html);
     const few = '<p>He said <q>yes</q> and <q>no</q>.</p>';
     assert.match(sanitizeHtml(few, { allowRemote: false }).html, /<q>yes<\/q> and <q>no<\/q>/);
+  });
+
+  it('quotation marks from message CSS are fixed text: open-quote and close-quote never reach the browser\'s count of quote depth, nor does revert', () => {
+    assert.deepEqual(declsOf('<style>b::before{content:open-quote}b::after{content:CLOSE-QUOTE}</style><b>x</b>'), [
+      { prop: 'content', value: '"\u201c"' },
+      { prop: 'content', value: '"\u201d"' },
+    ]);
+    assert.deepEqual(declsOf('<p style="content:open-quote &quot;x&quot; close-quote">x</p>'), [{ prop: 'content', value: '"\u201c" "x" "\u201d"' }]);
+    // The marks that only count: nothing to show, so no box at all.
+    assert.deepEqual(declsOf('<style>b::before{content:no-open-quote}b::after{content:no-close-quote}</style><b>x</b>'), [
+      { prop: 'content', value: 'none' },
+      { prop: 'content', value: 'none' },
+    ]);
+    // Escapes are read as the browser reads them.
+    assert.deepEqual(declsOf('<style>b::before{content:\\6f pen-quote}</style><b>x</b>'), [{ prop: 'content', value: '"\u201c"' }]);
+    // revert brings back the browser's own marks on <q>: dropped, alone or through `all`.
+    for (const d of ['content:revert', 'content:revert-layer', 'all:revert', 'all:REVERT-LAYER']) {
+      assert.deepEqual(declsOf(`<style>q::before{${d}}</style><q>x</q>`), [], d);
+    }
+    // What does not touch quote depth stays as it was.
+    assert.deepEqual(declsOf('<style>b::before{content:"open-quote"}i{all:initial}</style><b>x</b><i>y</i>'), [
+      { prop: 'content', value: '"open-quote"' },
+      { prop: 'all', value: 'initial' },
+    ]);
   });
 
   it('is a fixed point: the bounded output, bounded again, is the same (so sanitising twice changes nothing)', () => {

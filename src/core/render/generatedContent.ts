@@ -8,9 +8,12 @@
  *    generate at most MAX_GENERATED_BOXES; a rule that would pass it keeps its other
  *    declarations and loses its `content` (no box at all).
  *  - `<q>` gets quotation marks from the browser's own style sheet, and Chromium's bookkeeping
- *    of quote depth is quadratic in their number: 1,000 took 0.24 s, 4,000 1.6 s, 10,000
- *    8.4 s to load (and 60,000 never did). Past MAX_QUOTE_ELEMENTS a `<q>` becomes a `<span>`:
- *    its text stays, without the marks.
+ *    of quote depth is quadratic: 1,000 took 0.24 s, 4,000 1.6 s, 10,000 8.4 s to load (and
+ *    60,000 never did). It also grows with every element after a quote (500 `<q>` then 19,500
+ *    spans: 1.9 s), so the part's style sheet (isolate.ts) gives `<q>` its marks as fixed text
+ *    and cssCost.ts turns message CSS's open-quote and close-quote into text too. The marks
+ *    are still two boxes per `<q>`: past MAX_QUOTE_ELEMENTS a `<q>` becomes a `<span>`, its
+ *    text stays, without the marks.
  *
  * The count of elements a rule can match is read from the message's markup before it is
  * sanitised (an upper bound: sanitising only removes elements) and from the rule's subjects

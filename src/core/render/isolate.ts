@@ -27,7 +27,11 @@ const PART_CSS =
   `.${MAIL_SCOPE_CLASS}{position:relative;color:#222;font:14px/1.45 system-ui,sans-serif;overflow-wrap:break-word}` +
   `img{max-width:100%;height:auto}` +
   `img[data-maildesk-blocked]{display:inline-block;min-width:16px;min-height:16px;border:1px dashed #bbb}` +
-  `a[data-maildesk-href]{color:#0b62d6;cursor:pointer}`;
+  `a[data-maildesk-href]{color:#0b62d6;cursor:pointer}` +
+  // Chromium's own marks for <q> (open-quote, close-quote) keep a count of quote depth that it
+  // updates for every element laid out after a quote: 500 <q> followed by 19,500 spans held
+  // the page 1.9 s, the same marks as fixed text 0.7 s. Fixed text it is, nested one level.
+  `q::before{content:"\\201C"}q::after{content:"\\201D"}q q::before{content:"\\2018"}q q::after{content:"\\2019"}`;
 
 /**
  * One body part as the page holds it. The host element (class `md-part`) is styled by the

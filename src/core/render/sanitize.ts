@@ -490,7 +490,7 @@ function kindForResource(tag: string, attr: string, attribs: Record<string, stri
 function transformTag(tagName: string, attribs: sanitize.Attributes, ctx: Ctx): sanitize.Tag {
   let tag = tagName.toLowerCase();
   if (tag === 'body') tag = 'div'; // keeps the message's background colour and padding
-  // Quotation marks are generated content, and their cost grows with the square of their number.
+  // Quotation marks are generated content: two boxes per <q> (generatedContent.ts).
   if (tag === 'q' && ++ctx.quotes > MAX_QUOTE_ELEMENTS) tag = 'span';
   const out: Record<string, string> = {};
   const allowed = new Set([...COMMON_ATTRS, ...(TAG_ATTRS[tag] ?? [])]);
