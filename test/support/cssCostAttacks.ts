@@ -148,6 +148,8 @@ export function costAttacks(): CostAttack[] {
   // of plain elements.
   const after = '<span>x</span>'.repeat(18_000);
   out.push({ id: 'many/open-quotes', decls: 'content:open-quote', html: `<style>b::before{content:open-quote}b::after{content:no-close-quote}</style>${'<b></b>'.repeat(2_000)}${after}` });
+  // Numbered list items: an item with its own number makes Chromium renumber every element after it.
+  out.push({ id: 'many/list-values', decls: '', html: `<ol>${'<li value="5">x</li>'.repeat(2_000)}${'<li>y</li>'.repeat(10_000)}</ol>` });
   out.push({ id: 'many/quotes-revert', decls: 'all:revert', html: `<style>q::before,q::after{all:revert}</style>${'<q>q</q>'.repeat(500)}${after}` });
   // Presentational attributes as big as the markup allows, nested: sizes the sanitiser keeps as HTML, not CSS.
   let tables = '<p>Deep text</p>';

@@ -351,6 +351,18 @@ describe('message CSS: what it may cost the renderer (issue 16, denial of servic
     ]);
   });
 
+  it('list item numbers (<li value>) are counter-set: list-item, the same numbers without Chromium\'s work for every element after the item', () => {
+    const out = (html: string): string => sanitizeHtml(html, { allowRemote: false }).html;
+    assert.equal(out('<ol><li>a</li><li value="5">b</li><li value=" -2x">c</li></ol>'), '<ol><li>a</li><li style="counter-set:list-item 5">b</li><li style="counter-set:list-item -2">c</li></ol>');
+    // The message's own style comes after, so it still wins; a value HTML would not read is none.
+    assert.equal(out('<li value="+3" style="counter-set:list-item 9;color:red">a</li><li value="x5">b</li><li value="">c</li>'), '<li style="counter-set:list-item 3;counter-set:list-item 9;color:red">a</li><li>b</li><li>c</li>');
+    assert.equal(out('<li value="99999999999999">a</li>'), '<li style="counter-set:list-item 2147483647">a</li>');
+    // No value attribute reaches the page, and sanitising the output again changes nothing.
+    const many = out(`<ol>${'<li value="5">x</li>'.repeat(2_000)}</ol>`);
+    assert.doesNotMatch(many, /value=/);
+    assert.equal(out(many), many);
+  });
+
   it('is a fixed point: the bounded output, bounded again, is the same (so sanitising twice changes nothing)', () => {
     const values: Array<[string, string]> = [
       ['width', 'calc(1e6 * 100vw)'], ['width', '200%'], ['height', 'max(1e9px, 1px)'], ['margin', '1e9px calc(2em * 1e9) 0 auto'], ['font-size', '3em'], ['font-size', 'calc(1em * 3)'],
