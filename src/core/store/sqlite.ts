@@ -58,7 +58,41 @@ export function patchSqlJs(source: string): string | undefined {
   const mem = /var (\w+)=(\w+)\.buffer;\w+=new Int8Array\(\1\)/.exec(source);
   const wasm = mem ? `,wasmBytes:function(){return ${mem[2]}.buffer.byteLength}` : '';
   const add = `${db[1]}.__maildeskMemfs={node:function(n){return{node:${lookup}(n).node}}${wasm}};`;
-  return source.replace(db[0], `${db[1]}.Database=${db[2]};${add}}`);
+  const withMemfs = source.replace(db[0], `${db[1]}.Database=${db[2]};${add}}`);
+  return fasterBindString(withMemfs) ?? withMemfs;
+}
+
+/**
+ * A bound string reaches SQLite's heap through TextEncoder.encodeInto instead of sql.js's own
+ * JavaScript loops. sql.js walks each string three times by code point: to size it, to copy it,
+ * and again for the length it passes to sqlite3_bind_text. Inserting 10,000 rows of six
+ * header-like strings took 59 ms that way, and 33 ms this way (medians of 8); the engine's
+ * thread spent ~130 ms less over a 10,000-message header sync (bench, 7 benches each). The bytes are
+ * the same for any well-formed string. A lone surrogate, which is not text in UTF-8, becomes
+ * U+FFFD, where sql.js wrote bytes that no UTF-8 decoder reads back.
+ *
+ * Found by shape:
+ * - sql.js's `allocateUTF8`: `ALLOC=a=>{var b=LEN(a)+1,d=MALLOC(b);d&&COPY(a,HEAP,d,b);return d}`;
+ * - the bind of a string: `var p=ALLOC(f);this.X.push(p);this.db.handleError(BIND(this.Y,h,p,LEN(f),0))`.
+ *
+ * Short strings get room for three bytes per UTF-16 unit, the most one can take. Long ones are
+ * sized exactly, because the wasm heap never shrinks.
+ * Returns undefined, leaving sql.js as it is, when either shape is not found exactly once.
+ */
+export function fasterBindString(source: string): string | undefined {
+  const alloc = /(\w+)=a=>\{var b=(\w+)\(a\)\+1,d=(\w+)\(b\);d&&\w+\(a,(\w+),d,b\);return d\}/g;
+  const found = [...source.matchAll(alloc)];
+  if (found.length !== 1) return undefined;
+  const [whole, allocName, lenName, mallocName, heap] = found[0];
+  const bind = new RegExp(`var (\\w)=${allocName}\\((\\w)\\);this\\.\\w+\\.push\\(\\1\\);this\\.db\\.handleError\\(\\w+\\(this\\.\\w+,\\w,\\1,(${lenName}\\(\\2\\)),0\\)\\)`, 'g');
+  const binds = [...source.matchAll(bind)];
+  if (binds.length !== 1) return undefined;
+  const fast =
+    `__mdEncoder=new TextEncoder(),__mdWritten=0,` +
+    `${allocName}=a=>{var b=a.length>65536?${lenName}(a)+1:a.length*3+1,d=${mallocName}(b);` +
+    `if(d){__mdWritten=__mdEncoder.encodeInto(a,${heap}.subarray(d,d+b-1)).written;${heap}[d+__mdWritten]=0}return d}`;
+  const call = binds[0][0];
+  return source.replace(whole, fast).replace(call, call.replace(`${binds[0][3]},0))`, '__mdWritten,0))'));
 }
 
 function evaluate(source: string, filename: string): (config: object) => Promise<SqlJsStatic> {
