@@ -1,9 +1,11 @@
 // One esbuild context per target: extension host, CLI, webviews, and the
 // scripts (demo, bench) that run the same core code outside VS Code.
 import * as esbuild from 'esbuild';
+import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { extensionTargets } from './scripts/extensionBundles.mjs';
 
 const require = createRequire(import.meta.url);
@@ -73,8 +75,13 @@ copyFileSync(require.resolve('sql.js'), 'dist/sql-wasm.js');
 mkdirSync('dist/codicons', { recursive: true });
 for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(path.join(path.dirname(require.resolve('@vscode/codicons/package.json')), 'dist', f), `dist/codicons/${f}`);
 
+// The empty, migrated store a new data folder starts from (src/core/store/storeTemplate.ts),
+// built from the sources' migrations beside the bundles.
+const storeTemplate = promisify(execFile)(process.execPath, ['-r', 'tsx/cjs', 'scripts/storeTemplate.ts', 'dist']);
+
 if (watch) {
+  await storeTemplate;
   for (const t of targets) (await esbuild.context(t)).watch();
 } else {
-  await Promise.all(targets.map((t) => esbuild.build(t)));
+  await Promise.all([...targets.map((t) => esbuild.build(t)), storeTemplate]);
 }

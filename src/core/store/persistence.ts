@@ -13,9 +13,11 @@ import * as path from 'node:path';
 import type { Database } from 'sql.js';
 import { MailError } from '../errors';
 import type { Logger } from '../log';
+import { nextTurn } from '../turns';
 import type { DiskDatabase } from './diskFiles';
 import { moveAside, saveError, type SaveFailure, type StoreRecovery } from './recovery';
 import type { SqlJs } from './sqlite';
+import { writeFromTemplate } from './storeTemplate';
 
 /**
  * SQLite's page cache for a store on disk. Header sync and the search index write where the
@@ -27,12 +29,15 @@ const CACHE_KIB = 32 * 1024;
 /**
  * Opens the database of a data folder (`dir`), or a new one in memory without a folder.
  * Temporary files of an older MailDesk's saves are removed; a file that is empty or not a
- * readable SQLite database is moved aside (`recovered`) and a new store starts.
+ * readable SQLite database is moved aside (`recovered`) and a new store starts. A new store on
+ * disk starts as a copy of `template()`, an empty store already migrated (storeTemplate.ts),
+ * where there is one.
  */
 export async function readDatabase(
   SQL: SqlJs,
   dir: string | undefined,
   logger: Logger,
+  template: () => Uint8Array | undefined = () => undefined,
 ): Promise<{ db: Database; disk: DiskDatabase | undefined; file: string | undefined; recovered: StoreRecovery | undefined }> {
   if (!dir) {
     const db = new SQL.Database();
@@ -44,20 +49,33 @@ export async function readDatabase(
   const file = path.join(dir, 'maildesk.db');
   // An older MailDesk saved the whole file through a temporary one (a killed save left it
   // behind) and kept a journal of fetched bodies for rows not saved yet: neither is read now.
+  // A new store's copy of the template is written through maildesk.db.new.tmp (storeTemplate.ts).
   for (const f of fs.readdirSync(dir)) if (/^maildesk\.db\..*\.tmp$/.test(f) || f === 'bodies.journal') fs.rmSync(path.join(dir, f), { force: true });
+  // Not beside a log or journal without their file: SQLite would read them into the copy.
+  if (fileSize(file) === undefined && !hasLog(file)) startFromTemplate(file, template);
   const size = fileSize(file);
   let damage: string | undefined;
   if (size === 0) damage = 'the file is empty (0 bytes): a save was cut off';
   else {
-    const opened = tryOpen(SQL, file);
+    const opened = await tryOpen(SQL, file);
     if ('db' in opened) return { ...opened, file, recovered: undefined };
     damage = opened.damage;
   }
   const recovered = moveAside(file, damage, size ?? 0);
   logger.log('warn', `the mail store ${file} was damaged (${damage}); moved aside to ${recovered.movedTo}; a new store syncs again from the server`);
-  const fresh = tryOpen(SQL, file);
+  startFromTemplate(file, template);
+  const fresh = await tryOpen(SQL, file);
   if (!('db' in fresh)) throw new MailError('store.corrupt', `a new mail store could not be started in ${dir}: ${fresh.damage}`);
   return { ...fresh, file, recovered };
+}
+
+function startFromTemplate(file: string, template: () => Uint8Array | undefined): void {
+  const bytes = template();
+  if (bytes) writeFromTemplate(file, bytes);
+}
+
+function hasLog(file: string): boolean {
+  return fs.existsSync(`${file}-wal`) || fs.existsSync(`${file}-journal`);
 }
 
 function fileSize(file: string): number | undefined {
@@ -74,10 +92,14 @@ function fileSize(file: string): number | undefined {
  * a full disk) is the folder's problem and is thrown as node:fs reported it; bad contents are
  * returned as the damage found.
  */
-function tryOpen(SQL: SqlJs, file: string): { db: Database; disk: DiskDatabase } | { damage: string } {
+async function tryOpen(SQL: SqlJs, file: string): Promise<{ db: Database; disk: DiskDatabase } | { damage: string }> {
   const { db, disk } = SQL.openOnDisk!(file);
   try {
     applyPragmas(db, true);
+    // Two turns of the event loop: a process's first statement compiles sql.js's parser and
+    // its virtual machine (~20 ms), and the first read of a store's schema parses every table,
+    // index, trigger and the full-text table (~15-25 ms more), each on the engine's thread.
+    await nextTurn();
     db.exec('PRAGMA user_version');
     db.exec('SELECT COUNT(*) FROM sqlite_master');
     return { db, disk };

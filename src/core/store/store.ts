@@ -17,6 +17,7 @@ import { MIGRATIONS } from './schema';
 import { loadSqlJs } from './sqlite';
 import { RECOVERED_SETTING, type SaveFailure, type StoreRecovery } from './recovery';
 import { readDatabase, StoreDisk, useWriteAheadLog } from './persistence';
+import { shippedStoreTemplate } from './storeTemplate';
 import type { DiskDatabase } from './diskFiles';
 import { registerStoreSql, type StoreSql } from './sql';
 import { SettingsTable } from './settings';
@@ -268,7 +269,7 @@ export class MailStore {
     // compiled as it is first called) that opening and migrating give the event loop turns too.
     await nextTurn();
     const logger = opts.logger ?? noopLogger;
-    const { db, disk, file, recovered } = await readDatabase(SQL, opts.dir, logger);
+    const { db, disk, file, recovered } = await readDatabase(SQL, opts.dir, logger, shippedStoreTemplate);
     const store = new MailStore(db, file, disk);
     store.recovered = recovered;
     try {
@@ -292,7 +293,11 @@ export class MailStore {
     if (version > MIGRATIONS.length) {
       throw new MailError('store.corrupt', `the mail store was written by a newer MailDesk (schema ${version}); update MailDesk`);
     }
-    if (this.disk) useWriteAheadLog(this.#db);
+    if (this.disk) {
+      // The store's first write (sql.js's pager and log code compile as they first run): a turn of its own.
+      await nextTurn();
+      useWriteAheadLog(this.#db);
+    }
     if (version < MIGRATIONS.length) await nextTurn();
     for (let v = version; v < MIGRATIONS.length; v++) {
       this.persist.begin();
