@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { storeOpenProblem } from '../../src/core/diagnostics/troubleshoot';
@@ -41,6 +42,52 @@ describe('the store on disk, page by page (diskFiles.ts)', () => {
       disk.release();
     }
     assert.ok(fs.existsSync(file), 'closing a database leaves its file');
+  });
+
+  it('the log is written once per commit, not once per frame, and holds the commit when COMMIT returns', async function () {
+    if (process.platform !== 'linux') this.skip(); // the log's descriptor is found through /proc
+    const SQL = await loadSqlJs();
+    const file = path.join(dir, 'runs.db');
+    const { db, disk } = SQL.openOnDisk!(file);
+    const writes: number[] = [];
+    // node:fs itself (the module's own object: the import above is a view of it with getters only).
+    const nodeFs = createRequire(__filename)('node:fs') as { writeSync: typeof fs.writeSync };
+    const writeSync = nodeFs.writeSync;
+    try {
+      db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
+      db.exec('CREATE TABLE t (x BLOB)');
+      const before = fs.statSync(`${file}-wal`).size;
+      nodeFs.writeSync = ((fd: number, ...rest: unknown[]) => {
+        if (fs.readlinkSync(`/proc/self/fd/${fd}`).endsWith('-wal')) writes.push(fd);
+        return (writeSync as (...a: unknown[]) => number)(fd, ...rest);
+      }) as typeof fs.writeSync;
+      const st = db.prepare('INSERT INTO t VALUES (?)');
+      db.exec('BEGIN');
+      for (let i = 0; i < 40; i++) st.run([new Uint8Array(3000).fill(i)]);
+      db.exec('COMMIT');
+      st.free();
+      nodeFs.writeSync = writeSync;
+      const frames = (fs.statSync(`${file}-wal`).size - before) / (24 + 4096);
+      assert.ok(frames >= 40, `${frames} frames appended`);
+      // Two writes per frame before (header, page); now one per 256 KB of frames.
+      assert.ok(writes.length <= Math.ceil((frames * (24 + 4096)) / (256 * 1024)) + 1, `${writes.length} writes for ${frames} frames`);
+      // What a process killed now leaves: the file and its log as they are on disk.
+      const copy = path.join(dir, 'copy.db');
+      fs.copyFileSync(file, copy);
+      fs.copyFileSync(`${file}-wal`, `${copy}-wal`);
+      const again = SQL.openOnDisk!(copy);
+      try {
+        again.db.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL');
+        assert.equal(again.db.exec('SELECT COUNT(*) FROM t')[0].values[0][0], 40);
+      } finally {
+        again.db.close();
+        again.disk.release();
+      }
+    } finally {
+      nodeFs.writeSync = writeSync;
+      db.close();
+      disk.release();
+    }
   });
 
   it('a write the disk refuses (ENOSPC) fails with the store\'s error naming the fix, stores nothing, and reads go on', async () => {
