@@ -255,6 +255,13 @@ export function toMailError(e: unknown, context = ''): MailError {
   const where = context ? `${context}: ` : '';
   const pm = [msg, err.response, err.responseText].filter((x) => typeof x === 'string' && x).join(' | ');
   const opts = { cause: e, providerMessage: pm || undefined };
+  // A refused login is not always the password: Dovecot answers NO [UNAVAILABLE] "Temporary
+  // authentication failure" while its auth process starts or its user database is down, and
+  // imapflow marks every refused LOGIN authenticationFailed (RFC 5530's codes tell them apart).
+  const responseCode = typeof err.serverResponseCode === 'string' ? err.serverResponseCode.toUpperCase() : '';
+  if (responseCode === 'UNAVAILABLE' || responseCode === 'INUSE' || /temporary authentication failure/i.test(pm)) {
+    return new MailError('server.unavailable', l10n.t('{0}server temporarily unavailable', where), opts);
+  }
   if (err.authenticationFailed === true || code === 'EAUTH' || /AUTHENTICATIONFAILED|authentication failed|invalid credentials|535/i.test(msg + ' ' + String(err.responseText ?? '') + String(err.response ?? ''))) {
     return new MailError('auth.failed', l10n.t('{0}the server rejected the user name or password', where), opts);
   }

@@ -82,7 +82,7 @@ interface FileState {
   fd: number;
   size: number;
   bound: Bound;
-  /** The write-ahead log only: its appends not written yet, one run of bytes from `runAt` (LOG_RUN_BYTES below). */
+  /** The write-ahead log only: its appends not written yet, `len` bytes meant for offset `at` (LOG_RUN_BYTES below). */
   run?: { buf: Buffer; at: number; len: number; commitNext: boolean };
 }
 

@@ -96,9 +96,9 @@ async function tryOpen(SQL: SqlJs, file: string): Promise<{ db: Database; disk: 
   const { db, disk } = SQL.openOnDisk!(file);
   try {
     applyPragmas(db, true);
-    // Two turns of the event loop: a process's first statement compiles sql.js's parser and
-    // its virtual machine (~20 ms), and the first read of a store's schema parses every table,
-    // index, trigger and the full-text table (~15-25 ms more), each on the engine's thread.
+    // The schema's first read in a turn of its own: a process's first statement compiles
+    // sql.js's parser and virtual machine (~20 ms), and the first read of a store's schema parses
+    // every table, index, trigger and the full-text table (~15-25 ms more), on the engine's thread.
     await nextTurn();
     db.exec('PRAGMA user_version');
     db.exec('SELECT COUNT(*) FROM sqlite_master');
