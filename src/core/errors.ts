@@ -255,11 +255,12 @@ export function toMailError(e: unknown, context = ''): MailError {
   const where = context ? `${context}: ` : '';
   const pm = [msg, err.response, err.responseText].filter((x) => typeof x === 'string' && x).join(' | ');
   const opts = { cause: e, providerMessage: pm || undefined };
-  // A refused login is not always the password: Dovecot answers NO [UNAVAILABLE] "Temporary
-  // authentication failure" while its auth process starts or its user database is down, and
-  // imapflow marks every refused LOGIN authenticationFailed (RFC 5530's codes tell them apart).
+  // A server that says it cannot serve now (RFC 5530's UNAVAILABLE and INUSE, or in words), before
+  // the login check: a refused login is not always the password. Dovecot answers NO [UNAVAILABLE]
+  // "Temporary authentication failure" while its auth process starts or its user database is down,
+  // and imapflow marks every refused LOGIN authenticationFailed.
   const responseCode = typeof err.serverResponseCode === 'string' ? err.serverResponseCode.toUpperCase() : '';
-  if (responseCode === 'UNAVAILABLE' || responseCode === 'INUSE' || /temporary authentication failure/i.test(pm)) {
+  if (responseCode === 'UNAVAILABLE' || responseCode === 'INUSE' || /\[UNAVAILABLE\]|\[INUSE\]|temporary authentication failure|try again later/i.test(pm)) {
     return new MailError('server.unavailable', l10n.t('{0}server temporarily unavailable', where), opts);
   }
   if (err.authenticationFailed === true || code === 'EAUTH' || /AUTHENTICATIONFAILED|authentication failed|invalid credentials|535/i.test(msg + ' ' + String(err.responseText ?? '') + String(err.response ?? ''))) {
@@ -281,9 +282,6 @@ export function toMailError(e: unknown, context = ''): MailError {
   }
   if (code === 'ETLS' || /certificate|self[- ]signed|ssl|tls|wrong version number|altnames/i.test(msg) || code.startsWith('ERR_TLS') || code.startsWith('CERT_') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE') {
     return new MailError('net.tls', l10n.t('{0}secure connection failed ({1})', where, msg), opts);
-  }
-  if (/\[UNAVAILABLE\]|\[INUSE\]|try again later/i.test(msg + String(err.responseText ?? ''))) {
-    return new MailError('server.unavailable', l10n.t('{0}server temporarily unavailable', where), opts);
   }
   if (/\[NONEXISTENT\]|mailbox doesn't exist|Mailbox does not exist|no such mailbox/i.test(msg + String(err.responseText ?? ''))) {
     return new MailError('folder.notFound', l10n.t('{0}folder does not exist on the server', where), opts);

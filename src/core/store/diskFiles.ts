@@ -106,12 +106,12 @@ class Binding implements DiskDatabase {
   constructor(
     readonly file: string,
     private readonly unbind: (b: Binding) => void,
+    /** Writes a file's pending run of log frames (LOG_RUN_BYTES). */
+    private readonly writeRun: (s: FileState) => void,
   ) {}
   clearError(): void {
     this.lastError = undefined;
   }
-  /** Writes each file's pending run (LOG_RUN_BYTES); set by diskFiles(). */
-  writeRun: (s: FileState) => void = () => undefined;
   sync(): void {
     for (const s of this.states) {
       try {
@@ -418,8 +418,7 @@ export function diskFiles(
 
   return {
     open<T>(file: string, create: () => T) {
-      const db = new Binding(file, unbind);
-      db.writeRun = writeRunOrThrow;
+      const db = new Binding(file, unbind, writeRunOrThrow);
       pending = db;
       let value: T;
       try {
