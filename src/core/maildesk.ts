@@ -140,6 +140,9 @@ export class MailDesk {
     const existing = this.store.getAccount(cfg.id);
     if (existing && JSON.stringify(existing.config) !== JSON.stringify(cfg)) await this.dropProvider(cfg.id);
     this.store.upsertAccount(cfg);
+    // On a new store this is the process's first write of a row: its SQL runs for the first time.
+    // Connecting (the provider's code, the socket) waits for the next turn if that took the budget.
+    await takeTurn();
     let folders: FolderRow[];
     try {
       folders = await this.refreshFolders(cfg.id);

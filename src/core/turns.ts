@@ -22,14 +22,26 @@ export function turnSpent(): boolean {
   return performance.now() - turnStart >= TURN_MS;
 }
 
-/** The next turn of the event loop (one shared wait for every slicer). */
+/**
+ * The next turn of the event loop (one shared wait for every slicer): after its timers and its
+ * poll for I/O (a window's request, a socket's data) have run.
+ *
+ * One setImmediate is not that. Work that runs in an I/O callback (a server's response, most of
+ * a sync) is in the loop's poll phase, and an immediate queued there runs in the check phase
+ * that follows, in the same iteration, with no timer and no new I/O in between: two slices then
+ * held the thread back to back. The second immediate, queued from the check phase, runs in the
+ * next iteration, after its timers and its poll. From the check phase (a slice that already
+ * waited), the first one does that and the second costs one more idle pass of the loop.
+ */
 export function nextTurn(): Promise<void> {
   next ??= new Promise((resolve) =>
-    setImmediate(() => {
-      next = undefined;
-      turnStart = performance.now();
-      resolve();
-    }),
+    setImmediate(() =>
+      setImmediate(() => {
+        next = undefined;
+        turnStart = performance.now();
+        resolve();
+      }),
+    ),
   );
   return next;
 }

@@ -7,6 +7,7 @@
 import type { SqlValue } from 'sql.js';
 import type { MailStore } from './store';
 import { storeSql } from './sql';
+import { nextTurn } from '../turns';
 
 /**
  * How a folder's messages are ordered for the job: IMAP by UID (a message that arrives or is
@@ -143,7 +144,7 @@ export async function bodyCounts(store: MailStore, folderId: number, key: BodyKe
         [folderId, maxBytes, since, from, from + COUNT_SLICE_UIDS],
       ),
     );
-    if (from + COUNT_SLICE_UIDS <= hi.k) await new Promise((r) => setImmediate(r));
+    if (from + COUNT_SLICE_UIDS <= hi.k) await nextTurn();
   }
   return out;
 }

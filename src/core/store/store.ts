@@ -15,6 +15,7 @@ import { Logger, noopLogger } from '../log';
 import { BlobStore } from './blobs';
 import { MIGRATIONS } from './schema';
 import { loadSqlJs } from './sqlite';
+import { nextTurn } from '../turns';
 import { RECOVERED_SETTING, type SaveFailure, type StoreRecovery } from './recovery';
 import { readDatabase, StoreDisk, useWriteAheadLog } from './persistence';
 import { shippedStoreTemplate } from './storeTemplate';
@@ -179,8 +180,6 @@ function padLookup(values: string[]): string[] {
 /** How long migrations run before the event loop gets a turn (between two statements). */
 const MIGRATE_SLICE_MS = 4;
 
-const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
-
 export interface StoreOptions {
   /** Folder for the database and blobs; undefined keeps everything in memory (tests). */
   dir?: string;
@@ -297,6 +296,7 @@ export class MailStore {
       // The store's first write (sql.js's pager and log code compile as they first run): a turn of its own.
       await nextTurn();
       useWriteAheadLog(this.#db);
+      await nextTurn();
     }
     if (version < MIGRATIONS.length) await nextTurn();
     for (let v = version; v < MIGRATIONS.length; v++) {
@@ -311,7 +311,7 @@ export class MailStore {
         throw this.persist.failure(e);
       }
       this.persist.committed();
-      await new Promise((r) => setImmediate(r));
+      await nextTurn();
     }
   }
 
