@@ -367,6 +367,27 @@ describe('MailStore', () => {
       assert.equal(store.getMessageByUid(inbox, 2), undefined);
     });
 
+    it('purgeMissing finds missing memberships through an index of them alone, not by reading the folder', async () => {
+      // It runs after every sync of a folder and most often finds nothing; reading each of the
+      // folder's memberships to find nothing took 25 ms at 100,000 messages (#13).
+      const { store, inbox } = await storeWithFolders();
+      const plan = rawSql(store)
+        .all<{ detail: string }>(
+          'EXPLAIN QUERY PLAN SELECT ms.message_id FROM memberships ms WHERE ms.folder_id = ? AND ms.missing_since IS NOT NULL AND ms.missing_since < ?',
+          [inbox, 1],
+        )
+        .map((r) => r.detail)
+        .join('; ');
+      assert.match(plan, /SEARCH ms USING (COVERING )?INDEX memberships_missing \(folder_id=\? AND missing_since>\? AND missing_since<\?\)/, plan);
+      // And what it purges: the missing ones only, each message with its body, in one pass.
+      store.upsertMessages(inbox, [incoming(inbox, 1), incoming(inbox, 2), incoming(inbox, 3), incoming(inbox, 4)]);
+      store.markMissing(inbox, [1, 3], 10);
+      assert.equal(store.purgeMissing(inbox, 20), 2);
+      assert.deepEqual(subjects(store, inbox), ['Message 4', 'Message 2']);
+      assert.equal(store.stats().messages, 2);
+      assert.equal(store.purgeMissing(inbox, 30), 0);
+    });
+
     it('a message still in another folder survives purge there', async () => {
       const { store, inbox, sent } = await storeWithFolders();
       store.upsertMessages(inbox, [incoming(inbox, 1)]);
