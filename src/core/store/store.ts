@@ -20,7 +20,7 @@ import { RECOVERED_SETTING, type SaveFailure, type StoreRecovery } from './recov
 import { readDatabase, StoreDisk, useWriteAheadLog } from './persistence';
 import { shippedStoreTemplate } from './storeTemplate';
 import type { DiskDatabase } from './diskFiles';
-import { registerStoreSql, type StoreSql } from './sql';
+import { marks, registerStoreSql, type StoreSql } from './sql';
 import { SettingsTable } from './settings';
 import { AccountsTable, type AccountRow, type AccountState } from './accounts';
 import { FoldersTable, type FolderRole, type FolderRow } from './folders';
@@ -621,24 +621,27 @@ export class MailStore {
   }
 
   /**
-   * Deletes messages from the provider that are in no folder any more: among `ids` (the rows
-   * whose memberships were just deleted), or all of them (a folder reset). Looking only at
-   * `ids` goes through memberships_message; the whole table is a scan of every message, ~60 ms
-   * at 100,000, and that ran after every purge of a single expunged message.
+   * Deletes messages from the provider that are in no folder any more: among `removed` (the rows
+   * whose memberships were just deleted, with the bodies no message holds any more), or all of
+   * them (a folder reset). Looking only at `removed` goes through memberships_message; the whole
+   * table is a scan of every message, ~60 ms at 100,000, and that ran after every purge of a
+   * single expunged message.
    */
-  private deleteOrphans(ids?: number[]): void {
-    if (!ids) {
+  private deleteOrphans(removed?: Array<{ id: number; body_blob: string | null }>): void {
+    if (!removed) {
       this.#run(`DELETE FROM messages WHERE origin = 'remote' AND id NOT IN (SELECT message_id FROM memberships)`);
       return;
     }
-    for (let i = 0; i < ids.length; i += LOOKUP_BATCH) {
-      const part = ids.slice(i, i + LOOKUP_BATCH);
+    for (let i = 0; i < removed.length; i += LOOKUP_BATCH) {
+      const part = removed.slice(i, i + LOOKUP_BATCH).map((r) => r.id);
       this.#run(
-        `DELETE FROM messages WHERE origin = 'remote' AND id IN (${part.map(() => '?').join(',')})
+        `DELETE FROM messages WHERE origin = 'remote' AND id IN (${marks(part.length)})
            AND NOT EXISTS (SELECT 1 FROM memberships ms WHERE ms.message_id = messages.id)`,
         part,
       );
     }
+    const blobs = new Set(removed.flatMap((r) => (r.body_blob ? [r.body_blob] : [])));
+    for (const b of blobs) if (!this.#get('SELECT 1 FROM messages WHERE body_blob = ? LIMIT 1', [b])) this.blobs.delete(b);
   }
 
   // ---- messages -----------------------------------------------------------
@@ -772,7 +775,7 @@ export class MailStore {
     for (let i = 0; i < providerIds.length; i += LOOKUP_BATCH) {
       const part = padLookup(providerIds.slice(i, i + LOOKUP_BATCH));
       const rows = this.#all<{ id: number; pid: string }>(
-        `SELECT id, provider_id AS pid FROM messages WHERE account_id = ? AND provider_id IN (${part.map(() => '?').join(',')})`,
+        `SELECT id, provider_id AS pid FROM messages WHERE account_id = ? AND provider_id IN (${marks(part.length)})`,
         [accountId, ...part],
       );
       for (const r of rows) out.set(r.pid, r.id);
@@ -785,7 +788,7 @@ export class MailStore {
     const out = new Set<string>();
     for (let i = 0; i < messageIds.length; i += LOOKUP_BATCH) {
       const part = padLookup(messageIds.slice(i, i + LOOKUP_BATCH));
-      const rows = this.#all<{ mid: string }>(`SELECT message_id AS mid FROM messages WHERE account_id = ? AND message_id IN (${part.map(() => '?').join(',')})`, [accountId, ...part]);
+      const rows = this.#all<{ mid: string }>(`SELECT message_id AS mid FROM messages WHERE account_id = ? AND message_id IN (${marks(part.length)})`, [accountId, ...part]);
       for (const r of rows) out.add(r.mid);
     }
     return out;
@@ -900,8 +903,7 @@ export class MailStore {
     if (!folder || !providerIds.length) return 0;
     let n = 0;
     this.tx(() => {
-      const blobs: string[] = [];
-      const removed: number[] = [];
+      const removed: Array<{ id: number; body_blob: string | null }> = [];
       for (const pid of providerIds) {
         const row = this.#get<{ id: number; body_blob: string | null }>(
           `SELECT m.id, m.body_blob FROM messages m JOIN memberships ms ON ms.message_id = m.id
@@ -910,13 +912,11 @@ export class MailStore {
         );
         if (!row) continue;
         this.#run('DELETE FROM memberships WHERE folder_id = ? AND message_id = ?', [folderId, row.id]);
-        if (row.body_blob) blobs.push(row.body_blob);
-        removed.push(row.id);
+        removed.push(row);
         n++;
       }
       if (!n) return;
       this.deleteOrphans(removed);
-      for (const b of blobs) if (!this.#get('SELECT 1 FROM messages WHERE body_blob = ? LIMIT 1', [b])) this.blobs.delete(b);
       this.pending.folders.add(folderId);
       this.pending.messages += n;
     });
@@ -939,9 +939,7 @@ export class MailStore {
       n = gone.length;
       if (!n) return;
       this.#run('DELETE FROM memberships WHERE folder_id = ? AND missing_since IS NOT NULL AND missing_since < ?', [folderId, cutoff]);
-      this.deleteOrphans(gone.map((g) => g.id));
-      const blobs = new Set(gone.flatMap((g) => (g.body_blob ? [g.body_blob] : [])));
-      for (const b of blobs) if (!this.#get('SELECT 1 FROM messages WHERE body_blob = ? LIMIT 1', [b])) this.blobs.delete(b);
+      this.deleteOrphans(gone);
     });
     return n;
   }
